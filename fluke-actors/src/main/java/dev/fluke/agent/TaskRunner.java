@@ -1,0 +1,181 @@
+package dev.fluke.agent;
+
+import dev.fluke.exec.ExecContext;
+import dev.fluke.exec.ExecSettings;
+import dev.fluke.exec.Executor;
+import dev.fluke.exec.Outcome;
+import dev.fluke.exec.Phase;
+import dev.fluke.exec.StepResult;
+import dev.fluke.manifest.ExecutorSpec;
+import dev.fluke.manifest.OnFailure;
+import dev.fluke.manifest.TaskSpec;
+import dev.fluke.protocol.AgentMessage.CheckReport;
+import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
+import dev.fluke.protocol.AgentMessage.TaskOutcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What the agent does for one request, as plain blocking code (SPEC §1, §4): it runs on a thread of
+ * {@code fluke.blocking-dispatcher}, called by {@link Worker}, and is kept out of the actor so that the
+ * sequencing rules can be read and tested on their own.
+ *
+ * <ul>
+ *   <li>check: every block's check of every task, in order; nothing is ever applied.
+ *   <li>apply: per block in declaration order, a fresh check (an earlier block may have fixed this one);
+ *       SATISFIED → nothing to do; DRIFTED → apply, then verify (check again); a check ERROR, an apply that
+ *       is not APPLIED or a verify that is not SATISFIED fails the block, and {@code on_failure} decides
+ *       whether the rest of the task runs (continue) or is SKIPPED (abort).
+ *   <li>cancelled: the step that was running ends as the executor reports it (normally ERROR
+ *       "cancelled", its process tree killed); everything after it is SKIPPED.
+ * </ul>
+ */
+final class TaskRunner {
+
+  /** Receives apply output lines as they are produced, on the executor's thread. */
+  interface OutputSink {
+    void line(String executor, String line);
+  }
+
+  private final Map<String, Executor> executors;
+  private final ExecSettings exec;
+
+  TaskRunner(Map<String, Executor> executors, ExecSettings exec) {
+    this.executors = Map.copyOf(executors);
+    this.exec = exec;
+  }
+
+  /** The executor types this agent can run, sorted (reported at registration). */
+  List<String> types() {
+    return List.copyOf(new TreeSet<>(executors.keySet()));
+  }
+
+  CheckReport check(long cycleId, List<TaskSpec> tasks, BooleanSupplier cancelled) {
+    List<TaskOutcome> outcomes = new ArrayList<>();
+    for (TaskSpec task : tasks) {
+      List<ExecutorOutcome> blocks = new ArrayList<>();
+      for (ExecutorSpec block : task.executors()) {
+        StepResult check =
+            cancelled.getAsBoolean()
+                ? StepResult.skipped(Phase.CHECK, "cancelled")
+                : step(block, Phase.CHECK, quiet(cancelled));
+        blocks.add(new ExecutorOutcome(block.name(), block.type(), check, null, null));
+      }
+      outcomes.add(new TaskOutcome(task.name(), blocks));
+    }
+    return new CheckReport(cycleId, outcomes);
+  }
+
+  TaskOutcome apply(TaskSpec task, BooleanSupplier cancelled, OutputSink output) {
+    List<ExecutorOutcome> blocks = new ArrayList<>();
+    String skipReason = null;
+    for (ExecutorSpec block : task.executors()) {
+      if (skipReason == null && cancelled.getAsBoolean()) {
+        skipReason = "cancelled";
+      }
+      if (skipReason != null) {
+        blocks.add(new ExecutorOutcome(
+            block.name(), block.type(), StepResult.skipped(Phase.CHECK, skipReason), null, null));
+        continue;
+      }
+      ExecutorOutcome done = applyBlock(block, cancelled, output);
+      blocks.add(done);
+      if (failed(done)) {
+        if (cancelled.getAsBoolean()) {
+          skipReason = "cancelled";
+        } else if (block.onFailure() == OnFailure.ABORT) {
+          skipReason = "not run: " + block.label() + " failed and has on_failure = \"abort\"";
+        }
+      }
+    }
+    return new TaskOutcome(task.name(), blocks);
+  }
+
+  /** Whether a block of an apply failed (what {@code on_failure} reacts to). */
+  static boolean failed(ExecutorOutcome o) {
+    if (o.check().outcome() == Outcome.SATISFIED && o.apply() == null) {
+      return false;
+    }
+    return o.verify() == null || o.verify().outcome() != Outcome.SATISFIED;
+  }
+
+  /** Every block of every task as ERROR: the answer when a request cannot be run at all. */
+  static List<TaskOutcome> errorOutcomes(List<TaskSpec> tasks, String message) {
+    List<TaskOutcome> out = new ArrayList<>();
+    for (TaskSpec task : tasks) {
+      List<ExecutorOutcome> blocks = new ArrayList<>();
+      for (ExecutorSpec block : task.executors()) {
+        blocks.add(new ExecutorOutcome(block.name(), block.type(),
+            StepResult.error(Phase.CHECK, message, Duration.ZERO), null, null));
+      }
+      out.add(new TaskOutcome(task.name(), blocks));
+    }
+    return out;
+  }
+
+  private ExecutorOutcome applyBlock(ExecutorSpec block, BooleanSupplier cancelled, OutputSink output) {
+    StepResult check = step(block, Phase.CHECK, quiet(cancelled));
+    if (check.outcome() != Outcome.DRIFTED) {
+      // SATISFIED: nothing to do. ERROR: an execution error is never drift and never leads to an apply.
+      return new ExecutorOutcome(block.name(), block.type(), check, null, null);
+    }
+    if (cancelled.getAsBoolean()) {
+      return new ExecutorOutcome(
+          block.name(), block.type(), check, StepResult.skipped(Phase.APPLY, "cancelled"), null);
+    }
+    ExecContext streaming =
+        new ExecContext(exec, line -> output.line(block.name(), line), cancelled);
+    StepResult apply = step(block, Phase.APPLY, streaming);
+    if (apply.outcome() != Outcome.APPLIED) {
+      return new ExecutorOutcome(block.name(), block.type(), check, apply, null);
+    }
+    StepResult verify =
+        cancelled.getAsBoolean()
+            ? StepResult.skipped(Phase.VERIFY, "cancelled")
+            : step(block, Phase.VERIFY, quiet(cancelled));
+    return new ExecutorOutcome(block.name(), block.type(), check, apply, verify);
+  }
+
+  private ExecContext quiet(BooleanSupplier cancelled) {
+    return new ExecContext(exec, line -> {}, cancelled);
+  }
+
+  /** Runs one operation and makes sure what comes back is a result of that phase with a legal outcome. */
+  private StepResult step(ExecutorSpec block, Phase phase, ExecContext ctx) {
+    Executor executor = executors.get(block.type());
+    if (executor == null) {
+      return StepResult.error(phase, "this agent has no '" + block.type() + "' executor (it has "
+          + String.join(", ", types()) + ")", Duration.ZERO);
+    }
+    long start = System.nanoTime();
+    StepResult r;
+    try {
+      r = phase == Phase.APPLY ? executor.apply(block, ctx) : executor.check(block, ctx);
+    } catch (RuntimeException e) {
+      // Executors report host failures as results; an exception is a bug, but must not take the agent down.
+      return StepResult.error(phase, block.label() + " failed unexpectedly: " + e, elapsed(start));
+    }
+    if (r == null) {
+      return StepResult.error(phase, block.label() + " returned no result", elapsed(start));
+    }
+    Set<Outcome> legal = phase == Phase.APPLY
+        ? Set.of(Outcome.APPLIED, Outcome.FAILED, Outcome.ERROR)
+        : Set.of(Outcome.SATISFIED, Outcome.DRIFTED, Outcome.ERROR);
+    if (!legal.contains(r.outcome())) {
+      return new StepResult(phase, Outcome.ERROR, r.exitCode(), r.output(), r.duration(),
+          block.label() + " returned " + r.outcome().wireName() + " for a " + phase.wireName());
+    }
+    return r.phase() == phase
+        ? r
+        : new StepResult(phase, r.outcome(), r.exitCode(), r.output(), r.duration(), r.message());
+  }
+
+  private static Duration elapsed(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+}

@@ -1,0 +1,36 @@
+package dev.fluke.api;
+
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What the operator surfaces (HTTP API, UI, CLI through the API) can ask of and tell the server. The
+ * server actors implement it with asks; fluke-http only maps it onto routes.
+ */
+public interface FleetApi {
+  /** Every known agent, connected or recently seen, sorted by name. */
+  CompletionStage<List<Dto.AgentSummary>> agents();
+
+  CompletionStage<Optional<Dto.AgentDetail>> agent(String name);
+
+  /** Every task of the desired state in force, in declaration order. */
+  CompletionStage<List<Dto.TaskSummary>> tasks();
+
+  CompletionStage<Optional<Dto.TaskDetail>> task(String name);
+
+  /** Every (agent, task) pair that is not satisfied: drifted, failed or in error. */
+  CompletionStage<List<Dto.DriftEntry>> drift();
+
+  CompletionStage<List<Event>> events(EventQuery query);
+
+  CompletionStage<Dto.ManifestStatus> manifest();
+
+  /**
+   * Start a manual reconcile (always applies, whatever the drift policy). Unknown agent or task names
+   * complete with {@link Dto.ReconcileAccepted#accepted()} false and a message saying so.
+   */
+  CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target);
+}

@@ -1,0 +1,55 @@
+package dev.fluke.protocol;
+
+import dev.fluke.exec.StepResult;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Messages an agent sends to the server on its one long-lived stream (SPEC §6). The gRPC adapter maps
+ * {@code fluke.proto} onto these records; nothing outside fluke-grpc sees protobuf.
+ */
+public sealed interface AgentMessage {
+
+  /** Must be the first message of every stream. */
+  record Register(String name, Map<String, String> labels, String version, List<String> executors)
+      implements AgentMessage {
+    public Register {
+      labels = Map.copyOf(labels);
+      executors = List.copyOf(executors);
+    }
+  }
+
+  /** The answer to a {@link ServerMessage.CheckRequest}: every executor's check outcome, per task. */
+  record CheckReport(long cycleId, List<TaskOutcome> tasks) implements AgentMessage {
+    public CheckReport {
+      tasks = List.copyOf(tasks);
+    }
+  }
+
+  /** One line of output of a running apply, streamed as it is produced. */
+  record ApplyOutput(long cycleId, String task, String executor, String line) implements AgentMessage {}
+
+  /**
+   * The end of a {@link ServerMessage.ApplyRequest}. {@code late} is true when the apply was started on
+   * an earlier connection and is reported after the agent reconnected.
+   */
+  record ApplyResult(long cycleId, TaskOutcome task, boolean late) implements AgentMessage {}
+
+  /** Sent every heartbeat interval; a server that hears nothing for several intervals evicts the agent. */
+  record Heartbeat(long sentAtMillis) implements AgentMessage {}
+
+  /** The outcome of all executor blocks of one task, in declaration order. */
+  record TaskOutcome(String task, List<ExecutorOutcome> executors) {
+    public TaskOutcome {
+      executors = List.copyOf(executors);
+    }
+  }
+
+  /**
+   * One executor block's results. In a check report only {@code check} is set. In an apply result,
+   * {@code check} is the fresh check run before applying (earlier blocks may have fixed this one),
+   * {@code apply} is null when the fresh check was satisfied, and {@code verify} is the check run right
+   * after a successful apply (DRIFTED there means the task's check or apply is wrong).
+   */
+  record ExecutorOutcome(String executor, String type, StepResult check, StepResult apply, StepResult verify) {}
+}

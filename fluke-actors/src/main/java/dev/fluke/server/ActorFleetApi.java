@@ -1,0 +1,106 @@
+package dev.fluke.server;
+
+import dev.fluke.api.Dto;
+import dev.fluke.api.FleetApi;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import dev.fluke.events.EventStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.function.Function;
+
+/**
+ * {@link FleetApi} over the server's actors: each call is an ask with the configured timeout (a stage
+ * that fails with a {@link java.util.concurrent.TimeoutException} when the actors do not answer);
+ * events are read from the {@link EventStore} directly.
+ */
+final class ActorFleetApi implements FleetApi {
+  private final ActorRef<AgentRegistry.Command> agents;
+  private final ActorRef<TaskRegistry.Command> tasks;
+  private final ActorRef<GitWatcher.Command> git;
+  private final EventStore events;
+  private final Scheduler scheduler;
+  private final Duration timeout;
+  private final int recentEvents;
+
+  ActorFleetApi(
+      ActorSystem<?> system, ServerSettings settings, ActorRef<AgentRegistry.Command> agents,
+      ActorRef<TaskRegistry.Command> tasks, ActorRef<GitWatcher.Command> git, EventStore events) {
+    this.agents = agents;
+    this.tasks = tasks;
+    this.git = git;
+    this.events = events;
+    this.scheduler = system.scheduler();
+    this.timeout = settings.api().askTimeout();
+    this.recentEvents = settings.api().recentEvents();
+  }
+
+  @Override
+  public CompletionStage<List<Dto.AgentSummary>> agents() {
+    return ask(agents, AgentRegistry.GetAgents::new);
+  }
+
+  @Override
+  public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
+    CompletionStage<Optional<Dto.AgentDetail>> detail =
+        ask(agents, replyTo -> new AgentRegistry.GetAgent(name, replyTo));
+    return detail.thenCompose(found -> {
+      if (found.isEmpty() || recentEvents == 0) {
+        return CompletableFuture.completedFuture(found);
+      }
+      Dto.AgentDetail d = found.get();
+      return events.query(new EventQuery(name, null, null, recentEvents))
+          .thenApply(recent -> Optional.of(new Dto.AgentDetail(d.agent(), d.tasks(), recent)));
+    });
+  }
+
+  @Override
+  public CompletionStage<List<Dto.TaskSummary>> tasks() {
+    return ask(tasks, TaskRegistry.GetTasks::new);
+  }
+
+  @Override
+  public CompletionStage<Optional<Dto.TaskDetail>> task(String name) {
+    return ask(tasks, replyTo -> new TaskRegistry.GetTask(name, replyTo));
+  }
+
+  @Override
+  public CompletionStage<List<Dto.DriftEntry>> drift() {
+    return ask(tasks, TaskRegistry.GetDrift::new);
+  }
+
+  @Override
+  public CompletionStage<List<Event>> events(EventQuery query) {
+    return events.query(query);
+  }
+
+  @Override
+  public CompletionStage<Dto.ManifestStatus> manifest() {
+    return ask(git, GitWatcher.GetStatus::new);
+  }
+
+  @Override
+  public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    String kind = target == null ? null : target.kind();
+    if ("all".equals(kind) || "agent".equals(kind)) {
+      return ask(agents, replyTo -> new AgentRegistry.Reconcile(target, replyTo));
+    }
+    if ("task".equals(kind)) {
+      return ask(tasks, replyTo -> new TaskRegistry.ReconcileTask(target.name(), replyTo));
+    }
+    return CompletableFuture.completedFuture(new Dto.ReconcileAccepted(false,
+        "unknown reconcile target '" + kind + "' (expected all, agent or task)", target, List.of(), Instant.now()));
+  }
+
+  private <C, R> CompletionStage<R> ask(ActorRef<C> target, Function<ActorRef<R>, C> message) {
+    return AskPattern.ask(target, message, timeout, scheduler);
+  }
+}

@@ -1,0 +1,61 @@
+package dev.fluke.server;
+
+import dev.fluke.manifest.TaskSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Why an agent's next cycle runs, after every trigger that arrived meanwhile was merged into it (SPEC
+ * §4: triggers coalesce into one follow-up; a manual trigger upgrades it to manual).
+ *
+ * @param full check every matched task (a new commit, the interval, a (re)connect, a retry, or a manual
+ *     reconcile of the whole agent); false = only {@code manualTasks}
+ * @param manualAll every task of the cycle is manual (always applied, whatever its policy)
+ * @param manualTasks tasks that are manual in this cycle
+ */
+record CycleRequest(boolean full, boolean manualAll, Set<String> manualTasks) {
+  CycleRequest {
+    manualTasks = Set.copyOf(manualTasks);
+  }
+
+  static final CycleRequest AUTOMATIC = new CycleRequest(true, false, Set.of());
+  static final CycleRequest MANUAL_ALL = new CycleRequest(true, true, Set.of());
+
+  static CycleRequest manual(Set<String> tasks) {
+    return tasks.isEmpty() ? MANUAL_ALL : new CycleRequest(false, false, tasks);
+  }
+
+  /** Merge two pending requests into one that does all either would have done. */
+  CycleRequest merge(CycleRequest other) {
+    if (other == null) {
+      return this;
+    }
+    Set<String> union = new TreeSet<>(manualTasks);
+    union.addAll(other.manualTasks);
+    return new CycleRequest(full || other.full, manualAll || other.manualAll, union);
+  }
+
+  boolean isManual(String task) {
+    return manualAll || manualTasks.contains(task);
+  }
+
+  boolean anyManual() {
+    return manualAll || !manualTasks.isEmpty();
+  }
+
+  /** The matched tasks this cycle checks, in declaration order. */
+  List<TaskSpec> select(List<TaskSpec> matched) {
+    if (full) {
+      return matched;
+    }
+    List<TaskSpec> out = new ArrayList<>();
+    for (TaskSpec t : matched) {
+      if (manualTasks.contains(t.name())) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+}

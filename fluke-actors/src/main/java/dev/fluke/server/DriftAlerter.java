@@ -1,0 +1,260 @@
+package dev.fluke.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventStore;
+import dev.fluke.manifest.DriftPolicy;
+import dev.fluke.metrics.FlukeMetrics;
+import dev.fluke.metrics.FlukeMetrics.AlertResult;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The alert path of the drift policies (SPEC §1, §6): POSTs {@code drift_detected} and
+ * {@code drift_remediated} as JSON to the alert webhook, at most once each per drift episode of an
+ * (agent, task) pair. An episode opens with the first alert and ends when the task is seen satisfied
+ * again ({@link EpisodeEnded}); episodes live here rather than in the agent's session, so an agent that
+ * reconnects does not alert twice for the same drift.
+ *
+ * <p>Delivery uses the JDK {@link HttpClient} asynchronously; a failed POST (non-2xx, timeout, refused)
+ * is retried with backoff up to the configured attempts. The outcome of every alert is an event, and
+ * every attempt is counted in {@code fluke_alert_deliveries_total} (sent, retrying, undeliverable; an
+ * alert dropped because too many wait counts as undeliverable; with no webhook configured nothing is
+ * attempted and nothing is counted).
+ */
+public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
+
+  public sealed interface Command {}
+
+  /** Drift seen under {@code alert_only}: announce it once per episode. */
+  public record DriftDetected(
+      String agent, Map<String, String> labels, String task, DriftPolicy policy, String remediationStatus)
+      implements Command {}
+
+  /** An automatic or manual apply of a {@code remediate_and_alert} task ended: announce it once per episode. */
+  public record DriftRemediated(
+      String agent, Map<String, String> labels, String task, DriftPolicy policy, String outcome)
+      implements Command {}
+
+  /** The task was seen satisfied on the agent: its drift episode, if any, is over. */
+  public record EpisodeEnded(String agent, String task) implements Command {}
+
+  private record Attempted(long id, int status, String error) implements Command {}
+
+  private record Retry(long id) implements Command {}
+
+  private record Delivery(String kind, String agent, String task, String json, int attempt) {
+    Delivery next() {
+      return new Delivery(kind, agent, task, json, attempt + 1);
+    }
+  }
+
+  /** Which alerts went out in the open episode of one (agent, task). */
+  private record Sent(boolean detected, boolean remediated) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ServerSettings.Alerts settings;
+  private final String userAgent;
+  private final EventStore events;
+  private final FlukeMetrics metrics;
+  private final TimerScheduler<Command> timers;
+  private final HttpClient http;
+  // Insertion-ordered so that the oldest episodes are forgotten first when the bound is reached.
+  private final LinkedHashMap<String, Sent> episodes = new LinkedHashMap<>();
+  private final Map<Long, Delivery> pending = new HashMap<>();
+  private long nextId;
+
+  public static Behavior<Command> create(
+      ServerSettings.Alerts settings, String version, EventStore events, FlukeMetrics metrics) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new DriftAlerter(ctx, timers, settings, version, events, metrics)));
+  }
+
+  private DriftAlerter(
+      ActorContext<Command> context, TimerScheduler<Command> timers, ServerSettings.Alerts settings,
+      String version, EventStore events, FlukeMetrics metrics) {
+    super(context);
+    this.metrics = metrics;
+    this.settings = settings;
+    this.userAgent = "fluke/" + version;
+    this.events = events;
+    this.timers = timers;
+    Executor blocking =
+        context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
+    this.http = HttpClient.newBuilder().connectTimeout(settings.requestTimeout()).executor(blocking).build();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(DriftDetected.class, this::onDriftDetected)
+        .onMessage(DriftRemediated.class, this::onDriftRemediated)
+        .onMessage(EpisodeEnded.class, this::onEpisodeEnded)
+        .onMessage(Attempted.class, this::onAttempted)
+        .onMessage(Retry.class, this::onRetry)
+        .build();
+  }
+
+  private Behavior<Command> onDriftDetected(DriftDetected d) {
+    Sent sent = episodes.get(key(d.agent(), d.task()));
+    if (sent != null && sent.detected()) {
+      return this; // already announced in this episode
+    }
+    remember(d.agent(), d.task(), new Sent(true, sent != null && sent.remediated()));
+    Map<String, Object> body = envelope("drift_detected", d.agent(), d.labels(), d.task(), d.policy());
+    body.put("remediation_status", d.remediationStatus());
+    enqueue("drift_detected", d.agent(), d.task(), body);
+    return this;
+  }
+
+  private Behavior<Command> onDriftRemediated(DriftRemediated d) {
+    Sent sent = episodes.get(key(d.agent(), d.task()));
+    if (sent != null && sent.remediated()) {
+      return this;
+    }
+    remember(d.agent(), d.task(), new Sent(sent != null && sent.detected(), true));
+    Map<String, Object> body = envelope("drift_remediated", d.agent(), d.labels(), d.task(), d.policy());
+    body.put("outcome", d.outcome());
+    enqueue("drift_remediated", d.agent(), d.task(), body);
+    return this;
+  }
+
+  private Behavior<Command> onEpisodeEnded(EpisodeEnded e) {
+    episodes.remove(key(e.agent(), e.task()));
+    return this;
+  }
+
+  private void remember(String agent, String task, Sent sent) {
+    String key = key(agent, task);
+    episodes.remove(key);
+    episodes.put(key, sent);
+    Iterator<String> oldest = episodes.keySet().iterator();
+    while (episodes.size() > settings.maxOpenEpisodes() && oldest.hasNext()) {
+      oldest.next();
+      oldest.remove();
+    }
+  }
+
+  private void enqueue(String kind, String agent, String task, Map<String, Object> body) {
+    if (settings.webhook() == null) {
+      record(kind, agent, task, "undeliverable", kind + " not sent: no alert_webhook is configured");
+      return;
+    }
+    if (pending.size() >= settings.maxPending()) {
+      metrics.alertDelivery(AlertResult.UNDELIVERABLE);
+      record(kind, agent, task, "undeliverable", kind + " dropped: " + pending.size()
+          + " alerts are already waiting for the webhook");
+      return;
+    }
+    String json;
+    try {
+      json = JSON.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("alert payload is not serialisable", e);
+    }
+    long id = nextId++;
+    Delivery d = new Delivery(kind, agent, task, json, 1);
+    pending.put(id, d);
+    post(id, d);
+  }
+
+  private void post(long id, Delivery d) {
+    HttpRequest request = HttpRequest.newBuilder(settings.webhook())
+        .timeout(settings.requestTimeout())
+        .header("Content-Type", "application/json")
+        .header("User-Agent", userAgent)
+        .POST(HttpRequest.BodyPublishers.ofString(d.json()))
+        .build();
+    getContext().pipeToSelf(
+        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()),
+        (response, failure) -> response != null
+            ? new Attempted(id, response.statusCode(), null)
+            : new Attempted(id, -1, describe(failure)));
+  }
+
+  private Behavior<Command> onAttempted(Attempted a) {
+    Delivery d = pending.get(a.id());
+    if (d == null) {
+      return this;
+    }
+    String where = settings.webhook().getHost();
+    if (a.status() >= 200 && a.status() < 300) {
+      pending.remove(a.id());
+      metrics.alertDelivery(AlertResult.SENT);
+      record(d.kind(), d.agent(), d.task(), "sent", d.kind() + " delivered to " + where + " (HTTP " + a.status()
+          + ", attempt " + d.attempt() + ")");
+      return this;
+    }
+    String why = a.error() != null ? a.error() : "HTTP " + a.status();
+    if (d.attempt() >= settings.attempts()) {
+      pending.remove(a.id());
+      metrics.alertDelivery(AlertResult.UNDELIVERABLE);
+      getContext().getLog().warn("{} for {} / {} could not be delivered to {}: {}", d.kind(), d.agent(), d.task(),
+          where, why);
+      record(d.kind(), d.agent(), d.task(), "undeliverable", d.kind() + " not delivered to " + where + " after "
+          + d.attempt() + " attempts: " + why);
+      return this;
+    }
+    pending.put(a.id(), d.next());
+    metrics.alertDelivery(AlertResult.RETRYING);
+    timers.startSingleTimer(a.id(), new Retry(a.id()),
+        Backoff.delay(d.attempt(), settings.backoffMin(), settings.backoffMax()));
+    getContext().getLog().info("{} for {} / {}: attempt {} failed ({}), retrying", d.kind(), d.agent(), d.task(),
+        d.attempt(), why);
+    return this;
+  }
+
+  private Behavior<Command> onRetry(Retry r) {
+    Delivery d = pending.get(r.id());
+    if (d != null) {
+      post(r.id(), d);
+    }
+    return this;
+  }
+
+  private void record(String kind, String agent, String task, String outcome, String message) {
+    events.append(new Event(Instant.now(), "alert", agent, task, "", outcome, -1, 0, "", message));
+  }
+
+  private static Map<String, Object> envelope(
+      String kind, String agent, Map<String, String> labels, String task, DriftPolicy policy) {
+    Map<String, Object> who = new LinkedHashMap<>();
+    who.put("name", agent);
+    who.put("labels", new TreeMap<>(labels));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("event", kind);
+    body.put("timestamp", Instant.now().toString());
+    body.put("agent", who);
+    body.put("task", task);
+    body.put("policy", policy.hclName());
+    return body;
+  }
+
+  private static String key(String agent, String task) {
+    return agent + '\n' + task;
+  }
+
+  private static String describe(Throwable t) {
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    String m = cause.getMessage();
+    return cause.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+}

@@ -1,0 +1,166 @@
+package dev.fluke.server;
+
+import dev.fluke.api.FleetApi;
+import dev.fluke.api.LiveFeed;
+import dev.fluke.events.EventStore;
+import dev.fluke.git.GitSync;
+import dev.fluke.manifest.ManifestLoader;
+import dev.fluke.metrics.FlukeMetrics;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The server engine in one call: starts the {@link GitWatcher}, {@link TaskRegistry},
+ * {@link AgentRegistry} and {@link DriftAlerter}, and exposes what the edges need: the
+ * {@link FleetApi} (for fluke-http), the {@link AgentGateway} (for fluke-grpc), {@link #fetchNow()}
+ * (for the Git push webhook), the {@link LiveFeed} (for the live stream) and the {@link FlukeMetrics}
+ * the actors feed (for {@code /metrics}).
+ *
+ * <pre>{@code
+ * ServerSettings settings = ServerSettings.create(system).withGit(source, poll, glob).withDrift(policy, webhook);
+ * EventStore events = new MemoryEventStore(100, 1000, 20000);
+ * FlukeMetrics metrics = new FlukeMetrics();
+ * FlukeServer server = FlukeServer.start(system, settings, gitSync, manifestLoader, events, metrics);
+ * }</pre>
+ */
+public final class FlukeServer {
+
+  /** Spawns a top-level actor of the engine: in a guardian's context or as a system actor. */
+  private interface Spawner {
+    <T> ActorRef<T> spawn(Behavior<T> behavior, String name);
+  }
+
+  private final ServerSettings settings;
+  private final ActorRef<GitWatcher.Command> git;
+  private final FleetApi fleetApi;
+  private final AgentGateway gateway;
+  private final EventStore events;
+  private final LiveHub live;
+  private final FlukeMetrics metrics;
+
+  private FlukeServer(
+      ServerSettings settings, ActorRef<GitWatcher.Command> git, FleetApi fleetApi, AgentGateway gateway,
+      EventStore events, LiveHub live, FlukeMetrics metrics) {
+    this.settings = settings;
+    this.git = git;
+    this.fleetApi = fleetApi;
+    this.gateway = gateway;
+    this.events = events;
+    this.live = live;
+    this.metrics = metrics;
+  }
+
+  /** {@link #start(ActorSystem, ServerSettings, GitSync, ManifestLoader, EventStore, FlukeMetrics)} with metrics of its own. */
+  public static FlukeServer start(
+      ActorSystem<?> system, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events) {
+    return start(system, settings, git, loader, events, new FlukeMetrics());
+  }
+
+  /**
+   * Starts the engine as system actors (names {@code fluke-server-*}) of {@code system}. {@code metrics}
+   * is fed by the engine and gets the live feed's own metrics registered (one server per instance).
+   */
+  public static FlukeServer start(
+      ActorSystem<?> system, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events,
+      FlukeMetrics metrics) {
+    Spawner spawner = new Spawner() {
+      @Override
+      public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
+        return system.systemActorOf(behavior, name, Props.empty());
+      }
+    };
+    return start(spawner, system, settings, git, loader, events, metrics);
+  }
+
+  /** {@link #start(ActorContext, ServerSettings, GitSync, ManifestLoader, EventStore, FlukeMetrics)} with metrics of its own. */
+  public static FlukeServer start(
+      ActorContext<?> context, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events) {
+    return start(context, settings, git, loader, events, new FlukeMetrics());
+  }
+
+  /** Starts the engine as children of the actor owning {@code context} (stopping it stops the engine). */
+  public static FlukeServer start(
+      ActorContext<?> context, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events,
+      FlukeMetrics metrics) {
+    Spawner spawner = new Spawner() {
+      @Override
+      public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
+        return context.spawn(behavior, name);
+      }
+    };
+    return start(spawner, context.getSystem(), settings, git, loader, events, metrics);
+  }
+
+  private static FlukeServer start(
+      Spawner spawner, ActorSystem<?> system, ServerSettings settings, GitSync git, ManifestLoader loader,
+      EventStore store, FlukeMetrics metrics) {
+    LiveHub live = new LiveHub(settings.live(), metrics);
+    // Everything the engine records goes through here: published live, failures counted.
+    EventStore events = live.publishing(store);
+    // The alerter talks to the outside: restarted with backoff should it ever fail.
+    ActorRef<DriftAlerter.Command> alerter = spawner.spawn(
+        Behaviors.supervise(DriftAlerter.create(settings.alerts(), settings.version(), events, metrics))
+            .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
+        "fluke-server-alerts");
+    // The others hold state that only live connections and Git can rebuild, and do no I/O in their
+    // handlers (all of it is piped back as messages): an unexpected exception is a bug that must not
+    // cost the fleet's connections or the desired state, so they resume.
+    ActorRef<GitWatcher.Command> watcher = spawner.spawn(
+        Behaviors.supervise(GitWatcher.create(settings.git(), settings.dataDir(), git, loader, events, live, metrics))
+            .onFailure(SupervisorStrategy.resume()),
+        "fluke-server-git");
+    ActorRef<AgentRegistry.Command> agents = spawner.spawn(
+        Behaviors.supervise(AgentRegistry.create(settings, alerter, events, live, metrics))
+            .onFailure(SupervisorStrategy.resume()),
+        "fluke-server-agents");
+    ActorRef<TaskRegistry.Command> tasks = spawner.spawn(
+        Behaviors.supervise(TaskRegistry.create(settings, watcher, agents)).onFailure(SupervisorStrategy.resume()),
+        "fluke-server-tasks");
+    FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events);
+    AgentGateway gateway = new StreamGateway(system, agents, settings, events);
+    return new FlukeServer(settings, watcher, api, gateway, events, live, metrics);
+  }
+
+  /** What the HTTP API, UI and CLI ask. */
+  public FleetApi fleetApi() {
+    return fleetApi;
+  }
+
+  /** What the gRPC service hands each authenticated agent stream to. */
+  public AgentGateway gateway() {
+    return gateway;
+  }
+
+  /** Fetch the manifest repository now (the Git push webhook); coalesces with a fetch in flight. */
+  public void fetchNow() {
+    git.tell(GitWatcher.FetchNow.INSTANCE);
+  }
+
+  public ServerSettings settings() {
+    return settings;
+  }
+
+  /**
+   * The event store as the engine uses it: the one given to {@code start}, with appends published live
+   * and failures counted. Its {@code healthy()} is the given store's ({@code /readyz}).
+   */
+  public EventStore events() {
+    return events;
+  }
+
+  /** Live updates for the stream and the web UI ({@code GET /api/v1/stream}). */
+  public LiveFeed liveFeed() {
+    return live;
+  }
+
+  /** The metrics the engine feeds ({@code GET /metrics}). */
+  public FlukeMetrics metrics() {
+    return metrics;
+  }
+}

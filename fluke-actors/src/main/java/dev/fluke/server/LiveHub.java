@@ -1,0 +1,140 @@
+package dev.fluke.server;
+
+import dev.fluke.api.LiveFeed;
+import dev.fluke.api.LiveUpdate;
+import dev.fluke.events.EventStore;
+import dev.fluke.metrics.Counter;
+import dev.fluke.metrics.FlukeMetrics;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The server's {@link LiveFeed}: fans every {@link LiveUpdate} out to the current subscribers (the web
+ * UI's and {@code fluke logs -f}'s server-sent event streams) and keeps each agent's recent apply
+ * output for viewers that arrive while an apply runs.
+ *
+ * <p>Who publishes: every event appended to the store ({@link #publishing(EventStore)} decorates the
+ * engine's store), every apply output line an {@link AgentSession} receives ({@link #output}), agents
+ * connecting, disconnecting or changing status ({@link AgentRegistry}), and new snapshots or manifest
+ * errors ({@link GitWatcher}).
+ *
+ * <p>Not an actor, on purpose: publishers are actors on many threads (and event-store completions on the
+ * store's own), and a publish must cost them a few non-blocking enqueues, never a hop or a wait. Each
+ * subscriber is a {@link BoundedSourceQueue} of {@code live.subscriber-buffer} updates: a subscriber that
+ * does not keep up finds its queue full and loses the updates that do not fit (counted in
+ * {@code fluke_live_updates_dropped_total}); the server and the other subscribers are not slowed, and
+ * memory per subscriber is bounded. A subscriber's queue is registered when its source is materialized,
+ * synchronously, so it sees every update published from that moment on. Recent output is bounded in
+ * lines per agent and in agents.
+ */
+public final class LiveHub implements LiveFeed {
+  private final ServerSettings.Live settings;
+  private final FlukeMetrics metrics;
+  // Iterated on every publish, changed only when a viewer comes or goes.
+  private final List<BoundedSourceQueue<LiveUpdate>> subscribers = new CopyOnWriteArrayList<>();
+  // Insertion order = order in which each agent's last apply started: the stalest is forgotten first.
+  private final LinkedHashMap<String, ArrayDeque<LiveUpdate>> recent = new LinkedHashMap<>();
+  private final Counter.Child dropped;
+
+  /**
+   * Registers {@code fluke_live_subscribers} and {@code fluke_live_updates_dropped_total} in
+   * {@code metrics} (one hub per metrics instance).
+   */
+  public LiveHub(ServerSettings.Live settings, FlukeMetrics metrics) {
+    this.settings = settings;
+    this.metrics = metrics;
+    metrics.registry().gauge("fluke_live_subscribers",
+        "Live viewers (server-sent event streams) subscribed to the server's updates.", subscribers::size);
+    dropped = metrics.registry().counter("fluke_live_updates_dropped_total",
+        "Live updates not delivered to a viewer because it did not keep up.").labels();
+  }
+
+  @Override
+  public Source<LiveUpdate, NotUsed> subscribe() {
+    return Source.<LiveUpdate>queue(settings.subscriberBuffer())
+        .watchTermination((queue, done) -> {
+          subscribers.add(queue);
+          done.whenComplete((ok, failure) -> subscribers.remove(queue));
+          return NotUsed.getInstance();
+        });
+  }
+
+  @Override
+  public CompletionStage<List<LiveUpdate>> recentOutput(String agent) {
+    synchronized (recent) {
+      ArrayDeque<LiveUpdate> lines = recent.get(agent);
+      return CompletableFuture.completedFuture(lines == null ? List.of() : List.copyOf(lines));
+    }
+  }
+
+  /** Sends {@code update} to every current subscriber, dropping it for those whose buffer is full. */
+  public void publish(LiveUpdate update) {
+    for (BoundedSourceQueue<LiveUpdate> queue : subscribers) {
+      QueueOfferResult result = queue.offer(update);
+      if (result == QueueOfferResult.dropped()) {
+        dropped.inc();
+      }
+    }
+  }
+
+  /** An apply starts on {@code agent}: its recent output starts over (empty until the first line). */
+  public void applyStarted(String agent) {
+    synchronized (recent) {
+      recent.remove(agent);
+      recent.put(agent, new ArrayDeque<>());
+      forgetStalest();
+    }
+  }
+
+  /** One line of the running apply: kept as the agent's recent output, then published. */
+  public void output(String agent, String task, String executor, String line) {
+    String text = line == null ? "" : line;
+    LiveUpdate update = LiveUpdate.output(agent, task, executor,
+        text.length() > OutputTail.MAX_LINE ? text.substring(0, OutputTail.MAX_LINE) : text);
+    // Kept before it is published: a viewer that subscribes and then reads the recent output finds
+    // every line in one or the other (the stream route drops the duplicates).
+    synchronized (recent) {
+      ArrayDeque<LiveUpdate> lines = recent.get(agent);
+      if (lines == null) {
+        lines = new ArrayDeque<>();
+        recent.put(agent, lines);
+        forgetStalest();
+      }
+      if (lines.size() >= settings.recentOutputLines()) {
+        lines.removeFirst();
+      }
+      lines.addLast(update);
+    }
+    publish(update);
+  }
+
+  /**
+   * {@code store}, with every append also published as {@link LiveUpdate#ofEvent} and every failed
+   * append or query counted in {@code fluke_event_store_errors_total}.
+   */
+  public EventStore publishing(EventStore store) {
+    return new LiveEventStore(store, this, metrics);
+  }
+
+  /** Viewers subscribed now. */
+  public int subscribers() {
+    return subscribers.size();
+  }
+
+  private void forgetStalest() {
+    Iterator<String> stalest = recent.keySet().iterator();
+    while (recent.size() > settings.recentOutputAgents() && stalest.hasNext()) {
+      stalest.next();
+      stalest.remove();
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package dev.fluke.server;
+
+import com.typesafe.config.Config;
+import dev.fluke.git.GitSource;
+import dev.fluke.manifest.DriftPolicy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Settings of the server engine, read from {@code fluke.server} ({@code fluke-server.conf}, every key
+ * documented there) with {@link #create(Config)}, or built by fluke-app from {@code server.hcl}: start
+ * from {@link #create(Config)} and replace what the HCL file sets with the {@code with…} methods.
+ */
+public record ServerSettings(
+    String version, Path dataDir, Git git, Reconcile reconcile, Agents agents, Alerts alerts, Api api,
+    Events events, Live live) {
+
+  public ServerSettings {
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(git, "git");
+    Objects.requireNonNull(reconcile, "reconcile");
+    Objects.requireNonNull(agents, "agents");
+    Objects.requireNonNull(alerts, "alerts");
+    Objects.requireNonNull(api, "api");
+    Objects.requireNonNull(events, "events");
+    Objects.requireNonNull(live, "live");
+  }
+
+  /** The manifest repository: where it is, how often it is fetched, which files are manifests. */
+  public record Git(GitSource source, Duration pollInterval, String manifestGlob) {
+    public Git {
+      Objects.requireNonNull(source, "git source");
+      positive(pollInterval, "git poll-interval");
+      if (manifestGlob == null || manifestGlob.isBlank()) {
+        throw new IllegalArgumentException("git manifest-glob must not be empty");
+      }
+    }
+
+    /** False when no repository URL is configured. */
+    public boolean configured() {
+      return source.url() != null && !source.url().isBlank();
+    }
+  }
+
+  /** The reconcile loop: interval, default policy, server-side timeouts and retry backoff. */
+  public record Reconcile(
+      Duration interval, DriftPolicy defaultPolicy, Duration checkTimeout, Duration applyTimeout,
+      Duration retryBackoffMin, Duration retryBackoffMax) {
+    public Reconcile {
+      positive(interval, "reconcile interval");
+      Objects.requireNonNull(defaultPolicy, "default drift policy");
+      positive(checkTimeout, "check-timeout");
+      positive(applyTimeout, "apply-timeout");
+      positive(retryBackoffMin, "retry-backoff-min");
+      positive(retryBackoffMax, "retry-backoff-max");
+    }
+
+    /** The retry backoff never exceeds the interval (SPEC §4). */
+    public Duration retryCap() {
+      return retryBackoffMax.compareTo(interval) < 0 ? retryBackoffMax : interval;
+    }
+  }
+
+  /** Agent connections: heartbeats, buffers and what is kept about them. */
+  public record Agents(
+      Duration heartbeatInterval, int heartbeatAllowedMisses, int outputLines, int streamBuffer,
+      Duration disconnectedRetention, int disconnectedMax, Duration registerTimeout) {
+    public Agents {
+      positive(heartbeatInterval, "heartbeat-interval");
+      atLeast(heartbeatAllowedMisses, 1, "heartbeat-allowed-misses");
+      atLeast(outputLines, 1, "output-lines");
+      atLeast(streamBuffer, 8, "stream-buffer");
+      positive(disconnectedRetention, "disconnected-retention");
+      atLeast(disconnectedMax, 0, "disconnected-max");
+      positive(registerTimeout, "register-timeout");
+    }
+  }
+
+  /** Alert webhook delivery. {@code webhook} is null when none is configured. */
+  public record Alerts(
+      URI webhook, int attempts, Duration backoffMin, Duration backoffMax, Duration requestTimeout,
+      int maxPending, int maxOpenEpisodes) {
+    public Alerts {
+      atLeast(attempts, 1, "alert attempts");
+      positive(backoffMin, "alert backoff-min");
+      positive(backoffMax, "alert backoff-max");
+      positive(requestTimeout, "alert request-timeout");
+      atLeast(maxPending, 1, "alert max-pending");
+      atLeast(maxOpenEpisodes, 1, "alert max-open-episodes");
+    }
+  }
+
+  /** How the {@link dev.fluke.api.FleetApi} waits for answers. */
+  public record Api(Duration askTimeout, Duration gatherTimeout, int recentEvents) {
+    public Api {
+      positive(askTimeout, "ask-timeout");
+      positive(gatherTimeout, "gather-timeout");
+      atLeast(recentEvents, 0, "recent-events");
+    }
+  }
+
+  /** Bounds of the in-memory event store. */
+  public record Events(int maxPerAgent, int maxServerWide, int maxAgents) {
+    public Events {
+      atLeast(maxPerAgent, 1, "events max-per-agent");
+      atLeast(maxServerWide, 1, "events max-server-wide");
+      atLeast(maxAgents, 1, "events max-agents");
+    }
+  }
+
+  /**
+   * Live viewers ({@link LiveHub}): how far one may fall behind before it loses updates, and how much
+   * apply output is kept for viewers that arrive while (or after) an apply runs.
+   */
+  public record Live(int subscriberBuffer, int recentOutputLines, int recentOutputAgents) {
+    public Live {
+      atLeast(subscriberBuffer, 1, "live subscriber-buffer");
+      atLeast(recentOutputLines, 1, "live recent-output-lines");
+      atLeast(recentOutputAgents, 1, "live recent-output-agents");
+    }
+  }
+
+  public static ServerSettings create(ActorSystem<?> system) {
+    return create(system.settings().config());
+  }
+
+  /** Reads {@code fluke.server} from {@code config} (normally the actor system's configuration). */
+  public static ServerSettings create(Config config) {
+    Config c = config.getConfig("fluke.server");
+    Config g = c.getConfig("git");
+    GitSource source =
+        new GitSource(
+            emptyToNull(g.getString("url")),
+            g.getString("branch"),
+            emptyToNull(g.getString("ssh-key-file")) == null ? null : Path.of(g.getString("ssh-key-file")),
+            emptyToNull(g.getString("basic-auth-user")),
+            emptyToNull(g.getString("basic-auth-password")));
+    Config r = c.getConfig("reconcile");
+    String policyName = r.getString("default-drift-policy");
+    DriftPolicy policy =
+        DriftPolicy.parse(policyName)
+            .orElseThrow(() -> new IllegalArgumentException(
+                "fluke.server.reconcile.default-drift-policy: unknown policy '" + policyName
+                    + "' (expected remediate, remediate_and_alert or alert_only)"));
+    Config a = c.getConfig("agents");
+    Config al = c.getConfig("alerts");
+    String webhook = emptyToNull(al.getString("webhook"));
+    Config api = c.getConfig("api");
+    Config ev = c.getConfig("events");
+    Config lv = c.getConfig("live");
+    return new ServerSettings(
+        c.getString("version"),
+        Path.of(c.getString("data-dir")),
+        new Git(source, g.getDuration("poll-interval"), g.getString("manifest-glob")),
+        new Reconcile(
+            r.getDuration("interval"), policy, r.getDuration("check-timeout"), r.getDuration("apply-timeout"),
+            r.getDuration("retry-backoff-min"), r.getDuration("retry-backoff-max")),
+        new Agents(
+            a.getDuration("heartbeat-interval"), a.getInt("heartbeat-allowed-misses"), a.getInt("output-lines"),
+            a.getInt("stream-buffer"), a.getDuration("disconnected-retention"), a.getInt("disconnected-max"),
+            a.getDuration("register-timeout")),
+        new Alerts(
+            webhook == null ? null : URI.create(webhook), al.getInt("attempts"), al.getDuration("backoff-min"),
+            al.getDuration("backoff-max"), al.getDuration("request-timeout"), al.getInt("max-pending"),
+            al.getInt("max-open-episodes")),
+        new Api(api.getDuration("ask-timeout"), api.getDuration("gather-timeout"), api.getInt("recent-events")),
+        new Events(ev.getInt("max-per-agent"), ev.getInt("max-server-wide"), ev.getInt("max-agents")),
+        new Live(lv.getInt("subscriber-buffer"), lv.getInt("recent-output-lines"), lv.getInt("recent-output-agents")));
+  }
+
+  public ServerSettings withVersion(String newVersion) {
+    return new ServerSettings(newVersion, dataDir, git, reconcile, agents, alerts, api, events, live);
+  }
+
+  public ServerSettings withDataDir(Path dir) {
+    return new ServerSettings(version, dir, git, reconcile, agents, alerts, api, events, live);
+  }
+
+  /** {@code server { git { url branch poll_interval manifest_glob … } }}. */
+  public ServerSettings withGit(GitSource source, Duration pollInterval, String manifestGlob) {
+    return withGit(new Git(source, pollInterval, manifestGlob));
+  }
+
+  public ServerSettings withGit(Git newGit) {
+    return new ServerSettings(version, dataDir, newGit, reconcile, agents, alerts, api, events, live);
+  }
+
+  /** {@code server { drift { policy alert_webhook } }}; {@code webhook} may be null. */
+  public ServerSettings withDrift(DriftPolicy defaultPolicy, URI webhook) {
+    Reconcile r = new Reconcile(reconcile.interval(), defaultPolicy, reconcile.checkTimeout(),
+        reconcile.applyTimeout(), reconcile.retryBackoffMin(), reconcile.retryBackoffMax());
+    Alerts a = new Alerts(webhook, alerts.attempts(), alerts.backoffMin(), alerts.backoffMax(),
+        alerts.requestTimeout(), alerts.maxPending(), alerts.maxOpenEpisodes());
+    return new ServerSettings(version, dataDir, git, r, agents, a, api, events, live);
+  }
+
+  public ServerSettings withReconcileInterval(Duration interval) {
+    return withReconcile(new Reconcile(interval, reconcile.defaultPolicy(), reconcile.checkTimeout(),
+        reconcile.applyTimeout(), reconcile.retryBackoffMin(), reconcile.retryBackoffMax()));
+  }
+
+  public ServerSettings withReconcile(Reconcile newReconcile) {
+    return new ServerSettings(version, dataDir, git, newReconcile, agents, alerts, api, events, live);
+  }
+
+  public ServerSettings withAgents(Agents newAgents) {
+    return new ServerSettings(version, dataDir, git, reconcile, newAgents, alerts, api, events, live);
+  }
+
+  public ServerSettings withAlerts(Alerts newAlerts) {
+    return new ServerSettings(version, dataDir, git, reconcile, agents, newAlerts, api, events, live);
+  }
+
+  public ServerSettings withApi(Api newApi) {
+    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, newApi, events, live);
+  }
+
+  /** {@code server { event_store { memory { max_events_per_agent } } }}. */
+  public ServerSettings withMaxEventsPerAgent(int maxPerAgent) {
+    return withEvents(new Events(maxPerAgent, events.maxServerWide(), events.maxAgents()));
+  }
+
+  public ServerSettings withEvents(Events newEvents) {
+    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, newEvents, live);
+  }
+
+  public ServerSettings withLive(Live newLive) {
+    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, events, newLive);
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static void positive(Duration d, String what) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(what + " must be a positive duration, got " + d);
+    }
+  }
+
+  private static void atLeast(int value, int min, String what) {
+    if (value < min) {
+      throw new IllegalArgumentException(what + " must be at least " + min + ", got " + value);
+    }
+  }
+}

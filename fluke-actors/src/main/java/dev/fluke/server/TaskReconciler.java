@@ -1,0 +1,192 @@
+package dev.fluke.server;
+
+import dev.fluke.api.Dto;
+import dev.fluke.manifest.DriftPolicy;
+import dev.fluke.manifest.ExecutorSpec;
+import dev.fluke.manifest.TaskSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One task of the desired state in force (SPEC §7): holds its spec and the status of the task on every
+ * agent it matches, as pushed by the agents' sessions whenever it changes; answers task detail and
+ * drift questions; and turns {@code fluke reconcile task NAME} into a manual cycle for that task on
+ * every matched, connected agent. Agents that disconnect stay listed (connected = false) for the
+ * configured retention.
+ */
+public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Command> {
+
+  public sealed interface Command {}
+
+  /** A new commit changed the task's definition. */
+  public record UpdateSpec(TaskSpec spec) implements Command {}
+
+  /** The task's status on one agent changed. {@code since}: when it last stopped being satisfied. */
+  public record AgentStatus(
+      String agent, Dto.TaskStatus status, Instant since, ActorRef<AgentSession.Command> session)
+      implements Command {}
+
+  /** The agent's session ended. */
+  public record AgentDisconnected(String agent, ActorRef<AgentSession.Command> session) implements Command {}
+
+  /** The agent no longer matches the task (labels or selector changed). */
+  public record AgentUnmatched(String agent, ActorRef<AgentSession.Command> session) implements Command {}
+
+  /** Replies with a {@link Report}. */
+  public record GetReport(ActorRef<Report> replyTo) implements Command {}
+
+  /** Replies with the task's detail. */
+  public record GetDetail(ActorRef<Optional<Dto.TaskDetail>> replyTo) implements Command {}
+
+  /** Start a manual cycle for this task on every matched agent; replies with what was started. */
+  public record Reconcile(ActorRef<Dto.ReconcileAccepted> replyTo) implements Command {}
+
+  /** The task's summary and its not-satisfied (agent, task) pairs. */
+  public record Report(String task, Dto.TaskSummary summary, List<Dto.DriftEntry> drift) {}
+
+  private record Entry(
+      ActorRef<AgentSession.Command> session, boolean connected, Dto.TaskStatus status, Instant since,
+      Instant disconnectedAt) {}
+
+  private final DriftPolicy defaultPolicy;
+  private final Duration retention;
+  private final Map<String, Entry> agents = new HashMap<>();
+  private TaskSpec spec;
+
+  public static Behavior<Command> create(TaskSpec spec, DriftPolicy defaultPolicy, Duration retention) {
+    return Behaviors.setup(ctx -> new TaskReconciler(ctx, spec, defaultPolicy, retention));
+  }
+
+  private TaskReconciler(
+      ActorContext<Command> context, TaskSpec spec, DriftPolicy defaultPolicy, Duration retention) {
+    super(context);
+    this.spec = spec;
+    this.defaultPolicy = defaultPolicy;
+    this.retention = retention;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(UpdateSpec.class, this::onUpdateSpec)
+        .onMessage(AgentStatus.class, this::onAgentStatus)
+        .onMessage(AgentDisconnected.class, this::onAgentDisconnected)
+        .onMessage(AgentUnmatched.class, this::onAgentUnmatched)
+        .onMessage(GetReport.class, this::onGetReport)
+        .onMessage(GetDetail.class, this::onGetDetail)
+        .onMessage(Reconcile.class, this::onReconcile)
+        .build();
+  }
+
+  private Behavior<Command> onUpdateSpec(UpdateSpec u) {
+    spec = u.spec();
+    return this;
+  }
+
+  private Behavior<Command> onAgentStatus(AgentStatus s) {
+    agents.put(s.agent(), new Entry(s.session(), true, s.status(), s.since(), null));
+    return this;
+  }
+
+  private Behavior<Command> onAgentDisconnected(AgentDisconnected d) {
+    Entry e = agents.get(d.agent());
+    // Only the session that reported the entry may close it: a reconnected agent has a new session.
+    if (e != null && e.session().equals(d.session())) {
+      agents.put(d.agent(), new Entry(e.session(), false, e.status(), e.since(), Instant.now()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAgentUnmatched(AgentUnmatched u) {
+    Entry e = agents.get(u.agent());
+    if (e != null && e.session().equals(u.session())) {
+      agents.remove(u.agent());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetReport(GetReport g) {
+    prune();
+    g.replyTo().tell(new Report(spec.name(), summary(), drift()));
+    return this;
+  }
+
+  private Behavior<Command> onGetDetail(GetDetail g) {
+    prune();
+    List<Dto.ExecutorDefinition> defs = new ArrayList<>();
+    for (ExecutorSpec e : spec.executors()) {
+      defs.add(new Dto.ExecutorDefinition(e.type(), e.name(), e.attributes(), e.onFailure().hclName()));
+    }
+    List<Dto.AgentTaskStatus> statuses = new ArrayList<>();
+    for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
+      statuses.add(new Dto.AgentTaskStatus(e.getKey(), e.getValue().connected(), e.getValue().status()));
+    }
+    g.replyTo().tell(Optional.of(new Dto.TaskDetail(summary(), defs, statuses)));
+    return this;
+  }
+
+  private Behavior<Command> onReconcile(Reconcile r) {
+    List<String> started = new ArrayList<>();
+    for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
+      if (e.getValue().connected()) {
+        e.getValue().session().tell(new AgentSession.ManualReconcile(Set.of(spec.name())));
+        started.add(e.getKey());
+      }
+    }
+    String message = started.isEmpty()
+        ? "no connected agent matches task " + spec.name()
+        : "manual reconcile of task " + spec.name() + " started on " + started.size() + " agent(s)";
+    r.replyTo().tell(new Dto.ReconcileAccepted(
+        true, message, new Dto.ReconcileTarget("task", spec.name()), started, Instant.now()));
+    return this;
+  }
+
+  private Dto.TaskSummary summary() {
+    Counts counts = new Counts();
+    int matched = 0;
+    for (Entry e : agents.values()) {
+      if (e.connected()) {
+        matched++;
+        counts.add(e.status().status());
+      }
+    }
+    List<String> execs = new ArrayList<>();
+    for (ExecutorSpec e : spec.executors()) {
+      execs.add(e.label());
+    }
+    return new Dto.TaskSummary(
+        spec.name(), spec.description(), spec.effectivePolicy(defaultPolicy).hclName(),
+        spec.selector().matchLabels(), execs, spec.pos().file(), matched, counts.toDto());
+  }
+
+  private List<Dto.DriftEntry> drift() {
+    List<Dto.DriftEntry> out = new ArrayList<>();
+    for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
+      Entry v = e.getValue();
+      String status = v.status().status();
+      if (v.connected() && !status.equals(TaskVerdict.SATISFIED) && !status.equals(TaskVerdict.PENDING)) {
+        out.add(new Dto.DriftEntry(e.getKey(), spec.name(), status, v.status().policy(), v.status().alerted(),
+            v.since(), v.status().message()));
+      }
+    }
+    return out;
+  }
+
+  private void prune() {
+    Instant cutoff = Instant.now().minus(retention);
+    agents.values().removeIf(e -> !e.connected() && e.disconnectedAt().isBefore(cutoff));
+  }
+}

@@ -1,0 +1,553 @@
+package dev.fluke.agent;
+
+import static dev.fluke.agent.Specs.block;
+import static dev.fluke.agent.Specs.task;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.agent.ScriptedConnector.Link;
+import dev.fluke.exec.Outcome;
+import dev.fluke.exec.Phase;
+import dev.fluke.manifest.OnFailure;
+import dev.fluke.manifest.TaskSpec;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.AgentMessage.ApplyOutput;
+import dev.fluke.protocol.AgentMessage.ApplyResult;
+import dev.fluke.protocol.AgentMessage.CheckReport;
+import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
+import dev.fluke.protocol.AgentMessage.Heartbeat;
+import dev.fluke.protocol.AgentMessage.Register;
+import dev.fluke.protocol.ServerMessage.ApplyRequest;
+import dev.fluke.protocol.ServerMessage.Cancel;
+import dev.fluke.protocol.ServerMessage.CheckRequest;
+import dev.fluke.protocol.ServerMessage.Registered;
+import dev.fluke.protocol.ServerMessage.Rejected;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AgentRuntimeTest {
+
+  static final ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private Script script;
+  private ScriptedConnector server;
+  private AgentRuntime agent;
+
+  @BeforeEach
+  void setUp() {
+    script = new Script();
+    server = new ScriptedConnector(testKit.system());
+  }
+
+  @AfterEach
+  void stopAgent() throws Exception {
+    if (agent != null) {
+      agent.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static AgentSettings settings(String config) {
+    Config c = ConfigFactory.parseString(config).withFallback(testKit.system().settings().config());
+    return AgentSettings.create(c)
+        .withName("web-01")
+        .withLabels(Map.of("role", "web", "env", "test"))
+        .withVersion("1.2.3")
+        .withReconnect(Duration.ofMillis(20), Duration.ofMillis(200), 0.2);
+  }
+
+  private Link start(String config) throws InterruptedException {
+    agent = AgentRuntime.start(testKit.system(), settings(config), server, script.executors("shell", "mise"));
+    return server.nextLink();
+  }
+
+  private Link startRegistered() throws InterruptedException {
+    Link link = start("");
+    link.register();
+    return link;
+  }
+
+  @Test
+  void registersFirstWithItsNameLabelsVersionAndExecutorTypes() throws Exception {
+    Link link = start("");
+
+    AgentMessage first = link.next();
+
+    Register r = assertInstanceOf(Register.class, first);
+    assertEquals("web-01", r.name());
+    assertEquals(Map.of("role", "web", "env", "test"), r.labels());
+    assertEquals("1.2.3", r.version());
+    assertEquals(List.of("mise", "shell"), r.executors());
+  }
+
+  @Test
+  void checkReportHasEveryExecutorOfEveryTaskInOrderAndAppliesNothing() throws Exception {
+    Link link = startRegistered();
+    TaskSpec t1 = task("t1", block("shell", "a", "check", "satisfied"), block("mise", "b", "check", "drifted"));
+    TaskSpec t2 = task("t2", block("shell", "c", "check", "error"));
+
+    link.send(new CheckRequest(7, List.of(t1, t2)));
+    CheckReport report = link.next(CheckReport.class);
+
+    assertEquals(7, report.cycleId());
+    assertEquals(List.of("t1", "t2"), report.tasks().stream().map(AgentMessage.TaskOutcome::task).toList());
+    List<ExecutorOutcome> b1 = report.tasks().get(0).executors();
+    assertEquals(List.of("a", "b"), b1.stream().map(ExecutorOutcome::executor).toList());
+    assertEquals(List.of("shell", "mise"), b1.stream().map(ExecutorOutcome::type).toList());
+    assertEquals(Outcome.SATISFIED, b1.get(0).check().outcome());
+    assertEquals(Outcome.DRIFTED, b1.get(1).check().outcome());
+    assertEquals(Phase.CHECK, b1.get(1).check().phase());
+    assertNull(b1.get(1).apply());
+    assertNull(b1.get(1).verify());
+    assertEquals(Outcome.ERROR, report.tasks().get(1).executors().get(0).check().outcome());
+    assertEquals(List.of("shell:a:check", "mise:b:check", "shell:c:check"), script.journal());
+  }
+
+  @Test
+  void applyRunsBlocksInDeclarationOrderAcrossTypesAndStreamsTheirOutput() throws Exception {
+    Link link = startRegistered();
+    TaskSpec deploy = task("deploy",
+        block("shell", "pre", "check", "drifted,satisfied", "lines", "2"),
+        block("mise", "app", "check", "satisfied"),
+        block("shell", "post", "check", "drifted,satisfied", "lines", "1"));
+
+    link.send(new ApplyRequest(3, deploy));
+    List<ApplyOutput> output = new ArrayList<>();
+    AgentMessage m = link.next();
+    while (!(m instanceof ApplyResult)) {
+      output.add(assertInstanceOf(ApplyOutput.class, m));
+      m = link.next();
+    }
+    ApplyResult result = (ApplyResult) m;
+
+    assertEquals(List.of("shell:pre line 1", "shell:pre line 2", "shell:post line 1"),
+        output.stream().map(ApplyOutput::line).toList());
+    assertEquals(List.of("pre", "pre", "post"), output.stream().map(ApplyOutput::executor).toList());
+    assertTrue(output.stream().allMatch(o -> o.cycleId() == 3 && o.task().equals("deploy")));
+    assertEquals(3, result.cycleId());
+    assertFalse(result.late());
+    List<ExecutorOutcome> blocks = result.task().executors();
+    assertApplied(blocks.get(0));
+    assertEquals(Outcome.SATISFIED, blocks.get(1).check().outcome());
+    assertNull(blocks.get(1).apply());
+    assertNull(blocks.get(1).verify());
+    assertApplied(blocks.get(2));
+    assertEquals(List.of(
+            "shell:pre:check", "shell:pre:apply", "shell:pre:applied", "shell:pre:check",
+            "mise:app:check",
+            "shell:post:check", "shell:post:apply", "shell:post:applied", "shell:post:check"),
+        script.journal());
+  }
+
+  private static void assertApplied(ExecutorOutcome o) {
+    assertEquals(Outcome.DRIFTED, o.check().outcome());
+    assertEquals(Outcome.APPLIED, o.apply().outcome());
+    assertEquals(Phase.APPLY, o.apply().phase());
+    assertEquals(Outcome.SATISFIED, o.verify().outcome());
+    assertEquals(Phase.VERIFY, o.verify().phase());
+  }
+
+  @Test
+  void failedBlockWithAbortSkipsTheRestOfTheTask() throws Exception {
+    Link link = startRegistered();
+    TaskSpec t = task("t",
+        block("shell", "a", OnFailure.ABORT, "check", "drifted", "apply", "failed"),
+        block("mise", "b", "check", "drifted"));
+
+    link.send(new ApplyRequest(1, t));
+    ApplyResult result = link.next(ApplyResult.class);
+
+    ExecutorOutcome a = result.task().executors().get(0);
+    assertEquals(Outcome.FAILED, a.apply().outcome());
+    assertNull(a.verify());
+    ExecutorOutcome b = result.task().executors().get(1);
+    assertEquals(Outcome.SKIPPED, b.check().outcome());
+    assertTrue(b.check().message().contains("shell \"a\""), b.check().message());
+    assertNull(b.apply());
+    assertFalse(script.journal().stream().anyMatch(s -> s.startsWith("mise:b")));
+  }
+
+  @Test
+  void failedBlockWithContinueGoesOnWithTheNextBlock() throws Exception {
+    Link link = startRegistered();
+    TaskSpec t = task("t",
+        block("shell", "a", OnFailure.CONTINUE, "check", "drifted", "apply", "error"),
+        block("mise", "b", "check", "drifted,satisfied"));
+
+    link.send(new ApplyRequest(1, t));
+    ApplyResult result = link.next(ApplyResult.class);
+
+    assertEquals(Outcome.ERROR, result.task().executors().get(0).apply().outcome());
+    assertApplied(result.task().executors().get(1));
+  }
+
+  @Test
+  void checkErrorIsNeverAppliedAndCountsAsAFailure() throws Exception {
+    Link link = startRegistered();
+    TaskSpec t = task("t",
+        block("shell", "a", OnFailure.CONTINUE, "check", "error"),
+        block("mise", "b", OnFailure.ABORT, "check", "error"),
+        block("shell", "c", "check", "drifted"));
+
+    link.send(new ApplyRequest(1, t));
+    ApplyResult result = link.next(ApplyResult.class);
+
+    List<ExecutorOutcome> blocks = result.task().executors();
+    assertEquals(Outcome.ERROR, blocks.get(0).check().outcome());
+    assertNull(blocks.get(0).apply());
+    assertEquals(Outcome.ERROR, blocks.get(1).check().outcome());
+    assertNull(blocks.get(1).apply());
+    assertEquals(Outcome.SKIPPED, blocks.get(2).check().outcome());
+    assertEquals(List.of("shell:a:check", "mise:b:check"), script.journal());
+  }
+
+  @Test
+  void verifyThatIsStillDriftedIsReportedAndFailsTheBlock() throws Exception {
+    Link link = startRegistered();
+    TaskSpec t = task("t", block("shell", "a", "check", "drifted"), block("mise", "b"));
+
+    link.send(new ApplyRequest(1, t));
+    ApplyResult result = link.next(ApplyResult.class);
+
+    ExecutorOutcome a = result.task().executors().get(0);
+    assertEquals(Outcome.APPLIED, a.apply().outcome());
+    assertEquals(Outcome.DRIFTED, a.verify().outcome());
+    assertEquals(Phase.VERIFY, a.verify().phase());
+    assertEquals(Outcome.SKIPPED, result.task().executors().get(1).check().outcome());
+  }
+
+  @Test
+  void requestsWaitForTheRunningOneAndRunInArrivalOrder() throws Exception {
+    Link link = startRegistered();
+    link.send(new ApplyRequest(1, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
+    script.gate("g").awaitEntered();
+    link.send(new CheckRequest(2, List.of(task("next", block("mise", "x")))));
+    // The worker gets requests in the order the server sent them: once it has logged this cancel, the
+    // check above is waiting in its queue.
+    LoggingTestKit.info("Cycle 99 cancelled").expect(testKit.system(), () -> {
+      link.send(new Cancel(99));
+      return null;
+    });
+
+    assertFalse(script.journal().contains("mise:x:check"));
+    script.gate("g").open();
+    ApplyResult first = link.next(ApplyResult.class);
+    CheckReport second = link.next(CheckReport.class);
+
+    assertEquals(1, first.cycleId());
+    assertEquals(2, second.cycleId());
+    assertEquals(1, script.maxInFlight());
+    assertEquals(List.of("shell:slow:check", "shell:slow:apply", "shell:slow:applied", "shell:slow:check",
+        "mise:x:check"), script.journal());
+  }
+
+  @Test
+  void requestsBeyondTheQueueAreAnsweredAtOnceWithErrors() throws Exception {
+    Link link = start("fluke.agent.max-queued-requests = 1");
+    link.register();
+    link.send(new ApplyRequest(1, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
+    script.gate("g").awaitEntered();
+    link.send(new CheckRequest(2, List.of(task("queued", block("mise", "q")))));
+    link.send(new CheckRequest(3, List.of(task("refused", block("mise", "r")))));
+
+    CheckReport refused = link.next(CheckReport.class);
+    assertEquals(3, refused.cycleId());
+    ExecutorOutcome r = refused.tasks().get(0).executors().get(0);
+    assertEquals(Outcome.ERROR, r.check().outcome());
+    assertTrue(r.check().message().contains("queue is full"), r.check().message());
+
+    script.gate("g").open();
+    assertEquals(1, link.next(ApplyResult.class).cycleId());
+    assertEquals(2, link.next(CheckReport.class).cycleId());
+    assertFalse(script.journal().contains("mise:r:check"));
+  }
+
+  @Test
+  void cancelStopsTheRunningApplyAndDropsQueuedWorkOfThatCycle() throws Exception {
+    Link link = startRegistered();
+    link.send(new ApplyRequest(5, task("a", block("shell", "a", "check", "drifted", "gate", "g"))));
+    script.gate("g").awaitEntered();
+    link.send(new CheckRequest(5, List.of(task("q", block("mise", "q")))));
+    link.send(new CheckRequest(6, List.of(task("r", block("mise", "r")))));
+
+    link.send(new Cancel(5));
+    ApplyResult cancelled = link.next(ApplyResult.class);
+    CheckReport other = link.next(CheckReport.class);
+
+    assertEquals(5, cancelled.cycleId());
+    ExecutorOutcome a = cancelled.task().executors().get(0);
+    assertEquals(Outcome.ERROR, a.apply().outcome());
+    assertEquals("cancelled", a.apply().message());
+    assertNull(a.verify());
+    assertEquals(6, other.cycleId());
+    assertTrue(script.journal().contains("shell:a:cancelled"));
+    assertFalse(script.journal().contains("mise:q:check"));
+  }
+
+  @Test
+  void reconnectsWithBackoffAfterFailedAttempts() throws Exception {
+    server.failNext(2);
+    Link link = start("");
+
+    link.next(Register.class);
+
+    assertEquals(3, server.attempts());
+  }
+
+  @Test
+  void registersAgainAfterTheConnectionDrops() throws Exception {
+    Link first = startRegistered();
+    first.drop();
+
+    Link second = server.nextLink();
+
+    assertEquals("web-01", second.next(Register.class).name());
+  }
+
+  @Test
+  void applyThatFinishesWhileDisconnectedIsReportedLateOnceRegisteredAgain() throws Exception {
+    Link first = startRegistered();
+    first.send(new ApplyRequest(8, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
+    script.gate("g").awaitEntered();
+    first.drop();
+    Link second = server.nextLink();
+    second.next(Register.class);
+
+    script.gate("g").open();
+    eventually(() -> script.journal().stream().filter(s -> s.equals("shell:a:check")).count() == 2);
+    second.send(new Registered("test-server", 3_600_000));
+    ApplyResult result = second.next(ApplyResult.class);
+
+    assertTrue(result.late());
+    assertEquals(8, result.cycleId());
+    assertApplied(result.task().executors().get(0));
+  }
+
+  @Test
+  void applyStillRunningAfterReconnectingIsReportedLate() throws Exception {
+    Link first = startRegistered();
+    first.send(new ApplyRequest(9, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
+    script.gate("g").awaitEntered();
+    first.drop();
+    Link second = server.nextLink();
+    second.register();
+
+    script.gate("g").open();
+    ApplyResult result = second.next(ApplyResult.class);
+
+    assertTrue(result.late());
+    assertEquals(9, result.cycleId());
+  }
+
+  @Test
+  void resultTheServerNeverAcknowledgedIsReportedAgainLateAfterAReconnect() throws Exception {
+    Link first = startRegistered();
+    first.send(new ApplyRequest(1, task("a", block("shell", "a", "check", "drifted,satisfied"))));
+    ApplyResult sent = first.next(ApplyResult.class);
+    assertFalse(sent.late());
+    // The stream took it, but the server never confirms it: the connection breaks first.
+    first.drop();
+
+    Link second = server.nextLink();
+    second.register();
+    ApplyResult again = second.next(ApplyResult.class);
+
+    assertTrue(again.late());
+    assertEquals(1, again.cycleId());
+    assertEquals(sent.task(), again.task());
+  }
+
+  @Test
+  void acknowledgedResultIsForgottenAndTheOthersAreReportedAgainInTheOrderTheyFinished() throws Exception {
+    Link first = startRegistered();
+    first.send(new ApplyRequest(1, task("a", block("shell", "a"))));
+    first.ack(first.next(ApplyResult.class));
+    first.send(new ApplyRequest(1, task("b", block("shell", "b"))));
+    first.next(ApplyResult.class);
+    first.send(new ApplyRequest(2, task("c", block("mise", "c"))));
+    first.next(ApplyResult.class);
+    first.drop();
+
+    Link second = server.nextLink();
+    second.register();
+    ApplyResult b = second.next(ApplyResult.class);
+    ApplyResult c = second.next(ApplyResult.class);
+    second.send(new CheckRequest(3, List.of(task("d", block("mise", "d")))));
+
+    assertEquals("b", b.task().task());
+    assertEquals(1, b.cycleId());
+    assertTrue(b.late());
+    assertEquals("c", c.task().task());
+    assertTrue(c.late());
+    // Kept results go out as soon as the agent is registered: had "a" been kept, it would come before this.
+    assertEquals(3, second.next(CheckReport.class).cycleId());
+  }
+
+  @Test
+  void unacknowledgedResultsAreNeverSentTwiceOnOneConnection() throws Exception {
+    Link first = startRegistered();
+    first.send(new ApplyRequest(1, task("a", block("shell", "a"))));
+    first.next(ApplyResult.class);
+    first.send(new ApplyRequest(2, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
+    script.gate("g").awaitEntered();
+    first.drop();
+    Link second = server.nextLink();
+    second.register();
+    assertEquals("a", second.next(ApplyResult.class).task().task());
+
+    // A server that never acknowledges: the apply finishing now sends its own result, not "a" once more.
+    script.gate("g").open();
+    ApplyResult slow = second.next(ApplyResult.class);
+    second.send(new CheckRequest(3, List.of(task("d", block("mise", "d")))));
+
+    assertEquals("slow", slow.task().task());
+    assertTrue(slow.late());
+    assertEquals(3, second.next(CheckReport.class).cycleId());
+  }
+
+  @Test
+  void atMostTheConfiguredNumberOfUnacknowledgedResultsIsKept() throws Exception {
+    Link first = start("fluke.agent.max-buffered-late-results = 2");
+    first.register();
+    first.send(new ApplyRequest(1, task("a", block("shell", "a"))));
+    first.next(ApplyResult.class);
+    first.send(new ApplyRequest(2, task("b", block("shell", "b"))));
+    first.next(ApplyResult.class);
+
+    LoggingTestKit.warn("Forgetting the result of task 'a' (cycle 1)").expect(testKit.system(), () -> {
+      first.send(new ApplyRequest(3, task("c", block("shell", "c"))));
+      return first.next(ApplyResult.class);
+    });
+    first.drop();
+    Link second = server.nextLink();
+    second.register();
+    ApplyResult b = second.next(ApplyResult.class);
+    ApplyResult c = second.next(ApplyResult.class);
+    second.send(new CheckRequest(4, List.of(task("d", block("mise", "d")))));
+
+    assertEquals(List.of("b", "c"), List.of(b.task().task(), c.task().task()));
+    assertEquals(4, second.next(CheckReport.class).cycleId());
+  }
+
+  @Test
+  void cancelOfANewConnectionDoesNotTouchAnApplyOfAnOldOne() throws Exception {
+    Link first = startRegistered();
+    first.send(new ApplyRequest(5, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
+    script.gate("g").awaitEntered();
+    first.drop();
+    Link second = server.nextLink();
+    second.register();
+
+    // A restarted server numbers its cycles anew: its cycle 5 is not the one still running.
+    LoggingTestKit.info("Cycle 5 cancelled").expect(testKit.system(), () -> {
+      second.send(new Cancel(5));
+      return null;
+    });
+    script.gate("g").open();
+    ApplyResult result = second.next(ApplyResult.class);
+
+    assertTrue(result.late());
+    assertApplied(result.task().executors().get(0));
+  }
+
+  @Test
+  void checkOfALostConnectionIsStoppedAndNotReported() throws Exception {
+    Link first = startRegistered();
+    first.send(new CheckRequest(1, List.of(task("slow", block("shell", "slow", "check_gate", "g")))));
+    script.gate("g").awaitEntered();
+    first.drop();
+    Link second = server.nextLink();
+    second.register();
+
+    second.send(new CheckRequest(2, List.of(task("b", block("mise", "b")))));
+
+    assertEquals(2, second.next(CheckReport.class).cycleId());
+  }
+
+  @Test
+  void rejectionIsLoggedLoudlyAndRetriedLater() throws Exception {
+    Link first = start("");
+    first.next(Register.class);
+
+    LoggingTestKit.error("REJECTED").withMessageContains("name is taken").expect(testKit.system(), () -> {
+      first.send(new Rejected("name is taken"));
+      return null;
+    });
+
+    assertInstanceOf(ServerLink.ConnectionEnded.class, first.fromAgent().expectError());
+    Link second = server.nextLink();
+    assertEquals("web-01", second.next(Register.class).name());
+  }
+
+  @Test
+  void serverThatNeverAnswersRegisterIsDroppedAndRetried() throws Exception {
+    Link first = start("fluke.agent.register-timeout = 200ms");
+    first.next(Register.class);
+
+    assertInstanceOf(ServerLink.ConnectionEnded.class, first.fromAgent().expectError());
+    Link second = server.nextLink();
+    second.next(Register.class);
+  }
+
+  @Test
+  void heartbeatsAtTheIntervalTheServerAsksFor() throws Exception {
+    Link link = start("");
+    link.next(Register.class);
+
+    link.send(new Registered("test-server", 20));
+
+    assertInstanceOf(Heartbeat.class, link.next());
+    assertInstanceOf(Heartbeat.class, link.next());
+  }
+
+  @Test
+  void slowConnectionDropsOutputWithAMarkerInsteadOfBufferingIt() throws Exception {
+    Link link = start("fluke.agent.output.buffer-lines = 50");
+    link.register();
+
+    // Nobody reads what the agent sends while the apply prints 3000 lines.
+    link.send(new ApplyRequest(4, task("noisy", block("shell", "a", "check", "drifted,satisfied", "lines", "3000"))));
+    eventually(() -> script.journal().contains("shell:a:applied"));
+    List<ApplyOutput> output = new ArrayList<>();
+    AgentMessage m = link.next();
+    while (!(m instanceof ApplyResult)) {
+      output.add(assertInstanceOf(ApplyOutput.class, m));
+      m = link.next();
+    }
+
+    assertTrue(output.size() < 500, "sent " + output.size() + " lines");
+    assertTrue(output.stream().anyMatch(o -> o.line().contains("output line(s) dropped")));
+    assertEquals("shell:a line 1", output.get(0).line());
+    assertApplied(((ApplyResult) m).task().executors().get(0));
+  }
+
+  /** Waits (bounded) for something the agent does on its own threads. */
+  static void eventually(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 20s");
+      }
+      Thread.sleep(5);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.fluke.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.AgentMessage.ApplyOutput;
+import dev.fluke.protocol.AgentMessage.ApplyResult;
+import dev.fluke.protocol.AgentMessage.Heartbeat;
+import dev.fluke.protocol.AgentMessage.TaskOutcome;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class ConnectionTest {
+
+  static final ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private final TestProbe<ConnectionLoop.Outgoing> stream = testKit.createTestProbe();
+  private final Connection conn = new Connection(1, stream.getRef());
+
+  private AgentMessage nextSent() {
+    return assertInstanceOf(ConnectionLoop.Send.class, stream.receiveMessage()).message();
+  }
+
+  private static ApplyResult result(long cycle) {
+    return new ApplyResult(cycle, new TaskOutcome("t", List.of()), false);
+  }
+
+  @Test
+  void sendsOneMessageAtATimeAsTheStreamTakesThem() {
+    conn.send(new Heartbeat(1));
+    conn.send(new Heartbeat(2));
+
+    assertEquals(new Heartbeat(1), nextSent());
+    stream.expectNoMessage(Duration.ofMillis(50));
+    assertTrue(conn.heartbeatWaiting());
+    conn.sent();
+    assertEquals(new Heartbeat(2), nextSent());
+  }
+
+  @Test
+  void outputIsPulledOnlyWhileTheOutboxIsShortAndTheRestGoesBeforeTheResult() {
+    OutputLines lines = new OutputLines(1000, 100);
+    for (int i = 1; i <= 100; i++) {
+      lines.offer("a", "line " + i);
+    }
+
+    conn.streamOutput(7, "t", lines);
+    assertEquals("line 1", ((ApplyOutput) nextSent()).line());
+    assertFalse(lines.isEmpty(), "only a window's worth was taken into the outbox");
+
+    conn.sendResult(result(7), lines);
+    assertTrue(lines.isEmpty());
+    for (int i = 2; i <= 100; i++) {
+      conn.sent();
+      ApplyOutput o = assertInstanceOf(ApplyOutput.class, nextSent());
+      assertEquals("line " + i, o.line());
+      assertEquals(7, o.cycleId());
+    }
+    conn.sent();
+    assertEquals(result(7), nextSent());
+  }
+
+  @Test
+  void endingDropsTheOutboxAndAbortsTheStream() {
+    conn.send(new Heartbeat(1));
+    conn.send(new Heartbeat(2));
+    conn.send(result(3));
+
+    conn.end(new IllegalStateException("bye"));
+
+    assertEquals(new Heartbeat(1), nextSent());
+    assertInstanceOf(ConnectionLoop.Abort.class, stream.receiveMessage());
+    // Results among the dropped messages are still kept by ServerLink until the server acknowledges them.
+    conn.sent();
+    conn.send(result(4));
+    stream.expectNoMessage(Duration.ofMillis(50));
+  }
+}

@@ -1,0 +1,110 @@
+package dev.fluke.agent;
+
+import static dev.fluke.agent.Specs.block;
+import static dev.fluke.agent.Specs.task;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.exec.ExecContext;
+import dev.fluke.exec.Executor;
+import dev.fluke.exec.Outcome;
+import dev.fluke.exec.Phase;
+import dev.fluke.exec.StepResult;
+import dev.fluke.manifest.ExecutorSpec;
+import dev.fluke.manifest.OnFailure;
+import dev.fluke.protocol.AgentMessage.CheckReport;
+import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
+import dev.fluke.protocol.AgentMessage.TaskOutcome;
+import dev.fluke.schema.Schema;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class TaskRunnerTest {
+
+  private final AgentSettings settings = AgentSettings.create(ConfigFactory.load()).withName("test");
+  private final Script script = new Script();
+
+  private TaskRunner runner(Map<String, Executor> executors) {
+    return new TaskRunner(executors, settings.exec());
+  }
+
+  @Test
+  void blockOfAnExecutorTypeTheAgentLacksIsAnError() {
+    TaskRunner runner = runner(script.executors("shell"));
+
+    CheckReport report = runner.check(1, List.of(task("t", block("systemd", "app"))), () -> false);
+
+    StepResult check = report.tasks().get(0).executors().get(0).check();
+    assertEquals(Outcome.ERROR, check.outcome());
+    assertTrue(check.message().contains("no 'systemd' executor"), check.message());
+  }
+
+  @Test
+  void executorThatThrowsOrReturnsNonsenseGivesAnErrorInsteadOfKillingTheAgent() {
+    Map<String, Executor> executors = new HashMap<>(script.executors("shell"));
+    executors.put("broken", new Executor() {
+      @Override public String type() {
+        return "broken";
+      }
+
+      @Override public Schema schema() {
+        return Schema.of();
+      }
+
+      @Override public StepResult check(ExecutorSpec spec, ExecContext ctx) {
+        return new StepResult(Phase.CHECK, Outcome.APPLIED, 0, "", Duration.ZERO, "");
+      }
+
+      @Override public StepResult apply(ExecutorSpec spec, ExecContext ctx) {
+        throw new IllegalStateException("boom");
+      }
+    });
+    TaskRunner runner = runner(executors);
+
+    CheckReport report = runner.check(1, List.of(task("t", block("broken", "b"))), () -> false);
+
+    StepResult check = report.tasks().get(0).executors().get(0).check();
+    assertEquals(Outcome.ERROR, check.outcome());
+    assertTrue(check.message().contains("returned applied for a check"), check.message());
+  }
+
+  @Test
+  void cancelledBeforeABlockStartsSkipsItAndEverythingAfter() {
+    TaskRunner runner = runner(script.executors("shell"));
+    AtomicBoolean cancelled = new AtomicBoolean();
+    ExecutorSpec first = block("shell", "a", OnFailure.CONTINUE, "check", "drifted,satisfied", "lines", "1");
+    ExecutorSpec second = block("shell", "b", OnFailure.CONTINUE);
+
+    TaskOutcome outcome = runner.apply(task("t", first, second), cancelled::get, (executor, line) -> {
+      cancelled.set(true);
+    });
+
+    assertEquals(Outcome.APPLIED, outcome.executors().get(0).apply().outcome());
+    assertEquals(Outcome.SKIPPED, outcome.executors().get(0).verify().outcome());
+    ExecutorOutcome b = outcome.executors().get(1);
+    assertEquals(Outcome.SKIPPED, b.check().outcome());
+    assertEquals("cancelled", b.check().message());
+    assertNull(b.apply());
+  }
+
+  @Test
+  void failedMeansTheBlockDidNotEndSatisfied() {
+    StepResult ok = new StepResult(Phase.CHECK, Outcome.SATISFIED, 0, "", Duration.ZERO, "");
+    StepResult drifted = new StepResult(Phase.CHECK, Outcome.DRIFTED, 1, "", Duration.ZERO, "");
+    StepResult applied = new StepResult(Phase.APPLY, Outcome.APPLIED, 0, "", Duration.ZERO, "");
+    StepResult verified = new StepResult(Phase.VERIFY, Outcome.SATISFIED, 0, "", Duration.ZERO, "");
+    StepResult stillDrifted = new StepResult(Phase.VERIFY, Outcome.DRIFTED, 1, "", Duration.ZERO, "");
+
+    assertEquals(false, TaskRunner.failed(new ExecutorOutcome("a", "shell", ok, null, null)));
+    assertEquals(false, TaskRunner.failed(new ExecutorOutcome("a", "shell", drifted, applied, verified)));
+    assertEquals(true, TaskRunner.failed(new ExecutorOutcome("a", "shell", drifted, applied, stillDrifted)));
+    assertEquals(true, TaskRunner.failed(new ExecutorOutcome("a", "shell",
+        StepResult.error(Phase.CHECK, "x", Duration.ZERO), null, null)));
+  }
+}

@@ -1,0 +1,283 @@
+package dev.fluke.server;
+
+import static dev.fluke.server.LineManifestLoader.task;
+import static dev.fluke.server.ServerFixture.await;
+import static dev.fluke.server.ServerFixture.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluke.api.Dto;
+import dev.fluke.events.Event;
+import dev.fluke.exec.Outcome;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.ProtocolViolation;
+import dev.fluke.protocol.ServerMessage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One agent's connection: registration, heartbeats, eviction and protocol violations (SPEC §5, §6). */
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentConnectionTest {
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
+
+  private static final Map<String, String> WEB = Map.of("role", "web");
+
+  @TempDir Path dir;
+  private ServerFixture fx;
+
+  @AfterEach
+  void tearDown() {
+    if (fx != null) {
+      fx.close();
+      fx = null;
+    }
+  }
+
+  private ServerSettings settings() {
+    return ServerFixture.settings(dir, null);
+  }
+
+  private ServerFixture start(ServerSettings settings) {
+    fx = new ServerFixture(testKit, settings, task("app", null, "shell:deploy", "role=web"));
+    fx.awaitInForce("c1");
+    return fx;
+  }
+
+  private TestAgent connectRaw(String peer) {
+    return TestAgent.connect(fx.server.gateway(), testKit.system(), peer);
+  }
+
+  @Test
+  void registeredAgentIsToldTheHeartbeatIntervalAndServerVersion() {
+    start(settings().withVersion("1.2.3"));
+    TestAgent agent = connectRaw("10.0.0.5:4711");
+    ServerMessage.Registered registered = agent.register("web-01", WEB);
+    assertEquals("1.2.3", registered.serverVersion());
+    assertEquals(ServerFixture.INTERVAL.toMillis(), registered.heartbeatIntervalMillis());
+    agent.expectCheck("app");
+    Dto.AgentSummary summary = fx.agent("web-01").agent();
+    assertTrue(summary.connected());
+    assertEquals(WEB, summary.labels());
+    assertEquals("test-1", summary.version());
+    assertTrue(fx.events("web-01").stream().anyMatch(e -> e.outcome().equals("connected")
+        && e.message().contains("10.0.0.5:4711")));
+  }
+
+  @Test
+  void secondLiveAgentWithTheSameNameIsRejected() {
+    start(settings());
+    TestAgent first = fx.connect("web-01", WEB);
+    first.expectCheck("app");
+
+    TestAgent second = connectRaw("10.0.0.9:1234");
+    second.send(new AgentMessage.Register("web-01", WEB, "test-1", List.of()));
+    ServerMessage.Rejected rejected = second.expect(ServerMessage.Rejected.class);
+    assertTrue(rejected.reason().contains("already connected"), rejected.reason());
+    second.out.request(1);
+    second.out.expectComplete();
+
+    first.roundTrip(); // the live one is undisturbed
+    assertTrue(fx.events("web-01").stream().anyMatch(e -> e.outcome().equals("rejected")));
+  }
+
+  @Test
+  void agentWithoutAValidNameIsRejected() {
+    start(settings());
+    TestAgent agent = connectRaw("p");
+    agent.send(new AgentMessage.Register("  ", WEB, "test-1", List.of()));
+    assertTrue(agent.expect(ServerMessage.Rejected.class).reason().contains("must not be empty"));
+  }
+
+  @Test
+  void agentSilentForTooManyHeartbeatsIsEvictedAndItsNameFreed() {
+    ServerSettings s = settings();
+    ServerSettings.Agents a = s.agents();
+    start(s.withAgents(new ServerSettings.Agents(Duration.ofSeconds(10), 3, a.outputLines(), a.streamBuffer(),
+        a.disconnectedRetention(), a.disconnectedMax(), a.registerTimeout())));
+    ManualTime time = ManualTime.get(testKit.system());
+    TestAgent agent = fx.connect("web-01", WEB);
+    agent.expectCheck("app");
+    agent.roundTrip();
+    time.timePasses(Duration.ofSeconds(10)); // heard in this interval: not a miss
+    time.timePasses(Duration.ofSeconds(20)); // two silent intervals: not evicted yet
+    agent.roundTrip(); // heard again: the count starts over at the next tick
+    time.timePasses(Duration.ofSeconds(10));
+    time.timePasses(Duration.ofSeconds(30)); // three silent intervals in a row: evicted
+
+    agent.out.request(1);
+    agent.out.expectComplete();
+    Dto.AgentSummary gone = eventually(() -> await(fx.api.agents()).get(0), x -> !x.connected());
+    assertEquals("web-01", gone.name());
+    assertTrue(fx.events("web-01").stream().anyMatch(e -> e.outcome().equals("evicted")));
+
+    TestAgent again = fx.connect("web-01", WEB); // the name is free again
+    again.expectCheck("app");
+    assertTrue(fx.agent("web-01").agent().connected());
+  }
+
+  @Test
+  void questionsAboutAnAgentThatIsJustDisconnectingAreAnsweredWithoutWaitingForATimer() {
+    // The clock is manual here: an answer that relied on an ask timeout would never come.
+    start(settings());
+    TestAgent agent = fx.connect("web-01", WEB);
+    agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
+    agent.roundTrip();
+    List<CompletionStage<Optional<Dto.AgentDetail>>> asked = new ArrayList<>();
+    asked.add(fx.api.agent("web-01"));
+    agent.in.sendComplete();
+    for (int i = 0; i < 300; i++) {
+      asked.add(fx.api.agent("web-01"));
+    }
+    for (CompletionStage<Optional<Dto.AgentDetail>> a : asked) {
+      assertEquals("web-01", await(a).orElseThrow().agent().name());
+    }
+    eventually(() -> await(fx.api.agent("web-01")).orElseThrow().agent(), a -> !a.connected());
+  }
+
+  @Test
+  void questionsAboutATaskThatIsJustLeavingTheManifestAreAnsweredWithoutWaitingForATimer() {
+    start(settings());
+    List<CompletionStage<Optional<Dto.TaskDetail>>> asked = new ArrayList<>();
+    fx.commit("c2", task("other", null, "shell:x", "role=db"));
+    fx.server.fetchNow();
+    for (int i = 0; i < 300; i++) {
+      asked.add(fx.api.task("app"));
+    }
+    for (CompletionStage<Optional<Dto.TaskDetail>> a : asked) {
+      await(a); // answered (with or without the leaving task), never left waiting
+    }
+    eventually(() -> await(fx.api.tasks()),
+        t -> t.stream().map(Dto.TaskSummary::name).toList().equals(List.of("other")));
+  }
+
+  @Test
+  void disconnectedAgentStaysListedAsNotConnected() {
+    start(settings());
+    TestAgent agent = fx.connect("web-01", WEB);
+    agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
+    agent.reportApply(agent.expectApply("app"), Outcome.APPLIED, Outcome.SATISFIED);
+    agent.roundTrip();
+    agent.in.sendComplete();
+
+    Dto.AgentSummary s = eventually(() -> await(fx.api.agents()).get(0), x -> !x.connected());
+    assertEquals("idle", s.cycle());
+    assertEquals(1, s.counts().satisfied());
+    Dto.TaskDetail detail = eventually(() -> await(fx.api.task("app")).orElseThrow(),
+        d -> !d.agents().isEmpty() && !d.agents().get(0).connected());
+    assertEquals("satisfied", detail.agents().get(0).status().status());
+    assertTrue(fx.events("web-01").stream().anyMatch(e -> e.outcome().equals("disconnected")));
+    assertFalse(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
+  }
+
+  @Test
+  void protocolViolationEndsOnlyThatAgentsStream() {
+    start(settings());
+    TestAgent bad = fx.connect("web-01", WEB);
+    TestAgent good = fx.connect("web-02", WEB);
+    ServerMessage.CheckRequest check = bad.expectCheck("app");
+    good.expectCheck("app");
+
+    bad.send(new AgentMessage.CheckReport(check.cycleId(),
+        List.of(new AgentMessage.TaskOutcome("not-requested", List.of()))));
+    bad.out.request(1);
+    Throwable error = bad.out.expectError();
+    assertInstanceOf(ProtocolViolation.class, error);
+    assertTrue(error.getMessage().contains("not-requested"), error.getMessage());
+
+    good.roundTrip();
+    Event violation = eventually(() -> fx.events("web-01"),
+        ev -> ev.stream().anyMatch(e -> e.outcome().equals("protocol_violation"))).stream()
+        .filter(e -> e.outcome().equals("protocol_violation")).findFirst().orElseThrow();
+    assertTrue(violation.message().contains("was not requested"), violation.message());
+  }
+
+  @Test
+  void applyResultForATaskThatWasNotRequestedIsAViolation() {
+    start(settings());
+    TestAgent agent = fx.connect("web-01", WEB);
+    ServerMessage.CheckRequest check = agent.expectCheck("app");
+    agent.send(new AgentMessage.ApplyResult(check.cycleId(),
+        new AgentMessage.TaskOutcome("app", List.of()), false));
+    agent.out.request(1);
+    assertInstanceOf(ProtocolViolation.class, agent.out.expectError());
+  }
+
+  @Test
+  void firstMessageMustBeRegister() {
+    start(settings());
+    TestAgent agent = connectRaw("p");
+    agent.send(new AgentMessage.Heartbeat(1));
+    agent.out.request(1);
+    Throwable error = agent.out.expectError();
+    assertInstanceOf(ProtocolViolation.class, error);
+    assertTrue(error.getMessage().contains("must be Register"), error.getMessage());
+  }
+
+  @Test
+  void registerTwiceIsAViolation() {
+    start(settings());
+    TestAgent agent = fx.connect("web-01", WEB);
+    agent.expectCheck("app");
+    agent.send(new AgentMessage.Register("web-01", WEB, "test-1", List.of()));
+    agent.out.request(1);
+    assertInstanceOf(ProtocolViolation.class, agent.out.expectError());
+  }
+
+  @Test
+  void streamThatNeverRegistersIsDropped() {
+    start(settings());
+    TestAgent agent = connectRaw("p");
+    agent.out.request(1);
+    agent.in.expectRequest(); // the connection is up (and its register timer running)
+    ManualTime.get(testKit.system()).timePasses(Duration.ofSeconds(30));
+    Throwable error = agent.out.expectError();
+    assertInstanceOf(ProtocolViolation.class, error);
+    assertTrue(error.getMessage().contains("no Register within 30s"), error.getMessage());
+  }
+
+  @Test
+  void agentThatStopsReadingHasItsStreamFailedInsteadOfBufferingWithoutBound() {
+    start(settings());
+    TestAgent agent = fx.connect("web-01", WEB);
+    // The agent sends heartbeats but never reads the answers: the bounded outbound buffer (16) overflows,
+    // which ends the connection (both directions) instead of growing the server's memory.
+    String cancelled = null;
+    for (int i = 0; i < 100 && cancelled == null; i++) {
+      try {
+        agent.send(new AgentMessage.Heartbeat(i));
+      } catch (AssertionError e) {
+        cancelled = e.getMessage(); // the server cancelled the agent's inbound side
+      }
+    }
+    assertTrue(cancelled != null && cancelled.contains("BufferOverflowException"), String.valueOf(cancelled));
+    agent.out.request(100);
+    Throwable error = null;
+    for (int i = 0; i < 100 && error == null; i++) {
+      scala.util.Either<Throwable, ServerMessage> next = agent.out.expectNextOrError();
+      if (next.isLeft()) {
+        error = next.left().get();
+      }
+    }
+    assertTrue(error.getClass().getSimpleName().contains("BufferOverflow"), error.toString());
+  }
+}

@@ -1,0 +1,37 @@
+package dev.fluke.app;
+
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.app.cli.CliException;
+import dev.fluke.app.cli.FlukeCommand;
+import dev.fluke.config.AgentConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fluke agent --config agent.hcl}: runs the agent on this host until SIGTERM / Ctrl-C. */
+@Command(
+    name = "agent",
+    description = "Run the Fluke agent on this host: dials the server and runs checks and applies.",
+    mixinStandardHelpOptions = true)
+public final class AgentCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "agent.hcl")
+  Path config;
+
+  @Override
+  public Integer call() {
+    FlukeCommand root = (FlukeCommand) spec.root().userObject();
+    AgentConfig cfg = ConfigFiles.load(loader -> loader.loadAgent(config, root.env()));
+    LogSetup.apply(cfg.log());
+    try (AgentNode node = AgentNode.start(cfg, root.env(), ConfigFactory.load())) {
+      node.awaitTermination();
+    } catch (IllegalArgumentException e) {
+      throw new CliException(e.getMessage(), e);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,122 @@
+package dev.fluke.app.cli;
+
+import dev.fluke.app.client.ApiClientException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code fluke} command: one binary for the server, the agent and the client (SPEC §6).
+ *
+ * <p>Exit codes: 0 success; 1 failure (server unreachable, not found, a reconcile with {@code --wait} that
+ * failed, any {@link CliException}); 2 usage errors (unknown command or option, bad value).
+ *
+ * <p>Build the command line with {@link #commandLine}; the server-side commands join it in
+ * {@link #serverSideCommands()}. Every command can reach the environment and clock through
+ * {@code (FlukeCommand) spec.root().userObject()}, so tests can run commands in-process.
+ */
+@Command(
+    name = "fluke",
+    description = "GitOps for ordinary hosts: a server reads manifests from Git, agents keep hosts in that state.",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionInfo.Provider.class,
+    subcommands = {
+      GetCommand.class,
+      DescribeCommand.class,
+      ReconcileCommand.class,
+      LogsCommand.class,
+      VersionCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class FlukeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  private final Map<String, String> env;
+  private final Clock clock;
+
+  private FlukeCommand(Map<String, String> env, Clock clock) {
+    this.env = Map.copyOf(env);
+    this.clock = clock;
+  }
+
+  /** The environment the command was started with (or the one a test gave it). */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "missing command");
+  }
+
+  /**
+   * The commands that run Fluke itself rather than talk to a running server. Each is a picocli
+   * {@code @Command} object; it is added beside get, describe, reconcile and version.
+   *
+   * <p>The lead's list: {@code server}, {@code agent}, {@code dev}, {@code validate}.
+   */
+  private static List<Object> serverSideCommands() {
+    return List.of(
+        new dev.fluke.app.ServerCommand(),
+        new dev.fluke.app.AgentCommand(),
+        new dev.fluke.app.DevCommand(),
+        new ValidateCommand());
+  }
+
+  /**
+   * The full command line, ready to {@code execute(args)}: client commands, {@link #serverSideCommands()},
+   * error handling (exit codes above), case-insensitive {@code -o} values.
+   *
+   * @param env environment variables (FLUKE_SERVER, FLUKE_API_TOKEN, ...)
+   * @param clock the clock relative times ("12s ago") are computed against
+   * @param moreCommands further subcommands (tests, embedding)
+   */
+  public static CommandLine commandLine(Map<String, String> env, Clock clock, Object... moreCommands) {
+    CommandLine cli = new CommandLine(new FlukeCommand(env, clock));
+    serverSideCommands().forEach(cli::addSubcommand);
+    for (Object command : moreCommands) {
+      cli.addSubcommand(command);
+    }
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setExecutionExceptionHandler(FlukeCommand::onFailure);
+    return cli;
+  }
+
+  /** Runs {@code fluke args} against the real environment, printing to stdout/stderr; returns the exit code. */
+  public static int run(String... args) {
+    return commandLine(System.getenv(), Clock.systemUTC()).execute(args);
+  }
+
+  public static void main(String... args) {
+    System.exit(run(args));
+  }
+
+  /**
+   * Failures the user can act on print {@code error: <message>}; anything else is a bug and also prints
+   * its stack trace for the report.
+   */
+  private static int onFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    PrintWriter err = cli.getErr();
+    if (e instanceof CliException || e instanceof ApiClientException) {
+      err.println("error: " + e.getMessage());
+    } else if (e instanceof InterruptedException) {
+      err.println("error: interrupted");
+    } else {
+      err.println("error: " + e);
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return 1;
+  }
+}

@@ -1,0 +1,47 @@
+package dev.fluke.app.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluke.http.ApiJson;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code fluke version}: the version and the Git commit this binary was built from. */
+@Command(name = "version", description = "Print the version and the Git commit of this binary.", mixinStandardHelpOptions = true)
+final class VersionCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "text (default) or json.")
+  String output = "text";
+
+  @Override
+  public Integer call() throws Exception {
+    VersionInfo v = VersionInfo.current();
+    PrintWriter out = spec.commandLine().getOut();
+    String java = System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")";
+    switch (output) {
+      case "json" -> {
+        ObjectMapper mapper = ApiJson.create();
+        ObjectNode node = mapper.createObjectNode();
+        node.put("version", v.version());
+        node.put("commit", v.commit());
+        node.put("dirty", v.dirty());
+        node.put("java", System.getProperty("java.version"));
+        out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+      }
+      case "text", "table" -> {
+        out.println("fluke " + v.version());
+        out.println("commit " + v.commit() + (v.dirty() ? " (with uncommitted changes)" : ""));
+        out.println("java " + java);
+      }
+      default ->
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(), "-o must be text or json, got '" + output + "'");
+    }
+    return 0;
+  }
+}

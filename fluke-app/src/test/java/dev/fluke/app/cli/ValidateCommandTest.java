@@ -1,0 +1,88 @@
+package dev.fluke.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.testing.TestTools;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code fluke validate DIR}: the manifest repo's CI gate. */
+class ValidateCommandTest {
+  @TempDir Path dir;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    var cli = FlukeCommand.commandLine(Map.of(), Clock.systemUTC());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void theShippedExamplesAreValidAndSummarised() {
+    Path examples = TestTools.projectRoot().resolve("conf/examples/manifests");
+    assertEquals(0, run("validate", examples.toString()), err.toString());
+    String text = out.toString();
+    assertTrue(text.startsWith("ok: 3 tasks, 5 executors in 1 file"), text);
+    assertTrue(text.contains("demo_app"), text);
+    assertTrue(text.contains("shell \"layout\", mise \"deploy\", shell \"smoke\""), text);
+    assertTrue(text.contains("alert_only"), text);
+  }
+
+  @Test
+  void everyErrorIsPrintedWithFileLineColumnAndTheExitCodeIsOne() throws IOException {
+    Files.writeString(dir.resolve("a.fluke.hcl"), """
+        task "a" {
+          selector { match_labels = { role = "web" } }
+          shell "x" {
+            check   = "true"
+            command = "true"
+            colour  = "blue"
+          }
+        }
+        """);
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("sub/b.fluke.hcl"), """
+        task "b" {
+          drift { policy = "sometimes" }
+          selector { match_labels = { role = "web" } }
+          systemd "app" { unit = "app.service" }
+        }
+        """);
+    assertEquals(1, run("validate", dir.toString()));
+    String errors = err.toString();
+    assertTrue(errors.contains("a.fluke.hcl:6:5:"), errors);
+    assertTrue(errors.contains("colour"), errors);
+    assertTrue(errors.contains("sub/b.fluke.hcl:2:"), errors);
+    assertTrue(errors.contains("sometimes"), errors);
+    assertTrue(errors.contains("2 errors"), errors);
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void jsonOutputListsErrorsForTools() throws IOException {
+    Files.writeString(dir.resolve("a.fluke.hcl"), "task \"a\" {\n  selector { match_labels = {} }\n");
+    assertEquals(1, run("validate", dir.toString(), "-o", "json"));
+    JsonNode report = new ObjectMapper().readTree(out.toString());
+    assertEquals(false, report.get("ok").asBoolean());
+    assertEquals("a.fluke.hcl", report.get("errors").get(0).get("file").asText());
+    assertTrue(report.get("errors").get(0).get("line").asInt() >= 1);
+  }
+
+  @Test
+  void aMissingDirectoryIsAnError() {
+    assertEquals(1, run("validate", dir.resolve("nope").toString()));
+    assertTrue(err.toString().contains("not a directory"), err.toString());
+  }
+}

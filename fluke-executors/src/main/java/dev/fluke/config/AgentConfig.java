@@ -1,0 +1,71 @@
+package dev.fluke.config;
+
+import dev.fluke.exec.ExecSettings;
+import dev.fluke.hcl.Durations;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * {@code agent.hcl} after checking (SPEC §3, docs/configuration.md), defaults filled in. Built by
+ * {@link ConfigLoader#loadAgent}. {@link #toString()} hides the token.
+ *
+ * @param token the agent token: {@code token} or {@code FLUKE_TOKEN}
+ * @param name the agent's name: {@code name}, default the host name
+ */
+public record AgentConfig(
+    ServerUrl serverUrl,
+    String token,
+    String name,
+    Map<String, String> labels,
+    Path stateDir,
+    Tls tls,
+    Execution execution,
+    LogConfig log) {
+  public AgentConfig {
+    labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+  }
+
+  /** {@code grpc://host:port} (plaintext) or {@code grpcs://host:port} (TLS); the port defaults to 7070. */
+  public record ServerUrl(String host, int port, boolean tls) {
+    @Override
+    public String toString() {
+      return (tls ? "grpcs" : "grpc") + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  /**
+   * {@code tls { ca_file  insecure_skip_verify }}, for {@code grpcs://} only.
+   *
+   * @param caFile trust this CA (PEM) instead of the system's trust store
+   * @param insecureSkipVerify accept any server certificate (testing only)
+   */
+  public record Tls(Optional<Path> caFile, boolean insecureSkipVerify) {}
+
+  /** {@code execution { … }}: how executors run on this host. */
+  public record Execution(
+      String defaultShell,
+      Duration commandTimeout,
+      String systemctlPath,
+      String misePath,
+      String sudoPath,
+      int outputTailBytes) {}
+
+  /** The executors' settings for this agent; {@code env} is the environment processes start from. */
+  public ExecSettings execSettings(Map<String, String> env) {
+    return new ExecSettings(execution.defaultShell(), execution.commandTimeout(), execution.outputTailBytes(), env,
+        execution.systemctlPath(), execution.misePath(), execution.sudoPath(), stateDir);
+  }
+
+  @Override
+  public String toString() {
+    return "AgentConfig[serverUrl=" + serverUrl + ", token=***, name=" + name + ", labels=" + labels
+        + ", stateDir=" + stateDir + ", tls=" + tls + ", execution=Execution[defaultShell="
+        + execution.defaultShell() + ", commandTimeout=" + Durations.format(execution.commandTimeout())
+        + ", systemctlPath=" + execution.systemctlPath() + ", misePath=" + execution.misePath() + ", sudoPath="
+        + execution.sudoPath() + ", outputTailBytes=" + execution.outputTailBytes() + "], log=" + log + "]";
+  }
+}

@@ -1,0 +1,100 @@
+package dev.fluke.config;
+
+import dev.fluke.git.GitSource;
+import dev.fluke.hcl.Durations;
+import dev.fluke.manifest.DriftPolicy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code server.hcl} after checking (SPEC §3, docs/configuration.md): every default filled in, every
+ * duration parsed, every rule applied. Built by {@link ConfigLoader#loadServer}. {@link #toString()}
+ * hides tokens and passwords, so the config can be logged.
+ *
+ * @param agentTokens tokens agents may present: {@code agent_tokens} plus {@code FLUKE_AGENT_TOKENS}; never empty
+ * @param apiTokens tokens for the HTTP API and CLI: {@code api_tokens} plus {@code FLUKE_API_TOKENS}; may be empty
+ * @param reconcileInterval how often every agent is reconciled; defaults to the Git poll interval
+ */
+public record ServerConfig(
+    ListenAddress listenGrpc,
+    ListenAddress listenHttp,
+    List<String> agentTokens,
+    List<String> apiTokens,
+    Path dataDir,
+    Duration reconcileInterval,
+    Git git,
+    Tls tls,
+    Drift drift,
+    EventStore eventStore,
+    LogConfig log) {
+  public ServerConfig {
+    agentTokens = List.copyOf(agentTokens);
+    apiTokens = List.copyOf(apiTokens);
+  }
+
+  /**
+   * {@code git { … }}: where the manifests come from.
+   *
+   * @param webhookSecret verifies push webhooks (GitHub/Gitea HMAC signature, GitLab token); when empty
+   *     the webhook endpoint is off and only polling finds new commits
+   */
+  public record Git(
+      String url,
+      String branch,
+      Duration pollInterval,
+      String manifestGlob,
+      Optional<Path> sshKeyFile,
+      Optional<String> basicAuthUser,
+      Optional<String> basicAuthPassword,
+      Optional<String> webhookSecret) {
+    /** The repository to read, for {@link dev.fluke.git.GitSync}. */
+    public GitSource source() {
+      return new GitSource(url, branch, sshKeyFile.orElse(null), basicAuthUser.orElse(null),
+          basicAuthPassword.orElse(null));
+    }
+
+    @Override
+    public String toString() {
+      return "Git[url=" + source().redactedUrl() + ", branch=" + branch + ", pollInterval="
+          + Durations.format(pollInterval) + ", manifestGlob=" + manifestGlob + ", sshKeyFile="
+          + sshKeyFile.map(Path::toString).orElse("-") + ", basicAuthUser=" + basicAuthUser.orElse("-")
+          + ", basicAuthPassword=" + (basicAuthPassword.isPresent() ? "***" : "-") + ", webhookSecret="
+          + (webhookSecret.isPresent() ? "***" : "-") + "]";
+    }
+  }
+
+  /**
+   * {@code tls { … }}, used by both listeners. {@code enabled=false} is plaintext (explicitly chosen, or
+   * implied when both listeners are loopback-only and there is no tls block).
+   */
+  public record Tls(boolean enabled, Optional<Path> certFile, Optional<Path> keyFile) {
+    public static Tls plaintext() {
+      return new Tls(false, Optional.empty(), Optional.empty());
+    }
+  }
+
+  /** {@code drift { policy  alert_webhook }}: the server-wide default policy and where alerts go. */
+  public record Drift(DriftPolicy policy, Optional<URI> alertWebhook) {}
+
+  /** {@code event_store { backend … }}; both sub-configs are always present (with defaults). */
+  public record EventStore(Backend backend, Memory memory, Redis redis) {
+    public enum Backend { MEMORY, REDIS }
+  }
+
+  /** In-memory ring buffer per agent. */
+  public record Memory(int maxEventsPerAgent) {}
+
+  /** Redis-backed events, kept for {@code ttl}, keys under {@code prefix}. */
+  public record Redis(String url, String prefix, Duration ttl) {}
+
+  @Override
+  public String toString() {
+    return "ServerConfig[listenGrpc=" + listenGrpc + ", listenHttp=" + listenHttp + ", agentTokens="
+        + agentTokens.size() + " hidden, apiTokens=" + apiTokens.size() + " hidden, dataDir=" + dataDir
+        + ", reconcileInterval=" + Durations.format(reconcileInterval) + ", git=" + git + ", tls=" + tls
+        + ", drift=" + drift + ", eventStore=" + eventStore + ", log=" + log + "]";
+  }
+}

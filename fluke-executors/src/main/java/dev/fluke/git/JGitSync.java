@@ -1,0 +1,455 @@
+package dev.fluke.git;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.eclipse.jgit.api.CreateBranchCommand;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.MergeCommand;
+import org.eclipse.jgit.api.MergeResult;
+import org.eclipse.jgit.api.Status;
+import org.eclipse.jgit.api.TransportCommand;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.api.errors.JGitInternalException;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.CredentialItem;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.eclipse.jgit.transport.sshd.JGitKeyCache;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
+import org.eclipse.jgit.util.FS;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link GitSync} on JGit: keeps a working copy at the tip of one branch without ever throwing local work
+ * away. Used by the mise executor's {@code git} block on agents and by the server's Git watcher.
+ *
+ * <ul>
+ *   <li>Absent or empty directory: clone the branch only (remote {@code origin}), check it out.
+ *   <li>Otherwise the directory must be a Git working copy whose {@code origin} is the same URL
+ *       (credentials in the URL aside); it is fetched, and the branch is fast-forwarded only. A dirty
+ *       working tree, local commits the remote lacks, or diverged history is an error: never a reset.
+ *       A branch other than the one wanted is switched (clean trees only).
+ *   <li>Access: {@code file://} and plain paths, {@code http(s)://} (smart and dumb), basic auth from
+ *       {@link GitSource#basicAuthUser()}/{@code basicAuthPassword()} or from the URL's user-info (which is
+ *       never written to the clone's config), SSH with {@link GitSource#sshKeyFile()} (or the user's
+ *       default keys). Nothing ever prompts: no interactive credentials provider is installed.
+ *   <li>SSH host keys ({@link HostKeyPolicy}): keys are looked up in {@link Options#knownHostsFile()}
+ *       (when set), {@code ~/.ssh/known_hosts}, {@code ~/.ssh/known_hosts2} and
+ *       {@code /etc/ssh/ssh_known_hosts}. A key that differs from a recorded one is always refused. An
+ *       unknown host is refused under {@code STRICT}, and accepted and recorded in the first of those files
+ *       under {@code ACCEPT_NEW} (OpenSSH's {@code StrictHostKeyChecking=accept-new}).
+ *   <li>Exception messages never contain a password: every message is scrubbed, and a cause whose text
+ *       held one is not attached.
+ * </ul>
+ *
+ * <p>Thread-safe: calls for different directories run in parallel, calls for the same directory queue.
+ * Close it to release SSH resources.
+ */
+public final class JGitSync implements GitSync, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(JGitSync.class);
+
+  /** What to do with an SSH server whose host key is not yet known. */
+  public enum HostKeyPolicy {
+    /** Refuse it (the operator adds it with {@code ssh-keyscan HOST >> known_hosts}). */
+    STRICT,
+    /** Trust it on first use and record it (a changed key is still refused). */
+    ACCEPT_NEW
+  }
+
+  /**
+   * @param timeout network timeout of each clone/fetch (JGit's transport timeout, whole seconds)
+   * @param hostKeyPolicy see {@link HostKeyPolicy}
+   * @param knownHostsFile Fluke's own known_hosts, consulted first and written to under ACCEPT_NEW; null =
+   *     {@code ~/.ssh/known_hosts}
+   */
+  public record Options(Duration timeout, HostKeyPolicy hostKeyPolicy, Path knownHostsFile) {
+    public Options {
+      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(hostKeyPolicy, "hostKeyPolicy");
+    }
+
+    /** Two minutes, ACCEPT_NEW, the user's own known_hosts. */
+    public static Options defaults() {
+      return new Options(Duration.ofMinutes(2), HostKeyPolicy.ACCEPT_NEW, null);
+    }
+
+    /** The same options with host keys learnt and checked in {@code file} (a daemon's own known_hosts). */
+    public Options withKnownHostsFile(Path file) {
+      return new Options(timeout, hostKeyPolicy, file);
+    }
+  }
+
+  private final Options options;
+  private final Map<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final Map<String, SshdSessionFactory> sshFactories = new ConcurrentHashMap<>();
+
+  public JGitSync() {
+    this(Options.defaults());
+  }
+
+  public JGitSync(Options options) {
+    this.options = Objects.requireNonNull(options);
+  }
+
+  @Override
+  public String sync(GitSource source, Path dir) throws GitSyncException {
+    if (source == null || source.url() == null || source.url().isBlank()) {
+      throw new GitSyncException("no repository URL given");
+    }
+    if (dir == null) {
+      throw new GitSyncException("no directory given for " + source.redactedUrl());
+    }
+    String branch = source.branch() == null || source.branch().isBlank() ? "main" : source.branch();
+    Path abs = dir.toAbsolutePath().normalize();
+    ReentrantLock lock = locks.computeIfAbsent(abs, p -> new ReentrantLock());
+    lock.lock();
+    try {
+      return isAbsentOrEmpty(abs) ? cloneInto(source, branch, abs) : update(source, branch, abs);
+    } catch (GitSyncException e) {
+      throw scrubbed(e.getMessage(), e.getCause(), source);
+    } catch (GitAPIException | IOException | JGitInternalException | URISyntaxException e) {
+      throw scrubbed(withHint(describe(e)), e, source);
+    } catch (RuntimeException e) {
+      throw scrubbed("unexpected failure: " + describe(e), e, source);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private String cloneInto(GitSource source, String branch, Path dir)
+      throws GitSyncException, GitAPIException, IOException, URISyntaxException {
+    boolean existed = Files.exists(dir);
+    Files.createDirectories(dir);
+    String ref = Constants.R_HEADS + branch;
+    try {
+      var clone = Git.cloneRepository()
+          .setURI(source.url())
+          .setDirectory(dir.toFile())
+          .setRemote(Constants.DEFAULT_REMOTE_NAME)
+          .setBranch(ref)
+          .setBranchesToClone(List.of(ref))
+          .setCloneAllBranches(false);
+      configure(clone, source);
+      try (Git git = clone.call()) {
+        Repository repo = git.getRepository();
+        if (repo.exactRef(Constants.R_REMOTES + "origin/" + branch) == null) {
+          throw new GitSyncException("branch '" + branch + "' not found in " + source.redactedUrl());
+        }
+        if (!ref.equals(repo.getFullBranch())) {
+          checkoutTracking(git, branch);
+        }
+        // keep passwords out of the clone's .git/config: the credentials come from the source each time
+        String stored = withoutPassword(source.url());
+        if (!stored.equals(source.url())) {
+          repo.getConfig().setString("remote", "origin", "url", stored);
+          repo.getConfig().save();
+        }
+        return head(repo);
+      }
+    } catch (GitSyncException | GitAPIException | IOException | RuntimeException e) {
+      // leave the directory as we found it, so the next attempt clones afresh
+      cleanUp(dir, existed);
+      throw e;
+    }
+  }
+
+  private String update(GitSource source, String branch, Path dir)
+      throws GitSyncException, GitAPIException, IOException, URISyntaxException {
+    if (!Files.isDirectory(dir)) {
+      throw new GitSyncException(dir + " exists and is not a directory");
+    }
+    if (!Files.exists(dir.resolve(".git"))) {
+      throw new GitSyncException(dir + " is not empty and is not a Git working copy; refusing to touch it");
+    }
+    Repository repo = new FileRepositoryBuilder()
+        .setWorkTree(dir.toFile())
+        .setGitDir(dir.resolve(".git").toFile())
+        .setMustExist(true)
+        .build();
+    try (Git git = new Git(repo)) {
+      String origin = repo.getConfig().getString("remote", "origin", "url");
+      if (origin == null || !sameUrl(origin, source.url())) {
+        throw new GitSyncException("working copy " + dir + " belongs to "
+            + (origin == null ? "no remote 'origin'" : new GitSource(origin, null, null, null, null).redactedUrl())
+            + ", not " + source.redactedUrl() + "; refusing to touch it");
+      }
+      String ref = Constants.R_HEADS + branch;
+      String remoteRef = Constants.R_REMOTES + "origin/" + branch;
+      var fetch = git.fetch()
+          .setRemote(source.url())
+          .setRefSpecs(new RefSpec("+" + ref + ":" + remoteRef));
+      configure(fetch, source);
+      FetchResult fetched = fetch.call();
+      if (fetched.getAdvertisedRef(ref) == null) {
+        throw new GitSyncException("branch '" + branch + "' not found in " + source.redactedUrl());
+      }
+
+      Status status = git.status().call();
+      Set<String> dirty = new TreeSet<>(status.getUncommittedChanges());
+      dirty.addAll(status.getConflicting());
+      if (!dirty.isEmpty()) {
+        throw new GitSyncException("working copy " + dir + " has local changes (" + sample(dirty)
+            + "); refusing to update it");
+      }
+
+      if (!ref.equals(repo.getFullBranch())) {
+        if (repo.exactRef(ref) == null) {
+          checkoutTracking(git, branch);
+          return head(repo);
+        }
+        git.checkout().setName(branch).call();
+      }
+
+      ObjectId local = repo.resolve(ref);
+      ObjectId remote = repo.resolve(remoteRef);
+      if (local == null || remote == null || local.equals(remote)) {
+        return head(repo);
+      }
+      try (RevWalk walk = new RevWalk(repo)) {
+        RevCommit localCommit = walk.parseCommit(local);
+        RevCommit remoteCommit = walk.parseCommit(remote);
+        if (walk.isMergedInto(remoteCommit, localCommit)) {
+          throw new GitSyncException("working copy " + dir + " has commits on '" + branch
+              + "' that " + source.redactedUrl() + " does not have; refusing to reset it");
+        }
+        if (!walk.isMergedInto(localCommit, remoteCommit)) {
+          throw new GitSyncException("history of " + dir + " (" + local.abbreviate(10).name()
+              + ") diverged from " + source.redactedUrl() + " '" + branch + "' (" + remote.abbreviate(10).name()
+              + "); cannot fast-forward, refusing to reset");
+        }
+      }
+      MergeResult merged = git.merge()
+          .include(remote)
+          .setFastForward(MergeCommand.FastForwardMode.FF_ONLY)
+          .setCommit(false)
+          .call();
+      if (merged.getMergeStatus() != MergeResult.MergeStatus.FAST_FORWARD
+          && merged.getMergeStatus() != MergeResult.MergeStatus.ALREADY_UP_TO_DATE) {
+        String paths = merged.getFailingPaths() == null ? "" : " (" + sample(merged.getFailingPaths().keySet()) + ")";
+        throw new GitSyncException("fast-forward of " + dir + " to " + remote.abbreviate(10).name() + " failed: "
+            + merged.getMergeStatus() + paths);
+      }
+      return head(repo);
+    }
+  }
+
+  private static void checkoutTracking(Git git, String branch) throws GitAPIException {
+    git.checkout()
+        .setCreateBranch(true)
+        .setName(branch)
+        .setStartPoint("origin/" + branch)
+        .setUpstreamMode(CreateBranchCommand.SetupUpstreamMode.TRACK)
+        .call();
+  }
+
+  private void configure(TransportCommand<?, ?> cmd, GitSource source) throws URISyntaxException {
+    int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, options.timeout().toSeconds()));
+    cmd.setTimeout(seconds);
+    cmd.setCredentialsProvider(credentials(source));
+    cmd.setTransportConfigCallback(transport -> {
+      if (transport instanceof SshTransport ssh) {
+        ssh.setSshSessionFactory(sshFactory(source.sshKeyFile()));
+      }
+    });
+  }
+
+  private static CredentialsProvider credentials(GitSource source) throws URISyntaxException {
+    if (source.basicAuthUser() != null && !source.basicAuthUser().isEmpty()) {
+      return new UsernamePasswordCredentialsProvider(source.basicAuthUser(),
+          source.basicAuthPassword() == null ? "" : source.basicAuthPassword());
+    }
+    URIish uri = new URIish(source.url());
+    if (uri.getUser() != null && uri.getPass() != null) {
+      return new UsernamePasswordCredentialsProvider(uri.getUser(), uri.getPass());
+    }
+    return NoCredentials.INSTANCE;
+  }
+
+  private SshdSessionFactory sshFactory(Path keyFile) {
+    String key = keyFile == null ? "" : keyFile.toAbsolutePath().toString();
+    return sshFactories.computeIfAbsent(key, k -> {
+      java.io.File home = FS.DETECTED.userHome();
+      java.io.File sshDir = new java.io.File(home, ".ssh");
+      SshdSessionFactoryBuilder builder = new SshdSessionFactoryBuilder()
+          .setHomeDirectory(home)
+          .setSshDirectory(sshDir)
+          .setServerKeyDatabase((h, s) -> new HostKeys(options.hostKeyPolicy(), options.knownHostsFile()));
+      if (keyFile != null) {
+        builder.setDefaultIdentities(s -> List.of(keyFile.toAbsolutePath()))
+            .setPreferredAuthentications("publickey");
+      }
+      return builder.build(new JGitKeyCache());
+    });
+  }
+
+  private static boolean isAbsentOrEmpty(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return true;
+    }
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
+  private static void cleanUp(Path dir, boolean keepDir) {
+    if (!Files.exists(dir)) {
+      return; // JGit already removed what it made
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        if (keepDir && p.equals(dir)) {
+          continue;
+        }
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not clean up failed clone in {}: {}", dir, e.toString());
+    }
+  }
+
+  private static String head(Repository repo) throws IOException, GitSyncException {
+    ObjectId head = repo.resolve(Constants.HEAD);
+    if (head == null) {
+      throw new GitSyncException("nothing is checked out in " + repo.getWorkTree());
+    }
+    return head.name();
+  }
+
+  /** Same repository: equal once credentials, a trailing slash and a trailing ".git" are ignored. */
+  static boolean sameUrl(String a, String b) {
+    return normalise(a).equals(normalise(b));
+  }
+
+  private static String normalise(String url) {
+    String u = withoutUserInfo(url.strip());
+    while (u.endsWith("/")) {
+      u = u.substring(0, u.length() - 1);
+    }
+    if (u.endsWith(".git")) {
+      u = u.substring(0, u.length() - 4);
+    }
+    return u;
+  }
+
+  private static String withoutUserInfo(String url) {
+    return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
+  }
+
+  static String withoutPassword(String url) {
+    return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://[^/:@]*):[^/@]*@", "$1@");
+  }
+
+  private static String sample(Set<String> paths) {
+    List<String> first = new ArrayList<>(paths).subList(0, Math.min(5, paths.size()));
+    return String.join(", ", first) + (paths.size() > 5 ? ", …" : "");
+  }
+
+  private String withHint(String message) {
+    if (!message.contains("Server key did not validate")) {
+      return message;
+    }
+    String file = options.knownHostsFile() != null ? options.knownHostsFile().toString() : "~/.ssh/known_hosts";
+    return message + " (the SSH host key is "
+        + (options.hostKeyPolicy() == HostKeyPolicy.STRICT ? "unknown or has changed" : "different from the recorded one")
+        + "; check it and record it in " + file + ", e.g. with ssh-keyscan)";
+  }
+
+  /** The messages along a cause chain, without repeats: JGit often wraps the useful part. */
+  private static String describe(Throwable e) {
+    List<String> parts = new ArrayList<>();
+    for (Throwable t = e; t != null && parts.size() < 4; t = t.getCause()) {
+      String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+      if (parts.stream().noneMatch(p -> p.contains(m))) {
+        parts.add(m);
+      }
+    }
+    return String.join(": ", parts);
+  }
+
+  private static GitSyncException scrubbed(String message, Throwable cause, GitSource source) {
+    Set<String> secrets = new TreeSet<>();
+    if (source.basicAuthPassword() != null && !source.basicAuthPassword().isEmpty()) {
+      secrets.add(source.basicAuthPassword());
+    }
+    try {
+      String urlPass = new URIish(source.url()).getPass();
+      if (urlPass != null && !urlPass.isEmpty()) {
+        secrets.add(urlPass);
+      }
+    } catch (URISyntaxException ignored) {
+      // an unparsable URL has no password we could find either
+    }
+    String clean = scrub(message, secrets);
+    boolean causeLeaks = false;
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (!scrub(m, secrets).equals(m)) {
+        causeLeaks = true;
+      }
+    }
+    return causeLeaks || cause == null ? new GitSyncException(clean) : new GitSyncException(clean, cause);
+  }
+
+  private static String scrub(String text, Set<String> secrets) {
+    String s = text == null ? "" : text.replaceAll("(//[^/:@\\s]+):[^@/\\s]*@", "$1:***@");
+    for (String secret : secrets) {
+      s = s.replace(secret, "***");
+    }
+    return s;
+  }
+
+  @Override
+  public void close() {
+    for (SshdSessionFactory f : sshFactories.values()) {
+      f.close();
+    }
+    sshFactories.clear();
+  }
+
+  /** Answers every credential question with "no": JGit then fails instead of waiting for a person. */
+  private static final class NoCredentials extends CredentialsProvider {
+    static final NoCredentials INSTANCE = new NoCredentials();
+
+    @Override
+    public boolean isInteractive() {
+      return false;
+    }
+
+    @Override
+    public boolean supports(CredentialItem... items) {
+      return false;
+    }
+
+    @Override
+    public boolean get(URIish uri, CredentialItem... items) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,319 @@
+package dev.fluke.git;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluke.testing.GitHttpServer;
+import dev.fluke.testing.TestRepos;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JGitSyncTest {
+  private static final String PASSWORD = "s3cret-Pa55word";
+  @TempDir Path tmp;
+  private JGitSync sync;
+  private TestRepos.Repo upstream;
+
+  @BeforeEach
+  void setUp() {
+    sync = new JGitSync(new JGitSync.Options(Duration.ofSeconds(30), JGitSync.HostKeyPolicy.STRICT,
+        tmp.resolve("known_hosts")));
+    upstream = TestRepos.init(tmp.resolve("upstream"));
+    upstream.commitFile("README.md", "v1\n", "first");
+  }
+
+  @AfterEach
+  void tearDown() {
+    upstream.close();
+    sync.close();
+  }
+
+  @Test
+  void clonesIntoAnAbsentDirAndFastForwardsLater() throws Exception {
+    Path wc = tmp.resolve("wc");
+    String first = sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    assertEquals(upstream.resolve("HEAD"), first);
+    assertEquals("v1\n", Files.readString(wc.resolve("README.md")));
+
+    assertEquals(first, sync.sync(GitSource.of(upstream.url(), "main"), wc), "nothing new: same commit");
+
+    String second = upstream.commitFile("README.md", "v2\n", "second");
+    assertEquals(second, sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+    try (TestRepos.Repo local = TestRepos.open(wc)) {
+      assertEquals(second, local.resolve("refs/heads/main"));
+      assertEquals("refs/heads/main", local.git().getRepository().getFullBranch());
+    }
+  }
+
+  @Test
+  void clonesIntoAnExistingEmptyDir() throws Exception {
+    Path wc = Files.createDirectories(tmp.resolve("empty"));
+    assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(upstream.url(), "main"), wc));
+  }
+
+  @Test
+  void untrackedFilesDoNotBlockAFastForward() throws Exception {
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    Files.writeString(wc.resolve("build.log"), "made by the deploy\n");
+    String second = upstream.commitFile("src/app.txt", "app\n", "second");
+    assertEquals(second, sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    assertTrue(Files.exists(wc.resolve("build.log")));
+  }
+
+  @Test
+  void divergedHistoryIsAnErrorAndNothingIsReset() throws Exception {
+    Path wc = tmp.resolve("wc");
+    String base = sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    String local;
+    try (TestRepos.Repo clone = TestRepos.open(wc)) {
+      local = clone.commitFile("local.txt", "mine\n", "local work");
+    }
+    upstream.commitFile("README.md", "v2\n", "upstream work");
+
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    try (TestRepos.Repo clone = TestRepos.open(wc)) {
+      assertEquals(local, clone.resolve("HEAD"));
+    }
+    assertTrue(Files.exists(wc.resolve("local.txt")));
+    assertFalse(base.equals(local));
+  }
+
+  @Test
+  void localCommitsAheadOfTheRemoteAreAnError() throws Exception {
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    try (TestRepos.Repo clone = TestRepos.open(wc)) {
+      clone.commitFile("local.txt", "mine\n", "local work");
+    }
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    assertTrue(e.getMessage().contains("does not have"), e.getMessage());
+  }
+
+  @Test
+  void rewrittenUpstreamHistoryIsAnError() throws Exception {
+    String base = upstream.resolve("HEAD");
+    upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    upstream.resetHard(base);
+    upstream.commitFile("README.md", "v2-rewritten\n", "force-pushed");
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+  }
+
+  @Test
+  void dirtyWorkingCopyIsAnErrorAndKeepsTheChange() throws Exception {
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    Files.writeString(wc.resolve("README.md"), "edited by hand\n");
+    upstream.commitFile("README.md", "v2\n", "second");
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    assertTrue(e.getMessage().contains("local changes (README.md)"), e.getMessage());
+    assertEquals("edited by hand\n", Files.readString(wc.resolve("README.md")));
+  }
+
+  @Test
+  void workingCopyOfAnotherRepositoryIsAnError() throws Exception {
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    try (TestRepos.Repo other = TestRepos.init(tmp.resolve("other"))) {
+      other.commitFile("x", "x", "x");
+      GitSyncException e = assertThrows(GitSyncException.class,
+          () -> sync.sync(GitSource.of(other.url(), "main"), wc));
+      assertTrue(e.getMessage().contains("belongs to"), e.getMessage());
+    }
+  }
+
+  @Test
+  void nonEmptyDirThatIsNoWorkingCopyIsLeftAlone() throws Exception {
+    Path wc = Files.createDirectories(tmp.resolve("wc"));
+    Files.writeString(wc.resolve("precious.txt"), "keep me");
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    assertTrue(e.getMessage().contains("not a Git working copy"), e.getMessage());
+    assertEquals("keep me", Files.readString(wc.resolve("precious.txt")));
+  }
+
+  @Test
+  void missingBranchIsAnErrorAndLeavesNoHalfClone() throws Exception {
+    Path wc = tmp.resolve("wc");
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(upstream.url(), "release"), wc));
+    assertTrue(e.getMessage().contains("release"), e.getMessage());
+    assertTrue(!Files.exists(wc) || isEmpty(wc), "half clone left in " + wc);
+  }
+
+  @Test
+  void missingRepositoryIsAnError() {
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(tmp.resolve("nope").toUri().toString(), "main"), tmp.resolve("wc")));
+    assertFalse(e.getMessage().isBlank());
+  }
+
+  @Test
+  void switchesToAnotherBranchWhenAsked() throws Exception {
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    upstream.checkoutNewBranch("release");
+    String release = upstream.commitFile("RELEASE", "1.0\n", "release");
+    upstream.checkout("main");
+    assertEquals(release, sync.sync(GitSource.of(upstream.url(), "release"), wc));
+    assertEquals("1.0\n", Files.readString(wc.resolve("RELEASE")));
+  }
+
+  @Test
+  void dumbHttpClonesAndFastForwards() throws Exception {
+    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB)) {
+      Path wc = tmp.resolve("wc");
+      assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(http.url(), "main"), wc));
+      String second = upstream.commitFile("README.md", "v2\n", "second");
+      assertEquals(second, sync.sync(GitSource.of(http.url(), "main"), wc));
+      assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+      assertTrue(http.requests() > 0);
+    }
+  }
+
+  @Test
+  void bareRepositoryOverDumbHttp() throws Exception {
+    Path bare = TestRepos.initBare(tmp.resolve("bare.git"));
+    upstream.push(bare.toString());
+    try (GitHttpServer http = GitHttpServer.start(bare, GitHttpServer.Mode.DUMB)) {
+      Path wc = tmp.resolve("wc");
+      assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(http.url(), "main"), wc));
+      String second = upstream.commitFile("README.md", "v2\n", "second");
+      upstream.push(bare.toString());
+      assertEquals(second, sync.sync(GitSource.of(http.url(), "main"), wc));
+    }
+  }
+
+  @Test
+  void smartHttpClonesAndFastForwards() throws Exception {
+    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART)) {
+      Path wc = tmp.resolve("wc");
+      assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(http.url(), "main"), wc));
+      String second = upstream.commitFile("README.md", "v2\n", "second");
+      assertEquals(second, sync.sync(GitSource.of(http.url(), "main"), wc));
+      assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+    }
+  }
+
+  @Test
+  void basicAuthWithTheRightPassword() throws Exception {
+    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
+      GitSource source = new GitSource(http.url(), "main", null, "fluke", PASSWORD);
+      assertEquals(upstream.resolve("HEAD"), sync.sync(source, tmp.resolve("wc")));
+      upstream.commitFile("README.md", "v2\n", "second");
+      assertEquals(upstream.resolve("HEAD"), sync.sync(source, tmp.resolve("wc")));
+    }
+  }
+
+  @Test
+  void basicAuthWithAWrongPasswordFailsWithoutShowingIt() throws Exception {
+    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB, "fluke", PASSWORD)) {
+      String wrong = "wr0ng-Pa55word";
+      GitSyncException e = assertThrows(GitSyncException.class,
+          () -> sync.sync(new GitSource(http.url(), "main", null, "fluke", wrong), tmp.resolve("wc")));
+      assertTrue(e.getMessage().toLowerCase().contains("auth"), e.getMessage());
+      assertFalse(everything(e).contains(wrong), everything(e));
+
+      GitSyncException none = assertThrows(GitSyncException.class,
+          () -> sync.sync(GitSource.of(http.url(), "main"), tmp.resolve("wc2")));
+      assertTrue(none.getMessage().toLowerCase().contains("auth"), none.getMessage());
+    }
+  }
+
+  @Test
+  void passwordInTheUrlWorksIsNeverShownAndNotStoredInTheClone() throws Exception {
+    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
+      String withPassword = http.url().replace("http://", "http://fluke:" + PASSWORD + "@");
+      Path wc = tmp.resolve("wc");
+      assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
+      String config = Files.readString(wc.resolve(".git/config"));
+      assertFalse(config.contains(PASSWORD), config);
+      upstream.commitFile("README.md", "v2\n", "second");
+      assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
+
+      String wrongUrl = http.url().replace("http://", "http://fluke:" + "nope-" + PASSWORD + "@");
+      GitSyncException e = assertThrows(GitSyncException.class,
+          () -> sync.sync(GitSource.of(wrongUrl, "main"), tmp.resolve("wc2")));
+      assertFalse(everything(e).contains(PASSWORD), everything(e));
+    }
+  }
+
+  @Test
+  void unreachableServerIsAnError() throws Exception {
+    String url;
+    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART)) {
+      url = http.url();
+    }
+    GitSyncException e = assertThrows(GitSyncException.class,
+        () -> sync.sync(GitSource.of(url, "main"), tmp.resolve("wc")));
+    assertFalse(e.getMessage().isBlank());
+  }
+
+  @Test
+  void differentDirsSyncConcurrently() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Callable<String>> jobs = Stream.of("a", "b", "c", "d")
+          .map(n -> (Callable<String>) () -> sync.sync(GitSource.of(upstream.url(), "main"), tmp.resolve("wc-" + n)))
+          .toList();
+      for (Future<String> f : pool.invokeAll(jobs)) {
+        assertEquals(upstream.resolve("HEAD"), f.get());
+      }
+      // the same dir from several threads queues instead of racing
+      List<Callable<String>> same = Stream.of(1, 2, 3)
+          .map(n -> (Callable<String>) () -> sync.sync(GitSource.of(upstream.url(), "main"), tmp.resolve("wc-same")))
+          .toList();
+      for (Future<String> f : pool.invokeAll(same)) {
+        assertEquals(upstream.resolve("HEAD"), f.get());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void urlsCompareWithoutCredentialsSlashesOrDotGit() {
+    assertTrue(JGitSync.sameUrl("https://h/x/repo.git", "https://user:pw@h/x/repo/"));
+    assertFalse(JGitSync.sameUrl("https://h/x/repo.git", "https://h/y/repo.git"));
+    assertEquals("https://user@h/r.git", JGitSync.withoutPassword("https://user:pw@h/r.git"));
+    assertNull(GitSource.of(null, "main").redactedUrl());
+  }
+
+  private static String everything(Throwable e) {
+    StringWriter w = new StringWriter();
+    e.printStackTrace(new PrintWriter(w));
+    return w.toString();
+  }
+
+  private static boolean isEmpty(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+}

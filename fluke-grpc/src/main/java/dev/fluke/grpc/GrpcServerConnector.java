@@ -1,0 +1,140 @@
+package dev.fluke.grpc;
+
+import dev.fluke.agent.ServerConnector;
+import dev.fluke.grpc.proto.AgentEnvelope;
+import dev.fluke.grpc.proto.AgentServiceClient;
+import dev.fluke.grpc.proto.ServerEnvelope;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.ServerMessage;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManager;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's way to the server over gRPC ({@code agent { server_url, token, tls {...} }}):
+ * {@code grpc://host:port} is cleartext HTTP/2, {@code grpcs://host:port} is TLS, verified against the
+ * system's trust store, or only {@code ca_file} when given, or not at all with
+ * {@code insecure_skip_verify} (logged every time). The port defaults to 7070.
+ *
+ * <p>Every {@link #connect()} materialization is exactly one attempt on a fresh channel that is closed
+ * when the stream ends: the client's own reconnect loop is off ({@code connection-attempts = 1}), so a
+ * refused or broken connection fails the flow and the agent's restart-with-backoff decides when to try
+ * again. The token goes with every call as {@code authorization: Bearer <token>}.
+ *
+ * <p>Known cost: Pekko gRPC's generated client registers a close hook on the actor system's termination
+ * for every client it creates, so each attempt leaves about 4 KB behind until the system terminates
+ * (about 10 MB per day of a server outage at the default 30 s maximum backoff). A single long-lived
+ * client would avoid it but would put grpc-java's own reconnect backoff (up to 120 s) in charge instead
+ * of the agent's.
+ */
+public final class GrpcServerConnector implements ServerConnector {
+  private static final Logger log = LoggerFactory.getLogger(GrpcServerConnector.class);
+  private static final int DEFAULT_PORT = 7070;
+
+  private final ActorSystem<?> system;
+  private final String serverUrl;
+  private final String authorization;
+  private final boolean insecure;
+  private final GrpcClientSettings settings;
+
+  /** A {@code grpc://} or {@code grpcs://} server checked against the system's trust store. */
+  public GrpcServerConnector(ActorSystem<?> system, String serverUrl, String token) {
+    this(system, serverUrl, token, Optional.empty(), false);
+  }
+
+  /**
+   * @param caFile PEM certificate(s) to trust instead of the system's trust store ({@code grpcs://} only)
+   * @param insecureSkipVerify accept any server certificate ({@code grpcs://} only; for labs)
+   * @throws IllegalArgumentException for a bad URL, a blank token, an unreadable CA file, or TLS options
+   *     on a {@code grpc://} URL
+   */
+  public GrpcServerConnector(
+      ActorSystem<?> system, String serverUrl, String token, Optional<Path> caFile, boolean insecureSkipVerify) {
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException("the agent token must not be empty");
+    }
+    URI uri = parse(serverUrl);
+    boolean tls = uri.getScheme().equals("grpcs");
+    if (!tls && (caFile.isPresent() || insecureSkipVerify)) {
+      throw new IllegalArgumentException(
+          "ca_file and insecure_skip_verify need a grpcs:// server_url, got " + serverUrl);
+    }
+    this.system = system;
+    this.serverUrl = serverUrl;
+    this.authorization = "Bearer " + token.trim();
+    this.insecure = tls && insecureSkipVerify;
+    GrpcSettings grpc = GrpcSettings.create(system);
+    String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+    GrpcClientSettings s = GrpcClientSettings.connectToServiceAt(host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), system)
+        .withTls(tls)
+        .withConnectionAttempts(1)
+        .withChannelBuilderOverrides(b -> b
+            .keepAliveTime(grpc.clientKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
+            .keepAliveTimeout(grpc.clientKeepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .maxInboundMessageSize(grpc.clientMaxInboundMessageSize())
+            .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) grpc.clientConnectTimeout().toMillis()));
+    if (insecure) {
+      s = s.withTrustManager(Pem.trustEverything());
+      log.warn("insecure_skip_verify is set: the certificate of {} will NOT be verified", serverUrl);
+    } else if (caFile.isPresent()) {
+      TrustManager trust = Pem.trustManager(caFile.get());
+      s = s.withTrustManager(trust);
+    }
+    this.settings = s;
+  }
+
+  @Override
+  public Flow<AgentMessage, ServerMessage, NotUsed> connect() {
+    return Flow.<AgentMessage>create()
+        .map(ProtoMapping::toProto)
+        // prefixAndTail(0) hands over the agent's messages as one Source, which is what a gRPC call takes.
+        .prefixAndTail(0)
+        .flatMapConcat(prefixAndTail -> call(prefixAndTail.second()))
+        .map(ProtoMapping::fromProto);
+  }
+
+  private Source<ServerEnvelope, NotUsed> call(Source<AgentEnvelope, NotUsed> requests) {
+    if (insecure) {
+      log.warn("Connecting to {} WITHOUT verifying its certificate (insecure_skip_verify)", serverUrl);
+    }
+    AgentServiceClient client = AgentServiceClient.create(settings, system);
+    return client.connect()
+        .addHeader("authorization", authorization)
+        .invoke(requests)
+        .watchTermination((notUsed, done) -> {
+          done.whenComplete((ok, failure) -> client.close());
+          return notUsed;
+        });
+  }
+
+  private static URI parse(String serverUrl) {
+    URI uri;
+    try {
+      uri = new URI(serverUrl == null ? "" : serverUrl.trim());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("server_url is not a URL: " + serverUrl, e);
+    }
+    if (!"grpc".equals(uri.getScheme()) && !"grpcs".equals(uri.getScheme())) {
+      throw new IllegalArgumentException("server_url must start with grpc:// or grpcs://, got " + serverUrl);
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("server_url has no host: " + serverUrl);
+    }
+    if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")
+        || uri.getRawQuery() != null) {
+      throw new IllegalArgumentException("server_url must be just grpc[s]://host:port, got " + serverUrl);
+    }
+    return uri;
+  }
+}

@@ -1,0 +1,44 @@
+package dev.fluke.grpc;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * The transport's tuning knobs, read from {@code fluke.grpc} (fluke-grpc's reference.conf documents each).
+ *
+ * @param serverMaxInboundMessageSize largest message an agent may send, in bytes
+ * @param clientMaxInboundMessageSize largest message the agent accepts from the server, in bytes
+ * @param clientKeepaliveTime HTTP/2 ping interval on the agent's connection
+ * @param clientKeepaliveTimeout unanswered ping → connection closed
+ * @param clientConnectTimeout one TCP connection attempt
+ */
+public record GrpcSettings(
+    int serverMaxInboundMessageSize,
+    int clientMaxInboundMessageSize,
+    Duration clientKeepaliveTime,
+    Duration clientKeepaliveTimeout,
+    Duration clientConnectTimeout) {
+
+  public static GrpcSettings create(ActorSystem<?> system) {
+    return create(system.settings().config());
+  }
+
+  public static GrpcSettings create(Config config) {
+    Config c = config.getConfig("fluke.grpc");
+    return new GrpcSettings(
+        bytes(c, "server.max-inbound-message-size"),
+        bytes(c, "client.max-inbound-message-size"),
+        c.getDuration("client.keepalive-time"),
+        c.getDuration("client.keepalive-timeout"),
+        c.getDuration("client.connect-timeout"));
+  }
+
+  private static int bytes(Config c, String key) {
+    long n = c.getBytes(key);
+    if (n < 1024 || n > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("fluke.grpc." + key + " must be between 1 KiB and 2 GiB, got " + n);
+    }
+    return (int) n;
+  }
+}

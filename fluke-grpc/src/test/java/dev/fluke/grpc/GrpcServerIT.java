@@ -1,0 +1,303 @@
+package dev.fluke.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.agent.ServerConnector;
+import dev.fluke.grpc.proto.AgentEnvelope;
+import dev.fluke.grpc.proto.AgentServiceClient;
+import dev.fluke.grpc.proto.ServerEnvelope;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.ServerMessage;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.testkit.TestPublisher;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
+import org.apache.pekko.stream.testkit.javadsl.TestSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real server on a loopback port and real clients: the gRPC adapter end to end. */
+class GrpcServerIT {
+
+  private static final int LIMIT = 64 * 1024;
+  private static final String TOKEN = "good-token";
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  static final ActorTestKit testKit = ActorTestKit.create("GrpcServerIT",
+      ConfigFactory.parseString("fluke.grpc.server.max-inbound-message-size = " + LIMIT
+              // An agent stream is one HTTP request that never "completes": it must outlive this.
+              + "\npekko.http.server.request-timeout = 1s")
+          .withFallback(ConfigFactory.load()));
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private final ActorSystem<?> system = testKit.system();
+  private final ScriptedGateway gateway = new ScriptedGateway(system);
+  private ServerBinding binding;
+
+  @AfterEach
+  void unbind() throws Exception {
+    if (binding != null) {
+      binding.terminate(Duration.ofMillis(300)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private int bind(Optional<TlsFiles> tls) throws Exception {
+    binding = GrpcServer.bind(system, "127.0.0.1", 0, gateway, Set.of(TOKEN, "other-token"), tls)
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return binding.localAddress().getPort();
+  }
+
+  /** A client stream through the real connector: what the agent sends, and what it receives. */
+  /** The agent always reads what the server sends (as the agent runtime does), so the call starts at once. */
+  private record Client(TestPublisher.Probe<AgentMessage> out, TestSubscriber.Probe<ServerMessage> in) {
+    ServerMessage next() {
+      return in.expectNext(WAIT);
+    }
+
+    Throwable failure() {
+      return in.expectError();
+    }
+  }
+
+  private Client open(ServerConnector connector) {
+    Pair<TestPublisher.Probe<AgentMessage>, TestSubscriber.Probe<ServerMessage>> p =
+        TestSource.<AgentMessage>create(system)
+            .via(connector.connect())
+            .toMat(TestSink.create(system), Keep.both())
+            .run(system);
+    p.second().request(Long.MAX_VALUE);
+    return new Client(p.first(), p.second());
+  }
+
+  /** A raw client stream that can send any envelope, with or without a token. */
+  private record RawClient(TestPublisher.Probe<AgentEnvelope> out, TestSubscriber.Probe<ServerEnvelope> in) {}
+
+  private RawClient openRaw(int port, Optional<String> token) {
+    AgentServiceClient client = AgentServiceClient.create(
+        GrpcClientSettings.connectToServiceAt("127.0.0.1", port, system).withTls(false), system);
+    Pair<TestPublisher.Probe<AgentEnvelope>, Source<AgentEnvelope, NotUsed>> requests =
+        TestSource.<AgentEnvelope>create(system).preMaterialize(system);
+    var call = client.connect();
+    if (token.isPresent()) {
+      call = call.addHeader("authorization", "Bearer " + token.get());
+    }
+    TestSubscriber.Probe<ServerEnvelope> responses =
+        call.invoke(requests.second()).runWith(TestSink.create(system), system);
+    responses.request(Long.MAX_VALUE);
+    return new RawClient(requests.first(), responses);
+  }
+
+  private static Status.Code statusOf(Throwable t) {
+    return assertInstanceOf(StatusRuntimeException.class, t).getStatus().getCode();
+  }
+
+  private static AgentMessage.Register register() {
+    return new AgentMessage.Register("web-01", Map.of("role", "web"), "1.0.0", List.of("mise", "shell"));
+  }
+
+  @Test
+  void messagesRoundTripBetweenTheConnectorAndTheGateway() throws Exception {
+    int port = bind(Optional.empty());
+    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+
+    agent.out().sendNext(register());
+    ScriptedGateway.Session session = gateway.nextSession();
+    assertEquals(register(), session.next());
+    assertTrue(session.peer().startsWith("127.0.0.1:"), session.peer());
+
+    session.send(new ServerMessage.Registered("1.0.0", 10_000));
+    assertEquals(new ServerMessage.Registered("1.0.0", 10_000), agent.next());
+    ServerMessage.CheckRequest request = new ServerMessage.CheckRequest(3, List.of(ProtoMappingTest.sampleTask()));
+    session.send(request);
+    assertEquals(request, agent.next());
+    AgentMessage.CheckReport report = new AgentMessage.CheckReport(3, List.of(ProtoMappingTest.sampleOutcome()));
+    agent.out().sendNext(report);
+    assertEquals(report, session.next());
+    AgentMessage.ApplyResult result = new AgentMessage.ApplyResult(3, ProtoMappingTest.sampleOutcome(), false);
+    agent.out().sendNext(result);
+    assertEquals(result, session.next());
+    assertEquals(new ServerMessage.ApplyResultAck(3, ProtoMappingTest.sampleOutcome().task()), agent.next());
+  }
+
+  @Test
+  void callWithoutATokenIsUnauthenticatedAndNeverReachesTheGateway() throws Exception {
+    int port = bind(Optional.empty());
+    RawClient raw = openRaw(port, Optional.empty());
+
+    raw.out().sendNext(ProtoMapping.toProto(register()));
+
+    assertEquals(Status.Code.UNAUTHENTICATED, statusOf(raw.in().expectError()));
+    assertEquals(0, gateway.connects());
+  }
+
+  @Test
+  void callWithAWrongTokenIsUnauthenticatedAndNeverReachesTheGateway() throws Exception {
+    int port = bind(Optional.empty());
+    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "guessed-token"));
+
+    agent.out().sendNext(register());
+
+    assertEquals(Status.Code.UNAUTHENTICATED, statusOf(agent.failure()));
+    assertEquals(0, gateway.connects());
+  }
+
+  @Test
+  void protocolViolationEndsOnlyThatStream() throws Exception {
+    int port = bind(Optional.empty());
+    Client good = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    good.out().sendNext(register());
+    ScriptedGateway.Session goodSession = gateway.nextSession();
+    goodSession.next(AgentMessage.Register.class);
+
+    RawClient bad = openRaw(port, Optional.of(TOKEN));
+    bad.out().sendNext(ProtoMapping.toProto(register()));
+    gateway.nextSession().next(AgentMessage.Register.class);
+    bad.out().sendNext(AgentEnvelope.getDefaultInstance());
+
+    Throwable failure = bad.in().expectError();
+    assertEquals(Status.Code.INVALID_ARGUMENT, statusOf(failure));
+    assertTrue(failure.getMessage().contains("no oneof case set"), failure.getMessage());
+    goodSession.send(new ServerMessage.Heartbeat(1));
+    assertEquals(new ServerMessage.Heartbeat(1), good.next());
+    good.out().sendNext(new AgentMessage.Heartbeat(2));
+    assertEquals(new AgentMessage.Heartbeat(2), goodSession.next());
+  }
+
+  @Test
+  void gatewayFailuresBecomeStatuses() throws Exception {
+    int port = bind(Optional.empty());
+    GrpcServerConnector connector = new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN);
+    Client first = open(connector);
+    first.out().sendNext(register());
+    ScriptedGateway.Session violated = gateway.nextSession();
+    violated.next(AgentMessage.Register.class);
+    Client second = open(connector);
+    second.out().sendNext(register());
+    ScriptedGateway.Session broken = gateway.nextSession();
+    broken.next(AgentMessage.Register.class);
+
+    violated.toAgent().sendError(new dev.fluke.protocol.ProtocolViolation("CheckReport for a cycle never asked"));
+    broken.toAgent().sendError(new IllegalStateException("session bug with secret details"));
+
+    Throwable v = first.failure();
+    assertEquals(Status.Code.INVALID_ARGUMENT, statusOf(v));
+    assertTrue(v.getMessage().contains("CheckReport for a cycle never asked"), v.getMessage());
+    Throwable b = second.failure();
+    assertEquals(Status.Code.INTERNAL, statusOf(b));
+    assertFalse(b.getMessage().contains("secret"), b.getMessage());
+  }
+
+  @Test
+  void oversizedMessageIsRefusedAndTheServerCarriesOn() throws Exception {
+    int port = bind(Optional.empty());
+    RawClient raw = openRaw(port, Optional.of(TOKEN));
+    AgentMessage.Register huge = new AgentMessage.Register("web-01", Map.of("blob", "x".repeat(LIMIT + 1)), "1.0.0",
+        List.of());
+
+    raw.out().sendNext(ProtoMapping.toProto(huge));
+
+    Throwable failure = raw.in().expectError();
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, statusOf(failure));
+    assertTrue(failure.getMessage().contains("larger than the limit"), failure.getMessage());
+    gateway.nextSession(); // the refused stream had been authenticated and handed to the gateway
+    Client next = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    next.out().sendNext(register());
+    assertEquals(register(), gateway.nextSession().next(AgentMessage.Register.class));
+  }
+
+  @Test
+  void aLongStreamCarriesMoreThanAnyHttpEntityLimit() throws Exception {
+    int port = bind(Optional.empty());
+    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    agent.out().sendNext(register());
+    ScriptedGateway.Session session = gateway.nextSession();
+    session.next(AgentMessage.Register.class);
+    String line = "y".repeat(LIMIT - 1024);
+    int messages = 12 * 1024 * 1024 / line.length();
+
+    for (int i = 0; i < messages; i++) {
+      agent.out().sendNext(new AgentMessage.ApplyOutput(1, "t", "a", i + line));
+      assertEquals(i + line, session.next(AgentMessage.ApplyOutput.class).line());
+    }
+  }
+
+  @Test
+  void aStreamOutlivesTheHttpRequestTimeout() throws Exception {
+    int port = bind(Optional.empty());
+    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    agent.out().sendNext(register());
+    ScriptedGateway.Session session = gateway.nextSession();
+    session.next(AgentMessage.Register.class);
+
+    Thread.sleep(2_500); // more than twice the request timeout configured above
+
+    session.send(new ServerMessage.Heartbeat(1));
+    assertEquals(new ServerMessage.Heartbeat(1), agent.next());
+    agent.out().sendNext(new AgentMessage.Heartbeat(2));
+    assertEquals(new AgentMessage.Heartbeat(2), session.next());
+  }
+
+  @Test
+  void tlsWithTheServersCaFileWorks(@TempDir Path dir) throws Exception {
+    TestCerts certs = TestCerts.create(dir);
+    int port = bind(Optional.of(new TlsFiles(certs.cert(), certs.key())));
+    Client agent = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN,
+        Optional.of(certs.cert()), false));
+
+    agent.out().sendNext(register());
+
+    assertEquals(register(), gateway.nextSession().next());
+  }
+
+  @Test
+  void tlsServerWithAnUntrustedCertificateIsRefusedUnlessVerificationIsSkipped(@TempDir Path dir)
+      throws Exception {
+    TestCerts certs = TestCerts.create(dir);
+    int port = bind(Optional.of(new TlsFiles(certs.cert(), certs.key())));
+    Client verifying = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN));
+    verifying.out().sendNext(register());
+    assertEquals(Status.Code.UNAVAILABLE, statusOf(verifying.failure()));
+    assertEquals(0, gateway.connects());
+
+    Client skipping = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN,
+        Optional.empty(), true));
+    skipping.out().sendNext(register());
+    assertEquals(register(), gateway.nextSession().next());
+  }
+
+  @Test
+  void badServerUrlsAndTlsOptionsAreRefusedUpFront() {
+    assertThrows(IllegalArgumentException.class, () -> new GrpcServerConnector(system, "http://x:1", TOKEN));
+    assertThrows(IllegalArgumentException.class, () -> new GrpcServerConnector(system, "grpc://x:1/path", TOKEN));
+    assertThrows(IllegalArgumentException.class, () -> new GrpcServerConnector(system, "grpc://x:1", " "));
+    assertThrows(IllegalArgumentException.class,
+        () -> new GrpcServerConnector(system, "grpc://x:1", TOKEN, Optional.empty(), true));
+  }
+}

@@ -1,0 +1,107 @@
+package dev.fluke.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.*;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.api.Dto;
+import dev.fluke.api.FleetApi;
+import org.apache.pekko.http.javadsl.marshalling.Marshaller;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * {@code POST /reconcile} with {@code {"target":"all"}}, {@code {"target":"agent","name":"web-01"}} or
+ * {@code {"target":"task","name":"deploy_app"}}: starts a manual cycle (which always applies) and answers
+ * 202 with the {@link Dto.ReconcileAccepted}; 404 when the agent or task is unknown, 400 for a bad body.
+ *
+ * <p>The body is read as text whatever its content type, so {@code curl -d '{"target":"all"}'} (which
+ * says {@code application/x-www-form-urlencoded}) works as well as a proper JSON client.
+ */
+public final class ReconcileRoutes {
+  private final FleetApi api;
+  private final ObjectMapper mapper;
+  private final Marshaller<Object, RequestEntity> json;
+  private final ApiErrors errors;
+
+  public ReconcileRoutes(
+      FleetApi api, ObjectMapper mapper, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
+    this.api = api;
+    this.mapper = mapper;
+    this.json = json;
+    this.errors = errors;
+  }
+
+  public Route routes() {
+    return path("reconcile", () -> post(() -> entity(Unmarshaller.entityToString(), this::onBody)));
+  }
+
+  private Route onBody(String body) {
+    Dto.ReconcileTarget target;
+    try {
+      target = parse(mapper, body);
+    } catch (IllegalArgumentException e) {
+      return errors.error(StatusCodes.BAD_REQUEST, e.getMessage());
+    }
+    return onSuccess(
+        () -> api.reconcile(target),
+        accepted ->
+            accepted.accepted()
+                ? complete(StatusCodes.ACCEPTED, accepted, json)
+                : errors.error(StatusCodes.NOT_FOUND, accepted.message()));
+  }
+
+  /**
+   * Reads a reconcile request body.
+   *
+   * @throws IllegalArgumentException with a message for the caller when the body is not one of the three
+   *     forms
+   */
+  static Dto.ReconcileTarget parse(ObjectMapper mapper, String body) {
+    JsonNode node;
+    try {
+      node = body == null || body.isBlank() ? null : mapper.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(
+          "the request body is not valid JSON (" + e.getOriginalMessage() + "); " + FORMS);
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException("the request body must be a JSON object; " + FORMS);
+    }
+    JsonNode targetNode = node.get("target");
+    if (targetNode == null || !targetNode.isTextual()) {
+      throw new IllegalArgumentException("\"target\" is missing; " + FORMS);
+    }
+    JsonNode nameNode = node.get("name");
+    if (nameNode != null && !nameNode.isNull() && !nameNode.isTextual()) {
+      throw new IllegalArgumentException("\"name\" must be a string; " + FORMS);
+    }
+    String name = nameNode == null || nameNode.isNull() ? null : nameNode.asText().trim();
+    String kind = targetNode.asText();
+    switch (kind) {
+      case "all":
+        // A name here is most likely a mistake (meant "agent"); refusing beats reconciling the fleet.
+        if (name != null && !name.isEmpty()) {
+          throw new IllegalArgumentException(
+              "target \"all\" takes no \"name\" (did you mean target \"agent\" or \"task\"?)");
+        }
+        return new Dto.ReconcileTarget("all", null);
+      case "agent":
+      case "task":
+        if (name == null || name.isEmpty()) {
+          throw new IllegalArgumentException("target \"" + kind + "\" needs a \"name\"; " + FORMS);
+        }
+        return new Dto.ReconcileTarget(kind, name);
+      default:
+        throw new IllegalArgumentException(
+            "unknown target \"" + kind + "\": it must be all, agent or task; " + FORMS);
+    }
+  }
+
+  private static final String FORMS =
+      "send {\"target\":\"all\"}, {\"target\":\"agent\",\"name\":\"NAME\"} or"
+          + " {\"target\":\"task\",\"name\":\"NAME\"}";
+}

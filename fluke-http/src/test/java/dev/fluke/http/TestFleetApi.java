@@ -1,0 +1,297 @@
+package dev.fluke.http;
+
+import dev.fluke.api.Dto;
+import dev.fluke.api.FleetApi;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import dev.fluke.manifest.ManifestError;
+import dev.fluke.manifest.SourcePos;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An in-memory fleet for API and CLI tests: two agents ({@code web-01} connected, {@code db-01}
+ * disconnected), two tasks, one drifted pair, a handful of events and a manifest whose newest commit was
+ * rejected. A manual reconcile behaves like the real server: the agent shows {@code checking} on the
+ * next read, then {@code idle} with {@code last_cycle_ended_at} after the request and the task statuses
+ * set by {@link #reconcileOutcome}. Also records the last event query and can fail every call.
+ */
+public class TestFleetApi implements FleetApi {
+  public static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
+
+  private final Map<String, Dto.AgentSummary> agents = new LinkedHashMap<>();
+  private final Map<String, List<Dto.TaskStatus>> agentTasks = new LinkedHashMap<>();
+  private final Map<String, Integer> cyclesInFlight = new LinkedHashMap<>();
+  private final List<Event> events = new ArrayList<>();
+  private final Map<String, String> reconcileOutcome = new LinkedHashMap<>();
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final AtomicReference<EventQuery> lastEventQuery = new AtomicReference<>();
+  private final AtomicReference<Dto.ReconcileTarget> lastReconcile = new AtomicReference<>();
+  private Instant now = T0.plusSeconds(3600);
+
+  public TestFleetApi() {
+    agents.put(
+        "db-01",
+        new Dto.AgentSummary(
+            "db-01",
+            Map.of("role", "db", "env", "prod"),
+            "0.1.0",
+            false,
+            T0,
+            T0.plusSeconds(600),
+            "idle",
+            T0.plusSeconds(590),
+            new Dto.StatusCounts(0, 0, 0, 1, 0, 0)));
+    agents.put(
+        "web-01",
+        new Dto.AgentSummary(
+            "web-01",
+            Map.of("role", "web", "env", "prod"),
+            "0.1.0",
+            true,
+            T0,
+            T0.plusSeconds(3590),
+            "idle",
+            T0.plusSeconds(3580),
+            new Dto.StatusCounts(1, 1, 0, 0, 0, 0)));
+    agentTasks.put(
+        "web-01",
+        List.of(
+            taskStatus("base_packages", "satisfied", "remediate", ""),
+            taskStatus("deploy_app", "drifted", "alert_only", "check exited 1")));
+    agentTasks.put(
+        "db-01",
+        List.of(taskStatus("base_packages", "error", "remediate", "mise: command not found")));
+    events.add(event(T0.plusSeconds(3580), "check", "web-01", "deploy_app", "drifted", 1, "check exited 1"));
+    events.add(event(T0.plusSeconds(3579), "check", "web-01", "base_packages", "satisfied", 0, "check passed"));
+    events.add(event(T0.plusSeconds(600), "agent", "db-01", "", "disconnected", -1, "stream closed"));
+    events.add(event(T0.plusSeconds(590), "check", "db-01", "base_packages", "error", -1, "mise: command not found"));
+    events.add(event(T0, "agent", "web-01", "", "connected", -1, "registered"));
+    reconcileOutcome.put("deploy_app", "satisfied");
+    reconcileOutcome.put("base_packages", "satisfied");
+  }
+
+  /** The server clock: {@code requested_at} of manual reconciles. */
+  public synchronized Instant now() {
+    return now;
+  }
+
+  /** What each task's status becomes on an agent after a manual cycle (default: satisfied). */
+  public synchronized void reconcileOutcome(String task, String status) {
+    reconcileOutcome.put(task, status);
+  }
+
+  /** Makes every later call fail with {@code t} (null to heal). */
+  public void failWith(Throwable t) {
+    failure.set(t);
+  }
+
+  public EventQuery lastEventQuery() {
+    return lastEventQuery.get();
+  }
+
+  public Dto.ReconcileTarget lastReconcile() {
+    return lastReconcile.get();
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Dto.AgentSummary>> agents() {
+    advanceCycles();
+    return answer(List.copyOf(agents.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList()));
+  }
+
+  @Override
+  public synchronized CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
+    Dto.AgentSummary summary = agents.get(name);
+    if (summary == null) {
+      return answer(Optional.empty());
+    }
+    List<Event> recent = events.stream().filter(e -> e.agent().equals(name)).toList();
+    return answer(Optional.of(new Dto.AgentDetail(summary, agentTasks.get(name), recent)));
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Dto.TaskSummary>> tasks() {
+    return answer(List.of(taskSummary("base_packages"), taskSummary("deploy_app")));
+  }
+
+  @Override
+  public synchronized CompletionStage<Optional<Dto.TaskDetail>> task(String name) {
+    if (!name.equals("base_packages") && !name.equals("deploy_app")) {
+      return answer(Optional.empty());
+    }
+    List<Dto.ExecutorDefinition> executors =
+        name.equals("deploy_app")
+            ? List.of(
+                new Dto.ExecutorDefinition(
+                    "mise", "deploy", Map.of("working_dir", "/opt/app", "check_task", "check"), "abort"),
+                new Dto.ExecutorDefinition(
+                    "systemd", "app", Map.of("unit", "app.service", "enabled", true), "abort"))
+            : List.of(
+                new Dto.ExecutorDefinition(
+                    "shell", "packages", Map.of("check", "dpkg -s curl", "command", "apt-get install -y curl"), "continue"));
+    List<Dto.AgentTaskStatus> statuses = new ArrayList<>();
+    for (Dto.AgentSummary agent : agents.values()) {
+      agentTasks.getOrDefault(agent.name(), List.of()).stream()
+          .filter(t -> t.task().equals(name))
+          .forEach(t -> statuses.add(new Dto.AgentTaskStatus(agent.name(), agent.connected(), t)));
+    }
+    return answer(Optional.of(new Dto.TaskDetail(taskSummary(name), executors, statuses)));
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Dto.DriftEntry>> drift() {
+    List<Dto.DriftEntry> drift = new ArrayList<>();
+    agentTasks.forEach(
+        (agent, tasks) ->
+            tasks.stream()
+                .filter(t -> !t.status().equals("satisfied"))
+                .forEach(
+                    t ->
+                        drift.add(
+                            new Dto.DriftEntry(
+                                agent, t.task(), t.status(), t.policy(), t.alerted(), t.lastCheckedAt(), t.message()))));
+    return answer(drift);
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Event>> events(EventQuery query) {
+    lastEventQuery.set(query);
+    return answer(events.stream().filter(query::matches).limit(query.limit()).toList());
+  }
+
+  @Override
+  public CompletionStage<Dto.ManifestStatus> manifest() {
+    return answer(
+        new Dto.ManifestStatus(
+            "https://git.example.org/fleet.git",
+            "main",
+            "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c",
+            "9a8b7c6d5e4f32109a8b7c6d5e4f32109a8b7c6d",
+            T0,
+            T0.plusSeconds(3595),
+            null,
+            List.of(
+                new ManifestError(
+                    new SourcePos("apps/web.fluke.hcl", 12, 5), "unknown attribute \"comand\"; expected one of: check, command")),
+            2,
+            List.of("apps/web.fluke.hcl", "base.fluke.hcl")));
+  }
+
+  @Override
+  public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    lastReconcile.set(target);
+    now = now.plusSeconds(1);
+    List<String> chosen =
+        switch (target.kind()) {
+          case "all" -> agents.values().stream().filter(Dto.AgentSummary::connected).map(Dto.AgentSummary::name).toList();
+          case "agent" -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
+          default ->
+              agentTasks.entrySet().stream()
+                  .filter(e -> e.getValue().stream().anyMatch(t -> t.task().equals(target.name())))
+                  .filter(e -> agents.get(e.getKey()).connected())
+                  .map(Map.Entry::getKey)
+                  .toList();
+        };
+    boolean known =
+        switch (target.kind()) {
+          case "all" -> true;
+          case "agent" -> agents.containsKey(target.name());
+          default -> target.name().equals("base_packages") || target.name().equals("deploy_app");
+        };
+    if (!known) {
+      return answer(
+          new Dto.ReconcileAccepted(
+              false, target.kind() + " '" + target.name() + "' not found", target, List.of(), now));
+    }
+    for (String agent : chosen) {
+      cyclesInFlight.put(agent, 1);
+      Dto.AgentSummary a = agents.get(agent);
+      agents.put(agent, withCycle(a, "checking", a.lastCycleEndedAt()));
+    }
+    return answer(
+        new Dto.ReconcileAccepted(
+            true, "manual reconcile started on " + chosen.size() + " agent(s)", target, chosen, now));
+  }
+
+  /** Each read of the agent list moves a manual cycle on: checking once, then done. */
+  private void advanceCycles() {
+    for (var it = cyclesInFlight.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (entry.getValue() > 0) {
+        entry.setValue(entry.getValue() - 1);
+        continue;
+      }
+      it.remove();
+      String agent = entry.getKey();
+      now = now.plusSeconds(2);
+      agents.put(agent, withCycle(agents.get(agent), "idle", now));
+      List<Dto.TaskStatus> updated = new ArrayList<>();
+      for (Dto.TaskStatus t : agentTasks.get(agent)) {
+        String status = reconcileOutcome.getOrDefault(t.task(), "satisfied");
+        String message = status.equals("failed") ? "apply exited 2" : "";
+        updated.add(
+            new Dto.TaskStatus(t.task(), status, t.policy(), false, now, now, message, t.executors()));
+      }
+      agentTasks.put(agent, updated);
+    }
+  }
+
+  private <T> CompletionStage<T> answer(T value) {
+    Throwable t = failure.get();
+    return t == null ? CompletableFuture.completedFuture(value) : CompletableFuture.failedFuture(t);
+  }
+
+  private Dto.TaskSummary taskSummary(String name) {
+    boolean deploy = name.equals("deploy_app");
+    return new Dto.TaskSummary(
+        name,
+        deploy ? "Deploy the web app" : "Packages every host needs",
+        deploy ? "alert_only" : "remediate",
+        deploy ? Map.of("role", "web") : Map.of(),
+        deploy ? List.of("mise \"deploy\"", "systemd \"app\"") : List.of("shell \"packages\""),
+        deploy ? "apps/web.fluke.hcl" : "base.fluke.hcl",
+        deploy ? 1 : 2,
+        deploy ? new Dto.StatusCounts(0, 1, 0, 0, 0, 0) : new Dto.StatusCounts(1, 0, 0, 1, 0, 0));
+  }
+
+  private static Dto.AgentSummary withCycle(Dto.AgentSummary a, String cycle, Instant ended) {
+    return new Dto.AgentSummary(
+        a.name(), a.labels(), a.version(), a.connected(), a.connectedAt(), a.lastSeen(), cycle, ended, a.counts());
+  }
+
+  private static Dto.TaskStatus taskStatus(String task, String status, String policy, String message) {
+    Instant checked = T0.plusSeconds(3580);
+    return new Dto.TaskStatus(
+        task,
+        status,
+        policy,
+        status.equals("drifted"),
+        checked,
+        status.equals("satisfied") ? T0.plusSeconds(60) : null,
+        message,
+        List.of(
+            new Dto.ExecutorStatus(
+                "main",
+                "shell",
+                status,
+                "check",
+                status.equals("satisfied") ? 0 : 1,
+                status.equals("satisfied") ? "" : "missing /opt/app/.deployed\n",
+                message,
+                checked)));
+  }
+
+  private static Event event(
+      Instant time, String kind, String agent, String task, String outcome, int exit, String message) {
+    return new Event(time, kind, agent, task, task.isEmpty() ? "" : "shell \"main\"", outcome, exit, 120, "", message);
+  }
+}

@@ -1,0 +1,188 @@
+package dev.fluke.http.ui;
+
+import dev.fluke.api.Dto;
+import dev.fluke.api.FleetApi;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import dev.fluke.manifest.ManifestError;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * A {@link FleetApi} whose fleet the test changes as it goes: agents, their task statuses, task
+ * definitions, events and the manifest status are set directly; drift, task details and counts are
+ * derived from them as the server would. Manual reconciles are recorded in {@link #reconciles}.
+ */
+public final class ScriptedFleet implements FleetApi {
+  private final Map<String, Dto.AgentSummary> agents = new TreeMap<>();
+  private final Map<String, List<Dto.TaskStatus>> agentTasks = new LinkedHashMap<>();
+  private final Map<String, Dto.TaskSummary> tasks = new LinkedHashMap<>();
+  private final Map<String, List<Dto.ExecutorDefinition>> definitions = new LinkedHashMap<>();
+  private final List<Event> events = new ArrayList<>();
+  private Dto.ManifestStatus manifest =
+      new Dto.ManifestStatus("https://git.example.org/ops/fleet.git", "main", null, null, null, null, null, List.of(), 0, List.of());
+  public final BlockingQueue<Dto.ReconcileTarget> reconciles = new LinkedBlockingQueue<>();
+
+  public synchronized void putAgent(Dto.AgentSummary agent, List<Dto.TaskStatus> statuses) {
+    agents.put(agent.name(), withCounts(agent, statuses));
+    agentTasks.put(agent.name(), List.copyOf(statuses));
+  }
+
+  public synchronized void putTask(Dto.TaskSummary task, List<Dto.ExecutorDefinition> executors) {
+    tasks.put(task.name(), task);
+    definitions.put(task.name(), List.copyOf(executors));
+  }
+
+  public synchronized void addEvent(Event event) {
+    events.add(event);
+  }
+
+  public synchronized void manifest(Dto.ManifestStatus status) {
+    manifest = status;
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Dto.AgentSummary>> agents() {
+    return done(List.copyOf(agents.values()));
+  }
+
+  @Override
+  public synchronized CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
+    Dto.AgentSummary a = agents.get(name);
+    if (a == null) {
+      return done(Optional.empty());
+    }
+    List<Event> recent = newestFirst(new EventQuery(name, null, null, 20));
+    return done(Optional.of(new Dto.AgentDetail(a, agentTasks.get(name), recent)));
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Dto.TaskSummary>> tasks() {
+    List<Dto.TaskSummary> out = new ArrayList<>();
+    for (Dto.TaskSummary t : tasks.values()) {
+      out.add(withTaskCounts(t));
+    }
+    return done(out);
+  }
+
+  @Override
+  public synchronized CompletionStage<Optional<Dto.TaskDetail>> task(String name) {
+    Dto.TaskSummary t = tasks.get(name);
+    if (t == null) {
+      return done(Optional.empty());
+    }
+    List<Dto.AgentTaskStatus> statuses = new ArrayList<>();
+    agentTasks.forEach(
+        (agent, list) ->
+            list.stream()
+                .filter(s -> s.task().equals(name))
+                .forEach(s -> statuses.add(new Dto.AgentTaskStatus(agent, agents.get(agent).connected(), s))));
+    return done(Optional.of(new Dto.TaskDetail(withTaskCounts(t), definitions.get(name), statuses)));
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Dto.DriftEntry>> drift() {
+    List<Dto.DriftEntry> out = new ArrayList<>();
+    agentTasks.forEach(
+        (agent, list) ->
+            list.stream()
+                .filter(s -> List.of("drifted", "failed", "error").contains(s.status()))
+                .forEach(
+                    s ->
+                        out.add(
+                            new Dto.DriftEntry(
+                                agent, s.task(), s.status(), s.policy(), s.alerted(), s.lastCheckedAt(), s.message()))));
+    return done(out);
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Event>> events(EventQuery query) {
+    return done(newestFirst(query));
+  }
+
+  @Override
+  public synchronized CompletionStage<Dto.ManifestStatus> manifest() {
+    return done(manifest);
+  }
+
+  @Override
+  public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    reconciles.add(target);
+    List<String> chosen =
+        switch (target.kind()) {
+          case "agent" -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
+          case "task" ->
+              agentTasks.entrySet().stream()
+                  .filter(e -> e.getValue().stream().anyMatch(s -> s.task().equals(target.name())))
+                  .map(Map.Entry::getKey)
+                  .toList();
+          default -> agents.values().stream().filter(Dto.AgentSummary::connected).map(Dto.AgentSummary::name).toList();
+        };
+    boolean known = target.kind().equals("all") || !chosen.isEmpty() || tasks.containsKey(String.valueOf(target.name()));
+    return done(
+        new Dto.ReconcileAccepted(
+            known,
+            known ? "manual reconcile started on " + chosen.size() + " agent(s)" : target.kind() + " '" + target.name() + "' not found",
+            target,
+            chosen,
+            Instant.now()));
+  }
+
+  private List<Event> newestFirst(EventQuery query) {
+    return events.stream()
+        .filter(query::matches)
+        .sorted(Comparator.comparing(Event::time).reversed())
+        .limit(query.limit())
+        .toList();
+  }
+
+  private Dto.TaskSummary withTaskCounts(Dto.TaskSummary t) {
+    List<Dto.TaskStatus> statuses = new ArrayList<>();
+    agentTasks.values().forEach(list -> list.stream().filter(s -> s.task().equals(t.name())).forEach(statuses::add));
+    return new Dto.TaskSummary(
+        t.name(), t.description(), t.policy(), t.selector(), t.executors(), t.file(), statuses.size(), counts(statuses));
+  }
+
+  private static Dto.AgentSummary withCounts(Dto.AgentSummary a, List<Dto.TaskStatus> statuses) {
+    return new Dto.AgentSummary(
+        a.name(), a.labels(), a.version(), a.connected(), a.connectedAt(), a.lastSeen(), a.cycle(), a.lastCycleEndedAt(),
+        counts(statuses));
+  }
+
+  static Dto.StatusCounts counts(List<Dto.TaskStatus> statuses) {
+    int[] n = new int[6];
+    for (Dto.TaskStatus s : statuses) {
+      switch (s.status()) {
+        case "satisfied" -> n[0]++;
+        case "drifted" -> n[1]++;
+        case "failed" -> n[2]++;
+        case "error" -> n[3]++;
+        case "pending" -> n[4]++;
+        case "applying" -> n[5]++;
+        default -> {}
+      }
+    }
+    return new Dto.StatusCounts(n[0], n[1], n[2], n[3], n[4], n[5]);
+  }
+
+  /** A manifest status with these errors against the commit in force. */
+  public static Dto.ManifestStatus manifestStatus(String commit, String candidate, Instant loadedAt, List<ManifestError> errors, int taskCount) {
+    return new Dto.ManifestStatus(
+        "https://git.example.org/ops/fleet.git", "main", commit, candidate, loadedAt, Instant.now(), null, errors, taskCount,
+        List.of("base.fluke.hcl", "apps/web.fluke.hcl"));
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+}

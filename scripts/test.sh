@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# README command 2: install what the tests need, then build and run every test (unit and integration).
+# Runs on a clean clone of a fresh machine with Java 17, Maven, Node/npm and root. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use (installed only when missing).
+need=()
+command -v git >/dev/null || need+=(git)
+command -v redis-server >/dev/null || need+=(redis-server)   # the Redis event store's tests
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing Debian packages: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+
+scripts/install-test-tools.sh            # real mise from npm into .tools/
+scripts/install-ui-test-tools.sh         # Debian chromium + chromium-driver for the UI tests
+mvn -B verify
