@@ -371,12 +371,22 @@
     }
     if (type === 'ready') {
       state.retryMs = 1000;
-      state.streamOpenedAt = Date.parse(payload.time) || 0;
       setLive('live', 'Live');
       // The buffered apply output is sent again after every (re)connect: start the panel afresh.
       if (state.view && state.view.onStreamReady) state.view.onStreamReady();
       // Whatever changed while we were not subscribed is not replayed: fetch the page again.
       scheduleRefresh(0);
+      return;
+    }
+    if (type === 'replayed') {
+      // The buffered output lines (if any) have all come; what follows is live.
+      if (state.view && state.view.onReplayed) state.view.onReplayed(payload);
+      return;
+    }
+    if (type === 'lost') {
+      // The server dropped updates for this page (it fell behind): what it shows may be stale.
+      scheduleRefresh(0);
+      if (state.view && state.view.onLost) state.view.onLost(payload);
       return;
     }
     onUpdate(payload);
@@ -689,6 +699,8 @@
     const output = h('pre', { class: 'output', id: 'live-output', tabindex: '0', 'aria-label': `Apply output of ${name}` });
     let lines = 0;
     let lastSource = '';
+    // True from the stream's 'ready' until its 'replayed': the lines meanwhile are the buffered history.
+    let replaying = true;
     const reset = () => {
       lines = 0;
       lastSource = '';
@@ -701,9 +713,8 @@
       if (lines === 0) output.replaceChildren();
       const atBottom = output.scrollTop + output.clientHeight >= output.scrollHeight - 8;
       const source = `${u.task} · ${u.executor}`;
-      // Lines replayed for a late viewer were stamped before the stream opened (both times are the
-      // server's, so clock differences do not matter): say they are history.
-      const replayed = Boolean(u.time && state.streamOpenedAt && Date.parse(u.time) < state.streamOpenedAt);
+      // Lines replayed for a late viewer come before the server's 'replayed' marker: say they are history.
+      const replayed = replaying;
       if (source !== lastSource || !replayed) {
         outputStatus.textContent = replayed ? `Output of the last apply: ${source}` : `Streaming ${source}`;
         lastSource = source;
@@ -730,7 +741,19 @@
                 output))),
           tasksRegion, eventsRegion);
       },
-      onStreamReady: reset,
+      onStreamReady() {
+        reset();
+        replaying = true;
+      },
+      onReplayed() {
+        replaying = false;
+      },
+      onLost(marker) {
+        if (lines === 0) output.replaceChildren();
+        output.append(h('span', { class: 'line-lost',
+          text: `… ${marker.count} live update(s) were not delivered (this page fell behind); lines may be missing here\n` }));
+        lines++;
+      },
       notFound: message => emptyState(`No agent named ${name}`,
         h('p', { text: message }), h('p', null, link('#/', 'Back to the fleet'))),
       async refresh() {

@@ -1,5 +1,6 @@
 package dev.fluke.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.fluke.events.Event;
 import java.time.Instant;
 
@@ -8,11 +9,16 @@ import java.time.Instant;
  *
  * @param kind {@code event} (a new {@link Event}, in {@code event}), {@code output} (one line of a running
  *     apply, in {@code line}), {@code agent} (an agent connected, disconnected or changed status),
- *     {@code manifest} (a new snapshot or new manifest errors)
+ *     {@code manifest} (a new snapshot or new manifest errors); and two markers about the stream itself:
+ *     {@code replayed} (the buffered output lines sent first to a late viewer are all sent; {@code count}
+ *     of them) and {@code lost} ({@code count} updates for this viewer were dropped because it did not
+ *     keep up: what it shows may be stale until it refetches)
  * @param agent the agent concerned, or empty
  * @param task the task concerned, or empty
  */
-public record LiveUpdate(Instant time, String kind, String agent, String task, String executor, String line, Event event) {
+public record LiveUpdate(
+    Instant time, String kind, String agent, String task, String executor, String line, Event event,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) long count) {
   public LiveUpdate {
     agent = agent == null ? "" : agent;
     task = task == null ? "" : task;
@@ -21,18 +27,33 @@ public record LiveUpdate(Instant time, String kind, String agent, String task, S
   }
 
   public static LiveUpdate ofEvent(Event e) {
-    return new LiveUpdate(e.time(), "event", e.agent(), e.task(), e.executor(), "", e);
+    return new LiveUpdate(e.time(), "event", e.agent(), e.task(), e.executor(), "", e, 0);
   }
 
   public static LiveUpdate output(String agent, String task, String executor, String line) {
-    return new LiveUpdate(Instant.now(), "output", agent, task, executor, line, null);
+    return new LiveUpdate(Instant.now(), "output", agent, task, executor, line, null, 0);
   }
 
   public static LiveUpdate agentChanged(String agent) {
-    return new LiveUpdate(Instant.now(), "agent", agent, "", "", "", null);
+    return new LiveUpdate(Instant.now(), "agent", agent, "", "", "", null, 0);
   }
 
   public static LiveUpdate manifestChanged() {
-    return new LiveUpdate(Instant.now(), "manifest", "", "", "", "", null);
+    return new LiveUpdate(Instant.now(), "manifest", "", "", "", "", null, 0);
+  }
+
+  /** Marker: the {@code lines} buffered output lines of a late viewer's replay have all been sent. */
+  public static LiveUpdate replayed(String agent, long lines) {
+    return new LiveUpdate(Instant.now(), "replayed", agent, "", "", "", null, lines);
+  }
+
+  /** Marker: {@code updates} updates for this viewer were dropped because it did not keep up. */
+  public static LiveUpdate lost(long updates) {
+    return new LiveUpdate(Instant.now(), "lost", "", "", "", "", null, updates);
+  }
+
+  /** A marker about the stream itself ({@code replayed}, {@code lost}) rather than a change of the fleet. */
+  public boolean isMarker() {
+    return kind.equals("replayed") || kind.equals("lost");
   }
 }

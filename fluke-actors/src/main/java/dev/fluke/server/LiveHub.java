@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
@@ -31,7 +33,7 @@ import org.apache.pekko.stream.javadsl.Source;
  * store's own), and a publish must cost them a few non-blocking enqueues, never a hop or a wait. Each
  * subscriber is a {@link BoundedSourceQueue} of {@code live.subscriber-buffer} updates: a subscriber that
  * does not keep up finds its queue full and loses the updates that do not fit (counted in
- * {@code fluke_live_updates_dropped_total}); the server and the other subscribers are not slowed, and
+ * {@code fluke_live_updates_dropped_total}, and told to it by a {@code lost} marker); the server and the other subscribers are not slowed, and
  * memory per subscriber is bounded. A subscriber's queue is registered when its source is materialized,
  * synchronously, so it sees every update published from that moment on. Recent output is bounded in
  * lines per agent and in agents.
@@ -40,7 +42,7 @@ public final class LiveHub implements LiveFeed {
   private final ServerSettings.Live settings;
   private final FlukeMetrics metrics;
   // Iterated on every publish, changed only when a viewer comes or goes.
-  private final List<BoundedSourceQueue<LiveUpdate>> subscribers = new CopyOnWriteArrayList<>();
+  private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   // Insertion order = order in which each agent's last apply started: the stalest is forgotten first.
   private final LinkedHashMap<String, ArrayDeque<LiveUpdate>> recent = new LinkedHashMap<>();
   private final Counter.Child dropped;
@@ -58,12 +60,16 @@ public final class LiveHub implements LiveFeed {
         "Live updates not delivered to a viewer because it did not keep up.").labels();
   }
 
+  /** One viewer: its queue, what it wants, and how many updates it lost since it was last told. */
+  private record Subscriber(BoundedSourceQueue<LiveUpdate> queue, Predicate<LiveUpdate> wanted, AtomicLong lost) {}
+
   @Override
-  public Source<LiveUpdate, NotUsed> subscribe() {
+  public Source<LiveUpdate, NotUsed> subscribe(Predicate<LiveUpdate> wanted) {
     return Source.<LiveUpdate>queue(settings.subscriberBuffer())
         .watchTermination((queue, done) -> {
-          subscribers.add(queue);
-          done.whenComplete((ok, failure) -> subscribers.remove(queue));
+          Subscriber s = new Subscriber(queue, wanted, new AtomicLong());
+          subscribers.add(s);
+          done.whenComplete((ok, failure) -> subscribers.remove(s));
           return NotUsed.getInstance();
         });
   }
@@ -76,11 +82,23 @@ public final class LiveHub implements LiveFeed {
     }
   }
 
-  /** Sends {@code update} to every current subscriber, dropping it for those whose buffer is full. */
+  /**
+   * Sends {@code update} to every current subscriber that wants it, dropping it for those whose buffer is
+   * full; a subscriber that lost updates gets a {@link LiveUpdate#lost} marker, with how many, as soon as
+   * its buffer has room again (just before the next update it does get).
+   */
   public void publish(LiveUpdate update) {
-    for (BoundedSourceQueue<LiveUpdate> queue : subscribers) {
-      QueueOfferResult result = queue.offer(update);
-      if (result == QueueOfferResult.dropped()) {
+    for (Subscriber s : subscribers) {
+      if (!s.wanted().test(update)) {
+        continue;
+      }
+      long lost = s.lost().get();
+      if (lost > 0 && s.lost().compareAndSet(lost, 0)
+          && s.queue().offer(LiveUpdate.lost(lost)) != QueueOfferResult.enqueued()) {
+        s.lost().addAndGet(lost); // still full: told later
+      }
+      if (s.queue().offer(update) == QueueOfferResult.dropped()) {
+        s.lost().incrementAndGet();
         dropped.inc();
       }
     }

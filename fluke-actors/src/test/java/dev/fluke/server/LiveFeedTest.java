@@ -204,6 +204,9 @@ class LiveFeedTest {
     assertEquals(read.subList(0, 8), next(stuck, 8));
     LiveUpdate marker = LiveUpdate.agentChanged("marker");
     hub.publish(marker);
+    LiveUpdate lost = stuck.expectNext(TestAgent.WAIT);
+    assertEquals("lost", lost.kind(), "told that it missed updates");
+    assertTrue(lost.count() >= 40, lost.toString());
     assertSame(marker, stuck.expectNext(TestAgent.WAIT));
   }
 

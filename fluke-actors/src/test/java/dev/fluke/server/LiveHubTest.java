@@ -76,13 +76,33 @@ class LiveHubTest {
     }
     assertEquals("42", value(metrics, "fluke_live_updates_dropped_total"), "50 published, 8 fit in its buffer");
 
-    // What the stuck viewer held is its buffer, the oldest 8; then it is live again.
+    // What the stuck viewer held is its buffer, the oldest 8; then it is told what it lost, and is live again.
     stuck.request(100);
     assertEquals(published.subList(0, 8), next(stuck, 8));
     LiveUpdate after = marker(99);
     hub.publish(after);
+    LiveUpdate lost = stuck.expectNext(WAIT);
+    assertEquals("lost", lost.kind());
+    assertEquals(42, lost.count());
     assertSame(after, stuck.expectNext(WAIT));
-    assertSame(after, reader.expectNext(WAIT));
+    assertSame(after, reader.expectNext(WAIT), "a viewer that kept up is told nothing");
+    hub.publish(marker(100));
+    assertEquals("agent-100", stuck.expectNext(WAIT).agent(), "told once");
+  }
+
+  @Test
+  void aViewerGetsOnlyTheUpdatesItWantsAndOthersDoNotFillItsBuffer() {
+    LiveHub hub = hub(4, 10, 10);
+    TestSubscriber.Probe<LiveUpdate> web = hub.subscribe(u -> u.agent().equals("agent-7"))
+        .runWith(TestSink.create(testKit.system()), testKit.system());
+    for (int i = 0; i < 50; i++) {
+      hub.publish(marker(i)); // nothing read yet: only agent-7's update takes room
+    }
+    web.request(10);
+    assertEquals("agent-7", web.expectNext(WAIT).agent());
+    hub.publish(marker(7));
+    assertEquals("agent-7", web.expectNext(WAIT).agent(), "no 'lost' marker: nothing it wanted was dropped");
+    assertEquals("0", value(metrics, "fluke_live_updates_dropped_total"));
   }
 
   @Test

@@ -29,7 +29,7 @@ final class LiveLines {
   /** True for the updates {@link #text} has a line for. */
   static boolean shown(LiveUpdate u) {
     return switch (u.kind()) {
-      case "output" -> true;
+      case "output", "lost" -> true;
       case "event" -> u.event() != null && SHOWN_EVENTS.contains(u.event().kind());
       default -> false;
     };
@@ -46,6 +46,10 @@ final class LiveLines {
     }
     if (u.kind().equals("output")) {
       return "[" + source(u.agent(), u.task(), u.executor(), withAgent) + "] " + u.line();
+    }
+    if (u.kind().equals("lost")) {
+      return "!! " + u.count() + " live update(s) were dropped by the server because this viewer fell behind;"
+          + " lines may be missing here ('fluke describe agent NAME' shows the last output)";
     }
     Event e = u.event();
     List<String> facts = new ArrayList<>();

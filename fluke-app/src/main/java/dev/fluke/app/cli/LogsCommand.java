@@ -4,7 +4,6 @@ import dev.fluke.api.LiveUpdate;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.app.client.LiveStream;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,6 +31,8 @@ final class LogsCommand extends GroupCommand {
   static final class Agent extends ClientCommand {
     /** How long a follower waits on a quiet stream before checking again; only bounds each wait. */
     private static final Duration FOLLOW_POLL = Duration.ofSeconds(60);
+    /** How long the server may take to send the buffered lines (it sends them at once, from memory). */
+    private static final Duration REPLAY_WAIT = Duration.ofSeconds(30);
 
     @Parameters(paramLabel = "NAME", description = "The agent's name (see 'fluke get agents').")
     String name;
@@ -41,14 +42,6 @@ final class LogsCommand extends GroupCommand {
 
     @Option(names = "--task", paramLabel = "TASK", description = "Only the output of this task.")
     String task;
-
-    @Option(
-        names = "--settle",
-        hidden = true,
-        paramLabel = "DURATION",
-        converter = DurationConverter.class,
-        description = "Without -f: how long a quiet stream means the buffered lines have all come (default 1s).")
-    Duration settle = Duration.ofSeconds(1);
 
     @Override
     public Integer call() throws InterruptedException {
@@ -63,27 +56,21 @@ final class LogsCommand extends GroupCommand {
       }
     }
 
-    /**
-     * Prints the replayed lines: those the server stamped up to its {@code ready} event. The stream does
-     * not mark where the replay ends, so the first line stamped later (live output, for {@code -f}) or a
-     * quiet spell of {@link #settle} ends it; the replay comes in one burst right after {@code ready}.
-     */
+    /** Prints the replayed lines: those the server sends before its {@code replayed} marker. */
     private int buffered(LiveStream stream) throws InterruptedException {
-      Instant opened = stream.openedAt();
+      long deadline = System.nanoTime() + REPLAY_WAIT.toNanos();
       int printed = 0;
       while (true) {
-        ApiClient.Reply<LiveUpdate> reply = stream.next(settle);
+        ApiClient.Reply<LiveUpdate> reply = stream.next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         if (reply == null) {
-          break;
+          throw new CliException("the Fluke server at " + client().server() + " did not send the buffered output of " + name
+              + " within " + REPLAY_WAIT.toSeconds() + "s; try again, or use -f");
         }
         LiveUpdate u = reply.value();
-        if (!u.kind().equals("output")) {
-          continue;
-        }
-        if (u.time() != null && opened != null && u.time().isAfter(opened)) {
+        if (u.kind().equals("replayed")) {
           break;
         }
-        if (wanted(u)) {
+        if (u.kind().equals("output") && wanted(u)) {
           print(reply);
           printed++;
         }
@@ -114,6 +101,9 @@ final class LogsCommand extends GroupCommand {
     }
 
     private boolean wanted(LiveUpdate u) {
+      if (u.kind().equals("lost")) {
+        return true;
+      }
       return u.agent().equals(name) && (task == null || task.equals(u.task())) && LiveLines.shown(u);
     }
 

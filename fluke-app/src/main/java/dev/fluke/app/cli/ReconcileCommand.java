@@ -194,7 +194,9 @@ final class ReconcileCommand extends GroupCommand {
           return;
         }
         LiveUpdate u = reply.value();
-        if (accepted.agents().contains(u.agent()) && concernsTask(u.task()) && LiveLines.shown(u)) {
+        boolean concerned = u.kind().equals("lost")
+            || accepted.agents().contains(u.agent()) && concernsTask(u.task());
+        if (concerned && LiveLines.shown(u)) {
           // With -o json stdout holds the one JSON result; the lines still show on the terminal.
           var to = json() ? err() : out();
           to.println(LiveLines.text(u, true));

@@ -28,13 +28,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Lines are read on the HTTP client's threads and queued; the reader takes them with {@link #next}.
  * At most {@value #CAPACITY} updates wait in the queue: beyond that, no more is read from the connection
  * until the reader catches up (TCP then slows the server down, which drops updates for this viewer only).
- * Heartbeats and event types the CLI does not know are skipped.
+ * Heartbeats and event types the CLI does not know are skipped; the stream's markers ({@code replayed},
+ * {@code lost}, see {@link LiveUpdate#isMarker}) are handed over like updates.
  *
  * <p>{@link #next} may be called from one thread at a time; {@link #close} from any.
  */
 public final class LiveStream implements AutoCloseable {
   /** The update kinds of the stream ({@code kinds=} takes a subset). */
   public static final Set<String> KINDS = Set.of("event", "output", "agent", "manifest");
+  /** The markers about the stream itself, sent whatever the kinds asked for. */
+  public static final Set<String> MARKERS = Set.of("replayed", "lost");
 
   static final int CAPACITY = 1024;
 
@@ -152,7 +155,7 @@ public final class LiveStream implements AutoCloseable {
       ready.complete(readyTime(frame.data()));
       return;
     }
-    if (!KINDS.contains(frame.event())) {
+    if (!KINDS.contains(frame.event()) && !MARKERS.contains(frame.event())) {
       // A kind from a newer server: this client has nothing to show for it.
       return;
     }

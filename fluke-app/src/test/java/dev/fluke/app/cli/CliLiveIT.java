@@ -241,14 +241,13 @@ class CliLiveIT {
   }
 
   @Test
-  void logsWithoutFollowStopsAtTheFirstLinePrintedAfterTheRequest() throws Exception {
+  void logsWithoutFollowStopsWhereTheServerSaysTheReplayEnds() throws Exception {
     feed.buffer(line("web-01", "deploy_app", MARKER, "before"));
     CompletableFuture<Void> bufferRead = feed.holdRecentOutput();
-    Background logs = background("logs", "agent", "web-01", "--settle", "60s");
+    Background logs = background("logs", "agent", "web-01");
     feed.awaitSubscribers(1, WAIT);
-    // Stamped by the server after it answered 'ready': live output, which only -f shows.
-    feed.publish(
-        new LiveUpdate(Instant.now().plusSeconds(3600), "output", "web-01", "deploy_app", MARKER, "after", null));
+    // Printed after the server read the buffer: it goes out after the 'replayed' marker, so only -f shows it.
+    feed.sendLive(line("web-01", "deploy_app", MARKER, "after"));
     bufferRead.complete(null);
     Run run = logs.join();
     assertEquals(0, run.exit(), run.err());
@@ -256,11 +255,27 @@ class CliLiveIT {
   }
 
   @Test
+  void followSaysWhenTheServerDroppedUpdatesForIt() throws Exception {
+    Background logs = background("logs", "agent", "web-01", "-f");
+    feed.awaitSubscribers(1, WAIT);
+    feed.publish(line("web-01", "deploy_app", DEPLOY, "first"));
+    logs.awaitOut("first");
+    feed.publish(LiveUpdate.lost(42));
+    feed.publish(line("web-01", "deploy_app", DEPLOY, "after the gap"));
+    logs.awaitOut("after the gap");
+    Run run = logs.stop();
+    assertEquals(0, run.exit(), run.err());
+    assertEquals("[deploy_app/mise \"deploy\"] first", run.lines().get(0));
+    assertTrue(run.lines().get(1).startsWith("!! 42 live update(s) were dropped by the server"), run.out());
+    assertEquals("[deploy_app/mise \"deploy\"] after the gap", run.lines().get(2));
+  }
+
+  @Test
   void logsOfOneTaskAsJsonPrintsOneObjectPerLine() throws Exception {
     feed.buffer(line("web-01", "base_packages", MARKER, "not this"));
     feed.buffer(line("web-01", "deploy_app", DEPLOY, "this"));
     feed.buffer(line("web-01", "deploy_app", DEPLOY, "and \"this\""));
-    Run run = fluke("logs", "agent", "web-01", "--task", "deploy_app", "-o", "json", "--settle", "300ms");
+    Run run = fluke("logs", "agent", "web-01", "--task", "deploy_app", "-o", "json");
     assertEquals(0, run.exit(), run.err());
     assertEquals(2, run.lines().size(), run.out());
     JsonNode first = mapper.readTree(run.lines().get(0));
@@ -273,7 +288,7 @@ class CliLiveIT {
 
   @Test
   void logsWithNothingBufferedSaysWhatToDo() throws Exception {
-    Run run = fluke("logs", "agent", "web-01", "--settle", "100ms");
+    Run run = fluke("logs", "agent", "web-01");
     assertEquals(0, run.exit(), run.err());
     assertEquals("", run.out());
     assertTrue(run.err().startsWith("No apply output of web-01 is buffered on the server"), run.err());
@@ -310,7 +325,7 @@ class CliLiveIT {
   @Test
   void logsUsageErrorsExitTwo() throws Exception {
     for (String[] args :
-        new String[][] {{"logs"}, {"logs", "agent"}, {"logs", "task", "deploy_app"}, {"logs", "agent", "web-01", "--settle", "x"}}) {
+        new String[][] {{"logs"}, {"logs", "agent"}, {"logs", "task", "deploy_app"}, {"logs", "agent", "web-01", "--bogus"}}) {
       assertEquals(2, fluke(args).exit(), String.join(" ", args));
     }
   }
@@ -377,7 +392,7 @@ class CliLiveIT {
   void theTokenIsSentOnTheStream() throws Exception {
     serve(Set.of("t0ken"), true);
     feed.buffer(line("web-01", "deploy_app", MARKER, "secret work"));
-    Run run = new Background(Map.of("FLUKE_SERVER", server, "FLUKE_API_TOKEN", "t0ken"), "logs", "agent", "web-01", "--settle", "300ms").join();
+    Run run = new Background(Map.of("FLUKE_SERVER", server, "FLUKE_API_TOKEN", "t0ken"), "logs", "agent", "web-01").join();
     assertEquals(0, run.exit(), run.err());
     assertEquals(List.of("[deploy_app/shell \"marker\"] secret work"), run.lines());
     int opened = feed.opened();
@@ -408,6 +423,11 @@ class CliLiveIT {
       while (seen.size() < 51) {
         ApiClient.Reply<LiveUpdate> reply = stream.next(WAIT);
         assertNotNull(reply, "an update within " + WAIT + " after " + seen);
+        if (reply.value().isMarker()) {
+          assertEquals("replayed", reply.value().kind(), "nothing was lost");
+          assertTrue(seen.isEmpty(), "'replayed' comes first");
+          continue;
+        }
         seen.add(reply.value().kind().equals("agent") ? "agent " + reply.value().agent() : reply.value().line());
         assertEquals(reply.value().kind(), mapper.readTree(reply.json()).get("kind").asText());
       }

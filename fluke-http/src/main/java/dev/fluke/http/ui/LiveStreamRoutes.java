@@ -42,7 +42,11 @@ import org.slf4j.LoggerFactory;
  * (snake_case, as the API), and a heartbeat comment when idle so proxies and the browser keep the
  * connection open. With {@code agent}, only that agent's updates are sent, and the buffered output lines
  * of its running (or last) apply come first: a late viewer sees the whole apply, with no line lost or
- * repeated between the buffer and the live lines.
+ * repeated between the buffer and the live lines. Every stream then says {@code event: replayed} (with
+ * the {@code count} of buffered lines, 0 without {@code agent}) before the first live update, so a client
+ * that only wants what is buffered ({@code fluke logs} without {@code -f}) knows where to stop. A viewer
+ * that falls behind gets {@code event: lost} (with the {@code count} of updates dropped for it) before
+ * the next update it does get.
  *
  * <p>Auth is the API's ({@link ApiAuth}): {@code Authorization: Bearer}. The token is never accepted in
  * the query string (it would end up in logs and browser history); browsers read the stream with
@@ -82,6 +86,7 @@ public final class LiveStreamRoutes {
     } catch (IllegalArgumentException e) {
       return errors.error(StatusCodes.BAD_REQUEST, e.getMessage());
     }
+    // Whatever the kinds: the markers are about the stream itself.
     Predicate<LiveUpdate> wanted =
         u -> kinds.contains(u.kind()) && agent.map(a -> a.equals(u.agent())).orElse(true);
     return extractMaterializer(
@@ -99,9 +104,11 @@ public final class LiveStreamRoutes {
   /** The stream for one viewer. */
   Source<ServerSentEvent, NotUsed> events(
       Optional<String> agent, Set<String> kinds, Predicate<LiveUpdate> wanted, Materializer mat) {
-    Source<LiveUpdate, NotUsed> live = feed.subscribe().filter(wanted::test);
+    Source<LiveUpdate, NotUsed> live = feed.subscribe(wanted);
     Source<LiveUpdate, NotUsed> updates =
-        agent.isPresent() && kinds.contains("output") ? withBufferedOutput(agent.get(), live, mat) : live;
+        agent.isPresent() && kinds.contains("output")
+            ? withBufferedOutput(agent.get(), live, mat)
+            : Source.single(LiveUpdate.replayed(agent.orElse(""), 0)).concat(live);
     ServerSentEvent ready =
         ServerSentEvent.create(json(Map.of("time", Instant.now().toString())), "ready");
     return Source.single(ready)
@@ -130,6 +137,7 @@ public final class LiveStreamRoutes {
               Set<String> seen = ConcurrentHashMap.newKeySet();
               recent.forEach(u -> seen.add(key(u)));
               return Source.from(recent)
+                  .concat(Source.single(LiveUpdate.replayed(agent, recent.size())))
                   .concat(liveNow.filter(u -> !(u.kind().equals("output") && seen.remove(key(u)))));
             });
   }

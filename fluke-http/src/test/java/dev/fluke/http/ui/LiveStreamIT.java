@@ -50,6 +50,11 @@ class LiveStreamIT {
     assertEquals(200, client.response.statusCode());
     assertTrue(client.response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
     assertEquals("ready", client.next(WAIT).event());
+    if (!query.contains("agent=")) {
+      SseClient.Message replayed = client.next(WAIT);
+      assertEquals("replayed", replayed.event(), "nothing to replay without an agent: " + replayed.data());
+      assertEquals(0, mapper.readTree(replayed.data()).path("count").asInt(0));
+    }
     return client;
   }
 
@@ -106,6 +111,10 @@ class LiveStreamIT {
     try (SseClient client = open("?agent=web-01")) {
       assertEquals("line 1", line(client.next(WAIT)));
       assertEquals("line 2", line(client.next(WAIT)));
+      SseClient.Message replayed = client.next(WAIT);
+      assertEquals("replayed", replayed.event(), "the end of the replay is marked");
+      assertEquals(2, mapper.readTree(replayed.data()).get("count").asInt());
+      assertEquals("web-01", mapper.readTree(replayed.data()).get("agent").asText());
       server.feed.awaitSubscribers(1, WAIT);
       server.feed.publish(LiveUpdate.output("db-01", "postgres_backup", "shell \"t\"", "db live line"));
       server.feed.publish(LiveUpdate.output("web-01", "deploy_app", "mise \"deploy\"", "line 3"));
@@ -128,10 +137,11 @@ class LiveStreamIT {
       gate.complete(null);
       server.feed.publish(LiveUpdate.output("web-01", "deploy_app", "mise \"deploy\"", "line 3"));
       List<String> got = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        got.add(line(client.next(WAIT)));
+      for (int i = 0; i < 4; i++) {
+        SseClient.Message m = client.next(WAIT);
+        got.add(m.event().equals("replayed") ? "(replayed)" : line(m));
       }
-      assertEquals(List.of("line 1", "line 2", "line 3"), got);
+      assertEquals(List.of("line 1", "line 2", "(replayed)", "line 3"), got);
       server.feed.publish(LiveUpdate.agentChanged("web-01"));
       assertEquals("agent", client.next(WAIT).event(), "no second copy of line 2 before the next update");
     }
@@ -155,6 +165,20 @@ class LiveStreamIT {
                 HttpResponse.BodyHandlers.ofString());
     assertEquals(400, r.statusCode(), r.body());
     assertTrue(r.body().contains("logs"), r.body());
+  }
+
+  @Test
+  void aViewerThatFallsBehindIsToldHowManyUpdatesItLost() throws Exception {
+    try (SseClient client = open("?kinds=agent")) {
+      server.feed.awaitSubscribers(1, WAIT);
+      server.feed.publish(LiveUpdate.lost(7));
+      SseClient.Message lost = client.next(WAIT);
+      assertEquals("lost", lost.event(), "a marker passes whatever the kinds");
+      assertEquals(7, mapper.readTree(lost.data()).get("count").asInt());
+      server.feed.publish(LiveUpdate.agentChanged("web-01"));
+      SseClient.Message agent = client.next(WAIT);
+      assertFalse(mapper.readTree(agent.data()).has("count"), "count only on markers: " + agent.data());
+    }
   }
 
   @Test

@@ -7,11 +7,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Source;
@@ -22,16 +22,16 @@ import org.apache.pekko.stream.javadsl.Source;
  * agent for {@link #recentOutput}.
  */
 public final class TestLiveFeed implements LiveFeed {
-  private final Set<BoundedSourceQueue<LiveUpdate>> subscribers = ConcurrentHashMap.newKeySet();
+  private final Map<BoundedSourceQueue<LiveUpdate>, Predicate<LiveUpdate>> subscribers = new ConcurrentHashMap<>();
   private final Map<String, List<LiveUpdate>> output = new ConcurrentHashMap<>();
   private final AtomicInteger opened = new AtomicInteger();
 
   @Override
-  public Source<LiveUpdate, NotUsed> subscribe() {
+  public Source<LiveUpdate, NotUsed> subscribe(Predicate<LiveUpdate> wanted) {
     return Source.<LiveUpdate>queue(256)
         .watchTermination(
             (queue, done) -> {
-              subscribers.add(queue);
+              subscribers.put(queue, wanted);
               opened.incrementAndGet();
               done.whenComplete((d, t) -> subscribers.remove(queue));
               return NotUsed.getInstance();
@@ -67,7 +67,19 @@ public final class TestLiveFeed implements LiveFeed {
         output.computeIfAbsent(update.agent(), a -> new ArrayList<>()).add(update);
       }
     }
-    subscribers.forEach(q -> q.offer(update));
+    sendLive(update);
+  }
+
+  /**
+   * Sends {@code update} to every current subscriber without buffering it: as a line printed after a
+   * viewer's read of the buffer (which is then sent live, after the {@code replayed} marker).
+   */
+  public void sendLive(LiveUpdate update) {
+    subscribers.forEach((q, wanted) -> {
+      if (update.isMarker() || wanted.test(update)) {
+        q.offer(update);
+      }
+    });
   }
 
   /** Buffers an output line without sending it (a line printed before anyone watched). */
