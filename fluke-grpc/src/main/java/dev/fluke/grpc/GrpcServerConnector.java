@@ -2,10 +2,12 @@ package dev.fluke.grpc;
 
 import dev.fluke.agent.ServerConnector;
 import dev.fluke.grpc.proto.AgentEnvelope;
-import dev.fluke.grpc.proto.AgentServiceClient;
+import dev.fluke.grpc.proto.AgentService;
 import dev.fluke.grpc.proto.ServerEnvelope;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -15,7 +17,13 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManager;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.grpc.GrpcChannel;
+import org.apache.pekko.grpc.GrpcChannel$;
 import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.grpc.internal.JavaBidirectionalStreamingRequestBuilder;
+import org.apache.pekko.grpc.internal.NettyClientUtils;
+import org.apache.pekko.grpc.internal.ProtoMarshaller;
+import org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
@@ -32,11 +40,13 @@ import org.slf4j.LoggerFactory;
  * refused or broken connection fails the flow and the agent's restart-with-backoff decides when to try
  * again. The token goes with every call as {@code authorization: Bearer <token>}.
  *
- * <p>Known cost: Pekko gRPC's generated client registers a close hook on the actor system's termination
- * for every client it creates, so each attempt leaves about 4 KB behind until the system terminates
- * (about 10 MB per day of a server outage at the default 30 s maximum backoff). A single long-lived
- * client would avoid it but would put grpc-java's own reconnect backoff (up to 120 s) in charge instead
- * of the agent's.
+ * <p>The call is made on a {@link GrpcChannel} with the request builder the generated client uses, not
+ * through the generated {@code AgentServiceClient}: that client registers a close hook on the actor
+ * system's termination that is never removed, so a client per attempt would leave about 6 KB behind for
+ * every failed attempt while the server is down (about 18 MB per day at the 30 s maximum backoff;
+ * measured by {@code ReconnectMemoryBench}, docs/performance.md). A
+ * channel deregisters itself when closed. (A single long-lived client would avoid the hook too, but would
+ * put grpc-java's own reconnect backoff, up to 120 s, in charge instead of the agent's.)
  */
 public final class GrpcServerConnector implements ServerConnector {
   private static final Logger log = LoggerFactory.getLogger(GrpcServerConnector.class);
@@ -47,6 +57,17 @@ public final class GrpcServerConnector implements ServerConnector {
   private final String authorization;
   private final boolean insecure;
   private final GrpcClientSettings settings;
+  private final CallOptions options;
+
+  /** {@code AgentService.Connect}, described as the generated client describes it. */
+  private static final MethodDescriptor<AgentEnvelope, ServerEnvelope> CONNECT =
+      MethodDescriptor.<AgentEnvelope, ServerEnvelope>newBuilder()
+          .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+          .setFullMethodName(MethodDescriptor.generateFullMethodName(AgentService.name, "Connect"))
+          .setRequestMarshaller(new ProtoMarshaller<>(AgentService.Serializers.AgentEnvelopeSerializer))
+          .setResponseMarshaller(new ProtoMarshaller<>(AgentService.Serializers.ServerEnvelopeSerializer))
+          .setSampledToLocalTracing(true)
+          .build();
 
   /** A {@code grpc://} or {@code grpcs://} server checked against the system's trust store. */
   public GrpcServerConnector(ActorSystem<?> system, String serverUrl, String token) {
@@ -92,6 +113,7 @@ public final class GrpcServerConnector implements ServerConnector {
       s = s.withTrustManager(trust);
     }
     this.settings = s;
+    this.options = NettyClientUtils.callOptions(s);
   }
 
   @Override
@@ -108,12 +130,15 @@ public final class GrpcServerConnector implements ServerConnector {
     if (insecure) {
       log.warn("Connecting to {} WITHOUT verifying its certificate (insecure_skip_verify)", serverUrl);
     }
-    AgentServiceClient client = AgentServiceClient.create(settings, system);
-    return client.connect()
+    GrpcChannel channel = GrpcChannel$.MODULE$.apply(settings, system);
+    StreamResponseRequestBuilder<Source<AgentEnvelope, NotUsed>, ServerEnvelope> connect =
+        new JavaBidirectionalStreamingRequestBuilder<>(
+            CONNECT, channel.internalChannel(), options, settings, system.executionContext());
+    return connect
         .addHeader("authorization", authorization)
         .invoke(requests)
         .watchTermination((notUsed, done) -> {
-          done.whenComplete((ok, failure) -> client.close());
+          done.whenComplete((ok, failure) -> channel.closeCS());
           return notUsed;
         });
   }
