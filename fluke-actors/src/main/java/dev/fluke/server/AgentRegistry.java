@@ -174,9 +174,13 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> onDesiredState(DesiredStateChanged d) {
     state = d.state();
     reconcilers = d.reconcilers();
-    AgentSession.DesiredStateChanged msg = new AgentSession.DesiredStateChanged(d.state(), d.reconcilers());
-    for (Live l : live.values()) {
-      l.session().tell(msg);
+    // A new commit reaches the fleet as a rollout: the first agents (by name) start their cycle at once,
+    // the rest at the configured rate, so a large fleet neither checks nor applies a commit all at once.
+    ServerSettings.Rollout rollout = settings.rollout();
+    int slot = 0;
+    for (String agent : new java.util.TreeSet<>(live.keySet())) {
+      live.get(agent).session().tell(
+          new AgentSession.DesiredStateChanged(d.state(), d.reconcilers(), rollout.delayOf(slot++)));
     }
     return this;
   }

@@ -65,8 +65,13 @@ public final class AgentSession {
   public record StreamFailed(Throwable cause) implements Command {}
 
   /** A new desired state (from the registry). */
+  /**
+   * A new desired state: the tasks are rematched at once; the cycle it triggers starts after
+   * {@code cycleDelay} (the commit's rollout slot of this agent, {@link ServerSettings.Rollout}).
+   */
   public record DesiredStateChanged(
-      DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> reconcilers) implements Command {}
+      DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> reconcilers, Duration cycleDelay)
+      implements Command {}
 
   /** Run a manual cycle (always applies): for these tasks, or for every matched task when empty. */
   public record ManualReconcile(Set<String> tasks) implements Command {}
@@ -88,6 +93,11 @@ public final class AgentSession {
   }
 
   private enum RetryTick implements Command {
+    INSTANCE
+  }
+
+  /** This agent's rollout slot of a new commit has come. */
+  private enum CommitCycleDue implements Command {
     INSTANCE
   }
 
@@ -266,6 +276,7 @@ public final class AgentSession {
         .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
         .onMessageEquals(IntervalTick.INSTANCE, this::onScheduledCycle)
         .onMessageEquals(RetryTick.INSTANCE, this::onScheduledCycle)
+        .onMessageEquals(CommitCycleDue.INSTANCE, this::onScheduledCycle)
         .onSignal(PostStop.class, this::onPostStop);
   }
 
@@ -587,7 +598,13 @@ public final class AgentSession {
 
   private Behavior<Command> onDesiredState(DesiredStateChanged d) {
     tasks.rematch(d.state(), d.reconcilers());
-    return trigger(CycleRequest.AUTOMATIC);
+    if (d.cycleDelay().isZero() || d.cycleDelay().isNegative()) {
+      timers.cancel(CommitCycleDue.INSTANCE);
+      return trigger(CycleRequest.AUTOMATIC);
+    }
+    // A later commit before the slot moves the slot; the cycle checks whatever is in force then.
+    timers.startSingleTimer(CommitCycleDue.INSTANCE, CommitCycleDue.INSTANCE, d.cycleDelay());
+    return Behaviors.same();
   }
 
   private Behavior<Command> onManualReconcile(ManualReconcile m) {

@@ -16,7 +16,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  */
 public record ServerSettings(
     String version, Path dataDir, Git git, Reconcile reconcile, Agents agents, Alerts alerts, Api api,
-    Events events, Live live) {
+    Events events, Live live, Rollout rollout) {
 
   public ServerSettings {
     Objects.requireNonNull(version, "version");
@@ -28,6 +28,7 @@ public record ServerSettings(
     Objects.requireNonNull(api, "api");
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(live, "live");
+    Objects.requireNonNull(rollout, "rollout");
   }
 
   /** The manifest repository: where it is, how often it is fetched, which files are manifests. */
@@ -124,6 +125,27 @@ public record ServerSettings(
     }
   }
 
+  /**
+   * How a new commit reaches the connected agents: the first {@code immediate} (by name) start their
+   * cycle at once, each further one {@code 1 / perSecond} later than the one before.
+   */
+  public record Rollout(int immediate, double perSecond) {
+    public Rollout {
+      atLeast(immediate, 0, "rollout immediate");
+      if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
+        throw new IllegalArgumentException("fluke.server.rollout.per-second must be a positive number, got " + perSecond);
+      }
+    }
+
+    /** The wait before the cycle of the agent in rollout slot {@code slot} (0 = first). */
+    public Duration delayOf(int slot) {
+      if (slot < immediate) {
+        return Duration.ZERO;
+      }
+      return Duration.ofNanos((long) ((slot - immediate + 1) * 1_000_000_000.0 / perSecond));
+    }
+  }
+
   public static ServerSettings create(ActorSystem<?> system) {
     return create(system.settings().config());
   }
@@ -169,15 +191,16 @@ public record ServerSettings(
             al.getInt("max-open-episodes")),
         new Api(api.getDuration("ask-timeout"), api.getDuration("gather-timeout"), api.getInt("recent-events")),
         new Events(ev.getInt("max-per-agent"), ev.getInt("max-server-wide"), ev.getInt("max-agents")),
-        new Live(lv.getInt("subscriber-buffer"), lv.getInt("recent-output-lines"), lv.getInt("recent-output-agents")));
+        new Live(lv.getInt("subscriber-buffer"), lv.getInt("recent-output-lines"), lv.getInt("recent-output-agents")),
+        new Rollout(c.getInt("rollout.immediate"), c.getDouble("rollout.per-second")));
   }
 
   public ServerSettings withVersion(String newVersion) {
-    return new ServerSettings(newVersion, dataDir, git, reconcile, agents, alerts, api, events, live);
+    return new ServerSettings(newVersion, dataDir, git, reconcile, agents, alerts, api, events, live, rollout);
   }
 
   public ServerSettings withDataDir(Path dir) {
-    return new ServerSettings(version, dir, git, reconcile, agents, alerts, api, events, live);
+    return new ServerSettings(version, dir, git, reconcile, agents, alerts, api, events, live, rollout);
   }
 
   /** {@code server { git { url branch poll_interval manifest_glob … } }}. */
@@ -186,7 +209,7 @@ public record ServerSettings(
   }
 
   public ServerSettings withGit(Git newGit) {
-    return new ServerSettings(version, dataDir, newGit, reconcile, agents, alerts, api, events, live);
+    return new ServerSettings(version, dataDir, newGit, reconcile, agents, alerts, api, events, live, rollout);
   }
 
   /** {@code server { drift { policy alert_webhook } }}; {@code webhook} may be null. */
@@ -195,7 +218,7 @@ public record ServerSettings(
         reconcile.applyTimeout(), reconcile.retryBackoffMin(), reconcile.retryBackoffMax());
     Alerts a = new Alerts(webhook, alerts.attempts(), alerts.backoffMin(), alerts.backoffMax(),
         alerts.requestTimeout(), alerts.maxPending(), alerts.maxOpenEpisodes());
-    return new ServerSettings(version, dataDir, git, r, agents, a, api, events, live);
+    return new ServerSettings(version, dataDir, git, r, agents, a, api, events, live, rollout);
   }
 
   public ServerSettings withReconcileInterval(Duration interval) {
@@ -204,19 +227,19 @@ public record ServerSettings(
   }
 
   public ServerSettings withReconcile(Reconcile newReconcile) {
-    return new ServerSettings(version, dataDir, git, newReconcile, agents, alerts, api, events, live);
+    return new ServerSettings(version, dataDir, git, newReconcile, agents, alerts, api, events, live, rollout);
   }
 
   public ServerSettings withAgents(Agents newAgents) {
-    return new ServerSettings(version, dataDir, git, reconcile, newAgents, alerts, api, events, live);
+    return new ServerSettings(version, dataDir, git, reconcile, newAgents, alerts, api, events, live, rollout);
   }
 
   public ServerSettings withAlerts(Alerts newAlerts) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, newAlerts, api, events, live);
+    return new ServerSettings(version, dataDir, git, reconcile, agents, newAlerts, api, events, live, rollout);
   }
 
   public ServerSettings withApi(Api newApi) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, newApi, events, live);
+    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, newApi, events, live, rollout);
   }
 
   /** {@code server { event_store { memory { max_events_per_agent } } }}. */
@@ -225,11 +248,15 @@ public record ServerSettings(
   }
 
   public ServerSettings withEvents(Events newEvents) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, newEvents, live);
+    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, newEvents, live, rollout);
   }
 
   public ServerSettings withLive(Live newLive) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, events, newLive);
+    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, events, newLive, rollout);
+  }
+
+  public ServerSettings withRollout(Rollout newRollout) {
+    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, events, live, newRollout);
   }
 
   private static String emptyToNull(String s) {

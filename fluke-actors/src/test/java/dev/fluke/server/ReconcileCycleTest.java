@@ -16,6 +16,7 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -436,6 +437,35 @@ class ReconcileCycleTest {
     assertEquals(List.of("db-01", "web-01"), all.agents());
     web.expectCheck("app");
     db.expectCheck("db");
+  }
+
+  @Test
+  void aNewCommitRollsOutToTheFleetAtTheConfiguredRate() {
+    start(ServerFixture.settings(dir, webhook.uri()).withRollout(new ServerSettings.Rollout(1, 1.0)),
+        task("app", null, "shell:deploy", "role=web"));
+    List<TestAgent> agents = new ArrayList<>();
+    for (String name : List.of("web-03", "web-01", "web-02")) {
+      TestAgent agent = fx.connect(name, WEB);
+      agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
+      agent.roundTrip();
+      agents.add(agent);
+    }
+    TestAgent web01 = agents.get(1);
+    TestAgent web02 = agents.get(2);
+    TestAgent web03 = agents.get(0);
+
+    fx.commit("c2", task("app", null, "shell:deploy-v2", "role=web"));
+    fx.server.fetchNow();
+    web01.expectCheck("app"); // first by name: at once
+    web02.roundTrip();        // nothing for the others yet
+    web03.roundTrip();
+    assertEquals("deploy-v2", fx.agent("web-03").tasks().get(0).executors().get(0).name(),
+        "the tasks are rematched at once; only the cycle waits for its slot");
+    time.timePasses(Duration.ofSeconds(1));
+    web02.expectCheck("app");
+    web03.roundTrip();
+    time.timePasses(Duration.ofSeconds(1));
+    web03.expectCheck("app");
   }
 
   @Test

@@ -67,4 +67,21 @@ class ServerSettingsTest {
         ConfigFactory.parseString("fluke.server.live.subscriber-buffer = 0").withFallback(ConfigFactory.load())));
     assertTrue(e.getMessage().contains("live subscriber-buffer"), e.getMessage());
   }
+
+  @Test
+  void aCommitRollsOutAfterTheImmediateAgentsAtTheGivenRate() {
+    ServerSettings.Rollout defaults = ServerSettings.create(ConfigFactory.load()).rollout();
+    assertEquals(100, defaults.immediate());
+    assertEquals(Duration.ZERO, defaults.delayOf(99));
+    assertEquals(Duration.ofMillis(10), defaults.delayOf(100));
+    assertEquals(Duration.ofMillis(99_000), defaults.delayOf(9_999), "10,000 agents: the last starts after 99 s");
+
+    ServerSettings.Rollout r = new ServerSettings.Rollout(2, 4.0);
+    assertEquals(Duration.ZERO, r.delayOf(1));
+    assertEquals(Duration.ofMillis(250), r.delayOf(2));
+    assertEquals(Duration.ofSeconds(1), r.delayOf(5));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerSettings.create(
+        ConfigFactory.parseString("fluke.server.rollout.per-second = 0").withFallback(ConfigFactory.load())));
+    assertTrue(e.getMessage().contains("rollout.per-second"), e.getMessage());
+  }
 }
