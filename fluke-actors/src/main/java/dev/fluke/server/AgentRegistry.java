@@ -210,6 +210,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     countsChanged(s.counts(), Dto.StatusCounts.EMPTY);
     metrics.agentDisconnected(e.name());
     hub.publish(LiveUpdate.agentChanged(e.name()));
+    recent.remove(e.name()); // keeps recent in disconnection order
     recent.put(e.name(), disconnected(s));
     pruneRecent();
     return this;
@@ -234,15 +235,28 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         || before.connected() != after.connected();
   }
 
+  /**
+   * Forgets disconnected agents past {@code disconnected-retention} or beyond {@code disconnected-max},
+   * oldest disconnection first, with the results kept for them. Only the head of {@link #recent} (kept in
+   * disconnection order) is looked at, so this costs what it removes, not the fleet's size: it runs on
+   * every disconnection and every question, and a fleet reconnecting after a network blip must not make
+   * the registry quadratic. (An agent evicted for silence has a last-seen up to the eviction window older
+   * than its disconnection, so it can outlive the retention by that much.)
+   */
   private void pruneRecent() {
     Instant cutoff = Instant.now().minus(settings.agents().disconnectedRetention());
-    recent.values().removeIf(s -> s.lastSeen() != null && s.lastSeen().isBefore(cutoff));
-    Iterator<String> oldest = recent.keySet().iterator();
-    while (recent.size() > settings.agents().disconnectedMax() && oldest.hasNext()) {
-      oldest.next();
+    Iterator<Map.Entry<String, Dto.AgentSummary>> oldest = recent.entrySet().iterator();
+    while (oldest.hasNext()) {
+      Map.Entry<String, Dto.AgentSummary> e = oldest.next();
+      boolean expired = e.getValue().lastSeen() != null && e.getValue().lastSeen().isBefore(cutoff);
+      if (!expired && recent.size() <= settings.agents().disconnectedMax()) {
+        return;
+      }
       oldest.remove();
+      if (!live.containsKey(e.getKey())) {
+        received.remove(e.getKey());
+      }
     }
-    received.keySet().removeIf(name -> !live.containsKey(name) && !recent.containsKey(name));
   }
 
   private Behavior<Command> onGetAgents(GetAgents g) {

@@ -136,6 +136,40 @@ class AgentConnectionTest {
   }
 
   @Test
+  void disconnectedAgentsAreForgottenOldestFirstBeyondTheLimit() {
+    ServerSettings s = settings();
+    ServerSettings.Agents a = s.agents();
+    start(s.withAgents(new ServerSettings.Agents(a.heartbeatInterval(), a.heartbeatAllowedMisses(),
+        a.outputLines(), a.streamBuffer(), a.disconnectedRetention(), 2, a.registerTimeout())));
+    List<String> names = List.of("web-01", "web-02", "web-03", "web-04");
+    for (String name : names) {
+      TestAgent agent = fx.connect(name, WEB);
+      agent.expectCheck("app");
+      agent.in.sendComplete();
+      eventually(() -> await(fx.api.agents()), list -> list.stream().noneMatch(x -> x.connected()));
+    }
+    assertEquals(List.of("web-03", "web-04"),
+        await(fx.api.agents()).stream().map(Dto.AgentSummary::name).toList(), "the 2 disconnected last");
+    TestAgent back = fx.connect("web-01", WEB); // a forgotten agent comes back as new
+    back.expectCheck("app");
+    assertEquals(List.of("web-01", "web-03", "web-04"),
+        await(fx.api.agents()).stream().map(Dto.AgentSummary::name).toList());
+  }
+
+  @Test
+  void disconnectedAgentsAreForgottenAfterTheRetention() {
+    ServerSettings s = settings();
+    ServerSettings.Agents a = s.agents();
+    start(s.withAgents(new ServerSettings.Agents(a.heartbeatInterval(), a.heartbeatAllowedMisses(),
+        a.outputLines(), a.streamBuffer(), Duration.ofMillis(1), a.disconnectedMax(), a.registerTimeout())));
+    TestAgent agent = fx.connect("web-01", WEB);
+    agent.expectCheck("app");
+    agent.in.sendComplete();
+    eventually(() -> await(fx.api.agents()), List::isEmpty);
+    assertTrue(await(fx.api.agent("web-01")).isEmpty());
+  }
+
+  @Test
   void questionsAboutAnAgentThatIsJustDisconnectingAreAnsweredWithoutWaitingForATimer() {
     // The clock is manual here: an answer that relied on an ask timeout would never come.
     start(settings());

@@ -48,7 +48,8 @@ public final class GrpcServer {
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system, String host, int port, AgentGateway gateway, Set<String> tokens,
       Optional<TlsFiles> tls) {
-    int maxMessageSize = GrpcSettings.create(system).serverMaxInboundMessageSize();
+    GrpcSettings grpc = GrpcSettings.create(system);
+    int maxMessageSize = grpc.serverMaxInboundMessageSize();
     AgentServiceImpl service = new AgentServiceImpl(gateway, tokens);
     Function<HttpRequest, CompletionStage<HttpResponse>> handler = request -> {
       AtomicReference<MessageTooLarge> refused = new AtomicReference<>();
@@ -61,7 +62,9 @@ public final class GrpcServer {
     ServerSettings settings = ServerSettings.create(system.classicSystem());
     settings = settings
         .withPreviewServerSettings(settings.getPreviewServerSettings().withEnableHttp2(true))
-        .withRemoteAddressAttribute(true);
+        .withRemoteAddressAttribute(true)
+        .withMaxConnections(grpc.serverMaxConnections())
+        .withBacklog(grpc.serverBacklog());
     ServerBuilder builder = Http.get(system).newServerAt(host, port).withSettings(settings);
     if (tls.isPresent()) {
       builder = builder.enableHttps(ConnectionContext.httpsServer(Pem.serverContext(tls.get())));

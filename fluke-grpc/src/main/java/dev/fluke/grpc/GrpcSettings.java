@@ -8,6 +8,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * The transport's tuning knobs, read from {@code fluke.grpc} (fluke-grpc's reference.conf documents each).
  *
  * @param serverMaxInboundMessageSize largest message an agent may send, in bytes
+ * @param serverMaxConnections agent connections the endpoint accepts at once
+ * @param serverBacklog connection attempts the OS queues before the endpoint accepts them
  * @param clientMaxInboundMessageSize largest message the agent accepts from the server, in bytes
  * @param clientKeepaliveTime HTTP/2 ping interval on the agent's connection
  * @param clientKeepaliveTimeout unanswered ping → connection closed
@@ -15,6 +17,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  */
 public record GrpcSettings(
     int serverMaxInboundMessageSize,
+    int serverMaxConnections,
+    int serverBacklog,
     int clientMaxInboundMessageSize,
     Duration clientKeepaliveTime,
     Duration clientKeepaliveTimeout,
@@ -28,10 +32,20 @@ public record GrpcSettings(
     Config c = config.getConfig("fluke.grpc");
     return new GrpcSettings(
         bytes(c, "server.max-inbound-message-size"),
+        positive(c, "server.max-connections"),
+        positive(c, "server.backlog"),
         bytes(c, "client.max-inbound-message-size"),
         c.getDuration("client.keepalive-time"),
         c.getDuration("client.keepalive-timeout"),
         c.getDuration("client.connect-timeout"));
+  }
+
+  private static int positive(Config c, String key) {
+    int n = c.getInt(key);
+    if (n < 1) {
+      throw new IllegalArgumentException("fluke.grpc." + key + " must be at least 1, got " + n);
+    }
+    return n;
   }
 
   private static int bytes(Config c, String key) {

@@ -71,7 +71,9 @@ public final class FlukeCommand implements Callable<Integer> {
         new dev.fluke.app.ServerCommand(),
         new dev.fluke.app.AgentCommand(),
         new dev.fluke.app.DevCommand(),
-        new ValidateCommand());
+        new ValidateCommand(),
+        new dev.fluke.app.bench.BenchCommand(),
+        new dev.fluke.app.bench.SimulatedAgentsCommand());
   }
 
   /**

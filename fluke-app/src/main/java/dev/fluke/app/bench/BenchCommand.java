@@ -1,0 +1,389 @@
+package dev.fluke.app.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.api.Dto;
+import dev.fluke.api.FleetApi;
+import dev.fluke.app.ServerNode;
+import dev.fluke.app.cli.CliException;
+import dev.fluke.app.cli.DurationConverter;
+import dev.fluke.config.ListenAddress;
+import dev.fluke.config.LogConfig;
+import dev.fluke.config.ServerConfig;
+import dev.fluke.manifest.DriftPolicy;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.PersonIdent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fluke bench}: a fleet on this machine, measured. A real server (in this process, in-memory
+ * events, a local manifest repo of generated tasks) and {@code --agents} simulated agents in child
+ * processes ({@code fluke bench-agents}: the real agent runtime over loopback gRPC, with an in-memory
+ * host instead of processes). It prints how long the fleet takes to connect and finish its first cycle,
+ * the server's heap and threads per agent, how fast the API answers with the whole fleet, and how long a
+ * new commit takes to reach every agent (paced by {@code fluke.server.rollout}). Everything is on
+ * 127.0.0.1, bounded by {@code --timeout}, and stopped at the end.
+ */
+@Command(
+    name = "bench",
+    description = {
+      "Measure a simulated fleet on this machine: a real server and N simulated agents over loopback gRPC.",
+      "Prints connect and cycle times, server heap and threads per agent, API latency and commit rollout time."
+    },
+    mixinStandardHelpOptions = true)
+public final class BenchCommand implements Callable<Integer> {
+  private static final PersonIdent AUTHOR = new PersonIdent("Fluke bench", "bench@fluke.invalid");
+  /** Agents per child process: each agent is one socket in the child and one in the server, so 10,000
+   *  fit a common 20,000 open-files limit on both sides. */
+  static final int AGENTS_PER_PROCESS = 10_000;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--agents", defaultValue = "1000", description = "Simulated agents (default: ${DEFAULT-VALUE}).")
+  int agents;
+
+  @Option(names = "--tasks", defaultValue = "10", description = "Tasks in the manifests, all matching every agent (default: ${DEFAULT-VALUE}).")
+  int tasks;
+
+  @Option(names = "--executors", defaultValue = "3", description = "Shell blocks per task (default: ${DEFAULT-VALUE}).")
+  int executors;
+
+  @Option(names = "--drift", defaultValue = "0.05",
+      description = "Share of (agent, block) pairs that start drifted, and that a new commit drifts (default: ${DEFAULT-VALUE}).")
+  double drift;
+
+  @Option(names = "--connect-rate", defaultValue = "500", description = "New agent connections per second (default: ${DEFAULT-VALUE}).")
+  int connectRate;
+
+  @Option(names = "--rollout-rate", description = "fluke.server.rollout.per-second for this run (default: the server's, 100).")
+  Double rolloutRate;
+
+  @Option(names = "--timeout", defaultValue = "15m", converter = DurationConverter.class,
+      description = "Give up when a phase takes longer than this (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  /** API questions during the run that the server did not answer within its ask timeout. */
+  private int apiTimeouts;
+
+  /** The name of simulated agent {@code i}. */
+  static String agentName(int i) {
+    return String.format("bench-%05d", i);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (agents < 1 || tasks < 1 || executors < 1 || connectRate < 1 || drift < 0 || drift > 1) {
+      throw new ParameterException(spec.commandLine(),
+          "--agents, --tasks, --executors and --connect-rate must be at least 1, --drift from 0 to 1");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path home = Files.createTempDirectory("fluke-bench-");
+    Path repo = home.resolve("manifests");
+    commit(repo, manifests("v1"), "bench manifests v1");
+    String token = HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+
+    Config config = ConfigFactory.load();
+    if (rolloutRate != null) {
+      config = ConfigFactory.parseString("fluke.server.rollout.per-second = " + rolloutRate).withFallback(config);
+    }
+    double rollout = config.getDouble("fluke.server.rollout.per-second");
+    int immediate = config.getInt("fluke.server.rollout.immediate");
+    List<Process> children = new ArrayList<>();
+    Report report = new Report();
+    try (ServerNode server = ServerNode.start(serverConfig(home, repo, token), config)) {
+      FleetApi api = server.fleetApi();
+      await("the manifests to load", () -> api.manifest(), m -> m.commit() != null);
+      Usage before = Usage.now();
+
+      Instant start = Instant.now();
+      for (int first = 0; first < agents; first += AGENTS_PER_PROCESS) {
+        int count = Math.min(AGENTS_PER_PROCESS, agents - first);
+        children.add(startAgents(server.grpcPort(), token, first, count, home.resolve("agents-" + first + ".log")));
+      }
+      err.printf("bench: %d agents connecting at %d/s ...%n", agents, connectRate);
+      err.flush();
+      await("all agents to connect", api::agents, list -> connected(list) == agents,
+          list -> connected(list) + "/" + agents + " connected");
+      report.connect = Duration.between(start, Instant.now());
+      await("every agent's first cycle", api::agents,
+          list -> list.stream().filter(a -> a.connected() && a.lastCycleEndedAt() != null && "idle".equals(a.cycle())).count() == agents);
+      report.firstCycle = Duration.between(start, Instant.now());
+      Usage with = Usage.now();
+      report.heapPerAgent = (with.heap - before.heap) / (double) agents;
+      report.threadsBefore = before.threads;
+      report.threadsWith = with.threads;
+      report.heapWith = with.heap;
+
+      report.apiAgents = timed(api::agents);
+      report.apiTasks = timed(api::tasks);
+      report.apiDrift = timed(api::drift);
+      report.httpAgents = timedHttp(server.httpPort(), "/api/v1/agents");
+
+      err.printf("bench: committing new manifests; rollout of %d agents at once, then %.0f/s ...%n", immediate, rollout);
+      err.flush();
+      commit(repo, manifests("v2"), "bench manifests v2");
+      Instant committed = Instant.now();
+      server.server().fetchNow();
+      await("the new commit to reach every agent", api::agents,
+          list -> list.stream().filter(a -> a.connected() && a.lastCycleEndedAt() != null
+              && a.lastCycleEndedAt().isAfter(committed) && "idle".equals(a.cycle())).count() == agents);
+      report.commitRollout = Duration.between(committed, Instant.now());
+      report.rolloutFloor = agents <= immediate ? Duration.ZERO
+          : Duration.ofMillis((long) ((agents - immediate) * 1000 / rollout));
+      // The agents go first, while the server still answers them.
+      for (Process child : children) {
+        report.childCounters.add(stop(child));
+      }
+    } finally {
+      children.forEach(Process::destroyForcibly); // no-op for those already stopped
+      deleteTree(home);
+    }
+    print(out, report, immediate, rollout);
+    return 0;
+  }
+
+  // ---- the fleet ----
+
+  private String manifests(String version) {
+    StringBuilder hcl = new StringBuilder("# generated by fluke bench\n");
+    for (int t = 0; t < tasks; t++) {
+      hcl.append("task \"bench_").append(t).append("\" {\n")
+          .append("  description = \"benchmark task ").append(t).append("\"\n")
+          .append("  selector { match_labels = { role = \"bench\" } }\n");
+      for (int e = 0; e < executors; e++) {
+        hcl.append("  shell \"step_").append(e).append("\" {\n")
+            .append("    check   = \"test -f /bench/").append(t).append('/').append(e).append('/').append(version).append("\"\n")
+            .append("    command = \"touch /bench/").append(t).append('/').append(e).append('/').append(version).append("\"\n")
+            .append("  }\n");
+      }
+      hcl.append("}\n\n");
+    }
+    return hcl.toString();
+  }
+
+  private static void commit(Path repo, String content, String message) throws IOException, GitAPIException {
+    boolean exists = Files.isDirectory(repo.resolve(".git"));
+    try (Git git = exists ? Git.open(repo.toFile())
+        : Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+      Files.writeString(repo.resolve("bench.fluke.hcl"), content);
+      git.add().addFilepattern(".").call();
+      git.commit().setMessage(message).setAuthor(AUTHOR).setCommitter(AUTHOR).setSign(false).call();
+    }
+  }
+
+  private ServerConfig serverConfig(Path home, Path repo, String token) {
+    Duration quiet = Duration.ofHours(1); // no polling or interval cycles of its own during the run
+    return new ServerConfig(
+        new ListenAddress("127.0.0.1", 0),
+        new ListenAddress("127.0.0.1", 0),
+        List.of(token),
+        List.of(),
+        home.resolve("server"),
+        quiet,
+        new ServerConfig.Git(repo.toUri().toString(), "main", quiet, "**/*.fluke.hcl",
+            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
+        ServerConfig.Tls.plaintext(),
+        new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()),
+        new ServerConfig.EventStore(ServerConfig.EventStore.Backend.MEMORY, new ServerConfig.Memory(100),
+            new ServerConfig.Redis("redis://localhost:6379", "fluke", Duration.ofHours(1))),
+        LogConfig.defaults());
+  }
+
+  private Process startAgents(int grpcPort, String token, int first, int count, Path log) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> command = new ArrayList<>(List.of(java, "-Xss512k", "-cp", System.getProperty("java.class.path"),
+        "dev.fluke.app.Main", "bench-agents",
+        "--server", "grpc://127.0.0.1:" + grpcPort, "--token", token,
+        "--first", Integer.toString(first), "--count", Integer.toString(count),
+        "--drift", Double.toString(drift), "--connect-rate", Integer.toString(Math.max(1, connectRate * count / agents)),
+        "--max-time", (timeout.toSeconds() * 4) + "s"));
+    return new ProcessBuilder(command)
+        .redirectError(log.toFile())
+        .start();
+  }
+
+  /** Closes the child's stdin (it then stops by itself) and returns its {@code checks=.. applies=..} line. */
+  private static String stop(Process child) {
+    try {
+      child.getOutputStream().close();
+      String last = "";
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          if (line.startsWith("checks=")) {
+            last = line;
+          }
+        }
+      }
+      if (!child.waitFor(60, TimeUnit.SECONDS)) {
+        child.destroyForcibly();
+      }
+      return last;
+    } catch (IOException | InterruptedException e) {
+      child.destroyForcibly();
+      return "";
+    }
+  }
+
+  // ---- measuring ----
+
+  private static long connected(List<Dto.AgentSummary> list) {
+    return list.stream().filter(Dto.AgentSummary::connected).count();
+  }
+
+  private <T> T await(String what, java.util.function.Supplier<CompletionStage<T>> ask, Predicate<T> done)
+      throws Exception {
+    return await(what, ask, done, v -> "waiting");
+  }
+
+  /** Polls until {@code done}; says how far it got every 5 s on stderr. */
+  private <T> T await(String what, java.util.function.Supplier<CompletionStage<T>> ask, Predicate<T> done,
+      java.util.function.Function<T, String> progress) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (true) {
+      T value;
+      try {
+        value = ask.get().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException busy) {
+        // The server did not answer within its API timeout: that is a finding, not the end of the run.
+        apiTimeouts++;
+        if (System.nanoTime() > deadline) {
+          throw new CliException("bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
+        }
+        Thread.sleep(1000);
+        continue;
+      }
+      if (done.test(value)) {
+        return value;
+      }
+      if (System.nanoTime() > nextNote) {
+        spec.commandLine().getErr().println("bench: " + progress.apply(value) + " (waiting for " + what + ")");
+        spec.commandLine().getErr().flush();
+        nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new CliException("bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Median of 7 calls, after 2 to warm up. */
+  private static Duration timed(java.util.function.Supplier<? extends CompletionStage<?>> call) throws Exception {
+    long[] nanos = new long[7];
+    for (int i = -2; i < nanos.length; i++) {
+      long t0 = System.nanoTime();
+      call.get().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      if (i >= 0) {
+        nanos[i] = System.nanoTime() - t0;
+      }
+    }
+    Arrays.sort(nanos);
+    return Duration.ofNanos(nanos[nanos.length / 2]);
+  }
+
+  private static Duration timedHttp(int port, String path) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build();
+    return timed(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> {
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("GET " + path + " answered " + r.statusCode());
+      }
+      return r.body().length;
+    }));
+  }
+
+  /** Used heap after a full collection, and live threads, of this (the server's) process. */
+  private record Usage(long heap, int threads) {
+    static Usage now() throws InterruptedException {
+      for (int i = 0; i < 3; i++) {
+        System.gc();
+        Thread.sleep(200);
+      }
+      Runtime r = Runtime.getRuntime();
+      return new Usage(r.totalMemory() - r.freeMemory(), ManagementFactory.getThreadMXBean().getThreadCount());
+    }
+  }
+
+  private static final class Report {
+    Duration connect;
+    Duration firstCycle;
+    double heapPerAgent;
+    long heapWith;
+    int threadsBefore;
+    int threadsWith;
+    Duration apiAgents;
+    Duration apiTasks;
+    Duration apiDrift;
+    Duration httpAgents;
+    Duration commitRollout;
+    Duration rolloutFloor;
+    final List<String> childCounters = new ArrayList<>();
+  }
+
+  private void print(PrintWriter out, Report r, int immediate, double rollout) {
+    Runtime rt = Runtime.getRuntime();
+    out.printf("fluke bench: %d agents, %d tasks x %d shell blocks, drift %.0f%%, %d core(s), max heap %d MiB, Java %s%n",
+        agents, tasks, executors, drift * 100, rt.availableProcessors(), rt.maxMemory() >> 20,
+        System.getProperty("java.version"));
+    out.printf("  connect (all agents registered, paced at %d/s)   %s%n", connectRate, secs(r.connect));
+    out.printf("  first cycle done on every agent (from start)     %s%n", secs(r.firstCycle));
+    out.printf("  server heap per connected agent                  %.1f KiB (%d MiB in use with the fleet)%n",
+        r.heapPerAgent / 1024, r.heapWith >> 20);
+    out.printf("  server threads                                   %d without agents, %d with %d agents%n",
+        r.threadsBefore, r.threadsWith, agents);
+    out.printf("  API, in process: agents / tasks / drift          %s / %s / %s (median of 7)%n",
+        millis(r.apiAgents), millis(r.apiTasks), millis(r.apiDrift));
+    out.printf("  HTTP GET /api/v1/agents (JSON)                   %s (median of 7)%n", millis(r.httpAgents));
+    out.printf("  new commit checked by every agent                %s (rollout: %d at once, then %.0f/s: at least %s)%n",
+        secs(r.commitRollout), immediate, rollout, secs(r.rolloutFloor));
+    out.printf("  API questions not answered in time (polling)    %d%n", apiTimeouts);
+    out.printf("  simulated hosts                                  %s%n", String.join("; ", r.childCounters));
+    out.flush();
+  }
+
+  private static String secs(Duration d) {
+    return String.format("%.1f s", d.toMillis() / 1000.0);
+  }
+
+  private static String millis(Duration d) {
+    return String.format("%.1f ms", d.toNanos() / 1e6);
+  }
+
+  private static void deleteTree(Path root) {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp dir left behind is harmless
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.fluke.app.bench;
+
+import dev.fluke.agent.AgentRuntime;
+import dev.fluke.agent.AgentSettings;
+import dev.fluke.app.cli.VersionInfo;
+import dev.fluke.exec.Executor;
+import dev.fluke.grpc.GrpcServerConnector;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code fluke bench-agents} (hidden): many simulated agents in one process, for {@code fluke bench},
+ * which starts it as a child process so the server's own memory and file descriptors are measured
+ * apart. Each agent is the real agent runtime (connection, reconnects, heartbeats, the protocol) over
+ * real loopback gRPC, with a {@link SimulatedShell} in place of processes. Agents start at
+ * {@code --connect-rate} per second; the process ends when its standard input closes (its parent went
+ * away) or after {@code --max-time}, printing {@code checks=N applies=N}.
+ */
+@Command(name = "bench-agents", hidden = true, description = "Simulated agents for fluke bench (internal).")
+public final class SimulatedAgentsCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--server", required = true) String server;
+  @Option(names = "--token", required = true) String token;
+  @Option(names = "--first", defaultValue = "0") int first;
+  @Option(names = "--count", required = true) int count;
+  @Option(names = "--drift", defaultValue = "0.05") double drift;
+  @Option(names = "--connect-rate", defaultValue = "500") int connectRate;
+
+  @Option(names = "--max-time", defaultValue = "30m", converter = dev.fluke.app.cli.DurationConverter.class)
+  Duration maxTime;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-bench-agents");
+    SimulatedShell.Counters counters = new SimulatedShell.Counters();
+    List<AgentRuntime> agents = new ArrayList<>(count);
+    try {
+      GrpcServerConnector connector = new GrpcServerConnector(system, server, token);
+      // Read once: the configuration and version are the same for every simulated agent.
+      AgentSettings base = AgentSettings.create(system).withVersion(VersionInfo.current().version());
+      long start = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        String name = BenchCommand.agentName(first + i);
+        AgentSettings settings = base
+            .withName(name)
+            .withLabels(Map.of("role", "bench", "bench_group", "g" + ((first + i) % 10)));
+        Map<String, Executor> executors = Map.of("shell", new SimulatedShell(name, drift, counters));
+        agents.add(AgentRuntime.start(system, settings, connector, executors));
+        // Paced, so the server sees a rate of new connections, not one burst of thousands.
+        long due = start + (long) ((i + 1) * 1e9 / connectRate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+      }
+      out.println("started " + count);
+      out.flush();
+      awaitParentOrTimeout();
+    } finally {
+      out.println("checks=" + counters.checks.sum() + " applies=" + counters.applies.sum());
+      out.flush();
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    return 0;
+  }
+
+  /** Returns when standard input ends (the parent closed it or died) or {@code --max-time} passed. */
+  private void awaitParentOrTimeout() throws InterruptedException {
+    Thread reader = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // nothing to read: the parent only ever closes it
+        }
+      } catch (IOException e) {
+        // the same as closed
+      }
+    }, "bench-agents-stdin");
+    reader.setDaemon(true);
+    reader.start();
+    reader.join(maxTime.toMillis());
+  }
+}
