@@ -4,10 +4,8 @@ import com.typesafe.config.ConfigFactory;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.cli.FlukeCommand;
 import dev.fluke.config.AgentConfig;
-import dev.fluke.config.ListenAddress;
 import dev.fluke.config.LogConfig;
 import dev.fluke.config.ServerConfig;
-import dev.fluke.manifest.DriftPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -17,7 +15,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -92,20 +89,8 @@ public final class DevCommand implements Callable<Integer> {
   }
 
   private ServerConfig serverConfig(Path home, Path manifests, String token) {
-    return new ServerConfig(
-        new ListenAddress("127.0.0.1", grpcPort),
-        new ListenAddress("127.0.0.1", httpPort),
-        List.of(token),
-        List.of(),
-        home.resolve("server"),
-        Duration.ofSeconds(30),
-        new ServerConfig.Git(manifests.toUri().toString(), "main", pollInterval, "**/*.fluke.hcl",
-            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
-        ServerConfig.Tls.plaintext(),
-        new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()),
-        new ServerConfig.EventStore(ServerConfig.EventStore.Backend.MEMORY, new ServerConfig.Memory(200),
-            new ServerConfig.Redis("redis://localhost:6379", "fluke", Duration.ofHours(168))),
-        LogConfig.defaults());
+    return ServerNode.loopbackConfig(home.resolve("server"), manifests, grpcPort, httpPort, token, pollInterval,
+        Duration.ofSeconds(30), 200);
   }
 
   private AgentConfig agentConfig(Path home, String token, String mise) {

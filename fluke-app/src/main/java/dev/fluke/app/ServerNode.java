@@ -3,6 +3,8 @@ package dev.fluke.app;
 import com.typesafe.config.Config;
 import dev.fluke.api.FleetApi;
 import dev.fluke.app.cli.VersionInfo;
+import dev.fluke.config.ListenAddress;
+import dev.fluke.config.LogConfig;
 import dev.fluke.config.ServerConfig;
 import dev.fluke.events.EventStore;
 import dev.fluke.events.MemoryEventStore;
@@ -15,12 +17,15 @@ import dev.fluke.http.metrics.Readiness;
 import dev.fluke.http.ui.WebRoutes;
 import dev.fluke.http.webhook.WebhookSettings;
 import dev.fluke.metrics.FlukeMetrics;
+import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.HclManifestLoader;
 import dev.fluke.server.FlukeServer;
 import dev.fluke.server.ServerSettings;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -53,6 +58,33 @@ public final class ServerNode implements AutoCloseable {
     this.grpc = grpc;
     this.http = http;
     this.events = events;
+  }
+
+  /**
+   * The configuration of a server for this machine only ({@code fluke dev}, {@code fluke bench}): both
+   * listeners on 127.0.0.1 in plaintext, API without tokens (loopback callers only), manifests from a
+   * local repository's {@code main} branch ({@code **}{@code /*.fluke.hcl}), events in memory.
+   *
+   * @param port0 gRPC port (0: any free one)
+   * @param port1 HTTP port (0: any free one)
+   */
+  public static ServerConfig loopbackConfig(
+      Path dataDir, Path manifestRepo, int port0, int port1, String agentToken,
+      Duration pollInterval, Duration reconcileInterval, int maxEventsPerAgent) {
+    return new ServerConfig(
+        new ListenAddress("127.0.0.1", port0),
+        new ListenAddress("127.0.0.1", port1),
+        List.of(agentToken),
+        List.of(),
+        dataDir,
+        reconcileInterval,
+        new ServerConfig.Git(manifestRepo.toUri().toString(), "main", pollInterval, "**/*.fluke.hcl",
+            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
+        ServerConfig.Tls.plaintext(),
+        new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()),
+        new ServerConfig.EventStore(ServerConfig.EventStore.Backend.MEMORY, new ServerConfig.Memory(maxEventsPerAgent),
+            new ServerConfig.Redis("redis://localhost:6379", "fluke", Duration.ofHours(168))),
+        LogConfig.defaults());
   }
 
   /** Starts everything and waits until both listeners are bound (or fails, stopping what started). */

@@ -7,10 +7,7 @@ import dev.fluke.api.FleetApi;
 import dev.fluke.app.ServerNode;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.cli.DurationConverter;
-import dev.fluke.config.ListenAddress;
-import dev.fluke.config.LogConfig;
 import dev.fluke.config.ServerConfig;
-import dev.fluke.manifest.DriftPolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -200,22 +196,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private ServerConfig serverConfig(Path home, Path repo, String token) {
+  private static ServerConfig serverConfig(Path home, Path repo, String token) {
     Duration quiet = Duration.ofHours(1); // no polling or interval cycles of its own during the run
-    return new ServerConfig(
-        new ListenAddress("127.0.0.1", 0),
-        new ListenAddress("127.0.0.1", 0),
-        List.of(token),
-        List.of(),
-        home.resolve("server"),
-        quiet,
-        new ServerConfig.Git(repo.toUri().toString(), "main", quiet, "**/*.fluke.hcl",
-            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
-        ServerConfig.Tls.plaintext(),
-        new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()),
-        new ServerConfig.EventStore(ServerConfig.EventStore.Backend.MEMORY, new ServerConfig.Memory(100),
-            new ServerConfig.Redis("redis://localhost:6379", "fluke", Duration.ofHours(1))),
-        LogConfig.defaults());
+    return ServerNode.loopbackConfig(home.resolve("server"), repo, 0, 0, token, quiet, quiet, 100);
   }
 
   private Process startAgents(int grpcPort, String token, int first, int count, Path log) throws IOException {
