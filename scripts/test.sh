@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v git >/dev/null || need+=(git)
 command -v redis-server >/dev/null || need+=(redis-server)   # the Redis event store's tests
+[ -x /usr/bin/sudo ] || need+=(sudo)                          # run_as through the real sudo (RealSudoTest)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${need[*]}"
   apt-get update -qq
@@ -16,4 +17,6 @@ fi
 
 scripts/install-test-tools.sh            # real mise from npm into .tools/
 scripts/install-ui-test-tools.sh         # Debian chromium + chromium-driver for the UI tests
+# RealSudoTest must run here, not skip: it fails if sudo or root is missing.
+export FLUKE_TEST_REQUIRE_SUDO=1
 mvn -B verify
