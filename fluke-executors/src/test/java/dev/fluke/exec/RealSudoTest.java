@@ -2,7 +2,6 @@ package dev.fluke.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fluke.testing.TestProcesses;
 import dev.fluke.testing.TestTools;
@@ -21,9 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code run_as} through the real {@code sudo} (Debian's, which scripts/test.sh installs; CI runs as
  * root, whom sudo lets become any user without a password): the command runs as that user, with the
- * block's environment and working directory, and a timeout still kills it. Outside CI the test is
- * skipped unless this process may use sudo; {@code FLUKE_TEST_REQUIRE_SUDO=1} (set by scripts/test.sh)
- * turns that skip into a failure, so CI cannot pass without running it.
+ * block's environment and working directory, and a timeout still kills it. Like the Redis and Chromium
+ * tests, it needs what scripts/test.sh sets up (sudo, run as root) and fails, saying so, without it.
  */
 class RealSudoTest {
   private static final Path SUDO = Path.of("/usr/bin/sudo");
@@ -36,11 +34,8 @@ class RealSudoTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    boolean usable = Files.isExecutable(SUDO) && "root".equals(System.getProperty("user.name"));
-    if ("1".equals(System.getenv("FLUKE_TEST_REQUIRE_SUDO"))) {
-      assertTrue(usable, "FLUKE_TEST_REQUIRE_SUDO=1 but " + SUDO + " is missing or this is not root");
-    }
-    assumeTrue(usable, "needs " + SUDO + " and root");
+    assertTrue(Files.isExecutable(SUDO) && "root".equals(System.getProperty("user.name")),
+        "needs " + SUDO + " and root: run scripts/test.sh (it installs sudo), as root");
     settings = TestTools.withSudo(TestTools.settingsWithoutMise(tmp), SUDO);
     // Where the other user may go: JUnit's temp dir is the owner's alone.
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
