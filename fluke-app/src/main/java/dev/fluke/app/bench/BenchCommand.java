@@ -115,7 +115,8 @@ public final class BenchCommand implements Callable<Integer> {
     int immediate = config.getInt("fluke.server.rollout.immediate");
     List<Process> children = new ArrayList<>();
     Report report = new Report();
-    try (ServerNode server = ServerNode.start(serverConfig(home, repo, token), config)) {
+    ServerNode server = ServerNode.start(serverConfig(home, repo, token, 0, 0), config);
+    try {
       FleetApi api = server.fleetApi();
       await("the manifests to load", () -> api.manifest(), m -> m.commit() != null);
       Usage before = Usage.now();
@@ -127,11 +128,8 @@ public final class BenchCommand implements Callable<Integer> {
       }
       err.printf("bench: %d agents connecting at %d/s ...%n", agents, connectRate);
       err.flush();
-      await("all agents to connect", api::agents, list -> connected(list) == agents,
-          list -> connected(list) + "/" + agents + " connected");
-      report.connect = Duration.between(start, Instant.now());
-      await("every agent's first cycle", api::agents,
-          list -> list.stream().filter(a -> a.connected() && a.lastCycleEndedAt() != null && "idle".equals(a.cycle())).count() == agents);
+      report.connect = fleetUp(api, start, "all agents to connect");
+      await("every agent's first cycle", api::agents, list -> cycledSince(list, start) == agents);
       report.firstCycle = Duration.between(start, Instant.now());
       Usage with = Usage.now();
       report.heapPerAgent = (with.heap - before.heap) / (double) agents;
@@ -149,18 +147,32 @@ public final class BenchCommand implements Callable<Integer> {
       commit(repo, manifests("v2"), "bench manifests v2");
       Instant committed = Instant.now();
       server.server().fetchNow();
-      await("the new commit to reach every agent", api::agents,
-          list -> list.stream().filter(a -> a.connected() && a.lastCycleEndedAt() != null
-              && a.lastCycleEndedAt().isAfter(committed) && "idle".equals(a.cycle())).count() == agents);
+      await("the new commit to reach every agent", api::agents, list -> cycledSince(list, committed) == agents);
       report.commitRollout = Duration.between(committed, Instant.now());
       report.rolloutFloor = agents <= immediate ? Duration.ZERO
           : Duration.ofMillis((long) ((agents - immediate) * 1000 / rollout));
+
+      // SPEC 5: after a server restart the agents come back by themselves and the fleet's state is
+      // known again within one cycle.
+      err.printf("bench: restarting the server (same ports) ...%n");
+      err.flush();
+      int grpcPort = server.grpcPort();
+      int httpPort = server.httpPort();
+      server.close();
+      Instant restarted = Instant.now();
+      server = ServerNode.start(serverConfig(home, repo, token, grpcPort, httpPort), config);
+      FleetApi again = server.fleetApi();
+      report.reconnect = fleetUp(again, restarted, "all agents to reconnect after the restart");
+      await("every agent's cycle after the restart", again::agents, list -> cycledSince(list, restarted) == agents);
+      report.knownAgain = Duration.between(restarted, Instant.now());
+
       // The agents go first, while the server still answers them.
       for (Process child : children) {
         report.childCounters.add(stop(child));
       }
     } finally {
       children.forEach(Process::destroyForcibly); // no-op for those already stopped
+      server.close();
       deleteTree(home);
     }
     print(out, report, immediate, rollout);
@@ -196,9 +208,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private static ServerConfig serverConfig(Path home, Path repo, String token) {
+  private static ServerConfig serverConfig(Path home, Path repo, String token, int grpcPort, int httpPort) {
     Duration quiet = Duration.ofHours(1); // no polling or interval cycles of its own during the run
-    return ServerNode.loopbackConfig(home.resolve("server"), repo, 0, 0, token, quiet, quiet, 100);
+    return ServerNode.loopbackConfig(home.resolve("server"), repo, grpcPort, httpPort, token, quiet, quiet, 100);
   }
 
   private Process startAgents(int grpcPort, String token, int first, int count, Path log) throws IOException {
@@ -240,6 +252,18 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static long connected(List<Dto.AgentSummary> list) {
     return list.stream().filter(Dto.AgentSummary::connected).count();
+  }
+
+  /** Connected agents idle after a cycle that ended after {@code since}. */
+  private static long cycledSince(List<Dto.AgentSummary> list, Instant since) {
+    return list.stream().filter(a -> a.connected() && a.lastCycleEndedAt() != null
+        && a.lastCycleEndedAt().isAfter(since) && "idle".equals(a.cycle())).count();
+  }
+
+  /** Waits until every agent is connected; the time it took from {@code since}. */
+  private Duration fleetUp(FleetApi api, Instant since, String what) throws Exception {
+    await(what, api::agents, list -> connected(list) == agents, list -> connected(list) + "/" + agents + " connected");
+    return Duration.between(since, Instant.now());
   }
 
   private <T> T await(String what, java.util.function.Supplier<CompletionStage<T>> ask, Predicate<T> done)
@@ -330,6 +354,8 @@ public final class BenchCommand implements Callable<Integer> {
     Duration httpAgents;
     Duration commitRollout;
     Duration rolloutFloor;
+    Duration reconnect;
+    Duration knownAgain;
     final List<String> childCounters = new ArrayList<>();
   }
 
@@ -349,6 +375,7 @@ public final class BenchCommand implements Callable<Integer> {
     out.printf("  HTTP GET /api/v1/agents (JSON)                   %s (median of 7)%n", millis(r.httpAgents));
     out.printf("  new commit checked by every agent                %s (rollout: %d at once, then %.0f/s: at least %s)%n",
         secs(r.commitRollout), immediate, rollout, secs(r.rolloutFloor));
+    out.printf("  server restart: every agent back / cycled again  %s / %s%n", secs(r.reconnect), secs(r.knownAgain));
     out.printf("  API questions not answered in time (polling)    %d%n", apiTimeouts);
     out.printf("  simulated hosts                                  %s%n", String.join("; ", r.childCounters));
     out.flush();

@@ -33,7 +33,7 @@ class BenchCommandIT {
     assertTrue(report.startsWith("fluke bench: 12 agents, 2 tasks x 2 shell blocks, drift 50%"), report);
     for (String figure : new String[] {"connect (all agents registered", "first cycle done on every agent",
         "server heap per connected agent", "server threads", "HTTP GET /api/v1/agents",
-        "new commit checked by every agent"}) {
+        "new commit checked by every agent", "server restart: every agent back / cycled again"}) {
       assertTrue(report.contains(figure), figure + " missing in:\n" + report);
     }
     Matcher hosts = Pattern.compile("checks=(\\d+) applies=(\\d+)").matcher(report);
