@@ -80,6 +80,7 @@ public final class FlukeMetrics {
 
   private final Counter.Child connects;
   private final Counter.Child disconnects;
+  private final Counter.Child lateRegistrations;
   private final Gauge tasks;
   private final Counter steps;
   private final Histogram stepDurations;
@@ -99,6 +100,8 @@ public final class FlukeMetrics {
         "fluke_agents_connected", "Agents with a live connection to this server.", () -> connectedAgents.size());
     connects = registry.counter("fluke_agent_connections_total", "Agent connections accepted.").labels();
     disconnects = registry.counter("fluke_agent_disconnections_total", "Agent connections that ended.").labels();
+    lateRegistrations = registry.counter("fluke_agent_registrations_late_total",
+        "Registrations refused because the server could not answer them in time (overload); the agents retry.").labels();
     tasks =
         registry.gauge(
             "fluke_tasks", "Agent/task pairs by their last known status, over the whole fleet.", "status");
@@ -173,6 +176,11 @@ public final class FlukeMetrics {
   public void agentConnected(String agent) {
     connects.inc();
     connectedAgents.add(agent);
+  }
+
+  /** A registration came too late to be answered (see {@code AgentRegistry.Connect}). */
+  public void registrationsTooLate() {
+    lateRegistrations.inc();
   }
 
   /** An agent's session ended. */

@@ -47,9 +47,21 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public sealed interface Command {}
 
   /** A new stream sent its Register; replies {@link Accepted} or {@link Refused}. */
+  /**
+   * A stream registers. {@code deadlineNanos} ({@link System#nanoTime()}) is when the gateway stops
+   * waiting for the answer: a registration still queued by then is refused without a session, since
+   * nobody would feed that session (under a reconnect storm, a late session would be a ghost holding the
+   * agent's name until it is evicted).
+   */
   public record Connect(
-      AgentMessage.Register register, String peer, ActorRef<Outbound> out, ActorRef<ConnectReply> replyTo)
-      implements Command {}
+      AgentMessage.Register register, String peer, ActorRef<Outbound> out, ActorRef<ConnectReply> replyTo,
+      long deadlineNanos) implements Command {}
+
+  /**
+   * The gateway gave up waiting for the answer to the registration on {@code out}: if that registration
+   * made a session after all (answered just too late), it is stopped.
+   */
+  public record Abandoned(String name, ActorRef<Outbound> out) implements Command {}
 
   public sealed interface ConnectReply {}
 
@@ -81,7 +93,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   /** A session's answer to GetDetail, or its absence (it stopped while the question was on its way). */
 
-  private record Live(ActorRef<AgentSession.Command> session, Dto.AgentSummary summary, String peer) {}
+  private record Live(
+      ActorRef<AgentSession.Command> session, Dto.AgentSummary summary, String peer, ActorRef<Outbound> out) {}
 
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
@@ -127,6 +140,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(DesiredStateChanged.class, this::onDesiredState)
         .onMessage(SummaryChanged.class, this::onSummary)
         .onMessage(SessionEnded.class, this::onSessionEnded)
+        .onMessage(Abandoned.class, this::onAbandoned)
         .onMessage(GetAgents.class, this::onGetAgents)
         .onMessage(GetAgent.class, this::onGetAgent)
         .onMessage(Reconcile.class, this::onReconcile)
@@ -135,6 +149,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   private Behavior<Command> onConnect(Connect c) {
     String name = c.register().name();
+    if (System.nanoTime() - c.deadlineNanos() > 0) {
+      // The gateway has already failed this stream; the agent will come back after its backoff.
+      getContext().getLog().warn("Registration of {} from {} answered too late (the server is overloaded); "
+          + "the agent retries", name, c.peer());
+      metrics.registrationsTooLate();
+      c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
+      return this;
+    }
     String problem = invalidName(name);
     Live existing = name == null ? null : live.get(name);
     if (problem == null && existing != null) {
@@ -165,9 +187,19 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     live.put(name, new Live(session,
         new Dto.AgentSummary(name, c.register().labels(), c.register().version(), true, now, now, "idle", null,
             Dto.StatusCounts.EMPTY),
-        c.peer()));
+        c.peer(), c.out()));
     recent.remove(name);
     c.replyTo().tell(new Accepted(session));
+    return this;
+  }
+
+  private Behavior<Command> onAbandoned(Abandoned a) {
+    Live l = live.get(a.name());
+    if (l != null && l.out().equals(a.out())) {
+      getContext().getLog().warn("Registration of {} was answered after the stream gave up; stopping its session",
+          a.name());
+      getContext().stop(l.session()); // SessionEnded then records the disconnection
+    }
     return this;
   }
 
@@ -191,7 +223,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       return this;
     }
     Dto.AgentSummary before = l.summary();
-    live.put(s.summary().name(), new Live(l.session(), s.summary(), l.peer()));
+    live.put(s.summary().name(), new Live(l.session(), s.summary(), l.peer(), l.out()));
     countsChanged(before.counts(), s.summary().counts());
     if (statusChanged(before, s.summary())) {
       hub.publish(LiveUpdate.agentChanged(s.summary().name()));

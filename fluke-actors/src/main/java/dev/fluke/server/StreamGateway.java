@@ -120,9 +120,13 @@ final class StreamGateway implements AgentGateway {
       rest.runWith(Sink.ignore(), mat);
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    Duration timeout = settings.api().askTimeout();
+    // As long as a stream may take to register at all: under a reconnect storm the registry's queue is
+    // long, and an answer that comes late is better than the agent's backoff and another try.
+    Duration timeout = settings.agents().registerTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
     CompletionStage<AgentRegistry.ConnectReply> reply = AskPattern.ask(
-        registry, replyTo -> new AgentRegistry.Connect(register, peer, out, replyTo), timeout, system.scheduler());
+        registry, replyTo -> new AgentRegistry.Connect(register, peer, out, replyTo, deadline), timeout,
+        system.scheduler());
     return reply.handle((r, failure) -> {
       if (r instanceof AgentRegistry.Accepted accepted) {
         rest.runWith(ActorSink.actorRefWithBackpressure(
@@ -138,6 +142,8 @@ final class StreamGateway implements AgentGateway {
         out.tell(Outbound.Complete.INSTANCE);
         rest.runWith(Sink.ignore(), mat);
       } else {
+        // Told after the Connect (same sender, same order): a session made for it just too late is stopped.
+        registry.tell(new AgentRegistry.Abandoned(register.name(), out));
         out.tell(new Outbound.Fail(new IllegalStateException("the server did not take the registration of "
             + register.name() + " in time: " + failure)));
         rest.runWith(Sink.ignore(), mat);

@@ -101,6 +101,22 @@ class AgentConnectionTest {
   }
 
   @Test
+  void aRegistrationTheGatewayNoLongerWaitsForMakesNoSession() {
+    // A register timeout of 1 ns: every registration reaches the registry after the gateway's deadline,
+    // as under a reconnect storm. (The manual clock keeps the gateway's own timers from firing first.)
+    ServerSettings s = settings();
+    ServerSettings.Agents a = s.agents();
+    start(s.withAgents(new ServerSettings.Agents(a.heartbeatInterval(), a.heartbeatAllowedMisses(),
+        a.outputLines(), a.streamBuffer(), a.disconnectedRetention(), a.disconnectedMax(), Duration.ofNanos(1))));
+    TestAgent agent = connectRaw("10.0.0.9:1234");
+    agent.send(new AgentMessage.Register("web-01", WEB, "test-1", List.of()));
+    ServerMessage.Rejected rejected = agent.expect(ServerMessage.Rejected.class);
+    assertTrue(rejected.reason().contains("too busy"), rejected.reason());
+    assertTrue(await(fx.api.agents()).isEmpty(), "no session, so the name stays free");
+    assertEquals("1", MetricLines.value(fx.metrics, "fluke_agent_registrations_late_total"));
+  }
+
+  @Test
   void agentWithoutAValidNameIsRejected() {
     start(settings());
     TestAgent agent = connectRaw("p");
