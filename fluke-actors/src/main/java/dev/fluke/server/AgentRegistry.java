@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -46,12 +47,11 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   public sealed interface Command {}
 
-  /** A new stream sent its Register; replies {@link Accepted} or {@link Refused}. */
   /**
-   * A stream registers. {@code deadlineNanos} ({@link System#nanoTime()}) is when the gateway stops
-   * waiting for the answer: a registration still queued by then is refused without a session, since
-   * nobody would feed that session (under a reconnect storm, a late session would be a ghost holding the
-   * agent's name until it is evicted).
+   * A new stream sent its Register; replies {@link Accepted} or {@link Refused}. {@code deadlineNanos}
+   * ({@link System#nanoTime()}) is when the gateway stops waiting for the answer: a registration still
+   * queued by then is refused without a session, since nobody would feed that session (under a reconnect
+   * storm, a late session would be a ghost holding the agent's name until it is evicted).
    */
   public record Connect(
       AgentMessage.Register register, String peer, ActorRef<Outbound> out, ActorRef<ConnectReply> replyTo,
@@ -90,8 +90,6 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       implements Command {}
 
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session) implements Command {}
-
-  /** A session's answer to GetDetail, or its absence (it stopped while the question was on its way). */
 
   private record Live(
       ActorRef<AgentSession.Command> session, Dto.AgentSummary summary, String peer, ActorRef<Outbound> out) {}
@@ -210,7 +208,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     // the rest at the configured rate, so a large fleet neither checks nor applies a commit all at once.
     ServerSettings.Rollout rollout = settings.rollout();
     int slot = 0;
-    for (String agent : new java.util.TreeSet<>(live.keySet())) {
+    for (String agent : new TreeSet<>(live.keySet())) {
       live.get(agent).session().tell(
           new AgentSession.DesiredStateChanged(d.state(), d.reconcilers(), rollout.delayOf(slot++)));
     }

@@ -360,6 +360,10 @@ public final class AgentSession {
   }
 
   private Behavior<Command> startCycle(CycleRequest r) {
+    if (r.full()) {
+      // A full cycle checks what is in force now: a commit's rollout slot still ahead has nothing left to do.
+      timers.cancel(CommitCycleDue.INSTANCE);
+    }
     List<TaskSpec> selected = r.select(tasks.matched());
     request = r;
     cycleFailed = false;

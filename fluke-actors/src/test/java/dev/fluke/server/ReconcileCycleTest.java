@@ -469,6 +469,25 @@ class ReconcileCycleTest {
   }
 
   @Test
+  void aFullCycleBeforeTheRolloutSlotMakesTheSlotsCycleUnnecessary() {
+    start(ServerFixture.settings(dir, webhook.uri()).withRollout(new ServerSettings.Rollout(0, 1.0)),
+        task("app", null, "shell:deploy", "role=web"));
+    TestAgent agent = fx.connect("web-01", WEB);
+    agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
+    agent.roundTrip();
+
+    fx.commit("c2", task("app", null, "shell:deploy-v2", "role=web"));
+    fx.server.fetchNow();
+    ServerFixture.eventually(() -> ServerFixture.await(fx.api.manifest()), m -> "c2".equals(m.commit()));
+    agent.roundTrip(); // its slot is 1 s away
+    assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
+    agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED)); // checks c2 already
+    agent.roundTrip();
+    time.timePasses(Duration.ofSeconds(2));
+    agent.roundTrip(); // no second cycle for the same commit
+  }
+
+  @Test
   void newCommitRematchesTasksAndStartsACycle() {
     start(task("app", null, "shell:deploy", "role=web"));
     TestAgent agent = fx.connect("web-01", WEB);
