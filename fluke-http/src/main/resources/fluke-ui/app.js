@@ -405,7 +405,8 @@
    * within about a second.
    */
   function scheduleRefresh(delay) {
-    const due = Math.max(Date.now() + delay, state.lastRefreshStart + 800);
+    const gap = (state.view && state.view.minGap) || 800;
+    const due = Math.max(Date.now() + delay, state.lastRefreshStart + gap);
     if (state.refreshTimer && state.refreshDue <= due) return;
     clearTimeout(state.refreshTimer);
     state.refreshDue = due;
@@ -614,9 +615,36 @@
 
   const views = {};
 
+  /** Rows the fleet page draws before it asks for a filter: a table of 10,000 rows helps nobody. */
+  const FLEET_ROWS = 200;
+  const STATUS_WORDS = ['satisfied', 'drifted', 'failed', 'error', 'pending', 'applying'];
+
+  /**
+   * Whether an agent matches every word of the fleet filter: `key=value` matches a label (value as a
+   * prefix), a status word matches agents with a task in that status, `connected` / `disconnected` the
+   * connection, anything else a part of the name.
+   */
+  function agentMatches(a, words) {
+    return words.every(w => {
+      const eq = w.indexOf('=');
+      if (eq > 0) {
+        const v = (a.labels || {})[w.slice(0, eq)];
+        return v !== undefined && String(v).toLowerCase().startsWith(w.slice(eq + 1));
+      }
+      if (STATUS_WORDS.includes(w)) return ((a.counts || {})[w] || 0) > 0;
+      if (w === 'connected' || w === 'disconnected') return a.connected === (w === 'connected');
+      return a.name.toLowerCase().includes(w);
+    });
+  }
+
   views.fleet = () => {
     const region = h('div');
-    return {
+    let last = null;
+    let showAll = false;
+    // One element for the page's life, so typing is never interrupted by a live refresh.
+    const filter = h('input', { type: 'search', id: 'fleet-filter', class: 'filter', data: { key: 'fleet-filter' },
+      placeholder: 'Filter: name, role=web, drifted, disconnected…', 'aria-label': 'Filter agents', autocomplete: 'off' });
+    const view = {
       name: 'fleet', title: 'Fleet',
       mount() {
         replace(main,
@@ -628,19 +656,51 @@
                 }
               }, text: 'Reconcile all' })] }),
           region);
+        filter.addEventListener('input', () => { showAll = false; render(); });
       },
       async refresh() {
         const [agents, manifest] = await Promise.all([api('/api/v1/agents'), api('/api/v1/manifest')]);
         this.loaded = true;
-        swap(region, [
-          manifestCallouts(manifest),
-          fleetTiles(agents),
-          h('div', { class: 'section' }, manifestStrip(manifest)),
-          section('Agents', agents.length ? `${agents.length} known` : null,
-            agents.length ? agentsTable(agents) : noAgents()),
-        ]);
+        // A big fleet changes all the time: refetch it less often (0.8 s for a few agents, 5 s for 10,000).
+        this.minGap = Math.min(5000, 800 + Math.floor(agents.length / 2));
+        last = { agents, manifest };
+        render();
       },
     };
+
+    function render() {
+      if (!last) return;
+      // Building the new list moves the filter out of the page, which would drop its focus: note it first.
+      const typing = document.activeElement === filter;
+      const caret = [filter.selectionStart, filter.selectionEnd];
+      const { agents, manifest } = last;
+      const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      const matching = words.length ? agents.filter(a => agentMatches(a, words)) : agents;
+      const shown = showAll ? matching : matching.slice(0, FLEET_ROWS);
+      const more = matching.length > shown.length
+        ? h('p', { class: 'muted fleet-more', data: { more: String(matching.length - shown.length) } },
+          `Showing ${shown.length} of ${matching.length} agents${words.length ? ' matching the filter' : ''}. Narrow it with the filter, or `,
+          h('button', { type: 'button', class: 'button small', data: { key: 'fleet-show-all' },
+            onclick: () => { showAll = true; render(); }, text: `show all ${matching.length}` }))
+        : null;
+      let list;
+      if (!agents.length) list = noAgents();
+      else if (!matching.length) list = [filter, h('p', { class: 'muted', data: { empty: 'filter' }, text: 'No agent matches the filter.' })];
+      else list = [filter, agentsTable(shown), more];
+      const subtitle = !agents.length ? null
+        : words.length ? `${matching.length} of ${agents.length} match` : `${agents.length} known`;
+      swap(region, [
+        manifestCallouts(manifest),
+        fleetTiles(agents),
+        h('div', { class: 'section' }, manifestStrip(manifest)),
+        section('Agents', subtitle, list),
+      ]);
+      if (typing) {
+        filter.focus({ preventScroll: true });
+        filter.setSelectionRange(caret[0], caret[1]);
+      }
+    }
+    return view;
   };
 
   function executorTable(task) {

@@ -250,6 +250,44 @@ class WebUiIT {
   }
 
   @Test
+  void aBigFleetShowsItsFirstAgentsAndAFilterThatKeepsUpWithLiveUpdates() throws Exception {
+    server = new TestServer(testKit.system(), Set.of());
+    Fixtures.seedTasks(server.fleet);
+    for (int i = 0; i < 250; i++) {
+      String name = String.format("host-%03d", i);
+      server.fleet.putAgent(
+          Fixtures.agent(name, java.util.Map.of("role", i % 2 == 0 ? "web" : "db"), i != 7, 5), List.of());
+    }
+    browser.open(server.base() + "/");
+    browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 200);
+    assertTrue(text(By.cssSelector(".fleet-more")).startsWith("Showing 200 of 250 agents."), text(By.cssSelector(".fleet-more")));
+    awaitText(By.cssSelector("[data-tile='agents']"), "249/250");
+
+    WebElement filter = browser.await(By.id("fleet-filter"));
+    filter.sendKeys("role=db host-1");
+    browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 50); // host-101 … host-199, odd
+    assertTrue(browser.driver.findElements(By.cssSelector(".fleet-more")).isEmpty());
+    awaitLive();
+    // A live refresh redraws the list under the filter, which keeps its text and the focus.
+    java.time.Instant now = java.time.Instant.now();
+    server.fleet.putAgent(new Dto.AgentSummary("host-101", java.util.Map.of("role", "db"), "0.2.0", true, now, now,
+        "idle", now, Dto.StatusCounts.EMPTY), List.of());
+    server.feed.publish(LiveUpdate.agentChanged("host-101"));
+    awaitText(By.cssSelector("tr[data-agent='host-101']"), "v0.2.0");
+    assertEquals("fleet-filter", browser.js("return document.activeElement.id"));
+    assertEquals("role=db host-1", browser.js("return document.getElementById('fleet-filter').value"));
+    assertEquals(50, browser.driver.findElements(By.cssSelector("tr[data-agent]")).size());
+
+    filter.sendKeys(Keys.chord(Keys.CONTROL, "a"), "disconnected");
+    browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 1);
+    browser.await(By.cssSelector("tr[data-agent='host-007']"));
+
+    filter.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+    browser.await(By.cssSelector("[data-key='fleet-show-all']")).click();
+    browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 250);
+  }
+
+  @Test
   void keyboardReachesNavigationAndActionsWithVisibleFocus() throws Exception {
     server = new TestServer(testKit.system(), Set.of());
     Fixtures.seedTasks(server.fleet);
