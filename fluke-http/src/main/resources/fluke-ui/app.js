@@ -615,8 +615,22 @@
 
   const views = {};
 
-  /** Rows the fleet page draws before it asks for a filter: a table of 10,000 rows helps nobody. */
-  const FLEET_ROWS = 200;
+  /** Rows a long table draws until asked for all: a table of 10,000 rows helps nobody and stalls the page. */
+  const TABLE_ROWS = 200;
+
+  /**
+   * The first {@link TABLE_ROWS} of `items` (all with `showAll`), and when some are left out a note saying
+   * so with a button that calls `onShowAll`.
+   */
+  function capped(items, showAll, noun, key, onShowAll) {
+    const shown = showAll ? items : items.slice(0, TABLE_ROWS);
+    const more = items.length > shown.length
+      ? h('p', { class: 'muted table-more', data: { more: String(items.length - shown.length) } },
+        `Showing ${shown.length} of ${items.length} ${noun}. `,
+        h('button', { type: 'button', class: 'button small', data: { key }, onclick: onShowAll, text: `Show all ${items.length}` }))
+      : null;
+    return { shown, more };
+  }
   const STATUS_WORDS = ['satisfied', 'drifted', 'failed', 'error', 'pending', 'applying'];
 
   /**
@@ -676,13 +690,8 @@
       const { agents, manifest } = last;
       const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
       const matching = words.length ? agents.filter(a => agentMatches(a, words)) : agents;
-      const shown = showAll ? matching : matching.slice(0, FLEET_ROWS);
-      const more = matching.length > shown.length
-        ? h('p', { class: 'muted fleet-more', data: { more: String(matching.length - shown.length) } },
-          `Showing ${shown.length} of ${matching.length} agents${words.length ? ' matching the filter' : ''}. Narrow it with the filter, or `,
-          h('button', { type: 'button', class: 'button small', data: { key: 'fleet-show-all' },
-            onclick: () => { showAll = true; render(); }, text: `show all ${matching.length}` }))
-        : null;
+      const { shown, more } = capped(matching, showAll, words.length ? 'agents matching the filter' : 'agents',
+        'fleet-show-all', () => { showAll = true; render(); });
       let list;
       if (!agents.length) list = noAgents();
       else if (!matching.length) list = [filter, h('p', { class: 'muted', data: { empty: 'filter' }, text: 'No agent matches the filter.' })];
@@ -883,6 +892,7 @@
   views.task = params => {
     const name = params[0];
     const region = h('div');
+    let showAll = false;
     return {
       name: 'task', title: name,
       mount() { replace(main, region); },
@@ -893,7 +903,9 @@
         this.loaded = true;
         const t = d.task;
         document.title = `${t.name} · Fluke`;
-        const rows = d.agents.map(a => h('tr', { data: { agent: a.agent } },
+        const { shown, more } = capped(d.agents, showAll, 'matched agents', 'task-show-all',
+          () => { showAll = true; scheduleRefresh(0); });
+        const rows = shown.map(a => h('tr', { data: { agent: a.agent } },
           h('td', { class: 'name', 'data-label': 'Agent' }, link(agentHref(a.agent), a.agent)),
           td('Connection', connectionPill(a.connected)),
           td('Status', pill(a.status.status)),
@@ -917,7 +929,7 @@
           section('Definition', `${d.executors.length} executor${d.executors.length === 1 ? '' : 's'}, run in this order`,
             h('pre', { class: 'code', data: { definition: '1' }, text: d.executors.map(executorBlock).join('\n\n') || '(no executors)' })),
           section('Agents', d.agents.length ? `${d.agents.length} matched` : null,
-            d.agents.length ? table(['Agent', 'Connection', 'Status', 'Checked', 'Applied', 'Message'], rows)
+            d.agents.length ? [table(['Agent', 'Connection', 'Status', 'Checked', 'Applied', 'Message'], rows), more]
               : emptyState('No agent matches this task',
                 h('p', null, 'No connected or recently seen agent has every label of the selector ', labelChips(t.selector), '.'))),
         ]);
@@ -955,6 +967,7 @@
 
   views.drift = () => {
     const region = h('div');
+    let showAll = false;
     return {
       name: 'drift', title: 'Drift',
       mount() { replace(main, pageHead({ title: 'Drift', subtitle: 'Every agent and task that is not satisfied: drifted, failed or in error.' }), region); },
@@ -968,14 +981,16 @@
         }
         const order = s => STATUS_ORDER.indexOf(s);
         drift.sort((a, b) => order(a.status) - order(b.status) || a.agent.localeCompare(b.agent) || a.task.localeCompare(b.task));
-        const rows = drift.map(d => h('tr', { data: { agent: d.agent, task: d.task } },
+        const { shown, more } = capped(drift, showAll, 'agent/task pairs, worst first', 'drift-show-all',
+          () => { showAll = true; scheduleRefresh(0); });
+        const rows = shown.map(d => h('tr', { data: { agent: d.agent, task: d.task } },
           h('td', { class: 'name', 'data-label': 'Agent' }, link(agentHref(d.agent), d.agent)),
           td('Task', link(taskHref(d.task), d.task)),
           td('Status', pill(d.status)),
           td('Policy', h('span', { class: 'chip', text: d.policy }), d.alerted ? ' ' : null, d.alerted ? pill('alert_only', 'alert sent') : null),
           td('Since', timeAgo(d.since, 'unknown')),
           td('Message', d.message || h('span', { class: 'muted', text: '—' }))));
-        swap(region, table(['Agent', 'Task', 'Status', 'Policy', 'Since', 'Message'], rows, 'drift'));
+        swap(region, [table(['Agent', 'Task', 'Status', 'Policy', 'Since', 'Message'], rows, 'drift'), more]);
       },
     };
   };

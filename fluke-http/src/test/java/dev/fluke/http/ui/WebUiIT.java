@@ -253,25 +253,27 @@ class WebUiIT {
   void aBigFleetShowsItsFirstAgentsAndAFilterThatKeepsUpWithLiveUpdates() throws Exception {
     server = new TestServer(testKit.system(), Set.of());
     Fixtures.seedTasks(server.fleet);
+    List<Dto.TaskStatus> drifted = List.of(Fixtures.status("base_packages", "drifted", "alert_only", "check exited 1",
+        Fixtures.exec("shell", "packages", "drifted", "check", 1, "", "check exited 1")));
     for (int i = 0; i < 250; i++) {
       String name = String.format("host-%03d", i);
       server.fleet.putAgent(
-          Fixtures.agent(name, java.util.Map.of("role", i % 2 == 0 ? "web" : "db"), i != 7, 5), List.of());
+          Fixtures.agent(name, java.util.Map.of("role", i % 2 == 0 ? "web" : "db"), i != 7, 5), drifted);
     }
     browser.open(server.base() + "/");
     browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 200);
-    assertTrue(text(By.cssSelector(".fleet-more")).startsWith("Showing 200 of 250 agents."), text(By.cssSelector(".fleet-more")));
+    assertTrue(text(By.cssSelector(".table-more")).startsWith("Showing 200 of 250 agents."), text(By.cssSelector(".table-more")));
     awaitText(By.cssSelector("[data-tile='agents']"), "249/250");
 
     WebElement filter = browser.await(By.id("fleet-filter"));
     filter.sendKeys("role=db host-1");
     browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 50); // host-101 … host-199, odd
-    assertTrue(browser.driver.findElements(By.cssSelector(".fleet-more")).isEmpty());
+    assertTrue(browser.driver.findElements(By.cssSelector(".table-more")).isEmpty());
     awaitLive();
     // A live refresh redraws the list under the filter, which keeps its text and the focus.
     java.time.Instant now = java.time.Instant.now();
     server.fleet.putAgent(new Dto.AgentSummary("host-101", java.util.Map.of("role", "db"), "0.2.0", true, now, now,
-        "idle", now, Dto.StatusCounts.EMPTY), List.of());
+        "idle", now, Dto.StatusCounts.EMPTY), drifted);
     server.feed.publish(LiveUpdate.agentChanged("host-101"));
     awaitText(By.cssSelector("tr[data-agent='host-101']"), "v0.2.0");
     assertEquals("fleet-filter", browser.js("return document.activeElement.id"));
@@ -285,6 +287,14 @@ class WebUiIT {
     filter.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
     browser.await(By.cssSelector("[data-key='fleet-show-all']")).click();
     browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 250);
+
+    // The drift page of a fleet-wide drift draws the worst 200 pairs until asked for all.
+    browser.open(server.base() + "/#/drift");
+    browser.until(d -> d.findElements(By.cssSelector("table.drift tr[data-agent]")).size() == 200);
+    assertTrue(text(By.cssSelector(".table-more")).startsWith("Showing 200 of 250 agent/task pairs"),
+        text(By.cssSelector(".table-more")));
+    browser.await(By.cssSelector("[data-key='drift-show-all']")).click();
+    browser.until(d -> d.findElements(By.cssSelector("table.drift tr[data-agent]")).size() == 250);
   }
 
   @Test
