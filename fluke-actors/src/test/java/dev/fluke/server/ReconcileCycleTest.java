@@ -478,7 +478,9 @@ class ReconcileCycleTest {
 
     fx.commit("c2", task("app", null, "shell:deploy-v2", "role=web"));
     fx.server.fetchNow();
-    ServerFixture.eventually(() -> ServerFixture.await(fx.api.manifest()), m -> "c2".equals(m.commit()));
+    // The session has the new state (and its slot timer) once its detail shows the new executor.
+    ServerFixture.eventually(() -> fx.agent("web-01").tasks().get(0).executors().get(0).name(),
+        "deploy-v2"::equals);
     agent.roundTrip(); // its slot is 1 s away
     assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED)); // checks c2 already
