@@ -1,5 +1,7 @@
 package dev.fluke.app.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.fluke.api.AgentFilter;
 import dev.fluke.api.Dto;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
@@ -10,9 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 
 /** {@code fluke get agents|tasks|drift|events|manifest}: lists, as tables or JSON. */
 @Command(
@@ -30,15 +35,42 @@ final class GetCommand extends GroupCommand {
 
   @Command(name = "agents", description = "Every known agent: connection, cycle, task statuses.", mixinStandardHelpOptions = true)
   static final class Agents extends ClientCommand {
+    @Parameters(
+        arity = "0..*",
+        paramLabel = "FILTER",
+        description = {
+          "Only the agents matching every word: part of the name, key=value for a label (role=web),",
+          "a task status (drifted, failed, error, ...), connected or disconnected."
+        })
+    List<String> filter = List.of();
+
     @Override
     public Integer call() {
       ApiClient.Reply<List<Dto.AgentSummary>> reply = client().agents();
+      AgentFilter matching = AgentFilter.of(filter);
+      List<Dto.AgentSummary> agents = reply.value().stream().filter(matching).toList();
       if (json()) {
-        printJson(reply.json());
+        if (matching.isEmpty()) {
+          printJson(reply.json());
+        } else {
+          // The server's own objects, only those that match.
+          Set<String> names = agents.stream().map(Dto.AgentSummary::name).collect(Collectors.toSet());
+          ArrayNode kept = mapper.createArrayNode();
+          tree(reply.json()).forEach(a -> {
+            if (names.contains(a.path("name").asText())) {
+              kept.add(a);
+            }
+          });
+          printJson(kept);
+        }
+        return 0;
+      }
+      if (agents.isEmpty() && !reply.value().isEmpty()) {
+        out().println("No agent matches '" + String.join(" ", filter) + "' (of " + reply.value().size() + " known).");
         return 0;
       }
       Table table = new Table("NAME", "STATUS", "CYCLE", "TASKS", "LAST SEEN", "LAST CYCLE", "LABELS", "VERSION");
-      for (Dto.AgentSummary a : reply.value()) {
+      for (Dto.AgentSummary a : agents) {
         table.add(
             a.name(),
             a.connected() ? "connected" : "disconnected",

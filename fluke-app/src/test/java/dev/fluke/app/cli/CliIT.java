@@ -138,6 +138,26 @@ class CliIT {
   }
 
   @Test
+  void getAgentsTakesTheFleetFilter() throws Exception {
+    assertEquals(List.of("web-01"), names(fluke("get", "agents", "drifted")));
+    assertEquals(List.of("db-01"), names(fluke("get", "agents", "disconnected")));
+    assertEquals(List.of("web-01"), names(fluke("get", "agents", "role=web", "web")));
+    assertEquals(List.of("db-01"), names(fluke("get", "agents", "ERROR")));
+    Run none = fluke("get", "agents", "role=web", "error");
+    assertEquals(0, none.exit(), none.err());
+    assertEquals("No agent matches 'role=web error' (of 2 known).\n", none.out());
+    JsonNode json = mapper.readTree(fluke("get", "agents", "drifted", "-o", "json").out());
+    assertEquals(1, json.size());
+    assertEquals("web-01", json.at("/0/name").asText());
+    assertEquals("2025-03-01T12:59:50Z", json.at("/0/last_seen").asText(), "the server's own JSON");
+  }
+
+  private static List<String> names(Run run) {
+    assertEquals(0, run.exit(), run.err());
+    return run.lines().stream().skip(1).map(l -> l.split(" ")[0]).toList();
+  }
+
+  @Test
   void getAgentsAsJsonIsTheServersJson() throws Exception {
     Run run = fluke("get", "agents", "-o", "json");
     assertEquals(0, run.exit(), run.err());
