@@ -636,14 +636,15 @@
   /**
    * Whether an agent matches every word of the fleet filter: `key=value` matches a label (value as a
    * prefix), a status word matches agents with a task in that status, `connected` / `disconnected` the
-   * connection, anything else a part of the name.
+   * connection, anything else a part of the name; all case-insensitive. The CLI's `fluke get agents
+   * WORD...` reads the same way (dev.fluke.api.AgentFilter).
    */
   function agentMatches(a, words) {
     return words.every(w => {
       const eq = w.indexOf('=');
       if (eq > 0) {
-        const v = (a.labels || {})[w.slice(0, eq)];
-        return v !== undefined && String(v).toLowerCase().startsWith(w.slice(eq + 1));
+        return Object.entries(a.labels || {}).some(([k, v]) =>
+          k.toLowerCase() === w.slice(0, eq) && String(v).toLowerCase().startsWith(w.slice(eq + 1)));
       }
       if (STATUS_WORDS.includes(w)) return ((a.counts || {})[w] || 0) > 0;
       if (w === 'connected' || w === 'disconnected') return a.connected === (w === 'connected');
