@@ -33,7 +33,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * store's own), and a publish must cost them a few non-blocking enqueues, never a hop or a wait. Each
  * subscriber is a {@link BoundedSourceQueue} of {@code live.subscriber-buffer} updates: a subscriber that
  * does not keep up finds its queue full and loses the updates that do not fit (counted in
- * {@code fluke_live_updates_dropped_total}, and told to it by a {@code lost} marker); the server and the other subscribers are not slowed, and
+ * {@code fluke_live_updates_dropped_total}, and told to it by a {@code lost} marker); the server and
+ * the other subscribers are not slowed, and
  * memory per subscriber is bounded. A subscriber's queue is registered when its source is materialized,
  * synchronously, so it sees every update published from that moment on. Recent output is bounded in
  * lines per agent and in agents.

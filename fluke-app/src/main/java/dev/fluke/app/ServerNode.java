@@ -65,15 +65,15 @@ public final class ServerNode implements AutoCloseable {
    * listeners on 127.0.0.1 in plaintext, API without tokens (loopback callers only), manifests from a
    * local repository's {@code main} branch ({@code **}{@code /*.fluke.hcl}), events in memory.
    *
-   * @param port0 gRPC port (0: any free one)
-   * @param port1 HTTP port (0: any free one)
+   * @param grpcPort agents' port (0: any free one)
+   * @param httpPort API and UI port (0: any free one)
    */
   public static ServerConfig loopbackConfig(
-      Path dataDir, Path manifestRepo, int port0, int port1, String agentToken,
+      Path dataDir, Path manifestRepo, int grpcPort, int httpPort, String agentToken,
       Duration pollInterval, Duration reconcileInterval, int maxEventsPerAgent) {
     return new ServerConfig(
-        new ListenAddress("127.0.0.1", port0),
-        new ListenAddress("127.0.0.1", port1),
+        new ListenAddress("127.0.0.1", grpcPort),
+        new ListenAddress("127.0.0.1", httpPort),
         List.of(agentToken),
         List.of(),
         dataDir,

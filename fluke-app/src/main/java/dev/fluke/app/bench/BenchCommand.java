@@ -8,9 +8,7 @@ import dev.fluke.app.ServerNode;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.cli.DurationConverter;
 import dev.fluke.config.ServerConfig;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -124,7 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
       Instant start = Instant.now();
       for (int first = 0; first < agents; first += AGENTS_PER_PROCESS) {
         int count = Math.min(AGENTS_PER_PROCESS, agents - first);
-        children.add(startAgents(server.grpcPort(), token, first, count, home.resolve("agents-" + first + ".log")));
+        children.add(startAgents(server.grpcPort(), token, first, count, home.resolve("agents-" + first)));
       }
       err.printf("bench: %d agents connecting at %d/s ...%n", agents, connectRate);
       err.flush();
@@ -167,8 +165,8 @@ public final class BenchCommand implements Callable<Integer> {
       report.knownAgain = Duration.between(restarted, Instant.now());
 
       // The agents go first, while the server still answers them.
-      for (Process child : children) {
-        report.childCounters.add(stop(child));
+      for (int i = 0; i < children.size(); i++) {
+        report.childCounters.add(stop(children.get(i), home.resolve("agents-" + i * AGENTS_PER_PROCESS)));
       }
     } finally {
       children.forEach(Process::destroyForcibly); // no-op for those already stopped
@@ -213,36 +211,38 @@ public final class BenchCommand implements Callable<Integer> {
     return ServerNode.loopbackConfig(home.resolve("server"), repo, grpcPort, httpPort, token, quiet, quiet, 100);
   }
 
-  private Process startAgents(int grpcPort, String token, int first, int count, Path log) throws IOException {
+  /**
+   * Starts a simulator process; its output goes to {@code logs}{@code .out} / {@code .err} (files, not
+   * pipes: a pipe nobody reads until the end would block a chatty child).
+   */
+  private Process startAgents(int grpcPort, String token, int first, int count, Path logs) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java, "-Xss512k", "-cp", System.getProperty("java.class.path"),
+    List<String> command = List.of(java, "-Xss512k", "-cp", System.getProperty("java.class.path"),
         "dev.fluke.app.Main", "bench-agents",
         "--server", "grpc://127.0.0.1:" + grpcPort, "--token", token,
         "--first", Integer.toString(first), "--count", Integer.toString(count),
         "--drift", Double.toString(drift), "--connect-rate", Integer.toString(Math.max(1, connectRate * count / agents)),
-        "--max-time", (timeout.toSeconds() * 4) + "s"));
+        "--max-time", (timeout.toSeconds() * 4) + "s");
     return new ProcessBuilder(command)
-        .redirectError(log.toFile())
+        .redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
+        .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile())
         .start();
   }
 
-  /** Closes the child's stdin (it then stops by itself) and returns its {@code checks=.. applies=..} line. */
-  private static String stop(Process child) {
+  /**
+   * Closes the child's stdin (it then stops by itself), waits for it and returns the
+   * {@code checks=.. applies=..} line it printed last.
+   */
+  private static String stop(Process child, Path logs) {
     try {
       child.getOutputStream().close();
-      String last = "";
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          if (line.startsWith("checks=")) {
-            last = line;
-          }
-        }
-      }
       if (!child.waitFor(60, TimeUnit.SECONDS)) {
         child.destroyForcibly();
       }
-      return last;
-    } catch (IOException | InterruptedException e) {
+      try (var lines = Files.lines(logs.resolveSibling(logs.getFileName() + ".out"), StandardCharsets.UTF_8)) {
+        return lines.filter(l -> l.startsWith("checks=")).reduce((a, b) -> b).orElse("");
+      }
+    } catch (IOException | java.io.UncheckedIOException | InterruptedException e) {
       child.destroyForcibly();
       return "";
     }

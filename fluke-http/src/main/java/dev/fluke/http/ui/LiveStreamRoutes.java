@@ -86,7 +86,7 @@ public final class LiveStreamRoutes {
     } catch (IllegalArgumentException e) {
       return errors.error(StatusCodes.BAD_REQUEST, e.getMessage());
     }
-    // Whatever the kinds: the markers are about the stream itself.
+    // Applied by the feed before the viewer's buffer; the markers (replayed, lost) are added after it.
     Predicate<LiveUpdate> wanted =
         u -> kinds.contains(u.kind()) && agent.map(a -> a.equals(u.agent())).orElse(true);
     return extractMaterializer(
