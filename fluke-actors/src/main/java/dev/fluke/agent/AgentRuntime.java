@@ -13,9 +13,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The agent role in one object (SPEC §1, §4, §5): started with the executors this host offers and a
- * {@link ServerConnector}, it dials the server, keeps reconnecting with backoff and jitter, registers,
- * heartbeats, and runs what the server asks one request at a time. See docs/protocol.md for the
- * behaviour on the wire.
+ * {@link ServerConnector}, it dials the server, keeps reconnecting with backoff and jitter,
+ * registers, heartbeats, and runs what the server asks one request at a time. See docs/protocol.md
+ * for the behaviour on the wire.
  *
  * <pre>{@code
  * AgentSettings settings = AgentSettings.create(system).withName("web-01").withLabels(labels);
@@ -37,12 +37,16 @@ public final class AgentRuntime {
   }
 
   /**
-   * Starts the agent under the system's guardian (as a system actor, so any guardian behaviour works).
+   * Starts the agent under the system's guardian (as a system actor, so any guardian behaviour
+   * works).
    *
    * @param executors executor type ({@code shell}, {@code mise}, {@code systemd}) → implementation
    */
   public static AgentRuntime start(
-      ActorSystem<?> system, AgentSettings settings, ServerConnector connector, Map<String, Executor> executors) {
+      ActorSystem<?> system,
+      AgentSettings settings,
+      ServerConnector connector,
+      Map<String, Executor> executors) {
     TaskRunner runner = new TaskRunner(executors, settings.exec());
     ActorRef<ServerLink.Command> link =
         system.systemActorOf(
@@ -53,8 +57,8 @@ public final class AgentRuntime {
   }
 
   /**
-   * Stops the agent: the connection is closed and running work is cancelled (its process tree killed).
-   * Completes when the agent has stopped, or at once if it already had.
+   * Stops the agent: the connection is closed and running work is cancelled (its process tree
+   * killed). Completes when the agent has stopped, or at once if it already had.
    */
   public CompletionStage<Done> stop() {
     return AskPattern.<ServerLink.Command, Done>ask(

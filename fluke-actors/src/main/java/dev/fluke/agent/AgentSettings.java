@@ -13,22 +13,26 @@ import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * The agent runtime's settings, read from {@code fluke.agent} (fluke-agent.conf, every key documented
- * there). The fluke binary starts from {@link #create(Config)} and applies what agent.hcl says with the
- * {@code with…} methods ({@link #withName}, {@link #withLabels}, {@link #withExecution}, …).
+ * The agent runtime's settings, read from {@code fluke.agent} (fluke-agent.conf, every key
+ * documented there). The fluke binary starts from {@link #create(Config)} and applies what
+ * agent.hcl says with the {@code with…} methods ({@link #withName}, {@link #withLabels}, {@link
+ * #withExecution}, …).
  *
- * @param name the name the agent registers with (never blank: an empty configured name means the host name)
+ * @param name the name the agent registers with (never blank: an empty configured name means the
+ *     host name)
  * @param labels matched by task selectors
  * @param version reported at registration
  * @param reconnectMinBackoff first delay before reconnecting
  * @param reconnectMaxBackoff longest delay between reconnection attempts
  * @param reconnectRandomFactor jitter: each delay is randomised by up to this fraction
  * @param heartbeatInterval used when {@code Registered} names no interval
- * @param registerTimeout how long to wait for {@code Registered}/{@code Rejected} before reconnecting
- * @param maxBufferedLateResults apply results kept until the server acknowledges them, to be re-sent late
- *     after a reconnect (oldest dropped beyond this)
+ * @param registerTimeout how long to wait for {@code Registered}/{@code Rejected} before
+ *     reconnecting
+ * @param maxBufferedLateResults apply results kept until the server acknowledges them, to be
+ *     re-sent late after a reconnect (oldest dropped beyond this)
  * @param maxQueuedRequests requests waiting behind the running one (more are answered with ERROR)
- * @param outputBufferLines apply output lines waiting for a slow connection (more are dropped, with a marker)
+ * @param outputBufferLines apply output lines waiting for a slow connection (more are dropped, with
+ *     a marker)
  * @param maxOutputLineLength longer output lines are cut
  * @param exec what executors run with
  */
@@ -72,7 +76,9 @@ public record AgentSettings(
     return create(system.settings().config());
   }
 
-  /** Reads {@code fluke.agent}; the agent's own environment becomes the executors' base environment. */
+  /**
+   * Reads {@code fluke.agent}; the agent's own environment becomes the executors' base environment.
+   */
   public static AgentSettings create(Config config) {
     Config c = config.getConfig("fluke.agent");
     Config e = c.getConfig("execution");
@@ -110,45 +116,109 @@ public record AgentSettings(
     if (newName == null || newName.isBlank()) {
       return this;
     }
-    return new AgentSettings(newName, labels, version, reconnectMinBackoff, reconnectMaxBackoff,
-        reconnectRandomFactor, heartbeatInterval, registerTimeout, maxBufferedLateResults,
-        maxQueuedRequests, outputBufferLines, maxOutputLineLength, exec);
+    return new AgentSettings(
+        newName,
+        labels,
+        version,
+        reconnectMinBackoff,
+        reconnectMaxBackoff,
+        reconnectRandomFactor,
+        heartbeatInterval,
+        registerTimeout,
+        maxBufferedLateResults,
+        maxQueuedRequests,
+        outputBufferLines,
+        maxOutputLineLength,
+        exec);
   }
 
   /** agent.hcl {@code labels}. */
   public AgentSettings withLabels(Map<String, String> newLabels) {
-    return new AgentSettings(name, newLabels, version, reconnectMinBackoff, reconnectMaxBackoff,
-        reconnectRandomFactor, heartbeatInterval, registerTimeout, maxBufferedLateResults,
-        maxQueuedRequests, outputBufferLines, maxOutputLineLength, exec);
+    return new AgentSettings(
+        name,
+        newLabels,
+        version,
+        reconnectMinBackoff,
+        reconnectMaxBackoff,
+        reconnectRandomFactor,
+        heartbeatInterval,
+        registerTimeout,
+        maxBufferedLateResults,
+        maxQueuedRequests,
+        outputBufferLines,
+        maxOutputLineLength,
+        exec);
   }
 
   /** The fluke build version, reported at registration. */
   public AgentSettings withVersion(String newVersion) {
-    return new AgentSettings(name, labels, newVersion, reconnectMinBackoff, reconnectMaxBackoff,
-        reconnectRandomFactor, heartbeatInterval, registerTimeout, maxBufferedLateResults,
-        maxQueuedRequests, outputBufferLines, maxOutputLineLength, exec);
+    return new AgentSettings(
+        name,
+        labels,
+        newVersion,
+        reconnectMinBackoff,
+        reconnectMaxBackoff,
+        reconnectRandomFactor,
+        heartbeatInterval,
+        registerTimeout,
+        maxBufferedLateResults,
+        maxQueuedRequests,
+        outputBufferLines,
+        maxOutputLineLength,
+        exec);
   }
 
-  public AgentSettings withReconnect(Duration minBackoff, Duration maxBackoff, double randomFactor) {
-    return new AgentSettings(name, labels, version, minBackoff, maxBackoff, randomFactor,
-        heartbeatInterval, registerTimeout, maxBufferedLateResults, maxQueuedRequests,
-        outputBufferLines, maxOutputLineLength, exec);
+  public AgentSettings withReconnect(
+      Duration minBackoff, Duration maxBackoff, double randomFactor) {
+    return new AgentSettings(
+        name,
+        labels,
+        version,
+        minBackoff,
+        maxBackoff,
+        randomFactor,
+        heartbeatInterval,
+        registerTimeout,
+        maxBufferedLateResults,
+        maxQueuedRequests,
+        outputBufferLines,
+        maxOutputLineLength,
+        exec);
   }
 
   public AgentSettings withExec(ExecSettings newExec) {
-    return new AgentSettings(name, labels, version, reconnectMinBackoff, reconnectMaxBackoff,
-        reconnectRandomFactor, heartbeatInterval, registerTimeout, maxBufferedLateResults,
-        maxQueuedRequests, outputBufferLines, maxOutputLineLength, newExec);
+    return new AgentSettings(
+        name,
+        labels,
+        version,
+        reconnectMinBackoff,
+        reconnectMaxBackoff,
+        reconnectRandomFactor,
+        heartbeatInterval,
+        registerTimeout,
+        maxBufferedLateResults,
+        maxQueuedRequests,
+        outputBufferLines,
+        maxOutputLineLength,
+        newExec);
   }
 
-  /** agent.hcl {@code execution { default_shell, command_timeout }}; a null argument keeps the current value. */
+  /**
+   * agent.hcl {@code execution { default_shell, command_timeout }}; a null argument keeps the
+   * current value.
+   */
   public AgentSettings withExecution(String defaultShell, Duration commandTimeout) {
     ExecSettings x = exec;
     return withExec(
         new ExecSettings(
             defaultShell == null ? x.defaultShell() : defaultShell,
             commandTimeout == null ? x.commandTimeout() : commandTimeout,
-            x.outputTailBytes(), x.env(), x.systemctl(), x.mise(), x.sudo(), x.stateDir()));
+            x.outputTailBytes(),
+            x.env(),
+            x.systemctl(),
+            x.mise(),
+            x.sudo(),
+            x.stateDir()));
   }
 
   /** The host name: what the resolver says, else /etc/hostname. */
@@ -169,7 +239,8 @@ public record AgentSettings(
     } catch (IOException e) {
       // fall through
     }
-    throw new IllegalStateException("cannot determine the host name: set the agent name explicitly");
+    throw new IllegalStateException(
+        "cannot determine the host name: set the agent name explicitly");
   }
 
   /** A duration as operators write it in config: 200ms, 30s, 5m, 1h. */

@@ -8,11 +8,11 @@ import java.util.ArrayDeque;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * One open connection as {@link ServerLink} keeps it: registration state and the outbox. Messages leave
- * one at a time, the next only once the stream took the previous one ({@link #sent()}), so a slow
- * connection backs up here rather than in the stream. Apply output is pulled from the running apply's
- * bounded {@link OutputLines} only while fewer than {@link #WINDOW} messages wait, so the outbox stays
- * short however much a command prints. Used by the actor only; not thread-safe.
+ * One open connection as {@link ServerLink} keeps it: registration state and the outbox. Messages
+ * leave one at a time, the next only once the stream took the previous one ({@link #sent()}), so a
+ * slow connection backs up here rather than in the stream. Apply output is pulled from the running
+ * apply's bounded {@link OutputLines} only while fewer than {@link #WINDOW} messages wait, so the
+ * outbox stays short however much a command prints. Used by the actor only; not thread-safe.
  */
 final class Connection {
 
@@ -85,8 +85,9 @@ final class Connection {
   }
 
   /**
-   * Ends the connection from this side: failing the outbound stream cancels the call. What waits in the
-   * outbox is dropped; apply results among it are still kept by {@link ServerLink} until acknowledged.
+   * Ends the connection from this side: failing the outbound stream cancels the call. What waits in
+   * the outbox is dropped; apply results among it are still kept by {@link ServerLink} until
+   * acknowledged.
    */
   void end(Throwable why) {
     ending = true;

@@ -19,13 +19,15 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
 /**
- * The agent's connection attempts as one endless stream of {@link Event}s into an actor (SPEC §5): each
- * attempt is {@link ServerConnector#connect()} wrapped in {@code RestartSource.withBackoff} (min, max,
- * random factor), so a failed or ended connection is dialled again after a growing, jittered delay.
+ * The agent's connection attempts as one endless stream of {@link Event}s into an actor (SPEC §5):
+ * each attempt is {@link ServerConnector#connect()} wrapped in {@code RestartSource.withBackoff}
+ * (min, max, random factor), so a failed or ended connection is dialled again after a growing,
+ * jittered delay.
  *
- * <p>Both directions are backpressured with acknowledgements: the actor acknowledges every event, and
- * sends a connection's outbound messages one at a time, the next only after the stream acknowledged the
- * previous one. The stream runs on a materializer bound to the actor, so it ends when the actor stops.
+ * <p>Both directions are backpressured with acknowledgements: the actor acknowledges every event,
+ * and sends a connection's outbound messages one at a time, the next only after the stream
+ * acknowledged the previous one. The stream runs on a materializer bound to the actor, so it ends
+ * when the actor stops.
  */
 final class ConnectionLoop {
 
@@ -40,7 +42,9 @@ final class ConnectionLoop {
   /** {@code cause} is null when the server ended the stream normally. */
   record Closed(long connId, Throwable cause) implements Event {}
 
-  /** Elements of a connection's outbound source; {@link Abort} ends it (and with it the connection). */
+  /**
+   * Elements of a connection's outbound source; {@link Abort} ends it (and with it the connection).
+   */
   sealed interface Outgoing {}
 
   record Send(AgentMessage message) implements Outgoing {}
@@ -48,7 +52,9 @@ final class ConnectionLoop {
   record Abort(Throwable cause) implements Outgoing {}
 
   /** The actor's acknowledgement of an event. */
-  enum Ack { INSTANCE }
+  enum Ack {
+    INSTANCE
+  }
 
   /** How the loop's signals become the actor's messages. */
   interface Messages<M> {
@@ -66,27 +72,44 @@ final class ConnectionLoop {
 
   private ConnectionLoop() {}
 
-  static <M> void run(ActorContext<M> ctx, AgentSettings settings, ServerConnector connector, Messages<M> messages) {
+  static <M> void run(
+      ActorContext<M> ctx,
+      AgentSettings settings,
+      ServerConnector connector,
+      Messages<M> messages) {
     Materializer mat = Materializer.createMaterializer(ctx);
     ActorRef<M> self = ctx.getSelf();
     AtomicLong ids = new AtomicLong();
     RestartSettings backoff =
-        RestartSettings.create(settings.reconnectMinBackoff(), settings.reconnectMaxBackoff(),
+        RestartSettings.create(
+                settings.reconnectMinBackoff(),
+                settings.reconnectMaxBackoff(),
                 settings.reconnectRandomFactor())
-            // Start again from min-backoff only after a connection that stayed up for max-backoff, so a
+            // Start again from min-backoff only after a connection that stayed up for max-backoff,
+            // so a
             // server that accepts and then drops or rejects at once is not hammered.
             .withMaxRestarts(Integer.MAX_VALUE, settings.reconnectMaxBackoff())
             // The actor logs every connection outcome itself.
             .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
-    RestartSource.withBackoff(backoff, () -> attempt(ids.incrementAndGet(), self, connector, messages, mat))
+    RestartSource.withBackoff(
+            backoff, () -> attempt(ids.incrementAndGet(), self, connector, messages, mat))
         .runWith(
             ActorSink.<Event, M, Ack>actorRefWithBackpressure(
-                self, messages::event, messages::init, Ack.INSTANCE, messages.completed(), messages::failed),
+                self,
+                messages::event,
+                messages::init,
+                Ack.INSTANCE,
+                messages.completed(),
+                messages::failed),
             mat);
   }
 
   private static <M> Source<Event, NotUsed> attempt(
-      long id, ActorRef<M> self, ServerConnector connector, Messages<M> messages, Materializer mat) {
+      long id,
+      ActorRef<M> self,
+      ServerConnector connector,
+      Messages<M> messages,
+      Materializer mat) {
     Pair<ActorRef<Outgoing>, Source<Outgoing, NotUsed>> out =
         ActorSource.<Outgoing, M>actorRefWithBackpressure(
                 self, messages.sent(id), ConnectionLoop::completion, ConnectionLoop::failure)
@@ -94,10 +117,12 @@ final class ConnectionLoop {
     Source<Event, NotUsed> opened = Source.single(new Opened(id, out.first()));
     // Lazy, so the server is dialled only once Opened has been emitted: events stay in order.
     Source<Event, NotUsed> traffic =
-        Source.lazySource(() -> out.second()
-                .map(o -> ((Send) o).message())
-                .via(connector.connect())
-                .<Event>map(m -> new Received(id, m)))
+        Source.lazySource(
+                () ->
+                    out.second()
+                        .map(o -> ((Send) o).message())
+                        .via(connector.connect())
+                        .<Event>map(m -> new Received(id, m)))
             .mapMaterializedValue(m -> NotUsed.getInstance());
     return opened
         .concat(traffic)
@@ -106,7 +131,8 @@ final class ConnectionLoop {
   }
 
   private static Optional<CompletionStrategy> completion(Outgoing o) {
-    // The agent never completes its side: a connection ends by Abort, by the server or by the transport.
+    // The agent never completes its side: a connection ends by Abort, by the server or by the
+    // transport.
     return Optional.empty();
   }
 

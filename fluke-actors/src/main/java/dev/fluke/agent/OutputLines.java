@@ -7,11 +7,12 @@ import java.util.List;
 /**
  * The apply output of the running task, between the executor's thread that produces lines and
  * {@link ServerLink}, which sends them as fast as the connection takes them. Bounded: when the
- * connection is slower than the command, further lines are dropped and one marker line in their place
- * says how many, so memory never grows with the output (the ApplyResult still carries the output tail).
+ * connection is slower than the command, further lines are dropped and one marker line in their
+ * place says how many, so memory never grows with the output (the ApplyResult still carries the
+ * output tail).
  *
- * <p>Thread-safe. {@link #offer} tells the producer when the buffer went from empty to non-empty, so
- * the consumer is signalled once per batch rather than once per line.
+ * <p>Thread-safe. {@link #offer} tells the producer when the buffer went from empty to non-empty,
+ * so the consumer is signalled once per batch rather than once per line.
  */
 final class OutputLines {
 
@@ -43,7 +44,9 @@ final class OutputLines {
     return wasEmpty;
   }
 
-  /** Takes up to {@code max} lines, in order; a gap of dropped lines shows up as one marker line. */
+  /**
+   * Takes up to {@code max} lines, in order; a gap of dropped lines shows up as one marker line.
+   */
   synchronized List<Line> drain(int max) {
     List<Line> out = new ArrayList<>(Math.min(Math.max(max, 0), lines.size() + 1));
     while (out.size() < max && !lines.isEmpty()) {
@@ -60,9 +63,13 @@ final class OutputLines {
   }
 
   private Line marker() {
-    Line m = new Line(droppedExecutor,
-        "[fluke] " + dropped + " output line(s) dropped: the connection to the server was slower than"
-            + " the command (the result keeps the output tail)");
+    Line m =
+        new Line(
+            droppedExecutor,
+            "[fluke] "
+                + dropped
+                + " output line(s) dropped: the connection to the server was slower than"
+                + " the command (the result keeps the output tail)");
     dropped = 0;
     droppedExecutor = null;
     return m;
@@ -74,6 +81,9 @@ final class OutputLines {
     }
     return text.length() <= maxLineLength
         ? text
-        : text.substring(0, maxLineLength) + " [fluke: line cut at " + maxLineLength + " characters]";
+        : text.substring(0, maxLineLength)
+            + " [fluke: line cut at "
+            + maxLineLength
+            + " characters]";
   }
 }

@@ -17,21 +17,22 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The agent's end of its one stream to the server (SPEC §4, §5; docs/protocol.md). Fed by a
- * {@link ConnectionLoop} that keeps reconnecting with backoff, it registers first on every connection,
- * heartbeats once registered, hands check and apply requests to its {@link Worker} child and sends back
- * what the worker answers.
+ * The agent's end of its one stream to the server (SPEC §4, §5; docs/protocol.md). Fed by a {@link
+ * ConnectionLoop} that keeps reconnecting with backoff, it registers first on every connection,
+ * heartbeats once registered, hands check and apply requests to its {@link Worker} child and sends
+ * back what the worker answers.
  *
- * <p>Outbound messages wait in the {@link Connection}'s short outbox and go out one at a time as the
- * stream takes them; apply output is pulled from the running apply's bounded {@link OutputLines} only
- * while the outbox is short.
+ * <p>Outbound messages wait in the {@link Connection}'s short outbox and go out one at a time as
+ * the stream takes them; apply output is pulled from the running apply's bounded {@link
+ * OutputLines} only while the outbox is short.
  *
- * <p>Apply results are delivered at least once: every result is kept ({@link UnackedResults}, bounded) until
- * the server acknowledges it with {@code ApplyResultAck}; after a reconnect, once registered, every result
- * still kept is sent again with {@code late = true}, in the order the applies finished. That covers
- * results that finished while the connection was down, ones still in the outbox when it dropped, and ones
- * the stream had already taken but the server never got. Nothing is sent twice on one connection. Check
- * reports of a lost connection are dropped, because the server re-checks on reconnect.
+ * <p>Apply results are delivered at least once: every result is kept ({@link UnackedResults},
+ * bounded) until the server acknowledges it with {@code ApplyResultAck}; after a reconnect, once
+ * registered, every result still kept is sent again with {@code late = true}, in the order the
+ * applies finished. That covers results that finished while the connection was down, ones still in
+ * the outbox when it dropped, and ones the stream had already taken but the server never got.
+ * Nothing is sent twice on one connection. Check reports of a lost connection are dropped, because
+ * the server re-checks on reconnect.
  */
 final class ServerLink extends AbstractBehavior<ServerLink.Command> {
 
@@ -45,13 +46,17 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
   private record StreamElement(ActorRef<ConnectionLoop.Ack> ackTo, ConnectionLoop.Event event)
       implements Command {}
 
-  private enum StreamCompleted implements Command { INSTANCE }
+  private enum StreamCompleted implements Command {
+    INSTANCE
+  }
 
   private record StreamFailed(Throwable cause) implements Command {}
 
   private record OutboundAck(long connId) implements Command {}
 
-  private enum HeartbeatTick implements Command { INSTANCE }
+  private enum HeartbeatTick implements Command {
+    INSTANCE
+  }
 
   private record RegisterTimeout(long connId) implements Command {}
 
@@ -60,9 +65,12 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
   private static final String HEARTBEAT_TIMER = "heartbeat";
   private static final String REGISTER_TIMER = "register-timeout";
 
-  static Behavior<Command> create(AgentSettings settings, ServerConnector connector, TaskRunner runner) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(
-        timers -> new ServerLink(ctx, timers, settings, connector, runner)));
+  static Behavior<Command> create(
+      AgentSettings settings, ServerConnector connector, TaskRunner runner) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new ServerLink(ctx, timers, settings, connector, runner)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -70,11 +78,16 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
   private final TaskRunner runner;
   private final ActorRef<Worker.Command> worker;
   private final UnackedResults unacked;
+
   /** The connection that is open now (there is at most one), or null. */
   private Connection conn;
 
-  private ServerLink(ActorContext<Command> ctx, TimerScheduler<Command> timers, AgentSettings settings,
-      ServerConnector connector, TaskRunner runner) {
+  private ServerLink(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      AgentSettings settings,
+      ServerConnector connector,
+      TaskRunner runner) {
     super(ctx);
     this.timers = timers;
     this.settings = settings;
@@ -82,27 +95,36 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     this.unacked = new UnackedResults(settings.maxBufferedLateResults());
     ActorRef<Worker.Report> reports = ctx.messageAdapter(Worker.Report.class, FromWorker::new);
     this.worker = ctx.spawn(Worker.create(settings, runner, reports), "worker");
-    ConnectionLoop.run(ctx, settings, connector, new ConnectionLoop.Messages<>() {
-      @Override public Command init(ActorRef<ConnectionLoop.Ack> ackTo) {
-        return new StreamInit(ackTo);
-      }
+    ConnectionLoop.run(
+        ctx,
+        settings,
+        connector,
+        new ConnectionLoop.Messages<>() {
+          @Override
+          public Command init(ActorRef<ConnectionLoop.Ack> ackTo) {
+            return new StreamInit(ackTo);
+          }
 
-      @Override public Command event(ActorRef<ConnectionLoop.Ack> ackTo, ConnectionLoop.Event event) {
-        return new StreamElement(ackTo, event);
-      }
+          @Override
+          public Command event(ActorRef<ConnectionLoop.Ack> ackTo, ConnectionLoop.Event event) {
+            return new StreamElement(ackTo, event);
+          }
 
-      @Override public Command completed() {
-        return StreamCompleted.INSTANCE;
-      }
+          @Override
+          public Command completed() {
+            return StreamCompleted.INSTANCE;
+          }
 
-      @Override public Command failed(Throwable cause) {
-        return new StreamFailed(cause);
-      }
+          @Override
+          public Command failed(Throwable cause) {
+            return new StreamFailed(cause);
+          }
 
-      @Override public Command sent(long connId) {
-        return new OutboundAck(connId);
-      }
-    });
+          @Override
+          public Command sent(long connId) {
+            return new OutboundAck(connId);
+          }
+        });
   }
 
   @Override
@@ -142,7 +164,8 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     conn = new Connection(o.connId(), o.out());
     getContext().getLog().debug("Connecting to the server (attempt {})", o.connId());
     conn.send(new Register(settings.name(), settings.labels(), settings.version(), runner.types()));
-    timers.startSingleTimer(REGISTER_TIMER, new RegisterTimeout(o.connId()), settings.registerTimeout());
+    timers.startSingleTimer(
+        REGISTER_TIMER, new RegisterTimeout(o.connId()), settings.registerTimeout());
   }
 
   private void received(ConnectionLoop.Received r) {
@@ -153,22 +176,32 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     if (m instanceof ServerMessage.Registered reg) {
       registered(reg);
     } else if (m instanceof ServerMessage.Rejected rej) {
-      getContext().getLog().error(
-          "The server REJECTED this agent ('{}'): {}. Retrying with backoff (up to {} between attempts).",
-          settings.name(), rej.reason(), AgentSettings.human(settings.reconnectMaxBackoff()));
+      getContext()
+          .getLog()
+          .error(
+              "The server REJECTED this agent ('{}'): {}. Retrying with backoff (up to {} between attempts).",
+              settings.name(),
+              rej.reason(),
+              AgentSettings.human(settings.reconnectMaxBackoff()));
       end("rejected by the server: " + rej.reason());
     } else if (m instanceof ServerMessage.CheckRequest || m instanceof ServerMessage.ApplyRequest) {
       if (conn.registered()) {
         worker.tell(new Worker.Enqueue(conn.id, m));
       } else {
-        getContext().getLog().warn("Ignoring {} that arrived before Registered", m.getClass().getSimpleName());
+        getContext()
+            .getLog()
+            .warn("Ignoring {} that arrived before Registered", m.getClass().getSimpleName());
       }
     } else if (m instanceof ServerMessage.Cancel c) {
       worker.tell(new Worker.CancelCycle(conn.id, c.cycleId()));
     } else if (m instanceof ServerMessage.ApplyResultAck a) {
       if (!unacked.ack(conn.id, a.cycleId(), a.task())) {
-        getContext().getLog().debug("Acknowledgement of task '{}' (cycle {}) for a result no longer kept",
-            a.task(), a.cycleId());
+        getContext()
+            .getLog()
+            .debug(
+                "Acknowledgement of task '{}' (cycle {}) for a result no longer kept",
+                a.task(),
+                a.cycleId());
       }
     }
     // ServerMessage.Heartbeat only keeps the connection alive.
@@ -180,12 +213,19 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     }
     conn.markRegistered();
     timers.cancel(REGISTER_TIMER);
-    Duration interval = reg.heartbeatIntervalMillis() > 0
-        ? Duration.ofMillis(reg.heartbeatIntervalMillis())
-        : settings.heartbeatInterval();
+    Duration interval =
+        reg.heartbeatIntervalMillis() > 0
+            ? Duration.ofMillis(reg.heartbeatIntervalMillis())
+            : settings.heartbeatInterval();
     timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, interval);
-    getContext().getLog().info("Registered with the server (version {}) as '{}' {}; heartbeat every {}",
-        reg.serverVersion(), settings.name(), settings.labels(), AgentSettings.human(interval));
+    getContext()
+        .getLog()
+        .info(
+            "Registered with the server (version {}) as '{}' {}; heartbeat every {}",
+            reg.serverVersion(),
+            settings.name(),
+            settings.labels(),
+            AgentSettings.human(interval));
     resendUnacked();
   }
 
@@ -194,7 +234,8 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     boolean wasRegistered = current && conn.registered();
     boolean endedHere = current && conn.ending();
     if (current) {
-      // Results sent on it and not acknowledged stay in `unacked`: they go again on the next connection.
+      // Results sent on it and not acknowledged stay in `unacked`: they go again on the next
+      // connection.
       conn = null;
       timers.cancel(HEARTBEAT_TIMER);
       timers.cancel(REGISTER_TIMER);
@@ -205,11 +246,15 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     } else if (c.cause() == null) {
       getContext().getLog().info("The server ended the connection; reconnecting with backoff");
     } else if (wasRegistered) {
-      getContext().getLog().warn("Lost the connection to the server ({}); reconnecting with backoff",
-          describe(c.cause()));
+      getContext()
+          .getLog()
+          .warn(
+              "Lost the connection to the server ({}); reconnecting with backoff",
+              describe(c.cause()));
     } else {
-      getContext().getLog().warn("Could not connect to the server ({}); retrying with backoff",
-          describe(c.cause()));
+      getContext()
+          .getLog()
+          .warn("Could not connect to the server ({}); retrying with backoff", describe(c.cause()));
     }
   }
 
@@ -232,9 +277,11 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
       if (usable(answer.connId())) {
         conn.send(report);
       } else {
-        getContext().getLog().info(
-            "Dropping the check report of cycle {}: its connection is gone (the server re-checks on reconnect)",
-            report.cycleId());
+        getContext()
+            .getLog()
+            .info(
+                "Dropping the check report of cycle {}: its connection is gone (the server re-checks on reconnect)",
+                report.cycleId());
       }
       return this;
     }
@@ -244,9 +291,11 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
       conn.sendResult(result, answer.output());
     } else {
       keep(new ApplyResult(result.cycleId(), result.task(), true), UnackedResults.NOT_SENT);
-      getContext().getLog().info(
-          "The apply of task '{}' finished while disconnected; it is reported when the agent is registered again",
-          result.task().task());
+      getContext()
+          .getLog()
+          .info(
+              "The apply of task '{}' finished while disconnected; it is reported when the agent is registered again",
+              result.task().task());
       resendUnacked();
     }
     return this;
@@ -262,7 +311,9 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
   private Behavior<Command> onRegisterTimeout(RegisterTimeout t) {
     if (conn != null && conn.id == t.connId() && !conn.registered() && !conn.ending()) {
       String timeout = AgentSettings.human(settings.registerTimeout());
-      getContext().getLog().warn("The server did not answer Register within {}; reconnecting", timeout);
+      getContext()
+          .getLog()
+          .warn("The server did not answer Register within {}; reconnecting", timeout);
       end("no answer to Register within " + timeout);
     }
     return this;
@@ -274,7 +325,9 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
   }
 
   private Behavior<Command> onStreamFailed(StreamFailed f) {
-    getContext().getLog().error("The agent's connection loop failed; stopping the agent", f.cause());
+    getContext()
+        .getLog()
+        .error("The agent's connection loop failed; stopping the agent", f.cause());
     return Behaviors.stopped();
   }
 
@@ -289,14 +342,21 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     return conn != null && conn.id == connId && conn.usable();
   }
 
-  /** Keeps a result until the server acknowledges it; the oldest kept one goes when there are too many. */
+  /**
+   * Keeps a result until the server acknowledges it; the oldest kept one goes when there are too
+   * many.
+   */
   private void keep(ApplyResult result, long sentOn) {
     ApplyResult dropped = unacked.add(result, sentOn);
     if (dropped != null) {
-      getContext().getLog().warn(
-          "Forgetting the result of task '{}' (cycle {}) without the server's acknowledgement: more than {} "
-              + "results are waiting for one (fluke.agent.max-buffered-late-results)",
-          dropped.task().task(), dropped.cycleId(), settings.maxBufferedLateResults());
+      getContext()
+          .getLog()
+          .warn(
+              "Forgetting the result of task '{}' (cycle {}) without the server's acknowledgement: more than {} "
+                  + "results are waiting for one (fluke.agent.max-buffered-late-results)",
+              dropped.task().task(),
+              dropped.cycleId(),
+              settings.maxBufferedLateResults());
     }
   }
 
@@ -307,7 +367,10 @@ final class ServerLink extends AbstractBehavior<ServerLink.Command> {
     }
     List<ApplyResult> again = unacked.resendOn(conn.id);
     if (!again.isEmpty()) {
-      getContext().getLog().info("Reporting {} apply result(s) the server has not acknowledged (late)", again.size());
+      getContext()
+          .getLog()
+          .info(
+              "Reporting {} apply result(s) the server has not acknowledged (late)", again.size());
       again.forEach(conn::send);
     }
   }

@@ -22,15 +22,15 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What the agent does for one request, as plain blocking code (SPEC §1, §4): it runs on a thread of
- * {@code fluke.blocking-dispatcher}, called by {@link Worker}, and is kept out of the actor so that the
- * sequencing rules can be read and tested on their own.
+ * {@code fluke.blocking-dispatcher}, called by {@link Worker}, and is kept out of the actor so that
+ * the sequencing rules can be read and tested on their own.
  *
  * <ul>
  *   <li>check: every block's check of every task, in order; nothing is ever applied.
- *   <li>apply: per block in declaration order, a fresh check (an earlier block may have fixed this one);
- *       SATISFIED → nothing to do; DRIFTED → apply, then verify (check again); a check ERROR, an apply that
- *       is not APPLIED or a verify that is not SATISFIED fails the block, and {@code on_failure} decides
- *       whether the rest of the task runs (continue) or is SKIPPED (abort).
+ *   <li>apply: per block in declaration order, a fresh check (an earlier block may have fixed this
+ *       one); SATISFIED → nothing to do; DRIFTED → apply, then verify (check again); a check ERROR,
+ *       an apply that is not APPLIED or a verify that is not SATISFIED fails the block, and {@code
+ *       on_failure} decides whether the rest of the task runs (continue) or is SKIPPED (abort).
  *   <li>cancelled: the step that was running ends as the executor reports it (normally ERROR
  *       "cancelled", its process tree killed); everything after it is SKIPPED.
  * </ul>
@@ -79,8 +79,13 @@ final class TaskRunner {
         skipReason = "cancelled";
       }
       if (skipReason != null) {
-        blocks.add(new ExecutorOutcome(
-            block.name(), block.type(), StepResult.skipped(Phase.CHECK, skipReason), null, null));
+        blocks.add(
+            new ExecutorOutcome(
+                block.name(),
+                block.type(),
+                StepResult.skipped(Phase.CHECK, skipReason),
+                null,
+                null));
         continue;
       }
       ExecutorOutcome done = applyBlock(block, cancelled, output);
@@ -110,18 +115,25 @@ final class TaskRunner {
     for (TaskSpec task : tasks) {
       List<ExecutorOutcome> blocks = new ArrayList<>();
       for (ExecutorSpec block : task.executors()) {
-        blocks.add(new ExecutorOutcome(block.name(), block.type(),
-            StepResult.error(Phase.CHECK, message, Duration.ZERO), null, null));
+        blocks.add(
+            new ExecutorOutcome(
+                block.name(),
+                block.type(),
+                StepResult.error(Phase.CHECK, message, Duration.ZERO),
+                null,
+                null));
       }
       out.add(new TaskOutcome(task.name(), blocks));
     }
     return out;
   }
 
-  private ExecutorOutcome applyBlock(ExecutorSpec block, BooleanSupplier cancelled, OutputSink output) {
+  private ExecutorOutcome applyBlock(
+      ExecutorSpec block, BooleanSupplier cancelled, OutputSink output) {
     StepResult check = step(block, Phase.CHECK, quiet(cancelled));
     if (check.outcome() != Outcome.DRIFTED) {
-      // SATISFIED: nothing to do. ERROR: an execution error is never drift and never leads to an apply.
+      // SATISFIED: nothing to do. ERROR: an execution error is never drift and never leads to an
+      // apply.
       return new ExecutorOutcome(block.name(), block.type(), check, null, null);
     }
     if (cancelled.getAsBoolean()) {
@@ -145,29 +157,45 @@ final class TaskRunner {
     return new ExecContext(exec, line -> {}, cancelled);
   }
 
-  /** Runs one operation and makes sure what comes back is a result of that phase with a legal outcome. */
+  /**
+   * Runs one operation and makes sure what comes back is a result of that phase with a legal
+   * outcome.
+   */
   private StepResult step(ExecutorSpec block, Phase phase, ExecContext ctx) {
     Executor executor = executors.get(block.type());
     if (executor == null) {
-      return StepResult.error(phase, "this agent has no '" + block.type() + "' executor (it has "
-          + String.join(", ", types()) + ")", Duration.ZERO);
+      return StepResult.error(
+          phase,
+          "this agent has no '"
+              + block.type()
+              + "' executor (it has "
+              + String.join(", ", types())
+              + ")",
+          Duration.ZERO);
     }
     long start = System.nanoTime();
     StepResult r;
     try {
       r = phase == Phase.APPLY ? executor.apply(block, ctx) : executor.check(block, ctx);
     } catch (RuntimeException e) {
-      // Executors report host failures as results; an exception is a bug, but must not take the agent down.
+      // Executors report host failures as results; an exception is a bug, but must not take the
+      // agent down.
       return StepResult.error(phase, block.label() + " failed unexpectedly: " + e, elapsed(start));
     }
     if (r == null) {
       return StepResult.error(phase, block.label() + " returned no result", elapsed(start));
     }
-    Set<Outcome> legal = phase == Phase.APPLY
-        ? Set.of(Outcome.APPLIED, Outcome.FAILED, Outcome.ERROR)
-        : Set.of(Outcome.SATISFIED, Outcome.DRIFTED, Outcome.ERROR);
+    Set<Outcome> legal =
+        phase == Phase.APPLY
+            ? Set.of(Outcome.APPLIED, Outcome.FAILED, Outcome.ERROR)
+            : Set.of(Outcome.SATISFIED, Outcome.DRIFTED, Outcome.ERROR);
     if (!legal.contains(r.outcome())) {
-      return new StepResult(phase, Outcome.ERROR, r.exitCode(), r.output(), r.duration(),
+      return new StepResult(
+          phase,
+          Outcome.ERROR,
+          r.exitCode(),
+          r.output(),
+          r.duration(),
           block.label() + " returned " + r.outcome().wireName() + " for a " + phase.wireName());
     }
     return r.phase() == phase

@@ -22,14 +22,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Runs the agent's work one request at a time, in arrival order (SPEC §4: never two applies at once on
- * one agent). Executors block, so each request runs as a {@link TaskRunner} call on
- * {@code fluke.blocking-dispatcher} and its answer comes back with {@code pipeToSelf}; this actor never
- * blocks and always answers {@link Command}s at once, which is what lets a Cancel reach running work.
+ * Runs the agent's work one request at a time, in arrival order (SPEC §4: never two applies at once
+ * on one agent). Executors block, so each request runs as a {@link TaskRunner} call on {@code
+ * fluke.blocking-dispatcher} and its answer comes back with {@code pipeToSelf}; this actor never
+ * blocks and always answers {@link Command}s at once, which is what lets a Cancel reach running
+ * work.
  *
  * <p>Every request that starts is answered with one {@link Report.Answer}, also when cancelled (the
- * interrupted step is an ERROR, later ones SKIPPED). Requests dropped from the queue (cancelled, or their
- * connection lost) are not answered.
+ * interrupted step is an ERROR, later ones SKIPPED). Requests dropped from the queue (cancelled, or
+ * their connection lost) are not answered.
  */
 final class Worker extends AbstractBehavior<Worker.Command> {
 
@@ -39,8 +40,8 @@ final class Worker extends AbstractBehavior<Worker.Command> {
   record Enqueue(long connId, ServerMessage request) implements Command {}
 
   /**
-   * Drop queued work of the cycle and stop its running work, as far as it came on connection
-   * {@code connId} (cycle ids restart with the server, so an older connection's cycle 5 is another cycle).
+   * Drop queued work of the cycle and stop its running work, as far as it came on connection {@code
+   * connId} (cycle ids restart with the server, so an older connection's cycle 5 is another cycle).
    */
   record CancelCycle(long connId, long cycleId) implements Command {}
 
@@ -55,11 +56,14 @@ final class Worker extends AbstractBehavior<Worker.Command> {
 
   /** What the worker tells {@link ServerLink}. */
   sealed interface Report {
-    /** The one answer (CheckReport or ApplyResult with late = false) to a request of {@code connId}. */
+    /**
+     * The one answer (CheckReport or ApplyResult with late = false) to a request of {@code connId}.
+     */
     record Answer(long connId, AgentMessage answer, OutputLines output) implements Report {}
 
     /** Apply output is waiting in {@code output} (sent once per batch, not per line). */
-    record OutputReady(long connId, long cycleId, String task, OutputLines output) implements Report {}
+    record OutputReady(long connId, long cycleId, String task, OutputLines output)
+        implements Report {}
   }
 
   private record Job(long connId, ServerMessage request) {
@@ -70,7 +74,8 @@ final class Worker extends AbstractBehavior<Worker.Command> {
 
   private record Running(Job job, AtomicBoolean cancelled) {}
 
-  static Behavior<Command> create(AgentSettings settings, TaskRunner runner, ActorRef<Report> reportTo) {
+  static Behavior<Command> create(
+      AgentSettings settings, TaskRunner runner, ActorRef<Report> reportTo) {
     return Behaviors.setup(ctx -> new Worker(ctx, settings, runner, reportTo));
   }
 
@@ -81,13 +86,19 @@ final class Worker extends AbstractBehavior<Worker.Command> {
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
   private Running running;
 
-  private Worker(ActorContext<Command> ctx, AgentSettings settings, TaskRunner runner, ActorRef<Report> reportTo) {
+  private Worker(
+      ActorContext<Command> ctx,
+      AgentSettings settings,
+      TaskRunner runner,
+      ActorRef<Report> reportTo) {
     super(ctx);
     this.settings = settings;
     this.runner = runner;
     this.reportTo = reportTo;
     this.blocking =
-        ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
+        ctx.getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
   }
 
   @Override
@@ -104,10 +115,18 @@ final class Worker extends AbstractBehavior<Worker.Command> {
   private Behavior<Command> onEnqueue(Enqueue e) {
     Job job = new Job(e.connId(), e.request());
     if (queue.size() >= settings.maxQueuedRequests()) {
-      getContext().getLog().warn("{} requests are already waiting; answering cycle {} with errors",
-          queue.size(), job.cycleId());
-      reportTo.tell(new Report.Answer(job.connId(),
-          failureAnswer(job, "the agent's queue is full (" + queue.size() + " requests waiting)"), null));
+      getContext()
+          .getLog()
+          .warn(
+              "{} requests are already waiting; answering cycle {} with errors",
+              queue.size(),
+              job.cycleId());
+      reportTo.tell(
+          new Report.Answer(
+              job.connId(),
+              failureAnswer(
+                  job, "the agent's queue is full (" + queue.size() + " requests waiting)"),
+              null));
       return this;
     }
     queue.add(job);
@@ -118,12 +137,18 @@ final class Worker extends AbstractBehavior<Worker.Command> {
   private Behavior<Command> onCancelCycle(CancelCycle c) {
     int before = queue.size();
     queue.removeIf(j -> j.connId() == c.connId() && j.cycleId() == c.cycleId());
-    if (running != null && running.job().connId() == c.connId() && running.job().cycleId() == c.cycleId()) {
+    if (running != null
+        && running.job().connId() == c.connId()
+        && running.job().cycleId() == c.cycleId()) {
       running.cancelled().set(true);
     }
-    getContext().getLog().info("Cycle {} cancelled by the server ({} queued request(s) dropped{})",
-        c.cycleId(), before - queue.size(),
-        running != null && running.cancelled().get() ? ", running work stopped" : "");
+    getContext()
+        .getLog()
+        .info(
+            "Cycle {} cancelled by the server ({} queued request(s) dropped{})",
+            c.cycleId(),
+            before - queue.size(),
+            running != null && running.cancelled().get() ? ", running work stopped" : "");
     return this;
   }
 
@@ -133,8 +158,10 @@ final class Worker extends AbstractBehavior<Worker.Command> {
       if (running.job().request() instanceof CheckRequest) {
         running.cancelled().set(true);
       } else {
-        getContext().getLog().info(
-            "The connection was lost during an apply; finishing it and reporting the result later");
+        getContext()
+            .getLog()
+            .info(
+                "The connection was lost during an apply; finishing it and reporting the result later");
       }
     }
     return this;
@@ -144,7 +171,9 @@ final class Worker extends AbstractBehavior<Worker.Command> {
     running = null;
     AgentMessage answer = f.answer();
     if (f.failure() != null) {
-      getContext().getLog().error("Running cycle {} failed unexpectedly", f.job().cycleId(), f.failure());
+      getContext()
+          .getLog()
+          .error("Running cycle {} failed unexpectedly", f.job().cycleId(), f.failure());
       answer = failureAnswer(f.job(), "the agent failed to run this request: " + f.failure());
     }
     reportTo.tell(new Report.Answer(f.job().connId(), answer, f.output()));
@@ -153,7 +182,8 @@ final class Worker extends AbstractBehavior<Worker.Command> {
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
-    // The agent is stopping: kill what runs (the executors poll this flag and kill the process tree).
+    // The agent is stopping: kill what runs (the executors poll this flag and kill the process
+    // tree).
     if (running != null) {
       running.cancelled().set(true);
     }
@@ -169,24 +199,32 @@ final class Worker extends AbstractBehavior<Worker.Command> {
     CompletableFuture<AgentMessage> work;
     OutputLines output = null;
     if (job.request() instanceof CheckRequest c) {
-      work = CompletableFuture.supplyAsync(
-          () -> runner.check(c.cycleId(), c.tasks(), cancelled::get), blocking);
+      work =
+          CompletableFuture.supplyAsync(
+              () -> runner.check(c.cycleId(), c.tasks(), cancelled::get), blocking);
     } else {
       ApplyRequest a = (ApplyRequest) job.request();
-      OutputLines lines = new OutputLines(settings.outputBufferLines(), settings.maxOutputLineLength());
+      OutputLines lines =
+          new OutputLines(settings.outputBufferLines(), settings.maxOutputLineLength());
       output = lines;
-      Report.OutputReady ready = new Report.OutputReady(job.connId(), a.cycleId(), a.task().name(), lines);
-      TaskRunner.OutputSink sink = (executor, line) -> {
-        if (lines.offer(executor, line)) {
-          reportTo.tell(ready);
-        }
-      };
-      work = CompletableFuture.supplyAsync(
-          () -> new ApplyResult(a.cycleId(), runner.apply(a.task(), cancelled::get, sink), false), blocking);
+      Report.OutputReady ready =
+          new Report.OutputReady(job.connId(), a.cycleId(), a.task().name(), lines);
+      TaskRunner.OutputSink sink =
+          (executor, line) -> {
+            if (lines.offer(executor, line)) {
+              reportTo.tell(ready);
+            }
+          };
+      work =
+          CompletableFuture.supplyAsync(
+              () ->
+                  new ApplyResult(a.cycleId(), runner.apply(a.task(), cancelled::get, sink), false),
+              blocking);
     }
     running = new Running(job, cancelled);
     OutputLines finishedOutput = output;
-    getContext().pipeToSelf(work, (answer, failure) -> new Finished(job, finishedOutput, answer, failure));
+    getContext()
+        .pipeToSelf(work, (answer, failure) -> new Finished(job, finishedOutput, answer, failure));
   }
 
   private static AgentMessage failureAnswer(Job job, String message) {

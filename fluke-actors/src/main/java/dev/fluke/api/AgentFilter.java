@@ -8,14 +8,16 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The fleet filter of {@code fluke get agents WORD...} (the web UI's fleet filter reads the same way):
- * every word must match, case-insensitively. {@code key=value} matches a label whose value starts with
- * {@code value}; a task status ({@code satisfied}, {@code drifted}, {@code failed}, {@code error},
- * {@code pending}, {@code applying}) matches agents with a task in that status; {@code connected} and
- * {@code disconnected} match the connection; any other word matches a part of the name.
+ * The fleet filter of {@code fluke get agents WORD...} (the web UI's fleet filter reads the same
+ * way): every word must match, case-insensitively. {@code key=value} matches a label whose value
+ * starts with {@code value}; a task status ({@code satisfied}, {@code drifted}, {@code failed},
+ * {@code error}, {@code pending}, {@code applying}) matches agents with a task in that status;
+ * {@code connected} and {@code disconnected} match the connection; any other word matches a part of
+ * the name.
  */
 public final class AgentFilter implements Predicate<Dto.AgentSummary> {
-  private static final Set<String> STATUSES = Set.of("satisfied", "drifted", "failed", "error", "pending", "applying");
+  private static final Set<String> STATUSES =
+      Set.of("satisfied", "drifted", "failed", "error", "pending", "applying");
 
   private final List<String> words;
 
@@ -23,12 +25,16 @@ public final class AgentFilter implements Predicate<Dto.AgentSummary> {
     this.words = words;
   }
 
-  /** The filter of these words (each may itself hold several, separated by blanks); none matches all. */
+  /**
+   * The filter of these words (each may itself hold several, separated by blanks); none matches
+   * all.
+   */
   public static AgentFilter of(List<String> words) {
-    return new AgentFilter(words.stream()
-        .flatMap(w -> Arrays.stream(w.trim().toLowerCase(Locale.ROOT).split("\\s+")))
-        .filter(w -> !w.isEmpty())
-        .toList());
+    return new AgentFilter(
+        words.stream()
+            .flatMap(w -> Arrays.stream(w.trim().toLowerCase(Locale.ROOT).split("\\s+")))
+            .filter(w -> !w.isEmpty())
+            .toList());
   }
 
   public boolean isEmpty() {

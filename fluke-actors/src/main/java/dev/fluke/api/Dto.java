@@ -10,21 +10,23 @@ import java.util.Map;
  * Read models served by {@link FleetApi}. They are plain records, marshalled to JSON as they are
  * (snake_case is applied by the HTTP layer's mapper). Times are UTC instants, null when unknown.
  *
- * <p>Status words used everywhere: {@code pending} (not checked yet), {@code satisfied}, {@code drifted},
- * {@code applying}, {@code failed} (an apply failed, or the check still fails after a successful apply),
- * {@code error} (an execution error: the check could not run).
+ * <p>Status words used everywhere: {@code pending} (not checked yet), {@code satisfied}, {@code
+ * drifted}, {@code applying}, {@code failed} (an apply failed, or the check still fails after a
+ * successful apply), {@code error} (an execution error: the check could not run).
  */
 public final class Dto {
   private Dto() {}
 
   /** Per-status counts of an agent's or the fleet's tasks. */
-  public record StatusCounts(int satisfied, int drifted, int failed, int error, int pending, int applying) {
+  public record StatusCounts(
+      int satisfied, int drifted, int failed, int error, int pending, int applying) {
     public static final StatusCounts EMPTY = new StatusCounts(0, 0, 0, 0, 0, 0);
   }
 
   /**
    * @param cycle {@code idle}, {@code checking} or {@code applying}
-   * @param lastCycleEndedAt when the last complete check(+apply) cycle ended (used by {@code --wait})
+   * @param lastCycleEndedAt when the last complete check(+apply) cycle ended (used by {@code
+   *     --wait})
    */
   public record AgentSummary(
       String name,
@@ -73,7 +75,8 @@ public final class Dto {
       int matchedAgents,
       StatusCounts counts) {}
 
-  public record ExecutorDefinition(String type, String name, Map<String, Object> attributes, String onFailure) {}
+  public record ExecutorDefinition(
+      String type, String name, Map<String, Object> attributes, String onFailure) {}
 
   public record AgentTaskStatus(String agent, boolean connected, TaskStatus status) {}
 
@@ -81,11 +84,18 @@ public final class Dto {
       TaskSummary task, List<ExecutorDefinition> executors, List<AgentTaskStatus> agents) {}
 
   public record DriftEntry(
-      String agent, String task, String status, String policy, boolean alerted, Instant since, String message) {}
+      String agent,
+      String task,
+      String status,
+      String policy,
+      boolean alerted,
+      Instant since,
+      String message) {}
 
   /**
    * @param commit the commit whose manifests are in force (null before the first good load)
-   * @param candidateCommit the newest commit fetched; differs from {@code commit} when it was rejected
+   * @param candidateCommit the newest commit fetched; differs from {@code commit} when it was
+   *     rejected
    * @param errors every error of the newest commit when it was rejected; empty when it is in force
    * @param fetchError the last fetch failure (auth, network), or null
    */
@@ -109,5 +119,9 @@ public final class Dto {
    * @param requestedAt compare with {@link AgentSummary#lastCycleEndedAt()} to wait for completion
    */
   public record ReconcileAccepted(
-      boolean accepted, String message, ReconcileTarget target, List<String> agents, Instant requestedAt) {}
+      boolean accepted,
+      String message,
+      ReconcileTarget target,
+      List<String> agents,
+      Instant requestedAt) {}
 }

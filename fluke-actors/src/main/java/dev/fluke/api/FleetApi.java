@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What the operator surfaces (HTTP API, UI, CLI through the API) can ask of and tell the server. The
- * server actors implement it with asks; fluke-http only maps it onto routes.
+ * What the operator surfaces (HTTP API, UI, CLI through the API) can ask of and tell the server.
+ * The server actors implement it with asks; fluke-http only maps it onto routes.
  */
 public interface FleetApi {
   /** Every known agent, connected or recently seen, sorted by name. */
@@ -29,8 +29,8 @@ public interface FleetApi {
   CompletionStage<Dto.ManifestStatus> manifest();
 
   /**
-   * Start a manual reconcile (always applies, whatever the drift policy). Unknown agent or task names
-   * complete with {@link Dto.ReconcileAccepted#accepted()} false and a message saying so.
+   * Start a manual reconcile (always applies, whatever the drift policy). Unknown agent or task
+   * names complete with {@link Dto.ReconcileAccepted#accepted()} false and a message saying so.
    */
   CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target);
 }

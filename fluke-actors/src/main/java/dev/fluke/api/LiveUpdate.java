@@ -7,17 +7,23 @@ import java.time.Instant;
 /**
  * One change pushed to live viewers (the web UI over server-sent events, {@code fluke logs -f}).
  *
- * @param kind {@code event} (a new {@link Event}, in {@code event}), {@code output} (one line of a running
- *     apply, in {@code line}), {@code agent} (an agent connected, disconnected or changed status),
- *     {@code manifest} (a new snapshot or new manifest errors); and two markers about the stream itself:
- *     {@code replayed} (the buffered output lines sent first to a late viewer are all sent; {@code count}
- *     of them) and {@code lost} ({@code count} updates for this viewer were dropped because it did not
- *     keep up: what it shows may be stale until it refetches)
+ * @param kind {@code event} (a new {@link Event}, in {@code event}), {@code output} (one line of a
+ *     running apply, in {@code line}), {@code agent} (an agent connected, disconnected or changed
+ *     status), {@code manifest} (a new snapshot or new manifest errors); and two markers about the
+ *     stream itself: {@code replayed} (the buffered output lines sent first to a late viewer are
+ *     all sent; {@code count} of them) and {@code lost} ({@code count} updates for this viewer were
+ *     dropped because it did not keep up: what it shows may be stale until it refetches)
  * @param agent the agent concerned, or empty
  * @param task the task concerned, or empty
  */
 public record LiveUpdate(
-    Instant time, String kind, String agent, String task, String executor, String line, Event event,
+    Instant time,
+    String kind,
+    String agent,
+    String task,
+    String executor,
+    String line,
+    Event event,
     @JsonInclude(JsonInclude.Include.NON_DEFAULT) long count) {
   public LiveUpdate {
     agent = agent == null ? "" : agent;
@@ -42,7 +48,9 @@ public record LiveUpdate(
     return new LiveUpdate(Instant.now(), "manifest", "", "", "", "", null, 0);
   }
 
-  /** Marker: the {@code lines} buffered output lines of a late viewer's replay have all been sent. */
+  /**
+   * Marker: the {@code lines} buffered output lines of a late viewer's replay have all been sent.
+   */
   public static LiveUpdate replayed(String agent, long lines) {
     return new LiveUpdate(Instant.now(), "replayed", agent, "", "", "", null, lines);
   }
@@ -52,7 +60,10 @@ public record LiveUpdate(
     return new LiveUpdate(Instant.now(), "lost", "", "", "", "", null, updates);
   }
 
-  /** A marker about the stream itself ({@code replayed}, {@code lost}) rather than a change of the fleet. */
+  /**
+   * A marker about the stream itself ({@code replayed}, {@code lost}) rather than a change of the
+   * fleet.
+   */
   public boolean isMarker() {
     return kind.equals("replayed") || kind.equals("lost");
   }

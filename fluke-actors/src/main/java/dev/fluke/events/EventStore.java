@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Where events go. The in-memory store keeps a ring buffer per agent; other backends (Redis) implement
- * the same interface. Implementations are thread-safe and never block the caller for long: a backend
- * that does I/O returns a stage completed on its own threads.
+ * Where events go. The in-memory store keeps a ring buffer per agent; other backends (Redis)
+ * implement the same interface. Implementations are thread-safe and never block the caller for
+ * long: a backend that does I/O returns a stage completed on its own threads.
  */
 public interface EventStore extends AutoCloseable {
   CompletionStage<Void> append(Event event);

@@ -14,12 +14,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The default event store (SPEC §5): a ring buffer of the newest events per agent, one ring for
- * server-wide events (empty agent name), and at most {@code maxAgents} agent rings (when a new agent
- * would exceed that, the ring whose newest event is the oldest is dropped). Everything is lost on
- * restart, by design.
+ * server-wide events (empty agent name), and at most {@code maxAgents} agent rings (when a new
+ * agent would exceed that, the ring whose newest event is the oldest is dropped). Everything is
+ * lost on restart, by design.
  *
- * <p>Thread-safe: each ring is guarded by its own lock, so appends for different agents never contend.
- * Calls complete at once; nothing blocks for longer than copying one ring.
+ * <p>Thread-safe: each ring is guarded by its own lock, so appends for different agents never
+ * contend. Calls complete at once; nothing blocks for longer than copying one ring.
  */
 public final class MemoryEventStore implements EventStore {
   private final int maxPerAgent;
@@ -122,9 +122,11 @@ public final class MemoryEventStore implements EventStore {
     }
   }
 
-  // k-way merge of newest-first lists by append sequence: O(limit log k) instead of sorting everything.
+  // k-way merge of newest-first lists by append sequence: O(limit log k) instead of sorting
+  // everything.
   private static List<Event> mergeNewestFirst(List<List<Entry>> sources, int limit) {
-    PriorityQueue<Cursor> heads = new PriorityQueue<>((a, b) -> Long.compare(b.head().seq, a.head().seq));
+    PriorityQueue<Cursor> heads =
+        new PriorityQueue<>((a, b) -> Long.compare(b.head().seq, a.head().seq));
     for (List<Entry> s : sources) {
       Iterator<Entry> it = s.iterator();
       if (it.hasNext()) {

@@ -10,8 +10,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * How one {@link Event} is written into and read back from a Redis sorted set (see
- * {@code docs/event-store.md}). Pure functions, no I/O.
+ * How one {@link Event} is written into and read back from a Redis sorted set (see {@code
+ * docs/event-store.md}). Pure functions, no I/O.
  *
  * <p>A sorted-set member is {@code <20-digit sequence>:<event JSON>}. The sequence comes from a
  * Redis counter, so two identical events (same time, same fields) are still two members instead of
@@ -27,7 +27,8 @@ final class RedisEventCodec {
       new ObjectMapper()
           .registerModule(new JavaTimeModule())
           .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          // ISO-8601 strings ("2025-03-01T12:59:40.123456Z"), like the HTTP API, readable in redis-cli
+          // ISO-8601 strings ("2025-03-01T12:59:40.123456Z"), like the HTTP API, readable in
+          // redis-cli
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
           // a newer Fluke may add fields; an older one reading the same Redis must not fail on them
@@ -37,7 +38,8 @@ final class RedisEventCodec {
     try {
       return mapper.writeValueAsString(event);
     } catch (JsonProcessingException e) {
-      // Event holds only strings, numbers and an Instant: this cannot happen short of a broken mapper
+      // Event holds only strings, numbers and an Instant: this cannot happen short of a broken
+      // mapper
       throw new IllegalStateException("cannot serialise event to JSON", e);
     }
   }
@@ -64,6 +66,7 @@ final class RedisEventCodec {
 
   /** Sorted-set score of an event: its time in microseconds since the epoch. */
   static long score(Instant time) {
-    return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1_000L);
+    return Math.addExact(
+        Math.multiplyExact(time.getEpochSecond(), 1_000_000L), time.getNano() / 1_000L);
   }
 }

@@ -21,7 +21,9 @@ record RedisEventKeys(String prefix) {
 
   /** The key holding the events of {@code agent}; the server-wide key when it is empty. */
   String events(String agent) {
-    return agent == null || agent.isEmpty() ? prefix + ":events:server" : prefix + ":events:agent:" + agent;
+    return agent == null || agent.isEmpty()
+        ? prefix + ":events:server"
+        : prefix + ":events:agent:" + agent;
   }
 
   String index() {

@@ -14,8 +14,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -101,10 +101,11 @@ public final class RedisEventStore implements EventStore {
       CompletableFuture<StatefulRedisConnection<String, String>> future, long startedNanos) {}
 
   /**
-   * Starts a store on {@code url} with {@link #DEFAULT_COMMAND_TIMEOUT}; see {@link #connect(String,
-   * String, Duration, int, Duration)}.
+   * Starts a store on {@code url} with {@link #DEFAULT_COMMAND_TIMEOUT}; see {@link
+   * #connect(String, String, Duration, int, Duration)}.
    */
-  public static RedisEventStore connect(String url, String prefix, Duration ttl, int maxEventsPerAgent) {
+  public static RedisEventStore connect(
+      String url, String prefix, Duration ttl, int maxEventsPerAgent) {
     return connect(url, prefix, ttl, maxEventsPerAgent, DEFAULT_COMMAND_TIMEOUT);
   }
 
@@ -134,10 +135,12 @@ public final class RedisEventStore implements EventStore {
       throw new IllegalArgumentException("event store redis ttl must be at least 1ms, got " + ttl);
     }
     if (maxEventsPerAgent < 1) {
-      throw new IllegalArgumentException("max events per agent must be at least 1, got " + maxEventsPerAgent);
+      throw new IllegalArgumentException(
+          "max events per agent must be at least 1, got " + maxEventsPerAgent);
     }
     if (commandTimeout == null || commandTimeout.toMillis() < 1) {
-      throw new IllegalArgumentException("redis command timeout must be at least 1ms, got " + commandTimeout);
+      throw new IllegalArgumentException(
+          "redis command timeout must be at least 1ms, got " + commandTimeout);
     }
     this.keys = new RedisEventKeys(prefix);
     try {
@@ -145,7 +148,8 @@ public final class RedisEventStore implements EventStore {
       this.ttlMicros = Math.multiplyExact(ttlMillis, 1_000L);
       this.uri = RedisURI.create(url);
     } catch (ArithmeticException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid event store redis settings: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "invalid event store redis settings: " + e.getMessage(), e);
     }
     this.maxEventsPerAgent = maxEventsPerAgent;
     this.commandTimeout = commandTimeout;
@@ -166,7 +170,8 @@ public final class RedisEventStore implements EventStore {
             .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).build())
             .build());
     Executor computation = resources.eventExecutorGroup();
-    // After close() the pool rejects work; finishing the last stages inline beats leaving them hanging.
+    // After close() the pool rejects work; finishing the last stages inline beats leaving them
+    // hanging.
     this.completions =
         task -> {
           try {
@@ -223,7 +228,8 @@ public final class RedisEventStore implements EventStore {
               Range.Boundary.unbounded());
       // With a task or outcome filter the newest `limit` entries may not match: read all kept ones.
       boolean filtered = hasText(query.task()) || hasText(query.outcome());
-      Limit perKey = Limit.create(0, filtered ? Math.max(maxEventsPerAgent, query.limit()) : query.limit());
+      Limit perKey =
+          Limit.create(0, filtered ? Math.max(maxEventsPerAgent, query.limit()) : query.limit());
       return commands()
           .thenCompose(
               c ->
@@ -253,7 +259,8 @@ public final class RedisEventStore implements EventStore {
       return;
     }
     client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
-    resources.shutdown(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+    resources
+        .shutdown(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .awaitUninterruptibly(SHUTDOWN_TIMEOUT.toMillis());
   }
 
@@ -299,7 +306,8 @@ public final class RedisEventStore implements EventStore {
       if (result.size() >= query.limit()) {
         break;
       }
-      Optional<Event> event = entry.hasValue() ? codec.fromMember(entry.getValue()) : Optional.empty();
+      Optional<Event> event =
+          entry.hasValue() ? codec.fromMember(entry.getValue()) : Optional.empty();
       if (event.isEmpty()) {
         unreadable++;
       } else if (query.matches(event.get())) {
@@ -315,7 +323,8 @@ public final class RedisEventStore implements EventStore {
   /** The shared connection, (re)connecting first when no connection was ever established. */
   private CompletionStage<RedisAsyncCommands<String, String>> commands() {
     if (closed.get()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("redis event store is closed"));
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("redis event store is closed"));
     }
     ConnectAttempt current = connection.get();
     if (current.future().isCompletedExceptionally()
@@ -338,11 +347,15 @@ public final class RedisEventStore implements EventStore {
                 if (error != null && closed.get()) {
                   target.completeExceptionally(error);
                 } else if (error != null) {
-                  log.warn("Event store cannot reach Redis at {}: {}", where(), unwrap(error).toString());
+                  log.warn(
+                      "Event store cannot reach Redis at {}: {}",
+                      where(),
+                      unwrap(error).toString());
                   target.completeExceptionally(error);
                 } else if (closed.get()) {
                   conn.closeAsync();
-                  target.completeExceptionally(new IllegalStateException("redis event store is closed"));
+                  target.completeExceptionally(
+                      new IllegalStateException("redis event store is closed"));
                 } else {
                   log.info("Event store connected to Redis at {}", where());
                   target.complete(conn);

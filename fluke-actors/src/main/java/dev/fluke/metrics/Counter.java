@@ -32,7 +32,9 @@ public final class Counter extends Metric<Counter.Child> {
       value.add(1);
     }
 
-    /** @throws IllegalArgumentException for a negative amount: a counter never goes down */
+    /**
+     * @throws IllegalArgumentException for a negative amount: a counter never goes down
+     */
     public void inc(double amount) {
       if (amount < 0) {
         throw new IllegalArgumentException("a counter cannot be decreased (got " + amount + ")");

@@ -14,20 +14,29 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The server's metrics, named for what happens in the fleet, so the actors call one method per
- * occurrence and never deal with metric names or labels. One instance per server, shared by every actor
- * (all methods are thread-safe and cheap: an adder increment, no lock, no allocation on the hot paths);
- * {@code /metrics} renders {@link #scrape()}.
+ * occurrence and never deal with metric names or labels. One instance per server, shared by every
+ * actor (all methods are thread-safe and cheap: an adder increment, no lock, no allocation on the
+ * hot paths); {@code /metrics} renders {@link #scrape()}.
  *
- * <p>Labels stay low-cardinality on purpose: phases, outcomes and results are fixed word lists; agent and
- * task names never become labels (a fleet of thousands of hosts would make thousands of series per
- * metric). Per-agent detail is in the JSON API.
+ * <p>Labels stay low-cardinality on purpose: phases, outcomes and results are fixed word lists;
+ * agent and task names never become labels (a fleet of thousands of hosts would make thousands of
+ * series per metric). Per-agent detail is in the JSON API.
  */
 public final class FlukeMetrics {
-  /** Upper bounds (seconds) for check/apply durations: quick checks to apply runs of many minutes. */
-  static final double[] STEP_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800};
+  /**
+   * Upper bounds (seconds) for check/apply durations: quick checks to apply runs of many minutes.
+   */
+  static final double[] STEP_BUCKETS = {
+    0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800
+  };
 
-  /** The statuses of {@link Dto.StatusCounts}, always all written so a status that drops to zero shows 0. */
-  static final String[] TASK_STATUSES = {"pending", "satisfied", "drifted", "applying", "failed", "error"};
+  /**
+   * The statuses of {@link Dto.StatusCounts}, always all written so a status that drops to zero
+   * shows 0.
+   */
+  static final String[] TASK_STATUSES = {
+    "pending", "satisfied", "drifted", "applying", "failed", "error"
+  };
 
   /** What one Git poll (or webhook-triggered fetch) ended with. */
   public enum GitFetchResult {
@@ -35,7 +44,10 @@ public final class FlukeMetrics {
     UPDATED,
     /** Nothing new on the branch. */
     UNCHANGED,
-    /** A new commit was fetched but its manifests have errors: the last good snapshot stays in force. */
+    /**
+     * A new commit was fetched but its manifests have errors: the last good snapshot stays in
+     * force.
+     */
     REJECTED,
     /** The fetch itself failed (network, auth, missing branch). */
     FAILED;
@@ -51,7 +63,9 @@ public final class FlukeMetrics {
     SENT,
     /** The attempt failed and will be retried with backoff. */
     RETRYING,
-    /** Every retry failed: the alert is given up (and recorded as an {@code undeliverable} event). */
+    /**
+     * Every retry failed: the alert is given up (and recorded as an {@code undeliverable} event).
+     */
     UNDELIVERABLE;
 
     String label() {
@@ -93,18 +107,32 @@ public final class FlukeMetrics {
     this(Clock.systemUTC());
   }
 
-  /** @param clock the time the snapshot age is measured against (a fixed clock in tests) */
+  /**
+   * @param clock the time the snapshot age is measured against (a fixed clock in tests)
+   */
   public FlukeMetrics(Clock clock) {
     this.clock = clock;
     registry.gauge(
-        "fluke_agents_connected", "Agents with a live connection to this server.", () -> connectedAgents.size());
-    connects = registry.counter("fluke_agent_connections_total", "Agent connections accepted.").labels();
-    disconnects = registry.counter("fluke_agent_disconnections_total", "Agent connections that ended.").labels();
-    lateRegistrations = registry.counter("fluke_agent_registrations_late_total",
-        "Registrations refused because the server could not answer them in time (overload); the agents retry.").labels();
+        "fluke_agents_connected",
+        "Agents with a live connection to this server.",
+        () -> connectedAgents.size());
+    connects =
+        registry.counter("fluke_agent_connections_total", "Agent connections accepted.").labels();
+    disconnects =
+        registry
+            .counter("fluke_agent_disconnections_total", "Agent connections that ended.")
+            .labels();
+    lateRegistrations =
+        registry
+            .counter(
+                "fluke_agent_registrations_late_total",
+                "Registrations refused because the server could not answer them in time (overload); the agents retry.")
+            .labels();
     tasks =
         registry.gauge(
-            "fluke_tasks", "Agent/task pairs by their last known status, over the whole fleet.", "status");
+            "fluke_tasks",
+            "Agent/task pairs by their last known status, over the whole fleet.",
+            "status");
     for (String status : TASK_STATUSES) {
       tasks.labels(status).set(0);
     }
@@ -146,7 +174,9 @@ public final class FlukeMetrics {
       alertDeliveries.labels(r.label());
     }
     eventStoreErrors =
-        registry.counter("fluke_event_store_errors_total", "Event store writes or reads that failed.").labels();
+        registry
+            .counter("fluke_event_store_errors_total", "Event store writes or reads that failed.")
+            .labels();
     webhooks =
         registry.counter(
             "fluke_git_webhooks_total",
@@ -189,7 +219,9 @@ public final class FlukeMetrics {
     connectedAgents.remove(agent);
   }
 
-  /** One executor operation reported by an agent (each executor of each task counts once per phase). */
+  /**
+   * One executor operation reported by an agent (each executor of each task counts once per phase).
+   */
   public void stepCompleted(Phase phase, Outcome outcome, Duration duration) {
     String p = phase.wireName();
     String o = outcome.wireName();
@@ -202,7 +234,9 @@ public final class FlukeMetrics {
     gitFetches.labels(result.label()).inc();
   }
 
-  /** A manifest snapshot came into force; {@code fluke_git_snapshot_age_seconds} counts from here. */
+  /**
+   * A manifest snapshot came into force; {@code fluke_git_snapshot_age_seconds} counts from here.
+   */
   public void snapshotLoaded(Instant loadedAt) {
     snapshotLoadedAt.set(loadedAt);
   }
@@ -218,8 +252,8 @@ public final class FlukeMetrics {
   }
 
   /**
-   * The fleet's agent/task pairs by status, as a whole (e.g. the sum of every agent's counts). Statuses
-   * missing from the map are set to zero; unknown statuses are added as they come.
+   * The fleet's agent/task pairs by status, as a whole (e.g. the sum of every agent's counts).
+   * Statuses missing from the map are set to zero; unknown statuses are added as they come.
    */
   public void taskStatusCounts(Map<String, Integer> countsByStatus) {
     for (String status : TASK_STATUSES) {
@@ -240,7 +274,10 @@ public final class FlukeMetrics {
             "error", counts.error()));
   }
 
-  /** A call to the Git push webhook; {@code forge} is {@code github}, {@code gitea}, {@code gitlab} or {@code unknown}. */
+  /**
+   * A call to the Git push webhook; {@code forge} is {@code github}, {@code gitea}, {@code gitlab}
+   * or {@code unknown}.
+   */
   public void webhookReceived(String forge, WebhookResult result) {
     webhooks.labels(forge, result.label()).inc();
   }

@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
 
 /**
- * A value that goes up and down, either set by the code ({@link Child#set}) or read when scraped from a
- * {@link DoubleSupplier} (for values that change with time, such as an age). A supplier answering
- * {@code NaN} means "no value yet": that series is left out of the scrape.
+ * A value that goes up and down, either set by the code ({@link Child#set}) or read when scraped
+ * from a {@link DoubleSupplier} (for values that change with time, such as an age). A supplier
+ * answering {@code NaN} means "no value yet": that series is left out of the scrape.
  */
 public final class Gauge extends Metric<Gauge.Child> {
   private final DoubleSupplier reader;
@@ -22,10 +22,14 @@ public final class Gauge extends Metric<Gauge.Child> {
     this.reader = reader;
   }
 
-  /** Sets the unlabelled gauge; only for gauges without labels, and not for one read from a supplier. */
+  /**
+   * Sets the unlabelled gauge; only for gauges without labels, and not for one read from a
+   * supplier.
+   */
   public void set(double value) {
     if (reader != null) {
-      throw new IllegalStateException(name() + " is read from its supplier at every scrape; it cannot be set");
+      throw new IllegalStateException(
+          name() + " is read from its supplier at every scrape; it cannot be set");
     }
     labels().set(value);
   }
@@ -52,7 +56,10 @@ public final class Gauge extends Metric<Gauge.Child> {
     }
   }
 
-  /** One labelled series; a double kept as its bits in an {@link AtomicLong} so updates need no lock. */
+  /**
+   * One labelled series; a double kept as its bits in an {@link AtomicLong} so updates need no
+   * lock.
+   */
   public static final class Child {
     private final AtomicLong bits = new AtomicLong(Double.doubleToLongBits(0));
 

@@ -7,9 +7,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Observations counted into fixed buckets, with their sum. Each observation increments exactly one
- * bucket (non-cumulative, lock-free); the scrape adds them up into Prometheus's cumulative
- * {@code _bucket{le="..."}} series and writes {@code _count} as the {@code +Inf} bucket, so
- * {@code +Inf == _count} holds even while observations race with a scrape.
+ * bucket (non-cumulative, lock-free); the scrape adds them up into Prometheus's cumulative {@code
+ * _bucket{le="..."}} series and writes {@code _count} as the {@code +Inf} bucket, so {@code +Inf ==
+ * _count} holds even while observations race with a scrape.
  */
 public final class Histogram extends Metric<Histogram.Child> {
   private final double[] bounds;
@@ -25,7 +25,8 @@ public final class Histogram extends Metric<Histogram.Child> {
       throw new IllegalArgumentException("a histogram cannot have a label named 'le': " + name);
     }
     this.bounds = bounds;
-    this.boundLabels = Arrays.stream(bounds).mapToObj(PrometheusText::formatValue).toArray(String[]::new);
+    this.boundLabels =
+        Arrays.stream(bounds).mapToObj(PrometheusText::formatValue).toArray(String[]::new);
   }
 
   private static double[] checkedBounds(String name, double[] bounds) {
@@ -33,9 +34,14 @@ public final class Histogram extends Metric<Histogram.Child> {
       throw new IllegalArgumentException("a histogram needs at least one bucket: " + name);
     }
     for (int i = 0; i < bounds.length; i++) {
-      if (Double.isNaN(bounds[i]) || Double.isInfinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1])) {
+      if (Double.isNaN(bounds[i])
+          || Double.isInfinite(bounds[i])
+          || (i > 0 && bounds[i] <= bounds[i - 1])) {
         throw new IllegalArgumentException(
-            "bucket bounds of " + name + " must be finite and strictly increasing: " + Arrays.toString(bounds));
+            "bucket bounds of "
+                + name
+                + " must be finite and strictly increasing: "
+                + Arrays.toString(bounds));
       }
     }
     return bounds.clone();
@@ -72,7 +78,8 @@ public final class Histogram extends Metric<Histogram.Child> {
   /** One labelled series. */
   public static final class Child {
     private final double[] bounds;
-    // buckets[i] counts observations in (bounds[i-1], bounds[i]]; the last one those above every bound.
+    // buckets[i] counts observations in (bounds[i-1], bounds[i]]; the last one those above every
+    // bound.
     private final LongAdder[] buckets;
     private final DoubleAdder sum = new DoubleAdder();
 

@@ -10,9 +10,9 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * One metric family: a name, a help text, label names and one child per combination of label values.
- * Children are created on first use and live as long as the registry, so callers may keep them and
- * update them without any lookup on the hot path.
+ * One metric family: a name, a help text, label names and one child per combination of label
+ * values. Children are created on first use and live as long as the registry, so callers may keep
+ * them and update them without any lookup on the hot path.
  *
  * @param <C> the child type that holds the values
  */
@@ -26,7 +26,8 @@ public abstract sealed class Metric<C> permits Counter, Gauge, Histogram {
   private final Map<List<String>, C> children = new ConcurrentHashMap<>();
   private final Function<List<String>, C> childFactory;
 
-  Metric(String name, String help, List<String> labelNames, Function<List<String>, C> childFactory) {
+  Metric(
+      String name, String help, List<String> labelNames, Function<List<String>, C> childFactory) {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("not a valid Prometheus metric name: '" + name + "'");
     }
@@ -66,7 +67,13 @@ public abstract sealed class Metric<C> permits Counter, Gauge, Histogram {
   public final C labels(String... values) {
     if (values.length != labelNames.size()) {
       throw new IllegalArgumentException(
-          name + " has labels " + labelNames + " but got " + values.length + " value(s): " + Arrays.toString(values));
+          name
+              + " has labels "
+              + labelNames
+              + " but got "
+              + values.length
+              + " value(s): "
+              + Arrays.toString(values));
     }
     List<String> key = List.of(values); // rejects nulls, so a label value is always written
     C child = children.get(key);
@@ -93,7 +100,11 @@ public abstract sealed class Metric<C> permits Counter, Gauge, Histogram {
 
   /** Appends this family's {@code # HELP}, {@code # TYPE} and sample lines. */
   final void writeTo(StringBuilder out) {
-    out.append("# HELP ").append(name).append(' ').append(PrometheusText.escapeHelp(help)).append('\n');
+    out.append("# HELP ")
+        .append(name)
+        .append(' ')
+        .append(PrometheusText.escapeHelp(help))
+        .append('\n');
     out.append("# TYPE ").append(name).append(' ').append(type()).append('\n');
     writeBody(out);
   }
@@ -107,9 +118,17 @@ public abstract sealed class Metric<C> permits Counter, Gauge, Histogram {
 
   abstract void writeSamples(StringBuilder out, List<String> labelValues, C child);
 
-  /** One sample line: {@code name{a="x",b="y"} value}; {@code extraLabel} (e.g. {@code le}) goes last. */
+  /**
+   * One sample line: {@code name{a="x",b="y"} value}; {@code extraLabel} (e.g. {@code le}) goes
+   * last.
+   */
   final void sample(
-      StringBuilder out, String sampleName, List<String> labelValues, String extraLabel, String extraValue, double value) {
+      StringBuilder out,
+      String sampleName,
+      List<String> labelValues,
+      String extraLabel,
+      String extraValue,
+      double value) {
     out.append(sampleName);
     if (!labelValues.isEmpty() || extraLabel != null) {
       out.append('{');
@@ -117,7 +136,10 @@ public abstract sealed class Metric<C> permits Counter, Gauge, Histogram {
         if (i > 0) {
           out.append(',');
         }
-        out.append(labelNames.get(i)).append("=\"").append(PrometheusText.escapeLabelValue(labelValues.get(i))).append('"');
+        out.append(labelNames.get(i))
+            .append("=\"")
+            .append(PrometheusText.escapeLabelValue(labelValues.get(i)))
+            .append('"');
       }
       if (extraLabel != null) {
         if (!labelValues.isEmpty()) {

@@ -7,9 +7,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.DoubleSupplier;
 
 /**
- * A small, thread-safe set of metric families rendered in the Prometheus text exposition format 0.0.4.
- * Families are registered once (normally at start-up) and scraped in registration order; updates go to
- * lock-free children, so the actors pay an adder increment per event and nothing else.
+ * A small, thread-safe set of metric families rendered in the Prometheus text exposition format
+ * 0.0.4. Families are registered once (normally at start-up) and scraped in registration order;
+ * updates go to lock-free children, so the actors pay an adder increment per event and nothing
+ * else.
  */
 public final class MetricRegistry {
   private final List<Metric<?>> metrics = new CopyOnWriteArrayList<>();
@@ -28,7 +29,9 @@ public final class MetricRegistry {
     return register(new Gauge(name, help, reader));
   }
 
-  /** @param bounds the upper bounds of the buckets, strictly increasing ({@code +Inf} is added) */
+  /**
+   * @param bounds the upper bounds of the buckets, strictly increasing ({@code +Inf} is added)
+   */
   public Histogram histogram(String name, String help, double[] bounds, String... labelNames) {
     return register(new Histogram(name, help, bounds, List.of(labelNames)));
   }
@@ -37,7 +40,11 @@ public final class MetricRegistry {
     // The suffixes a histogram writes must not collide with another family's name either.
     List<String> names =
         metric instanceof Histogram
-            ? List.of(metric.name(), metric.name() + "_bucket", metric.name() + "_sum", metric.name() + "_count")
+            ? List.of(
+                metric.name(),
+                metric.name() + "_bucket",
+                metric.name() + "_sum",
+                metric.name() + "_count")
             : List.of(metric.name());
     synchronized (byName) {
       for (String n : names) {

@@ -2,8 +2,9 @@ package dev.fluke.metrics;
 
 /**
  * The escaping and number rules of the Prometheus text exposition format 0.0.4: label values escape
- * backslash, double quote and line feed; help texts escape backslash and line feed; values are Go-style
- * floats ({@code +Inf}, {@code -Inf}, {@code NaN}), whole numbers written without a fraction.
+ * backslash, double quote and line feed; help texts escape backslash and line feed; values are
+ * Go-style floats ({@code +Inf}, {@code -Inf}, {@code NaN}), whole numbers written without a
+ * fraction.
  */
 public final class PrometheusText {
   /** The {@code Content-Type} a scrape answer must carry. */

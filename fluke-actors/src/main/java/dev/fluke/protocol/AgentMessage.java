@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Messages an agent sends to the server on its one long-lived stream (SPEC §6). The gRPC adapter maps
- * {@code fluke.proto} onto these records; nothing outside fluke-grpc sees protobuf.
+ * Messages an agent sends to the server on its one long-lived stream (SPEC §6). The gRPC adapter
+ * maps {@code fluke.proto} onto these records; nothing outside fluke-grpc sees protobuf.
  */
 public sealed interface AgentMessage {
 
@@ -19,7 +19,9 @@ public sealed interface AgentMessage {
     }
   }
 
-  /** The answer to a {@link ServerMessage.CheckRequest}: every executor's check outcome, per task. */
+  /**
+   * The answer to a {@link ServerMessage.CheckRequest}: every executor's check outcome, per task.
+   */
   record CheckReport(long cycleId, List<TaskOutcome> tasks) implements AgentMessage {
     public CheckReport {
       tasks = List.copyOf(tasks);
@@ -27,15 +29,19 @@ public sealed interface AgentMessage {
   }
 
   /** One line of output of a running apply, streamed as it is produced. */
-  record ApplyOutput(long cycleId, String task, String executor, String line) implements AgentMessage {}
+  record ApplyOutput(long cycleId, String task, String executor, String line)
+      implements AgentMessage {}
 
   /**
-   * The end of a {@link ServerMessage.ApplyRequest}. {@code late} is true when the apply was started on
-   * an earlier connection and is reported after the agent reconnected.
+   * The end of a {@link ServerMessage.ApplyRequest}. {@code late} is true when the apply was
+   * started on an earlier connection and is reported after the agent reconnected.
    */
   record ApplyResult(long cycleId, TaskOutcome task, boolean late) implements AgentMessage {}
 
-  /** Sent every heartbeat interval; a server that hears nothing for several intervals evicts the agent. */
+  /**
+   * Sent every heartbeat interval; a server that hears nothing for several intervals evicts the
+   * agent.
+   */
   record Heartbeat(long sentAtMillis) implements AgentMessage {}
 
   /** The outcome of all executor blocks of one task, in declaration order. */
@@ -48,8 +54,9 @@ public sealed interface AgentMessage {
   /**
    * One executor block's results. In a check report only {@code check} is set. In an apply result,
    * {@code check} is the fresh check run before applying (earlier blocks may have fixed this one),
-   * {@code apply} is null when the fresh check was satisfied, and {@code verify} is the check run right
-   * after a successful apply (DRIFTED there means the task's check or apply is wrong).
+   * {@code apply} is null when the fresh check was satisfied, and {@code verify} is the check run
+   * right after a successful apply (DRIFTED there means the task's check or apply is wrong).
    */
-  record ExecutorOutcome(String executor, String type, StepResult check, StepResult apply, StepResult verify) {}
+  record ExecutorOutcome(
+      String executor, String type, StepResult check, StepResult apply, StepResult verify) {}
 }

@@ -20,8 +20,8 @@ public sealed interface ServerMessage {
   }
 
   /**
-   * Bring one task to its desired state: for each block in order, check; if not satisfied, apply and
-   * verify; honour {@code on_failure}. Answer with ApplyOutput lines and one ApplyResult.
+   * Bring one task to its desired state: for each block in order, check; if not satisfied, apply
+   * and verify; honour {@code on_failure}. Answer with ApplyOutput lines and one ApplyResult.
    */
   record ApplyRequest(long cycleId, TaskSpec task) implements ServerMessage {}
 
@@ -32,10 +32,10 @@ public sealed interface ServerMessage {
   record Heartbeat(long sentAtMillis) implements ServerMessage {}
 
   /**
-   * The server received (and recorded, or recognised as a duplicate) the ApplyResult of {@code task} in
-   * cycle {@code cycleId} on this stream; the agent may forget it. Sent for every ApplyResult, current or
-   * late. Until it arrives the agent keeps the result and re-sends it (late) after a reconnect, so apply
-   * results are delivered at least once.
+   * The server received (and recorded, or recognised as a duplicate) the ApplyResult of {@code
+   * task} in cycle {@code cycleId} on this stream; the agent may forget it. Sent for every
+   * ApplyResult, current or late. Until it arrives the agent keeps the result and re-sends it
+   * (late) after a reconnect, so apply results are delivered at least once.
    */
   record ApplyResultAck(long cycleId, String task) implements ServerMessage {}
 }

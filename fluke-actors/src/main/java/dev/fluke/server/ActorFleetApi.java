@@ -18,9 +18,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.japi.function.Function;
 
 /**
- * {@link FleetApi} over the server's actors: each call is an ask with the configured timeout (a stage
- * that fails with a {@link java.util.concurrent.TimeoutException} when the actors do not answer);
- * events are read from the {@link EventStore} directly.
+ * {@link FleetApi} over the server's actors: each call is an ask with the configured timeout (a
+ * stage that fails with a {@link java.util.concurrent.TimeoutException} when the actors do not
+ * answer); events are read from the {@link EventStore} directly.
  */
 final class ActorFleetApi implements FleetApi {
   private final ActorRef<AgentRegistry.Command> agents;
@@ -32,8 +32,12 @@ final class ActorFleetApi implements FleetApi {
   private final int recentEvents;
 
   ActorFleetApi(
-      ActorSystem<?> system, ServerSettings settings, ActorRef<AgentRegistry.Command> agents,
-      ActorRef<TaskRegistry.Command> tasks, ActorRef<GitWatcher.Command> git, EventStore events) {
+      ActorSystem<?> system,
+      ServerSettings settings,
+      ActorRef<AgentRegistry.Command> agents,
+      ActorRef<TaskRegistry.Command> tasks,
+      ActorRef<GitWatcher.Command> git,
+      EventStore events) {
     this.agents = agents;
     this.tasks = tasks;
     this.git = git;
@@ -52,14 +56,16 @@ final class ActorFleetApi implements FleetApi {
   public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
     CompletionStage<Optional<Dto.AgentDetail>> detail =
         ask(agents, replyTo -> new AgentRegistry.GetAgent(name, replyTo));
-    return detail.thenCompose(found -> {
-      if (found.isEmpty() || recentEvents == 0) {
-        return CompletableFuture.completedFuture(found);
-      }
-      Dto.AgentDetail d = found.get();
-      return events.query(new EventQuery(name, null, null, recentEvents))
-          .thenApply(recent -> Optional.of(new Dto.AgentDetail(d.agent(), d.tasks(), recent)));
-    });
+    return detail.thenCompose(
+        found -> {
+          if (found.isEmpty() || recentEvents == 0) {
+            return CompletableFuture.completedFuture(found);
+          }
+          Dto.AgentDetail d = found.get();
+          return events
+              .query(new EventQuery(name, null, null, recentEvents))
+              .thenApply(recent -> Optional.of(new Dto.AgentDetail(d.agent(), d.tasks(), recent)));
+        });
   }
 
   @Override
@@ -96,8 +102,13 @@ final class ActorFleetApi implements FleetApi {
     if ("task".equals(kind)) {
       return ask(tasks, replyTo -> new TaskRegistry.ReconcileTask(target.name(), replyTo));
     }
-    return CompletableFuture.completedFuture(new Dto.ReconcileAccepted(false,
-        "unknown reconcile target '" + kind + "' (expected all, agent or task)", target, List.of(), Instant.now()));
+    return CompletableFuture.completedFuture(
+        new Dto.ReconcileAccepted(
+            false,
+            "unknown reconcile target '" + kind + "' (expected all, agent or task)",
+            target,
+            List.of(),
+            Instant.now()));
   }
 
   private <C, R> CompletionStage<R> ask(ActorRef<C> target, Function<ActorRef<R>, C> message) {

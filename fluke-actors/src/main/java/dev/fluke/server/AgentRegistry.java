@@ -29,15 +29,17 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The agent directory (SPEC §5, §7): built only from live connections. Spawns one {@link AgentSession}
- * per registered agent and watches it; refuses a second live agent with the same name; forwards each
- * new desired state to every session; keeps the summaries sessions push (so listing 10,000 agents reads
- * a map instead of asking each) and a bounded record of recently disconnected agents.
+ * The agent directory (SPEC §5, §7): built only from live connections. Spawns one {@link
+ * AgentSession} per registered agent and watches it; refuses a second live agent with the same
+ * name; forwards each new desired state to every session; keeps the summaries sessions push (so
+ * listing 10,000 agents reads a map instead of asking each) and a bounded record of recently
+ * disconnected agents.
  *
  * <p>Feeds the live view and the metrics: connects, disconnects and status changes of an agent are
- * published as {@link LiveUpdate#agentChanged} (a summary that only refreshes {@code lastSeen} is not a
- * change), counted in {@code fluke_agents_connected} and the connection counters, and the fleet's task
- * status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts ({@link FleetCounts}).
+ * published as {@link LiveUpdate#agentChanged} (a summary that only refreshes {@code lastSeen} is
+ * not a change), counted in {@code fluke_agents_connected} and the connection counters, and the
+ * fleet's task status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts
+ * ({@link FleetCounts}).
  *
  * <p>Sessions are stopped, not restarted, when they fail: a restarted session would have lost the
  * acknowledgement its inbound stream waits for. The failure ends the agent's stream and the agent
@@ -48,18 +50,23 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public sealed interface Command {}
 
   /**
-   * A new stream sent its Register; replies {@link Accepted} or {@link Refused}. {@code deadlineNanos}
-   * ({@link System#nanoTime()}) is when the gateway stops waiting for the answer: a registration still
-   * queued by then is refused without a session, since nobody would feed that session (under a reconnect
-   * storm, a late session would be a ghost holding the agent's name until it is evicted).
+   * A new stream sent its Register; replies {@link Accepted} or {@link Refused}. {@code
+   * deadlineNanos} ({@link System#nanoTime()}) is when the gateway stops waiting for the answer: a
+   * registration still queued by then is refused without a session, since nobody would feed that
+   * session (under a reconnect storm, a late session would be a ghost holding the agent's name
+   * until it is evicted).
    */
   public record Connect(
-      AgentMessage.Register register, String peer, ActorRef<Outbound> out, ActorRef<ConnectReply> replyTo,
-      long deadlineNanos) implements Command {}
+      AgentMessage.Register register,
+      String peer,
+      ActorRef<Outbound> out,
+      ActorRef<ConnectReply> replyTo,
+      long deadlineNanos)
+      implements Command {}
 
   /**
-   * The gateway gave up waiting for the answer to the registration on {@code out}: if that registration
-   * made a session after all (answered just too late), it is stopped.
+   * The gateway gave up waiting for the answer to the registration on {@code out}: if that
+   * registration made a session after all (answered just too late), it is stopped.
    */
   public record Abandoned(String name, ActorRef<Outbound> out) implements Command {}
 
@@ -73,7 +80,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   /** A new desired state and the reconcilers of its tasks (from {@link TaskRegistry}). */
   public record DesiredStateChanged(
-      DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> reconcilers) implements Command {}
+      DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> reconcilers)
+      implements Command {}
 
   /** Pushed by a session whenever its summary changes. */
   public record SummaryChanged(Dto.AgentSummary summary, ActorRef<AgentSession.Command> session)
@@ -83,16 +91,21 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record GetAgents(ActorRef<List<Dto.AgentSummary>> replyTo) implements Command {}
 
   /** Replies with the agent's detail (without events), empty when unknown. */
-  public record GetAgent(String name, ActorRef<Optional<Dto.AgentDetail>> replyTo) implements Command {}
+  public record GetAgent(String name, ActorRef<Optional<Dto.AgentDetail>> replyTo)
+      implements Command {}
 
   /** Manual reconcile of all agents or one agent; replies with what was started. */
   public record Reconcile(Dto.ReconcileTarget target, ActorRef<Dto.ReconcileAccepted> replyTo)
       implements Command {}
 
-  private record SessionEnded(String name, ActorRef<AgentSession.Command> session) implements Command {}
+  private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
+      implements Command {}
 
   private record Live(
-      ActorRef<AgentSession.Command> session, Dto.AgentSummary summary, String peer, ActorRef<Outbound> out) {}
+      ActorRef<AgentSession.Command> session,
+      Dto.AgentSummary summary,
+      String peer,
+      ActorRef<Outbound> out) {}
 
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
@@ -103,26 +116,34 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final Map<String, Live> live = new HashMap<>();
   // Insertion order = order of disconnection, so the oldest are dropped first.
   private final LinkedHashMap<String, Dto.AgentSummary> recent = new LinkedHashMap<>();
+
   /**
    * Per agent, the results received lately, kept across its connections to spot re-sent duplicates.
    * Twice the agent's default bound of unacknowledged results; forgotten with the agent.
    */
   private final Map<String, ReceivedResults> received = new HashMap<>();
+
   private static final int RECEIVED_RESULTS_KEPT = 64;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
 
-
   public static Behavior<Command> create(
-      ServerSettings settings, ActorRef<DriftAlerter.Command> alerter, EventStore events, LiveHub hub,
+      ServerSettings settings,
+      ActorRef<DriftAlerter.Command> alerter,
+      EventStore events,
+      LiveHub hub,
       FlukeMetrics metrics) {
     return Behaviors.setup(ctx -> new AgentRegistry(ctx, settings, alerter, events, hub, metrics));
   }
 
   private AgentRegistry(
-      ActorContext<Command> context, ServerSettings settings, ActorRef<DriftAlerter.Command> alerter,
-      EventStore events, LiveHub hub, FlukeMetrics metrics) {
+      ActorContext<Command> context,
+      ServerSettings settings,
+      ActorRef<DriftAlerter.Command> alerter,
+      EventStore events,
+      LiveHub hub,
+      FlukeMetrics metrics) {
     super(context);
     this.settings = settings;
     this.alerter = alerter;
@@ -149,8 +170,13 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     String name = c.register().name();
     if (System.nanoTime() - c.deadlineNanos() > 0) {
       // The gateway has already failed this stream; the agent will come back after its backoff.
-      getContext().getLog().warn("Registration of {} from {} answered too late (the server is overloaded); "
-          + "the agent retries", name, c.peer());
+      getContext()
+          .getLog()
+          .warn(
+              "Registration of {} from {} answered too late (the server is overloaded); "
+                  + "the agent retries",
+              name,
+              c.peer());
       metrics.registrationsTooLate();
       c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
       return this;
@@ -158,34 +184,71 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     String problem = invalidName(name);
     Live existing = name == null ? null : live.get(name);
     if (problem == null && existing != null) {
-      problem = "an agent named " + name + " is already connected (from " + existing.peer() + " since "
-          + existing.summary().connectedAt() + "); a dead connection is evicted after "
-          + settings.agents().heartbeatAllowedMisses() + " missed heartbeats";
+      problem =
+          "an agent named "
+              + name
+              + " is already connected (from "
+              + existing.peer()
+              + " since "
+              + existing.summary().connectedAt()
+              + "); a dead connection is evicted after "
+              + settings.agents().heartbeatAllowedMisses()
+              + " missed heartbeats";
     }
     if (problem != null) {
       getContext().getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
-      events.append(Event.simple("agent", name == null ? "" : name, "rejected", problem + " (peer " + c.peer() + ")"));
+      events.append(
+          Event.simple(
+              "agent", name == null ? "" : name, "rejected", problem + " (peer " + c.peer() + ")"));
       c.replyTo().tell(new Refused(problem));
       return this;
     }
     long connection = ++connections;
-    // Counted and announced before the session exists: it starts at once, on its own thread, and what it
+    // Counted and announced before the session exists: it starts at once, on its own thread, and
+    // what it
     // sends or records must not be seen before its agent is counted as connected.
     metrics.agentConnected(name);
     hub.publish(LiveUpdate.agentChanged(name));
-    ActorRef<AgentSession.Command> session = getContext().spawn(
-        Behaviors.supervise(AgentSession.create(new AgentSession.Setup(
-                settings, c.register(), c.peer(), c.out(), getContext().getSelf(), alerter, events, hub, metrics,
-                connection << 32, state, reconcilers,
-                received.computeIfAbsent(name, n -> new ReceivedResults(RECEIVED_RESULTS_KEPT)))))
-            .onFailure(SupervisorStrategy.stop()),
-        "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
+    ActorRef<AgentSession.Command> session =
+        getContext()
+            .spawn(
+                Behaviors.supervise(
+                        AgentSession.create(
+                            new AgentSession.Setup(
+                                settings,
+                                c.register(),
+                                c.peer(),
+                                c.out(),
+                                getContext().getSelf(),
+                                alerter,
+                                events,
+                                hub,
+                                metrics,
+                                connection << 32,
+                                state,
+                                reconcilers,
+                                received.computeIfAbsent(
+                                    name, n -> new ReceivedResults(RECEIVED_RESULTS_KEPT)))))
+                    .onFailure(SupervisorStrategy.stop()),
+                "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
     getContext().watchWith(session, new SessionEnded(name, session));
     Instant now = Instant.now();
-    live.put(name, new Live(session,
-        new Dto.AgentSummary(name, c.register().labels(), c.register().version(), true, now, now, "idle", null,
-            Dto.StatusCounts.EMPTY),
-        c.peer(), c.out()));
+    live.put(
+        name,
+        new Live(
+            session,
+            new Dto.AgentSummary(
+                name,
+                c.register().labels(),
+                c.register().version(),
+                true,
+                now,
+                now,
+                "idle",
+                null,
+                Dto.StatusCounts.EMPTY),
+            c.peer(),
+            c.out()));
     recent.remove(name);
     c.replyTo().tell(new Accepted(session));
     return this;
@@ -194,8 +257,11 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> onAbandoned(Abandoned a) {
     Live l = live.get(a.name());
     if (l != null && l.out().equals(a.out())) {
-      getContext().getLog().warn("Registration of {} was answered after the stream gave up; stopping its session",
-          a.name());
+      getContext()
+          .getLog()
+          .warn(
+              "Registration of {} was answered after the stream gave up; stopping its session",
+              a.name());
       getContext().stop(l.session()); // SessionEnded then records the disconnection
     }
     return this;
@@ -204,13 +270,18 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> onDesiredState(DesiredStateChanged d) {
     state = d.state();
     reconcilers = d.reconcilers();
-    // A new commit reaches the fleet as a rollout: the first agents (by name) start their cycle at once,
-    // the rest at the configured rate, so a large fleet neither checks nor applies a commit all at once.
+    // A new commit reaches the fleet as a rollout: the first agents (by name) start their cycle at
+    // once,
+    // the rest at the configured rate, so a large fleet neither checks nor applies a commit all at
+    // once.
     ServerSettings.Rollout rollout = settings.rollout();
     int slot = 0;
     for (String agent : new TreeSet<>(live.keySet())) {
-      live.get(agent).session().tell(
-          new AgentSession.DesiredStateChanged(d.state(), d.reconcilers(), rollout.delayOf(slot++)));
+      live.get(agent)
+          .session()
+          .tell(
+              new AgentSession.DesiredStateChanged(
+                  d.state(), d.reconcilers(), rollout.delayOf(slot++)));
     }
     return this;
   }
@@ -247,8 +318,16 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private static Dto.AgentSummary disconnected(Dto.AgentSummary s) {
-    return new Dto.AgentSummary(s.name(), s.labels(), s.version(), false, s.connectedAt(),
-        s.lastSeen(), "idle", s.lastCycleEndedAt(), s.counts());
+    return new Dto.AgentSummary(
+        s.name(),
+        s.labels(),
+        s.version(),
+        false,
+        s.connectedAt(),
+        s.lastSeen(),
+        "idle",
+        s.lastCycleEndedAt(),
+        s.counts());
   }
 
   private void countsChanged(Dto.StatusCounts before, Dto.StatusCounts after) {
@@ -257,7 +336,10 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     }
   }
 
-  /** What a viewer of the agent list would see change; {@code lastSeen} alone refreshes every heartbeat. */
+  /**
+   * What a viewer of the agent list would see change; {@code lastSeen} alone refreshes every
+   * heartbeat.
+   */
   private static boolean statusChanged(Dto.AgentSummary before, Dto.AgentSummary after) {
     return !before.cycle().equals(after.cycle())
         || !before.counts().equals(after.counts())
@@ -266,12 +348,13 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   /**
-   * Forgets disconnected agents past {@code disconnected-retention} or beyond {@code disconnected-max},
-   * oldest disconnection first, with the results kept for them. Only the head of {@link #recent} (kept in
-   * disconnection order) is looked at, so this costs what it removes, not the fleet's size: it runs on
-   * every disconnection and every question, and a fleet reconnecting after a network blip must not make
-   * the registry quadratic. (An agent evicted for silence has a last-seen up to the eviction window older
-   * than its disconnection, so it can outlive the retention by that much.)
+   * Forgets disconnected agents past {@code disconnected-retention} or beyond {@code
+   * disconnected-max}, oldest disconnection first, with the results kept for them. Only the head of
+   * {@link #recent} (kept in disconnection order) is looked at, so this costs what it removes, not
+   * the fleet's size: it runs on every disconnection and every question, and a fleet reconnecting
+   * after a network blip must not make the registry quadratic. (An agent evicted for silence has a
+   * last-seen up to the eviction window older than its disconnection, so it can outlive the
+   * retention by that much.)
    */
   private void pruneRecent() {
     Instant cutoff = Instant.now().minus(settings.agents().disconnectedRetention());
@@ -307,14 +390,25 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       // A session that is just stopping drops the question: the registry then answers with the
       // summary it holds, as the disconnected agent it now is.
       Dto.AgentSummary summary = l.summary();
-      AskOrFallback.ask(getContext(), l.session(), AgentSession.GetDetail::new, settings.api().gatherTimeout(),
-          g.replyTo(), stopped -> Optional.of(new Dto.AgentDetail(stopped ? disconnected(summary) : summary,
-              List.of(), List.of())));
+      AskOrFallback.ask(
+          getContext(),
+          l.session(),
+          AgentSession.GetDetail::new,
+          settings.api().gatherTimeout(),
+          g.replyTo(),
+          stopped ->
+              Optional.of(
+                  new Dto.AgentDetail(
+                      stopped ? disconnected(summary) : summary, List.of(), List.of())));
       return this;
     }
     pruneRecent();
     Dto.AgentSummary s = recent.get(g.name());
-    g.replyTo().tell(s == null ? Optional.empty() : Optional.of(new Dto.AgentDetail(s, List.of(), List.of())));
+    g.replyTo()
+        .tell(
+            s == null
+                ? Optional.empty()
+                : Optional.of(new Dto.AgentDetail(s, List.of(), List.of())));
     return this;
   }
 
@@ -323,15 +417,22 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     if ("agent".equals(r.target().kind())) {
       Live l = r.target().name() == null ? null : live.get(r.target().name());
       if (l == null) {
-        String why = recent.containsKey(r.target().name())
-            ? "agent " + r.target().name() + " is not connected"
-            : "no agent named " + r.target().name() + " is connected";
+        String why =
+            recent.containsKey(r.target().name())
+                ? "agent " + r.target().name() + " is not connected"
+                : "no agent named " + r.target().name() + " is connected";
         r.replyTo().tell(new Dto.ReconcileAccepted(false, why, r.target(), List.of(), now));
         return this;
       }
       l.session().tell(new AgentSession.ManualReconcile(Set.of()));
-      r.replyTo().tell(new Dto.ReconcileAccepted(true, "manual reconcile of agent " + r.target().name()
-          + " started", r.target(), List.of(r.target().name()), now));
+      r.replyTo()
+          .tell(
+              new Dto.ReconcileAccepted(
+                  true,
+                  "manual reconcile of agent " + r.target().name() + " started",
+                  r.target(),
+                  List.of(r.target().name()),
+                  now));
       return this;
     }
     List<String> names = new ArrayList<>(live.keySet());
@@ -339,8 +440,16 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     for (Live l : live.values()) {
       l.session().tell(new AgentSession.ManualReconcile(Set.of()));
     }
-    r.replyTo().tell(new Dto.ReconcileAccepted(true, names.isEmpty() ? "no agent is connected"
-        : "manual reconcile started on " + names.size() + " agent(s)", r.target(), names, now));
+    r.replyTo()
+        .tell(
+            new Dto.ReconcileAccepted(
+                true,
+                names.isEmpty()
+                    ? "no agent is connected"
+                    : "manual reconcile started on " + names.size() + " agent(s)",
+                r.target(),
+                names,
+                now));
     return this;
   }
 

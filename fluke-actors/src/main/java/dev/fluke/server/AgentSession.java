@@ -28,29 +28,34 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One connected agent (SPEC §4, §7). Owns the outbound side of the agent's stream and runs its
- * reconcile cycles: computes the matching tasks (selector against labels, declaration order), sends one
- * CheckRequest, decides per drifted task by policy ({@link DriftDecision}), sends the ApplyRequests one at
- * a time in declaration order, records an event for every check/apply/verify outcome, keeps each task's
- * status (pushed to its {@link TaskReconciler}) and hands alerts to the {@link DriftAlerter}.
+ * reconcile cycles: computes the matching tasks (selector against labels, declaration order), sends
+ * one CheckRequest, decides per drifted task by policy ({@link DriftDecision}), sends the
+ * ApplyRequests one at a time in declaration order, records an event for every check/apply/verify
+ * outcome, keeps each task's status (pushed to its {@link TaskReconciler}) and hands alerts to the
+ * {@link DriftAlerter}.
  *
  * <p>Phases: {@link #idle()}, {@link #checking()}, {@link #applying()}. One cycle is in flight at a
- * time; triggers meanwhile (new snapshot, interval, retry, manual) merge into one follow-up
- * ({@link CycleRequest}). Every request has a timeout, after which the server sends Cancel and retries
- * later. Failed cycles (failed apply, execution error, timeout) are retried with backoff. Results of
- * another cycle never advance the current one. An agent silent for too many heartbeat intervals is
- * evicted; an agent that breaks the protocol gets its stream failed with a {@link ProtocolViolation}.
- * Apply output lines go to live viewers as they arrive ({@link LiveHub#output}); every step result is
- * counted in the metrics ({@link SessionEvents}).
+ * time; triggers meanwhile (new snapshot, interval, retry, manual) merge into one follow-up ({@link
+ * CycleRequest}). Every request has a timeout, after which the server sends Cancel and retries
+ * later. Failed cycles (failed apply, execution error, timeout) are retried with backoff. Results
+ * of another cycle never advance the current one. An agent silent for too many heartbeat intervals
+ * is evicted; an agent that breaks the protocol gets its stream failed with a {@link
+ * ProtocolViolation}. Apply output lines go to live viewers as they arrive ({@link
+ * LiveHub#output}); every step result is counted in the metrics ({@link SessionEvents}).
  *
- * <p>Longer than our usual actor because the cycle state machine and the protocol checks that guard it
- * read best together; everything pure lives beside it ({@link CycleRequest}, {@link DriftDecision},
- * {@link TaskVerdict}, {@link AgentTasks}, {@link SessionEvents}, {@link OutputTail}).
+ * <p>Longer than our usual actor because the cycle state machine and the protocol checks that guard
+ * it read best together; everything pure lives beside it ({@link CycleRequest}, {@link
+ * DriftDecision}, {@link TaskVerdict}, {@link AgentTasks}, {@link SessionEvents}, {@link
+ * OutputTail}).
  */
 public final class AgentSession {
 
   public sealed interface Command {}
 
-  /** One message from the agent; acknowledge with {@link Ack} to get the next (inbound backpressure). */
+  /**
+   * One message from the agent; acknowledge with {@link Ack} to get the next (inbound
+   * backpressure).
+   */
   public record FromAgent(AgentMessage message, ActorRef<Ack> ackTo) implements Command {}
 
   /** The inbound stream is attached; acknowledge to start it. */
@@ -66,11 +71,13 @@ public final class AgentSession {
 
   /** A new desired state (from the registry). */
   /**
-   * A new desired state: the tasks are rematched at once; the cycle it triggers starts after
-   * {@code cycleDelay} (the commit's rollout slot of this agent, {@link ServerSettings.Rollout}).
+   * A new desired state: the tasks are rematched at once; the cycle it triggers starts after {@code
+   * cycleDelay} (the commit's rollout slot of this agent, {@link ServerSettings.Rollout}).
    */
   public record DesiredStateChanged(
-      DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> reconcilers, Duration cycleDelay)
+      DesiredState state,
+      Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
+      Duration cycleDelay)
       implements Command {}
 
   /** Run a manual cycle (always applies): for these tasks, or for every matched task when empty. */
@@ -165,7 +172,8 @@ public final class AgentSession {
   private final ReceivedResults received;
 
   public static Behavior<Command> create(Setup setup) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new AgentSession(ctx, timers, setup).start()));
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new AgentSession(ctx, timers, setup).start()));
   }
 
   private AgentSession(ActorContext<Command> context, TimerScheduler<Command> timers, Setup s) {
@@ -182,11 +190,16 @@ public final class AgentSession {
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.lastIssued = s.cycleBase();
-    this.tasks = new AgentTasks(name, labels, settings.reconcile().defaultPolicy(), context.getSelf(), s.alerter());
+    this.tasks =
+        new AgentTasks(
+            name, labels, settings.reconcile().defaultPolicy(), context.getSelf(), s.alerter());
     this.initialState = s.state();
     this.initialReconcilers = s.reconcilers();
     this.received = s.received();
-    context.getLog().info("Agent {} connected from {} (version {}, labels {})", name, s.peer(), version, labels);
+    context
+        .getLog()
+        .info(
+            "Agent {} connected from {} (version {}, labels {})", name, s.peer(), version, labels);
     log.agent("connected", "connected from " + s.peer() + ", version " + version);
   }
 
@@ -195,16 +208,16 @@ public final class AgentSession {
     send(new ServerMessage.Registered(settings.version(), heartbeat.toMillis()));
     timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, heartbeat);
     Duration interval = settings.reconcile().interval();
-    timers.startTimerAtFixedRate(IntervalTick.INSTANCE, IntervalTick.INSTANCE, intervalOffset(name, interval),
-        interval);
+    timers.startTimerAtFixedRate(
+        IntervalTick.INSTANCE, IntervalTick.INSTANCE, intervalOffset(name, interval), interval);
     tasks.rematch(initialState, initialReconcilers);
     // The (re)connect trigger: the fleet's drift is known again within one cycle of a restart.
     return startCycle(CycleRequest.AUTOMATIC);
   }
 
   /**
-   * Where in each interval this agent's periodic cycle falls: a hash of its name, so that 10,000 agents
-   * that connected together do not all check at the same instant, and each keeps its slot.
+   * Where in each interval this agent's periodic cycle falls: a hash of its name, so that 10,000
+   * agents that connected together do not all check at the same instant, and each keeps its slot.
    */
   static Duration intervalOffset(String agentName, Duration interval) {
     long millis = Math.max(1, interval.toMillis());
@@ -239,9 +252,9 @@ public final class AgentSession {
   }
 
   /**
-   * The session has ended the agent's stream (violation, eviction) and waits for the inbound side to
-   * report its end before stopping: stopping at once would cancel the inbound side, which may complete
-   * the stream before the failure that explains it has reached the agent.
+   * The session has ended the agent's stream (violation, eviction) and waits for the inbound side
+   * to report its end before stopping: stopping at once would cancel the inbound side, which may
+   * complete the stream before the failure that explains it has reached the agent.
    */
   private Behavior<Command> closing() {
     phase = IDLE;
@@ -266,8 +279,7 @@ public final class AgentSession {
 
   /** Handlers every phase shares; the phase decides what an agent message means. */
   private BehaviorBuilder<Command> common(BehaviorBuilder<Command> b) {
-    return b
-        .onMessage(StreamStarted.class, this::onStreamStarted)
+    return b.onMessage(StreamStarted.class, this::onStreamStarted)
         .onMessageEquals(StreamCompleted.INSTANCE, this::onStreamCompleted)
         .onMessage(StreamFailed.class, this::onStreamFailed)
         .onMessage(DesiredStateChanged.class, this::onDesiredState)
@@ -294,24 +306,34 @@ public final class AgentSession {
   }
 
   private Behavior<Command> onApplyingMessage(FromAgent m) {
-    if (m.message() instanceof AgentMessage.ApplyOutput o && o.cycleId() == current
+    if (m.message() instanceof AgentMessage.ApplyOutput o
+        && o.cycleId() == current
         && o.task().equals(applyingTask.name())) {
       output.add(o.executor(), o.line());
       live.output(name, o.task(), o.executor(), o.line());
       return acked(m, Behaviors.same());
     }
     if (m.message() instanceof AgentMessage.ApplyResult r && !r.late() && r.cycleId() == current) {
-      return acked(m, r.task().task().equals(applyingTask.name())
-          ? onApplyResult(r)
-          : violation("ApplyResult for task '" + r.task().task() + "' in cycle " + current + ", but '"
-              + applyingTask.name() + "' was requested"));
+      return acked(
+          m,
+          r.task().task().equals(applyingTask.name())
+              ? onApplyResult(r)
+              : violation(
+                  "ApplyResult for task '"
+                      + r.task().task()
+                      + "' in cycle "
+                      + current
+                      + ", but '"
+                      + applyingTask.name()
+                      + "' was requested"));
     }
     return acked(m, anyPhase(m.message()));
   }
 
   /**
-   * What an agent message means when it is not what the phase waits for. Results of another cycle never
-   * advance the current one; results that claim to be of the current cycle but cannot be are violations.
+   * What an agent message means when it is not what the phase waits for. Results of another cycle
+   * never advance the current one; results that claim to be of the current cycle but cannot be are
+   * violations.
    */
   private Behavior<Command> anyPhase(AgentMessage msg) {
     if (msg instanceof AgentMessage.Heartbeat) {
@@ -322,11 +344,21 @@ public final class AgentSession {
       if (r.cycleId() == current) {
         return violation("CheckReport for cycle " + current + ", which is not waiting for one");
       }
-      context.getLog().debug("Agent {}: ignoring CheckReport of cycle {} (current {})", name, r.cycleId(), current);
+      context
+          .getLog()
+          .debug(
+              "Agent {}: ignoring CheckReport of cycle {} (current {})",
+              name,
+              r.cycleId(),
+              current);
     } else if (msg instanceof AgentMessage.ApplyResult r) {
       if (!r.late() && r.cycleId() == current) {
-        return violation("ApplyResult for task '" + r.task().task() + "' in cycle " + current
-            + ", which requested no apply of it");
+        return violation(
+            "ApplyResult for task '"
+                + r.task().task()
+                + "' in cycle "
+                + current
+                + ", which requested no apply of it");
       }
       onOtherApplyResult(r);
     }
@@ -361,7 +393,8 @@ public final class AgentSession {
 
   private Behavior<Command> startCycle(CycleRequest r) {
     if (r.full()) {
-      // A full cycle checks what is in force now: a commit's rollout slot still ahead has nothing left to do.
+      // A full cycle checks what is in force now: a commit's rollout slot still ahead has nothing
+      // left to do.
       timers.cancel(CommitCycleDue.INSTANCE);
     }
     List<TaskSpec> selected = r.select(tasks.matched());
@@ -374,7 +407,8 @@ public final class AgentSession {
     current = ++lastIssued;
     requested = selected;
     send(new ServerMessage.CheckRequest(current, selected));
-    timers.startSingleTimer(CycleTimedOut.class, new CycleTimedOut(current), settings.reconcile().checkTimeout());
+    timers.startSingleTimer(
+        CycleTimedOut.class, new CycleTimedOut(current), settings.reconcile().checkTimeout());
     phase = CHECKING;
     pushSummary();
     return checking();
@@ -388,7 +422,12 @@ public final class AgentSession {
     }
     for (TaskOutcome o : report.tasks()) {
       if (!asked.contains(o.task())) {
-        return violation("CheckReport of cycle " + current + " has task '" + o.task() + "', which was not requested");
+        return violation(
+            "CheckReport of cycle "
+                + current
+                + " has task '"
+                + o.task()
+                + "', which was not requested");
       }
       if (byTask.put(o.task(), o) != null) {
         return violation("CheckReport of cycle " + current + " has task '" + o.task() + "' twice");
@@ -399,7 +438,8 @@ public final class AgentSession {
       TaskOutcome outcome = byTask.get(spec.name());
       TaskVerdict verdict;
       if (outcome == null) {
-        verdict = new TaskVerdict(TaskVerdict.ERROR, "the agent did not report this task", List.of());
+        verdict =
+            new TaskVerdict(TaskVerdict.ERROR, "the agent did not report this task", List.of());
         log.task("check", spec.name(), "error", "", verdict.message());
       } else {
         log.steps(spec, outcome, "");
@@ -418,7 +458,9 @@ public final class AgentSession {
           applyQueue.add(spec);
         }
         if (d.alertDetected()) {
-          alerter.tell(new DriftAlerter.DriftDetected(name, labels, spec.name(), ts.policy(), "not_remediated"));
+          alerter.tell(
+              new DriftAlerter.DriftDetected(
+                  name, labels, spec.name(), ts.policy(), "not_remediated"));
           markAlerted(ts);
         }
       }
@@ -440,7 +482,8 @@ public final class AgentSession {
       ts.applying();
       tasks.push(ts);
       send(new ServerMessage.ApplyRequest(current, spec));
-      timers.startSingleTimer(CycleTimedOut.class, new CycleTimedOut(current), settings.reconcile().applyTimeout());
+      timers.startSingleTimer(
+          CycleTimedOut.class, new CycleTimedOut(current), settings.reconcile().applyTimeout());
       phase = APPLYING;
       pushSummary();
       return applying();
@@ -462,8 +505,9 @@ public final class AgentSession {
     TaskState ts = tasks.get(spec.name());
     if (ts != null) {
       if (DriftDecision.decide(ts.policy(), request.isManual(spec.name())).alertRemediated()) {
-        alerter.tell(new DriftAlerter.DriftRemediated(name, labels, spec.name(), ts.policy(),
-            verdict.remediationOutcome()));
+        alerter.tell(
+            new DriftAlerter.DriftRemediated(
+                name, labels, spec.name(), ts.policy(), verdict.remediationOutcome()));
         markAlerted(ts);
       }
       tasks.update(ts, verdict, now, true);
@@ -482,23 +526,35 @@ public final class AgentSession {
   private void onOtherApplyResult(AgentMessage.ApplyResult r) {
     String task = r.task().task();
     if (!received.firstTime(r.cycleId(), task)) {
-      context.getLog().debug("Agent {}: duplicate result of task '{}' in cycle {} (acknowledged again)",
-          name, task, r.cycleId());
+      context
+          .getLog()
+          .debug(
+              "Agent {}: duplicate result of task '{}' in cycle {} (acknowledged again)",
+              name,
+              task,
+              r.cycleId());
       return;
     }
     TaskState ts = tasks.get(task);
-    String note = r.late() ? "late: started on an earlier connection" : "cycle " + r.cycleId() + " was given up";
+    String note =
+        r.late()
+            ? "late: started on an earlier connection"
+            : "cycle " + r.cycleId() + " was given up";
     log.steps(ts == null ? null : ts.spec(), r.task(), note);
     if (ts == null) {
       return;
     }
-    if (TaskVerdict.APPLYING.equals(ts.status()) && applyingTask != null && applyingTask.name().equals(task)) {
+    if (TaskVerdict.APPLYING.equals(ts.status())
+        && applyingTask != null
+        && applyingTask.name().equals(task)) {
       return; // a newer apply of this task is running: its result will tell
     }
     Instant now = Instant.now();
     TaskVerdict verdict = TaskVerdict.ofApply(ts.spec(), r.task(), now);
     if (ts.policy() == DriftPolicy.REMEDIATE_AND_ALERT) {
-      alerter.tell(new DriftAlerter.DriftRemediated(name, labels, task, ts.policy(), verdict.remediationOutcome()));
+      alerter.tell(
+          new DriftAlerter.DriftRemediated(
+              name, labels, task, ts.policy(), verdict.remediationOutcome()));
     }
     tasks.update(ts, verdict, now, true);
     pushSummary();
@@ -509,7 +565,9 @@ public final class AgentSession {
       return Behaviors.same();
     }
     String why =
-        "no CheckReport within " + Durations.format(settings.reconcile().checkTimeout()) + "; cancelled, will retry";
+        "no CheckReport within "
+            + Durations.format(settings.reconcile().checkTimeout())
+            + "; cancelled, will retry";
     context.getLog().warn("Agent {}: {}", name, why);
     send(new ServerMessage.Cancel(current));
     Instant now = Instant.now();
@@ -530,7 +588,9 @@ public final class AgentSession {
       return Behaviors.same();
     }
     String why =
-        "no ApplyResult within " + Durations.format(settings.reconcile().applyTimeout()) + "; cancelled, will retry";
+        "no ApplyResult within "
+            + Durations.format(settings.reconcile().applyTimeout())
+            + "; cancelled, will retry";
     context.getLog().warn("Agent {}: task {}: {}", name, applyingTask.name(), why);
     send(new ServerMessage.Cancel(current));
     log.task("apply", applyingTask.name(), "error", output.text(), why);
@@ -539,7 +599,8 @@ public final class AgentSession {
       ts.timedOut(why, Instant.now());
       tasks.push(ts);
     }
-    // The rest of this cycle's applies are dropped: the agent may still be busy with the cancelled one.
+    // The rest of this cycle's applies are dropped: the agent may still be busy with the cancelled
+    // one.
     applyQueue.clear();
     applyingTask = null;
     output.clear();
@@ -559,9 +620,14 @@ public final class AgentSession {
     lastCycleEndedAt = Instant.now();
     if (cycleFailed) {
       failedCycles++;
-      Duration delay = Backoff.delay(failedCycles, settings.reconcile().retryBackoffMin(),
-          settings.reconcile().retryCap());
-      context.getLog().info("Agent {}: cycle had failures; retrying in {}", name, Durations.format(delay));
+      Duration delay =
+          Backoff.delay(
+              failedCycles,
+              settings.reconcile().retryBackoffMin(),
+              settings.reconcile().retryCap());
+      context
+          .getLog()
+          .info("Agent {}: cycle had failures; retrying in {}", name, Durations.format(delay));
       timers.startSingleTimer(RetryTick.INSTANCE, delay);
     } else if (request == null || request.full()) {
       // Only a full cycle proves that nothing is left to retry; a manual one-task cycle does not.
@@ -630,8 +696,11 @@ public final class AgentSession {
     }
     heard = false;
     if (missed >= settings.agents().heartbeatAllowedMisses()) {
-      String why = "no message for " + missed + " heartbeat intervals of "
-          + Durations.format(settings.agents().heartbeatInterval());
+      String why =
+          "no message for "
+              + missed
+              + " heartbeat intervals of "
+              + Durations.format(settings.agents().heartbeatInterval());
       context.getLog().warn("Agent {} evicted: {}", name, why);
       log.agent("evicted", why);
       endStream(Outbound.Complete.INSTANCE);
@@ -642,12 +711,16 @@ public final class AgentSession {
   }
 
   private Behavior<Command> onGetDetail(GetDetail g) {
-    g.replyTo().tell(Optional.of(new Dto.AgentDetail(summary(), tasks.statuses(applyingTask, output), List.of())));
+    g.replyTo()
+        .tell(
+            Optional.of(
+                new Dto.AgentDetail(summary(), tasks.statuses(applyingTask, output), List.of())));
     return Behaviors.same();
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
-    // A session that stops for any other reason (including a failure) still ends the agent's stream,
+    // A session that stops for any other reason (including a failure) still ends the agent's
+    // stream,
     // so the agent reconnects to a fresh session.
     endStream(Outbound.Complete.INSTANCE);
     tasks.disconnected();
@@ -668,7 +741,15 @@ public final class AgentSession {
   }
 
   private Dto.AgentSummary summary() {
-    return new Dto.AgentSummary(name, labels, version, true, connectedAt, lastSeen, phase, lastCycleEndedAt,
+    return new Dto.AgentSummary(
+        name,
+        labels,
+        version,
+        true,
+        connectedAt,
+        lastSeen,
+        phase,
+        lastCycleEndedAt,
         tasks.counts());
   }
 

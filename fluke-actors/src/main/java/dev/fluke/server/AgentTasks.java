@@ -12,9 +12,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The tasks one agent matches and their status, owned by its {@link AgentSession} (used only on the
- * session's thread). Matching is recomputed from the desired state and the agent's labels on every new
- * snapshot (SPEC §5: nothing to restore). Every status change is pushed to the task's
- * {@link TaskReconciler}; a task seen satisfied ends its drift episode at the {@link DriftAlerter}.
+ * session's thread). Matching is recomputed from the desired state and the agent's labels on every
+ * new snapshot (SPEC §5: nothing to restore). Every status change is pushed to the task's {@link
+ * TaskReconciler}; a task seen satisfied ends its drift episode at the {@link DriftAlerter}.
  */
 final class AgentTasks {
   private final String agent;
@@ -27,7 +27,10 @@ final class AgentTasks {
   private List<TaskSpec> matched = List.of();
 
   AgentTasks(
-      String agent, Map<String, String> labels, DriftPolicy defaultPolicy, ActorRef<AgentSession.Command> session,
+      String agent,
+      Map<String, String> labels,
+      DriftPolicy defaultPolicy,
+      ActorRef<AgentSession.Command> session,
       ActorRef<DriftAlerter.Command> alerter) {
     this.agent = agent;
     this.labels = labels;
@@ -46,7 +49,9 @@ final class AgentTasks {
     return tasks.get(task);
   }
 
-  /** True when the task is matched and still defined as {@code spec} (a commit may have changed it). */
+  /**
+   * True when the task is matched and still defined as {@code spec} (a commit may have changed it).
+   */
   boolean current(TaskSpec spec) {
     TaskState ts = tasks.get(spec.name());
     return ts != null && ts.spec().equals(spec);
@@ -61,7 +66,10 @@ final class AgentTasks {
     return false;
   }
 
-  /** Selector against labels over a new desired state (null = none yet); keeps what is known of kept tasks. */
+  /**
+   * Selector against labels over a new desired state (null = none yet); keeps what is known of kept
+   * tasks.
+   */
   void rematch(DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> newReconcilers) {
     Map<String, ActorRef<TaskReconciler.Command>> old = reconcilers;
     reconcilers = newReconcilers == null ? Map.of() : newReconcilers;

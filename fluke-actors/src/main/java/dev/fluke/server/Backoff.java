@@ -6,7 +6,9 @@ import java.time.Duration;
 final class Backoff {
   private Backoff() {}
 
-  /** @param attempt 1 for the first retry */
+  /**
+   * @param attempt 1 for the first retry
+   */
   static Duration delay(int attempt, Duration min, Duration max) {
     if (attempt <= 1) {
       return min.compareTo(max) < 0 ? min : max;

@@ -7,11 +7,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Why an agent's next cycle runs, after every trigger that arrived meanwhile was merged into it (SPEC
- * §4: triggers coalesce into one follow-up; a manual trigger upgrades it to manual).
+ * Why an agent's next cycle runs, after every trigger that arrived meanwhile was merged into it
+ * (SPEC §4: triggers coalesce into one follow-up; a manual trigger upgrades it to manual).
  *
- * @param full check every matched task (a new commit, the interval, a (re)connect, a retry, or a manual
- *     reconcile of the whole agent); false = only {@code manualTasks}
+ * @param full check every matched task (a new commit, the interval, a (re)connect, a retry, or a
+ *     manual reconcile of the whole agent); false = only {@code manualTasks}
  * @param manualAll every task of the cycle is manual (always applied, whatever its policy)
  * @param manualTasks tasks that are manual in this cycle
  */

@@ -27,17 +27,17 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The alert path of the drift policies (SPEC §1, §6): POSTs {@code drift_detected} and
- * {@code drift_remediated} as JSON to the alert webhook, at most once each per drift episode of an
- * (agent, task) pair. An episode opens with the first alert and ends when the task is seen satisfied
- * again ({@link EpisodeEnded}); episodes live here rather than in the agent's session, so an agent that
+ * The alert path of the drift policies (SPEC §1, §6): POSTs {@code drift_detected} and {@code
+ * drift_remediated} as JSON to the alert webhook, at most once each per drift episode of an (agent,
+ * task) pair. An episode opens with the first alert and ends when the task is seen satisfied again
+ * ({@link EpisodeEnded}); episodes live here rather than in the agent's session, so an agent that
  * reconnects does not alert twice for the same drift.
  *
- * <p>Delivery uses the JDK {@link HttpClient} asynchronously; a failed POST (non-2xx, timeout, refused)
- * is retried with backoff up to the configured attempts. The outcome of every alert is an event, and
- * every attempt is counted in {@code fluke_alert_deliveries_total} (sent, retrying, undeliverable; an
- * alert dropped because too many wait counts as undeliverable; with no webhook configured nothing is
- * attempted and nothing is counted).
+ * <p>Delivery uses the JDK {@link HttpClient} asynchronously; a failed POST (non-2xx, timeout,
+ * refused) is retried with backoff up to the configured attempts. The outcome of every alert is an
+ * event, and every attempt is counted in {@code fluke_alert_deliveries_total} (sent, retrying,
+ * undeliverable; an alert dropped because too many wait counts as undeliverable; with no webhook
+ * configured nothing is attempted and nothing is counted).
  */
 public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
 
@@ -45,10 +45,17 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
 
   /** Drift seen under {@code alert_only}: announce it once per episode. */
   public record DriftDetected(
-      String agent, Map<String, String> labels, String task, DriftPolicy policy, String remediationStatus)
+      String agent,
+      Map<String, String> labels,
+      String task,
+      DriftPolicy policy,
+      String remediationStatus)
       implements Command {}
 
-  /** An automatic or manual apply of a {@code remediate_and_alert} task ended: announce it once per episode. */
+  /**
+   * An automatic or manual apply of a {@code remediate_and_alert} task ended: announce it once per
+   * episode.
+   */
   public record DriftRemediated(
       String agent, Map<String, String> labels, String task, DriftPolicy policy, String outcome)
       implements Command {}
@@ -84,13 +91,19 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
 
   public static Behavior<Command> create(
       ServerSettings.Alerts settings, String version, EventStore events, FlukeMetrics metrics) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new DriftAlerter(ctx, timers, settings, version, events, metrics)));
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new DriftAlerter(ctx, timers, settings, version, events, metrics)));
   }
 
   private DriftAlerter(
-      ActorContext<Command> context, TimerScheduler<Command> timers, ServerSettings.Alerts settings,
-      String version, EventStore events, FlukeMetrics metrics) {
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      ServerSettings.Alerts settings,
+      String version,
+      EventStore events,
+      FlukeMetrics metrics) {
     super(context);
     this.metrics = metrics;
     this.settings = settings;
@@ -98,8 +111,15 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     this.events = events;
     this.timers = timers;
     Executor blocking =
-        context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
-    this.http = HttpClient.newBuilder().connectTimeout(settings.requestTimeout()).executor(blocking).build();
+        context
+            .getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(settings.requestTimeout())
+            .executor(blocking)
+            .build();
   }
 
   @Override
@@ -119,7 +139,8 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       return this; // already announced in this episode
     }
     remember(d.agent(), d.task(), new Sent(true, sent != null && sent.remediated()));
-    Map<String, Object> body = envelope("drift_detected", d.agent(), d.labels(), d.task(), d.policy());
+    Map<String, Object> body =
+        envelope("drift_detected", d.agent(), d.labels(), d.task(), d.policy());
     body.put("remediation_status", d.remediationStatus());
     enqueue("drift_detected", d.agent(), d.task(), body);
     return this;
@@ -131,7 +152,8 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       return this;
     }
     remember(d.agent(), d.task(), new Sent(sent != null && sent.detected(), true));
-    Map<String, Object> body = envelope("drift_remediated", d.agent(), d.labels(), d.task(), d.policy());
+    Map<String, Object> body =
+        envelope("drift_remediated", d.agent(), d.labels(), d.task(), d.policy());
     body.put("outcome", d.outcome());
     enqueue("drift_remediated", d.agent(), d.task(), body);
     return this;
@@ -155,13 +177,18 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
 
   private void enqueue(String kind, String agent, String task, Map<String, Object> body) {
     if (settings.webhook() == null) {
-      record(kind, agent, task, "undeliverable", kind + " not sent: no alert_webhook is configured");
+      record(
+          kind, agent, task, "undeliverable", kind + " not sent: no alert_webhook is configured");
       return;
     }
     if (pending.size() >= settings.maxPending()) {
       metrics.alertDelivery(AlertResult.UNDELIVERABLE);
-      record(kind, agent, task, "undeliverable", kind + " dropped: " + pending.size()
-          + " alerts are already waiting for the webhook");
+      record(
+          kind,
+          agent,
+          task,
+          "undeliverable",
+          kind + " dropped: " + pending.size() + " alerts are already waiting for the webhook");
       return;
     }
     String json;
@@ -177,17 +204,20 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private void post(long id, Delivery d) {
-    HttpRequest request = HttpRequest.newBuilder(settings.webhook())
-        .timeout(settings.requestTimeout())
-        .header("Content-Type", "application/json")
-        .header("User-Agent", userAgent)
-        .POST(HttpRequest.BodyPublishers.ofString(d.json()))
-        .build();
-    getContext().pipeToSelf(
-        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()),
-        (response, failure) -> response != null
-            ? new Attempted(id, response.statusCode(), null)
-            : new Attempted(id, -1, describe(failure)));
+    HttpRequest request =
+        HttpRequest.newBuilder(settings.webhook())
+            .timeout(settings.requestTimeout())
+            .header("Content-Type", "application/json")
+            .header("User-Agent", userAgent)
+            .POST(HttpRequest.BodyPublishers.ofString(d.json()))
+            .build();
+    getContext()
+        .pipeToSelf(
+            http.sendAsync(request, HttpResponse.BodyHandlers.discarding()),
+            (response, failure) ->
+                response != null
+                    ? new Attempted(id, response.statusCode(), null)
+                    : new Attempted(id, -1, describe(failure)));
   }
 
   private Behavior<Command> onAttempted(Attempted a) {
@@ -199,26 +229,57 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     if (a.status() >= 200 && a.status() < 300) {
       pending.remove(a.id());
       metrics.alertDelivery(AlertResult.SENT);
-      record(d.kind(), d.agent(), d.task(), "sent", d.kind() + " delivered to " + where + " (HTTP " + a.status()
-          + ", attempt " + d.attempt() + ")");
+      record(
+          d.kind(),
+          d.agent(),
+          d.task(),
+          "sent",
+          d.kind()
+              + " delivered to "
+              + where
+              + " (HTTP "
+              + a.status()
+              + ", attempt "
+              + d.attempt()
+              + ")");
       return this;
     }
     String why = a.error() != null ? a.error() : "HTTP " + a.status();
     if (d.attempt() >= settings.attempts()) {
       pending.remove(a.id());
       metrics.alertDelivery(AlertResult.UNDELIVERABLE);
-      getContext().getLog().warn("{} for {} / {} could not be delivered to {}: {}", d.kind(), d.agent(), d.task(),
-          where, why);
-      record(d.kind(), d.agent(), d.task(), "undeliverable", d.kind() + " not delivered to " + where + " after "
-          + d.attempt() + " attempts: " + why);
+      getContext()
+          .getLog()
+          .warn(
+              "{} for {} / {} could not be delivered to {}: {}",
+              d.kind(),
+              d.agent(),
+              d.task(),
+              where,
+              why);
+      record(
+          d.kind(),
+          d.agent(),
+          d.task(),
+          "undeliverable",
+          d.kind() + " not delivered to " + where + " after " + d.attempt() + " attempts: " + why);
       return this;
     }
     pending.put(a.id(), d.next());
     metrics.alertDelivery(AlertResult.RETRYING);
-    timers.startSingleTimer(a.id(), new Retry(a.id()),
+    timers.startSingleTimer(
+        a.id(),
+        new Retry(a.id()),
         Backoff.delay(d.attempt(), settings.backoffMin(), settings.backoffMax()));
-    getContext().getLog().info("{} for {} / {}: attempt {} failed ({}), retrying", d.kind(), d.agent(), d.task(),
-        d.attempt(), why);
+    getContext()
+        .getLog()
+        .info(
+            "{} for {} / {}: attempt {} failed ({}), retrying",
+            d.kind(),
+            d.agent(),
+            d.task(),
+            d.attempt(),
+            why);
     return this;
   }
 

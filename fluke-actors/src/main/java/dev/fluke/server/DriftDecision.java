@@ -14,8 +14,10 @@ record DriftDecision(boolean apply, boolean alertDetected, boolean alertRemediat
 
   static DriftDecision decide(DriftPolicy policy, boolean manual) {
     if (manual) {
-      // A person asked for it: always apply. drift_remediated still goes out for remediate_and_alert,
-      // because its point is an external record of every change; alert_only has nothing to announce.
+      // A person asked for it: always apply. drift_remediated still goes out for
+      // remediate_and_alert,
+      // because its point is an external record of every change; alert_only has nothing to
+      // announce.
       return new DriftDecision(true, false, policy == DriftPolicy.REMEDIATE_AND_ALERT);
     }
     return switch (policy) {

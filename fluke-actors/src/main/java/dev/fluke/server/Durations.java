@@ -2,7 +2,9 @@ package dev.fluke.server;
 
 import java.time.Duration;
 
-/** Durations as operators write them in {@code server.hcl}: {@code 90s}, {@code 10m}, {@code 1h30m}. */
+/**
+ * Durations as operators write them in {@code server.hcl}: {@code 90s}, {@code 10m}, {@code 1h30m}.
+ */
 final class Durations {
   private Durations() {}
 

@@ -4,8 +4,8 @@ import dev.fluke.api.Dto;
 
 /**
  * The fleet's agent/task pairs by status, as running totals of the counts each connected agent's
- * session pushes with its summary: a change costs a subtraction and an addition, never a scan of the
- * fleet. Owned by the {@link AgentRegistry} (used on its thread only).
+ * session pushes with its summary: a change costs a subtraction and an addition, never a scan of
+ * the fleet. Owned by the {@link AgentRegistry} (used on its thread only).
  */
 final class FleetCounts {
   private int satisfied;

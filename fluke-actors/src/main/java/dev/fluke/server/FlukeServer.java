@@ -16,11 +16,11 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The server engine in one call: starts the {@link GitWatcher}, {@link TaskRegistry},
- * {@link AgentRegistry} and {@link DriftAlerter}, and exposes what the edges need: the
- * {@link FleetApi} (for fluke-http), the {@link AgentGateway} (for fluke-grpc), {@link #fetchNow()}
- * (for the Git push webhook), the {@link LiveFeed} (for the live stream) and the {@link FlukeMetrics}
- * the actors feed (for {@code /metrics}).
+ * The server engine in one call: starts the {@link GitWatcher}, {@link TaskRegistry}, {@link
+ * AgentRegistry} and {@link DriftAlerter}, and exposes what the edges need: the {@link FleetApi}
+ * (for fluke-http), the {@link AgentGateway} (for fluke-grpc), {@link #fetchNow()} (for the Git
+ * push webhook), the {@link LiveFeed} (for the live stream) and the {@link FlukeMetrics} the actors
+ * feed (for {@code /metrics}).
  *
  * <pre>{@code
  * ServerSettings settings = ServerSettings.create(system).withGit(source, poll, glob).withDrift(policy, webhook);
@@ -45,8 +45,13 @@ public final class FlukeServer {
   private final FlukeMetrics metrics;
 
   private FlukeServer(
-      ServerSettings settings, ActorRef<GitWatcher.Command> git, FleetApi fleetApi, AgentGateway gateway,
-      EventStore events, LiveHub live, FlukeMetrics metrics) {
+      ServerSettings settings,
+      ActorRef<GitWatcher.Command> git,
+      FleetApi fleetApi,
+      AgentGateway gateway,
+      EventStore events,
+      LiveHub live,
+      FlukeMetrics metrics) {
     this.settings = settings;
     this.git = git;
     this.fleetApi = fleetApi;
@@ -56,72 +61,116 @@ public final class FlukeServer {
     this.metrics = metrics;
   }
 
-  /** {@link #start(ActorSystem, ServerSettings, GitSync, ManifestLoader, EventStore, FlukeMetrics)} with metrics of its own. */
+  /**
+   * {@link #start(ActorSystem, ServerSettings, GitSync, ManifestLoader, EventStore, FlukeMetrics)}
+   * with metrics of its own.
+   */
   public static FlukeServer start(
-      ActorSystem<?> system, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events) {
+      ActorSystem<?> system,
+      ServerSettings settings,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore events) {
     return start(system, settings, git, loader, events, new FlukeMetrics());
   }
 
   /**
-   * Starts the engine as system actors (names {@code fluke-server-*}) of {@code system}. {@code metrics}
-   * is fed by the engine and gets the live feed's own metrics registered (one server per instance).
+   * Starts the engine as system actors (names {@code fluke-server-*}) of {@code system}. {@code
+   * metrics} is fed by the engine and gets the live feed's own metrics registered (one server per
+   * instance).
    */
   public static FlukeServer start(
-      ActorSystem<?> system, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events,
+      ActorSystem<?> system,
+      ServerSettings settings,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore events,
       FlukeMetrics metrics) {
-    Spawner spawner = new Spawner() {
-      @Override
-      public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
-        return system.systemActorOf(behavior, name, Props.empty());
-      }
-    };
+    Spawner spawner =
+        new Spawner() {
+          @Override
+          public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
+            return system.systemActorOf(behavior, name, Props.empty());
+          }
+        };
     return start(spawner, system, settings, git, loader, events, metrics);
   }
 
-  /** {@link #start(ActorContext, ServerSettings, GitSync, ManifestLoader, EventStore, FlukeMetrics)} with metrics of its own. */
+  /**
+   * {@link #start(ActorContext, ServerSettings, GitSync, ManifestLoader, EventStore, FlukeMetrics)}
+   * with metrics of its own.
+   */
   public static FlukeServer start(
-      ActorContext<?> context, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events) {
+      ActorContext<?> context,
+      ServerSettings settings,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore events) {
     return start(context, settings, git, loader, events, new FlukeMetrics());
   }
 
-  /** Starts the engine as children of the actor owning {@code context} (stopping it stops the engine). */
+  /**
+   * Starts the engine as children of the actor owning {@code context} (stopping it stops the
+   * engine).
+   */
   public static FlukeServer start(
-      ActorContext<?> context, ServerSettings settings, GitSync git, ManifestLoader loader, EventStore events,
+      ActorContext<?> context,
+      ServerSettings settings,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore events,
       FlukeMetrics metrics) {
-    Spawner spawner = new Spawner() {
-      @Override
-      public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
-        return context.spawn(behavior, name);
-      }
-    };
+    Spawner spawner =
+        new Spawner() {
+          @Override
+          public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
+            return context.spawn(behavior, name);
+          }
+        };
     return start(spawner, context.getSystem(), settings, git, loader, events, metrics);
   }
 
   private static FlukeServer start(
-      Spawner spawner, ActorSystem<?> system, ServerSettings settings, GitSync git, ManifestLoader loader,
-      EventStore store, FlukeMetrics metrics) {
+      Spawner spawner,
+      ActorSystem<?> system,
+      ServerSettings settings,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore store,
+      FlukeMetrics metrics) {
     LiveHub live = new LiveHub(settings.live(), metrics);
     // Everything the engine records goes through here: published live, failures counted.
     EventStore events = live.publishing(store);
     // The alerter talks to the outside: restarted with backoff should it ever fail.
-    ActorRef<DriftAlerter.Command> alerter = spawner.spawn(
-        Behaviors.supervise(DriftAlerter.create(settings.alerts(), settings.version(), events, metrics))
-            .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
-        "fluke-server-alerts");
+    ActorRef<DriftAlerter.Command> alerter =
+        spawner.spawn(
+            Behaviors.supervise(
+                    DriftAlerter.create(settings.alerts(), settings.version(), events, metrics))
+                .onFailure(
+                    SupervisorStrategy.restartWithBackoff(
+                        Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
+            "fluke-server-alerts");
     // The others hold state that only live connections and Git can rebuild, and do no I/O in their
-    // handlers (all of it is piped back as messages): an unexpected exception is a bug that must not
+    // handlers (all of it is piped back as messages): an unexpected exception is a bug that must
+    // not
     // cost the fleet's connections or the desired state, so they resume.
-    ActorRef<GitWatcher.Command> watcher = spawner.spawn(
-        Behaviors.supervise(GitWatcher.create(settings.git(), settings.dataDir(), git, loader, events, live, metrics))
-            .onFailure(SupervisorStrategy.resume()),
-        "fluke-server-git");
-    ActorRef<AgentRegistry.Command> agents = spawner.spawn(
-        Behaviors.supervise(AgentRegistry.create(settings, alerter, events, live, metrics))
-            .onFailure(SupervisorStrategy.resume()),
-        "fluke-server-agents");
-    ActorRef<TaskRegistry.Command> tasks = spawner.spawn(
-        Behaviors.supervise(TaskRegistry.create(settings, watcher, agents)).onFailure(SupervisorStrategy.resume()),
-        "fluke-server-tasks");
+    ActorRef<GitWatcher.Command> watcher =
+        spawner.spawn(
+            Behaviors.supervise(
+                    GitWatcher.create(
+                        settings.git(), settings.dataDir(), git, loader, events, live, metrics))
+                .onFailure(SupervisorStrategy.resume()),
+            "fluke-server-git");
+    ActorRef<AgentRegistry.Command> agents =
+        spawner.spawn(
+            Behaviors.supervise(AgentRegistry.create(settings, alerter, events, live, metrics))
+                .onFailure(SupervisorStrategy.resume()),
+            "fluke-server-agents");
+    ActorRef<TaskRegistry.Command> tasks =
+        spawner.spawn(
+            Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))
+                .onFailure(SupervisorStrategy.resume()),
+            "fluke-server-tasks");
     FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events);
     AgentGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(settings, watcher, api, gateway, events, live, metrics);
@@ -147,8 +196,8 @@ public final class FlukeServer {
   }
 
   /**
-   * The event store as the engine uses it: the one given to {@code start}, with appends published live
-   * and failures counted. Its {@code healthy()} is the given store's ({@code /readyz}).
+   * The event store as the engine uses it: the one given to {@code start}, with appends published
+   * live and failures counted. Its {@code healthy()} is the given store's ({@code /readyz}).
    */
   public EventStore events() {
     return events;

@@ -31,19 +31,20 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Keeps the desired state in step with Git (SPEC §2, §4): syncs the manifest repository on start, every
- * poll interval and on {@link FetchNow}, loads the manifests of each new commit and publishes a
- * {@link DesiredState} to its subscribers. A commit whose manifests have any error is rejected whole: the
- * last good state stays in force and the errors stay visible in {@link Dto.ManifestStatus} until a
- * good commit arrives. Fetch failures are recorded and retried at the next poll.
+ * Keeps the desired state in step with Git (SPEC §2, §4): syncs the manifest repository on start,
+ * every poll interval and on {@link FetchNow}, loads the manifests of each new commit and publishes
+ * a {@link DesiredState} to its subscribers. A commit whose manifests have any error is rejected
+ * whole: the last good state stays in force and the errors stay visible in {@link
+ * Dto.ManifestStatus} until a good commit arrives. Fetch failures are recorded and retried at the
+ * next poll.
  *
  * <p>Git and parsing block, so they run on {@code fluke.blocking-dispatcher} and come back with
  * pipeToSelf. One sync is in flight at a time; requests meanwhile coalesce into one more sync.
  *
- * <p>Every fetch is counted by result ({@code fluke_git_fetches_total}), a snapshot coming into force
- * sets {@code fluke_git_snapshot_loaded_timestamp_seconds}, and every change of what {@link GetStatus}
- * shows (a new snapshot, a rejected commit, a fetch error appearing, changing or clearing) is published
- * to live viewers as {@link LiveUpdate#manifestChanged()}.
+ * <p>Every fetch is counted by result ({@code fluke_git_fetches_total}), a snapshot coming into
+ * force sets {@code fluke_git_snapshot_loaded_timestamp_seconds}, and every change of what {@link
+ * GetStatus} shows (a new snapshot, a rejected commit, a fetch error appearing, changing or
+ * clearing) is published to live viewers as {@link LiveUpdate#manifestChanged()}.
  */
 public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
 
@@ -91,15 +92,31 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
   private boolean syncAgain;
 
   public static Behavior<Command> create(
-      ServerSettings.Git settings, Path dataDir, GitSync git, ManifestLoader loader, EventStore events,
-      LiveHub hub, FlukeMetrics metrics) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new GitWatcher(ctx, timers, settings, dataDir, git, loader, events, hub, metrics)));
+      ServerSettings.Git settings,
+      Path dataDir,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore events,
+      LiveHub hub,
+      FlukeMetrics metrics) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers ->
+                    new GitWatcher(
+                        ctx, timers, settings, dataDir, git, loader, events, hub, metrics)));
   }
 
   private GitWatcher(
-      ActorContext<Command> context, TimerScheduler<Command> timers, ServerSettings.Git settings, Path dataDir,
-      GitSync git, ManifestLoader loader, EventStore events, LiveHub hub, FlukeMetrics metrics) {
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      ServerSettings.Git settings,
+      Path dataDir,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore events,
+      LiveHub hub,
+      FlukeMetrics metrics) {
     super(context);
     this.hub = hub;
     this.metrics = metrics;
@@ -109,7 +126,10 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
     this.loader = loader;
     this.events = events;
     this.blocking =
-        context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
+        context
+            .getSystem()
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
     if (settings.configured()) {
       timers.startTimerWithFixedDelay(PollTick.INSTANCE, settings.pollInterval());
       startSync();
@@ -150,7 +170,8 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
     String alreadyProcessed = lastProcessedCommit;
     CompletableFuture<Synced> work =
         CompletableFuture.supplyAsync(() -> syncAndLoad(alreadyProcessed), blocking);
-    getContext().pipeToSelf(work, (ok, failure) -> ok != null ? ok : new SyncFailed(describe(failure)));
+    getContext()
+        .pipeToSelf(work, (ok, failure) -> ok != null ? ok : new SyncFailed(describe(failure)));
   }
 
   // Runs on the blocking dispatcher.
@@ -168,7 +189,8 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
   }
 
   private Behavior<Command> onSynced(Synced s) {
-    syncing = false; // first, so that nothing below can leave the watcher believing a sync is running
+    syncing =
+        false; // first, so that nothing below can leave the watcher believing a sync is running
     lastFetchAt = Instant.now();
     boolean errorCleared = fetchError != null;
     fetchError = null;
@@ -193,7 +215,10 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
     filesInForce = manifests.files();
     candidateCommit = commit;
     candidateErrors = List.of();
-    String what = count(manifests.tasks().size(), "task") + " from " + count(manifests.files().size(), "file");
+    String what =
+        count(manifests.tasks().size(), "task")
+            + " from "
+            + count(manifests.files().size(), "file");
     getContext().getLog().info("Manifests of commit {} loaded: {}", shortId(commit), what);
     record("loaded", "commit " + shortId(commit) + ": " + what);
     metrics.gitFetch(GitFetchResult.UPDATED);
@@ -207,16 +232,32 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
   private void reject(String commit, ManifestSet manifests) {
     candidateCommit = commit;
     candidateErrors = manifests.errors();
-    String kept = inForce == null ? "no desired state is in force yet" : "commit " + shortId(inForce.commit())
-        + " stays in force";
+    String kept =
+        inForce == null
+            ? "no desired state is in force yet"
+            : "commit " + shortId(inForce.commit()) + " stays in force";
     StringBuilder all = new StringBuilder();
     for (ManifestError e : manifests.errors()) {
       all.append(e.format()).append('\n');
     }
-    getContext().getLog().error("Manifests of commit {} rejected ({} errors; {}):\n{}",
-        shortId(commit), manifests.errors().size(), kept, all);
-    record("invalid", "commit " + shortId(commit) + " rejected with " + manifests.errors().size()
-        + " errors, first: " + manifests.errors().get(0).format() + "; " + kept);
+    getContext()
+        .getLog()
+        .error(
+            "Manifests of commit {} rejected ({} errors; {}):\n{}",
+            shortId(commit),
+            manifests.errors().size(),
+            kept,
+            all);
+    record(
+        "invalid",
+        "commit "
+            + shortId(commit)
+            + " rejected with "
+            + manifests.errors().size()
+            + " errors, first: "
+            + manifests.errors().get(0).format()
+            + "; "
+            + kept);
     metrics.gitFetch(GitFetchResult.REJECTED);
     hub.publish(LiveUpdate.manifestChanged());
   }
@@ -230,8 +271,12 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
     if (changed) {
       hub.publish(LiveUpdate.manifestChanged());
     }
-    getContext().getLog().warn("Fetching {} failed (retried at the next poll): {}",
-        settings.source().redactedUrl(), f.message());
+    getContext()
+        .getLog()
+        .warn(
+            "Fetching {} failed (retried at the next poll): {}",
+            settings.source().redactedUrl(),
+            f.message());
     record("fetch_failed", f.message());
     return syncFinished();
   }
@@ -252,22 +297,25 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
   }
 
   private Behavior<Command> onGetStatus(GetStatus g) {
-    g.replyTo().tell(new Dto.ManifestStatus(
-        settings.source().redactedUrl(),
-        settings.source().branch(),
-        inForce == null ? null : inForce.commit(),
-        candidateCommit,
-        inForce == null ? null : inForce.loadedAt(),
-        lastFetchAt,
-        fetchError,
-        new ArrayList<>(candidateErrors),
-        inForce == null ? 0 : inForce.tasks().size(),
-        filesInForce));
+    g.replyTo()
+        .tell(
+            new Dto.ManifestStatus(
+                settings.source().redactedUrl(),
+                settings.source().branch(),
+                inForce == null ? null : inForce.commit(),
+                candidateCommit,
+                inForce == null ? null : inForce.loadedAt(),
+                lastFetchAt,
+                fetchError,
+                new ArrayList<>(candidateErrors),
+                inForce == null ? 0 : inForce.tasks().size(),
+                filesInForce));
     return this;
   }
 
   private void record(String outcome, String message) {
-    events.append(new Event(Instant.now(), "manifest", SYSTEM, "", "", outcome, -1, 0, "", message));
+    events.append(
+        new Event(Instant.now(), "manifest", SYSTEM, "", "", outcome, -1, 0, "", message));
   }
 
   private static String describe(Throwable t) {

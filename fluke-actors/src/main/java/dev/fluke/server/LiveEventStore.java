@@ -13,14 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's event store as the actors and the API see it: the configured store, with every appended
- * event also published to live viewers ({@link LiveHub}) and every failed append or query counted
- * ({@code fluke_event_store_errors_total}).
+ * The engine's event store as the actors and the API see it: the configured store, with every
+ * appended event also published to live viewers ({@link LiveHub}) and every failed append or query
+ * counted ({@code fluke_event_store_errors_total}).
  *
- * <p>An event is published when its append completes, whether the store kept it or not: it happened,
- * and a viewer should see it even while the store is down; once the store has kept it, a viewer that
- * refetches finds it. Appends are fire-and-forget for the actors, so failures are logged here, once
- * when the store starts failing and once when it works again, never once per event.
+ * <p>An event is published when its append completes, whether the store kept it or not: it
+ * happened, and a viewer should see it even while the store is down; once the store has kept it, a
+ * viewer that refetches finds it. Appends are fire-and-forget for the actors, so failures are
+ * logged here, once when the store starts failing and once when it works again, never once per
+ * event.
  */
 final class LiveEventStore implements EventStore {
   private static final Logger log = LoggerFactory.getLogger(LiveEventStore.class);
@@ -38,25 +39,29 @@ final class LiveEventStore implements EventStore {
 
   @Override
   public CompletionStage<Void> append(Event event) {
-    return call(() -> store.append(event)).whenComplete((ok, failure) -> {
-      if (failure != null) {
-        failed("append", failure);
-      } else {
-        worked();
-      }
-      hub.publish(LiveUpdate.ofEvent(event));
-    });
+    return call(() -> store.append(event))
+        .whenComplete(
+            (ok, failure) -> {
+              if (failure != null) {
+                failed("append", failure);
+              } else {
+                worked();
+              }
+              hub.publish(LiveUpdate.ofEvent(event));
+            });
   }
 
   @Override
   public CompletionStage<List<Event>> query(EventQuery query) {
-    return call(() -> store.query(query)).whenComplete((ok, failure) -> {
-      if (failure != null) {
-        failed("query", failure);
-      } else {
-        worked();
-      }
-    });
+    return call(() -> store.query(query))
+        .whenComplete(
+            (ok, failure) -> {
+              if (failure != null) {
+                failed("query", failure);
+              } else {
+                worked();
+              }
+            });
   }
 
   @Override
@@ -72,8 +77,10 @@ final class LiveEventStore implements EventStore {
   private void failed(String what, Throwable failure) {
     metrics.eventStoreError();
     if (failing.compareAndSet(false, true)) {
-      log.warn("The event store failed ({}): {}; further failures are only counted until it works again",
-          what, failure.toString());
+      log.warn(
+          "The event store failed ({}): {}; further failures are only counted until it works again",
+          what,
+          failure.toString());
     }
   }
 

@@ -20,59 +20,70 @@ import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The server's {@link LiveFeed}: fans every {@link LiveUpdate} out to the current subscribers (the web
- * UI's and {@code fluke logs -f}'s server-sent event streams) and keeps each agent's recent apply
- * output for viewers that arrive while an apply runs.
+ * The server's {@link LiveFeed}: fans every {@link LiveUpdate} out to the current subscribers (the
+ * web UI's and {@code fluke logs -f}'s server-sent event streams) and keeps each agent's recent
+ * apply output for viewers that arrive while an apply runs.
  *
- * <p>Who publishes: every event appended to the store ({@link #publishing(EventStore)} decorates the
- * engine's store), every apply output line an {@link AgentSession} receives ({@link #output}), agents
- * connecting, disconnecting or changing status ({@link AgentRegistry}), and new snapshots or manifest
- * errors ({@link GitWatcher}).
+ * <p>Who publishes: every event appended to the store ({@link #publishing(EventStore)} decorates
+ * the engine's store), every apply output line an {@link AgentSession} receives ({@link #output}),
+ * agents connecting, disconnecting or changing status ({@link AgentRegistry}), and new snapshots or
+ * manifest errors ({@link GitWatcher}).
  *
- * <p>Not an actor, on purpose: publishers are actors on many threads (and event-store completions on the
- * store's own), and a publish must cost them a few non-blocking enqueues, never a hop or a wait. Each
- * subscriber is a {@link BoundedSourceQueue} of {@code live.subscriber-buffer} updates: a subscriber that
- * does not keep up finds its queue full and loses the updates that do not fit (counted in
- * {@code fluke_live_updates_dropped_total}, and told to it by a {@code lost} marker); the server and
- * the other subscribers are not slowed, and
- * memory per subscriber is bounded. A subscriber's queue is registered when its source is materialized,
- * synchronously, so it sees every update published from that moment on. Recent output is bounded in
- * lines per agent and in agents.
+ * <p>Not an actor, on purpose: publishers are actors on many threads (and event-store completions
+ * on the store's own), and a publish must cost them a few non-blocking enqueues, never a hop or a
+ * wait. Each subscriber is a {@link BoundedSourceQueue} of {@code live.subscriber-buffer} updates:
+ * a subscriber that does not keep up finds its queue full and loses the updates that do not fit
+ * (counted in {@code fluke_live_updates_dropped_total}, and told to it by a {@code lost} marker);
+ * the server and the other subscribers are not slowed, and memory per subscriber is bounded. A
+ * subscriber's queue is registered when its source is materialized, synchronously, so it sees every
+ * update published from that moment on. Recent output is bounded in lines per agent and in agents.
  */
 public final class LiveHub implements LiveFeed {
   private final ServerSettings.Live settings;
   private final FlukeMetrics metrics;
   // Iterated on every publish, changed only when a viewer comes or goes.
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-  // Insertion order = order in which each agent's last apply started: the stalest is forgotten first.
+  // Insertion order = order in which each agent's last apply started: the stalest is forgotten
+  // first.
   private final LinkedHashMap<String, ArrayDeque<LiveUpdate>> recent = new LinkedHashMap<>();
   private final Counter.Child dropped;
 
   /**
-   * Registers {@code fluke_live_subscribers} and {@code fluke_live_updates_dropped_total} in
-   * {@code metrics} (one hub per metrics instance).
+   * Registers {@code fluke_live_subscribers} and {@code fluke_live_updates_dropped_total} in {@code
+   * metrics} (one hub per metrics instance).
    */
   public LiveHub(ServerSettings.Live settings, FlukeMetrics metrics) {
     this.settings = settings;
     this.metrics = metrics;
-    metrics.registry().gauge("fluke_live_subscribers",
-        "Live viewers (server-sent event streams) subscribed to the server's updates.", subscribers::size);
-    dropped = metrics.registry().counter("fluke_live_updates_dropped_total",
-        "Live updates not delivered to a viewer because it did not keep up.").labels();
+    metrics
+        .registry()
+        .gauge(
+            "fluke_live_subscribers",
+            "Live viewers (server-sent event streams) subscribed to the server's updates.",
+            subscribers::size);
+    dropped =
+        metrics
+            .registry()
+            .counter(
+                "fluke_live_updates_dropped_total",
+                "Live updates not delivered to a viewer because it did not keep up.")
+            .labels();
   }
 
   /** One viewer: its queue, what it wants, and how many updates it lost since it was last told. */
-  private record Subscriber(BoundedSourceQueue<LiveUpdate> queue, Predicate<LiveUpdate> wanted, AtomicLong lost) {}
+  private record Subscriber(
+      BoundedSourceQueue<LiveUpdate> queue, Predicate<LiveUpdate> wanted, AtomicLong lost) {}
 
   @Override
   public Source<LiveUpdate, NotUsed> subscribe(Predicate<LiveUpdate> wanted) {
     return Source.<LiveUpdate>queue(settings.subscriberBuffer())
-        .watchTermination((queue, done) -> {
-          Subscriber s = new Subscriber(queue, wanted, new AtomicLong());
-          subscribers.add(s);
-          done.whenComplete((ok, failure) -> subscribers.remove(s));
-          return NotUsed.getInstance();
-        });
+        .watchTermination(
+            (queue, done) -> {
+              Subscriber s = new Subscriber(queue, wanted, new AtomicLong());
+              subscribers.add(s);
+              done.whenComplete((ok, failure) -> subscribers.remove(s));
+              return NotUsed.getInstance();
+            });
   }
 
   @Override
@@ -84,9 +95,9 @@ public final class LiveHub implements LiveFeed {
   }
 
   /**
-   * Sends {@code update} to every current subscriber that wants it, dropping it for those whose buffer is
-   * full; a subscriber that lost updates gets a {@link LiveUpdate#lost} marker, with how many, as soon as
-   * its buffer has room again (just before the next update it does get).
+   * Sends {@code update} to every current subscriber that wants it, dropping it for those whose
+   * buffer is full; a subscriber that lost updates gets a {@link LiveUpdate#lost} marker, with how
+   * many, as soon as its buffer has room again (just before the next update it does get).
    */
   public void publish(LiveUpdate update) {
     for (Subscriber s : subscribers) {
@@ -94,7 +105,8 @@ public final class LiveHub implements LiveFeed {
         continue;
       }
       long lost = s.lost().get();
-      if (lost > 0 && s.lost().compareAndSet(lost, 0)
+      if (lost > 0
+          && s.lost().compareAndSet(lost, 0)
           && s.queue().offer(LiveUpdate.lost(lost)) != QueueOfferResult.enqueued()) {
         s.lost().addAndGet(lost); // still full: told later
       }
@@ -105,7 +117,9 @@ public final class LiveHub implements LiveFeed {
     }
   }
 
-  /** An apply starts on {@code agent}: its recent output starts over (empty until the first line). */
+  /**
+   * An apply starts on {@code agent}: its recent output starts over (empty until the first line).
+   */
   public void applyStarted(String agent) {
     synchronized (recent) {
       recent.remove(agent);
@@ -117,8 +131,12 @@ public final class LiveHub implements LiveFeed {
   /** One line of the running apply: kept as the agent's recent output, then published. */
   public void output(String agent, String task, String executor, String line) {
     String text = line == null ? "" : line;
-    LiveUpdate update = LiveUpdate.output(agent, task, executor,
-        text.length() > OutputTail.MAX_LINE ? text.substring(0, OutputTail.MAX_LINE) : text);
+    LiveUpdate update =
+        LiveUpdate.output(
+            agent,
+            task,
+            executor,
+            text.length() > OutputTail.MAX_LINE ? text.substring(0, OutputTail.MAX_LINE) : text);
     // Kept before it is published: a viewer that subscribes and then reads the recent output finds
     // every line in one or the other (the stream route drops the duplicates).
     synchronized (recent) {

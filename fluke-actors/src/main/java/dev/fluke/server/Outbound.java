@@ -4,8 +4,9 @@ import dev.fluke.protocol.ServerMessage;
 import java.util.Optional;
 
 /**
- * What the server's actors tell the outbound side of one agent stream (the {@code ActorSource} behind
- * {@link AgentGateway#connect(String)}): a message to send, the end of the stream, or its failure.
+ * What the server's actors tell the outbound side of one agent stream (the {@code ActorSource}
+ * behind {@link AgentGateway#connect(String)}): a message to send, the end of the stream, or its
+ * failure.
  */
 public sealed interface Outbound {
 

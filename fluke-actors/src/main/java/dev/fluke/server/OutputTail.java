@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The last lines of a running apply (the API's "last output"): bounded, per executor block; a new
- * block starts a new tail. Lines are cut at {@value #MAX_LINE} characters so one runaway line cannot
- * hold much memory.
+ * block starts a new tail. Lines are cut at {@value #MAX_LINE} characters so one runaway line
+ * cannot hold much memory.
  */
 final class OutputTail {
   static final int MAX_LINE = 4096;

@@ -10,13 +10,22 @@ import java.util.Objects;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Settings of the server engine, read from {@code fluke.server} ({@code fluke-server.conf}, every key
- * documented there) with {@link #create(Config)}, or built by fluke-app from {@code server.hcl}: start
- * from {@link #create(Config)} and replace what the HCL file sets with the {@code with…} methods.
+ * Settings of the server engine, read from {@code fluke.server} ({@code fluke-server.conf}, every
+ * key documented there) with {@link #create(Config)}, or built by fluke-app from {@code
+ * server.hcl}: start from {@link #create(Config)} and replace what the HCL file sets with the
+ * {@code with…} methods.
  */
 public record ServerSettings(
-    String version, Path dataDir, Git git, Reconcile reconcile, Agents agents, Alerts alerts, Api api,
-    Events events, Live live, Rollout rollout) {
+    String version,
+    Path dataDir,
+    Git git,
+    Reconcile reconcile,
+    Agents agents,
+    Alerts alerts,
+    Api api,
+    Events events,
+    Live live,
+    Rollout rollout) {
 
   public ServerSettings {
     Objects.requireNonNull(version, "version");
@@ -49,8 +58,12 @@ public record ServerSettings(
 
   /** The reconcile loop: interval, default policy, server-side timeouts and retry backoff. */
   public record Reconcile(
-      Duration interval, DriftPolicy defaultPolicy, Duration checkTimeout, Duration applyTimeout,
-      Duration retryBackoffMin, Duration retryBackoffMax) {
+      Duration interval,
+      DriftPolicy defaultPolicy,
+      Duration checkTimeout,
+      Duration applyTimeout,
+      Duration retryBackoffMin,
+      Duration retryBackoffMax) {
     public Reconcile {
       positive(interval, "reconcile interval");
       Objects.requireNonNull(defaultPolicy, "default drift policy");
@@ -68,8 +81,13 @@ public record ServerSettings(
 
   /** Agent connections: heartbeats, buffers and what is kept about them. */
   public record Agents(
-      Duration heartbeatInterval, int heartbeatAllowedMisses, int outputLines, int streamBuffer,
-      Duration disconnectedRetention, int disconnectedMax, Duration registerTimeout) {
+      Duration heartbeatInterval,
+      int heartbeatAllowedMisses,
+      int outputLines,
+      int streamBuffer,
+      Duration disconnectedRetention,
+      int disconnectedMax,
+      Duration registerTimeout) {
     public Agents {
       positive(heartbeatInterval, "heartbeat-interval");
       atLeast(heartbeatAllowedMisses, 1, "heartbeat-allowed-misses");
@@ -83,8 +101,13 @@ public record ServerSettings(
 
   /** Alert webhook delivery. {@code webhook} is null when none is configured. */
   public record Alerts(
-      URI webhook, int attempts, Duration backoffMin, Duration backoffMax, Duration requestTimeout,
-      int maxPending, int maxOpenEpisodes) {
+      URI webhook,
+      int attempts,
+      Duration backoffMin,
+      Duration backoffMax,
+      Duration requestTimeout,
+      int maxPending,
+      int maxOpenEpisodes) {
     public Alerts {
       atLeast(attempts, 1, "alert attempts");
       positive(backoffMin, "alert backoff-min");
@@ -114,8 +137,8 @@ public record ServerSettings(
   }
 
   /**
-   * Live viewers ({@link LiveHub}): how far one may fall behind before it loses updates, and how much
-   * apply output is kept for viewers that arrive while (or after) an apply runs.
+   * Live viewers ({@link LiveHub}): how far one may fall behind before it loses updates, and how
+   * much apply output is kept for viewers that arrive while (or after) an apply runs.
    */
   public record Live(int subscriberBuffer, int recentOutputLines, int recentOutputAgents) {
     public Live {
@@ -126,14 +149,15 @@ public record ServerSettings(
   }
 
   /**
-   * How a new commit reaches the connected agents: the first {@code immediate} (by name) start their
-   * cycle at once, each further one {@code 1 / perSecond} later than the one before.
+   * How a new commit reaches the connected agents: the first {@code immediate} (by name) start
+   * their cycle at once, each further one {@code 1 / perSecond} later than the one before.
    */
   public record Rollout(int immediate, double perSecond) {
     public Rollout {
       atLeast(immediate, 0, "rollout immediate");
       if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
-        throw new IllegalArgumentException("fluke.server.rollout.per-second must be a positive number, got " + perSecond);
+        throw new IllegalArgumentException(
+            "fluke.server.rollout.per-second must be a positive number, got " + perSecond);
       }
     }
 
@@ -158,16 +182,21 @@ public record ServerSettings(
         new GitSource(
             emptyToNull(g.getString("url")),
             g.getString("branch"),
-            emptyToNull(g.getString("ssh-key-file")) == null ? null : Path.of(g.getString("ssh-key-file")),
+            emptyToNull(g.getString("ssh-key-file")) == null
+                ? null
+                : Path.of(g.getString("ssh-key-file")),
             emptyToNull(g.getString("basic-auth-user")),
             emptyToNull(g.getString("basic-auth-password")));
     Config r = c.getConfig("reconcile");
     String policyName = r.getString("default-drift-policy");
     DriftPolicy policy =
         DriftPolicy.parse(policyName)
-            .orElseThrow(() -> new IllegalArgumentException(
-                "fluke.server.reconcile.default-drift-policy: unknown policy '" + policyName
-                    + "' (expected remediate, remediate_and_alert or alert_only)"));
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "fluke.server.reconcile.default-drift-policy: unknown policy '"
+                            + policyName
+                            + "' (expected remediate, remediate_and_alert or alert_only)"));
     Config a = c.getConfig("agents");
     Config al = c.getConfig("alerts");
     String webhook = emptyToNull(al.getString("webhook"));
@@ -179,28 +208,49 @@ public record ServerSettings(
         Path.of(c.getString("data-dir")),
         new Git(source, g.getDuration("poll-interval"), g.getString("manifest-glob")),
         new Reconcile(
-            r.getDuration("interval"), policy, r.getDuration("check-timeout"), r.getDuration("apply-timeout"),
-            r.getDuration("retry-backoff-min"), r.getDuration("retry-backoff-max")),
+            r.getDuration("interval"),
+            policy,
+            r.getDuration("check-timeout"),
+            r.getDuration("apply-timeout"),
+            r.getDuration("retry-backoff-min"),
+            r.getDuration("retry-backoff-max")),
         new Agents(
-            a.getDuration("heartbeat-interval"), a.getInt("heartbeat-allowed-misses"), a.getInt("output-lines"),
-            a.getInt("stream-buffer"), a.getDuration("disconnected-retention"), a.getInt("disconnected-max"),
+            a.getDuration("heartbeat-interval"),
+            a.getInt("heartbeat-allowed-misses"),
+            a.getInt("output-lines"),
+            a.getInt("stream-buffer"),
+            a.getDuration("disconnected-retention"),
+            a.getInt("disconnected-max"),
             a.getDuration("register-timeout")),
         new Alerts(
-            webhook == null ? null : URI.create(webhook), al.getInt("attempts"), al.getDuration("backoff-min"),
-            al.getDuration("backoff-max"), al.getDuration("request-timeout"), al.getInt("max-pending"),
+            webhook == null ? null : URI.create(webhook),
+            al.getInt("attempts"),
+            al.getDuration("backoff-min"),
+            al.getDuration("backoff-max"),
+            al.getDuration("request-timeout"),
+            al.getInt("max-pending"),
             al.getInt("max-open-episodes")),
-        new Api(api.getDuration("ask-timeout"), api.getDuration("gather-timeout"), api.getInt("recent-events")),
-        new Events(ev.getInt("max-per-agent"), ev.getInt("max-server-wide"), ev.getInt("max-agents")),
-        new Live(lv.getInt("subscriber-buffer"), lv.getInt("recent-output-lines"), lv.getInt("recent-output-agents")),
+        new Api(
+            api.getDuration("ask-timeout"),
+            api.getDuration("gather-timeout"),
+            api.getInt("recent-events")),
+        new Events(
+            ev.getInt("max-per-agent"), ev.getInt("max-server-wide"), ev.getInt("max-agents")),
+        new Live(
+            lv.getInt("subscriber-buffer"),
+            lv.getInt("recent-output-lines"),
+            lv.getInt("recent-output-agents")),
         new Rollout(c.getInt("rollout.immediate"), c.getDouble("rollout.per-second")));
   }
 
   public ServerSettings withVersion(String newVersion) {
-    return new ServerSettings(newVersion, dataDir, git, reconcile, agents, alerts, api, events, live, rollout);
+    return new ServerSettings(
+        newVersion, dataDir, git, reconcile, agents, alerts, api, events, live, rollout);
   }
 
   public ServerSettings withDataDir(Path dir) {
-    return new ServerSettings(version, dir, git, reconcile, agents, alerts, api, events, live, rollout);
+    return new ServerSettings(
+        version, dir, git, reconcile, agents, alerts, api, events, live, rollout);
   }
 
   /** {@code server { git { url branch poll_interval manifest_glob … } }}. */
@@ -209,37 +259,61 @@ public record ServerSettings(
   }
 
   public ServerSettings withGit(Git newGit) {
-    return new ServerSettings(version, dataDir, newGit, reconcile, agents, alerts, api, events, live, rollout);
+    return new ServerSettings(
+        version, dataDir, newGit, reconcile, agents, alerts, api, events, live, rollout);
   }
 
   /** {@code server { drift { policy alert_webhook } }}; {@code webhook} may be null. */
   public ServerSettings withDrift(DriftPolicy defaultPolicy, URI webhook) {
-    Reconcile r = new Reconcile(reconcile.interval(), defaultPolicy, reconcile.checkTimeout(),
-        reconcile.applyTimeout(), reconcile.retryBackoffMin(), reconcile.retryBackoffMax());
-    Alerts a = new Alerts(webhook, alerts.attempts(), alerts.backoffMin(), alerts.backoffMax(),
-        alerts.requestTimeout(), alerts.maxPending(), alerts.maxOpenEpisodes());
+    Reconcile r =
+        new Reconcile(
+            reconcile.interval(),
+            defaultPolicy,
+            reconcile.checkTimeout(),
+            reconcile.applyTimeout(),
+            reconcile.retryBackoffMin(),
+            reconcile.retryBackoffMax());
+    Alerts a =
+        new Alerts(
+            webhook,
+            alerts.attempts(),
+            alerts.backoffMin(),
+            alerts.backoffMax(),
+            alerts.requestTimeout(),
+            alerts.maxPending(),
+            alerts.maxOpenEpisodes());
     return new ServerSettings(version, dataDir, git, r, agents, a, api, events, live, rollout);
   }
 
   public ServerSettings withReconcileInterval(Duration interval) {
-    return withReconcile(new Reconcile(interval, reconcile.defaultPolicy(), reconcile.checkTimeout(),
-        reconcile.applyTimeout(), reconcile.retryBackoffMin(), reconcile.retryBackoffMax()));
+    return withReconcile(
+        new Reconcile(
+            interval,
+            reconcile.defaultPolicy(),
+            reconcile.checkTimeout(),
+            reconcile.applyTimeout(),
+            reconcile.retryBackoffMin(),
+            reconcile.retryBackoffMax()));
   }
 
   public ServerSettings withReconcile(Reconcile newReconcile) {
-    return new ServerSettings(version, dataDir, git, newReconcile, agents, alerts, api, events, live, rollout);
+    return new ServerSettings(
+        version, dataDir, git, newReconcile, agents, alerts, api, events, live, rollout);
   }
 
   public ServerSettings withAgents(Agents newAgents) {
-    return new ServerSettings(version, dataDir, git, reconcile, newAgents, alerts, api, events, live, rollout);
+    return new ServerSettings(
+        version, dataDir, git, reconcile, newAgents, alerts, api, events, live, rollout);
   }
 
   public ServerSettings withAlerts(Alerts newAlerts) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, newAlerts, api, events, live, rollout);
+    return new ServerSettings(
+        version, dataDir, git, reconcile, agents, newAlerts, api, events, live, rollout);
   }
 
   public ServerSettings withApi(Api newApi) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, newApi, events, live, rollout);
+    return new ServerSettings(
+        version, dataDir, git, reconcile, agents, alerts, newApi, events, live, rollout);
   }
 
   /** {@code server { event_store { memory { max_events_per_agent } } }}. */
@@ -248,15 +322,18 @@ public record ServerSettings(
   }
 
   public ServerSettings withEvents(Events newEvents) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, newEvents, live, rollout);
+    return new ServerSettings(
+        version, dataDir, git, reconcile, agents, alerts, api, newEvents, live, rollout);
   }
 
   public ServerSettings withLive(Live newLive) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, events, newLive, rollout);
+    return new ServerSettings(
+        version, dataDir, git, reconcile, agents, alerts, api, events, newLive, rollout);
   }
 
   public ServerSettings withRollout(Rollout newRollout) {
-    return new ServerSettings(version, dataDir, git, reconcile, agents, alerts, api, events, live, newRollout);
+    return new ServerSettings(
+        version, dataDir, git, reconcile, agents, alerts, api, events, live, newRollout);
   }
 
   private static String emptyToNull(String s) {

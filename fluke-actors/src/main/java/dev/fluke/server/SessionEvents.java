@@ -3,17 +3,17 @@ package dev.fluke.server;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.exec.StepResult;
-import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.TaskSpec;
+import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
 import java.time.Instant;
 
 /**
  * Turns what one agent reported into {@link Event}s: one per check, apply and verify step of every
- * executor block (SPEC §4 step 5), each also counted in {@code fluke_steps_total} and
- * {@code fluke_step_duration_seconds}. Appends are fire-and-forget: the store completes on its own threads
+ * executor block (SPEC §4 step 5), each also counted in {@code fluke_steps_total} and {@code
+ * fluke_step_duration_seconds}. Appends are fire-and-forget: the store completes on its own threads
  * and a slow store never holds up the session.
  */
 final class SessionEvents {
@@ -27,7 +27,9 @@ final class SessionEvents {
     this.metrics = metrics;
   }
 
-  /** Every step of every block of a task's outcome; {@code note} explains unusual results ("late"). */
+  /**
+   * Every step of every block of a task's outcome; {@code note} explains unusual results ("late").
+   */
   void steps(TaskSpec spec, TaskOutcome outcome, String note) {
     for (int i = 0; i < outcome.executors().size(); i++) {
       ExecutorOutcome eo = outcome.executors().get(i);
@@ -54,8 +56,21 @@ final class SessionEvents {
       return;
     }
     metrics.stepCompleted(step.phase(), step.outcome(), step.duration());
-    String message = note.isEmpty() ? step.message() : step.message().isEmpty() ? note : note + "; " + step.message();
-    store.append(new Event(Instant.now(), step.phase().wireName(), agent, task, executor,
-        step.outcome().wireName(), step.exitCode(), step.duration().toMillis(), step.output(), message));
+    String message =
+        note.isEmpty()
+            ? step.message()
+            : step.message().isEmpty() ? note : note + "; " + step.message();
+    store.append(
+        new Event(
+            Instant.now(),
+            step.phase().wireName(),
+            agent,
+            task,
+            executor,
+            step.outcome().wireName(),
+            step.exitCode(),
+            step.duration().toMillis(),
+            step.output(),
+            message));
   }
 }

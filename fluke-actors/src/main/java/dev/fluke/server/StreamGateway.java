@@ -31,11 +31,12 @@ import org.slf4j.LoggerFactory;
  * {@link AgentGateway} over Pekko Streams and actors. Each materialization is one agent connection:
  *
  * <ul>
- *   <li>outbound: an {@code ActorSource} with a bounded buffer that the agent's session writes to; if the
- *       agent stops reading and the buffer fills, the stream fails (a slow agent never grows memory);
- *   <li>inbound: the first message must be Register (within {@code register-timeout}); it goes to the
- *       {@link AgentRegistry}, and the rest of the stream goes to the session through an
- *       {@code ActorSink} with acknowledgements (backpressure: one message at a time per agent).
+ *   <li>outbound: an {@code ActorSource} with a bounded buffer that the agent's session writes to;
+ *       if the agent stops reading and the buffer fills, the stream fails (a slow agent never grows
+ *       memory);
+ *   <li>inbound: the first message must be Register (within {@code register-timeout}); it goes to
+ *       the {@link AgentRegistry}, and the rest of the stream goes to the session through an {@code
+ *       ActorSink} with acknowledgements (backpressure: one message at a time per agent).
  * </ul>
  *
  * Both directions are coupled: when one ends the other ends too.
@@ -49,7 +50,10 @@ final class StreamGateway implements AgentGateway {
   private final EventStore events;
 
   StreamGateway(
-      ActorSystem<?> system, ActorRef<AgentRegistry.Command> registry, ServerSettings settings, EventStore events) {
+      ActorSystem<?> system,
+      ActorRef<AgentRegistry.Command> registry,
+      ServerSettings settings,
+      EventStore events) {
     this.system = system;
     this.registry = registry;
     this.settings = settings;
@@ -58,97 +62,137 @@ final class StreamGateway implements AgentGateway {
 
   @Override
   public Flow<AgentMessage, ServerMessage, NotUsed> connect(String peer) {
-    return Flow.<AgentMessage, ServerMessage, NotUsed>fromMaterializer((mat, attributes) -> connection(peer, mat))
+    return Flow.<AgentMessage, ServerMessage, NotUsed>fromMaterializer(
+            (mat, attributes) -> connection(peer, mat))
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
   private Flow<AgentMessage, ServerMessage, NotUsed> connection(String peer, Materializer mat) {
-    // Materialized together with the inbound side, so the outbound ref exists before any agent message.
+    // Materialized together with the inbound side, so the outbound ref exists before any agent
+    // message.
     CompletableFuture<ActorRef<Outbound>> outbound = new CompletableFuture<>();
     AtomicReference<Cancellable> registerTimer = new AtomicReference<>();
     AtomicBoolean started = new AtomicBoolean();
     Source<ServerMessage, NotUsed> toAgent =
-        ActorSource.actorRef(Outbound::isComplete, Outbound::failure, settings.agents().streamBuffer(),
+        ActorSource.actorRef(
+                Outbound::isComplete,
+                Outbound::failure,
+                settings.agents().streamBuffer(),
                 OverflowStrategy.fail())
-            .mapMaterializedValue(out -> {
-              outbound.complete(out);
-              return NotUsed.getInstance();
-            })
-            // Only Send reaches the stream: Complete and Fail are consumed by the source's matchers.
+            .mapMaterializedValue(
+                out -> {
+                  outbound.complete(out);
+                  return NotUsed.getInstance();
+                })
+            // Only Send reaches the stream: Complete and Fail are consumed by the source's
+            // matchers.
             .map(o -> ((Outbound.Send) o).message());
     Sink<AgentMessage, NotUsed> fromAgent =
         Flow.<AgentMessage>create()
             .prefixAndTail(1)
-            .mapAsync(1, first -> {
-              started.set(true);
-              Cancellable timer = registerTimer.getAndSet(null);
-              if (timer != null) {
-                timer.cancel();
-              }
-              return handshake(peer, first.first(), first.second(), outbound.join(), mat);
-            })
+            .mapAsync(
+                1,
+                first -> {
+                  started.set(true);
+                  Cancellable timer = registerTimer.getAndSet(null);
+                  if (timer != null) {
+                    timer.cancel();
+                  }
+                  return handshake(peer, first.first(), first.second(), outbound.join(), mat);
+                })
             .to(Sink.ignore());
-    Flow<AgentMessage, ServerMessage, NotUsed> flow = Flow.fromSinkAndSourceCoupled(fromAgent, toAgent);
-    return flow.mapMaterializedValue(notUsed -> {
-      // A stream that never registers is dropped; failing the outbound side ends both directions.
-      ActorRef<Outbound> out = outbound.join();
-      Cancellable timer = system.scheduler().scheduleOnce(settings.agents().registerTimeout(),
-          () -> {
-            if (!started.get()) {
-              out.tell(new Outbound.Fail(new ProtocolViolation(
-                  "no Register within " + Durations.format(settings.agents().registerTimeout()))));
-            }
-          },
-          system.executionContext());
-      registerTimer.set(timer);
-      return notUsed;
-    });
+    Flow<AgentMessage, ServerMessage, NotUsed> flow =
+        Flow.fromSinkAndSourceCoupled(fromAgent, toAgent);
+    return flow.mapMaterializedValue(
+        notUsed -> {
+          // A stream that never registers is dropped; failing the outbound side ends both
+          // directions.
+          ActorRef<Outbound> out = outbound.join();
+          Cancellable timer =
+              system
+                  .scheduler()
+                  .scheduleOnce(
+                      settings.agents().registerTimeout(),
+                      () -> {
+                        if (!started.get()) {
+                          out.tell(
+                              new Outbound.Fail(
+                                  new ProtocolViolation(
+                                      "no Register within "
+                                          + Durations.format(
+                                              settings.agents().registerTimeout()))));
+                        }
+                      },
+                      system.executionContext());
+          registerTimer.set(timer);
+          return notUsed;
+        });
   }
 
   private CompletionStage<Done> handshake(
-      String peer, List<AgentMessage> first, Source<AgentMessage, NotUsed> rest, ActorRef<Outbound> out,
+      String peer,
+      List<AgentMessage> first,
+      Source<AgentMessage, NotUsed> rest,
+      ActorRef<Outbound> out,
       Materializer mat) {
     if (first.isEmpty()) {
       out.tell(Outbound.Complete.INSTANCE); // closed before registering
       return CompletableFuture.completedFuture(Done.getInstance());
     }
     if (!(first.get(0) instanceof AgentMessage.Register register)) {
-      String reason = "the first message must be Register, got " + first.get(0).getClass().getSimpleName();
+      String reason =
+          "the first message must be Register, got " + first.get(0).getClass().getSimpleName();
       log.warn("Connection from {}: {}", peer, reason);
-      events.append(Event.simple("agent", "", "protocol_violation", reason + " (peer " + peer + ")"));
+      events.append(
+          Event.simple("agent", "", "protocol_violation", reason + " (peer " + peer + ")"));
       out.tell(new Outbound.Fail(new ProtocolViolation(reason)));
       rest.runWith(Sink.ignore(), mat);
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    // As long as a stream may take to register at all: under a reconnect storm the registry's queue is
+    // As long as a stream may take to register at all: under a reconnect storm the registry's queue
+    // is
     // long, and an answer that comes late is better than the agent's backoff and another try.
     Duration timeout = settings.agents().registerTimeout();
     long deadline = System.nanoTime() + timeout.toNanos();
-    CompletionStage<AgentRegistry.ConnectReply> reply = AskPattern.ask(
-        registry, replyTo -> new AgentRegistry.Connect(register, peer, out, replyTo, deadline), timeout,
-        system.scheduler());
-    return reply.handle((r, failure) -> {
-      if (r instanceof AgentRegistry.Accepted accepted) {
-        rest.runWith(ActorSink.actorRefWithBackpressure(
-            accepted.session(),
-            (ActorRef<AgentSession.Ack> ackTo, AgentMessage m) -> new AgentSession.FromAgent(m, ackTo),
-            AgentSession.StreamStarted::new,
-            AgentSession.Ack.INSTANCE,
-            AgentSession.StreamCompleted.INSTANCE,
-            AgentSession.StreamFailed::new), mat);
-      } else if (r instanceof AgentRegistry.Refused refused) {
-        // Rejected, then complete; draining the rest keeps the inbound side open until Rejected is out.
-        out.tell(new Outbound.Send(new ServerMessage.Rejected(refused.reason())));
-        out.tell(Outbound.Complete.INSTANCE);
-        rest.runWith(Sink.ignore(), mat);
-      } else {
-        // Told after the Connect (same sender, same order): a session made for it just too late is stopped.
-        registry.tell(new AgentRegistry.Abandoned(register.name(), out));
-        out.tell(new Outbound.Fail(new IllegalStateException("the server did not take the registration of "
-            + register.name() + " in time: " + failure)));
-        rest.runWith(Sink.ignore(), mat);
-      }
-      return Done.getInstance();
-    });
+    CompletionStage<AgentRegistry.ConnectReply> reply =
+        AskPattern.ask(
+            registry,
+            replyTo -> new AgentRegistry.Connect(register, peer, out, replyTo, deadline),
+            timeout,
+            system.scheduler());
+    return reply.handle(
+        (r, failure) -> {
+          if (r instanceof AgentRegistry.Accepted accepted) {
+            rest.runWith(
+                ActorSink.actorRefWithBackpressure(
+                    accepted.session(),
+                    (ActorRef<AgentSession.Ack> ackTo, AgentMessage m) ->
+                        new AgentSession.FromAgent(m, ackTo),
+                    AgentSession.StreamStarted::new,
+                    AgentSession.Ack.INSTANCE,
+                    AgentSession.StreamCompleted.INSTANCE,
+                    AgentSession.StreamFailed::new),
+                mat);
+          } else if (r instanceof AgentRegistry.Refused refused) {
+            // Rejected, then complete; draining the rest keeps the inbound side open until Rejected
+            // is out.
+            out.tell(new Outbound.Send(new ServerMessage.Rejected(refused.reason())));
+            out.tell(Outbound.Complete.INSTANCE);
+            rest.runWith(Sink.ignore(), mat);
+          } else {
+            // Told after the Connect (same sender, same order): a session made for it just too late
+            // is stopped.
+            registry.tell(new AgentRegistry.Abandoned(register.name(), out));
+            out.tell(
+                new Outbound.Fail(
+                    new IllegalStateException(
+                        "the server did not take the registration of "
+                            + register.name()
+                            + " in time: "
+                            + failure)));
+            rest.runWith(Sink.ignore(), mat);
+          }
+          return Done.getInstance();
+        });
   }
 }

@@ -17,11 +17,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * A short-lived scatter-gather for one fleet-wide task question (tutorial {@code DeviceGroupQuery}):
- * asks every {@link TaskReconciler} of the state in force for its {@link TaskReconciler.Report}, waits
- * for all of them or one timeout, replies once (in declaration order, leaving out reconcilers that did
- * not answer in time) and stops. A reconciler that stops before answering (its task left the manifest)
- * is watched and counted as answered-without-a-report, so the question does not wait for the timeout.
+ * A short-lived scatter-gather for one fleet-wide task question (tutorial {@code
+ * DeviceGroupQuery}): asks every {@link TaskReconciler} of the state in force for its {@link
+ * TaskReconciler.Report}, waits for all of them or one timeout, replies once (in declaration order,
+ * leaving out reconcilers that did not answer in time) and stops. A reconciler that stops before
+ * answering (its task left the manifest) is watched and counted as answered-without-a-report, so
+ * the question does not wait for the timeout.
  */
 public final class TaskQuery extends AbstractBehavior<TaskQuery.Command> {
 
@@ -45,21 +46,29 @@ public final class TaskQuery extends AbstractBehavior<TaskQuery.Command> {
    * @param result turns the gathered reports into the reply
    */
   public static <R> Behavior<Command> create(
-      Map<String, ActorRef<TaskReconciler.Command>> targets, Duration timeout, ActorRef<R> replyTo,
+      Map<String, ActorRef<TaskReconciler.Command>> targets,
+      Duration timeout,
+      ActorRef<R> replyTo,
       Function<List<TaskReconciler.Report>, R> result) {
     if (targets.isEmpty()) {
-      return Behaviors.setup(ctx -> {
-        replyTo.tell(result.apply(List.of()));
-        return Behaviors.stopped();
-      });
+      return Behaviors.setup(
+          ctx -> {
+            replyTo.tell(result.apply(List.of()));
+            return Behaviors.stopped();
+          });
     }
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new TaskQuery(ctx, timers, targets, timeout, replyTo, result)));
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new TaskQuery(ctx, timers, targets, timeout, replyTo, result)));
   }
 
   private <R> TaskQuery(
-      ActorContext<Command> context, TimerScheduler<Command> timers,
-      Map<String, ActorRef<TaskReconciler.Command>> targets, Duration timeout, ActorRef<R> replyTo,
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      Map<String, ActorRef<TaskReconciler.Command>> targets,
+      Duration timeout,
+      ActorRef<R> replyTo,
       Function<List<TaskReconciler.Report>, R> result) {
     super(context);
     this.order = new ArrayList<>(targets.keySet());
@@ -95,8 +104,12 @@ public final class TaskQuery extends AbstractBehavior<TaskQuery.Command> {
   }
 
   private Behavior<Command> onTimeout() {
-    getContext().getLog().warn("{} of {} tasks did not answer in time; replying with the others",
-        waiting.size(), order.size());
+    getContext()
+        .getLog()
+        .warn(
+            "{} of {} tasks did not answer in time; replying with the others",
+            waiting.size(),
+            order.size());
     return finish();
   }
 

@@ -21,11 +21,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * One task of the desired state in force (SPEC §7): holds its spec and the status of the task on every
- * agent it matches, as pushed by the agents' sessions whenever it changes; answers task detail and
- * drift questions; and turns {@code fluke reconcile task NAME} into a manual cycle for that task on
- * every matched, connected agent. Agents that disconnect stay listed (connected = false) for the
- * configured retention.
+ * One task of the desired state in force (SPEC §7): holds its spec and the status of the task on
+ * every agent it matches, as pushed by the agents' sessions whenever it changes; answers task
+ * detail and drift questions; and turns {@code fluke reconcile task NAME} into a manual cycle for
+ * that task on every matched, connected agent. Agents that disconnect stay listed (connected =
+ * false) for the configured retention.
  */
 public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Command> {
 
@@ -34,16 +34,20 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   /** A new commit changed the task's definition. */
   public record UpdateSpec(TaskSpec spec) implements Command {}
 
-  /** The task's status on one agent changed. {@code since}: when it last stopped being satisfied. */
+  /**
+   * The task's status on one agent changed. {@code since}: when it last stopped being satisfied.
+   */
   public record AgentStatus(
       String agent, Dto.TaskStatus status, Instant since, ActorRef<AgentSession.Command> session)
       implements Command {}
 
   /** The agent's session ended. */
-  public record AgentDisconnected(String agent, ActorRef<AgentSession.Command> session) implements Command {}
+  public record AgentDisconnected(String agent, ActorRef<AgentSession.Command> session)
+      implements Command {}
 
   /** The agent no longer matches the task (labels or selector changed). */
-  public record AgentUnmatched(String agent, ActorRef<AgentSession.Command> session) implements Command {}
+  public record AgentUnmatched(String agent, ActorRef<AgentSession.Command> session)
+      implements Command {}
 
   /** Replies with a {@link Report}. */
   public record GetReport(ActorRef<Report> replyTo) implements Command {}
@@ -58,7 +62,10 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   public record Report(String task, Dto.TaskSummary summary, List<Dto.DriftEntry> drift) {}
 
   private record Entry(
-      ActorRef<AgentSession.Command> session, boolean connected, Dto.TaskStatus status, Instant since,
+      ActorRef<AgentSession.Command> session,
+      boolean connected,
+      Dto.TaskStatus status,
+      Instant since,
       Instant disconnectedAt) {}
 
   private final DriftPolicy defaultPolicy;
@@ -66,7 +73,8 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   private final Map<String, Entry> agents = new HashMap<>();
   private TaskSpec spec;
 
-  public static Behavior<Command> create(TaskSpec spec, DriftPolicy defaultPolicy, Duration retention) {
+  public static Behavior<Command> create(
+      TaskSpec spec, DriftPolicy defaultPolicy, Duration retention) {
     return Behaviors.setup(ctx -> new TaskReconciler(ctx, spec, defaultPolicy, retention));
   }
 
@@ -128,11 +136,13 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
     prune();
     List<Dto.ExecutorDefinition> defs = new ArrayList<>();
     for (ExecutorSpec e : spec.executors()) {
-      defs.add(new Dto.ExecutorDefinition(e.type(), e.name(), e.attributes(), e.onFailure().hclName()));
+      defs.add(
+          new Dto.ExecutorDefinition(e.type(), e.name(), e.attributes(), e.onFailure().hclName()));
     }
     List<Dto.AgentTaskStatus> statuses = new ArrayList<>();
     for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
-      statuses.add(new Dto.AgentTaskStatus(e.getKey(), e.getValue().connected(), e.getValue().status()));
+      statuses.add(
+          new Dto.AgentTaskStatus(e.getKey(), e.getValue().connected(), e.getValue().status()));
     }
     g.replyTo().tell(Optional.of(new Dto.TaskDetail(summary(), defs, statuses)));
     return this;
@@ -146,11 +156,22 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
         started.add(e.getKey());
       }
     }
-    String message = started.isEmpty()
-        ? "no connected agent matches task " + spec.name()
-        : "manual reconcile of task " + spec.name() + " started on " + started.size() + " agent(s)";
-    r.replyTo().tell(new Dto.ReconcileAccepted(
-        true, message, new Dto.ReconcileTarget("task", spec.name()), started, Instant.now()));
+    String message =
+        started.isEmpty()
+            ? "no connected agent matches task " + spec.name()
+            : "manual reconcile of task "
+                + spec.name()
+                + " started on "
+                + started.size()
+                + " agent(s)";
+    r.replyTo()
+        .tell(
+            new Dto.ReconcileAccepted(
+                true,
+                message,
+                new Dto.ReconcileTarget("task", spec.name()),
+                started,
+                Instant.now()));
     return this;
   }
 
@@ -168,8 +189,14 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
       execs.add(e.label());
     }
     return new Dto.TaskSummary(
-        spec.name(), spec.description(), spec.effectivePolicy(defaultPolicy).hclName(),
-        spec.selector().matchLabels(), execs, spec.pos().file(), matched, counts.toDto());
+        spec.name(),
+        spec.description(),
+        spec.effectivePolicy(defaultPolicy).hclName(),
+        spec.selector().matchLabels(),
+        execs,
+        spec.pos().file(),
+        matched,
+        counts.toDto());
   }
 
   private List<Dto.DriftEntry> drift() {
@@ -177,9 +204,18 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
     for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
       Entry v = e.getValue();
       String status = v.status().status();
-      if (v.connected() && !status.equals(TaskVerdict.SATISFIED) && !status.equals(TaskVerdict.PENDING)) {
-        out.add(new Dto.DriftEntry(e.getKey(), spec.name(), status, v.status().policy(), v.status().alerted(),
-            v.since(), v.status().message()));
+      if (v.connected()
+          && !status.equals(TaskVerdict.SATISFIED)
+          && !status.equals(TaskVerdict.PENDING)) {
+        out.add(
+            new Dto.DriftEntry(
+                e.getKey(),
+                spec.name(),
+                status,
+                v.status().policy(),
+                v.status().alerted(),
+                v.since(),
+                v.status().message()));
       }
     }
     return out;

@@ -20,11 +20,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Keeps one {@link TaskReconciler} per task of the desired state in force: on every new snapshot from
- * the {@link GitWatcher} it starts reconcilers for new tasks, updates changed ones and stops removed
- * ones, then hands the snapshot and the reconcilers to the {@link AgentRegistry} (so sessions push task
- * status straight to the right reconciler). Answers task questions: one task by forwarding, all tasks
- * and the fleet's drift with a {@link TaskQuery} scatter-gather.
+ * Keeps one {@link TaskReconciler} per task of the desired state in force: on every new snapshot
+ * from the {@link GitWatcher} it starts reconcilers for new tasks, updates changed ones and stops
+ * removed ones, then hands the snapshot and the reconcilers to the {@link AgentRegistry} (so
+ * sessions push task status straight to the right reconciler). Answers task questions: one task by
+ * forwarding, all tasks and the fleet's drift with a {@link TaskQuery} scatter-gather.
  */
 public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
 
@@ -37,10 +37,12 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
   public record GetDrift(ActorRef<List<Dto.DriftEntry>> replyTo) implements Command {}
 
   /** Replies with the task's detail, empty when no such task is in force. */
-  public record GetTask(String name, ActorRef<Optional<Dto.TaskDetail>> replyTo) implements Command {}
+  public record GetTask(String name, ActorRef<Optional<Dto.TaskDetail>> replyTo)
+      implements Command {}
 
   /** Manual reconcile of one task; replies not accepted when no such task is in force. */
-  public record ReconcileTask(String name, ActorRef<Dto.ReconcileAccepted> replyTo) implements Command {}
+  public record ReconcileTask(String name, ActorRef<Dto.ReconcileAccepted> replyTo)
+      implements Command {}
 
   private record SnapshotArrived(DesiredState state) implements Command {}
 
@@ -54,19 +56,24 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
   private long queries;
 
   public static Behavior<Command> create(
-      ServerSettings settings, ActorRef<GitWatcher.Command> git, ActorRef<AgentRegistry.Command> agents) {
+      ServerSettings settings,
+      ActorRef<GitWatcher.Command> git,
+      ActorRef<AgentRegistry.Command> agents) {
     return Behaviors.setup(ctx -> new TaskRegistry(ctx, settings, git, agents));
   }
 
   private TaskRegistry(
-      ActorContext<Command> context, ServerSettings settings, ActorRef<GitWatcher.Command> git,
+      ActorContext<Command> context,
+      ServerSettings settings,
+      ActorRef<GitWatcher.Command> git,
       ActorRef<AgentRegistry.Command> agents) {
     super(context);
     this.defaultPolicy = settings.reconcile().defaultPolicy();
     this.retention = settings.agents().disconnectedRetention();
     this.gatherTimeout = settings.api().gatherTimeout();
     this.agents = agents;
-    git.tell(new GitWatcher.Subscribe(context.messageAdapter(DesiredState.class, SnapshotArrived::new)));
+    git.tell(
+        new GitWatcher.Subscribe(context.messageAdapter(DesiredState.class, SnapshotArrived::new)));
   }
 
   @Override
@@ -89,10 +96,13 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
         existing.tell(new TaskReconciler.UpdateSpec(task));
         next.put(task.name(), existing);
       } else {
-        // The generation keeps names unique while a removed task's reconciler may still be stopping.
-        String actorName = "task-" + URLEncoder.encode(task.name(), StandardCharsets.UTF_8) + "-" + generation;
-        next.put(task.name(), getContext().spawn(
-            TaskReconciler.create(task, defaultPolicy, retention), actorName));
+        // The generation keeps names unique while a removed task's reconciler may still be
+        // stopping.
+        String actorName =
+            "task-" + URLEncoder.encode(task.name(), StandardCharsets.UTF_8) + "-" + generation;
+        next.put(
+            task.name(),
+            getContext().spawn(TaskReconciler.create(task, defaultPolicy, retention), actorName));
       }
     }
     for (ActorRef<TaskReconciler.Command> removed : reconcilers.values()) {
@@ -104,30 +114,37 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
   }
 
   private Behavior<Command> onGetTasks(GetTasks g) {
-    gather(g.replyTo(), reports -> {
-      List<Dto.TaskSummary> out = new ArrayList<>();
-      for (TaskReconciler.Report r : reports) {
-        out.add(r.summary());
-      }
-      return out;
-    });
+    gather(
+        g.replyTo(),
+        reports -> {
+          List<Dto.TaskSummary> out = new ArrayList<>();
+          for (TaskReconciler.Report r : reports) {
+            out.add(r.summary());
+          }
+          return out;
+        });
     return this;
   }
 
   private Behavior<Command> onGetDrift(GetDrift g) {
-    gather(g.replyTo(), reports -> {
-      List<Dto.DriftEntry> out = new ArrayList<>();
-      for (TaskReconciler.Report r : reports) {
-        out.addAll(r.drift());
-      }
-      return out;
-    });
+    gather(
+        g.replyTo(),
+        reports -> {
+          List<Dto.DriftEntry> out = new ArrayList<>();
+          for (TaskReconciler.Report r : reports) {
+            out.addAll(r.drift());
+          }
+          return out;
+        });
     return this;
   }
 
-  private <R> void gather(ActorRef<R> replyTo, java.util.function.Function<List<TaskReconciler.Report>, R> f) {
-    getContext().spawn(
-        TaskQuery.create(new LinkedHashMap<>(reconcilers), gatherTimeout, replyTo, f), "query-" + (++queries));
+  private <R> void gather(
+      ActorRef<R> replyTo, java.util.function.Function<List<TaskReconciler.Report>, R> f) {
+    getContext()
+        .spawn(
+            TaskQuery.create(new LinkedHashMap<>(reconcilers), gatherTimeout, replyTo, f),
+            "query-" + (++queries));
   }
 
   private Behavior<Command> onGetTask(GetTask g) {
@@ -136,7 +153,12 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
       g.replyTo().tell(Optional.empty());
     } else {
       // The reconciler may be stopping (its task left with a new commit): then the task is gone.
-      AskOrFallback.ask(getContext(), r, TaskReconciler.GetDetail::new, gatherTimeout, g.replyTo(),
+      AskOrFallback.ask(
+          getContext(),
+          r,
+          TaskReconciler.GetDetail::new,
+          gatherTimeout,
+          g.replyTo(),
           stopped -> Optional.empty());
     }
     return this;
@@ -145,14 +167,30 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
   private Behavior<Command> onReconcileTask(ReconcileTask rt) {
     ActorRef<TaskReconciler.Command> r = reconcilers.get(rt.name());
     if (r == null) {
-      rt.replyTo().tell(new Dto.ReconcileAccepted(false, "no task named " + rt.name() + " is in force",
-          new Dto.ReconcileTarget("task", rt.name()), List.of(), Instant.now()));
+      rt.replyTo()
+          .tell(
+              new Dto.ReconcileAccepted(
+                  false,
+                  "no task named " + rt.name() + " is in force",
+                  new Dto.ReconcileTarget("task", rt.name()),
+                  List.of(),
+                  Instant.now()));
     } else {
-      AskOrFallback.ask(getContext(), r, TaskReconciler.Reconcile::new, gatherTimeout, rt.replyTo(),
-          stopped -> new Dto.ReconcileAccepted(false, stopped
-              ? "task " + rt.name() + " left the manifest while it was being reconciled"
-              : "task " + rt.name() + " did not answer in time", new Dto.ReconcileTarget("task", rt.name()),
-              List.of(), Instant.now()));
+      AskOrFallback.ask(
+          getContext(),
+          r,
+          TaskReconciler.Reconcile::new,
+          gatherTimeout,
+          rt.replyTo(),
+          stopped ->
+              new Dto.ReconcileAccepted(
+                  false,
+                  stopped
+                      ? "task " + rt.name() + " left the manifest while it was being reconciled"
+                      : "task " + rt.name() + " did not answer in time",
+                  new Dto.ReconcileTarget("task", rt.name()),
+                  List.of(),
+                  Instant.now()));
     }
     return this;
   }

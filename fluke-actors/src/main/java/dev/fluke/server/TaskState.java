@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one {@link AgentSession} knows about one matched task: the spec, the effective policy and the
- * current status. Mutable, owned by the session's actor; {@link #toStatus()} gives the immutable read
- * model that is pushed to the task's reconciler and served by the API.
+ * What one {@link AgentSession} knows about one matched task: the spec, the effective policy and
+ * the current status. Mutable, owned by the session's actor; {@link #toStatus()} gives the
+ * immutable read model that is pushed to the task's reconciler and served by the API.
  */
 final class TaskState {
   private TaskSpec spec;
@@ -45,7 +45,9 @@ final class TaskState {
     return since;
   }
 
-  /** @return true when the definition or policy changed */
+  /**
+   * @return true when the definition or policy changed
+   */
   boolean redefine(TaskSpec newSpec, DriftPolicy newPolicy) {
     boolean changed = !newSpec.equals(spec) || newPolicy != policy;
     if (!newSpec.executors().equals(spec.executors())) {
@@ -99,7 +101,14 @@ final class TaskState {
   }
 
   Dto.TaskStatus toStatus() {
-    return new Dto.TaskStatus(spec.name(), status, policy.hclName(), alerted, lastCheckedAt, lastAppliedAt, message,
+    return new Dto.TaskStatus(
+        spec.name(),
+        status,
+        policy.hclName(),
+        alerted,
+        lastCheckedAt,
+        lastAppliedAt,
+        message,
         executors);
   }
 
@@ -112,15 +121,32 @@ final class TaskState {
     String output = String.join("\n", outputLines);
     boolean found = false;
     for (Dto.ExecutorStatus e : executors) {
-      if (!found && (outputExecutor.equals(e.name()) || outputExecutor.equals(e.type() + " \"" + e.name() + "\""))) {
+      if (!found
+          && (outputExecutor.equals(e.name())
+              || outputExecutor.equals(e.type() + " \"" + e.name() + "\""))) {
         found = true;
-        live.add(new Dto.ExecutorStatus(e.name(), e.type(), TaskVerdict.APPLYING, "apply", -1, output, e.message(),
-            Instant.now()));
+        live.add(
+            new Dto.ExecutorStatus(
+                e.name(),
+                e.type(),
+                TaskVerdict.APPLYING,
+                "apply",
+                -1,
+                output,
+                e.message(),
+                Instant.now()));
       } else {
         live.add(e);
       }
     }
-    return new Dto.TaskStatus(spec.name(), status, policy.hclName(), alerted, lastCheckedAt, lastAppliedAt, message,
+    return new Dto.TaskStatus(
+        spec.name(),
+        status,
+        policy.hclName(),
+        alerted,
+        lastCheckedAt,
+        lastAppliedAt,
+        message,
         live);
   }
 }

@@ -12,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The status of one task on one agent, derived from what the agent reported (pure; tested directly).
- * Status words are those of {@link Dto}: pending, satisfied, drifted, applying, failed, error.
+ * The status of one task on one agent, derived from what the agent reported (pure; tested
+ * directly). Status words are those of {@link Dto}: pending, satisfied, drifted, applying, failed,
+ * error.
  *
  * @param status the task's status word
  * @param message why, for people ("" when satisfied)
@@ -50,20 +51,25 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
     return judge(spec, outcome, now, TaskVerdict::judgeCheck);
   }
 
-  /** The verdict of an ApplyResult: per block the verify, else the apply, else the fresh check counts. */
+  /**
+   * The verdict of an ApplyResult: per block the verify, else the apply, else the fresh check
+   * counts.
+   */
   static TaskVerdict ofApply(TaskSpec spec, TaskOutcome outcome, Instant now) {
     return judge(spec, outcome, now, TaskVerdict::judgeApply);
   }
 
   /** What one block's results say: its status, why, and the step shown for it. */
-  private record BlockJudgement(String status, String message, StepResult shown, boolean stillDrifted) {}
+  private record BlockJudgement(
+      String status, String message, StepResult shown, boolean stillDrifted) {}
 
   private static BlockJudgement judgeCheck(String label, ExecutorOutcome eo) {
     StepResult check = eo.check();
     if (check == null) {
       return new BlockJudgement(ERROR, label + ": the agent reported no check result", null, false);
     }
-    return new BlockJudgement(checkStatus(check.outcome()), stepMessage(label, "check", check), check, false);
+    return new BlockJudgement(
+        checkStatus(check.outcome()), stepMessage(label, "check", check), check, false);
   }
 
   private static BlockJudgement judgeApply(String label, ExecutorOutcome eo) {
@@ -72,7 +78,8 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
       if (verify.outcome() == Outcome.DRIFTED) {
         return new BlockJudgement(FAILED, STILL_DRIFTED, verify, true);
       }
-      return new BlockJudgement(checkStatus(verify.outcome()), stepMessage(label, "verify", verify), verify, false);
+      return new BlockJudgement(
+          checkStatus(verify.outcome()), stepMessage(label, "verify", verify), verify, false);
     }
     if (eo.apply() != null) {
       StepResult apply = eo.apply();
@@ -84,7 +91,9 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
 
   // The worst block speaks for the task; "check or apply is wrong" above all.
   private static TaskVerdict judge(
-      TaskSpec spec, TaskOutcome outcome, Instant now,
+      TaskSpec spec,
+      TaskOutcome outcome,
+      Instant now,
       java.util.function.BiFunction<String, ExecutorOutcome, BlockJudgement> judgeBlock) {
     if (outcome.executors().isEmpty() && !spec.executors().isEmpty()) {
       return new TaskVerdict(ERROR, "the agent reported no executor outcomes", List.of());
@@ -156,13 +165,25 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
   }
 
   private static Dto.ExecutorStatus executorStatus(
-      TaskSpec spec, ExecutorOutcome eo, int index, String status, StepResult step, String message, Instant now) {
+      TaskSpec spec,
+      ExecutorOutcome eo,
+      int index,
+      String status,
+      StepResult step,
+      String message,
+      Instant now) {
     ExecutorSpec match = match(spec, eo, index);
     String name = match != null ? match.name() : eo.executor();
     String type = match != null ? match.type() : eo.type();
     return new Dto.ExecutorStatus(
-        name, type, status, step == null ? "" : step.phase().wireName(), step == null ? -1 : step.exitCode(),
-        step == null ? "" : step.output(), message, now);
+        name,
+        type,
+        status,
+        step == null ? "" : step.phase().wireName(),
+        step == null ? -1 : step.exitCode(),
+        step == null ? "" : step.output(),
+        message,
+        now);
   }
 
   private static String label(TaskSpec spec, ExecutorOutcome eo, int index) {
@@ -171,14 +192,16 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
   }
 
   /**
-   * The spec block an outcome is about. Agents name blocks by label ({@code shell "marker"}) or by name;
-   * outcomes come in declaration order, so the position decides when the name is ambiguous.
+   * The spec block an outcome is about. Agents name blocks by label ({@code shell "marker"}) or by
+   * name; outcomes come in declaration order, so the position decides when the name is ambiguous.
    */
   static ExecutorSpec match(TaskSpec spec, ExecutorOutcome eo, int index) {
     List<ExecutorSpec> execs = spec.executors();
     if (index < execs.size()) {
       ExecutorSpec at = execs.get(index);
-      if (eo.executor() == null || eo.executor().equals(at.label()) || eo.executor().equals(at.name())) {
+      if (eo.executor() == null
+          || eo.executor().equals(at.label())
+          || eo.executor().equals(at.name())) {
         return at;
       }
     }

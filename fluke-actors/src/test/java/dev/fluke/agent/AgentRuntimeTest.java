@@ -76,7 +76,9 @@ class AgentRuntimeTest {
   }
 
   private Link start(String config) throws InterruptedException {
-    agent = AgentRuntime.start(testKit.system(), settings(config), server, script.executors("shell", "mise"));
+    agent =
+        AgentRuntime.start(
+            testKit.system(), settings(config), server, script.executors("shell", "mise"));
     return server.nextLink();
   }
 
@@ -102,14 +104,19 @@ class AgentRuntimeTest {
   @Test
   void checkReportHasEveryExecutorOfEveryTaskInOrderAndAppliesNothing() throws Exception {
     Link link = startRegistered();
-    TaskSpec t1 = task("t1", block("shell", "a", "check", "satisfied"), block("mise", "b", "check", "drifted"));
+    TaskSpec t1 =
+        task(
+            "t1",
+            block("shell", "a", "check", "satisfied"),
+            block("mise", "b", "check", "drifted"));
     TaskSpec t2 = task("t2", block("shell", "c", "check", "error"));
 
     link.send(new CheckRequest(7, List.of(t1, t2)));
     CheckReport report = link.next(CheckReport.class);
 
     assertEquals(7, report.cycleId());
-    assertEquals(List.of("t1", "t2"), report.tasks().stream().map(AgentMessage.TaskOutcome::task).toList());
+    assertEquals(
+        List.of("t1", "t2"), report.tasks().stream().map(AgentMessage.TaskOutcome::task).toList());
     List<ExecutorOutcome> b1 = report.tasks().get(0).executors();
     assertEquals(List.of("a", "b"), b1.stream().map(ExecutorOutcome::executor).toList());
     assertEquals(List.of("shell", "mise"), b1.stream().map(ExecutorOutcome::type).toList());
@@ -125,10 +132,12 @@ class AgentRuntimeTest {
   @Test
   void applyRunsBlocksInDeclarationOrderAcrossTypesAndStreamsTheirOutput() throws Exception {
     Link link = startRegistered();
-    TaskSpec deploy = task("deploy",
-        block("shell", "pre", "check", "drifted,satisfied", "lines", "2"),
-        block("mise", "app", "check", "satisfied"),
-        block("shell", "post", "check", "drifted,satisfied", "lines", "1"));
+    TaskSpec deploy =
+        task(
+            "deploy",
+            block("shell", "pre", "check", "drifted,satisfied", "lines", "2"),
+            block("mise", "app", "check", "satisfied"),
+            block("shell", "post", "check", "drifted,satisfied", "lines", "1"));
 
     link.send(new ApplyRequest(3, deploy));
     List<ApplyOutput> output = new ArrayList<>();
@@ -139,9 +148,11 @@ class AgentRuntimeTest {
     }
     ApplyResult result = (ApplyResult) m;
 
-    assertEquals(List.of("shell:pre line 1", "shell:pre line 2", "shell:post line 1"),
+    assertEquals(
+        List.of("shell:pre line 1", "shell:pre line 2", "shell:post line 1"),
         output.stream().map(ApplyOutput::line).toList());
-    assertEquals(List.of("pre", "pre", "post"), output.stream().map(ApplyOutput::executor).toList());
+    assertEquals(
+        List.of("pre", "pre", "post"), output.stream().map(ApplyOutput::executor).toList());
     assertTrue(output.stream().allMatch(o -> o.cycleId() == 3 && o.task().equals("deploy")));
     assertEquals(3, result.cycleId());
     assertFalse(result.late());
@@ -151,10 +162,17 @@ class AgentRuntimeTest {
     assertNull(blocks.get(1).apply());
     assertNull(blocks.get(1).verify());
     assertApplied(blocks.get(2));
-    assertEquals(List.of(
-            "shell:pre:check", "shell:pre:apply", "shell:pre:applied", "shell:pre:check",
+    assertEquals(
+        List.of(
+            "shell:pre:check",
+            "shell:pre:apply",
+            "shell:pre:applied",
+            "shell:pre:check",
             "mise:app:check",
-            "shell:post:check", "shell:post:apply", "shell:post:applied", "shell:post:check"),
+            "shell:post:check",
+            "shell:post:apply",
+            "shell:post:applied",
+            "shell:post:check"),
         script.journal());
   }
 
@@ -169,9 +187,11 @@ class AgentRuntimeTest {
   @Test
   void failedBlockWithAbortSkipsTheRestOfTheTask() throws Exception {
     Link link = startRegistered();
-    TaskSpec t = task("t",
-        block("shell", "a", OnFailure.ABORT, "check", "drifted", "apply", "failed"),
-        block("mise", "b", "check", "drifted"));
+    TaskSpec t =
+        task(
+            "t",
+            block("shell", "a", OnFailure.ABORT, "check", "drifted", "apply", "failed"),
+            block("mise", "b", "check", "drifted"));
 
     link.send(new ApplyRequest(1, t));
     ApplyResult result = link.next(ApplyResult.class);
@@ -189,9 +209,11 @@ class AgentRuntimeTest {
   @Test
   void failedBlockWithContinueGoesOnWithTheNextBlock() throws Exception {
     Link link = startRegistered();
-    TaskSpec t = task("t",
-        block("shell", "a", OnFailure.CONTINUE, "check", "drifted", "apply", "error"),
-        block("mise", "b", "check", "drifted,satisfied"));
+    TaskSpec t =
+        task(
+            "t",
+            block("shell", "a", OnFailure.CONTINUE, "check", "drifted", "apply", "error"),
+            block("mise", "b", "check", "drifted,satisfied"));
 
     link.send(new ApplyRequest(1, t));
     ApplyResult result = link.next(ApplyResult.class);
@@ -203,10 +225,12 @@ class AgentRuntimeTest {
   @Test
   void checkErrorIsNeverAppliedAndCountsAsAFailure() throws Exception {
     Link link = startRegistered();
-    TaskSpec t = task("t",
-        block("shell", "a", OnFailure.CONTINUE, "check", "error"),
-        block("mise", "b", OnFailure.ABORT, "check", "error"),
-        block("shell", "c", "check", "drifted"));
+    TaskSpec t =
+        task(
+            "t",
+            block("shell", "a", OnFailure.CONTINUE, "check", "error"),
+            block("mise", "b", OnFailure.ABORT, "check", "error"),
+            block("shell", "c", "check", "drifted"));
 
     link.send(new ApplyRequest(1, t));
     ApplyResult result = link.next(ApplyResult.class);
@@ -238,15 +262,21 @@ class AgentRuntimeTest {
   @Test
   void requestsWaitForTheRunningOneAndRunInArrivalOrder() throws Exception {
     Link link = startRegistered();
-    link.send(new ApplyRequest(1, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
+    link.send(
+        new ApplyRequest(
+            1, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     link.send(new CheckRequest(2, List.of(task("next", block("mise", "x")))));
-    // The worker gets requests in the order the server sent them: once it has logged this cancel, the
+    // The worker gets requests in the order the server sent them: once it has logged this cancel,
+    // the
     // check above is waiting in its queue.
-    LoggingTestKit.info("Cycle 99 cancelled").expect(testKit.system(), () -> {
-      link.send(new Cancel(99));
-      return null;
-    });
+    LoggingTestKit.info("Cycle 99 cancelled")
+        .expect(
+            testKit.system(),
+            () -> {
+              link.send(new Cancel(99));
+              return null;
+            });
 
     assertFalse(script.journal().contains("mise:x:check"));
     script.gate("g").open();
@@ -256,15 +286,23 @@ class AgentRuntimeTest {
     assertEquals(1, first.cycleId());
     assertEquals(2, second.cycleId());
     assertEquals(1, script.maxInFlight());
-    assertEquals(List.of("shell:slow:check", "shell:slow:apply", "shell:slow:applied", "shell:slow:check",
-        "mise:x:check"), script.journal());
+    assertEquals(
+        List.of(
+            "shell:slow:check",
+            "shell:slow:apply",
+            "shell:slow:applied",
+            "shell:slow:check",
+            "mise:x:check"),
+        script.journal());
   }
 
   @Test
   void requestsBeyondTheQueueAreAnsweredAtOnceWithErrors() throws Exception {
     Link link = start("fluke.agent.max-queued-requests = 1");
     link.register();
-    link.send(new ApplyRequest(1, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
+    link.send(
+        new ApplyRequest(
+            1, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     link.send(new CheckRequest(2, List.of(task("queued", block("mise", "q")))));
     link.send(new CheckRequest(3, List.of(task("refused", block("mise", "r")))));
@@ -326,7 +364,9 @@ class AgentRuntimeTest {
   @Test
   void applyThatFinishesWhileDisconnectedIsReportedLateOnceRegisteredAgain() throws Exception {
     Link first = startRegistered();
-    first.send(new ApplyRequest(8, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
+    first.send(
+        new ApplyRequest(
+            8, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
     Link second = server.nextLink();
@@ -345,7 +385,9 @@ class AgentRuntimeTest {
   @Test
   void applyStillRunningAfterReconnectingIsReportedLate() throws Exception {
     Link first = startRegistered();
-    first.send(new ApplyRequest(9, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
+    first.send(
+        new ApplyRequest(
+            9, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
     Link second = server.nextLink();
@@ -377,7 +419,8 @@ class AgentRuntimeTest {
   }
 
   @Test
-  void acknowledgedResultIsForgottenAndTheOthersAreReportedAgainInTheOrderTheyFinished() throws Exception {
+  void acknowledgedResultIsForgottenAndTheOthersAreReportedAgainInTheOrderTheyFinished()
+      throws Exception {
     Link first = startRegistered();
     first.send(new ApplyRequest(1, task("a", block("shell", "a"))));
     first.ack(first.next(ApplyResult.class));
@@ -398,7 +441,8 @@ class AgentRuntimeTest {
     assertTrue(b.late());
     assertEquals("c", c.task().task());
     assertTrue(c.late());
-    // Kept results go out as soon as the agent is registered: had "a" been kept, it would come before this.
+    // Kept results go out as soon as the agent is registered: had "a" been kept, it would come
+    // before this.
     assertEquals(3, second.next(CheckReport.class).cycleId());
   }
 
@@ -407,14 +451,17 @@ class AgentRuntimeTest {
     Link first = startRegistered();
     first.send(new ApplyRequest(1, task("a", block("shell", "a"))));
     first.next(ApplyResult.class);
-    first.send(new ApplyRequest(2, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
+    first.send(
+        new ApplyRequest(
+            2, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
     Link second = server.nextLink();
     second.register();
     assertEquals("a", second.next(ApplyResult.class).task().task());
 
-    // A server that never acknowledges: the apply finishing now sends its own result, not "a" once more.
+    // A server that never acknowledges: the apply finishing now sends its own result, not "a" once
+    // more.
     script.gate("g").open();
     ApplyResult slow = second.next(ApplyResult.class);
     second.send(new CheckRequest(3, List.of(task("d", block("mise", "d")))));
@@ -433,10 +480,13 @@ class AgentRuntimeTest {
     first.send(new ApplyRequest(2, task("b", block("shell", "b"))));
     first.next(ApplyResult.class);
 
-    LoggingTestKit.warn("Forgetting the result of task 'a' (cycle 1)").expect(testKit.system(), () -> {
-      first.send(new ApplyRequest(3, task("c", block("shell", "c"))));
-      return first.next(ApplyResult.class);
-    });
+    LoggingTestKit.warn("Forgetting the result of task 'a' (cycle 1)")
+        .expect(
+            testKit.system(),
+            () -> {
+              first.send(new ApplyRequest(3, task("c", block("shell", "c"))));
+              return first.next(ApplyResult.class);
+            });
     first.drop();
     Link second = server.nextLink();
     second.register();
@@ -451,17 +501,22 @@ class AgentRuntimeTest {
   @Test
   void cancelOfANewConnectionDoesNotTouchAnApplyOfAnOldOne() throws Exception {
     Link first = startRegistered();
-    first.send(new ApplyRequest(5, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
+    first.send(
+        new ApplyRequest(
+            5, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
     Link second = server.nextLink();
     second.register();
 
     // A restarted server numbers its cycles anew: its cycle 5 is not the one still running.
-    LoggingTestKit.info("Cycle 5 cancelled").expect(testKit.system(), () -> {
-      second.send(new Cancel(5));
-      return null;
-    });
+    LoggingTestKit.info("Cycle 5 cancelled")
+        .expect(
+            testKit.system(),
+            () -> {
+              second.send(new Cancel(5));
+              return null;
+            });
     script.gate("g").open();
     ApplyResult result = second.next(ApplyResult.class);
 
@@ -472,7 +527,8 @@ class AgentRuntimeTest {
   @Test
   void checkOfALostConnectionIsStoppedAndNotReported() throws Exception {
     Link first = startRegistered();
-    first.send(new CheckRequest(1, List.of(task("slow", block("shell", "slow", "check_gate", "g")))));
+    first.send(
+        new CheckRequest(1, List.of(task("slow", block("shell", "slow", "check_gate", "g")))));
     script.gate("g").awaitEntered();
     first.drop();
     Link second = server.nextLink();
@@ -488,10 +544,14 @@ class AgentRuntimeTest {
     Link first = start("");
     first.next(Register.class);
 
-    LoggingTestKit.error("REJECTED").withMessageContains("name is taken").expect(testKit.system(), () -> {
-      first.send(new Rejected("name is taken"));
-      return null;
-    });
+    LoggingTestKit.error("REJECTED")
+        .withMessageContains("name is taken")
+        .expect(
+            testKit.system(),
+            () -> {
+              first.send(new Rejected("name is taken"));
+              return null;
+            });
 
     assertInstanceOf(ServerLink.ConnectionEnded.class, first.fromAgent().expectError());
     Link second = server.nextLink();
@@ -525,7 +585,9 @@ class AgentRuntimeTest {
     link.register();
 
     // Nobody reads what the agent sends while the apply prints 3000 lines.
-    link.send(new ApplyRequest(4, task("noisy", block("shell", "a", "check", "drifted,satisfied", "lines", "3000"))));
+    link.send(
+        new ApplyRequest(
+            4, task("noisy", block("shell", "a", "check", "drifted,satisfied", "lines", "3000"))));
     eventually(() -> script.journal().contains("shell:a:applied"));
     List<ApplyOutput> output = new ArrayList<>();
     AgentMessage m = link.next();

@@ -27,9 +27,11 @@ class AgentSettingsTest {
 
   @Test
   void configuredNameAndLabelsAreRead() {
-    AgentSettings s = AgentSettings.create(ConfigFactory.parseString(
-            "fluke.agent { name = web-01, labels { role = web, env = prod } }")
-        .withFallback(ConfigFactory.load()));
+    AgentSettings s =
+        AgentSettings.create(
+            ConfigFactory.parseString(
+                    "fluke.agent { name = web-01, labels { role = web, env = prod } }")
+                .withFallback(ConfigFactory.load()));
 
     assertEquals("web-01", s.name());
     assertEquals(Map.of("role", "web", "env", "prod"), s.labels());
@@ -37,10 +39,11 @@ class AgentSettingsTest {
 
   @Test
   void agentHclValuesOverrideTheDefaults() {
-    AgentSettings s = AgentSettings.create(ConfigFactory.load())
-        .withName("db-02")
-        .withLabels(Map.of("role", "db"))
-        .withExecution("/bin/bash", Duration.ofMinutes(10));
+    AgentSettings s =
+        AgentSettings.create(ConfigFactory.load())
+            .withName("db-02")
+            .withLabels(Map.of("role", "db"))
+            .withExecution("/bin/bash", Duration.ofMinutes(10));
 
     assertEquals("db-02", s.name());
     assertEquals(Map.of("role", "db"), s.labels());
@@ -52,11 +55,15 @@ class AgentSettingsTest {
   void nonsenseIsRefused() {
     AgentSettings s = AgentSettings.create(ConfigFactory.load());
 
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> s.withReconnect(Duration.ofSeconds(10), Duration.ofSeconds(1), 0.2));
-    assertThrows(IllegalArgumentException.class,
-        () -> AgentSettings.create(ConfigFactory.parseString("fluke.agent.max-queued-requests = 0")
-            .withFallback(ConfigFactory.load())));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            AgentSettings.create(
+                ConfigFactory.parseString("fluke.agent.max-queued-requests = 0")
+                    .withFallback(ConfigFactory.load())));
   }
 
   @Test

@@ -82,7 +82,8 @@ class ConnectionTest {
 
     assertEquals(new Heartbeat(1), nextSent());
     assertInstanceOf(ConnectionLoop.Abort.class, stream.receiveMessage());
-    // Results among the dropped messages are still kept by ServerLink until the server acknowledges them.
+    // Results among the dropped messages are still kept by ServerLink until the server acknowledges
+    // them.
     conn.sent();
     conn.send(result(4));
     stream.expectNoMessage(Duration.ofMillis(50));

@@ -28,7 +28,9 @@ class OutputLinesTest {
     List<OutputLines.Line> first = lines.drain(10);
     lines.offer("b", "line 6");
 
-    assertEquals(List.of("line 1", "line 2"), first.subList(0, 2).stream().map(OutputLines.Line::text).toList());
+    assertEquals(
+        List.of("line 1", "line 2"),
+        first.subList(0, 2).stream().map(OutputLines.Line::text).toList());
     assertTrue(first.get(2).text().contains("3 output line(s) dropped"), first.get(2).text());
     assertEquals(List.of("line 6"), lines.drain(10).stream().map(OutputLines.Line::text).toList());
     assertTrue(lines.isEmpty());

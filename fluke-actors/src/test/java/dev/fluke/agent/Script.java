@@ -20,15 +20,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Fake executors whose behaviour a test scripts through block attributes, and a journal of what ran.
+ * Fake executors whose behaviour a test scripts through block attributes, and a journal of what
+ * ran.
  *
  * <ul>
- *   <li>{@code check}: comma-separated outcomes of successive checks of the block (the last repeats),
- *       e.g. {@code "drifted,satisfied"}; default satisfied.
+ *   <li>{@code check}: comma-separated outcomes of successive checks of the block (the last
+ *       repeats), e.g. {@code "drifted,satisfied"}; default satisfied.
  *   <li>{@code apply}: applied | failed | error; default applied.
  *   <li>{@code lines}: how many output lines the apply prints.
- *   <li>{@code gate} / {@code check_gate}: the apply / check waits at this {@link Gate} until the test
- *       opens it or the work is cancelled (then it returns ERROR "cancelled", as real executors do).
+ *   <li>{@code gate} / {@code check_gate}: the apply / check waits at this {@link Gate} until the
+ *       test opens it or the work is cancelled (then it returns ERROR "cancelled", as real
+ *       executors do).
  * </ul>
  *
  * The journal holds {@code type:name:check}, {@code type:name:apply} and {@code type:name:applied}.
@@ -122,12 +124,19 @@ public final class Script {
         if (gate != null && !gate(gate).pass(ctx)) {
           return StepResult.error(Phase.CHECK, "cancelled", Duration.ofMillis(1));
         }
-        List<String> seq = Arrays.asList(
-            (spec.string("check") == null ? "satisfied" : spec.string("check")).split(","));
+        List<String> seq =
+            Arrays.asList(
+                (spec.string("check") == null ? "satisfied" : spec.string("check")).split(","));
         int n = checks.computeIfAbsent(key, k -> new AtomicInteger()).getAndIncrement();
-        Outcome outcome = Outcome.valueOf(seq.get(Math.min(n, seq.size() - 1)).trim().toUpperCase(Locale.ROOT));
+        Outcome outcome =
+            Outcome.valueOf(seq.get(Math.min(n, seq.size() - 1)).trim().toUpperCase(Locale.ROOT));
         int exit = outcome == Outcome.SATISFIED ? 0 : outcome == Outcome.DRIFTED ? 1 : -1;
-        return new StepResult(Phase.CHECK, outcome, exit, "checked " + key, Duration.ofMillis(2),
+        return new StepResult(
+            Phase.CHECK,
+            outcome,
+            exit,
+            "checked " + key,
+            Duration.ofMillis(2),
             outcome == Outcome.ERROR ? "scripted error" : "");
       } finally {
         end();
@@ -149,11 +158,18 @@ public final class Script {
           journal.add(key + ":cancelled");
           return StepResult.error(Phase.APPLY, "cancelled", Duration.ofMillis(1));
         }
-        Outcome outcome = Outcome.valueOf(
-            (spec.string("apply") == null ? "applied" : spec.string("apply")).toUpperCase(Locale.ROOT));
+        Outcome outcome =
+            Outcome.valueOf(
+                (spec.string("apply") == null ? "applied" : spec.string("apply"))
+                    .toUpperCase(Locale.ROOT));
         journal.add(key + ":applied");
-        return new StepResult(Phase.APPLY, outcome, outcome == Outcome.APPLIED ? 0 : 2, "applied " + key,
-            Duration.ofMillis(3), "");
+        return new StepResult(
+            Phase.APPLY,
+            outcome,
+            outcome == Outcome.APPLIED ? 0 : 2,
+            "applied " + key,
+            Duration.ofMillis(3),
+            "");
       } finally {
         end();
       }

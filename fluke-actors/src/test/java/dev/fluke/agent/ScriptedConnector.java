@@ -22,8 +22,8 @@ import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.apache.pekko.stream.testkit.javadsl.TestSource;
 
 /**
- * A server the test plays by hand: every connection attempt becomes a {@link Link} (two stream probes);
- * attempts can also be scripted to fail like a refused connection.
+ * A server the test plays by hand: every connection attempt becomes a {@link Link} (two stream
+ * probes); attempts can also be scripted to fail like a refused connection.
  */
 public final class ScriptedConnector implements ServerConnector {
 
@@ -50,14 +50,18 @@ public final class ScriptedConnector implements ServerConnector {
   public Flow<AgentMessage, ServerMessage, NotUsed> connect() {
     attempts.incrementAndGet();
     if (failuresToScript.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      return Flow.fromSinkAndSource(Sink.ignore(), Source.failed(new IOException("connection refused (scripted)")));
+      return Flow.fromSinkAndSource(
+          Sink.ignore(), Source.failed(new IOException("connection refused (scripted)")));
     }
     return Flow.fromSinkAndSourceCoupledMat(
-            TestSink.<AgentMessage>create(system), TestSource.<ServerMessage>create(system), Keep.both())
-        .mapMaterializedValue(p -> {
-          links.add(new Link(p.first(), p.second()));
-          return NotUsed.getInstance();
-        });
+            TestSink.<AgentMessage>create(system),
+            TestSource.<ServerMessage>create(system),
+            Keep.both())
+        .mapMaterializedValue(
+            p -> {
+              links.add(new Link(p.first(), p.second()));
+              return NotUsed.getInstance();
+            });
   }
 
   /** Waits for the agent's next connection. */
@@ -68,7 +72,8 @@ public final class ScriptedConnector implements ServerConnector {
   }
 
   /** One connection, seen from the server. */
-  public record Link(TestSubscriber.Probe<AgentMessage> fromAgent, TestPublisher.Probe<ServerMessage> toAgent) {
+  public record Link(
+      TestSubscriber.Probe<AgentMessage> fromAgent, TestPublisher.Probe<ServerMessage> toAgent) {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     /** The agent's next message, heartbeats included. */

@@ -15,7 +15,12 @@ public final class Specs {
   private Specs() {}
 
   public static TaskSpec task(String name, ExecutorSpec... blocks) {
-    return new TaskSpec(name, "test task " + name, Optional.empty(), new Selector(Map.of()), List.of(blocks),
+    return new TaskSpec(
+        name,
+        "test task " + name,
+        Optional.empty(),
+        new Selector(Map.of()),
+        List.of(blocks),
         new SourcePos("test.fluke.hcl", 1, 1));
   }
 
@@ -29,6 +34,7 @@ public final class Specs {
     for (int i = 0; i + 1 < kv.length; i += 2) {
       attributes.put(kv[i], kv[i + 1]);
     }
-    return new ExecutorSpec(type, name, attributes, onFailure, new SourcePos("test.fluke.hcl", 2, 3));
+    return new ExecutorSpec(
+        type, name, attributes, onFailure, new SourcePos("test.fluke.hcl", 2, 3));
   }
 }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 class TaskRunnerTest {
 
-  private final AgentSettings settings = AgentSettings.create(ConfigFactory.load()).withName("test");
+  private final AgentSettings settings =
+      AgentSettings.create(ConfigFactory.load()).withName("test");
   private final Script script = new Script();
 
   private TaskRunner runner(Map<String, Executor> executors) {
@@ -48,23 +49,29 @@ class TaskRunnerTest {
   @Test
   void executorThatThrowsOrReturnsNonsenseGivesAnErrorInsteadOfKillingTheAgent() {
     Map<String, Executor> executors = new HashMap<>(script.executors("shell"));
-    executors.put("broken", new Executor() {
-      @Override public String type() {
-        return "broken";
-      }
+    executors.put(
+        "broken",
+        new Executor() {
+          @Override
+          public String type() {
+            return "broken";
+          }
 
-      @Override public Schema schema() {
-        return Schema.of();
-      }
+          @Override
+          public Schema schema() {
+            return Schema.of();
+          }
 
-      @Override public StepResult check(ExecutorSpec spec, ExecContext ctx) {
-        return new StepResult(Phase.CHECK, Outcome.APPLIED, 0, "", Duration.ZERO, "");
-      }
+          @Override
+          public StepResult check(ExecutorSpec spec, ExecContext ctx) {
+            return new StepResult(Phase.CHECK, Outcome.APPLIED, 0, "", Duration.ZERO, "");
+          }
 
-      @Override public StepResult apply(ExecutorSpec spec, ExecContext ctx) {
-        throw new IllegalStateException("boom");
-      }
-    });
+          @Override
+          public StepResult apply(ExecutorSpec spec, ExecContext ctx) {
+            throw new IllegalStateException("boom");
+          }
+        });
     TaskRunner runner = runner(executors);
 
     CheckReport report = runner.check(1, List.of(task("t", block("broken", "b"))), () -> false);
@@ -78,12 +85,17 @@ class TaskRunnerTest {
   void cancelledBeforeABlockStartsSkipsItAndEverythingAfter() {
     TaskRunner runner = runner(script.executors("shell"));
     AtomicBoolean cancelled = new AtomicBoolean();
-    ExecutorSpec first = block("shell", "a", OnFailure.CONTINUE, "check", "drifted,satisfied", "lines", "1");
+    ExecutorSpec first =
+        block("shell", "a", OnFailure.CONTINUE, "check", "drifted,satisfied", "lines", "1");
     ExecutorSpec second = block("shell", "b", OnFailure.CONTINUE);
 
-    TaskOutcome outcome = runner.apply(task("t", first, second), cancelled::get, (executor, line) -> {
-      cancelled.set(true);
-    });
+    TaskOutcome outcome =
+        runner.apply(
+            task("t", first, second),
+            cancelled::get,
+            (executor, line) -> {
+              cancelled.set(true);
+            });
 
     assertEquals(Outcome.APPLIED, outcome.executors().get(0).apply().outcome());
     assertEquals(Outcome.SKIPPED, outcome.executors().get(0).verify().outcome());
@@ -99,12 +111,18 @@ class TaskRunnerTest {
     StepResult drifted = new StepResult(Phase.CHECK, Outcome.DRIFTED, 1, "", Duration.ZERO, "");
     StepResult applied = new StepResult(Phase.APPLY, Outcome.APPLIED, 0, "", Duration.ZERO, "");
     StepResult verified = new StepResult(Phase.VERIFY, Outcome.SATISFIED, 0, "", Duration.ZERO, "");
-    StepResult stillDrifted = new StepResult(Phase.VERIFY, Outcome.DRIFTED, 1, "", Duration.ZERO, "");
+    StepResult stillDrifted =
+        new StepResult(Phase.VERIFY, Outcome.DRIFTED, 1, "", Duration.ZERO, "");
 
     assertEquals(false, TaskRunner.failed(new ExecutorOutcome("a", "shell", ok, null, null)));
-    assertEquals(false, TaskRunner.failed(new ExecutorOutcome("a", "shell", drifted, applied, verified)));
-    assertEquals(true, TaskRunner.failed(new ExecutorOutcome("a", "shell", drifted, applied, stillDrifted)));
-    assertEquals(true, TaskRunner.failed(new ExecutorOutcome("a", "shell",
-        StepResult.error(Phase.CHECK, "x", Duration.ZERO), null, null)));
+    assertEquals(
+        false, TaskRunner.failed(new ExecutorOutcome("a", "shell", drifted, applied, verified)));
+    assertEquals(
+        true, TaskRunner.failed(new ExecutorOutcome("a", "shell", drifted, applied, stillDrifted)));
+    assertEquals(
+        true,
+        TaskRunner.failed(
+            new ExecutorOutcome(
+                "a", "shell", StepResult.error(Phase.CHECK, "x", Duration.ZERO), null, null)));
   }
 }

@@ -18,7 +18,9 @@ class UnackedResultsTest {
   }
 
   private static List<String> names(List<ApplyResult> results) {
-    return results.stream().map(r -> r.cycleId() + ":" + r.task().task() + (r.late() ? ":late" : "")).toList();
+    return results.stream()
+        .map(r -> r.cycleId() + ":" + r.task().task() + (r.late() ? ":late" : ""))
+        .toList();
   }
 
   @Test
@@ -38,7 +40,8 @@ class UnackedResultsTest {
   @Test
   void anAckCountsOnlyOnTheConnectionTheResultWasSentOn() {
     UnackedResults kept = new UnackedResults(8);
-    // Cycle ids start over with a restarted server: two different results can both be "cycle 7, deploy".
+    // Cycle ids start over with a restarted server: two different results can both be "cycle 7,
+    // deploy".
     kept.add(result(7, "deploy"), 1);
     kept.add(result(7, "deploy"), 2);
 

@@ -9,8 +9,17 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AgentFilterTest {
-  private static final Dto.AgentSummary WEB = new Dto.AgentSummary("Web-01.fra1", Map.of("role", "web", "dc", "fra1"),
-      "0.1.0", true, Instant.EPOCH, Instant.EPOCH, "idle", null, new Dto.StatusCounts(3, 1, 0, 0, 0, 0));
+  private static final Dto.AgentSummary WEB =
+      new Dto.AgentSummary(
+          "Web-01.fra1",
+          Map.of("role", "web", "dc", "fra1"),
+          "0.1.0",
+          true,
+          Instant.EPOCH,
+          Instant.EPOCH,
+          "idle",
+          null,
+          new Dto.StatusCounts(3, 1, 0, 0, 0, 0));
 
   private static boolean matches(String... words) {
     return AgentFilter.of(List.of(words)).test(WEB);
@@ -21,7 +30,9 @@ class AgentFilterTest {
     assertTrue(matches());
     assertTrue(matches("web-01"));
     assertTrue(matches("FRA1", "drifted"));
-    assertTrue(matches("role=web dc=fr"), "several words in one argument; a label value matches by prefix");
+    assertTrue(
+        matches("role=web dc=fr"),
+        "several words in one argument; a label value matches by prefix");
     assertTrue(matches("connected"));
     assertFalse(matches("disconnected"));
     assertFalse(matches("failed"), "no failed task");

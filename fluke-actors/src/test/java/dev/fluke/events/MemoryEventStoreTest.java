@@ -34,7 +34,8 @@ class MemoryEventStoreTest {
       store.append(event("web-01", "app", "satisfied", i));
     }
     store.append(event("web-02", "app", "satisfied", 6));
-    assertEquals(List.of("event 5", "event 4", "event 3"),
+    assertEquals(
+        List.of("event 5", "event 4", "event 3"),
         messages(query(store, new EventQuery("web-01", null, null, 10))));
     assertEquals(4, store.size());
   }
@@ -46,8 +47,11 @@ class MemoryEventStoreTest {
     for (int i = 2; i <= 4; i++) {
       store.append(event("", "", "loaded", i));
     }
-    assertEquals(List.of("event 4", "event 3", "event 1"), messages(query(store, EventQuery.latest(10))));
-    assertEquals(List.of("event 4", "event 3"), messages(query(store, new EventQuery(null, null, "loaded", 0))));
+    assertEquals(
+        List.of("event 4", "event 3", "event 1"), messages(query(store, EventQuery.latest(10))));
+    assertEquals(
+        List.of("event 4", "event 3"),
+        messages(query(store, new EventQuery(null, null, "loaded", 0))));
   }
 
   @Test
@@ -58,14 +62,18 @@ class MemoryEventStoreTest {
     store.append(event("a", "db", "drifted", 3));
     store.append(event("c", "app", "drifted", 4));
     store.append(event("b", "app", "applied", 5));
-    assertEquals(List.of("event 5", "event 4", "event 3", "event 2", "event 1"),
+    assertEquals(
+        List.of("event 5", "event 4", "event 3", "event 2", "event 1"),
         messages(query(store, EventQuery.latest(0))));
     assertEquals(List.of("event 5", "event 4"), messages(query(store, EventQuery.latest(2))));
-    assertEquals(List.of("event 4", "event 3", "event 1"),
+    assertEquals(
+        List.of("event 4", "event 3", "event 1"),
         messages(query(store, new EventQuery(null, null, "drifted", 10))));
-    assertEquals(List.of("event 5", "event 4", "event 1"),
+    assertEquals(
+        List.of("event 5", "event 4", "event 1"),
         messages(query(store, new EventQuery("", "app", "", 10))));
-    assertEquals(List.of("event 3"), messages(query(store, new EventQuery("a", "db", "drifted", 10))));
+    assertEquals(
+        List.of("event 3"), messages(query(store, new EventQuery("a", "db", "drifted", 10))));
     assertTrue(query(store, new EventQuery("nobody", null, null, 10)).isEmpty());
   }
 
@@ -77,7 +85,8 @@ class MemoryEventStoreTest {
     store.append(event("a", "t", "x", 3)); // a is now fresher than b
     store.append(event("c", "t", "x", 4));
     assertTrue(query(store, new EventQuery("b", null, null, 0)).isEmpty());
-    assertEquals(List.of("event 3", "event 1"), messages(query(store, new EventQuery("a", null, null, 0))));
+    assertEquals(
+        List.of("event 3", "event 1"), messages(query(store, new EventQuery("a", null, null, 0))));
     assertEquals(1, query(store, new EventQuery("c", null, null, 0)).size());
   }
 
@@ -89,16 +98,18 @@ class MemoryEventStoreTest {
     List<java.util.concurrent.Future<?>> done = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
       int thread = t;
-      done.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < 2000; i++) {
-          store.append(event("agent-" + (i % 8), "t", "x", thread * 10000 + i));
-          if (i % 100 == 0) {
-            store.query(EventQuery.latest(20));
-          }
-        }
-        return null;
-      }));
+      done.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < 2000; i++) {
+                  store.append(event("agent-" + (i % 8), "t", "x", thread * 10000 + i));
+                  if (i % 100 == 0) {
+                    store.query(EventQuery.latest(20));
+                  }
+                }
+                return null;
+              }));
     }
     start.countDown();
     for (var f : done) {

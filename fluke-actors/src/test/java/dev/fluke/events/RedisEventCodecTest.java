@@ -13,8 +13,17 @@ class RedisEventCodecTest {
   @Test
   void memberRoundTripsEveryFieldWithIsoTime() {
     Event event =
-        new Event(Instant.parse("2025-03-01T12:59:40.123456789Z"), "check", "web-01", "deploy_app",
-            "shell \"main\"", "drifted", 1, 120, "out\n", "check exited 1");
+        new Event(
+            Instant.parse("2025-03-01T12:59:40.123456789Z"),
+            "check",
+            "web-01",
+            "deploy_app",
+            "shell \"main\"",
+            "drifted",
+            1,
+            120,
+            "out\n",
+            "check exited 1");
     String json = codec.toJson(event);
 
     assertTrue(json.contains("\"time\":\"2025-03-01T12:59:40.123456789Z\""), json);
@@ -36,12 +45,14 @@ class RedisEventCodecTest {
   void foreignOrBrokenMembersAreNotEvents() {
     assertEquals(Optional.empty(), codec.fromMember("hello"));
     assertEquals(Optional.empty(), codec.fromMember(RedisEventCodec.member(1, "{not json")));
-    assertEquals(Optional.empty(), codec.fromMember(RedisEventCodec.member(1, "{\"kind\":\"check\"}")));
+    assertEquals(
+        Optional.empty(), codec.fromMember(RedisEventCodec.member(1, "{\"kind\":\"check\"}")));
   }
 
   @Test
   void unknownFieldsFromANewerVersionAreIgnored() {
-    String json = "{\"time\":\"2025-03-01T12:59:40Z\",\"kind\":\"check\",\"outcome\":\"satisfied\",\"phase\":\"x\"}";
+    String json =
+        "{\"time\":\"2025-03-01T12:59:40Z\",\"kind\":\"check\",\"outcome\":\"satisfied\",\"phase\":\"x\"}";
 
     Event event = codec.fromMember(RedisEventCodec.member(1, json)).orElseThrow();
     assertEquals("satisfied", event.outcome());
@@ -50,7 +61,9 @@ class RedisEventCodecTest {
 
   @Test
   void scoreIsEpochMicros() {
-    assertEquals(1_740_833_980_123_456L, RedisEventCodec.score(Instant.parse("2025-03-01T12:59:40.123456789Z")));
+    assertEquals(
+        1_740_833_980_123_456L,
+        RedisEventCodec.score(Instant.parse("2025-03-01T12:59:40.123456789Z")));
     assertEquals(-1L, RedisEventCodec.score(Instant.parse("1969-12-31T23:59:59.999999Z")));
   }
 }

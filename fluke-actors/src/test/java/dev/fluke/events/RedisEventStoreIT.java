@@ -28,7 +28,8 @@ class RedisEventStoreIT {
   private static final Duration TTL = Duration.ofHours(1);
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
   // recent, so the TTL keeps the test events; whole seconds, so events built twice are equal
-  private static final Instant T0 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+  private static final Instant T0 =
+      Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
 
   @TempDir Path dir;
 
@@ -53,8 +54,17 @@ class RedisEventStoreIT {
     RedisEventStore store = store("fluke", 100);
     Instant time = Instant.now().plusNanos(123_456);
     Event event =
-        new Event(time, "apply", "web-01", "deploy_app", "shell \"main\"", "failed", 2, 1234L,
-            "line 1\nline 2 ü ✓ \"quoted\"", "apply exited 2");
+        new Event(
+            time,
+            "apply",
+            "web-01",
+            "deploy_app",
+            "shell \"main\"",
+            "failed",
+            2,
+            1234L,
+            "line 1\nline 2 ü ✓ \"quoted\"",
+            "apply exited 2");
 
     await(store.append(event));
 
@@ -82,7 +92,8 @@ class RedisEventStoreIT {
   void newestFirstByEventTimeAcrossAgentsAndServerEvents() throws Exception {
     RedisEventStore store = store("fluke", 100);
     Event newest = event(30, "web-02", "deploy", "applied");
-    Event server = new Event(T0.plusSeconds(20), "manifest", "", "", "", "loaded", -1, 0, "", "commit abc");
+    Event server =
+        new Event(T0.plusSeconds(20), "manifest", "", "", "", "loaded", -1, 0, "", "commit abc");
     Event oldest = event(10, "web-01", "deploy", "drifted");
     // appended out of time order: the answer is still ordered by event time
     appendAll(store, newest, oldest, server);
@@ -98,7 +109,9 @@ class RedisEventStoreIT {
     appendAll(store, first, first, second);
 
     assertEquals(List.of(second, first, first), await(store.query(EventQuery.latest(10))));
-    assertEquals(List.of(second, first, first), await(store.query(new EventQuery("web-01", null, null, 10))));
+    assertEquals(
+        List.of(second, first, first),
+        await(store.query(new EventQuery("web-01", null, null, 10))));
   }
 
   @Test
@@ -109,7 +122,10 @@ class RedisEventStoreIT {
     }
 
     List<Event> two = await(store.query(EventQuery.latest(2)));
-    assertEquals(List.of(event(5, "web-02", "deploy", "satisfied"), event(4, "web-01", "deploy", "satisfied")), two);
+    assertEquals(
+        List.of(
+            event(5, "web-02", "deploy", "satisfied"), event(4, "web-01", "deploy", "satisfied")),
+        two);
     assertEquals(3, await(store.query(new EventQuery(null, "deploy", null, 3))).size());
     assertEquals(List.of(), await(store.query(EventQuery.latest(0))));
   }
@@ -123,7 +139,9 @@ class RedisEventStoreIT {
     await(store.append(event(0, "web-02", "deploy", "satisfied")));
 
     assertEquals(
-        List.of(event(5, "web-01", "deploy", "satisfied"), event(4, "web-01", "deploy", "satisfied"),
+        List.of(
+            event(5, "web-01", "deploy", "satisfied"),
+            event(4, "web-01", "deploy", "satisfied"),
             event(3, "web-01", "deploy", "satisfied")),
         await(store.query(new EventQuery("web-01", null, null, 10))));
     assertEquals(4, await(store.query(EventQuery.latest(10))).size());
@@ -142,7 +160,11 @@ class RedisEventStoreIT {
     try (Inspector redisCli = inspector()) {
       List<String> keys = redisCli.commands.keys("fluke:*");
       assertEquals(
-          List.of("fluke:events:agent:web-01", "fluke:events:index", "fluke:events:seq", "fluke:events:server"),
+          List.of(
+              "fluke:events:agent:web-01",
+              "fluke:events:index",
+              "fluke:events:seq",
+              "fluke:events:server"),
           keys.stream().sorted().toList());
       for (String key : keys) {
         long pttl = redisCli.commands.pttl(key);
@@ -165,8 +187,18 @@ class RedisEventStoreIT {
   @Test
   void eventsOlderThanTheTtlAreDropped() throws Exception {
     RedisEventStore store = store("fluke", 100);
-    Event stale = new Event(Instant.now().minus(TTL).minusSeconds(60), "check", "web-01", "deploy", "", "drifted",
-        1, 0, "", "too old");
+    Event stale =
+        new Event(
+            Instant.now().minus(TTL).minusSeconds(60),
+            "check",
+            "web-01",
+            "deploy",
+            "",
+            "drifted",
+            1,
+            0,
+            "",
+            "too old");
     Event fresh = Event.simple("check", "web-01", "satisfied", "fine");
     appendAll(store, stale, fresh);
 
@@ -200,7 +232,10 @@ class RedisEventStoreIT {
     List<CompletableFuture<Void>> appends = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       // many with the same timestamp, from two "servers" sharing the Redis
-      appends.add(store.append(event(i % 7, "web-0" + (i % 3), "deploy", "satisfied")).toCompletableFuture());
+      appends.add(
+          store
+              .append(event(i % 7, "web-0" + (i % 3), "deploy", "satisfied"))
+              .toCompletableFuture());
     }
     CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
 
@@ -226,7 +261,9 @@ class RedisEventStoreIT {
 
     redis.stop();
     ExecutionException failure =
-        assertThrows(ExecutionException.class, () -> await(store.append(event(2, "web-01", "deploy", "drifted"))));
+        assertThrows(
+            ExecutionException.class,
+            () -> await(store.append(event(2, "web-01", "deploy", "drifted"))));
     assertInstanceOf(RuntimeException.class, failure.getCause());
     assertThrows(ExecutionException.class, () -> await(store.query(EventQuery.latest(10))));
 
@@ -240,7 +277,9 @@ class RedisEventStoreIT {
   void storeStartedWhileRedisIsDownConnectsWhenItComesUp() throws Exception {
     redis.stop();
     RedisEventStore store = store("fluke", 100);
-    assertThrows(ExecutionException.class, () -> await(store.append(event(1, "web-01", "deploy", "drifted"))));
+    assertThrows(
+        ExecutionException.class,
+        () -> await(store.append(event(1, "web-01", "deploy", "drifted"))));
     assertFalse(await(store.healthy()));
 
     redis.start();
@@ -256,7 +295,9 @@ class RedisEventStoreIT {
     store.close();
     store.close();
 
-    assertThrows(ExecutionException.class, () -> await(store.append(event(1, "web-01", "deploy", "drifted"))));
+    assertThrows(
+        ExecutionException.class,
+        () -> await(store.append(event(1, "web-01", "deploy", "drifted"))));
     assertFalse(await(store.healthy()));
   }
 
@@ -272,11 +313,18 @@ class RedisEventStoreIT {
 
   @Test
   void invalidSettingsAreRejected() {
-    assertThrows(IllegalArgumentException.class, () -> RedisEventStore.connect("http://x", "fluke", TTL, 10));
-    assertThrows(IllegalArgumentException.class, () -> RedisEventStore.connect("", "fluke", TTL, 10));
-    assertThrows(IllegalArgumentException.class, () -> RedisEventStore.connect(redis.url(), " ", TTL, 10));
-    assertThrows(IllegalArgumentException.class, () -> RedisEventStore.connect(redis.url(), "f", Duration.ZERO, 10));
-    assertThrows(IllegalArgumentException.class, () -> RedisEventStore.connect(redis.url(), "f", TTL, 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> RedisEventStore.connect("http://x", "fluke", TTL, 10));
+    assertThrows(
+        IllegalArgumentException.class, () -> RedisEventStore.connect("", "fluke", TTL, 10));
+    assertThrows(
+        IllegalArgumentException.class, () -> RedisEventStore.connect(redis.url(), " ", TTL, 10));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> RedisEventStore.connect(redis.url(), "f", Duration.ZERO, 10));
+    assertThrows(
+        IllegalArgumentException.class, () -> RedisEventStore.connect(redis.url(), "f", TTL, 0));
     assertThrows(
         IllegalArgumentException.class,
         () -> RedisEventStore.connect(redis.url(), "f", TTL, 10, Duration.ZERO));
@@ -289,14 +337,16 @@ class RedisEventStoreIT {
   }
 
   private RedisEventStore connect(String prefix, Duration ttl, int maxEventsPerAgent) {
-    RedisEventStore store = RedisEventStore.connect(redis.url(), prefix, ttl, maxEventsPerAgent, COMMAND_TIMEOUT);
+    RedisEventStore store =
+        RedisEventStore.connect(redis.url(), prefix, ttl, maxEventsPerAgent, COMMAND_TIMEOUT);
     toClose.add(store);
     return store;
   }
 
   /** An event at T0 plus {@code second}; equal arguments give equal events. */
   private static Event event(int second, String agent, String task, String outcome) {
-    return new Event(T0.plusSeconds(second), "check", agent, task, "shell \"main\"", outcome, 0, 10, "", "");
+    return new Event(
+        T0.plusSeconds(second), "check", agent, task, "shell \"main\"", outcome, 0, 10, "", "");
   }
 
   private static void appendAll(EventStore store, Event... events) throws Exception {

@@ -53,12 +53,18 @@ final class RedisServerProcess implements AutoCloseable {
         new ProcessBuilder(
                 List.of(
                     "redis-server",
-                    "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1",
-                    "--save", "",
-                    "--appendonly", "no",
-                    "--daemonize", "no",
-                    "--dir", dir.toString()))
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    dir.toString()))
             .directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.log").toFile()));
@@ -66,12 +72,16 @@ final class RedisServerProcess implements AutoCloseable {
       process = builder.start();
     } catch (IOException e) {
       throw new IOException(
-          "cannot run redis-server; install the Debian package redis-server (apt-get install redis-server)", e);
+          "cannot run redis-server; install the Debian package redis-server (apt-get install redis-server)",
+          e);
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
     while (!answersPing()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
-        String log = Files.exists(dir.resolve("redis.log")) ? Files.readString(dir.resolve("redis.log")) : "";
+        String log =
+            Files.exists(dir.resolve("redis.log"))
+                ? Files.readString(dir.resolve("redis.log"))
+                : "";
         stop();
         throw new IOException("redis-server on port " + port + " did not start:\n" + log);
       }

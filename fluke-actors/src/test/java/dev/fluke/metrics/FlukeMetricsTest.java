@@ -17,7 +17,12 @@ class FlukeMetricsTest {
   private final FlukeMetrics metrics = new FlukeMetrics(Clock.fixed(NOW, ZoneOffset.UTC));
 
   private String line(String prefix) {
-    return metrics.scrape().lines().filter(l -> l.startsWith(prefix + " ")).findFirst().orElse(null);
+    return metrics
+        .scrape()
+        .lines()
+        .filter(l -> l.startsWith(prefix + " "))
+        .findFirst()
+        .orElse(null);
   }
 
   @Test
@@ -83,9 +88,12 @@ class FlukeMetricsTest {
     metrics.alertDelivery(FlukeMetrics.AlertResult.SENT);
     metrics.eventStoreError();
     metrics.webhookReceived("github", FlukeMetrics.WebhookResult.REJECTED);
-    assertEquals("fluke_git_fetches_total{result=\"failed\"} 2", line("fluke_git_fetches_total{result=\"failed\"}"));
     assertEquals(
-        "fluke_alert_deliveries_total{result=\"sent\"} 1", line("fluke_alert_deliveries_total{result=\"sent\"}"));
+        "fluke_git_fetches_total{result=\"failed\"} 2",
+        line("fluke_git_fetches_total{result=\"failed\"}"));
+    assertEquals(
+        "fluke_alert_deliveries_total{result=\"sent\"} 1",
+        line("fluke_alert_deliveries_total{result=\"sent\"}"));
     assertEquals("fluke_event_store_errors_total 1", line("fluke_event_store_errors_total"));
     assertEquals(
         "fluke_git_webhooks_total{forge=\"github\",result=\"rejected\"} 1",

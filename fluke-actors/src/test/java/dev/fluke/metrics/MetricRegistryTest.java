@@ -61,7 +61,8 @@ class MetricRegistryTest {
   void histogramLabelsComeBeforeLe() {
     MetricRegistry registry = new MetricRegistry();
     registry.histogram("d", "D.", new double[] {1}, "phase").labels("check").observe(0.5);
-    assertTrue(registry.scrape().contains("d_bucket{phase=\"check\",le=\"1\"} 1\n"), registry.scrape());
+    assertTrue(
+        registry.scrape().contains("d_bucket{phase=\"check\",le=\"1\"} 1\n"), registry.scrape());
   }
 
   @Test
@@ -100,10 +101,14 @@ class MetricRegistryTest {
   void badNamesLabelsAndDuplicatesAreRefused() {
     MetricRegistry registry = new MetricRegistry();
     assertThrows(IllegalArgumentException.class, () -> registry.counter("1bad", "x"));
-    assertThrows(IllegalArgumentException.class, () -> registry.counter("ok_total", "x", "bad-label"));
-    assertThrows(IllegalArgumentException.class, () -> registry.counter("ok_total", "x", "__reserved"));
-    assertThrows(IllegalArgumentException.class, () -> registry.histogram("h", "x", new double[] {1}, "le"));
-    assertThrows(IllegalArgumentException.class, () -> registry.histogram("h", "x", new double[] {2, 1}));
+    assertThrows(
+        IllegalArgumentException.class, () -> registry.counter("ok_total", "x", "bad-label"));
+    assertThrows(
+        IllegalArgumentException.class, () -> registry.counter("ok_total", "x", "__reserved"));
+    assertThrows(
+        IllegalArgumentException.class, () -> registry.histogram("h", "x", new double[] {1}, "le"));
+    assertThrows(
+        IllegalArgumentException.class, () -> registry.histogram("h", "x", new double[] {2, 1}));
     registry.histogram("h", "x", new double[] {1});
     assertThrows(IllegalArgumentException.class, () -> registry.counter("h_count", "x"));
     assertThrows(IllegalArgumentException.class, () -> registry.gauge("h", "x"));

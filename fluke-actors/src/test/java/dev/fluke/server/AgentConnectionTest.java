@@ -32,7 +32,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One agent's connection: registration, heartbeats, eviction and protocol violations (SPEC §5, §6). */
+/**
+ * One agent's connection: registration, heartbeats, eviction and protocol violations (SPEC §5, §6).
+ */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentConnectionTest {
@@ -79,8 +81,10 @@ class AgentConnectionTest {
     assertTrue(summary.connected());
     assertEquals(WEB, summary.labels());
     assertEquals("test-1", summary.version());
-    assertTrue(fx.events("web-01").stream().anyMatch(e -> e.outcome().equals("connected")
-        && e.message().contains("10.0.0.5:4711")));
+    assertTrue(
+        fx.events("web-01").stream()
+            .anyMatch(
+                e -> e.outcome().equals("connected") && e.message().contains("10.0.0.5:4711")));
   }
 
   @Test
@@ -102,12 +106,22 @@ class AgentConnectionTest {
 
   @Test
   void aRegistrationTheGatewayNoLongerWaitsForMakesNoSession() {
-    // A register timeout of 1 ns: every registration reaches the registry after the gateway's deadline,
-    // as under a reconnect storm. (The manual clock keeps the gateway's own timers from firing first.)
+    // A register timeout of 1 ns: every registration reaches the registry after the gateway's
+    // deadline,
+    // as under a reconnect storm. (The manual clock keeps the gateway's own timers from firing
+    // first.)
     ServerSettings s = settings();
     ServerSettings.Agents a = s.agents();
-    start(s.withAgents(new ServerSettings.Agents(a.heartbeatInterval(), a.heartbeatAllowedMisses(),
-        a.outputLines(), a.streamBuffer(), a.disconnectedRetention(), a.disconnectedMax(), Duration.ofNanos(1))));
+    start(
+        s.withAgents(
+            new ServerSettings.Agents(
+                a.heartbeatInterval(),
+                a.heartbeatAllowedMisses(),
+                a.outputLines(),
+                a.streamBuffer(),
+                a.disconnectedRetention(),
+                a.disconnectedMax(),
+                Duration.ofNanos(1))));
     TestAgent agent = connectRaw("10.0.0.9:1234");
     agent.send(new AgentMessage.Register("web-01", WEB, "test-1", List.of()));
     ServerMessage.Rejected rejected = agent.expect(ServerMessage.Rejected.class);
@@ -128,8 +142,16 @@ class AgentConnectionTest {
   void agentSilentForTooManyHeartbeatsIsEvictedAndItsNameFreed() {
     ServerSettings s = settings();
     ServerSettings.Agents a = s.agents();
-    start(s.withAgents(new ServerSettings.Agents(Duration.ofSeconds(10), 3, a.outputLines(), a.streamBuffer(),
-        a.disconnectedRetention(), a.disconnectedMax(), a.registerTimeout())));
+    start(
+        s.withAgents(
+            new ServerSettings.Agents(
+                Duration.ofSeconds(10),
+                3,
+                a.outputLines(),
+                a.streamBuffer(),
+                a.disconnectedRetention(),
+                a.disconnectedMax(),
+                a.registerTimeout())));
     ManualTime time = ManualTime.get(testKit.system());
     TestAgent agent = fx.connect("web-01", WEB);
     agent.expectCheck("app");
@@ -155,8 +177,16 @@ class AgentConnectionTest {
   void disconnectedAgentsAreForgottenOldestFirstBeyondTheLimit() {
     ServerSettings s = settings();
     ServerSettings.Agents a = s.agents();
-    start(s.withAgents(new ServerSettings.Agents(a.heartbeatInterval(), a.heartbeatAllowedMisses(),
-        a.outputLines(), a.streamBuffer(), a.disconnectedRetention(), 2, a.registerTimeout())));
+    start(
+        s.withAgents(
+            new ServerSettings.Agents(
+                a.heartbeatInterval(),
+                a.heartbeatAllowedMisses(),
+                a.outputLines(),
+                a.streamBuffer(),
+                a.disconnectedRetention(),
+                2,
+                a.registerTimeout())));
     List<String> names = List.of("web-01", "web-02", "web-03", "web-04");
     for (String name : names) {
       TestAgent agent = fx.connect(name, WEB);
@@ -164,11 +194,14 @@ class AgentConnectionTest {
       agent.in.sendComplete();
       eventually(() -> await(fx.api.agents()), list -> list.stream().noneMatch(x -> x.connected()));
     }
-    assertEquals(List.of("web-03", "web-04"),
-        await(fx.api.agents()).stream().map(Dto.AgentSummary::name).toList(), "the 2 disconnected last");
+    assertEquals(
+        List.of("web-03", "web-04"),
+        await(fx.api.agents()).stream().map(Dto.AgentSummary::name).toList(),
+        "the 2 disconnected last");
     TestAgent back = fx.connect("web-01", WEB); // a forgotten agent comes back as new
     back.expectCheck("app");
-    assertEquals(List.of("web-01", "web-03", "web-04"),
+    assertEquals(
+        List.of("web-01", "web-03", "web-04"),
         await(fx.api.agents()).stream().map(Dto.AgentSummary::name).toList());
   }
 
@@ -176,8 +209,16 @@ class AgentConnectionTest {
   void disconnectedAgentsAreForgottenAfterTheRetention() {
     ServerSettings s = settings();
     ServerSettings.Agents a = s.agents();
-    start(s.withAgents(new ServerSettings.Agents(a.heartbeatInterval(), a.heartbeatAllowedMisses(),
-        a.outputLines(), a.streamBuffer(), Duration.ofMillis(1), a.disconnectedMax(), a.registerTimeout())));
+    start(
+        s.withAgents(
+            new ServerSettings.Agents(
+                a.heartbeatInterval(),
+                a.heartbeatAllowedMisses(),
+                a.outputLines(),
+                a.streamBuffer(),
+                Duration.ofMillis(1),
+                a.disconnectedMax(),
+                a.registerTimeout())));
     TestAgent agent = fx.connect("web-01", WEB);
     agent.expectCheck("app");
     agent.in.sendComplete();
@@ -216,7 +257,8 @@ class AgentConnectionTest {
     for (CompletionStage<Optional<Dto.TaskDetail>> a : asked) {
       await(a); // answered (with or without the leaving task), never left waiting
     }
-    eventually(() -> await(fx.api.tasks()),
+    eventually(
+        () -> await(fx.api.tasks()),
         t -> t.stream().map(Dto.TaskSummary::name).toList().equals(List.of("other")));
   }
 
@@ -232,8 +274,10 @@ class AgentConnectionTest {
     Dto.AgentSummary s = eventually(() -> await(fx.api.agents()).get(0), x -> !x.connected());
     assertEquals("idle", s.cycle());
     assertEquals(1, s.counts().satisfied());
-    Dto.TaskDetail detail = eventually(() -> await(fx.api.task("app")).orElseThrow(),
-        d -> !d.agents().isEmpty() && !d.agents().get(0).connected());
+    Dto.TaskDetail detail =
+        eventually(
+            () -> await(fx.api.task("app")).orElseThrow(),
+            d -> !d.agents().isEmpty() && !d.agents().get(0).connected());
     assertEquals("satisfied", detail.agents().get(0).status().status());
     assertTrue(fx.events("web-01").stream().anyMatch(e -> e.outcome().equals("disconnected")));
     assertFalse(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
@@ -247,17 +291,23 @@ class AgentConnectionTest {
     ServerMessage.CheckRequest check = bad.expectCheck("app");
     good.expectCheck("app");
 
-    bad.send(new AgentMessage.CheckReport(check.cycleId(),
-        List.of(new AgentMessage.TaskOutcome("not-requested", List.of()))));
+    bad.send(
+        new AgentMessage.CheckReport(
+            check.cycleId(), List.of(new AgentMessage.TaskOutcome("not-requested", List.of()))));
     bad.out.request(1);
     Throwable error = bad.out.expectError();
     assertInstanceOf(ProtocolViolation.class, error);
     assertTrue(error.getMessage().contains("not-requested"), error.getMessage());
 
     good.roundTrip();
-    Event violation = eventually(() -> fx.events("web-01"),
-        ev -> ev.stream().anyMatch(e -> e.outcome().equals("protocol_violation"))).stream()
-        .filter(e -> e.outcome().equals("protocol_violation")).findFirst().orElseThrow();
+    Event violation =
+        eventually(
+                () -> fx.events("web-01"),
+                ev -> ev.stream().anyMatch(e -> e.outcome().equals("protocol_violation")))
+            .stream()
+            .filter(e -> e.outcome().equals("protocol_violation"))
+            .findFirst()
+            .orElseThrow();
     assertTrue(violation.message().contains("was not requested"), violation.message());
   }
 
@@ -266,8 +316,9 @@ class AgentConnectionTest {
     start(settings());
     TestAgent agent = fx.connect("web-01", WEB);
     ServerMessage.CheckRequest check = agent.expectCheck("app");
-    agent.send(new AgentMessage.ApplyResult(check.cycleId(),
-        new AgentMessage.TaskOutcome("app", List.of()), false));
+    agent.send(
+        new AgentMessage.ApplyResult(
+            check.cycleId(), new AgentMessage.TaskOutcome("app", List.of()), false));
     agent.out.request(1);
     assertInstanceOf(ProtocolViolation.class, agent.out.expectError());
   }
@@ -309,7 +360,8 @@ class AgentConnectionTest {
   void agentThatStopsReadingHasItsStreamFailedInsteadOfBufferingWithoutBound() {
     start(settings());
     TestAgent agent = fx.connect("web-01", WEB);
-    // The agent sends heartbeats but never reads the answers: the bounded outbound buffer (16) overflows,
+    // The agent sends heartbeats but never reads the answers: the bounded outbound buffer (16)
+    // overflows,
     // which ends the connection (both directions) instead of growing the server's memory.
     String cancelled = null;
     for (int i = 0; i < 100 && cancelled == null; i++) {
@@ -319,7 +371,9 @@ class AgentConnectionTest {
         cancelled = e.getMessage(); // the server cancelled the agent's inbound side
       }
     }
-    assertTrue(cancelled != null && cancelled.contains("BufferOverflowException"), String.valueOf(cancelled));
+    assertTrue(
+        cancelled != null && cancelled.contains("BufferOverflowException"),
+        String.valueOf(cancelled));
     agent.out.request(100);
     Throwable error = null;
     for (int i = 0; i < 100 && error == null; i++) {

@@ -62,13 +62,22 @@ class DriftAlerterTest {
   }
 
   private void start(URI uri, int attempts) {
-    ServerSettings.Alerts settings = new ServerSettings.Alerts(uri, attempts, Duration.ofSeconds(2),
-        Duration.ofSeconds(5), Duration.ofSeconds(5), 10, 100);
+    ServerSettings.Alerts settings =
+        new ServerSettings.Alerts(
+            uri,
+            attempts,
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(5),
+            10,
+            100);
     alerter = testKit.spawn(DriftAlerter.create(settings, "9.9.9", events, metrics));
   }
 
   private void detected(String agent, String task) {
-    alerter.tell(new DriftAlerter.DriftDetected(agent, LABELS, task, DriftPolicy.ALERT_ONLY, "not_remediated"));
+    alerter.tell(
+        new DriftAlerter.DriftDetected(
+            agent, LABELS, task, DriftPolicy.ALERT_ONLY, "not_remediated"));
   }
 
   private List<Event> alertEvents(String outcome, int atLeast) {
@@ -116,8 +125,12 @@ class DriftAlerterTest {
   @Test
   void driftRemediatedCarriesTheOutcomeOncePerEpisode() throws Exception {
     start(webhook.uri(), 3);
-    alerter.tell(new DriftAlerter.DriftRemediated("web-01", LABELS, "app", DriftPolicy.REMEDIATE_AND_ALERT, "failed"));
-    alerter.tell(new DriftAlerter.DriftRemediated("web-01", LABELS, "app", DriftPolicy.REMEDIATE_AND_ALERT, "failed"));
+    alerter.tell(
+        new DriftAlerter.DriftRemediated(
+            "web-01", LABELS, "app", DriftPolicy.REMEDIATE_AND_ALERT, "failed"));
+    alerter.tell(
+        new DriftAlerter.DriftRemediated(
+            "web-01", LABELS, "app", DriftPolicy.REMEDIATE_AND_ALERT, "failed"));
     JsonNode body = webhook.next();
     assertEquals("drift_remediated", body.get("event").asText());
     assertEquals("failed", body.get("outcome").asText());
@@ -149,10 +162,15 @@ class DriftAlerterTest {
     webhook.respondWith(500, 500);
     start(webhook.uri(), 2);
     detected("web-01", "cert");
-    ServerFixture.eventually(() -> {
-      advance(time);
-      return events.query(new EventQuery(null, null, "undeliverable", 0)).toCompletableFuture().join();
-    }, l -> !l.isEmpty());
+    ServerFixture.eventually(
+        () -> {
+          advance(time);
+          return events
+              .query(new EventQuery(null, null, "undeliverable", 0))
+              .toCompletableFuture()
+              .join();
+        },
+        l -> !l.isEmpty());
     Event e = alertEvents("undeliverable", 1).get(0);
     assertTrue(e.message().contains("after 2 attempts: HTTP 500"), e.message());
     assertEquals(0, webhook.received().size());
@@ -176,10 +194,15 @@ class DriftAlerterTest {
     webhook.close(); // nothing listens there any more
     start(closed, 2);
     detected("web-01", "cert");
-    ServerFixture.eventually(() -> {
-      advance(time);
-      return events.query(new EventQuery(null, null, "undeliverable", 0)).toCompletableFuture().join();
-    }, l -> !l.isEmpty());
+    ServerFixture.eventually(
+        () -> {
+          advance(time);
+          return events
+              .query(new EventQuery(null, null, "undeliverable", 0))
+              .toCompletableFuture()
+              .join();
+        },
+        l -> !l.isEmpty());
     assertTrue(alertEvents("undeliverable", 1).get(0).message().contains("ConnectException"));
   }
 

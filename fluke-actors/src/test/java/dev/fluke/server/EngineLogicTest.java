@@ -44,9 +44,13 @@ class EngineLogicTest {
 
   @Test
   void policyDecidesWhetherToApplyAndWhatToAnnounce() {
-    assertEquals(new DriftDecision(true, false, false), DriftDecision.decide(DriftPolicy.REMEDIATE, false));
-    assertEquals(new DriftDecision(true, false, true), DriftDecision.decide(DriftPolicy.REMEDIATE_AND_ALERT, false));
-    assertEquals(new DriftDecision(false, true, false), DriftDecision.decide(DriftPolicy.ALERT_ONLY, false));
+    assertEquals(
+        new DriftDecision(true, false, false), DriftDecision.decide(DriftPolicy.REMEDIATE, false));
+    assertEquals(
+        new DriftDecision(true, false, true),
+        DriftDecision.decide(DriftPolicy.REMEDIATE_AND_ALERT, false));
+    assertEquals(
+        new DriftDecision(false, true, false), DriftDecision.decide(DriftPolicy.ALERT_ONLY, false));
     for (DriftPolicy p : DriftPolicy.values()) {
       assertTrue(DriftDecision.decide(p, true).apply(), "manual always applies: " + p);
       assertFalse(DriftDecision.decide(p, true).alertDetected());
@@ -56,24 +60,43 @@ class EngineLogicTest {
   @Test
   void checkVerdictPutsExecutionErrorsAboveDrift() {
     TaskSpec s = spec("shell:a", "mise:b");
-    TaskVerdict v = TaskVerdict.ofCheck(s, new TaskOutcome("t",
-        List.of(checked("shell \"a\"", Outcome.DRIFTED), checked("mise \"b\"", Outcome.ERROR))), NOW);
+    TaskVerdict v =
+        TaskVerdict.ofCheck(
+            s,
+            new TaskOutcome(
+                "t",
+                List.of(
+                    checked("shell \"a\"", Outcome.DRIFTED), checked("mise \"b\"", Outcome.ERROR))),
+            NOW);
     assertEquals("error", v.status());
     assertEquals("mise \"b\": check could not run: mise: command not found", v.message());
     assertEquals(List.of("drifted", "error"), v.executors().stream().map(e -> e.status()).toList());
     assertEquals(List.of("a", "b"), v.executors().stream().map(e -> e.name()).toList());
 
-    assertEquals("drifted", TaskVerdict.ofCheck(s, new TaskOutcome("t",
-        List.of(checked("a", Outcome.SATISFIED), checked("b", Outcome.DRIFTED))), NOW).status());
-    assertEquals("satisfied", TaskVerdict.ofCheck(s, new TaskOutcome("t",
-        List.of(checked("a", Outcome.SATISFIED), checked("b", Outcome.SATISFIED))), NOW).status());
+    assertEquals(
+        "drifted",
+        TaskVerdict.ofCheck(
+                s,
+                new TaskOutcome(
+                    "t", List.of(checked("a", Outcome.SATISFIED), checked("b", Outcome.DRIFTED))),
+                NOW)
+            .status());
+    assertEquals(
+        "satisfied",
+        TaskVerdict.ofCheck(
+                s,
+                new TaskOutcome(
+                    "t", List.of(checked("a", Outcome.SATISFIED), checked("b", Outcome.SATISFIED))),
+                NOW)
+            .status());
     assertEquals("error", TaskVerdict.ofCheck(s, new TaskOutcome("t", List.of()), NOW).status());
   }
 
   @Test
   void applyVerdictReportsACheckThatStillFailsAfterASuccessfulApply() {
     TaskSpec s = spec("shell:a", "shell:b");
-    TaskVerdict stillDrifted = TaskVerdict.ofApply(s, TestAgent.applied(s, Outcome.APPLIED, Outcome.DRIFTED), NOW);
+    TaskVerdict stillDrifted =
+        TaskVerdict.ofApply(s, TestAgent.applied(s, Outcome.APPLIED, Outcome.DRIFTED), NOW);
     assertEquals("failed", stillDrifted.status());
     assertEquals(TaskVerdict.STILL_DRIFTED, stillDrifted.message());
     assertEquals("failed", stillDrifted.remediationOutcome());
@@ -82,14 +105,22 @@ class EngineLogicTest {
     assertEquals("failed", failed.status());
     assertTrue(failed.message().startsWith("shell \"a\": apply failed (exit 1)"), failed.message());
 
-    TaskVerdict ok = TaskVerdict.ofApply(s, TestAgent.applied(s, Outcome.APPLIED, Outcome.SATISFIED), NOW);
+    TaskVerdict ok =
+        TaskVerdict.ofApply(s, TestAgent.applied(s, Outcome.APPLIED, Outcome.SATISFIED), NOW);
     assertEquals("satisfied", ok.status());
     assertEquals("applied", ok.remediationOutcome());
     assertEquals("verify", ok.executors().get(0).phase());
 
     // A block already satisfied by the fresh check is neither applied nor verified.
-    TaskVerdict fresh = TaskVerdict.ofApply(s, new TaskOutcome("t",
-        List.of(checked("shell \"a\"", Outcome.SATISFIED), checked("shell \"b\"", Outcome.SATISFIED))), NOW);
+    TaskVerdict fresh =
+        TaskVerdict.ofApply(
+            s,
+            new TaskOutcome(
+                "t",
+                List.of(
+                    checked("shell \"a\"", Outcome.SATISFIED),
+                    checked("shell \"b\"", Outcome.SATISFIED))),
+            NOW);
     assertEquals("satisfied", fresh.status());
   }
 
@@ -114,11 +145,16 @@ class EngineLogicTest {
     assertTrue(merged.isManual("cert"), "and the manual one stays manual");
     assertFalse(merged.isManual("app"));
     assertTrue(CycleRequest.AUTOMATIC.merge(CycleRequest.manual(Set.of())).isManual("app"));
-    assertEquals(Set.of("a", "b"), CycleRequest.manual(Set.of("a")).merge(CycleRequest.manual(Set.of("b")))
-        .manualTasks());
+    assertEquals(
+        Set.of("a", "b"),
+        CycleRequest.manual(Set.of("a")).merge(CycleRequest.manual(Set.of("b"))).manualTasks());
 
-    TaskSpec a = new TaskSpec("a", "", Optional.empty(), new Selector(Map.of()), List.of(), SourcePos.UNKNOWN);
-    TaskSpec b = new TaskSpec("b", "", Optional.empty(), new Selector(Map.of()), List.of(), SourcePos.UNKNOWN);
+    TaskSpec a =
+        new TaskSpec(
+            "a", "", Optional.empty(), new Selector(Map.of()), List.of(), SourcePos.UNKNOWN);
+    TaskSpec b =
+        new TaskSpec(
+            "b", "", Optional.empty(), new Selector(Map.of()), List.of(), SourcePos.UNKNOWN);
     assertEquals(List.of(b), CycleRequest.manual(Set.of("b")).select(List.of(a, b)));
     assertEquals(List.of(a, b), CycleRequest.AUTOMATIC.select(List.of(a, b)));
   }
@@ -127,22 +163,31 @@ class EngineLogicTest {
   void retryBackoffDoublesFromTheMinimumUpToTheCap() {
     Duration min = Duration.ofSeconds(15);
     Duration cap = Duration.ofSeconds(60);
-    assertEquals(List.of(15L, 30L, 60L, 60L, 60L),
+    assertEquals(
+        List.of(15L, 30L, 60L, 60L, 60L),
         List.of(1, 2, 3, 4, 50).stream().map(n -> Backoff.delay(n, min, cap).toSeconds()).toList());
     assertEquals(Duration.ofSeconds(10), Backoff.delay(1, min, Duration.ofSeconds(10)));
   }
 
   @Test
   void retryCapIsTheSmallerOfMaximumAndInterval() {
-    ServerSettings.Reconcile r = new ServerSettings.Reconcile(Duration.ofSeconds(60), DriftPolicy.REMEDIATE,
-        Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(15), Duration.ofHours(1));
+    ServerSettings.Reconcile r =
+        new ServerSettings.Reconcile(
+            Duration.ofSeconds(60),
+            DriftPolicy.REMEDIATE,
+            Duration.ofMinutes(1),
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(15),
+            Duration.ofHours(1));
     assertEquals(Duration.ofSeconds(60), r.retryCap());
   }
 
   @Test
   void intervalSlotsAreStablePerAgentAndSpreadOverTheInterval() {
     Duration interval = Duration.ofSeconds(60);
-    assertEquals(AgentSession.intervalOffset("web-01", interval), AgentSession.intervalOffset("web-01", interval));
+    assertEquals(
+        AgentSession.intervalOffset("web-01", interval),
+        AgentSession.intervalOffset("web-01", interval));
     Set<Long> seconds = new HashSet<>();
     int[] perQuarter = new int[4];
     for (int i = 0; i < 1000; i++) {
@@ -153,7 +198,9 @@ class EngineLogicTest {
     }
     assertTrue(seconds.size() > 50, "1000 agents land on " + seconds.size() + " distinct seconds");
     for (int q : perQuarter) {
-      assertTrue(q > 150, "every quarter of the interval gets a share: " + java.util.Arrays.toString(perQuarter));
+      assertTrue(
+          q > 150,
+          "every quarter of the interval gets a share: " + java.util.Arrays.toString(perQuarter));
     }
   }
 

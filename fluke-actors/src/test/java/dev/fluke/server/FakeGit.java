@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * A {@link GitSync} test double: "commits" are maps of file name → content that a test publishes;
- * {@link #sync} writes the current one into the working copy (replacing what was there) and returns its
- * id. It can fail like a broken remote, and hold a sync in flight until the test releases it.
+ * {@link #sync} writes the current one into the working copy (replacing what was there) and returns
+ * its id. It can fail like a broken remote, and hold a sync in flight until the test releases it.
  */
 final class FakeGit implements GitSync {
   private record Commit(String id, Map<String, String> files) {}
@@ -86,7 +86,9 @@ final class FakeGit implements GitSync {
     try {
       if (Files.exists(dir)) {
         try (Stream<Path> old = Files.walk(dir)) {
-          old.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(dir)).forEach(FakeGit::delete);
+          old.sorted(Comparator.reverseOrder())
+              .filter(p -> !p.equals(dir))
+              .forEach(FakeGit::delete);
         }
       }
       Files.createDirectories(dir);

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Desired state from Git (SPEC §2, §4): snapshots, rejected commits, fetch failures, coalescing; and
- * what the watcher feeds: fetch counts, the snapshot time, manifest updates for live viewers.
+ * Desired state from Git (SPEC §2, §4): snapshots, rejected commits, fetch failures, coalescing;
+ * and what the watcher feeds: fetch counts, the snapshot time, manifest updates for live viewers.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -94,7 +94,8 @@ class GitWatcherTest {
 
   private void startWatcher() {
     ServerSettings.Git settings =
-        new ServerSettings.Git(GitSource.of("https://user:secret@example.org/m.git", "main"), POLL, "**.tasks");
+        new ServerSettings.Git(
+            GitSource.of("https://user:secret@example.org/m.git", "main"), POLL, "**.tasks");
     watcher = testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics));
     watcher.tell(new GitWatcher.Subscribe(subscriber.getRef()));
   }
@@ -111,12 +112,15 @@ class GitWatcherTest {
 
   @Test
   void publishesTheTasksOfTheFirstGoodCommit() {
-    commit("c1", task("app", null, "shell:x", "role=web") + task("db", "alert_only", "shell:y", "role=db"));
+    commit(
+        "c1",
+        task("app", null, "shell:x", "role=web") + task("db", "alert_only", "shell:y", "role=db"));
     startWatcher();
     DesiredState state = subscriber.receiveMessage();
     assertEquals("c1", state.commit());
     assertEquals(List.of("app", "db"), state.tasks().stream().map(TaskSpec::name).toList());
-    assertTrue(Files.exists(dir.resolve("manifests/a.tasks")), "checked out under <data-dir>/manifests");
+    assertTrue(
+        Files.exists(dir.resolve("manifests/a.tasks")), "checked out under <data-dir>/manifests");
 
     Dto.ManifestStatus s = status();
     assertEquals("c1", s.commit());
@@ -126,7 +130,8 @@ class GitWatcherTest {
     assertTrue(s.errors().isEmpty());
 
     assertEquals("1", fetches("updated"));
-    assertEquals(s.loadedAt().toEpochMilli() / 1000.0,
+    assertEquals(
+        s.loadedAt().toEpochMilli() / 1000.0,
         Double.parseDouble(value(metrics, "fluke_git_snapshot_loaded_timestamp_seconds")));
     expectManifestUpdate();
   }
@@ -138,15 +143,25 @@ class GitWatcherTest {
     assertEquals("c1", subscriber.receiveMessage().commit());
     expectManifestUpdate();
 
-    commit("c2", task("app", null, "shell:x", "role=web") + "error unclosed block\nerror unknown attribute foo\n");
+    commit(
+        "c2",
+        task("app", null, "shell:x", "role=web")
+            + "error unclosed block\nerror unknown attribute foo\n");
     watcher.tell(GitWatcher.FetchNow.INSTANCE);
-    Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> "c2".equals(st.candidateCommit()));
+    Dto.ManifestStatus s =
+        ServerFixture.eventually(this::status, st -> "c2".equals(st.candidateCommit()));
     assertEquals("c1", s.commit(), "the last good commit stays in force");
     assertEquals(2, s.errors().size());
     assertEquals("a.tasks:2:1: unclosed block", s.errors().get(0).format());
     subscriber.expectNoMessage(Duration.ofMillis(100));
-    assertTrue(events.query(new EventQuery(null, null, "invalid", 0)).toCompletableFuture().join().get(0).message()
-        .contains("a.tasks:2:1: unclosed block"));
+    assertTrue(
+        events
+            .query(new EventQuery(null, null, "invalid", 0))
+            .toCompletableFuture()
+            .join()
+            .get(0)
+            .message()
+            .contains("a.tasks:2:1: unclosed block"));
     expectManifestUpdate(); // the rejected commit's errors are news too
     assertEquals("1", fetches("rejected"));
 
@@ -174,7 +189,13 @@ class GitWatcherTest {
     time.timePasses(POLL);
     assertEquals("c1", subscriber.receiveMessage().commit());
     assertNull(status().fetchError());
-    assertEquals(1, events.query(new EventQuery(null, null, "fetch_failed", 0)).toCompletableFuture().join().size());
+    assertEquals(
+        1,
+        events
+            .query(new EventQuery(null, null, "fetch_failed", 0))
+            .toCompletableFuture()
+            .join()
+            .size());
     expectManifestUpdate();
     assertEquals("1", fetches("updated"));
     assertNotNull(value(metrics, "fluke_git_snapshot_loaded_timestamp_seconds"));
@@ -211,7 +232,8 @@ class GitWatcherTest {
     assertEquals(1, loader.loads());
     subscriber.expectNoMessage(Duration.ofMillis(100));
     assertEquals("1", fetches("updated"));
-    ServerFixture.eventually(() -> fetches("unchanged"), "2"::equals); // the third sync may still be ending
+    ServerFixture.eventually(
+        () -> fetches("unchanged"), "2"::equals); // the third sync may still be ending
     expectManifestUpdate();
     viewer.expectNoMessage(Duration.ofMillis(100)); // an unchanged commit is no news
   }
@@ -228,7 +250,8 @@ class GitWatcherTest {
 
   @Test
   void withoutARepositoryTheStatusSaysSo() {
-    ServerSettings.Git settings = new ServerSettings.Git(GitSource.of(null, "main"), POLL, "**.tasks");
+    ServerSettings.Git settings =
+        new ServerSettings.Git(GitSource.of(null, "main"), POLL, "**.tasks");
     watcher = testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics));
     assertEquals("no manifest repository configured", status().fetchError());
     assertEquals(0, git.syncs());

@@ -23,15 +23,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * A {@link ManifestLoader} test double with a one-line-per-task format, so the server's actors can be
- * tested without the HCL parser:
+ * A {@link ManifestLoader} test double with a one-line-per-task format, so the server's actors can
+ * be tested without the HCL parser:
  *
  * <pre>
  * task NAME [policy=alert_only] [exec=shell:marker,mise:deploy] [label=value ...]
  * error MESSAGE...
  * </pre>
  *
- * Files matching the glob are read in path order; duplicate task names and unknown policies are errors.
+ * Files matching the glob are read in path order; duplicate task names and unknown policies are
+ * errors.
  */
 final class LineManifestLoader implements ManifestLoader {
   private final AtomicInteger loads = new AtomicInteger();
@@ -42,8 +43,13 @@ final class LineManifestLoader implements ManifestLoader {
 
   /** One line of the format, for tests that build manifests. */
   static String task(String name, String policy, String execs, String selector) {
-    return "task " + name + (policy == null ? "" : " policy=" + policy) + " exec=" + execs
-        + (selector.isEmpty() ? "" : " " + selector) + "\n";
+    return "task "
+        + name
+        + (policy == null ? "" : " policy=" + policy)
+        + " exec="
+        + execs
+        + (selector.isEmpty() ? "" : " " + selector)
+        + "\n";
   }
 
   @Override
@@ -52,9 +58,16 @@ final class LineManifestLoader implements ManifestLoader {
     PathMatcher matcher = root.getFileSystem().getPathMatcher("glob:" + glob);
     List<Path> files;
     try (Stream<Path> walk = Files.walk(root)) {
-      files = walk.filter(Files::isRegularFile).map(root::relativize).filter(matcher::matches).sorted().toList();
+      files =
+          walk.filter(Files::isRegularFile)
+              .map(root::relativize)
+              .filter(matcher::matches)
+              .sorted()
+              .toList();
     } catch (IOException e) {
-      return new ManifestSet(List.of(), List.of(new ManifestError(SourcePos.UNKNOWN, "cannot read " + root)),
+      return new ManifestSet(
+          List.of(),
+          List.of(new ManifestError(SourcePos.UNKNOWN, "cannot read " + root)),
           List.of());
     }
     List<TaskSpec> tasks = new ArrayList<>();
@@ -97,7 +110,8 @@ final class LineManifestLoader implements ManifestLoader {
           } else if (kv[0].equals("exec")) {
             for (String e : kv[1].split(",")) {
               String[] tn = e.split(":", 2);
-              execs.add(new ExecutorSpec(tn[0], tn[1], Map.of("check", "true"), OnFailure.ABORT, pos));
+              execs.add(
+                  new ExecutorSpec(tn[0], tn[1], Map.of("check", "true"), OnFailure.ABORT, pos));
             }
           } else {
             selector.put(kv[0], kv[1]);

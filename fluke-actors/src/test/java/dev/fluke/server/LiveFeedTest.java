@@ -13,7 +13,6 @@ import dev.fluke.exec.Outcome;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What live viewers see of a real reconcile cycle ({@link FlukeServer#liveFeed()}): events, apply output,
- * agent and manifest changes, the running apply's recent output, and a viewer that never reads.
+ * What live viewers see of a real reconcile cycle ({@link FlukeServer#liveFeed()}): events, apply
+ * output, agent and manifest changes, the running apply's recent output, and a viewer that never
+ * reads.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -62,11 +62,15 @@ class LiveFeedTest {
   }
 
   private TestSubscriber.Probe<LiveUpdate> subscribe() {
-    return fx.server.liveFeed().subscribe().runWith(TestSink.create(testKit.system()), testKit.system());
+    return fx.server
+        .liveFeed()
+        .subscribe()
+        .runWith(TestSink.create(testKit.system()), testKit.system());
   }
 
   /** Reads updates until one matches (which is included); fails after a bounded wait. */
-  private static List<LiveUpdate> until(TestSubscriber.Probe<LiveUpdate> viewer, Predicate<LiveUpdate> last) {
+  private static List<LiveUpdate> until(
+      TestSubscriber.Probe<LiveUpdate> viewer, Predicate<LiveUpdate> last) {
     List<LiveUpdate> seen = new ArrayList<>();
     while (true) {
       LiveUpdate u = viewer.expectNext(TestAgent.WAIT);
@@ -78,7 +82,10 @@ class LiveFeedTest {
   }
 
   private static Predicate<LiveUpdate> event(String kind, String outcome) {
-    return u -> u.kind().equals("event") && u.event().kind().equals(kind) && u.event().outcome().equals(outcome);
+    return u ->
+        u.kind().equals("event")
+            && u.event().kind().equals(kind)
+            && u.event().outcome().equals(outcome);
   }
 
   private static Predicate<LiveUpdate> output(String line) {
@@ -113,12 +120,20 @@ class LiveFeedTest {
     List<LiveUpdate> seen = until(viewer, event("verify", "satisfied"));
 
     // The session's own story is in order: its events and its output lines as they happened.
-    assertEquals(List.of("event agent/connected", "event check/drifted",
-            "output app " + DEPLOY + ": step 1", "output app " + DEPLOY + ": step 2",
+    assertEquals(
+        List.of(
+            "event agent/connected",
+            "event check/drifted",
+            "output app " + DEPLOY + ": step 1",
+            "output app " + DEPLOY + ": step 2",
             "output app " + DEPLOY + ": step 3",
-            "event check/drifted", "event apply/applied", "event verify/satisfied"),
-        seen.stream().filter(u -> u.kind().equals("event") || u.kind().equals("output"))
-            .map(LiveFeedTest::describe).toList());
+            "event check/drifted",
+            "event apply/applied",
+            "event verify/satisfied"),
+        seen.stream()
+            .filter(u -> u.kind().equals("event") || u.kind().equals("output"))
+            .map(LiveFeedTest::describe)
+            .toList());
     assertTrue(seen.stream().allMatch(u -> u.agent().equals("web-01")), "only web-01 was active");
     assertTrue(seen.stream().anyMatch(u -> u.kind().equals("agent")), "connected: " + seen);
     LiveUpdate applied = seen.stream().filter(event("apply", "applied")).findFirst().orElseThrow();
@@ -126,18 +141,25 @@ class LiveFeedTest {
     assertEquals(DEPLOY, applied.executor());
 
     // The agent's status change (the cycle went idle, the task satisfied) is published too.
-    ServerFixture.eventually(() -> await(fx.api.agents()).get(0),
+    ServerFixture.eventually(
+        () -> await(fx.api.agents()).get(0),
         a -> a.cycle().equals("idle") && a.counts().satisfied() == 1);
     LiveUpdate marker = LiveUpdate.manifestChanged();
     ((LiveHub) fx.server.liveFeed()).publish(marker);
     List<LiveUpdate> after = until(viewer, u -> u == marker);
-    assertTrue(after.stream().anyMatch(u -> u.kind().equals("agent") && u.agent().equals("web-01")), after.toString());
+    assertTrue(
+        after.stream().anyMatch(u -> u.kind().equals("agent") && u.agent().equals("web-01")),
+        after.toString());
 
-    // The last apply's lines stay available to a viewer that comes later: the very updates sent live.
+    // The last apply's lines stay available to a viewer that comes later: the very updates sent
+    // live.
     assertEquals(seen.stream().filter(u -> u.kind().equals("output")).toList(), recent("web-01"));
 
     // A new commit: its manifest event and the manifest change, then the new cycle it triggers.
-    fx.commit("c2", task("app", null, "shell:deploy", "role=web"), task("db", null, "shell:migrate", "role=db"));
+    fx.commit(
+        "c2",
+        task("app", null, "shell:deploy", "role=web"),
+        task("db", null, "shell:migrate", "role=db"));
     fx.server.fetchNow();
     List<LiveUpdate> onCommit = until(viewer, u -> u.kind().equals("manifest"));
     assertTrue(onCommit.stream().anyMatch(event("manifest", "loaded")), onCommit.toString());
@@ -157,9 +179,17 @@ class LiveFeedTest {
     }
     agent.roundTrip(); // every line above has been taken in
     List<LiveUpdate> lines = recent("web-01");
-    assertEquals(List.of("line 1", "line 2", "line 3", "line 4"), lines.stream().map(LiveUpdate::line).toList());
-    assertTrue(lines.stream().allMatch(u -> u.task().equals("app") && u.executor().equals(DEPLOY)
-        && u.kind().equals("output") && u.agent().equals("web-01")));
+    assertEquals(
+        List.of("line 1", "line 2", "line 3", "line 4"),
+        lines.stream().map(LiveUpdate::line).toList());
+    assertTrue(
+        lines.stream()
+            .allMatch(
+                u ->
+                    u.task().equals("app")
+                        && u.executor().equals(DEPLOY)
+                        && u.kind().equals("output")
+                        && u.agent().equals("web-01")));
     assertEquals(List.of(), recent("db-01"));
 
     // Lines of an apply given up on (an old cycle) are not mixed into the next one.
@@ -167,7 +197,9 @@ class LiveFeedTest {
     assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     ServerMessage.ApplyRequest second = agent.expectApply("app");
-    agent.send(new AgentMessage.ApplyOutput(apply.cycleId(), "app", DEPLOY, "stale line of the first apply"));
+    agent.send(
+        new AgentMessage.ApplyOutput(
+            apply.cycleId(), "app", DEPLOY, "stale line of the first apply"));
     agent.send(new AgentMessage.ApplyOutput(second.cycleId(), "app", DEPLOY, "second apply"));
     agent.roundTrip();
     assertEquals(List.of("second apply"), recent("web-01").stream().map(LiveUpdate::line).toList());
@@ -186,7 +218,8 @@ class LiveFeedTest {
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     ServerMessage.ApplyRequest apply = agent.expectApply("app");
     read.addAll(until(reader, event("check", "drifted")));
-    // Far more than the stuck viewer's buffer; the reader keeps up line by line (its buffer is 8 too).
+    // Far more than the stuck viewer's buffer; the reader keeps up line by line (its buffer is 8
+    // too).
     for (int i = 1; i <= 40; i++) {
       agent.send(new AgentMessage.ApplyOutput(apply.cycleId(), "app", DEPLOY, "line " + i));
       read.addAll(until(reader, output("line " + i)));
@@ -195,8 +228,12 @@ class LiveFeedTest {
     read.addAll(until(reader, event("verify", "satisfied")));
     agent.roundTrip();
     assertEquals("satisfied", fx.status("web-01", "app").status(), "the cycle ran to its end");
-    assertEquals(40, read.stream().filter(u -> u.kind().equals("output")).count(), "the reader lost nothing");
-    assertTrue(Double.parseDouble(value(fx.metrics, "fluke_live_updates_dropped_total")) >= 40,
+    assertEquals(
+        40,
+        read.stream().filter(u -> u.kind().equals("output")).count(),
+        "the reader lost nothing");
+    assertTrue(
+        Double.parseDouble(value(fx.metrics, "fluke_live_updates_dropped_total")) >= 40,
         "the stuck viewer's updates were dropped, not queued");
 
     // All the stuck viewer holds is its buffer: the first 8 updates; after them it is live again.

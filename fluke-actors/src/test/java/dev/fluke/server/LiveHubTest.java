@@ -17,15 +17,17 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The live hub on its own: fan-out, bounded subscribers, recent output, the publishing event store. */
+/**
+ * The live hub on its own: fan-out, bounded subscribers, recent output, the publishing event store.
+ */
 @ExtendWith(TestKitJUnit5Extension.class)
 class LiveHubTest {
 
@@ -74,9 +76,13 @@ class LiveHubTest {
       hub.publish(u); // returns at once although one viewer has not read anything
       assertSame(u, reader.expectNext(WAIT), "the reading viewer gets every update as it comes");
     }
-    assertEquals("42", value(metrics, "fluke_live_updates_dropped_total"), "50 published, 8 fit in its buffer");
+    assertEquals(
+        "42",
+        value(metrics, "fluke_live_updates_dropped_total"),
+        "50 published, 8 fit in its buffer");
 
-    // What the stuck viewer held is its buffer, the oldest 8; then it is told what it lost, and is live again.
+    // What the stuck viewer held is its buffer, the oldest 8; then it is told what it lost, and is
+    // live again.
     stuck.request(100);
     assertEquals(published.subList(0, 8), next(stuck, 8));
     LiveUpdate after = marker(99);
@@ -93,15 +99,17 @@ class LiveHubTest {
   @Test
   void aViewerGetsOnlyTheUpdatesItWantsAndOthersDoNotFillItsBuffer() {
     LiveHub hub = hub(4, 10, 10);
-    TestSubscriber.Probe<LiveUpdate> web = hub.subscribe(u -> u.agent().equals("agent-7"))
-        .runWith(TestSink.create(testKit.system()), testKit.system());
+    TestSubscriber.Probe<LiveUpdate> web =
+        hub.subscribe(u -> u.agent().equals("agent-7"))
+            .runWith(TestSink.create(testKit.system()), testKit.system());
     for (int i = 0; i < 50; i++) {
       hub.publish(marker(i)); // nothing read yet: only agent-7's update takes room
     }
     web.request(10);
     assertEquals("agent-7", web.expectNext(WAIT).agent());
     hub.publish(marker(7));
-    assertEquals("agent-7", web.expectNext(WAIT).agent(), "no 'lost' marker: nothing it wanted was dropped");
+    assertEquals(
+        "agent-7", web.expectNext(WAIT).agent(), "no 'lost' marker: nothing it wanted was dropped");
     assertEquals("0", value(metrics, "fluke_live_updates_dropped_total"));
   }
 
@@ -113,7 +121,10 @@ class LiveHubTest {
     viewer.cancel();
     ServerFixture.eventually(hub::subscribers, n -> n == 0);
     hub.publish(marker(1));
-    assertEquals("0", value(metrics, "fluke_live_updates_dropped_total"), "a closed viewer is not a slow one");
+    assertEquals(
+        "0",
+        value(metrics, "fluke_live_updates_dropped_total"),
+        "a closed viewer is not a slow one");
   }
 
   @Test
@@ -128,7 +139,8 @@ class LiveHubTest {
     }
     hub.output("db-01", "schema", "shell \"migrate\"", "other agent");
     List<LiveUpdate> lines = recent(hub, "web-01");
-    assertEquals(List.of("line 3", "line 4", "line 5"), lines.stream().map(LiveUpdate::line).toList());
+    assertEquals(
+        List.of("line 3", "line 4", "line 5"), lines.stream().map(LiveUpdate::line).toList());
     for (LiveUpdate u : lines) {
       assertEquals("output", u.kind());
       assertEquals("web-01", u.agent());
@@ -153,7 +165,8 @@ class LiveHubTest {
     hub.applyStarted("a"); // a's apply is now the newest
     hub.output("a", "t", "e", "a again");
     hub.output("c", "t", "e", "from c");
-    assertEquals(List.of(), recent(hub, "b"), "the agent whose apply started longest ago is forgotten");
+    assertEquals(
+        List.of(), recent(hub, "b"), "the agent whose apply started longest ago is forgotten");
     assertEquals(List.of("a again"), recent(hub, "a").stream().map(LiveUpdate::line).toList());
     assertEquals(List.of("from c"), recent(hub, "c").stream().map(LiveUpdate::line).toList());
   }
@@ -178,8 +191,12 @@ class LiveHubTest {
     assertEquals("event", u.kind());
     assertEquals("web-01", u.agent());
     assertSame(e, u.event());
-    assertEquals(List.of(e), store.query(new EventQuery("web-01", null, null, 0)).toCompletableFuture().get());
-    assertEquals(List.of(e), memory.query(new EventQuery("web-01", null, null, 0)).toCompletableFuture().get());
+    assertEquals(
+        List.of(e),
+        store.query(new EventQuery("web-01", null, null, 0)).toCompletableFuture().get());
+    assertEquals(
+        List.of(e),
+        memory.query(new EventQuery("web-01", null, null, 0)).toCompletableFuture().get());
     assertEquals("0", value(metrics, "fluke_event_store_errors_total"));
   }
 
@@ -191,11 +208,12 @@ class LiveHubTest {
     viewer.request(8);
     Event e = Event.simple("agent", "web-01", "connected", "connected from test");
     ExecutionException appendFailed =
-        org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
-            () -> store.append(e).toCompletableFuture().get());
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ExecutionException.class, () -> store.append(e).toCompletableFuture().get());
     assertTrue(appendFailed.getCause().getMessage().contains("redis is down"));
     assertSame(e, viewer.expectNext(WAIT).event());
-    org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+    org.junit.jupiter.api.Assertions.assertThrows(
+        ExecutionException.class,
         () -> store.query(new EventQuery(null, null, null, 0)).toCompletableFuture().get());
     assertEquals("2", value(metrics, "fluke_event_store_errors_total"), "one append, one query");
   }

@@ -19,11 +19,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,8 +32,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The reconcile cycle of one agent (SPEC §4), driven end to end: manifests from a fake Git, the agent
- * played through the {@link AgentGateway} flow, alerts received by a real HTTP server, time by hand.
+ * The reconcile cycle of one agent (SPEC §4), driven end to end: manifests from a fake Git, the
+ * agent played through the {@link AgentGateway} flow, alerts received by a real HTTP server, time
+ * by hand.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -74,12 +75,20 @@ class ReconcileCycleTest {
     return fx;
   }
 
-  /** Settings with other server-side timeouts (the agent's interval slot must not fall inside them). */
+  /**
+   * Settings with other server-side timeouts (the agent's interval slot must not fall inside them).
+   */
   private ServerSettings timeouts(Duration check, Duration apply) {
     ServerSettings s = ServerFixture.settings(dir, webhook.uri());
     ServerSettings.Reconcile r = s.reconcile();
-    return s.withReconcile(new ServerSettings.Reconcile(r.interval(), r.defaultPolicy(), check, apply,
-        r.retryBackoffMin(), r.retryBackoffMax()));
+    return s.withReconcile(
+        new ServerSettings.Reconcile(
+            r.interval(),
+            r.defaultPolicy(),
+            check,
+            apply,
+            r.retryBackoffMin(),
+            r.retryBackoffMax()));
   }
 
   @Test
@@ -97,10 +106,14 @@ class ReconcileCycleTest {
     Dto.TaskStatus status = fx.status("web-01", "app");
     assertEquals("satisfied", status.status());
     assertNotNull(status.lastAppliedAt());
-    List<String> outcomes = fx.events("web-01").stream()
-        .filter(e -> e.task().equals("app")).map(e -> e.kind() + ":" + e.outcome()).toList();
+    List<String> outcomes =
+        fx.events("web-01").stream()
+            .filter(e -> e.task().equals("app"))
+            .map(e -> e.kind() + ":" + e.outcome())
+            .toList();
     // newest first: the apply result's check, apply and verify after the cycle's check
-    assertEquals(List.of("verify:satisfied", "apply:applied", "check:drifted", "check:drifted"), outcomes);
+    assertEquals(
+        List.of("verify:satisfied", "apply:applied", "check:drifted", "check:drifted"), outcomes);
     assertEquals("shell \"marker\"", fx.events("web-01").get(0).executor());
   }
 
@@ -124,8 +137,9 @@ class ReconcileCycleTest {
     Dto.TaskStatus status = fx.status("web-01", "cert");
     assertEquals("drifted", status.status());
     assertTrue(status.alerted());
-    eventually(() -> fx.events("web-01"), ev -> ev.stream().anyMatch(e -> e.kind().equals("alert")
-        && e.outcome().equals("sent")));
+    eventually(
+        () -> fx.events("web-01"),
+        ev -> ev.stream().anyMatch(e -> e.kind().equals("alert") && e.outcome().equals("sent")));
   }
 
   @Test
@@ -135,7 +149,8 @@ class ReconcileCycleTest {
     agent.reportCheck(agent.expectCheck("cert"), Map.of("cert", Outcome.DRIFTED));
     agent.roundTrip();
 
-    Dto.ReconcileAccepted accepted = await(fx.api.reconcile(new Dto.ReconcileTarget("task", "cert")));
+    Dto.ReconcileAccepted accepted =
+        await(fx.api.reconcile(new Dto.ReconcileTarget("task", "cert")));
     assertTrue(accepted.accepted());
     assertEquals(List.of("web-01"), accepted.agents());
 
@@ -234,7 +249,8 @@ class ReconcileCycleTest {
 
     Dto.TaskStatus status = fx.status("web-01", "app");
     assertEquals("failed", status.status());
-    assertEquals("check still fails after a successful apply: the task's check or apply is wrong",
+    assertEquals(
+        "check still fails after a successful apply: the task's check or apply is wrong",
         status.message());
     Dto.DriftEntry drift = await(fx.api.drift()).get(0);
     assertEquals("failed", drift.status());
@@ -243,7 +259,8 @@ class ReconcileCycleTest {
 
   @Test
   void triggersDuringACycleCoalesceIntoOneManualFollowUp() {
-    start(timeouts(ServerFixture.INTERVAL, ServerFixture.INTERVAL),
+    start(
+        timeouts(ServerFixture.INTERVAL, ServerFixture.INTERVAL),
         task("cert", "alert_only", "shell:rotate", "role=web"));
     TestAgent agent = fx.connect("web-01", WEB);
     ServerMessage.CheckRequest first = agent.expectCheck("cert");
@@ -291,18 +308,26 @@ class ReconcileCycleTest {
     Dto.TaskStatus status = fx.status("web-01", "app");
     assertEquals("error", status.status());
     assertTrue(status.message().startsWith("no CheckReport within"), status.message());
-    assertTrue(fx.events("web-01").stream().anyMatch(e -> e.kind().equals("check") && e.outcome().equals("error")
-        && e.message().startsWith("no CheckReport within")));
+    assertTrue(
+        fx.events("web-01").stream()
+            .anyMatch(
+                e ->
+                    e.kind().equals("check")
+                        && e.outcome().equals("error")
+                        && e.message().startsWith("no CheckReport within")));
     time.timePasses(Duration.ofSeconds(15));
     agent.expectCheck("app");
   }
 
   @Test
   void applyTimeoutSendsCancelAndDropsTheRestOfTheCycle() {
-    start(timeouts(Duration.ofMinutes(10), Duration.ofMinutes(20)),
-        task("a", null, "shell:one", "role=web"), task("b", null, "shell:two", "role=web"));
+    start(
+        timeouts(Duration.ofMinutes(10), Duration.ofMinutes(20)),
+        task("a", null, "shell:one", "role=web"),
+        task("b", null, "shell:two", "role=web"));
     TestAgent agent = fx.connect("web-01", WEB);
-    agent.reportCheck(agent.expectCheck("a", "b"), Map.of("a", Outcome.DRIFTED, "b", Outcome.DRIFTED));
+    agent.reportCheck(
+        agent.expectCheck("a", "b"), Map.of("a", Outcome.DRIFTED, "b", Outcome.DRIFTED));
     ServerMessage.ApplyRequest apply = agent.expectApply("a");
     agent.send(new AgentMessage.ApplyOutput(apply.cycleId(), "a", "shell \"one\"", "working..."));
     agent.roundTrip();
@@ -311,18 +336,27 @@ class ReconcileCycleTest {
     agent.roundTrip(); // b is not applied while a may still be running
     assertEquals("error", fx.status("web-01", "a").status());
     assertEquals("drifted", fx.status("web-01", "b").status());
-    Event timeout = fx.events("web-01").stream().filter(e -> e.kind().equals("apply")).findFirst().orElseThrow();
+    Event timeout =
+        fx.events("web-01").stream()
+            .filter(e -> e.kind().equals("apply"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("error", timeout.outcome());
     assertEquals("working...", timeout.output());
   }
 
   @Test
   void appliesAreSentOneAtATimeInDeclarationOrder() {
-    start(task("first", null, "shell:a", "role=web"), task("other", null, "shell:x", "role=db"),
-        task("second", null, "mise:b", "role=web"), task("third", null, "systemd:c", "env=prod"));
+    start(
+        task("first", null, "shell:a", "role=web"),
+        task("other", null, "shell:x", "role=db"),
+        task("second", null, "mise:b", "role=web"),
+        task("third", null, "systemd:c", "env=prod"));
     TestAgent agent = fx.connect("web-01", WEB);
     ServerMessage.CheckRequest check = agent.expectCheck("first", "second", "third");
-    agent.reportCheck(check, Map.of("first", Outcome.DRIFTED, "second", Outcome.DRIFTED, "third", Outcome.DRIFTED));
+    agent.reportCheck(
+        check,
+        Map.of("first", Outcome.DRIFTED, "second", Outcome.DRIFTED, "third", Outcome.DRIFTED));
     for (String task : List.of("first", "second", "third")) {
       ServerMessage.ApplyRequest apply = agent.expectApply(task);
       agent.roundTrip(); // nothing else is sent while this apply runs
@@ -330,7 +364,8 @@ class ReconcileCycleTest {
       agent.reportApply(apply, Outcome.APPLIED, Outcome.SATISFIED);
     }
     agent.roundTrip();
-    assertEquals(List.of("satisfied", "satisfied", "satisfied"),
+    assertEquals(
+        List.of("satisfied", "satisfied", "satisfied"),
         fx.agent("web-01").tasks().stream().map(Dto.TaskStatus::status).toList());
   }
 
@@ -341,12 +376,14 @@ class ReconcileCycleTest {
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     ServerMessage.ApplyRequest apply = agent.expectApply("app");
     for (int i = 1; i <= 7; i++) {
-      agent.send(new AgentMessage.ApplyOutput(apply.cycleId(), "app", "shell \"deploy\"", "line " + i));
+      agent.send(
+          new AgentMessage.ApplyOutput(apply.cycleId(), "app", "shell \"deploy\"", "line " + i));
     }
     agent.roundTrip();
     Dto.ExecutorStatus live = fx.status("web-01", "app").executors().get(0);
     assertEquals("applying", live.status());
-    assertEquals("line 3\nline 4\nline 5\nline 6\nline 7", live.output()); // the last 5 (output-lines)
+    assertEquals(
+        "line 3\nline 4\nline 5\nline 6\nline 7", live.output()); // the last 5 (output-lines)
   }
 
   @Test
@@ -360,7 +397,8 @@ class ReconcileCycleTest {
     agent.roundTrip();
     assertEquals("failed", fx.status("web-01", "app").status());
 
-    AgentMessage.TaskOutcome done = TestAgent.applied(apply.task(), Outcome.APPLIED, Outcome.SATISFIED);
+    AgentMessage.TaskOutcome done =
+        TestAgent.applied(apply.task(), Outcome.APPLIED, Outcome.SATISFIED);
     agent.send(new AgentMessage.ApplyResult(7, done, true));
     agent.roundTrip();
     assertEquals("satisfied", fx.status("web-01", "app").status());
@@ -380,16 +418,23 @@ class ReconcileCycleTest {
     assertEquals(List.of(new ServerMessage.ApplyResultAck(apply.cycleId(), "app")), agent.acks());
     int recorded = fx.events("web-01").size();
 
-    // the ack was lost with the connection: the agent re-sends the result, late, on its next connection
+    // the ack was lost with the connection: the agent re-sends the result, late, on its next
+    // connection
     agent.in.sendComplete();
-    ServerFixture.eventually(() -> ServerFixture.await(fx.api.agent("web-01")).orElseThrow().agent(),
+    ServerFixture.eventually(
+        () -> ServerFixture.await(fx.api.agent("web-01")).orElseThrow().agent(),
         a -> !a.connected());
     TestAgent again = fx.connect("web-01", WEB);
-    again.expectCheck("app");   // the reconnect's own cycle
-    again.send(new AgentMessage.ApplyResult(apply.cycleId(),
-        TestAgent.applied(apply.task(), Outcome.APPLIED, Outcome.SATISFIED), true));
+    again.expectCheck("app"); // the reconnect's own cycle
+    again.send(
+        new AgentMessage.ApplyResult(
+            apply.cycleId(),
+            TestAgent.applied(apply.task(), Outcome.APPLIED, Outcome.SATISFIED),
+            true));
     again.roundTrip();
-    assertEquals(List.of(new ServerMessage.ApplyResultAck(apply.cycleId(), "app")), again.acks(),
+    assertEquals(
+        List.of(new ServerMessage.ApplyResultAck(apply.cycleId(), "app")),
+        again.acks(),
         "a duplicate is acknowledged again");
     long applyEvents = fx.events("web-01").stream().filter(e -> e.kind().equals("apply")).count();
     assertEquals(1, applyEvents, "a duplicate is not recorded twice: " + fx.events("web-01"));
@@ -398,7 +443,9 @@ class ReconcileCycleTest {
 
   @Test
   void fleetQuestionsAreAnsweredFromTheTasksAndSessions() {
-    start(task("app", null, "shell:deploy,mise:web", "role=web"), task("db", "alert_only", "shell:pg", "role=db"));
+    start(
+        task("app", null, "shell:deploy,mise:web", "role=web"),
+        task("db", "alert_only", "shell:pg", "role=db"));
     TestAgent web = fx.connect("web-01", WEB);
     TestAgent db = fx.connect("db-01", Map.of("role", "db"));
     web.reportCheck(web.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
@@ -441,7 +488,8 @@ class ReconcileCycleTest {
 
   @Test
   void aNewCommitRollsOutToTheFleetAtTheConfiguredRate() {
-    start(ServerFixture.settings(dir, webhook.uri()).withRollout(new ServerSettings.Rollout(1, 1.0)),
+    start(
+        ServerFixture.settings(dir, webhook.uri()).withRollout(new ServerSettings.Rollout(1, 1.0)),
         task("app", null, "shell:deploy", "role=web"));
     List<TestAgent> agents = new ArrayList<>();
     for (String name : List.of("web-03", "web-01", "web-02")) {
@@ -457,9 +505,11 @@ class ReconcileCycleTest {
     fx.commit("c2", task("app", null, "shell:deploy-v2", "role=web"));
     fx.server.fetchNow();
     web01.expectCheck("app"); // first by name: at once
-    web02.roundTrip();        // nothing for the others yet
+    web02.roundTrip(); // nothing for the others yet
     web03.roundTrip();
-    assertEquals("deploy-v2", fx.agent("web-03").tasks().get(0).executors().get(0).name(),
+    assertEquals(
+        "deploy-v2",
+        fx.agent("web-03").tasks().get(0).executors().get(0).name(),
         "the tasks are rematched at once; only the cycle waits for its slot");
     time.timePasses(Duration.ofSeconds(1));
     web02.expectCheck("app");
@@ -470,7 +520,8 @@ class ReconcileCycleTest {
 
   @Test
   void aFullCycleBeforeTheRolloutSlotMakesTheSlotsCycleUnnecessary() {
-    start(ServerFixture.settings(dir, webhook.uri()).withRollout(new ServerSettings.Rollout(0, 1.0)),
+    start(
+        ServerFixture.settings(dir, webhook.uri()).withRollout(new ServerSettings.Rollout(0, 1.0)),
         task("app", null, "shell:deploy", "role=web"));
     TestAgent agent = fx.connect("web-01", WEB);
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
@@ -479,11 +530,12 @@ class ReconcileCycleTest {
     fx.commit("c2", task("app", null, "shell:deploy-v2", "role=web"));
     fx.server.fetchNow();
     // The session has the new state (and its slot timer) once its detail shows the new executor.
-    ServerFixture.eventually(() -> fx.agent("web-01").tasks().get(0).executors().get(0).name(),
-        "deploy-v2"::equals);
+    ServerFixture.eventually(
+        () -> fx.agent("web-01").tasks().get(0).executors().get(0).name(), "deploy-v2"::equals);
     agent.roundTrip(); // its slot is 1 s away
     assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
-    agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED)); // checks c2 already
+    agent.reportCheck(
+        agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED)); // checks c2 already
     agent.roundTrip();
     time.timePasses(Duration.ofSeconds(2));
     agent.roundTrip(); // no second cycle for the same commit
@@ -496,11 +548,15 @@ class ReconcileCycleTest {
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
     agent.roundTrip();
 
-    fx.commit("c2", task("app", null, "shell:deploy", "role=db"), task("extra", null, "shell:x", "env=prod"));
+    fx.commit(
+        "c2",
+        task("app", null, "shell:deploy", "role=db"),
+        task("extra", null, "shell:x", "env=prod"));
     fx.server.fetchNow();
     agent.reportCheck(agent.expectCheck("extra"), Map.of("extra", Outcome.SATISFIED));
     agent.roundTrip();
-    assertEquals(List.of("extra"), fx.agent("web-01").tasks().stream().map(Dto.TaskStatus::task).toList());
+    assertEquals(
+        List.of("extra"), fx.agent("web-01").tasks().stream().map(Dto.TaskStatus::task).toList());
     Dto.TaskDetail app = await(fx.api.task("app")).orElseThrow();
     assertTrue(app.agents().isEmpty(), "web-01 no longer matches app: " + app.agents());
   }

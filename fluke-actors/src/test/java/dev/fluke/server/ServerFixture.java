@@ -27,8 +27,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * One server engine for one test: {@link FlukeServer} started under its own parent actor in the class's
- * test kit, fed by a {@link FakeGit} and the {@link LineManifestLoader}, with a memory event store.
+ * One server engine for one test: {@link FlukeServer} started under its own parent actor in the
+ * class's test kit, fed by a {@link FakeGit} and the {@link LineManifestLoader}, with a memory
+ * event store.
  */
 final class ServerFixture implements AutoCloseable {
   private static final AtomicInteger SERVERS = new AtomicInteger();
@@ -43,7 +44,10 @@ final class ServerFixture implements AutoCloseable {
   final FleetApi api;
   private final ActorRef<Void> parent;
 
-  /** Settings where nothing happens by the clock unless a test says so; a fresh data dir under {@code tmp}. */
+  /**
+   * Settings where nothing happens by the clock unless a test says so; a fresh data dir under
+   * {@code tmp}.
+   */
   static ServerSettings settings(Path tmp, URI webhook) {
     Path dataDir;
     try {
@@ -54,9 +58,16 @@ final class ServerFixture implements AutoCloseable {
     return ServerSettings.create(ConfigFactory.load())
         .withDataDir(dataDir)
         .withGit(GitSource.of("file:///fake/manifests", "main"), INTERVAL, "**.tasks")
-        .withReconcile(new ServerSettings.Reconcile(INTERVAL, DriftPolicy.REMEDIATE, Duration.ofMinutes(10),
-            Duration.ofMinutes(30), Duration.ofSeconds(15), INTERVAL))
-        .withAgents(new ServerSettings.Agents(INTERVAL, 3, 5, 16, INTERVAL, 100, Duration.ofSeconds(30)))
+        .withReconcile(
+            new ServerSettings.Reconcile(
+                INTERVAL,
+                DriftPolicy.REMEDIATE,
+                Duration.ofMinutes(10),
+                Duration.ofMinutes(30),
+                Duration.ofSeconds(15),
+                INTERVAL))
+        .withAgents(
+            new ServerSettings.Agents(INTERVAL, 3, 5, 16, INTERVAL, 100, Duration.ofSeconds(30)))
         .withDrift(DriftPolicy.REMEDIATE, webhook);
   }
 
@@ -66,10 +77,14 @@ final class ServerFixture implements AutoCloseable {
       commit("c1", firstCommit);
     }
     CompletableFuture<FlukeServer> started = new CompletableFuture<>();
-    parent = kit.spawn(Behaviors.<Void>setup(ctx -> {
-      started.complete(FlukeServer.start(ctx, settings, git, loader, events, metrics));
-      return Behaviors.empty();
-    }), "server-" + SERVERS.incrementAndGet());
+    parent =
+        kit.spawn(
+            Behaviors.<Void>setup(
+                ctx -> {
+                  started.complete(FlukeServer.start(ctx, settings, git, loader, events, metrics));
+                  return Behaviors.empty();
+                }),
+            "server-" + SERVERS.incrementAndGet());
     server = started.join();
     api = server.fleetApi();
   }
@@ -88,7 +103,8 @@ final class ServerFixture implements AutoCloseable {
   TestAgent connect(String name, Map<String, String> labels) {
     // The tests drive time by hand; an agent whose periodic slot falls early in the interval would
     // start cycles a test does not expect.
-    assertTrue(AgentSession.intervalOffset(name, INTERVAL).compareTo(Duration.ofMinutes(10)) > 0,
+    assertTrue(
+        AgentSession.intervalOffset(name, INTERVAL).compareTo(Duration.ofMinutes(10)) > 0,
         "pick another test agent name: its interval slot is too early");
     TestAgent agent = TestAgent.connect(server.gateway(), kit.system(), "test:" + name);
     agent.register(name, labels);
@@ -100,7 +116,10 @@ final class ServerFixture implements AutoCloseable {
   }
 
   Dto.TaskStatus status(String agent, String task) {
-    return agent(agent).tasks().stream().filter(t -> t.task().equals(task)).findFirst().orElseThrow();
+    return agent(agent).tasks().stream()
+        .filter(t -> t.task().equals(task))
+        .findFirst()
+        .orElseThrow();
   }
 
   List<Event> events(String agent) {
@@ -115,7 +134,9 @@ final class ServerFixture implements AutoCloseable {
     }
   }
 
-  /** Polls (real time, bounded) until the value satisfies the condition; fails with the last value. */
+  /**
+   * Polls (real time, bounded) until the value satisfies the condition; fails with the last value.
+   */
   static <T> T eventually(Supplier<T> value, Predicate<T> condition) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     T last = null;

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the engine's actors feed into {@link FlukeServer#metrics()}, read as a Prometheus scrape. */
+/**
+ * What the engine's actors feed into {@link FlukeServer#metrics()}, read as a Prometheus scrape.
+ */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ServerMetricsTest {
@@ -49,17 +51,29 @@ class ServerMetricsTest {
     return MetricLines.value(fx.metrics, series);
   }
 
-  /** Waits until the scrape shows {@code expected} for {@code series} (the actors update it asynchronously). */
+  /**
+   * Waits until the scrape shows {@code expected} for {@code series} (the actors update it
+   * asynchronously).
+   */
   private void expect(String series, String expected) {
     eventually(() -> value(series), expected::equals);
   }
 
-  private void expectTasks(int pending, int satisfied, int drifted, int applying, int failed, int error) {
-    String want = pending + " " + satisfied + " " + drifted + " " + applying + " " + failed + " " + error;
-    eventually(() -> String.join(" ", value("fluke_tasks{status=\"pending\"}"),
-        value("fluke_tasks{status=\"satisfied\"}"), value("fluke_tasks{status=\"drifted\"}"),
-        value("fluke_tasks{status=\"applying\"}"), value("fluke_tasks{status=\"failed\"}"),
-        value("fluke_tasks{status=\"error\"}")), want::equals);
+  private void expectTasks(
+      int pending, int satisfied, int drifted, int applying, int failed, int error) {
+    String want =
+        pending + " " + satisfied + " " + drifted + " " + applying + " " + failed + " " + error;
+    eventually(
+        () ->
+            String.join(
+                " ",
+                value("fluke_tasks{status=\"pending\"}"),
+                value("fluke_tasks{status=\"satisfied\"}"),
+                value("fluke_tasks{status=\"drifted\"}"),
+                value("fluke_tasks{status=\"applying\"}"),
+                value("fluke_tasks{status=\"failed\"}"),
+                value("fluke_tasks{status=\"error\"}")),
+        want::equals);
   }
 
   @Test
@@ -83,24 +97,33 @@ class ServerMetricsTest {
     assertEquals("2", value("fluke_steps_total{phase=\"check\",outcome=\"drifted\"}"));
     assertEquals("1", value("fluke_steps_total{phase=\"apply\",outcome=\"applied\"}"));
     assertEquals("1", value("fluke_steps_total{phase=\"verify\",outcome=\"satisfied\"}"));
-    assertEquals("1", value("fluke_step_duration_seconds_count{phase=\"apply\",outcome=\"applied\"}"));
-    assertEquals("0.012", value("fluke_step_duration_seconds_sum{phase=\"apply\",outcome=\"applied\"}"));
-    assertEquals("1", value("fluke_step_duration_seconds_bucket{phase=\"apply\",outcome=\"applied\",le=\"0.05\"}"));
+    assertEquals(
+        "1", value("fluke_step_duration_seconds_count{phase=\"apply\",outcome=\"applied\"}"));
+    assertEquals(
+        "0.012", value("fluke_step_duration_seconds_sum{phase=\"apply\",outcome=\"applied\"}"));
+    assertEquals(
+        "1",
+        value(
+            "fluke_step_duration_seconds_bucket{phase=\"apply\",outcome=\"applied\",le=\"0.05\"}"));
     expectTasks(0, 1, 0, 0, 0, 0);
     assertEquals("0", value("fluke_event_store_errors_total"));
   }
 
   @Test
   void taskStatusesAreSummedOverTheConnectedFleet() {
-    start(task("app", null, "shell:deploy", "role=web"), task("cert", "alert_only", "shell:rotate", "role=web"));
+    start(
+        task("app", null, "shell:deploy", "role=web"),
+        task("cert", "alert_only", "shell:rotate", "role=web"));
     TestAgent one = fx.connect("web-01", WEB);
-    one.reportCheck(one.expectCheck("app", "cert"), Map.of("app", Outcome.SATISFIED, "cert", Outcome.DRIFTED));
+    one.reportCheck(
+        one.expectCheck("app", "cert"), Map.of("app", Outcome.SATISFIED, "cert", Outcome.DRIFTED));
     one.roundTrip();
     expectTasks(0, 1, 1, 0, 0, 0);
 
     TestAgent two = fx.connect("web-02", WEB);
     expect("fluke_agents_connected", "2");
-    two.reportCheck(two.expectCheck("app", "cert"), Map.of("app", Outcome.ERROR, "cert", Outcome.SATISFIED));
+    two.reportCheck(
+        two.expectCheck("app", "cert"), Map.of("app", Outcome.ERROR, "cert", Outcome.SATISFIED));
     two.roundTrip();
     expectTasks(0, 2, 1, 0, 0, 1);
 

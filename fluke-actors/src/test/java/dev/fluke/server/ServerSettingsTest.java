@@ -37,14 +37,17 @@ class ServerSettingsTest {
 
   @Test
   void theAppOverridesWhatServerHclSets() {
-    ServerSettings s = ServerSettings.create(ConfigFactory.load())
-        .withVersion("1.0.0")
-        .withDataDir(Path.of("/srv/fluke"))
-        .withGit(new GitSource("ssh://git@example.org/m.git", "prod", Path.of("/k"), null, null),
-            Duration.ofSeconds(30), "**/*.hcl")
-        .withDrift(DriftPolicy.ALERT_ONLY, URI.create("https://hooks.example.org/x"))
-        .withReconcileInterval(Duration.ofMinutes(5))
-        .withMaxEventsPerAgent(500);
+    ServerSettings s =
+        ServerSettings.create(ConfigFactory.load())
+            .withVersion("1.0.0")
+            .withDataDir(Path.of("/srv/fluke"))
+            .withGit(
+                new GitSource("ssh://git@example.org/m.git", "prod", Path.of("/k"), null, null),
+                Duration.ofSeconds(30),
+                "**/*.hcl")
+            .withDrift(DriftPolicy.ALERT_ONLY, URI.create("https://hooks.example.org/x"))
+            .withReconcileInterval(Duration.ofMinutes(5))
+            .withMaxEventsPerAgent(500);
     assertEquals("1.0.0", s.version());
     assertTrue(s.git().configured());
     assertEquals("prod", s.git().source().branch());
@@ -56,15 +59,27 @@ class ServerSettingsTest {
 
   @Test
   void badValuesAreRejectedWithTheirName() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerSettings.create(
-        ConfigFactory.parseString("fluke.server.reconcile.default-drift-policy = fix_it")
-            .withFallback(ConfigFactory.load())));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ServerSettings.create(
+                    ConfigFactory.parseString(
+                            "fluke.server.reconcile.default-drift-policy = fix_it")
+                        .withFallback(ConfigFactory.load())));
     assertTrue(e.getMessage().contains("unknown policy 'fix_it'"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> ServerSettings.create(ConfigFactory.load()).withReconcileInterval(Duration.ZERO));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServerSettings.create(ConfigFactory.load()).withReconcileInterval(Duration.ZERO));
     assertTrue(e.getMessage().contains("reconcile interval"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> ServerSettings.create(
-        ConfigFactory.parseString("fluke.server.live.subscriber-buffer = 0").withFallback(ConfigFactory.load())));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ServerSettings.create(
+                    ConfigFactory.parseString("fluke.server.live.subscriber-buffer = 0")
+                        .withFallback(ConfigFactory.load())));
     assertTrue(e.getMessage().contains("live subscriber-buffer"), e.getMessage());
   }
 
@@ -74,14 +89,22 @@ class ServerSettingsTest {
     assertEquals(100, defaults.immediate());
     assertEquals(Duration.ZERO, defaults.delayOf(99));
     assertEquals(Duration.ofMillis(10), defaults.delayOf(100));
-    assertEquals(Duration.ofMillis(99_000), defaults.delayOf(9_999), "10,000 agents: the last starts after 99 s");
+    assertEquals(
+        Duration.ofMillis(99_000),
+        defaults.delayOf(9_999),
+        "10,000 agents: the last starts after 99 s");
 
     ServerSettings.Rollout r = new ServerSettings.Rollout(2, 4.0);
     assertEquals(Duration.ZERO, r.delayOf(1));
     assertEquals(Duration.ofMillis(250), r.delayOf(2));
     assertEquals(Duration.ofSeconds(1), r.delayOf(5));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerSettings.create(
-        ConfigFactory.parseString("fluke.server.rollout.per-second = 0").withFallback(ConfigFactory.load())));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ServerSettings.create(
+                    ConfigFactory.parseString("fluke.server.rollout.per-second = 0")
+                        .withFallback(ConfigFactory.load())));
     assertTrue(e.getMessage().contains("rollout.per-second"), e.getMessage());
   }
 }

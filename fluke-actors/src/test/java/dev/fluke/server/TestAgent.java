@@ -53,8 +53,8 @@ final class TestAgent {
   }
 
   /**
-   * The next message other than an {@link ServerMessage.ApplyResultAck}: acks are collected apart, as
-   * the real agent handles them beside its work ({@link #acks()}).
+   * The next message other than an {@link ServerMessage.ApplyResultAck}: acks are collected apart,
+   * as the real agent handles them beside its work ({@link #acks()}).
    */
   ServerMessage next() {
     while (true) {
@@ -84,7 +84,10 @@ final class TestAgent {
 
   ServerMessage.CheckRequest expectCheck(String... tasks) {
     ServerMessage.CheckRequest r = expect(ServerMessage.CheckRequest.class);
-    assertEquals(List.of(tasks), r.tasks().stream().map(TaskSpec::name).toList(), "tasks of the CheckRequest");
+    assertEquals(
+        List.of(tasks),
+        r.tasks().stream().map(TaskSpec::name).toList(),
+        "tasks of the CheckRequest");
     return r;
   }
 
@@ -101,14 +104,19 @@ final class TestAgent {
       Outcome o = outcomes.get(t.name());
       List<AgentMessage.ExecutorOutcome> execs = new ArrayList<>();
       for (ExecutorSpec e : t.executors()) {
-        execs.add(new AgentMessage.ExecutorOutcome(e.label(), e.type(), step(Phase.CHECK, o), null, null));
+        execs.add(
+            new AgentMessage.ExecutorOutcome(
+                e.label(), e.type(), step(Phase.CHECK, o), null, null));
       }
       tasks.add(new AgentMessage.TaskOutcome(t.name(), execs));
     }
     send(new AgentMessage.CheckReport(req.cycleId(), tasks));
   }
 
-  /** Answers an ApplyRequest: each block drifted, applied with {@code apply}, verified with {@code verify}. */
+  /**
+   * Answers an ApplyRequest: each block drifted, applied with {@code apply}, verified with {@code
+   * verify}.
+   */
   void reportApply(ServerMessage.ApplyRequest req, Outcome apply, Outcome verify) {
     send(new AgentMessage.ApplyResult(req.cycleId(), applied(req.task(), apply, verify), false));
   }
@@ -116,25 +124,37 @@ final class TestAgent {
   static AgentMessage.TaskOutcome applied(TaskSpec task, Outcome apply, Outcome verify) {
     List<AgentMessage.ExecutorOutcome> execs = new ArrayList<>();
     for (ExecutorSpec e : task.executors()) {
-      execs.add(new AgentMessage.ExecutorOutcome(e.label(), e.type(), step(Phase.CHECK, Outcome.DRIFTED),
-          step(Phase.APPLY, apply), verify == null ? null : step(Phase.VERIFY, verify)));
+      execs.add(
+          new AgentMessage.ExecutorOutcome(
+              e.label(),
+              e.type(),
+              step(Phase.CHECK, Outcome.DRIFTED),
+              step(Phase.APPLY, apply),
+              verify == null ? null : step(Phase.VERIFY, verify)));
     }
     return new AgentMessage.TaskOutcome(task.name(), execs);
   }
 
   static StepResult step(Phase phase, Outcome o) {
-    int exit = switch (o) {
-      case SATISFIED, APPLIED -> 0;
-      case ERROR, SKIPPED -> -1;
-      default -> 1;
-    };
-    return new StepResult(phase, o, exit, phase.wireName() + " output", Duration.ofMillis(12),
+    int exit =
+        switch (o) {
+          case SATISFIED, APPLIED -> 0;
+          case ERROR, SKIPPED -> -1;
+          default -> 1;
+        };
+    return new StepResult(
+        phase,
+        o,
+        exit,
+        phase.wireName() + " output",
+        Duration.ofMillis(12),
         o == Outcome.ERROR ? "mise: command not found" : "");
   }
 
   /**
-   * Sends a heartbeat and expects the server's heartbeat as the very next message: proves nothing else
-   * (e.g. an ApplyRequest) was sent before it, and that the session has processed all that came before.
+   * Sends a heartbeat and expects the server's heartbeat as the very next message: proves nothing
+   * else (e.g. an ApplyRequest) was sent before it, and that the session has processed all that
+   * came before.
    */
   void roundTrip() {
     send(new AgentMessage.Heartbeat(++heartbeats));

@@ -26,20 +26,22 @@ final class WebhookReceiver implements AutoCloseable {
 
   WebhookReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/hook", exchange -> {
-      byte[] body = exchange.getRequestBody().readAllBytes();
-      Integer status = statuses.poll();
-      int code = status == null ? 200 : status;
-      if (code < 300) {
-        JsonNode node = JSON.readTree(new String(body, StandardCharsets.UTF_8));
-        synchronized (all) {
-          all.add(node);
-        }
-        bodies.add(node);
-      }
-      exchange.sendResponseHeaders(code, -1);
-      exchange.close();
-    });
+    server.createContext(
+        "/hook",
+        exchange -> {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          Integer status = statuses.poll();
+          int code = status == null ? 200 : status;
+          if (code < 300) {
+            JsonNode node = JSON.readTree(new String(body, StandardCharsets.UTF_8));
+            synchronized (all) {
+              all.add(node);
+            }
+            bodies.add(node);
+          }
+          exchange.sendResponseHeaders(code, -1);
+          exchange.close();
+        });
     server.start();
   }
 

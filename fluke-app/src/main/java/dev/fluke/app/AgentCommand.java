@@ -19,7 +19,11 @@ import picocli.CommandLine.Spec;
 public final class AgentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "agent.hcl")
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
+      description = "agent.hcl")
   Path config;
 
   @Override

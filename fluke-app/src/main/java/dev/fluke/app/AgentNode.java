@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Fluke agent: one actor system holding the agent runtime (connection with backoff, executor
- * work on the blocking dispatcher), wired from a checked {@link AgentConfig}.
+ * A running Fluke agent: one actor system holding the agent runtime (connection with backoff,
+ * executor work on the blocking dispatcher), wired from a checked {@link AgentConfig}.
  */
 public final class AgentNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentNode.class);
@@ -37,17 +37,31 @@ public final class AgentNode implements AutoCloseable {
   public static AgentNode start(AgentConfig config, Map<String, String> env, Config pekkoConfig) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-agent", pekkoConfig);
     try {
-      AgentSettings settings = AgentSettings.create(system)
-          .withName(config.name())
-          .withLabels(config.labels())
-          .withVersion(VersionInfo.current().version())
-          .withExec(config.execSettings(env));
-      JGitSync git = new JGitSync(JGitSync.Options.defaults().withKnownHostsFile(config.stateDir().resolve("known_hosts")));
-      GrpcServerConnector connector = new GrpcServerConnector(system, config.serverUrl().toString(),
-          config.token(), config.tls().caFile(), config.tls().insecureSkipVerify());
-      AgentRuntime runtime = AgentRuntime.start(system, settings, connector, ExecutorRegistry.builtin(git));
-      log.info("Fluke agent {} started as '{}' with labels {}, dialing {}",
-          VersionInfo.current().oneLine(), config.name(), config.labels(), config.serverUrl());
+      AgentSettings settings =
+          AgentSettings.create(system)
+              .withName(config.name())
+              .withLabels(config.labels())
+              .withVersion(VersionInfo.current().version())
+              .withExec(config.execSettings(env));
+      JGitSync git =
+          new JGitSync(
+              JGitSync.Options.defaults()
+                  .withKnownHostsFile(config.stateDir().resolve("known_hosts")));
+      GrpcServerConnector connector =
+          new GrpcServerConnector(
+              system,
+              config.serverUrl().toString(),
+              config.token(),
+              config.tls().caFile(),
+              config.tls().insecureSkipVerify());
+      AgentRuntime runtime =
+          AgentRuntime.start(system, settings, connector, ExecutorRegistry.builtin(git));
+      log.info(
+          "Fluke agent {} started as '{}' with labels {}, dialing {}",
+          VersionInfo.current().oneLine(),
+          config.name(),
+          config.labels(),
+          config.serverUrl());
       return new AgentNode(system, runtime, git);
     } catch (RuntimeException e) {
       system.terminate();

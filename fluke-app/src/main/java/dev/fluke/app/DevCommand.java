@@ -29,15 +29,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fluke dev}: the embedded default. One process runs a server with in-memory events on a local
- * Git repository made from {@code conf/examples/manifests}, an agent for this host (labels
+ * {@code fluke dev}: the embedded default. One process runs a server with in-memory events on a
+ * local Git repository made from {@code conf/examples/manifests}, an agent for this host (labels
  * {@code role=demo, env=dev}) and the HTTP API on :7071, so a new user sees a real reconcile within
  * seconds. Everything the demo manifests touch lives under {@code /tmp/fluke-demo}.
  */
 @Command(
     name = "dev",
-    description = "Run the embedded default: a server, an agent for this host and the API on :7071, "
-        + "manifests from a local Git repo made from conf/examples.",
+    description =
+        "Run the embedded default: a server, an agent for this host and the API on :7071, "
+            + "manifests from a local Git repo made from conf/examples.",
     mixinStandardHelpOptions = true)
 public final class DevCommand implements Callable<Integer> {
   static final Map<String, String> DEV_LABELS = Map.of("role", "demo", "env", "dev");
@@ -46,21 +47,36 @@ public final class DevCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--dir", defaultValue = ".fluke-dev", paramLabel = "DIR",
-      description = "where the manifest repo and the server's and agent's state live (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--dir",
+      defaultValue = ".fluke-dev",
+      paramLabel = "DIR",
+      description =
+          "where the manifest repo and the server's and agent's state live (default: ${DEFAULT-VALUE})")
   Path dir;
 
-  @Option(names = "--examples", paramLabel = "DIR",
-      description = "the examples to seed the manifest repo from (default: conf/examples of this checkout)")
+  @Option(
+      names = "--examples",
+      paramLabel = "DIR",
+      description =
+          "the examples to seed the manifest repo from (default: conf/examples of this checkout)")
   Path examples;
 
-  @Option(names = "--http-port", defaultValue = "7071", description = "API port (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--http-port",
+      defaultValue = "7071",
+      description = "API port (default: ${DEFAULT-VALUE})")
   int httpPort;
 
-  @Option(names = "--grpc-port", defaultValue = "7070", description = "agents' gRPC port (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--grpc-port",
+      defaultValue = "7070",
+      description = "agents' gRPC port (default: ${DEFAULT-VALUE})")
   int grpcPort;
 
-  @Option(names = "--poll-interval", defaultValue = "5s",
+  @Option(
+      names = "--poll-interval",
+      defaultValue = "5s",
       description = "how often the manifest repo is polled (default: ${DEFAULT-VALUE})",
       converter = dev.fluke.app.cli.DurationConverter.class)
   Duration pollInterval;
@@ -83,14 +99,22 @@ public final class DevCommand implements Callable<Integer> {
       banner(spec.commandLine().getOut(), serverNode, manifests, seeded, agent);
       serverNode.awaitTermination();
     } catch (IllegalStateException e) {
-      throw new CliException(e.getMessage() + " (is another fluke running? try --http-port / --grpc-port)", e);
+      throw new CliException(
+          e.getMessage() + " (is another fluke running? try --http-port / --grpc-port)", e);
     }
     return 0;
   }
 
   private ServerConfig serverConfig(Path home, Path manifests, String token) {
-    return ServerNode.loopbackConfig(home.resolve("server"), manifests, grpcPort, httpPort, token, pollInterval,
-        Duration.ofSeconds(30), 200);
+    return ServerNode.loopbackConfig(
+        home.resolve("server"),
+        manifests,
+        grpcPort,
+        httpPort,
+        token,
+        pollInterval,
+        Duration.ofSeconds(30),
+        200);
   }
 
   private AgentConfig agentConfig(Path home, String token, String mise) {
@@ -101,11 +125,13 @@ public final class DevCommand implements Callable<Integer> {
         DEV_LABELS,
         home.resolve("agent"),
         new AgentConfig.Tls(Optional.empty(), false),
-        new AgentConfig.Execution("/bin/bash", Duration.ofMinutes(5), "systemctl", mise, "sudo", 16_384),
+        new AgentConfig.Execution(
+            "/bin/bash", Duration.ofMinutes(5), "systemctl", mise, "sudo", 16_384),
         LogConfig.defaults());
   }
 
-  private void banner(PrintWriter out, ServerNode server, Path manifests, boolean seeded, AgentConfig agent) {
+  private void banner(
+      PrintWriter out, ServerNode server, Path manifests, boolean seeded, AgentConfig agent) {
     String api = "http://localhost:" + server.httpPort();
     out.println();
     out.println("Fluke dev is running.");
@@ -113,7 +139,8 @@ public final class DevCommand implements Callable<Integer> {
     out.println("  API:            " + api + "/api/v1/agents");
     out.println("  Agent:          " + agent.name() + " " + agent.labels());
     out.println("  Manifest repo:  " + manifests + (seeded ? " (new, from conf/examples)" : ""));
-    out.println("                  edit a manifest there and `git commit`: it is applied within seconds");
+    out.println(
+        "                  edit a manifest there and `git commit`: it is applied within seconds");
     out.println("  Demo files:     " + DEMO_ROOT);
     out.println();
     out.println("Try, in another terminal:");
@@ -127,14 +154,17 @@ public final class DevCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** conf/examples of this checkout: next to the working dir, or next to the jar (fluke-app/target). */
+  /**
+   * conf/examples of this checkout: next to the working dir, or next to the jar (fluke-app/target).
+   */
   private static Path locateExamples() {
     Path cwd = Path.of("").toAbsolutePath().resolve("conf/examples");
     if (Files.isDirectory(cwd)) {
       return cwd;
     }
     try {
-      Path jar = Path.of(DevCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path jar =
+          Path.of(DevCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       for (Path p = jar.getParent(); p != null; p = p.getParent()) {
         if (Files.isDirectory(p.resolve("conf/examples/manifests"))) {
           return p.resolve("conf/examples");
@@ -143,7 +173,8 @@ public final class DevCommand implements Callable<Integer> {
     } catch (java.net.URISyntaxException | SecurityException e) {
       // fall through to the error below
     }
-    throw new CliException("cannot find conf/examples: run from the Fluke checkout or pass --examples DIR");
+    throw new CliException(
+        "cannot find conf/examples: run from the Fluke checkout or pass --examples DIR");
   }
 
   /** mise on PATH, else the copy scripts/install-test-tools.sh puts in .tools/ of the checkout. */
@@ -154,11 +185,14 @@ public final class DevCommand implements Callable<Integer> {
         return Path.of(d, "mise").toString();
       }
     }
-    Path local = examples.toAbsolutePath().getParent().getParent().resolve(".tools/node_modules/.bin/mise");
+    Path local =
+        examples.toAbsolutePath().getParent().getParent().resolve(".tools/node_modules/.bin/mise");
     return Files.isExecutable(local) ? local.toString() : "mise";
   }
 
-  /** Creates the manifest repo from the examples unless it exists; returns true when it was created. */
+  /**
+   * Creates the manifest repo from the examples unless it exists; returns true when it was created.
+   */
   static boolean seedManifestRepo(Path from, Path repo) {
     if (Files.isDirectory(repo.resolve(".git"))) {
       return false;
@@ -166,15 +200,23 @@ public final class DevCommand implements Callable<Integer> {
     try (Git git = Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
       copyTree(from, repo);
       git.add().addFilepattern(".").call();
-      git.commit().setMessage("Manifests from conf/examples").setAuthor(AUTHOR).setCommitter(AUTHOR)
-          .setSign(false).call();
+      git.commit()
+          .setMessage("Manifests from conf/examples")
+          .setAuthor(AUTHOR)
+          .setCommitter(AUTHOR)
+          .setSign(false)
+          .call();
       return true;
     } catch (GitAPIException e) {
-      throw new CliException("cannot create the manifest repo in " + repo + ": " + e.getMessage(), e);
+      throw new CliException(
+          "cannot create the manifest repo in " + repo + ": " + e.getMessage(), e);
     }
   }
 
-  /** The demo app's own repo, cloned by the demo's mise block; made once from conf/examples/demo-app. */
+  /**
+   * The demo app's own repo, cloned by the demo's mise block; made once from
+   * conf/examples/demo-app.
+   */
   static void seedDemoAppRepo(Path from, Path bare) {
     if (Files.isDirectory(bare.resolve("refs"))) {
       return;
@@ -182,17 +224,26 @@ public final class DevCommand implements Callable<Integer> {
     Path work = bare.resolveSibling("demo-app-seed");
     try {
       deleteTree(work);
-      try (Git init = Git.init().setDirectory(bare.toFile()).setBare(true).setInitialBranch("main").call();
+      try (Git init =
+              Git.init().setDirectory(bare.toFile()).setBare(true).setInitialBranch("main").call();
           Git git = Git.init().setDirectory(work.toFile()).setInitialBranch("main").call()) {
         copyTree(from, work);
         git.add().addFilepattern(".").call();
-        git.commit().setMessage("Demo app").setAuthor(AUTHOR).setCommitter(AUTHOR).setSign(false).call();
-        git.push().setRemote(bare.toUri().toString()).setRefSpecs(new RefSpec("refs/heads/main:refs/heads/main"))
+        git.commit()
+            .setMessage("Demo app")
+            .setAuthor(AUTHOR)
+            .setCommitter(AUTHOR)
+            .setSign(false)
+            .call();
+        git.push()
+            .setRemote(bare.toUri().toString())
+            .setRefSpecs(new RefSpec("refs/heads/main:refs/heads/main"))
             .call();
       }
       deleteTree(work);
     } catch (GitAPIException e) {
-      throw new CliException("cannot create the demo app repo in " + bare + ": " + e.getMessage(), e);
+      throw new CliException(
+          "cannot create the demo app repo in " + bare + ": " + e.getMessage(), e);
     }
   }
 

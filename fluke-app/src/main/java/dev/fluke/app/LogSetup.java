@@ -13,8 +13,8 @@ import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@code log { level, format }} of server.hcl / agent.hcl to logback at start-up: one console
- * appender on stdout, either human text or one JSON object per line for log shippers.
+ * Applies {@code log { level, format }} of server.hcl / agent.hcl to logback at start-up: one
+ * console appender on stdout, either human text or one JSON object per line for log shippers.
  */
 public final class LogSetup {
   private LogSetup() {}

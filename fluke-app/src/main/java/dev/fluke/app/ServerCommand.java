@@ -14,12 +14,17 @@ import picocli.CommandLine.Spec;
 /** {@code fluke server --config server.hcl}: runs the control plane until SIGTERM / Ctrl-C. */
 @Command(
     name = "server",
-    description = "Run the Fluke server: reads manifests from Git, serves agents (gRPC) and the API (HTTP).",
+    description =
+        "Run the Fluke server: reads manifests from Git, serves agents (gRPC) and the API (HTTP).",
     mixinStandardHelpOptions = true)
 public final class ServerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "server.hcl")
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
+      description = "server.hcl")
   Path config;
 
   @Override

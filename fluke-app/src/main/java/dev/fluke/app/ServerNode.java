@@ -16,9 +16,9 @@ import dev.fluke.http.HttpApi;
 import dev.fluke.http.metrics.Readiness;
 import dev.fluke.http.ui.WebRoutes;
 import dev.fluke.http.webhook.WebhookSettings;
-import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.HclManifestLoader;
+import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.server.FlukeServer;
 import dev.fluke.server.ServerSettings;
 import java.net.InetSocketAddress;
@@ -36,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Fluke server: one actor system with the server engine, the agents' gRPC endpoint and the
- * HTTP API, wired from a checked {@link ServerConfig}. Used by {@code fluke server}, {@code fluke dev}
- * and the end-to-end tests.
+ * A running Fluke server: one actor system with the server engine, the agents' gRPC endpoint and
+ * the HTTP API, wired from a checked {@link ServerConfig}. Used by {@code fluke server}, {@code
+ * fluke dev} and the end-to-end tests.
  */
 public final class ServerNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerNode.class);
@@ -52,7 +52,11 @@ public final class ServerNode implements AutoCloseable {
   private final EventStore events;
 
   private ServerNode(
-      ActorSystem<Void> system, FlukeServer server, ServerBinding grpc, ServerBinding http, EventStore events) {
+      ActorSystem<Void> system,
+      FlukeServer server,
+      ServerBinding grpc,
+      ServerBinding http,
+      EventStore events) {
     this.system = system;
     this.server = server;
     this.grpc = grpc;
@@ -61,16 +65,23 @@ public final class ServerNode implements AutoCloseable {
   }
 
   /**
-   * The configuration of a server for this machine only ({@code fluke dev}, {@code fluke bench}): both
-   * listeners on 127.0.0.1 in plaintext, API without tokens (loopback callers only), manifests from a
-   * local repository's {@code main} branch ({@code **}{@code /*.fluke.hcl}), events in memory.
+   * The configuration of a server for this machine only ({@code fluke dev}, {@code fluke bench}):
+   * both listeners on 127.0.0.1 in plaintext, API without tokens (loopback callers only), manifests
+   * from a local repository's {@code main} branch ({@code **}{@code /*.fluke.hcl}), events in
+   * memory.
    *
    * @param grpcPort agents' port (0: any free one)
    * @param httpPort API and UI port (0: any free one)
    */
   public static ServerConfig loopbackConfig(
-      Path dataDir, Path manifestRepo, int grpcPort, int httpPort, String agentToken,
-      Duration pollInterval, Duration reconcileInterval, int maxEventsPerAgent) {
+      Path dataDir,
+      Path manifestRepo,
+      int grpcPort,
+      int httpPort,
+      String agentToken,
+      Duration pollInterval,
+      Duration reconcileInterval,
+      int maxEventsPerAgent) {
     return new ServerConfig(
         new ListenAddress("127.0.0.1", grpcPort),
         new ListenAddress("127.0.0.1", httpPort),
@@ -78,34 +89,63 @@ public final class ServerNode implements AutoCloseable {
         List.of(),
         dataDir,
         reconcileInterval,
-        new ServerConfig.Git(manifestRepo.toUri().toString(), "main", pollInterval, "**/*.fluke.hcl",
-            Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()),
+        new ServerConfig.Git(
+            manifestRepo.toUri().toString(),
+            "main",
+            pollInterval,
+            "**/*.fluke.hcl",
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty(),
+            Optional.empty()),
         ServerConfig.Tls.plaintext(),
         new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()),
-        new ServerConfig.EventStore(ServerConfig.EventStore.Backend.MEMORY, new ServerConfig.Memory(maxEventsPerAgent),
+        new ServerConfig.EventStore(
+            ServerConfig.EventStore.Backend.MEMORY,
+            new ServerConfig.Memory(maxEventsPerAgent),
             new ServerConfig.Redis("redis://localhost:6379", "fluke", Duration.ofHours(168))),
         LogConfig.defaults());
   }
 
-  /** Starts everything and waits until both listeners are bound (or fails, stopping what started). */
+  /**
+   * Starts everything and waits until both listeners are bound (or fails, stopping what started).
+   */
   public static ServerNode start(ServerConfig config, Config pekkoConfig) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-server", pekkoConfig);
     try {
       ServerSettings settings = settings(config, ServerSettings.create(system));
       EventStore events = eventStore(config, settings.events());
-      JGitSync git = new JGitSync(JGitSync.Options.defaults().withKnownHostsFile(config.dataDir().resolve("known_hosts")));
+      JGitSync git =
+          new JGitSync(
+              JGitSync.Options.defaults()
+                  .withKnownHostsFile(config.dataDir().resolve("known_hosts")));
       FlukeServer server =
-          FlukeServer.start(system, settings, git, HclManifestLoader.builtin(), events, new FlukeMetrics());
-      Optional<TlsFiles> tls = config.tls().enabled()
-          ? Optional.of(new TlsFiles(config.tls().certFile().orElseThrow(), config.tls().keyFile().orElseThrow()))
-          : Optional.empty();
+          FlukeServer.start(
+              system, settings, git, HclManifestLoader.builtin(), events, new FlukeMetrics());
+      Optional<TlsFiles> tls =
+          config.tls().enabled()
+              ? Optional.of(
+                  new TlsFiles(
+                      config.tls().certFile().orElseThrow(), config.tls().keyFile().orElseThrow()))
+              : Optional.empty();
 
-      ServerBinding grpc = await(GrpcServer.bind(system, config.listenGrpc().bindHost(), config.listenGrpc().port(),
-          server.gateway(), new LinkedHashSet<>(config.agentTokens()), tls));
+      ServerBinding grpc =
+          await(
+              GrpcServer.bind(
+                  system,
+                  config.listenGrpc().bindHost(),
+                  config.listenGrpc().port(),
+                  server.gateway(),
+                  new LinkedHashSet<>(config.agentTokens()),
+                  tls));
       ServerBinding http = await(bindHttp(system, config, server, tls));
-      log.info("Fluke server {} started: agents gRPC on {}, dashboard and API on {}, manifests from {} ({})",
-          VersionInfo.current().oneLine(), grpc.localAddress(), http.localAddress(),
-          config.git().source().redactedUrl(), config.git().branch());
+      log.info(
+          "Fluke server {} started: agents gRPC on {}, dashboard and API on {}, manifests from {} ({})",
+          VersionInfo.current().oneLine(),
+          grpc.localAddress(),
+          http.localAddress(),
+          config.git().source().redactedUrl(),
+          config.git().branch());
       if (config.apiTokens().isEmpty()) {
         log.info("No api_tokens configured: the HTTP API answers loopback callers only");
       }
@@ -127,12 +167,14 @@ public final class ServerNode implements AutoCloseable {
         .withMaxEventsPerAgent(config.eventStore().memory().maxEventsPerAgent());
   }
 
-  /** The configured backend; sizes other than max_events_per_agent come from fluke.server.events. */
+  /**
+   * The configured backend; sizes other than max_events_per_agent come from fluke.server.events.
+   */
   private static EventStore eventStore(ServerConfig config, ServerSettings.Events sizes) {
     ServerConfig.EventStore es = config.eventStore();
     if (es.backend() == ServerConfig.EventStore.Backend.REDIS) {
-      return RedisEventStore.connect(es.redis().url(), es.redis().prefix(), es.redis().ttl(),
-          es.memory().maxEventsPerAgent());
+      return RedisEventStore.connect(
+          es.redis().url(), es.redis().prefix(), es.redis().ttl(), es.memory().maxEventsPerAgent());
     }
     return new MemoryEventStore(sizes.maxPerAgent(), sizes.maxServerWide(), sizes.maxAgents());
   }
@@ -141,11 +183,15 @@ public final class ServerNode implements AutoCloseable {
   private static CompletionStage<ServerBinding> bindHttp(
       ActorSystem<?> system, ServerConfig config, FlukeServer server, Optional<TlsFiles> tls) {
     Set<String> tokens = new LinkedHashSet<>(config.apiTokens());
-    WebhookSettings webhook = new WebhookSettings(
-        config.git().webhookSecret().orElse(null), config.git().branch(), server::fetchNow);
+    WebhookSettings webhook =
+        new WebhookSettings(
+            config.git().webhookSecret().orElse(null), config.git().branch(), server::fetchNow);
     Readiness readiness = Readiness.of(server.fleetApi(), server.events(), READINESS_TIMEOUT);
-    var routes = WebRoutes.create(server.fleetApi(), tokens, server.liveFeed(), server.metrics(), webhook, readiness);
-    var builder = HttpApi.serverAt(system, config.listenHttp().bindHost(), config.listenHttp().port());
+    var routes =
+        WebRoutes.create(
+            server.fleetApi(), tokens, server.liveFeed(), server.metrics(), webhook, readiness);
+    var builder =
+        HttpApi.serverAt(system, config.listenHttp().bindHost(), config.listenHttp().port());
     if (tls.isPresent()) {
       builder = builder.enableHttps(GrpcServer.httpsContext(tls.get()));
     }
@@ -154,9 +200,12 @@ public final class ServerNode implements AutoCloseable {
 
   private static ServerBinding await(CompletionStage<ServerBinding> binding) {
     try {
-      return binding.toCompletableFuture().get(BIND_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+      return binding
+          .toCompletableFuture()
+          .get(BIND_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("could not listen: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "could not listen: " + e.getCause().getMessage(), e.getCause());
     } catch (Exception e) {
       throw new IllegalStateException("could not listen: " + e, e);
     }

@@ -40,7 +40,8 @@ class DevCommandTest {
 
     Files.writeString(repo.resolve("mine.fluke.hcl"), "# the user's own work\n");
     assertFalse(DevCommand.seedManifestRepo(examples.resolve("manifests"), repo));
-    assertTrue(Files.exists(repo.resolve("mine.fluke.hcl")), "an existing repo is never overwritten");
+    assertTrue(
+        Files.exists(repo.resolve("mine.fluke.hcl")), "an existing repo is never overwritten");
   }
 
   @Test
@@ -48,8 +49,12 @@ class DevCommandTest {
     Path bare = tmp.resolve("demo-app.git");
     DevCommand.seedDemoAppRepo(examples.resolve("demo-app"), bare);
     try (TestRepos.Repo clone = TestRepos.init(tmp.resolve("clone"))) {
-      clone.git().fetch().setRemote(bare.toUri().toString())
-          .setRefSpecs("refs/heads/main:refs/remotes/demo/main").call();
+      clone
+          .git()
+          .fetch()
+          .setRemote(bare.toUri().toString())
+          .setRefSpecs("refs/heads/main:refs/remotes/demo/main")
+          .call();
       clone.git().checkout().setName("demo/main").call();
       assertTrue(Files.readString(clone.dir().resolve(".mise.toml")).contains("[tasks.apply]"));
       assertEquals("1.0.0", Files.readString(clone.dir().resolve("VERSION")).strip());
@@ -65,8 +70,10 @@ class DevCommandTest {
     Path fake = bin.resolve("mise");
     Files.writeString(fake, "#!/bin/sh\n");
     fake.toFile().setExecutable(true);
-    assertEquals(fake.toString(), DevCommand.misePath(java.util.Map.of("PATH", bin.toString()), examples));
-    String local = DevCommand.misePath(java.util.Map.of("PATH", tmp.resolve("empty").toString()), examples);
+    assertEquals(
+        fake.toString(), DevCommand.misePath(java.util.Map.of("PATH", bin.toString()), examples));
+    String local =
+        DevCommand.misePath(java.util.Map.of("PATH", tmp.resolve("empty").toString()), examples);
     assertTrue(local.endsWith(".tools/node_modules/.bin/mise"), local);
   }
 }

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fluke end to end: a real server and real agents (separate actor systems) over loopback gRPC, a real
- * manifest Git repository, real processes and the real mise, observed through the real HTTP API.
+ * Fluke end to end: a real server and real agents (separate actor systems) over loopback gRPC, a
+ * real manifest Git repository, real processes and the real mise, observed through the real HTTP
+ * API.
  */
 class EndToEndIT {
   @TempDir Path tmp;
@@ -46,12 +47,15 @@ class EndToEndIT {
             command = "mkdir -p $(dirname %s) && echo applied > %s"
           }
         }
-        """.formatted(task, extra, file, file, file);
+        """
+        .formatted(task, extra, file, file, file);
   }
 
   @Test
   void newCommitIsAppliedAndHandMadeDriftIsRemediatedOnTheNextCycle() throws IOException {
-    fleet = Fleet.start(tmp, Map.of("web.fluke.hcl", fileTask("motd", marker("motd"), "")), "remediate");
+    fleet =
+        Fleet.start(
+            tmp, Map.of("web.fluke.hcl", fileTask("motd", marker("motd"), "")), "remediate");
     fleet.startAgent("web-01", "{ role = \"web\" }");
 
     fleet.awaitStatus("web-01", "motd", "satisfied");
@@ -65,19 +69,32 @@ class EndToEndIT {
 
     // drift made by hand is put back by the next interval cycle
     Files.delete(Path.of(marker("motd")));
-    await("motd is recreated", Duration.ofSeconds(30), () -> Files.exists(Path.of(marker("motd"))), () -> "");
+    await(
+        "motd is recreated",
+        Duration.ofSeconds(30),
+        () -> Files.exists(Path.of(marker("motd"))),
+        () -> "");
     fleet.awaitStatus("web-01", "motd", "satisfied");
-    assertFalse(fleet.api.events(new EventQuery("web-01", "motd", "applied", 10)).value().isEmpty());
+    assertFalse(
+        fleet.api.events(new EventQuery("web-01", "motd", "applied", 10)).value().isEmpty());
   }
 
   @Test
   void alertOnlyPostsDriftDetectedAppliesNothingUntilAManualReconcile() throws IOException {
-    fleet = Fleet.start(tmp, Map.of("a.fluke.hcl",
-        fileTask("cert", marker("cert"), "drift { policy = \"alert_only\" }")), "remediate");
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of(
+                "a.fluke.hcl",
+                fileTask("cert", marker("cert"), "drift { policy = \"alert_only\" }")),
+            "remediate");
     fleet.startAgent("web-01", "{ role = \"web\", env = \"prod\" }");
 
     fleet.awaitStatus("web-01", "cert", "drifted");
-    await("drift_detected is posted", Duration.ofSeconds(20), () -> !fleet.alerts("drift_detected").isEmpty(),
+    await(
+        "drift_detected is posted",
+        Duration.ofSeconds(20),
+        () -> !fleet.alerts("drift_detected").isEmpty(),
         () -> fleet.alerts);
     JsonNode alert = fleet.alerts("drift_detected").get(0);
     assertEquals("web-01", alert.path("agent").path("name").asText());
@@ -89,16 +106,22 @@ class EndToEndIT {
 
     // several more cycles: still not applied, and the alert fired once for this drift episode
     Dto.AgentSummary before = fleet.agent("web-01").orElseThrow().agent();
-    await("two more cycles ran", Duration.ofSeconds(20), () -> {
-      Dto.AgentSummary now = fleet.agent("web-01").orElseThrow().agent();
-      return now.lastCycleEndedAt() != null && before.lastCycleEndedAt() != null
-          && now.lastCycleEndedAt().isAfter(before.lastCycleEndedAt().plusSeconds(3));
-    }, () -> fleet.agent("web-01"));
+    await(
+        "two more cycles ran",
+        Duration.ofSeconds(20),
+        () -> {
+          Dto.AgentSummary now = fleet.agent("web-01").orElseThrow().agent();
+          return now.lastCycleEndedAt() != null
+              && before.lastCycleEndedAt() != null
+              && now.lastCycleEndedAt().isAfter(before.lastCycleEndedAt().plusSeconds(3));
+        },
+        () -> fleet.agent("web-01"));
     assertFalse(Files.exists(Path.of(marker("cert"))), "alert_only must not apply");
     assertEquals(1, fleet.alerts("drift_detected").size(), "one alert per drift episode");
 
     // a manual reconcile always applies
-    Dto.ReconcileAccepted accepted = fleet.api.reconcile(new Dto.ReconcileTarget("task", "cert")).value();
+    Dto.ReconcileAccepted accepted =
+        fleet.api.reconcile(new Dto.ReconcileTarget("task", "cert")).value();
     assertTrue(accepted.accepted());
     assertEquals(java.util.List.of("web-01"), accepted.agents());
     fleet.awaitStatus("web-01", "cert", "satisfied");
@@ -107,13 +130,21 @@ class EndToEndIT {
 
   @Test
   void remediateAndAlertAppliesThenPostsDriftRemediated() throws IOException {
-    fleet = Fleet.start(tmp, Map.of("a.fluke.hcl",
-        fileTask("conf", marker("conf"), "drift { policy = \"remediate_and_alert\" }")), "remediate");
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of(
+                "a.fluke.hcl",
+                fileTask("conf", marker("conf"), "drift { policy = \"remediate_and_alert\" }")),
+            "remediate");
     fleet.startAgent("web-01", "{ role = \"web\" }");
 
     fleet.awaitStatus("web-01", "conf", "satisfied");
     assertTrue(Files.exists(Path.of(marker("conf"))));
-    await("drift_remediated is posted", Duration.ofSeconds(20), () -> !fleet.alerts("drift_remediated").isEmpty(),
+    await(
+        "drift_remediated is posted",
+        Duration.ofSeconds(20),
+        () -> !fleet.alerts("drift_remediated").isEmpty(),
         () -> fleet.alerts);
     JsonNode alert = fleet.alerts("drift_remediated").get(0);
     assertEquals("conf", alert.path("task").asText());
@@ -123,12 +154,17 @@ class EndToEndIT {
 
   @Test
   void brokenManifestCommitKeepsTheLastGoodStateAndShowsTheError() throws IOException {
-    fleet = Fleet.start(tmp, Map.of("web.fluke.hcl", fileTask("motd", marker("motd"), "")), "remediate");
+    fleet =
+        Fleet.start(
+            tmp, Map.of("web.fluke.hcl", fileTask("motd", marker("motd"), "")), "remediate");
     fleet.startAgent("web-01", "{ role = \"web\" }");
     fleet.awaitStatus("web-01", "motd", "satisfied");
     String good = fleet.api.manifest().value().commit();
 
-    String bad = fleet.commit("broken.fluke.hcl", """
+    String bad =
+        fleet.commit(
+            "broken.fluke.hcl",
+            """
         task "broken" {
           selector { match_labels = { role = "web" } }
           shell "x" {
@@ -137,9 +173,12 @@ class EndToEndIT {
           }
         }
         """);
-    await("the bad commit is rejected", Duration.ofSeconds(20),
-        () -> bad.equals(fleet.api.manifest().value().candidateCommit())
-            && !fleet.api.manifest().value().errors().isEmpty(),
+    await(
+        "the bad commit is rejected",
+        Duration.ofSeconds(20),
+        () ->
+            bad.equals(fleet.api.manifest().value().candidateCommit())
+                && !fleet.api.manifest().value().errors().isEmpty(),
         () -> fleet.api.manifest().value());
     Dto.ManifestStatus status = fleet.api.manifest().value();
     assertEquals(good, status.commit(), "the last good commit stays in force");
@@ -149,13 +188,19 @@ class EndToEndIT {
 
     // the last good desired state is still enforced
     Files.delete(Path.of(marker("motd")));
-    await("motd is recreated", Duration.ofSeconds(30), () -> Files.exists(Path.of(marker("motd"))), () -> "");
+    await(
+        "motd is recreated",
+        Duration.ofSeconds(30),
+        () -> Files.exists(Path.of(marker("motd"))),
+        () -> "");
     assertEquals("absent", fleet.status("web-01", "broken"));
   }
 
   @Test
   void agentWithAWrongOrMissingTokenIsRefusedAndNeverRegistered() throws IOException {
-    fleet = Fleet.start(tmp, Map.of("web.fluke.hcl", fileTask("motd", marker("motd"), "")), "remediate");
+    fleet =
+        Fleet.start(
+            tmp, Map.of("web.fluke.hcl", fileTask("motd", marker("motd"), "")), "remediate");
     fleet.startAgent("intruder", "{ role = \"web\" }", "not-the-token");
     fleet.startAgent("good", "{ role = \"web\" }");
     fleet.awaitStatus("good", "motd", "satisfied");
@@ -168,13 +213,21 @@ class EndToEndIT {
     Path app = tmp.resolve("app");
     Files.createDirectories(app);
     Path log = tmp.resolve("order.log");
-    Files.writeString(app.resolve(".mise.toml"), """
+    Files.writeString(
+        app.resolve(".mise.toml"),
+        """
         [tasks.check]
         run = "grep -q mise %s"
         [tasks.apply]
         run = "echo mise >> %s"
-        """.formatted(log, log));
-    fleet = Fleet.start(tmp, Map.of("order.fluke.hcl", """
+        """
+            .formatted(log, log));
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of(
+                "order.fluke.hcl",
+                """
         task "ordered" {
           selector { match_labels = { role = "web" } }
           shell "first" {
@@ -189,19 +242,27 @@ class EndToEndIT {
             command = "echo last >> %1$s"
           }
         }
-        """.formatted(log, app)), "remediate");
+        """
+                    .formatted(log, app)),
+            "remediate");
     fleet.startAgent("web-01", "{ role = \"web\" }");
 
     fleet.awaitStatus("web-01", "ordered", "satisfied");
     assertEquals("first\nmise\nlast\n", Files.readString(log));
     Dto.TaskStatus status = fleet.taskStatus("web-01", "ordered").orElseThrow();
-    assertEquals(java.util.List.of("first", "middle", "last"),
+    assertEquals(
+        java.util.List.of("first", "middle", "last"),
         status.executors().stream().map(Dto.ExecutorStatus::name).toList());
   }
 
   @Test
   void onFailureContinueRunsTheNextBlockAndAbortStopsTheTask() throws IOException {
-    fleet = Fleet.start(tmp, Map.of("f.fluke.hcl", """
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of(
+                "f.fluke.hcl",
+                """
         task "goes_on" {
           selector { match_labels = { role = "web" } }
           shell "broken" {
@@ -225,11 +286,17 @@ class EndToEndIT {
             command = "touch %2$s"
           }
         }
-        """.formatted(tmp.resolve("continued"), tmp.resolve("aborted"))), "remediate");
+        """
+                    .formatted(tmp.resolve("continued"), tmp.resolve("aborted"))),
+            "remediate");
     fleet.startAgent("web-01", "{ role = \"web\" }");
 
-    await("both tasks applied once", Duration.ofSeconds(30),
-        () -> "failed".equals(fleet.status("web-01", "goes_on")) && "failed".equals(fleet.status("web-01", "stops")),
+    await(
+        "both tasks applied once",
+        Duration.ofSeconds(30),
+        () ->
+            "failed".equals(fleet.status("web-01", "goes_on"))
+                && "failed".equals(fleet.status("web-01", "stops")),
         () -> fleet.agent("web-01"));
     assertTrue(Files.exists(tmp.resolve("continued")), "continue: the next block ran");
     assertFalse(Files.exists(tmp.resolve("aborted")), "abort: the next block did not run");
@@ -237,7 +304,12 @@ class EndToEndIT {
 
   @Test
   void aCheckThatTimesOutIsAnExecutionErrorAndIsNeverApplied() throws IOException {
-    fleet = Fleet.start(tmp, Map.of("t.fluke.hcl", """
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of(
+                "t.fluke.hcl",
+                """
         task "slow" {
           selector { match_labels = { role = "web" } }
           shell "hangs" {
@@ -245,7 +317,9 @@ class EndToEndIT {
             command = "touch %s"
           }
         }
-        """.formatted(tmp.resolve("applied"))), "remediate");
+        """
+                    .formatted(tmp.resolve("applied"))),
+            "remediate");
     fleet.startAgent("web-01", "{ role = \"web\" }");
 
     fleet.awaitStatus("web-01", "slow", "error");
@@ -258,7 +332,12 @@ class EndToEndIT {
   void agentKilledMidApplyIsNoticedAndRecheckedWhenItReturns() throws IOException {
     Path started = tmp.resolve("started");
     Path done = tmp.resolve("done");
-    fleet = Fleet.start(tmp, Map.of("k.fluke.hcl", """
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of(
+                "k.fluke.hcl",
+                """
         task "slow_apply" {
           selector { match_labels = { role = "web" } }
           shell "deploy" {
@@ -266,13 +345,22 @@ class EndToEndIT {
             command = "touch %1$s && sleep 2.5 && touch %2$s"
           }
         }
-        """.formatted(started, done)), "remediate");
+        """
+                    .formatted(started, done)),
+            "remediate");
     AgentNode agent = fleet.startAgent("web-01", "{ role = \"web\" }");
-    await("the apply started", Duration.ofSeconds(30), () -> Files.exists(started), () -> fleet.agent("web-01"));
+    await(
+        "the apply started",
+        Duration.ofSeconds(30),
+        () -> Files.exists(started),
+        () -> fleet.agent("web-01"));
 
-    fleet.stopAgent(agent);   // killed mid-apply: its process tree goes with it
-    await("the server notices the agent is gone", Duration.ofSeconds(20),
-        () -> !fleet.agent("web-01").orElseThrow().agent().connected(), () -> fleet.agent("web-01"));
+    fleet.stopAgent(agent); // killed mid-apply: its process tree goes with it
+    await(
+        "the server notices the agent is gone",
+        Duration.ofSeconds(20),
+        () -> !fleet.agent("web-01").orElseThrow().agent().connected(),
+        () -> fleet.agent("web-01"));
     assertFalse(Files.exists(done));
 
     fleet.startAgent("web-01", "{ role = \"web\" }");

@@ -30,21 +30,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * A whole Fluke installation on loopback for end-to-end tests: a real manifest Git repository, a real
- * {@link ServerNode} (its own actor system, gRPC and HTTP listeners on free ports), real
- * {@link AgentNode}s (each its own actor system, dialing the server over gRPC with real executors and the
- * real mise), a webhook receiver for alerts and an API client. Configs are written as HCL and go through
- * the same loader as {@code fluke server --config}.
+ * A whole Fluke installation on loopback for end-to-end tests: a real manifest Git repository, a
+ * real {@link ServerNode} (its own actor system, gRPC and HTTP listeners on free ports), real
+ * {@link AgentNode}s (each its own actor system, dialing the server over gRPC with real executors
+ * and the real mise), a webhook receiver for alerts and an API client. Configs are written as HCL
+ * and go through the same loader as {@code fluke server --config}.
  */
 final class Fleet implements AutoCloseable {
   static final String AGENT_TOKEN = "agent-token-for-tests";
+
   /** Short timings so cycles, retries and reconnects happen within a test's patience. */
-  static final Config PEKKO = ConfigFactory.parseString("""
+  static final Config PEKKO =
+      ConfigFactory.parseString(
+              """
       fluke.server.reconcile.retry-backoff-min = 1s
       fluke.server.agents.heartbeat-interval = 1s
       fluke.agent.reconnect.min-backoff = 200ms
       fluke.agent.reconnect.max-backoff = 1s
-      """).withFallback(ConfigFactory.load());
+      """)
+          .withFallback(ConfigFactory.load());
 
   final Path tmp;
   final TestRepos.Repo repo;
@@ -55,7 +59,12 @@ final class Fleet implements AutoCloseable {
   final Map<String, String> agentEnv;
   private final List<AgentNode> agents = new ArrayList<>();
 
-  private Fleet(Path tmp, TestRepos.Repo repo, HttpServer hooks, List<JsonNode> alerts, ServerNode server,
+  private Fleet(
+      Path tmp,
+      TestRepos.Repo repo,
+      HttpServer hooks,
+      List<JsonNode> alerts,
+      ServerNode server,
       Map<String, String> agentEnv) {
     this.tmp = tmp;
     this.alerts = alerts;
@@ -70,16 +79,23 @@ final class Fleet implements AutoCloseable {
    * @param manifests path → content of the first commit of the manifest repo
    * @param serverPolicy the server's default drift policy
    */
-  static Fleet start(Path tmp, Map<String, String> manifests, String serverPolicy) throws IOException {
+  static Fleet start(Path tmp, Map<String, String> manifests, String serverPolicy)
+      throws IOException {
     return start(tmp, manifests, serverPolicy, "1s", "");
   }
 
   /**
    * @param pollInterval how often the server fetches the manifest repo
-   * @param gitExtra more attributes of the server's {@code git} block (e.g. {@code webhook_secret = "…"})
+   * @param gitExtra more attributes of the server's {@code git} block (e.g. {@code webhook_secret =
+   *     "…"})
    */
-  static Fleet start(Path tmp, Map<String, String> manifests, String serverPolicy, String pollInterval,
-      String gitExtra) throws IOException {
+  static Fleet start(
+      Path tmp,
+      Map<String, String> manifests,
+      String serverPolicy,
+      String pollInterval,
+      String gitExtra)
+      throws IOException {
     TestRepos.Repo repo = TestRepos.init(tmp.resolve("manifests"));
     manifests.forEach(repo::write);
     repo.commit("first manifests");
@@ -87,14 +103,17 @@ final class Fleet implements AutoCloseable {
     HttpServer hooks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     List<JsonNode> received = new CopyOnWriteArrayList<>();
     ObjectMapper json = new ObjectMapper();
-    hooks.createContext("/hook", exchange -> {
-      received.add(json.readTree(exchange.getRequestBody().readAllBytes()));
-      exchange.sendResponseHeaders(204, -1);
-      exchange.close();
-    });
+    hooks.createContext(
+        "/hook",
+        exchange -> {
+          received.add(json.readTree(exchange.getRequestBody().readAllBytes()));
+          exchange.sendResponseHeaders(204, -1);
+          exchange.close();
+        });
     hooks.start();
 
-    String hcl = """
+    String hcl =
+        """
         server {
           listen_grpc        = "127.0.0.1:0"
           listen_http        = "127.0.0.1:0"
@@ -112,8 +131,15 @@ final class Fleet implements AutoCloseable {
             alert_webhook = "http://127.0.0.1:%d/hook"
           }
         }
-        """.formatted(AGENT_TOKEN, tmp.resolve("server"), repo.url(), pollInterval, gitExtra, serverPolicy,
-            hooks.getAddress().getPort());
+        """
+            .formatted(
+                AGENT_TOKEN,
+                tmp.resolve("server"),
+                repo.url(),
+                pollInterval,
+                gitExtra,
+                serverPolicy,
+                hooks.getAddress().getPort());
     ServerConfig config;
     try {
       config = new ConfigLoader().parseServer("server.hcl", hcl, Map.of());
@@ -127,7 +153,8 @@ final class Fleet implements AutoCloseable {
 
   /** Starts an agent named {@code name} with these labels and the given token. */
   AgentNode startAgent(String name, String labels, String token) {
-    String hcl = """
+    String hcl =
+        """
         agent {
           server_url = "grpc://127.0.0.1:%d"
           token      = "%s"
@@ -139,8 +166,14 @@ final class Fleet implements AutoCloseable {
             mise_path       = "%s"
           }
         }
-        """.formatted(server.grpcPort(), token, name, labels, tmp.resolve("agent-" + name),
-        TestTools.mise());
+        """
+            .formatted(
+                server.grpcPort(),
+                token,
+                name,
+                labels,
+                tmp.resolve("agent-" + name),
+                TestTools.mise());
     AgentConfig config;
     try {
       config = new ConfigLoader().parseAgent("agent.hcl", hcl, Map.of());
@@ -179,20 +212,26 @@ final class Fleet implements AutoCloseable {
 
   /** The status word of a task on an agent, or "absent". */
   String status(String agent, String task) {
-    return agent(agent).flatMap(a -> a.tasks().stream().filter(t -> t.task().equals(task)).findFirst())
-        .map(Dto.TaskStatus::status).orElse("absent");
+    return agent(agent)
+        .flatMap(a -> a.tasks().stream().filter(t -> t.task().equals(task)).findFirst())
+        .map(Dto.TaskStatus::status)
+        .orElse("absent");
   }
 
   Optional<Dto.TaskStatus> taskStatus(String agent, String task) {
-    return agent(agent).flatMap(a -> a.tasks().stream().filter(t -> t.task().equals(task)).findFirst());
+    return agent(agent)
+        .flatMap(a -> a.tasks().stream().filter(t -> t.task().equals(task)).findFirst());
   }
 
   List<JsonNode> alerts(String event) {
     return alerts.stream().filter(a -> event.equals(a.path("event").asText())).toList();
   }
 
-  /** Waits (bounded) until {@code condition} holds; fails with {@code what} and the last state seen. */
-  static void await(String what, Duration max, Supplier<Boolean> condition, Supplier<Object> state) {
+  /**
+   * Waits (bounded) until {@code condition} holds; fails with {@code what} and the last state seen.
+   */
+  static void await(
+      String what, Duration max, Supplier<Boolean> condition, Supplier<Object> state) {
     Instant deadline = Instant.now().plus(max);
     while (Instant.now().isBefore(deadline)) {
       try {
@@ -219,8 +258,11 @@ final class Fleet implements AutoCloseable {
   }
 
   void awaitStatus(String agent, String task, String status) {
-    await(agent + "/" + task + " is " + status, Duration.ofSeconds(40),
-        () -> status.equals(status(agent, task)), () -> agent(agent).map(Object::toString).orElse("no agent"));
+    await(
+        agent + "/" + task + " is " + status,
+        Duration.ofSeconds(40),
+        () -> status.equals(status(agent, task)),
+        () -> agent(agent).map(Object::toString).orElse("no agent"));
   }
 
   static String read(Path p) {

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 3's live operations on a real server with a real agent: the dashboard is served, /readyz and
- * /metrics reflect real cycles, a signed Git push webhook makes the server fetch at once (polling is set
- * to an hour), and apply output streams to a live viewer line by line.
+ * Issue 3's live operations on a real server with a real agent: the dashboard is served, /readyz
+ * and /metrics reflect real cycles, a signed Git push webhook makes the server fetch at once
+ * (polling is set to an hour), and apply output streams to a live viewer line by line.
  */
 class LiveOperationsIT {
   private static final String SECRET = "webhook-secret-for-tests";
@@ -51,11 +51,13 @@ class LiveOperationsIT {
             command = "%s"
           }
         }
-        """.formatted(name, check, command);
+        """
+        .formatted(name, check, command);
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base() + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create(base() + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -64,10 +66,11 @@ class LiveOperationsIT {
   }
 
   private HttpResponse<String> push(String body, String signature) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + "/api/v1/webhooks/git"))
-        .header("Content-Type", "application/json")
-        .header("X-GitHub-Event", "push")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base() + "/api/v1/webhooks/git"))
+            .header("Content-Type", "application/json")
+            .header("X-GitHub-Event", "push")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (signature != null) {
       request.header("X-Hub-Signature-256", signature);
     }
@@ -83,8 +86,13 @@ class LiveOperationsIT {
   @Test
   void dashboardReadinessMetricsAndASignedPushOnARealServer() throws Exception {
     Path first = tmp.resolve("first");
-    fleet = Fleet.start(tmp, Map.of("a.fluke.hcl", task("first", "touch " + first, "test -f " + first)),
-        "remediate", "1h", "webhook_secret = \"" + SECRET + "\"");
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of("a.fluke.hcl", task("first", "touch " + first, "test -f " + first)),
+            "remediate",
+            "1h",
+            "webhook_secret = \"" + SECRET + "\"");
     fleet.startAgent("web-01", "{ role = \"web\" }");
     fleet.awaitStatus("web-01", "first", "satisfied");
 
@@ -96,17 +104,25 @@ class LiveOperationsIT {
 
     var metrics = PrometheusTextParser.parse(get("/metrics").body());
     assertEquals(1.0, metrics.get("fluke_agents_connected").samples().get(0).value());
-    double applied = metrics.get("fluke_steps_total").samples().stream()
-        .filter(s -> "apply".equals(s.labels().get("phase")) && "applied".equals(s.labels().get("outcome")))
-        .mapToDouble(PrometheusTextParser.Sample::value).sum();
+    double applied =
+        metrics.get("fluke_steps_total").samples().stream()
+            .filter(
+                s ->
+                    "apply".equals(s.labels().get("phase"))
+                        && "applied".equals(s.labels().get("outcome")))
+            .mapToDouble(PrometheusTextParser.Sample::value)
+            .sum();
     assertEquals(1.0, applied);
 
     // a new commit is fetched at once on a signed push (the poll interval is an hour)
     Path second = tmp.resolve("second");
-    String commit = fleet.commit("b.fluke.hcl", task("second", "touch " + second, "test -f " + second));
-    String body = """
+    String commit =
+        fleet.commit("b.fluke.hcl", task("second", "touch " + second, "test -f " + second));
+    String body =
+        """
         {"ref": "refs/heads/main", "after": "%s", "repository": {"full_name": "infra/fleet"}}
-        """.formatted(commit);
+        """
+            .formatted(commit);
     assertEquals(401, push(body, null).statusCode(), "unsigned");
     assertEquals(401, push(body, sign(body, "wrong secret")).statusCode(), "wrongly signed");
     assertEquals(202, push(body, sign(body, SECRET)).statusCode());
@@ -117,9 +133,18 @@ class LiveOperationsIT {
   @Test
   void applyOutputStreamsToALiveViewerLineByLine() throws Exception {
     Path done = tmp.resolve("done");
-    fleet = Fleet.start(tmp, Map.of("a.fluke.hcl", task("talky",
-        "for i in 1 2 3; do echo line $i; sleep 0.3; done; touch " + done, "test -f " + done)),
-        "alert_only", "1s", "");
+    fleet =
+        Fleet.start(
+            tmp,
+            Map.of(
+                "a.fluke.hcl",
+                task(
+                    "talky",
+                    "for i in 1 2 3; do echo line $i; sleep 0.3; done; touch " + done,
+                    "test -f " + done)),
+            "alert_only",
+            "1s",
+            "");
     fleet.startAgent("web-01", "{ role = \"web\" }");
     fleet.awaitStatus("web-01", "talky", "drifted");
 
@@ -127,17 +152,21 @@ class LiveOperationsIT {
     List<String> lines = new ArrayList<>();
     try (LiveStream stream = client.stream("web-01", List.of("output", "event"))) {
       fleet.api.reconcile(new dev.fluke.api.Dto.ReconcileTarget("agent", "web-01"));
-      await("three output lines streamed", Duration.ofSeconds(30), () -> {
-        try {
-          var reply = stream.next(Duration.ofMillis(200));
-          if (reply != null && "output".equals(reply.value().kind())) {
-            lines.add(reply.value().line());
-          }
-          return lines.size() >= 3;
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-      }, () -> lines);
+      await(
+          "three output lines streamed",
+          Duration.ofSeconds(30),
+          () -> {
+            try {
+              var reply = stream.next(Duration.ofMillis(200));
+              if (reply != null && "output".equals(reply.value().kind())) {
+                lines.add(reply.value().line());
+              }
+              return lines.size() >= 3;
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+          },
+          () -> lines);
     }
     assertEquals(List.of("line 1", "line 2", "line 3"), lines);
     fleet.awaitStatus("web-01", "talky", "satisfied");

@@ -29,16 +29,23 @@ public record AgentConfig(
     labels = Collections.unmodifiableMap(new TreeMap<>(labels));
   }
 
-  /** {@code grpc://host:port} (plaintext) or {@code grpcs://host:port} (TLS); the port defaults to 7070. */
+  /**
+   * {@code grpc://host:port} (plaintext) or {@code grpcs://host:port} (TLS); the port defaults to
+   * 7070.
+   */
   public record ServerUrl(String host, int port, boolean tls) {
     @Override
     public String toString() {
-      return (tls ? "grpcs" : "grpc") + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+      return (tls ? "grpcs" : "grpc")
+          + "://"
+          + (host.contains(":") ? "[" + host + "]" : host)
+          + ":"
+          + port;
     }
   }
 
   /**
-   * {@code tls { ca_file  insecure_skip_verify }}, for {@code grpcs://} only.
+   * {@code tls { ca_file insecure_skip_verify }}, for {@code grpcs://} only.
    *
    * @param caFile trust this CA (PEM) instead of the system's trust store
    * @param insecureSkipVerify accept any server certificate (testing only)
@@ -54,18 +61,47 @@ public record AgentConfig(
       String sudoPath,
       int outputTailBytes) {}
 
-  /** The executors' settings for this agent; {@code env} is the environment processes start from. */
+  /**
+   * The executors' settings for this agent; {@code env} is the environment processes start from.
+   */
   public ExecSettings execSettings(Map<String, String> env) {
-    return new ExecSettings(execution.defaultShell(), execution.commandTimeout(), execution.outputTailBytes(), env,
-        execution.systemctlPath(), execution.misePath(), execution.sudoPath(), stateDir);
+    return new ExecSettings(
+        execution.defaultShell(),
+        execution.commandTimeout(),
+        execution.outputTailBytes(),
+        env,
+        execution.systemctlPath(),
+        execution.misePath(),
+        execution.sudoPath(),
+        stateDir);
   }
 
   @Override
   public String toString() {
-    return "AgentConfig[serverUrl=" + serverUrl + ", token=***, name=" + name + ", labels=" + labels
-        + ", stateDir=" + stateDir + ", tls=" + tls + ", execution=Execution[defaultShell="
-        + execution.defaultShell() + ", commandTimeout=" + Durations.format(execution.commandTimeout())
-        + ", systemctlPath=" + execution.systemctlPath() + ", misePath=" + execution.misePath() + ", sudoPath="
-        + execution.sudoPath() + ", outputTailBytes=" + execution.outputTailBytes() + "], log=" + log + "]";
+    return "AgentConfig[serverUrl="
+        + serverUrl
+        + ", token=***, name="
+        + name
+        + ", labels="
+        + labels
+        + ", stateDir="
+        + stateDir
+        + ", tls="
+        + tls
+        + ", execution=Execution[defaultShell="
+        + execution.defaultShell()
+        + ", commandTimeout="
+        + Durations.format(execution.commandTimeout())
+        + ", systemctlPath="
+        + execution.systemctlPath()
+        + ", misePath="
+        + execution.misePath()
+        + ", sudoPath="
+        + execution.sudoPath()
+        + ", outputTailBytes="
+        + execution.outputTailBytes()
+        + "], log="
+        + log
+        + "]";
   }
 }

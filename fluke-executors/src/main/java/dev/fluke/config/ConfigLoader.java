@@ -1,7 +1,6 @@
 package dev.fluke.config;
 
 import dev.fluke.hcl.Body;
-import dev.fluke.hcl.Body.Attribute;
 import dev.fluke.hcl.Body.Block;
 import dev.fluke.hcl.Body.BodyItem;
 import dev.fluke.hcl.Decoded;
@@ -36,14 +35,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code server.hcl} and {@code agent.hcl} (SPEC §3, docs/configuration.md) with the strict HCL
- * reader: unknown keys, wrong types, bad durations and bad enum values are errors with their
- * {@code file:line:column}, then the rules across keys are applied (tokens, TLS, alert webhook, files
- * that must exist). All problems are collected and thrown together as one {@link ConfigException}.
+ * Reads {@code server.hcl} and {@code agent.hcl} (SPEC §3, docs/configuration.md) with the strict
+ * HCL reader: unknown keys, wrong types, bad durations and bad enum values are errors with their
+ * {@code file:line:column}, then the rules across keys are applied (tokens, TLS, alert webhook,
+ * files that must exist). All problems are collected and thrown together as one {@link
+ * ConfigException}.
  *
- * <p>Config files may use {@code locals} and every manifest function, plus {@code env("NAME")} (an error
- * when unset) and {@code env("NAME", "default")}. Relative file paths are resolved against the config
- * file's directory.
+ * <p>Config files may use {@code locals} and every manifest function, plus {@code env("NAME")} (an
+ * error when unset) and {@code env("NAME", "default")}. Relative file paths are resolved against
+ * the config file's directory.
  */
 public final class ConfigLoader {
   private static final Pattern SERVER_URL =
@@ -58,7 +58,9 @@ public final class ConfigLoader {
     this(ConfigLoader::systemHostname);
   }
 
-  /** @param hostname the default agent name (tests pass a fixed one) */
+  /**
+   * @param hostname the default agent name (tests pass a fixed one)
+   */
   public ConfigLoader(Supplier<String> hostname) {
     this.hostname = hostname;
   }
@@ -73,18 +75,23 @@ public final class ConfigLoader {
     return parseAgent(file.toString(), read(file), env);
   }
 
-  /** {@code fileName} names the file in errors; relative paths in it resolve against its directory. */
-  public ServerConfig parseServer(String fileName, String content, Map<String, String> env) throws ConfigException {
+  /**
+   * {@code fileName} names the file in errors; relative paths in it resolve against its directory.
+   */
+  public ServerConfig parseServer(String fileName, String content, Map<String, String> env)
+      throws ConfigException {
     Diagnostics diags = new Diagnostics();
     Decoded server = decodeTop(fileName, content, env, "server", ConfigSchemas.SERVER, diags);
-    ServerConfig config = server == null ? null : new ServerBuilder(server, env, baseDir(fileName), diags).build();
+    ServerConfig config =
+        server == null ? null : new ServerBuilder(server, env, baseDir(fileName), diags).build();
     if (diags.hasErrors()) {
       throw new ConfigException(diags.sorted(List.of(fileName)));
     }
     return config;
   }
 
-  public AgentConfig parseAgent(String fileName, String content, Map<String, String> env) throws ConfigException {
+  public AgentConfig parseAgent(String fileName, String content, Map<String, String> env)
+      throws ConfigException {
     Diagnostics diags = new Diagnostics();
     Decoded agent = decodeTop(fileName, content, env, "agent", ConfigSchemas.AGENT, diags);
     AgentConfig config = agent == null ? null : buildAgent(agent, env, baseDir(fileName), diags);
@@ -98,8 +105,10 @@ public final class ConfigLoader {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ConfigException(List.of(
-          new ManifestError(new SourcePos(file.toString(), 0, 0), "cannot read the config file: " + e)));
+      throw new ConfigException(
+          List.of(
+              new ManifestError(
+                  new SourcePos(file.toString(), 0, 0), "cannot read the config file: " + e)));
     }
   }
 
@@ -118,23 +127,39 @@ public final class ConfigLoader {
   }
 
   static HclFunctions functions(Map<String, String> env) {
-    return HclFunctions.standard().with("env", 1, 2, "env(name[, default])", a -> {
-      String name = a.string(0);
-      String v = env.get(name);
-      if (v != null) {
-        return v;
-      }
-      if (a.size() == 2) {
-        return a.value(1);
-      }
-      throw a.error(0, "environment variable " + name + " is not set (to make it optional write env(\""
-          + name + "\", \"default\"))");
-    });
+    return HclFunctions.standard()
+        .with(
+            "env",
+            1,
+            2,
+            "env(name[, default])",
+            a -> {
+              String name = a.string(0);
+              String v = env.get(name);
+              if (v != null) {
+                return v;
+              }
+              if (a.size() == 2) {
+                return a.value(1);
+              }
+              throw a.error(
+                  0,
+                  "environment variable "
+                      + name
+                      + " is not set (to make it optional write env(\""
+                      + name
+                      + "\", \"default\"))");
+            });
   }
 
   /** Parses the file, evaluates its locals and decodes its one top-level block; null if absent. */
   private static Decoded decodeTop(
-      String fileName, String content, Map<String, String> env, String blockName, Schema schema, Diagnostics diags) {
+      String fileName,
+      String content,
+      Map<String, String> env,
+      String blockName,
+      Schema schema,
+      Diagnostics diags) {
     Body body = HclParser.parse(fileName, content, diags);
     Evaluator evaluator = new Evaluator(functions(env), diags);
     List<BodyItem> rest = new ArrayList<>();
@@ -147,8 +172,15 @@ public final class ConfigLoader {
     }
     evaluator.evaluateLocals();
     Schema top = new Schema(List.of(), List.of(new BlockSchema(blockName, 0, true, false, schema)));
-    Decoded file = new SchemaDecoder(evaluator, diags)
-        .decode(rest, new SourcePos(fileName, 1, 1), top, SchemaDecoder.TOP_LEVEL, List.of(), List.of("locals"));
+    Decoded file =
+        new SchemaDecoder(evaluator, diags)
+            .decode(
+                rest,
+                new SourcePos(fileName, 1, 1),
+                top,
+                SchemaDecoder.TOP_LEVEL,
+                List.of(),
+                List.of("locals"));
     return file.block(blockName);
   }
 
@@ -158,7 +190,8 @@ public final class ConfigLoader {
     if (d != null) {
       return d;
     }
-    return new SchemaDecoder(new Evaluator(HclFunctions.standard(), new Diagnostics()), new Diagnostics())
+    return new SchemaDecoder(
+            new Evaluator(HclFunctions.standard(), new Diagnostics()), new Diagnostics())
         .decode(List.of(), parent.pos(), schema, name, List.of(), List.of());
   }
 
@@ -184,14 +217,27 @@ public final class ConfigLoader {
       return l.intValue();
     }
     if (v != null) {
-      diags.error(d.posOf(key), "\"" + key + "\" in " + d.where() + " must be a whole number from " + min + " to "
-          + max + ", got " + v);
+      diags.error(
+          d.posOf(key),
+          "\""
+              + key
+              + "\" in "
+              + d.where()
+              + " must be a whole number from "
+              + min
+              + " to "
+              + max
+              + ", got "
+              + v);
     }
     return null;
   }
 
-  /** A path resolved against the config's directory that must name a readable file; null if unset. */
-  private static Optional<Path> existingFile(Decoded d, String key, Path baseDir, Diagnostics diags) {
+  /**
+   * A path resolved against the config's directory that must name a readable file; null if unset.
+   */
+  private static Optional<Path> existingFile(
+      Decoded d, String key, Path baseDir, Diagnostics diags) {
     String s = d.string(key);
     if (s == null) {
       return Optional.empty();
@@ -231,18 +277,29 @@ public final class ConfigLoader {
     ServerConfig build() {
       ListenAddress grpc = listen("listen_grpc");
       ListenAddress http = listen("listen_http");
-      if (grpc != null && http != null && grpc.port() != 0 && grpc.port() == http.port()
-          && (grpc.host().equals(http.host()) || grpc.allInterfaces() || http.allInterfaces()
+      if (grpc != null
+          && http != null
+          && grpc.port() != 0
+          && grpc.port() == http.port()
+          && (grpc.host().equals(http.host())
+              || grpc.allInterfaces()
+              || http.allInterfaces()
               || (grpc.loopback() && http.loopback()))) {
-        diags.error(s.posOf("listen_http"), "listen_http " + http + " uses the same port as listen_grpc " + grpc);
+        diags.error(
+            s.posOf("listen_http"),
+            "listen_http " + http + " uses the same port as listen_grpc " + grpc);
       }
       List<String> agentTokens = tokens("agent_tokens", "FLUKE_AGENT_TOKENS");
       if (agentTokens != null && agentTokens.isEmpty()) {
-        diags.error(s.posOf("agent_tokens"), "no agent token: set agent_tokens = [\"…\"] in " + s.where()
-            + " or the environment variable FLUKE_AGENT_TOKENS (comma separated)");
+        diags.error(
+            s.posOf("agent_tokens"),
+            "no agent token: set agent_tokens = [\"…\"] in "
+                + s.where()
+                + " or the environment variable FLUKE_AGENT_TOKENS (comma separated)");
       }
       List<String> apiTokens = tokens("api_tokens", "FLUKE_API_TOKENS");
-      Path dataDir = s.string("data_dir") == null ? null : baseDir.resolve(s.string("data_dir")).normalize();
+      Path dataDir =
+          s.string("data_dir") == null ? null : baseDir.resolve(s.string("data_dir")).normalize();
       ServerConfig.Git git = git();
       Duration reconcile = positiveDuration(s, "reconcile_interval", diags);
       if (reconcile == null && git != null) {
@@ -254,7 +311,8 @@ public final class ConfigLoader {
       if (diags.hasErrors()) {
         return null;
       }
-      return new ServerConfig(grpc, http, agentTokens, apiTokens, dataDir, reconcile, git, tls, drift, events, log(s));
+      return new ServerConfig(
+          grpc, http, agentTokens, apiTokens, dataDir, reconcile, git, tls, drift, events, log(s));
     }
 
     private ListenAddress listen(String key) {
@@ -264,8 +322,14 @@ public final class ConfigLoader {
       }
       Optional<ListenAddress> a = ListenAddress.parse(v);
       if (a.isEmpty()) {
-        diags.error(s.posOf(key), "bad address \"" + v + "\" for \"" + key + "\": expected host:port or :port,"
-            + " e.g. \":7070\" (all interfaces) or \"127.0.0.1:7070\"");
+        diags.error(
+            s.posOf(key),
+            "bad address \""
+                + v
+                + "\" for \""
+                + key
+                + "\": expected host:port or :port,"
+                + " e.g. \":7070\" (all interfaces) or \"127.0.0.1:7070\"");
         return null;
       }
       return a.get();
@@ -280,7 +344,8 @@ public final class ConfigLoader {
       boolean ok = true;
       for (String t : s.stringList(key)) {
         if (t.isBlank()) {
-          diags.error(s.posOf(key), "\"" + key + "\" in " + s.where() + " must not contain empty tokens");
+          diags.error(
+              s.posOf(key), "\"" + key + "\" in " + s.where() + " must not contain empty tokens");
           ok = false;
         } else {
           out.add(t);
@@ -305,20 +370,27 @@ public final class ConfigLoader {
       Duration poll = positiveDuration(g, "poll_interval", diags);
       Optional<Path> key = existingFile(g, "ssh_key_file", baseDir, diags);
       if (g.isSet("basic_auth_password") && !g.isSet("basic_auth_user")) {
-        diags.error(g.posOf("basic_auth_password"), "basic_auth_password in " + g.where()
-            + " needs basic_auth_user as well");
+        diags.error(
+            g.posOf("basic_auth_password"),
+            "basic_auth_password in " + g.where() + " needs basic_auth_user as well");
       }
       if (g.string("url") != null && g.string("url").isBlank()) {
         diags.error(g.posOf("url"), "\"url\" in " + g.where() + " must not be empty");
       }
-      return new ServerConfig.Git(g.string("url"), g.string("branch"), poll, g.string("manifest_glob"), key,
-          Optional.ofNullable(g.string("basic_auth_user")), Optional.ofNullable(g.string("basic_auth_password")),
+      return new ServerConfig.Git(
+          g.string("url"),
+          g.string("branch"),
+          poll,
+          g.string("manifest_glob"),
+          key,
+          Optional.ofNullable(g.string("basic_auth_user")),
+          Optional.ofNullable(g.string("basic_auth_password")),
           Optional.ofNullable(g.string("webhook_secret")).filter(w -> !w.isEmpty()));
     }
 
     /**
-     * SPEC §3: plaintext must be chosen explicitly with {@code tls { enabled = false }}, unless both
-     * listeners are on loopback only.
+     * SPEC §3: plaintext must be chosen explicitly with {@code tls { enabled = false }}, unless
+     * both listeners are on loopback only.
      */
     private ServerConfig.Tls tls(ListenAddress grpc, ListenAddress http) {
       Decoded t = s.block("tls");
@@ -329,11 +401,17 @@ public final class ConfigLoader {
         for (String key : List.of("listen_grpc", "listen_http")) {
           ListenAddress a = key.equals("listen_grpc") ? grpc : http;
           if (!a.loopback()) {
-            diags.error(s.posOf(key), "the server has no tls block but " + key + " = \"" + s.string(key)
-                + "\" listens on " + (a.allInterfaces() ? "all interfaces" : a.host())
-                + ": add tls { cert_file = \"…\"  key_file = \"…\" }, or choose plaintext explicitly with"
-                + " tls { enabled = false } (without a tls block only loopback addresses such as"
-                + " 127.0.0.1:7070 are served in plaintext)");
+            diags.error(
+                s.posOf(key),
+                "the server has no tls block but "
+                    + key
+                    + " = \""
+                    + s.string(key)
+                    + "\" listens on "
+                    + (a.allInterfaces() ? "all interfaces" : a.host())
+                    + ": add tls { cert_file = \"…\"  key_file = \"…\" }, or choose plaintext explicitly with"
+                    + " tls { enabled = false } (without a tls block only loopback addresses such as"
+                    + " 127.0.0.1:7070 are served in plaintext)");
             break;
           }
         }
@@ -349,16 +427,23 @@ public final class ConfigLoader {
         }
       }
       if (!missing.isEmpty()) {
-        diags.error(t.pos(), "tls is enabled but " + String.join(" and ", missing) + (missing.size() == 1 ? " is" : " are")
-            + " not set: give cert_file and key_file, or write enabled = false for plaintext");
+        diags.error(
+            t.pos(),
+            "tls is enabled but "
+                + String.join(" and ", missing)
+                + (missing.size() == 1 ? " is" : " are")
+                + " not set: give cert_file and key_file, or write enabled = false for plaintext");
       }
-      return new ServerConfig.Tls(true, existingFile(t, "cert_file", baseDir, diags),
+      return new ServerConfig.Tls(
+          true,
+          existingFile(t, "cert_file", baseDir, diags),
           existingFile(t, "key_file", baseDir, diags));
     }
 
     private ServerConfig.Drift drift() {
       Decoded d = orDefaults(s, "drift", ConfigSchemas.SERVER_DRIFT);
-      DriftPolicy policy = d.string("policy") == null ? null : DriftPolicy.parse(d.string("policy")).orElseThrow();
+      DriftPolicy policy =
+          d.string("policy") == null ? null : DriftPolicy.parse(d.string("policy")).orElseThrow();
       Optional<URI> webhook = Optional.empty();
       String w = d.string("alert_webhook");
       if (w != null) {
@@ -366,16 +451,24 @@ public final class ConfigLoader {
           URI uri = new URI(w);
           String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
           if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-            diags.error(d.posOf("alert_webhook"), "bad alert_webhook \"" + w + "\": expected an http:// or https:// URL");
+            diags.error(
+                d.posOf("alert_webhook"),
+                "bad alert_webhook \"" + w + "\": expected an http:// or https:// URL");
           }
           webhook = Optional.of(uri);
         } catch (URISyntaxException e) {
-          diags.error(d.posOf("alert_webhook"), "bad alert_webhook \"" + w + "\": " + e.getReason());
+          diags.error(
+              d.posOf("alert_webhook"), "bad alert_webhook \"" + w + "\": " + e.getReason());
         }
       }
       if (policy != null && policy.alerts() && w == null && !d.written("alert_webhook")) {
-        diags.error(d.posOf("policy"), "drift policy \"" + policy + "\" sends alerts, so " + d.where()
-            + " needs alert_webhook = \"https://…\"");
+        diags.error(
+            d.posOf("policy"),
+            "drift policy \""
+                + policy
+                + "\" sends alerts, so "
+                + d.where()
+                + " needs alert_webhook = \"https://…\"");
       }
       return new ServerConfig.Drift(policy, webhook);
     }
@@ -387,29 +480,43 @@ public final class ConfigLoader {
       Integer max = intIn(memory, "max_events_per_agent", 1, 1_000_000, diags);
       String url = redis.string("url");
       if (url != null && !(url.startsWith("redis://") || url.startsWith("rediss://"))) {
-        diags.error(redis.posOf("url"), "bad redis url \"" + url + "\": expected redis://host:port or rediss://host:port");
+        diags.error(
+            redis.posOf("url"),
+            "bad redis url \"" + url + "\": expected redis://host:port or rediss://host:port");
       }
       Duration ttl = positiveDuration(redis, "ttl", diags);
-      ServerConfig.EventStore.Backend backend = es.string("backend") == null ? null
-          : ServerConfig.EventStore.Backend.valueOf(es.string("backend").toUpperCase(Locale.ROOT));
-      return new ServerConfig.EventStore(backend, new ServerConfig.Memory(max == null ? 0 : max),
+      ServerConfig.EventStore.Backend backend =
+          es.string("backend") == null
+              ? null
+              : ServerConfig.EventStore.Backend.valueOf(
+                  es.string("backend").toUpperCase(Locale.ROOT));
+      return new ServerConfig.EventStore(
+          backend,
+          new ServerConfig.Memory(max == null ? 0 : max),
           new ServerConfig.Redis(url, redis.string("prefix"), ttl));
     }
   }
 
   // ---- agent
 
-  private AgentConfig buildAgent(Decoded a, Map<String, String> env, Path baseDir, Diagnostics diags) {
+  private AgentConfig buildAgent(
+      Decoded a, Map<String, String> env, Path baseDir, Diagnostics diags) {
     AgentConfig.ServerUrl url = null;
     String u = a.string("server_url");
     if (u != null) {
       Matcher m = SERVER_URL.matcher(u.strip());
       int port = m.matches() && m.group(3) != null ? Integer.parseInt(m.group(3)) : DEFAULT_PORT;
       if (!m.matches() || port < 1 || port > 65535) {
-        diags.error(a.posOf("server_url"), "bad server_url \"" + u
-            + "\": expected grpc://host:port (plaintext) or grpcs://host:port (TLS)");
+        diags.error(
+            a.posOf("server_url"),
+            "bad server_url \""
+                + u
+                + "\": expected grpc://host:port (plaintext) or grpcs://host:port (TLS)");
       } else {
-        String host = m.group(2).startsWith("[") ? m.group(2).substring(1, m.group(2).length() - 1) : m.group(2);
+        String host =
+            m.group(2).startsWith("[")
+                ? m.group(2).substring(1, m.group(2).length() - 1)
+                : m.group(2);
         url = new AgentConfig.ServerUrl(host, port, m.group(1).equals("grpcs"));
       }
     }
@@ -422,11 +529,16 @@ public final class ConfigLoader {
     if (token != null && token.isBlank()) {
       diags.error(a.posOf("token"), "\"token\" in " + a.where() + " must not be empty");
     } else if (token != null && envToken != null && !token.equals(envToken)) {
-      diags.error(a.posOf("token"), "the token is set both here and in the environment variable FLUKE_TOKEN,"
-          + " with different values: set it in one place");
+      diags.error(
+          a.posOf("token"),
+          "the token is set both here and in the environment variable FLUKE_TOKEN,"
+              + " with different values: set it in one place");
     } else if (token == null && envToken == null && !a.written("token")) {
-      diags.error(a.pos(), "no agent token: set token = \"…\" in " + a.where()
-          + " or the environment variable FLUKE_TOKEN");
+      diags.error(
+          a.pos(),
+          "no agent token: set token = \"…\" in "
+              + a.where()
+              + " or the environment variable FLUKE_TOKEN");
     }
     if (token == null) {
       token = envToken;
@@ -436,12 +548,21 @@ public final class ConfigLoader {
     if (name == null && !a.written("name")) {
       name = hostname.get();
       if (name == null || !AGENT_NAME.matcher(name).matches()) {
-        diags.error(a.pos(), "cannot use the host name \"" + name + "\" as the agent name: set name = \"…\" in "
-            + a.where() + " (letters, digits, '_', '-' and '.')");
+        diags.error(
+            a.pos(),
+            "cannot use the host name \""
+                + name
+                + "\" as the agent name: set name = \"…\" in "
+                + a.where()
+                + " (letters, digits, '_', '-' and '.')");
       }
     } else if (name != null && !AGENT_NAME.matcher(name).matches()) {
-      diags.error(a.posOf("name"), "bad agent name \"" + name + "\": use letters, digits, '_', '-' and '.'"
-          + " (names appear in URLs, CLI arguments and events)");
+      diags.error(
+          a.posOf("name"),
+          "bad agent name \""
+              + name
+              + "\": use letters, digits, '_', '-' and '.'"
+              + " (names appear in URLs, CLI arguments and events)");
     }
 
     Map<String, String> labels = a.stringMap("labels");
@@ -455,10 +576,15 @@ public final class ConfigLoader {
     AgentConfig.Tls tls = new AgentConfig.Tls(Optional.empty(), false);
     if (t != null) {
       if (url != null && !url.tls()) {
-        diags.error(t.pos(), "a tls block needs a grpcs:// server_url: with " + u
-            + " the connection is plaintext (use grpcs:// for TLS, or remove the tls block)");
+        diags.error(
+            t.pos(),
+            "a tls block needs a grpcs:// server_url: with "
+                + u
+                + " the connection is plaintext (use grpcs:// for TLS, or remove the tls block)");
       }
-      tls = new AgentConfig.Tls(existingFile(t, "ca_file", baseDir, diags), t.bool("insecure_skip_verify"));
+      tls =
+          new AgentConfig.Tls(
+              existingFile(t, "ca_file", baseDir, diags), t.bool("insecure_skip_verify"));
     }
 
     Decoded x = orDefaults(a, "execution", ConfigSchemas.AGENT_EXECUTION);
@@ -469,13 +595,26 @@ public final class ConfigLoader {
         diags.error(x.posOf(key), "\"" + key + "\" in " + x.where() + " must not be empty");
       }
     }
-    AgentConfig.Execution execution = new AgentConfig.Execution(x.string("default_shell"), timeout,
-        x.string("systemctl_path"), x.string("mise_path"), x.string("sudo_path"), tail == null ? 0 : tail);
+    AgentConfig.Execution execution =
+        new AgentConfig.Execution(
+            x.string("default_shell"),
+            timeout,
+            x.string("systemctl_path"),
+            x.string("mise_path"),
+            x.string("sudo_path"),
+            tail == null ? 0 : tail);
 
     if (diags.hasErrors()) {
       return null;
     }
-    return new AgentConfig(url, token, name, labels, baseDir.resolve(a.string("state_dir")).normalize(), tls,
-        execution, log(a));
+    return new AgentConfig(
+        url,
+        token,
+        name,
+        labels,
+        baseDir.resolve(a.string("state_dir")).normalize(),
+        tls,
+        execution,
+        log(a));
   }
 }

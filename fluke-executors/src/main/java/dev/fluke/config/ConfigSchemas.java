@@ -8,63 +8,96 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The schemas of {@code server.hcl} and {@code agent.hcl} (SPEC §3). Defaults live here and only here;
- * docs/configuration.md describes the same keys. Rules across keys (TLS, tokens, alert webhook) are in
- * {@link ConfigLoader}.
+ * The schemas of {@code server.hcl} and {@code agent.hcl} (SPEC §3). Defaults live here and only
+ * here; docs/configuration.md describes the same keys. Rules across keys (TLS, tokens, alert
+ * webhook) are in {@link ConfigLoader}.
  */
 public final class ConfigSchemas {
   private ConfigSchemas() {}
 
   public static final Schema LOG =
       Schema.of(
-          Attr.oneOf("level", "info", List.of("trace", "debug", "info", "warn", "error"), "least severe level logged"),
-          Attr.oneOf("format", "text", List.of("text", "json"), "text for people, json for log collectors"));
+          Attr.oneOf(
+              "level",
+              "info",
+              List.of("trace", "debug", "info", "warn", "error"),
+              "least severe level logged"),
+          Attr.oneOf(
+              "format",
+              "text",
+              List.of("text", "json"),
+              "text for people, json for log collectors"));
 
   public static final Schema SERVER_GIT =
       Schema.of(
           Attr.required("url", AttrType.STRING, "repository holding the manifests"),
           Attr.optional("branch", AttrType.STRING, "main", "branch to follow"),
           Attr.optional("poll_interval", AttrType.DURATION, "60s", "how often to fetch"),
-          Attr.optional("manifest_glob", AttrType.STRING, "**/*.fluke.hcl", "which files are manifests"),
-          Attr.optional("ssh_key_file", AttrType.STRING, null, "private key for ssh:// and git@ URLs"),
+          Attr.optional(
+              "manifest_glob", AttrType.STRING, "**/*.fluke.hcl", "which files are manifests"),
+          Attr.optional(
+              "ssh_key_file", AttrType.STRING, null, "private key for ssh:// and git@ URLs"),
           Attr.optional("basic_auth_user", AttrType.STRING, null, "user for https:// URLs"),
-          Attr.optional("basic_auth_password", AttrType.STRING, null, "password or access token for https:// URLs"),
-          Attr.optional("webhook_secret", AttrType.STRING, null, "secret of the push webhook; unset = webhook off"));
+          Attr.optional(
+              "basic_auth_password",
+              AttrType.STRING,
+              null,
+              "password or access token for https:// URLs"),
+          Attr.optional(
+              "webhook_secret",
+              AttrType.STRING,
+              null,
+              "secret of the push webhook; unset = webhook off"));
 
   public static final Schema SERVER_TLS =
       Schema.of(
-          Attr.optional("enabled", AttrType.BOOL, Boolean.TRUE, "false = plaintext, chosen explicitly"),
+          Attr.optional(
+              "enabled", AttrType.BOOL, Boolean.TRUE, "false = plaintext, chosen explicitly"),
           Attr.optional("cert_file", AttrType.STRING, null, "certificate chain (PEM)"),
           Attr.optional("key_file", AttrType.STRING, null, "private key (PEM, PKCS#8)"));
 
   public static final Schema SERVER_DRIFT =
       Schema.of(
-          Attr.oneOf("policy", "remediate", List.of("remediate", "remediate_and_alert", "alert_only"),
+          Attr.oneOf(
+              "policy",
+              "remediate",
+              List.of("remediate", "remediate_and_alert", "alert_only"),
               "default drift policy of tasks"),
           Attr.optional("alert_webhook", AttrType.STRING, null, "URL alerts are POSTed to"));
 
   public static final Schema EVENT_STORE_MEMORY =
-      Schema.of(Attr.optional("max_events_per_agent", AttrType.NUMBER, 100L, "ring buffer size per agent"));
+      Schema.of(
+          Attr.optional(
+              "max_events_per_agent", AttrType.NUMBER, 100L, "ring buffer size per agent"));
 
   public static final Schema EVENT_STORE_REDIS =
       Schema.of(
-          Attr.optional("url", AttrType.STRING, "redis://localhost:6379", "redis:// or rediss:// URL"),
+          Attr.optional(
+              "url", AttrType.STRING, "redis://localhost:6379", "redis:// or rediss:// URL"),
           Attr.optional("prefix", AttrType.STRING, "fluke", "key prefix"),
           Attr.optional("ttl", AttrType.DURATION, "168h", "how long events are kept"));
 
   public static final Schema EVENT_STORE =
-      Schema.of(Attr.oneOf("backend", "memory", List.of("memory", "redis"), "where events are kept"))
+      Schema.of(
+              Attr.oneOf("backend", "memory", List.of("memory", "redis"), "where events are kept"))
           .withBlocks(
-              BlockSchema.optional("memory", EVENT_STORE_MEMORY), BlockSchema.optional("redis", EVENT_STORE_REDIS));
+              BlockSchema.optional("memory", EVENT_STORE_MEMORY),
+              BlockSchema.optional("redis", EVENT_STORE_REDIS));
 
   public static final Schema SERVER =
       Schema.of(
               Attr.optional("listen_grpc", AttrType.STRING, ":7070", "address agents connect to"),
-              Attr.optional("listen_http", AttrType.STRING, ":7071", "address of the API, UI and webhook"),
-              Attr.optional("agent_tokens", AttrType.STRING_LIST, null, "tokens agents may present"),
+              Attr.optional(
+                  "listen_http", AttrType.STRING, ":7071", "address of the API, UI and webhook"),
+              Attr.optional(
+                  "agent_tokens", AttrType.STRING_LIST, null, "tokens agents may present"),
               Attr.optional("api_tokens", AttrType.STRING_LIST, null, "tokens for the API and CLI"),
-              Attr.optional("data_dir", AttrType.STRING, "/var/lib/fluke", "where the Git checkout is kept"),
-              Attr.optional("reconcile_interval", AttrType.DURATION, null,
+              Attr.optional(
+                  "data_dir", AttrType.STRING, "/var/lib/fluke", "where the Git checkout is kept"),
+              Attr.optional(
+                  "reconcile_interval",
+                  AttrType.DURATION,
+                  null,
                   "how often agents are reconciled; default: git.poll_interval"))
           .withBlocks(
               new BlockSchema("git", 0, true, false, SERVER_GIT),
@@ -75,13 +108,20 @@ public final class ConfigSchemas {
 
   public static final Schema AGENT_TLS =
       Schema.of(
-          Attr.optional("ca_file", AttrType.STRING, null, "CA certificate (PEM) to trust for the server"),
-          Attr.optional("insecure_skip_verify", AttrType.BOOL, Boolean.FALSE, "accept any server certificate"));
+          Attr.optional(
+              "ca_file", AttrType.STRING, null, "CA certificate (PEM) to trust for the server"),
+          Attr.optional(
+              "insecure_skip_verify",
+              AttrType.BOOL,
+              Boolean.FALSE,
+              "accept any server certificate"));
 
   public static final Schema AGENT_EXECUTION =
       Schema.of(
-          Attr.optional("default_shell", AttrType.STRING, "/bin/bash", "shell running shell check/command"),
-          Attr.optional("command_timeout", AttrType.DURATION, "5m", "a step running longer is killed"),
+          Attr.optional(
+              "default_shell", AttrType.STRING, "/bin/bash", "shell running shell check/command"),
+          Attr.optional(
+              "command_timeout", AttrType.DURATION, "5m", "a step running longer is killed"),
           Attr.optional("systemctl_path", AttrType.STRING, "systemctl", "systemctl binary"),
           Attr.optional("mise_path", AttrType.STRING, "mise", "mise binary"),
           Attr.optional("sudo_path", AttrType.STRING, "sudo", "sudo binary, for run_as"),
@@ -93,7 +133,8 @@ public final class ConfigSchemas {
               Attr.optional("token", AttrType.STRING, null, "agent token; or env FLUKE_TOKEN"),
               Attr.optional("name", AttrType.STRING, null, "agent name; default: host name"),
               Attr.optional("labels", AttrType.STRING_MAP, Map.of(), "labels selectors match"),
-              Attr.optional("state_dir", AttrType.STRING, "/var/lib/fluke-agent", "the agent's own files"))
+              Attr.optional(
+                  "state_dir", AttrType.STRING, "/var/lib/fluke-agent", "the agent's own files"))
           .withBlocks(
               BlockSchema.optional("tls", AGENT_TLS),
               BlockSchema.optional("execution", AGENT_EXECUTION),

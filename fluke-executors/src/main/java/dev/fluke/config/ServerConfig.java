@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code server.hcl} after checking (SPEC §3, docs/configuration.md): every default filled in, every
- * duration parsed, every rule applied. Built by {@link ConfigLoader#loadServer}. {@link #toString()}
- * hides tokens and passwords, so the config can be logged.
+ * {@code server.hcl} after checking (SPEC §3, docs/configuration.md): every default filled in,
+ * every duration parsed, every rule applied. Built by {@link ConfigLoader#loadServer}. {@link
+ * #toString()} hides tokens and passwords, so the config can be logged.
  *
- * @param agentTokens tokens agents may present: {@code agent_tokens} plus {@code FLUKE_AGENT_TOKENS}; never empty
- * @param apiTokens tokens for the HTTP API and CLI: {@code api_tokens} plus {@code FLUKE_API_TOKENS}; may be empty
+ * @param agentTokens tokens agents may present: {@code agent_tokens} plus {@code
+ *     FLUKE_AGENT_TOKENS}; never empty
+ * @param apiTokens tokens for the HTTP API and CLI: {@code api_tokens} plus {@code
+ *     FLUKE_API_TOKENS}; may be empty
  * @param reconcileInterval how often every agent is reconciled; defaults to the Git poll interval
  */
 public record ServerConfig(
@@ -38,8 +40,8 @@ public record ServerConfig(
   /**
    * {@code git { … }}: where the manifests come from.
    *
-   * @param webhookSecret verifies push webhooks (GitHub/Gitea HMAC signature, GitLab token); when empty
-   *     the webhook endpoint is off and only polling finds new commits
+   * @param webhookSecret verifies push webhooks (GitHub/Gitea HMAC signature, GitLab token); when
+   *     empty the webhook endpoint is off and only polling finds new commits
    */
   public record Git(
       String url,
@@ -52,23 +54,39 @@ public record ServerConfig(
       Optional<String> webhookSecret) {
     /** The repository to read, for {@link dev.fluke.git.GitSync}. */
     public GitSource source() {
-      return new GitSource(url, branch, sshKeyFile.orElse(null), basicAuthUser.orElse(null),
+      return new GitSource(
+          url,
+          branch,
+          sshKeyFile.orElse(null),
+          basicAuthUser.orElse(null),
           basicAuthPassword.orElse(null));
     }
 
     @Override
     public String toString() {
-      return "Git[url=" + source().redactedUrl() + ", branch=" + branch + ", pollInterval="
-          + Durations.format(pollInterval) + ", manifestGlob=" + manifestGlob + ", sshKeyFile="
-          + sshKeyFile.map(Path::toString).orElse("-") + ", basicAuthUser=" + basicAuthUser.orElse("-")
-          + ", basicAuthPassword=" + (basicAuthPassword.isPresent() ? "***" : "-") + ", webhookSecret="
-          + (webhookSecret.isPresent() ? "***" : "-") + "]";
+      return "Git[url="
+          + source().redactedUrl()
+          + ", branch="
+          + branch
+          + ", pollInterval="
+          + Durations.format(pollInterval)
+          + ", manifestGlob="
+          + manifestGlob
+          + ", sshKeyFile="
+          + sshKeyFile.map(Path::toString).orElse("-")
+          + ", basicAuthUser="
+          + basicAuthUser.orElse("-")
+          + ", basicAuthPassword="
+          + (basicAuthPassword.isPresent() ? "***" : "-")
+          + ", webhookSecret="
+          + (webhookSecret.isPresent() ? "***" : "-")
+          + "]";
     }
   }
 
   /**
-   * {@code tls { … }}, used by both listeners. {@code enabled=false} is plaintext (explicitly chosen, or
-   * implied when both listeners are loopback-only and there is no tls block).
+   * {@code tls { … }}, used by both listeners. {@code enabled=false} is plaintext (explicitly
+   * chosen, or implied when both listeners are loopback-only and there is no tls block).
    */
   public record Tls(boolean enabled, Optional<Path> certFile, Optional<Path> keyFile) {
     public static Tls plaintext() {
@@ -76,12 +94,15 @@ public record ServerConfig(
     }
   }
 
-  /** {@code drift { policy  alert_webhook }}: the server-wide default policy and where alerts go. */
+  /** {@code drift { policy alert_webhook }}: the server-wide default policy and where alerts go. */
   public record Drift(DriftPolicy policy, Optional<URI> alertWebhook) {}
 
   /** {@code event_store { backend … }}; both sub-configs are always present (with defaults). */
   public record EventStore(Backend backend, Memory memory, Redis redis) {
-    public enum Backend { MEMORY, REDIS }
+    public enum Backend {
+      MEMORY,
+      REDIS
+    }
   }
 
   /** In-memory ring buffer per agent. */
@@ -92,9 +113,28 @@ public record ServerConfig(
 
   @Override
   public String toString() {
-    return "ServerConfig[listenGrpc=" + listenGrpc + ", listenHttp=" + listenHttp + ", agentTokens="
-        + agentTokens.size() + " hidden, apiTokens=" + apiTokens.size() + " hidden, dataDir=" + dataDir
-        + ", reconcileInterval=" + Durations.format(reconcileInterval) + ", git=" + git + ", tls=" + tls
-        + ", drift=" + drift + ", eventStore=" + eventStore + ", log=" + log + "]";
+    return "ServerConfig[listenGrpc="
+        + listenGrpc
+        + ", listenHttp="
+        + listenHttp
+        + ", agentTokens="
+        + agentTokens.size()
+        + " hidden, apiTokens="
+        + apiTokens.size()
+        + " hidden, dataDir="
+        + dataDir
+        + ", reconcileInterval="
+        + Durations.format(reconcileInterval)
+        + ", git="
+        + git
+        + ", tls="
+        + tls
+        + ", drift="
+        + drift
+        + ", eventStore="
+        + eventStore
+        + ", log="
+        + log
+        + "]";
   }
 }

@@ -8,15 +8,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The schemas of the built-in executor blocks (SPEC §2). The executors return these from
- * {@link Executor#schema()}; the manifest parser validates every block against them. {@code on_failure}
+ * The schemas of the built-in executor blocks (SPEC §2). The executors return these from {@link
+ * Executor#schema()}; the manifest parser validates every block against them. {@code on_failure}
  * ({@code abort} | {@code continue}, default {@code abort}) is accepted by every executor block.
  */
 public final class BuiltinSchemas {
   private BuiltinSchemas() {}
 
   public static final Attr ON_FAILURE =
-      Attr.oneOf("on_failure", "abort", List.of("abort", "continue"),
+      Attr.oneOf(
+          "on_failure",
+          "abort",
+          List.of("abort", "continue"),
           "abort stops the rest of the task when this block fails; continue goes on with the next block");
 
   public static final Schema GIT =

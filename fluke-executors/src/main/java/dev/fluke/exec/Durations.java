@@ -2,7 +2,10 @@ package dev.fluke.exec;
 
 import java.time.Duration;
 
-/** Formats durations the way operators write them in HCL: {@code 5m}, {@code 1h30m}, {@code 90s}, {@code 250ms}. */
+/**
+ * Formats durations the way operators write them in HCL: {@code 5m}, {@code 1h30m}, {@code 90s},
+ * {@code 250ms}.
+ */
 final class Durations {
   private Durations() {}
 

@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Agent-wide settings every executor runs with ({@code agent { execution {...} }} plus paths that tests
- * point at stand-ins).
+ * Agent-wide settings every executor runs with ({@code agent { execution {...} }} plus paths that
+ * tests point at stand-ins).
  *
  * @param defaultShell shell used for {@code shell} check/command strings ({@code -c})
  * @param commandTimeout after this the whole process tree is killed and the step is an ERROR
@@ -31,10 +31,12 @@ public record ExecSettings(
   }
 
   public ExecSettings withTimeout(Duration timeout) {
-    return new ExecSettings(defaultShell, timeout, outputTailBytes, env, systemctl, mise, sudo, stateDir);
+    return new ExecSettings(
+        defaultShell, timeout, outputTailBytes, env, systemctl, mise, sudo, stateDir);
   }
 
   public ExecSettings withEnv(Map<String, String> newEnv) {
-    return new ExecSettings(defaultShell, commandTimeout, outputTailBytes, newEnv, systemctl, mise, sudo, stateDir);
+    return new ExecSettings(
+        defaultShell, commandTimeout, outputTailBytes, newEnv, systemctl, mise, sudo, stateDir);
   }
 }

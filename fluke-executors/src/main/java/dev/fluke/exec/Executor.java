@@ -4,12 +4,13 @@ import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.schema.Schema;
 
 /**
- * The executor interface (SPEC §1): a typed block with its own schema and two operations. It is kept
- * small and free of Pekko so that it can later become the boundary to external executor plugins.
+ * The executor interface (SPEC §1): a typed block with its own schema and two operations. It is
+ * kept small and free of Pekko so that it can later become the boundary to external executor
+ * plugins.
  *
- * <p>Both operations block the calling thread until the work is done; callers (executor actors on the
- * agent) run them on a dedicated dispatcher. Implementations never throw for failures of the host: they
- * return a {@link StepResult} with {@link Outcome#ERROR}.
+ * <p>Both operations block the calling thread until the work is done; callers (executor actors on
+ * the agent) run them on a dedicated dispatcher. Implementations never throw for failures of the
+ * host: they return a {@link StepResult} with {@link Outcome#ERROR}.
  */
 public interface Executor {
   /** The block type in manifests: {@code mise}, {@code systemd}, {@code shell}. */
@@ -21,6 +22,8 @@ public interface Executor {
   /** Read-only: SATISFIED (exit 0), DRIFTED (non-zero) or ERROR (could not run). */
   StepResult check(ExecutorSpec spec, ExecContext ctx);
 
-  /** Bring the host to the desired state: APPLIED, FAILED or ERROR. Streams lines to the context. */
+  /**
+   * Bring the host to the desired state: APPLIED, FAILED or ERROR. Streams lines to the context.
+   */
   StepResult apply(ExecutorSpec spec, ExecContext ctx);
 }

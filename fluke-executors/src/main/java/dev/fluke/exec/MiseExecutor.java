@@ -18,30 +18,37 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The {@code mise} executor: hands the work to the user's own mise tasks. Check runs
- * {@code mise run <check_task>} in {@code working_dir} (exit 0 = SATISFIED, other = DRIFTED), apply runs
- * {@code mise run <apply_task>} (exit 0 = APPLIED, other = FAILED).
+ * The {@code mise} executor: hands the work to the user's own mise tasks. Check runs {@code mise
+ * run <check_task>} in {@code working_dir} (exit 0 = SATISFIED, other = DRIFTED), apply runs {@code
+ * mise run <apply_task>} (exit 0 = APPLIED, other = FAILED).
  *
- * <p>Before running a task it makes sure the task can run at all, and reports an ERROR (never drift)
- * otherwise: the working directory exists and holds a mise config file, and
- * {@code mise tasks ls --json --hidden} lists the task (a missing task is a configuration error whose
- * message names the task; mise's own "no task X found" is recognised too).
+ * <p>Before running a task it makes sure the task can run at all, and reports an ERROR (never
+ * drift) otherwise: the working directory exists and holds a mise config file, and {@code mise
+ * tasks ls --json --hidden} lists the task (a missing task is a configuration error whose message
+ * names the task; mise's own "no task X found" is recognised too).
  *
- * <p>mise must never prompt or reach the network from an agent: standard input is {@code /dev/null}, and
- * mise runs with {@code MISE_YES=1}, the working directory added to {@code MISE_TRUSTED_CONFIG_PATHS},
- * {@code MISE_OFFLINE=1} and {@code NO_COLOR=1} (the last two only where the agent's environment does not
- * set them, so an operator can allow tool installs with {@code MISE_OFFLINE=0}).
+ * <p>mise must never prompt or reach the network from an agent: standard input is {@code
+ * /dev/null}, and mise runs with {@code MISE_YES=1}, the working directory added to {@code
+ * MISE_TRUSTED_CONFIG_PATHS}, {@code MISE_OFFLINE=1} and {@code NO_COLOR=1} (the last two only
+ * where the agent's environment does not set them, so an operator can allow tool installs with
+ * {@code MISE_OFFLINE=0}).
  *
- * <p>With a {@code git { url branch }} block, every check first brings {@code working_dir} to the tip of
- * the branch through {@link GitSync} (clone, or fetch and fast-forward); a failed sync is an ERROR.
+ * <p>With a {@code git { url branch }} block, every check first brings {@code working_dir} to the
+ * tip of the branch through {@link GitSync} (clone, or fetch and fast-forward); a failed sync is an
+ * ERROR.
  */
 public final class MiseExecutor implements Executor {
   public static final String TYPE = "mise";
 
   /** The files mise reads as a directory's config; the directory must hold one of them. */
-  static final List<String> CONFIG_FILES = List.of(
-      ".mise.toml", "mise.toml", ".mise/config.toml", "mise/config.toml", ".config/mise.toml",
-      ".config/mise/config.toml");
+  static final List<String> CONFIG_FILES =
+      List.of(
+          ".mise.toml",
+          "mise.toml",
+          ".mise/config.toml",
+          "mise/config.toml",
+          ".config/mise.toml",
+          ".config/mise/config.toml");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,18 +90,28 @@ public final class MiseExecutor implements Executor {
 
   @Override
   public StepResult apply(ExecutorSpec spec, ExecContext ctx) {
-    return runTask(spec, Phase.APPLY, taskName(spec, "apply_task", "apply"), ctx, new StringBuilder(),
+    return runTask(
+        spec,
+        Phase.APPLY,
+        taskName(spec, "apply_task", "apply"),
+        ctx,
+        new StringBuilder(),
         System.nanoTime());
   }
 
   private StepResult sync(
-      ExecutorSpec spec, Map<String, Object> gitBlock, ExecContext ctx, StringBuilder notes, long start) {
+      ExecutorSpec spec,
+      Map<String, Object> gitBlock,
+      ExecContext ctx,
+      StringBuilder notes,
+      long start) {
     Object url = gitBlock.get("url");
     Object branchValue = gitBlock.get("branch");
     String branch = branchValue == null ? "main" : branchValue.toString();
     String dirValue = spec.string("working_dir");
     if (url == null || dirValue == null || dirValue.isBlank()) {
-      return StepResult.error(Phase.CHECK, spec.label() + ": git block needs url and working_dir", since(start));
+      return StepResult.error(
+          Phase.CHECK, spec.label() + ": git block needs url and working_dir", since(start));
     }
     GitSource source = GitSource.of(url.toString(), branch);
     Path dir = Path.of(dirValue);
@@ -104,73 +121,124 @@ public final class MiseExecutor implements Executor {
       note(ctx, notes, "git: " + dir + " is at " + commit);
       return null;
     } catch (GitSyncException | RuntimeException e) {
-      String msg = "git sync of " + source.redactedUrl() + " (" + branch + ") into " + dir + " failed: "
-          + e.getMessage();
+      String msg =
+          "git sync of "
+              + source.redactedUrl()
+              + " ("
+              + branch
+              + ") into "
+              + dir
+              + " failed: "
+              + e.getMessage();
       note(ctx, notes, msg);
       return new StepResult(Phase.CHECK, Outcome.ERROR, -1, notes.toString(), since(start), msg);
     }
   }
 
   private StepResult runTask(
-      ExecutorSpec spec, Phase phase, String task, ExecContext ctx, StringBuilder notes, long start) {
+      ExecutorSpec spec,
+      Phase phase,
+      String task,
+      ExecContext ctx,
+      StringBuilder notes,
+      long start) {
     String dirValue = spec.string("working_dir");
     if (dirValue == null || dirValue.isBlank()) {
       return error(phase, spec.label() + " has no working_dir", notes, start);
     }
     Path dir = Path.of(dirValue).toAbsolutePath().normalize();
     if (!Files.isDirectory(dir)) {
-      return error(phase, "working_dir " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"),
-          notes, start);
+      return error(
+          phase,
+          "working_dir " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"),
+          notes,
+          start);
     }
     if (CONFIG_FILES.stream().noneMatch(f -> Files.isRegularFile(dir.resolve(f)))) {
-      return error(phase, "no .mise.toml (or other mise config file) in working_dir " + dir, notes, start);
+      return error(
+          phase, "no .mise.toml (or other mise config file) in working_dir " + dir, notes, start);
     }
     Map<String, String> env = miseEnv(ctx.settings(), dir);
     String mise = mise(ctx);
 
     ExecContext quiet = new ExecContext(ctx.settings(), line -> {}, ctx.cancelled());
-    ProcessRunner.Result listed = runner.run(
-        new ProcessRunner.Command(List.of(mise, "tasks", "ls", "--json", "--hidden"), dir, env, null), quiet);
+    ProcessRunner.Result listed =
+        runner.run(
+            new ProcessRunner.Command(
+                List.of(mise, "tasks", "ls", "--json", "--hidden"), dir, env, null),
+            quiet);
     if (!listed.exited()) {
       return error(phase, listed.message(), notes, start);
     }
     if (listed.exitCode() != 0) {
       notes.append(listed.output());
-      return error(phase, "mise could not list the tasks in " + dir + " (exit " + listed.exitCode() + "): "
-          + lastErrorLine(listed.output()), notes, start);
+      return error(
+          phase,
+          "mise could not list the tasks in "
+              + dir
+              + " (exit "
+              + listed.exitCode()
+              + "): "
+              + lastErrorLine(listed.output()),
+          notes,
+          start);
     }
     Set<String> tasks = taskNames(listed.output());
     if (tasks != null && !tasks.contains(task)) {
-      return error(phase, "mise task '" + task + "' not found in " + dir + " (tasks: "
-          + (tasks.isEmpty() ? "none" : String.join(", ", tasks)) + ")", notes, start);
+      return error(
+          phase,
+          "mise task '"
+              + task
+              + "' not found in "
+              + dir
+              + " (tasks: "
+              + (tasks.isEmpty() ? "none" : String.join(", ", tasks))
+              + ")",
+          notes,
+          start);
     }
 
-    ProcessRunner.Result run = runner.run(
-        new ProcessRunner.Command(List.of(mise, "run", task), dir, env, null), ctx);
+    ProcessRunner.Result run =
+        runner.run(new ProcessRunner.Command(List.of(mise, "run", task), dir, env, null), ctx);
     String output = SystemdExecutor.tail(notes + run.output(), ctx.settings().outputTailBytes());
     Duration took = since(start);
     if (!run.exited()) {
       return new StepResult(phase, Outcome.ERROR, -1, output, took, run.message());
     }
     if (run.exitCode() != 0 && run.output().contains("no task " + task + " found")) {
-      return new StepResult(phase, Outcome.ERROR, run.exitCode(), output, took,
+      return new StepResult(
+          phase,
+          Outcome.ERROR,
+          run.exitCode(),
+          output,
+          took,
           "mise task '" + task + "' not found in " + dir);
     }
     boolean ok = run.exitCode() == 0;
-    Outcome outcome = phase == Phase.APPLY
-        ? (ok ? Outcome.APPLIED : Outcome.FAILED)
-        : (ok ? Outcome.SATISFIED : Outcome.DRIFTED);
-    return new StepResult(phase, outcome, run.exitCode(), output, took,
+    Outcome outcome =
+        phase == Phase.APPLY
+            ? (ok ? Outcome.APPLIED : Outcome.FAILED)
+            : (ok ? Outcome.SATISFIED : Outcome.DRIFTED);
+    return new StepResult(
+        phase,
+        outcome,
+        run.exitCode(),
+        output,
+        took,
         "mise run " + task + ": exit " + run.exitCode());
   }
 
-  /** The environment mise runs with: trusted config, no prompts, no network unless the agent allows it. */
+  /**
+   * The environment mise runs with: trusted config, no prompts, no network unless the agent allows
+   * it.
+   */
   static Map<String, String> miseEnv(ExecSettings settings, Path dir) {
     Map<String, String> base = settings.env();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("MISE_YES", "1");
     String trusted = base.get("MISE_TRUSTED_CONFIG_PATHS");
-    env.put("MISE_TRUSTED_CONFIG_PATHS",
+    env.put(
+        "MISE_TRUSTED_CONFIG_PATHS",
         trusted == null || trusted.isBlank() ? dir.toString() : trusted + ":" + dir);
     if (!base.containsKey("MISE_OFFLINE")) {
       env.put("MISE_OFFLINE", "1");
@@ -182,8 +250,8 @@ public final class MiseExecutor implements Executor {
   }
 
   /**
-   * Task names and aliases from {@code mise tasks ls --json}; null when the output cannot be read (then
-   * mise's own "no task" error is relied on).
+   * Task names and aliases from {@code mise tasks ls --json}; null when the output cannot be read
+   * (then mise's own "no task" error is relied on).
    */
   static Set<String> taskNames(String output) {
     int at = output.startsWith("[") ? 0 : output.indexOf("\n[");
@@ -226,7 +294,8 @@ public final class MiseExecutor implements Executor {
 
   private static String lastErrorLine(String output) {
     List<String> lines = new ArrayList<>(output.strip().lines().toList());
-    // mise ends errors with "Version: …" and "Run with --verbose …" lines: the cause comes before them
+    // mise ends errors with "Version: …" and "Run with --verbose …" lines: the cause comes before
+    // them
     lines.removeIf(l -> l.contains("Version: ") || l.contains("--verbose") || l.isBlank());
     return lines.isEmpty() ? "" : lines.get(0).strip();
   }

@@ -4,9 +4,10 @@ package dev.fluke.exec;
  * The outcome of one executor operation.
  *
  * <ul>
- *   <li>check / verify: {@link #SATISFIED} (exit 0), {@link #DRIFTED} (non-zero), {@link #ERROR} (could
- *       not run at all: missing binary, timeout, bad working dir, failed git sync).
- *   <li>apply: {@link #APPLIED} (exit 0), {@link #FAILED} (non-zero), {@link #ERROR} (could not run).
+ *   <li>check / verify: {@link #SATISFIED} (exit 0), {@link #DRIFTED} (non-zero), {@link #ERROR}
+ *       (could not run at all: missing binary, timeout, bad working dir, failed git sync).
+ *   <li>apply: {@link #APPLIED} (exit 0), {@link #FAILED} (non-zero), {@link #ERROR} (could not
+ *       run).
  *   <li>{@link #SKIPPED}: not run, because an earlier block aborted the task.
  * </ul>
  *

@@ -11,9 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receives a process's raw output bytes, hands every complete line to a consumer as soon as it is seen,
- * and keeps only the last {@code tailBytes} bytes. Memory is bounded whatever the process prints: the
- * tail is a ring buffer and a line longer than {@link #MAX_LINE_BYTES} is handed on in pieces.
+ * Receives a process's raw output bytes, hands every complete line to a consumer as soon as it is
+ * seen, and keeps only the last {@code tailBytes} bytes. Memory is bounded whatever the process
+ * prints: the tail is a ring buffer and a line longer than {@link #MAX_LINE_BYTES} is handed on in
+ * pieces.
  *
  * <p>Not thread-safe: one reader feeds it.
  */

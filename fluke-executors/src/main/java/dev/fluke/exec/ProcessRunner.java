@@ -20,36 +20,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one command for an executor: argv in a working directory with an environment, optionally as another
- * user through {@code sudo}, output (stdout and stderr merged) streamed line by line to the context and
- * kept as a bounded tail. The one place where Fluke starts processes.
+ * Runs one command for an executor: argv in a working directory with an environment, optionally as
+ * another user through {@code sudo}, output (stdout and stderr merged) streamed line by line to the
+ * context and kept as a bounded tail. The one place where Fluke starts processes.
  *
  * <p>How it runs a command:
  *
  * <ul>
- *   <li>The environment is {@link ExecSettings#env()} plus the command's own variables. The executable is
- *       looked up in that environment's {@code PATH} (not the agent's), so a missing binary is reported as
- *       such before anything starts. Standard input is {@code /dev/null}: nothing can wait for a prompt.
- *   <li>With {@code runAs}, the command becomes {@code sudo -n -H -u USER -- /usr/bin/env K=V… argv…}: sudo
- *       resets the environment, so the command's own variables are passed explicitly through {@code env};
- *       {@code -n} makes sudo fail instead of asking for a password. If sudo itself refuses (exit 1 with a
- *       first line starting {@code "sudo: "}), the command did not run: {@link Status#NOT_STARTED}.
- *   <li>The process is started through {@code setsid} (when present) so that it leads its own process
- *       group; on timeout or cancellation the whole tree is killed: the process, its descendants, and every
- *       member of its process group (which also catches daemonised grandchildren). They get SIGTERM first
- *       (sudo relays it to the command it runs), then SIGKILL after a short grace.
+ *   <li>The environment is {@link ExecSettings#env()} plus the command's own variables. The
+ *       executable is looked up in that environment's {@code PATH} (not the agent's), so a missing
+ *       binary is reported as such before anything starts. Standard input is {@code /dev/null}:
+ *       nothing can wait for a prompt.
+ *   <li>With {@code runAs}, the command becomes {@code sudo -n -H -u USER -- /usr/bin/env K=V…
+ *       argv…}: sudo resets the environment, so the command's own variables are passed explicitly
+ *       through {@code env}; {@code -n} makes sudo fail instead of asking for a password. If sudo
+ *       itself refuses (exit 1 with a first line starting {@code "sudo: "}), the command did not
+ *       run: {@link Status#NOT_STARTED}.
+ *   <li>The process is started through {@code setsid} (when present) so that it leads its own
+ *       process group; on timeout or cancellation the whole tree is killed: the process, its
+ *       descendants, and every member of its process group (which also catches daemonised
+ *       grandchildren). They get SIGTERM first (sudo relays it to the command it runs), then
+ *       SIGKILL after a short grace.
  *   <li>Output is read by the calling thread without ever blocking on the pipe (it polls what is
- *       available), so there is no reader thread to leak and a background child that keeps the pipe open
- *       cannot hang the run: once the command exits, what it wrote is drained and the run is over.
+ *       available), so there is no reader thread to leak and a background child that keeps the pipe
+ *       open cannot hang the run: once the command exits, what it wrote is drained and the run is
+ *       over.
  * </ul>
  *
- * <p>Blocking: callers run it on a dedicated dispatcher. Thread-safe and stateless; one instance may be
- * shared by all executors.
+ * <p>Blocking: callers run it on a dedicated dispatcher. Thread-safe and stateless; one instance
+ * may be shared by all executors.
  */
 public final class ProcessRunner {
   private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
   private static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(2);
-  private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  private static final String DEFAULT_PATH =
+      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final int POST_EXIT_DRAIN_LIMIT = 1 << 20;
 
   /** How a run ended. */
@@ -67,7 +72,8 @@ public final class ProcessRunner {
   /**
    * One command to run.
    *
-   * @param argv the executable and its arguments; the executable is resolved in the environment's PATH
+   * @param argv the executable and its arguments; the executable is resolved in the environment's
+   *     PATH
    * @param workingDir where to run, or null for the agent's own working directory
    * @param env variables added on top of {@link ExecSettings#env()}
    * @param runAs user to run as through sudo, or null
@@ -104,7 +110,10 @@ public final class ProcessRunner {
       return new Command(argv, workingDir, env, user);
     }
 
-    /** The command as an operator would type it, on one line and cut at 200 characters, for messages. */
+    /**
+     * The command as an operator would type it, on one line and cut at 200 characters, for
+     * messages.
+     */
     public String display() {
       String all = String.join(" ", argv).replaceAll("\\s+", " ").strip();
       return all.length() <= 200 ? all : all.substring(0, 199) + "…";
@@ -120,7 +129,12 @@ public final class ProcessRunner {
    * @param message why it did not simply exit (empty when it did)
    */
   public record Result(
-      Status status, int exitCode, String output, long outputBytes, Duration duration, String message) {
+      Status status,
+      int exitCode,
+      String output,
+      long outputBytes,
+      Duration duration,
+      String message) {
 
     public boolean exited() {
       return status == Status.EXITED;
@@ -131,8 +145,9 @@ public final class ProcessRunner {
     }
 
     /**
-     * Maps this run onto a step: exit 0 gives {@code onZero}, another exit code {@code onNonZero}, anything
-     * else (not started, timed out, cancelled) {@link Outcome#ERROR}, never a non-zero outcome.
+     * Maps this run onto a step: exit 0 gives {@code onZero}, another exit code {@code onNonZero},
+     * anything else (not started, timed out, cancelled) {@link Outcome#ERROR}, never a non-zero
+     * outcome.
      */
     public StepResult toStep(Phase phase, Outcome onZero, Outcome onNonZero) {
       if (status != Status.EXITED) {
@@ -150,13 +165,16 @@ public final class ProcessRunner {
     this(DEFAULT_KILL_GRACE);
   }
 
-  /** @param killGrace how long a killed tree gets between SIGTERM and SIGKILL */
+  /**
+   * @param killGrace how long a killed tree gets between SIGTERM and SIGKILL
+   */
   public ProcessRunner(Duration killGrace) {
     this.killGrace = Objects.requireNonNull(killGrace);
-    this.setsid = Stream.of("/usr/bin/setsid", "/bin/setsid")
-        .filter(p -> Files.isExecutable(Path.of(p)))
-        .findFirst()
-        .orElse(null);
+    this.setsid =
+        Stream.of("/usr/bin/setsid", "/bin/setsid")
+            .filter(p -> Files.isExecutable(Path.of(p)))
+            .findFirst()
+            .orElse(null);
   }
 
   /** Runs the command to its end (or timeout, or cancellation). Never throws for host failures. */
@@ -169,7 +187,8 @@ public final class ProcessRunner {
         return notStarted("working directory " + cmd.workingDir() + " does not exist", startNanos);
       }
       if (!Files.isDirectory(cmd.workingDir())) {
-        return notStarted("working directory " + cmd.workingDir() + " is not a directory", startNanos);
+        return notStarted(
+            "working directory " + cmd.workingDir() + " is not a directory", startNanos);
       }
     }
 
@@ -179,7 +198,8 @@ public final class ProcessRunner {
     if (cmd.runAs() != null) {
       exe = resolve(settings.sudo() == null ? "sudo" : settings.sudo(), env, cmd.workingDir());
       if (exe == null) {
-        return notStarted("cannot run as " + cmd.runAs() + ": sudo not found (" + settings.sudo() + ")",
+        return notStarted(
+            "cannot run as " + cmd.runAs() + ": sudo not found (" + settings.sudo() + ")",
             startNanos);
       }
       String target = cmd.argv().get(0);
@@ -202,9 +222,10 @@ public final class ProcessRunner {
       argv.add(0, setsid);
     }
 
-    ProcessBuilder pb = new ProcessBuilder(argv)
-        .redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder pb =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().clear();
     pb.environment().putAll(env);
     if (cmd.workingDir() != null) {
@@ -277,11 +298,24 @@ public final class ProcessRunner {
     String output = capture.tail();
     switch (status) {
       case TIMED_OUT:
-        return new Result(status, -1, output, capture.totalBytes(), duration,
-            "timed out after " + Durations.format(settings.commandTimeout()) + ": " + cmd.display()
+        return new Result(
+            status,
+            -1,
+            output,
+            capture.totalBytes(),
+            duration,
+            "timed out after "
+                + Durations.format(settings.commandTimeout())
+                + ": "
+                + cmd.display()
                 + " (process tree killed)");
       case CANCELLED:
-        return new Result(status, -1, output, capture.totalBytes(), duration,
+        return new Result(
+            status,
+            -1,
+            output,
+            capture.totalBytes(),
+            duration,
             "cancelled: " + cmd.display() + " (process tree killed)");
       default:
         break;
@@ -289,7 +323,12 @@ public final class ProcessRunner {
     int exit = process.exitValue();
     String first = capture.firstLine();
     if (cmd.runAs() != null && exit == 1 && first != null && first.startsWith("sudo: ")) {
-      return new Result(Status.NOT_STARTED, -1, output, capture.totalBytes(), duration,
+      return new Result(
+          Status.NOT_STARTED,
+          -1,
+          output,
+          capture.totalBytes(),
+          duration,
           "could not run as " + cmd.runAs() + ": " + first);
     }
     return new Result(Status.EXITED, exit, output, capture.totalBytes(), duration, "");
@@ -314,9 +353,9 @@ public final class ProcessRunner {
   }
 
   /**
-   * Kills the process, its descendants and its process group: SIGTERM, a grace period, then SIGKILL for
-   * whatever is left. Descendants are collected before anything dies, since orphans are re-parented and
-   * would no longer show up as descendants.
+   * Kills the process, its descendants and its process group: SIGTERM, a grace period, then SIGKILL
+   * for whatever is left. Descendants are collected before anything dies, since orphans are
+   * re-parented and would no longer show up as descendants.
    */
   private void killTree(Process process) {
     long rootPid = process.pid();
@@ -325,7 +364,8 @@ public final class ProcessRunner {
       h.destroy();
     }
     long graceEnd = System.nanoTime() + killGrace.toNanos();
-    while (System.nanoTime() - graceEnd < 0 && targets.stream().anyMatch(ProcessRunner::isRunning)) {
+    while (System.nanoTime() - graceEnd < 0
+        && targets.stream().anyMatch(ProcessRunner::isRunning)) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {
@@ -382,7 +422,8 @@ public final class ProcessRunner {
   /** The fields of /proc/PID/stat after the command name, or null if the process is gone. */
   static String[] procStatFields(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+      String stat =
+          Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
       int close = stat.lastIndexOf(')');
       return close < 0 ? null : stat.substring(close + 1).trim().split(" ");
     } catch (IOException | RuntimeException e) {
@@ -429,7 +470,8 @@ public final class ProcessRunner {
   }
 
   private static Result notStarted(String message, long startNanos) {
-    return new Result(Status.NOT_STARTED, -1, "", 0, Duration.ofNanos(System.nanoTime() - startNanos), message);
+    return new Result(
+        Status.NOT_STARTED, -1, "", 0, Duration.ofNanos(System.nanoTime() - startNanos), message);
   }
 
   private static void closeQuietly(InputStream in) {

@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The {@code shell} executor: runs the block's {@code check} and {@code command} strings with the agent's
- * default shell ({@code [default_shell, "-c", string]}) in {@code working_dir}, with {@code env} added and,
- * with {@code run_as}, as that user through sudo. Check: exit 0 = SATISFIED, other = DRIFTED. Apply: exit 0
- * = APPLIED, other = FAILED. A shell that cannot start, a bad working directory, sudo refusing, a timeout
- * or a cancellation is an ERROR.
+ * The {@code shell} executor: runs the block's {@code check} and {@code command} strings with the
+ * agent's default shell ({@code [default_shell, "-c", string]}) in {@code working_dir}, with {@code
+ * env} added and, with {@code run_as}, as that user through sudo. Check: exit 0 = SATISFIED, other
+ * = DRIFTED. Apply: exit 0 = APPLIED, other = FAILED. A shell that cannot start, a bad working
+ * directory, sudo refusing, a timeout or a cancellation is an ERROR.
  */
 public final class ShellExecutor implements Executor {
   public static final String TYPE = "shell";
@@ -63,7 +63,12 @@ public final class ShellExecutor implements Executor {
     String script = spec.string(attribute);
     if (script == null || script.isBlank()) {
       // the parser requires both; a spec built by hand without one must still not look like drift
-      return new ProcessRunner.Result(ProcessRunner.Status.NOT_STARTED, -1, "", 0, java.time.Duration.ZERO,
+      return new ProcessRunner.Result(
+          ProcessRunner.Status.NOT_STARTED,
+          -1,
+          "",
+          0,
+          java.time.Duration.ZERO,
           spec.label() + " has no " + attribute + " command");
     }
     return runner.run(command(spec, attribute, ctx.settings()), ctx);

@@ -6,8 +6,10 @@ import java.time.Duration;
  * What one executor operation did.
  *
  * @param exitCode the process exit code, or -1 when no process ran to completion
- * @param output the tail of combined stdout/stderr, capped by {@link ExecSettings#outputTailBytes()}
- * @param message a one-line human explanation (e.g. "timed out after 5m", "mise task 'check' not found")
+ * @param output the tail of combined stdout/stderr, capped by {@link
+ *     ExecSettings#outputTailBytes()}
+ * @param message a one-line human explanation (e.g. "timed out after 5m", "mise task 'check' not
+ *     found")
  */
 public record StepResult(
     Phase phase, Outcome outcome, int exitCode, String output, Duration duration, String message) {

@@ -3,8 +3,8 @@ package dev.fluke.git;
 import java.nio.file.Path;
 
 /**
- * A Git repository to read: URL ({@code file://}, {@code https://}, {@code http://}, {@code ssh://} or
- * scp-like {@code git@host:path}), branch, and optional credentials. Fields are null when unset.
+ * A Git repository to read: URL ({@code file://}, {@code https://}, {@code http://}, {@code ssh://}
+ * or scp-like {@code git@host:path}), branch, and optional credentials. Fields are null when unset.
  */
 public record GitSource(
     String url, String branch, Path sshKeyFile, String basicAuthUser, String basicAuthPassword) {

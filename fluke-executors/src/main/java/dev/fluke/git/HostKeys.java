@@ -10,10 +10,10 @@ import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
 
 /**
- * The SSH host key check of {@link JGitSync}: OpenSSH known_hosts files, read by JGit's own database, with
- * the strictness fixed by {@link JGitSync.HostKeyPolicy} instead of taken from {@code ~/.ssh/config}, and
- * no user to ask (a prompt would hang an agent). Fluke's own known_hosts file, when set, comes first, so
- * that keys accepted on first use are recorded there.
+ * The SSH host key check of {@link JGitSync}: OpenSSH known_hosts files, read by JGit's own
+ * database, with the strictness fixed by {@link JGitSync.HostKeyPolicy} instead of taken from
+ * {@code ~/.ssh/config}, and no user to ask (a prompt would hang an agent). Fluke's own known_hosts
+ * file, when set, comes first, so that keys accepted on first use are recorded there.
  */
 final class HostKeys implements ServerKeyDatabase {
   private final JGitSync.HostKeyPolicy policy;
@@ -27,13 +27,18 @@ final class HostKeys implements ServerKeyDatabase {
   }
 
   @Override
-  public List<PublicKey> lookup(String connectAddress, InetSocketAddress remoteAddress, Configuration config) {
+  public List<PublicKey> lookup(
+      String connectAddress, InetSocketAddress remoteAddress, Configuration config) {
     return delegate.lookup(connectAddress, remoteAddress, fixed(config));
   }
 
   @Override
-  public boolean accept(String connectAddress, InetSocketAddress remoteAddress, PublicKey serverKey,
-      Configuration config, CredentialsProvider provider) {
+  public boolean accept(
+      String connectAddress,
+      InetSocketAddress remoteAddress,
+      PublicKey serverKey,
+      Configuration config,
+      CredentialsProvider provider) {
     // no provider: nobody can be asked
     return delegate.accept(connectAddress, remoteAddress, serverKey, fixed(config), null);
   }
@@ -47,7 +52,9 @@ final class HostKeys implements ServerKeyDatabase {
     if (userFiles == null || userFiles.isEmpty()) {
       // no ssh config entry for the host: OpenSSH's defaults
       Path sshDir = Path.of(System.getProperty("user.home"), ".ssh");
-      userFiles = List.of(sshDir.resolve("known_hosts").toString(), sshDir.resolve("known_hosts2").toString());
+      userFiles =
+          List.of(
+              sshDir.resolve("known_hosts").toString(), sshDir.resolve("known_hosts2").toString());
     }
     for (String f : userFiles) {
       if (!files.contains(f)) {
@@ -55,16 +62,21 @@ final class HostKeys implements ServerKeyDatabase {
       }
     }
     List<String> globalFiles = config.getGlobalKnownHostsFiles();
-    // JGit's database reads only the "user" list, so the system-wide files go there too (read-only: new
+    // JGit's database reads only the "user" list, so the system-wide files go there too (read-only:
+    // new
     // keys are only ever written to the first file)
-    for (String f : globalFiles == null || globalFiles.isEmpty() ? List.of("/etc/ssh/ssh_known_hosts") : globalFiles) {
+    for (String f :
+        globalFiles == null || globalFiles.isEmpty()
+            ? List.of("/etc/ssh/ssh_known_hosts")
+            : globalFiles) {
       if (!files.contains(f)) {
         files.add(f);
       }
     }
-    Configuration.StrictHostKeyChecking strict = policy == JGitSync.HostKeyPolicy.STRICT
-        ? Configuration.StrictHostKeyChecking.REQUIRE_MATCH
-        : Configuration.StrictHostKeyChecking.ACCEPT_NEW;
+    Configuration.StrictHostKeyChecking strict =
+        policy == JGitSync.HostKeyPolicy.STRICT
+            ? Configuration.StrictHostKeyChecking.REQUIRE_MATCH
+            : Configuration.StrictHostKeyChecking.ACCEPT_NEW;
     return new Configuration() {
       @Override
       public List<String> getUserKnownHostsFiles() {

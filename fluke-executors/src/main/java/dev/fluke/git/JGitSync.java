@@ -44,30 +44,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link GitSync} on JGit: keeps a working copy at the tip of one branch without ever throwing local work
- * away. Used by the mise executor's {@code git} block on agents and by the server's Git watcher.
+ * {@link GitSync} on JGit: keeps a working copy at the tip of one branch without ever throwing
+ * local work away. Used by the mise executor's {@code git} block on agents and by the server's Git
+ * watcher.
  *
  * <ul>
  *   <li>Absent or empty directory: clone the branch only (remote {@code origin}), check it out.
  *   <li>Otherwise the directory must be a Git working copy whose {@code origin} is the same URL
- *       (credentials in the URL aside); it is fetched, and the branch is fast-forwarded only. A dirty
- *       working tree, local commits the remote lacks, or diverged history is an error: never a reset.
- *       A branch other than the one wanted is switched (clean trees only).
- *   <li>Access: {@code file://} and plain paths, {@code http(s)://} (smart and dumb), basic auth from
- *       {@link GitSource#basicAuthUser()}/{@code basicAuthPassword()} or from the URL's user-info (which is
- *       never written to the clone's config), SSH with {@link GitSource#sshKeyFile()} (or the user's
- *       default keys). Nothing ever prompts: no interactive credentials provider is installed.
- *   <li>SSH host keys ({@link HostKeyPolicy}): keys are looked up in {@link Options#knownHostsFile()}
- *       (when set), {@code ~/.ssh/known_hosts}, {@code ~/.ssh/known_hosts2} and
- *       {@code /etc/ssh/ssh_known_hosts}. A key that differs from a recorded one is always refused. An
- *       unknown host is refused under {@code STRICT}, and accepted and recorded in the first of those files
- *       under {@code ACCEPT_NEW} (OpenSSH's {@code StrictHostKeyChecking=accept-new}).
- *   <li>Exception messages never contain a password: every message is scrubbed, and a cause whose text
- *       held one is not attached.
+ *       (credentials in the URL aside); it is fetched, and the branch is fast-forwarded only. A
+ *       dirty working tree, local commits the remote lacks, or diverged history is an error: never
+ *       a reset. A branch other than the one wanted is switched (clean trees only).
+ *   <li>Access: {@code file://} and plain paths, {@code http(s)://} (smart and dumb), basic auth
+ *       from {@link GitSource#basicAuthUser()}/{@code basicAuthPassword()} or from the URL's
+ *       user-info (which is never written to the clone's config), SSH with {@link
+ *       GitSource#sshKeyFile()} (or the user's default keys). Nothing ever prompts: no interactive
+ *       credentials provider is installed.
+ *   <li>SSH host keys ({@link HostKeyPolicy}): keys are looked up in {@link
+ *       Options#knownHostsFile()} (when set), {@code ~/.ssh/known_hosts}, {@code
+ *       ~/.ssh/known_hosts2} and {@code /etc/ssh/ssh_known_hosts}. A key that differs from a
+ *       recorded one is always refused. An unknown host is refused under {@code STRICT}, and
+ *       accepted and recorded in the first of those files under {@code ACCEPT_NEW} (OpenSSH's
+ *       {@code StrictHostKeyChecking=accept-new}).
+ *   <li>Exception messages never contain a password: every message is scrubbed, and a cause whose
+ *       text held one is not attached.
  * </ul>
  *
- * <p>Thread-safe: calls for different directories run in parallel, calls for the same directory queue.
- * Close it to release SSH resources.
+ * <p>Thread-safe: calls for different directories run in parallel, calls for the same directory
+ * queue. Close it to release SSH resources.
  */
 public final class JGitSync implements GitSync, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JGitSync.class);
@@ -83,8 +86,8 @@ public final class JGitSync implements GitSync, AutoCloseable {
   /**
    * @param timeout network timeout of each clone/fetch (JGit's transport timeout, whole seconds)
    * @param hostKeyPolicy see {@link HostKeyPolicy}
-   * @param knownHostsFile Fluke's own known_hosts, consulted first and written to under ACCEPT_NEW; null =
-   *     {@code ~/.ssh/known_hosts}
+   * @param knownHostsFile Fluke's own known_hosts, consulted first and written to under ACCEPT_NEW;
+   *     null = {@code ~/.ssh/known_hosts}
    */
   public record Options(Duration timeout, HostKeyPolicy hostKeyPolicy, Path knownHostsFile) {
     public Options {
@@ -97,7 +100,10 @@ public final class JGitSync implements GitSync, AutoCloseable {
       return new Options(Duration.ofMinutes(2), HostKeyPolicy.ACCEPT_NEW, null);
     }
 
-    /** The same options with host keys learnt and checked in {@code file} (a daemon's own known_hosts). */
+    /**
+     * The same options with host keys learnt and checked in {@code file} (a daemon's own
+     * known_hosts).
+     */
     public Options withKnownHostsFile(Path file) {
       return new Options(timeout, hostKeyPolicy, file);
     }
@@ -146,23 +152,26 @@ public final class JGitSync implements GitSync, AutoCloseable {
     Files.createDirectories(dir);
     String ref = Constants.R_HEADS + branch;
     try {
-      var clone = Git.cloneRepository()
-          .setURI(source.url())
-          .setDirectory(dir.toFile())
-          .setRemote(Constants.DEFAULT_REMOTE_NAME)
-          .setBranch(ref)
-          .setBranchesToClone(List.of(ref))
-          .setCloneAllBranches(false);
+      var clone =
+          Git.cloneRepository()
+              .setURI(source.url())
+              .setDirectory(dir.toFile())
+              .setRemote(Constants.DEFAULT_REMOTE_NAME)
+              .setBranch(ref)
+              .setBranchesToClone(List.of(ref))
+              .setCloneAllBranches(false);
       configure(clone, source);
       try (Git git = clone.call()) {
         Repository repo = git.getRepository();
         if (repo.exactRef(Constants.R_REMOTES + "origin/" + branch) == null) {
-          throw new GitSyncException("branch '" + branch + "' not found in " + source.redactedUrl());
+          throw new GitSyncException(
+              "branch '" + branch + "' not found in " + source.redactedUrl());
         }
         if (!ref.equals(repo.getFullBranch())) {
           checkoutTracking(git, branch);
         }
-        // keep passwords out of the clone's .git/config: the credentials come from the source each time
+        // keep passwords out of the clone's .git/config: the credentials come from the source each
+        // time
         String stored = withoutPassword(source.url());
         if (!stored.equals(source.url())) {
           repo.getConfig().setString("remote", "origin", "url", stored);
@@ -183,25 +192,33 @@ public final class JGitSync implements GitSync, AutoCloseable {
       throw new GitSyncException(dir + " exists and is not a directory");
     }
     if (!Files.exists(dir.resolve(".git"))) {
-      throw new GitSyncException(dir + " is not empty and is not a Git working copy; refusing to touch it");
+      throw new GitSyncException(
+          dir + " is not empty and is not a Git working copy; refusing to touch it");
     }
-    Repository repo = new FileRepositoryBuilder()
-        .setWorkTree(dir.toFile())
-        .setGitDir(dir.resolve(".git").toFile())
-        .setMustExist(true)
-        .build();
+    Repository repo =
+        new FileRepositoryBuilder()
+            .setWorkTree(dir.toFile())
+            .setGitDir(dir.resolve(".git").toFile())
+            .setMustExist(true)
+            .build();
     try (Git git = new Git(repo)) {
       String origin = repo.getConfig().getString("remote", "origin", "url");
       if (origin == null || !sameUrl(origin, source.url())) {
-        throw new GitSyncException("working copy " + dir + " belongs to "
-            + (origin == null ? "no remote 'origin'" : new GitSource(origin, null, null, null, null).redactedUrl())
-            + ", not " + source.redactedUrl() + "; refusing to touch it");
+        throw new GitSyncException(
+            "working copy "
+                + dir
+                + " belongs to "
+                + (origin == null
+                    ? "no remote 'origin'"
+                    : new GitSource(origin, null, null, null, null).redactedUrl())
+                + ", not "
+                + source.redactedUrl()
+                + "; refusing to touch it");
       }
       String ref = Constants.R_HEADS + branch;
       String remoteRef = Constants.R_REMOTES + "origin/" + branch;
-      var fetch = git.fetch()
-          .setRemote(source.url())
-          .setRefSpecs(new RefSpec("+" + ref + ":" + remoteRef));
+      var fetch =
+          git.fetch().setRemote(source.url()).setRefSpecs(new RefSpec("+" + ref + ":" + remoteRef));
       configure(fetch, source);
       FetchResult fetched = fetch.call();
       if (fetched.getAdvertisedRef(ref) == null) {
@@ -212,8 +229,12 @@ public final class JGitSync implements GitSync, AutoCloseable {
       Set<String> dirty = new TreeSet<>(status.getUncommittedChanges());
       dirty.addAll(status.getConflicting());
       if (!dirty.isEmpty()) {
-        throw new GitSyncException("working copy " + dir + " has local changes (" + sample(dirty)
-            + "); refusing to update it");
+        throw new GitSyncException(
+            "working copy "
+                + dir
+                + " has local changes ("
+                + sample(dirty)
+                + "); refusing to update it");
       }
 
       if (!ref.equals(repo.getFullBranch())) {
@@ -233,25 +254,50 @@ public final class JGitSync implements GitSync, AutoCloseable {
         RevCommit localCommit = walk.parseCommit(local);
         RevCommit remoteCommit = walk.parseCommit(remote);
         if (walk.isMergedInto(remoteCommit, localCommit)) {
-          throw new GitSyncException("working copy " + dir + " has commits on '" + branch
-              + "' that " + source.redactedUrl() + " does not have; refusing to reset it");
+          throw new GitSyncException(
+              "working copy "
+                  + dir
+                  + " has commits on '"
+                  + branch
+                  + "' that "
+                  + source.redactedUrl()
+                  + " does not have; refusing to reset it");
         }
         if (!walk.isMergedInto(localCommit, remoteCommit)) {
-          throw new GitSyncException("history of " + dir + " (" + local.abbreviate(10).name()
-              + ") diverged from " + source.redactedUrl() + " '" + branch + "' (" + remote.abbreviate(10).name()
-              + "); cannot fast-forward, refusing to reset");
+          throw new GitSyncException(
+              "history of "
+                  + dir
+                  + " ("
+                  + local.abbreviate(10).name()
+                  + ") diverged from "
+                  + source.redactedUrl()
+                  + " '"
+                  + branch
+                  + "' ("
+                  + remote.abbreviate(10).name()
+                  + "); cannot fast-forward, refusing to reset");
         }
       }
-      MergeResult merged = git.merge()
-          .include(remote)
-          .setFastForward(MergeCommand.FastForwardMode.FF_ONLY)
-          .setCommit(false)
-          .call();
+      MergeResult merged =
+          git.merge()
+              .include(remote)
+              .setFastForward(MergeCommand.FastForwardMode.FF_ONLY)
+              .setCommit(false)
+              .call();
       if (merged.getMergeStatus() != MergeResult.MergeStatus.FAST_FORWARD
           && merged.getMergeStatus() != MergeResult.MergeStatus.ALREADY_UP_TO_DATE) {
-        String paths = merged.getFailingPaths() == null ? "" : " (" + sample(merged.getFailingPaths().keySet()) + ")";
-        throw new GitSyncException("fast-forward of " + dir + " to " + remote.abbreviate(10).name() + " failed: "
-            + merged.getMergeStatus() + paths);
+        String paths =
+            merged.getFailingPaths() == null
+                ? ""
+                : " (" + sample(merged.getFailingPaths().keySet()) + ")";
+        throw new GitSyncException(
+            "fast-forward of "
+                + dir
+                + " to "
+                + remote.abbreviate(10).name()
+                + " failed: "
+                + merged.getMergeStatus()
+                + paths);
       }
       return head(repo);
     }
@@ -270,16 +316,18 @@ public final class JGitSync implements GitSync, AutoCloseable {
     int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, options.timeout().toSeconds()));
     cmd.setTimeout(seconds);
     cmd.setCredentialsProvider(credentials(source));
-    cmd.setTransportConfigCallback(transport -> {
-      if (transport instanceof SshTransport ssh) {
-        ssh.setSshSessionFactory(sshFactory(source.sshKeyFile()));
-      }
-    });
+    cmd.setTransportConfigCallback(
+        transport -> {
+          if (transport instanceof SshTransport ssh) {
+            ssh.setSshSessionFactory(sshFactory(source.sshKeyFile()));
+          }
+        });
   }
 
   private static CredentialsProvider credentials(GitSource source) throws URISyntaxException {
     if (source.basicAuthUser() != null && !source.basicAuthUser().isEmpty()) {
-      return new UsernamePasswordCredentialsProvider(source.basicAuthUser(),
+      return new UsernamePasswordCredentialsProvider(
+          source.basicAuthUser(),
           source.basicAuthPassword() == null ? "" : source.basicAuthPassword());
     }
     URIish uri = new URIish(source.url());
@@ -291,19 +339,24 @@ public final class JGitSync implements GitSync, AutoCloseable {
 
   private SshdSessionFactory sshFactory(Path keyFile) {
     String key = keyFile == null ? "" : keyFile.toAbsolutePath().toString();
-    return sshFactories.computeIfAbsent(key, k -> {
-      java.io.File home = FS.DETECTED.userHome();
-      java.io.File sshDir = new java.io.File(home, ".ssh");
-      SshdSessionFactoryBuilder builder = new SshdSessionFactoryBuilder()
-          .setHomeDirectory(home)
-          .setSshDirectory(sshDir)
-          .setServerKeyDatabase((h, s) -> new HostKeys(options.hostKeyPolicy(), options.knownHostsFile()));
-      if (keyFile != null) {
-        builder.setDefaultIdentities(s -> List.of(keyFile.toAbsolutePath()))
-            .setPreferredAuthentications("publickey");
-      }
-      return builder.build(new JGitKeyCache());
-    });
+    return sshFactories.computeIfAbsent(
+        key,
+        k -> {
+          java.io.File home = FS.DETECTED.userHome();
+          java.io.File sshDir = new java.io.File(home, ".ssh");
+          SshdSessionFactoryBuilder builder =
+              new SshdSessionFactoryBuilder()
+                  .setHomeDirectory(home)
+                  .setSshDirectory(sshDir)
+                  .setServerKeyDatabase(
+                      (h, s) -> new HostKeys(options.hostKeyPolicy(), options.knownHostsFile()));
+          if (keyFile != null) {
+            builder
+                .setDefaultIdentities(s -> List.of(keyFile.toAbsolutePath()))
+                .setPreferredAuthentications("publickey");
+          }
+          return builder.build(new JGitKeyCache());
+        });
   }
 
   private static boolean isAbsentOrEmpty(Path dir) throws IOException {
@@ -342,7 +395,9 @@ public final class JGitSync implements GitSync, AutoCloseable {
     return head.name();
   }
 
-  /** Same repository: equal once credentials, a trailing slash and a trailing ".git" are ignored. */
+  /**
+   * Same repository: equal once credentials, a trailing slash and a trailing ".git" are ignored.
+   */
   static boolean sameUrl(String a, String b) {
     return normalise(a).equals(normalise(b));
   }
@@ -375,10 +430,18 @@ public final class JGitSync implements GitSync, AutoCloseable {
     if (!message.contains("Server key did not validate")) {
       return message;
     }
-    String file = options.knownHostsFile() != null ? options.knownHostsFile().toString() : "~/.ssh/known_hosts";
-    return message + " (the SSH host key is "
-        + (options.hostKeyPolicy() == HostKeyPolicy.STRICT ? "unknown or has changed" : "different from the recorded one")
-        + "; check it and record it in " + file + ", e.g. with ssh-keyscan)";
+    String file =
+        options.knownHostsFile() != null
+            ? options.knownHostsFile().toString()
+            : "~/.ssh/known_hosts";
+    return message
+        + " (the SSH host key is "
+        + (options.hostKeyPolicy() == HostKeyPolicy.STRICT
+            ? "unknown or has changed"
+            : "different from the recorded one")
+        + "; check it and record it in "
+        + file
+        + ", e.g. with ssh-keyscan)";
   }
 
   /** The messages along a cause chain, without repeats: JGit often wraps the useful part. */
@@ -414,7 +477,9 @@ public final class JGitSync implements GitSync, AutoCloseable {
         causeLeaks = true;
       }
     }
-    return causeLeaks || cause == null ? new GitSyncException(clean) : new GitSyncException(clean, cause);
+    return causeLeaks || cause == null
+        ? new GitSyncException(clean)
+        : new GitSyncException(clean, cause);
   }
 
   private static String scrub(String text, Set<String> secrets) {
@@ -433,7 +498,9 @@ public final class JGitSync implements GitSync, AutoCloseable {
     sshFactories.clear();
   }
 
-  /** Answers every credential question with "no": JGit then fails instead of waiting for a person. */
+  /**
+   * Answers every credential question with "no": JGit then fails instead of waiting for a person.
+   */
   private static final class NoCredentials extends CredentialsProvider {
     static final NoCredentials INSTANCE = new NoCredentials();
 

@@ -32,8 +32,8 @@ public record Body(List<BodyItem> items, SourcePos pos) {
    *
    * @param pos position of the block type keyword
    * @param damaged the block could not be parsed completely (it is unclosed, or an item in it was
-   *     skipped after a syntax error, already reported): checking its contents against a schema would
-   *     only report follow-on errors, so validators skip it
+   *     skipped after a syntax error, already reported): checking its contents against a schema
+   *     would only report follow-on errors, so validators skip it
    */
   public record Block(String type, List<Label> labels, Body body, SourcePos pos, boolean damaged)
       implements BodyItem {

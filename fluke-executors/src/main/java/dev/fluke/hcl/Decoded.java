@@ -8,16 +8,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A block body checked against a {@link dev.fluke.schema.Schema}: attribute values converted to their
- * schema types with defaults filled in, nested blocks decoded in turn, and where each came from.
+ * A block body checked against a {@link dev.fluke.schema.Schema}: attribute values converted to
+ * their schema types with defaults filled in, nested blocks decoded in turn, and where each came
+ * from.
  *
- * <p>{@code values} holds, in schema order: attributes as plain values (String, Boolean, Long/Double,
- * {@code Map<String,String>}, {@code List<String>}; durations as their validated string), a
- * non-repeatable nested block as a {@code Decoded}, a repeatable one as a {@code List<Decoded>}. Absent
- * optional attributes without a default and absent optional blocks have no entry.
+ * <p>{@code values} holds, in schema order: attributes as plain values (String, Boolean,
+ * Long/Double, {@code Map<String,String>}, {@code List<String>}; durations as their validated
+ * string), a non-repeatable nested block as a {@code Decoded}, a repeatable one as a {@code
+ * List<Decoded>}. Absent optional attributes without a default and absent optional blocks have no
+ * entry.
  *
  * @param where how the block is named in messages, e.g. {@code shell "marker"}
- * @param positions where each valid attribute value / nested block was written (absent for defaults)
+ * @param positions where each valid attribute value / nested block was written (absent for
+ *     defaults)
  * @param written every attribute and block name written in the body, including rejected ones
  * @param pos the block's own position
  */
@@ -36,8 +39,8 @@ public record Decoded(
   }
 
   /**
-   * Was the name written in the block at all, valid or not? {@code written(x) && !isSet(x)} means its
-   * value was rejected (and reported): rules that depend on it should stay quiet.
+   * Was the name written in the block at all, valid or not? {@code written(x) && !isSet(x)} means
+   * its value was rejected (and reported): rules that depend on it should stay quiet.
    */
   public boolean written(String name) {
     return written.contains(name);
@@ -83,8 +86,8 @@ public record Decoded(
   }
 
   /**
-   * The values with nested blocks as {@code Map<String,Object>} (repeatable ones as lists of maps): the
-   * plain form of {@link dev.fluke.manifest.ExecutorSpec#attributes()}.
+   * The values with nested blocks as {@code Map<String,Object>} (repeatable ones as lists of maps):
+   * the plain form of {@link dev.fluke.manifest.ExecutorSpec#attributes()}.
    */
   public Map<String, Object> toPlain() {
     Map<String, Object> out = new LinkedHashMap<>();

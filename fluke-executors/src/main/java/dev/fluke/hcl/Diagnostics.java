@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Collects every problem found while reading a set of HCL files. The lexer, parser, evaluator and
- * schema decoder all report here and carry on, so that one run reports all errors of a set, not just
- * the first.
+ * schema decoder all report here and carry on, so that one run reports all errors of a set, not
+ * just the first.
  */
 public final class Diagnostics {
   private final List<ManifestError> errors = new ArrayList<>();
@@ -35,8 +35,8 @@ public final class Diagnostics {
   }
 
   /**
-   * The errors ordered by file (in the given order; unknown files last, by name), then line and column.
-   * Errors at the same place keep the order they were found in.
+   * The errors ordered by file (in the given order; unknown files last, by name), then line and
+   * column. Errors at the same place keep the order they were found in.
    */
   public List<ManifestError> sorted(List<String> fileOrder) {
     Map<String, Integer> index = new HashMap<>();

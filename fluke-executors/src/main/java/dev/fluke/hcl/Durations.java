@@ -9,13 +9,15 @@ import java.util.regex.Pattern;
 
 /**
  * Go-style duration strings, as operators know them from Go tools: {@code "90s"}, {@code "5m"},
- * {@code "1h30m"}, {@code "168h"}, {@code "500ms"}, {@code "1.5h"}. Units: ns, us (or µs), ms, s, m, h.
- * Unlike Go, a sign is not accepted: Fluke has no use for negative durations. {@code "0"} is zero.
+ * {@code "1h30m"}, {@code "168h"}, {@code "500ms"}, {@code "1.5h"}. Units: ns, us (or µs), ms, s,
+ * m, h. Unlike Go, a sign is not accepted: Fluke has no use for negative durations. {@code "0"} is
+ * zero.
  */
 public final class Durations {
   private Durations() {}
 
-  private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
+  private static final Pattern PART =
+      Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
 
   private static final Map<String, BigDecimal> NANOS =
       Map.of(
@@ -29,7 +31,8 @@ public final class Durations {
           "h", BigDecimal.valueOf(3_600_000_000_000L));
 
   /** The example shown in errors. */
-  public static final String EXPECTED = "a duration such as \"90s\", \"5m\", \"1h30m\" or \"500ms\"";
+  public static final String EXPECTED =
+      "a duration such as \"90s\", \"5m\", \"1h30m\" or \"500ms\"";
 
   /** Parses a duration; {@link IllegalArgumentException} with a message naming the problem. */
   public static Duration parse(String s) {
@@ -45,7 +48,8 @@ public final class Durations {
     while (at < s.length()) {
       m.region(at, s.length());
       if (!m.lookingAt()) {
-        throw new IllegalArgumentException("\"" + s + "\" is not " + EXPECTED + " (units: ns, us, ms, s, m, h)");
+        throw new IllegalArgumentException(
+            "\"" + s + "\" is not " + EXPECTED + " (units: ns, us, ms, s, m, h)");
       }
       nanos = nanos.add(new BigDecimal(m.group(1)).multiply(NANOS.get(m.group(2))));
       at = m.end();
@@ -90,7 +94,8 @@ public final class Durations {
     if (hours > 0 || minutes > 0) {
       sb.append(minutes).append('m');
     }
-    BigDecimal seconds = BigDecimal.valueOf(d.toSecondsPart()).add(BigDecimal.valueOf(d.toNanosPart(), 9));
+    BigDecimal seconds =
+        BigDecimal.valueOf(d.toSecondsPart()).add(BigDecimal.valueOf(d.toNanosPart(), 9));
     sb.append(seconds.stripTrailingZeros().toPlainString()).append('s');
     return sb.toString();
   }

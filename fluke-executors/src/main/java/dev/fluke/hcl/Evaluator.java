@@ -13,12 +13,13 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Evaluates {@link Expr}s to plain values ({@link Values}): literals, templates, lists, maps, operators,
- * conditionals, function calls and {@code local.NAME} references. Locals are evaluated lazily, once,
- * with cycle detection, so they may refer to each other in any order and across files.
+ * Evaluates {@link Expr}s to plain values ({@link Values}): literals, templates, lists, maps,
+ * operators, conditionals, function calls and {@code local.NAME} references. Locals are evaluated
+ * lazily, once, with cycle detection, so they may refer to each other in any order and across
+ * files.
  *
- * <p>Every problem is reported to {@link Diagnostics} at the position of the offending expression and
- * the value becomes {@link Values#INVALID}, which propagates without further errors.
+ * <p>Every problem is reported to {@link Diagnostics} at the position of the offending expression
+ * and the value becomes {@link Values#INVALID}, which propagates without further errors.
  */
 public final class Evaluator {
   private final HclFunctions functions;
@@ -43,8 +44,8 @@ public final class Evaluator {
   }
 
   /**
-   * Defines {@code local.NAME}. Returns the earlier definition when the name is already taken (the new
-   * one is ignored; the caller reports the duplicate naming both places).
+   * Defines {@code local.NAME}. Returns the earlier definition when the name is already taken (the
+   * new one is ignored; the caller reports the duplicate naming both places).
    */
   public Optional<Attribute> defineLocal(Attribute local) {
     Attribute earlier = locals.putIfAbsent(local.name(), local);
@@ -52,8 +53,8 @@ public final class Evaluator {
   }
 
   /**
-   * Defines every attribute of a {@code locals { … }} block; a label, a nested block or a name defined
-   * before is an error naming both places.
+   * Defines every attribute of a {@code locals { … }} block; a label, a nested block or a name
+   * defined before is an error naming both places.
    */
   public void defineLocals(Body.Block block) {
     if (!block.labels().isEmpty()) {
@@ -62,11 +63,21 @@ public final class Evaluator {
     }
     for (Body.BodyItem local : block.body().items()) {
       if (local instanceof Attribute a) {
-        defineLocal(a).ifPresent(earlier ->
-            diags.error(a.pos(), "duplicate local \"" + a.name() + "\": already defined at " + earlier.pos()));
+        defineLocal(a)
+            .ifPresent(
+                earlier ->
+                    diags.error(
+                        a.pos(),
+                        "duplicate local \""
+                            + a.name()
+                            + "\": already defined at "
+                            + earlier.pos()));
       } else {
-        diags.error(local.pos(), "a locals block holds attributes only (name = value), found block \""
-            + local.name() + "\"");
+        diags.error(
+            local.pos(),
+            "a locals block holds attributes only (name = value), found block \""
+                + local.name()
+                + "\"");
       }
     }
   }
@@ -120,8 +131,13 @@ public final class Evaluator {
     Attribute def = locals.get(name);
     if (def == null) {
       TreeSet<String> known = new TreeSet<>(locals.keySet());
-      return error(refPos, "unknown local value local." + name + Names.suggest(name, known)
-          + "; defined locals: " + Names.list(known));
+      return error(
+          refPos,
+          "unknown local value local."
+              + name
+              + Names.suggest(name, known)
+              + "; defined locals: "
+              + Names.list(known));
     }
     if (evaluating.contains(name)) {
       List<String> chain = new ArrayList<>();
@@ -146,8 +162,14 @@ public final class Evaluator {
     if (v.name().equals("local")) {
       return error(v.pos(), "local must be followed by the name of a local value: local.NAME");
     }
-    return error(v.pos(), "unknown variable \"" + v.name() + "\": only local.NAME can be referenced"
-        + " (for the string, write \"" + v.name() + "\" in quotes)");
+    return error(
+        v.pos(),
+        "unknown variable \""
+            + v.name()
+            + "\": only local.NAME can be referenced"
+            + " (for the string, write \""
+            + v.name()
+            + "\" in quotes)");
   }
 
   private Object getAttr(Expr.GetAttr g) {
@@ -160,12 +182,14 @@ public final class Evaluator {
     }
     if (source instanceof Map<?, ?> m) {
       if (!m.containsKey(g.name())) {
-        return error(g.pos(), "no key \"" + g.name() + "\" in the map; keys: "
-            + Names.list(keysOf(m)));
+        return error(
+            g.pos(), "no key \"" + g.name() + "\" in the map; keys: " + Names.list(keysOf(m)));
       }
       return m.get(g.name());
     }
-    return error(g.pos(), "cannot read ." + g.name() + " of a " + Values.typeName(source) + ": only maps have keys");
+    return error(
+        g.pos(),
+        "cannot read ." + g.name() + " of a " + Values.typeName(source) + ": only maps have keys");
   }
 
   private static TreeSet<String> keysOf(Map<?, ?> m) {
@@ -182,10 +206,13 @@ public final class Evaluator {
     }
     if (source instanceof List<?> l) {
       if (!(key instanceof Long i)) {
-        return error(ix.key().pos(), "a list index must be a whole number, got " + Values.typeName(key));
+        return error(
+            ix.key().pos(), "a list index must be a whole number, got " + Values.typeName(key));
       }
       if (i < 0 || i >= l.size()) {
-        return error(ix.key().pos(), "index " + i + " is out of range for a list of " + l.size() + " elements");
+        return error(
+            ix.key().pos(),
+            "index " + i + " is out of range for a list of " + l.size() + " elements");
       }
       return l.get(i.intValue());
     }
@@ -195,11 +222,14 @@ public final class Evaluator {
         return error(ix.key().pos(), "a map key must be a string, got " + Values.typeName(key));
       }
       if (!m.containsKey(k)) {
-        return error(ix.key().pos(), "no key \"" + k + "\" in the map; keys: " + Names.list(keysOf(m)));
+        return error(
+            ix.key().pos(), "no key \"" + k + "\" in the map; keys: " + Names.list(keysOf(m)));
       }
       return m.get(k);
     }
-    return error(ix.pos(), "cannot index a " + Values.typeName(source) + ": only lists and maps can be indexed");
+    return error(
+        ix.pos(),
+        "cannot index a " + Values.typeName(source) + ": only lists and maps can be indexed");
   }
 
   // ---- constructors
@@ -295,19 +325,28 @@ public final class Evaluator {
     }
     HclFunctions.Def f = def.get();
     if (args.size() < f.minArgs() || (f.maxArgs() >= 0 && args.size() > f.maxArgs())) {
-      String expected = f.maxArgs() < 0 ? "at least " + plural(f.minArgs())
-          : f.minArgs() == f.maxArgs() ? plural(f.minArgs())
-          : f.minArgs() + " to " + plural(f.maxArgs());
-      return error(c.pos(), c.name() + "() takes " + expected + ", got " + args.size() + ": " + f.signature());
+      String expected =
+          f.maxArgs() < 0
+              ? "at least " + plural(f.minArgs())
+              : f.minArgs() == f.maxArgs()
+                  ? plural(f.minArgs())
+                  : f.minArgs() + " to " + plural(f.maxArgs());
+      return error(
+          c.pos(),
+          c.name() + "() takes " + expected + ", got " + args.size() + ": " + f.signature());
     }
     if (invalid) {
       return Values.INVALID;
     }
-    HclFunction.Args a = new HclFunction.Args(c.name(), Collections.unmodifiableList(args), positions);
+    HclFunction.Args a =
+        new HclFunction.Args(c.name(), Collections.unmodifiableList(args), positions);
     try {
       return f.impl().call(a);
     } catch (HclFunction.Failure failure) {
-      SourcePos at = failure.argument() >= 0 && failure.argument() < args.size() ? a.pos(failure.argument()) : c.pos();
+      SourcePos at =
+          failure.argument() >= 0 && failure.argument() < args.size()
+              ? a.pos(failure.argument())
+              : c.pos();
       return error(at, failure.getMessage());
     }
   }
@@ -317,8 +356,14 @@ public final class Evaluator {
     if (why != null) {
       return error(c.pos(), "function " + c.name() + "() is not available here: " + why);
     }
-    return error(c.pos(), "unknown function \"" + c.name() + "\"" + Names.suggest(c.name(), functions.names())
-        + "; available functions: " + Names.list(functions.names()));
+    return error(
+        c.pos(),
+        "unknown function \""
+            + c.name()
+            + "\""
+            + Names.suggest(c.name(), functions.names())
+            + "; available functions: "
+            + Names.list(functions.names()));
   }
 
   private static String plural(int n) {
@@ -335,7 +380,8 @@ public final class Evaluator {
       return cond;
     }
     if (!(cond instanceof Boolean b)) {
-      return error(c.condition().pos(), "the condition must be a bool, got " + Values.typeName(cond));
+      return error(
+          c.condition().pos(), "the condition must be a bool, got " + Values.typeName(cond));
     }
     // Only the chosen branch is evaluated (so `x != null ? x.a : …` works); the other one is still
     // checked for unknown functions so a typo there does not wait for the condition to flip.
@@ -354,10 +400,12 @@ public final class Evaluator {
     } else if (e instanceof Expr.Tuple t) {
       t.items().forEach(this::checkFunctions);
     } else if (e instanceof Expr.ObjectCons o) {
-      o.items().forEach(item -> {
-        checkFunctions(item.key());
-        checkFunctions(item.value());
-      });
+      o.items()
+          .forEach(
+              item -> {
+                checkFunctions(item.key());
+                checkFunctions(item.value());
+              });
     } else if (e instanceof Expr.GetAttr g) {
       checkFunctions(g.source());
     } else if (e instanceof Expr.Index ix) {
@@ -409,18 +457,33 @@ public final class Evaluator {
       case "&&":
       case "||":
         if (!(l instanceof Boolean lb) || !(r instanceof Boolean rb)) {
-          return error(b.pos(), "operator " + b.op() + " needs bools, got " + Values.typeName(l) + " and "
-              + Values.typeName(r));
+          return error(
+              b.pos(),
+              "operator "
+                  + b.op()
+                  + " needs bools, got "
+                  + Values.typeName(l)
+                  + " and "
+                  + Values.typeName(r));
         }
         return b.op().equals("&&") ? lb && rb : lb || rb;
       default:
         break;
     }
     if (!Values.isNumber(l) || !Values.isNumber(r)) {
-      String hint = b.op().equals("+") && (l instanceof String || r instanceof String)
-          ? " (to join strings write \"${a}${b}\")" : "";
-      return error(b.pos(), "operator " + b.op() + " needs numbers, got " + Values.typeName(l) + " and "
-          + Values.typeName(r) + hint);
+      String hint =
+          b.op().equals("+") && (l instanceof String || r instanceof String)
+              ? " (to join strings write \"${a}${b}\")"
+              : "";
+      return error(
+          b.pos(),
+          "operator "
+              + b.op()
+              + " needs numbers, got "
+              + Values.typeName(l)
+              + " and "
+              + Values.typeName(r)
+              + hint);
     }
     double x = Values.toDouble(l);
     double y = Values.toDouble(r);
@@ -435,11 +498,17 @@ public final class Evaluator {
       case ">=":
         return x >= y;
       case "+":
-        return longs ? exact(() -> Math.addExact((Long) l, (Long) r), x + y) : Values.normalize(x + y);
+        return longs
+            ? exact(() -> Math.addExact((Long) l, (Long) r), x + y)
+            : Values.normalize(x + y);
       case "-":
-        return longs ? exact(() -> Math.subtractExact((Long) l, (Long) r), x - y) : Values.normalize(x - y);
+        return longs
+            ? exact(() -> Math.subtractExact((Long) l, (Long) r), x - y)
+            : Values.normalize(x - y);
       case "*":
-        return longs ? exact(() -> Math.multiplyExact((Long) l, (Long) r), x * y) : Values.normalize(x * y);
+        return longs
+            ? exact(() -> Math.multiplyExact((Long) l, (Long) r), x * y)
+            : Values.normalize(x * y);
       case "/":
         if (y == 0) {
           return error(b.pos(), "division by zero");

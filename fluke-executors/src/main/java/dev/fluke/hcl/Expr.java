@@ -50,7 +50,8 @@ public sealed interface Expr {
   }
 
   /** {@code condition ? whenTrue : whenFalse}. */
-  record Conditional(Expr condition, Expr whenTrue, Expr whenFalse, SourcePos pos) implements Expr {}
+  record Conditional(Expr condition, Expr whenTrue, Expr whenFalse, SourcePos pos)
+      implements Expr {}
 
   /** {@code left op right}; {@code pos} is the operator's position. */
   record Binary(String op, Expr left, Expr right, SourcePos pos) implements Expr {}
@@ -59,8 +60,8 @@ public sealed interface Expr {
   record Unary(String op, Expr operand, SourcePos pos) implements Expr {}
 
   /**
-   * Stands for an expression that failed to parse (already reported): it evaluates to
-   * {@link Values#INVALID} silently, so the attribute still counts as present and nothing cascades.
+   * Stands for an expression that failed to parse (already reported): it evaluates to {@link
+   * Values#INVALID} silently, so the attribute still counts as present and nothing cascades.
    */
   record Invalid(SourcePos pos) implements Expr {}
 }

@@ -6,14 +6,17 @@ import java.util.Map;
 
 /**
  * A function callable from HCL expressions, e.g. {@code upper(local.name)}. Arity is checked by the
- * registry ({@link HclFunctions}) before the call; argument types are checked by the function through
- * {@link Args}, whose accessors throw a {@link Failure} naming the argument.
+ * registry ({@link HclFunctions}) before the call; argument types are checked by the function
+ * through {@link Args}, whose accessors throw a {@link Failure} naming the argument.
  */
 @FunctionalInterface
 public interface HclFunction {
   Object call(Args args) throws Failure;
 
-  /** A function's complaint; reported at the argument's position (or the call's when {@code argument} < 0). */
+  /**
+   * A function's complaint; reported at the argument's position (or the call's when {@code
+   * argument} < 0).
+   */
   final class Failure extends Exception {
     private final int argument;
 
@@ -64,7 +67,14 @@ public interface HclFunction {
     }
 
     private Failure wrongType(int i, String expected) {
-      return error(i, "argument " + (i + 1) + " must be " + expected + ", got " + Values.typeName(values.get(i)));
+      return error(
+          i,
+          "argument "
+              + (i + 1)
+              + " must be "
+              + expected
+              + ", got "
+              + Values.typeName(values.get(i)));
     }
 
     /** A string; numbers and bools are converted, as HCL does for string parameters. */
@@ -89,7 +99,8 @@ public interface HclFunction {
       if (v instanceof Long l) {
         return l;
       }
-      throw error(i, "argument " + (i + 1) + " must be a whole number, got " + Values.formatNumber(v));
+      throw error(
+          i, "argument " + (i + 1) + " must be a whole number, got " + Values.formatNumber(v));
     }
 
     public boolean bool(int i) throws Failure {

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The functions an HCL file may call. {@link #standard()} is the set available in manifests (a subset of
- * HCL/Terraform's built-ins, same names and semantics); config files add {@code env} with
+ * The functions an HCL file may call. {@link #standard()} is the set available in manifests (a
+ * subset of HCL/Terraform's built-ins, same names and semantics); config files add {@code env} with
  * {@link #with}. Immutable: {@code with} returns a new registry.
  */
 public final class HclFunctions {
@@ -51,7 +51,8 @@ public final class HclFunctions {
     return defs.keySet();
   }
 
-  public HclFunctions with(String name, int minArgs, int maxArgs, String signature, HclFunction impl) {
+  public HclFunctions with(
+      String name, int minArgs, int maxArgs, String signature, HclFunction impl) {
     Map<String, Def> more = new TreeMap<>(defs);
     more.put(name, new Def(name, minArgs, maxArgs, signature, impl));
     return new HclFunctions(more);
@@ -74,19 +75,51 @@ public final class HclFunctions {
     def(d, "split", 2, 2, "split(separator, string)", HclFunctions::split);
     def(d, "trimspace", 1, 1, "trimspace(string)", a -> a.string(0).strip());
     def(d, "trim", 2, 2, "trim(string, characters)", HclFunctions::trim);
-    def(d, "trimprefix", 2, 2, "trimprefix(string, prefix)",
-        a -> a.string(0).startsWith(a.string(1)) ? a.string(0).substring(a.string(1).length()) : a.string(0));
-    def(d, "trimsuffix", 2, 2, "trimsuffix(string, suffix)",
-        a -> a.string(0).endsWith(a.string(1))
-            ? a.string(0).substring(0, a.string(0).length() - a.string(1).length())
-            : a.string(0));
+    def(
+        d,
+        "trimprefix",
+        2,
+        2,
+        "trimprefix(string, prefix)",
+        a ->
+            a.string(0).startsWith(a.string(1))
+                ? a.string(0).substring(a.string(1).length())
+                : a.string(0));
+    def(
+        d,
+        "trimsuffix",
+        2,
+        2,
+        "trimsuffix(string, suffix)",
+        a ->
+            a.string(0).endsWith(a.string(1))
+                ? a.string(0).substring(0, a.string(0).length() - a.string(1).length())
+                : a.string(0));
     def(d, "chomp", 1, 1, "chomp(string)", a -> a.string(0).replaceAll("[\r\n]+$", ""));
     def(d, "replace", 3, 3, "replace(string, search, replacement)", HclFunctions::replace);
     def(d, "substr", 3, 3, "substr(string, offset, length)", HclFunctions::substr);
-    def(d, "strrev", 1, 1, "strrev(string)", a -> new StringBuilder(a.string(0)).reverse().toString());
-    def(d, "startswith", 2, 2, "startswith(string, prefix)", a -> a.string(0).startsWith(a.string(1)));
+    def(
+        d,
+        "strrev",
+        1,
+        1,
+        "strrev(string)",
+        a -> new StringBuilder(a.string(0)).reverse().toString());
+    def(
+        d,
+        "startswith",
+        2,
+        2,
+        "startswith(string, prefix)",
+        a -> a.string(0).startsWith(a.string(1)));
     def(d, "endswith", 2, 2, "endswith(string, suffix)", a -> a.string(0).endsWith(a.string(1)));
-    def(d, "strcontains", 2, 2, "strcontains(string, substring)", a -> a.string(0).contains(a.string(1)));
+    def(
+        d,
+        "strcontains",
+        2,
+        2,
+        "strcontains(string, substring)",
+        a -> a.string(0).contains(a.string(1)));
     // collections
     def(d, "concat", 1, -1, "concat(list…)", HclFunctions::concat);
     def(d, "merge", 1, -1, "merge(map…)", HclFunctions::merge);
@@ -98,13 +131,25 @@ public final class HclFunctions {
     def(d, "contains", 2, 2, "contains(list, value)", a -> indexOf(a.list(0), a.value(1)) >= 0);
     def(d, "index", 2, 2, "index(list, value)", HclFunctions::index);
     def(d, "distinct", 1, 1, "distinct(list)", HclFunctions::distinct);
-    def(d, "flatten", 1, 1, "flatten(list)", a -> unmodifiableList(flatten(a.list(0), new ArrayList<>())));
+    def(
+        d,
+        "flatten",
+        1,
+        1,
+        "flatten(list)",
+        a -> unmodifiableList(flatten(a.list(0), new ArrayList<>())));
     def(d, "element", 2, 2, "element(list, index)", HclFunctions::element);
-    def(d, "reverse", 1, 1, "reverse(list)", a -> {
-      List<Object> l = new ArrayList<>(a.list(0));
-      Collections.reverse(l);
-      return unmodifiableList(l);
-    });
+    def(
+        d,
+        "reverse",
+        1,
+        1,
+        "reverse(list)",
+        a -> {
+          List<Object> l = new ArrayList<>(a.list(0));
+          Collections.reverse(l);
+          return unmodifiableList(l);
+        });
     def(d, "sort", 1, 1, "sort(list of strings)", HclFunctions::sort);
     def(d, "compact", 1, 1, "compact(list)", HclFunctions::compact);
     def(d, "slice", 3, 3, "slice(list, start, end)", HclFunctions::slice);
@@ -116,19 +161,45 @@ public final class HclFunctions {
     // numbers
     def(d, "min", 1, -1, "min(number…)", a -> minMax(a, true));
     def(d, "max", 1, -1, "max(number…)", a -> minMax(a, false));
-    def(d, "abs", 1, 1, "abs(number)", a -> a.number(0) instanceof Long l ? (Object) Math.abs(l)
-        : (Object) Math.abs((Double) a.number(0)));
-    def(d, "ceil", 1, 1, "ceil(number)", a -> Values.normalize(Math.ceil(Values.toDouble(a.number(0)))));
-    def(d, "floor", 1, 1, "floor(number)", a -> Values.normalize(Math.floor(Values.toDouble(a.number(0)))));
+    def(
+        d,
+        "abs",
+        1,
+        1,
+        "abs(number)",
+        a ->
+            a.number(0) instanceof Long l
+                ? (Object) Math.abs(l)
+                : (Object) Math.abs((Double) a.number(0)));
+    def(
+        d,
+        "ceil",
+        1,
+        1,
+        "ceil(number)",
+        a -> Values.normalize(Math.ceil(Values.toDouble(a.number(0)))));
+    def(
+        d,
+        "floor",
+        1,
+        1,
+        "floor(number)",
+        a -> Values.normalize(Math.floor(Values.toDouble(a.number(0)))));
     // encoding
     def(d, "jsonencode", 1, 1, "jsonencode(value)", HclFunctions::jsonencode);
-    def(d, "base64encode", 1, 1, "base64encode(string)",
+    def(
+        d,
+        "base64encode",
+        1,
+        1,
+        "base64encode(string)",
         a -> Base64.getEncoder().encodeToString(a.string(0).getBytes(StandardCharsets.UTF_8)));
     def(d, "base64decode", 1, 1, "base64decode(string)", HclFunctions::base64decode);
     return new HclFunctions(d);
   }
 
-  private static void def(Map<String, Def> d, String name, int min, int max, String sig, HclFunction f) {
+  private static void def(
+      Map<String, Def> d, String name, int min, int max, String sig, HclFunction f) {
     d.put(name, new Def(name, min, max, sig, f));
   }
 
@@ -149,7 +220,8 @@ public final class HclFunctions {
     return sb.toString();
   }
 
-  private static final Pattern VERB = Pattern.compile("%([-+# 0]*)(\\d*)(?:\\.(\\d+))?([a-zA-Z%])?");
+  private static final Pattern VERB =
+      Pattern.compile("%([-+# 0]*)(\\d*)(?:\\.(\\d+))?([a-zA-Z%])?");
 
   /** Go-style {@code format}: %s %d %f %e %g %t %v %q and %%, with flags, width and precision. */
   private static Object format(Args a) throws Failure {
@@ -181,7 +253,8 @@ public final class HclFunctions {
       }
       int argIndex = next++;
       Object v = a.value(argIndex);
-      String javaSpec = "%" + m.group(1) + m.group(2) + (m.group(3) == null ? "" : "." + m.group(3));
+      String javaSpec =
+          "%" + m.group(1) + m.group(2) + (m.group(3) == null ? "" : "." + m.group(3));
       Object arg;
       String javaVerb;
       switch (verb) {
@@ -210,16 +283,21 @@ public final class HclFunctions {
           arg = json(a, argIndex, a.string(argIndex));
           javaVerb = "s";
         }
-        default -> throw a.error(0, "unsupported verb %" + verb + "; supported: %s %d %f %e %g %t %v %q %%");
+        default ->
+            throw a.error(
+                0, "unsupported verb %" + verb + "; supported: %s %d %f %e %g %t %v %q %%");
       }
       try {
         out.append(String.format(Locale.ROOT, javaSpec + javaVerb, arg));
       } catch (IllegalFormatException e) {
-        throw a.error(0, "bad verb " + spec.substring(m.start(), m.end()) + " for a " + Values.typeName(v));
+        throw a.error(
+            0, "bad verb " + spec.substring(m.start(), m.end()) + " for a " + Values.typeName(v));
       }
     }
     if (next < a.size()) {
-      throw a.error(next, "too many values: the format string uses " + (next - 1) + ", got " + (a.size() - 1));
+      throw a.error(
+          next,
+          "too many values: the format string uses " + (next - 1) + ", got " + (a.size() - 1));
     }
     return out.toString();
   }
@@ -272,7 +350,9 @@ public final class HclFunctions {
     String replacement = a.string(2);
     if (search.length() >= 2 && search.startsWith("/") && search.endsWith("/")) {
       try {
-        return Pattern.compile(search.substring(1, search.length() - 1)).matcher(s).replaceAll(replacement);
+        return Pattern.compile(search.substring(1, search.length() - 1))
+            .matcher(s)
+            .replaceAll(replacement);
       } catch (PatternSyntaxException e) {
         throw a.error(1, "bad regular expression " + search + ": " + e.getDescription());
       } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -326,8 +406,13 @@ public final class HclFunctions {
     if (a.size() == 3) {
       return a.value(2);
     }
-    throw a.error(1, "no key \"" + key + "\" in the map (keys: " + String.join(", ", new TreeMap<>(m).keySet())
-        + "); give a default as the third argument");
+    throw a.error(
+        1,
+        "no key \""
+            + key
+            + "\" in the map (keys: "
+            + String.join(", ", new TreeMap<>(m).keySet())
+            + "); give a default as the third argument");
   }
 
   private static Object coalesce(Args a) throws Failure {
@@ -443,7 +528,13 @@ public final class HclFunctions {
     List<Object> keys = a.list(0);
     List<Object> values = a.list(1);
     if (keys.size() != values.size()) {
-      throw a.error(1, "the lists have different lengths (" + keys.size() + " keys, " + values.size() + " values)");
+      throw a.error(
+          1,
+          "the lists have different lengths ("
+              + keys.size()
+              + " keys, "
+              + values.size()
+              + " values)");
     }
     Map<String, Object> out = new LinkedHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
@@ -502,8 +593,11 @@ public final class HclFunctions {
     if ("false".equals(v)) {
       return Boolean.FALSE;
     }
-    throw a.error(0, "cannot convert " + (v instanceof String s ? "\"" + s + "\"" : "a " + Values.typeName(v))
-        + " to a bool (expected true or false)");
+    throw a.error(
+        0,
+        "cannot convert "
+            + (v instanceof String s ? "\"" + s + "\"" : "a " + Values.typeName(v))
+            + " to a bool (expected true or false)");
   }
 
   private static Object minMax(Args a, boolean min) throws Failure {

@@ -6,16 +6,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits HCL native syntax into {@link Token}s with 1-based line and column positions. Quoted strings
- * and heredocs are lexed as templates right here (their interpolations recursively), so the token list
- * the parser sees is flat apart from those. Problems (unterminated strings, stray characters, unclosed
- * comments) are reported to {@link Diagnostics} and lexing goes on.
+ * Splits HCL native syntax into {@link Token}s with 1-based line and column positions. Quoted
+ * strings and heredocs are lexed as templates right here (their interpolations recursively), so the
+ * token list the parser sees is flat apart from those. Problems (unterminated strings, stray
+ * characters, unclosed comments) are reported to {@link Diagnostics} and lexing goes on.
  *
- * <p>hcl4j's JFlex lexer builds its symbol tree directly from lexer actions and never exposes tokens;
- * it also swallows unclosed blocks and stray braces silently, hence this lexer (see docs/manifest.md).
+ * <p>hcl4j's JFlex lexer builds its symbol tree directly from lexer actions and never exposes
+ * tokens; it also swallows unclosed blocks and stray braces silently, hence this lexer (see
+ * docs/manifest.md).
  */
 final class HclLexer {
-  private enum Mode { TOP, QUOTED_INTERPOLATION, HEREDOC_INTERPOLATION }
+  private enum Mode {
+    TOP,
+    QUOTED_INTERPOLATION,
+    HEREDOC_INTERPOLATION
+  }
 
   private final String file;
   private final String src;
@@ -24,7 +29,10 @@ final class HclLexer {
   private int line = 1;
   private int col = 1;
   private int limit;
-  /** Set by {@link #lexTokens} when it returns from an interpolation: was the closing brace found. */
+
+  /**
+   * Set by {@link #lexTokens} when it returns from an interpolation: was the closing brace found.
+   */
   private boolean interpolationClosed;
 
   private HclLexer(String file, String src, Diagnostics diags) {
@@ -69,8 +77,8 @@ final class HclLexer {
   }
 
   /**
-   * Lexes tokens up to the end of input or, inside an interpolation, up to its closing brace (consumed
-   * and turned into the EOF token of the interpolation's list).
+   * Lexes tokens up to the end of input or, inside an interpolation, up to its closing brace
+   * (consumed and turned into the EOF token of the interpolation's list).
    */
   private List<Token> lexTokens(Mode mode, SourcePos openPos) {
     List<Token> out = new ArrayList<>();
@@ -78,10 +86,12 @@ final class HclLexer {
     while (true) {
       skipBlanksAndComments();
       SourcePos p = pos();
-      boolean endOfInterpolationLine = mode == Mode.QUOTED_INTERPOLATION && i < limit && src.charAt(i) == '\n';
+      boolean endOfInterpolationLine =
+          mode == Mode.QUOTED_INTERPOLATION && i < limit && src.charAt(i) == '\n';
       if (i >= limit || endOfInterpolationLine) {
         if (mode != Mode.TOP) {
-          diags.error(openPos, "unclosed interpolation: expected '}' to close the '${' opened here");
+          diags.error(
+              openPos, "unclosed interpolation: expected '}' to close the '${' opened here");
           interpolationClosed = false;
         }
         out.add(Token.of(Kind.EOF, "", p));
@@ -116,7 +126,8 @@ final class HclLexer {
         case '*' -> single(out, Kind.STAR, "*", p);
         case '/' -> single(out, Kind.SLASH, "/", p);
         case '%' -> single(out, Kind.PERCENT, "%", p);
-        // In "${…" a quote left open at the end of the line was most likely meant to close the outer
+        // In "${…" a quote left open at the end of the line was most likely meant to close the
+        // outer
         // string: the unclosed interpolation is the one error reported then.
         case '"' -> out.add(quoted(mode == Mode.QUOTED_INTERPOLATION));
         case '=' -> {
@@ -181,7 +192,10 @@ final class HclLexer {
           } else if (c == '\'') {
             illegal(out, "unexpected character ''': strings are written in double quotes \"…\"", p);
           } else {
-            illegal(out, "unexpected character '" + new String(Character.toChars(src.codePointAt(i))) + "'", p);
+            illegal(
+                out,
+                "unexpected character '" + new String(Character.toChars(src.codePointAt(i))) + "'",
+                p);
           }
         }
       }
@@ -261,7 +275,8 @@ final class HclLexer {
       }
     }
     if ((at(0) == 'e' || at(0) == 'E')
-        && (Character.isDigit(at(1)) || ((at(1) == '+' || at(1) == '-') && Character.isDigit(at(2))))) {
+        && (Character.isDigit(at(1))
+            || ((at(1) == '+' || at(1) == '-') && Character.isDigit(at(2))))) {
       advance(2);
       while (i < limit && Character.isDigit(src.charAt(i))) {
         advance();
@@ -279,9 +294,9 @@ final class HclLexer {
   }
 
   /**
-   * {@code <<EOF} or {@code <<-EOF} (indented: the indentation common to all non-blank lines is removed).
-   * The value runs from the line after the marker up to, not including, the line holding only the
-   * marker, and keeps its final newline, as in HCL.
+   * {@code <<EOF} or {@code <<-EOF} (indented: the indentation common to all non-blank lines is
+   * removed). The value runs from the line after the marker up to, not including, the line holding
+   * only the marker, and keeps its final newline, as in HCL.
    */
   private Token heredoc() {
     SourcePos p = pos();
@@ -367,7 +382,9 @@ final class HclLexer {
     boolean lineStart = !quoted;
     while (true) {
       if (lineStart) {
-        for (int n = 0; n < strip && i < limit && (src.charAt(i) == ' ' || src.charAt(i) == '\t'); n++) {
+        for (int n = 0;
+            n < strip && i < limit && (src.charAt(i) == ' ' || src.charAt(i) == '\t');
+            n++) {
           advance();
         }
         lineStart = false;
@@ -386,8 +403,10 @@ final class HclLexer {
       }
       if (quoted && c == '\n') {
         if (!quietAtEndOfLine) {
-          diags.error(openPos, "unterminated string: a quoted string must end on the line it starts"
-              + " (use a heredoc <<EOF for text of several lines)");
+          diags.error(
+              openPos,
+              "unterminated string: a quoted string must end on the line it starts"
+                  + " (use a heredoc <<EOF for text of several lines)");
         }
         bad[0] = true;
         break;
@@ -420,7 +439,8 @@ final class HclLexer {
           }
         }
       } else if (c == '%' && at(1) == '{') {
-        diags.error(pos(), "template directives (%{ … }) are not supported; write %%{ for a literal %{");
+        diags.error(
+            pos(), "template directives (%{ … }) are not supported; write %%{ for a literal %{");
         bad[0] = true;
         sb.append("%{");
         advance(2);
@@ -467,19 +487,29 @@ final class HclLexer {
           advance();
         }
         if (i - start != digits) {
-          diags.error(p, "invalid escape sequence: \\" + e + " needs " + digits + " hexadecimal digits");
+          diags.error(
+              p, "invalid escape sequence: \\" + e + " needs " + digits + " hexadecimal digits");
           return false;
         }
         int cp = (int) Long.parseLong(src.substring(start, i), 16);
         if (!Character.isValidCodePoint(cp)) {
-          diags.error(p, "invalid escape sequence: \\" + e + src.substring(start, i) + " is not a Unicode character");
+          diags.error(
+              p,
+              "invalid escape sequence: \\"
+                  + e
+                  + src.substring(start, i)
+                  + " is not a Unicode character");
           return false;
         }
         sb.appendCodePoint(cp);
         return true;
       }
       default -> {
-        diags.error(p, "invalid escape sequence \\" + e + ": expected one of \\n \\r \\t \\\" \\\\ \\uNNNN \\UNNNNNNNN");
+        diags.error(
+            p,
+            "invalid escape sequence \\"
+                + e
+                + ": expected one of \\n \\r \\t \\\" \\\\ \\uNNNN \\UNNNNNNNN");
         advance();
         return false;
       }

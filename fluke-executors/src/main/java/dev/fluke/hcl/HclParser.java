@@ -13,14 +13,15 @@ import java.util.List;
 
 /**
  * A strict recursive-descent parser for HCL native syntax, producing a positioned {@link Body} with
- * attributes and blocks in declaration order. It reports every syntax error to {@link Diagnostics} and
- * recovers at the end of the line (skipping balanced brackets), so one run finds all of a file's
- * errors. An attribute whose value does not parse keeps its name with an {@link Expr.Invalid} value;
- * a block with a skipped item, or without its closing brace, is marked {@link Block#damaged()}.
+ * attributes and blocks in declaration order. It reports every syntax error to {@link Diagnostics}
+ * and recovers at the end of the line (skipping balanced brackets), so one run finds all of a
+ * file's errors. An attribute whose value does not parse keeps its name with an {@link
+ * Expr.Invalid} value; a block with a skipped item, or without its closing brace, is marked {@link
+ * Block#damaged()}.
  *
- * <p>Differences from HashiCorp HCL, on purpose: several attributes may share one line
- * ({@code git { url = "…"  branch = "main" }}, as SPEC §2/§3 write them); for-expressions, splats and
- * template directives are rejected with an error saying so.
+ * <p>Differences from HashiCorp HCL, on purpose: several attributes may share one line ({@code git
+ * { url = "…" branch = "main" }}, as SPEC §2/§3 write them); for-expressions, splats and template
+ * directives are rejected with an error saying so.
  */
 public final class HclParser {
   /** Unwinds from a syntax error inside an expression to the attribute, which recovers. */
@@ -33,8 +34,10 @@ public final class HclParser {
   private final List<Token> tokens;
   private final Diagnostics diags;
   private int idx;
+
   /** Inside (), [] or {} of an expression newlines are insignificant. */
   private int nesting;
+
   /** Index of the token an expression failed at (the one peeked or just consumed). */
   private int failedAt;
 
@@ -89,7 +92,8 @@ public final class HclParser {
   /**
    * Items up to the closing brace (not consumed) or the end of the file.
    *
-   * @param state out: [0] = 1 when the block is unclosed, [1] = number of items skipped after errors
+   * @param state out: [0] = 1 when the block is unclosed, [1] = number of items skipped after
+   *     errors
    */
   private List<BodyItem> parseBodyItems(Token open, String what, int[] state) {
     List<BodyItem> items = new ArrayList<>();
@@ -99,8 +103,11 @@ public final class HclParser {
         case NEWLINE -> idx++;
         case EOF -> {
           if (open != null) {
-            diags.error(open.pos(), "unclosed block " + what
-                + ": expected '}' to close the '{' opened here, found the end of the file");
+            diags.error(
+                open.pos(),
+                "unclosed block "
+                    + what
+                    + ": expected '}' to close the '{' opened here, found the end of the file");
             state[0] = 1;
           }
           return items;
@@ -162,11 +169,16 @@ public final class HclParser {
       Expr value = parseExpression();
       Token end = peekRaw();
       switch (end.kind()) {
-        case NEWLINE, EOF, RBRACE, IDENT -> { }
+        case NEWLINE, EOF, RBRACE, IDENT -> {}
         default -> {
           if (end.kind() != Kind.ILLEGAL) {
-            diags.error(end.pos(), "unexpected " + end.describe() + " after the value of \""
-                + name.text() + "\": expected the end of the line");
+            diags.error(
+                end.pos(),
+                "unexpected "
+                    + end.describe()
+                    + " after the value of \""
+                    + name.text()
+                    + "\": expected the end of the line");
           }
           skipRest();
         }
@@ -200,8 +212,12 @@ public final class HclParser {
       }
       Token t = tokens.get(k);
       Kind after = k + 1 < tokens.size() ? tokens.get(k + 1).kind() : Kind.EOF;
-      boolean item = t.kind() == Kind.IDENT
-          && (after == Kind.EQUALS || after == Kind.TEMPLATE || after == Kind.LBRACE || after == Kind.IDENT);
+      boolean item =
+          t.kind() == Kind.IDENT
+              && (after == Kind.EQUALS
+                  || after == Kind.TEMPLATE
+                  || after == Kind.LBRACE
+                  || after == Kind.IDENT);
       if (item || t.kind() == Kind.RBRACE) {
         return k;
       }
@@ -236,7 +252,8 @@ public final class HclParser {
     Token open = peekRaw();
     if (open.kind() != Kind.LBRACE) {
       if (open.kind() != Kind.ILLEGAL) {
-        diags.error(open.pos(), "expected '{' to open block " + what + ", found " + open.describe());
+        diags.error(
+            open.pos(), "expected '{' to open block " + what + ", found " + open.describe());
       }
       skipRest();
       return null;
@@ -248,7 +265,11 @@ public final class HclParser {
     if (!unclosed) {
       idx++;
     }
-    return new Block(type.text(), labels, new Body(items, open.pos()), type.pos(),
+    return new Block(
+        type.text(),
+        labels,
+        new Body(items, open.pos()),
+        type.pos(),
         unclosed || state[1] > 0 || badLabel);
   }
 
@@ -302,7 +323,7 @@ public final class HclParser {
         }
         case RBRACK -> closeTo(open, Kind.LBRACK);
         case RPAREN -> closeTo(open, Kind.LPAREN);
-        default -> { }
+        default -> {}
       }
       idx++;
     }
@@ -328,8 +349,12 @@ public final class HclParser {
     Expr whenTrue = parseExpression();
     Token colon = peek();
     if (colon.kind() != Kind.COLON) {
-      throw fail(colon.pos(), "expected ':' in the conditional expression started at " + lc(condition.pos())
-          + ", found " + colon.describe());
+      throw fail(
+          colon.pos(),
+          "expected ':' in the conditional expression started at "
+              + lc(condition.pos())
+              + ", found "
+              + colon.describe());
     }
     next();
     Expr whenFalse = parseExpression();
@@ -415,8 +440,16 @@ public final class HclParser {
   private void expectClose(Kind kind, String closer, Token open) {
     Token t = peek();
     if (t.kind() != kind) {
-      throw fail(t.pos(), "expected '" + closer + "' to close the '" + open.text() + "' at " + lc(open.pos())
-          + ", found " + t.describe());
+      throw fail(
+          t.pos(),
+          "expected '"
+              + closer
+              + "' to close the '"
+              + open.text()
+              + "' at "
+              + lc(open.pos())
+              + ", found "
+              + t.describe());
     }
     next();
   }
@@ -442,13 +475,14 @@ public final class HclParser {
             }
             return new Expr.Variable(t.text(), t.pos());
         }
-      case LPAREN: {
-        nesting++;
-        Expr e = parseExpression();
-        expectClose(Kind.RPAREN, ")", t);
-        nesting--;
-        return e;
-      }
+      case LPAREN:
+        {
+          nesting++;
+          Expr e = parseExpression();
+          expectClose(Kind.RPAREN, ")", t);
+          nesting--;
+          return e;
+        }
       case LBRACK:
         return tuple(t);
       case LBRACE:
@@ -456,8 +490,11 @@ public final class HclParser {
       case ILLEGAL:
         throw new ParseError();
       default:
-        throw fail(t.pos(), "expected a value (a string, number, bool, list, map, function call or"
-            + " local.NAME), found " + t.describe());
+        throw fail(
+            t.pos(),
+            "expected a value (a string, number, bool, list, map, function call or"
+                + " local.NAME), found "
+                + t.describe());
     }
   }
 
@@ -487,8 +524,12 @@ public final class HclParser {
           Expr e = sub.parseExpression();
           Token end = sub.peek();
           if (end.kind() != Kind.EOF) {
-            throw sub.fail(end.pos(), "expected '}' to end the interpolation started at " + lc(interp.pos())
-                + ", found " + end.describe());
+            throw sub.fail(
+                end.pos(),
+                "expected '}' to end the interpolation started at "
+                    + lc(interp.pos())
+                    + ", found "
+                    + end.describe());
           }
           parts.add(e);
         } catch (ParseError e) {
@@ -530,8 +571,14 @@ public final class HclParser {
           next();
           break;
         }
-        throw fail(t.pos(), "expected ',' or ')' in the call to " + name.text() + "( at " + lc(open.pos())
-            + ", found " + t.describe());
+        throw fail(
+            t.pos(),
+            "expected ',' or ')' in the call to "
+                + name.text()
+                + "( at "
+                + lc(open.pos())
+                + ", found "
+                + t.describe());
       }
     }
     nesting--;
@@ -554,8 +601,12 @@ public final class HclParser {
       if (t.kind() == Kind.COMMA) {
         next();
       } else if (t.kind() != Kind.RBRACK) {
-        throw fail(t.pos(), "expected ',' or ']' in the list opened at " + lc(open.pos()) + ", found "
-            + t.describe());
+        throw fail(
+            t.pos(),
+            "expected ',' or ']' in the list opened at "
+                + lc(open.pos())
+                + ", found "
+                + t.describe());
       }
     }
     nesting--;
@@ -595,15 +646,31 @@ public final class HclParser {
           expectClose(Kind.RPAREN, ")", t);
           nesting--;
         }
-        case EOF -> throw fail(t.pos(), "expected '}' to close the map opened at " + lc(open.pos())
-            + ", found " + t.describe());
-        default -> throw fail(t.pos(), "expected a key (a name or a quoted string) or '}' in the map opened at "
-            + lc(open.pos()) + ", found " + t.describe());
+        case EOF ->
+            throw fail(
+                t.pos(),
+                "expected '}' to close the map opened at "
+                    + lc(open.pos())
+                    + ", found "
+                    + t.describe());
+        default ->
+            throw fail(
+                t.pos(),
+                "expected a key (a name or a quoted string) or '}' in the map opened at "
+                    + lc(open.pos())
+                    + ", found "
+                    + t.describe());
       }
       Token eq = peek();
       if (eq.kind() != Kind.EQUALS && eq.kind() != Kind.COLON) {
-        throw fail(eq.pos(), "expected '=' after the key " + keyText(key) + " in the map opened at "
-            + lc(open.pos()) + ", found " + eq.describe());
+        throw fail(
+            eq.pos(),
+            "expected '=' after the key "
+                + keyText(key)
+                + " in the map opened at "
+                + lc(open.pos())
+                + ", found "
+                + eq.describe());
       }
       next();
       Expr value = parseExpression();

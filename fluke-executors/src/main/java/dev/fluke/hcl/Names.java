@@ -6,7 +6,10 @@ import java.util.Collection;
 public final class Names {
   private Names() {}
 
-  /** {@code " (did you mean \"upper\"?)"} when a candidate is close to {@code name}, else {@code ""}. */
+  /**
+   * {@code " (did you mean \"upper\"?)"} when a candidate is close to {@code name}, else {@code
+   * ""}.
+   */
   public static String suggest(String name, Collection<String> candidates) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;

@@ -16,12 +16,12 @@ import java.util.Map;
 
 /**
  * Checks a block body against a {@link Schema} and converts it to a {@link Decoded}: unknown names
- * (listing the expected ones), duplicates, missing required attributes and blocks, wrong label counts,
- * wrong types, bad enum values and bad durations are each reported with their position, and checking
- * goes on, so every problem of a body is found in one pass.
+ * (listing the expected ones), duplicates, missing required attributes and blocks, wrong label
+ * counts, wrong types, bad enum values and bad durations are each reported with their position, and
+ * checking goes on, so every problem of a body is found in one pass.
  *
- * <p>Typing is strict: a string attribute takes a string, a bool takes {@code true}/{@code false}, a
- * number takes a number; there is no implicit conversion between them (use {@code tostring()} and
+ * <p>Typing is strict: a string attribute takes a string, a bool takes {@code true}/{@code false},
+ * a number takes a number; there is no implicit conversion between them (use {@code tostring()} and
  * friends). {@code null} means "not set": the default applies (or a required attribute is missing).
  */
 public final class SchemaDecoder {
@@ -51,11 +51,16 @@ public final class SchemaDecoder {
    *
    * @param pos where missing required attributes are reported (the block's position)
    * @param where how the block is named in messages
-   * @param alsoExpected names the caller handles itself (filtered out of {@code items} beforehand), listed
-   *     among the expected blocks in "unknown" messages
+   * @param alsoExpected names the caller handles itself (filtered out of {@code items} beforehand),
+   *     listed among the expected blocks in "unknown" messages
    */
   public Decoded decode(
-      List<BodyItem> items, SourcePos pos, Schema schema, String where, List<String> labels, List<String> alsoExpected) {
+      List<BodyItem> items,
+      SourcePos pos,
+      Schema schema,
+      String where,
+      List<String> labels,
+      List<String> alsoExpected) {
     Map<String, Object> found = new HashMap<>();
     Map<String, SourcePos> positions = new HashMap<>();
     Map<String, SourcePos> seen = new HashMap<>();
@@ -75,7 +80,9 @@ public final class SchemaDecoder {
         }
       } else if (attr.required()) {
         if (!seen.containsKey(attr.name())) {
-          diags.error(pos, "missing required attribute \"" + attr.name() + "\" in " + where + describeDoc(attr));
+          diags.error(
+              pos,
+              "missing required attribute \"" + attr.name() + "\" in " + where + describeDoc(attr));
         }
       } else if (attr.defaultValue() != null) {
         values.put(attr.name(), attr.defaultValue());
@@ -85,7 +92,15 @@ public final class SchemaDecoder {
       if (found.containsKey(bs.name())) {
         values.put(bs.name(), found.get(bs.name()));
       } else if (bs.required() && !seen.containsKey(bs.name())) {
-        diags.error(pos, "missing required block \"" + bs.name() + "\" in " + where + ": add " + bs.name() + " { … }");
+        diags.error(
+            pos,
+            "missing required block \""
+                + bs.name()
+                + "\" in "
+                + where
+                + ": add "
+                + bs.name()
+                + " { … }");
       }
     }
     positions.keySet().retainAll(values.keySet());
@@ -111,17 +126,33 @@ public final class SchemaDecoder {
     Attr attr = schema.attribute(a.name()).orElse(null);
     if (attr == null) {
       if (schema.block(a.name()).isPresent() || alsoExpected.contains(a.name())) {
-        diags.error(a.pos(), "\"" + a.name() + "\" in " + where + " is a block, not an attribute: write "
-            + a.name() + " { … }");
+        diags.error(
+            a.pos(),
+            "\""
+                + a.name()
+                + "\" in "
+                + where
+                + " is a block, not an attribute: write "
+                + a.name()
+                + " { … }");
       } else {
-        diags.error(a.pos(), "unknown attribute \"" + a.name() + "\" in " + where
-            + Names.suggest(a.name(), allNames(schema, alsoExpected)) + "; " + expected(schema, alsoExpected));
+        diags.error(
+            a.pos(),
+            "unknown attribute \""
+                + a.name()
+                + "\" in "
+                + where
+                + Names.suggest(a.name(), allNames(schema, alsoExpected))
+                + "; "
+                + expected(schema, alsoExpected));
       }
       return;
     }
     SourcePos first = seen.putIfAbsent(a.name(), a.pos());
     if (first != null) {
-      diags.error(a.pos(), "duplicate attribute \"" + a.name() + "\" in " + where + ": already set at " + first);
+      diags.error(
+          a.pos(),
+          "duplicate attribute \"" + a.name() + "\" in " + where + ": already set at " + first);
       return;
     }
     Object v = evaluator.evaluate(a.value());
@@ -131,7 +162,9 @@ public final class SchemaDecoder {
     }
     if (v == null) {
       if (attr.required()) {
-        diags.error(a.value().pos(), "attribute \"" + a.name() + "\" in " + where + " is required and must not be null");
+        diags.error(
+            a.value().pos(),
+            "attribute \"" + a.name() + "\" in " + where + " is required and must not be null");
         found.put(a.name(), Values.INVALID);
       }
       return;
@@ -152,11 +185,25 @@ public final class SchemaDecoder {
     BlockSchema bs = schema.block(b.type()).orElse(null);
     if (bs == null) {
       if (schema.attribute(b.type()).isPresent()) {
-        diags.error(b.pos(), "\"" + b.type() + "\" in " + where + " is an attribute, not a block: write "
-            + b.type() + " = …");
+        diags.error(
+            b.pos(),
+            "\""
+                + b.type()
+                + "\" in "
+                + where
+                + " is an attribute, not a block: write "
+                + b.type()
+                + " = …");
       } else {
-        diags.error(b.pos(), "unknown block \"" + b.type() + "\" in " + where
-            + Names.suggest(b.type(), allNames(schema, alsoExpected)) + "; " + expected(schema, alsoExpected));
+        diags.error(
+            b.pos(),
+            "unknown block \""
+                + b.type()
+                + "\" in "
+                + where
+                + Names.suggest(b.type(), allNames(schema, alsoExpected))
+                + "; "
+                + expected(schema, alsoExpected));
       }
       return;
     }
@@ -167,8 +214,14 @@ public final class SchemaDecoder {
     }
     SourcePos first = seen.putIfAbsent(b.type(), b.pos());
     if (first != null && !bs.repeatable()) {
-      diags.error(b.pos(), "duplicate block \"" + b.type() + "\" in " + where + ": only one is allowed, the first is at "
-          + first);
+      diags.error(
+          b.pos(),
+          "duplicate block \""
+              + b.type()
+              + "\" in "
+              + where
+              + ": only one is allowed, the first is at "
+              + first);
       return;
     }
     if (b.damaged()) {
@@ -178,7 +231,8 @@ public final class SchemaDecoder {
     Decoded d = decode(b, bs.schema(), TOP_LEVEL.equals(where) ? null : where);
     if (bs.repeatable()) {
       @SuppressWarnings("unchecked")
-      List<Decoded> list = (List<Decoded>) found.computeIfAbsent(b.type(), k -> new ArrayList<Decoded>());
+      List<Decoded> list =
+          (List<Decoded>) found.computeIfAbsent(b.type(), k -> new ArrayList<Decoded>());
       list.add(d);
     } else {
       found.put(b.type(), d);
@@ -192,8 +246,15 @@ public final class SchemaDecoder {
       return "block " + b.describe() + " takes no labels: write " + b.type() + " { … }";
     }
     String example = b.type() + " \"name\" { … }";
-    return "block \"" + b.type() + "\" needs exactly " + expected + (expected == 1 ? " label" : " labels")
-        + ", got " + b.labels().size() + ": write " + example;
+    return "block \""
+        + b.type()
+        + "\" needs exactly "
+        + expected
+        + (expected == 1 ? " label" : " labels")
+        + ", got "
+        + b.labels().size()
+        + ": write "
+        + example;
   }
 
   private static List<String> allNames(Schema schema, List<String> alsoExpected) {
@@ -214,7 +275,11 @@ public final class SchemaDecoder {
     if (attrs.isEmpty()) {
       return "expected a block: " + Names.list(blocks);
     }
-    return "expected an attribute (" + String.join(", ", attrs) + ") or a block (" + String.join(", ", blocks) + ")";
+    return "expected an attribute ("
+        + String.join(", ", attrs)
+        + ") or a block ("
+        + String.join(", ", blocks)
+        + ")";
   }
 
   // ---- types
@@ -228,26 +293,52 @@ public final class SchemaDecoder {
           return wrongType(pos, name, "a string", v);
         }
         if (!attr.allowed().isEmpty() && !attr.allowed().contains(s)) {
-          diags.error(pos, "bad value \"" + s + "\" for " + name + Names.suggest(s, attr.allowed())
-              + ": expected one of " + quoted(attr.allowed()));
+          diags.error(
+              pos,
+              "bad value \""
+                  + s
+                  + "\" for "
+                  + name
+                  + Names.suggest(s, attr.allowed())
+                  + ": expected one of "
+                  + quoted(attr.allowed()));
           return Values.INVALID;
         }
         return s;
       case BOOL:
         if (v.equals("true") || v.equals("false")) {
-          diags.error(pos, name + " must be a bool, got the string \"" + v + "\" (write " + v + " without quotes)");
+          diags.error(
+              pos,
+              name
+                  + " must be a bool, got the string \""
+                  + v
+                  + "\" (write "
+                  + v
+                  + " without quotes)");
           return Values.INVALID;
         }
         return v instanceof Boolean ? v : wrongType(pos, name, "a bool (true or false)", v);
       case NUMBER:
         if (v instanceof String s && s.matches("-?\\d+(\\.\\d+)?")) {
-          diags.error(pos, name + " must be a number, got the string \"" + s + "\" (write " + s + " without quotes)");
+          diags.error(
+              pos,
+              name
+                  + " must be a number, got the string \""
+                  + s
+                  + "\" (write "
+                  + s
+                  + " without quotes)");
           return Values.INVALID;
         }
         return Values.isNumber(v) ? v : wrongType(pos, name, "a number", v);
       case DURATION:
         if (Values.isNumber(v)) {
-          diags.error(pos, name + " must be " + Durations.EXPECTED + ", got number (a duration is a string with a unit)");
+          diags.error(
+              pos,
+              name
+                  + " must be "
+                  + Durations.EXPECTED
+                  + ", got number (a duration is a string with a unit)");
           return Values.INVALID;
         }
         if (!(v instanceof String s)) {
@@ -260,45 +351,65 @@ public final class SchemaDecoder {
           diags.error(pos, "bad duration for " + name + ": " + e.getMessage());
           return Values.INVALID;
         }
-      case STRING_MAP: {
-        if (!(v instanceof Map<?, ?> m)) {
-          return wrongType(pos, name, "a map of strings, e.g. { KEY = \"value\" }", v);
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        boolean ok = true;
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-          if (e.getValue() instanceof String s) {
-            out.put((String) e.getKey(), s);
-          } else {
-            diags.error(positionOfKey(expr, (String) e.getKey()), "\"" + attr.name() + "." + e.getKey() + "\" in " + where + " must be a string, got "
-                + Values.typeName(e.getValue()) + quoteHint(e.getValue()));
-            ok = false;
+      case STRING_MAP:
+        {
+          if (!(v instanceof Map<?, ?> m)) {
+            return wrongType(pos, name, "a map of strings, e.g. { KEY = \"value\" }", v);
           }
-        }
-        return ok ? Collections.unmodifiableMap(out) : Values.INVALID;
-      }
-      case STRING_LIST: {
-        if (!(v instanceof List<?> l)) {
-          return wrongType(pos, name, "a list of strings, e.g. [\"a\", \"b\"]", v);
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < l.size(); i++) {
-          if (l.get(i) instanceof String s) {
-            out.add(s);
-          } else {
-            diags.error(positionOfElement(expr, i), "element " + i + " of " + name + " must be a string, got " + Values.typeName(l.get(i))
-                + quoteHint(l.get(i)));
-            return Values.INVALID;
+          Map<String, String> out = new LinkedHashMap<>();
+          boolean ok = true;
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (e.getValue() instanceof String s) {
+              out.put((String) e.getKey(), s);
+            } else {
+              diags.error(
+                  positionOfKey(expr, (String) e.getKey()),
+                  "\""
+                      + attr.name()
+                      + "."
+                      + e.getKey()
+                      + "\" in "
+                      + where
+                      + " must be a string, got "
+                      + Values.typeName(e.getValue())
+                      + quoteHint(e.getValue()));
+              ok = false;
+            }
           }
+          return ok ? Collections.unmodifiableMap(out) : Values.INVALID;
         }
-        return List.copyOf(out);
-      }
+      case STRING_LIST:
+        {
+          if (!(v instanceof List<?> l)) {
+            return wrongType(pos, name, "a list of strings, e.g. [\"a\", \"b\"]", v);
+          }
+          List<String> out = new ArrayList<>();
+          for (int i = 0; i < l.size(); i++) {
+            if (l.get(i) instanceof String s) {
+              out.add(s);
+            } else {
+              diags.error(
+                  positionOfElement(expr, i),
+                  "element "
+                      + i
+                      + " of "
+                      + name
+                      + " must be a string, got "
+                      + Values.typeName(l.get(i))
+                      + quoteHint(l.get(i)));
+              return Values.INVALID;
+            }
+          }
+          return List.copyOf(out);
+        }
       default:
         throw new IllegalStateException("unhandled attribute type " + attr.type());
     }
   }
 
-  /** Where a map literal sets {@code key}; the whole expression's position when it is not a literal. */
+  /**
+   * Where a map literal sets {@code key}; the whole expression's position when it is not a literal.
+   */
   private static SourcePos positionOfKey(Expr expr, String key) {
     if (expr instanceof Expr.ObjectCons o) {
       for (Expr.ObjectItem item : o.items()) {

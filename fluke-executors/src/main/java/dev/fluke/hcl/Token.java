@@ -4,22 +4,49 @@ import dev.fluke.manifest.SourcePos;
 import java.util.List;
 
 /**
- * One token of HCL native syntax. A quoted string or heredoc is a single {@link Kind#TEMPLATE} token
- * whose {@link #parts} are literal text and interpolations (each interpolation holding its own tokens),
- * so the parser never has to switch lexer modes.
+ * One token of HCL native syntax. A quoted string or heredoc is a single {@link Kind#TEMPLATE}
+ * token whose {@link #parts} are literal text and interpolations (each interpolation holding its
+ * own tokens), so the parser never has to switch lexer modes.
  *
- * @param bad the lexer already reported a problem with this token (e.g. an unterminated string): the
- *     parser uses it but reports nothing more about it
+ * @param bad the lexer already reported a problem with this token (e.g. an unterminated string):
+ *     the parser uses it but reports nothing more about it
  */
 record Token(Kind kind, String text, SourcePos pos, List<Part> parts, boolean bad) {
   enum Kind {
-    IDENT, NUMBER, TEMPLATE,
-    LBRACE, RBRACE, LBRACK, RBRACK, LPAREN, RPAREN,
-    EQUALS, COLON, COMMA, DOT, ELLIPSIS, QUESTION, FAT_ARROW,
-    EQEQ, NOTEQ, LT, GT, LE, GE, AND, OR, BANG, PLUS, MINUS, STAR, SLASH, PERCENT,
+    IDENT,
+    NUMBER,
+    TEMPLATE,
+    LBRACE,
+    RBRACE,
+    LBRACK,
+    RBRACK,
+    LPAREN,
+    RPAREN,
+    EQUALS,
+    COLON,
+    COMMA,
+    DOT,
+    ELLIPSIS,
+    QUESTION,
+    FAT_ARROW,
+    EQEQ,
+    NOTEQ,
+    LT,
+    GT,
+    LE,
+    GE,
+    AND,
+    OR,
+    BANG,
+    PLUS,
+    MINUS,
+    STAR,
+    SLASH,
+    PERCENT,
     /** A character the lexer could not place; already reported. */
     ILLEGAL,
-    NEWLINE, EOF
+    NEWLINE,
+    EOF
   }
 
   /** A piece of a template: literal text or an interpolation {@code ${…}}. */
@@ -34,7 +61,10 @@ record Token(Kind kind, String text, SourcePos pos, List<Part> parts, boolean ba
     return new Token(kind, text, pos, List.of(), false);
   }
 
-  /** How the token is named in error messages: {@code '}'}, {@code end of file}, {@code identifier foo}. */
+  /**
+   * How the token is named in error messages: {@code '}'}, {@code end of file}, {@code identifier
+   * foo}.
+   */
   String describe() {
     return switch (kind) {
       case IDENT -> "identifier " + text;

@@ -6,10 +6,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The runtime values of HCL expressions, as plain Java: {@link String}, {@link Long} or {@link Double},
- * {@link Boolean}, {@code null}, {@code List<Object>} and {@code Map<String,Object>} (declaration order
- * kept). {@link #INVALID} stands for the value of an expression whose error was already reported; it
- * propagates silently so that one mistake is reported once.
+ * The runtime values of HCL expressions, as plain Java: {@link String}, {@link Long} or {@link
+ * Double}, {@link Boolean}, {@code null}, {@code List<Object>} and {@code Map<String,Object>}
+ * (declaration order kept). {@link #INVALID} stands for the value of an expression whose error was
+ * already reported; it propagates silently so that one mistake is reported once.
  */
 public final class Values {
   private Values() {}
@@ -105,8 +105,8 @@ public final class Values {
   }
 
   /**
-   * A primitive as a string, the way interpolation and {@code tostring} write it; null for values that
-   * have no string form (null, lists, maps).
+   * A primitive as a string, the way interpolation and {@code tostring} write it; null for values
+   * that have no string form (null, lists, maps).
    */
   public static String primitiveToString(Object v) {
     if (v instanceof String s) {

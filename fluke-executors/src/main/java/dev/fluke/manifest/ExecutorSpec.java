@@ -8,9 +8,9 @@ import java.util.Map;
  * One executor block of a task, validated against its executor's schema, with defaults filled in.
  *
  * <p>{@code attributes} holds plain values only: {@link String}, {@link Boolean}, {@link Long},
- * {@link Double}, {@code Map<String,String>} for map attributes and {@code Map<String,Object>} for a
- * nested block (for example mise's {@code git}). That keeps the spec serialisable as JSON, which is how
- * it crosses the wire to agents (and, later, to external executor plugins).
+ * {@link Double}, {@code Map<String,String>} for map attributes and {@code Map<String,Object>} for
+ * a nested block (for example mise's {@code git}). That keeps the spec serialisable as JSON, which
+ * is how it crosses the wire to agents (and, later, to external executor plugins).
  */
 public record ExecutorSpec(
     String type, String name, Map<String, Object> attributes, OnFailure onFailure, SourcePos pos) {

@@ -40,12 +40,13 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The manifest loader (SPEC §2): reads every file under a root matching a glob, in path order, parses
- * them with the strict HCL reader ({@link HclParser}), and checks the whole set: top level {@code locals}
- * and {@code task "NAME"} blocks only, locals shared by all files, task names unique across files, each
- * task's {@code description}, {@code drift}, exactly one {@code selector}, and at least one executor block
- * validated against its executor's schema, in declaration order across types. Any error rejects the
- * whole set; all errors are reported, sorted by file (path order), line and column.
+ * The manifest loader (SPEC §2): reads every file under a root matching a glob, in path order,
+ * parses them with the strict HCL reader ({@link HclParser}), and checks the whole set: top level
+ * {@code locals} and {@code task "NAME"} blocks only, locals shared by all files, task names unique
+ * across files, each task's {@code description}, {@code drift}, exactly one {@code selector}, and
+ * at least one executor block validated against its executor's schema, in declaration order across
+ * types. Any error rejects the whole set; all errors are reported, sorted by file (path order),
+ * line and column.
  *
  * <p>Construct with the executor schemas ({@code new HclManifestLoader(BuiltinSchemas.ALL)} or
  * {@link #builtin()}). Instances are immutable and thread-safe.
@@ -54,20 +55,29 @@ public final class HclManifestLoader implements ManifestLoader {
   /** {@code drift { policy = … }}: the task's own drift policy. */
   public static final Schema DRIFT =
       Schema.of(
-          new Attr("policy", AttrType.STRING, true, null,
+          new Attr(
+              "policy",
+              AttrType.STRING,
+              true,
+              null,
               List.of("remediate", "remediate_and_alert", "alert_only"),
               "what to do when the task is found drifted"));
 
   /** {@code selector { match_labels = {…} }}; an empty map matches every host. */
   public static final Schema SELECTOR =
-      Schema.of(Attr.required("match_labels", AttrType.STRING_MAP,
-          "labels a host must all have; {} matches every host"));
+      Schema.of(
+          Attr.required(
+              "match_labels",
+              AttrType.STRING_MAP,
+              "labels a host must all have; {} matches every host"));
 
   /** The parts of a task body other than its executor blocks. */
   public static final Schema TASK =
       new Schema(
           List.of(Attr.optional("description", AttrType.STRING, null, "shown in the UI and CLI")),
-          List.of(BlockSchema.optional("drift", DRIFT), new BlockSchema("selector", 0, true, false, SELECTOR)));
+          List.of(
+              BlockSchema.optional("drift", DRIFT),
+              new BlockSchema("selector", 0, true, false, SELECTOR)));
 
   /** Names of tasks and executors: they appear in URLs, CLI arguments and events. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
@@ -79,7 +89,9 @@ public final class HclManifestLoader implements ManifestLoader {
   private final Map<String, Schema> executorSchemas;
   private final List<String> executorTypes;
 
-  /** @param executorSchemas block type → schema, e.g. {@link BuiltinSchemas#ALL} */
+  /**
+   * @param executorSchemas block type → schema, e.g. {@link BuiltinSchemas#ALL}
+   */
   public HclManifestLoader(Map<String, Schema> executorSchemas) {
     this.executorSchemas = Collections.unmodifiableMap(new TreeMap<>(executorSchemas));
     this.executorTypes = List.copyOf(this.executorSchemas.keySet());
@@ -102,14 +114,16 @@ public final class HclManifestLoader implements ManifestLoader {
       return failed(rootPos, "cannot read the manifest directory: " + e);
     }
     if (files.isEmpty()) {
-      return failed(rootPos, "no manifest files: nothing under " + root + " matches \"" + glob + "\"");
+      return failed(
+          rootPos, "no manifest files: nothing under " + root + " matches \"" + glob + "\"");
     }
     SortedMap<String, String> contents = new TreeMap<>();
     Diagnostics readErrors = new Diagnostics();
     for (String f : files) {
       try {
         byte[] bytes = Files.readAllBytes(root.resolve(f));
-        contents.put(f, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
+        contents.put(
+            f, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
       } catch (CharacterCodingException e) {
         readErrors.error(new SourcePos(f, 1, 1), "the file is not valid UTF-8");
       } catch (IOException e) {
@@ -131,37 +145,44 @@ public final class HclManifestLoader implements ManifestLoader {
   /**
    * The files under {@code root} whose relative path matches {@code glob}, sorted (path order: the
    * {@code /}-separated relative paths compared character by character). A glob starting with
-   * {@code **}{@code /} also matches files directly in {@code root}. {@code .git} is not searched and
-   * symbolic links are not followed (a link in the repository must not make the server read files
-   * outside it).
+   * {@code **}{@code /} also matches files directly in {@code root}. {@code .git} is not searched
+   * and symbolic links are not followed (a link in the repository must not make the server read
+   * files outside it).
    */
   public static List<String> find(Path root, String glob) throws IOException {
     PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
     PathMatcher topLevel =
-        glob.startsWith("**/") ? FileSystems.getDefault().getPathMatcher("glob:" + glob.substring(3)) : null;
+        glob.startsWith("**/")
+            ? FileSystems.getDefault().getPathMatcher("glob:" + glob.substring(3))
+            : null;
     if (!Files.isDirectory(root)) {
       throw new IOException(root + " is not a directory");
     }
     List<String> out = new ArrayList<>();
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-        return dir.getFileName() != null && dir.getFileName().toString().equals(".git") && !dir.equals(root)
-            ? FileVisitResult.SKIP_SUBTREE
-            : FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (attrs.isRegularFile()) {
-          Path rel = root.relativize(file);
-          if (matcher.matches(rel) || (topLevel != null && rel.getNameCount() == 1 && topLevel.matches(rel))) {
-            out.add(rel.toString().replace(file.getFileSystem().getSeparator(), "/"));
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            return dir.getFileName() != null
+                    && dir.getFileName().toString().equals(".git")
+                    && !dir.equals(root)
+                ? FileVisitResult.SKIP_SUBTREE
+                : FileVisitResult.CONTINUE;
           }
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (attrs.isRegularFile()) {
+              Path rel = root.relativize(file);
+              if (matcher.matches(rel)
+                  || (topLevel != null && rel.getNameCount() == 1 && topLevel.matches(rel))) {
+                out.add(rel.toString().replace(file.getFileSystem().getSeparator(), "/"));
+              }
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
     Collections.sort(out);
     return out;
   }
@@ -197,8 +218,13 @@ public final class HclManifestLoader implements ManifestLoader {
       Body.Label label = b.labels().get(0);
       Block first = byName.putIfAbsent(label.value(), b);
       if (first != null) {
-        diags.error(b.pos(), "duplicate task \"" + label.value() + "\": already defined at " + first.pos()
-            + "; task names must be unique across all manifest files");
+        diags.error(
+            b.pos(),
+            "duplicate task \""
+                + label.value()
+                + "\": already defined at "
+                + first.pos()
+                + "; task names must be unique across all manifest files");
       }
       if (!validName(label, "task", diags)) {
         continue;
@@ -212,18 +238,29 @@ public final class HclManifestLoader implements ManifestLoader {
     return new ManifestSet(tasks, List.of(), names);
   }
 
-  private static void collectTopLevel(BodyItem item, Evaluator evaluator, List<Block> tasks, Diagnostics diags) {
+  private static void collectTopLevel(
+      BodyItem item, Evaluator evaluator, List<Block> tasks, Diagnostics diags) {
     if (item instanceof Attribute a) {
-      diags.error(a.pos(), "unexpected attribute \"" + a.name() + "\" at the top level of a manifest;"
-          + " expected a block: locals { … } or task \"name\" { … }");
+      diags.error(
+          a.pos(),
+          "unexpected attribute \""
+              + a.name()
+              + "\" at the top level of a manifest;"
+              + " expected a block: locals { … } or task \"name\" { … }");
       return;
     }
     Block b = (Block) item;
     switch (b.type()) {
       case "task" -> tasks.add(b);
       case "locals" -> evaluator.defineLocals(b);
-      default -> diags.error(b.pos(), "unknown block \"" + b.type() + "\" at the top level of a manifest"
-          + Names.suggest(b.type(), List.of("locals", "task")) + "; expected a block: locals, task");
+      default ->
+          diags.error(
+              b.pos(),
+              "unknown block \""
+                  + b.type()
+                  + "\" at the top level of a manifest"
+                  + Names.suggest(b.type(), List.of("locals", "task"))
+                  + "; expected a block: locals, task");
     }
   }
 
@@ -231,15 +268,23 @@ public final class HclManifestLoader implements ManifestLoader {
     if (NAME.matcher(label.value()).matches()) {
       return true;
     }
-    if (label.value().isEmpty() && diags.errors().stream().anyMatch(e -> e.pos().equals(label.pos()))) {
+    if (label.value().isEmpty()
+        && diags.errors().stream().anyMatch(e -> e.pos().equals(label.pos()))) {
       return false; // an unreadable label, already reported by the parser
     }
-    diags.error(label.pos(), "bad " + what + " name \"" + label.value() + "\": use letters, digits, '_', '-' and '.'"
-        + " (names appear in URLs, CLI arguments and events)");
+    diags.error(
+        label.pos(),
+        "bad "
+            + what
+            + " name \""
+            + label.value()
+            + "\": use letters, digits, '_', '-' and '.'"
+            + " (names appear in URLs, CLI arguments and events)");
     return false;
   }
 
-  private Optional<TaskSpec> compileTask(Block task, String name, SchemaDecoder decoder, Diagnostics diags) {
+  private Optional<TaskSpec> compileTask(
+      Block task, String name, SchemaDecoder decoder, Diagnostics diags) {
     int errorsBefore = diags.count();
     String where = "task \"" + name + "\"";
     List<BodyItem> others = new ArrayList<>();
@@ -255,14 +300,19 @@ public final class HclManifestLoader implements ManifestLoader {
       }
     }
     if (task.damaged()) {
-      // Unclosed, or an item was skipped: the complete executor blocks in it were checked above, but
+      // Unclosed, or an item was skipped: the complete executor blocks in it were checked above,
+      // but
       // the task as a whole would only report follow-on errors (e.g. later tasks swallowed by it).
       return Optional.empty();
     }
     Decoded d = decoder.decode(others, task.pos(), TASK, where, List.of(name), executorTypes);
     if (!anyExecutor) {
-      diags.error(task.pos(), where + " has no executor block: add at least one of " + Names.list(executorTypes)
-          + ", e.g. shell \"name\" { check = \"…\"  command = \"…\" }");
+      diags.error(
+          task.pos(),
+          where
+              + " has no executor block: add at least one of "
+              + Names.list(executorTypes)
+              + ", e.g. shell \"name\" { check = \"…\"  command = \"…\" }");
     }
     if (diags.count() != errorsBefore) {
       return Optional.empty();
@@ -271,11 +321,16 @@ public final class HclManifestLoader implements ManifestLoader {
     Optional<DriftPolicy> policy =
         drift == null ? Optional.empty() : DriftPolicy.parse(drift.string("policy"));
     Selector selector = new Selector(d.block("selector").stringMap("match_labels"));
-    return Optional.of(new TaskSpec(name, d.string("description"), policy, selector, executors, task.pos()));
+    return Optional.of(
+        new TaskSpec(name, d.string("description"), policy, selector, executors, task.pos()));
   }
 
   private Optional<ExecutorSpec> compileExecutor(
-      Block b, String taskWhere, Map<String, Block> names, SchemaDecoder decoder, Diagnostics diags) {
+      Block b,
+      String taskWhere,
+      Map<String, Block> names,
+      SchemaDecoder decoder,
+      Diagnostics diags) {
     if (b.labels().size() != 1) {
       diags.error(b.pos(), SchemaDecoder.labelMessage(b, 1) + " (the executor's name)");
       return Optional.empty();
@@ -283,8 +338,17 @@ public final class HclManifestLoader implements ManifestLoader {
     Body.Label label = b.labels().get(0);
     Block first = names.putIfAbsent(label.value(), b);
     if (first != null) {
-      diags.error(b.pos(), "duplicate executor name \"" + label.value() + "\" in " + taskWhere + ": "
-          + first.describe() + " at " + first.pos() + " has it already; executor names must be unique within a task");
+      diags.error(
+          b.pos(),
+          "duplicate executor name \""
+              + label.value()
+              + "\" in "
+              + taskWhere
+              + ": "
+              + first.describe()
+              + " at "
+              + first.pos()
+              + " has it already; executor names must be unique within a task");
     }
     if (!validName(label, "executor", diags) || b.damaged()) {
       return Optional.empty();
@@ -297,7 +361,8 @@ public final class HclManifestLoader implements ManifestLoader {
     Map<String, Object> attributes = new LinkedHashMap<>(d.toPlain());
     // on_failure lives in ExecutorSpec.onFailure() only, so there is one source of truth.
     Object onFailure = attributes.remove(BuiltinSchemas.ON_FAILURE.name());
-    OnFailure of = OnFailure.CONTINUE.hclName().equals(onFailure) ? OnFailure.CONTINUE : OnFailure.ABORT;
+    OnFailure of =
+        OnFailure.CONTINUE.hclName().equals(onFailure) ? OnFailure.CONTINUE : OnFailure.ABORT;
     return Optional.of(new ExecutorSpec(b.type(), label.value(), attributes, of, b.pos()));
   }
 }

@@ -5,11 +5,17 @@ import java.util.List;
 /**
  * One attribute of a block schema.
  *
- * @param defaultValue used when the attribute is absent and not required (may be null: stays absent)
+ * @param defaultValue used when the attribute is absent and not required (may be null: stays
+ *     absent)
  * @param allowed for enum-like strings, the accepted values; empty = any
  */
 public record Attr(
-    String name, AttrType type, boolean required, Object defaultValue, List<String> allowed, String doc) {
+    String name,
+    AttrType type,
+    boolean required,
+    Object defaultValue,
+    List<String> allowed,
+    String doc) {
   public Attr {
     allowed = List.copyOf(allowed);
   }

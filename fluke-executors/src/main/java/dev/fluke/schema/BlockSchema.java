@@ -7,7 +7,8 @@ package dev.fluke.schema;
  * @param required the block must appear
  * @param repeatable the block may appear more than once
  */
-public record BlockSchema(String name, int labels, boolean required, boolean repeatable, Schema schema) {
+public record BlockSchema(
+    String name, int labels, boolean required, boolean repeatable, Schema schema) {
   public static BlockSchema optional(String name, Schema schema) {
     return new BlockSchema(name, 0, false, false, schema);
   }

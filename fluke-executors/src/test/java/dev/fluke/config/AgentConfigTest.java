@@ -34,19 +34,24 @@ class AgentConfigTest {
 
   @Test
   void theSmallestAgentGetsEveryDefault() throws Exception {
-    AgentConfig c = parse("""
+    AgentConfig c =
+        parse(
+            """
         agent {
           server_url = "grpc://control:7070"
           token      = "agent-secret"
         }
-        """, NO_ENV);
+        """,
+            NO_ENV);
     assertEquals(new AgentConfig.ServerUrl("control", 7070, false), c.serverUrl());
     assertEquals("agent-secret", c.token());
     assertEquals("web-01.example.org", c.name(), "defaults to the host name");
     assertEquals(Map.of(), c.labels());
     assertEquals(Path.of("/var/lib/fluke-agent"), c.stateDir());
     assertEquals(new AgentConfig.Tls(Optional.empty(), false), c.tls());
-    assertEquals(new AgentConfig.Execution("/bin/bash", Duration.ofMinutes(5), "systemctl", "mise", "sudo", 16384),
+    assertEquals(
+        new AgentConfig.Execution(
+            "/bin/bash", Duration.ofMinutes(5), "systemctl", "mise", "sudo", 16384),
         c.execution());
     assertEquals(LogConfig.defaults(), c.log());
   }
@@ -55,7 +60,9 @@ class AgentConfigTest {
   void everyKeyIsRead() throws Exception {
     Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
     Path config = dir.resolve("agent.hcl");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         agent {
           server_url = "grpcs://control.example.org:8443"
           token      = env("AGENT_TOKEN")
@@ -82,26 +89,45 @@ class AgentConfigTest {
     assertEquals(Map.of("role", "web", "env", "prod"), c.labels());
     assertEquals(dir.resolve("state"), c.stateDir(), "relative to the config file");
     assertEquals(new AgentConfig.Tls(Optional.of(dir.resolve("ca.pem")), false), c.tls());
-    assertEquals(new AgentConfig.Execution("/bin/sh", Duration.ofSeconds(90), "/usr/bin/systemctl",
-        "/usr/local/bin/mise", "/usr/bin/sudo", 4096), c.execution());
+    assertEquals(
+        new AgentConfig.Execution(
+            "/bin/sh",
+            Duration.ofSeconds(90),
+            "/usr/bin/systemctl",
+            "/usr/local/bin/mise",
+            "/usr/bin/sudo",
+            4096),
+        c.execution());
     assertEquals(new LogConfig(LogConfig.Level.WARN, LogConfig.Format.JSON), c.log());
     assertFalse(c.toString().contains("t0k3n"), c.toString());
   }
 
   @Test
   void executorSettingsComeFromTheExecutionBlock() throws Exception {
-    AgentConfig c = parse("""
+    AgentConfig c =
+        parse(
+            """
         agent {
           server_url = "grpc://control"
           token      = "t"
           state_dir  = "/srv/fluke"
           execution { systemctl_path = "/opt/fake/systemctl"  command_timeout = "2s" }
         }
-        """, NO_ENV);
+        """,
+            NO_ENV);
     assertEquals(7070, c.serverUrl().port(), "the port defaults to 7070");
     ExecSettings s = c.execSettings(Map.of("PATH", "/usr/bin"));
-    assertEquals(new ExecSettings("/bin/bash", Duration.ofSeconds(2), 16384, Map.of("PATH", "/usr/bin"),
-        "/opt/fake/systemctl", "mise", "sudo", Path.of("/srv/fluke")), s);
+    assertEquals(
+        new ExecSettings(
+            "/bin/bash",
+            Duration.ofSeconds(2),
+            16384,
+            Map.of("PATH", "/usr/bin"),
+            "/opt/fake/systemctl",
+            "mise",
+            "sudo",
+            Path.of("/srv/fluke")),
+        s);
   }
 
   @Test
@@ -114,23 +140,32 @@ class AgentConfigTest {
 
   @Test
   void aMissingOrConflictingTokenIsAnError() {
-    assertEquals(List.of("agent.hcl:1:1: no agent token: set token = \"…\" in agent or the environment variable"
-        + " FLUKE_TOKEN"), errors("agent {\n  server_url = \"grpc://control:7070\"\n}\n", NO_ENV));
-    assertEquals(List.of("agent.hcl:3:11: the token is set both here and in the environment variable FLUKE_TOKEN,"
-        + " with different values: set it in one place"),
-        errors("agent {\n  server_url = \"grpc://control:7070\"\n  token = \"file\"\n}\n", Map.of("FLUKE_TOKEN", "env")));
+    assertEquals(
+        List.of(
+            "agent.hcl:1:1: no agent token: set token = \"…\" in agent or the environment variable"
+                + " FLUKE_TOKEN"),
+        errors("agent {\n  server_url = \"grpc://control:7070\"\n}\n", NO_ENV));
+    assertEquals(
+        List.of(
+            "agent.hcl:3:11: the token is set both here and in the environment variable FLUKE_TOKEN,"
+                + " with different values: set it in one place"),
+        errors(
+            "agent {\n  server_url = \"grpc://control:7070\"\n  token = \"file\"\n}\n",
+            Map.of("FLUKE_TOKEN", "env")));
   }
 
   @Test
   void ipv6ServerAddressesAreUnderstood() throws Exception {
-    AgentConfig c = parse("agent {\n  server_url = \"grpcs://[fd00::1]:7443\"\n  token = \"t\"\n}\n", NO_ENV);
+    AgentConfig c =
+        parse("agent {\n  server_url = \"grpcs://[fd00::1]:7443\"\n  token = \"t\"\n}\n", NO_ENV);
     assertEquals(new AgentConfig.ServerUrl("fd00::1", 7443, true), c.serverUrl());
     assertEquals("grpcs://[fd00::1]:7443", c.serverUrl().toString());
   }
 
   @Test
   void everyRuleIsCheckedAndAllErrorsReported() {
-    String config = """
+    String config =
+        """
         agent {
           server_url = "grpc://control:7070"
           token      = "t"
@@ -146,43 +181,63 @@ class AgentConfigTest {
           colour = "blue"
         }
         """;
-    assertEquals(List.of(
-        "agent.hcl:4:16: bad agent name \"web 01\": use letters, digits, '_', '-' and '.' (names appear in URLs,"
-            + " CLI arguments and events)",
-        "agent.hcl:5:16: label names in agent must not be empty",
-        "agent.hcl:6:3: a tls block needs a grpcs:// server_url: with grpc://control:7070 the connection is plaintext"
-            + " (use grpcs:// for TLS, or remove the tls block)",
-        "agent.hcl:6:19: \"ca_file\" in tls in agent: no such file " + Path.of("missing.pem").toAbsolutePath(),
-        "agent.hcl:8:25: bad duration for \"command_timeout\" in execution in agent: \"forever\" is not a duration"
-            + " such as \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h)",
-        "agent.hcl:9:25: \"output_tail_bytes\" in execution in agent must be a whole number from 1 to 67108864, got 0",
-        "agent.hcl:10:25: \"sudo_path\" in execution in agent must not be empty",
-        "agent.hcl:12:18: bad value \"yaml\" for \"format\" in log in agent: expected one of \"text\", \"json\"",
-        "agent.hcl:13:3: unknown attribute \"colour\" in agent; expected an attribute (server_url, token, name, labels,"
-            + " state_dir) or a block (tls, execution, log)"), errors(config, NO_ENV));
+    assertEquals(
+        List.of(
+            "agent.hcl:4:16: bad agent name \"web 01\": use letters, digits, '_', '-' and '.' (names appear in URLs,"
+                + " CLI arguments and events)",
+            "agent.hcl:5:16: label names in agent must not be empty",
+            "agent.hcl:6:3: a tls block needs a grpcs:// server_url: with grpc://control:7070 the connection is plaintext"
+                + " (use grpcs:// for TLS, or remove the tls block)",
+            "agent.hcl:6:19: \"ca_file\" in tls in agent: no such file "
+                + Path.of("missing.pem").toAbsolutePath(),
+            "agent.hcl:8:25: bad duration for \"command_timeout\" in execution in agent: \"forever\" is not a duration"
+                + " such as \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h)",
+            "agent.hcl:9:25: \"output_tail_bytes\" in execution in agent must be a whole number from 1 to 67108864, got 0",
+            "agent.hcl:10:25: \"sudo_path\" in execution in agent must not be empty",
+            "agent.hcl:12:18: bad value \"yaml\" for \"format\" in log in agent: expected one of \"text\", \"json\"",
+            "agent.hcl:13:3: unknown attribute \"colour\" in agent; expected an attribute (server_url, token, name, labels,"
+                + " state_dir) or a block (tls, execution, log)"),
+        errors(config, NO_ENV));
   }
 
   @Test
   void badServerUrlsAreReported() {
-    for (String url : List.of("http://control:7070", "control:7070", "grpc://", "grpc://control:70000")) {
-      assertEquals(List.of("agent.hcl:2:16: bad server_url \"" + url + "\": expected grpc://host:port (plaintext) or"
-          + " grpcs://host:port (TLS)"),
-          errors("agent {\n  server_url = \"" + url + "\"\n  token = \"t\"\n}\n", NO_ENV), url);
+    for (String url :
+        List.of("http://control:7070", "control:7070", "grpc://", "grpc://control:70000")) {
+      assertEquals(
+          List.of(
+              "agent.hcl:2:16: bad server_url \""
+                  + url
+                  + "\": expected grpc://host:port (plaintext) or"
+                  + " grpcs://host:port (TLS)"),
+          errors("agent {\n  server_url = \"" + url + "\"\n  token = \"t\"\n}\n", NO_ENV),
+          url);
     }
   }
 
   @Test
   void aHostNameThatIsNoValidAgentNameAsksForAName() {
     ConfigLoader odd = new ConfigLoader(() -> "bad host");
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> odd.parseAgent("agent.hcl", "agent {\n  server_url = \"grpc://c:1\"\n  token = \"t\"\n}\n", NO_ENV));
-    assertEquals("agent.hcl:1:1: cannot use the host name \"bad host\" as the agent name: set name = \"…\" in agent"
-        + " (letters, digits, '_', '-' and '.')", e.getMessage());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                odd.parseAgent(
+                    "agent.hcl",
+                    "agent {\n  server_url = \"grpc://c:1\"\n  token = \"t\"\n}\n",
+                    NO_ENV));
+    assertEquals(
+        "agent.hcl:1:1: cannot use the host name \"bad host\" as the agent name: set name = \"…\" in agent"
+            + " (letters, digits, '_', '-' and '.')",
+        e.getMessage());
   }
 
   @Test
   void theServerUrlIsRequired() {
-    assertEquals(List.of("agent.hcl:1:1: missing required attribute \"server_url\" in agent (grpc://host:port or"
-        + " grpcs://host:port)"), errors("agent {\n  token = \"t\"\n}\n", NO_ENV));
+    assertEquals(
+        List.of(
+            "agent.hcl:1:1: missing required attribute \"server_url\" in agent (grpc://host:port or"
+                + " grpcs://host:port)"),
+        errors("agent {\n  token = \"t\"\n}\n", NO_ENV));
   }
 }

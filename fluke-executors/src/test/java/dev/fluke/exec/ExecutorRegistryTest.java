@@ -13,10 +13,11 @@ class ExecutorRegistryTest {
     try (JGitSync git = new JGitSync()) {
       Map<String, Executor> all = ExecutorRegistry.builtin(git);
       assertEquals(List.of("mise", "systemd", "shell"), List.copyOf(all.keySet()));
-      all.forEach((type, e) -> {
-        assertEquals(type, e.type());
-        assertEquals(BuiltinSchemas.ALL.get(type), e.schema());
-      });
+      all.forEach(
+          (type, e) -> {
+            assertEquals(type, e.type());
+            assertEquals(BuiltinSchemas.ALL.get(type), e.schema());
+          });
     }
   }
 }

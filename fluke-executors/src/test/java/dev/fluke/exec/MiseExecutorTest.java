@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MiseExecutorTest {
-  private static final String TASKS = """
+  private static final String TASKS =
+      """
       [tasks.check]
       run = "echo checking; test -f done"
 
@@ -67,7 +68,11 @@ class MiseExecutorTest {
     for (int i = 0; i < more.length; i += 2) {
       attrs.put((String) more[i], more[i + 1]);
     }
-    return new ExecutorSpec("mise", "deploy", attrs, dev.fluke.manifest.OnFailure.ABORT,
+    return new ExecutorSpec(
+        "mise",
+        "deploy",
+        attrs,
+        dev.fluke.manifest.OnFailure.ABORT,
         dev.fluke.manifest.SourcePos.UNKNOWN);
   }
 
@@ -122,7 +127,9 @@ class MiseExecutorTest {
 
   @Test
   void missingWorkingDirOrConfigIsAnError() throws Exception {
-    StepResult noDir = mise.check(deploy("working_dir", tmp.resolve("absent").toString()), ExecContext.of(settings));
+    StepResult noDir =
+        mise.check(
+            deploy("working_dir", tmp.resolve("absent").toString()), ExecContext.of(settings));
     assertEquals(Outcome.ERROR, noDir.outcome());
     assertTrue(noDir.message().contains("does not exist"), noDir.message());
 
@@ -141,7 +148,9 @@ class MiseExecutorTest {
 
   @Test
   void configIsTrustedWithoutAPromptEvenWhenMiseIsParanoid() throws Exception {
-    Files.writeString(app.resolve(".mise.toml"), """
+    Files.writeString(
+        app.resolve(".mise.toml"),
+        """
         [env]
         GREETING = "hello from mise"
 
@@ -150,7 +159,8 @@ class MiseExecutorTest {
         """);
     Map<String, String> env = new HashMap<>(settings.env());
     env.put("MISE_PARANOID", "1");
-    env.remove("MISE_YES"); // the executor must bring its own trust, not rely on the agent's environment
+    env.remove(
+        "MISE_YES"); // the executor must bring its own trust, not rely on the agent's environment
     StepResult r = mise.check(deploy(), ExecContext.of(settings.withEnv(env)));
     assertEquals(Outcome.SATISFIED, r.outcome(), r.message() + "\n" + r.output());
   }
@@ -158,8 +168,10 @@ class MiseExecutorTest {
   @Test
   void slowTaskTimesOutAsAnError() throws Exception {
     Files.writeString(app.resolve(".mise.toml"), TASKS);
-    StepResult r = mise.check(deploy("check_task", "slow"),
-        ExecContext.of(settings.withTimeout(Duration.ofSeconds(2))));
+    StepResult r =
+        mise.check(
+            deploy("check_task", "slow"),
+            ExecContext.of(settings.withTimeout(Duration.ofSeconds(2))));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().startsWith("timed out after 2s"), r.message());
   }
@@ -167,9 +179,16 @@ class MiseExecutorTest {
   @Test
   void missingMiseBinaryIsAnError() throws Exception {
     Files.writeString(app.resolve(".mise.toml"), TASKS);
-    ExecSettings noMise = new ExecSettings(settings.defaultShell(), settings.commandTimeout(),
-        settings.outputTailBytes(), settings.env(), settings.systemctl(), tmp.resolve("no/mise").toString(),
-        settings.sudo(), settings.stateDir());
+    ExecSettings noMise =
+        new ExecSettings(
+            settings.defaultShell(),
+            settings.commandTimeout(),
+            settings.outputTailBytes(),
+            settings.env(),
+            settings.systemctl(),
+            tmp.resolve("no/mise").toString(),
+            settings.sudo(),
+            settings.stateDir());
     StepResult r = mise.check(deploy(), ExecContext.of(noMise));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().contains("command not found"), r.message());
@@ -179,7 +198,9 @@ class MiseExecutorTest {
   void gitBlockClonesBeforeTheFirstCheckAndFastForwardsBeforeLaterOnes() throws Exception {
     Path workingDir = tmp.resolve("checkout");
     try (TestRepos.Repo upstream = TestRepos.init(tmp.resolve("upstream"))) {
-      upstream.write(".mise.toml", """
+      upstream.write(
+          ".mise.toml",
+          """
           [tasks.check]
           run = "grep -q v2 VERSION"
 
@@ -187,14 +208,19 @@ class MiseExecutorTest {
           run = "echo deployed > DEPLOYED"
           """);
       upstream.commitFile("VERSION", "v1\n", "v1");
-      ExecutorSpec s = deploy("working_dir", workingDir.toString(),
-          "git", Map.of("url", upstream.url(), "branch", "main"));
+      ExecutorSpec s =
+          deploy(
+              "working_dir",
+              workingDir.toString(),
+              "git",
+              Map.of("url", upstream.url(), "branch", "main"));
 
       List<String> lines = new CopyOnWriteArrayList<>();
       StepResult first = mise.check(s, new ExecContext(settings, lines::add, () -> false));
       assertEquals(Outcome.DRIFTED, first.outcome(), first.message() + "\n" + first.output());
       assertEquals("v1\n", Files.readString(workingDir.resolve("VERSION")));
-      assertTrue(lines.stream().anyMatch(l -> l.contains(upstream.resolve("HEAD"))), lines.toString());
+      assertTrue(
+          lines.stream().anyMatch(l -> l.contains(upstream.resolve("HEAD"))), lines.toString());
 
       String v2 = upstream.commitFile("VERSION", "v2\n", "v2");
       StepResult second = mise.check(s, ExecContext.of(settings));
@@ -211,8 +237,12 @@ class MiseExecutorTest {
   void failedGitSyncIsAnErrorAndRunsNoTask() throws Exception {
     Files.writeString(app.resolve(".mise.toml"), TASKS);
     Files.writeString(app.resolve("not-a-repo.txt"), "hand-made");
-    ExecutorSpec s = deploy("check_task", "apply",
-        "git", Map.of("url", tmp.resolve("no-such-repo").toUri().toString(), "branch", "main"));
+    ExecutorSpec s =
+        deploy(
+            "check_task",
+            "apply",
+            "git",
+            Map.of("url", tmp.resolve("no-such-repo").toUri().toString(), "branch", "main"));
     StepResult r = mise.check(s, ExecContext.of(settings));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().startsWith("git sync of "), r.message());
@@ -221,8 +251,12 @@ class MiseExecutorTest {
 
   @Test
   void gitBlockWithAMissingRepositoryIsAnError() {
-    ExecutorSpec s = deploy("working_dir", tmp.resolve("fresh").toString(),
-        "git", Map.of("url", tmp.resolve("no-such-repo").toUri().toString(), "branch", "main"));
+    ExecutorSpec s =
+        deploy(
+            "working_dir",
+            tmp.resolve("fresh").toString(),
+            "git",
+            Map.of("url", tmp.resolve("no-such-repo").toUri().toString(), "branch", "main"));
     StepResult r = mise.check(s, ExecContext.of(settings));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().contains("failed"), r.message());
@@ -230,7 +264,8 @@ class MiseExecutorTest {
 
   @Test
   void taskListParsingReadsNamesAndAliasesAndToleratesNoise() {
-    String out = "mise WARN something\n[{\"name\":\"check\",\"aliases\":[\"c\"]},{\"name\":\"apply\",\"aliases\":[]}]\n";
+    String out =
+        "mise WARN something\n[{\"name\":\"check\",\"aliases\":[\"c\"]},{\"name\":\"apply\",\"aliases\":[]}]\n";
     assertEquals(java.util.Set.of("apply", "c", "check"), MiseExecutor.taskNames(out));
     assertEquals(null, MiseExecutor.taskNames("not json"));
   }

@@ -49,8 +49,10 @@ class ProcessRunnerTest {
   @Test
   void streamsEachLineAndKeepsTheExitCode() {
     List<String> lines = new CopyOnWriteArrayList<>();
-    ProcessRunner.Result r = bash("echo one; echo two >&2; printf 'three'; exit 3",
-        new ExecContext(settings, lines::add, () -> false));
+    ProcessRunner.Result r =
+        bash(
+            "echo one; echo two >&2; printf 'three'; exit 3",
+            new ExecContext(settings, lines::add, () -> false));
     assertEquals(ProcessRunner.Status.EXITED, r.status());
     assertEquals(3, r.exitCode());
     assertEquals(List.of("one", "two", "three"), lines);
@@ -66,10 +68,12 @@ class ProcessRunnerTest {
     Map<String, String> env = new HashMap<>(settings.env());
     env.put("FROM_AGENT", "agent-value");
     ExecSettings s = settings.withEnv(env);
-    ProcessRunner.Result r = runner.run(
-        ProcessRunner.Command.of("bash", "-c", "pwd; echo $FROM_AGENT $FROM_BLOCK").in(dir)
-            .withEnv(Map.of("FROM_BLOCK", "block-value")),
-        ExecContext.of(s));
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("bash", "-c", "pwd; echo $FROM_AGENT $FROM_BLOCK")
+                .in(dir)
+                .withEnv(Map.of("FROM_BLOCK", "block-value")),
+            ExecContext.of(s));
     assertTrue(r.succeeded(), r.toString());
     assertEquals(dir.toRealPath() + "\nagent-value block-value\n", r.output());
   }
@@ -82,28 +86,32 @@ class ProcessRunnerTest {
     Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
     Map<String, String> env = new HashMap<>(settings.env());
     env.put("PATH", bin + ":" + env.get("PATH"));
-    ProcessRunner.Result r = runner.run(ProcessRunner.Command.of("fluke-test-tool"),
-        ExecContext.of(settings.withEnv(env)));
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("fluke-test-tool"), ExecContext.of(settings.withEnv(env)));
     assertTrue(r.succeeded(), r.toString());
     assertEquals("tool ran\n", r.output());
   }
 
   @Test
   void missingBinaryIsNotStartedNeverANonZeroExit() {
-    ProcessRunner.Result r = runner.run(ProcessRunner.Command.of("no-such-binary-fluke", "x"),
-        ExecContext.of(settings));
+    ProcessRunner.Result r =
+        runner.run(ProcessRunner.Command.of("no-such-binary-fluke", "x"), ExecContext.of(settings));
     assertEquals(ProcessRunner.Status.NOT_STARTED, r.status());
     assertTrue(r.message().contains("command not found: no-such-binary-fluke"), r.message());
-    assertEquals(Outcome.ERROR, r.toStep(Phase.CHECK, Outcome.SATISFIED, Outcome.DRIFTED).outcome());
+    assertEquals(
+        Outcome.ERROR, r.toStep(Phase.CHECK, Outcome.SATISFIED, Outcome.DRIFTED).outcome());
 
-    ProcessRunner.Result abs = runner.run(ProcessRunner.Command.of("/nonexistent/bin/tool"), ExecContext.of(settings));
+    ProcessRunner.Result abs =
+        runner.run(ProcessRunner.Command.of("/nonexistent/bin/tool"), ExecContext.of(settings));
     assertEquals(ProcessRunner.Status.NOT_STARTED, abs.status());
   }
 
   @Test
   void missingWorkingDirIsNotStarted() {
-    ProcessRunner.Result r = runner.run(ProcessRunner.Command.of("true").in(tmp.resolve("absent")),
-        ExecContext.of(settings));
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("true").in(tmp.resolve("absent")), ExecContext.of(settings));
     assertEquals(ProcessRunner.Status.NOT_STARTED, r.status());
     assertTrue(r.message().contains("does not exist"), r.message());
   }
@@ -117,8 +125,10 @@ class ProcessRunnerTest {
   @Test
   void timeoutKillsTheWholeTreeIncludingDaemonisedGrandchildren() throws Exception {
     ExecSettings s = settings.withTimeout(Duration.ofSeconds(1));
-    ProcessRunner.Result r = bash(
-        "sleep 300 & echo child=$!; (sleep 301 & echo orphan=$!); echo ready; wait", ExecContext.of(s));
+    ProcessRunner.Result r =
+        bash(
+            "sleep 300 & echo child=$!; (sleep 301 & echo orphan=$!); echo ready; wait",
+            ExecContext.of(s));
     assertEquals(ProcessRunner.Status.TIMED_OUT, r.status(), r.toString());
     assertEquals(-1, r.exitCode());
     assertTrue(r.message().startsWith("timed out after 1s"), r.message());
@@ -127,7 +137,8 @@ class ProcessRunnerTest {
     strays.add(child);
     strays.add(orphan);
     assertTrue(TestProcesses.awaitGone(child, 10_000), "child " + child + " still runs");
-    assertTrue(TestProcesses.awaitGone(orphan, 10_000), "orphaned grandchild " + orphan + " still runs");
+    assertTrue(
+        TestProcesses.awaitGone(orphan, 10_000), "orphaned grandchild " + orphan + " still runs");
     StepResult step = r.toStep(Phase.APPLY, Outcome.APPLIED, Outcome.FAILED);
     assertEquals(Outcome.ERROR, step.outcome());
     assertTrue(step.output().contains("ready"));
@@ -135,7 +146,8 @@ class ProcessRunnerTest {
 
   @Test
   void aZeroTimeoutMeansNoLimit() {
-    ProcessRunner.Result r = bash("sleep 0.3; echo ok", ExecContext.of(settings.withTimeout(Duration.ZERO)));
+    ProcessRunner.Result r =
+        bash("sleep 0.3; echo ok", ExecContext.of(settings.withTimeout(Duration.ZERO)));
     assertTrue(r.succeeded(), r.toString());
     assertEquals("ok\n", r.output());
   }
@@ -144,12 +156,16 @@ class ProcessRunnerTest {
   void cancellationKillsTheTreeAndSaysSo() throws Exception {
     AtomicBoolean cancel = new AtomicBoolean();
     AtomicLong child = new AtomicLong();
-    ExecContext ctx = new ExecContext(settings, line -> {
-      if (line.startsWith("child=")) {
-        child.set(Long.parseLong(line.substring(6)));
-        cancel.set(true);
-      }
-    }, cancel::get);
+    ExecContext ctx =
+        new ExecContext(
+            settings,
+            line -> {
+              if (line.startsWith("child=")) {
+                child.set(Long.parseLong(line.substring(6)));
+                cancel.set(true);
+              }
+            },
+            cancel::get);
     ProcessRunner.Result r = bash("sleep 300 & echo child=$!; wait", ctx);
     strays.add(child.get());
     assertEquals(ProcessRunner.Status.CANCELLED, r.status());
@@ -162,17 +178,22 @@ class ProcessRunnerTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     AtomicLong streamed = new AtomicLong();
     ExecSettings s = TestTools.withTailBytes(settings, 1000);
-    ProcessRunner.Result r = bash(
-        "head -c 30000000 /dev/zero | tr '\\0' 'x'; echo; for i in $(seq 1 2000); do echo line-$i; done; echo END",
-        new ExecContext(s, line -> {
-          streamed.addAndGet(line.length());
-          if (line.startsWith("line-") || line.equals("END")) {
-            lines.add(line);
-          }
-        }, () -> false));
+    ProcessRunner.Result r =
+        bash(
+            "head -c 30000000 /dev/zero | tr '\\0' 'x'; echo; for i in $(seq 1 2000); do echo line-$i; done; echo END",
+            new ExecContext(
+                s,
+                line -> {
+                  streamed.addAndGet(line.length());
+                  if (line.startsWith("line-") || line.equals("END")) {
+                    lines.add(line);
+                  }
+                },
+                () -> false));
     assertTrue(r.succeeded(), r.message());
     assertTrue(r.outputBytes() > 30_000_000, "counted " + r.outputBytes());
-    assertTrue(r.output().getBytes(StandardCharsets.UTF_8).length <= 1000, "tail " + r.output().length());
+    assertTrue(
+        r.output().getBytes(StandardCharsets.UTF_8).length <= 1000, "tail " + r.output().length());
     assertTrue(r.output().endsWith("line-2000\nEND\n"), r.output());
     assertEquals(2001, lines.size());
     assertTrue(streamed.get() >= 30_000_000, "streamed " + streamed.get());
@@ -194,31 +215,52 @@ class ProcessRunnerTest {
   void runAsGoesThroughSudoWithTheEnvironmentPassedExplicitly() {
     FakeSudo sudo = FakeSudo.create(tmp.resolve("sudo"));
     ExecSettings s = TestTools.withSudo(settings, sudo.path());
-    ProcessRunner.Result r = runner.run(
-        new ProcessRunner.Command(List.of("/bin/bash", "-c", "echo $APP_ENV as $FAKE_SUDO_USER"), tmp,
-            Map.of("APP_ENV", "production"), "deploy"),
-        ExecContext.of(s));
+    ProcessRunner.Result r =
+        runner.run(
+            new ProcessRunner.Command(
+                List.of("/bin/bash", "-c", "echo $APP_ENV as $FAKE_SUDO_USER"),
+                tmp,
+                Map.of("APP_ENV", "production"),
+                "deploy"),
+            ExecContext.of(s));
     assertTrue(r.succeeded(), r.toString());
     assertEquals("production as deploy\n", r.output());
     String env = Files.isExecutable(Path.of("/usr/bin/env")) ? "/usr/bin/env" : "env";
-    assertEquals(List.of(List.of("-n", "-H", "-u", "deploy", "--", env, "APP_ENV=production", "/bin/bash", "-c",
-        "echo $APP_ENV as $FAKE_SUDO_USER")), sudo.calls());
+    assertEquals(
+        List.of(
+            List.of(
+                "-n",
+                "-H",
+                "-u",
+                "deploy",
+                "--",
+                env,
+                "APP_ENV=production",
+                "/bin/bash",
+                "-c",
+                "echo $APP_ENV as $FAKE_SUDO_USER")),
+        sudo.calls());
   }
 
   @Test
   void sudoRefusingIsNotStarted() {
     FakeSudo sudo = FakeSudo.create(tmp.resolve("sudo")).refuse();
-    ProcessRunner.Result r = runner.run(ProcessRunner.Command.of("/bin/true").as("deploy"),
-        ExecContext.of(TestTools.withSudo(settings, sudo.path())));
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("/bin/true").as("deploy"),
+            ExecContext.of(TestTools.withSudo(settings, sudo.path())));
     assertEquals(ProcessRunner.Status.NOT_STARTED, r.status());
-    assertTrue(r.message().contains("could not run as deploy: sudo: a password is required"), r.message());
+    assertTrue(
+        r.message().contains("could not run as deploy: sudo: a password is required"), r.message());
   }
 
   @Test
   void runAsAMissingCommandIsNotStarted() {
     FakeSudo sudo = FakeSudo.create(tmp.resolve("sudo"));
-    ProcessRunner.Result r = runner.run(ProcessRunner.Command.of("/nonexistent/shell", "-c", "true").as("deploy"),
-        ExecContext.of(TestTools.withSudo(settings, sudo.path())));
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("/nonexistent/shell", "-c", "true").as("deploy"),
+            ExecContext.of(TestTools.withSudo(settings, sudo.path())));
     assertEquals(ProcessRunner.Status.NOT_STARTED, r.status());
     assertTrue(r.message().contains("command not found: /nonexistent/shell"), r.message());
     assertEquals(List.of(), sudo.calls());
@@ -233,17 +275,25 @@ class ProcessRunnerTest {
 
   @Test
   void missingSudoIsNotStarted() {
-    ProcessRunner.Result r = runner.run(ProcessRunner.Command.of("/bin/true").as("deploy"),
-        ExecContext.of(TestTools.withSudo(settings, tmp.resolve("no-sudo"))));
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("/bin/true").as("deploy"),
+            ExecContext.of(TestTools.withSudo(settings, tmp.resolve("no-sudo"))));
     assertEquals(ProcessRunner.Status.NOT_STARTED, r.status());
     assertTrue(r.message().contains("sudo not found"), r.message());
   }
 
   @Test
   void aThrowingOutputSinkDoesNotBreakTheRun() {
-    ProcessRunner.Result r = bash("echo a; echo b; exit 0", new ExecContext(settings, line -> {
-      throw new IllegalStateException("sink broken");
-    }, () -> false));
+    ProcessRunner.Result r =
+        bash(
+            "echo a; echo b; exit 0",
+            new ExecContext(
+                settings,
+                line -> {
+                  throw new IllegalStateException("sink broken");
+                },
+                () -> false));
     assertTrue(r.succeeded());
     assertEquals("a\nb\n", r.output());
   }

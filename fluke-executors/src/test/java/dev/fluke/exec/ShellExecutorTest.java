@@ -61,8 +61,10 @@ class ShellExecutorTest {
 
   @Test
   void failingApplyIsFailedWithItsExitCode() {
-    StepResult r = shell.apply(spec("shell", "check", "false", "command", "echo boom >&2; exit 7"),
-        ExecContext.of(settings));
+    StepResult r =
+        shell.apply(
+            spec("shell", "check", "false", "command", "echo boom >&2; exit 7"),
+            ExecContext.of(settings));
     assertEquals(Outcome.FAILED, r.outcome());
     assertEquals(7, r.exitCode());
     assertEquals("boom\n", r.output());
@@ -71,14 +73,25 @@ class ShellExecutorTest {
   @Test
   void runsInWorkingDirWithTheBlocksEnv() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("app"));
-    ExecutorSpec s = spec("shell", "check", "test \"$(pwd)\" = \"" + dir.toRealPath() + "\" && test \"$APP_ENV\" = production",
-        "command", "true", "working_dir", dir.toString(), "env", Map.of("APP_ENV", "production"));
+    ExecutorSpec s =
+        spec(
+            "shell",
+            "check",
+            "test \"$(pwd)\" = \"" + dir.toRealPath() + "\" && test \"$APP_ENV\" = production",
+            "command",
+            "true",
+            "working_dir",
+            dir.toString(),
+            "env",
+            Map.of("APP_ENV", "production"));
     assertEquals(Outcome.SATISFIED, shell.check(s, ExecContext.of(settings)).outcome());
   }
 
   @Test
   void missingWorkingDirIsAnErrorNotDrift() {
-    StepResult r = shell.check(marker("working_dir", tmp.resolve("gone").toString()), ExecContext.of(settings));
+    StepResult r =
+        shell.check(
+            marker("working_dir", tmp.resolve("gone").toString()), ExecContext.of(settings));
     assertEquals(Outcome.ERROR, r.outcome());
     assertEquals(-1, r.exitCode());
     assertTrue(r.message().contains("does not exist"), r.message());
@@ -86,9 +99,16 @@ class ShellExecutorTest {
 
   @Test
   void missingShellIsAnError() {
-    ExecSettings noShell = new ExecSettings("/nonexistent/shell", settings.commandTimeout(),
-        settings.outputTailBytes(), settings.env(), settings.systemctl(), settings.mise(), settings.sudo(),
-        settings.stateDir());
+    ExecSettings noShell =
+        new ExecSettings(
+            "/nonexistent/shell",
+            settings.commandTimeout(),
+            settings.outputTailBytes(),
+            settings.env(),
+            settings.systemctl(),
+            settings.mise(),
+            settings.sudo(),
+            settings.stateDir());
     StepResult r = shell.check(marker(), ExecContext.of(noShell));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().contains("/nonexistent/shell"), r.message());
@@ -96,8 +116,10 @@ class ShellExecutorTest {
 
   @Test
   void timedOutCheckIsAnErrorNeverDrift() {
-    StepResult r = shell.check(spec("shell", "check", "sleep 30", "command", "true"),
-        ExecContext.of(settings.withTimeout(Duration.ofMillis(300))));
+    StepResult r =
+        shell.check(
+            spec("shell", "check", "sleep 30", "command", "true"),
+            ExecContext.of(settings.withTimeout(Duration.ofMillis(300))));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().startsWith("timed out after 300ms"), r.message());
   }
@@ -105,8 +127,17 @@ class ShellExecutorTest {
   @Test
   void runAsRunsThroughSudo() {
     FakeSudo sudo = FakeSudo.create(tmp.resolve("sudo"));
-    ExecutorSpec s = spec("shell", "check", "test \"$FAKE_SUDO_USER:$APP_ENV\" = deploy:production",
-        "command", "true", "run_as", "deploy", "env", Map.of("APP_ENV", "production"));
+    ExecutorSpec s =
+        spec(
+            "shell",
+            "check",
+            "test \"$FAKE_SUDO_USER:$APP_ENV\" = deploy:production",
+            "command",
+            "true",
+            "run_as",
+            "deploy",
+            "env",
+            Map.of("APP_ENV", "production"));
     StepResult r = shell.check(s, ExecContext.of(TestTools.withSudo(settings, sudo.path())));
     assertEquals(Outcome.SATISFIED, r.outcome(), r.output());
     List<String> call = sudo.calls().get(0);
@@ -117,7 +148,9 @@ class ShellExecutorTest {
   @Test
   void sudoRefusingRunAsIsAnError() {
     FakeSudo sudo = FakeSudo.create(tmp.resolve("sudo")).refuse();
-    StepResult r = shell.check(marker("run_as", "deploy"), ExecContext.of(TestTools.withSudo(settings, sudo.path())));
+    StepResult r =
+        shell.check(
+            marker("run_as", "deploy"), ExecContext.of(TestTools.withSudo(settings, sudo.path())));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().contains("a password is required"), r.message());
   }

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SystemdExecutorTest {
   private static final String UNIT = "app.service";
   @TempDir Path tmp;
-  private final SystemdExecutor systemd = new SystemdExecutor(new ProcessRunner(Duration.ofMillis(500)));
+  private final SystemdExecutor systemd =
+      new SystemdExecutor(new ProcessRunner(Duration.ofMillis(500)));
   private FakeSystemctl systemctl;
   private ExecSettings settings;
 
@@ -36,8 +37,10 @@ class SystemdExecutorTest {
   @Test
   void runningAndEnabledUnitIsSatisfied() {
     systemctl.setActive(UNIT, true).setEnabled(UNIT, true);
-    StepResult r = systemd.check(spec("systemd", "unit", UNIT, "state", "running", "enabled", true),
-        ExecContext.of(settings));
+    StepResult r =
+        systemd.check(
+            spec("systemd", "unit", UNIT, "state", "running", "enabled", true),
+            ExecContext.of(settings));
     assertEquals(Outcome.SATISFIED, r.outcome(), r.message());
     assertEquals(List.of("is-active app.service", "is-enabled app.service"), systemctl.calls());
     assertTrue(r.message().contains("active (want running)"), r.message());
@@ -75,7 +78,9 @@ class SystemdExecutorTest {
     StepResult r = systemd.apply(s, ExecContext.of(settings));
     assertEquals(Outcome.APPLIED, r.outcome());
     assertEquals(List.of("disable app.service", "stop app.service"), systemctl.changes());
-    assertTrue(r.output().contains("Removed /etc/systemd/system/multi-user.target.wants/app.service."), r.output());
+    assertTrue(
+        r.output().contains("Removed /etc/systemd/system/multi-user.target.wants/app.service."),
+        r.output());
     assertEquals(Outcome.SATISFIED, systemd.check(s, ExecContext.of(settings)).outcome());
   }
 
@@ -99,8 +104,11 @@ class SystemdExecutorTest {
   @Test
   void staticUnitsEnablementIsNotManaged() {
     systemctl.setActive(UNIT, true).setEnabledWord(UNIT, "static");
-    assertEquals(Outcome.SATISFIED,
-        systemd.check(spec("systemd", "unit", UNIT, "enabled", false), ExecContext.of(settings)).outcome());
+    assertEquals(
+        Outcome.SATISFIED,
+        systemd
+            .check(spec("systemd", "unit", UNIT, "enabled", false), ExecContext.of(settings))
+            .outcome());
   }
 
   @Test
@@ -126,8 +134,10 @@ class SystemdExecutorTest {
 
   @Test
   void missingSystemctlIsAnError() {
-    StepResult r = systemd.check(spec("systemd", "unit", UNIT),
-        ExecContext.of(TestTools.withSystemctl(settings, tmp.resolve("nope/systemctl"))));
+    StepResult r =
+        systemd.check(
+            spec("systemd", "unit", UNIT),
+            ExecContext.of(TestTools.withSystemctl(settings, tmp.resolve("nope/systemctl"))));
     assertEquals(Outcome.ERROR, r.outcome());
     assertTrue(r.message().contains("command not found"), r.message());
   }

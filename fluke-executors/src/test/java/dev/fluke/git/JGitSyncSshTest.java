@@ -57,8 +57,10 @@ class JGitSyncSshTest {
   @Test
   void strictPolicyRefusesAnUnknownHostWithoutPrompting() {
     try (JGitSync sync = sync(JGitSync.HostKeyPolicy.STRICT)) {
-      GitSyncException e = assertThrows(GitSyncException.class,
-          () -> sync.sync(source(ssh.clientKeyFile()), tmp.resolve("wc")));
+      GitSyncException e =
+          assertThrows(
+              GitSyncException.class,
+              () -> sync.sync(source(ssh.clientKeyFile()), tmp.resolve("wc")));
       assertTrue(e.getMessage().contains("SSH host key is unknown or has changed"), e.getMessage());
       assertTrue(e.getMessage().contains(knownHosts.toString()), e.getMessage());
     }
@@ -67,13 +69,15 @@ class JGitSyncSshTest {
   @Test
   void acceptNewTrustsOnFirstUseAndRecordsTheKey() throws Exception {
     try (JGitSync sync = sync(JGitSync.HostKeyPolicy.ACCEPT_NEW)) {
-      assertEquals(upstream.resolve("HEAD"), sync.sync(source(ssh.clientKeyFile()), tmp.resolve("wc")));
+      assertEquals(
+          upstream.resolve("HEAD"), sync.sync(source(ssh.clientKeyFile()), tmp.resolve("wc")));
     }
     String recorded = Files.readString(knownHosts);
     assertTrue(recorded.contains("[127.0.0.1]:" + ssh.port()), recorded);
     // recorded: now even the strict policy accepts it
     try (JGitSync strict = sync(JGitSync.HostKeyPolicy.STRICT)) {
-      assertEquals(upstream.resolve("HEAD"), strict.sync(source(ssh.clientKeyFile()), tmp.resolve("wc2")));
+      assertEquals(
+          upstream.resolve("HEAD"), strict.sync(source(ssh.clientKeyFile()), tmp.resolve("wc2")));
     }
   }
 
@@ -81,7 +85,10 @@ class JGitSyncSshTest {
   void aChangedHostKeyIsAlwaysRefused() throws Exception {
     Files.writeString(knownHosts, ssh.wrongKnownHostsLine() + "\n");
     try (JGitSync sync = sync(JGitSync.HostKeyPolicy.ACCEPT_NEW)) {
-      GitSyncException e = assertThrows(GitSyncException.class, () -> sync.sync(source(ssh.clientKeyFile()), tmp.resolve("wc")));
+      GitSyncException e =
+          assertThrows(
+              GitSyncException.class,
+              () -> sync.sync(source(ssh.clientKeyFile()), tmp.resolve("wc")));
       assertTrue(e.getMessage().contains("different from the recorded one"), e.getMessage());
     }
     assertTrue(!Files.exists(tmp.resolve("wc/.git")));
@@ -95,8 +102,9 @@ class JGitSyncSshTest {
       otherKey = other.clientKeyFile();
     }
     try (JGitSync sync = sync(JGitSync.HostKeyPolicy.STRICT)) {
-      GitSyncException e = assertThrows(GitSyncException.class,
-          () -> sync.sync(source(otherKey), tmp.resolve("wc")));
+      GitSyncException e =
+          assertThrows(
+              GitSyncException.class, () -> sync.sync(source(otherKey), tmp.resolve("wc")));
       assertTrue(e.getMessage().toLowerCase().contains("auth"), e.getMessage());
     }
   }

@@ -32,8 +32,10 @@ class JGitSyncTest {
 
   @BeforeEach
   void setUp() {
-    sync = new JGitSync(new JGitSync.Options(Duration.ofSeconds(30), JGitSync.HostKeyPolicy.STRICT,
-        tmp.resolve("known_hosts")));
+    sync =
+        new JGitSync(
+            new JGitSync.Options(
+                Duration.ofSeconds(30), JGitSync.HostKeyPolicy.STRICT, tmp.resolve("known_hosts")));
     upstream = TestRepos.init(tmp.resolve("upstream"));
     upstream.commitFile("README.md", "v1\n", "first");
   }
@@ -51,7 +53,8 @@ class JGitSyncTest {
     assertEquals(upstream.resolve("HEAD"), first);
     assertEquals("v1\n", Files.readString(wc.resolve("README.md")));
 
-    assertEquals(first, sync.sync(GitSource.of(upstream.url(), "main"), wc), "nothing new: same commit");
+    assertEquals(
+        first, sync.sync(GitSource.of(upstream.url(), "main"), wc), "nothing new: same commit");
 
     String second = upstream.commitFile("README.md", "v2\n", "second");
     assertEquals(second, sync.sync(GitSource.of(upstream.url(), "main"), wc));
@@ -88,8 +91,9 @@ class JGitSyncTest {
     }
     upstream.commitFile("README.md", "v2\n", "upstream work");
 
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("diverged"), e.getMessage());
     try (TestRepos.Repo clone = TestRepos.open(wc)) {
       assertEquals(local, clone.resolve("HEAD"));
@@ -105,8 +109,9 @@ class JGitSyncTest {
     try (TestRepos.Repo clone = TestRepos.open(wc)) {
       clone.commitFile("local.txt", "mine\n", "local work");
     }
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("does not have"), e.getMessage());
   }
 
@@ -118,8 +123,9 @@ class JGitSyncTest {
     sync.sync(GitSource.of(upstream.url(), "main"), wc);
     upstream.resetHard(base);
     upstream.commitFile("README.md", "v2-rewritten\n", "force-pushed");
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("diverged"), e.getMessage());
     assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
   }
@@ -130,8 +136,9 @@ class JGitSyncTest {
     sync.sync(GitSource.of(upstream.url(), "main"), wc);
     Files.writeString(wc.resolve("README.md"), "edited by hand\n");
     upstream.commitFile("README.md", "v2\n", "second");
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("local changes (README.md)"), e.getMessage());
     assertEquals("edited by hand\n", Files.readString(wc.resolve("README.md")));
   }
@@ -142,8 +149,9 @@ class JGitSyncTest {
     sync.sync(GitSource.of(upstream.url(), "main"), wc);
     try (TestRepos.Repo other = TestRepos.init(tmp.resolve("other"))) {
       other.commitFile("x", "x", "x");
-      GitSyncException e = assertThrows(GitSyncException.class,
-          () -> sync.sync(GitSource.of(other.url(), "main"), wc));
+      GitSyncException e =
+          assertThrows(
+              GitSyncException.class, () -> sync.sync(GitSource.of(other.url(), "main"), wc));
       assertTrue(e.getMessage().contains("belongs to"), e.getMessage());
     }
   }
@@ -152,8 +160,9 @@ class JGitSyncTest {
   void nonEmptyDirThatIsNoWorkingCopyIsLeftAlone() throws Exception {
     Path wc = Files.createDirectories(tmp.resolve("wc"));
     Files.writeString(wc.resolve("precious.txt"), "keep me");
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("not a Git working copy"), e.getMessage());
     assertEquals("keep me", Files.readString(wc.resolve("precious.txt")));
   }
@@ -161,16 +170,22 @@ class JGitSyncTest {
   @Test
   void missingBranchIsAnErrorAndLeavesNoHalfClone() throws Exception {
     Path wc = tmp.resolve("wc");
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(upstream.url(), "release"), wc));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "release"), wc));
     assertTrue(e.getMessage().contains("release"), e.getMessage());
     assertTrue(!Files.exists(wc) || isEmpty(wc), "half clone left in " + wc);
   }
 
   @Test
   void missingRepositoryIsAnError() {
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(tmp.resolve("nope").toUri().toString(), "main"), tmp.resolve("wc")));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class,
+            () ->
+                sync.sync(
+                    GitSource.of(tmp.resolve("nope").toUri().toString(), "main"),
+                    tmp.resolve("wc")));
     assertFalse(e.getMessage().isBlank());
   }
 
@@ -223,7 +238,8 @@ class JGitSyncTest {
 
   @Test
   void basicAuthWithTheRightPassword() throws Exception {
-    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
+    try (GitHttpServer http =
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
       GitSource source = new GitSource(http.url(), "main", null, "fluke", PASSWORD);
       assertEquals(upstream.resolve("HEAD"), sync.sync(source, tmp.resolve("wc")));
       upstream.commitFile("README.md", "v2\n", "second");
@@ -233,22 +249,30 @@ class JGitSyncTest {
 
   @Test
   void basicAuthWithAWrongPasswordFailsWithoutShowingIt() throws Exception {
-    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB, "fluke", PASSWORD)) {
+    try (GitHttpServer http =
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB, "fluke", PASSWORD)) {
       String wrong = "wr0ng-Pa55word";
-      GitSyncException e = assertThrows(GitSyncException.class,
-          () -> sync.sync(new GitSource(http.url(), "main", null, "fluke", wrong), tmp.resolve("wc")));
+      GitSyncException e =
+          assertThrows(
+              GitSyncException.class,
+              () ->
+                  sync.sync(
+                      new GitSource(http.url(), "main", null, "fluke", wrong), tmp.resolve("wc")));
       assertTrue(e.getMessage().toLowerCase().contains("auth"), e.getMessage());
       assertFalse(everything(e).contains(wrong), everything(e));
 
-      GitSyncException none = assertThrows(GitSyncException.class,
-          () -> sync.sync(GitSource.of(http.url(), "main"), tmp.resolve("wc2")));
+      GitSyncException none =
+          assertThrows(
+              GitSyncException.class,
+              () -> sync.sync(GitSource.of(http.url(), "main"), tmp.resolve("wc2")));
       assertTrue(none.getMessage().toLowerCase().contains("auth"), none.getMessage());
     }
   }
 
   @Test
   void passwordInTheUrlWorksIsNeverShownAndNotStoredInTheClone() throws Exception {
-    try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
+    try (GitHttpServer http =
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
       String withPassword = http.url().replace("http://", "http://fluke:" + PASSWORD + "@");
       Path wc = tmp.resolve("wc");
       assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
@@ -258,8 +282,10 @@ class JGitSyncTest {
       assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
 
       String wrongUrl = http.url().replace("http://", "http://fluke:" + "nope-" + PASSWORD + "@");
-      GitSyncException e = assertThrows(GitSyncException.class,
-          () -> sync.sync(GitSource.of(wrongUrl, "main"), tmp.resolve("wc2")));
+      GitSyncException e =
+          assertThrows(
+              GitSyncException.class,
+              () -> sync.sync(GitSource.of(wrongUrl, "main"), tmp.resolve("wc2")));
       assertFalse(everything(e).contains(PASSWORD), everything(e));
     }
   }
@@ -270,8 +296,9 @@ class JGitSyncTest {
     try (GitHttpServer http = GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART)) {
       url = http.url();
     }
-    GitSyncException e = assertThrows(GitSyncException.class,
-        () -> sync.sync(GitSource.of(url, "main"), tmp.resolve("wc")));
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class, () -> sync.sync(GitSource.of(url, "main"), tmp.resolve("wc")));
     assertFalse(e.getMessage().isBlank());
   }
 
@@ -279,16 +306,28 @@ class JGitSyncTest {
   void differentDirsSyncConcurrently() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
-      List<Callable<String>> jobs = Stream.of("a", "b", "c", "d")
-          .map(n -> (Callable<String>) () -> sync.sync(GitSource.of(upstream.url(), "main"), tmp.resolve("wc-" + n)))
-          .toList();
+      List<Callable<String>> jobs =
+          Stream.of("a", "b", "c", "d")
+              .map(
+                  n ->
+                      (Callable<String>)
+                          () ->
+                              sync.sync(
+                                  GitSource.of(upstream.url(), "main"), tmp.resolve("wc-" + n)))
+              .toList();
       for (Future<String> f : pool.invokeAll(jobs)) {
         assertEquals(upstream.resolve("HEAD"), f.get());
       }
       // the same dir from several threads queues instead of racing
-      List<Callable<String>> same = Stream.of(1, 2, 3)
-          .map(n -> (Callable<String>) () -> sync.sync(GitSource.of(upstream.url(), "main"), tmp.resolve("wc-same")))
-          .toList();
+      List<Callable<String>> same =
+          Stream.of(1, 2, 3)
+              .map(
+                  n ->
+                      (Callable<String>)
+                          () ->
+                              sync.sync(
+                                  GitSource.of(upstream.url(), "main"), tmp.resolve("wc-same")))
+              .toList();
       for (Future<String> f : pool.invokeAll(same)) {
         assertEquals(upstream.resolve("HEAD"), f.get());
       }

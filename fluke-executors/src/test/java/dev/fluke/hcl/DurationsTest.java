@@ -13,17 +13,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DurationsTest {
   @ParameterizedTest(name = "{0} = {1}")
   @CsvSource({
-      "90s, PT1M30S",
-      "5m, PT5M",
-      "1h30m, PT1H30M",
-      "168h, PT168H",
-      "500ms, PT0.5S",
-      "1.5h, PT1H30M",
-      "1m0.25s, PT1M0.25S",
-      "10us, PT0.00001S",
-      "7ns, PT0.000000007S",
-      "0, PT0S",
-      "0s, PT0S"
+    "90s, PT1M30S",
+    "5m, PT5M",
+    "1h30m, PT1H30M",
+    "168h, PT168H",
+    "500ms, PT0.5S",
+    "1.5h, PT1H30M",
+    "1m0.25s, PT1M0.25S",
+    "10us, PT0.00001S",
+    "7ns, PT0.000000007S",
+    "0, PT0S",
+    "0s, PT0S"
   })
   void parsesGoDurations(String text, String iso) {
     assertEquals(Duration.parse(iso), Durations.parse(text));
@@ -38,13 +38,23 @@ class DurationsTest {
 
   @Test
   void explainsTheExpectedForm() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 minutes"));
-    assertEquals("\"5 minutes\" is not a duration such as \"90s\", \"5m\", \"1h30m\" or \"500ms\""
-        + " (units: ns, us, ms, s, m, h)", e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 minutes"));
+    assertEquals(
+        "\"5 minutes\" is not a duration such as \"90s\", \"5m\", \"1h30m\" or \"500ms\""
+            + " (units: ns, us, ms, s, m, h)",
+        e.getMessage());
   }
 
   @ParameterizedTest(name = "{0} prints as {1}")
-  @CsvSource({"PT1H30M, 1h30m0s", "PT0.5S, 500ms", "PT60S, 1m0s", "PT0S, 0s", "PT168H, 168h0m0s", "PT1.5S, 1.5s"})
+  @CsvSource({
+    "PT1H30M, 1h30m0s",
+    "PT0.5S, 500ms",
+    "PT60S, 1m0s",
+    "PT0S, 0s",
+    "PT168H, 168h0m0s",
+    "PT1.5S, 1.5s"
+  })
   void formatsAsGoDoes(String iso, String text) {
     assertEquals(text, Durations.format(Duration.parse(iso)));
   }

@@ -17,7 +17,9 @@ class EvaluatorTest {
 
   private final Diagnostics diags = new Diagnostics();
 
-  /** Evaluates every attribute of {@code text} (after its locals block) and returns the last value. */
+  /**
+   * Evaluates every attribute of {@code text} (after its locals block) and returns the last value.
+   */
   private Object eval(String text) {
     Body body = HclParser.parse("f.hcl", text, diags);
     Evaluator evaluator = new Evaluator(HclFunctions.standard(), diags);
@@ -43,7 +45,11 @@ class EvaluatorTest {
 
   /** Each row: an expression and its value written as JSON. */
   @ParameterizedTest(name = "{0} = {1}")
-  @CsvSource(delimiterString = " => ", quoteCharacter = '`', textBlock = """
+  @CsvSource(
+      delimiterString = " => ",
+      quoteCharacter = '`',
+      textBlock =
+          """
       1 + 2 * 3 => 7
       (1 + 2) * 3 => 9
       10 / 4 => 2.5
@@ -123,7 +129,9 @@ class EvaluatorTest {
 
   @Test
   void localsReferToEachOtherInAnyOrder() {
-    Object v = eval("""
+    Object v =
+        eval(
+            """
         locals {
           url  = "https://${local.host}:${local.port}/"
           host = lower(local.name)
@@ -138,36 +146,45 @@ class EvaluatorTest {
 
   @Test
   void aCycleOfLocalsIsReportedOnceWithItsPath() {
-    eval("""
+    eval(
+        """
         locals {
           a = local.b
           b = "${local.c}-x"
           c = local.a
         }
         """);
-    assertEquals(List.of("f.hcl:4:7: local.a refers to itself: local.a -> local.b -> local.c -> local.a"), errors());
+    assertEquals(
+        List.of("f.hcl:4:7: local.a refers to itself: local.a -> local.b -> local.c -> local.a"),
+        errors());
   }
 
   @Test
   void unknownLocalSuggestsAndListsTheDefinedOnes() {
-    eval("""
+    eval(
+        """
         locals {
           app_dir = "/opt/app"
           user    = "deploy"
         }
         x = local.app_dri
         """);
-    assertEquals(List.of("f.hcl:5:5: unknown local value local.app_dri (did you mean \"app_dir\"?);"
-        + " defined locals: app_dir, user"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:5:5: unknown local value local.app_dri (did you mean \"app_dir\"?);"
+                + " defined locals: app_dir, user"),
+        errors());
   }
 
   @Test
   void bareNamesAreNotStrings() {
     expr("running");
     expr("local");
-    assertEquals(List.of(
-        "f.hcl:1:5: unknown variable \"running\": only local.NAME can be referenced (for the string, write \"running\" in quotes)",
-        "f.hcl:1:5: local must be followed by the name of a local value: local.NAME"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:5: unknown variable \"running\": only local.NAME can be referenced (for the string, write \"running\" in quotes)",
+            "f.hcl:1:5: local must be followed by the name of a local value: local.NAME"),
+        errors());
   }
 
   @Test
@@ -175,7 +192,8 @@ class EvaluatorTest {
     expr("uppr(\"x\")");
     assertEquals(1, errors().size());
     String error = errors().get(0);
-    assertEquals("f.hcl:1:5: unknown function \"uppr\" (did you mean \"upper\"?); available functions: abs, ",
+    assertEquals(
+        "f.hcl:1:5: unknown function \"uppr\" (did you mean \"upper\"?); available functions: abs, ",
         error.substring(0, error.indexOf("abs, ") + 5));
   }
 
@@ -185,47 +203,58 @@ class EvaluatorTest {
     new Evaluator(HclFunctions.standard(), diags)
         .explainUnavailable("env", "manifests must not depend on the server's environment")
         .evaluate(((Attribute) body.items().get(0)).value());
-    assertEquals(List.of("f.hcl:1:5: function env() is not available here: manifests must not depend on the server's"
-        + " environment"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:5: function env() is not available here: manifests must not depend on the server's"
+                + " environment"),
+        errors());
   }
 
   @Test
   void functionErrorsPointAtTheArgument() {
-    eval("""
+    eval(
+        """
         a = upper(["list"])
         b = join(",", "not a list")
         c = lookup({ x = 1 }, "y")
         d = upper("a", "b")
         e = format("%d", "x")
         """);
-    assertEquals(List.of(
-        "f.hcl:1:11: upper: argument 1 must be a string, got list",
-        "f.hcl:2:15: join: argument 2 must be a list, got string",
-        "f.hcl:3:23: lookup: no key \"y\" in the map (keys: x); give a default as the third argument",
-        "f.hcl:4:5: upper() takes 1 argument, got 2: upper(string)",
-        "f.hcl:5:18: format: argument 2 must be a number, got string"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:11: upper: argument 1 must be a string, got list",
+            "f.hcl:2:15: join: argument 2 must be a list, got string",
+            "f.hcl:3:23: lookup: no key \"y\" in the map (keys: x); give a default as the third argument",
+            "f.hcl:4:5: upper() takes 1 argument, got 2: upper(string)",
+            "f.hcl:5:18: format: argument 2 must be a number, got string"),
+        errors());
   }
 
   @Test
   void typeErrorsInOperatorsNameTheTypes() {
-    eval("""
+    eval(
+        """
         a = "x" + 1
         b = !"yes"
         c = 1 / 0
         d = "${[1]}"
         e = 1 ? 2 : 3
         """);
-    assertEquals(List.of(
-        "f.hcl:1:9: operator + needs numbers, got string and number (to join strings write \"${a}${b}\")",
-        "f.hcl:2:5: operator ! needs a bool, got string",
-        "f.hcl:3:7: division by zero",
-        "f.hcl:4:8: cannot interpolate a list into a string (use join() or jsonencode())",
-        "f.hcl:5:5: the condition must be a bool, got number"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:9: operator + needs numbers, got string and number (to join strings write \"${a}${b}\")",
+            "f.hcl:2:5: operator ! needs a bool, got string",
+            "f.hcl:3:7: division by zero",
+            "f.hcl:4:8: cannot interpolate a list into a string (use join() or jsonencode())",
+            "f.hcl:5:5: the condition must be a bool, got number"),
+        errors());
   }
 
   @Test
   void onlyTheChosenBranchIsEvaluated() {
-    Object v = eval("""
+    Object v =
+        eval(
+            """
         locals { m = null }
         x = local.m != null ? local.m.key : "fallback"
         """);
@@ -243,22 +272,27 @@ class EvaluatorTest {
 
   @Test
   void indexAndKeyErrors() {
-    eval("""
+    eval(
+        """
         a = ["x"][3]
         b = { k = 1 }.other
         c = "s".field
         d = { a = 1, a = 2 }
         """);
-    assertEquals(List.of(
-        "f.hcl:1:11: index 3 is out of range for a list of 1 elements",
-        "f.hcl:2:15: no key \"other\" in the map; keys: k",
-        "f.hcl:3:9: cannot read .field of a string: only maps have keys",
-        "f.hcl:4:14: duplicate key \"a\" in the map; first set at f.hcl:4:7"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:11: index 3 is out of range for a list of 1 elements",
+            "f.hcl:2:15: no key \"other\" in the map; keys: k",
+            "f.hcl:3:9: cannot read .field of a string: only maps have keys",
+            "f.hcl:4:14: duplicate key \"a\" in the map; first set at f.hcl:4:7"),
+        errors());
   }
 
   @Test
   void anErrorIsReportedOnceEvenWhenItsValueIsUsedAgain() {
-    Object v = eval("""
+    Object v =
+        eval(
+            """
         locals {
           broken = nosuch()
           a      = "${local.broken}-a"

@@ -33,13 +33,17 @@ class HclParserTest {
   }
 
   private Object value(Body body, String attribute) {
-    Attribute a = (Attribute) body.items().stream().filter(i -> i.name().equals(attribute)).findFirst().orElseThrow();
+    Attribute a =
+        (Attribute)
+            body.items().stream().filter(i -> i.name().equals(attribute)).findFirst().orElseThrow();
     return new Evaluator(HclFunctions.standard(), diags).evaluate(a.value());
   }
 
   @Test
   void keepsDeclarationOrderAcrossAttributesAndBlockTypes() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         task "t" {
           shell "one" {}
           description = "d"
@@ -55,7 +59,9 @@ class HclParserTest {
 
   @Test
   void recordsLineAndColumnOfBlocksLabelsAndAttributes() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         # a comment
         task "deploy" {
             unit = "a.service"
@@ -80,7 +86,9 @@ class HclParserTest {
 
   @Test
   void skipsAllThreeCommentStyles() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         # hash
         a = 1 // slashes
         /* block
@@ -92,7 +100,9 @@ class HclParserTest {
 
   @Test
   void readsLiteralsOfEveryType() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         s = "text"
         n = 42
         f = 1.5
@@ -115,7 +125,9 @@ class HclParserTest {
 
   @Test
   void multiLineListsAndMapsIgnoreNewlines() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         l = [
           "a",
           "b",
@@ -139,7 +151,9 @@ class HclParserTest {
 
   @Test
   void heredocKeepsLinesAndTheFinalNewline() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         script = <<EOF
         echo one
           echo ${"two"}
@@ -153,7 +167,9 @@ class HclParserTest {
 
   @Test
   void indentedHeredocRemovesTheCommonIndentation() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         task "t" {
           script = <<-EOT
             line one
@@ -179,38 +195,49 @@ class HclParserTest {
   @Test
   void badEscapesAreReported() {
     parse("a = \"\\q\"\nb = \"\\u12\"\n");
-    assertEquals(List.of(
-        "f.hcl:1:6: invalid escape sequence \\q: expected one of \\n \\r \\t \\\" \\\\ \\uNNNN \\UNNNNNNNN",
-        "f.hcl:2:6: invalid escape sequence: \\u needs 4 hexadecimal digits"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:6: invalid escape sequence \\q: expected one of \\n \\r \\t \\\" \\\\ \\uNNNN \\UNNNNNNNN",
+            "f.hcl:2:6: invalid escape sequence: \\u needs 4 hexadecimal digits"),
+        errors());
   }
 
   @Test
   void unclosedBlockIsReportedAtItsOpeningBrace() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         task "a" {
           x = 1
         """);
-    assertEquals(List.of("f.hcl:1:10: unclosed block task \"a\": expected '}' to close the '{' opened here,"
-        + " found the end of the file"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:10: unclosed block task \"a\": expected '}' to close the '{' opened here,"
+                + " found the end of the file"),
+        errors());
     assertTrue(((Block) body.items().get(0)).damaged());
   }
 
   @Test
   void nestedUnclosedBlocksAreEachReported() {
-    parse("""
+    parse(
+        """
         task "a" {
           shell "b" {
             check = "x"
         """);
-    assertEquals(List.of(
-        "f.hcl:1:10: unclosed block task \"a\": expected '}' to close the '{' opened here, found the end of the file",
-        "f.hcl:2:13: unclosed block shell \"b\": expected '}' to close the '{' opened here, found the end of the file"),
+    assertEquals(
+        List.of(
+            "f.hcl:1:10: unclosed block task \"a\": expected '}' to close the '{' opened here, found the end of the file",
+            "f.hcl:2:13: unclosed block shell \"b\": expected '}' to close the '{' opened here, found the end of the file"),
         errors());
   }
 
   @Test
   void strayClosingBraceIsReportedAndTheRestIsStillRead() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         task "a" {
           x = 1
         }
@@ -218,101 +245,128 @@ class HclParserTest {
         task "b" {
         }
         """);
-    assertEquals(List.of("f.hcl:4:1: unexpected '}': there is no open block to close here"), errors());
+    assertEquals(
+        List.of("f.hcl:4:1: unexpected '}': there is no open block to close here"), errors());
     assertEquals(List.of("task", "task"), names(body));
     assertFalse(((Block) body.items().get(0)).damaged());
   }
 
   @Test
   void unterminatedStringIsReportedAtItsOpeningQuote() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         a = "no end
         b = 2
         """);
-    assertEquals(List.of("f.hcl:1:5: unterminated string: a quoted string must end on the line it starts"
-        + " (use a heredoc <<EOF for text of several lines)"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:5: unterminated string: a quoted string must end on the line it starts"
+                + " (use a heredoc <<EOF for text of several lines)"),
+        errors());
     assertEquals(List.of("a", "b"), names(body));
     assertInstanceOf(Expr.Invalid.class, ((Attribute) body.items().get(0)).value());
   }
 
   @Test
   void missingValueAndMissingEqualsAreReported() {
-    parse("""
+    parse(
+        """
         a =
         b "x"
         c : 1
         """);
-    assertEquals(List.of(
-        "f.hcl:1:4: expected a value (a string, number, bool, list, map, function call or local.NAME), found end of line",
-        "f.hcl:2:6: expected '{' to open block b \"x\", found end of line",
-        "f.hcl:3:3: expected '=' or a block after \"c\", found ':' (attributes are set with '=')"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:4: expected a value (a string, number, bool, list, map, function call or local.NAME), found end of line",
+            "f.hcl:2:6: expected '{' to open block b \"x\", found end of line",
+            "f.hcl:3:3: expected '=' or a block after \"c\", found ':' (attributes are set with '=')"),
+        errors());
   }
 
   @Test
   void unclosedListNamesWhereItWasOpened() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         l = ["a", "b"
         m = 1
         """);
-    assertEquals(List.of("f.hcl:2:1: expected ',' or ']' in the list opened at 1:5, found identifier m"), errors());
+    assertEquals(
+        List.of("f.hcl:2:1: expected ',' or ']' in the list opened at 1:5, found identifier m"),
+        errors());
     assertEquals(List.of("l", "m"), names(body));
   }
 
   @Test
   void junkAfterAValueIsReported() {
     parse("a = 1 2\n");
-    assertEquals(List.of("f.hcl:1:7: unexpected number 2 after the value of \"a\": expected the end of the line"),
+    assertEquals(
+        List.of(
+            "f.hcl:1:7: unexpected number 2 after the value of \"a\": expected the end of the line"),
         errors());
   }
 
   @Test
   void illegalCharactersAreReportedOnce() {
-    parse("""
+    parse(
+        """
         a = 'single'
         b = 1 ~ 2
         """);
-    assertEquals(List.of(
-        "f.hcl:1:5: unexpected character ''': strings are written in double quotes \"…\"",
-        "f.hcl:1:12: unexpected character ''': strings are written in double quotes \"…\"",
-        "f.hcl:2:7: unexpected character '~'"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:5: unexpected character ''': strings are written in double quotes \"…\"",
+            "f.hcl:1:12: unexpected character ''': strings are written in double quotes \"…\"",
+            "f.hcl:2:7: unexpected character '~'"),
+        errors());
   }
 
   @Test
   void unsupportedSyntaxSaysSo() {
-    parse("""
+    parse(
+        """
         a = [for x in local.l : x]
         b = "%{ if true }x%{ endif }"
         c = local.l[*]
         """);
-    assertEquals(List.of(
-        "f.hcl:1:6: for expressions are not supported",
-        "f.hcl:2:6: template directives (%{ … }) are not supported; write %%{ for a literal %{",
-        "f.hcl:2:19: template directives (%{ … }) are not supported; write %%{ for a literal %{",
-        "f.hcl:3:13: splat expressions ([*]) are not supported"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:6: for expressions are not supported",
+            "f.hcl:2:6: template directives (%{ … }) are not supported; write %%{ for a literal %{",
+            "f.hcl:2:19: template directives (%{ … }) are not supported; write %%{ for a literal %{",
+            "f.hcl:3:13: splat expressions ([*]) are not supported"),
+        errors());
   }
 
   @Test
   void unclosedInterpolationAndHeredocAreReported() {
-    parse("""
+    parse(
+        """
         a = "${local.x"
         b = <<EOF
         never closed
         """);
-    assertEquals(List.of(
-        "f.hcl:1:6: unclosed interpolation: expected '}' to close the '${' opened here",
-        "f.hcl:2:5: unclosed heredoc: no line holding only the closing marker EOF"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:1:6: unclosed interpolation: expected '}' to close the '${' opened here",
+            "f.hcl:2:5: unclosed heredoc: no line holding only the closing marker EOF"),
+        errors());
   }
 
   @Test
   void interpolatedBlockLabelIsAnError() {
     Body body = parse("task \"${x}\" {\n}\n");
-    assertEquals(List.of("f.hcl:1:6: a block label must be a plain string, without ${…}"), errors());
+    assertEquals(
+        List.of("f.hcl:1:6: a block label must be a plain string, without ${…}"), errors());
     assertTrue(((Block) body.items().get(0)).damaged());
   }
 
   @Test
   void reportsEveryErrorOfAFileAndKeepsWhatItCouldRead() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         task "a" {
           x = [1, 2
           good = 3
@@ -322,10 +376,12 @@ class HclParserTest {
         oops
         task "b" {}
         """);
-    assertEquals(List.of(
-        "f.hcl:3:3: expected ',' or ']' in the list opened at 2:7, found identifier good",
-        "f.hcl:4:14: expected '{' to open block bad \"bad\" \"bad\", found end of line",
-        "f.hcl:7:5: expected '=' or a block after \"oops\", found end of line"), errors());
+    assertEquals(
+        List.of(
+            "f.hcl:3:3: expected ',' or ']' in the list opened at 2:7, found identifier good",
+            "f.hcl:4:14: expected '{' to open block bad \"bad\" \"bad\", found end of line",
+            "f.hcl:7:5: expected '=' or a block after \"oops\", found end of line"),
+        errors());
     Block a = (Block) body.items().get(0);
     assertEquals(List.of("x", "good", "also_good"), names(a.body()));
     assertInstanceOf(Expr.Invalid.class, ((Attribute) a.body().items().get(0)).value());
@@ -336,13 +392,16 @@ class HclParserTest {
 
   @Test
   void aForgottenClosingBracketDoesNotSwallowTheEnclosingBlock() {
-    Body body = parse("""
+    Body body =
+        parse(
+            """
         task "a" {
           env = { A = "1", B = ["x"
         }
         task "b" {}
         """);
-    assertEquals(List.of("f.hcl:3:1: expected ',' or ']' in the list opened at 2:24, found '}'"), errors());
+    assertEquals(
+        List.of("f.hcl:3:1: expected ',' or ']' in the list opened at 2:24, found '}'"), errors());
     assertEquals(List.of("task", "task"), names(body));
     assertFalse(((Block) body.items().get(0)).damaged());
   }

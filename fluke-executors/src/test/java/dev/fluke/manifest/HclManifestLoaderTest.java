@@ -36,7 +36,8 @@ class HclManifestLoaderTest {
     return new SourcePos(file, line, column);
   }
 
-  private static final String SPEC_EXAMPLE = """
+  private static final String SPEC_EXAMPLE =
+      """
       locals { app_dir = "/opt/app" }
 
       task "deploy_app" {
@@ -69,31 +70,61 @@ class HclManifestLoaderTest {
   @Test
   void theSpecExampleBecomesTheDocumentedTask() {
     ManifestSet set = ok(parse("app.fluke.hcl", SPEC_EXAMPLE));
-    TaskSpec expected = new TaskSpec(
-        "deploy_app",
-        "Shown in the UI and CLI",
-        Optional.of(DriftPolicy.ALERT_ONLY),
-        new Selector(Map.of("role", "web", "env", "prod")),
-        List.of(
-            new ExecutorSpec("mise", "deploy",
-                Map.of("working_dir", "/opt/app", "check_task", "check", "apply_task", "apply",
-                    "git", Map.of("url", "https://example.org/app.git", "branch", "main")),
-                OnFailure.ABORT, at("app.fluke.hcl", 8, 3)),
-            new ExecutorSpec("systemd", "app",
-                Map.of("unit", "app.service", "state", "running", "enabled", true),
-                OnFailure.ABORT, at("app.fluke.hcl", 14, 3)),
-            new ExecutorSpec("shell", "marker",
-                Map.of("check", "test -f /opt/app/.deployed", "command", "/opt/app/deploy.sh",
-                    "working_dir", "/opt/app", "run_as", "deploy", "env", Map.of("APP_ENV", "production")),
-                OnFailure.ABORT, at("app.fluke.hcl", 19, 3))),
-        at("app.fluke.hcl", 3, 1));
+    TaskSpec expected =
+        new TaskSpec(
+            "deploy_app",
+            "Shown in the UI and CLI",
+            Optional.of(DriftPolicy.ALERT_ONLY),
+            new Selector(Map.of("role", "web", "env", "prod")),
+            List.of(
+                new ExecutorSpec(
+                    "mise",
+                    "deploy",
+                    Map.of(
+                        "working_dir",
+                        "/opt/app",
+                        "check_task",
+                        "check",
+                        "apply_task",
+                        "apply",
+                        "git",
+                        Map.of("url", "https://example.org/app.git", "branch", "main")),
+                    OnFailure.ABORT,
+                    at("app.fluke.hcl", 8, 3)),
+                new ExecutorSpec(
+                    "systemd",
+                    "app",
+                    Map.of("unit", "app.service", "state", "running", "enabled", true),
+                    OnFailure.ABORT,
+                    at("app.fluke.hcl", 14, 3)),
+                new ExecutorSpec(
+                    "shell",
+                    "marker",
+                    Map.of(
+                        "check",
+                        "test -f /opt/app/.deployed",
+                        "command",
+                        "/opt/app/deploy.sh",
+                        "working_dir",
+                        "/opt/app",
+                        "run_as",
+                        "deploy",
+                        "env",
+                        Map.of("APP_ENV", "production")),
+                    OnFailure.ABORT,
+                    at("app.fluke.hcl", 19, 3))),
+            at("app.fluke.hcl", 3, 1));
     assertEquals(List.of(expected), set.tasks());
     assertEquals(List.of("app.fluke.hcl"), set.files());
   }
 
   @Test
   void executorsRunInDeclarationOrderAcrossTypes() {
-    ManifestSet set = ok(parse("a.fluke.hcl", """
+    ManifestSet set =
+        ok(
+            parse(
+                "a.fluke.hcl",
+                """
         task "mixed" {
           selector { match_labels = {} }
           shell "first" {
@@ -109,12 +140,18 @@ class HclManifestLoaderTest {
         }
         """));
     List<String> order = set.tasks().get(0).executors().stream().map(ExecutorSpec::label).toList();
-    assertEquals(List.of("shell \"first\"", "mise \"second\"", "shell \"third\"", "systemd \"fourth\""), order);
+    assertEquals(
+        List.of("shell \"first\"", "mise \"second\"", "shell \"third\"", "systemd \"fourth\""),
+        order);
   }
 
   @Test
   void defaultsAreFilledIn() {
-    ManifestSet set = ok(parse("a.fluke.hcl", """
+    ManifestSet set =
+        ok(
+            parse(
+                "a.fluke.hcl",
+                """
         task "defaults" {
           selector { match_labels = { role = "web" } }
           mise "m" { working_dir = "/srv/app" }
@@ -130,18 +167,26 @@ class HclManifestLoaderTest {
     assertEquals(Optional.empty(), task.driftPolicy());
     assertEquals(DriftPolicy.REMEDIATE, task.effectivePolicy(DriftPolicy.REMEDIATE));
     ExecutorSpec mise = task.executors().get(0);
-    assertEquals(Map.of("working_dir", "/srv/app", "check_task", "check", "apply_task", "apply"), mise.attributes());
+    assertEquals(
+        Map.of("working_dir", "/srv/app", "check_task", "check", "apply_task", "apply"),
+        mise.attributes());
     assertEquals(null, mise.block("git"), "no git block: nothing is synced");
     ExecutorSpec systemd = task.executors().get(1);
-    assertEquals(Map.of("unit", "app.service", "state", "running", "enabled", true), systemd.attributes());
+    assertEquals(
+        Map.of("unit", "app.service", "state", "running", "enabled", true), systemd.attributes());
     ExecutorSpec shell = task.executors().get(2);
-    assertEquals(Map.of("check", "test -f /x", "command", "touch /x", "env", Map.of()), shell.attributes());
+    assertEquals(
+        Map.of("check", "test -f /x", "command", "touch /x", "env", Map.of()), shell.attributes());
     assertEquals(OnFailure.ABORT, shell.onFailure());
   }
 
   @Test
   void aGitBlockGetsItsDefaultBranch() {
-    ManifestSet set = ok(parse("a.fluke.hcl", """
+    ManifestSet set =
+        ok(
+            parse(
+                "a.fluke.hcl",
+                """
         task "t" {
           selector { match_labels = {} }
           mise "m" {
@@ -150,13 +195,18 @@ class HclManifestLoaderTest {
           }
         }
         """));
-    assertEquals(Map.of("url", "https://example.org/app.git", "branch", "main"),
+    assertEquals(
+        Map.of("url", "https://example.org/app.git", "branch", "main"),
         set.tasks().get(0).executors().get(0).block("git"));
   }
 
   @Test
   void onFailureIsTheSpecsFieldNotAnAttribute() {
-    ManifestSet set = ok(parse("a.fluke.hcl", """
+    ManifestSet set =
+        ok(
+            parse(
+                "a.fluke.hcl",
+                """
         task "t" {
           selector { match_labels = {} }
           systemd "a" {
@@ -172,7 +222,11 @@ class HclManifestLoaderTest {
 
   @Test
   void anEmptySelectorMatchesEveryHost() {
-    ManifestSet set = ok(parse("a.fluke.hcl", """
+    ManifestSet set =
+        ok(
+            parse(
+                "a.fluke.hcl",
+                """
         task "everywhere" {
           selector { match_labels = {} }
           systemd "chrony" { unit = "chrony.service" }
@@ -185,31 +239,38 @@ class HclManifestLoaderTest {
 
   @Test
   void tasksComeInPathOrderThenDeclarationOrder() {
-    String task = """
+    String task =
+        """
         task "%s" {
           selector { match_labels = {} }
           systemd "s" { unit = "x.service" }
         }
         """;
-    ManifestSet set = ok(parse(
-        "b.fluke.hcl", task.formatted("b1") + task.formatted("b2"),
-        "a/x.fluke.hcl", task.formatted("ax"),
-        "a.fluke.hcl", task.formatted("a")));
+    ManifestSet set =
+        ok(
+            parse(
+                "b.fluke.hcl", task.formatted("b1") + task.formatted("b2"),
+                "a/x.fluke.hcl", task.formatted("ax"),
+                "a.fluke.hcl", task.formatted("a")));
     assertEquals(List.of("a", "ax", "b1", "b2"), set.tasks().stream().map(TaskSpec::name).toList());
     assertEquals(List.of("a.fluke.hcl", "a/x.fluke.hcl", "b.fluke.hcl"), set.files());
   }
 
   @Test
   void localsAreSharedByAllFilesAndWorkWithInterpolationAndFunctions() {
-    ManifestSet set = ok(parse(
-        "00-locals.fluke.hcl", """
+    ManifestSet set =
+        ok(
+            parse(
+                "00-locals.fluke.hcl",
+                    """
             locals {
               env   = "prod"
               flags = ["--fast", "--quiet"]
               base  = { APP_ENV = local.env }
             }
             """,
-        "web.fluke.hcl", """
+                "web.fluke.hcl",
+                    """
             locals { role = "web" }
 
             task "deploy_web" {
@@ -232,29 +293,39 @@ class HclManifestLoaderTest {
 
   @Test
   void aTaskNameUsedInTwoFilesNamesBothPlaces() {
-    String task = """
+    String task =
+        """
         task "deploy" {
           selector { match_labels = {} }
           systemd "s" { unit = "x.service" }
         }
         """;
     ManifestSet set = parse("apps/web.fluke.hcl", task, "base.fluke.hcl", "\n" + task);
-    assertEquals(List.of("base.fluke.hcl:2:1: duplicate task \"deploy\": already defined at apps/web.fluke.hcl:1:1;"
-        + " task names must be unique across all manifest files"), errors(set));
+    assertEquals(
+        List.of(
+            "base.fluke.hcl:2:1: duplicate task \"deploy\": already defined at apps/web.fluke.hcl:1:1;"
+                + " task names must be unique across all manifest files"),
+        errors(set));
     assertEquals(List.of(), set.tasks());
   }
 
   @Test
   void aLocalDefinedTwiceNamesBothPlaces() {
-    ManifestSet set = parse(
-        "a.fluke.hcl", "locals { dir = \"/a\" }\n",
-        "b.fluke.hcl", "locals {\n  dir = \"/b\"\n}\n");
-    assertEquals(List.of("b.fluke.hcl:2:3: duplicate local \"dir\": already defined at a.fluke.hcl:1:10"), errors(set));
+    ManifestSet set =
+        parse(
+            "a.fluke.hcl", "locals { dir = \"/a\" }\n",
+            "b.fluke.hcl", "locals {\n  dir = \"/b\"\n}\n");
+    assertEquals(
+        List.of("b.fluke.hcl:2:3: duplicate local \"dir\": already defined at a.fluke.hcl:1:10"),
+        errors(set));
   }
 
   @Test
   void eachTaskNeedsExactlyOneSelectorAndAnExecutor() {
-    ManifestSet set = parse("a.fluke.hcl", """
+    ManifestSet set =
+        parse(
+            "a.fluke.hcl",
+            """
         task "no_selector" {
           systemd "s" { unit = "x.service" }
         }
@@ -271,19 +342,24 @@ class HclManifestLoaderTest {
           selector { match_labels = {} }
         }
         """);
-    assertEquals(List.of(
-        "a.fluke.hcl:1:1: missing required block \"selector\" in task \"no_selector\": add selector { … }",
-        "a.fluke.hcl:6:3: duplicate block \"selector\" in task \"two_selectors\": only one is allowed, the first is at"
-            + " a.fluke.hcl:5:3",
-        "a.fluke.hcl:10:3: missing required attribute \"match_labels\" in selector in task \"empty_selector\""
-            + " (labels a host must all have; {} matches every host)",
-        "a.fluke.hcl:13:1: task \"no_executor\" has no executor block: add at least one of mise, shell, systemd,"
-            + " e.g. shell \"name\" { check = \"…\"  command = \"…\" }"), errors(set));
+    assertEquals(
+        List.of(
+            "a.fluke.hcl:1:1: missing required block \"selector\" in task \"no_selector\": add selector { … }",
+            "a.fluke.hcl:6:3: duplicate block \"selector\" in task \"two_selectors\": only one is allowed, the first is at"
+                + " a.fluke.hcl:5:3",
+            "a.fluke.hcl:10:3: missing required attribute \"match_labels\" in selector in task \"empty_selector\""
+                + " (labels a host must all have; {} matches every host)",
+            "a.fluke.hcl:13:1: task \"no_executor\" has no executor block: add at least one of mise, shell, systemd,"
+                + " e.g. shell \"name\" { check = \"…\"  command = \"…\" }"),
+        errors(set));
   }
 
   @Test
   void executorBlocksNeedOneUniqueValidName() {
-    ManifestSet set = parse("a.fluke.hcl", """
+    ManifestSet set =
+        parse(
+            "a.fluke.hcl",
+            """
         task "t" {
           selector { match_labels = {} }
           systemd { unit = "x.service" }
@@ -299,19 +375,24 @@ class HclManifestLoaderTest {
           systemd "s" { unit = "x.service" }
         }
         """);
-    assertEquals(List.of(
-        "a.fluke.hcl:3:3: block \"systemd\" needs exactly 1 label, got 0: write systemd \"name\" { … } (the executor's name)",
-        "a.fluke.hcl:5:3: duplicate executor name \"app\" in task \"t\": systemd \"app\" at a.fluke.hcl:4:3 has it"
-            + " already; executor names must be unique within a task",
-        "a.fluke.hcl:6:9: bad executor name \"has space\": use letters, digits, '_', '-' and '.' (names appear in URLs,"
-            + " CLI arguments and events)",
-        "a.fluke.hcl:11:6: bad task name \"bad/name\": use letters, digits, '_', '-' and '.' (names appear in URLs,"
-            + " CLI arguments and events)"), errors(set));
+    assertEquals(
+        List.of(
+            "a.fluke.hcl:3:3: block \"systemd\" needs exactly 1 label, got 0: write systemd \"name\" { … } (the executor's name)",
+            "a.fluke.hcl:5:3: duplicate executor name \"app\" in task \"t\": systemd \"app\" at a.fluke.hcl:4:3 has it"
+                + " already; executor names must be unique within a task",
+            "a.fluke.hcl:6:9: bad executor name \"has space\": use letters, digits, '_', '-' and '.' (names appear in URLs,"
+                + " CLI arguments and events)",
+            "a.fluke.hcl:11:6: bad task name \"bad/name\": use letters, digits, '_', '-' and '.' (names appear in URLs,"
+                + " CLI arguments and events)"),
+        errors(set));
   }
 
   @Test
   void unknownNamesListWhatWasExpected() {
-    ManifestSet set = parse("a.fluke.hcl", """
+    ManifestSet set =
+        parse(
+            "a.fluke.hcl",
+            """
         locals { x = 1 }
         name = "top"
         tasks "t" {}
@@ -327,39 +408,46 @@ class HclManifestLoaderTest {
           drift { policy = "sometimes" }
         }
         """);
-    assertEquals(List.of(
-        "a.fluke.hcl:2:1: unexpected attribute \"name\" at the top level of a manifest; expected a block:"
-            + " locals { … } or task \"name\" { … }",
-        "a.fluke.hcl:3:1: unknown block \"tasks\" at the top level of a manifest (did you mean \"task\"?);"
-            + " expected a block: locals, task",
-        "a.fluke.hcl:5:3: unknown attribute \"descripton\" in task \"t\" (did you mean \"description\"?);"
-            + " expected an attribute (description) or a block (drift, selector, mise, shell, systemd)",
-        "a.fluke.hcl:7:3: unknown block \"shel\" in task \"t\" (did you mean \"shell\"?); expected an attribute"
-            + " (description) or a block (drift, selector, mise, shell, systemd)",
-        "a.fluke.hcl:10:13: bad value \"runing\" for \"state\" in systemd \"s\" in task \"t\" (did you mean \"running\"?):"
-            + " expected one of \"running\", \"stopped\"",
-        "a.fluke.hcl:11:5: unknown attribute \"restart\" in systemd \"s\" in task \"t\"; expected one of: unit, state,"
-            + " enabled, on_failure",
-        "a.fluke.hcl:13:20: bad value \"sometimes\" for \"policy\" in drift in task \"t\": expected one of \"remediate\","
-            + " \"remediate_and_alert\", \"alert_only\""), errors(set));
+    assertEquals(
+        List.of(
+            "a.fluke.hcl:2:1: unexpected attribute \"name\" at the top level of a manifest; expected a block:"
+                + " locals { … } or task \"name\" { … }",
+            "a.fluke.hcl:3:1: unknown block \"tasks\" at the top level of a manifest (did you mean \"task\"?);"
+                + " expected a block: locals, task",
+            "a.fluke.hcl:5:3: unknown attribute \"descripton\" in task \"t\" (did you mean \"description\"?);"
+                + " expected an attribute (description) or a block (drift, selector, mise, shell, systemd)",
+            "a.fluke.hcl:7:3: unknown block \"shel\" in task \"t\" (did you mean \"shell\"?); expected an attribute"
+                + " (description) or a block (drift, selector, mise, shell, systemd)",
+            "a.fluke.hcl:10:13: bad value \"runing\" for \"state\" in systemd \"s\" in task \"t\" (did you mean \"running\"?):"
+                + " expected one of \"running\", \"stopped\"",
+            "a.fluke.hcl:11:5: unknown attribute \"restart\" in systemd \"s\" in task \"t\"; expected one of: unit, state,"
+                + " enabled, on_failure",
+            "a.fluke.hcl:13:20: bad value \"sometimes\" for \"policy\" in drift in task \"t\": expected one of \"remediate\","
+                + " \"remediate_and_alert\", \"alert_only\""),
+        errors(set));
   }
 
   @Test
   void envIsNotAvailableInManifests() {
     ManifestSet set = parse("a.fluke.hcl", "locals { home = env(\"HOME\") }\n");
-    assertEquals(List.of("a.fluke.hcl:1:17: function env() is not available here: manifests come from Git and must"
-        + " not depend on the server's environment (env() works in server.hcl and agent.hcl only)"), errors(set));
+    assertEquals(
+        List.of(
+            "a.fluke.hcl:1:17: function env() is not available here: manifests come from Git and must"
+                + " not depend on the server's environment (env() works in server.hcl and agent.hcl only)"),
+        errors(set));
   }
 
   @Test
   void anyErrorRejectsTheWholeSet() {
-    String good = """
+    String good =
+        """
         task "good" {
           selector { match_labels = {} }
           systemd "s" { unit = "x.service" }
         }
         """;
-    String bad = """
+    String bad =
+        """
         task "bad" {
           selector { match_labels = {} }
           systemd "s" { unit = 5 }
@@ -368,15 +456,20 @@ class HclManifestLoaderTest {
     ManifestSet set = parse("a.fluke.hcl", good, "b.fluke.hcl", bad);
     assertFalse(set.ok());
     assertEquals(List.of(), set.tasks(), "nothing half-parsed is ever applied");
-    assertEquals(List.of("b.fluke.hcl:3:24: \"unit\" in systemd \"s\" in task \"bad\" must be a string, got number"
-        + " (for the string, write \"5\")"), errors(set));
+    assertEquals(
+        List.of(
+            "b.fluke.hcl:3:24: \"unit\" in systemd \"s\" in task \"bad\" must be a string, got number"
+                + " (for the string, write \"5\")"),
+        errors(set));
     assertEquals(List.of("a.fluke.hcl", "b.fluke.hcl"), set.files());
   }
 
   @Test
   void reportsEveryErrorOfTheSetAtOnceInFileAndPositionOrder() {
-    ManifestSet set = parse(
-        "b.fluke.hcl", """
+    ManifestSet set =
+        parse(
+            "b.fluke.hcl",
+                """
             task "b" {
               selector { match_labels = {} }
               shell "s" {
@@ -387,7 +480,8 @@ class HclManifestLoaderTest {
             }
             }
             """,
-        "a.fluke.hcl", """
+            "a.fluke.hcl",
+                """
             task "a" {
               selector { match_labels = { role = "web" } }
               systemd "s" {
@@ -396,31 +490,42 @@ class HclManifestLoaderTest {
               mise "m" {
                 working_dir = "/srv"
             """);
-    assertEquals(List.of(
-        "a.fluke.hcl:1:10: unclosed block task \"a\": expected '}' to close the '{' opened here, found the end of the file",
-        "a.fluke.hcl:3:3: missing required attribute \"unit\" in systemd \"s\" in task \"a\" (unit name, e.g. app.service)",
-        "a.fluke.hcl:4:15: \"enabled\" in systemd \"s\" in task \"a\" must be a bool (true or false), got string",
-        "a.fluke.hcl:6:12: unclosed block mise \"m\": expected '}' to close the '{' opened here, found the end of the file",
-        "b.fluke.hcl:5:5: duplicate attribute \"check\" in shell \"s\" in task \"b\": already set at b.fluke.hcl:4:5",
-        "b.fluke.hcl:6:15: unknown function \"uppercase\"", // the list of functions follows
-        "b.fluke.hcl:9:1: unexpected '}': there is no open block to close here"),
-        errors(set).stream().map(e -> e.contains("available functions") ? e.substring(0, e.indexOf(';')) : e).toList());
+    assertEquals(
+        List.of(
+            "a.fluke.hcl:1:10: unclosed block task \"a\": expected '}' to close the '{' opened here, found the end of the file",
+            "a.fluke.hcl:3:3: missing required attribute \"unit\" in systemd \"s\" in task \"a\" (unit name, e.g. app.service)",
+            "a.fluke.hcl:4:15: \"enabled\" in systemd \"s\" in task \"a\" must be a bool (true or false), got string",
+            "a.fluke.hcl:6:12: unclosed block mise \"m\": expected '}' to close the '{' opened here, found the end of the file",
+            "b.fluke.hcl:5:5: duplicate attribute \"check\" in shell \"s\" in task \"b\": already set at b.fluke.hcl:4:5",
+            "b.fluke.hcl:6:15: unknown function \"uppercase\"", // the list of functions follows
+            "b.fluke.hcl:9:1: unexpected '}': there is no open block to close here"),
+        errors(set).stream()
+            .map(e -> e.contains("available functions") ? e.substring(0, e.indexOf(';')) : e)
+            .toList());
   }
 
   @Test
   void anInterpolatedTaskNameIsOneError() {
-    ManifestSet set = parse("a.fluke.hcl", """
+    ManifestSet set =
+        parse(
+            "a.fluke.hcl",
+            """
         task "deploy_${local.x}" {
           selector { match_labels = {} }
           systemd "s" { unit = "x.service" }
         }
         """);
-    assertEquals(List.of("a.fluke.hcl:1:6: a block label must be a plain string, without ${…}"), errors(set));
+    assertEquals(
+        List.of("a.fluke.hcl:1:6: a block label must be a plain string, without ${…}"),
+        errors(set));
   }
 
   @Test
   void aTaskThatCouldNotBeParsedReportsOnlyItsSyntaxError() {
-    ManifestSet set = parse("a.fluke.hcl", """
+    ManifestSet set =
+        parse(
+            "a.fluke.hcl",
+            """
         task "t" {
           selector { match_labels = {} }
           shell "s" {
@@ -429,7 +534,10 @@ class HclManifestLoaderTest {
           }
         }
         """);
-    assertEquals(List.of("a.fluke.hcl:5:17: expected '{' to open block what \"is\" \"this\", found end of line"),
-        errors(set), "no 'missing command' noise from the half-read block");
+    assertEquals(
+        List.of(
+            "a.fluke.hcl:5:17: expected '{' to open block what \"is\" \"this\", found end of line"),
+        errors(set),
+        "no 'missing command' noise from the half-read block");
   }
 }

@@ -31,7 +31,8 @@ class ManifestDirectoryTest {
           selector { match_labels = {} }
           systemd "s" { unit = "x.service" }
         }
-        """.formatted(name);
+        """
+        .formatted(name);
   }
 
   private static List<String> errors(ManifestSet set) {
@@ -46,8 +47,11 @@ class ManifestDirectoryTest {
     write("apps.fluke.hcl", task("apps"));
     ManifestSet set = loader.load(root, GLOB);
     assertEquals(List.of(), errors(set));
-    assertEquals(List.of("apps.fluke.hcl", "apps/api/api.fluke.hcl", "apps/db.fluke.hcl", "web.fluke.hcl"), set.files());
-    assertEquals(List.of("apps", "api", "db", "web"), set.tasks().stream().map(TaskSpec::name).toList());
+    assertEquals(
+        List.of("apps.fluke.hcl", "apps/api/api.fluke.hcl", "apps/db.fluke.hcl", "web.fluke.hcl"),
+        set.files());
+    assertEquals(
+        List.of("apps", "api", "db", "web"), set.tasks().stream().map(TaskSpec::name).toList());
   }
 
   @Test
@@ -68,7 +72,8 @@ class ManifestDirectoryTest {
     Path outside = Files.createTempDirectory("outside");
     try {
       Files.writeString(outside.resolve("secret.fluke.hcl"), task("secret"));
-      Files.createSymbolicLink(root.resolve("linked.fluke.hcl"), outside.resolve("secret.fluke.hcl"));
+      Files.createSymbolicLink(
+          root.resolve("linked.fluke.hcl"), outside.resolve("secret.fluke.hcl"));
       Files.createSymbolicLink(root.resolve("linked-dir"), outside);
       ManifestSet set = loader.load(root, GLOB);
       assertEquals(List.of(), errors(set));
@@ -94,8 +99,11 @@ class ManifestDirectoryTest {
     write("apps/web.fluke.hcl", task("web"));
     write("base/web.fluke.hcl", "\n\n" + task("web"));
     ManifestSet set = loader.load(root, GLOB);
-    assertEquals(List.of("base/web.fluke.hcl:3:1: duplicate task \"web\": already defined at apps/web.fluke.hcl:1:1;"
-        + " task names must be unique across all manifest files"), errors(set));
+    assertEquals(
+        List.of(
+            "base/web.fluke.hcl:3:1: duplicate task \"web\": already defined at apps/web.fluke.hcl:1:1;"
+                + " task names must be unique across all manifest files"),
+        errors(set));
     assertEquals(List.of(), set.tasks());
   }
 
@@ -103,7 +111,12 @@ class ManifestDirectoryTest {
   void noMatchingFileIsAnError() throws IOException {
     write("README.md", "nothing here");
     ManifestSet set = loader.load(root, GLOB);
-    assertEquals(List.of(root + ":0:0: no manifest files: nothing under " + root + " matches \"**/*.fluke.hcl\""),
+    assertEquals(
+        List.of(
+            root
+                + ":0:0: no manifest files: nothing under "
+                + root
+                + " matches \"**/*.fluke.hcl\""),
         errors(set));
   }
 
@@ -111,28 +124,38 @@ class ManifestDirectoryTest {
   void aMissingDirectoryIsAnError() {
     Path missing = root.resolve("nope");
     ManifestSet set = loader.load(missing, GLOB);
-    assertEquals(List.of(missing + ":0:0: cannot read the manifest directory: java.io.IOException: " + missing
-        + " is not a directory"), errors(set));
+    assertEquals(
+        List.of(
+            missing
+                + ":0:0: cannot read the manifest directory: java.io.IOException: "
+                + missing
+                + " is not a directory"),
+        errors(set));
   }
 
   @Test
   void aBadGlobIsAnError() {
     ManifestSet set = loader.load(root, "**/*.{hcl");
     assertEquals(1, set.errors().size());
-    assertTrue(errors(set).get(0).startsWith(root + ":0:0: bad manifest glob \"**/*.{hcl\": "), errors(set).get(0));
+    assertTrue(
+        errors(set).get(0).startsWith(root + ":0:0: bad manifest glob \"**/*.{hcl\": "),
+        errors(set).get(0));
   }
 
   @Test
   void aFileThatIsNotUtf8IsAnErrorAndTheOthersAreStillChecked() throws IOException {
     Files.createDirectories(root);
-    Files.write(root.resolve("latin1.fluke.hcl"), "# caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+    Files.write(
+        root.resolve("latin1.fluke.hcl"), "# caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
     write("web.fluke.hcl", "task \"web\" {}\n");
     ManifestSet set = loader.load(root, GLOB);
-    assertEquals(List.of(
-        "latin1.fluke.hcl:1:1: the file is not valid UTF-8",
-        "web.fluke.hcl:1:1: missing required block \"selector\" in task \"web\": add selector { … }",
-        "web.fluke.hcl:1:1: task \"web\" has no executor block: add at least one of mise, shell, systemd,"
-            + " e.g. shell \"name\" { check = \"…\"  command = \"…\" }"), errors(set));
+    assertEquals(
+        List.of(
+            "latin1.fluke.hcl:1:1: the file is not valid UTF-8",
+            "web.fluke.hcl:1:1: missing required block \"selector\" in task \"web\": add selector { … }",
+            "web.fluke.hcl:1:1: task \"web\" has no executor block: add at least one of mise, shell, systemd,"
+                + " e.g. shell \"name\" { check = \"…\"  command = \"…\" }"),
+        errors(set));
     assertEquals(List.of("latin1.fluke.hcl", "web.fluke.hcl"), set.files());
   }
 }

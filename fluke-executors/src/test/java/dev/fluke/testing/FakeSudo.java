@@ -8,11 +8,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
- * A stand-in {@code sudo} for tests of {@code run_as} on machines without sudo (or without other users):
- * a bash script that logs its arguments (one per line, a blank line after each call), checks it was
- * called as {@code sudo -n -H -u USER -- command…}, exports {@code FAKE_SUDO_USER=USER} and runs the
- * command as the current user. {@link #refuse()} makes it answer like sudo without a password
- * ({@code "sudo: a password is required"}, exit 1). Point {@code ExecSettings.sudo} at {@link #path()}.
+ * A stand-in {@code sudo} for tests of {@code run_as} on machines without sudo (or without other
+ * users): a bash script that logs its arguments (one per line, a blank line after each call),
+ * checks it was called as {@code sudo -n -H -u USER -- command…}, exports {@code
+ * FAKE_SUDO_USER=USER} and runs the command as the current user. {@link #refuse()} makes it answer
+ * like sudo without a password ({@code "sudo: a password is required"}, exit 1). Point {@code
+ * ExecSettings.sudo} at {@link #path()}.
  */
 public final class FakeSudo {
   private final Path dir;
@@ -27,7 +28,9 @@ public final class FakeSudo {
     FakeSudo f = new FakeSudo(dir.toAbsolutePath());
     try {
       Files.createDirectories(f.dir);
-      Files.writeString(f.script, """
+      Files.writeString(
+          f.script,
+          """
           #!/usr/bin/env bash
           # stand-in for sudo in Fluke tests
           dir='%s'
@@ -40,7 +43,8 @@ public final class FakeSudo {
           export FAKE_SUDO_USER="$4"
           shift 5
           exec "$@"
-          """.formatted(f.dir));
+          """
+              .formatted(f.dir));
       Files.setPosixFilePermissions(f.script, PosixFilePermissions.fromString("rwxr-xr-x"));
       return f;
     } catch (IOException e) {

@@ -9,12 +9,13 @@ import java.util.List;
 
 /**
  * A stand-in {@code systemctl}: a bash script that keeps each unit's state in files in a temp dir
- * ({@code UNIT.active}, {@code UNIT.enabled}) and logs every call, one line of arguments each, so tests
- * can assert that only what differed was done. Supports {@code is-active} (prints active/inactive, exit
- * 0/3), {@code is-enabled} (enabled/disabled, exit 0/1; a unit marked with {@link #setEnabledWord} prints
- * that word), {@code start}, {@code stop}, {@code enable}, {@code disable}. {@link #failVerb} makes one verb
- * fail (exit 1); {@link #breakBus} makes every call print "Failed to connect to bus" (exit 1), as on a
- * host without systemd. Point {@code ExecSettings.systemctl} at {@link #path()}.
+ * ({@code UNIT.active}, {@code UNIT.enabled}) and logs every call, one line of arguments each, so
+ * tests can assert that only what differed was done. Supports {@code is-active} (prints
+ * active/inactive, exit 0/3), {@code is-enabled} (enabled/disabled, exit 0/1; a unit marked with
+ * {@link #setEnabledWord} prints that word), {@code start}, {@code stop}, {@code enable}, {@code
+ * disable}. {@link #failVerb} makes one verb fail (exit 1); {@link #breakBus} makes every call
+ * print "Failed to connect to bus" (exit 1), as on a host without systemd. Point {@code
+ * ExecSettings.systemctl} at {@link #path()}.
  */
 public final class FakeSystemctl {
   private final Path dir;
@@ -30,7 +31,9 @@ public final class FakeSystemctl {
     FakeSystemctl f = new FakeSystemctl(dir.toAbsolutePath());
     try {
       Files.createDirectories(f.dir.resolve("state"));
-      Files.writeString(f.script, """
+      Files.writeString(
+          f.script,
+          """
           #!/usr/bin/env bash
           # stand-in for systemctl in Fluke tests: unit state lives in files
           state='%s'
@@ -60,7 +63,8 @@ public final class FakeSystemctl {
               echo "Removed /etc/systemd/system/multi-user.target.wants/$unit." ;;
             *) echo "Unknown command verb $verb." >&2; exit 1 ;;
           esac
-          """.formatted(f.dir.resolve("state")));
+          """
+              .formatted(f.dir.resolve("state")));
       Files.setPosixFilePermissions(f.script, PosixFilePermissions.fromString("rwxr-xr-x"));
       return f;
     } catch (IOException e) {

@@ -31,14 +31,17 @@ import org.eclipse.jgit.transport.UploadPack;
 
 /**
  * Serves one repository read-only over HTTP on {@code 127.0.0.1} (a free port), with the JDK's HTTP
- * server, for tests of Git clients. {@link Mode#DUMB} serves the files of the {@code .git} dir (with
- * {@code info/refs} and {@code objects/info/packs} generated on each request, like
- * {@code git update-server-info}); {@link Mode#SMART} speaks the smart protocol (v0, upload-pack only)
- * through JGit's {@link UploadPack}. Optionally behind HTTP basic auth.
+ * server, for tests of Git clients. {@link Mode#DUMB} serves the files of the {@code .git} dir
+ * (with {@code info/refs} and {@code objects/info/packs} generated on each request, like {@code git
+ * update-server-info}); {@link Mode#SMART} speaks the smart protocol (v0, upload-pack only) through
+ * JGit's {@link UploadPack}. Optionally behind HTTP basic auth.
  */
 public final class GitHttpServer implements AutoCloseable {
   /** Which HTTP protocol to speak. */
-  public enum Mode { DUMB, SMART }
+  public enum Mode {
+    DUMB,
+    SMART
+  }
 
   private static final String PREFIX = "/repo.git/";
 
@@ -52,20 +55,24 @@ public final class GitHttpServer implements AutoCloseable {
     this.gitDir = gitDir;
     this.mode = mode;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    this.executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "git-http-test-server");
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "git-http-test-server");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     HttpContext ctx = server.createContext(PREFIX, this::handle);
     if (user != null) {
-      ctx.setAuthenticator(new BasicAuthenticator("fluke-test") {
-        @Override
-        public boolean checkCredentials(String u, String p) {
-          return user.equals(u) && password.equals(p);
-        }
-      });
+      ctx.setAuthenticator(
+          new BasicAuthenticator("fluke-test") {
+            @Override
+            public boolean checkCredentials(String u, String p) {
+              return user.equals(u) && password.equals(p);
+            }
+          });
     }
     server.start();
   }
@@ -87,7 +94,9 @@ public final class GitHttpServer implements AutoCloseable {
 
   /** {@code http://127.0.0.1:PORT/repo.git}. */
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + PREFIX.substring(0, PREFIX.length() - 1);
+    return "http://127.0.0.1:"
+        + server.getAddress().getPort()
+        + PREFIX.substring(0, PREFIX.length() - 1);
   }
 
   /** How many requests reached a handler (after authentication). */
@@ -100,9 +109,13 @@ public final class GitHttpServer implements AutoCloseable {
     try (ex) {
       String path = ex.getRequestURI().getPath().substring(PREFIX.length());
       String query = ex.getRequestURI().getQuery();
-      if (mode == Mode.SMART && path.equals("info/refs") && "service=git-upload-pack".equals(query)) {
+      if (mode == Mode.SMART
+          && path.equals("info/refs")
+          && "service=git-upload-pack".equals(query)) {
         smartAdvertisement(ex);
-      } else if (mode == Mode.SMART && path.equals("git-upload-pack") && "POST".equals(ex.getRequestMethod())) {
+      } else if (mode == Mode.SMART
+          && path.equals("git-upload-pack")
+          && "POST".equals(ex.getRequestMethod())) {
         smartUploadPack(ex);
       } else if (mode == Mode.SMART) {
         send(ex, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
@@ -157,7 +170,9 @@ public final class GitHttpServer implements AutoCloseable {
     StringBuilder sb = new StringBuilder();
     if (Files.isDirectory(packs)) {
       try (Stream<Path> s = Files.list(packs)) {
-        s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".pack")).sorted()
+        s.map(p -> p.getFileName().toString())
+            .filter(n -> n.endsWith(".pack"))
+            .sorted()
             .forEach(n -> sb.append("P ").append(n).append('\n'));
       }
     }
@@ -192,7 +207,8 @@ public final class GitHttpServer implements AutoCloseable {
     send(ex, 200, "application/x-git-upload-pack-result", body.toByteArray());
   }
 
-  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+  private static void send(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     ex.getResponseHeaders().set("Cache-Control", "no-cache");
     ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
@@ -212,6 +228,14 @@ public final class GitHttpServer implements AutoCloseable {
   /** For diagnostics in failing tests. */
   @Override
   public String toString() {
-    return "GitHttpServer[" + mode + " " + url() + " serving " + gitDir + ", " + Constants.HEAD + "]";
+    return "GitHttpServer["
+        + mode
+        + " "
+        + url()
+        + " serving "
+        + gitDir
+        + ", "
+        + Constants.HEAD
+        + "]";
   }
 }

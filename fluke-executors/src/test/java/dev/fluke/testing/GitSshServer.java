@@ -22,10 +22,11 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.UploadPack;
 
 /**
- * Serves one repository read-only over SSH on {@code 127.0.0.1} (a free port), with Apache MINA sshd and
- * JGit's {@link UploadPack}, for tests of SSH access: public-key authentication only, with a client key
- * pair it generates and writes (OpenSSH format, no passphrase) to {@link #clientKeyFile()}, and a host
- * key of its own whose {@link #knownHostsLine()} a test writes to a known_hosts file (or not).
+ * Serves one repository read-only over SSH on {@code 127.0.0.1} (a free port), with Apache MINA
+ * sshd and JGit's {@link UploadPack}, for tests of SSH access: public-key authentication only, with
+ * a client key pair it generates and writes (OpenSSH format, no passphrase) to {@link
+ * #clientKeyFile()}, and a host key of its own whose {@link #knownHostsLine()} a test writes to a
+ * known_hosts file (or not).
  */
 public final class GitSshServer implements AutoCloseable {
   private final SshServer server;
@@ -48,7 +49,8 @@ public final class GitSshServer implements AutoCloseable {
     server.setHost(InetAddress.getLoopbackAddress().getHostAddress());
     server.setPort(0);
     server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-    server.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, client.getPublic()));
+    server.setPublickeyAuthenticator(
+        (user, key, session) -> KeyUtils.compareKeys(key, client.getPublic()));
     server.setPasswordAuthenticator(null);
     server.setKeyboardInteractiveAuthenticator(null);
     server.setCommandFactory((channel, command) -> new UploadPackCommand(command, gitDir));
@@ -81,7 +83,9 @@ public final class GitSshServer implements AutoCloseable {
     return clientKeyFile;
   }
 
-  /** {@code [127.0.0.1]:PORT ecdsa-sha2-nistp256 AAAA…}: this server's entry for a known_hosts file. */
+  /**
+   * {@code [127.0.0.1]:PORT ecdsa-sha2-nistp256 AAAA…}: this server's entry for a known_hosts file.
+   */
   public String knownHostsLine() {
     return "[127.0.0.1]:" + port() + " " + PublicKeyEntry.toString(hostKey.getPublic());
   }
@@ -91,7 +95,10 @@ public final class GitSshServer implements AutoCloseable {
     try {
       KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
       gen.initialize(256);
-      return "[127.0.0.1]:" + port() + " " + PublicKeyEntry.toString(gen.generateKeyPair().getPublic());
+      return "[127.0.0.1]:"
+          + port()
+          + " "
+          + PublicKeyEntry.toString(gen.generateKeyPair().getPublic());
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
@@ -128,7 +135,8 @@ public final class GitSshServer implements AutoCloseable {
         onExit(1, "unsupported command");
         return;
       }
-      try (Repository repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build()) {
+      try (Repository repo =
+          new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build()) {
         new UploadPack(repo).upload(getInputStream(), getOutputStream(), getErrorStream());
         onExit(0);
       } catch (IOException | RuntimeException e) {

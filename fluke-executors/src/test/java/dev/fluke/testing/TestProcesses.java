@@ -8,7 +8,10 @@ import java.nio.file.Path;
 public final class TestProcesses {
   private TestProcesses() {}
 
-  /** True when the process is gone or a zombie (killed orphans may stay zombies where PID 1 does not reap). */
+  /**
+   * True when the process is gone or a zombie (killed orphans may stay zombies where PID 1 does not
+   * reap).
+   */
   public static boolean isGone(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -20,8 +23,8 @@ public final class TestProcesses {
   }
 
   /**
-   * Waits (polling, at most {@code maxMillis}) until the process is gone; returns whether it is. Used to
-   * let the kernel finish delivering signals, not to measure speed.
+   * Waits (polling, at most {@code maxMillis}) until the process is gone; returns whether it is.
+   * Used to let the kernel finish delivering signals, not to measure speed.
    */
   public static boolean awaitGone(long pid, long maxMillis) throws InterruptedException {
     long end = System.nanoTime() + maxMillis * 1_000_000;

@@ -15,8 +15,8 @@ import org.eclipse.jgit.util.FS;
 import org.eclipse.jgit.util.SystemReader;
 
 /**
- * Real Git repositories for tests, made with JGit in temp dirs: {@link #init(Path)} a repo on branch
- * {@code main}, write files, commit, and serve it over HTTP with {@link GitHttpServer}.
+ * Real Git repositories for tests, made with JGit in temp dirs: {@link #init(Path)} a repo on
+ * branch {@code main}, write files, commit, and serve it over HTTP with {@link GitHttpServer}.
  *
  * <p>Every entry point first calls {@link #isolateJGitConfig()}, so that JGit in this JVM reads and
  * writes its user, system and own config in a temp dir, never in the real home.
@@ -27,8 +27,8 @@ public final class TestRepos {
   private static Path configDir;
 
   /**
-   * Points JGit's user config, system config and its own config ({@code $XDG_CONFIG_HOME/jgit}) at files
-   * in a temp dir, for the whole JVM. Idempotent; returns that dir.
+   * Points JGit's user config, system config and its own config ({@code $XDG_CONFIG_HOME/jgit}) at
+   * files in a temp dir, for the whole JVM. Idempotent; returns that dir.
    */
   public static synchronized Path isolateJGitConfig() {
     if (configDir != null) {
@@ -38,30 +38,31 @@ public final class TestRepos {
       Path dir = Files.createTempDirectory("fluke-jgit-config");
       dir.toFile().deleteOnExit();
       SystemReader base = SystemReader.getInstance();
-      SystemReader.setInstance(new SystemReader.Delegate(base) {
-        @Override
-        public FileBasedConfig openUserConfig(Config parent, FS fs) {
-          return new FileBasedConfig(parent, dir.resolve("user.gitconfig").toFile(), fs);
-        }
+      SystemReader.setInstance(
+          new SystemReader.Delegate(base) {
+            @Override
+            public FileBasedConfig openUserConfig(Config parent, FS fs) {
+              return new FileBasedConfig(parent, dir.resolve("user.gitconfig").toFile(), fs);
+            }
 
-        @Override
-        public FileBasedConfig openSystemConfig(Config parent, FS fs) {
-          return new FileBasedConfig(parent, dir.resolve("system.gitconfig").toFile(), fs);
-        }
+            @Override
+            public FileBasedConfig openSystemConfig(Config parent, FS fs) {
+              return new FileBasedConfig(parent, dir.resolve("system.gitconfig").toFile(), fs);
+            }
 
-        @Override
-        public FileBasedConfig openJGitConfig(Config parent, FS fs) {
-          return new FileBasedConfig(parent, dir.resolve("jgit.config").toFile(), fs);
-        }
+            @Override
+            public FileBasedConfig openJGitConfig(Config parent, FS fs) {
+              return new FileBasedConfig(parent, dir.resolve("jgit.config").toFile(), fs);
+            }
 
-        @Override
-        public String getenv(String variable) {
-          if ("XDG_CONFIG_HOME".equals(variable)) {
-            return dir.toString();
-          }
-          return super.getenv(variable);
-        }
-      });
+            @Override
+            public String getenv(String variable) {
+              if ("XDG_CONFIG_HOME".equals(variable)) {
+                return dir.toString();
+              }
+              return super.getenv(variable);
+            }
+          });
       configDir = dir;
       return dir;
     } catch (IOException e) {
@@ -83,7 +84,10 @@ public final class TestRepos {
     }
   }
 
-  /** A new bare repository in {@code dir} (created) whose HEAD names {@code main}; returns {@code dir}. */
+  /**
+   * A new bare repository in {@code dir} (created) whose HEAD names {@code main}; returns {@code
+   * dir}.
+   */
   public static Path initBare(Path dir) {
     isolateJGitConfig();
     try {
@@ -151,8 +155,13 @@ public final class TestRepos {
       try {
         git.add().addFilepattern(".").call();
         git.add().addFilepattern(".").setUpdate(true).call();
-        RevCommit c = git.commit().setMessage(message).setAuthor(AUTHOR).setCommitter(AUTHOR)
-            .setSign(false).call();
+        RevCommit c =
+            git.commit()
+                .setMessage(message)
+                .setAuthor(AUTHOR)
+                .setCommitter(AUTHOR)
+                .setSign(false)
+                .call();
         return c.getId().name();
       } catch (GitAPIException e) {
         throw new IllegalStateException(e);
@@ -197,15 +206,19 @@ public final class TestRepos {
     public Repo push(String target) {
       try {
         String branch = git.getRepository().getFullBranch();
-        git.push().setRemote(target)
-            .setRefSpecs(new org.eclipse.jgit.transport.RefSpec("+" + branch + ":" + branch)).call();
+        git.push()
+            .setRemote(target)
+            .setRefSpecs(new org.eclipse.jgit.transport.RefSpec("+" + branch + ":" + branch))
+            .call();
         return this;
       } catch (GitAPIException | IOException e) {
         throw new IllegalStateException(e);
       }
     }
 
-    /** Moves the current branch to {@code commit}, dropping later commits (to fabricate divergence). */
+    /**
+     * Moves the current branch to {@code commit}, dropping later commits (to fabricate divergence).
+     */
     public Repo resetHard(String commit) {
       try {
         git.reset().setMode(org.eclipse.jgit.api.ResetCommand.ResetType.HARD).setRef(commit).call();

@@ -13,21 +13,23 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Real tools for tests: the mise binary installed by {@code scripts/install-test-tools.sh}, an environment
- * in which mise touches nothing outside a temp dir, and executor settings built on both. Tests that need
- * mise fail (never skip) when it is missing, so a CI without it is red, not silently green.
+ * Real tools for tests: the mise binary installed by {@code scripts/install-test-tools.sh}, an
+ * environment in which mise touches nothing outside a temp dir, and executor settings built on
+ * both. Tests that need mise fail (never skip) when it is missing, so a CI without it is red, not
+ * silently green.
  */
 public final class TestTools {
   private TestTools() {}
 
   /** The system property naming a mise binary to use instead of the installed one. */
   public static final String MISE_PROPERTY = "fluke.test.mise";
+
   /** The environment variable naming a mise binary to use instead of the installed one. */
   public static final String MISE_ENV = "FLUKE_TEST_MISE";
 
   /**
-   * Path of a real mise: {@code -Dfluke.test.mise}, else {@code $FLUKE_TEST_MISE}, else
-   * {@code <project root>/.tools/node_modules/.bin/mise}. Fails the test when none exists.
+   * Path of a real mise: {@code -Dfluke.test.mise}, else {@code $FLUKE_TEST_MISE}, else {@code
+   * <project root>/.tools/node_modules/.bin/mise}. Fails the test when none exists.
    */
   public static Path mise() {
     String configured = System.getProperty(MISE_PROPERTY);
@@ -37,22 +39,37 @@ public final class TestTools {
     if (configured != null && !configured.isBlank()) {
       Path p = Path.of(configured);
       if (!Files.isExecutable(p)) {
-        fail("mise configured by " + MISE_PROPERTY + "/" + MISE_ENV + " is not an executable file: " + p);
+        fail(
+            "mise configured by "
+                + MISE_PROPERTY
+                + "/"
+                + MISE_ENV
+                + " is not an executable file: "
+                + p);
       }
       return p;
     }
     Path root = projectRoot();
     Path installed = root.resolve(".tools/node_modules/.bin/mise");
     if (!Files.isExecutable(installed)) {
-      fail("mise is not installed for tests: run scripts/install-test-tools.sh in " + root
-          + " (expected " + installed + "), or point -D" + MISE_PROPERTY + " / $" + MISE_ENV + " at a mise binary");
+      fail(
+          "mise is not installed for tests: run scripts/install-test-tools.sh in "
+              + root
+              + " (expected "
+              + installed
+              + "), or point -D"
+              + MISE_PROPERTY
+              + " / $"
+              + MISE_ENV
+              + " at a mise binary");
     }
     return installed;
   }
 
   /**
-   * The repository root: walking up from the working directory, the first directory holding {@code .ci},
-   * or else the top-most one holding a {@code pom.xml} with {@code <modules>} (the parent pom).
+   * The repository root: walking up from the working directory, the first directory holding {@code
+   * .ci}, or else the top-most one holding a {@code pom.xml} with {@code <modules>} (the parent
+   * pom).
    */
   public static Path projectRoot() {
     Path start = Path.of(System.getProperty("user.dir")).toAbsolutePath();
@@ -71,15 +88,17 @@ public final class TestTools {
       }
     }
     if (parentPom == null) {
-      fail("cannot find the project root (a directory with .ci or the parent pom.xml) above " + start);
+      fail(
+          "cannot find the project root (a directory with .ci or the parent pom.xml) above "
+              + start);
     }
     return parentPom;
   }
 
   /**
-   * An environment for mise that keeps it inside {@code tmp}: its own HOME and mise data, config, cache
-   * and state dirs (created), config search stopped at {@code tmp}, offline, no prompts, no colours. PATH
-   * is the test JVM's.
+   * An environment for mise that keeps it inside {@code tmp}: its own HOME and mise data, config,
+   * cache and state dirs (created), config search stopped at {@code tmp}, offline, no prompts, no
+   * colours. PATH is the test JVM's.
    */
   public static Map<String, String> isolatedMiseEnv(Path tmp) {
     Path base = tmp.toAbsolutePath().resolve("mise-env");
@@ -103,34 +122,70 @@ public final class TestTools {
   }
 
   /**
-   * Executor settings for tests: {@code /bin/bash}, a 60 s command timeout, a 64 KiB output tail, the
-   * isolated mise environment, the real mise, {@code systemctl}/{@code sudo} by name (point them at the
-   * stand-ins with {@link #withSystemctl} / {@link #withSudo}), state in {@code tmp/state}.
+   * Executor settings for tests: {@code /bin/bash}, a 60 s command timeout, a 64 KiB output tail,
+   * the isolated mise environment, the real mise, {@code systemctl}/{@code sudo} by name (point
+   * them at the stand-ins with {@link #withSystemctl} / {@link #withSudo}), state in {@code
+   * tmp/state}.
    */
   public static ExecSettings settings(Path tmp) {
-    return new ExecSettings("/bin/bash", Duration.ofSeconds(60), 64 * 1024, isolatedMiseEnv(tmp),
-        "systemctl", mise().toString(), "sudo", Path.of(dir(tmp.toAbsolutePath().resolve("state"))));
+    return new ExecSettings(
+        "/bin/bash",
+        Duration.ofSeconds(60),
+        64 * 1024,
+        isolatedMiseEnv(tmp),
+        "systemctl",
+        mise().toString(),
+        "sudo",
+        Path.of(dir(tmp.toAbsolutePath().resolve("state"))));
   }
 
   /** Settings without mise, for tests that never run it (no install needed). */
   public static ExecSettings settingsWithoutMise(Path tmp) {
-    return new ExecSettings("/bin/bash", Duration.ofSeconds(60), 64 * 1024, isolatedMiseEnv(tmp),
-        "systemctl", "mise", "sudo", Path.of(dir(tmp.toAbsolutePath().resolve("state"))));
+    return new ExecSettings(
+        "/bin/bash",
+        Duration.ofSeconds(60),
+        64 * 1024,
+        isolatedMiseEnv(tmp),
+        "systemctl",
+        "mise",
+        "sudo",
+        Path.of(dir(tmp.toAbsolutePath().resolve("state"))));
   }
 
   public static ExecSettings withSystemctl(ExecSettings s, Path systemctl) {
-    return new ExecSettings(s.defaultShell(), s.commandTimeout(), s.outputTailBytes(), s.env(),
-        systemctl.toString(), s.mise(), s.sudo(), s.stateDir());
+    return new ExecSettings(
+        s.defaultShell(),
+        s.commandTimeout(),
+        s.outputTailBytes(),
+        s.env(),
+        systemctl.toString(),
+        s.mise(),
+        s.sudo(),
+        s.stateDir());
   }
 
   public static ExecSettings withSudo(ExecSettings s, Path sudo) {
-    return new ExecSettings(s.defaultShell(), s.commandTimeout(), s.outputTailBytes(), s.env(),
-        s.systemctl(), s.mise(), sudo.toString(), s.stateDir());
+    return new ExecSettings(
+        s.defaultShell(),
+        s.commandTimeout(),
+        s.outputTailBytes(),
+        s.env(),
+        s.systemctl(),
+        s.mise(),
+        sudo.toString(),
+        s.stateDir());
   }
 
   public static ExecSettings withTailBytes(ExecSettings s, int tailBytes) {
-    return new ExecSettings(s.defaultShell(), s.commandTimeout(), tailBytes, s.env(),
-        s.systemctl(), s.mise(), s.sudo(), s.stateDir());
+    return new ExecSettings(
+        s.defaultShell(),
+        s.commandTimeout(),
+        tailBytes,
+        s.env(),
+        s.systemctl(),
+        s.mise(),
+        s.sudo(),
+        s.stateDir());
   }
 
   private static String dir(Path p) {

@@ -8,10 +8,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The pre-shared agent tokens ({@code agent_tokens}), checked against the {@code authorization: Bearer …}
- * metadata of every call. Comparison is constant time: both sides are hashed to SHA-256 (so lengths do not
- * leak) and compared with {@link MessageDigest#isEqual} against every configured token without stopping at
- * the first match (so which token matched does not leak either).
+ * The pre-shared agent tokens ({@code agent_tokens}), checked against the {@code authorization:
+ * Bearer …} metadata of every call. Comparison is constant time: both sides are hashed to SHA-256
+ * (so lengths do not leak) and compared with {@link MessageDigest#isEqual} against every configured
+ * token without stopping at the first match (so which token matched does not leak either).
  */
 final class AgentTokens {
   private static final String BEARER = "bearer ";
@@ -26,13 +26,16 @@ final class AgentTokens {
     return hashes.isEmpty();
   }
 
-  /** @param authorization the {@code authorization} metadata value, if any */
+  /**
+   * @param authorization the {@code authorization} metadata value, if any
+   */
   boolean accepts(Optional<String> authorization) {
     if (authorization.isEmpty()) {
       return false;
     }
     String value = authorization.get().trim();
-    if (value.length() <= BEARER.length() || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+    if (value.length() <= BEARER.length()
+        || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       return false;
     }
     byte[] presented = sha256(value.substring(BEARER.length()).trim());

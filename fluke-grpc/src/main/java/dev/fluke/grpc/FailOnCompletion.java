@@ -11,8 +11,9 @@ import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 
 /**
- * Passes elements on; when upstream completes, fails instead if {@code reason} then names a failure.
- * Unlike concatenating a failed source, this reacts to completion even when downstream has no demand.
+ * Passes elements on; when upstream completes, fails instead if {@code reason} then names a
+ * failure. Unlike concatenating a failed source, this reacts to completion even when downstream has
+ * no demand.
  */
 final class FailOnCompletion<T> extends GraphStage<FlowShape<T, T>> {
   private final Inlet<T> in = Inlet.create("FailOnCompletion.in");
@@ -33,28 +34,32 @@ final class FailOnCompletion<T> extends GraphStage<FlowShape<T, T>> {
   public GraphStageLogic createLogic(Attributes attributes) {
     return new GraphStageLogic(shape) {
       {
-        setHandler(in, new AbstractInHandler() {
-          @Override
-          public void onPush() {
-            push(out, grab(in));
-          }
+        setHandler(
+            in,
+            new AbstractInHandler() {
+              @Override
+              public void onPush() {
+                push(out, grab(in));
+              }
 
-          @Override
-          public void onUpstreamFinish() {
-            Throwable t = reason.get();
-            if (t == null) {
-              completeStage();
-            } else {
-              failStage(t);
-            }
-          }
-        });
-        setHandler(out, new AbstractOutHandler() {
-          @Override
-          public void onPull() {
-            pull(in);
-          }
-        });
+              @Override
+              public void onUpstreamFinish() {
+                Throwable t = reason.get();
+                if (t == null) {
+                  completeStage();
+                } else {
+                  failStage(t);
+                }
+              }
+            });
+        setHandler(
+            out,
+            new AbstractOutHandler() {
+              @Override
+              public void onPull() {
+                pull(in);
+              }
+            });
       }
     };
   }

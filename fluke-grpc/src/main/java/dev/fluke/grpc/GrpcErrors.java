@@ -15,11 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place where failures of an agent stream become gRPC statuses (the handler's exception mapper):
+ * The one place where failures of an agent stream become gRPC statuses (the handler's exception
+ * mapper):
  *
  * <ul>
- *   <li>{@link GrpcServiceException} / {@link StatusRuntimeException}: their own status (UNAUTHENTICATED
- *       for a missing or wrong token);
+ *   <li>{@link GrpcServiceException} / {@link StatusRuntimeException}: their own status
+ *       (UNAUTHENTICATED for a missing or wrong token);
  *   <li>{@link ProtocolViolation}: INVALID_ARGUMENT with its message;
  *   <li>{@link MessageTooLarge}: RESOURCE_EXHAUSTED with its message;
  *   <li>the agent went away ({@link PeerClosedStreamException}): CANCELLED, nobody is left to tell;
@@ -70,7 +71,8 @@ final class GrpcErrors {
   }
 
   private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     return t;

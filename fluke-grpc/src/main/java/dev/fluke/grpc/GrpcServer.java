@@ -8,8 +8,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ConnectionContext;
-import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
@@ -25,13 +25,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code fluke.v1.AgentService} (the agents' one long-lived stream each, SPEC §6) with Pekko HTTP
- * over HTTP/2: cleartext (h2c with prior knowledge) or TLS from PEM files.
+ * Serves {@code fluke.v1.AgentService} (the agents' one long-lived stream each, SPEC §6) with Pekko
+ * HTTP over HTTP/2: cleartext (h2c with prior knowledge) or TLS from PEM files.
  *
- * <p>Each request's body is read without Pekko HTTP's whole-entity size limit (an agent stream lives for
- * days and carries far more than any single request should), and with a per-message limit instead
- * ({@code fluke.grpc.server.max-inbound-message-size}, enforced on the framing before a message is
- * buffered).
+ * <p>Each request's body is read without Pekko HTTP's whole-entity size limit (an agent stream
+ * lives for days and carries far more than any single request should), and with a per-message limit
+ * instead ({@code fluke.grpc.server.max-inbound-message-size}, enforced on the framing before a
+ * message is buffered).
  */
 public final class GrpcServer {
   private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
@@ -43,42 +43,55 @@ public final class GrpcServer {
    * @param tokens the accepted agent tokens; empty refuses every agent
    * @param tls the server certificate and key; empty serves cleartext HTTP/2
    * @return the binding once listening (failed if the port cannot be bound)
-   * @throws IllegalArgumentException when the TLS certificate or key cannot be used (message says why)
+   * @throws IllegalArgumentException when the TLS certificate or key cannot be used (message says
+   *     why)
    */
   public static CompletionStage<ServerBinding> bind(
-      ActorSystem<?> system, String host, int port, AgentGateway gateway, Set<String> tokens,
+      ActorSystem<?> system,
+      String host,
+      int port,
+      AgentGateway gateway,
+      Set<String> tokens,
       Optional<TlsFiles> tls) {
     GrpcSettings grpc = GrpcSettings.create(system);
     int maxMessageSize = grpc.serverMaxInboundMessageSize();
     AgentServiceImpl service = new AgentServiceImpl(gateway, tokens);
-    Function<HttpRequest, CompletionStage<HttpResponse>> handler = request -> {
-      AtomicReference<MessageTooLarge> refused = new AtomicReference<>();
-      return AgentServicePowerApiHandlerFactory
-          .create(service.forRequest(peer(request), refused::get), GrpcErrors.mapper(), system)
-          .apply(limited(request, maxMessageSize, refused));
-    };
-    // Also set in reference.conf; forced here so that the agent endpoint speaks HTTP/2 and knows its peers
+    Function<HttpRequest, CompletionStage<HttpResponse>> handler =
+        request -> {
+          AtomicReference<MessageTooLarge> refused = new AtomicReference<>();
+          return AgentServicePowerApiHandlerFactory.create(
+                  service.forRequest(peer(request), refused::get), GrpcErrors.mapper(), system)
+              .apply(limited(request, maxMessageSize, refused));
+        };
+    // Also set in reference.conf; forced here so that the agent endpoint speaks HTTP/2 and knows
+    // its peers
     // even where reference.conf files were merged in another order (e.g. in a fat jar).
     ServerSettings settings = ServerSettings.create(system.classicSystem());
-    settings = settings
-        .withPreviewServerSettings(settings.getPreviewServerSettings().withEnableHttp2(true))
-        .withRemoteAddressAttribute(true)
-        .withMaxConnections(grpc.serverMaxConnections())
-        .withBacklog(grpc.serverBacklog());
+    settings =
+        settings
+            .withPreviewServerSettings(settings.getPreviewServerSettings().withEnableHttp2(true))
+            .withRemoteAddressAttribute(true)
+            .withMaxConnections(grpc.serverMaxConnections())
+            .withBacklog(grpc.serverBacklog());
     ServerBuilder builder = Http.get(system).newServerAt(host, port).withSettings(settings);
     if (tls.isPresent()) {
       builder = builder.enableHttps(ConnectionContext.httpsServer(Pem.serverContext(tls.get())));
     }
-    return builder.bind(handler).thenApply(binding -> {
-      log.info("Agent gRPC endpoint listening on {} ({})", binding.localAddress(),
-          tls.isPresent() ? "TLS" : "cleartext");
-      return binding;
-    });
+    return builder
+        .bind(handler)
+        .thenApply(
+            binding -> {
+              log.info(
+                  "Agent gRPC endpoint listening on {} ({})",
+                  binding.localAddress(),
+                  tls.isPresent() ? "TLS" : "cleartext");
+              return binding;
+            });
   }
 
   /**
-   * The HTTPS context for a PEM certificate and key, for other listeners of the same server (the HTTP
-   * API uses the same {@code tls} block as the agents' endpoint).
+   * The HTTPS context for a PEM certificate and key, for other listeners of the same server (the
+   * HTTP API uses the same {@code tls} block as the agents' endpoint).
    *
    * @throws IllegalArgumentException when the certificate or key cannot be used
    */
@@ -86,14 +99,20 @@ public final class GrpcServer {
     return ConnectionContext.httpsServer(Pem.serverContext(tls));
   }
 
-  private static HttpRequest limited(HttpRequest request, int maxMessageSize, AtomicReference<MessageTooLarge> refused) {
+  private static HttpRequest limited(
+      HttpRequest request, int maxMessageSize, AtomicReference<MessageTooLarge> refused) {
     HttpEntity unlimited = request.entity().withoutSizeLimit();
-    return request.withEntity(HttpEntities.create(unlimited.getContentType(),
-        unlimited.getDataBytes().via(Flow.fromGraph(new MessageSizeLimit(maxMessageSize, refused)))));
+    return request.withEntity(
+        HttpEntities.create(
+            unlimited.getContentType(),
+            unlimited
+                .getDataBytes()
+                .via(Flow.fromGraph(new MessageSizeLimit(maxMessageSize, refused)))));
   }
 
   private static String peer(HttpRequest request) {
-    return request.getAttribute(AttributeKeys.remoteAddress)
+    return request
+        .getAttribute(AttributeKeys.remoteAddress)
         .map(GrpcServer::address)
         .orElse("unknown peer");
   }

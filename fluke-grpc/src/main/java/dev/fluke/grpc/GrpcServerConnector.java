@@ -30,23 +30,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's way to the server over gRPC ({@code agent { server_url, token, tls {...} }}):
- * {@code grpc://host:port} is cleartext HTTP/2, {@code grpcs://host:port} is TLS, verified against the
- * system's trust store, or only {@code ca_file} when given, or not at all with
- * {@code insecure_skip_verify} (logged every time). The port defaults to 7070.
+ * The agent's way to the server over gRPC ({@code agent { server_url, token, tls {...} }}): {@code
+ * grpc://host:port} is cleartext HTTP/2, {@code grpcs://host:port} is TLS, verified against the
+ * system's trust store, or only {@code ca_file} when given, or not at all with {@code
+ * insecure_skip_verify} (logged every time). The port defaults to 7070.
  *
- * <p>Every {@link #connect()} materialization is exactly one attempt on a fresh channel that is closed
- * when the stream ends: the client's own reconnect loop is off ({@code connection-attempts = 1}), so a
- * refused or broken connection fails the flow and the agent's restart-with-backoff decides when to try
- * again. The token goes with every call as {@code authorization: Bearer <token>}.
+ * <p>Every {@link #connect()} materialization is exactly one attempt on a fresh channel that is
+ * closed when the stream ends: the client's own reconnect loop is off ({@code connection-attempts =
+ * 1}), so a refused or broken connection fails the flow and the agent's restart-with-backoff
+ * decides when to try again. The token goes with every call as {@code authorization: Bearer
+ * <token>}.
  *
- * <p>The call is made on a {@link GrpcChannel} with the request builder the generated client uses, not
- * through the generated {@code AgentServiceClient}: that client registers a close hook on the actor
- * system's termination that is never removed, so a client per attempt would leave about 6 KB behind for
- * every failed attempt while the server is down (about 18 MB per day at the 30 s maximum backoff;
- * measured by {@code ReconnectMemoryBench}, docs/performance.md). A
- * channel deregisters itself when closed. (A single long-lived client would avoid the hook too, but would
- * put grpc-java's own reconnect backoff, up to 120 s, in charge instead of the agent's.)
+ * <p>The call is made on a {@link GrpcChannel} with the request builder the generated client uses,
+ * not through the generated {@code AgentServiceClient}: that client registers a close hook on the
+ * actor system's termination that is never removed, so a client per attempt would leave about 6 KB
+ * behind for every failed attempt while the server is down (about 18 MB per day at the 30 s maximum
+ * backoff; measured by {@code ReconnectMemoryBench}, docs/performance.md). A channel deregisters
+ * itself when closed. (A single long-lived client would avoid the hook too, but would put
+ * grpc-java's own reconnect backoff, up to 120 s, in charge instead of the agent's.)
  */
 public final class GrpcServerConnector implements ServerConnector {
   private static final Logger log = LoggerFactory.getLogger(GrpcServerConnector.class);
@@ -64,8 +65,10 @@ public final class GrpcServerConnector implements ServerConnector {
       MethodDescriptor.<AgentEnvelope, ServerEnvelope>newBuilder()
           .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
           .setFullMethodName(MethodDescriptor.generateFullMethodName(AgentService.name, "Connect"))
-          .setRequestMarshaller(new ProtoMarshaller<>(AgentService.Serializers.AgentEnvelopeSerializer))
-          .setResponseMarshaller(new ProtoMarshaller<>(AgentService.Serializers.ServerEnvelopeSerializer))
+          .setRequestMarshaller(
+              new ProtoMarshaller<>(AgentService.Serializers.AgentEnvelopeSerializer))
+          .setResponseMarshaller(
+              new ProtoMarshaller<>(AgentService.Serializers.ServerEnvelopeSerializer))
           .setSampledToLocalTracing(true)
           .build();
 
@@ -75,13 +78,18 @@ public final class GrpcServerConnector implements ServerConnector {
   }
 
   /**
-   * @param caFile PEM certificate(s) to trust instead of the system's trust store ({@code grpcs://} only)
+   * @param caFile PEM certificate(s) to trust instead of the system's trust store ({@code grpcs://}
+   *     only)
    * @param insecureSkipVerify accept any server certificate ({@code grpcs://} only; for labs)
-   * @throws IllegalArgumentException for a bad URL, a blank token, an unreadable CA file, or TLS options
-   *     on a {@code grpc://} URL
+   * @throws IllegalArgumentException for a bad URL, a blank token, an unreadable CA file, or TLS
+   *     options on a {@code grpc://} URL
    */
   public GrpcServerConnector(
-      ActorSystem<?> system, String serverUrl, String token, Optional<Path> caFile, boolean insecureSkipVerify) {
+      ActorSystem<?> system,
+      String serverUrl,
+      String token,
+      Optional<Path> caFile,
+      boolean insecureSkipVerify) {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("the agent token must not be empty");
     }
@@ -96,18 +104,28 @@ public final class GrpcServerConnector implements ServerConnector {
     this.authorization = "Bearer " + token.trim();
     this.insecure = tls && insecureSkipVerify;
     GrpcSettings grpc = GrpcSettings.create(system);
-    String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-    GrpcClientSettings s = GrpcClientSettings.connectToServiceAt(host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), system)
-        .withTls(tls)
-        .withConnectionAttempts(1)
-        .withChannelBuilderOverrides(b -> b
-            .keepAliveTime(grpc.clientKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
-            .keepAliveTimeout(grpc.clientKeepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
-            .maxInboundMessageSize(grpc.clientMaxInboundMessageSize())
-            .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) grpc.clientConnectTimeout().toMillis()));
+    String host =
+        uri.getHost().startsWith("[")
+            ? uri.getHost().substring(1, uri.getHost().length() - 1)
+            : uri.getHost();
+    GrpcClientSettings s =
+        GrpcClientSettings.connectToServiceAt(
+                host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), system)
+            .withTls(tls)
+            .withConnectionAttempts(1)
+            .withChannelBuilderOverrides(
+                b ->
+                    b.keepAliveTime(grpc.clientKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                        .keepAliveTimeout(
+                            grpc.clientKeepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .maxInboundMessageSize(grpc.clientMaxInboundMessageSize())
+                        .withOption(
+                            ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                            (int) grpc.clientConnectTimeout().toMillis()));
     if (insecure) {
       s = s.withTrustManager(Pem.trustEverything());
-      log.warn("insecure_skip_verify is set: the certificate of {} will NOT be verified", serverUrl);
+      log.warn(
+          "insecure_skip_verify is set: the certificate of {} will NOT be verified", serverUrl);
     } else if (caFile.isPresent()) {
       TrustManager trust = Pem.trustManager(caFile.get());
       s = s.withTrustManager(trust);
@@ -120,7 +138,8 @@ public final class GrpcServerConnector implements ServerConnector {
   public Flow<AgentMessage, ServerMessage, NotUsed> connect() {
     return Flow.<AgentMessage>create()
         .map(ProtoMapping::toProto)
-        // prefixAndTail(0) hands over the agent's messages as one Source, which is what a gRPC call takes.
+        // prefixAndTail(0) hands over the agent's messages as one Source, which is what a gRPC call
+        // takes.
         .prefixAndTail(0)
         .flatMapConcat(prefixAndTail -> call(prefixAndTail.second()))
         .map(ProtoMapping::fromProto);
@@ -128,7 +147,8 @@ public final class GrpcServerConnector implements ServerConnector {
 
   private Source<ServerEnvelope, NotUsed> call(Source<AgentEnvelope, NotUsed> requests) {
     if (insecure) {
-      log.warn("Connecting to {} WITHOUT verifying its certificate (insecure_skip_verify)", serverUrl);
+      log.warn(
+          "Connecting to {} WITHOUT verifying its certificate (insecure_skip_verify)", serverUrl);
     }
     GrpcChannel channel = GrpcChannel$.MODULE$.apply(settings, system);
     StreamResponseRequestBuilder<Source<AgentEnvelope, NotUsed>, ServerEnvelope> connect =
@@ -137,10 +157,11 @@ public final class GrpcServerConnector implements ServerConnector {
     return connect
         .addHeader("authorization", authorization)
         .invoke(requests)
-        .watchTermination((notUsed, done) -> {
-          done.whenComplete((ok, failure) -> channel.closeCS());
-          return notUsed;
-        });
+        .watchTermination(
+            (notUsed, done) -> {
+              done.whenComplete((ok, failure) -> channel.closeCS());
+              return notUsed;
+            });
   }
 
   private static URI parse(String serverUrl) {
@@ -151,14 +172,16 @@ public final class GrpcServerConnector implements ServerConnector {
       throw new IllegalArgumentException("server_url is not a URL: " + serverUrl, e);
     }
     if (!"grpc".equals(uri.getScheme()) && !"grpcs".equals(uri.getScheme())) {
-      throw new IllegalArgumentException("server_url must start with grpc:// or grpcs://, got " + serverUrl);
+      throw new IllegalArgumentException(
+          "server_url must start with grpc:// or grpcs://, got " + serverUrl);
     }
     if (uri.getHost() == null) {
       throw new IllegalArgumentException("server_url has no host: " + serverUrl);
     }
     if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")
         || uri.getRawQuery() != null) {
-      throw new IllegalArgumentException("server_url must be just grpc[s]://host:port, got " + serverUrl);
+      throw new IllegalArgumentException(
+          "server_url must be just grpc[s]://host:port, got " + serverUrl);
     }
     return uri;
   }

@@ -5,7 +5,8 @@ import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * The transport's tuning knobs, read from {@code fluke.grpc} (fluke-grpc's reference.conf documents each).
+ * The transport's tuning knobs, read from {@code fluke.grpc} (fluke-grpc's reference.conf documents
+ * each).
  *
  * @param serverMaxInboundMessageSize largest message an agent may send, in bytes
  * @param serverMaxConnections agent connections the endpoint accepts at once
@@ -51,7 +52,8 @@ public record GrpcSettings(
   private static int bytes(Config c, String key) {
     long n = c.getBytes(key);
     if (n < 1024 || n > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("fluke.grpc." + key + " must be between 1 KiB and 2 GiB, got " + n);
+      throw new IllegalArgumentException(
+          "fluke.grpc." + key + " must be between 1 KiB and 2 GiB, got " + n);
     }
     return (int) n;
   }

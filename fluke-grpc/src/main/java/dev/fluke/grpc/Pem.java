@@ -28,8 +28,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TLS material from PEM files: the server's certificate chain and key, and the CA an agent trusts.
- * Keys may be PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC or Ed25519) or PKCS#1 ({@code BEGIN RSA PRIVATE
- * KEY}); other forms are refused with the command that converts them.
+ * Keys may be PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC or Ed25519) or PKCS#1 ({@code BEGIN RSA
+ * PRIVATE KEY}); other forms are refused with the command that converts them.
  */
 final class Pem {
   private static final Pattern BLOCK =
@@ -45,14 +45,21 @@ final class Pem {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry("fluke", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, NO_PASSWORD);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), null, null);
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalArgumentException("cannot use TLS certificate " + files.certFile() + " with key "
-          + files.keyFile() + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot use TLS certificate "
+              + files.certFile()
+              + " with key "
+              + files.keyFile()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -65,7 +72,8 @@ final class Pem {
       for (Certificate c : certificates(caFile)) {
         store.setCertificateEntry("ca-" + i++, c);
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(store);
       return tmf.getTrustManagers()[0];
     } catch (GeneralSecurityException | IOException e) {
@@ -74,24 +82,31 @@ final class Pem {
   }
 
   /**
-   * Trusts any certificate for any host ({@code insecure_skip_verify}). Extended, so that the JDK does
-   * not add its own host name check on top.
+   * Trusts any certificate for any host ({@code insecure_skip_verify}). Extended, so that the JDK
+   * does not add its own host name check on top.
    */
   static TrustManager trustEverything() {
     return new X509ExtendedTrustManager() {
-      @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-      @Override public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-      @Override public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
-      @Override public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
 
-      @Override public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
-      @Override public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
-      @Override public X509Certificate[] getAcceptedIssuers() {
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
         return new X509Certificate[0];
       }
     };
@@ -99,8 +114,10 @@ final class Pem {
 
   static List<Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
     byte[] pem = Files.readAllBytes(file);
-    List<Certificate> certs = List.copyOf(
-        CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem)));
+    List<Certificate> certs =
+        List.copyOf(
+            CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(pem)));
     if (certs.isEmpty()) {
       throw new GeneralSecurityException("no certificate in " + file);
     }
@@ -119,11 +136,19 @@ final class Pem {
         case "RSA PRIVATE KEY":
           return pkcs8(wrapPkcs1Rsa(der), file);
         case "ENCRYPTED PRIVATE KEY":
-          throw new GeneralSecurityException(file + " holds an encrypted key; decrypt it with"
-              + " `openssl pkcs8 -in " + file + " -out key.pem` (Fluke stores no passphrases)");
+          throw new GeneralSecurityException(
+              file
+                  + " holds an encrypted key; decrypt it with"
+                  + " `openssl pkcs8 -in "
+                  + file
+                  + " -out key.pem` (Fluke stores no passphrases)");
         case "EC PRIVATE KEY":
-          throw new GeneralSecurityException(file + " holds a SEC1 EC key; convert it with"
-              + " `openssl pkcs8 -topk8 -nocrypt -in " + file + " -out key.pem`");
+          throw new GeneralSecurityException(
+              file
+                  + " holds a SEC1 EC key; convert it with"
+                  + " `openssl pkcs8 -topk8 -nocrypt -in "
+                  + file
+                  + " -out key.pem`");
         default:
           // e.g. "EC PARAMETERS" before the key: look further
       }
@@ -139,14 +164,33 @@ final class Pem {
         // try the next algorithm
       }
     }
-    throw new GeneralSecurityException("unsupported private key in " + file + " (expected RSA, EC or Ed25519)");
+    throw new GeneralSecurityException(
+        "unsupported private key in " + file + " (expected RSA, EC or Ed25519)");
   }
 
-  /** PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo (version 0, rsaEncryption, the key as an OCTET STRING). */
+  /**
+   * PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo (version 0, rsaEncryption, the key as an OCTET
+   * STRING).
+   */
   private static byte[] wrapPkcs1Rsa(byte[] pkcs1) {
     byte[] version = {0x02, 0x01, 0x00};
-    byte[] rsaEncryption = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01,
-        0x01, 0x01, 0x05, 0x00};
+    byte[] rsaEncryption = {
+      0x30,
+      0x0d,
+      0x06,
+      0x09,
+      0x2a,
+      (byte) 0x86,
+      0x48,
+      (byte) 0x86,
+      (byte) 0xf7,
+      0x0d,
+      0x01,
+      0x01,
+      0x01,
+      0x05,
+      0x00
+    };
     byte[] key = der(0x04, pkcs1);
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.writeBytes(version);

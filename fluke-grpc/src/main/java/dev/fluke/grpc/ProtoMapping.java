@@ -31,10 +31,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code fluke.proto} ↔ the protocol records of fluke-actors, both ways. Total: every record maps to a
- * message, and a message that cannot be a record (an empty {@code oneof}, a missing required part, an
- * unknown enum spelling, attributes that are not a JSON object) throws {@link ProtocolViolation}, which
- * ends that one stream with INVALID_ARGUMENT. Nothing outside this module sees protobuf.
+ * {@code fluke.proto} ↔ the protocol records of fluke-actors, both ways. Total: every record maps
+ * to a message, and a message that cannot be a record (an empty {@code oneof}, a missing required
+ * part, an unknown enum spelling, attributes that are not a JSON object) throws {@link
+ * ProtocolViolation}, which ends that one stream with INVALID_ARGUMENT. Nothing outside this module
+ * sees protobuf.
  *
  * <p>Executor attributes travel as a JSON object ({@code attributes_json}); numbers come back as
  * {@link Long} or {@link Double}, nested blocks as maps, as {@link ExecutorSpec} promises.
@@ -53,27 +54,30 @@ public final class ProtoMapping {
   public static AgentEnvelope toProto(AgentMessage m) {
     AgentEnvelope.Builder b = AgentEnvelope.newBuilder();
     if (m instanceof AgentMessage.Register r) {
-      b.setRegister(dev.fluke.grpc.proto.Register.newBuilder()
-          .setName(nz(r.name()))
-          .putAllLabels(r.labels())
-          .setVersion(nz(r.version()))
-          .addAllExecutors(r.executors()));
+      b.setRegister(
+          dev.fluke.grpc.proto.Register.newBuilder()
+              .setName(nz(r.name()))
+              .putAllLabels(r.labels())
+              .setVersion(nz(r.version()))
+              .addAllExecutors(r.executors()));
     } else if (m instanceof AgentMessage.CheckReport c) {
       dev.fluke.grpc.proto.CheckReport.Builder cb =
           dev.fluke.grpc.proto.CheckReport.newBuilder().setCycleId(c.cycleId());
       c.tasks().forEach(t -> cb.addTasks(toProto(t)));
       b.setCheckReport(cb);
     } else if (m instanceof AgentMessage.ApplyOutput o) {
-      b.setApplyOutput(dev.fluke.grpc.proto.ApplyOutput.newBuilder()
-          .setCycleId(o.cycleId())
-          .setTask(nz(o.task()))
-          .setExecutor(nz(o.executor()))
-          .setLine(nz(o.line())));
+      b.setApplyOutput(
+          dev.fluke.grpc.proto.ApplyOutput.newBuilder()
+              .setCycleId(o.cycleId())
+              .setTask(nz(o.task()))
+              .setExecutor(nz(o.executor()))
+              .setLine(nz(o.line())));
     } else if (m instanceof AgentMessage.ApplyResult r) {
-      b.setApplyResult(dev.fluke.grpc.proto.ApplyResult.newBuilder()
-          .setCycleId(r.cycleId())
-          .setTask(toProto(r.task()))
-          .setLate(r.late()));
+      b.setApplyResult(
+          dev.fluke.grpc.proto.ApplyResult.newBuilder()
+              .setCycleId(r.cycleId())
+              .setTask(toProto(r.task()))
+              .setLate(r.late()));
     } else if (m instanceof AgentMessage.Heartbeat h) {
       b.setHeartbeat(dev.fluke.grpc.proto.Heartbeat.newBuilder().setSentAtMillis(h.sentAtMillis()));
     } else {
@@ -86,7 +90,8 @@ public final class ProtoMapping {
     switch (e.getMsgCase()) {
       case REGISTER -> {
         dev.fluke.grpc.proto.Register r = e.getRegister();
-        return new AgentMessage.Register(r.getName(), r.getLabelsMap(), r.getVersion(), r.getExecutorsList());
+        return new AgentMessage.Register(
+            r.getName(), r.getLabelsMap(), r.getVersion(), r.getExecutorsList());
       }
       case CHECK_REPORT -> {
         List<AgentMessage.TaskOutcome> tasks = new ArrayList<>();
@@ -95,12 +100,14 @@ public final class ProtoMapping {
       }
       case APPLY_OUTPUT -> {
         dev.fluke.grpc.proto.ApplyOutput o = e.getApplyOutput();
-        return new AgentMessage.ApplyOutput(o.getCycleId(), o.getTask(), o.getExecutor(), o.getLine());
+        return new AgentMessage.ApplyOutput(
+            o.getCycleId(), o.getTask(), o.getExecutor(), o.getLine());
       }
       case APPLY_RESULT -> {
         dev.fluke.grpc.proto.ApplyResult r = e.getApplyResult();
         if (!r.hasTask()) {
-          throw new ProtocolViolation("ApplyResult of cycle " + r.getCycleId() + " has no task outcome");
+          throw new ProtocolViolation(
+              "ApplyResult of cycle " + r.getCycleId() + " has no task outcome");
         }
         return new AgentMessage.ApplyResult(r.getCycleId(), fromProto(r.getTask()), r.getLate());
       }
@@ -112,12 +119,14 @@ public final class ProtoMapping {
   }
 
   static dev.fluke.grpc.proto.TaskOutcome toProto(AgentMessage.TaskOutcome t) {
-    dev.fluke.grpc.proto.TaskOutcome.Builder b = dev.fluke.grpc.proto.TaskOutcome.newBuilder().setTask(nz(t.task()));
+    dev.fluke.grpc.proto.TaskOutcome.Builder b =
+        dev.fluke.grpc.proto.TaskOutcome.newBuilder().setTask(nz(t.task()));
     for (AgentMessage.ExecutorOutcome o : t.executors()) {
-      dev.fluke.grpc.proto.ExecutorOutcome.Builder ob = dev.fluke.grpc.proto.ExecutorOutcome.newBuilder()
-          .setExecutor(nz(o.executor()))
-          .setType(nz(o.type()))
-          .setCheck(toProto(o.check()));
+      dev.fluke.grpc.proto.ExecutorOutcome.Builder ob =
+          dev.fluke.grpc.proto.ExecutorOutcome.newBuilder()
+              .setExecutor(nz(o.executor()))
+              .setType(nz(o.type()))
+              .setCheck(toProto(o.check()));
       if (o.apply() != null) {
         ob.setApply(toProto(o.apply()));
       }
@@ -133,15 +142,20 @@ public final class ProtoMapping {
     List<AgentMessage.ExecutorOutcome> executors = new ArrayList<>();
     for (dev.fluke.grpc.proto.ExecutorOutcome o : t.getExecutorsList()) {
       if (!o.hasCheck()) {
-        throw new ProtocolViolation("outcome of executor '" + o.getExecutor() + "' of task '" + t.getTask()
-            + "' has no check result");
+        throw new ProtocolViolation(
+            "outcome of executor '"
+                + o.getExecutor()
+                + "' of task '"
+                + t.getTask()
+                + "' has no check result");
       }
-      executors.add(new AgentMessage.ExecutorOutcome(
-          o.getExecutor(),
-          o.getType(),
-          fromProto(o.getCheck()),
-          o.hasApply() ? fromProto(o.getApply()) : null,
-          o.hasVerify() ? fromProto(o.getVerify()) : null));
+      executors.add(
+          new AgentMessage.ExecutorOutcome(
+              o.getExecutor(),
+              o.getType(),
+              fromProto(o.getCheck()),
+              o.hasApply() ? fromProto(o.getApply()) : null,
+              o.hasVerify() ? fromProto(o.getVerify()) : null));
     }
     return new AgentMessage.TaskOutcome(t.getTask(), executors);
   }
@@ -172,9 +186,10 @@ public final class ProtoMapping {
   public static ServerEnvelope toProto(ServerMessage m) {
     ServerEnvelope.Builder b = ServerEnvelope.newBuilder();
     if (m instanceof ServerMessage.Registered r) {
-      b.setRegistered(dev.fluke.grpc.proto.Registered.newBuilder()
-          .setServerVersion(nz(r.serverVersion()))
-          .setHeartbeatIntervalMillis(r.heartbeatIntervalMillis()));
+      b.setRegistered(
+          dev.fluke.grpc.proto.Registered.newBuilder()
+              .setServerVersion(nz(r.serverVersion()))
+              .setHeartbeatIntervalMillis(r.heartbeatIntervalMillis()));
     } else if (m instanceof ServerMessage.Rejected r) {
       b.setRejected(dev.fluke.grpc.proto.Rejected.newBuilder().setReason(nz(r.reason())));
     } else if (m instanceof ServerMessage.CheckRequest c) {
@@ -183,17 +198,19 @@ public final class ProtoMapping {
       c.tasks().forEach(t -> cb.addTasks(toProto(t)));
       b.setCheckRequest(cb);
     } else if (m instanceof ServerMessage.ApplyRequest a) {
-      b.setApplyRequest(dev.fluke.grpc.proto.ApplyRequest.newBuilder()
-          .setCycleId(a.cycleId())
-          .setTask(toProto(a.task())));
+      b.setApplyRequest(
+          dev.fluke.grpc.proto.ApplyRequest.newBuilder()
+              .setCycleId(a.cycleId())
+              .setTask(toProto(a.task())));
     } else if (m instanceof ServerMessage.Cancel c) {
       b.setCancel(dev.fluke.grpc.proto.Cancel.newBuilder().setCycleId(c.cycleId()));
     } else if (m instanceof ServerMessage.Heartbeat h) {
       b.setHeartbeat(dev.fluke.grpc.proto.Heartbeat.newBuilder().setSentAtMillis(h.sentAtMillis()));
     } else if (m instanceof ServerMessage.ApplyResultAck a) {
-      b.setApplyResultAck(dev.fluke.grpc.proto.ApplyResultAck.newBuilder()
-          .setCycleId(a.cycleId())
-          .setTask(nz(a.task())));
+      b.setApplyResultAck(
+          dev.fluke.grpc.proto.ApplyResultAck.newBuilder()
+              .setCycleId(a.cycleId())
+              .setTask(nz(a.task())));
     } else {
       throw new IllegalArgumentException("unknown server message " + m);
     }
@@ -230,7 +247,8 @@ public final class ProtoMapping {
       case APPLY_RESULT_ACK -> {
         dev.fluke.grpc.proto.ApplyResultAck a = e.getApplyResultAck();
         if (a.getTask().isEmpty()) {
-          throw new ProtocolViolation("ApplyResultAck of cycle " + a.getCycleId() + " names no task");
+          throw new ProtocolViolation(
+              "ApplyResultAck of cycle " + a.getCycleId() + " names no task");
         }
         return new ServerMessage.ApplyResultAck(a.getCycleId(), a.getTask());
       }
@@ -239,19 +257,21 @@ public final class ProtoMapping {
   }
 
   public static Task toProto(TaskSpec t) {
-    Task.Builder b = Task.newBuilder()
-        .setName(nz(t.name()))
-        .setDescription(t.description())
-        .setDriftPolicy(t.driftPolicy().map(DriftPolicy::hclName).orElse(""))
-        .putAllMatchLabels(t.selector().matchLabels())
-        .setSource(t.pos().toString());
+    Task.Builder b =
+        Task.newBuilder()
+            .setName(nz(t.name()))
+            .setDescription(t.description())
+            .setDriftPolicy(t.driftPolicy().map(DriftPolicy::hclName).orElse(""))
+            .putAllMatchLabels(t.selector().matchLabels())
+            .setSource(t.pos().toString());
     for (ExecutorSpec x : t.executors()) {
-      b.addExecutors(dev.fluke.grpc.proto.ExecutorSpec.newBuilder()
-          .setType(nz(x.type()))
-          .setName(nz(x.name()))
-          .setAttributesJson(json(x))
-          .setOnFailure(x.onFailure().hclName())
-          .setSource(x.pos().toString()));
+      b.addExecutors(
+          dev.fluke.grpc.proto.ExecutorSpec.newBuilder()
+              .setType(nz(x.type()))
+              .setName(nz(x.name()))
+              .setAttributesJson(json(x))
+              .setOnFailure(x.onFailure().hclName())
+              .setSource(x.pos().toString()));
     }
     return b.build();
   }
@@ -259,19 +279,34 @@ public final class ProtoMapping {
   public static TaskSpec fromProto(Task t) {
     Optional<DriftPolicy> policy = Optional.empty();
     if (!t.getDriftPolicy().isEmpty()) {
-      policy = Optional.of(DriftPolicy.parse(t.getDriftPolicy()).orElseThrow(() -> new ProtocolViolation(
-          "task '" + t.getName() + "' has an unknown drift policy '" + t.getDriftPolicy() + "'")));
+      policy =
+          Optional.of(
+              DriftPolicy.parse(t.getDriftPolicy())
+                  .orElseThrow(
+                      () ->
+                          new ProtocolViolation(
+                              "task '"
+                                  + t.getName()
+                                  + "' has an unknown drift policy '"
+                                  + t.getDriftPolicy()
+                                  + "'")));
     }
     List<ExecutorSpec> executors = new ArrayList<>();
     for (dev.fluke.grpc.proto.ExecutorSpec x : t.getExecutorsList()) {
-      executors.add(new ExecutorSpec(
-          x.getType(),
-          x.getName(),
-          attributes(t.getName(), x),
-          onFailure(t.getName(), x),
-          source(x.getSource())));
+      executors.add(
+          new ExecutorSpec(
+              x.getType(),
+              x.getName(),
+              attributes(t.getName(), x),
+              onFailure(t.getName(), x),
+              source(x.getSource())));
     }
-    return new TaskSpec(t.getName(), t.getDescription(), policy, new Selector(t.getMatchLabelsMap()), executors,
+    return new TaskSpec(
+        t.getName(),
+        t.getDescription(),
+        policy,
+        new Selector(t.getMatchLabelsMap()),
+        executors,
         source(t.getSource()));
   }
 
@@ -279,7 +314,8 @@ public final class ProtoMapping {
     try {
       return JSON.writeValueAsString(x.attributes());
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("attributes of " + x.label() + " cannot be written as JSON", e);
+      throw new IllegalArgumentException(
+          "attributes of " + x.label() + " cannot be written as JSON", e);
     }
   }
 
@@ -291,13 +327,26 @@ public final class ProtoMapping {
     try {
       Object value = JSON.readValue(x.getAttributesJson(), Object.class);
       if (!(value instanceof Map<?, ?>)) {
-        throw new ProtocolViolation("attributes of " + x.getType() + " \"" + x.getName() + "\" in task '" + task
-            + "' are not a JSON object");
+        throw new ProtocolViolation(
+            "attributes of "
+                + x.getType()
+                + " \""
+                + x.getName()
+                + "\" in task '"
+                + task
+                + "' are not a JSON object");
       }
       return new LinkedHashMap<>((Map<String, Object>) value);
     } catch (JsonProcessingException e) {
-      throw new ProtocolViolation("attributes of " + x.getType() + " \"" + x.getName() + "\" in task '" + task
-          + "' are not valid JSON: " + e.getOriginalMessage());
+      throw new ProtocolViolation(
+          "attributes of "
+              + x.getType()
+              + " \""
+              + x.getName()
+              + "\" in task '"
+              + task
+              + "' are not valid JSON: "
+              + e.getOriginalMessage());
     }
   }
 
@@ -308,8 +357,18 @@ public final class ProtoMapping {
     return Arrays.stream(OnFailure.values())
         .filter(v -> v.hclName().equals(x.getOnFailure()))
         .findFirst()
-        .orElseThrow(() -> new ProtocolViolation("on_failure of " + x.getType() + " \"" + x.getName()
-            + "\" in task '" + task + "' is '" + x.getOnFailure() + "', expected abort or continue"));
+        .orElseThrow(
+            () ->
+                new ProtocolViolation(
+                    "on_failure of "
+                        + x.getType()
+                        + " \""
+                        + x.getName()
+                        + "\" in task '"
+                        + task
+                        + "' is '"
+                        + x.getOnFailure()
+                        + "', expected abort or continue"));
   }
 
   private static SourcePos source(String s) {

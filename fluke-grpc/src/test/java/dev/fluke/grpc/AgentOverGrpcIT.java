@@ -69,13 +69,18 @@ class AgentOverGrpcIT {
   private Server startServer(int port, boolean acks) throws Exception {
     ActorTestKit serverKit = kit("server");
     ScriptedGateway gateway =
-        acks ? new ScriptedGateway(serverKit.system()) : ScriptedGateway.withoutAcks(serverKit.system());
+        acks
+            ? new ScriptedGateway(serverKit.system())
+            : ScriptedGateway.withoutAcks(serverKit.system());
     ServerBinding binding = null;
     // A port just released by a stopped server can take a moment to be free again.
     for (int attempt = 0; binding == null; attempt++) {
       try {
-        binding = GrpcServer.bind(serverKit.system(), "127.0.0.1", port, gateway, Set.of(TOKEN), Optional.empty())
-            .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        binding =
+            GrpcServer.bind(
+                    serverKit.system(), "127.0.0.1", port, gateway, Set.of(TOKEN), Optional.empty())
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
         if (attempt >= 50) {
           throw e;
@@ -87,13 +92,17 @@ class AgentOverGrpcIT {
   }
 
   private void startAgent(int port) {
-    AgentSettings settings = AgentSettings.create(agentKit.system())
-        .withName("web-01")
-        .withLabels(Map.of("role", "web"))
-        .withVersion("9.9.9")
-        .withReconnect(Duration.ofMillis(50), Duration.ofMillis(500), 0.2);
-    GrpcServerConnector connector = new GrpcServerConnector(agentKit.system(), "grpc://127.0.0.1:" + port, TOKEN);
-    agent = AgentRuntime.start(agentKit.system(), settings, connector, script.executors("shell", "mise"));
+    AgentSettings settings =
+        AgentSettings.create(agentKit.system())
+            .withName("web-01")
+            .withLabels(Map.of("role", "web"))
+            .withVersion("9.9.9")
+            .withReconnect(Duration.ofMillis(50), Duration.ofMillis(500), 0.2);
+    GrpcServerConnector connector =
+        new GrpcServerConnector(agentKit.system(), "grpc://127.0.0.1:" + port, TOKEN);
+    agent =
+        AgentRuntime.start(
+            agentKit.system(), settings, connector, script.executors("shell", "mise"));
   }
 
   @Test
@@ -108,10 +117,13 @@ class AgentOverGrpcIT {
     assertEquals(List.of("mise", "shell"), register.executors());
     session.send(new ServerMessage.Registered("test", 3_600_000));
 
-    TaskSpec deploy = task("deploy",
-        // drifted in the check request, still drifted in the apply's fresh check, satisfied once applied
-        block("shell", "pre", "check", "drifted,drifted,satisfied", "lines", "3"),
-        block("mise", "app", "check", "satisfied"));
+    TaskSpec deploy =
+        task(
+            "deploy",
+            // drifted in the check request, still drifted in the apply's fresh check, satisfied
+            // once applied
+            block("shell", "pre", "check", "drifted,drifted,satisfied", "lines", "3"),
+            block("mise", "app", "check", "satisfied"));
     session.send(new ServerMessage.CheckRequest(1, List.of(deploy)));
     CheckReport report = session.next(CheckReport.class);
     assertEquals(1, report.cycleId());
@@ -145,12 +157,15 @@ class AgentOverGrpcIT {
     before.send(new ServerMessage.Registered("test", 3_600_000));
     before.send(new ServerMessage.ApplyRequest(6, task("quick", block("mise", "quick"))));
     assertEquals(6, before.next(ApplyResult.class).cycleId()); // acknowledged by the session
-    before.send(new ServerMessage.ApplyRequest(7,
-        task("deploy", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
+    before.send(
+        new ServerMessage.ApplyRequest(
+            7, task("deploy", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
 
-    // Whether the agent still thinks the old connection is up when the apply ends (and hands the result
-    // to a dead stream) or already knows it is gone, the result is not acknowledged and comes again.
+    // Whether the agent still thinks the old connection is up when the apply ends (and hands the
+    // result
+    // to a dead stream) or already knows it is gone, the result is not acknowledged and comes
+    // again.
     first.kit().shutdownTestKit();
     script.gate("g").open();
     Server second = startServer(port);
@@ -163,7 +178,8 @@ class AgentOverGrpcIT {
     assertEquals(7, result.cycleId());
     assertEquals("deploy", result.task().task());
     assertEquals(Outcome.SATISFIED, result.task().executors().get(0).verify().outcome());
-    // The acknowledged result of cycle 6 is not reported again: kept results go out right after Registered.
+    // The acknowledged result of cycle 6 is not reported again: kept results go out right after
+    // Registered.
     after.send(new ServerMessage.CheckRequest(1, List.of(task("quick", block("mise", "quick")))));
     assertEquals(1, after.next(CheckReport.class).cycleId());
   }
@@ -176,8 +192,9 @@ class AgentOverGrpcIT {
     ScriptedGateway.Session before = first.gateway().nextSession();
     before.next(Register.class);
     before.send(new ServerMessage.Registered("test", 3_600_000));
-    before.send(new ServerMessage.ApplyRequest(3,
-        task("deploy", block("shell", "a", "check", "drifted,satisfied"))));
+    before.send(
+        new ServerMessage.ApplyRequest(
+            3, task("deploy", block("shell", "a", "check", "drifted,satisfied"))));
     ApplyResult received = before.next(ApplyResult.class);
     assertFalse(received.late());
 

@@ -46,11 +46,16 @@ class GrpcServerIT {
   private static final String TOKEN = "good-token";
   private static final Duration WAIT = Duration.ofSeconds(20);
 
-  static final ActorTestKit testKit = ActorTestKit.create("GrpcServerIT",
-      ConfigFactory.parseString("fluke.grpc.server.max-inbound-message-size = " + LIMIT
-              // An agent stream is one HTTP request that never "completes": it must outlive this.
-              + "\npekko.http.server.request-timeout = 1s")
-          .withFallback(ConfigFactory.load()));
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          "GrpcServerIT",
+          ConfigFactory.parseString(
+                  "fluke.grpc.server.max-inbound-message-size = "
+                      + LIMIT
+                      // An agent stream is one HTTP request that never "completes": it must outlive
+                      // this.
+                      + "\npekko.http.server.request-timeout = 1s")
+              .withFallback(ConfigFactory.load()));
 
   @AfterAll
   static void shutdown() {
@@ -69,14 +74,20 @@ class GrpcServerIT {
   }
 
   private int bind(Optional<TlsFiles> tls) throws Exception {
-    binding = GrpcServer.bind(system, "127.0.0.1", 0, gateway, Set.of(TOKEN, "other-token"), tls)
-        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    binding =
+        GrpcServer.bind(system, "127.0.0.1", 0, gateway, Set.of(TOKEN, "other-token"), tls)
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
     return binding.localAddress().getPort();
   }
 
   /** A client stream through the real connector: what the agent sends, and what it receives. */
-  /** The agent always reads what the server sends (as the agent runtime does), so the call starts at once. */
-  private record Client(TestPublisher.Probe<AgentMessage> out, TestSubscriber.Probe<ServerMessage> in) {
+  /**
+   * The agent always reads what the server sends (as the agent runtime does), so the call starts at
+   * once.
+   */
+  private record Client(
+      TestPublisher.Probe<AgentMessage> out, TestSubscriber.Probe<ServerMessage> in) {
     ServerMessage next() {
       return in.expectNext(WAIT);
     }
@@ -97,11 +108,14 @@ class GrpcServerIT {
   }
 
   /** A raw client stream that can send any envelope, with or without a token. */
-  private record RawClient(TestPublisher.Probe<AgentEnvelope> out, TestSubscriber.Probe<ServerEnvelope> in) {}
+  private record RawClient(
+      TestPublisher.Probe<AgentEnvelope> out, TestSubscriber.Probe<ServerEnvelope> in) {}
 
   private RawClient openRaw(int port, Optional<String> token) {
-    AgentServiceClient client = AgentServiceClient.create(
-        GrpcClientSettings.connectToServiceAt("127.0.0.1", port, system).withTls(false), system);
+    AgentServiceClient client =
+        AgentServiceClient.create(
+            GrpcClientSettings.connectToServiceAt("127.0.0.1", port, system).withTls(false),
+            system);
     Pair<TestPublisher.Probe<AgentEnvelope>, Source<AgentEnvelope, NotUsed>> requests =
         TestSource.<AgentEnvelope>create(system).preMaterialize(system);
     var call = client.connect();
@@ -119,7 +133,8 @@ class GrpcServerIT {
   }
 
   private static AgentMessage.Register register() {
-    return new AgentMessage.Register("web-01", Map.of("role", "web"), "1.0.0", List.of("mise", "shell"));
+    return new AgentMessage.Register(
+        "web-01", Map.of("role", "web"), "1.0.0", List.of("mise", "shell"));
   }
 
   @Test
@@ -134,16 +149,20 @@ class GrpcServerIT {
 
     session.send(new ServerMessage.Registered("1.0.0", 10_000));
     assertEquals(new ServerMessage.Registered("1.0.0", 10_000), agent.next());
-    ServerMessage.CheckRequest request = new ServerMessage.CheckRequest(3, List.of(ProtoMappingTest.sampleTask()));
+    ServerMessage.CheckRequest request =
+        new ServerMessage.CheckRequest(3, List.of(ProtoMappingTest.sampleTask()));
     session.send(request);
     assertEquals(request, agent.next());
-    AgentMessage.CheckReport report = new AgentMessage.CheckReport(3, List.of(ProtoMappingTest.sampleOutcome()));
+    AgentMessage.CheckReport report =
+        new AgentMessage.CheckReport(3, List.of(ProtoMappingTest.sampleOutcome()));
     agent.out().sendNext(report);
     assertEquals(report, session.next());
-    AgentMessage.ApplyResult result = new AgentMessage.ApplyResult(3, ProtoMappingTest.sampleOutcome(), false);
+    AgentMessage.ApplyResult result =
+        new AgentMessage.ApplyResult(3, ProtoMappingTest.sampleOutcome(), false);
     agent.out().sendNext(result);
     assertEquals(result, session.next());
-    assertEquals(new ServerMessage.ApplyResultAck(3, ProtoMappingTest.sampleOutcome().task()), agent.next());
+    assertEquals(
+        new ServerMessage.ApplyResultAck(3, ProtoMappingTest.sampleOutcome().task()), agent.next());
   }
 
   @Test
@@ -160,7 +179,8 @@ class GrpcServerIT {
   @Test
   void callWithAWrongTokenIsUnauthenticatedAndNeverReachesTheGateway() throws Exception {
     int port = bind(Optional.empty());
-    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "guessed-token"));
+    Client agent =
+        open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "guessed-token"));
 
     agent.out().sendNext(register());
 
@@ -193,7 +213,8 @@ class GrpcServerIT {
   @Test
   void gatewayFailuresBecomeStatuses() throws Exception {
     int port = bind(Optional.empty());
-    GrpcServerConnector connector = new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN);
+    GrpcServerConnector connector =
+        new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN);
     Client first = open(connector);
     first.out().sendNext(register());
     ScriptedGateway.Session violated = gateway.nextSession();
@@ -203,7 +224,9 @@ class GrpcServerIT {
     ScriptedGateway.Session broken = gateway.nextSession();
     broken.next(AgentMessage.Register.class);
 
-    violated.toAgent().sendError(new dev.fluke.protocol.ProtocolViolation("CheckReport for a cycle never asked"));
+    violated
+        .toAgent()
+        .sendError(new dev.fluke.protocol.ProtocolViolation("CheckReport for a cycle never asked"));
     broken.toAgent().sendError(new IllegalStateException("session bug with secret details"));
 
     Throwable v = first.failure();
@@ -218,8 +241,9 @@ class GrpcServerIT {
   void oversizedMessageIsRefusedAndTheServerCarriesOn() throws Exception {
     int port = bind(Optional.empty());
     RawClient raw = openRaw(port, Optional.of(TOKEN));
-    AgentMessage.Register huge = new AgentMessage.Register("web-01", Map.of("blob", "x".repeat(LIMIT + 1)), "1.0.0",
-        List.of());
+    AgentMessage.Register huge =
+        new AgentMessage.Register(
+            "web-01", Map.of("blob", "x".repeat(LIMIT + 1)), "1.0.0", List.of());
 
     raw.out().sendNext(ProtoMapping.toProto(huge));
 
@@ -268,8 +292,10 @@ class GrpcServerIT {
   void tlsWithTheServersCaFileWorks(@TempDir Path dir) throws Exception {
     TestCerts certs = TestCerts.create(dir);
     int port = bind(Optional.of(new TlsFiles(certs.cert(), certs.key())));
-    Client agent = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN,
-        Optional.of(certs.cert()), false));
+    Client agent =
+        open(
+            new GrpcServerConnector(
+                system, "grpcs://127.0.0.1:" + port, TOKEN, Optional.of(certs.cert()), false));
 
     agent.out().sendNext(register());
 
@@ -286,18 +312,25 @@ class GrpcServerIT {
     assertEquals(Status.Code.UNAVAILABLE, statusOf(verifying.failure()));
     assertEquals(0, gateway.connects());
 
-    Client skipping = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN,
-        Optional.empty(), true));
+    Client skipping =
+        open(
+            new GrpcServerConnector(
+                system, "grpcs://127.0.0.1:" + port, TOKEN, Optional.empty(), true));
     skipping.out().sendNext(register());
     assertEquals(register(), gateway.nextSession().next());
   }
 
   @Test
   void badServerUrlsAndTlsOptionsAreRefusedUpFront() {
-    assertThrows(IllegalArgumentException.class, () -> new GrpcServerConnector(system, "http://x:1", TOKEN));
-    assertThrows(IllegalArgumentException.class, () -> new GrpcServerConnector(system, "grpc://x:1/path", TOKEN));
-    assertThrows(IllegalArgumentException.class, () -> new GrpcServerConnector(system, "grpc://x:1", " "));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class, () -> new GrpcServerConnector(system, "http://x:1", TOKEN));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new GrpcServerConnector(system, "grpc://x:1/path", TOKEN));
+    assertThrows(
+        IllegalArgumentException.class, () -> new GrpcServerConnector(system, "grpc://x:1", " "));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new GrpcServerConnector(system, "grpc://x:1", TOKEN, Optional.empty(), true));
   }
 }

@@ -11,8 +11,13 @@ import org.junit.jupiter.api.Test;
 class MessageSizeGuardTest {
 
   private static ByteString frame(int length, boolean compressed) {
-    byte[] header = {(byte) (compressed ? 1 : 0), (byte) (length >>> 24), (byte) (length >>> 16),
-        (byte) (length >>> 8), (byte) length};
+    byte[] header = {
+      (byte) (compressed ? 1 : 0),
+      (byte) (length >>> 24),
+      (byte) (length >>> 16),
+      (byte) (length >>> 8),
+      (byte) length
+    };
     byte[] body = new byte[length];
     for (int i = 0; i < length; i++) {
       body[i] = (byte) i;
@@ -54,7 +59,8 @@ class MessageSizeGuardTest {
   @Test
   void aHugeDeclaredLengthIsRefused() {
     MessageSizeGuard guard = new MessageSizeGuard(1 << 20);
-    ByteString header = ByteString.fromArray(new byte[] {0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
+    ByteString header =
+        ByteString.fromArray(new byte[] {0, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
 
     assertNotNull(guard.accept(header).refusal());
   }

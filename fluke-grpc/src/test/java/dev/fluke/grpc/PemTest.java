@@ -23,7 +23,9 @@ class PemTest {
     TestCerts certs = TestCerts.create(dir);
     PrivateKey pkcs8 = Pem.privateKey(certs.key());
     Path pkcs1File = dir.resolve("rsa.key");
-    Files.writeString(pkcs1File, TestCerts.pem("RSA PRIVATE KEY", innerOctetString(pkcs8.getEncoded())),
+    Files.writeString(
+        pkcs1File,
+        TestCerts.pem("RSA PRIVATE KEY", innerOctetString(pkcs8.getEncoded())),
         StandardCharsets.US_ASCII);
 
     PrivateKey pkcs1 = Pem.privateKey(pkcs1File);
@@ -40,7 +42,8 @@ class PemTest {
     Path none = dir.resolve("none.key");
     Files.writeString(none, "nothing here\n");
 
-    GeneralSecurityException e = assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(encrypted));
+    GeneralSecurityException e =
+        assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(encrypted));
     assertTrue(e.getMessage().contains("openssl pkcs8"), e.getMessage());
     assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(none));
     assertThrows(IllegalArgumentException.class, () -> Pem.serverContext(new TlsFiles(none, none)));

@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Benchmark, run by hand (its name keeps it out of the suite; figures go to docs/performance.md):
- * the heap an agent keeps per failed connection attempt while its server is down, for
- * {@link GrpcServerConnector} and, for comparison, for a generated client created per attempt.
+ * the heap an agent keeps per failed connection attempt while its server is down, for {@link
+ * GrpcServerConnector} and, for comparison, for a generated client created per attempt.
  *
- * <pre>mvn -B -pl fluke-grpc -am test -Dtest=ReconnectMemoryBench -Dsurefire.failIfNoSpecifiedTests=false
+ * <pre>
+ * mvn -B -pl fluke-grpc -am test -Dtest=ReconnectMemoryBench -Dsurefire.failIfNoSpecifiedTests=false
  *     [-Dbench.attempts=2000]</pre>
  */
 class ReconnectMemoryBench {
@@ -32,7 +33,8 @@ class ReconnectMemoryBench {
     int n = Integer.getInteger("bench.attempts", 2000);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "reconnect-bench");
     try {
-      GrpcServerConnector connector = new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "token");
+      GrpcServerConnector connector =
+          new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "token");
       for (int i = 0; i < 200; i++) {
         attempt(connector, system); // warm-up: classes, pools, caches
       }
@@ -42,21 +44,32 @@ class ReconnectMemoryBench {
       }
       long connectorRetained = usedHeap() - before;
 
-      GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", port, system)
-          .withTls(false).withConnectionAttempts(1);
+      GrpcClientSettings settings =
+          GrpcClientSettings.connectToServiceAt("127.0.0.1", port, system)
+              .withTls(false)
+              .withConnectionAttempts(1);
       before = usedHeap();
       for (int i = 0; i < n; i++) {
         AgentServiceClient client = AgentServiceClient.create(settings, system);
-        ignoreFailure(() -> client.connect()
-            .invoke(Source.<AgentEnvelope>maybe().mapMaterializedValue(p -> NotUsed.getInstance()))
-            .runWith(Sink.ignore(), system).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        ignoreFailure(
+            () ->
+                client
+                    .connect()
+                    .invoke(
+                        Source.<AgentEnvelope>maybe()
+                            .mapMaterializedValue(p -> NotUsed.getInstance()))
+                    .runWith(Sink.ignore(), system)
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS));
         ignoreFailure(() -> client.close().toCompletableFuture().get(10, TimeUnit.SECONDS));
       }
       long clientRetained = usedHeap() - before;
       System.out.printf("refused attempts: %d%n", n);
-      System.out.printf("GrpcServerConnector:            %+,d bytes retained (%.0f per attempt)%n",
+      System.out.printf(
+          "GrpcServerConnector:            %+,d bytes retained (%.0f per attempt)%n",
           connectorRetained, connectorRetained / (double) n);
-      System.out.printf("generated client per attempt:   %+,d bytes retained (%.0f per attempt)%n",
+      System.out.printf(
+          "generated client per attempt:   %+,d bytes retained (%.0f per attempt)%n",
           clientRetained, clientRetained / (double) n);
     } finally {
       system.terminate();
@@ -64,8 +77,13 @@ class ReconnectMemoryBench {
   }
 
   private static void attempt(GrpcServerConnector connector, ActorSystem<Void> system) {
-    ignoreFailure(() -> Source.<AgentMessage>maybe().via(connector.connect()).runWith(Sink.ignore(), system)
-        .toCompletableFuture().get(10, TimeUnit.SECONDS));
+    ignoreFailure(
+        () ->
+            Source.<AgentMessage>maybe()
+                .via(connector.connect())
+                .runWith(Sink.ignore(), system)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS));
   }
 
   private interface Step {

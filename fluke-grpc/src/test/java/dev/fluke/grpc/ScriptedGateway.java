@@ -20,9 +20,10 @@ import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.apache.pekko.stream.testkit.javadsl.TestSource;
 
 /**
- * The server side played by the test: every agent stream the gateway gets becomes a {@link Session}. Like
- * the real server's session, a session acknowledges every {@code ApplyResult} it receives (as the test reads
- * it) with {@code ApplyResultAck}, unless the gateway was made with {@link #withoutAcks}.
+ * The server side played by the test: every agent stream the gateway gets becomes a {@link
+ * Session}. Like the real server's session, a session acknowledges every {@code ApplyResult} it
+ * receives (as the test reads it) with {@code ApplyResultAck}, unless the gateway was made with
+ * {@link #withoutAcks}.
  */
 final class ScriptedGateway implements AgentGateway {
   private final ActorSystem<?> system;
@@ -39,7 +40,10 @@ final class ScriptedGateway implements AgentGateway {
     this.acks = acks;
   }
 
-  /** A gateway whose sessions never acknowledge apply results (a server that goes away before it does). */
+  /**
+   * A gateway whose sessions never acknowledge apply results (a server that goes away before it
+   * does).
+   */
   static ScriptedGateway withoutAcks(ActorSystem<?> system) {
     return new ScriptedGateway(system, false);
   }
@@ -53,11 +57,14 @@ final class ScriptedGateway implements AgentGateway {
   public Flow<AgentMessage, ServerMessage, NotUsed> connect(String peer) {
     connects.incrementAndGet();
     return Flow.fromSinkAndSourceCoupledMat(
-            TestSink.<AgentMessage>create(system), TestSource.<ServerMessage>create(system), Keep.both())
-        .mapMaterializedValue(p -> {
-          sessions.add(new Session(peer, p.first(), p.second(), acks));
-          return NotUsed.getInstance();
-        });
+            TestSink.<AgentMessage>create(system),
+            TestSource.<ServerMessage>create(system),
+            Keep.both())
+        .mapMaterializedValue(
+            p -> {
+              sessions.add(new Session(peer, p.first(), p.second(), acks));
+              return NotUsed.getInstance();
+            });
   }
 
   /** The next stream; like a real session, it reads everything the agent sends as it comes. */
@@ -68,7 +75,10 @@ final class ScriptedGateway implements AgentGateway {
     return s;
   }
 
-  record Session(String peer, TestSubscriber.Probe<AgentMessage> fromAgent, TestPublisher.Probe<ServerMessage> toAgent,
+  record Session(
+      String peer,
+      TestSubscriber.Probe<AgentMessage> fromAgent,
+      TestPublisher.Probe<ServerMessage> toAgent,
       boolean acks) {
     private static final Duration WAIT = Duration.ofSeconds(20);
 

@@ -14,16 +14,47 @@ import java.util.concurrent.TimeUnit;
 /** A self-signed certificate for 127.0.0.1 made with the JDK's keytool, written as PEM files. */
 record TestCerts(Path cert, Path key) {
 
-  static TestCerts create(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
+  static TestCerts create(Path dir)
+      throws IOException, InterruptedException, GeneralSecurityException {
     Path store = dir.resolve("server.p12");
     Path cert = dir.resolve("server.crt");
     Path key = dir.resolve("server.key");
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-    run(keytool, "-genkeypair", "-alias", "fluke", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-        "-dname", "CN=fluke-test", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-        "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit", "-keypass", "changeit");
-    run(keytool, "-exportcert", "-rfc", "-alias", "fluke", "-keystore", store.toString(),
-        "-storepass", "changeit", "-file", cert.toString());
+    run(
+        keytool,
+        "-genkeypair",
+        "-alias",
+        "fluke",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-validity",
+        "2",
+        "-dname",
+        "CN=fluke-test",
+        "-ext",
+        "SAN=ip:127.0.0.1,dns:localhost",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        "changeit",
+        "-keypass",
+        "changeit");
+    run(
+        keytool,
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "fluke",
+        "-keystore",
+        store.toString(),
+        "-storepass",
+        "changeit",
+        "-file",
+        cert.toString());
     KeyStore ks = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(store)) {
       ks.load(in, "changeit".toCharArray());
@@ -34,9 +65,13 @@ record TestCerts(Path cert, Path key) {
   }
 
   static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   private static void run(String... command) throws IOException, InterruptedException {

@@ -9,7 +9,10 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** {@code GET /agents} (every known agent) and {@code GET /agents/{name}} (one agent with its tasks). */
+/**
+ * {@code GET /agents} (every known agent) and {@code GET /agents/{name}} (one agent with its
+ * tasks).
+ */
 public final class AgentRoutes {
   private final FleetApi api;
   private final Marshaller<Object, RequestEntity> json;
@@ -40,6 +43,7 @@ public final class AgentRoutes {
         found ->
             found
                 .<Route>map(detail -> completeOK(detail, json))
-                .orElseGet(() -> errors.error(StatusCodes.NOT_FOUND, "agent '" + name + "' not found")));
+                .orElseGet(
+                    () -> errors.error(StatusCodes.NOT_FOUND, "agent '" + name + "' not found")));
   }
 }

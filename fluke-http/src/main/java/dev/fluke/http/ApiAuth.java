@@ -20,14 +20,15 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Who may call the JSON API. With {@code api_tokens} configured, every call must carry
- * {@code Authorization: Bearer <token>} naming one of them (401 otherwise). With none configured the API
- * answers callers on the server's own host only (127.0.0.0/8, ::1) and refuses everyone else with 403,
- * so a fresh server is never open to the network by accident.
+ * Who may call the JSON API. With {@code api_tokens} configured, every call must carry {@code
+ * Authorization: Bearer <token>} naming one of them (401 otherwise). With none configured the API
+ * answers callers on the server's own host only (127.0.0.0/8, ::1) and refuses everyone else with
+ * 403, so a fresh server is never open to the network by accident.
  *
  * <p>The caller's address is the TCP peer of the connection (the {@code remote-address} request
- * attribute, which {@link HttpApi} turns on), never {@code X-Forwarded-For}: a header anyone can write
- * must not decide who is local. When the attribute is missing the caller is treated as remote.
+ * attribute, which {@link HttpApi} turns on), never {@code X-Forwarded-For}: a header anyone can
+ * write must not decide who is local. When the attribute is missing the caller is treated as
+ * remote.
  */
 public final class ApiAuth {
   /** Why a call was refused; {@code status} is 401 or 403. */
@@ -47,7 +48,9 @@ public final class ApiAuth {
   private final List<byte[]> tokenDigests;
   private final ApiErrors errors;
 
-  /** Blank tokens are ignored: an empty {@code api_tokens} entry must not open the API to everyone. */
+  /**
+   * Blank tokens are ignored: an empty {@code api_tokens} entry must not open the API to everyone.
+   */
   public ApiAuth(Set<String> apiTokens, ApiErrors errors) {
     this.tokenDigests =
         apiTokens.stream()
@@ -62,7 +65,9 @@ public final class ApiAuth {
     return !tokenDigests.isEmpty();
   }
 
-  /** Runs {@code inner} when the call is allowed, else answers 401 (with a Bearer challenge) or 403. */
+  /**
+   * Runs {@code inner} when the call is allowed, else answers 401 (with a Bearer challenge) or 403.
+   */
   public Route authorize(Supplier<Route> inner) {
     return optionalHeaderValueByName(
         "Authorization",
@@ -105,12 +110,15 @@ public final class ApiAuth {
       return Optional.of(new Denial(StatusCodes.UNAUTHORIZED, WRONG_SCHEME));
     }
     byte[] presented = digest(header.substring(space + 1).trim());
-    // Compare against every token, constant-time on equal-length digests, so timing reveals nothing.
+    // Compare against every token, constant-time on equal-length digests, so timing reveals
+    // nothing.
     boolean match = false;
     for (byte[] token : tokenDigests) {
       match |= MessageDigest.isEqual(token, presented);
     }
-    return match ? Optional.empty() : Optional.of(new Denial(StatusCodes.UNAUTHORIZED, WRONG_TOKEN));
+    return match
+        ? Optional.empty()
+        : Optional.of(new Denial(StatusCodes.UNAUTHORIZED, WRONG_TOKEN));
   }
 
   private static byte[] digest(String token) {

@@ -26,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every error the HTTP layer answers with, in one place and one shape ({@link ApiError}): the routes'
- * own errors (404 for an unknown agent, 400 for a bad parameter), the one {@link ExceptionHandler} (a
- * failed or timed-out {@code FleetApi} call) and the one {@link RejectionHandler} (unknown path, wrong
- * method, malformed body).
+ * Every error the HTTP layer answers with, in one place and one shape ({@link ApiError}): the
+ * routes' own errors (404 for an unknown agent, 400 for a bad parameter), the one {@link
+ * ExceptionHandler} (a failed or timed-out {@code FleetApi} call) and the one {@link
+ * RejectionHandler} (unknown path, wrong method, malformed body).
  */
 public final class ApiErrors {
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
@@ -53,9 +53,9 @@ public final class ApiErrors {
   }
 
   /**
-   * Failures of the server behind the API. A timeout means the fleet actors did not answer in time (busy
-   * or restarting): 503, worth retrying. Anything else is a bug or an outage: 500, logged with its stack
-   * trace. Bad input never gets here: the routes answer 400 themselves.
+   * Failures of the server behind the API. A timeout means the fleet actors did not answer in time
+   * (busy or restarting): 503, worth retrying. Anything else is a bug or an outage: 500, logged
+   * with its stack trace. Bad input never gets here: the routes answer 400 themselves.
    */
   public ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder().matchAny(this::onException).build();
@@ -73,9 +73,9 @@ public final class ApiErrors {
   }
 
   /**
-   * Pekko's default rejection handling (it knows the right status and headers for every rejection, e.g.
-   * {@code Allow} on 405) with its plain-text bodies turned into {@link ApiError} JSON; unknown paths name
-   * the path.
+   * Pekko's default rejection handling (it knows the right status and headers for every rejection,
+   * e.g. {@code Allow} on 405) with its plain-text bodies turned into {@link ApiError} JSON;
+   * unknown paths name the path.
    */
   public RejectionHandler rejectionHandler() {
     return RejectionHandler.newBuilder()
@@ -94,15 +94,18 @@ public final class ApiErrors {
   }
 
   /**
-   * The answer when a request outlives {@code pekko.http.server.request-timeout}: Pekko sends it from
-   * outside the route, so it would otherwise be a plain-text 503.
+   * The answer when a request outlives {@code pekko.http.server.request-timeout}: Pekko sends it
+   * from outside the route, so it would otherwise be a plain-text 503.
    */
   public HttpResponse requestTimeout(HttpRequest request) {
     return toJson(
         HttpResponse.create()
             .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
             .withEntity(
-                "the server did not answer " + request.method().name() + " " + request.getUri().path()
+                "the server did not answer "
+                    + request.method().name()
+                    + " "
+                    + request.getUri().path()
                     + " in time; try again"));
   }
 
@@ -116,7 +119,8 @@ public final class ApiErrors {
     try {
       return response.withEntity(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
-      // Cannot happen for a record of a string and an int; keep the plain-text answer if it ever does.
+      // Cannot happen for a record of a string and an int; keep the plain-text answer if it ever
+      // does.
       return response;
     }
   }

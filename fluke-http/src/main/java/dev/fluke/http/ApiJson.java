@@ -9,15 +9,19 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
- * The one JSON dialect of the Fluke API, used by the server routes and by the CLI's client so both sides
- * read and write exactly the same shape: snake_case property names, {@code java.time} values as ISO-8601
- * strings ({@code "2025-03-01T12:00:00Z"}), {@code Optional} as value-or-null, nulls written out so every
- * object always has the same keys. Map keys (labels, selectors) are left as they are.
+ * The one JSON dialect of the Fluke API, used by the server routes and by the CLI's client so both
+ * sides read and write exactly the same shape: snake_case property names, {@code java.time} values
+ * as ISO-8601 strings ({@code "2025-03-01T12:00:00Z"}), {@code Optional} as value-or-null, nulls
+ * written out so every object always has the same keys. Map keys (labels, selectors) are left as
+ * they are.
  */
 public final class ApiJson {
   private ApiJson() {}
 
-  /** A new mapper with the API settings. Build one per server or client and share it: it is thread-safe. */
+  /**
+   * A new mapper with the API settings. Build one per server or client and share it: it is
+   * thread-safe.
+   */
   public static ObjectMapper create() {
     return JsonMapper.builder()
         .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

@@ -63,8 +63,7 @@ public final class EventRoutes {
           "limit must be a whole number from 1 to " + MAX_LIMIT + ", got '" + param + "'");
     }
     if (limit < 1 || limit > MAX_LIMIT) {
-      throw new IllegalArgumentException(
-          "limit must be from 1 to " + MAX_LIMIT + ", got " + limit);
+      throw new IllegalArgumentException("limit must be from 1 to " + MAX_LIMIT + ", got " + limit);
     }
     return limit;
   }

@@ -17,24 +17,26 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The server's HTTP face (SPEC §6): the JSON API under {@code /api/v1} behind {@link ApiAuth},
- * {@code /healthz}, and whatever other routes the server adds (UI, Git webhook, metrics), all answered
- * through one {@link ApiErrors} exception and rejection handler so every error is
- * {@code {"error": ..., "status": N}}.
+ * {@code /healthz}, and whatever other routes the server adds (UI, Git webhook, metrics), all
+ * answered through one {@link ApiErrors} exception and rejection handler so every error is {@code
+ * {"error": ..., "status": N}}.
  *
  * <p>Wiring: {@code HttpApi.bind(system, host, port, HttpApi.routes(fleetApi, apiTokens, uiRoute,
- * webhookRoute))}, or {@code HttpApi.bind(system, host, port, fleetApi, apiTokens)} for the API alone.
- * Always bind through {@link #serverAt} (or the {@code bind} methods): it turns on the connection's
- * remote-address attribute that {@link ApiAuth} needs to recognise local callers; without it every
- * caller counts as remote.
+ * webhookRoute))}, or {@code HttpApi.bind(system, host, port, fleetApi, apiTokens)} for the API
+ * alone. Always bind through {@link #serverAt} (or the {@code bind} methods): it turns on the
+ * connection's remote-address attribute that {@link ApiAuth} needs to recognise local callers;
+ * without it every caller counts as remote.
  */
 public final class HttpApi {
   private HttpApi() {}
 
   /**
-   * The API and {@code /healthz}, followed by {@code extra} routes (tried in order after them, outside the
-   * API's auth: they bring their own, e.g. webhook signatures), all sealed with the JSON error handlers.
+   * The API and {@code /healthz}, followed by {@code extra} routes (tried in order after them,
+   * outside the API's auth: they bring their own, e.g. webhook signatures), all sealed with the
+   * JSON error handlers.
    *
-   * @param apiTokens the server's {@code api_tokens}; empty means only loopback callers may use the API
+   * @param apiTokens the server's {@code api_tokens}; empty means only loopback callers may use the
+   *     API
    */
   public static Route routes(FleetApi api, Set<String> apiTokens, Route... extra) {
     ObjectMapper mapper = ApiJson.create();
@@ -81,17 +83,22 @@ public final class HttpApi {
   }
 
   /**
-   * A server builder with the remote-address attribute on, for callers that need more (e.g.
-   * {@code .enableHttps(context)}) before {@code .bind(route)}.
+   * A server builder with the remote-address attribute on, for callers that need more (e.g. {@code
+   * .enableHttps(context)}) before {@code .bind(route)}.
    */
   public static ServerBuilder serverAt(ActorSystem<?> system, String host, int port) {
     return Http.get(system)
         .newServerAt(host, port)
-        // HTTP/1.1 only: the agents' gRPC endpoint turns HTTP/2 on system-wide (pekko.http.server.preview),
-        // and on an HTTP/2-enabled binding plain requests carry neither the remote address nor a request
+        // HTTP/1.1 only: the agents' gRPC endpoint turns HTTP/2 on system-wide
+        // (pekko.http.server.preview),
+        // and on an HTTP/2-enabled binding plain requests carry neither the remote address nor a
+        // request
         // timeout, which the loopback-only rule and the JSON 503 on timeouts rely on.
-        .adaptSettings(settings -> settings
-            .withRemoteAddressAttribute(true)
-            .withPreviewServerSettings(settings.getPreviewServerSettings().withEnableHttp2(false)));
+        .adaptSettings(
+            settings ->
+                settings
+                    .withRemoteAddressAttribute(true)
+                    .withPreviewServerSettings(
+                        settings.getPreviewServerSettings().withEnableHttp2(false)));
   }
 }

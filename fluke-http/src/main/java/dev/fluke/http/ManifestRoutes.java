@@ -8,8 +8,8 @@ import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /manifest}: the commit in force, the newest commit and, when that one was rejected, every
- * error in it with {@code file:line:column}.
+ * {@code GET /manifest}: the commit in force, the newest commit and, when that one was rejected,
+ * every error in it with {@code file:line:column}.
  */
 public final class ManifestRoutes {
   private final FleetApi api;

@@ -14,12 +14,13 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
- * {@code POST /reconcile} with {@code {"target":"all"}}, {@code {"target":"agent","name":"web-01"}} or
- * {@code {"target":"task","name":"deploy_app"}}: starts a manual cycle (which always applies) and answers
- * 202 with the {@link Dto.ReconcileAccepted}; 404 when the agent or task is unknown, 400 for a bad body.
+ * {@code POST /reconcile} with {@code {"target":"all"}}, {@code {"target":"agent","name":"web-01"}}
+ * or {@code {"target":"task","name":"deploy_app"}}: starts a manual cycle (which always applies)
+ * and answers 202 with the {@link Dto.ReconcileAccepted}; 404 when the agent or task is unknown,
+ * 400 for a bad body.
  *
- * <p>The body is read as text whatever its content type, so {@code curl -d '{"target":"all"}'} (which
- * says {@code application/x-www-form-urlencoded}) works as well as a proper JSON client.
+ * <p>The body is read as text whatever its content type, so {@code curl -d '{"target":"all"}'}
+ * (which says {@code application/x-www-form-urlencoded}) works as well as a proper JSON client.
  */
 public final class ReconcileRoutes {
   private final FleetApi api;
@@ -57,8 +58,8 @@ public final class ReconcileRoutes {
   /**
    * Reads a reconcile request body.
    *
-   * @throws IllegalArgumentException with a message for the caller when the body is not one of the three
-   *     forms
+   * @throws IllegalArgumentException with a message for the caller when the body is not one of the
+   *     three forms
    */
   static Dto.ReconcileTarget parse(ObjectMapper mapper, String body) {
     JsonNode node;
@@ -83,7 +84,8 @@ public final class ReconcileRoutes {
     String kind = targetNode.asText();
     switch (kind) {
       case "all":
-        // A name here is most likely a mistake (meant "agent"); refusing beats reconciling the fleet.
+        // A name here is most likely a mistake (meant "agent"); refusing beats reconciling the
+        // fleet.
         if (name != null && !name.isEmpty()) {
           throw new IllegalArgumentException(
               "target \"all\" takes no \"name\" (did you mean target \"agent\" or \"task\"?)");

@@ -10,8 +10,8 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /tasks} (the tasks of the desired state in force) and {@code GET /tasks/{name}} (one task's
- * definition and its status on every matching agent).
+ * {@code GET /tasks} (the tasks of the desired state in force) and {@code GET /tasks/{name}} (one
+ * task's definition and its status on every matching agent).
  */
 public final class TaskRoutes {
   private final FleetApi api;
@@ -43,6 +43,7 @@ public final class TaskRoutes {
         found ->
             found
                 .<Route>map(detail -> completeOK(detail, json))
-                .orElseGet(() -> errors.error(StatusCodes.NOT_FOUND, "task '" + name + "' not found")));
+                .orElseGet(
+                    () -> errors.error(StatusCodes.NOT_FOUND, "task '" + name + "' not found")));
   }
 }

@@ -32,21 +32,32 @@ class ApiJsonTest {
   @Test
   void everyDtoReadsBackEqual() throws Exception {
     Dto.AgentDetail detail = fleet.agent("web-01").toCompletableFuture().get().orElseThrow();
-    assertEquals(detail, mapper.readValue(mapper.writeValueAsString(detail), Dto.AgentDetail.class));
+    assertEquals(
+        detail, mapper.readValue(mapper.writeValueAsString(detail), Dto.AgentDetail.class));
     Dto.TaskDetail task = fleet.task("deploy_app").toCompletableFuture().get().orElseThrow();
     assertEquals(task, mapper.readValue(mapper.writeValueAsString(task), Dto.TaskDetail.class));
     Dto.ManifestStatus manifest = fleet.manifest().toCompletableFuture().get();
-    assertEquals(manifest, mapper.readValue(mapper.writeValueAsString(manifest), Dto.ManifestStatus.class));
+    assertEquals(
+        manifest, mapper.readValue(mapper.writeValueAsString(manifest), Dto.ManifestStatus.class));
     List<Dto.DriftEntry> drift = fleet.drift().toCompletableFuture().get();
-    assertEquals(drift, mapper.readValue(mapper.writeValueAsString(drift), new TypeReference<List<Dto.DriftEntry>>() {}));
-    List<Event> events = fleet.events(dev.fluke.events.EventQuery.latest(10)).toCompletableFuture().get();
-    assertEquals(events, mapper.readValue(mapper.writeValueAsString(events), new TypeReference<List<Event>>() {}));
+    assertEquals(
+        drift,
+        mapper.readValue(
+            mapper.writeValueAsString(drift), new TypeReference<List<Dto.DriftEntry>>() {}));
+    List<Event> events =
+        fleet.events(dev.fluke.events.EventQuery.latest(10)).toCompletableFuture().get();
+    assertEquals(
+        events,
+        mapper.readValue(mapper.writeValueAsString(events), new TypeReference<List<Event>>() {}));
   }
 
   @Test
   void unknownFieldsFromANewerServerAreIgnored() throws Exception {
-    ApiError e = mapper.readValue("{\"error\":\"x\",\"status\":404,\"hint\":\"new\"}", ApiError.class);
+    ApiError e =
+        mapper.readValue("{\"error\":\"x\",\"status\":404,\"hint\":\"new\"}", ApiError.class);
     assertEquals(new ApiError("x", 404), e);
-    assertEquals(Map.of("a", 1), mapper.readValue("{\"a\":1}", new TypeReference<Map<String, Integer>>() {}));
+    assertEquals(
+        Map.of("a", 1),
+        mapper.readValue("{\"a\":1}", new TypeReference<Map<String, Integer>>() {}));
   }
 }

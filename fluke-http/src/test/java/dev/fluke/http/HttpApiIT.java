@@ -40,7 +40,8 @@ class HttpApiIT {
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     secured =
-        HttpApi.bind(testKit.system(), "127.0.0.1", 0, proxy(), Set.of("s3cret-token", "other-token"))
+        HttpApi.bind(
+                testKit.system(), "127.0.0.1", 0, proxy(), Set.of("s3cret-token", "other-token"))
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
   }
@@ -92,7 +93,9 @@ class HttpApiIT {
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
     assertEquals(
-        "application/json", response.headers().firstValue("Content-Type").orElse(""), response.body());
+        "application/json",
+        response.headers().firstValue("Content-Type").orElse(""),
+        response.body());
     return mapper.readTree(response.body());
   }
 
@@ -196,7 +199,8 @@ class HttpApiIT {
   void manifestStatusShowsRejectedCommitErrors() throws Exception {
     JsonNode manifest = json(get("/api/v1/manifest"));
     assertEquals("main", manifest.get("branch").asText());
-    assertEquals("9a8b7c6d5e4f32109a8b7c6d5e4f32109a8b7c6d", manifest.get("candidate_commit").asText());
+    assertEquals(
+        "9a8b7c6d5e4f32109a8b7c6d5e4f32109a8b7c6d", manifest.get("candidate_commit").asText());
     assertEquals("2025-03-01T12:00:00Z", manifest.get("loaded_at").asText());
     assertTrue(manifest.get("fetch_error").isNull());
     assertEquals("apps/web.fluke.hcl", manifest.at("/errors/0/pos/file").asText());
@@ -214,11 +218,13 @@ class HttpApiIT {
     assertEquals("web-01", body.at("/agents/0").asText());
     assertEquals("2025-03-01T13:00:01Z", body.get("requested_at").asText());
 
-    HttpResponse<String> agent = post("/api/v1/reconcile", "{\"target\":\"agent\",\"name\":\"web-01\"}");
+    HttpResponse<String> agent =
+        post("/api/v1/reconcile", "{\"target\":\"agent\",\"name\":\"web-01\"}");
     assertEquals(202, agent.statusCode());
     assertEquals(new dev.fluke.api.Dto.ReconcileTarget("agent", "web-01"), fleet.lastReconcile());
 
-    HttpResponse<String> task = post("/api/v1/reconcile", "{\"target\":\"task\",\"name\":\"deploy_app\"}");
+    HttpResponse<String> task =
+        post("/api/v1/reconcile", "{\"target\":\"task\",\"name\":\"deploy_app\"}");
     assertEquals(202, task.statusCode());
     assertEquals("deploy_app", json(task).at("/target/name").asText());
   }
@@ -236,8 +242,14 @@ class HttpApiIT {
 
   @Test
   void reconcileOfUnknownAgentOrTaskIs404WithTheMessage() throws Exception {
-    assertError(post("/api/v1/reconcile", "{\"target\":\"agent\",\"name\":\"ghost\"}"), 404, "agent 'ghost' not found");
-    assertError(post("/api/v1/reconcile", "{\"target\":\"task\",\"name\":\"ghost\"}"), 404, "task 'ghost' not found");
+    assertError(
+        post("/api/v1/reconcile", "{\"target\":\"agent\",\"name\":\"ghost\"}"),
+        404,
+        "agent 'ghost' not found");
+    assertError(
+        post("/api/v1/reconcile", "{\"target\":\"task\",\"name\":\"ghost\"}"),
+        404,
+        "task 'ghost' not found");
   }
 
   @Test
@@ -273,13 +285,16 @@ class HttpApiIT {
     TestFleetApi stuck =
         new TestFleetApi() {
           @Override
-          public synchronized java.util.concurrent.CompletionStage<java.util.List<dev.fluke.api.Dto.DriftEntry>> drift() {
+          public synchronized java.util.concurrent.CompletionStage<
+                  java.util.List<dev.fluke.api.Dto.DriftEntry>>
+              drift() {
             return new java.util.concurrent.CompletableFuture<>();
           }
         };
     org.apache.pekko.http.javadsl.settings.ServerSettings settings =
         org.apache.pekko.http.javadsl.settings.ServerSettings.create(
-                com.typesafe.config.ConfigFactory.parseString("pekko.http.server.request-timeout = 300ms")
+                com.typesafe.config.ConfigFactory.parseString(
+                        "pekko.http.server.request-timeout = 300ms")
                     .withFallback(testKit.system().settings().config()))
             .withRemoteAddressAttribute(true);
     ServerBinding binding =
@@ -289,8 +304,12 @@ class HttpApiIT {
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     try {
-      URI uri = URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + "/api/v1/drift");
-      assertError(send(HttpRequest.newBuilder(uri).build()), 503, "did not answer GET /api/v1/drift in time");
+      URI uri =
+          URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + "/api/v1/drift");
+      assertError(
+          send(HttpRequest.newBuilder(uri).build()),
+          503,
+          "did not answer GET /api/v1/drift in time");
     } finally {
       binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -318,7 +337,8 @@ class HttpApiIT {
     URI agents = URI.create(base(secured) + "/api/v1/agents");
     HttpResponse<String> missing = send(HttpRequest.newBuilder(agents).build());
     assertError(missing, 401, "Authorization: Bearer");
-    assertEquals("Bearer realm=\"fluke\"", missing.headers().firstValue("WWW-Authenticate").orElse(""));
+    assertEquals(
+        "Bearer realm=\"fluke\"", missing.headers().firstValue("WWW-Authenticate").orElse(""));
 
     HttpResponse<String> wrong =
         send(HttpRequest.newBuilder(agents).header("Authorization", "Bearer s3cret-tokeN").build());
@@ -330,6 +350,9 @@ class HttpApiIT {
     assertEquals(2, json(right).size());
 
     // Unknown paths behind auth do not reveal what exists.
-    assertError(send(HttpRequest.newBuilder(URI.create(base(secured) + "/api/v1/nodes")).build()), 401, "token");
+    assertError(
+        send(HttpRequest.newBuilder(URI.create(base(secured) + "/api/v1/nodes")).build()),
+        401,
+        "token");
   }
 }

@@ -11,14 +11,18 @@ class RequestParsingTest {
 
   @Test
   void reconcileBodiesOfTheThreeFormsAreRead() {
-    assertEquals(new Dto.ReconcileTarget("all", null), ReconcileRoutes.parse(mapper, "{\"target\":\"all\"}"));
+    assertEquals(
+        new Dto.ReconcileTarget("all", null),
+        ReconcileRoutes.parse(mapper, "{\"target\":\"all\"}"));
     assertEquals(
         new Dto.ReconcileTarget("agent", "web-01"),
         ReconcileRoutes.parse(mapper, "{\"target\":\"agent\",\"name\":\"web-01\"}"));
     assertEquals(
         new Dto.ReconcileTarget("task", "deploy_app"),
         ReconcileRoutes.parse(mapper, " {\"name\":\" deploy_app \", \"target\":\"task\"} "));
-    assertEquals(new Dto.ReconcileTarget("all", null), ReconcileRoutes.parse(mapper, "{\"target\":\"all\",\"name\":null}"));
+    assertEquals(
+        new Dto.ReconcileTarget("all", null),
+        ReconcileRoutes.parse(mapper, "{\"target\":\"all\",\"name\":null}"));
   }
 
   @Test
@@ -50,7 +54,8 @@ class RequestParsingTest {
     assertThrows(IllegalArgumentException.class, () -> EventRoutes.parseLimit("0"));
     assertThrows(IllegalArgumentException.class, () -> EventRoutes.parseLimit("1001"));
     assertThrows(IllegalArgumentException.class, () -> EventRoutes.parseLimit("-5"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EventRoutes.parseLimit("ten"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> EventRoutes.parseLimit("ten"));
     assertTrue(e.getMessage().contains("'ten'"), e.getMessage());
   }
 }

@@ -6,7 +6,6 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.manifest.ManifestError;
 import dev.fluke.manifest.SourcePos;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,10 +18,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An in-memory fleet for API and CLI tests: two agents ({@code web-01} connected, {@code db-01}
- * disconnected), two tasks, one drifted pair, a handful of events and a manifest whose newest commit was
- * rejected. A manual reconcile behaves like the real server: the agent shows {@code checking} on the
- * next read, then {@code idle} with {@code last_cycle_ended_at} after the request and the task statuses
- * set by {@link #reconcileOutcome}. Also records the last event query and can fail every call.
+ * disconnected), two tasks, one drifted pair, a handful of events and a manifest whose newest
+ * commit was rejected. A manual reconcile behaves like the real server: the agent shows {@code
+ * checking} on the next read, then {@code idle} with {@code last_cycle_ended_at} after the request
+ * and the task statuses set by {@link #reconcileOutcome}. Also records the last event query and can
+ * fail every call.
  */
 public class TestFleetApi implements FleetApi {
   public static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
@@ -70,10 +70,29 @@ public class TestFleetApi implements FleetApi {
     agentTasks.put(
         "db-01",
         List.of(taskStatus("base_packages", "error", "remediate", "mise: command not found")));
-    events.add(event(T0.plusSeconds(3580), "check", "web-01", "deploy_app", "drifted", 1, "check exited 1"));
-    events.add(event(T0.plusSeconds(3579), "check", "web-01", "base_packages", "satisfied", 0, "check passed"));
-    events.add(event(T0.plusSeconds(600), "agent", "db-01", "", "disconnected", -1, "stream closed"));
-    events.add(event(T0.plusSeconds(590), "check", "db-01", "base_packages", "error", -1, "mise: command not found"));
+    events.add(
+        event(
+            T0.plusSeconds(3580), "check", "web-01", "deploy_app", "drifted", 1, "check exited 1"));
+    events.add(
+        event(
+            T0.plusSeconds(3579),
+            "check",
+            "web-01",
+            "base_packages",
+            "satisfied",
+            0,
+            "check passed"));
+    events.add(
+        event(T0.plusSeconds(600), "agent", "db-01", "", "disconnected", -1, "stream closed"));
+    events.add(
+        event(
+            T0.plusSeconds(590),
+            "check",
+            "db-01",
+            "base_packages",
+            "error",
+            -1,
+            "mise: command not found"));
     events.add(event(T0, "agent", "web-01", "", "connected", -1, "registered"));
     reconcileOutcome.put("deploy_app", "satisfied");
     reconcileOutcome.put("base_packages", "satisfied");
@@ -105,7 +124,9 @@ public class TestFleetApi implements FleetApi {
   @Override
   public synchronized CompletionStage<List<Dto.AgentSummary>> agents() {
     advanceCycles();
-    return answer(List.copyOf(agents.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList()));
+    return answer(
+        List.copyOf(
+            agents.values().stream().sorted((a, b) -> a.name().compareTo(b.name())).toList()));
   }
 
   @Override
@@ -132,12 +153,18 @@ public class TestFleetApi implements FleetApi {
         name.equals("deploy_app")
             ? List.of(
                 new Dto.ExecutorDefinition(
-                    "mise", "deploy", Map.of("working_dir", "/opt/app", "check_task", "check"), "abort"),
+                    "mise",
+                    "deploy",
+                    Map.of("working_dir", "/opt/app", "check_task", "check"),
+                    "abort"),
                 new Dto.ExecutorDefinition(
                     "systemd", "app", Map.of("unit", "app.service", "enabled", true), "abort"))
             : List.of(
                 new Dto.ExecutorDefinition(
-                    "shell", "packages", Map.of("check", "dpkg -s curl", "command", "apt-get install -y curl"), "continue"));
+                    "shell",
+                    "packages",
+                    Map.of("check", "dpkg -s curl", "command", "apt-get install -y curl"),
+                    "continue"));
     List<Dto.AgentTaskStatus> statuses = new ArrayList<>();
     for (Dto.AgentSummary agent : agents.values()) {
       agentTasks.getOrDefault(agent.name(), List.of()).stream()
@@ -158,7 +185,13 @@ public class TestFleetApi implements FleetApi {
                     t ->
                         drift.add(
                             new Dto.DriftEntry(
-                                agent, t.task(), t.status(), t.policy(), t.alerted(), t.lastCheckedAt(), t.message()))));
+                                agent,
+                                t.task(),
+                                t.status(),
+                                t.policy(),
+                                t.alerted(),
+                                t.lastCheckedAt(),
+                                t.message()))));
     return answer(drift);
   }
 
@@ -181,7 +214,8 @@ public class TestFleetApi implements FleetApi {
             null,
             List.of(
                 new ManifestError(
-                    new SourcePos("apps/web.fluke.hcl", 12, 5), "unknown attribute \"comand\"; expected one of: check, command")),
+                    new SourcePos("apps/web.fluke.hcl", 12, 5),
+                    "unknown attribute \"comand\"; expected one of: check, command")),
             2,
             List.of("apps/web.fluke.hcl", "base.fluke.hcl")));
   }
@@ -192,7 +226,11 @@ public class TestFleetApi implements FleetApi {
     now = now.plusSeconds(1);
     List<String> chosen =
         switch (target.kind()) {
-          case "all" -> agents.values().stream().filter(Dto.AgentSummary::connected).map(Dto.AgentSummary::name).toList();
+          case "all" ->
+              agents.values().stream()
+                  .filter(Dto.AgentSummary::connected)
+                  .map(Dto.AgentSummary::name)
+                  .toList();
           case "agent" -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
           default ->
               agentTasks.entrySet().stream()
@@ -219,7 +257,11 @@ public class TestFleetApi implements FleetApi {
     }
     return answer(
         new Dto.ReconcileAccepted(
-            true, "manual reconcile started on " + chosen.size() + " agent(s)", target, chosen, now));
+            true,
+            "manual reconcile started on " + chosen.size() + " agent(s)",
+            target,
+            chosen,
+            now));
   }
 
   /** Each read of the agent list moves a manual cycle on: checking once, then done. */
@@ -239,7 +281,8 @@ public class TestFleetApi implements FleetApi {
         String status = reconcileOutcome.getOrDefault(t.task(), "satisfied");
         String message = status.equals("failed") ? "apply exited 2" : "";
         updated.add(
-            new Dto.TaskStatus(t.task(), status, t.policy(), false, now, now, message, t.executors()));
+            new Dto.TaskStatus(
+                t.task(), status, t.policy(), false, now, now, message, t.executors()));
       }
       agentTasks.put(agent, updated);
     }
@@ -265,10 +308,19 @@ public class TestFleetApi implements FleetApi {
 
   private static Dto.AgentSummary withCycle(Dto.AgentSummary a, String cycle, Instant ended) {
     return new Dto.AgentSummary(
-        a.name(), a.labels(), a.version(), a.connected(), a.connectedAt(), a.lastSeen(), cycle, ended, a.counts());
+        a.name(),
+        a.labels(),
+        a.version(),
+        a.connected(),
+        a.connectedAt(),
+        a.lastSeen(),
+        cycle,
+        ended,
+        a.counts());
   }
 
-  private static Dto.TaskStatus taskStatus(String task, String status, String policy, String message) {
+  private static Dto.TaskStatus taskStatus(
+      String task, String status, String policy, String message) {
     Instant checked = T0.plusSeconds(3580);
     return new Dto.TaskStatus(
         task,
@@ -291,7 +343,23 @@ public class TestFleetApi implements FleetApi {
   }
 
   private static Event event(
-      Instant time, String kind, String agent, String task, String outcome, int exit, String message) {
-    return new Event(time, kind, agent, task, task.isEmpty() ? "" : "shell \"main\"", outcome, exit, 120, "", message);
+      Instant time,
+      String kind,
+      String agent,
+      String task,
+      String outcome,
+      int exit,
+      String message) {
+    return new Event(
+        time,
+        kind,
+        agent,
+        task,
+        task.isEmpty() ? "" : "shell \"main\"",
+        outcome,
+        exit,
+        120,
+        "",
+        message);
   }
 }

@@ -40,11 +40,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code fluke bench}: a fleet on this machine, measured. A real server (in this process, in-memory
  * events, a local manifest repo of generated tasks) and {@code --agents} simulated agents in child
- * processes ({@code fluke bench-agents}: the real agent runtime over loopback gRPC, with an in-memory
- * host instead of processes). It prints how long the fleet takes to connect and finish its first cycle,
- * the server's heap and threads per agent, how fast the API answers with the whole fleet, and how long a
- * new commit takes to reach every agent (paced by {@code fluke.server.rollout}). Everything is on
- * 127.0.0.1, bounded by {@code --timeout}, and stopped at the end.
+ * processes ({@code fluke bench-agents}: the real agent runtime over loopback gRPC, with an
+ * in-memory host instead of processes). It prints how long the fleet takes to connect and finish
+ * its first cycle, the server's heap and threads per agent, how fast the API answers with the whole
+ * fleet, and how long a new commit takes to reach every agent (paced by {@code
+ * fluke.server.rollout}). Everything is on 127.0.0.1, bounded by {@code --timeout}, and stopped at
+ * the end.
  */
 @Command(
     name = "bench",
@@ -55,32 +56,55 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
   private static final PersonIdent AUTHOR = new PersonIdent("Fluke bench", "bench@fluke.invalid");
-  /** Agents per child process: each agent is one socket in the child and one in the server, so 10,000
-   *  fit a common 20,000 open-files limit on both sides. */
+
+  /**
+   * Agents per child process: each agent is one socket in the child and one in the server, so
+   * 10,000 fit a common 20,000 open-files limit on both sides.
+   */
   static final int AGENTS_PER_PROCESS = 10_000;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--agents", defaultValue = "1000", description = "Simulated agents (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--agents",
+      defaultValue = "1000",
+      description = "Simulated agents (default: ${DEFAULT-VALUE}).")
   int agents;
 
-  @Option(names = "--tasks", defaultValue = "10", description = "Tasks in the manifests, all matching every agent (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--tasks",
+      defaultValue = "10",
+      description = "Tasks in the manifests, all matching every agent (default: ${DEFAULT-VALUE}).")
   int tasks;
 
-  @Option(names = "--executors", defaultValue = "3", description = "Shell blocks per task (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--executors",
+      defaultValue = "3",
+      description = "Shell blocks per task (default: ${DEFAULT-VALUE}).")
   int executors;
 
-  @Option(names = "--drift", defaultValue = "0.05",
-      description = "Share of (agent, block) pairs that start drifted, and that a new commit drifts (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--drift",
+      defaultValue = "0.05",
+      description =
+          "Share of (agent, block) pairs that start drifted, and that a new commit drifts (default: ${DEFAULT-VALUE}).")
   double drift;
 
-  @Option(names = "--connect-rate", defaultValue = "500", description = "New agent connections per second (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--connect-rate",
+      defaultValue = "500",
+      description = "New agent connections per second (default: ${DEFAULT-VALUE}).")
   int connectRate;
 
-  @Option(names = "--rollout-rate", description = "fluke.server.rollout.per-second for this run (default: the server's, 100).")
+  @Option(
+      names = "--rollout-rate",
+      description = "fluke.server.rollout.per-second for this run (default: the server's, 100).")
   Double rolloutRate;
 
-  @Option(names = "--timeout", defaultValue = "15m", converter = DurationConverter.class,
+  @Option(
+      names = "--timeout",
+      defaultValue = "15m",
+      converter = DurationConverter.class,
       description = "Give up when a phase takes longer than this (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
@@ -95,7 +119,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (agents < 1 || tasks < 1 || executors < 1 || connectRate < 1 || drift < 0 || drift > 1) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "--agents, --tasks, --executors and --connect-rate must be at least 1, --drift from 0 to 1");
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -107,7 +132,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     Config config = ConfigFactory.load();
     if (rolloutRate != null) {
-      config = ConfigFactory.parseString("fluke.server.rollout.per-second = " + rolloutRate).withFallback(config);
+      config =
+          ConfigFactory.parseString("fluke.server.rollout.per-second = " + rolloutRate)
+              .withFallback(config);
     }
     double rollout = config.getDouble("fluke.server.rollout.per-second");
     int immediate = config.getInt("fluke.server.rollout.immediate");
@@ -122,7 +149,8 @@ public final class BenchCommand implements Callable<Integer> {
       Instant start = Instant.now();
       for (int first = 0; first < agents; first += AGENTS_PER_PROCESS) {
         int count = Math.min(AGENTS_PER_PROCESS, agents - first);
-        children.add(startAgents(server.grpcPort(), token, first, count, home.resolve("agents-" + first)));
+        children.add(
+            startAgents(server.grpcPort(), token, first, count, home.resolve("agents-" + first)));
       }
       err.printf("bench: %d agents connecting at %d/s ...%n", agents, connectRate);
       err.flush();
@@ -140,15 +168,22 @@ public final class BenchCommand implements Callable<Integer> {
       report.apiDrift = timed(api::drift);
       report.httpAgents = timedHttp(server.httpPort(), "/api/v1/agents");
 
-      err.printf("bench: committing new manifests; rollout of %d agents at once, then %.0f/s ...%n", immediate, rollout);
+      err.printf(
+          "bench: committing new manifests; rollout of %d agents at once, then %.0f/s ...%n",
+          immediate, rollout);
       err.flush();
       commit(repo, manifests("v2"), "bench manifests v2");
       Instant committed = Instant.now();
       server.server().fetchNow();
-      await("the new commit to reach every agent", api::agents, list -> cycledSince(list, committed) == agents);
+      await(
+          "the new commit to reach every agent",
+          api::agents,
+          list -> cycledSince(list, committed) == agents);
       report.commitRollout = Duration.between(committed, Instant.now());
-      report.rolloutFloor = agents <= immediate ? Duration.ZERO
-          : Duration.ofMillis((long) ((agents - immediate) * 1000 / rollout));
+      report.rolloutFloor =
+          agents <= immediate
+              ? Duration.ZERO
+              : Duration.ofMillis((long) ((agents - immediate) * 1000 / rollout));
 
       // SPEC 5: after a server restart the agents come back by themselves and the fleet's state is
       // known again within one cycle.
@@ -161,12 +196,16 @@ public final class BenchCommand implements Callable<Integer> {
       server = ServerNode.start(serverConfig(home, repo, token, grpcPort, httpPort), config);
       FleetApi again = server.fleetApi();
       report.reconnect = fleetUp(again, restarted, "all agents to reconnect after the restart");
-      await("every agent's cycle after the restart", again::agents, list -> cycledSince(list, restarted) == agents);
+      await(
+          "every agent's cycle after the restart",
+          again::agents,
+          list -> cycledSince(list, restarted) == agents);
       report.knownAgain = Duration.between(restarted, Instant.now());
 
       // The agents go first, while the server still answers them.
       for (int i = 0; i < children.size(); i++) {
-        report.childCounters.add(stop(children.get(i), home.resolve("agents-" + i * AGENTS_PER_PROCESS)));
+        report.childCounters.add(
+            stop(children.get(i), home.resolve("agents-" + i * AGENTS_PER_PROCESS)));
       }
     } finally {
       children.forEach(Process::destroyForcibly); // no-op for those already stopped
@@ -182,13 +221,31 @@ public final class BenchCommand implements Callable<Integer> {
   private String manifests(String version) {
     StringBuilder hcl = new StringBuilder("# generated by fluke bench\n");
     for (int t = 0; t < tasks; t++) {
-      hcl.append("task \"bench_").append(t).append("\" {\n")
-          .append("  description = \"benchmark task ").append(t).append("\"\n")
+      hcl.append("task \"bench_")
+          .append(t)
+          .append("\" {\n")
+          .append("  description = \"benchmark task ")
+          .append(t)
+          .append("\"\n")
           .append("  selector { match_labels = { role = \"bench\" } }\n");
       for (int e = 0; e < executors; e++) {
-        hcl.append("  shell \"step_").append(e).append("\" {\n")
-            .append("    check   = \"test -f /bench/").append(t).append('/').append(e).append('/').append(version).append("\"\n")
-            .append("    command = \"touch /bench/").append(t).append('/').append(e).append('/').append(version).append("\"\n")
+        hcl.append("  shell \"step_")
+            .append(e)
+            .append("\" {\n")
+            .append("    check   = \"test -f /bench/")
+            .append(t)
+            .append('/')
+            .append(e)
+            .append('/')
+            .append(version)
+            .append("\"\n")
+            .append("    command = \"touch /bench/")
+            .append(t)
+            .append('/')
+            .append(e)
+            .append('/')
+            .append(version)
+            .append("\"\n")
             .append("  }\n");
       }
       hcl.append("}\n\n");
@@ -196,33 +253,55 @@ public final class BenchCommand implements Callable<Integer> {
     return hcl.toString();
   }
 
-  private static void commit(Path repo, String content, String message) throws IOException, GitAPIException {
+  private static void commit(Path repo, String content, String message)
+      throws IOException, GitAPIException {
     boolean exists = Files.isDirectory(repo.resolve(".git"));
-    try (Git git = exists ? Git.open(repo.toFile())
-        : Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+    try (Git git =
+        exists
+            ? Git.open(repo.toFile())
+            : Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
       Files.writeString(repo.resolve("bench.fluke.hcl"), content);
       git.add().addFilepattern(".").call();
       git.commit().setMessage(message).setAuthor(AUTHOR).setCommitter(AUTHOR).setSign(false).call();
     }
   }
 
-  private static ServerConfig serverConfig(Path home, Path repo, String token, int grpcPort, int httpPort) {
+  private static ServerConfig serverConfig(
+      Path home, Path repo, String token, int grpcPort, int httpPort) {
     Duration quiet = Duration.ofHours(1); // no polling or interval cycles of its own during the run
-    return ServerNode.loopbackConfig(home.resolve("server"), repo, grpcPort, httpPort, token, quiet, quiet, 100);
+    return ServerNode.loopbackConfig(
+        home.resolve("server"), repo, grpcPort, httpPort, token, quiet, quiet, 100);
   }
 
   /**
-   * Starts a simulator process; its output goes to {@code logs}{@code .out} / {@code .err} (files, not
-   * pipes: a pipe nobody reads until the end would block a chatty child).
+   * Starts a simulator process; its output goes to {@code logs}{@code .out} / {@code .err} (files,
+   * not pipes: a pipe nobody reads until the end would block a chatty child).
    */
-  private Process startAgents(int grpcPort, String token, int first, int count, Path logs) throws IOException {
+  private Process startAgents(int grpcPort, String token, int first, int count, Path logs)
+      throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = List.of(java, "-Xss512k", "-cp", System.getProperty("java.class.path"),
-        "dev.fluke.app.Main", "bench-agents",
-        "--server", "grpc://127.0.0.1:" + grpcPort, "--token", token,
-        "--first", Integer.toString(first), "--count", Integer.toString(count),
-        "--drift", Double.toString(drift), "--connect-rate", Integer.toString(Math.max(1, connectRate * count / agents)),
-        "--max-time", (timeout.toSeconds() * 4) + "s");
+    List<String> command =
+        List.of(
+            java,
+            "-Xss512k",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.fluke.app.Main",
+            "bench-agents",
+            "--server",
+            "grpc://127.0.0.1:" + grpcPort,
+            "--token",
+            token,
+            "--first",
+            Integer.toString(first),
+            "--count",
+            Integer.toString(count),
+            "--drift",
+            Double.toString(drift),
+            "--connect-rate",
+            Integer.toString(Math.max(1, connectRate * count / agents)),
+            "--max-time",
+            (timeout.toSeconds() * 4) + "s");
     return new ProcessBuilder(command)
         .redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
         .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile())
@@ -230,8 +309,8 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * Closes the child's stdin (it then stops by itself), waits for it and returns the
-   * {@code checks=.. applies=..} line it printed last.
+   * Closes the child's stdin (it then stops by itself), waits for it and returns the {@code
+   * checks=.. applies=..} line it printed last.
    */
   private static String stop(Process child, Path logs) {
     try {
@@ -239,7 +318,8 @@ public final class BenchCommand implements Callable<Integer> {
       if (!child.waitFor(60, TimeUnit.SECONDS)) {
         child.destroyForcibly();
       }
-      try (var lines = Files.lines(logs.resolveSibling(logs.getFileName() + ".out"), StandardCharsets.UTF_8)) {
+      try (var lines =
+          Files.lines(logs.resolveSibling(logs.getFileName() + ".out"), StandardCharsets.UTF_8)) {
         return lines.filter(l -> l.startsWith("checks=")).reduce((a, b) -> b).orElse("");
       }
     } catch (IOException | java.io.UncheckedIOException | InterruptedException e) {
@@ -256,24 +336,39 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** Connected agents idle after a cycle that ended after {@code since}. */
   private static long cycledSince(List<Dto.AgentSummary> list, Instant since) {
-    return list.stream().filter(a -> a.connected() && a.lastCycleEndedAt() != null
-        && a.lastCycleEndedAt().isAfter(since) && "idle".equals(a.cycle())).count();
+    return list.stream()
+        .filter(
+            a ->
+                a.connected()
+                    && a.lastCycleEndedAt() != null
+                    && a.lastCycleEndedAt().isAfter(since)
+                    && "idle".equals(a.cycle()))
+        .count();
   }
 
   /** Waits until every agent is connected; the time it took from {@code since}. */
   private Duration fleetUp(FleetApi api, Instant since, String what) throws Exception {
-    await(what, api::agents, list -> connected(list) == agents, list -> connected(list) + "/" + agents + " connected");
+    await(
+        what,
+        api::agents,
+        list -> connected(list) == agents,
+        list -> connected(list) + "/" + agents + " connected");
     return Duration.between(since, Instant.now());
   }
 
-  private <T> T await(String what, java.util.function.Supplier<CompletionStage<T>> ask, Predicate<T> done)
+  private <T> T await(
+      String what, java.util.function.Supplier<CompletionStage<T>> ask, Predicate<T> done)
       throws Exception {
     return await(what, ask, done, v -> "waiting");
   }
 
   /** Polls until {@code done}; says how far it got every 5 s on stderr. */
-  private <T> T await(String what, java.util.function.Supplier<CompletionStage<T>> ask, Predicate<T> done,
-      java.util.function.Function<T, String> progress) throws Exception {
+  private <T> T await(
+      String what,
+      java.util.function.Supplier<CompletionStage<T>> ask,
+      Predicate<T> done,
+      java.util.function.Function<T, String> progress)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     long nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (true) {
@@ -281,10 +376,12 @@ public final class BenchCommand implements Callable<Integer> {
       try {
         value = ask.get().toCompletableFuture().get(60, TimeUnit.SECONDS);
       } catch (java.util.concurrent.ExecutionException busy) {
-        // The server did not answer within its API timeout: that is a finding, not the end of the run.
+        // The server did not answer within its API timeout: that is a finding, not the end of the
+        // run.
         apiTimeouts++;
         if (System.nanoTime() > deadline) {
-          throw new CliException("bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
+          throw new CliException(
+              "bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
         }
         Thread.sleep(1000);
         continue;
@@ -293,19 +390,23 @@ public final class BenchCommand implements Callable<Integer> {
         return value;
       }
       if (System.nanoTime() > nextNote) {
-        spec.commandLine().getErr().println("bench: " + progress.apply(value) + " (waiting for " + what + ")");
+        spec.commandLine()
+            .getErr()
+            .println("bench: " + progress.apply(value) + " (waiting for " + what + ")");
         spec.commandLine().getErr().flush();
         nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       }
       if (System.nanoTime() > deadline) {
-        throw new CliException("bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
+        throw new CliException(
+            "bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
       }
       Thread.sleep(200);
     }
   }
 
   /** Median of 7 calls, after 2 to warm up. */
-  private static Duration timed(java.util.function.Supplier<? extends CompletionStage<?>> call) throws Exception {
+  private static Duration timed(java.util.function.Supplier<? extends CompletionStage<?>> call)
+      throws Exception {
     long[] nanos = new long[7];
     for (int i = -2; i < nanos.length; i++) {
       long t0 = System.nanoTime();
@@ -320,13 +421,19 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static Duration timedHttp(int port, String path) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build();
-    return timed(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> {
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("GET " + path + " answered " + r.statusCode());
-      }
-      return r.body().length;
-    }));
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build();
+    return timed(
+        () ->
+            http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(
+                    r -> {
+                      if (r.statusCode() != 200) {
+                        throw new IllegalStateException(
+                            "GET " + path + " answered " + r.statusCode());
+                      }
+                      return r.body().length;
+                    }));
   }
 
   /** Used heap after a full collection, and live threads, of this (the server's) process. */
@@ -337,7 +444,8 @@ public final class BenchCommand implements Callable<Integer> {
         Thread.sleep(200);
       }
       Runtime r = Runtime.getRuntime();
-      return new Usage(r.totalMemory() - r.freeMemory(), ManagementFactory.getThreadMXBean().getThreadCount());
+      return new Usage(
+          r.totalMemory() - r.freeMemory(), ManagementFactory.getThreadMXBean().getThreadCount());
     }
   }
 
@@ -361,23 +469,40 @@ public final class BenchCommand implements Callable<Integer> {
 
   private void print(PrintWriter out, Report r, int immediate, double rollout) {
     Runtime rt = Runtime.getRuntime();
-    out.printf("fluke bench: %d agents, %d tasks x %d shell blocks, drift %.0f%%, %d core(s), max heap %d MiB, Java %s%n",
-        agents, tasks, executors, drift * 100, rt.availableProcessors(), rt.maxMemory() >> 20,
+    out.printf(
+        "fluke bench: %d agents, %d tasks x %d shell blocks, drift %.0f%%, %d core(s), max heap %d MiB, Java %s%n",
+        agents,
+        tasks,
+        executors,
+        drift * 100,
+        rt.availableProcessors(),
+        rt.maxMemory() >> 20,
         System.getProperty("java.version"));
-    out.printf("  connect (all agents registered, paced at %d/s)   %s%n", connectRate, secs(r.connect));
+    out.printf(
+        "  connect (all agents registered, paced at %d/s)   %s%n", connectRate, secs(r.connect));
     out.printf("  first cycle done on every agent (from start)     %s%n", secs(r.firstCycle));
-    out.printf("  server heap per connected agent                  %.1f KiB (%d MiB in use with the fleet)%n",
+    out.printf(
+        "  server heap per connected agent                  %.1f KiB (%d MiB in use with the fleet)%n",
         r.heapPerAgent / 1024, r.heapWith >> 20);
-    out.printf("  server threads                                   %d without agents, %d with %d agents%n",
+    out.printf(
+        "  server threads                                   %d without agents, %d with %d agents%n",
         r.threadsBefore, r.threadsWith, agents);
-    out.printf("  API, in process: agents / tasks / drift          %s / %s / %s (median of 7)%n",
+    out.printf(
+        "  API, in process: agents / tasks / drift          %s / %s / %s (median of 7)%n",
         millis(r.apiAgents), millis(r.apiTasks), millis(r.apiDrift));
-    out.printf("  HTTP GET /api/v1/agents (JSON)                   %s (median of 7)%n", millis(r.httpAgents));
-    out.printf("  new commit checked by every agent                %s (rollout: %d at once, then %.0f/s: at least %s)%n",
+    out.printf(
+        "  HTTP GET /api/v1/agents (JSON)                   %s (median of 7)%n",
+        millis(r.httpAgents));
+    out.printf(
+        "  new commit checked by every agent                %s (rollout: %d at once, then %.0f/s: at least %s)%n",
         secs(r.commitRollout), immediate, rollout, secs(r.rolloutFloor));
-    out.printf("  server restart: every agent back / cycled again  %s / %s%n", secs(r.reconnect), secs(r.knownAgain));
+    out.printf(
+        "  server restart: every agent back / cycled again  %s / %s%n",
+        secs(r.reconnect), secs(r.knownAgain));
     out.printf("  API questions not answered in time (polling)    %d%n", apiTimeouts);
-    out.printf("  simulated hosts                                  %s%n", String.join("; ", r.childCounters));
+    out.printf(
+        "  simulated hosts                                  %s%n",
+        String.join("; ", r.childCounters));
     out.flush();
   }
 

@@ -21,25 +21,42 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fluke bench-agents} (hidden): many simulated agents in one process, for {@code fluke bench},
- * which starts it as a child process so the server's own memory and file descriptors are measured
- * apart. Each agent is the real agent runtime (connection, reconnects, heartbeats, the protocol) over
- * real loopback gRPC, with a {@link SimulatedShell} in place of processes. Agents start at
- * {@code --connect-rate} per second; the process ends when its standard input closes (its parent went
- * away) or after {@code --max-time}, printing {@code checks=N applies=N}.
+ * {@code fluke bench-agents} (hidden): many simulated agents in one process, for {@code fluke
+ * bench}, which starts it as a child process so the server's own memory and file descriptors are
+ * measured apart. Each agent is the real agent runtime (connection, reconnects, heartbeats, the
+ * protocol) over real loopback gRPC, with a {@link SimulatedShell} in place of processes. Agents
+ * start at {@code --connect-rate} per second; the process ends when its standard input closes (its
+ * parent went away) or after {@code --max-time}, printing {@code checks=N applies=N}.
  */
-@Command(name = "bench-agents", hidden = true, description = "Simulated agents for fluke bench (internal).")
+@Command(
+    name = "bench-agents",
+    hidden = true,
+    description = "Simulated agents for fluke bench (internal).")
 public final class SimulatedAgentsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--server", required = true) String server;
-  @Option(names = "--token", required = true) String token;
-  @Option(names = "--first", defaultValue = "0") int first;
-  @Option(names = "--count", required = true) int count;
-  @Option(names = "--drift", defaultValue = "0.05") double drift;
-  @Option(names = "--connect-rate", defaultValue = "500") int connectRate;
+  @Option(names = "--server", required = true)
+  String server;
 
-  @Option(names = "--max-time", defaultValue = "30m", converter = dev.fluke.app.cli.DurationConverter.class)
+  @Option(names = "--token", required = true)
+  String token;
+
+  @Option(names = "--first", defaultValue = "0")
+  int first;
+
+  @Option(names = "--count", required = true)
+  int count;
+
+  @Option(names = "--drift", defaultValue = "0.05")
+  double drift;
+
+  @Option(names = "--connect-rate", defaultValue = "500")
+  int connectRate;
+
+  @Option(
+      names = "--max-time",
+      defaultValue = "30m",
+      converter = dev.fluke.app.cli.DurationConverter.class)
   Duration maxTime;
 
   @Override
@@ -51,14 +68,16 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
     try {
       GrpcServerConnector connector = new GrpcServerConnector(system, server, token);
       // Read once: the configuration and version are the same for every simulated agent.
-      AgentSettings base = AgentSettings.create(system).withVersion(VersionInfo.current().version());
+      AgentSettings base =
+          AgentSettings.create(system).withVersion(VersionInfo.current().version());
       long start = System.nanoTime();
       for (int i = 0; i < count; i++) {
         String name = BenchCommand.agentName(first + i);
-        AgentSettings settings = base
-            .withName(name)
-            .withLabels(Map.of("role", "bench", "bench_group", "g" + ((first + i) % 10)));
-        Map<String, Executor> executors = Map.of("shell", new SimulatedShell(name, drift, counters));
+        AgentSettings settings =
+            base.withName(name)
+                .withLabels(Map.of("role", "bench", "bench_group", "g" + ((first + i) % 10)));
+        Map<String, Executor> executors =
+            Map.of("shell", new SimulatedShell(name, drift, counters));
         agents.add(AgentRuntime.start(system, settings, connector, executors));
         // Paced, so the server sees a rate of new connections, not one burst of thousands.
         long due = start + (long) ((i + 1) * 1e9 / connectRate);
@@ -79,17 +98,22 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Returns when standard input ends (the parent closed it or died) or {@code --max-time} passed. */
+  /**
+   * Returns when standard input ends (the parent closed it or died) or {@code --max-time} passed.
+   */
   private void awaitParentOrTimeout() throws InterruptedException {
-    Thread reader = new Thread(() -> {
-      try {
-        while (System.in.read() >= 0) {
-          // nothing to read: the parent only ever closes it
-        }
-      } catch (IOException e) {
-        // the same as closed
-      }
-    }, "bench-agents-stdin");
+    Thread reader =
+        new Thread(
+            () -> {
+              try {
+                while (System.in.read() >= 0) {
+                  // nothing to read: the parent only ever closes it
+                }
+              } catch (IOException e) {
+                // the same as closed
+              }
+            },
+            "bench-agents-stdin");
     reader.setDaemon(true);
     reader.start();
     reader.join(maxTime.toMillis());

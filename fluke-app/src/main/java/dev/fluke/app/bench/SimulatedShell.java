@@ -13,10 +13,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A {@code shell} executor for benchmarks: no process, an in-memory host instead. Each (executor, check
- * command) starts drifted on a fixed share of the simulated hosts (chosen by a hash of the agent's name
- * and the block, so a run is repeatable), an apply makes it satisfied, and the verify then sees it so.
- * What it measures is Fluke itself: the wire, the actors and the bookkeeping, not the host's commands.
+ * A {@code shell} executor for benchmarks: no process, an in-memory host instead. Each (executor,
+ * check command) starts drifted on a fixed share of the simulated hosts (chosen by a hash of the
+ * agent's name and the block, so a run is repeatable), an apply makes it satisfied, and the verify
+ * then sees it so. What it measures is Fluke itself: the wire, the actors and the bookkeeping, not
+ * the host's commands.
  */
 final class SimulatedShell implements Executor {
   private final String agent;
@@ -49,9 +50,16 @@ final class SimulatedShell implements Executor {
   @Override
   public dev.fluke.exec.StepResult check(ExecutorSpec spec, ExecContext ctx) {
     counters.checks.increment();
-    boolean ok = satisfied.computeIfAbsent(key(spec), k -> Math.floorMod((agent + "\n" + k).hashCode(), 1000) >= driftPerMille);
-    return new dev.fluke.exec.StepResult(Phase.CHECK, ok ? Outcome.SATISFIED : Outcome.DRIFTED, ok ? 0 : 1, "",
-        Duration.ZERO, "exit " + (ok ? 0 : 1));
+    boolean ok =
+        satisfied.computeIfAbsent(
+            key(spec), k -> Math.floorMod((agent + "\n" + k).hashCode(), 1000) >= driftPerMille);
+    return new dev.fluke.exec.StepResult(
+        Phase.CHECK,
+        ok ? Outcome.SATISFIED : Outcome.DRIFTED,
+        ok ? 0 : 1,
+        "",
+        Duration.ZERO,
+        "exit " + (ok ? 0 : 1));
   }
 
   @Override
@@ -59,7 +67,8 @@ final class SimulatedShell implements Executor {
     counters.applies.increment();
     ctx.outputLines().accept("simulated apply of " + spec.name() + " on " + agent);
     satisfied.put(key(spec), true);
-    return new dev.fluke.exec.StepResult(Phase.APPLY, Outcome.APPLIED, 0, "", Duration.ZERO, "exit 0");
+    return new dev.fluke.exec.StepResult(
+        Phase.APPLY, Outcome.APPLIED, 0, "", Duration.ZERO, "exit 0");
   }
 
   private static String key(ExecutorSpec spec) {

@@ -14,9 +14,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Base of the commands that talk to a server through its HTTP API: the common options {@code --server},
- * {@code --token} and {@code -o}, the client built from them (falling back to {@code FLUKE_SERVER},
- * {@code FLUKE_API_TOKEN}, then {@code http://localhost:7071}), and output helpers.
+ * Base of the commands that talk to a server through its HTTP API: the common options {@code
+ * --server}, {@code --token} and {@code -o}, the client built from them (falling back to {@code
+ * FLUKE_SERVER}, {@code FLUKE_API_TOKEN}, then {@code http://localhost:7071}), and output helpers.
  */
 abstract class ClientCommand implements Callable<Integer> {
   enum Output {
@@ -35,7 +35,8 @@ abstract class ClientCommand implements Callable<Integer> {
   @Option(
       names = "--token",
       paramLabel = "TOKEN",
-      description = "One of the server's api_tokens; default: env FLUKE_API_TOKEN (keeps it out of ps)")
+      description =
+          "One of the server's api_tokens; default: env FLUKE_API_TOKEN (keeps it out of ps)")
   String token;
 
   @Option(

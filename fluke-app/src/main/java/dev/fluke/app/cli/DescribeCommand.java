@@ -23,7 +23,10 @@ final class DescribeCommand extends GroupCommand {
   /** How many lines of a failing executor's output to show under the tables. */
   private static final int OUTPUT_LINES = 10;
 
-  @Command(name = "agent", description = "An agent: labels, cycle, every task and executor status, recent events.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "agent",
+      description = "An agent: labels, cycle, every task and executor status, recent events.",
+      mixinStandardHelpOptions = true)
   static final class Agent extends ClientCommand {
     @Parameters(paramLabel = "NAME", description = "The agent's name (see 'fluke get agents').")
     String name;
@@ -51,14 +54,17 @@ final class DescribeCommand extends GroupCommand {
       fields.put("Last seen", Formats.ago(a.lastSeen(), now()));
       fields.put("Version", a.version());
       fields.put("Labels", Formats.labels(a.labels()));
-      fields.put("Cycle", a.cycle() + ", last cycle ended " + Formats.ago(a.lastCycleEndedAt(), now()));
+      fields.put(
+          "Cycle", a.cycle() + ", last cycle ended " + Formats.ago(a.lastCycleEndedAt(), now()));
       fields.put("Tasks", Formats.counts(a.counts()));
       Formats.fields(out, fields);
 
       if (!detail.tasks().isEmpty()) {
         out.println();
-        Table tasks = new Table("TASK", "STATUS", "POLICY", "ALERTED", "CHECKED", "APPLIED", "MESSAGE");
-        Table executors = new Table("TASK", "EXECUTOR", "STATUS", "PHASE", "EXIT", "UPDATED", "MESSAGE");
+        Table tasks =
+            new Table("TASK", "STATUS", "POLICY", "ALERTED", "CHECKED", "APPLIED", "MESSAGE");
+        Table executors =
+            new Table("TASK", "EXECUTOR", "STATUS", "PHASE", "EXIT", "UPDATED", "MESSAGE");
         for (Dto.TaskStatus t : detail.tasks()) {
           tasks.add(
               t.task(),
@@ -115,8 +121,16 @@ final class DescribeCommand extends GroupCommand {
           if (!"satisfied".equals(e.status()) && e.output() != null && !e.output().isBlank()) {
             out.println();
             out.println(
-                "Output of " + t.task() + " / " + e.type() + " \"" + e.name() + "\" (" + e.phase()
-                    + (e.exitCode() < 0 ? "" : ", exit " + e.exitCode()) + "):");
+                "Output of "
+                    + t.task()
+                    + " / "
+                    + e.type()
+                    + " \""
+                    + e.name()
+                    + "\" ("
+                    + e.phase()
+                    + (e.exitCode() < 0 ? "" : ", exit " + e.exitCode())
+                    + "):");
             Formats.indentedTail(out, e.output(), OUTPUT_LINES);
           }
         }
@@ -124,7 +138,10 @@ final class DescribeCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "task", description = "A task: definition, executors and its status on every matching agent.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "task",
+      description = "A task: definition, executors and its status on every matching agent.",
+      mixinStandardHelpOptions = true)
   static final class Task extends ClientCommand {
     @Parameters(paramLabel = "NAME", description = "The task's name (see 'fluke get tasks').")
     String name;
@@ -163,7 +180,8 @@ final class DescribeCommand extends GroupCommand {
         out.println("No agent matches this task's selector.");
         return;
       }
-      Table agents = new Table("AGENT", "CONNECTED", "STATUS", "ALERTED", "CHECKED", "APPLIED", "MESSAGE");
+      Table agents =
+          new Table("AGENT", "CONNECTED", "STATUS", "ALERTED", "CHECKED", "APPLIED", "MESSAGE");
       for (Dto.AgentTaskStatus a : detail.agents()) {
         Dto.TaskStatus s = a.status();
         agents.add(
@@ -184,7 +202,9 @@ final class DescribeCommand extends GroupCommand {
         return "-";
       }
       return new TreeMap<>(attributes)
-          .entrySet().stream().map(e -> e.getKey() + "=" + value(e.getValue())).collect(Collectors.joining(", "));
+          .entrySet().stream()
+              .map(e -> e.getKey() + "=" + value(e.getValue()))
+              .collect(Collectors.joining(", "));
     }
 
     private String value(Object v) {

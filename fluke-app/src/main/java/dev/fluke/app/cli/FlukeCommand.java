@@ -15,16 +15,18 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code fluke} command: one binary for the server, the agent and the client (SPEC §6).
  *
- * <p>Exit codes: 0 success; 1 failure (server unreachable, not found, a reconcile with {@code --wait} that
- * failed, any {@link CliException}); 2 usage errors (unknown command or option, bad value).
+ * <p>Exit codes: 0 success; 1 failure (server unreachable, not found, a reconcile with {@code
+ * --wait} that failed, any {@link CliException}); 2 usage errors (unknown command or option, bad
+ * value).
  *
- * <p>Build the command line with {@link #commandLine}; the server-side commands join it in
- * {@link #serverSideCommands()}. Every command can reach the environment and clock through
- * {@code (FlukeCommand) spec.root().userObject()}, so tests can run commands in-process.
+ * <p>Build the command line with {@link #commandLine}; the server-side commands join it in {@link
+ * #serverSideCommands()}. Every command can reach the environment and clock through {@code
+ * (FlukeCommand) spec.root().userObject()}, so tests can run commands in-process.
  */
 @Command(
     name = "fluke",
-    description = "GitOps for ordinary hosts: a server reads manifests from Git, agents keep hosts in that state.",
+    description =
+        "GitOps for ordinary hosts: a server reads manifests from Git, agents keep hosts in that state.",
     mixinStandardHelpOptions = true,
     versionProvider = VersionInfo.Provider.class,
     subcommands = {
@@ -77,14 +79,15 @@ public final class FlukeCommand implements Callable<Integer> {
   }
 
   /**
-   * The full command line, ready to {@code execute(args)}: client commands, {@link #serverSideCommands()},
-   * error handling (exit codes above), case-insensitive {@code -o} values.
+   * The full command line, ready to {@code execute(args)}: client commands, {@link
+   * #serverSideCommands()}, error handling (exit codes above), case-insensitive {@code -o} values.
    *
    * @param env environment variables (FLUKE_SERVER, FLUKE_API_TOKEN, ...)
    * @param clock the clock relative times ("12s ago") are computed against
    * @param moreCommands further subcommands (tests, embedding)
    */
-  public static CommandLine commandLine(Map<String, String> env, Clock clock, Object... moreCommands) {
+  public static CommandLine commandLine(
+      Map<String, String> env, Clock clock, Object... moreCommands) {
     CommandLine cli = new CommandLine(new FlukeCommand(env, clock));
     serverSideCommands().forEach(cli::addSubcommand);
     for (Object command : moreCommands) {
@@ -95,7 +98,10 @@ public final class FlukeCommand implements Callable<Integer> {
     return cli;
   }
 
-  /** Runs {@code fluke args} against the real environment, printing to stdout/stderr; returns the exit code. */
+  /**
+   * Runs {@code fluke args} against the real environment, printing to stdout/stderr; returns the
+   * exit code.
+   */
   public static int run(String... args) {
     return commandLine(System.getenv(), Clock.systemUTC()).execute(args);
   }
@@ -105,8 +111,8 @@ public final class FlukeCommand implements Callable<Integer> {
   }
 
   /**
-   * Failures the user can act on print {@code error: <message>}; anything else is a bug and also prints
-   * its stack trace for the report.
+   * Failures the user can act on print {@code error: <message>}; anything else is a bug and also
+   * prints its stack trace for the report.
    */
   private static int onFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     PrintWriter err = cli.getErr();

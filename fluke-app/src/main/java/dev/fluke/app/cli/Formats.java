@@ -52,7 +52,9 @@ final class Formats {
     return String.format("%dm%02ds", s / 60, s % 60);
   }
 
-  /** The non-zero counts in a fixed order, e.g. {@code 3 satisfied, 1 drifted}; {@code no tasks}. */
+  /**
+   * The non-zero counts in a fixed order, e.g. {@code 3 satisfied, 1 drifted}; {@code no tasks}.
+   */
   static String counts(Dto.StatusCounts c) {
     if (c == null) {
       return "-";
@@ -79,7 +81,9 @@ final class Formats {
       return "-";
     }
     return new TreeMap<>(labels)
-        .entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+        .entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(","));
   }
 
   /** The first line of a message, for a table cell. */
@@ -111,11 +115,12 @@ final class Formats {
     return s.isBlank() ? "-" : s.replace('\n', ' ').replace('\t', ' ');
   }
 
-  /** {@code Key:  value} lines with the values aligned. */
+  /** {@code Key: value} lines with the values aligned. */
   static void fields(PrintWriter out, Map<String, String> fields) {
     int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
     fields.forEach(
-        (key, value) -> out.println(key + ":" + " ".repeat(width - key.length() + 1) + cell(value)));
+        (key, value) ->
+            out.println(key + ":" + " ".repeat(width - key.length() + 1) + cell(value)));
   }
 
   /** The last {@code max} lines of an output tail, indented, for the details below a table. */

@@ -33,7 +33,10 @@ import picocli.CommandLine.Parameters;
     })
 final class GetCommand extends GroupCommand {
 
-  @Command(name = "agents", description = "Every known agent: connection, cycle, task statuses.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "agents",
+      description = "Every known agent: connection, cycle, task statuses.",
+      mixinStandardHelpOptions = true)
   static final class Agents extends ClientCommand {
     @Parameters(
         arity = "0..*",
@@ -54,22 +57,33 @@ final class GetCommand extends GroupCommand {
           printJson(reply.json());
         } else {
           // The server's own objects, only those that match.
-          Set<String> names = agents.stream().map(Dto.AgentSummary::name).collect(Collectors.toSet());
+          Set<String> names =
+              agents.stream().map(Dto.AgentSummary::name).collect(Collectors.toSet());
           ArrayNode kept = mapper.createArrayNode();
-          tree(reply.json()).forEach(a -> {
-            if (names.contains(a.path("name").asText())) {
-              kept.add(a);
-            }
-          });
+          tree(reply.json())
+              .forEach(
+                  a -> {
+                    if (names.contains(a.path("name").asText())) {
+                      kept.add(a);
+                    }
+                  });
           printJson(kept);
         }
         return 0;
       }
       if (agents.isEmpty() && !reply.value().isEmpty()) {
-        out().println("No agent matches '" + String.join(" ", filter) + "' (of " + reply.value().size() + " known).");
+        out()
+            .println(
+                "No agent matches '"
+                    + String.join(" ", filter)
+                    + "' (of "
+                    + reply.value().size()
+                    + " known).");
         return 0;
       }
-      Table table = new Table("NAME", "STATUS", "CYCLE", "TASKS", "LAST SEEN", "LAST CYCLE", "LABELS", "VERSION");
+      Table table =
+          new Table(
+              "NAME", "STATUS", "CYCLE", "TASKS", "LAST SEEN", "LAST CYCLE", "LABELS", "VERSION");
       for (Dto.AgentSummary a : agents) {
         table.add(
             a.name(),
@@ -90,7 +104,10 @@ final class GetCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "tasks", description = "The tasks of the desired state in force.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "tasks",
+      description = "The tasks of the desired state in force.",
+      mixinStandardHelpOptions = true)
   static final class Tasks extends ClientCommand {
     @Override
     public Integer call() {
@@ -118,7 +135,10 @@ final class GetCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "drift", description = "Every agent/task pair that is drifted, failed or in error.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "drift",
+      description = "Every agent/task pair that is drifted, failed or in error.",
+      mixinStandardHelpOptions = true)
   static final class Drift extends ClientCommand {
     @Override
     public Integer call() {
@@ -147,7 +167,10 @@ final class GetCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "events", description = "Recent check, apply, agent and manifest events, newest first.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "events",
+      description = "Recent check, apply, agent and manifest events, newest first.",
+      mixinStandardHelpOptions = true)
   static final class Events extends ClientCommand {
     @Option(names = "--agent", paramLabel = "NAME", description = "Only this agent's events.")
     String agent;
@@ -158,23 +181,39 @@ final class GetCommand extends GroupCommand {
     @Option(
         names = "--outcome",
         paramLabel = "OUTCOME",
-        description = "Only this outcome: satisfied, drifted, applied, failed, error, connected, ...")
+        description =
+            "Only this outcome: satisfied, drifted, applied, failed, error, connected, ...")
     String outcome;
 
-    @Option(names = "--limit", paramLabel = "N", description = "At most N events, 1 to 1000 (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        description = "At most N events, 1 to 1000 (default ${DEFAULT-VALUE}).")
     int limit = 20;
 
     @Override
     public Integer call() {
       if (limit < 1 || limit > 1000) {
-        throw new ParameterException(spec.commandLine(), "--limit must be from 1 to 1000, got " + limit);
+        throw new ParameterException(
+            spec.commandLine(), "--limit must be from 1 to 1000, got " + limit);
       }
-      ApiClient.Reply<List<Event>> reply = client().events(new EventQuery(agent, task, outcome, limit));
+      ApiClient.Reply<List<Event>> reply =
+          client().events(new EventQuery(agent, task, outcome, limit));
       if (json()) {
         printJson(reply.json());
         return 0;
       }
-      Table table = new Table("TIME", "AGENT", "TASK", "EXECUTOR", "KIND", "OUTCOME", "EXIT", "DURATION", "MESSAGE");
+      Table table =
+          new Table(
+              "TIME",
+              "AGENT",
+              "TASK",
+              "EXECUTOR",
+              "KIND",
+              "OUTCOME",
+              "EXIT",
+              "DURATION",
+              "MESSAGE");
       for (Event e : reply.value()) {
         table.add(
             Formats.ago(e.time(), now()),
@@ -215,18 +254,27 @@ final class GetCommand extends GroupCommand {
     private void print(Dto.ManifestStatus m, PrintWriter out) {
       boolean rejected = !m.errors().isEmpty();
       Map<String, String> fields = new LinkedHashMap<>();
-      fields.put("Repository", m.repository() + (m.branch() == null ? "" : " (branch " + m.branch() + ")"));
+      fields.put(
+          "Repository",
+          m.repository() + (m.branch() == null ? "" : " (branch " + m.branch() + ")"));
       fields.put(
           "In force",
           m.commit() == null
               ? "nothing yet: no commit has loaded without errors"
               : Formats.shortCommit(m.commit())
-                  + ", loaded " + Formats.ago(m.loadedAt(), now())
-                  + ": " + m.tasks() + " task(s) from " + m.files().size() + " file(s)");
+                  + ", loaded "
+                  + Formats.ago(m.loadedAt(), now())
+                  + ": "
+                  + m.tasks()
+                  + " task(s) from "
+                  + m.files().size()
+                  + " file(s)");
       if (rejected) {
         fields.put(
             "Newest",
-            Formats.shortCommit(m.candidateCommit()) + " REJECTED with " + m.errors().size()
+            Formats.shortCommit(m.candidateCommit())
+                + " REJECTED with "
+                + m.errors().size()
                 + " error(s); the server keeps running on the commit in force");
       } else if (m.candidateCommit() != null && !Objects.equals(m.candidateCommit(), m.commit())) {
         fields.put("Newest", Formats.shortCommit(m.candidateCommit()));

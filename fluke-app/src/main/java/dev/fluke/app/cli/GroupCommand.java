@@ -5,7 +5,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** A command that only groups subcommands ({@code get}, {@code describe}, {@code reconcile}): alone it is a usage error. */
+/**
+ * A command that only groups subcommands ({@code get}, {@code describe}, {@code reconcile}): alone
+ * it is a usage error.
+ */
 abstract class GroupCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -13,6 +16,9 @@ abstract class GroupCommand implements Callable<Integer> {
   public Integer call() {
     throw new ParameterException(
         spec.commandLine(),
-        "'" + spec.qualifiedName() + "' needs a subcommand: " + String.join(", ", spec.subcommands().keySet()));
+        "'"
+            + spec.qualifiedName()
+            + "' needs a subcommand: "
+            + String.join(", ", spec.subcommands().keySet()));
   }
 }

@@ -7,20 +7,25 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * How live updates read on a terminal ({@code fluke logs agent}, {@code fluke reconcile --wait}): an
- * output line behind the task and executor that printed it, and a short {@code ==} line for each apply
- * and verify outcome:
+ * How live updates read on a terminal ({@code fluke logs agent}, {@code fluke reconcile --wait}):
+ * an output line behind the task and executor that printed it, and a short {@code ==} line for each
+ * apply and verify outcome:
  *
  * <pre>
  * [deploy_app/shell "marker"] creating /opt/app/.deployed
  * == deploy_app/shell "marker" apply: applied (exit 0, 1.2s)
  * </pre>
  *
- * When several agents are followed at once, each line also names its agent ({@code [web-01 deploy_app/...]}).
+ * When several agents are followed at once, each line also names its agent ({@code [web-01
+ * deploy_app/...]}).
  */
 final class LiveLines {
-  /** The event kinds worth a line while following applies; checks are every interval and would drown them. */
+  /**
+   * The event kinds worth a line while following applies; checks are every interval and would drown
+   * them.
+   */
   private static final Set<String> SHOWN_EVENTS = Set.of("apply", "verify");
+
   /** Outcomes that need no explanation after them. */
   private static final Set<String> FINE = Set.of("applied", "satisfied", "skipped");
 
@@ -48,7 +53,9 @@ final class LiveLines {
       return "[" + source(u.agent(), u.task(), u.executor(), withAgent) + "] " + u.line();
     }
     if (u.kind().equals("lost")) {
-      return "!! " + u.count() + " live update(s) were dropped by the server because this viewer fell behind;"
+      return "!! "
+          + u.count()
+          + " live update(s) were dropped by the server because this viewer fell behind;"
           + " lines may be missing here ('fluke describe agent NAME' shows the last output)";
     }
     Event e = u.event();
@@ -60,8 +67,12 @@ final class LiveLines {
       facts.add(Formats.millis(e.durationMillis()));
     }
     StringBuilder line =
-        new StringBuilder("== ").append(source(e.agent(), e.task(), e.executor(), withAgent)).append(' ').append(e.kind())
-            .append(": ").append(e.outcome());
+        new StringBuilder("== ")
+            .append(source(e.agent(), e.task(), e.executor(), withAgent))
+            .append(' ')
+            .append(e.kind())
+            .append(": ")
+            .append(e.outcome());
     if (!facts.isEmpty()) {
       line.append(" (").append(String.join(", ", facts)).append(')');
     }

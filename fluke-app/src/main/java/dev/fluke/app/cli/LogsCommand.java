@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code fluke logs agent NAME [-f] [--task T]}: the output of an agent's applies, read from the server's
- * live stream ({@code GET /api/v1/stream?agent=NAME}). The server first replays the lines it buffered of
- * the running (or last) apply, then sends new lines as the agent prints them.
+ * {@code fluke logs agent NAME [-f] [--task T]}: the output of an agent's applies, read from the
+ * server's live stream ({@code GET /api/v1/stream?agent=NAME}). The server first replays the lines
+ * it buffered of the running (or last) apply, then sends new lines as the agent prints them.
  */
 @Command(
     name = "logs",
@@ -31,13 +31,18 @@ final class LogsCommand extends GroupCommand {
   static final class Agent extends ClientCommand {
     /** How long a follower waits on a quiet stream before checking again; only bounds each wait. */
     private static final Duration FOLLOW_POLL = Duration.ofSeconds(60);
-    /** How long the server may take to send the buffered lines (it sends them at once, from memory). */
+
+    /**
+     * How long the server may take to send the buffered lines (it sends them at once, from memory).
+     */
     private static final Duration REPLAY_WAIT = Duration.ofSeconds(30);
 
     @Parameters(paramLabel = "NAME", description = "The agent's name (see 'fluke get agents').")
     String name;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing new output and apply/verify outcomes until Ctrl-C.")
+    @Option(
+        names = {"-f", "--follow"},
+        description = "Keep printing new output and apply/verify outcomes until Ctrl-C.")
     boolean follow;
 
     @Option(names = "--task", paramLabel = "TASK", description = "Only the output of this task.")
@@ -45,7 +50,8 @@ final class LogsCommand extends GroupCommand {
 
     @Override
     public Integer call() throws InterruptedException {
-      // The stream does not know agents: ask first, so a typo is an error rather than a silent wait.
+      // The stream does not know agents: ask first, so a typo is an error rather than a silent
+      // wait.
       client().agent(name);
       List<String> kinds = follow ? List.of("output", "event") : List.of("output");
       try (LiveStream stream = client().stream(name, kinds)) {
@@ -61,10 +67,17 @@ final class LogsCommand extends GroupCommand {
       long deadline = System.nanoTime() + REPLAY_WAIT.toNanos();
       int printed = 0;
       while (true) {
-        ApiClient.Reply<LiveUpdate> reply = stream.next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        ApiClient.Reply<LiveUpdate> reply =
+            stream.next(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         if (reply == null) {
-          throw new CliException("the Fluke server at " + client().server() + " did not send the buffered output of " + name
-              + " within " + REPLAY_WAIT.toSeconds() + "s; try again, or use -f");
+          throw new CliException(
+              "the Fluke server at "
+                  + client().server()
+                  + " did not send the buffered output of "
+                  + name
+                  + " within "
+                  + REPLAY_WAIT.toSeconds()
+                  + "s; try again, or use -f");
         }
         LiveUpdate u = reply.value();
         if (u.kind().equals("replayed")) {
@@ -76,16 +89,21 @@ final class LogsCommand extends GroupCommand {
         }
       }
       if (printed == 0 && !json()) {
-        err().println(
-            "No apply output of " + name + (task == null ? "" : " for task " + task)
-                + " is buffered on the server (nothing applied since it started, or it was restarted);"
-                + " use -f to wait for the next apply.");
+        err()
+            .println(
+                "No apply output of "
+                    + name
+                    + (task == null ? "" : " for task " + task)
+                    + " is buffered on the server (nothing applied since it started, or it was restarted);"
+                    + " use -f to wait for the next apply.");
         err().flush();
       }
       return 0;
     }
 
-    /** Prints until the thread is interrupted (embedding, tests) or the process is stopped (Ctrl-C). */
+    /**
+     * Prints until the thread is interrupted (embedding, tests) or the process is stopped (Ctrl-C).
+     */
     private int follow(LiveStream stream) {
       try {
         while (true) {
@@ -104,7 +122,9 @@ final class LogsCommand extends GroupCommand {
       if (u.kind().equals("lost")) {
         return true;
       }
-      return u.agent().equals(name) && (task == null || task.equals(u.task())) && LiveLines.shown(u);
+      return u.agent().equals(name)
+          && (task == null || task.equals(u.task()))
+          && LiveLines.shown(u);
     }
 
     private void print(ApiClient.Reply<LiveUpdate> reply) {

@@ -21,25 +21,32 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code fluke reconcile all | agent NAME | task NAME [--wait] [--timeout 5m]}: starts a manual cycle, which
- * always applies whatever the drift policy. With {@code --wait} it follows the agents until each one's
- * {@code last_cycle_ended_at} passes the request's {@code requested_at}, prints every task status, and
- * exits 1 when any is {@code failed} or {@code error} (or the wait timed out). While it waits it prints
- * the output lines and apply/verify outcomes of the agents concerned as they stream in (on stderr with
- * {@code -o json}, so stdout stays one JSON document); it subscribes to the live stream before posting
- * the request, so no line is missed.
+ * {@code fluke reconcile all | agent NAME | task NAME [--wait] [--timeout 5m]}: starts a manual
+ * cycle, which always applies whatever the drift policy. With {@code --wait} it follows the agents
+ * until each one's {@code last_cycle_ended_at} passes the request's {@code requested_at}, prints
+ * every task status, and exits 1 when any is {@code failed} or {@code error} (or the wait timed
+ * out). While it waits it prints the output lines and apply/verify outcomes of the agents concerned
+ * as they stream in (on stderr with {@code -o json}, so stdout stays one JSON document); it
+ * subscribes to the live stream before posting the request, so no line is missed.
  */
 @Command(
     name = "reconcile",
     description = "Run a manual reconcile (always applies, whatever the drift policy).",
     mixinStandardHelpOptions = true,
-    subcommands = {ReconcileCommand.All.class, ReconcileCommand.Agent.class, ReconcileCommand.Task.class})
+    subcommands = {
+      ReconcileCommand.All.class,
+      ReconcileCommand.Agent.class,
+      ReconcileCommand.Task.class
+    })
 final class ReconcileCommand extends GroupCommand {
   private static final Set<String> FAILED = Set.of("failed", "error");
 
   /** Options and the reconcile-and-wait flow shared by the three targets. */
   abstract static class Target extends ClientCommand {
-    @Option(names = "--wait", description = "Wait for the cycles to end, printing the apply output as it streams; print the results, exit 1 if any task failed.")
+    @Option(
+        names = "--wait",
+        description =
+            "Wait for the cycles to end, printing the apply output as it streams; print the results, exit 1 if any task failed.")
     boolean wait;
 
     @Option(
@@ -59,7 +66,9 @@ final class ReconcileCommand extends GroupCommand {
 
     abstract Dto.ReconcileTarget target();
 
-    /** The live stream while {@code --wait} follows the agents; null without one, or once it ended. */
+    /**
+     * The live stream while {@code --wait} follows the agents; null without one, or once it ended.
+     */
     private LiveStream live;
 
     @Override
@@ -96,9 +105,13 @@ final class ReconcileCommand extends GroupCommand {
         return 0;
       }
       if (!json()) {
-        err().println(
-            "Reconcile started on " + String.join(", ", accepted.agents()) + "; waiting up to "
-                + describe(timeout) + " for the cycles to end...");
+        err()
+            .println(
+                "Reconcile started on "
+                    + String.join(", ", accepted.agents())
+                    + "; waiting up to "
+                    + describe(timeout)
+                    + " for the cycles to end...");
       }
       if (noStream != null) {
         err().println("note: no live output (" + noStream.getMessage() + "); waiting without it");
@@ -114,8 +127,13 @@ final class ReconcileCommand extends GroupCommand {
       List<String> failures = report(results, reply.json());
       if (!unfinished.isEmpty()) {
         throw new CliException(
-            "timed out after " + describe(timeout) + " waiting for " + String.join(", ", unfinished)
-                + " to finish the cycle; see 'fluke describe agent " + unfinished.get(0) + "'");
+            "timed out after "
+                + describe(timeout)
+                + " waiting for "
+                + String.join(", ", unfinished)
+                + " to finish the cycle; see 'fluke describe agent "
+                + unfinished.get(0)
+                + "'");
       }
       if (!failures.isEmpty()) {
         throw new CliException(failures.size() + " task(s) failed: " + String.join("; ", failures));
@@ -124,12 +142,12 @@ final class ReconcileCommand extends GroupCommand {
     }
 
     /**
-     * Opens the fleet's stream of output lines and events (the agents concerned are known only once the
-     * server accepted the request, so they are picked from it as they come).
+     * Opens the fleet's stream of output lines and events (the agents concerned are known only once
+     * the server accepted the request, so they are picked from it as they come).
      *
-     * @return null when the stream is open, else why there is none: the wait then goes on without live
-     *     output (an older server, a proxy that does not pass it); failures the request itself would
-     *     meet (unreachable, token refused) are thrown
+     * @return null when the stream is open, else why there is none: the wait then goes on without
+     *     live output (an older server, a proxy that does not pass it); failures the request itself
+     *     would meet (unreachable, token refused) are thrown
      */
     private ApiClientException openStream() throws InterruptedException {
       try {
@@ -144,9 +162,9 @@ final class ReconcileCommand extends GroupCommand {
     }
 
     /**
-     * Polls the agent list until every agent has ended a cycle after the request (and is idle, so a cycle
-     * that was already running when the request came does not count), or the timeout passes; between
-     * polls, prints the live output of the agents concerned.
+     * Polls the agent list until every agent has ended a cycle after the request (and is idle, so a
+     * cycle that was already running when the request came does not count), or the timeout passes;
+     * between polls, prints the live output of the agents concerned.
      *
      * @return the agents that did not finish in time
      */
@@ -155,13 +173,16 @@ final class ReconcileCommand extends GroupCommand {
       while (true) {
         Map<String, Dto.AgentSummary> agents =
             client().agents().value().stream()
-                .collect(Collectors.toMap(Dto.AgentSummary::name, Function.identity(), (a, b) -> a));
+                .collect(
+                    Collectors.toMap(Dto.AgentSummary::name, Function.identity(), (a, b) -> a));
         List<String> pending = new ArrayList<>();
         for (String name : accepted.agents()) {
           Dto.AgentSummary a = agents.get(name);
           if (a == null) {
             throw new CliException(
-                "agent " + name + " is no longer known to the server, so its cycle cannot be followed");
+                "agent "
+                    + name
+                    + " is no longer known to the server, so its cycle cannot be followed");
           }
           if (!finished(a, accepted.requestedAt())) {
             pending.add(name);
@@ -176,7 +197,9 @@ final class ReconcileCommand extends GroupCommand {
       }
     }
 
-    /** Prints live updates of the accepted agents until {@code until} ({@link System#nanoTime()}). */
+    /**
+     * Prints live updates of the accepted agents until {@code until} ({@link System#nanoTime()}).
+     */
     private void showLive(Dto.ReconcileAccepted accepted, long until) throws InterruptedException {
       while (live != null) {
         long left = until - System.nanoTime();
@@ -186,7 +209,8 @@ final class ReconcileCommand extends GroupCommand {
         } catch (ApiClientException ended) {
           live.close();
           live = null;
-          err().println("note: the live output stopped (" + ended.getMessage() + "); still waiting");
+          err()
+              .println("note: the live output stopped (" + ended.getMessage() + "); still waiting");
           err().flush();
           break;
         }
@@ -194,8 +218,9 @@ final class ReconcileCommand extends GroupCommand {
           return;
         }
         LiveUpdate u = reply.value();
-        boolean concerned = u.kind().equals("lost")
-            || accepted.agents().contains(u.agent()) && concernsTask(u.task());
+        boolean concerned =
+            u.kind().equals("lost")
+                || accepted.agents().contains(u.agent()) && concernsTask(u.task());
         if (concerned && LiveLines.shown(u)) {
           // With -o json stdout holds the one JSON result; the lines still show on the terminal.
           var to = json() ? err() : out();
@@ -216,7 +241,8 @@ final class ReconcileCommand extends GroupCommand {
     }
 
     /** Prints the task statuses of the finished agents; returns a line for each failed one. */
-    private List<String> report(List<ApiClient.Reply<Dto.AgentDetail>> results, String acceptedJson) {
+    private List<String> report(
+        List<ApiClient.Reply<Dto.AgentDetail>> results, String acceptedJson) {
       List<String> failures = new ArrayList<>();
       Table table = new Table("AGENT", "TASK", "STATUS", "APPLIED", "MESSAGE");
       for (ApiClient.Reply<Dto.AgentDetail> result : results) {
@@ -225,11 +251,22 @@ final class ReconcileCommand extends GroupCommand {
           if (!concerns(t)) {
             continue;
           }
-          table.add(detail.agent().name(), t.task(), t.status(), Formats.ago(t.lastAppliedAt(), now()), Formats.oneLine(t.message()));
+          table.add(
+              detail.agent().name(),
+              t.task(),
+              t.status(),
+              Formats.ago(t.lastAppliedAt(), now()),
+              Formats.oneLine(t.message()));
           if (FAILED.contains(t.status())) {
             failures.add(
-                detail.agent().name() + "/" + t.task() + " " + t.status()
-                    + (t.message() == null || t.message().isBlank() ? "" : " (" + Formats.oneLine(t.message()) + ")"));
+                detail.agent().name()
+                    + "/"
+                    + t.task()
+                    + " "
+                    + t.status()
+                    + (t.message() == null || t.message().isBlank()
+                        ? ""
+                        : " (" + Formats.oneLine(t.message()) + ")"));
           }
         }
       }
@@ -252,7 +289,8 @@ final class ReconcileCommand extends GroupCommand {
       return concernsTask(status.task());
     }
 
-    private ObjectNode resultJson(String acceptedJson, List<ApiClient.Reply<Dto.AgentDetail>> results) {
+    private ObjectNode resultJson(
+        String acceptedJson, List<ApiClient.Reply<Dto.AgentDetail>> results) {
       ObjectNode root = mapper.createObjectNode();
       root.set("reconcile", tree(acceptedJson));
       ArrayNode agents = root.putArray("agents");
@@ -262,16 +300,28 @@ final class ReconcileCommand extends GroupCommand {
 
     private void printAccepted(Dto.ReconcileAccepted accepted) {
       if (accepted.agents().isEmpty()) {
-        out().println(
-            "Nothing to reconcile: no connected agent runs " + describe(accepted.target()) + " ("
-                + accepted.message() + ").");
+        out()
+            .println(
+                "Nothing to reconcile: no connected agent runs "
+                    + describe(accepted.target())
+                    + " ("
+                    + accepted.message()
+                    + ").");
         return;
       }
-      out().println(
-          "Reconcile of " + describe(accepted.target()) + " started on " + accepted.agents().size()
-              + " agent(s): " + String.join(", ", accepted.agents()) + ".");
+      out()
+          .println(
+              "Reconcile of "
+                  + describe(accepted.target())
+                  + " started on "
+                  + accepted.agents().size()
+                  + " agent(s): "
+                  + String.join(", ", accepted.agents())
+                  + ".");
       if (!wait) {
-        out().println("Follow it with 'fluke get drift' or 'fluke get events', or run again with --wait.");
+        out()
+            .println(
+                "Follow it with 'fluke get drift' or 'fluke get events', or run again with --wait.");
       }
     }
 
@@ -294,7 +344,10 @@ final class ReconcileCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "all", description = "Reconcile every connected agent.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "all",
+      description = "Reconcile every connected agent.",
+      mixinStandardHelpOptions = true)
   static final class All extends Target {
     @Override
     Dto.ReconcileTarget target() {
@@ -302,7 +355,10 @@ final class ReconcileCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "agent", description = "Reconcile every task of one agent.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "agent",
+      description = "Reconcile every task of one agent.",
+      mixinStandardHelpOptions = true)
   static final class Agent extends Target {
     @Parameters(paramLabel = "NAME", description = "The agent's name (see 'fluke get agents').")
     String name;
@@ -313,7 +369,10 @@ final class ReconcileCommand extends GroupCommand {
     }
   }
 
-  @Command(name = "task", description = "Reconcile one task on every agent it matches.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "task",
+      description = "Reconcile one task on every agent it matches.",
+      mixinStandardHelpOptions = true)
   static final class Task extends Target {
     @Parameters(paramLabel = "NAME", description = "The task's name (see 'fluke get tasks').")
     String name;

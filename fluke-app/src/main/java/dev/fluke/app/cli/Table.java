@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table for people: upper-case headers, columns left-aligned and two spaces apart, missing values shown
- * as {@code -}. The last column is not padded so long messages do not leave trailing blanks.
+ * A table for people: upper-case headers, columns left-aligned and two spaces apart, missing values
+ * shown as {@code -}. The last column is not padded so long messages do not leave trailing blanks.
  */
 final class Table {
   private final List<String[]> rows = new ArrayList<>();

@@ -36,10 +36,16 @@ public final class ValidateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DIR", description = "root of the manifest tree")
   Path dir;
 
-  @Option(names = "--glob", defaultValue = "**/*.fluke.hcl", description = "manifest files (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--glob",
+      defaultValue = "**/*.fluke.hcl",
+      description = "manifest files (default: ${DEFAULT-VALUE})")
   String glob;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "table or json")
   ClientCommand.Output output;
 
   @Override
@@ -60,7 +66,8 @@ public final class ValidateCommand implements Callable<Integer> {
       for (ManifestError e : set.errors()) {
         err.println(e.format());
       }
-      err.printf("%d error%s in %s: the manifest set is rejected whole%n",
+      err.printf(
+          "%d error%s in %s: the manifest set is rejected whole%n",
           set.errors().size(), set.errors().size() == 1 ? "" : "s", dir);
       err.flush();
       return 1;
@@ -69,16 +76,24 @@ public final class ValidateCommand implements Callable<Integer> {
       throw new CliException("no files matching " + glob + " under " + dir);
     }
     int executors = set.tasks().stream().mapToInt(t -> t.executors().size()).sum();
-    out.printf("ok: %d task%s, %d executor%s in %d file%s under %s%n",
-        set.tasks().size(), set.tasks().size() == 1 ? "" : "s",
-        executors, executors == 1 ? "" : "s",
-        set.files().size(), set.files().size() == 1 ? "" : "s", dir);
+    out.printf(
+        "ok: %d task%s, %d executor%s in %d file%s under %s%n",
+        set.tasks().size(),
+        set.tasks().size() == 1 ? "" : "s",
+        executors,
+        executors == 1 ? "" : "s",
+        set.files().size(),
+        set.files().size() == 1 ? "" : "s",
+        dir);
     if (!set.tasks().isEmpty()) {
       out.println();
       Table table = new Table("TASK", "POLICY", "SELECTOR", "EXECUTORS", "SOURCE");
       for (TaskSpec t : set.tasks()) {
-        table.add(t.name(), t.driftPolicy().map(Object::toString).orElse("(server default)"),
-            selector(t), t.executors().stream().map(ExecutorSpec::label).collect(Collectors.joining(", ")),
+        table.add(
+            t.name(),
+            t.driftPolicy().map(Object::toString).orElse("(server default)"),
+            selector(t),
+            t.executors().stream().map(ExecutorSpec::label).collect(Collectors.joining(", ")),
             t.pos().toString());
       }
       table.print(out);
@@ -89,17 +104,32 @@ public final class ValidateCommand implements Callable<Integer> {
 
   private static String selector(TaskSpec t) {
     Map<String, String> labels = t.selector().matchLabels();
-    return labels.isEmpty() ? "(every host)" : labels.entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+    return labels.isEmpty()
+        ? "(every host)"
+        : labels.entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(","));
   }
 
   private static Map<String, Object> report(ManifestSet set) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("ok", set.ok());
     r.put("files", set.files());
-    r.put("errors", set.errors().stream().map(e -> Map.of(
-        "file", e.pos().file(), "line", e.pos().line(), "column", e.pos().column(), "message", e.message()))
-        .toList());
+    r.put(
+        "errors",
+        set.errors().stream()
+            .map(
+                e ->
+                    Map.of(
+                        "file",
+                        e.pos().file(),
+                        "line",
+                        e.pos().line(),
+                        "column",
+                        e.pos().column(),
+                        "message",
+                        e.message()))
+            .toList());
     r.put("tasks", set.ok() ? set.tasks().stream().map(ValidateCommand::task).toList() : List.of());
     return r;
   }
@@ -110,14 +140,19 @@ public final class ValidateCommand implements Callable<Integer> {
     m.put("description", t.description());
     m.put("policy", t.driftPolicy().map(Object::toString).orElse(null));
     m.put("selector", t.selector().matchLabels());
-    m.put("executors", t.executors().stream().map(e -> {
-      Map<String, Object> x = new LinkedHashMap<>();
-      x.put("type", e.type());
-      x.put("name", e.name());
-      x.put("on_failure", e.onFailure().hclName());
-      x.put("attributes", e.attributes());
-      return x;
-    }).toList());
+    m.put(
+        "executors",
+        t.executors().stream()
+            .map(
+                e -> {
+                  Map<String, Object> x = new LinkedHashMap<>();
+                  x.put("type", e.type());
+                  x.put("name", e.name());
+                  x.put("on_failure", e.onFailure().hclName());
+                  x.put("attributes", e.attributes());
+                  return x;
+                })
+            .toList());
     m.put("source", t.pos().toString());
     return m;
   }

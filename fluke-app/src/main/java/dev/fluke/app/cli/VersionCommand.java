@@ -11,18 +11,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code fluke version}: the version and the Git commit this binary was built from. */
-@Command(name = "version", description = "Print the version and the Git commit of this binary.", mixinStandardHelpOptions = true)
+@Command(
+    name = "version",
+    description = "Print the version and the Git commit of this binary.",
+    mixinStandardHelpOptions = true)
 final class VersionCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "text (default) or json.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      description = "text (default) or json.")
   String output = "text";
 
   @Override
   public Integer call() throws Exception {
     VersionInfo v = VersionInfo.current();
     PrintWriter out = spec.commandLine().getOut();
-    String java = System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")";
+    String java =
+        System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")";
     switch (output) {
       case "json" -> {
         ObjectMapper mapper = ApiJson.create();

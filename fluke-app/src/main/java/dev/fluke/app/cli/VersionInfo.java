@@ -7,9 +7,9 @@ import java.util.Properties;
 import picocli.CommandLine;
 
 /**
- * The version and Git commit this binary was built from, read from {@code version.properties}, which the
- * Maven build fills in (see fluke-app/pom.xml). A build outside a Git checkout has no commit: it shows as
- * {@code unknown}.
+ * The version and Git commit this binary was built from, read from {@code version.properties},
+ * which the Maven build fills in (see fluke-app/pom.xml). A build outside a Git checkout has no
+ * commit: it shows as {@code unknown}.
  *
  * @param commit the full commit id, or {@code unknown}
  * @param dirty true when the checkout had uncommitted changes to tracked files at build time
@@ -39,7 +39,10 @@ public record VersionInfo(String version, String commit, boolean dirty) {
         !commit.equals(UNKNOWN) && "true".equals(p.getProperty("dirty")));
   }
 
-  /** Blank or never substituted ({@code ${...}}, e.g. when run from an IDE without Maven) means unknown. */
+  /**
+   * Blank or never substituted ({@code ${...}}, e.g. when run from an IDE without Maven) means
+   * unknown.
+   */
   private static String filled(String value) {
     return value == null || value.isBlank() || value.contains("${") ? UNKNOWN : value.trim();
   }

@@ -33,11 +33,11 @@ import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLException;
 
 /**
- * The Fluke HTTP API from the client side (SPEC §6): one typed call per endpoint, returning the same
- * {@link Dto} records the server marshals, read with the server's own {@link ApiJson} settings. Every
- * call returns a {@link Reply} holding the record and the JSON it was read from (for {@code -o json}).
- * {@link #stream} opens the live stream of server-sent events as a {@link LiveStream}. Failures become
- * {@link ApiClientException}s whose messages say what to do.
+ * The Fluke HTTP API from the client side (SPEC §6): one typed call per endpoint, returning the
+ * same {@link Dto} records the server marshals, read with the server's own {@link ApiJson}
+ * settings. Every call returns a {@link Reply} holding the record and the JSON it was read from
+ * (for {@code -o json}). {@link #stream} opens the live stream of server-sent events as a {@link
+ * LiveStream}. Failures become {@link ApiClientException}s whose messages say what to do.
  *
  * <p>Thread-safe; one per CLI invocation is plenty.
  */
@@ -56,8 +56,8 @@ public final class ApiClient {
   private final ObjectMapper mapper = ApiJson.create();
 
   /**
-   * @param server base URL such as {@code http://control:7071} (a path prefix is kept, for servers behind a
-   *     reverse proxy; a bare {@code host:port} means {@code http://host:port})
+   * @param server base URL such as {@code http://control:7071} (a path prefix is kept, for servers
+   *     behind a reverse proxy; a bare {@code host:port} means {@code http://host:port})
    * @param token API token sent as {@code Authorization: Bearer}, or null/blank for none
    * @param requestTimeout how long to wait for each answer
    * @throws IllegalArgumentException when {@code server} is not an http(s) URL
@@ -70,10 +70,11 @@ public final class ApiClient {
   }
 
   /**
-   * The client for explicit options falling back to the environment ({@value #SERVER_ENV},
-   * {@value #TOKEN_ENV}) and then to {@value #DEFAULT_SERVER}.
+   * The client for explicit options falling back to the environment ({@value #SERVER_ENV}, {@value
+   * #TOKEN_ENV}) and then to {@value #DEFAULT_SERVER}.
    */
-  public static ApiClient fromOptions(String serverOption, String tokenOption, Map<String, String> env) {
+  public static ApiClient fromOptions(
+      String serverOption, String tokenOption, Map<String, String> env) {
     String server = firstNonBlank(serverOption, env.get(SERVER_ENV), DEFAULT_SERVER);
     String token = firstNonBlank(tokenOption, env.get(TOKEN_ENV), null);
     return new ApiClient(server, token, Duration.ofSeconds(30));
@@ -92,18 +93,26 @@ public final class ApiClient {
     return get("agents", new TypeReference<>() {}, null);
   }
 
-  /** @throws ApiClientException with status 404 when the server knows no such agent */
+  /**
+   * @throws ApiClientException with status 404 when the server knows no such agent
+   */
   public Reply<Dto.AgentDetail> agent(String name) {
-    return get("agents/" + encode(name), new TypeReference<>() {}, "list the agents with 'fluke get agents'");
+    return get(
+        "agents/" + encode(name),
+        new TypeReference<>() {},
+        "list the agents with 'fluke get agents'");
   }
 
   public Reply<List<Dto.TaskSummary>> tasks() {
     return get("tasks", new TypeReference<>() {}, null);
   }
 
-  /** @throws ApiClientException with status 404 when the desired state has no such task */
+  /**
+   * @throws ApiClientException with status 404 when the desired state has no such task
+   */
   public Reply<Dto.TaskDetail> task(String name) {
-    return get("tasks/" + encode(name), new TypeReference<>() {}, "list the tasks with 'fluke get tasks'");
+    return get(
+        "tasks/" + encode(name), new TypeReference<>() {}, "list the tasks with 'fluke get tasks'");
   }
 
   public Reply<List<Dto.DriftEntry>> drift() {
@@ -157,33 +166,38 @@ public final class ApiClient {
         target.kind().equals("task")
             ? "list the tasks with 'fluke get tasks'"
             : "list the agents with 'fluke get agents'";
-    return decode(send(request, hint), mapper.getTypeFactory().constructType(Dto.ReconcileAccepted.class));
+    return decode(
+        send(request, hint), mapper.getTypeFactory().constructType(Dto.ReconcileAccepted.class));
   }
 
   /**
-   * Opens the live stream ({@code GET /api/v1/stream}, server-sent events) and returns once the server has
-   * subscribed (its {@code ready} event arrived), so nothing that happens afterwards is missed. The
-   * caller reads it with {@link LiveStream#next} and must {@link LiveStream#close} it.
+   * Opens the live stream ({@code GET /api/v1/stream}, server-sent events) and returns once the
+   * server has subscribed (its {@code ready} event arrived), so nothing that happens afterwards is
+   * missed. The caller reads it with {@link LiveStream#next} and must {@link LiveStream#close} it.
    *
-   * @param agent only this agent's updates, starting with the buffered output lines of its running (or
-   *     last) apply; null for the whole fleet with no replay
+   * @param agent only this agent's updates, starting with the buffered output lines of its running
+   *     (or last) apply; null for the whole fleet with no replay
    * @param kinds the update kinds wanted, a non-empty subset of {@link LiveStream#KINDS}
-   * @throws ApiClientException as the other calls: unreachable, 401/403, or no stream opened within the
-   *     request timeout
+   * @throws ApiClientException as the other calls: unreachable, 401/403, or no stream opened within
+   *     the request timeout
    * @throws InterruptedException when interrupted while waiting for the stream to open
    */
   public LiveStream stream(String agent, Collection<String> kinds) throws InterruptedException {
     if (kinds.isEmpty() || !LiveStream.KINDS.containsAll(kinds)) {
-      throw new IllegalArgumentException("kinds must be a non-empty subset of " + LiveStream.KINDS + ": " + kinds);
+      throw new IllegalArgumentException(
+          "kinds must be a non-empty subset of " + LiveStream.KINDS + ": " + kinds);
     }
-    StringBuilder query = new StringBuilder("stream?kinds=").append(encode(String.join(",", kinds)));
+    StringBuilder query =
+        new StringBuilder("stream?kinds=").append(encode(String.join(",", kinds)));
     if (agent != null) {
       query.append("&agent=").append(encode(agent));
     }
-    // No request timeout: the JDK would apply it to the whole body, which here never ends. Opening is
+    // No request timeout: the JDK would apply it to the whole body, which here never ends. Opening
+    // is
     // bounded by awaitReady below instead.
     HttpRequest.Builder builder =
-        HttpRequest.newBuilder(URI.create(server + "/api/v1/" + query)).header("Accept", "text/event-stream");
+        HttpRequest.newBuilder(URI.create(server + "/api/v1/" + query))
+            .header("Accept", "text/event-stream");
     if (token != null) {
       builder.header("Authorization", "Bearer " + token);
     }
@@ -195,10 +209,12 @@ public final class ApiClient {
             return HttpResponse.BodySubscribers.mapping(
                 HttpResponse.BodySubscribers.fromLineSubscriber(live.lines()), nothing -> null);
           }
-          // An error, or a page from something that is not a Fluke server: read it whole for the message.
+          // An error, or a page from something that is not a Fluke server: read it whole for the
+          // message.
           return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
         };
-    CompletableFuture<HttpResponse<String>> exchange = http.sendAsync(builder.GET().build(), handler);
+    CompletableFuture<HttpResponse<String>> exchange =
+        http.sendAsync(builder.GET().build(), handler);
     live.attach(exchange);
     exchange.whenComplete((response, failure) -> live.end(streamEnd(live, response, failure)));
     try {
@@ -210,35 +226,51 @@ public final class ApiClient {
     return live;
   }
 
-  /** Why a stream ended: the server closed it, an error answer instead of a stream, or a broken connection. */
-  private ApiClientException streamEnd(LiveStream live, HttpResponse<String> response, Throwable failure) {
+  /**
+   * Why a stream ended: the server closed it, an error answer instead of a stream, or a broken
+   * connection.
+   */
+  private ApiClientException streamEnd(
+      LiveStream live, HttpResponse<String> response, Throwable failure) {
     if (failure != null) {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
       if (live.openedAt() != null) {
         return new ApiClientException(
             0,
-            "the live stream from " + server + " broke (" + describe(cause)
+            "the live stream from "
+                + server
+                + " broke ("
+                + describe(cause)
                 + "): the server stopped or the connection was lost; run the command again",
             cause);
       }
       if (cause instanceof IOException io) {
         return unreachable(io);
       }
-      return new ApiClientException(0, "the live stream from " + server + " failed: " + describe(cause), cause);
+      return new ApiClientException(
+          0, "the live stream from " + server + " failed: " + describe(cause), cause);
     }
     int status = response.statusCode();
     if (response.body() == null) {
       return new ApiClientException(
           0,
-          "the Fluke server at " + server + " closed the live stream (is it shutting down?); run the command"
+          "the Fluke server at "
+              + server
+              + " closed the live stream (is it shutting down?); run the command"
               + " again when it is back",
           null);
     }
     if (status / 100 == 2) {
       return new ApiClientException(
           status,
-          "unexpected answer from " + server + " (is it a Fluke server of a matching version?): expected a live"
-              + " stream (text/event-stream), got " + response.headers().firstValue("Content-Type").orElse("no content type"),
+          "unexpected answer from "
+              + server
+              + " (is it a Fluke server of a matching version?): expected a live"
+              + " stream (text/event-stream), got "
+              + response.headers().firstValue("Content-Type").orElse("no content type"),
           null);
     }
     return failure(
@@ -258,7 +290,9 @@ public final class ApiClient {
     } catch (JsonProcessingException e) {
       throw new ApiClientException(
           200,
-          "unexpected answer from " + server + " (is it a Fluke server of a matching version?): "
+          "unexpected answer from "
+              + server
+              + " (is it a Fluke server of a matching version?): "
               + e.getOriginalMessage(),
           e);
     }
@@ -299,7 +333,11 @@ public final class ApiClient {
     if (e instanceof HttpTimeoutException) {
       return new ApiClientException(
           0,
-          "the Fluke server at " + server + " did not answer within " + requestTimeout.toSeconds() + "s",
+          "the Fluke server at "
+              + server
+              + " did not answer within "
+              + requestTimeout.toSeconds()
+              + "s",
           e);
     }
     for (Throwable c = e; c != null; c = c.getCause()) {
@@ -339,10 +377,18 @@ public final class ApiClient {
         switch (status) {
           case 401 ->
               token == null
-                  ? "the Fluke server at " + server + " needs an API token: pass --token or set "
-                      + TOKEN_ENV + " to one of the server's api_tokens"
-                  : "the Fluke server at " + server + " rejected the API token (" + message
-                      + "): check --token / " + TOKEN_ENV + " against the server's api_tokens";
+                  ? "the Fluke server at "
+                      + server
+                      + " needs an API token: pass --token or set "
+                      + TOKEN_ENV
+                      + " to one of the server's api_tokens"
+                  : "the Fluke server at "
+                      + server
+                      + " rejected the API token ("
+                      + message
+                      + "): check --token / "
+                      + TOKEN_ENV
+                      + " against the server's api_tokens";
           case 403 -> "the Fluke server at " + server + " refused the call: " + message;
           case 404 -> notFoundHint == null ? message : message + ": " + notFoundHint;
           case 400 -> "the server rejected the request: " + message;
@@ -352,7 +398,10 @@ public final class ApiClient {
     return new ApiClientException(status, text, null);
   }
 
-  /** The {@code error} of an {@link ApiError} body, or the start of whatever else came (a proxy's page). */
+  /**
+   * The {@code error} of an {@link ApiError} body, or the start of whatever else came (a proxy's
+   * page).
+   */
   private String serverMessage(int status, String answer) {
     String body = answer == null ? "" : answer;
     try {
@@ -392,7 +441,8 @@ public final class ApiClient {
           "'" + server + "' must be an http:// or https:// URL such as " + DEFAULT_SERVER);
     }
     if (uri.getHost() == null) {
-      throw new IllegalArgumentException("'" + server + "' has no host; use e.g. " + DEFAULT_SERVER);
+      throw new IllegalArgumentException(
+          "'" + server + "' has no host; use e.g. " + DEFAULT_SERVER);
     }
     if (uri.getQuery() != null || uri.getFragment() != null) {
       throw new IllegalArgumentException("'" + server + "' must not have a query or fragment");

@@ -1,8 +1,8 @@
 package dev.fluke.app.client;
 
 /**
- * A call to the Fluke server failed; the message is meant for the person at the terminal and says what to
- * do about it (start the server, pass a token, look the name up).
+ * A call to the Fluke server failed; the message is meant for the person at the terminal and says
+ * what to do about it (start the server, pass a token, look the name up).
  */
 public final class ApiClientException extends RuntimeException {
   private final int status;
@@ -12,7 +12,9 @@ public final class ApiClientException extends RuntimeException {
     this.status = status;
   }
 
-  /** The HTTP status the server answered with, or 0 when no answer came (unreachable, timed out). */
+  /**
+   * The HTTP status the server answered with, or 0 when no answer came (unreachable, timed out).
+   */
   public int status() {
     return status;
   }

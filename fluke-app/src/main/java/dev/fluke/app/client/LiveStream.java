@@ -19,23 +19,25 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * An open {@code GET /api/v1/stream} (see {@code docs/api-live.md}), from {@link ApiClient#stream}: the
- * server's {@link LiveUpdate}s in the order it sent them, each with the JSON it came as. The server has
- * subscribed by the time the stream is handed out (its {@code ready} event has arrived), so every change
- * after {@link ApiClient#stream} returned is delivered, unless the viewer falls so far behind that the
- * server drops updates for it.
+ * An open {@code GET /api/v1/stream} (see {@code docs/api-live.md}), from {@link ApiClient#stream}:
+ * the server's {@link LiveUpdate}s in the order it sent them, each with the JSON it came as. The
+ * server has subscribed by the time the stream is handed out (its {@code ready} event has arrived),
+ * so every change after {@link ApiClient#stream} returned is delivered, unless the viewer falls so
+ * far behind that the server drops updates for it.
  *
- * <p>Lines are read on the HTTP client's threads and queued; the reader takes them with {@link #next}.
- * At most {@value #CAPACITY} updates wait in the queue: beyond that, no more is read from the connection
- * until the reader catches up (TCP then slows the server down, which drops updates for this viewer only).
- * Heartbeats and event types the CLI does not know are skipped; the stream's markers ({@code replayed},
- * {@code lost}, see {@link LiveUpdate#isMarker}) are handed over like updates.
+ * <p>Lines are read on the HTTP client's threads and queued; the reader takes them with {@link
+ * #next}. At most {@value #CAPACITY} updates wait in the queue: beyond that, no more is read from
+ * the connection until the reader catches up (TCP then slows the server down, which drops updates
+ * for this viewer only). Heartbeats and event types the CLI does not know are skipped; the stream's
+ * markers ({@code replayed}, {@code lost}, see {@link LiveUpdate#isMarker}) are handed over like
+ * updates.
  *
  * <p>{@link #next} may be called from one thread at a time; {@link #close} from any.
  */
 public final class LiveStream implements AutoCloseable {
   /** The update kinds of the stream ({@code kinds=} takes a subset). */
   public static final Set<String> KINDS = Set.of("event", "output", "agent", "manifest");
+
   /** The markers about the stream itself, sent whatever the kinds asked for. */
   public static final Set<String> MARKERS = Set.of("replayed", "lost");
 
@@ -63,7 +65,10 @@ public final class LiveStream implements AutoCloseable {
     this.mapper = mapper;
   }
 
-  /** The server's time in its {@code ready} event (everything after it is sent live); null before it came. */
+  /**
+   * The server's time in its {@code ready} event (everything after it is sent live); null before it
+   * came.
+   */
   public Instant openedAt() {
     return ready.isDone() && !ready.isCompletedExceptionally() ? ready.join() : null;
   }
@@ -72,8 +77,8 @@ public final class LiveStream implements AutoCloseable {
    * The next update, waiting at most {@code max} for it.
    *
    * @return the update and its JSON, or null when none came in time
-   * @throws ApiClientException when the stream has ended: the server closed it, the connection broke, or
-   *     the server sent something that is not a live update (the message says which)
+   * @throws ApiClientException when the stream has ended: the server closed it, the connection
+   *     broke, or the server sent something that is not a live update (the message says which)
    * @throws InterruptedException when the thread was interrupted while waiting
    */
   public ApiClient.Reply<LiveUpdate> next(Duration max) throws InterruptedException {
@@ -99,7 +104,9 @@ public final class LiveStream implements AutoCloseable {
       return;
     }
     // First, so the cancellations below do not end the stream with a reason of their own.
-    end(new ApiClientException(0, "the live stream from " + server + " was closed by this client", null));
+    end(
+        new ApiClientException(
+            0, "the live stream from " + server + " was closed by this client", null));
     Flow.Subscription s = subscription;
     if (s != null) {
       s.cancel();
@@ -125,8 +132,8 @@ public final class LiveStream implements AutoCloseable {
   /**
    * Waits for the server's {@code ready} event.
    *
-   * @throws ApiClientException when the stream ended first (with the reason given to {@link #end}), or
-   *     nothing came within {@code max}
+   * @throws ApiClientException when the stream ended first (with the reason given to {@link #end}),
+   *     or nothing came within {@code max}
    */
   void awaitReady(Duration max) throws InterruptedException {
     try {
@@ -135,13 +142,20 @@ public final class LiveStream implements AutoCloseable {
       throw (ApiClientException) e.getCause();
     } catch (TimeoutException e) {
       throw new ApiClientException(
-          0, "the Fluke server at " + server + " did not open the live stream within " + max.toSeconds() + "s", e);
+          0,
+          "the Fluke server at "
+              + server
+              + " did not open the live stream within "
+              + max.toSeconds()
+              + "s",
+          e);
     }
   }
 
   /**
-   * The stream is over: the reason is what {@link #next} throws once the updates before it are taken
-   * (and what {@link #awaitReady} throws when it ended before {@code ready}). Only the first end counts.
+   * The stream is over: the reason is what {@link #next} throws once the updates before it are
+   * taken (and what {@link #awaitReady} throws when it ended before {@code ready}). Only the first
+   * end counts.
    */
   void end(ApiClientException reason) {
     if (ended.compareAndSet(false, true)) {
@@ -160,7 +174,10 @@ public final class LiveStream implements AutoCloseable {
       return;
     }
     try {
-      queue.add(new Update(new ApiClient.Reply<>(mapper.readValue(frame.data(), LiveUpdate.class), frame.data())));
+      queue.add(
+          new Update(
+              new ApiClient.Reply<>(
+                  mapper.readValue(frame.data(), LiveUpdate.class), frame.data())));
     } catch (JsonProcessingException e) {
       throw malformed(frame, e.getOriginalMessage(), e);
     }
@@ -178,12 +195,18 @@ public final class LiveStream implements AutoCloseable {
   private ApiClientException malformed(ServerSentEvents.Frame frame, String why, Exception cause) {
     return new ApiClientException(
         200,
-        "unexpected '" + frame.event() + "' event in the live stream from " + server
-            + " (is it a Fluke server of a matching version?): " + why,
+        "unexpected '"
+            + frame.event()
+            + "' event in the live stream from "
+            + server
+            + " (is it a Fluke server of a matching version?): "
+            + why,
         cause);
   }
 
-  /** Asks for the next line when the reader has made room after {@link Lines#requestMore} paused. */
+  /**
+   * Asks for the next line when the reader has made room after {@link Lines#requestMore} paused.
+   */
   private void resumeReading() {
     Flow.Subscription s = subscription;
     if (s != null && paused.get() && queue.size() < CAPACITY && paused.compareAndSet(true, false)) {
@@ -226,7 +249,8 @@ public final class LiveStream implements AutoCloseable {
         return;
       }
       paused.set(true);
-      // The reader may have emptied the queue between the check and the flag: then nobody would resume.
+      // The reader may have emptied the queue between the check and the flag: then nobody would
+      // resume.
       resumeReading();
     }
 

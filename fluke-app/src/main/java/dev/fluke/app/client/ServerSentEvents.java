@@ -5,22 +5,28 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Turns the lines of a {@code text/event-stream} body into events, as the HTML standard's "interpret an
- * event stream" does: {@code event:} sets the type, each {@code data:} adds a line, a blank line
- * dispatches; lines starting with {@code :} are comments, {@code id:} and {@code retry:} are not needed by
- * the CLI and are ignored, as are unknown fields. An event with no data (the server's heartbeat, an empty
- * {@code data:}) is never dispatched.
+ * Turns the lines of a {@code text/event-stream} body into events, as the HTML standard's
+ * "interpret an event stream" does: {@code event:} sets the type, each {@code data:} adds a line, a
+ * blank line dispatches; lines starting with {@code :} are comments, {@code id:} and {@code retry:}
+ * are not needed by the CLI and are ignored, as are unknown fields. An event with no data (the
+ * server's heartbeat, an empty {@code data:}) is never dispatched.
  *
  * <p>Not thread-safe: one per stream, fed from the one thread that delivers its lines.
  */
 final class ServerSentEvents {
-  /** One dispatched event: its type ({@code message} when none was given) and its data lines joined by {@code \n}. */
+  /**
+   * One dispatched event: its type ({@code message} when none was given) and its data lines joined
+   * by {@code \n}.
+   */
   record Frame(String event, String data) {}
 
   private String event = "";
   private final List<String> data = new ArrayList<>();
 
-  /** Feeds one line (without its line break); returns the event it completes, if it is a blank line ending one. */
+  /**
+   * Feeds one line (without its line break); returns the event it completes, if it is a blank line
+   * ending one.
+   */
   Optional<Frame> line(String line) {
     if (line.isEmpty()) {
       return dispatch();

@@ -13,9 +13,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code fluke bench} end to end, small: a real server in this JVM, simulated agents in a child process
- * over loopback gRPC. Asserts what the run did (every agent connected, cycled, got the new commit, and
- * drifted blocks were applied), never how fast.
+ * {@code fluke bench} end to end, small: a real server in this JVM, simulated agents in a child
+ * process over loopback gRPC. Asserts what the run did (every agent connected, cycled, got the new
+ * commit, and drifted blocks were applied), never how fast.
  */
 class BenchCommandIT {
 
@@ -26,19 +26,41 @@ class BenchCommandIT {
     var cli = FlukeCommand.commandLine(Map.of(), Clock.systemUTC());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute("bench", "--agents", "12", "--tasks", "2", "--executors", "2", "--drift", "0.5",
-        "--connect-rate", "100", "--timeout", "2m");
+    int exit =
+        cli.execute(
+            "bench",
+            "--agents",
+            "12",
+            "--tasks",
+            "2",
+            "--executors",
+            "2",
+            "--drift",
+            "0.5",
+            "--connect-rate",
+            "100",
+            "--timeout",
+            "2m");
     assertEquals(0, exit, out + "\n" + err);
     String report = out.toString();
-    assertTrue(report.startsWith("fluke bench: 12 agents, 2 tasks x 2 shell blocks, drift 50%"), report);
-    for (String figure : new String[] {"connect (all agents registered", "first cycle done on every agent",
-        "server heap per connected agent", "server threads", "HTTP GET /api/v1/agents",
-        "new commit checked by every agent", "server restart: every agent back / cycled again"}) {
+    assertTrue(
+        report.startsWith("fluke bench: 12 agents, 2 tasks x 2 shell blocks, drift 50%"), report);
+    for (String figure :
+        new String[] {
+          "connect (all agents registered",
+          "first cycle done on every agent",
+          "server heap per connected agent",
+          "server threads",
+          "HTTP GET /api/v1/agents",
+          "new commit checked by every agent",
+          "server restart: every agent back / cycled again"
+        }) {
       assertTrue(report.contains(figure), figure + " missing in:\n" + report);
     }
     Matcher hosts = Pattern.compile("checks=(\\d+) applies=(\\d+)").matcher(report);
     assertTrue(hosts.find(), report);
-    // 12 agents x 4 blocks, checked at connect and after the commit (plus verifies): at least 96 checks;
+    // 12 agents x 4 blocks, checked at connect and after the commit (plus verifies): at least 96
+    // checks;
     // half of the pairs start drifted and half drift again with the new commit: some applies.
     assertTrue(Long.parseLong(hosts.group(1)) >= 96, report);
     assertTrue(Long.parseLong(hosts.group(2)) > 0, report);

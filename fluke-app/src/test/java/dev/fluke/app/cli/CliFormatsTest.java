@@ -31,8 +31,10 @@ class CliFormatsTest {
   @Test
   void countsListOnlyWhatIsThere() {
     assertEquals("no tasks", Formats.counts(Dto.StatusCounts.EMPTY));
-    assertEquals("3 satisfied, 1 drifted, 2 error", Formats.counts(new Dto.StatusCounts(3, 1, 0, 2, 0, 0)));
-    assertEquals("1 failed, 1 applying, 4 pending", Formats.counts(new Dto.StatusCounts(0, 0, 1, 0, 4, 1)));
+    assertEquals(
+        "3 satisfied, 1 drifted, 2 error", Formats.counts(new Dto.StatusCounts(3, 1, 0, 2, 0, 0)));
+    assertEquals(
+        "1 failed, 1 applying, 4 pending", Formats.counts(new Dto.StatusCounts(0, 0, 1, 0, 4, 1)));
   }
 
   @Test
@@ -64,7 +66,8 @@ class CliFormatsTest {
   @Test
   void fieldsAreAligned() {
     StringWriter out = new StringWriter();
-    Formats.fields(new PrintWriter(out, true), new java.util.LinkedHashMap<>(Map.of("Name", "web-01")));
+    Formats.fields(
+        new PrintWriter(out, true), new java.util.LinkedHashMap<>(Map.of("Name", "web-01")));
     assertEquals("Name:  web-01\n", out.toString());
   }
 
@@ -76,7 +79,8 @@ class CliFormatsTest {
     assertEquals(Duration.ofDays(2), DurationConverter.parse("2d"));
     assertEquals(Duration.ofSeconds(45), DurationConverter.parse(" 45S "));
     for (String bad : new String[] {"", "5", "m5", "5x", "5m garbage", "-5s", "1.5h"}) {
-      assertThrows(CommandLine.TypeConversionException.class, () -> DurationConverter.parse(bad), bad);
+      assertThrows(
+          CommandLine.TypeConversionException.class, () -> DurationConverter.parse(bad), bad);
     }
   }
 

@@ -39,8 +39,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CLI run in-process against the real HTTP API (fluke-http) on a free loopback port, backed by the
- * in-memory {@link TestFleetApi}. The clock is fixed ten seconds after the fleet's newest activity.
+ * The CLI run in-process against the real HTTP API (fluke-http) on a free loopback port, backed by
+ * the in-memory {@link TestFleetApi}. The clock is fixed ten seconds after the fleet's newest
+ * activity.
  */
 class CliIT {
   private static final ActorTestKit testKit = ActorTestKit.create();
@@ -60,7 +61,8 @@ class CliIT {
       return lines().stream()
           .filter(l -> l.startsWith(startsWith))
           .findFirst()
-          .orElseThrow(() -> new AssertionError("no line starting with '" + startsWith + "' in:\n" + out));
+          .orElseThrow(
+              () -> new AssertionError("no line starting with '" + startsWith + "' in:\n" + out));
     }
   }
 
@@ -84,11 +86,17 @@ class CliIT {
       binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
     fleet = api;
-    // The live stream as the server has it, so reconcile --wait follows it; TestLiveFeed stays quiet here
+    // The live stream as the server has it, so reconcile --wait follows it; TestLiveFeed stays
+    // quiet here
     // (CliLiveIT scripts it) apart from its heartbeats.
     ApiErrors errors = new ApiErrors(mapper);
     Route stream =
-        new LiveStreamRoutes(new TestLiveFeed(), mapper, new ApiAuth(tokens, errors), errors, Duration.ofMillis(200))
+        new LiveStreamRoutes(
+                new TestLiveFeed(),
+                mapper,
+                new ApiAuth(tokens, errors),
+                errors,
+                Duration.ofMillis(200))
             .routes();
     binding =
         HttpApi.bind(testKit.system(), "127.0.0.1", 0, HttpApi.routes(api, tokens, stream))
@@ -117,7 +125,8 @@ class CliIT {
     assertTrue(column >= 0, "no header " + header + " in\n" + run.out());
     String row = run.line(rowStart);
     assertTrue(
-        row.startsWith(value + " ", column) || row.endsWith(value) && row.length() - value.length() == column,
+        row.startsWith(value + " ", column)
+            || row.endsWith(value) && row.length() - value.length() == column,
         "'" + value + "' under " + header + " in\n" + run.out());
   }
 
@@ -217,9 +226,12 @@ class CliIT {
   void getManifestShowsTheRejectedCommitsErrors() {
     Run run = fluke("get", "manifest");
     assertEquals(0, run.exit(), run.err());
-    assertTrue(run.out().contains("In force:     1f2e3d4, loaded 60m ago: 2 task(s) from 2 file(s)"), run.out());
+    assertTrue(
+        run.out().contains("In force:     1f2e3d4, loaded 60m ago: 2 task(s) from 2 file(s)"),
+        run.out());
     assertTrue(run.out().contains("Newest:       9a8b7c6 REJECTED with 1 error(s)"), run.out());
-    assertTrue(run.out().contains("  apps/web.fluke.hcl:12:5: unknown attribute \"comand\""), run.out());
+    assertTrue(
+        run.out().contains("  apps/web.fluke.hcl:12:5: unknown attribute \"comand\""), run.out());
   }
 
   @Test
@@ -232,8 +244,14 @@ class CliIT {
     assertTrue(out.contains("Labels:     env=prod,role=web\n"), out);
     assertTrue(out.contains("Cycle:      idle, last cycle ended 30s ago\n"), out);
     assertTrue(out.contains("Tasks:      1 satisfied, 1 drifted\n"), out);
-    assertTrue(out.matches("(?s).*deploy_app\\s+drifted\\s+alert_only\\s+yes\\s+30s ago\\s+-\\s+check exited 1\n.*"), out);
-    assertTrue(out.contains("Output of deploy_app / shell \"main\" (check, exit 1):\n    missing /opt/app/.deployed\n"), out);
+    assertTrue(
+        out.matches(
+            "(?s).*deploy_app\\s+drifted\\s+alert_only\\s+yes\\s+30s ago\\s+-\\s+check exited 1\n.*"),
+        out);
+    assertTrue(
+        out.contains(
+            "Output of deploy_app / shell \"main\" (check, exit 1):\n    missing /opt/app/.deployed\n"),
+        out);
     assertTrue(out.contains("Recent events:"), out);
 
     JsonNode json = mapper.readTree(fluke("describe", "agent", "web-01", "-o", "json").out());
@@ -247,7 +265,10 @@ class CliIT {
     assertTrue(run.out().contains("Description:  Deploy the web app\n"), run.out());
     assertTrue(run.out().contains("Agents:       1 matched: 1 drifted\n"), run.out());
     assertTrue(
-        run.out().matches("(?s).*mise \"deploy\"\\s+abort\\s+check_task=check, working_dir=/opt/app\n.*"), run.out());
+        run.out()
+            .matches(
+                "(?s).*mise \"deploy\"\\s+abort\\s+check_task=check, working_dir=/opt/app\n.*"),
+        run.out());
     assertTrue(run.out().matches("(?s).*web-01\\s+yes\\s+drifted\\s+yes\\s+30s ago.*"), run.out());
     JsonNode json = mapper.readTree(fluke("describe", "task", "deploy_app", "-o", "json").out());
     assertEquals("/opt/app", json.at("/executors/0/attributes/working_dir").asText());
@@ -257,10 +278,12 @@ class CliIT {
   void describeUnknownNamesFailWithWhatToDo() {
     Run agent = fluke("describe", "agent", "ghost");
     assertEquals(1, agent.exit());
-    assertEquals("error: agent 'ghost' not found: list the agents with 'fluke get agents'\n", agent.err());
+    assertEquals(
+        "error: agent 'ghost' not found: list the agents with 'fluke get agents'\n", agent.err());
     Run task = fluke("describe", "task", "ghost");
     assertEquals(1, task.exit());
-    assertEquals("error: task 'ghost' not found: list the tasks with 'fluke get tasks'\n", task.err());
+    assertEquals(
+        "error: task 'ghost' not found: list the tasks with 'fluke get tasks'\n", task.err());
   }
 
   @Test
@@ -268,7 +291,9 @@ class CliIT {
     Run all = fluke("reconcile", "all");
     assertEquals(0, all.exit(), all.err());
     assertEquals(new Dto.ReconcileTarget("all", null), fleet.lastReconcile());
-    assertTrue(all.out().startsWith("Reconcile of the whole fleet started on 1 agent(s): web-01."), all.out());
+    assertTrue(
+        all.out().startsWith("Reconcile of the whole fleet started on 1 agent(s): web-01."),
+        all.out());
 
     Run agent = fluke("reconcile", "agent", "web-01");
     assertEquals(0, agent.exit(), agent.err());
@@ -284,7 +309,8 @@ class CliIT {
   void reconcileOfAnUnknownAgentFails() {
     Run run = fluke("reconcile", "agent", "ghost");
     assertEquals(1, run.exit());
-    assertEquals("error: agent 'ghost' not found: list the agents with 'fluke get agents'\n", run.err());
+    assertEquals(
+        "error: agent 'ghost' not found: list the agents with 'fluke get agents'\n", run.err());
   }
 
   @Test
@@ -303,7 +329,9 @@ class CliIT {
     assertEquals(1, run.exit(), run.out());
     assertUnder(run, "STATUS", "web-01", "failed");
     assertFalse(run.out().contains("base_packages"), "a task reconcile reports that task only");
-    assertTrue(run.err().endsWith("error: 1 task(s) failed: web-01/deploy_app failed (apply exited 2)\n"), run.err());
+    assertTrue(
+        run.err().endsWith("error: 1 task(s) failed: web-01/deploy_app failed (apply exited 2)\n"),
+        run.err());
   }
 
   @Test
@@ -333,16 +361,33 @@ class CliIT {
                             .map(
                                 a ->
                                     new Dto.AgentSummary(
-                                        a.name(), a.labels(), a.version(), a.connected(), a.connectedAt(),
-                                        a.lastSeen(), "checking", null, a.counts()))
+                                        a.name(),
+                                        a.labels(),
+                                        a.version(),
+                                        a.connected(),
+                                        a.connectedAt(),
+                                        a.lastSeen(),
+                                        "checking",
+                                        null,
+                                        a.counts()))
                             .toList());
           }
         },
         Set.of());
-    Run run = fluke("reconcile", "agent", "web-01", "--wait", "--timeout", "100ms", "--poll-interval", "10ms");
+    Run run =
+        fluke(
+            "reconcile",
+            "agent",
+            "web-01",
+            "--wait",
+            "--timeout",
+            "100ms",
+            "--poll-interval",
+            "10ms");
     assertEquals(1, run.exit(), run.out());
     assertTrue(
-        run.err().contains("error: timed out after 100ms waiting for web-01 to finish the cycle"), run.err());
+        run.err().contains("error: timed out after 100ms waiting for web-01 to finish the cycle"),
+        run.err());
   }
 
   @Test
@@ -354,7 +399,9 @@ class CliIT {
     Run run = flukeWithEnv(Map.of(), "get", "agents", "--server", "http://127.0.0.1:" + port);
     assertEquals(1, run.exit());
     assertEquals(
-        "error: cannot reach the Fluke server at http://127.0.0.1:" + port + " (connection refused): start one"
+        "error: cannot reach the Fluke server at http://127.0.0.1:"
+            + port
+            + " (connection refused): start one"
             + " with 'fluke server --config server.hcl' or 'fluke dev', or point --server / FLUKE_SERVER at it\n",
         run.err());
     assertEquals("", run.out());
@@ -365,7 +412,10 @@ class CliIT {
     fleet.failWith(new TimeoutException("ask timed out"));
     Run run = fluke("get", "drift");
     assertEquals(1, run.exit());
-    assertTrue(run.err().contains("is busy or starting: the server did not answer in time (ask timed out)"), run.err());
+    assertTrue(
+        run.err()
+            .contains("is busy or starting: the server did not answer in time (ask timed out)"),
+        run.err());
   }
 
   @Test
@@ -374,7 +424,9 @@ class CliIT {
     Map<String, String> env = new HashMap<>(Map.of("FLUKE_SERVER", server));
     Run missing = flukeWithEnv(env, "get", "agents");
     assertEquals(1, missing.exit());
-    assertTrue(missing.err().contains("needs an API token: pass --token or set FLUKE_API_TOKEN"), missing.err());
+    assertTrue(
+        missing.err().contains("needs an API token: pass --token or set FLUKE_API_TOKEN"),
+        missing.err());
 
     Run wrong = flukeWithEnv(env, "get", "agents", "--token", "nope");
     assertEquals(1, wrong.exit());
@@ -383,7 +435,8 @@ class CliIT {
     assertEquals(0, flukeWithEnv(env, "get", "agents", "--token", "t0ken").exit());
     env.put("FLUKE_API_TOKEN", "t0ken");
     assertEquals(0, flukeWithEnv(env, "get", "agents").exit());
-    assertEquals(1, flukeWithEnv(env, "get", "agents", "--token", "nope").exit(), "the option wins");
+    assertEquals(
+        1, flukeWithEnv(env, "get", "agents", "--token", "nope").exit(), "the option wins");
   }
 
   @Test
@@ -418,21 +471,26 @@ class CliIT {
     if (expectedCommit == null) {
       assertEquals("commit unknown", commitLine);
     } else {
-      assertTrue(commitLine.startsWith("commit " + expectedCommit), commitLine + " vs " + expectedCommit);
+      assertTrue(
+          commitLine.startsWith("commit " + expectedCommit), commitLine + " vs " + expectedCommit);
     }
     JsonNode json = mapper.readTree(fluke("version", "-o", "json").out());
     assertEquals(lines.get(0), "fluke " + json.get("version").asText());
 
     Run flag = fluke("--version");
     assertEquals(0, flag.exit());
-    assertTrue(flag.out().startsWith("fluke " + json.get("version").asText() + " (commit "), flag.out());
+    assertTrue(
+        flag.out().startsWith("fluke " + json.get("version").asText() + " (commit "), flag.out());
   }
 
   /** The commit of the checkout being built, or null outside a Git checkout. */
   private static String gitHead() throws Exception {
     try {
       Process git =
-          new ProcessBuilder("git", "rev-parse", "HEAD").directory(new File(".")).redirectErrorStream(true).start();
+          new ProcessBuilder("git", "rev-parse", "HEAD")
+              .directory(new File("."))
+              .redirectErrorStream(true)
+              .start();
       String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       return git.waitFor() == 0 && out.matches("[0-9a-f]{40}") ? out : null;
     } catch (java.io.IOException noGit) {

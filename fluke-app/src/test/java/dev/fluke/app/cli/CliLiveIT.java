@@ -40,10 +40,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code fluke logs agent} and {@code fluke reconcile --wait} run in-process against the real HTTP API and
- * live stream routes on a free loopback port, over the in-memory {@link TestFleetApi} and a
- * {@link TestLiveFeed} the test publishes to. Commands that keep running (follow, wait) run on their own
- * thread; the test waits (bounded) for what they print before moving the fleet on.
+ * {@code fluke logs agent} and {@code fluke reconcile --wait} run in-process against the real HTTP
+ * API and live stream routes on a free loopback port, over the in-memory {@link TestFleetApi} and a
+ * {@link TestLiveFeed} the test publishes to. Commands that keep running (follow, wait) run on
+ * their own thread; the test waits (bounded) for what they print before moving the fleet on.
  */
 class CliLiveIT {
   private static final ActorTestKit testKit = ActorTestKit.create();
@@ -57,7 +57,10 @@ class CliLiveIT {
   private ServerBinding binding;
   private String server;
 
-  /** A fleet whose manual cycles stay in {@code applying} until {@link #release}, and which notes who watched. */
+  /**
+   * A fleet whose manual cycles stay in {@code applying} until {@link #release}, and which notes
+   * who watched.
+   */
   static final class HeldFleet extends TestFleetApi {
     private final TestLiveFeed feed;
     volatile boolean held = true;
@@ -72,14 +75,16 @@ class CliLiveIT {
     }
 
     @Override
-    public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(
+        Dto.ReconcileTarget target) {
       subscribersAtReconcile = feed.subscribers();
       return super.reconcile(target);
     }
 
     @Override
     public synchronized CompletionStage<List<Dto.AgentSummary>> agents() {
-      // Reading still moves the cycle on underneath; while held, every agent just shows as applying.
+      // Reading still moves the cycle on underneath; while held, every agent just shows as
+      // applying.
       CompletionStage<List<Dto.AgentSummary>> agents = super.agents();
       if (!held) {
         return agents;
@@ -90,8 +95,15 @@ class CliLiveIT {
                   .map(
                       a ->
                           new Dto.AgentSummary(
-                              a.name(), a.labels(), a.version(), a.connected(), a.connectedAt(), a.lastSeen(),
-                              "applying", a.lastCycleEndedAt(), a.counts()))
+                              a.name(),
+                              a.labels(),
+                              a.version(),
+                              a.connected(),
+                              a.connectedAt(),
+                              a.lastSeen(),
+                              "applying",
+                              a.lastCycleEndedAt(),
+                              a.counts()))
                   .toList());
     }
   }
@@ -110,10 +122,13 @@ class CliLiveIT {
     final Thread thread;
 
     Background(Map<String, String> env, String... args) {
-      var cli = FlukeCommand.commandLine(env, Clock.fixed(Instant.parse("2025-03-01T13:00:10Z"), ZoneOffset.UTC));
+      var cli =
+          FlukeCommand.commandLine(
+              env, Clock.fixed(Instant.parse("2025-03-01T13:00:10Z"), ZoneOffset.UTC));
       cli.setOut(new PrintWriter(out, true));
       cli.setErr(new PrintWriter(err, true));
-      thread = new Thread(() -> exit.complete(cli.execute(args)), "fluke-" + String.join("-", args));
+      thread =
+          new Thread(() -> exit.complete(cli.execute(args)), "fluke-" + String.join("-", args));
       thread.setDaemon(true);
       thread.start();
     }
@@ -142,7 +157,10 @@ class CliLiveIT {
       return new Run(code, out.toString(), err.toString());
     }
 
-    /** Stops it as an embedding program would (the terminal's Ctrl-C ends the whole process instead). */
+    /**
+     * Stops it as an embedding program would (the terminal's Ctrl-C ends the whole process
+     * instead).
+     */
     Run stop() throws Exception {
       thread.interrupt();
       return join();
@@ -172,10 +190,16 @@ class CliLiveIT {
     fleet = new HeldFleet(feed);
     ApiErrors errors = new ApiErrors(mapper);
     // A short heartbeat, so every test also reads heartbeats between updates.
-    Route stream = new LiveStreamRoutes(feed, mapper, new ApiAuth(tokens, errors), errors, Duration.ofMillis(100)).routes();
+    Route stream =
+        new LiveStreamRoutes(
+                feed, mapper, new ApiAuth(tokens, errors), errors, Duration.ofMillis(100))
+            .routes();
     binding =
         HttpApi.bind(
-                testKit.system(), "127.0.0.1", 0, withStream ? HttpApi.routes(fleet, tokens, stream) : HttpApi.routes(fleet, tokens))
+                testKit.system(),
+                "127.0.0.1",
+                0,
+                withStream ? HttpApi.routes(fleet, tokens, stream) : HttpApi.routes(fleet, tokens))
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     server = "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -193,8 +217,10 @@ class CliLiveIT {
     return LiveUpdate.output(agent, task, executor, text);
   }
 
-  private static LiveUpdate event(String kind, String task, String executor, String outcome, int exit, String message) {
-    return LiveUpdate.ofEvent(new Event(Instant.now(), kind, "web-01", task, executor, outcome, exit, 1200, "", message));
+  private static LiveUpdate event(
+      String kind, String task, String executor, String outcome, int exit, String message) {
+    return LiveUpdate.ofEvent(
+        new Event(Instant.now(), kind, "web-01", task, executor, outcome, exit, 1200, "", message));
   }
 
   @Test
@@ -212,7 +238,8 @@ class CliLiveIT {
     feed.publish(event("check", "deploy_app", MARKER, "satisfied", 0, "check passed"));
     feed.publish(line("web-01", "deploy_app", MARKER, "four"));
     feed.publish(event("apply", "deploy_app", MARKER, "applied", 0, "apply exited 0"));
-    feed.publish(event("verify", "deploy_app", MARKER, "failed", 1, "check still fails after the apply"));
+    feed.publish(
+        event("verify", "deploy_app", MARKER, "failed", 1, "check still fails after the apply"));
     logs.awaitOut("verify");
 
     Run run = logs.stop();
@@ -236,7 +263,9 @@ class CliLiveIT {
     Run run = fluke("logs", "agent", "web-01");
     assertEquals(0, run.exit(), run.err());
     assertEquals(
-        List.of("[deploy_app/shell \"marker\"] cloning", "[deploy_app/mise \"deploy\"] deployed v2"), run.lines());
+        List.of(
+            "[deploy_app/shell \"marker\"] cloning", "[deploy_app/mise \"deploy\"] deployed v2"),
+        run.lines());
     awaitNoSubscribers();
   }
 
@@ -246,7 +275,8 @@ class CliLiveIT {
     CompletableFuture<Void> bufferRead = feed.holdRecentOutput();
     Background logs = background("logs", "agent", "web-01");
     feed.awaitSubscribers(1, WAIT);
-    // Printed after the server read the buffer: it goes out after the 'replayed' marker, so only -f shows it.
+    // Printed after the server read the buffer: it goes out after the 'replayed' marker, so only -f
+    // shows it.
     feed.sendLive(line("web-01", "deploy_app", MARKER, "after"));
     bufferRead.complete(null);
     Run run = logs.join();
@@ -266,7 +296,9 @@ class CliLiveIT {
     Run run = logs.stop();
     assertEquals(0, run.exit(), run.err());
     assertEquals("[deploy_app/mise \"deploy\"] first", run.lines().get(0));
-    assertTrue(run.lines().get(1).startsWith("!! 42 live update(s) were dropped by the server"), run.out());
+    assertTrue(
+        run.lines().get(1).startsWith("!! 42 live update(s) were dropped by the server"),
+        run.out());
     assertEquals("[deploy_app/mise \"deploy\"] after the gap", run.lines().get(2));
   }
 
@@ -291,7 +323,8 @@ class CliLiveIT {
     Run run = fluke("logs", "agent", "web-01");
     assertEquals(0, run.exit(), run.err());
     assertEquals("", run.out());
-    assertTrue(run.err().startsWith("No apply output of web-01 is buffered on the server"), run.err());
+    assertTrue(
+        run.err().startsWith("No apply output of web-01 is buffered on the server"), run.err());
     assertTrue(run.err().contains("use -f"), run.err());
   }
 
@@ -299,7 +332,8 @@ class CliLiveIT {
   void logsOfAnUnknownAgentFailsBeforeWatching() throws Exception {
     Run run = fluke("logs", "agent", "ghost", "-f");
     assertEquals(1, run.exit());
-    assertEquals("error: agent 'ghost' not found: list the agents with 'fluke get agents'\n", run.err());
+    assertEquals(
+        "error: agent 'ghost' not found: list the agents with 'fluke get agents'\n", run.err());
     assertEquals(0, feed.opened(), "no stream was opened");
   }
 
@@ -316,16 +350,24 @@ class CliLiveIT {
     assertEquals(1, run.exit(), run.out());
     assertTrue(
         run.err().startsWith("error: the live stream from " + server + " broke (")
-            || run.err().startsWith("error: the Fluke server at " + server + " closed the live stream"),
+            || run.err()
+                .startsWith("error: the Fluke server at " + server + " closed the live stream"),
         run.err());
-    assertTrue(run.err().endsWith("run the command again\n") || run.err().endsWith("when it is back\n"), run.err());
+    assertTrue(
+        run.err().endsWith("run the command again\n") || run.err().endsWith("when it is back\n"),
+        run.err());
     serve(Set.of(), true);
   }
 
   @Test
   void logsUsageErrorsExitTwo() throws Exception {
     for (String[] args :
-        new String[][] {{"logs"}, {"logs", "agent"}, {"logs", "task", "deploy_app"}, {"logs", "agent", "web-01", "--bogus"}}) {
+        new String[][] {
+          {"logs"},
+          {"logs", "agent"},
+          {"logs", "task", "deploy_app"},
+          {"logs", "agent", "web-01", "--bogus"}
+        }) {
       assertEquals(2, fluke(args).exit(), String.join(" ", args));
     }
   }
@@ -333,11 +375,13 @@ class CliLiveIT {
   @Test
   void reconcileWaitPrintsTheStreamedLinesThenTheStatusesAndKeepsItsExitCode() throws Exception {
     fleet.reconcileOutcome("deploy_app", "failed");
-    Background reconcile = background("reconcile", "task", "deploy_app", "--wait", "--poll-interval", "10ms");
+    Background reconcile =
+        background("reconcile", "task", "deploy_app", "--wait", "--poll-interval", "10ms");
     reconcile.awaitErr("waiting up to 5m");
     assertTrue(fleet.subscribersAtReconcile >= 1, "subscribed before the reconcile was posted");
     feed.publish(line("web-01", "deploy_app", DEPLOY, "pulling v2"));
-    feed.publish(line("web-01", "base_packages", MARKER, "another task: not shown for a task reconcile"));
+    feed.publish(
+        line("web-01", "base_packages", MARKER, "another task: not shown for a task reconcile"));
     feed.publish(line("db-01", "deploy_app", DEPLOY, "another agent: not shown"));
     feed.publish(event("apply", "deploy_app", DEPLOY, "failed", 2, "apply exited 2"));
     reconcile.awaitOut("apply: failed");
@@ -347,17 +391,24 @@ class CliLiveIT {
     assertEquals(1, run.exit(), run.err());
     List<String> lines = run.lines();
     assertEquals("[web-01 deploy_app/mise \"deploy\"] pulling v2", lines.get(0), run.out());
-    assertEquals("== web-01 deploy_app/mise \"deploy\" apply: failed (exit 2, 1.2s): apply exited 2", lines.get(1));
+    assertEquals(
+        "== web-01 deploy_app/mise \"deploy\" apply: failed (exit 2, 1.2s): apply exited 2",
+        lines.get(1));
     assertTrue(lines.get(2).startsWith("AGENT   TASK        STATUS"), run.out());
-    assertTrue(lines.get(3).matches("web-01\\s+deploy_app\\s+failed\\s+.*apply exited 2"), run.out());
+    assertTrue(
+        lines.get(3).matches("web-01\\s+deploy_app\\s+failed\\s+.*apply exited 2"), run.out());
     assertEquals(4, lines.size(), run.out());
-    assertTrue(run.err().endsWith("error: 1 task(s) failed: web-01/deploy_app failed (apply exited 2)\n"), run.err());
+    assertTrue(
+        run.err().endsWith("error: 1 task(s) failed: web-01/deploy_app failed (apply exited 2)\n"),
+        run.err());
     assertFalse(run.err().contains("note:"), run.err());
   }
 
   @Test
   void reconcileWaitAsJsonKeepsTheStreamedLinesOffStdout() throws Exception {
-    Background reconcile = background("reconcile", "agent", "web-01", "--wait", "--poll-interval", "10ms", "-o", "json");
+    Background reconcile =
+        background(
+            "reconcile", "agent", "web-01", "--wait", "--poll-interval", "10ms", "-o", "json");
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (fleet.lastReconcile() == null && System.nanoTime() < deadline) {
       Thread.sleep(10);
@@ -384,7 +435,8 @@ class CliLiveIT {
     List<String> err = run.err().lines().toList();
     assertTrue(err.get(0).startsWith("Reconcile started on web-01; waiting up to 5m"), run.err());
     assertTrue(err.get(1).startsWith("note: no live output ("), run.err());
-    assertTrue(err.get(1).contains("this server has no live stream (GET /api/v1/stream)"), run.err());
+    assertTrue(
+        err.get(1).contains("this server has no live stream (GET /api/v1/stream)"), run.err());
     assertTrue(run.out().startsWith("AGENT "), run.out());
   }
 
@@ -392,17 +444,29 @@ class CliLiveIT {
   void theTokenIsSentOnTheStream() throws Exception {
     serve(Set.of("t0ken"), true);
     feed.buffer(line("web-01", "deploy_app", MARKER, "secret work"));
-    Run run = new Background(Map.of("FLUKE_SERVER", server, "FLUKE_API_TOKEN", "t0ken"), "logs", "agent", "web-01").join();
+    Run run =
+        new Background(
+                Map.of("FLUKE_SERVER", server, "FLUKE_API_TOKEN", "t0ken"),
+                "logs",
+                "agent",
+                "web-01")
+            .join();
     assertEquals(0, run.exit(), run.err());
     assertEquals(List.of("[deploy_app/shell \"marker\"] secret work"), run.lines());
     int opened = feed.opened();
 
     ApiClientException missing =
-        assertThrows(ApiClientException.class, () -> new ApiClient(server, null, WAIT).stream("web-01", List.of("output")));
+        assertThrows(
+            ApiClientException.class,
+            () -> new ApiClient(server, null, WAIT).stream("web-01", List.of("output")));
     assertEquals(401, missing.status());
-    assertTrue(missing.getMessage().contains("needs an API token: pass --token or set FLUKE_API_TOKEN"), missing.getMessage());
+    assertTrue(
+        missing.getMessage().contains("needs an API token: pass --token or set FLUKE_API_TOKEN"),
+        missing.getMessage());
     ApiClientException wrong =
-        assertThrows(ApiClientException.class, () -> new ApiClient(server, "nope", WAIT).stream("web-01", List.of("output")));
+        assertThrows(
+            ApiClientException.class,
+            () -> new ApiClient(server, "nope", WAIT).stream("web-01", List.of("output")));
     assertEquals(401, wrong.status());
     assertTrue(wrong.getMessage().contains("rejected the API token"), wrong.getMessage());
     assertEquals(opened, feed.opened(), "refused viewers never subscribe");
@@ -428,7 +492,10 @@ class CliLiveIT {
           assertTrue(seen.isEmpty(), "'replayed' comes first");
           continue;
         }
-        seen.add(reply.value().kind().equals("agent") ? "agent " + reply.value().agent() : reply.value().line());
+        seen.add(
+            reply.value().kind().equals("agent")
+                ? "agent " + reply.value().agent()
+                : reply.value().line());
         assertEquals(reply.value().kind(), mapper.readTree(reply.json()).get("kind").asText());
       }
     }
@@ -450,12 +517,23 @@ class CliLiveIT {
     ApiClientException e =
         assertThrows(
             ApiClientException.class,
-            () -> new ApiClient("http://127.0.0.1:" + port, null, WAIT).stream(null, List.of("output")));
+            () ->
+                new ApiClient("http://127.0.0.1:" + port, null, WAIT)
+                    .stream(null, List.of("output")));
     assertEquals(0, e.status());
-    assertTrue(e.getMessage().startsWith("cannot reach the Fluke server at http://127.0.0.1:" + port + " (connection refused)"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "cannot reach the Fluke server at http://127.0.0.1:"
+                    + port
+                    + " (connection refused)"),
+        e.getMessage());
   }
 
-  /** Waits (bounded) until the server has dropped every subscription: the client closed its connection. */
+  /**
+   * Waits (bounded) until the server has dropped every subscription: the client closed its
+   * connection.
+   */
   private void awaitNoSubscribers() throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (feed.subscribers() > 0 && System.nanoTime() < deadline) {

@@ -8,9 +8,20 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class LiveLinesTest {
-  private static LiveUpdate event(String kind, String outcome, int exit, long millis, String message) {
+  private static LiveUpdate event(
+      String kind, String outcome, int exit, long millis, String message) {
     return LiveUpdate.ofEvent(
-        new Event(Instant.EPOCH, kind, "web-01", "deploy_app", "shell \"marker\"", outcome, exit, millis, "out", message));
+        new Event(
+            Instant.EPOCH,
+            kind,
+            "web-01",
+            "deploy_app",
+            "shell \"marker\"",
+            outcome,
+            exit,
+            millis,
+            "out",
+            message));
   }
 
   @Test
@@ -30,7 +41,8 @@ class LiveLinesTest {
         LiveLines.text(event("apply", "error", -1, 300_000, "timed out\nafter 5m"), true));
     assertEquals(
         "== deploy_app/shell \"marker\" verify: drifted (exit 1, 80ms): check still fails after the apply",
-        LiveLines.text(event("verify", "drifted", 1, 80, "check still fails after the apply"), false));
+        LiveLines.text(
+            event("verify", "drifted", 1, 80, "check still fails after the apply"), false));
   }
 
   @Test

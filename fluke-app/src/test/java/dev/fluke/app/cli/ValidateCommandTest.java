@@ -42,7 +42,9 @@ class ValidateCommandTest {
 
   @Test
   void everyErrorIsPrintedWithFileLineColumnAndTheExitCodeIsOne() throws IOException {
-    Files.writeString(dir.resolve("a.fluke.hcl"), """
+    Files.writeString(
+        dir.resolve("a.fluke.hcl"),
+        """
         task "a" {
           selector { match_labels = { role = "web" } }
           shell "x" {
@@ -53,7 +55,9 @@ class ValidateCommandTest {
         }
         """);
     Files.createDirectories(dir.resolve("sub"));
-    Files.writeString(dir.resolve("sub/b.fluke.hcl"), """
+    Files.writeString(
+        dir.resolve("sub/b.fluke.hcl"),
+        """
         task "b" {
           drift { policy = "sometimes" }
           selector { match_labels = { role = "web" } }
@@ -72,7 +76,8 @@ class ValidateCommandTest {
 
   @Test
   void jsonOutputListsErrorsForTools() throws IOException {
-    Files.writeString(dir.resolve("a.fluke.hcl"), "task \"a\" {\n  selector { match_labels = {} }\n");
+    Files.writeString(
+        dir.resolve("a.fluke.hcl"), "task \"a\" {\n  selector { match_labels = {} }\n");
     assertEquals(1, run("validate", dir.toString(), "-o", "json"));
     JsonNode report = new ObjectMapper().readTree(out.toString());
     assertEquals(false, report.get("ok").asBoolean());

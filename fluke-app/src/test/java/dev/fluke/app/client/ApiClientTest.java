@@ -9,17 +9,22 @@ import org.junit.jupiter.api.Test;
 class ApiClientTest {
   @Test
   void serverComesFromTheOptionThenTheEnvironmentThenTheDefault() {
-    assertEquals("http://localhost:7071", ApiClient.fromOptions(null, null, Map.of()).server().toString());
+    assertEquals(
+        "http://localhost:7071", ApiClient.fromOptions(null, null, Map.of()).server().toString());
     assertEquals(
         "http://control:7071",
-        ApiClient.fromOptions(null, null, Map.of("FLUKE_SERVER", "http://control:7071")).server().toString());
-    assertEquals(
-        "https://other:443",
-        ApiClient.fromOptions("https://other:443", null, Map.of("FLUKE_SERVER", "http://control:7071"))
+        ApiClient.fromOptions(null, null, Map.of("FLUKE_SERVER", "http://control:7071"))
             .server()
             .toString());
     assertEquals(
-        "http://localhost:7071", ApiClient.fromOptions(" ", null, Map.of("FLUKE_SERVER", "")).server().toString());
+        "https://other:443",
+        ApiClient.fromOptions(
+                "https://other:443", null, Map.of("FLUKE_SERVER", "http://control:7071"))
+            .server()
+            .toString());
+    assertEquals(
+        "http://localhost:7071",
+        ApiClient.fromOptions(" ", null, Map.of("FLUKE_SERVER", "")).server().toString());
   }
 
   @Test
@@ -39,8 +44,12 @@ class ApiClientTest {
 
   @Test
   void badServerUrlsAreRefusedWithAnExample() {
-    for (String bad : new String[] {"", "ftp://control", "http://", "http://control:7071/?x=1", "http://con trol"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> client(bad), bad);
+    for (String bad :
+        new String[] {
+          "", "ftp://control", "http://", "http://control:7071/?x=1", "http://con trol"
+        }) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> client(bad), bad);
       assertFalse(e.getMessage().isBlank());
     }
   }

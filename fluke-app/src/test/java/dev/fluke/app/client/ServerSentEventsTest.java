@@ -22,8 +22,15 @@ class ServerSentEventsTest {
         List.of(
             new ServerSentEvents.Frame("ready", "{\"time\":\"2025-03-01T12:59:58Z\"}"),
             new ServerSentEvents.Frame("output", "{\"line\":\"x\"}")),
-        parse("event: ready", "data: {\"time\":\"2025-03-01T12:59:58Z\"}", "", "event: output", "data: {\"line\":\"x\"}", ""));
-    assertEquals(List.of(), parse("event: output", "data: {}"), "not dispatched before the blank line");
+        parse(
+            "event: ready",
+            "data: {\"time\":\"2025-03-01T12:59:58Z\"}",
+            "",
+            "event: output",
+            "data: {\"line\":\"x\"}",
+            ""));
+    assertEquals(
+        List.of(), parse("event: output", "data: {}"), "not dispatched before the blank line");
   }
 
   @Test
@@ -36,7 +43,9 @@ class ServerSentEventsTest {
   @Test
   void dataLinesAreJoinedAndTheTypeIsResetAfterEachEvent() {
     assertEquals(
-        List.of(new ServerSentEvents.Frame("output", "a\n b"), new ServerSentEvents.Frame("message", "c")),
+        List.of(
+            new ServerSentEvents.Frame("output", "a\n b"),
+            new ServerSentEvents.Frame("message", "c")),
         parse("event:output", "data:a", "data:  b", "id: 7", "retry: 1000", "", "data: c", ""));
   }
 }

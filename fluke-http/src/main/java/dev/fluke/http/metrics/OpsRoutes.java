@@ -17,8 +17,9 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The endpoints for operators' tooling, beside {@code /healthz}; no API token, like {@code /healthz},
- * since load balancers and Prometheus scrape them (they expose counts, never agent or task names):
+ * The endpoints for operators' tooling, beside {@code /healthz}; no API token, like {@code
+ * /healthz}, since load balancers and Prometheus scrape them (they expose counts, never agent or
+ * task names):
  *
  * <ul>
  *   <li>{@code GET /readyz}: 200 when {@link Readiness} says so, else 503; both with the report
@@ -40,18 +41,22 @@ public final class OpsRoutes {
   }
 
   public Route routes() {
-    return concat(
-        path("readyz", () -> get(this::ready)),
-        path("metrics", () -> get(this::scrape)));
+    return concat(path("readyz", () -> get(this::ready)), path("metrics", () -> get(this::scrape)));
   }
 
   private Route ready() {
     return onSuccess(
         readiness::check,
-        report -> complete(report.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, report, json));
+        report ->
+            complete(
+                report.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, report, json));
   }
 
   private Route scrape() {
-    return complete(HttpResponse.create().withEntity(HttpEntities.create(PROMETHEUS, metrics.scrape().getBytes(StandardCharsets.UTF_8))));
+    return complete(
+        HttpResponse.create()
+            .withEntity(
+                HttpEntities.create(
+                    PROMETHEUS, metrics.scrape().getBytes(StandardCharsets.UTF_8))));
   }
 }

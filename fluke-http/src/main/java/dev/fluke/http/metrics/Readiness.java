@@ -14,9 +14,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * Whether the server is ready to serve its purpose ({@code /readyz}): a manifest snapshot from Git is in
- * force, and the event store answers. Each probe is asked anew on every call and given
- * {@code timeout}; a probe that fails, throws or does not answer in time makes the server not ready, with
+ * Whether the server is ready to serve its purpose ({@code /readyz}): a manifest snapshot from Git
+ * is in force, and the event store answers. Each probe is asked anew on every call and given {@code
+ * timeout}; a probe that fails, throws or does not answer in time makes the server not ready, with
  * the reason in the report.
  */
 public final class Readiness {
@@ -36,7 +36,8 @@ public final class Readiness {
 
   /**
    * @param snapshotCommit the commit whose manifests are in force, empty before the first good load
-   * @param eventStoreHealthy true when the event store can be reached ({@link EventStore#healthy()})
+   * @param eventStoreHealthy true when the event store can be reached ({@link
+   *     EventStore#healthy()})
    * @param timeout how long each probe may take before it counts as failed
    */
   public Readiness(
@@ -48,10 +49,14 @@ public final class Readiness {
     this.timeout = timeout;
   }
 
-  /** The usual wiring: the commit in force from {@link FleetApi#manifest()}, the store's own health. */
+  /**
+   * The usual wiring: the commit in force from {@link FleetApi#manifest()}, the store's own health.
+   */
   public static Readiness of(FleetApi api, EventStore store, Duration timeout) {
     return new Readiness(
-        () -> api.manifest().thenApply(m -> Optional.ofNullable(m.commit())), store::healthy, timeout);
+        () -> api.manifest().thenApply(m -> Optional.ofNullable(m.commit())),
+        store::healthy,
+        timeout);
   }
 
   public CompletionStage<Report> check() {
@@ -79,11 +84,18 @@ public final class Readiness {
         });
   }
 
-  /** Calls the probe, turning a synchronous throw into a failed stage and bounding it by the timeout. */
+  /**
+   * Calls the probe, turning a synchronous throw into a failed stage and bounding it by the
+   * timeout.
+   */
   private <T> CompletableFuture<T> guarded(Supplier<CompletionStage<T>> probe) {
     try {
       // copy(): never complete (time out) a future that belongs to someone else.
-      return probe.get().toCompletableFuture().copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return probe
+          .get()
+          .toCompletableFuture()
+          .copy()
+          .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -94,7 +106,8 @@ public final class Readiness {
     if (cause instanceof TimeoutException) {
       return new Check(name, false, what + " did not answer within " + timeout.toMillis() + " ms");
     }
-    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    String message =
+        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     return new Check(name, false, what + " could not be read: " + message);
   }
 }

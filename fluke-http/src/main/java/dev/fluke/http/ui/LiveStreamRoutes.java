@@ -34,28 +34,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /api/v1/stream[?agent=NAME][&kinds=event,output,agent,manifest]}: the fleet's
- * {@link LiveUpdate}s as server-sent events, for the web UI and {@code fluke logs -f}.
+ * {@code GET /api/v1/stream[?agent=NAME][&kinds=event,output,agent,manifest]}: the fleet's {@link
+ * LiveUpdate}s as server-sent events, for the web UI and {@code fluke logs -f}.
  *
- * <p>The stream opens with {@code event: ready} (the viewer should refetch what it shows: anything before
- * this moment is not replayed), then sends each update as {@code event: <kind>} with the update as JSON
- * (snake_case, as the API), and a heartbeat comment when idle so proxies and the browser keep the
- * connection open. With {@code agent}, only that agent's updates are sent, and the buffered output lines
- * of its running (or last) apply come first: a late viewer sees the whole apply, with no line lost or
- * repeated between the buffer and the live lines. Every stream then says {@code event: replayed} (with
- * the {@code count} of buffered lines, 0 without {@code agent}) before the first live update, so a client
- * that only wants what is buffered ({@code fluke logs} without {@code -f}) knows where to stop. A viewer
- * that falls behind gets {@code event: lost} (with the {@code count} of updates dropped for it) before
- * the next update it does get.
+ * <p>The stream opens with {@code event: ready} (the viewer should refetch what it shows: anything
+ * before this moment is not replayed), then sends each update as {@code event: <kind>} with the
+ * update as JSON (snake_case, as the API), and a heartbeat comment when idle so proxies and the
+ * browser keep the connection open. With {@code agent}, only that agent's updates are sent, and the
+ * buffered output lines of its running (or last) apply come first: a late viewer sees the whole
+ * apply, with no line lost or repeated between the buffer and the live lines. Every stream then
+ * says {@code event: replayed} (with the {@code count} of buffered lines, 0 without {@code agent})
+ * before the first live update, so a client that only wants what is buffered ({@code fluke logs}
+ * without {@code -f}) knows where to stop. A viewer that falls behind gets {@code event: lost}
+ * (with the {@code count} of updates dropped for it) before the next update it does get.
  *
- * <p>Auth is the API's ({@link ApiAuth}): {@code Authorization: Bearer}. The token is never accepted in
- * the query string (it would end up in logs and browser history); browsers read the stream with
- * {@code fetch}, which can send the header, instead of {@code EventSource}, which cannot.
+ * <p>Auth is the API's ({@link ApiAuth}): {@code Authorization: Bearer}. The token is never
+ * accepted in the query string (it would end up in logs and browser history); browsers read the
+ * stream with {@code fetch}, which can send the header, instead of {@code EventSource}, which
+ * cannot.
  */
 public final class LiveStreamRoutes {
   private static final Logger log = LoggerFactory.getLogger(LiveStreamRoutes.class);
   static final Set<String> KINDS = Set.of("event", "output", "agent", "manifest");
-  /** Updates kept for a viewer while its buffered apply output is being read; beyond, the oldest go. */
+
+  /**
+   * Updates kept for a viewer while its buffered apply output is being read; beyond, the oldest go.
+   */
   private static final int CATCH_UP_BUFFER = 1024;
 
   private final LiveFeed feed;
@@ -64,7 +68,8 @@ public final class LiveStreamRoutes {
   private final ApiErrors errors;
   private final Duration heartbeat;
 
-  public LiveStreamRoutes(LiveFeed feed, ObjectMapper mapper, ApiAuth auth, ApiErrors errors, Duration heartbeat) {
+  public LiveStreamRoutes(
+      LiveFeed feed, ObjectMapper mapper, ApiAuth auth, ApiErrors errors, Duration heartbeat) {
     this.feed = feed;
     this.mapper = mapper;
     this.auth = auth;
@@ -79,14 +84,16 @@ public final class LiveStreamRoutes {
   }
 
   private Route onRequest(Map<String, String> params) {
-    Optional<String> agent = Optional.ofNullable(params.get("agent")).map(String::trim).filter(s -> !s.isEmpty());
+    Optional<String> agent =
+        Optional.ofNullable(params.get("agent")).map(String::trim).filter(s -> !s.isEmpty());
     Set<String> kinds;
     try {
       kinds = parseKinds(params.get("kinds"));
     } catch (IllegalArgumentException e) {
       return errors.error(StatusCodes.BAD_REQUEST, e.getMessage());
     }
-    // Applied by the feed before the viewer's buffer; the markers (replayed, lost) are added after it.
+    // Applied by the feed before the viewer's buffer; the markers (replayed, lost) are added after
+    // it.
     Predicate<LiveUpdate> wanted =
         u -> kinds.contains(u.kind()) && agent.map(a -> a.equals(u.agent())).orElse(true);
     return extractMaterializer(
@@ -98,7 +105,8 @@ public final class LiveStreamRoutes {
                     HttpHeader.parse("X-Accel-Buffering", "no")),
                 () ->
                     completeOK(
-                        events(agent, kinds, wanted, mat), EventStreamMarshalling.toEventStream())));
+                        events(agent, kinds, wanted, mat),
+                        EventStreamMarshalling.toEventStream())));
   }
 
   /** The stream for one viewer. */
@@ -117,8 +125,8 @@ public final class LiveStreamRoutes {
   }
 
   /**
-   * Subscribes first (buffering), then reads the agent's buffered output: a line that arrives in between
-   * is in both, and is sent once. Lines are the same when time, executor and text are.
+   * Subscribes first (buffering), then reads the agent's buffered output: a line that arrives in
+   * between is in both, and is sent once. Lines are the same when time, executor and text are.
    */
   private Source<LiveUpdate, NotUsed> withBufferedOutput(
       String agent, Source<LiveUpdate, NotUsed> live, Materializer mat) {
@@ -129,7 +137,10 @@ public final class LiveStreamRoutes {
             feed.recentOutput(agent)
                 .exceptionally(
                     t -> {
-                      log.warn("Could not read the buffered output of {}; sending live lines only", agent, t);
+                      log.warn(
+                          "Could not read the buffered output of {}; sending live lines only",
+                          agent,
+                          t);
                       return List.of();
                     }))
         .flatMapConcat(
@@ -163,12 +174,17 @@ public final class LiveStreamRoutes {
       return KINDS;
     }
     Set<String> kinds =
-        Arrays.stream(param.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+        Arrays.stream(param.split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .collect(Collectors.toSet());
     Set<String> unknown = new HashSet<>(kinds);
     unknown.removeAll(KINDS);
     if (!unknown.isEmpty() || kinds.isEmpty()) {
       throw new IllegalArgumentException(
-          "kinds must be a comma-separated list of event, output, agent, manifest; got '" + param + "'");
+          "kinds must be a comma-separated list of event, output, agent, manifest; got '"
+              + param
+              + "'");
     }
     return kinds;
   }

@@ -7,10 +7,10 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The web UI: {@code GET /} is the single page ({@code fluke-ui/index.html} in this jar), its scripts,
- * styles and icon are under {@code /ui/}. Plain files, no build step, nothing loaded from elsewhere: the
- * Content-Security-Policy allows this origin only, so the page cannot be made to load or send anything
- * to another host, and no inline script runs.
+ * The web UI: {@code GET /} is the single page ({@code fluke-ui/index.html} in this jar), its
+ * scripts, styles and icon are under {@code /ui/}. Plain files, no build step, nothing loaded from
+ * elsewhere: the Content-Security-Policy allows this origin only, so the page cannot be made to
+ * load or send anything to another host, and no inline script runs.
  */
 public final class UiRoutes {
   static final String RESOURCE_DIR = "fluke-ui";
@@ -25,7 +25,8 @@ public final class UiRoutes {
           HttpHeader.parse("X-Content-Type-Options", "nosniff"),
           HttpHeader.parse("Referrer-Policy", "no-referrer"),
           HttpHeader.parse("X-Frame-Options", "DENY"),
-          // Small files: always revalidate (Last-Modified), so an upgraded server never serves stale code.
+          // Small files: always revalidate (Last-Modified), so an upgraded server never serves
+          // stale code.
           HttpHeader.parse("Cache-Control", "no-cache"));
 
   public Route routes() {

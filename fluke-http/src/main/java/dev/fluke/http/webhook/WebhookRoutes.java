@@ -22,11 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /api/v1/webhooks/git}: a forge tells the server about a push, and a push to the followed
- * branch starts an immediate fetch instead of waiting for the next poll.
+ * {@code POST /api/v1/webhooks/git}: a forge tells the server about a push, and a push to the
+ * followed branch starts an immediate fetch instead of waiting for the next poll.
  *
- * <p>Authenticated by the forge's signature ({@link WebhookVerifier}), never by the API's bearer token,
- * which forges cannot send: this route must be tried before the API's auth. Answers:
+ * <p>Authenticated by the forge's signature ({@link WebhookVerifier}), never by the API's bearer
+ * token, which forges cannot send: this route must be tried before the API's auth. Answers:
  *
  * <ul>
  *   <li>202 {@code {"result":"fetching"}}: a good push to the branch; {@code fetchNow} was called.
@@ -55,7 +55,8 @@ public final class WebhookRoutes {
   private final ApiErrors errors;
   private final Marshaller<WebhookAnswer, RequestEntity> json;
 
-  public WebhookRoutes(WebhookSettings settings, FlukeMetrics metrics, ObjectMapper mapper, ApiErrors errors) {
+  public WebhookRoutes(
+      WebhookSettings settings, FlukeMetrics metrics, ObjectMapper mapper, ApiErrors errors) {
     this.settings = settings;
     this.verifier = settings.enabled() ? new WebhookVerifier(settings.secret()) : null;
     this.metrics = metrics;
@@ -65,8 +66,8 @@ public final class WebhookRoutes {
   }
 
   /**
-   * The webhook path, with every answer on it (errors included) completed here: once the path matches,
-   * nothing falls through to the API's auth.
+   * The webhook path, with every answer on it (errors included) completed here: once the path
+   * matches, nothing falls through to the API's auth.
    */
   public Route routes() {
     return path(
@@ -118,13 +119,16 @@ public final class WebhookRoutes {
         metrics.webhookReceived(verdict.forge(), WebhookResult.IGNORED);
         return complete(
             StatusCodes.OK,
-            new WebhookAnswer("pong", "the webhook works; pushes to " + settings.branch() + " start a fetch"),
+            new WebhookAnswer(
+                "pong", "the webhook works; pushes to " + settings.branch() + " start a fetch"),
             json);
       case "other":
         metrics.webhookReceived(verdict.forge(), WebhookResult.IGNORED);
         return complete(
             StatusCodes.ACCEPTED,
-            new WebhookAnswer("ignored", "event '" + event.event() + "' is not a push; only pushes start a fetch"),
+            new WebhookAnswer(
+                "ignored",
+                "event '" + event.event() + "' is not a push; only pushes start a fetch"),
             json);
       default:
         break;
@@ -134,7 +138,8 @@ public final class WebhookRoutes {
       return complete(
           StatusCodes.ACCEPTED,
           new WebhookAnswer(
-              "ignored", "push to " + event.ref() + " ignored: this server follows " + settings.ref()),
+              "ignored",
+              "push to " + event.ref() + " ignored: this server follows " + settings.ref()),
           json);
     }
     settings.fetchNow().run();

@@ -3,13 +3,15 @@ package dev.fluke.http.webhook;
 import java.util.Objects;
 
 /**
- * What the Git push webhook needs: the shared secret from {@code git { webhook_secret }}, the branch the
- * server follows ({@code git { branch }}) and what to do on a good push.
+ * What the Git push webhook needs: the shared secret from {@code git { webhook_secret }}, the
+ * branch the server follows ({@code git { branch }}) and what to do on a good push.
  *
- * @param secret the shared secret; null or blank turns the webhook off (it then answers 404 saying how to
- *     turn it on)
- * @param branch the branch whose pushes trigger a fetch, e.g. {@code main} (not {@code refs/heads/main})
- * @param fetchNow starts an immediate fetch of the manifest repository; must not block (tell an actor)
+ * @param secret the shared secret; null or blank turns the webhook off (it then answers 404 saying
+ *     how to turn it on)
+ * @param branch the branch whose pushes trigger a fetch, e.g. {@code main} (not {@code
+ *     refs/heads/main})
+ * @param fetchNow starts an immediate fetch of the manifest repository; must not block (tell an
+ *     actor)
  */
 public record WebhookSettings(String secret, String branch, Runnable fetchNow) {
   public WebhookSettings {

@@ -15,27 +15,29 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Decides whether a webhook call comes from a forge that knows the shared secret. Pure logic, no HTTP
- * types, so every case can be tested directly.
+ * Decides whether a webhook call comes from a forge that knows the shared secret. Pure logic, no
+ * HTTP types, so every case can be tested directly.
  *
  * <ul>
- *   <li>GitHub: {@code X-Hub-Signature-256: sha256=<hex>}, the HMAC-SHA256 of the raw body with the secret.
- *   <li>Gitea, Forgejo, Gogs: {@code X-Gitea-Signature} / {@code X-Forgejo-Signature} /
- *       {@code X-Gogs-Signature: <hex>}, the same HMAC without the prefix (Gitea also sends the GitHub
+ *   <li>GitHub: {@code X-Hub-Signature-256: sha256=<hex>}, the HMAC-SHA256 of the raw body with the
+ *       secret.
+ *   <li>Gitea, Forgejo, Gogs: {@code X-Gitea-Signature} / {@code X-Forgejo-Signature} / {@code
+ *       X-Gogs-Signature: <hex>}, the same HMAC without the prefix (Gitea also sends the GitHub
  *       header).
  *   <li>GitLab: {@code X-Gitlab-Token: <secret>}, the secret itself.
  * </ul>
  *
  * Every signature header present must be right and at least one must be present. Comparisons are
- * constant-time ({@link MessageDigest#isEqual}); the GitLab token is compared as SHA-256 digests so its
- * length does not leak either.
+ * constant-time ({@link MessageDigest#isEqual}); the GitLab token is compared as SHA-256 digests so
+ * its length does not leak either.
  */
 public final class WebhookVerifier {
   /** The forge a call claims to come from (by its headers) and whether its signature holds. */
   public record Verdict(String forge, boolean valid, String reason) {}
 
   private static final String GITHUB_SIG = "x-hub-signature-256";
-  private static final List<String> GITEA_SIGS = List.of("x-gitea-signature", "x-forgejo-signature", "x-gogs-signature");
+  private static final List<String> GITEA_SIGS =
+      List.of("x-gitea-signature", "x-forgejo-signature", "x-gogs-signature");
   private static final String GITLAB_TOKEN = "x-gitlab-token";
 
   private final byte[] secret;
@@ -77,7 +79,8 @@ public final class WebhookVerifier {
         present++;
         hmac = hmac == null ? hmac(body) : hmac;
         if (!matchesHex(hmac, value.trim())) {
-          problems.add(headerName(name) + " does not match the body signed with the webhook secret");
+          problems.add(
+              headerName(name) + " does not match the body signed with the webhook secret");
         }
       }
     }
@@ -90,11 +93,16 @@ public final class WebhookVerifier {
     }
 
     if (present == 0) {
-      String sha1 = h.containsKey("x-hub-signature") ? " (only the SHA-1 X-Hub-Signature was sent; SHA-256 is required)" : "";
+      String sha1 =
+          h.containsKey("x-hub-signature")
+              ? " (only the SHA-1 X-Hub-Signature was sent; SHA-256 is required)"
+              : "";
       return new Verdict(
           forge,
           false,
-          "the call is not signed" + sha1 + ": set the webhook's secret in the forge to the server's"
+          "the call is not signed"
+              + sha1
+              + ": set the webhook's secret in the forge to the server's"
               + " git { webhook_secret } (GitHub, Gitea: 'Secret'; GitLab: 'Secret token')");
     }
     if (!problems.isEmpty()) {
@@ -103,10 +111,15 @@ public final class WebhookVerifier {
     return new Verdict(forge, true, "");
   }
 
-  /** {@code github}, {@code gitea} (also Forgejo, Gogs), {@code gitlab} or {@code unknown}, from the headers. */
+  /**
+   * {@code github}, {@code gitea} (also Forgejo, Gogs), {@code gitlab} or {@code unknown}, from the
+   * headers.
+   */
   static String forgeOf(Map<String, String> lowerCaseHeaders) {
     Map<String, String> h = lowerCaseHeaders;
-    if (h.containsKey("x-gitea-event") || h.containsKey("x-forgejo-event") || h.containsKey("x-gogs-event")
+    if (h.containsKey("x-gitea-event")
+        || h.containsKey("x-forgejo-event")
+        || h.containsKey("x-gogs-event")
         || GITEA_SIGS.stream().anyMatch(h::containsKey)) {
       return "gitea";
     }
@@ -137,7 +150,8 @@ public final class WebhookVerifier {
 
   private static boolean matchesHex(byte[] expected, String hex) {
     Optional<byte[]> presented = parseHex(hex);
-    // isEqual is constant-time for equal lengths; a wrong length reveals only that, which is public.
+    // isEqual is constant-time for equal lengths; a wrong length reveals only that, which is
+    // public.
     return presented.isPresent() && MessageDigest.isEqual(expected, presented.get());
   }
 

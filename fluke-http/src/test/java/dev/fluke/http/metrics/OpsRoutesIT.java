@@ -42,7 +42,10 @@ class OpsRoutesIT {
 
   private static HttpResponse<String> get(TestServer server, String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create(server.base() + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpRequest.newBuilder(URI.create(server.base() + path))
+            .timeout(Duration.ofSeconds(10))
+            .GET()
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -68,33 +71,51 @@ class OpsRoutesIT {
       HttpResponse<String> r = get(server, "/metrics");
       assertEquals(200, r.statusCode(), r.body());
       String contentType = r.headers().firstValue("Content-Type").orElse("");
-      assertTrue(contentType.startsWith("text/plain") && contentType.contains("version=0.0.4"), contentType);
+      assertTrue(
+          contentType.startsWith("text/plain") && contentType.contains("version=0.0.4"),
+          contentType);
 
       Map<String, PrometheusTextParser.Family> families = PrometheusTextParser.parse(r.body());
       assertEquals(1.0, value(families, "fluke_agents_connected", Map.of()));
       assertEquals(2.0, value(families, "fluke_agent_connections_total", Map.of()));
       assertEquals(1.0, value(families, "fluke_tasks", Map.of("status", "drifted")));
       assertEquals(0.0, value(families, "fluke_tasks", Map.of("status", "error")));
-      assertEquals(1.0, value(families, "fluke_steps_total", Map.of("phase", "apply", "outcome", "failed")));
+      assertEquals(
+          1.0, value(families, "fluke_steps_total", Map.of("phase", "apply", "outcome", "failed")));
       assertEquals("histogram", families.get("fluke_step_duration_seconds").type());
       assertEquals(
           1.0,
-          value(families, "fluke_step_duration_seconds_count", Map.of("phase", "apply", "outcome", "failed")));
+          value(
+              families,
+              "fluke_step_duration_seconds_count",
+              Map.of("phase", "apply", "outcome", "failed")));
       assertEquals(
           0.0,
-          value(families, "fluke_step_duration_seconds_bucket", Map.of("phase", "apply", "outcome", "failed", "le", "1800")));
+          value(
+              families,
+              "fluke_step_duration_seconds_bucket",
+              Map.of("phase", "apply", "outcome", "failed", "le", "1800")));
       assertEquals(1.0, value(families, "fluke_git_fetches_total", Map.of("result", "updated")));
       double age = value(families, "fluke_git_snapshot_age_seconds", Map.of());
       assertTrue(age >= 30 && age < 3600, "snapshot age " + age);
-      assertEquals(1.0, value(families, "fluke_alert_deliveries_total", Map.of("result", "retrying")));
+      assertEquals(
+          1.0, value(families, "fluke_alert_deliveries_total", Map.of("result", "retrying")));
       assertEquals(1.0, value(families, "fluke_event_store_errors_total", Map.of()));
-      assertEquals(1.0, value(families, "fluke_git_webhooks_total", Map.of("forge", "gitlab", "result", "ignored")));
+      assertEquals(
+          1.0,
+          value(
+              families,
+              "fluke_git_webhooks_total",
+              Map.of("forge", "gitlab", "result", "ignored")));
       assertEquals("counter", families.get("fluke_steps_total").type());
       assertFalse(families.get("fluke_steps_total").help().isBlank());
     }
   }
 
-  private static double value(Map<String, PrometheusTextParser.Family> families, String sample, Map<String, String> labels) {
+  private static double value(
+      Map<String, PrometheusTextParser.Family> families,
+      String sample,
+      Map<String, String> labels) {
     return families.values().stream()
         .flatMap(f -> f.samples().stream())
         .filter(s -> s.name().equals(sample) && s.labels().equals(labels))
@@ -113,15 +134,23 @@ class OpsRoutesIT {
   }
 
   private static TestServer withReadiness(
-      Supplier<CompletionStage<Optional<String>>> snapshot, Supplier<CompletionStage<Boolean>> store) throws Exception {
+      Supplier<CompletionStage<Optional<String>>> snapshot,
+      Supplier<CompletionStage<Boolean>> store)
+      throws Exception {
     return new TestServer(
-        testKit.system(), Set.of("api-token"), null, new Readiness(snapshot, store, Duration.ofMillis(300)), Duration.ofSeconds(15));
+        testKit.system(),
+        Set.of("api-token"),
+        null,
+        new Readiness(snapshot, store, Duration.ofMillis(300)),
+        Duration.ofSeconds(15));
   }
 
   @Test
   void readyWhenASnapshotIsInForceAndTheStoreAnswers() throws Exception {
     try (TestServer server =
-        withReadiness(() -> CompletableFuture.completedFuture(Optional.of("4be1c9e")), () -> CompletableFuture.completedFuture(true))) {
+        withReadiness(
+            () -> CompletableFuture.completedFuture(Optional.of("4be1c9e")),
+            () -> CompletableFuture.completedFuture(true))) {
       HttpResponse<String> r = get(server, "/readyz");
       assertEquals(200, r.statusCode(), r.body());
       JsonNode report = mapper.readTree(r.body());
@@ -134,13 +163,17 @@ class OpsRoutesIT {
   @Test
   void notReadyBeforeTheFirstSnapshotWithTheReason() throws Exception {
     try (TestServer server =
-        withReadiness(() -> CompletableFuture.completedFuture(Optional.empty()), () -> CompletableFuture.completedFuture(true))) {
+        withReadiness(
+            () -> CompletableFuture.completedFuture(Optional.empty()),
+            () -> CompletableFuture.completedFuture(true))) {
       HttpResponse<String> r = get(server, "/readyz");
       assertEquals(503, r.statusCode(), r.body());
       JsonNode report = mapper.readTree(r.body());
       assertFalse(report.get("ready").asBoolean());
       assertFalse(check(report, "git_snapshot").get("ok").asBoolean());
-      assertTrue(check(report, "git_snapshot").get("detail").asText().contains("no manifest snapshot"), r.body());
+      assertTrue(
+          check(report, "git_snapshot").get("detail").asText().contains("no manifest snapshot"),
+          r.body());
       assertTrue(check(report, "event_store").get("ok").asBoolean());
     }
   }
@@ -150,14 +183,23 @@ class OpsRoutesIT {
     List<Supplier<CompletionStage<Boolean>>> stores =
         List.of(
             () -> CompletableFuture.completedFuture(false),
-            () -> CompletableFuture.failedFuture(new IllegalStateException("connection refused: redis:6379")),
+            () ->
+                CompletableFuture.failedFuture(
+                    new IllegalStateException("connection refused: redis:6379")),
             CompletableFuture::new, // never answers
             () -> {
               throw new IllegalStateException("store closed");
             });
-    List<String> reasons = List.of("not reachable", "connection refused: redis:6379", "did not answer within 300 ms", "store closed");
+    List<String> reasons =
+        List.of(
+            "not reachable",
+            "connection refused: redis:6379",
+            "did not answer within 300 ms",
+            "store closed");
     for (int i = 0; i < stores.size(); i++) {
-      try (TestServer server = withReadiness(() -> CompletableFuture.completedFuture(Optional.of("4be1c9e")), stores.get(i))) {
+      try (TestServer server =
+          withReadiness(
+              () -> CompletableFuture.completedFuture(Optional.of("4be1c9e")), stores.get(i))) {
         HttpResponse<String> r = get(server, "/readyz");
         assertEquals(503, r.statusCode(), r.body());
         JsonNode store = check(mapper.readTree(r.body()), "event_store");

@@ -8,11 +8,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A strict reader of the Prometheus text exposition format 0.0.4, written for the tests from the format's
- * description (not from our renderer): every line must be a HELP, TYPE or sample line; names, label
- * names and values must be well-formed; each family has one HELP and one TYPE before its samples, its
- * samples are together; histograms have cumulative buckets ending in {@code +Inf} equal to
- * {@code _count}, and a {@code _sum}.
+ * A strict reader of the Prometheus text exposition format 0.0.4, written for the tests from the
+ * format's description (not from our renderer): every line must be a HELP, TYPE or sample line;
+ * names, label names and values must be well-formed; each family has one HELP and one TYPE before
+ * its samples, its samples are together; histograms have cumulative buckets ending in {@code +Inf}
+ * equal to {@code _count}, and a {@code _sum}.
  */
 public final class PrometheusTextParser {
   public record Sample(String name, Map<String, String> labels, double value) {}
@@ -21,7 +21,8 @@ public final class PrometheusTextParser {
 
   private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-  private static final Pattern FLOAT = Pattern.compile("[+-]?(Inf|NaN|(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)");
+  private static final Pattern FLOAT =
+      Pattern.compile("[+-]?(Inf|NaN|(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?)");
 
   public static Map<String, Family> parse(String text) {
     if (!text.isEmpty() && !text.endsWith("\n")) {
@@ -44,9 +45,17 @@ public final class PrometheusTextParser {
         check(NAME.matcher(name).matches(), "bad metric name", where);
         check(!samples.containsKey(name), "HELP/TYPE after the samples of " + name, where);
         if (line.startsWith("# HELP ")) {
-          check(helps.put(name, parts.length > 1 ? unescapeHelp(parts[1], where) : "") == null, "second HELP", where);
+          check(
+              helps.put(name, parts.length > 1 ? unescapeHelp(parts[1], where) : "") == null,
+              "second HELP",
+              where);
         } else {
-          check(parts.length == 2 && List.of("counter", "gauge", "histogram", "summary", "untyped").contains(parts[1]), "bad TYPE", where);
+          check(
+              parts.length == 2
+                  && List.of("counter", "gauge", "histogram", "summary", "untyped")
+                      .contains(parts[1]),
+              "bad TYPE",
+              where);
           check(types.put(name, parts[1]) == null, "second TYPE", where);
         }
         current = name;
@@ -57,13 +66,17 @@ public final class PrometheusTextParser {
       }
       Sample sample = sample(line, where);
       String family = familyOf(sample.name(), types);
-      check(family.equals(current), "sample outside its family's block (family " + family + ")", where);
+      check(
+          family.equals(current),
+          "sample outside its family's block (family " + family + ")",
+          where);
       samples.computeIfAbsent(family, f -> new ArrayList<>()).add(sample);
     }
     Map<String, Family> families = new LinkedHashMap<>();
     for (String name : types.keySet()) {
       check(helps.containsKey(name), "no HELP for " + name, name);
-      Family f = new Family(name, types.get(name), helps.get(name), samples.getOrDefault(name, List.of()));
+      Family f =
+          new Family(name, types.get(name), helps.get(name), samples.getOrDefault(name, List.of()));
       if (f.type().equals("histogram")) {
         checkHistogram(f);
       }
@@ -131,7 +144,10 @@ public final class PrometheusTextParser {
     }
     check(i < line.length() && line.charAt(i) == ' ', "no space before the value", where);
     String[] rest = line.substring(i + 1).split(" ");
-    check(rest.length == 1 || (rest.length == 2 && rest[1].matches("-?\\d+")), "bad value/timestamp", where);
+    check(
+        rest.length == 1 || (rest.length == 2 && rest[1].matches("-?\\d+")),
+        "bad value/timestamp",
+        where);
     check(FLOAT.matcher(rest[0]).matches(), "bad value " + rest[0], where);
     return new Sample(name, labels, parseFloat(rest[0]));
   }
@@ -155,7 +171,8 @@ public final class PrometheusTextParser {
     byLabels.forEach(
         (labels, list) -> {
           String where = f.name() + labels;
-          List<Sample> buckets = list.stream().filter(s -> s.name().equals(f.name() + "_bucket")).toList();
+          List<Sample> buckets =
+              list.stream().filter(s -> s.name().equals(f.name() + "_bucket")).toList();
           check(!buckets.isEmpty(), "no buckets", where);
           double lastLe = Double.NEGATIVE_INFINITY;
           double lastCount = 0;
@@ -168,10 +185,14 @@ public final class PrometheusTextParser {
             lastCount = b.value();
           }
           check(lastLe == Double.POSITIVE_INFINITY, "no +Inf bucket", where);
-          List<Sample> count = list.stream().filter(s -> s.name().equals(f.name() + "_count")).toList();
+          List<Sample> count =
+              list.stream().filter(s -> s.name().equals(f.name() + "_count")).toList();
           List<Sample> sum = list.stream().filter(s -> s.name().equals(f.name() + "_sum")).toList();
           check(count.size() == 1 && sum.size() == 1, "one _count and one _sum", where);
-          check(count.get(0).value() == lastCount, "+Inf bucket (" + lastCount + ") != _count (" + count.get(0).value() + ")", where);
+          check(
+              count.get(0).value() == lastCount,
+              "+Inf bucket (" + lastCount + ") != _count (" + count.get(0).value() + ")",
+              where);
         });
   }
 

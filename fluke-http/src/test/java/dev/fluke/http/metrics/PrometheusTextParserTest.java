@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
 
-/** The test parser must itself refuse what Prometheus would, or the /metrics test could not fail. */
+/**
+ * The test parser must itself refuse what Prometheus would, or the /metrics test could not fail.
+ */
 class PrometheusTextParserTest {
   private static final String GOOD =
       "# HELP h Latency.\n# TYPE h histogram\n"

@@ -22,10 +22,11 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Debian's headless Chromium driven through Debian's chromedriver: nothing is downloaded (the driver
- * service is given its executable, so Selenium Manager never runs). A fresh profile per browser, deleted
- * on close. {@code scripts/install-ui-test-tools.sh} installs both packages. Public so fluke-app's UI test
- * against a real fleet drives the same browser (through this module's test jar).
+ * Debian's headless Chromium driven through Debian's chromedriver: nothing is downloaded (the
+ * driver service is given its executable, so Selenium Manager never runs). A fresh profile per
+ * browser, deleted on close. {@code scripts/install-ui-test-tools.sh} installs both packages.
+ * Public so fluke-app's UI test against a real fleet drives the same browser (through this module's
+ * test jar).
  */
 public final class Browser implements AutoCloseable {
   public static final String CHROMIUM = "/usr/bin/chromium";
@@ -41,7 +42,8 @@ public final class Browser implements AutoCloseable {
     for (String tool : new String[] {CHROMIUM, CHROMEDRIVER}) {
       if (!Files.isExecutable(Paths.get(tool))) {
         throw new IllegalStateException(
-            tool + " is missing: run scripts/install-ui-test-tools.sh (installs Debian's chromium and chromium-driver)");
+            tool
+                + " is missing: run scripts/install-ui-test-tools.sh (installs Debian's chromium and chromium-driver)");
       }
     }
     profile = Files.createTempDirectory("fluke-ui-chromium");
@@ -78,17 +80,27 @@ public final class Browser implements AutoCloseable {
     return until(WAIT, condition);
   }
 
-  /** Waits at most {@code max} (a real fleet's checks and applies take longer than a scripted one's). */
+  /**
+   * Waits at most {@code max} (a real fleet's checks and applies take longer than a scripted
+   * one's).
+   */
   public <T> T until(Duration max, Function<WebDriver, T> condition) {
-    // The page re-renders regions as live updates arrive: an element found a moment ago may be replaced.
-    return new WebDriverWait(driver, max).ignoring(StaleElementReferenceException.class).until(condition);
+    // The page re-renders regions as live updates arrive: an element found a moment ago may be
+    // replaced.
+    return new WebDriverWait(driver, max)
+        .ignoring(StaleElementReferenceException.class)
+        .until(condition);
   }
 
   public WebElement await(By by) {
-    return until(d -> d.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
+    return until(
+        d -> d.findElements(by).stream().filter(WebElement::isDisplayed).findFirst().orElse(null));
   }
 
-  /** The text of the first element matching {@code by}, read again if the page replaced it meanwhile. */
+  /**
+   * The text of the first element matching {@code by}, read again if the page replaced it
+   * meanwhile.
+   */
   public String text(By by) {
     return until(d -> d.findElement(by).getText());
   }
@@ -96,22 +108,33 @@ public final class Browser implements AutoCloseable {
   /** Waits until an element matching {@code by} shows {@code part}; answers its whole text. */
   public String awaitText(By by, String part) {
     return until(
-        d -> d.findElements(by).stream().map(WebElement::getText).filter(t -> t.contains(part)).findFirst().orElse(null));
+        d ->
+            d.findElements(by).stream()
+                .map(WebElement::getText)
+                .filter(t -> t.contains(part))
+                .findFirst()
+                .orElse(null));
   }
 
   public Object js(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
-  /** Saves the whole page (the window grown to the page's height) to target/ui-screenshots/NAME.png. */
+  /**
+   * Saves the whole page (the window grown to the page's height) to target/ui-screenshots/NAME.png.
+   */
   public Path screenshot(String name) throws IOException {
-    js("document.querySelectorAll('.toast').forEach(t => t.remove())"); // transient notices, not the page
+    js("document.querySelectorAll('.toast').forEach(t => t.remove())"); // transient notices, not
+    // the page
     Dimension before = driver.manage().window().getSize();
     Number pageHeight = (Number) js("return Math.ceil(document.documentElement.scrollHeight)");
     Number innerHeight = (Number) js("return window.innerHeight");
     int chrome = before.getHeight() - innerHeight.intValue();
     if (pageHeight.intValue() > innerHeight.intValue()) {
-      driver.manage().window().setSize(new Dimension(before.getWidth(), pageHeight.intValue() + chrome));
+      driver
+          .manage()
+          .window()
+          .setSize(new Dimension(before.getWidth(), pageHeight.intValue() + chrome));
     }
     try {
       Files.createDirectories(SCREENSHOTS);

@@ -32,7 +32,13 @@ class LiveStreamIT {
 
   @BeforeEach
   void start() throws Exception {
-    server = new TestServer(testKit.system(), Set.of(TOKEN), TestServer.WEBHOOK_SECRET, null, Duration.ofMillis(300));
+    server =
+        new TestServer(
+            testKit.system(),
+            Set.of(TOKEN),
+            TestServer.WEBHOOK_SECRET,
+            null,
+            Duration.ofMillis(300));
   }
 
   @AfterEach
@@ -48,11 +54,18 @@ class LiveStreamIT {
   private SseClient open(String query) throws Exception {
     SseClient client = new SseClient(server.base() + "/api/v1/stream" + query, TOKEN);
     assertEquals(200, client.response.statusCode());
-    assertTrue(client.response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+    assertTrue(
+        client
+            .response
+            .headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith("text/event-stream"));
     assertEquals("ready", client.next(WAIT).event());
     if (!query.contains("agent=")) {
       SseClient.Message replayed = client.next(WAIT);
-      assertEquals("replayed", replayed.event(), "nothing to replay without an agent: " + replayed.data());
+      assertEquals(
+          "replayed", replayed.event(), "nothing to replay without an agent: " + replayed.data());
       assertEquals(0, mapper.readTree(replayed.data()).path("count").asInt(0));
     }
     return client;
@@ -64,7 +77,9 @@ class LiveStreamIT {
     for (String query : new String[] {"", "?token=" + TOKEN, "?access_token=" + TOKEN}) {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(URI.create(server.base() + "/api/v1/stream" + query)).GET().build(),
+              HttpRequest.newBuilder(URI.create(server.base() + "/api/v1/stream" + query))
+                  .GET()
+                  .build(),
               HttpResponse.BodyHandlers.ofString());
       assertEquals(401, r.statusCode(), query + ": " + r.body());
     }
@@ -88,7 +103,18 @@ class LiveStreamIT {
       assertEquals("agent", agent.event());
       assertEquals("web-01", mapper.readTree(agent.data()).get("agent").asText());
 
-      Event e = new Event(Instant.parse("2025-03-01T12:00:00Z"), "apply", "web-01", "deploy_app", "mise \"deploy\"", "applied", 0, 4210, "done\n", "apply exited 0");
+      Event e =
+          new Event(
+              Instant.parse("2025-03-01T12:00:00Z"),
+              "apply",
+              "web-01",
+              "deploy_app",
+              "mise \"deploy\"",
+              "applied",
+              0,
+              4210,
+              "done\n",
+              "apply exited 0");
       server.feed.publish(LiveUpdate.ofEvent(e));
       SseClient.Message event = client.next(WAIT);
       assertEquals("event", event.event());
@@ -96,7 +122,10 @@ class LiveStreamIT {
       assertEquals("deploy_app", data.get("task").asText());
       assertEquals(4210, data.get("event").get("duration_millis").asLong());
       assertEquals("2025-03-01T12:00:00Z", data.get("event").get("time").asText());
-      assertEquals("done\n", data.get("event").get("output").asText(), "multi-line text stays in one data line");
+      assertEquals(
+          "done\n",
+          data.get("event").get("output").asText(),
+          "multi-line text stays in one data line");
 
       server.feed.publish(LiveUpdate.manifestChanged());
       assertEquals("manifest", client.next(WAIT).event());
@@ -116,7 +145,8 @@ class LiveStreamIT {
       assertEquals(2, mapper.readTree(replayed.data()).get("count").asInt());
       assertEquals("web-01", mapper.readTree(replayed.data()).get("agent").asText());
       server.feed.awaitSubscribers(1, WAIT);
-      server.feed.publish(LiveUpdate.output("db-01", "postgres_backup", "shell \"t\"", "db live line"));
+      server.feed.publish(
+          LiveUpdate.output("db-01", "postgres_backup", "shell \"t\"", "db live line"));
       server.feed.publish(LiveUpdate.output("web-01", "deploy_app", "mise \"deploy\"", "line 3"));
       server.feed.publish(LiveUpdate.agentChanged("web-01"));
       assertEquals("line 3", line(client.next(WAIT)));
@@ -143,7 +173,8 @@ class LiveStreamIT {
       }
       assertEquals(List.of("line 1", "line 2", "(replayed)", "line 3"), got);
       server.feed.publish(LiveUpdate.agentChanged("web-01"));
-      assertEquals("agent", client.next(WAIT).event(), "no second copy of line 2 before the next update");
+      assertEquals(
+          "agent", client.next(WAIT).event(), "no second copy of line 2 before the next update");
     }
   }
 
@@ -158,7 +189,8 @@ class LiveStreamIT {
     HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create(server.base() + "/api/v1/stream?kinds=agent,logs"))
+                HttpRequest.newBuilder(
+                        URI.create(server.base() + "/api/v1/stream?kinds=agent,logs"))
                     .header("Authorization", "Bearer " + TOKEN)
                     .GET()
                     .build(),
@@ -177,7 +209,8 @@ class LiveStreamIT {
       assertEquals(7, mapper.readTree(lost.data()).get("count").asInt());
       server.feed.publish(LiveUpdate.agentChanged("web-01"));
       SseClient.Message agent = client.next(WAIT);
-      assertFalse(mapper.readTree(agent.data()).has("count"), "count only on markers: " + agent.data());
+      assertFalse(
+          mapper.readTree(agent.data()).has("count"), "count only on markers: " + agent.data());
     }
   }
 

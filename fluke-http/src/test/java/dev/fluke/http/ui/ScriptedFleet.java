@@ -30,7 +30,17 @@ public final class ScriptedFleet implements FleetApi {
   private final Map<String, List<Dto.ExecutorDefinition>> definitions = new LinkedHashMap<>();
   private final List<Event> events = new ArrayList<>();
   private Dto.ManifestStatus manifest =
-      new Dto.ManifestStatus("https://git.example.org/ops/fleet.git", "main", null, null, null, null, null, List.of(), 0, List.of());
+      new Dto.ManifestStatus(
+          "https://git.example.org/ops/fleet.git",
+          "main",
+          null,
+          null,
+          null,
+          null,
+          null,
+          List.of(),
+          0,
+          List.of());
   public final BlockingQueue<Dto.ReconcileTarget> reconciles = new LinkedBlockingQueue<>();
 
   public synchronized void putAgent(Dto.AgentSummary agent, List<Dto.TaskStatus> statuses) {
@@ -86,8 +96,12 @@ public final class ScriptedFleet implements FleetApi {
         (agent, list) ->
             list.stream()
                 .filter(s -> s.task().equals(name))
-                .forEach(s -> statuses.add(new Dto.AgentTaskStatus(agent, agents.get(agent).connected(), s))));
-    return done(Optional.of(new Dto.TaskDetail(withTaskCounts(t), definitions.get(name), statuses)));
+                .forEach(
+                    s ->
+                        statuses.add(
+                            new Dto.AgentTaskStatus(agent, agents.get(agent).connected(), s))));
+    return done(
+        Optional.of(new Dto.TaskDetail(withTaskCounts(t), definitions.get(name), statuses)));
   }
 
   @Override
@@ -101,7 +115,13 @@ public final class ScriptedFleet implements FleetApi {
                     s ->
                         out.add(
                             new Dto.DriftEntry(
-                                agent, s.task(), s.status(), s.policy(), s.alerted(), s.lastCheckedAt(), s.message()))));
+                                agent,
+                                s.task(),
+                                s.status(),
+                                s.policy(),
+                                s.alerted(),
+                                s.lastCheckedAt(),
+                                s.message()))));
     return done(out);
   }
 
@@ -126,13 +146,22 @@ public final class ScriptedFleet implements FleetApi {
                   .filter(e -> e.getValue().stream().anyMatch(s -> s.task().equals(target.name())))
                   .map(Map.Entry::getKey)
                   .toList();
-          default -> agents.values().stream().filter(Dto.AgentSummary::connected).map(Dto.AgentSummary::name).toList();
+          default ->
+              agents.values().stream()
+                  .filter(Dto.AgentSummary::connected)
+                  .map(Dto.AgentSummary::name)
+                  .toList();
         };
-    boolean known = target.kind().equals("all") || !chosen.isEmpty() || tasks.containsKey(String.valueOf(target.name()));
+    boolean known =
+        target.kind().equals("all")
+            || !chosen.isEmpty()
+            || tasks.containsKey(String.valueOf(target.name()));
     return done(
         new Dto.ReconcileAccepted(
             known,
-            known ? "manual reconcile started on " + chosen.size() + " agent(s)" : target.kind() + " '" + target.name() + "' not found",
+            known
+                ? "manual reconcile started on " + chosen.size() + " agent(s)"
+                : target.kind() + " '" + target.name() + "' not found",
             target,
             chosen,
             Instant.now()));
@@ -148,14 +177,31 @@ public final class ScriptedFleet implements FleetApi {
 
   private Dto.TaskSummary withTaskCounts(Dto.TaskSummary t) {
     List<Dto.TaskStatus> statuses = new ArrayList<>();
-    agentTasks.values().forEach(list -> list.stream().filter(s -> s.task().equals(t.name())).forEach(statuses::add));
+    agentTasks
+        .values()
+        .forEach(
+            list -> list.stream().filter(s -> s.task().equals(t.name())).forEach(statuses::add));
     return new Dto.TaskSummary(
-        t.name(), t.description(), t.policy(), t.selector(), t.executors(), t.file(), statuses.size(), counts(statuses));
+        t.name(),
+        t.description(),
+        t.policy(),
+        t.selector(),
+        t.executors(),
+        t.file(),
+        statuses.size(),
+        counts(statuses));
   }
 
   private static Dto.AgentSummary withCounts(Dto.AgentSummary a, List<Dto.TaskStatus> statuses) {
     return new Dto.AgentSummary(
-        a.name(), a.labels(), a.version(), a.connected(), a.connectedAt(), a.lastSeen(), a.cycle(), a.lastCycleEndedAt(),
+        a.name(),
+        a.labels(),
+        a.version(),
+        a.connected(),
+        a.connectedAt(),
+        a.lastSeen(),
+        a.cycle(),
+        a.lastCycleEndedAt(),
         counts(statuses));
   }
 
@@ -176,9 +222,22 @@ public final class ScriptedFleet implements FleetApi {
   }
 
   /** A manifest status with these errors against the commit in force. */
-  public static Dto.ManifestStatus manifestStatus(String commit, String candidate, Instant loadedAt, List<ManifestError> errors, int taskCount) {
+  public static Dto.ManifestStatus manifestStatus(
+      String commit,
+      String candidate,
+      Instant loadedAt,
+      List<ManifestError> errors,
+      int taskCount) {
     return new Dto.ManifestStatus(
-        "https://git.example.org/ops/fleet.git", "main", commit, candidate, loadedAt, Instant.now(), null, errors, taskCount,
+        "https://git.example.org/ops/fleet.git",
+        "main",
+        commit,
+        candidate,
+        loadedAt,
+        Instant.now(),
+        null,
+        errors,
+        taskCount,
         List.of("base.fluke.hcl", "apps/web.fluke.hcl"));
   }
 

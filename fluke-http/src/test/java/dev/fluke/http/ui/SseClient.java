@@ -12,7 +12,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** Reads a server-sent-event stream with the JDK client, one raw line at a time, on its own thread. */
+/**
+ * Reads a server-sent-event stream with the JDK client, one raw line at a time, on its own thread.
+ */
 final class SseClient implements AutoCloseable {
   /** One event: its type and its data lines joined. */
   record Message(String event, String data) {}
@@ -23,7 +25,8 @@ final class SseClient implements AutoCloseable {
   private final Thread reader;
 
   SseClient(String url, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET();
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }

@@ -17,12 +17,13 @@ import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * A {@link LiveFeed} the test drives by hand: {@link #publish} sends an update to every subscriber (each
- * a bounded queue: a slow one loses updates, as the contract says), and output lines are also kept per
- * agent for {@link #recentOutput}.
+ * A {@link LiveFeed} the test drives by hand: {@link #publish} sends an update to every subscriber
+ * (each a bounded queue: a slow one loses updates, as the contract says), and output lines are also
+ * kept per agent for {@link #recentOutput}.
  */
 public final class TestLiveFeed implements LiveFeed {
-  private final Map<BoundedSourceQueue<LiveUpdate>, Predicate<LiveUpdate>> subscribers = new ConcurrentHashMap<>();
+  private final Map<BoundedSourceQueue<LiveUpdate>, Predicate<LiveUpdate>> subscribers =
+      new ConcurrentHashMap<>();
   private final Map<String, List<LiveUpdate>> output = new ConcurrentHashMap<>();
   private final AtomicInteger opened = new AtomicInteger();
 
@@ -60,7 +61,10 @@ public final class TestLiveFeed implements LiveFeed {
     return gate;
   }
 
-  /** Sends {@code update} to every current subscriber; output lines are also buffered for late viewers. */
+  /**
+   * Sends {@code update} to every current subscriber; output lines are also buffered for late
+   * viewers.
+   */
   public void publish(LiveUpdate update) {
     if (update.kind().equals("output")) {
       synchronized (output) {
@@ -71,15 +75,16 @@ public final class TestLiveFeed implements LiveFeed {
   }
 
   /**
-   * Sends {@code update} to every current subscriber without buffering it: as a line printed after a
-   * viewer's read of the buffer (which is then sent live, after the {@code replayed} marker).
+   * Sends {@code update} to every current subscriber without buffering it: as a line printed after
+   * a viewer's read of the buffer (which is then sent live, after the {@code replayed} marker).
    */
   public void sendLive(LiveUpdate update) {
-    subscribers.forEach((q, wanted) -> {
-      if (update.isMarker() || wanted.test(update)) {
-        q.offer(update);
-      }
-    });
+    subscribers.forEach(
+        (q, wanted) -> {
+          if (update.isMarker() || wanted.test(update)) {
+            q.offer(update);
+          }
+        });
   }
 
   /** Buffers an output line without sending it (a line printed before anyone watched). */
@@ -93,12 +98,16 @@ public final class TestLiveFeed implements LiveFeed {
     return subscribers.size();
   }
 
-  /** Waits (bounded) until {@code n} subscriptions have been opened in all (a reconnect counts anew). */
+  /**
+   * Waits (bounded) until {@code n} subscriptions have been opened in all (a reconnect counts
+   * anew).
+   */
   public void awaitOpened(int n, Duration max) throws InterruptedException {
     Instant deadline = Instant.now().plus(max);
     while (opened.get() < n) {
       if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("expected " + n + " live subscription(s) opened, have " + opened.get());
+        throw new AssertionError(
+            "expected " + n + " live subscription(s) opened, have " + opened.get());
       }
       Thread.sleep(20);
     }
@@ -108,12 +117,16 @@ public final class TestLiveFeed implements LiveFeed {
     return opened.get();
   }
 
-  /** Waits (bounded) until at least {@code n} viewers are subscribed, so a published update reaches them. */
+  /**
+   * Waits (bounded) until at least {@code n} viewers are subscribed, so a published update reaches
+   * them.
+   */
   public void awaitSubscribers(int n, Duration max) throws InterruptedException {
     Instant deadline = Instant.now().plus(max);
     while (subscribers.size() < n) {
       if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("expected " + n + " live subscriber(s), have " + subscribers.size());
+        throw new AssertionError(
+            "expected " + n + " live subscriber(s), have " + subscribers.size());
       }
       Thread.sleep(20);
     }

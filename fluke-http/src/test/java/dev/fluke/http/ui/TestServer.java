@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
-/** The whole HTTP face ({@link WebRoutes}) over a scripted fleet and feed, on a free loopback port. */
+/**
+ * The whole HTTP face ({@link WebRoutes}) over a scripted fleet and feed, on a free loopback port.
+ */
 public final class TestServer implements AutoCloseable {
   public static final String WEBHOOK_SECRET = "It's a Secret to Everybody";
 
@@ -29,10 +31,15 @@ public final class TestServer implements AutoCloseable {
 
   /**
    * @param webhookSecret null turns the webhook off
-   * @param readiness null: ready when the fleet's manifest has a commit, with an always-healthy store
+   * @param readiness null: ready when the fleet's manifest has a commit, with an always-healthy
+   *     store
    */
   public TestServer(
-      ActorSystem<?> system, Set<String> apiTokens, String webhookSecret, Readiness readiness, Duration heartbeat)
+      ActorSystem<?> system,
+      Set<String> apiTokens,
+      String webhookSecret,
+      Readiness readiness,
+      Duration heartbeat)
       throws Exception {
     Readiness ready =
         readiness != null

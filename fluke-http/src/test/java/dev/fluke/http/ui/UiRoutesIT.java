@@ -12,7 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The UI's files as served: content types, security headers, no token needed, nothing else reachable. */
+/**
+ * The UI's files as served: content types, security headers, no token needed, nothing else
+ * reachable.
+ */
 class UiRoutesIT {
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final HttpClient http = HttpClient.newHttpClient();
@@ -30,7 +33,9 @@ class UiRoutesIT {
   }
 
   private static HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(server.base() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(server.base() + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -40,7 +45,11 @@ class UiRoutesIT {
     assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
     assertTrue(r.body().contains("<script src=\"/ui/app.js\" defer></script>"), r.body());
     String csp = r.headers().firstValue("Content-Security-Policy").orElse("");
-    assertTrue(csp.contains("default-src 'self'") && csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), csp);
+    assertTrue(
+        csp.contains("default-src 'self'")
+            && csp.contains("script-src 'self'")
+            && csp.contains("frame-ancestors 'none'"),
+        csp);
     assertFalse(csp.contains("unsafe-inline"), csp);
     assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(""));
     assertEquals("no-referrer", r.headers().firstValue("Referrer-Policy").orElse(""));
@@ -48,16 +57,24 @@ class UiRoutesIT {
 
   @Test
   void assetsHaveTheirContentTypes() throws Exception {
-    assertTrue(get("/ui/app.js").headers().firstValue("Content-Type").orElse("").contains("javascript"));
-    assertTrue(get("/ui/app.css").headers().firstValue("Content-Type").orElse("").startsWith("text/css"));
-    assertTrue(get("/ui/favicon.svg").headers().firstValue("Content-Type").orElse("").startsWith("image/svg+xml"));
+    assertTrue(
+        get("/ui/app.js").headers().firstValue("Content-Type").orElse("").contains("javascript"));
+    assertTrue(
+        get("/ui/app.css").headers().firstValue("Content-Type").orElse("").startsWith("text/css"));
+    assertTrue(
+        get("/ui/favicon.svg")
+            .headers()
+            .firstValue("Content-Type")
+            .orElse("")
+            .startsWith("image/svg+xml"));
   }
 
   @Test
   void thePageLoadsNothingFromAnotherHost() throws Exception {
     for (String path : new String[] {"/", "/ui/app.js", "/ui/app.css"}) {
       String body = get(path).body();
-      assertFalse(body.matches("(?s).*(src|href)=\"(https?:)?//.*"), path + " refers to another host");
+      assertFalse(
+          body.matches("(?s).*(src|href)=\"(https?:)?//.*"), path + " refers to another host");
       assertFalse(body.contains("innerHTML"), path + " must not build HTML from strings");
     }
   }

@@ -23,8 +23,9 @@ import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 
 /**
- * The web UI in real headless Chromium against the real routes, with a scripted fleet and live feed:
- * what an operator sees and does, end to end. Screenshots of every page go to target/ui-screenshots.
+ * The web UI in real headless Chromium against the real routes, with a scripted fleet and live
+ * feed: what an operator sees and does, end to end. Screenshots of every page go to
+ * target/ui-screenshots.
  */
 class WebUiIT {
   private static final String TOKEN = "ui-test-token-0123456789";
@@ -110,36 +111,67 @@ class WebUiIT {
 
     // Its page: tasks with their executors, and the "Reconcile now" button, a real button.
     int opened = server.feed.opened();
-    browser.until(d -> { d.findElement(By.linkText("web-01")).click(); return true; });
+    browser.until(
+        d -> {
+          d.findElement(By.linkText("web-01")).click();
+          return true;
+        });
     awaitText(By.tagName("h1"), "web-01");
     browser.await(By.cssSelector("article[data-task='deploy_app']"));
     server.feed.awaitOpened(opened + 1, WAIT); // the page follows web-01's own stream now
     awaitLive();
     By reconcileNow = By.xpath("//button[normalize-space()='Reconcile now']");
     assertEquals("button", browser.until(d -> d.findElement(reconcileNow).getTagName()));
-    browser.until(d -> { d.findElement(reconcileNow).click(); return true; });
-    assertEquals(new Dto.ReconcileTarget("agent", "web-01"), server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
+    browser.until(
+        d -> {
+          d.findElement(reconcileNow).click();
+          return true;
+        });
+    assertEquals(
+        new Dto.ReconcileTarget("agent", "web-01"),
+        server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
     awaitText(By.id("toasts"), "Manual reconcile started on web-01");
 
     // The apply's output streams in line by line, then its event and the new status arrive.
     String executor = "mise \"deploy\"";
-    server.feed.publish(LiveUpdate.output("web-01", "deploy_app", executor, "[apply] fetching release 2.4.1"));
+    server.feed.publish(
+        LiveUpdate.output("web-01", "deploy_app", executor, "[apply] fetching release 2.4.1"));
     awaitText(By.id("live-output"), "[apply] fetching release 2.4.1");
-    server.feed.publish(LiveUpdate.output("web-01", "deploy_app", executor, "[apply] linking /opt/app/current -> releases/2.4.1"));
-    server.feed.publish(LiveUpdate.output("web-01", "deploy_app", executor, "[apply] restarting app.service"));
+    server.feed.publish(
+        LiveUpdate.output(
+            "web-01",
+            "deploy_app",
+            executor,
+            "[apply] linking /opt/app/current -> releases/2.4.1"));
+    server.feed.publish(
+        LiveUpdate.output("web-01", "deploy_app", executor, "[apply] restarting app.service"));
     awaitText(By.id("live-output"), "[apply] restarting app.service");
     String output = text(By.id("live-output"));
-    assertTrue(output.indexOf("fetching") < output.indexOf("linking") && output.indexOf("linking") < output.indexOf("restarting"), output);
+    assertTrue(
+        output.indexOf("fetching") < output.indexOf("linking")
+            && output.indexOf("linking") < output.indexOf("restarting"),
+        output);
 
     Event applied =
-        Fixtures.event(0, "apply", "web-01", "deploy_app", executor, "applied", 0, 4_210,
-            "[apply] restarting app.service\n", "apply exited 0");
+        Fixtures.event(
+            0,
+            "apply",
+            "web-01",
+            "deploy_app",
+            executor,
+            "applied",
+            0,
+            4_210,
+            "[apply] restarting app.service\n",
+            "apply exited 0");
     server.fleet.addEvent(applied);
     server.fleet.putAgent(Fixtures.web01(), Fixtures.web01Tasks("satisfied"));
     server.feed.publish(LiveUpdate.ofEvent(applied));
     browser.await(By.cssSelector("table.events tr[data-outcome='applied']"));
     awaitText(By.cssSelector("article[data-task='deploy_app'] .pill"), "satisfied");
-    assertTrue(text(By.id("live-output")).contains("[apply] fetching release 2.4.1"), "streamed lines stay after the refresh");
+    assertTrue(
+        text(By.id("live-output")).contains("[apply] fetching release 2.4.1"),
+        "streamed lines stay after the refresh");
     assertEquals("yes", browser.js("return window.__sameDocument"));
     browser.screenshot("agent");
   }
@@ -150,8 +182,10 @@ class WebUiIT {
     Fixtures.seedTasks(server.fleet);
     server.fleet.putAgent(Fixtures.web01(), Fixtures.web01Tasks("applying"));
     String executor = "mise \"deploy\"";
-    server.feed.buffer(LiveUpdate.output("web-01", "deploy_app", executor, "line 1 before anyone watched"));
-    server.feed.buffer(LiveUpdate.output("web-01", "deploy_app", executor, "line 2 before anyone watched"));
+    server.feed.buffer(
+        LiveUpdate.output("web-01", "deploy_app", executor, "line 1 before anyone watched"));
+    server.feed.buffer(
+        LiveUpdate.output("web-01", "deploy_app", executor, "line 2 before anyone watched"));
 
     browser.open(server.base() + "/#/agents/web-01");
     awaitText(By.id("live-output"), "line 2 before anyone watched");
@@ -159,12 +193,20 @@ class WebUiIT {
     server.feed.awaitSubscribers(1, WAIT);
     server.feed.publish(LiveUpdate.output("web-01", "deploy_app", executor, "line 3 live"));
     awaitText(By.cssSelector(".live-output header"), "Streaming deploy_app");
-    server.feed.publish(LiveUpdate.output("db-01", "postgres_backup", "shell \"backup_timer\"", "not this agent's line"));
+    server.feed.publish(
+        LiveUpdate.output(
+            "db-01", "postgres_backup", "shell \"backup_timer\"", "not this agent's line"));
     awaitText(By.id("live-output"), "line 3 live");
     String output = text(By.id("live-output"));
-    assertTrue(output.indexOf("line 1") < output.indexOf("line 2") && output.indexOf("line 2") < output.indexOf("line 3"), output);
+    assertTrue(
+        output.indexOf("line 1") < output.indexOf("line 2")
+            && output.indexOf("line 2") < output.indexOf("line 3"),
+        output);
     assertFalse(output.contains("not this agent's line"), output);
-    assertEquals(1, output.split("line 2 before", -1).length - 1, "a buffered line is shown once: " + output);
+    assertEquals(
+        1,
+        output.split("line 2 before", -1).length - 1,
+        "a buffered line is shown once: " + output);
   }
 
   @Test
@@ -178,33 +220,56 @@ class WebUiIT {
     browser.open(server.base() + "/#/tasks");
     browser.await(By.cssSelector("tr[data-task='postgres_backup']"));
     browser.screenshot("tasks");
-    browser.until(d -> { d.findElement(By.linkText("deploy_app")).click(); return true; });
+    browser.until(
+        d -> {
+          d.findElement(By.linkText("deploy_app")).click();
+          return true;
+        });
     awaitText(By.tagName("h1"), "deploy_app");
     String definition = awaitText(By.cssSelector("[data-definition]"), "mise \"deploy\" {");
     assertTrue(definition.contains("working_dir = \"/opt/app\""), definition);
     browser.await(By.cssSelector("tr[data-agent='web-02']"));
     browser.screenshot("task");
-    browser.until(d -> { d.findElement(By.xpath("//button[normalize-space()='Reconcile task']")).click(); return true; });
-    assertEquals(new Dto.ReconcileTarget("task", "deploy_app"), server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
+    browser.until(
+        d -> {
+          d.findElement(By.xpath("//button[normalize-space()='Reconcile task']")).click();
+          return true;
+        });
+    assertEquals(
+        new Dto.ReconcileTarget("task", "deploy_app"),
+        server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
 
     browser.driver.findElement(By.linkText("Drift")).click();
     browser.await(By.cssSelector("tr[data-agent='db-01'][data-task='postgres_backup']"));
     List<String> driftRows =
-        browser.until(d -> d.findElements(By.cssSelector("table.drift tbody tr")).stream().map(WebElement::getText).toList());
+        browser.until(
+            d ->
+                d.findElements(By.cssSelector("table.drift tbody tr")).stream()
+                    .map(WebElement::getText)
+                    .toList());
     assertEquals(3, driftRows.size(), driftRows.toString());
     assertTrue(driftRows.get(0).contains("error"), "worst first: " + driftRows);
     browser.screenshot("drift");
 
     browser.driver.findElement(By.linkText("Events")).click();
     browser.await(By.cssSelector("table.events tr[data-outcome='failed']"));
-    browser.until(d -> { new Select(d.findElement(By.id("f-outcome"))).selectByValue("failed"); return true; });
+    browser.until(
+        d -> {
+          new Select(d.findElement(By.id("f-outcome"))).selectByValue("failed");
+          return true;
+        });
     browser.until(d -> d.getCurrentUrl().contains("outcome=failed"));
     browser.until(
         d -> {
           List<WebElement> rows = d.findElements(By.cssSelector("table.events tbody tr"));
-          return !rows.isEmpty() && rows.stream().allMatch(r -> "failed".equals(r.getAttribute("data-outcome")));
+          return !rows.isEmpty()
+              && rows.stream().allMatch(r -> "failed".equals(r.getAttribute("data-outcome")));
         });
-    browser.until(d -> { new Select(d.findElement(By.id("f-agent"))).selectByValue("db-01"); return true; });
+    browser.until(
+        d -> {
+          new Select(d.findElement(By.id("f-agent"))).selectByValue("db-01");
+          return true;
+        });
     browser.until(d -> d.getCurrentUrl().contains("agent=db-01"));
     browser.until(d -> d.findElements(By.cssSelector("table.events tbody tr")).size() == 1);
     browser.open(server.base() + "/#/events");
@@ -224,7 +289,12 @@ class WebUiIT {
     awaitLive();
 
     server.fleet.manifest(
-        ScriptedFleet.manifestStatus(Fixtures.COMMIT, Fixtures.BAD_COMMIT, Fixtures.ago(1_800), Fixtures.manifestErrors(), 4));
+        ScriptedFleet.manifestStatus(
+            Fixtures.COMMIT,
+            Fixtures.BAD_COMMIT,
+            Fixtures.ago(1_800),
+            Fixtures.manifestErrors(),
+            4));
     server.feed.publish(LiveUpdate.manifestChanged());
     String errors = awaitText(By.cssSelector("[data-manifest-errors]"), "apps/web.fluke.hcl:14:5");
     assertTrue(errors.contains("unknown attribute \"comand\""), errors);
@@ -233,19 +303,25 @@ class WebUiIT {
     browser.screenshot("fleet-manifest-errors");
     browser.driver.executeCdpCommand(
         "Emulation.setEmulatedMedia",
-        java.util.Map.of("features", List.of(java.util.Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        java.util.Map.of(
+            "features",
+            List.of(java.util.Map.of("name", "prefers-color-scheme", "value", "dark"))));
     browser.screenshot("fleet-dark");
-    browser.driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features", List.of()));
+    browser.driver.executeCdpCommand(
+        "Emulation.setEmulatedMedia", java.util.Map.of("features", List.of()));
 
     browser.driver.manage().window().setSize(new Dimension(390, 844));
     browser.until(d -> ((Number) browser.js("return window.innerWidth")).intValue() <= 400);
-    Number overflow = (Number) browser.js("return document.documentElement.scrollWidth - window.innerWidth");
+    Number overflow =
+        (Number) browser.js("return document.documentElement.scrollWidth - window.innerWidth");
     assertTrue(overflow.intValue() <= 0, "the phone layout scrolls sideways by " + overflow + "px");
     browser.screenshot("fleet-phone");
     browser.open(server.base() + "/#/agents/db-01");
     browser.await(By.cssSelector("article[data-task='postgres_backup']"));
-    overflow = (Number) browser.js("return document.documentElement.scrollWidth - window.innerWidth");
-    assertTrue(overflow.intValue() <= 0, "the phone agent page scrolls sideways by " + overflow + "px");
+    overflow =
+        (Number) browser.js("return document.documentElement.scrollWidth - window.innerWidth");
+    assertTrue(
+        overflow.intValue() <= 0, "the phone agent page scrolls sideways by " + overflow + "px");
     browser.screenshot("agent-phone");
   }
 
@@ -253,31 +329,54 @@ class WebUiIT {
   void aBigFleetShowsItsFirstAgentsAndAFilterThatKeepsUpWithLiveUpdates() throws Exception {
     server = new TestServer(testKit.system(), Set.of());
     Fixtures.seedTasks(server.fleet);
-    List<Dto.TaskStatus> drifted = List.of(Fixtures.status("base_packages", "drifted", "alert_only", "check exited 1",
-        Fixtures.exec("shell", "packages", "drifted", "check", 1, "", "check exited 1")));
+    List<Dto.TaskStatus> drifted =
+        List.of(
+            Fixtures.status(
+                "base_packages",
+                "drifted",
+                "alert_only",
+                "check exited 1",
+                Fixtures.exec("shell", "packages", "drifted", "check", 1, "", "check exited 1")));
     for (int i = 0; i < 250; i++) {
       String name = String.format("host-%03d", i);
       server.fleet.putAgent(
-          Fixtures.agent(name, java.util.Map.of("role", i % 2 == 0 ? "web" : "db"), i != 7, 5), drifted);
+          Fixtures.agent(name, java.util.Map.of("role", i % 2 == 0 ? "web" : "db"), i != 7, 5),
+          drifted);
     }
     browser.open(server.base() + "/");
     browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 200);
-    assertTrue(text(By.cssSelector(".table-more")).startsWith("Showing 200 of 250 agents."), text(By.cssSelector(".table-more")));
+    assertTrue(
+        text(By.cssSelector(".table-more")).startsWith("Showing 200 of 250 agents."),
+        text(By.cssSelector(".table-more")));
     awaitText(By.cssSelector("[data-tile='agents']"), "249/250");
 
     WebElement filter = browser.await(By.id("fleet-filter"));
     filter.sendKeys("role=db host-1");
-    browser.until(d -> d.findElements(By.cssSelector("tr[data-agent]")).size() == 50); // host-101 … host-199, odd
+    browser.until(
+        d ->
+            d.findElements(By.cssSelector("tr[data-agent]")).size()
+                == 50); // host-101 … host-199, odd
     assertTrue(browser.driver.findElements(By.cssSelector(".table-more")).isEmpty());
     awaitLive();
     // A live refresh redraws the list under the filter, which keeps its text and the focus.
     java.time.Instant now = java.time.Instant.now();
-    server.fleet.putAgent(new Dto.AgentSummary("host-101", java.util.Map.of("role", "db"), "0.2.0", true, now, now,
-        "idle", now, Dto.StatusCounts.EMPTY), drifted);
+    server.fleet.putAgent(
+        new Dto.AgentSummary(
+            "host-101",
+            java.util.Map.of("role", "db"),
+            "0.2.0",
+            true,
+            now,
+            now,
+            "idle",
+            now,
+            Dto.StatusCounts.EMPTY),
+        drifted);
     server.feed.publish(LiveUpdate.agentChanged("host-101"));
     awaitText(By.cssSelector("tr[data-agent='host-101']"), "v0.2.0");
     assertEquals("fleet-filter", browser.js("return document.activeElement.id"));
-    assertEquals("role=db host-1", browser.js("return document.getElementById('fleet-filter').value"));
+    assertEquals(
+        "role=db host-1", browser.js("return document.getElementById('fleet-filter').value"));
     assertEquals(50, browser.driver.findElements(By.cssSelector("tr[data-agent]")).size());
 
     filter.sendKeys(Keys.chord(Keys.CONTROL, "a"), "disconnected");
@@ -291,7 +390,8 @@ class WebUiIT {
     // The drift page of a fleet-wide drift draws the worst 200 pairs until asked for all.
     browser.open(server.base() + "/#/drift");
     browser.until(d -> d.findElements(By.cssSelector("table.drift tr[data-agent]")).size() == 200);
-    assertTrue(text(By.cssSelector(".table-more")).startsWith("Showing 200 of 250 agent/task pairs"),
+    assertTrue(
+        text(By.cssSelector(".table-more")).startsWith("Showing 200 of 250 agent/task pairs"),
         text(By.cssSelector(".table-more")));
     browser.await(By.cssSelector("[data-key='drift-show-all']")).click();
     browser.until(d -> d.findElements(By.cssSelector("table.drift tr[data-agent]")).size() == 250);
@@ -328,7 +428,9 @@ class WebUiIT {
     server.feed.publish(LiveUpdate.agentChanged("web-01"));
     browser.until(d -> d.findElements(By.cssSelector("[data-old]")).isEmpty());
     assertEquals(
-        "A:nginx", browser.js("return document.activeElement.tagName + ':' + document.activeElement.textContent"));
+        "A:nginx",
+        browser.js(
+            "return document.activeElement.tagName + ':' + document.activeElement.textContent"));
   }
 
   private void awaitLive() {

@@ -17,14 +17,13 @@ import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code POST /api/v1/webhooks/git} on a real server, with push payloads shaped as GitHub, Gitea and
- * GitLab send them, signed as each forge signs. The API has tokens configured: the webhook must work
- * without one.
+ * {@code POST /api/v1/webhooks/git} on a real server, with push payloads shaped as GitHub, Gitea
+ * and GitLab send them, signed as each forge signs. The API has tokens configured: the webhook must
+ * work without one.
  */
 class WebhookIT {
   private static final String SECRET = TestServer.WEBHOOK_SECRET;
@@ -60,7 +59,8 @@ class WebhookIT {
     return changed;
   }
 
-  private HttpResponse<String> post(String body, String contentType, String... headers) throws Exception {
+  private HttpResponse<String> post(String body, String contentType, String... headers)
+      throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(server.base() + "/api/v1/webhooks/git"))
             .timeout(Duration.ofSeconds(10))
@@ -74,25 +74,57 @@ class WebhookIT {
   }
 
   private HttpResponse<String> github(String body, String secret, String event) throws Exception {
-    String sig = "sha256=" + WebhookVerifierTest.hmacHex(secret, body.getBytes(StandardCharsets.UTF_8));
-    return post(body, "application/json",
-        "X-GitHub-Event", event, "X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958",
-        "X-GitHub-Hook-ID", "292430182", "X-Hub-Signature-256", sig);
+    String sig =
+        "sha256=" + WebhookVerifierTest.hmacHex(secret, body.getBytes(StandardCharsets.UTF_8));
+    return post(
+        body,
+        "application/json",
+        "X-GitHub-Event",
+        event,
+        "X-GitHub-Delivery",
+        "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "X-GitHub-Hook-ID",
+        "292430182",
+        "X-Hub-Signature-256",
+        sig);
   }
 
   private HttpResponse<String> gitea(String body, String secret) throws Exception {
     String hex = WebhookVerifierTest.hmacHex(secret, body.getBytes(StandardCharsets.UTF_8));
     // Gitea sends its own header, GitHub's and Gogs' (all the same HMAC), and both event headers.
-    return post(body, "application/json",
-        "X-Gitea-Event", "push", "X-Gitea-Event-Type", "push", "X-Gitea-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473",
-        "X-GitHub-Event", "push", "X-Gogs-Event", "push",
-        "X-Gitea-Signature", hex, "X-Gogs-Signature", hex, "X-Hub-Signature-256", "sha256=" + hex);
+    return post(
+        body,
+        "application/json",
+        "X-Gitea-Event",
+        "push",
+        "X-Gitea-Event-Type",
+        "push",
+        "X-Gitea-Delivery",
+        "f6266f16-1bf3-46a5-9ea4-602e06ead473",
+        "X-GitHub-Event",
+        "push",
+        "X-Gogs-Event",
+        "push",
+        "X-Gitea-Signature",
+        hex,
+        "X-Gogs-Signature",
+        hex,
+        "X-Hub-Signature-256",
+        "sha256=" + hex);
   }
 
   private HttpResponse<String> gitlab(String body, String token, String event) throws Exception {
-    return post(body, "application/json",
-        "X-Gitlab-Event", event, "X-Gitlab-Token", token, "X-Gitlab-Instance", "https://gitlab.example.org",
-        "X-Gitlab-Event-UUID", "13792a34-cac6-4fda-95a8-c58e00a3954e");
+    return post(
+        body,
+        "application/json",
+        "X-Gitlab-Event",
+        event,
+        "X-Gitlab-Token",
+        token,
+        "X-Gitlab-Instance",
+        "https://gitlab.example.org",
+        "X-Gitlab-Event-UUID",
+        "13792a34-cac6-4fda-95a8-c58e00a3954e");
   }
 
   private static JsonNode json(HttpResponse<String> r) throws Exception {
@@ -121,32 +153,59 @@ class WebhookIT {
   @Test
   void githubPushToTheBranchFetchesWithoutAnApiToken() throws Exception {
     assertFetching(github(payload("github-push.json"), SECRET, "push"));
-    assertTrue(server.metrics.scrape().contains("fluke_git_webhooks_total{forge=\"github\",result=\"triggered\"} 1"));
+    assertTrue(
+        server
+            .metrics
+            .scrape()
+            .contains("fluke_git_webhooks_total{forge=\"github\",result=\"triggered\"} 1"));
   }
 
   @Test
   void githubWrongSignatureIsRefused() throws Exception {
     assertRefused(github(payload("github-push.json"), "guessed secret", "push"));
-    assertTrue(server.metrics.scrape().contains("fluke_git_webhooks_total{forge=\"github\",result=\"rejected\"} 1"));
+    assertTrue(
+        server
+            .metrics
+            .scrape()
+            .contains("fluke_git_webhooks_total{forge=\"github\",result=\"rejected\"} 1"));
   }
 
   @Test
   void githubBodyChangedAfterSigningIsRefused() throws Exception {
     String body = payload("github-push.json");
-    String sig = "sha256=" + WebhookVerifierTest.hmacHex(SECRET, body.getBytes(StandardCharsets.UTF_8));
-    assertRefused(post(body.replace("octocat", "mallory"), "application/json", "X-GitHub-Event", "push", "X-Hub-Signature-256", sig));
+    String sig =
+        "sha256=" + WebhookVerifierTest.hmacHex(SECRET, body.getBytes(StandardCharsets.UTF_8));
+    assertRefused(
+        post(
+            body.replace("octocat", "mallory"),
+            "application/json",
+            "X-GitHub-Event",
+            "push",
+            "X-Hub-Signature-256",
+            sig));
   }
 
   @Test
   void githubPushToAnotherBranchIsAcknowledgedAndIgnored() throws Exception {
-    assertIgnored(github(toBranch(payload("github-push.json"), "refs/heads/feature/tls"), SECRET, "push"), "refs/heads/feature/tls");
+    assertIgnored(
+        github(toBranch(payload("github-push.json"), "refs/heads/feature/tls"), SECRET, "push"),
+        "refs/heads/feature/tls");
   }
 
   @Test
   void githubFormEncodedPayloadIsReadToo() throws Exception {
-    String body = "payload=" + URLEncoder.encode(payload("github-push.json"), StandardCharsets.UTF_8);
-    String sig = "sha256=" + WebhookVerifierTest.hmacHex(SECRET, body.getBytes(StandardCharsets.UTF_8));
-    assertFetching(post(body, "application/x-www-form-urlencoded", "X-GitHub-Event", "push", "X-Hub-Signature-256", sig));
+    String body =
+        "payload=" + URLEncoder.encode(payload("github-push.json"), StandardCharsets.UTF_8);
+    String sig =
+        "sha256=" + WebhookVerifierTest.hmacHex(SECRET, body.getBytes(StandardCharsets.UTF_8));
+    assertFetching(
+        post(
+            body,
+            "application/x-www-form-urlencoded",
+            "X-GitHub-Event",
+            "push",
+            "X-Hub-Signature-256",
+            sig));
   }
 
   @Test
@@ -154,13 +213,18 @@ class WebhookIT {
     HttpResponse<String> ping = github(payload("github-ping.json"), SECRET, "ping");
     assertEquals(200, ping.statusCode(), ping.body());
     assertEquals("pong", json(ping).get("result").asText());
-    assertIgnored(github("{\"action\":\"opened\",\"issue\":{\"number\":1}}", SECRET, "issues"), "not a push");
+    assertIgnored(
+        github("{\"action\":\"opened\",\"issue\":{\"number\":1}}", SECRET, "issues"), "not a push");
   }
 
   @Test
   void giteaPushToTheBranchFetches() throws Exception {
     assertFetching(gitea(payload("gitea-push.json"), SECRET));
-    assertTrue(server.metrics.scrape().contains("fluke_git_webhooks_total{forge=\"gitea\",result=\"triggered\"} 1"));
+    assertTrue(
+        server
+            .metrics
+            .scrape()
+            .contains("fluke_git_webhooks_total{forge=\"gitea\",result=\"triggered\"} 1"));
   }
 
   @Test
@@ -170,13 +234,19 @@ class WebhookIT {
 
   @Test
   void giteaPushToAnotherBranchIsIgnored() throws Exception {
-    assertIgnored(gitea(toBranch(payload("gitea-push.json"), "refs/heads/develop"), SECRET), "refs/heads/develop");
+    assertIgnored(
+        gitea(toBranch(payload("gitea-push.json"), "refs/heads/develop"), SECRET),
+        "refs/heads/develop");
   }
 
   @Test
   void gitlabPushToTheBranchFetches() throws Exception {
     assertFetching(gitlab(payload("gitlab-push.json"), SECRET, "Push Hook"));
-    assertTrue(server.metrics.scrape().contains("fluke_git_webhooks_total{forge=\"gitlab\",result=\"triggered\"} 1"));
+    assertTrue(
+        server
+            .metrics
+            .scrape()
+            .contains("fluke_git_webhooks_total{forge=\"gitlab\",result=\"triggered\"} 1"));
   }
 
   @Test
@@ -186,8 +256,12 @@ class WebhookIT {
 
   @Test
   void gitlabPushToAnotherBranchOrATagIsIgnored() throws Exception {
-    assertIgnored(gitlab(toBranch(payload("gitlab-push.json"), "refs/heads/staging"), SECRET, "Push Hook"), "refs/heads/staging");
-    String tag = toBranch(payload("gitlab-push.json"), "refs/tags/v1.4.0").replace("\"object_kind\": \"push\"", "\"object_kind\": \"tag_push\"");
+    assertIgnored(
+        gitlab(toBranch(payload("gitlab-push.json"), "refs/heads/staging"), SECRET, "Push Hook"),
+        "refs/heads/staging");
+    String tag =
+        toBranch(payload("gitlab-push.json"), "refs/tags/v1.4.0")
+            .replace("\"object_kind\": \"push\"", "\"object_kind\": \"tag_push\"");
     assertIgnored(gitlab(tag, SECRET, "Tag Push Hook"), "refs/tags/v1.4.0");
   }
 
@@ -209,7 +283,9 @@ class WebhookIT {
   void otherMethodsGet405WithAllow() throws Exception {
     HttpResponse<String> r =
         http.send(
-            HttpRequest.newBuilder(URI.create(server.base() + "/api/v1/webhooks/git")).GET().build(),
+            HttpRequest.newBuilder(URI.create(server.base() + "/api/v1/webhooks/git"))
+                .GET()
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(405, r.statusCode(), r.body());
     assertEquals("POST", r.headers().firstValue("Allow").orElse(""));
@@ -217,13 +293,18 @@ class WebhookIT {
 
   @Test
   void withoutASecretTheWebhookIsOffAndSaysHowToTurnItOn() throws Exception {
-    try (TestServer off = new TestServer(testKit.system(), Set.of(), null, null, Duration.ofSeconds(15))) {
+    try (TestServer off =
+        new TestServer(testKit.system(), Set.of(), null, null, Duration.ofSeconds(15))) {
       String body = payload("github-push.json");
       HttpResponse<String> r =
           http.send(
               HttpRequest.newBuilder(URI.create(off.base() + "/api/v1/webhooks/git"))
                   .header("X-GitHub-Event", "push")
-                  .header("X-Hub-Signature-256", "sha256=" + WebhookVerifierTest.hmacHex(SECRET, body.getBytes(StandardCharsets.UTF_8)))
+                  .header(
+                      "X-Hub-Signature-256",
+                      "sha256="
+                          + WebhookVerifierTest.hmacHex(
+                              SECRET, body.getBytes(StandardCharsets.UTF_8)))
                   .POST(HttpRequest.BodyPublishers.ofString(body))
                   .build(),
               HttpResponse.BodyHandlers.ofString());

@@ -22,10 +22,13 @@ class WebhookVerifierTest {
 
   @Test
   void githubsOwnDocumentedExampleVerifies() {
-    // The example from GitHub's "Validating webhook deliveries" page: this secret, this body, this header.
+    // The example from GitHub's "Validating webhook deliveries" page: this secret, this body, this
+    // header.
     WebhookVerifier.Verdict v =
         verifier.verify(
-            Map.of("X-Hub-Signature-256", "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
+            Map.of(
+                "X-Hub-Signature-256",
+                "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"),
             BODY);
     assertTrue(v.valid(), v.reason());
     assertEquals("github", v.forge());
@@ -33,9 +36,11 @@ class WebhookVerifierTest {
 
   @Test
   void githubSignatureOfAnotherBodyOrSecretIsRefused() throws Exception {
-    String otherBody = "sha256=" + hmacHex(SECRET, "Hello, World?".getBytes(StandardCharsets.UTF_8));
+    String otherBody =
+        "sha256=" + hmacHex(SECRET, "Hello, World?".getBytes(StandardCharsets.UTF_8));
     String otherSecret = "sha256=" + hmacHex("not the secret", BODY);
-    for (String header : new String[] {otherBody, otherSecret, "sha256=", "sha256=zz", hmacHex(SECRET, BODY)}) {
+    for (String header :
+        new String[] {otherBody, otherSecret, "sha256=", "sha256=zz", hmacHex(SECRET, BODY)}) {
       WebhookVerifier.Verdict v = verifier.verify(Map.of("X-Hub-Signature-256", header), BODY);
       assertFalse(v.valid(), header);
       assertTrue(v.reason().contains("X-Hub-Signature-256"), v.reason());
@@ -51,11 +56,14 @@ class WebhookVerifierTest {
   @Test
   void giteaSignatureIsBareHexAndGiteaAlsoSendsTheGithubHeader() throws Exception {
     String hex = hmacHex(SECRET, BODY);
-    WebhookVerifier.Verdict v = verifier.verify(Map.of("X-Gitea-Signature", hex, "X-Gitea-Event", "push"), BODY);
+    WebhookVerifier.Verdict v =
+        verifier.verify(Map.of("X-Gitea-Signature", hex, "X-Gitea-Event", "push"), BODY);
     assertTrue(v.valid(), v.reason());
     assertEquals("gitea", v.forge());
     assertTrue(
-        verifier.verify(Map.of("X-Gitea-Signature", hex, "X-Hub-Signature-256", "sha256=" + hex), BODY).valid());
+        verifier
+            .verify(Map.of("X-Gitea-Signature", hex, "X-Hub-Signature-256", "sha256=" + hex), BODY)
+            .valid());
     assertTrue(verifier.verify(Map.of("X-Forgejo-Signature", hex), BODY).valid());
     assertFalse(verifier.verify(Map.of("X-Gitea-Signature", hmacHex("wrong", BODY)), BODY).valid());
   }
@@ -65,14 +73,16 @@ class WebhookVerifierTest {
     String good = hmacHex(SECRET, BODY);
     String bad = hmacHex("wrong", BODY);
     WebhookVerifier.Verdict v =
-        verifier.verify(Map.of("X-Gitea-Signature", good, "X-Hub-Signature-256", "sha256=" + bad), BODY);
+        verifier.verify(
+            Map.of("X-Gitea-Signature", good, "X-Hub-Signature-256", "sha256=" + bad), BODY);
     assertFalse(v.valid());
     assertTrue(v.reason().contains("X-Hub-Signature-256"), v.reason());
   }
 
   @Test
   void gitlabSendsTheSecretItself() {
-    WebhookVerifier.Verdict v = verifier.verify(Map.of("X-Gitlab-Token", SECRET, "X-Gitlab-Event", "Push Hook"), BODY);
+    WebhookVerifier.Verdict v =
+        verifier.verify(Map.of("X-Gitlab-Token", SECRET, "X-Gitlab-Event", "Push Hook"), BODY);
     assertTrue(v.valid(), v.reason());
     assertEquals("gitlab", v.forge());
     assertFalse(verifier.verify(Map.of("X-Gitlab-Token", SECRET + " "), BODY).valid());
