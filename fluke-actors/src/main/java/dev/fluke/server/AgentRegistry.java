@@ -1,7 +1,9 @@
 package dev.fluke.server;
 
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
@@ -12,8 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,15 +31,14 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The agent directory (SPEC §5, §7): built only from live connections. Spawns one {@link
  * AgentSession} per registered agent and watches it; refuses a second live agent with the same
- * name; forwards each new desired state to every session; keeps the summaries sessions push (so
- * listing 10,000 agents reads a map instead of asking each) and a bounded record of recently
- * disconnected agents.
+ * name; forwards each new desired state to every session (a commit's rollout slots); keeps the
+ * summaries sessions push (so listing 10,000 agents reads a map instead of asking each) and the
+ * {@link RecentlyDisconnected}.
  *
  * <p>Feeds the live view and the metrics: connects, disconnects and status changes of an agent are
  * published as {@link LiveUpdate#agentChanged} (a summary that only refreshes {@code lastSeen} is
  * not a change), counted in {@code fluke_agents_connected} and the connection counters, and the
- * fleet's task status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts
- * ({@link FleetCounts}).
+ * fleet's task status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts.
  *
  * <p>Sessions are stopped, not restarted, when they fail: a restarted session would have lost the
  * acknowledgement its inbound stream waits for. The failure ends the agent's stream and the agent
@@ -50,18 +49,17 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public sealed interface Command {}
 
   /**
-   * A new stream sent its Register; replies {@link Accepted} or {@link Refused}. {@code
-   * deadlineNanos} ({@link System#nanoTime()}) is when the gateway stops waiting for the answer: a
-   * registration still queued by then is refused without a session, since nobody would feed that
-   * session (under a reconnect storm, a late session would be a ghost holding the agent's name
-   * until it is evicted).
+   * A new stream sent its Register; replies {@link Accepted} or {@link Refused}. {@code deadline}
+   * (the engine's clock) is when the gateway stops waiting for the answer: a registration still
+   * queued by then is refused without a session, since nobody would feed that session (under a
+   * reconnect storm, a late session would be a ghost holding the agent's name until evicted).
    */
   public record Connect(
       AgentMessage.Register register,
       String peer,
       ActorRef<Outbound> out,
       ActorRef<ConnectReply> replyTo,
-      long deadlineNanos)
+      Instant deadline)
       implements Command {}
 
   /**
@@ -78,9 +76,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   /** Registration refused; the stream sends {@code Rejected(reason)} and completes. */
   public record Refused(String reason) implements ConnectReply {}
 
-  /** A new desired state and the reconcilers of its tasks (from {@link TaskRegistry}). */
+  /**
+   * A desired state and the reconcilers of its tasks (from {@link TaskRegistry}); {@code newCommit}
+   * false when only a reconciler was replaced (no cycle is triggered).
+   */
   public record DesiredStateChanged(
-      DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> reconcilers)
+      DesiredState state,
+      Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
+      boolean newCommit)
       implements Command {}
 
   /** Pushed by a session whenever its summary changes. */
@@ -94,8 +97,11 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record GetAgent(String name, ActorRef<Optional<Dto.AgentDetail>> replyTo)
       implements Command {}
 
-  /** Manual reconcile of all agents or one agent; replies with what was started. */
-  public record Reconcile(Dto.ReconcileTarget target, ActorRef<Dto.ReconcileAccepted> replyTo)
+  /**
+   * Manual reconcile (request {@code requestId}) of all agents or one agent; replies what started.
+   */
+  public record Reconcile(
+      Dto.ReconcileTarget target, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
       implements Command {}
 
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
@@ -107,23 +113,21 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       String peer,
       ActorRef<Outbound> out) {}
 
+  /**
+   * Per agent, the results received lately, kept across its connections to spot re-sent duplicates.
+   * Twice the agent's default bound of unacknowledged results; forgotten with the agent.
+   */
+  private static final int RECEIVED_RESULTS_KEPT = 64;
+
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
   private final EventStore events;
   private final LiveHub hub;
   private final FlukeMetrics metrics;
-  private final FleetCounts totals = new FleetCounts();
   private final Map<String, Live> live = new HashMap<>();
-  // Insertion order = order of disconnection, so the oldest are dropped first.
-  private final LinkedHashMap<String, Dto.AgentSummary> recent = new LinkedHashMap<>();
-
-  /**
-   * Per agent, the results received lately, kept across its connections to spot re-sent duplicates.
-   * Twice the agent's default bound of unacknowledged results; forgotten with the agent.
-   */
+  private final RecentlyDisconnected recent;
   private final Map<String, ReceivedResults> received = new HashMap<>();
-
-  private static final int RECEIVED_RESULTS_KEPT = 64;
+  private Dto.StatusCounts totals = Dto.StatusCounts.EMPTY;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
@@ -150,6 +154,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     this.events = events;
     this.hub = hub;
     this.metrics = metrics;
+    this.recent =
+        new RecentlyDisconnected(
+            settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
   }
 
   @Override
@@ -168,20 +175,17 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   private Behavior<Command> onConnect(Connect c) {
     String name = c.register().name();
-    if (System.nanoTime() - c.deadlineNanos() > 0) {
+    Instant now = settings.now();
+    if (now.isAfter(c.deadline())) {
       // The gateway has already failed this stream; the agent will come back after its backoff.
       getContext()
           .getLog()
-          .warn(
-              "Registration of {} from {} answered too late (the server is overloaded); "
-                  + "the agent retries",
-              name,
-              c.peer());
+          .warn("Registration of {} from {} answered too late; the agent retries", name, c.peer());
       metrics.registrationsTooLate();
       c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
       return this;
     }
-    String problem = invalidName(name);
+    String problem = AgentNames.problem(name);
     Live existing = name == null ? null : live.get(name);
     if (problem == null && existing != null) {
       problem =
@@ -198,60 +202,55 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     if (problem != null) {
       getContext().getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
       events.append(
-          Event.simple(
-              "agent", name == null ? "" : name, "rejected", problem + " (peer " + c.peer() + ")"));
+          Event.agent(
+              now, name == null ? "" : name, "rejected", problem + " (peer " + c.peer() + ")"));
       c.replyTo().tell(new Refused(problem));
       return this;
     }
-    long connection = ++connections;
-    // Counted and announced before the session exists: it starts at once, on its own thread, and
-    // what it
-    // sends or records must not be seen before its agent is counted as connected.
+    ActorRef<AgentSession.Command> session = spawnSession(c, ++connections);
+    getContext().watchWith(session, new SessionEnded(name, session));
+    // Counted and announced once the session exists.
     metrics.agentConnected(name);
     hub.publish(LiveUpdate.agentChanged(name));
-    ActorRef<AgentSession.Command> session =
-        getContext()
-            .spawn(
-                Behaviors.supervise(
-                        AgentSession.create(
-                            new AgentSession.Setup(
-                                settings,
-                                c.register(),
-                                c.peer(),
-                                c.out(),
-                                getContext().getSelf(),
-                                alerter,
-                                events,
-                                hub,
-                                metrics,
-                                connection << 32,
-                                state,
-                                reconcilers,
-                                received.computeIfAbsent(
-                                    name, n -> new ReceivedResults(RECEIVED_RESULTS_KEPT)))))
-                    .onFailure(SupervisorStrategy.stop()),
-                "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
-    getContext().watchWith(session, new SessionEnded(name, session));
-    Instant now = Instant.now();
-    live.put(
-        name,
-        new Live(
-            session,
-            new Dto.AgentSummary(
-                name,
-                c.register().labels(),
-                c.register().version(),
-                true,
-                now,
-                now,
-                "idle",
-                null,
-                Dto.StatusCounts.EMPTY),
-            c.peer(),
-            c.out()));
+    Dto.AgentSummary summary =
+        new Dto.AgentSummary(
+            name,
+            c.register().labels(),
+            c.register().version(),
+            true,
+            now,
+            now,
+            CyclePhase.IDLE,
+            null,
+            Dto.StatusCounts.EMPTY,
+            0);
+    live.put(name, new Live(session, summary, c.peer(), c.out()));
     recent.remove(name);
     c.replyTo().tell(new Accepted(session));
     return this;
+  }
+
+  private ActorRef<AgentSession.Command> spawnSession(Connect c, long connection) {
+    String name = c.register().name();
+    AgentSession.Setup setup =
+        new AgentSession.Setup(
+            settings,
+            c.register(),
+            c.peer(),
+            c.out(),
+            getContext().getSelf(),
+            alerter,
+            events,
+            hub,
+            metrics,
+            connection << 32,
+            state,
+            reconcilers,
+            received.computeIfAbsent(name, n -> new ReceivedResults(RECEIVED_RESULTS_KEPT)));
+    return getContext()
+        .spawn(
+            Behaviors.supervise(AgentSession.create(setup)).onFailure(SupervisorStrategy.stop()),
+            "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
   }
 
   private Behavior<Command> onAbandoned(Abandoned a) {
@@ -259,9 +258,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     if (l != null && l.out().equals(a.out())) {
       getContext()
           .getLog()
-          .warn(
-              "Registration of {} was answered after the stream gave up; stopping its session",
-              a.name());
+          .warn("Registration of {} was answered after the stream gave up; stopping it", a.name());
       getContext().stop(l.session()); // SessionEnded then records the disconnection
     }
     return this;
@@ -271,9 +268,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     state = d.state();
     reconcilers = d.reconcilers();
     // A new commit reaches the fleet as a rollout: the first agents (by name) start their cycle at
-    // once,
-    // the rest at the configured rate, so a large fleet neither checks nor applies a commit all at
-    // once.
+    // once, the rest at the configured rate, so a large fleet neither checks nor applies a commit
+    // all at once.
     ServerSettings.Rollout rollout = settings.rollout();
     int slot = 0;
     for (String agent : new TreeSet<>(live.keySet())) {
@@ -281,7 +277,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
           .session()
           .tell(
               new AgentSession.DesiredStateChanged(
-                  d.state(), d.reconcilers(), rollout.delayOf(slot++)));
+                  d.state(), d.reconcilers(), d.newCommit() ? rollout.delayOf(slot++) : null));
     }
     return this;
   }
@@ -306,14 +302,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       return this;
     }
     live.remove(e.name());
-    Dto.AgentSummary s = l.summary();
     // Counts and drift cover connected agents only: a disconnected agent's tasks leave the totals.
-    countsChanged(s.counts(), Dto.StatusCounts.EMPTY);
+    countsChanged(l.summary().counts(), Dto.StatusCounts.EMPTY);
     metrics.agentDisconnected(e.name());
     hub.publish(LiveUpdate.agentChanged(e.name()));
-    recent.remove(e.name()); // keeps recent in disconnection order
-    recent.put(e.name(), disconnected(s));
-    pruneRecent();
+    recent.add(disconnected(l.summary()));
+    prune();
     return this;
   }
 
@@ -325,14 +319,16 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         false,
         s.connectedAt(),
         s.lastSeen(),
-        "idle",
+        CyclePhase.IDLE,
         s.lastCycleEndedAt(),
-        s.counts());
+        s.counts(),
+        s.manualServed());
   }
 
   private void countsChanged(Dto.StatusCounts before, Dto.StatusCounts after) {
-    if (totals.replace(before, after)) {
-      metrics.taskStatusCounts(totals.totals());
+    if (!before.equals(after)) {
+      totals = totals.plus(after).minus(before);
+      metrics.taskStatusCounts(totals);
     }
   }
 
@@ -341,44 +337,30 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
    * heartbeat.
    */
   private static boolean statusChanged(Dto.AgentSummary before, Dto.AgentSummary after) {
-    return !before.cycle().equals(after.cycle())
+    return before.cycle() != after.cycle()
         || !before.counts().equals(after.counts())
         || !Objects.equals(before.lastCycleEndedAt(), after.lastCycleEndedAt())
         || before.connected() != after.connected();
   }
 
-  /**
-   * Forgets disconnected agents past {@code disconnected-retention} or beyond {@code
-   * disconnected-max}, oldest disconnection first, with the results kept for them. Only the head of
-   * {@link #recent} (kept in disconnection order) is looked at, so this costs what it removes, not
-   * the fleet's size: it runs on every disconnection and every question, and a fleet reconnecting
-   * after a network blip must not make the registry quadratic. (An agent evicted for silence has a
-   * last-seen up to the eviction window older than its disconnection, so it can outlive the
-   * retention by that much.)
-   */
-  private void pruneRecent() {
-    Instant cutoff = Instant.now().minus(settings.agents().disconnectedRetention());
-    Iterator<Map.Entry<String, Dto.AgentSummary>> oldest = recent.entrySet().iterator();
-    while (oldest.hasNext()) {
-      Map.Entry<String, Dto.AgentSummary> e = oldest.next();
-      boolean expired = e.getValue().lastSeen() != null && e.getValue().lastSeen().isBefore(cutoff);
-      if (!expired && recent.size() <= settings.agents().disconnectedMax()) {
-        return;
-      }
-      oldest.remove();
-      if (!live.containsKey(e.getKey())) {
-        received.remove(e.getKey());
-      }
-    }
+  /** Forgets old disconnected agents, with the results kept for them. */
+  private void prune() {
+    recent.prune(
+        settings.now(),
+        name -> {
+          if (!live.containsKey(name)) {
+            received.remove(name);
+          }
+        });
   }
 
   private Behavior<Command> onGetAgents(GetAgents g) {
-    pruneRecent();
-    List<Dto.AgentSummary> out = new ArrayList<>(live.size() + recent.size());
+    prune();
+    List<Dto.AgentSummary> out = new ArrayList<>(live.size() + recent.all().size());
     for (Live l : live.values()) {
       out.add(l.summary());
     }
-    out.addAll(recent.values());
+    out.addAll(recent.all());
     out.sort(Comparator.comparing(Dto.AgentSummary::name));
     g.replyTo().tell(out);
     return this;
@@ -402,7 +384,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
                       stopped ? disconnected(summary) : summary, List.of(), List.of())));
       return this;
     }
-    pruneRecent();
+    prune();
     Dto.AgentSummary s = recent.get(g.name());
     g.replyTo()
         .tell(
@@ -413,58 +395,34 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onReconcile(Reconcile r) {
-    Instant now = Instant.now();
-    if ("agent".equals(r.target().kind())) {
-      Live l = r.target().name() == null ? null : live.get(r.target().name());
-      if (l == null) {
+    Instant now = settings.now();
+    List<String> names = new ArrayList<>();
+    String message;
+    if (r.target().kind() == TargetKind.AGENT) {
+      String name = r.target().name();
+      if (name == null || !live.containsKey(name)) {
         String why =
-            recent.containsKey(r.target().name())
-                ? "agent " + r.target().name() + " is not connected"
-                : "no agent named " + r.target().name() + " is connected";
-        r.replyTo().tell(new Dto.ReconcileAccepted(false, why, r.target(), List.of(), now));
+            name != null && recent.contains(name)
+                ? "agent " + name + " is not connected"
+                : "no agent named " + name + " is connected";
+        r.replyTo()
+            .tell(new Dto.ReconcileAccepted(false, why, r.target(), List.of(), now, r.requestId()));
         return this;
       }
-      l.session().tell(new AgentSession.ManualReconcile(Set.of()));
-      r.replyTo()
-          .tell(
-              new Dto.ReconcileAccepted(
-                  true,
-                  "manual reconcile of agent " + r.target().name() + " started",
-                  r.target(),
-                  List.of(r.target().name()),
-                  now));
-      return this;
+      names.add(name);
+      message = "manual reconcile of agent " + name + " started";
+    } else {
+      names.addAll(new TreeSet<>(live.keySet()));
+      message =
+          names.isEmpty()
+              ? "no agent is connected"
+              : "manual reconcile started on " + names.size() + " agent(s)";
     }
-    List<String> names = new ArrayList<>(live.keySet());
-    names.sort(null);
-    for (Live l : live.values()) {
-      l.session().tell(new AgentSession.ManualReconcile(Set.of()));
+    for (String name : names) {
+      live.get(name).session().tell(new AgentSession.ManualReconcile(Set.of(), r.requestId()));
     }
     r.replyTo()
-        .tell(
-            new Dto.ReconcileAccepted(
-                true,
-                names.isEmpty()
-                    ? "no agent is connected"
-                    : "manual reconcile started on " + names.size() + " agent(s)",
-                r.target(),
-                names,
-                now));
+        .tell(new Dto.ReconcileAccepted(true, message, r.target(), names, now, r.requestId()));
     return this;
-  }
-
-  private static String invalidName(String name) {
-    if (name == null || name.isBlank()) {
-      return "the agent name must not be empty";
-    }
-    if (name.length() > 253) {
-      return "the agent name is longer than 253 characters";
-    }
-    for (int i = 0; i < name.length(); i++) {
-      if (Character.isISOControl(name.charAt(i)) || Character.isWhitespace(name.charAt(i))) {
-        return "the agent name must not contain spaces or control characters";
-      }
-    }
-    return null;
   }
 }

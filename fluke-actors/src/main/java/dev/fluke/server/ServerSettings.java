@@ -5,7 +5,9 @@ import dev.fluke.git.GitSource;
 import dev.fluke.manifest.DriftPolicy;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -25,7 +27,9 @@ public record ServerSettings(
     Api api,
     Events events,
     Live live,
-    Rollout rollout) {
+    Rollout rollout,
+    Supervision supervision,
+    Clock clock) {
 
   public ServerSettings {
     Objects.requireNonNull(version, "version");
@@ -38,6 +42,8 @@ public record ServerSettings(
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(live, "live");
     Objects.requireNonNull(rollout, "rollout");
+    Objects.requireNonNull(supervision, "supervision");
+    Objects.requireNonNull(clock, "clock");
   }
 
   /** The manifest repository: where it is, how often it is fetched, which files are manifests. */
@@ -170,6 +176,21 @@ public record ServerSettings(
     }
   }
 
+  /**
+   * How the engine's actors that talk to the outside (the alerter) are restarted after a failure:
+   * with backoff from {@code restartMin} doubling up to {@code restartMax}, with this much jitter.
+   */
+  public record Supervision(Duration restartMin, Duration restartMax, double randomFactor) {
+    public Supervision {
+      positive(restartMin, "supervision restart-backoff-min");
+      positive(restartMax, "supervision restart-backoff-max");
+      if (!(randomFactor >= 0) || randomFactor > 1) {
+        throw new IllegalArgumentException(
+            "supervision restart-random-factor must be between 0 and 1, got " + randomFactor);
+      }
+    }
+  }
+
   public static ServerSettings create(ActorSystem<?> system) {
     return create(system.settings().config());
   }
@@ -240,17 +261,44 @@ public record ServerSettings(
             lv.getInt("subscriber-buffer"),
             lv.getInt("recent-output-lines"),
             lv.getInt("recent-output-agents")),
-        new Rollout(c.getInt("rollout.immediate"), c.getDouble("rollout.per-second")));
+        new Rollout(c.getInt("rollout.immediate"), c.getDouble("rollout.per-second")),
+        new Supervision(
+            c.getDuration("supervision.restart-backoff-min"),
+            c.getDuration("supervision.restart-backoff-max"),
+            c.getDouble("supervision.restart-random-factor")),
+        Clock.systemUTC());
   }
 
   public ServerSettings withVersion(String newVersion) {
     return new ServerSettings(
-        newVersion, dataDir, git, reconcile, agents, alerts, api, events, live, rollout);
+        newVersion,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withDataDir(Path dir) {
     return new ServerSettings(
-        version, dir, git, reconcile, agents, alerts, api, events, live, rollout);
+        version,
+        dir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   /** {@code server { git { url branch poll_interval manifest_glob … } }}. */
@@ -260,7 +308,18 @@ public record ServerSettings(
 
   public ServerSettings withGit(Git newGit) {
     return new ServerSettings(
-        version, dataDir, newGit, reconcile, agents, alerts, api, events, live, rollout);
+        version,
+        dataDir,
+        newGit,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   /** {@code server { drift { policy alert_webhook } }}; {@code webhook} may be null. */
@@ -282,7 +341,8 @@ public record ServerSettings(
             alerts.requestTimeout(),
             alerts.maxPending(),
             alerts.maxOpenEpisodes());
-    return new ServerSettings(version, dataDir, git, r, agents, a, api, events, live, rollout);
+    return new ServerSettings(
+        version, dataDir, git, r, agents, a, api, events, live, rollout, supervision, clock);
   }
 
   public ServerSettings withReconcileInterval(Duration interval) {
@@ -298,22 +358,66 @@ public record ServerSettings(
 
   public ServerSettings withReconcile(Reconcile newReconcile) {
     return new ServerSettings(
-        version, dataDir, git, newReconcile, agents, alerts, api, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        newReconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withAgents(Agents newAgents) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, newAgents, alerts, api, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        newAgents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withAlerts(Alerts newAlerts) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, newAlerts, api, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        newAlerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withApi(Api newApi) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, newApi, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        newApi,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   /** {@code server { event_store { memory { max_events_per_agent } } }}. */
@@ -323,17 +427,76 @@ public record ServerSettings(
 
   public ServerSettings withEvents(Events newEvents) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, api, newEvents, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        newEvents,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withLive(Live newLive) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, api, events, newLive, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        newLive,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withRollout(Rollout newRollout) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, api, events, live, newRollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        newRollout,
+        supervision,
+        clock);
+  }
+
+  /**
+   * The clock every engine actor reads the time from (event times, last seen, retention, cycle
+   * ends). The system's UTC clock unless a test gives one it moves together with Pekko's {@code
+   * ManualTime}, which drives the timers.
+   */
+  public ServerSettings withClock(Clock newClock) {
+    return new ServerSettings(
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        newClock);
+  }
+
+  /** The current time of {@link #clock()}. */
+  public Instant now() {
+    return clock.instant();
   }
 
   private static String emptyToNull(String s) {
