@@ -12,14 +12,10 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -107,27 +103,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
 
-  private record Live(
-      ActorRef<AgentSession.Command> session,
-      Dto.AgentSummary summary,
-      String peer,
-      ActorRef<Outbound> out) {}
-
-  /**
-   * Per agent, the results received lately, kept across its connections to spot re-sent duplicates.
-   * Twice the agent's default bound of unacknowledged results; forgotten with the agent.
-   */
-  private static final int RECEIVED_RESULTS_KEPT = 64;
-
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
   private final EventStore events;
   private final LiveHub hub;
   private final FlukeMetrics metrics;
-  private final Map<String, Live> live = new HashMap<>();
-  private final RecentlyDisconnected recent;
-  private final Map<String, ReceivedResults> received = new HashMap<>();
-  private Dto.StatusCounts totals = Dto.StatusCounts.EMPTY;
+  private final AgentDirectory directory;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
@@ -154,8 +135,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     this.events = events;
     this.hub = hub;
     this.metrics = metrics;
-    this.recent =
-        new RecentlyDisconnected(
+    this.directory =
+        new AgentDirectory(
             settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
   }
 
@@ -186,7 +167,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       return this;
     }
     String problem = AgentNames.problem(name);
-    Live existing = name == null ? null : live.get(name);
+    AgentDirectory.Live existing = directory.live(name);
     if (problem == null && existing != null) {
       problem =
           "an agent named "
@@ -224,8 +205,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             null,
             Dto.StatusCounts.EMPTY,
             0);
-    live.put(name, new Live(session, summary, c.peer(), c.out()));
-    recent.remove(name);
+    directory.connected(new AgentDirectory.Live(session, summary, c.peer(), c.out()));
     c.replyTo().tell(new Accepted(session));
     return this;
   }
@@ -246,7 +226,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             connection << 32,
             state,
             reconcilers,
-            received.computeIfAbsent(name, n -> new ReceivedResults(RECEIVED_RESULTS_KEPT)));
+            directory.received(name));
     return getContext()
         .spawn(
             Behaviors.supervise(AgentSession.create(setup)).onFailure(SupervisorStrategy.stop()),
@@ -254,7 +234,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onAbandoned(Abandoned a) {
-    Live l = live.get(a.name());
+    AgentDirectory.Live l = directory.live(a.name());
     if (l != null && l.out().equals(a.out())) {
       getContext()
           .getLog()
@@ -272,102 +252,56 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     // all at once.
     ServerSettings.Rollout rollout = settings.rollout();
     int slot = 0;
-    for (String agent : new TreeSet<>(live.keySet())) {
-      live.get(agent)
+    for (String agent : directory.liveNames()) {
+      directory
+          .live(agent)
           .session()
           .tell(
-              new AgentSession.DesiredStateChanged(
-                  d.state(), d.reconcilers(), d.newCommit() ? rollout.delayOf(slot++) : null));
+              new AgentSession.ForRunner(
+                  new CycleRunner.DesiredStateChanged(
+                      d.state(), d.reconcilers(), d.newCommit() ? rollout.delayOf(slot++) : null)));
     }
     return this;
   }
 
   private Behavior<Command> onSummary(SummaryChanged s) {
-    Live l = live.get(s.summary().name());
-    if (l == null || !l.session().equals(s.session())) {
+    String name = s.summary().name();
+    if (!directory.isCurrent(name, s.session())) {
       return this;
     }
-    Dto.AgentSummary before = l.summary();
-    live.put(s.summary().name(), new Live(l.session(), s.summary(), l.peer(), l.out()));
-    countsChanged(before.counts(), s.summary().counts());
-    if (statusChanged(before, s.summary())) {
-      hub.publish(LiveUpdate.agentChanged(s.summary().name()));
+    Dto.StatusCounts before = directory.totals();
+    if (directory.update(s.summary())) {
+      hub.publish(LiveUpdate.agentChanged(name));
     }
+    totalsChanged(before);
     return this;
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded e) {
-    Live l = live.get(e.name());
-    if (l == null || !l.session().equals(e.session())) {
+    if (!directory.isCurrent(e.name(), e.session())) {
       return this;
     }
-    live.remove(e.name());
-    // Counts and drift cover connected agents only: a disconnected agent's tasks leave the totals.
-    countsChanged(l.summary().counts(), Dto.StatusCounts.EMPTY);
+    Dto.StatusCounts before = directory.totals();
+    directory.ended(e.name(), settings.now());
+    totalsChanged(before);
     metrics.agentDisconnected(e.name());
     hub.publish(LiveUpdate.agentChanged(e.name()));
-    recent.add(disconnected(l.summary()));
-    prune();
     return this;
   }
 
-  private static Dto.AgentSummary disconnected(Dto.AgentSummary s) {
-    return new Dto.AgentSummary(
-        s.name(),
-        s.labels(),
-        s.version(),
-        false,
-        s.connectedAt(),
-        s.lastSeen(),
-        CyclePhase.IDLE,
-        s.lastCycleEndedAt(),
-        s.counts(),
-        s.manualServed());
-  }
-
-  private void countsChanged(Dto.StatusCounts before, Dto.StatusCounts after) {
-    if (!before.equals(after)) {
-      totals = totals.plus(after).minus(before);
-      metrics.taskStatusCounts(totals);
+  private void totalsChanged(Dto.StatusCounts before) {
+    if (!before.equals(directory.totals())) {
+      metrics.taskStatusCounts(directory.totals());
     }
-  }
-
-  /**
-   * What a viewer of the agent list would see change; {@code lastSeen} alone refreshes every
-   * heartbeat.
-   */
-  private static boolean statusChanged(Dto.AgentSummary before, Dto.AgentSummary after) {
-    return before.cycle() != after.cycle()
-        || !before.counts().equals(after.counts())
-        || !Objects.equals(before.lastCycleEndedAt(), after.lastCycleEndedAt())
-        || before.connected() != after.connected();
-  }
-
-  /** Forgets old disconnected agents, with the results kept for them. */
-  private void prune() {
-    recent.prune(
-        settings.now(),
-        name -> {
-          if (!live.containsKey(name)) {
-            received.remove(name);
-          }
-        });
   }
 
   private Behavior<Command> onGetAgents(GetAgents g) {
-    prune();
-    List<Dto.AgentSummary> out = new ArrayList<>(live.size() + recent.all().size());
-    for (Live l : live.values()) {
-      out.add(l.summary());
-    }
-    out.addAll(recent.all());
-    out.sort(Comparator.comparing(Dto.AgentSummary::name));
-    g.replyTo().tell(out);
+    g.replyTo().tell(directory.all(settings.now()));
     return this;
   }
 
   private Behavior<Command> onGetAgent(GetAgent g) {
-    Live l = live.get(g.name());
+    AgentDirectory.Live l = directory.live(g.name());
     if (l != null) {
       // A session that is just stopping drops the question: the registry then answers with the
       // summary it holds, as the disconnected agent it now is.
@@ -381,11 +315,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
           stopped ->
               Optional.of(
                   new Dto.AgentDetail(
-                      stopped ? disconnected(summary) : summary, List.of(), List.of())));
+                      stopped ? AgentDirectory.disconnected(summary) : summary,
+                      List.of(),
+                      List.of())));
       return this;
     }
-    prune();
-    Dto.AgentSummary s = recent.get(g.name());
+    Dto.AgentSummary s = directory.disconnectedSummary(g.name(), settings.now());
     g.replyTo()
         .tell(
             s == null
@@ -400,9 +335,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     String message;
     if (r.target().kind() == TargetKind.AGENT) {
       String name = r.target().name();
-      if (name == null || !live.containsKey(name)) {
+      if (directory.live(name) == null) {
         String why =
-            name != null && recent.contains(name)
+            directory.recentlyDisconnected(name)
                 ? "agent " + name + " is not connected"
                 : "no agent named " + name + " is connected";
         r.replyTo()
@@ -412,14 +347,18 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       names.add(name);
       message = "manual reconcile of agent " + name + " started";
     } else {
-      names.addAll(new TreeSet<>(live.keySet()));
+      names.addAll(directory.liveNames());
       message =
           names.isEmpty()
               ? "no agent is connected"
               : "manual reconcile started on " + names.size() + " agent(s)";
     }
     for (String name : names) {
-      live.get(name).session().tell(new AgentSession.ManualReconcile(Set.of(), r.requestId()));
+      directory
+          .live(name)
+          .session()
+          .tell(
+              new AgentSession.ForRunner(new CycleRunner.ManualReconcile(Set.of(), r.requestId())));
     }
     r.replyTo()
         .tell(new Dto.ReconcileAccepted(true, message, r.target(), names, now, r.requestId()));

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -51,15 +50,11 @@ public final class AgentSession {
   /** The agent's stream failed (connection lost, transport error). */
   public record StreamFailed(Throwable cause) implements Command {}
 
-  /** A new desired state, for the runner (see {@link CycleRunner.DesiredStateChanged}). */
-  public record DesiredStateChanged(
-      DesiredState state,
-      Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
-      Duration cycleDelay)
-      implements Command {}
-
-  /** A manual reconcile, for the runner (see {@link CycleRunner.ManualReconcile}). */
-  public record ManualReconcile(Set<String> tasks, long requestId) implements Command {}
+  /**
+   * A trigger for the agent's cycles ({@link CycleRunner.DesiredStateChanged}, {@link
+   * CycleRunner.ManualReconcile}), passed on to its runner.
+   */
+  public record ForRunner(CycleRunner.Command command) implements Command {}
 
   /** Replies with the agent's detail (events are added by the API). */
   public record GetDetail(ActorRef<Optional<Dto.AgentDetail>> replyTo) implements Command {}
@@ -156,23 +151,9 @@ public final class AgentSession {
     send(new ServerMessage.Registered(settings.version(), heartbeat.toMillis()));
     // A failed runner is a bug in one agent's cycle: the session ends (see onRunnerStopped) and
     // the agent reconnects to a fresh one, which re-checks everything.
-    this.runner =
+    runner =
         context.spawn(
-            Behaviors.supervise(
-                    CycleRunner.create(
-                        new CycleRunner.Setup(
-                            settings,
-                            name,
-                            register.labels(),
-                            out,
-                            context.getSelf(),
-                            setup.alerter(),
-                            log,
-                            setup.live(),
-                            setup.cycleBase(),
-                            setup.state(),
-                            setup.reconcilers(),
-                            setup.received())))
+            Behaviors.supervise(CycleRunner.create(setup, context.getSelf(), log))
                 .onFailure(SupervisorStrategy.stop()),
             "cycles");
     context.watchWith(runner, RunnerStopped.INSTANCE);
@@ -186,8 +167,7 @@ public final class AgentSession {
         .onMessage(StreamStarted.class, this::onStreamStarted)
         .onMessageEquals(StreamCompleted.INSTANCE, this::onStreamCompleted)
         .onMessage(StreamFailed.class, this::onStreamFailed)
-        .onMessage(DesiredStateChanged.class, this::onDesiredState)
-        .onMessage(ManualReconcile.class, this::onManualReconcile)
+        .onMessage(ForRunner.class, this::onForRunner)
         .onMessage(GetDetail.class, this::onGetDetail)
         .onMessage(CycleStatus.class, this::onCycleStatus)
         .onMessage(Broken.class, this::onBroken)
@@ -298,13 +278,8 @@ public final class AgentSession {
 
   // ---- what the runner does ----
 
-  private Behavior<Command> onDesiredState(DesiredStateChanged d) {
-    runner.tell(new CycleRunner.DesiredStateChanged(d.state(), d.reconcilers(), d.cycleDelay()));
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onManualReconcile(ManualReconcile m) {
-    runner.tell(new CycleRunner.ManualReconcile(m.tasks(), m.requestId()));
+  private Behavior<Command> onForRunner(ForRunner f) {
+    runner.tell(f.command());
     return Behaviors.same();
   }
 

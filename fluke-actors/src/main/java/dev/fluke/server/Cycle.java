@@ -124,6 +124,30 @@ record Cycle(
     return new Judged(out, new Cycle(id, request, requested, toApply, null, failed || anyFailed));
   }
 
+  /**
+   * Why an agent message that claims to belong to this cycle cannot (a protocol violation), or null
+   * when it fits or belongs to another cycle. Results of another cycle never advance this one; late
+   * results (started on an earlier connection) are never of this cycle.
+   */
+  String misfit(AgentMessage msg) {
+    if (msg instanceof AgentMessage.CheckReport r && r.cycleId() == id && applying != null) {
+      return "CheckReport for cycle " + id + ", which is not waiting for one";
+    }
+    if (msg instanceof AgentMessage.ApplyResult r
+        && !r.late()
+        && r.cycleId() == id
+        && !awaits(r.task().task())) {
+      return "ApplyResult for task '"
+          + r.task().task()
+          + "' in cycle "
+          + id
+          + (applying == null
+              ? ", which requested no apply of it"
+              : ", but '" + applying.name() + "' was requested");
+    }
+    return null;
+  }
+
   /** True when an ApplyResult for {@code task} is the one this cycle waits for. */
   boolean awaits(String task) {
     return applying != null && applying.name().equals(task);

@@ -2,7 +2,6 @@ package dev.fluke.server;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
-import dev.fluke.exec.Phase;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
@@ -63,35 +62,17 @@ public final class CycleRunner {
   public record GetDetail(Dto.AgentSummary summary, ActorRef<Optional<Dto.AgentDetail>> replyTo)
       implements Command {}
 
-  private enum IntervalTick implements Command {
-    INSTANCE
-  }
-
-  private enum RetryTick implements Command {
-    INSTANCE
-  }
-
-  /** This agent's rollout slot of a new commit has come. */
-  private enum CommitCycleDue implements Command {
-    INSTANCE
+  /**
+   * Timers that start a cycle (each constant is its own timer): the interval, a retry, and this
+   * agent's rollout slot of a new commit.
+   */
+  private enum Tick implements Command {
+    INTERVAL,
+    RETRY,
+    COMMIT
   }
 
   private record CycleTimedOut(long cycleId) implements Command {}
-
-  /** Everything a runner starts with. */
-  record Setup(
-      ServerSettings settings,
-      String agent,
-      Map<String, String> labels,
-      ActorRef<Outbound> out,
-      ActorRef<AgentSession.Command> session,
-      ActorRef<DriftAlerter.Command> alerter,
-      SessionEvents log,
-      LiveHub live,
-      long cycleBase,
-      DesiredState state,
-      Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
-      ReceivedResults received) {}
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
@@ -99,68 +80,58 @@ public final class CycleRunner {
   private final String name;
   private final ActorRef<Outbound> out;
   private final ActorRef<AgentSession.Command> session;
-  private final SessionEvents log;
   private final LiveHub live;
   private final AgentTasks tasks;
-  private final ApplyResults results;
-  private final Map<String, String> labels;
-  private final ActorRef<DriftAlerter.Command> alerter;
+  private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
 
-  private long lastIssued; // the newest cycle id sent
-  private CycleRequest followUp;
-  private int failedCycles;
-  private Instant lastCycleEndedAt;
-  private long manualServed;
+  private Pace pace;
+  private CyclePhase phase = CyclePhase.IDLE;
   private AgentSession.CycleStatus reported;
-  private boolean
-      broken; // the agent broke the protocol; the session ends the stream and this runner
+  // The agent broke the protocol: the session ends the stream, and this runner with it.
+  private boolean broken;
 
-  static Behavior<Command> create(Setup setup) {
+  /** The runner of the session {@code s} describes, reporting to {@code session}. */
+  static Behavior<Command> create(
+      AgentSession.Setup s, ActorRef<AgentSession.Command> session, SessionEvents log) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new CycleRunner(ctx, timers, setup).start(setup)));
+        ctx ->
+            Behaviors.withTimers(timers -> new CycleRunner(ctx, timers, s, session, log).start(s)));
   }
 
-  private CycleRunner(ActorContext<Command> context, TimerScheduler<Command> timers, Setup s) {
+  private CycleRunner(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      AgentSession.Setup s,
+      ActorRef<AgentSession.Command> session,
+      SessionEvents log) {
     this.context = context;
     this.timers = timers;
     this.settings = s.settings();
-    this.name = s.agent();
+    this.name = s.register().name();
     this.out = s.out();
-    this.session = s.session();
-    this.log = s.log();
+    this.session = session;
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
-    this.lastIssued = s.cycleBase();
+    this.pace = Pace.start(s.cycleBase());
+    Map<String, String> labels = s.register().labels();
     this.tasks =
         new AgentTasks(
-            name, s.labels(), settings.reconcile().defaultPolicy(), context.getSelf(), s.alerter());
-    this.labels = s.labels();
-    this.alerter = s.alerter();
-    this.results =
-        new ApplyResults(
-            name, labels, tasks, alerter, log, s.received(), webhook, context.getLog());
+            name, labels, settings.reconcile().defaultPolicy(), context.getSelf(), s.alerter());
+    this.reports =
+        new AgentReports(
+            name, labels, tasks, s.alerter(), log, s.received(), webhook, context.getLog());
   }
 
-  private Behavior<Command> start(Setup s) {
+  private Behavior<Command> start(AgentSession.Setup s) {
     Duration interval = settings.reconcile().interval();
     timers.startTimerAtFixedRate(
-        IntervalTick.INSTANCE, IntervalTick.INSTANCE, intervalOffset(name, interval), interval);
+        Tick.INTERVAL, Tick.INTERVAL, settings.reconcile().slotOf(name), interval);
     tasks.rematch(s.state(), s.reconcilers());
     // The (re)connect trigger: the fleet's drift is known again within one cycle of a restart.
     return startCycle(CycleRequest.AUTOMATIC);
-  }
-
-  /**
-   * Where in each interval this agent's periodic cycle falls: a hash of its name, so that 10,000
-   * agents that connected together do not all check at the same instant, and each keeps its slot.
-   */
-  static Duration intervalOffset(String agentName, Duration interval) {
-    long millis = Math.max(1, interval.toMillis());
-    long offset = Math.floorMod(agentName.hashCode() * 0x9E3779B97F4A7C15L, millis);
-    return Duration.ofMillis(offset == 0 ? millis : offset);
   }
 
   // ---- phases ----
@@ -177,7 +148,7 @@ public final class CycleRunner {
     report(CyclePhase.CHECKING);
     return triggers(this::later, null)
         .onMessage(FromAgent.class, m -> onCheckingMessage(c, m))
-        .onMessage(CycleTimedOut.class, t -> onCheckTimeout(c, t))
+        .onMessage(CycleTimedOut.class, t -> onTimeout(c, t))
         .build();
   }
 
@@ -185,7 +156,7 @@ public final class CycleRunner {
     report(CyclePhase.APPLYING);
     return triggers(this::later, c.applying())
         .onMessage(FromAgent.class, m -> onApplyingMessage(c, m))
-        .onMessage(CycleTimedOut.class, t -> onApplyTimeout(c, t))
+        .onMessage(CycleTimedOut.class, t -> onTimeout(c, t))
         .build();
   }
 
@@ -198,9 +169,7 @@ public final class CycleRunner {
     return Behaviors.receive(Command.class)
         .onMessage(DesiredStateChanged.class, d -> onDesiredState(d, trigger))
         .onMessage(ManualReconcile.class, m -> onManualReconcile(m, trigger))
-        .onMessageEquals(IntervalTick.INSTANCE, () -> trigger.apply(CycleRequest.AUTOMATIC))
-        .onMessageEquals(RetryTick.INSTANCE, () -> trigger.apply(CycleRequest.AUTOMATIC))
-        .onMessageEquals(CommitCycleDue.INSTANCE, () -> trigger.apply(CycleRequest.AUTOMATIC))
+        .onMessage(Tick.class, t -> trigger.apply(CycleRequest.AUTOMATIC))
         .onMessage(GetDetail.class, g -> onGetDetail(g, applying))
         .onSignal(PostStop.class, this::onPostStop);
   }
@@ -219,54 +188,36 @@ public final class CycleRunner {
   }
 
   private Behavior<Command> onApplyingMessage(Cycle c, FromAgent m) {
-    if (m.message() instanceof AgentMessage.ApplyOutput o
-        && o.cycleId() == c.id()
-        && c.awaits(o.task())) {
+    AgentMessage msg = m.message();
+    if (msg instanceof AgentMessage.ApplyOutput o && o.cycleId() == c.id() && c.awaits(o.task())) {
       output.add(o.executor(), o.line());
       live.output(name, o.task(), o.executor(), o.line());
       return acked(m, Behaviors.same());
     }
-    if (m.message() instanceof AgentMessage.ApplyResult r && !r.late() && r.cycleId() == c.id()) {
-      return acked(
-          m,
-          c.awaits(r.task().task())
-              ? onApplyResult(c, r)
-              : broken(
-                  "ApplyResult for task '"
-                      + r.task().task()
-                      + "' in cycle "
-                      + c.id()
-                      + ", but '"
-                      + c.applying().name()
-                      + "' was requested"));
+    if (msg instanceof AgentMessage.ApplyResult r
+        && !r.late()
+        && r.cycleId() == c.id()
+        && c.awaits(r.task().task())) {
+      output.clear();
+      return acked(m, nextApply(c.applied(reports.inCycle(c.applying(), r, settings.now()))));
     }
-    return acked(m, other(c, m.message()));
+    return acked(m, other(c, msg));
   }
 
   /**
-   * An agent message that is not what the phase waits for. Results of another cycle never advance
-   * the current one; results that claim to be of the current cycle but cannot be are violations.
+   * An agent message that is not what the phase waits for: a violation when it claims to be of the
+   * current cycle but cannot be; a late or given-up apply result is recorded; the rest (reports of
+   * other cycles, output of a cancelled apply) is ignored.
    */
   private Behavior<Command> other(Cycle c, AgentMessage msg) {
-    long current = c == null ? -1 : c.id();
-    if (msg instanceof AgentMessage.CheckReport r) {
-      if (r.cycleId() == current) {
-        return broken("CheckReport for cycle " + current + ", which is not waiting for one");
-      }
-      context.getLog().debug("Agent {}: ignoring CheckReport of cycle {}", name, r.cycleId());
-    } else if (msg instanceof AgentMessage.ApplyResult r) {
-      if (!r.late() && r.cycleId() == current) {
-        return broken(
-            "ApplyResult for task '"
-                + r.task().task()
-                + "' in cycle "
-                + current
-                + ", which requested no apply of it");
-      }
-      results.other(r, c == null ? null : c.applying(), settings.now());
+    String misfit = c == null ? null : c.misfit(msg);
+    if (misfit != null) {
+      return broken(misfit);
+    }
+    if (msg instanceof AgentMessage.ApplyResult r) {
+      reports.other(r, c == null ? null : c.applying(), settings.now());
       reportStatus();
     }
-    // An ApplyOutput here belongs to a cancelled or earlier apply: nobody is waiting for it.
     return Behaviors.same();
   }
 
@@ -291,17 +242,18 @@ public final class CycleRunner {
   // ---- the cycle ----
 
   private Behavior<Command> later(CycleRequest r) {
-    followUp = followUp == null ? r : followUp.merge(r);
+    pace = pace.later(r);
     return Behaviors.same();
   }
 
   private Behavior<Command> startCycle(CycleRequest r) {
     if (r.full()) {
       // A full cycle checks what is in force now: a commit's rollout slot ahead has nothing to do.
-      timers.cancel(CommitCycleDue.INSTANCE);
+      timers.cancel(Tick.COMMIT);
     }
     List<TaskSpec> selected = r.select(tasks.matched());
-    Cycle c = Cycle.checking(++lastIssued, r, selected);
+    pace = pace.issue();
+    Cycle c = Cycle.checking(pace.lastIssued(), r, selected);
     if (selected.isEmpty()) {
       return endCycle(c);
     }
@@ -323,27 +275,7 @@ public final class CycleRunner {
       return broken(misfit.reason());
     }
     Cycle.Judged judged = (Cycle.Judged) step;
-    for (Cycle.Checked t : judged.tasks()) {
-      if (t.outcome() == null) {
-        log.task(Phase.CHECK, t.spec().name(), "error", "", t.verdict().message());
-      } else {
-        log.steps(t.spec(), t.outcome(), "");
-      }
-      if (!t.current()) {
-        continue; // the task changed or went away meanwhile; the follow-up checks it again
-      }
-      DriftDecision d = t.decision();
-      if (d != null && d.alertDetected()) {
-        TaskState ts = tasks.get(t.spec().name());
-        alerter.tell(
-            new DriftAlerter.DriftDetected(
-                name, labels, ts.spec().name(), ts.policy(), "not_remediated"));
-        if (d.markAlerted()) {
-          tasks.change(ts.spec().name(), TaskState::withAlerted);
-        }
-      }
-      tasks.judged(t.spec(), t.verdict(), now, false);
-    }
+    reports.checked(judged, now);
     return nextApply(judged.next());
   }
 
@@ -364,40 +296,23 @@ public final class CycleRunner {
     return endCycle(c);
   }
 
-  private Behavior<Command> onApplyResult(Cycle c, AgentMessage.ApplyResult r) {
-    output.clear();
-    TaskVerdict verdict = results.inCycle(c.applying(), r, settings.now());
-    return nextApply(c.applied(verdict));
-  }
-
-  private Behavior<Command> onCheckTimeout(Cycle c, CycleTimedOut t) {
+  private Behavior<Command> onTimeout(Cycle c, CycleTimedOut t) {
     if (t.cycleId() != c.id()) {
       return Behaviors.same();
     }
-    String why = gaveUp("CheckReport", settings.reconcile().checkTimeout());
-    context.getLog().warn("Agent {}: {}", name, why);
-    send(new ServerMessage.Cancel(c.id()));
     Instant now = settings.now();
-    for (TaskSpec spec : c.requested()) {
-      log.task(Phase.CHECK, spec.name(), "error", "", why);
-      tasks.change(spec.name(), ts -> ts.timedOut(why, now));
+    if (c.applying() == null) {
+      String why = gaveUp("CheckReport", settings.reconcile().checkTimeout());
+      context.getLog().warn("Agent {}: {}", name, why);
+      reports.checkTimedOut(c, why, now);
+    } else {
+      String why = gaveUp("ApplyResult", settings.reconcile().applyTimeout());
+      context.getLog().warn("Agent {}: task {}: {}", name, c.applying().name(), why);
+      reports.applyTimedOut(c.applying().name(), output.text(), why, now);
+      output.clear();
     }
-    return endCycle(c.givenUp());
-  }
-
-  private Behavior<Command> onApplyTimeout(Cycle c, CycleTimedOut t) {
-    if (t.cycleId() != c.id()) {
-      return Behaviors.same();
-    }
-    String task = c.applying().name();
-    String why = gaveUp("ApplyResult", settings.reconcile().applyTimeout());
-    context.getLog().warn("Agent {}: task {}: {}", name, task, why);
     send(new ServerMessage.Cancel(c.id()));
-    Instant now = settings.now();
-    log.task(Phase.APPLY, task, "error", output.text(), why);
-    tasks.change(task, ts -> ts.timedOut(why, now));
-    output.clear();
-    // The rest of this cycle's applies are dropped: the agent may still run the cancelled one.
+    // The rest of the cycle is dropped: after an apply timeout the agent may still run it.
     return endCycle(c.givenUp());
   }
 
@@ -411,27 +326,19 @@ public final class CycleRunner {
 
   private Behavior<Command> endCycle(Cycle c) {
     timers.cancel(CycleTimedOut.class);
-    lastCycleEndedAt = settings.now();
-    manualServed = Math.max(manualServed, c.request().manualRequest());
+    pace = pace.ended(c, settings.now());
     if (c.failed()) {
-      failedCycles++;
-      Duration delay =
-          Backoff.delay(
-              failedCycles,
-              settings.reconcile().retryBackoffMin(),
-              settings.reconcile().retryCap());
+      Duration delay = pace.retryDelay(settings.reconcile());
       context
           .getLog()
-          .info("Agent {}: cycle had failures; retrying in {}", name, Durations.format(delay));
-      timers.startSingleTimer(RetryTick.INSTANCE, delay);
-    } else if (c.request().full()) {
-      // Only a full cycle proves that nothing is left to retry; a manual one-task cycle does not.
-      failedCycles = 0;
-      timers.cancel(RetryTick.INSTANCE);
+          .info("Agent {}: cycle failed; retrying in {}", name, Durations.format(delay));
+      timers.startSingleTimer(Tick.RETRY, delay);
+    } else if (pace.failedInARow() == 0) {
+      timers.cancel(Tick.RETRY);
     }
-    if (followUp != null) {
-      CycleRequest next = followUp;
-      followUp = null;
+    CycleRequest next = pace.followUp();
+    if (next != null) {
+      pace = pace.followUpTaken();
       return startCycle(next);
     }
     return idle();
@@ -447,11 +354,11 @@ public final class CycleRunner {
       return Behaviors.same();
     }
     if (d.cycleDelay().isZero() || d.cycleDelay().isNegative()) {
-      timers.cancel(CommitCycleDue.INSTANCE);
+      timers.cancel(Tick.COMMIT);
       return trigger.apply(CycleRequest.AUTOMATIC);
     }
     // A later commit before the slot moves the slot; the cycle checks whatever is in force then.
-    timers.startSingleTimer(CommitCycleDue.INSTANCE, CommitCycleDue.INSTANCE, d.cycleDelay());
+    timers.startSingleTimer(Tick.COMMIT, Tick.COMMIT, d.cycleDelay());
     return Behaviors.same();
   }
 
@@ -459,7 +366,7 @@ public final class CycleRunner {
       ManualReconcile m, Function<CycleRequest, Behavior<Command>> trigger) {
     if (!m.tasks().isEmpty() && !tasks.anyMatched(m.tasks())) {
       // Nothing of it is here (any more): the request is served by doing nothing.
-      manualServed = Math.max(manualServed, m.requestId());
+      pace = pace.served(m.requestId());
       reportStatus();
       return Behaviors.same();
     }
@@ -488,8 +395,6 @@ public final class CycleRunner {
 
   // ---- state ----
 
-  private CyclePhase phase = CyclePhase.IDLE;
-
   private void report(CyclePhase p) {
     phase = p;
     reportStatus();
@@ -497,7 +402,8 @@ public final class CycleRunner {
 
   private void reportStatus() {
     AgentSession.CycleStatus now =
-        new AgentSession.CycleStatus(phase, lastCycleEndedAt, tasks.counts(), manualServed);
+        new AgentSession.CycleStatus(
+            phase, pace.lastCycleEndedAt(), tasks.counts(), pace.manualServed());
     if (!now.equals(reported)) {
       reported = now;
       session.tell(now);

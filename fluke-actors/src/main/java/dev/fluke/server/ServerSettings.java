@@ -79,6 +79,20 @@ public record ServerSettings(
       positive(retryBackoffMax, "retry-backoff-max");
     }
 
+    /**
+     * Where in each interval this agent's periodic cycle falls: a hash of its name, so that 10,000
+     * agents that connected together do not all check at the same instant, and each keeps its slot.
+     */
+    public Duration slotOf(String agent) {
+      return slotOf(agent, interval);
+    }
+
+    static Duration slotOf(String agent, Duration interval) {
+      long millis = Math.max(1, interval.toMillis());
+      long offset = Math.floorMod(agent.hashCode() * 0x9E3779B97F4A7C15L, millis);
+      return Duration.ofMillis(offset == 0 ? millis : offset);
+    }
+
     /** The retry backoff never exceeds the interval (SPEC §4). */
     public Duration retryCap() {
       return retryBackoffMax.compareTo(interval) < 0 ? retryBackoffMax : interval;

@@ -208,12 +208,12 @@ class EngineLogicTest {
   void intervalSlotsAreStablePerAgentAndSpreadOverTheInterval() {
     Duration interval = Duration.ofSeconds(60);
     assertEquals(
-        CycleRunner.intervalOffset("web-01", interval),
-        CycleRunner.intervalOffset("web-01", interval));
+        ServerSettings.Reconcile.slotOf("web-01", interval),
+        ServerSettings.Reconcile.slotOf("web-01", interval));
     Set<Long> seconds = new HashSet<>();
     int[] perQuarter = new int[4];
     for (int i = 0; i < 1000; i++) {
-      Duration d = CycleRunner.intervalOffset("host-" + i, interval);
+      Duration d = ServerSettings.Reconcile.slotOf("host-" + i, interval);
       assertTrue(!d.isNegative() && d.compareTo(interval) <= 0 && !d.isZero(), d.toString());
       seconds.add(d.toSeconds());
       perQuarter[(int) Math.min(3, d.toMillis() * 4 / interval.toMillis())]++;

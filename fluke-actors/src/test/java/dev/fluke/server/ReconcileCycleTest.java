@@ -266,7 +266,7 @@ class ReconcileCycleTest {
     ServerMessage.CheckRequest first = agent.expectCheck("cert");
 
     // While the first cycle is in flight: the interval elapses, and two manual reconciles arrive.
-    time.timePasses(CycleRunner.intervalOffset("web-01", ServerFixture.INTERVAL));
+    time.timePasses(ServerSettings.Reconcile.slotOf("web-01", ServerFixture.INTERVAL));
     assertTrue(await(fx.api.reconcile(Dto.ReconcileTarget.agent("web-01"))).accepted());
     assertTrue(await(fx.api.reconcile(Dto.ReconcileTarget.task("cert"))).accepted());
 

@@ -110,7 +110,7 @@ final class ServerFixture implements AutoCloseable {
     // The tests drive time by hand; an agent whose periodic slot falls early in the interval would
     // start cycles a test does not expect.
     assertTrue(
-        CycleRunner.intervalOffset(name, INTERVAL).compareTo(Duration.ofMinutes(10)) > 0,
+        ServerSettings.Reconcile.slotOf(name, INTERVAL).compareTo(Duration.ofMinutes(10)) > 0,
         "pick another test agent name: its interval slot is too early");
     TestAgent agent = TestAgent.connect(server.gateway(), kit.system(), "test:" + name);
     agent.register(name, labels);

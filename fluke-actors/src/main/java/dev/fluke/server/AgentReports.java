@@ -1,5 +1,6 @@
 package dev.fluke.server;
 
+import dev.fluke.exec.Phase;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import java.time.Instant;
@@ -8,13 +9,13 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 
 /**
- * What an agent's apply results do (SPEC §4 step 5), for the one its cycle waits for and for late
- * ones alike: each is recorded once per (cycle, task) across the agent's connections ({@link
- * ReceivedResults}), an event per step, the verdict ({@link TaskVerdict#ofApply}), {@code
- * drift_remediated} where {@link DriftDecision} says so, and the task's new status. Owned by the
- * agent's {@link CycleRunner} and used on its thread only.
+ * What an agent's reports and the server's timeouts do to its tasks (SPEC §4 step 5): an event per
+ * step, the verdict, the alerts {@link DriftDecision} chose, and each task's new status in {@link
+ * AgentTasks}. Apply results are recorded once per (cycle, task) across the agent's connections
+ * ({@link ReceivedResults}), for the one a cycle waits for and for late ones alike. Owned by the
+ * agent's {@link CycleRunner} and used on its thread only; the runner decides what comes next.
  */
-final class ApplyResults {
+final class AgentReports {
   private final String agent;
   private final Map<String, String> labels;
   private final AgentTasks tasks;
@@ -24,7 +25,7 @@ final class ApplyResults {
   private final boolean webhook;
   private final Logger logger;
 
-  ApplyResults(
+  AgentReports(
       String agent,
       Map<String, String> labels,
       AgentTasks tasks,
@@ -41,6 +42,47 @@ final class ApplyResults {
     this.received = received;
     this.webhook = webhook;
     this.logger = logger;
+  }
+
+  /** Every requested task's check, judged by the cycle: events, alerts, statuses. */
+  void checked(Cycle.Judged judged, Instant now) {
+    for (Cycle.Checked t : judged.tasks()) {
+      if (t.outcome() == null) {
+        log.task(Phase.CHECK, t.spec().name(), "error", "", t.verdict().message());
+      } else {
+        log.steps(t.spec(), t.outcome(), "");
+      }
+      if (!t.current()) {
+        continue; // the task changed or went away meanwhile; the follow-up checks it again
+      }
+      DriftDecision d = t.decision();
+      if (d != null && d.alertDetected()) {
+        TaskState ts = tasks.get(t.spec().name());
+        alerter.tell(
+            new DriftAlerter.DriftDetected(
+                agent, labels, ts.spec().name(), ts.policy(), "not_remediated"));
+        if (d.markAlerted()) {
+          tasks.change(ts.spec().name(), TaskState::withAlerted);
+        }
+      }
+      tasks.judged(t.spec(), t.verdict(), now, false);
+    }
+  }
+
+  /** The server gave up waiting for the CheckReport: every requested task is in error. */
+  void checkTimedOut(Cycle c, String why, Instant now) {
+    for (TaskSpec spec : c.requested()) {
+      log.task(Phase.CHECK, spec.name(), "error", "", why);
+      tasks.change(spec.name(), ts -> ts.timedOut(why, now));
+    }
+  }
+
+  /**
+   * The server gave up waiting for the ApplyResult of {@code task}; {@code output}: its last lines.
+   */
+  void applyTimedOut(String task, String output, String why, Instant now) {
+    log.task(Phase.APPLY, task, "error", output, why);
+    tasks.change(task, ts -> ts.timedOut(why, now));
   }
 
   /** The result of {@code spec}'s apply, which the current cycle waits for; returns its verdict. */
