@@ -264,7 +264,7 @@ public final class FlukeMetrics {
   public MetricSnapshots snapshots() {
     MetricSnapshots.Builder all = MetricSnapshots.builder();
     registry.scrape().forEach(all::metricSnapshot);
-    ProcessMetrics.REGISTRY.scrape().forEach(all::metricSnapshot);
+    ProcessWide.REGISTRY.scrape().forEach(all::metricSnapshot);
     return all.build();
   }
 
@@ -385,7 +385,7 @@ public final class FlukeMetrics {
    * FlukeMetrics} scrapes beside its own. (The client's {@code JvmMetrics} keeps every registry it
    * was registered with, and adds GC listeners for each: once per process, not once per server.)
    */
-  private static final class ProcessMetrics {
+  private static final class ProcessWide {
     static final PrometheusRegistry REGISTRY = new PrometheusRegistry();
 
     static {
