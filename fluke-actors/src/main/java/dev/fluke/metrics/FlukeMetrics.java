@@ -3,6 +3,18 @@ package dev.fluke.metrics;
 import dev.fluke.api.Dto;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,18 +23,27 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 
 /**
  * The server's metrics, named for what happens in the fleet, so the actors call one method per
  * occurrence and never deal with metric names or labels. One instance per server, shared by every
- * actor (all methods are thread-safe and cheap: an adder increment, no lock, no allocation on the
- * hot paths); {@code /metrics} renders {@link #scrape()}.
+ * actor; all methods are thread-safe and cheap (lock-free updates, no blocking). {@code /metrics}
+ * renders {@link #scrape()}.
+ *
+ * <p>Built on the Prometheus Java client 1.x: this server's {@code fluke_*} metrics live in {@link
+ * #registry()}, the JVM's and the process's ({@code jvm_*}, {@code process_*}, from the client's
+ * {@code JvmMetrics}) in one registry per process, and the client's own writer renders both in the
+ * Prometheus text format 0.0.4.
  *
  * <p>Labels stay low-cardinality on purpose: phases, outcomes and results are fixed word lists;
  * agent and task names never become labels (a fleet of thousands of hosts would make thousands of
  * series per metric). Per-agent detail is in the JSON API.
  */
 public final class FlukeMetrics {
+  /** The {@code Content-Type} of {@link #scrape()}: the Prometheus text format 0.0.4. */
+  public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
   /**
    * Upper bounds (seconds) for check/apply durations: quick checks to apply runs of many minutes.
    */
@@ -37,6 +58,8 @@ public final class FlukeMetrics {
   static final String[] TASK_STATUSES = {
     "pending", "satisfied", "drifted", "applying", "failed", "error"
   };
+
+  private static final PrometheusTextFormatWriter TEXT = PrometheusTextFormatWriter.create();
 
   /** What one Git poll (or webhook-triggered fetch) ended with. */
   public enum GitFetchResult {
@@ -87,21 +110,23 @@ public final class FlukeMetrics {
     }
   }
 
-  private final MetricRegistry registry = new MetricRegistry();
+  private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Clock clock;
   private final Set<String> connectedAgents = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Instant> snapshotLoadedAt = new AtomicReference<>();
+  private final AtomicReference<IntSupplier> liveSubscribers = new AtomicReference<>();
 
-  private final Counter.Child connects;
-  private final Counter.Child disconnects;
-  private final Counter.Child lateRegistrations;
+  private final Counter connects;
+  private final Counter disconnects;
+  private final Counter lateRegistrations;
   private final Gauge tasks;
   private final Counter steps;
   private final Histogram stepDurations;
   private final Counter gitFetches;
   private final Counter alertDeliveries;
-  private final Counter.Child eventStoreErrors;
+  private final Counter eventStoreErrors;
   private final Counter webhooks;
+  private final Counter liveUpdatesDropped;
 
   public FlukeMetrics() {
     this(Clock.systemUTC());
@@ -112,91 +137,146 @@ public final class FlukeMetrics {
    */
   public FlukeMetrics(Clock clock) {
     this.clock = clock;
-    registry.gauge(
-        "fluke_agents_connected",
-        "Agents with a live connection to this server.",
-        () -> connectedAgents.size());
-    connects =
-        registry.counter("fluke_agent_connections_total", "Agent connections accepted.").labels();
-    disconnects =
-        registry
-            .counter("fluke_agent_disconnections_total", "Agent connections that ended.")
-            .labels();
+    GaugeWithCallback.builder()
+        .name("fluke_agents_connected")
+        .help("Agents with a live connection to this server.")
+        .callback(gauge -> gauge.call(connectedAgents.size()))
+        .register(registry);
+    connects = counter("fluke_agent_connections_total", "Agent connections accepted.");
+    disconnects = counter("fluke_agent_disconnections_total", "Agent connections that ended.");
     lateRegistrations =
-        registry
-            .counter(
-                "fluke_agent_registrations_late_total",
-                "Registrations refused because the server could not answer them in time (overload); the agents retry.")
-            .labels();
+        counter(
+            "fluke_agent_registrations_late_total",
+            "Registrations refused because the server could not answer them in time (overload);"
+                + " the agents retry.");
     tasks =
-        registry.gauge(
-            "fluke_tasks",
-            "Agent/task pairs by their last known status, over the whole fleet.",
-            "status");
+        Gauge.builder()
+            .name("fluke_tasks")
+            .help("Agent/task pairs by their last known status, over the whole fleet.")
+            .labelNames("status")
+            .register(registry);
     for (String status : TASK_STATUSES) {
-      tasks.labels(status).set(0);
+      tasks.labelValues(status).set(0);
     }
     steps =
-        registry.counter(
+        counter(
             "fluke_steps_total",
             "Executor operations completed, by phase (check, apply, verify) and outcome.",
             "phase",
             "outcome");
     stepDurations =
-        registry.histogram(
-            "fluke_step_duration_seconds",
-            "How long executor operations took on the agents, by phase and outcome.",
-            STEP_BUCKETS,
-            "phase",
-            "outcome");
+        Histogram.builder()
+            .name("fluke_step_duration_seconds")
+            .help("How long executor operations took on the agents, by phase and outcome.")
+            .labelNames("phase", "outcome")
+            .classicOnly()
+            .classicUpperBounds(STEP_BUCKETS)
+            .withoutExemplars()
+            .register(registry);
     gitFetches =
-        registry.counter(
+        counter(
             "fluke_git_fetches_total",
-            "Git fetches of the manifest repository, by result (updated, unchanged, rejected, failed).",
+            "Git fetches of the manifest repository, by result (updated, unchanged, rejected,"
+                + " failed).",
             "result");
     for (GitFetchResult r : GitFetchResult.values()) {
-      gitFetches.labels(r.label());
+      gitFetches.labelValues(r.label());
     }
-    registry.gauge(
-        "fluke_git_snapshot_loaded_timestamp_seconds",
-        "When the manifest snapshot in force was loaded (Unix time); absent before the first good load.",
-        () -> snapshotSeconds(false));
-    registry.gauge(
-        "fluke_git_snapshot_age_seconds",
-        "Seconds since the manifest snapshot in force was loaded; absent before the first good load.",
-        () -> snapshotSeconds(true));
+    GaugeWithCallback.builder()
+        .name("fluke_git_snapshot_loaded_timestamp_seconds")
+        .help(
+            "When the manifest snapshot in force was loaded (Unix time); absent before the first"
+                + " good load.")
+        .callback(
+            gauge -> {
+              Instant loaded = snapshotLoadedAt.get();
+              if (loaded != null) {
+                gauge.call(loaded.toEpochMilli() / 1000.0);
+              }
+            })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("fluke_git_snapshot_age_seconds")
+        .help(
+            "Seconds since the manifest snapshot in force was loaded; absent before the first good"
+                + " load.")
+        .callback(
+            gauge -> {
+              Instant loaded = snapshotLoadedAt.get();
+              if (loaded != null) {
+                gauge.call(
+                    Math.max(0, Duration.between(loaded, clock.instant()).toMillis() / 1000.0));
+              }
+            })
+        .register(registry);
     alertDeliveries =
-        registry.counter(
+        counter(
             "fluke_alert_deliveries_total",
-            "Attempts to post drift alerts to alert_webhook, by result (sent, retrying, undeliverable).",
+            "Attempts to post drift alerts to alert_webhook, by result (sent, retrying,"
+                + " undeliverable).",
             "result");
     for (AlertResult r : AlertResult.values()) {
-      alertDeliveries.labels(r.label());
+      alertDeliveries.labelValues(r.label());
     }
     eventStoreErrors =
-        registry
-            .counter("fluke_event_store_errors_total", "Event store writes or reads that failed.")
-            .labels();
+        counter("fluke_event_store_errors_total", "Event store writes or reads that failed.");
     webhooks =
-        registry.counter(
+        counter(
             "fluke_git_webhooks_total",
             "Calls to the Git push webhook, by forge and result (triggered, ignored, rejected).",
             "forge",
             "result");
-    registry.gauge(
-        "process_start_time_seconds",
-        "Start time of the process since the Unix epoch in seconds.",
-        FlukeMetrics::processStartSeconds);
+    GaugeWithCallback.builder()
+        .name("fluke_live_subscribers")
+        .help("Live viewers (server-sent event streams) subscribed to the server's updates.")
+        .callback(
+            gauge -> {
+              IntSupplier count = liveSubscribers.get();
+              if (count != null) {
+                gauge.call(count.getAsInt());
+              }
+            })
+        .register(registry);
+    liveUpdatesDropped =
+        counter(
+            "fluke_live_updates_dropped_total",
+            "Live updates not delivered to a viewer because it did not keep up.");
   }
 
-  /** The registry, for components that add metrics of their own. */
-  public MetricRegistry registry() {
+  private Counter counter(String name, String help, String... labelNames) {
+    return Counter.builder()
+        .name(name)
+        .help(help)
+        .labelNames(labelNames)
+        .withoutExemplars()
+        .register(registry);
+  }
+
+  /**
+   * This server's {@code fluke_*} metrics (the JVM and process metrics are not in it): where a
+   * component registers metrics of its own, and where tests read values from.
+   */
+  public PrometheusRegistry registry() {
     return registry;
   }
 
-  /** Every metric in the Prometheus text format 0.0.4. */
+  /** What {@link #scrape()} writes: this server's metrics, then the JVM's and the process's. */
+  public MetricSnapshots snapshots() {
+    MetricSnapshots.Builder all = MetricSnapshots.builder();
+    registry.scrape().forEach(all::metricSnapshot);
+    ProcessWide.REGISTRY.scrape().forEach(all::metricSnapshot);
+    return all.build();
+  }
+
+  /** Every metric in the Prometheus text format 0.0.4 ({@link #CONTENT_TYPE}). */
   public String scrape() {
-    return registry.scrape();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+    try {
+      TEXT.write(out, snapshots());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 
   /**
@@ -225,13 +305,13 @@ public final class FlukeMetrics {
   public void stepCompleted(Phase phase, Outcome outcome, Duration duration) {
     String p = phase.wireName();
     String o = outcome.wireName();
-    steps.labels(p, o).inc();
-    stepDurations.labels(p, o).observe(duration.toNanos() / 1e9);
+    steps.labelValues(p, o).inc();
+    stepDurations.labelValues(p, o).observe(duration.toNanos() / 1e9);
   }
 
   /** One fetch of the manifest repository ended. */
   public void gitFetch(GitFetchResult result) {
-    gitFetches.labels(result.label()).inc();
+    gitFetches.labelValues(result.label()).inc();
   }
 
   /**
@@ -243,7 +323,7 @@ public final class FlukeMetrics {
 
   /** One alert delivery attempt ended. */
   public void alertDelivery(AlertResult result) {
-    alertDeliveries.labels(result.label()).inc();
+    alertDeliveries.labelValues(result.label()).inc();
   }
 
   /** An event could not be written to or read from the event store. */
@@ -257,9 +337,9 @@ public final class FlukeMetrics {
    */
   public void taskStatusCounts(Map<String, Integer> countsByStatus) {
     for (String status : TASK_STATUSES) {
-      tasks.labels(status).set(countsByStatus.getOrDefault(status, 0));
+      tasks.labelValues(status).set(countsByStatus.getOrDefault(status, 0));
     }
-    countsByStatus.forEach((status, count) -> tasks.labels(status).set(count));
+    countsByStatus.forEach((status, count) -> tasks.labelValues(status).set(count));
   }
 
   /** Same, from the API's counts record (e.g. the sum over {@code FleetApi.agents()}). */
@@ -279,25 +359,37 @@ public final class FlukeMetrics {
    * or {@code unknown}.
    */
   public void webhookReceived(String forge, WebhookResult result) {
-    webhooks.labels(forge, result.label()).inc();
+    webhooks.labelValues(forge, result.label()).inc();
   }
 
-  private double snapshotSeconds(boolean age) {
-    Instant loaded = snapshotLoadedAt.get();
-    if (loaded == null) {
-      return Double.NaN;
+  /**
+   * Where {@code fluke_live_subscribers} is read from at every scrape: the server's live hub (one
+   * hub per metrics instance); absent from the scrape until it is set.
+   *
+   * @throws IllegalStateException when a hub was already set
+   */
+  public void liveSubscribers(IntSupplier subscribers) {
+    if (!liveSubscribers.compareAndSet(null, subscribers)) {
+      throw new IllegalStateException("the live subscribers of these metrics are already counted");
     }
-    if (!age) {
-      return loaded.toEpochMilli() / 1000.0;
-    }
-    return Math.max(0, Duration.between(loaded, clock.instant()).toMillis() / 1000.0);
   }
 
-  private static double processStartSeconds() {
-    return ProcessHandle.current()
-        .info()
-        .startInstant()
-        .map(i -> i.toEpochMilli() / 1000.0)
-        .orElse(Double.NaN);
+  /** A live update was not delivered to a viewer because its buffer was full. */
+  public void liveUpdateDropped() {
+    liveUpdatesDropped.inc();
+  }
+
+  /**
+   * The JVM's and the process's metrics ({@code jvm_*}, {@code process_*}): facts about the one
+   * process, so registered once, on first use, in a registry of their own that every {@code
+   * FlukeMetrics} scrapes beside its own. (The client's {@code JvmMetrics} keeps every registry it
+   * was registered with, and adds GC listeners for each: once per process, not once per server.)
+   */
+  private static final class ProcessWide {
+    static final PrometheusRegistry REGISTRY = new PrometheusRegistry();
+
+    static {
+      JvmMetrics.builder().register(REGISTRY);
+    }
   }
 }

@@ -3,7 +3,6 @@ package dev.fluke.server;
 import dev.fluke.api.LiveFeed;
 import dev.fluke.api.LiveUpdate;
 import dev.fluke.events.EventStore;
-import dev.fluke.metrics.Counter;
 import dev.fluke.metrics.FlukeMetrics;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -46,28 +45,15 @@ public final class LiveHub implements LiveFeed {
   // Insertion order = order in which each agent's last apply started: the stalest is forgotten
   // first.
   private final LinkedHashMap<String, ArrayDeque<LiveUpdate>> recent = new LinkedHashMap<>();
-  private final Counter.Child dropped;
 
   /**
-   * Registers {@code fluke_live_subscribers} and {@code fluke_live_updates_dropped_total} in {@code
+   * Feeds {@code fluke_live_subscribers} and {@code fluke_live_updates_dropped_total} in {@code
    * metrics} (one hub per metrics instance).
    */
   public LiveHub(ServerSettings.Live settings, FlukeMetrics metrics) {
     this.settings = settings;
     this.metrics = metrics;
-    metrics
-        .registry()
-        .gauge(
-            "fluke_live_subscribers",
-            "Live viewers (server-sent event streams) subscribed to the server's updates.",
-            subscribers::size);
-    dropped =
-        metrics
-            .registry()
-            .counter(
-                "fluke_live_updates_dropped_total",
-                "Live updates not delivered to a viewer because it did not keep up.")
-            .labels();
+    metrics.liveSubscribers(subscribers::size);
   }
 
   /** One viewer: its queue, what it wants, and how many updates it lost since it was last told. */
@@ -112,7 +98,7 @@ public final class LiveHub implements LiveFeed {
       }
       if (s.queue().offer(update) == QueueOfferResult.dropped()) {
         s.lost().incrementAndGet();
-        dropped.inc();
+        metrics.liveUpdateDropped();
       }
     }
   }

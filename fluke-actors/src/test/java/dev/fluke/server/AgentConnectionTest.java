@@ -13,6 +13,7 @@ import dev.fluke.api.Dto;
 import dev.fluke.api.Status;
 import dev.fluke.events.Event;
 import dev.fluke.exec.Outcome;
+import dev.fluke.metrics.MetricSamples;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;
 import dev.fluke.protocol.ServerMessage;
@@ -151,7 +152,7 @@ class AgentConnectionTest {
     ServerMessage.Rejected rejected = agent.expect(ServerMessage.Rejected.class);
     assertTrue(rejected.reason().contains("too busy"), rejected.reason());
     assertTrue(await(fx.api.agents()).isEmpty(), "no session, so the name stays free");
-    assertEquals("1", MetricLines.value(fx.metrics, "fluke_agent_registrations_late_total"));
+    assertEquals(1, MetricSamples.value(fx.metrics, "fluke_agent_registrations_late_total"));
   }
 
   @Test

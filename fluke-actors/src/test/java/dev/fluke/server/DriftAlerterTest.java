@@ -1,6 +1,6 @@
 package dev.fluke.server;
 
-import static dev.fluke.server.MetricLines.value;
+import static dev.fluke.metrics.MetricSamples.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,8 +48,8 @@ class DriftAlerterTest {
     metrics = new FlukeMetrics();
   }
 
-  private String deliveries(String result) {
-    return value(metrics, "fluke_alert_deliveries_total{result=\"" + result + "\"}");
+  private Double deliveries(String result) {
+    return value(metrics, "fluke_alert_deliveries_total", "result", result);
   }
 
   @AfterEach
@@ -105,8 +105,8 @@ class DriftAlerterTest {
     assertEquals("alert", sent.kind());
     assertEquals("web-01", sent.agent());
     assertEquals("cert", sent.task());
-    assertEquals("1", deliveries("sent"));
-    assertEquals("0", deliveries("retrying"));
+    assertEquals(1, deliveries("sent"));
+    assertEquals(0, deliveries("retrying"));
   }
 
   @Test
@@ -155,8 +155,8 @@ class DriftAlerterTest {
     ServerFixture.eventually(() -> advance(time), n -> n == 1);
     assertEquals("cert", webhook.next().get("task").asText());
     assertTrue(alertEvents("sent", 1).get(0).message().contains("attempt 3"));
-    assertEquals("2", deliveries("retrying"));
-    assertEquals("1", deliveries("sent"));
+    assertEquals(2, deliveries("retrying"));
+    assertEquals(1, deliveries("sent"));
   }
 
   @Test
@@ -177,9 +177,9 @@ class DriftAlerterTest {
     Event e = alertEvents("undeliverable", 1).get(0);
     assertTrue(e.message().contains("after 2 attempts: HTTP 500"), e.message());
     assertEquals(0, webhook.received().size());
-    assertEquals("1", deliveries("retrying"));
-    assertEquals("1", deliveries("undeliverable"));
-    assertEquals("0", deliveries("sent"));
+    assertEquals(1, deliveries("retrying"));
+    assertEquals(1, deliveries("undeliverable"));
+    assertEquals(0, deliveries("sent"));
   }
 
   @Test
@@ -187,7 +187,7 @@ class DriftAlerterTest {
     start(null, 3);
     detected("web-01", "cert");
     assertTrue(alertEvents("undeliverable", 1).get(0).message().contains("no alert_webhook"));
-    assertEquals("0", deliveries("undeliverable"), "nothing was attempted");
+    assertEquals(0, deliveries("undeliverable"), "nothing was attempted");
   }
 
   @Test

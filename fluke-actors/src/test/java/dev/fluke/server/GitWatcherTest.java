@@ -1,7 +1,7 @@
 package dev.fluke.server;
 
+import static dev.fluke.metrics.MetricSamples.value;
 import static dev.fluke.server.LineManifestLoader.task;
-import static dev.fluke.server.MetricLines.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -75,8 +75,8 @@ class GitWatcherTest {
     viewer.request(64);
   }
 
-  private String fetches(String result) {
-    return value(metrics, "fluke_git_fetches_total{result=\"" + result + "\"}");
+  private Double fetches(String result) {
+    return value(metrics, "fluke_git_fetches_total", "result", result);
   }
 
   private void expectManifestUpdate() {
@@ -129,10 +129,10 @@ class GitWatcherTest {
     assertEquals(List.of("a.tasks"), s.files());
     assertTrue(s.errors().isEmpty());
 
-    assertEquals("1", fetches("updated"));
+    assertEquals(1, fetches("updated"));
     assertEquals(
         s.loadedAt().toEpochMilli() / 1000.0,
-        Double.parseDouble(value(metrics, "fluke_git_snapshot_loaded_timestamp_seconds")));
+        value(metrics, "fluke_git_snapshot_loaded_timestamp_seconds"));
     expectManifestUpdate();
   }
 
@@ -163,14 +163,14 @@ class GitWatcherTest {
             .message()
             .contains("a.tasks:2:1: unclosed block"));
     expectManifestUpdate(); // the rejected commit's errors are news too
-    assertEquals("1", fetches("rejected"));
+    assertEquals(1, fetches("rejected"));
 
     commit("c3", task("app", null, "shell:x", "role=db"));
     watcher.tell(GitWatcher.FetchNow.INSTANCE);
     assertEquals("c3", subscriber.receiveMessage().commit());
     assertTrue(status().errors().isEmpty());
     expectManifestUpdate();
-    assertEquals("2", fetches("updated"));
+    assertEquals(2, fetches("updated"));
   }
 
   @Test
@@ -180,7 +180,7 @@ class GitWatcherTest {
     Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> st.fetchError() != null);
     assertEquals("authentication failed for https://example.org/m.git", s.fetchError());
     assertNull(s.commit());
-    assertEquals("1", fetches("failed"));
+    assertEquals(1, fetches("failed"));
     assertNull(value(metrics, "fluke_git_snapshot_loaded_timestamp_seconds"), "no snapshot yet");
     expectManifestUpdate();
 
@@ -197,7 +197,7 @@ class GitWatcherTest {
             .join()
             .size());
     expectManifestUpdate();
-    assertEquals("1", fetches("updated"));
+    assertEquals(1, fetches("updated"));
     assertNotNull(value(metrics, "fluke_git_snapshot_loaded_timestamp_seconds"));
   }
 
@@ -231,9 +231,10 @@ class GitWatcherTest {
     status();
     assertEquals(1, loader.loads());
     subscriber.expectNoMessage(Duration.ofMillis(100));
-    assertEquals("1", fetches("updated"));
+    assertEquals(1, fetches("updated"));
     ServerFixture.eventually(
-        () -> fetches("unchanged"), "2"::equals); // the third sync may still be ending
+        () -> fetches("unchanged"),
+        Double.valueOf(2)::equals); // the third sync may still be ending
     expectManifestUpdate();
     viewer.expectNoMessage(Duration.ofMillis(100)); // an unchanged commit is no news
   }

@@ -1,7 +1,7 @@
 package dev.fluke.server;
 
+import static dev.fluke.metrics.MetricSamples.value;
 import static dev.fluke.server.LineManifestLoader.task;
-import static dev.fluke.server.MetricLines.value;
 import static dev.fluke.server.ServerFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -235,7 +235,7 @@ class LiveFeedTest {
         read.stream().filter(u -> u.kind().equals("output")).count(),
         "the reader lost nothing");
     assertTrue(
-        Double.parseDouble(value(fx.metrics, "fluke_live_updates_dropped_total")) >= 40,
+        value(fx.metrics, "fluke_live_updates_dropped_total") >= 40,
         "the stuck viewer's updates were dropped, not queued");
 
     // All the stuck viewer holds is its buffer: the first 8 updates; after them it is live again.

@@ -1,6 +1,6 @@
 package dev.fluke.server;
 
-import static dev.fluke.server.MetricLines.value;
+import static dev.fluke.metrics.MetricSamples.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +60,7 @@ class LiveHubTest {
     viewer.request(10);
     assertEquals(marker(1).agent(), viewer.expectNext(WAIT).agent());
     assertEquals(marker(2).agent(), viewer.expectNext(WAIT).agent());
-    assertEquals("1", value(metrics, "fluke_live_subscribers"));
+    assertEquals(1, value(metrics, "fluke_live_subscribers"));
   }
 
   @Test
@@ -77,7 +77,7 @@ class LiveHubTest {
       assertSame(u, reader.expectNext(WAIT), "the reading viewer gets every update as it comes");
     }
     assertEquals(
-        "42",
+        42,
         value(metrics, "fluke_live_updates_dropped_total"),
         "50 published, 8 fit in its buffer");
 
@@ -110,7 +110,7 @@ class LiveHubTest {
     hub.publish(marker(7));
     assertEquals(
         "agent-7", web.expectNext(WAIT).agent(), "no 'lost' marker: nothing it wanted was dropped");
-    assertEquals("0", value(metrics, "fluke_live_updates_dropped_total"));
+    assertEquals(0, value(metrics, "fluke_live_updates_dropped_total"));
   }
 
   @Test
@@ -122,9 +122,7 @@ class LiveHubTest {
     ServerFixture.eventually(hub::subscribers, n -> n == 0);
     hub.publish(marker(1));
     assertEquals(
-        "0",
-        value(metrics, "fluke_live_updates_dropped_total"),
-        "a closed viewer is not a slow one");
+        0, value(metrics, "fluke_live_updates_dropped_total"), "a closed viewer is not a slow one");
   }
 
   @Test
@@ -197,7 +195,7 @@ class LiveHubTest {
     assertEquals(
         List.of(e),
         memory.query(new EventQuery("web-01", null, null, 0)).toCompletableFuture().get());
-    assertEquals("0", value(metrics, "fluke_event_store_errors_total"));
+    assertEquals(0, value(metrics, "fluke_event_store_errors_total"));
   }
 
   @Test
@@ -215,7 +213,7 @@ class LiveHubTest {
     org.junit.jupiter.api.Assertions.assertThrows(
         ExecutionException.class,
         () -> store.query(new EventQuery(null, null, null, 0)).toCompletableFuture().get());
-    assertEquals("2", value(metrics, "fluke_event_store_errors_total"), "one append, one query");
+    assertEquals(2, value(metrics, "fluke_event_store_errors_total"), "one append, one query");
   }
 
   private static List<LiveUpdate> recent(LiveHub hub, String agent) throws Exception {

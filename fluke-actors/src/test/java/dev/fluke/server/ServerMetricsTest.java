@@ -1,13 +1,21 @@
 package dev.fluke.server;
 
+import static dev.fluke.metrics.MetricSamples.bucket;
+import static dev.fluke.metrics.MetricSamples.histogram;
+import static dev.fluke.metrics.MetricSamples.value;
 import static dev.fluke.server.LineManifestLoader.task;
 import static dev.fluke.server.ServerFixture.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.fluke.exec.Outcome;
+import dev.fluke.metrics.MetricSamples;
 import dev.fluke.protocol.ServerMessage;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -20,7 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the engine's actors feed into {@link FlukeServer#metrics()}, read as a Prometheus scrape.
+ * What the engine's actors feed into {@link FlukeServer#metrics()}, read from its registry as a
+ * Prometheus scrape would find it.
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,66 +56,61 @@ class ServerMetricsTest {
     fx.awaitInForce("c1");
   }
 
-  private String value(String series) {
-    return MetricLines.value(fx.metrics, series);
+  private Double value(String name, String... labels) {
+    return MetricSamples.value(fx.metrics, name, labels);
   }
 
   /**
-   * Waits until the scrape shows {@code expected} for {@code series} (the actors update it
-   * asynchronously).
+   * Waits until the series {@code name} with {@code labels} shows {@code expected} (the actors
+   * update it asynchronously).
    */
-  private void expect(String series, String expected) {
-    eventually(() -> value(series), expected::equals);
+  private void expect(double expected, String name, String... labels) {
+    eventually(() -> value(name, labels), Double.valueOf(expected)::equals);
   }
 
   private void expectTasks(
       int pending, int satisfied, int drifted, int applying, int failed, int error) {
-    String want =
-        pending + " " + satisfied + " " + drifted + " " + applying + " " + failed + " " + error;
+    List<Double> want =
+        List.of(pending, satisfied, drifted, applying, failed, error).stream()
+            .map(Integer::doubleValue)
+            .toList();
     eventually(
         () ->
-            String.join(
-                " ",
-                value("fluke_tasks{status=\"pending\"}"),
-                value("fluke_tasks{status=\"satisfied\"}"),
-                value("fluke_tasks{status=\"drifted\"}"),
-                value("fluke_tasks{status=\"applying\"}"),
-                value("fluke_tasks{status=\"failed\"}"),
-                value("fluke_tasks{status=\"error\"}")),
+            Stream.of("pending", "satisfied", "drifted", "applying", "failed", "error")
+                .map(status -> value("fluke_tasks", "status", status))
+                .toList(),
         want::equals);
   }
 
   @Test
   void aCycleIsCountedStepByStep() {
     start(task("app", null, "shell:deploy", "role=web"));
-    assertEquals("1", value("fluke_git_fetches_total{result=\"updated\"}"));
-    assertEquals("0", value("fluke_git_fetches_total{result=\"failed\"}"));
+    assertEquals(1, value("fluke_git_fetches_total", "result", "updated"));
+    assertEquals(0, value("fluke_git_fetches_total", "result", "failed"));
 
     TestAgent agent = fx.connect("web-01", WEB);
-    assertEquals("1", value("fluke_agents_connected"));
-    assertEquals("1", value("fluke_agent_connections_total"));
+    assertEquals(1, value("fluke_agents_connected"));
+    assertEquals(1, value("fluke_agent_connections_total"));
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     ServerMessage.ApplyRequest apply = agent.expectApply("app");
     expectTasks(0, 0, 0, 1, 0, 0); // the task is being applied on one agent
-    assertEquals("1", value("fluke_steps_total{phase=\"check\",outcome=\"drifted\"}"));
-    assertEquals(null, value("fluke_steps_total{phase=\"apply\",outcome=\"applied\"}"));
+    assertEquals(1, value("fluke_steps_total", "phase", "check", "outcome", "drifted"));
+    assertNull(value("fluke_steps_total", "phase", "apply", "outcome", "applied"));
 
     agent.reportApply(apply, Outcome.APPLIED, Outcome.SATISFIED);
     agent.roundTrip();
     // The apply result carries the fresh check, the apply and the verify of the block.
-    assertEquals("2", value("fluke_steps_total{phase=\"check\",outcome=\"drifted\"}"));
-    assertEquals("1", value("fluke_steps_total{phase=\"apply\",outcome=\"applied\"}"));
-    assertEquals("1", value("fluke_steps_total{phase=\"verify\",outcome=\"satisfied\"}"));
-    assertEquals(
-        "1", value("fluke_step_duration_seconds_count{phase=\"apply\",outcome=\"applied\"}"));
-    assertEquals(
-        "0.012", value("fluke_step_duration_seconds_sum{phase=\"apply\",outcome=\"applied\"}"));
-    assertEquals(
-        "1",
-        value(
-            "fluke_step_duration_seconds_bucket{phase=\"apply\",outcome=\"applied\",le=\"0.05\"}"));
+    assertEquals(2, value("fluke_steps_total", "phase", "check", "outcome", "drifted"));
+    assertEquals(1, value("fluke_steps_total", "phase", "apply", "outcome", "applied"));
+    assertEquals(1, value("fluke_steps_total", "phase", "verify", "outcome", "satisfied"));
+    HistogramDataPointSnapshot applies =
+        histogram(
+            fx.metrics, "fluke_step_duration_seconds", "phase", "apply", "outcome", "applied");
+    assertEquals(1, applies.getCount());
+    assertEquals(0.012, applies.getSum(), 1e-9);
+    assertEquals(1, bucket(applies, 0.05));
     expectTasks(0, 1, 0, 0, 0, 0);
-    assertEquals("0", value("fluke_event_store_errors_total"));
+    assertEquals(0, value("fluke_event_store_errors_total"));
   }
 
   @Test
@@ -121,7 +125,7 @@ class ServerMetricsTest {
     expectTasks(0, 1, 1, 0, 0, 0);
 
     TestAgent two = fx.connect("web-02", WEB);
-    expect("fluke_agents_connected", "2");
+    expect(2, "fluke_agents_connected");
     two.reportCheck(
         two.expectCheck("app", "cert"), Map.of("app", Outcome.ERROR, "cert", Outcome.SATISFIED));
     two.roundTrip();
@@ -129,9 +133,9 @@ class ServerMetricsTest {
 
     // A disconnected agent leaves the connected gauge and the fleet's counts.
     one.in.sendComplete();
-    expect("fluke_agents_connected", "1");
-    assertEquals("1", value("fluke_agent_disconnections_total"));
-    assertEquals("2", value("fluke_agent_connections_total"));
+    expect(1, "fluke_agents_connected");
+    assertEquals(1, value("fluke_agent_disconnections_total"));
+    assertEquals(2, value("fluke_agent_connections_total"));
     expectTasks(0, 1, 0, 0, 0, 1);
   }
 
@@ -139,15 +143,15 @@ class ServerMetricsTest {
   void gitFetchesAreCountedByResult() {
     start(task("app", null, "shell:deploy", "role=web"));
     fx.server.fetchNow(); // same commit
-    expect("fluke_git_fetches_total{result=\"unchanged\"}", "1");
+    expect(1, "fluke_git_fetches_total", "result", "unchanged");
 
     fx.commit("c2", "error unknown block\n");
     fx.server.fetchNow();
-    expect("fluke_git_fetches_total{result=\"rejected\"}", "1");
+    expect(1, "fluke_git_fetches_total", "result", "rejected");
 
     fx.git.failWith("connection refused");
     fx.server.fetchNow();
-    expect("fluke_git_fetches_total{result=\"failed\"}", "1");
-    assertEquals("1", value("fluke_git_fetches_total{result=\"updated\"}"));
+    expect(1, "fluke_git_fetches_total", "result", "failed");
+    assertEquals(1, value("fluke_git_fetches_total", "result", "updated"));
   }
 }

@@ -4,7 +4,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.metrics.FlukeMetrics;
-import dev.fluke.metrics.PrometheusText;
 import java.nio.charset.StandardCharsets;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
@@ -24,11 +23,15 @@ import org.apache.pekko.http.javadsl.server.Route;
  * <ul>
  *   <li>{@code GET /readyz}: 200 when {@link Readiness} says so, else 503; both with the report
  *       {@code {"ready": bool, "checks": [{"name", "ok", "detail"}]}}.
- *   <li>{@code GET /metrics}: {@link FlukeMetrics} in the Prometheus text format 0.0.4.
+ *   <li>{@code GET /metrics}: {@link FlukeMetrics} (Fluke's own, the JVM's and the process's
+ *       metrics) in the Prometheus text format 0.0.4, whatever the {@code Accept} header asks:
+ *       every Prometheus version and every other scraper reads it. Rendering reads in-memory
+ *       counters, the JVM's management beans and {@code /proc/self}: cheap enough to run on the
+ *       route's thread.
  * </ul>
  */
 public final class OpsRoutes {
-  private static final ContentType PROMETHEUS = ContentTypes.parse(PrometheusText.CONTENT_TYPE);
+  private static final ContentType PROMETHEUS = ContentTypes.parse(FlukeMetrics.CONTENT_TYPE);
 
   private final FlukeMetrics metrics;
   private final Readiness readiness;

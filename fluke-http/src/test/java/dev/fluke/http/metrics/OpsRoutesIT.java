@@ -19,17 +19,19 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** {@code /metrics} scraped and parsed, and {@code /readyz} in each state, on a real server. */
+/** {@code /metrics} scraped, and {@code /readyz} in each state, on a real server. */
 class OpsRoutesIT {
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final HttpClient http = HttpClient.newHttpClient();
@@ -49,8 +51,17 @@ class OpsRoutesIT {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** What Prometheus sends (OpenMetrics preferred): the answer is the text format all the same. */
+  private static final String PROMETHEUS_ACCEPT =
+      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+          + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+  /** A sample line: a metric name, maybe labels, one space, a value (no timestamp here). */
+  private static final Pattern SAMPLE =
+      Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*})? [-+0-9.eEInfNa]+");
+
   @Test
-  void metricsAreScrapedWithoutATokenAndParseAsPrometheusText() throws Exception {
+  void metricsAreScrapedWithoutATokenInThePrometheusTextFormat() throws Exception {
     try (TestServer server = new TestServer(testKit.system(), Set.of("api-token"))) {
       FlukeMetrics m = server.metrics;
       m.agentConnected("web-01");
@@ -70,58 +81,73 @@ class OpsRoutesIT {
 
       HttpResponse<String> r = get(server, "/metrics");
       assertEquals(200, r.statusCode(), r.body());
-      String contentType = r.headers().firstValue("Content-Type").orElse("");
-      assertTrue(
-          contentType.startsWith("text/plain") && contentType.contains("version=0.0.4"),
-          contentType);
+      assertEquals(
+          "text/plain; version=0.0.4; charset=utf-8",
+          r.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT));
 
-      Map<String, PrometheusTextParser.Family> families = PrometheusTextParser.parse(r.body());
-      assertEquals(1.0, value(families, "fluke_agents_connected", Map.of()));
-      assertEquals(2.0, value(families, "fluke_agent_connections_total", Map.of()));
-      assertEquals(1.0, value(families, "fluke_tasks", Map.of("status", "drifted")));
-      assertEquals(0.0, value(families, "fluke_tasks", Map.of("status", "error")));
-      assertEquals(
-          1.0, value(families, "fluke_steps_total", Map.of("phase", "apply", "outcome", "failed")));
-      assertEquals("histogram", families.get("fluke_step_duration_seconds").type());
-      assertEquals(
-          1.0,
-          value(
-              families,
-              "fluke_step_duration_seconds_count",
-              Map.of("phase", "apply", "outcome", "failed")));
-      assertEquals(
-          0.0,
-          value(
-              families,
-              "fluke_step_duration_seconds_bucket",
-              Map.of("phase", "apply", "outcome", "failed", "le", "1800")));
-      assertEquals(1.0, value(families, "fluke_git_fetches_total", Map.of("result", "updated")));
-      double age = value(families, "fluke_git_snapshot_age_seconds", Map.of());
-      assertTrue(age >= 30 && age < 3600, "snapshot age " + age);
-      assertEquals(
-          1.0, value(families, "fluke_alert_deliveries_total", Map.of("result", "retrying")));
-      assertEquals(1.0, value(families, "fluke_event_store_errors_total", Map.of()));
-      assertEquals(
-          1.0,
-          value(
-              families,
-              "fluke_git_webhooks_total",
-              Map.of("forge", "gitlab", "result", "ignored")));
-      assertEquals("counter", families.get("fluke_steps_total").type());
-      assertFalse(families.get("fluke_steps_total").help().isBlank());
+      String body = r.body();
+      assertTrue(body.endsWith("\n"), "the exposition ends with a line feed");
+      for (String line : body.split("\n")) {
+        assertTrue(
+            line.startsWith("# HELP ")
+                || line.startsWith("# TYPE ")
+                || SAMPLE.matcher(line).matches(),
+            "neither a HELP, a TYPE nor a sample line: " + line);
+      }
+      List<String> lines = body.lines().toList();
+      for (String expected :
+          List.of(
+              "fluke_agents_connected 1.0",
+              "fluke_agent_connections_total 2.0",
+              "fluke_tasks{status=\"drifted\"} 1.0",
+              "fluke_tasks{status=\"error\"} 0.0",
+              "# HELP fluke_steps_total Executor operations completed, by phase (check, apply,"
+                  + " verify) and outcome.",
+              "# TYPE fluke_steps_total counter",
+              "fluke_steps_total{outcome=\"failed\",phase=\"apply\"} 1.0",
+              "# TYPE fluke_step_duration_seconds histogram",
+              "fluke_step_duration_seconds_bucket{outcome=\"failed\",phase=\"apply\",le=\"1800.0\"} 0",
+              "fluke_step_duration_seconds_bucket{outcome=\"failed\",phase=\"apply\",le=\"+Inf\"} 1",
+              "fluke_step_duration_seconds_count{outcome=\"failed\",phase=\"apply\"} 1",
+              "fluke_step_duration_seconds_sum{outcome=\"failed\",phase=\"apply\"} 7200.0",
+              "fluke_git_fetches_total{result=\"updated\"} 1.0",
+              "fluke_alert_deliveries_total{result=\"retrying\"} 1.0",
+              "fluke_event_store_errors_total 1.0",
+              "fluke_git_webhooks_total{forge=\"gitlab\",result=\"ignored\"} 1.0",
+              "# TYPE jvm_memory_used_bytes gauge",
+              "# TYPE jvm_threads_current gauge",
+              "# TYPE process_cpu_seconds_total counter",
+              "# TYPE process_start_time_seconds gauge")) {
+        assertTrue(lines.contains(expected), "no line '" + expected + "' in\n" + body);
+      }
+      String age =
+          lines.stream()
+              .filter(l -> l.startsWith("fluke_git_snapshot_age_seconds "))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no snapshot age in\n" + body));
+      double seconds = Double.parseDouble(age.substring(age.indexOf(' ') + 1));
+      assertTrue(seconds >= 30 && seconds < 3600, "snapshot age " + seconds);
     }
   }
 
-  private static double value(
-      Map<String, PrometheusTextParser.Family> families,
-      String sample,
-      Map<String, String> labels) {
-    return families.values().stream()
-        .flatMap(f -> f.samples().stream())
-        .filter(s -> s.name().equals(sample) && s.labels().equals(labels))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no sample " + sample + labels))
-        .value();
+  @Test
+  void metricsAnswerTheTextFormatToWhatPrometheusAccepts() throws Exception {
+    try (TestServer server = new TestServer(testKit.system(), Set.of("api-token"))) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(server.base() + "/metrics"))
+                  .header("Accept", PROMETHEUS_ACCEPT)
+                  .timeout(Duration.ofSeconds(10))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(
+          r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+          r.headers().toString());
+      assertTrue(r.body().contains("\nfluke_agents_connected 0.0\n"), r.body());
+      assertFalse(r.body().contains("# EOF"), "not OpenMetrics");
+    }
   }
 
   private static JsonNode check(JsonNode report, String name) {
