@@ -82,7 +82,8 @@ class JGitSyncTest {
   }
 
   @Test
-  void divergedHistoryIsAnErrorAndNothingIsReset() throws Exception {
+  void divergedHistoryWithLocalCommitsIsAnErrorEvenWhenFollowingAndNothingIsReset()
+      throws Exception {
     Path wc = tmp.resolve("wc");
     String base = sync.sync(GitSource.of(upstream.url(), "main"), wc);
     String local;
@@ -93,8 +94,11 @@ class JGitSyncTest {
 
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            GitSyncException.class,
+            () -> sync.sync(GitSource.of(upstream.url(), "main"), wc, RewritePolicy.FOLLOW));
+    assertFalse(e instanceof HistoryRewrittenException, "local work, not a rewrite upstream");
     assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    assertTrue(e.getMessage().contains("commits of its own"), e.getMessage());
     try (TestRepos.Repo clone = TestRepos.open(wc)) {
       assertEquals(local, clone.resolve("HEAD"));
     }
@@ -115,19 +119,135 @@ class JGitSyncTest {
     assertTrue(e.getMessage().contains("does not have"), e.getMessage());
   }
 
+  /** Upstream drops the last commit and commits something else instead: a force push. */
+  private String forcePush(String base, String content) {
+    upstream.resetHard(base);
+    return upstream.commitFile("README.md", content, "force-pushed");
+  }
+
   @Test
-  void rewrittenUpstreamHistoryIsAnError() throws Exception {
+  void rewrittenUpstreamHistoryIsFollowedByDefault() throws Exception {
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    String rewritten = forcePush(base, "v2-rewritten\n");
+
+    GitSync.Result r = sync.sync(GitSource.of(upstream.url(), "main"), wc, RewritePolicy.FOLLOW);
+    assertEquals(new GitSync.Result(rewritten, old), r);
+    assertTrue(r.rewritten());
+    assertEquals("v2-rewritten\n", Files.readString(wc.resolve("README.md")));
+    try (TestRepos.Repo local = TestRepos.open(wc)) {
+      assertEquals(rewritten, local.resolve("refs/heads/main"));
+      assertEquals(rewritten, local.resolve("refs/remotes/origin/main"));
+      assertEquals("refs/heads/main", local.git().getRepository().getFullBranch());
+    }
+    // and from there on, ordinary fast-forwards again
+    String next = upstream.commitFile("README.md", "v3\n", "third");
+    assertEquals(
+        GitSync.Result.of(next), sync.sync(GitSource.of(upstream.url(), "main"), wc, null));
+  }
+
+  @Test
+  void rewriteIsRefusedWhenAskedLeavesTheWorkingCopyAndIsAcceptedByItsCommit() throws Exception {
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc, RewritePolicy.REFUSE);
+    String rewritten = forcePush(base, "v2-rewritten\n");
+
+    for (int attempt = 0; attempt < 2; attempt++) { // a retry meets the same refusal
+      HistoryRewrittenException e =
+          assertThrows(
+              HistoryRewrittenException.class, () -> sync.sync(source, wc, RewritePolicy.REFUSE));
+      assertEquals(old, e.localCommit());
+      assertEquals(rewritten, e.remoteCommit());
+      assertTrue(e.getMessage().contains("rewritten"), e.getMessage());
+      assertTrue(e.getMessage().contains(rewritten), e.getMessage());
+      assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+      try (TestRepos.Repo local = TestRepos.open(wc)) {
+        assertEquals(old, local.resolve("HEAD"));
+        assertEquals(old, local.resolve("refs/remotes/origin/main"), "moves with the checkout");
+      }
+    }
+    // accepting another commit (here the old tip, which is not part of the new branch) does not
+    // let this rewrite through
+    assertThrows(
+        HistoryRewrittenException.class,
+        () -> sync.sync(source, wc, RewritePolicy.refuseExcept(old)));
+
+    assertEquals(
+        new GitSync.Result(rewritten, old),
+        sync.sync(source, wc, RewritePolicy.refuseExcept(rewritten)));
+    assertEquals("v2-rewritten\n", Files.readString(wc.resolve("README.md")));
+  }
+
+  @Test
+  void anAcceptedRewriteStillAppliesWhenTheBranchMovedOnFromIt() throws Exception {
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc, RewritePolicy.REFUSE);
+    String rewritten = forcePush(base, "v2-rewritten\n");
+    String later = upstream.commitFile("README.md", "v3\n", "built on the rewrite");
+    assertEquals(
+        new GitSync.Result(later, old),
+        sync.sync(source, wc, RewritePolicy.refuseExcept(rewritten)));
+  }
+
+  @Test
+  void rewriteOverAnUntrackedFileInTheWayIsAnErrorAndKeepsTheFile() throws Exception {
     String base = upstream.resolve("HEAD");
     upstream.commitFile("README.md", "v2\n", "second");
     Path wc = tmp.resolve("wc");
-    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc);
+    Files.writeString(wc.resolve("notes.txt"), "mine, not committed\n");
     upstream.resetHard(base);
-    upstream.commitFile("README.md", "v2-rewritten\n", "force-pushed");
-    GitSyncException e =
-        assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
-    assertTrue(e.getMessage().contains("diverged"), e.getMessage());
-    assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+    upstream.commitFile("notes.txt", "theirs\n", "force-pushed with notes.txt");
+
+    GitSyncException e = assertThrows(GitSyncException.class, () -> sync.sync(source, wc));
+    assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
+    assertEquals("mine, not committed\n", Files.readString(wc.resolve("notes.txt")));
+  }
+
+  @Test
+  void rewriteMetWhileTheWorkingCopyWasDirtyIsFollowedOnceItIsClean() throws Exception {
+    String base = upstream.resolve("HEAD");
+    upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc);
+    Files.writeString(wc.resolve("README.md"), "edited by hand\n");
+    String rewritten = forcePush(base, "v2-rewritten\n");
+
+    GitSyncException dirty = assertThrows(GitSyncException.class, () -> sync.sync(source, wc));
+    assertTrue(dirty.getMessage().contains("local changes"), dirty.getMessage());
+    assertEquals("edited by hand\n", Files.readString(wc.resolve("README.md")));
+
+    Files.writeString(wc.resolve("README.md"), "v2\n"); // the operator undoes the edit
+    assertEquals(rewritten, sync.sync(source, wc));
+  }
+
+  @Test
+  void smartHttpFollowsAForcePushToABareRepository() throws Exception {
+    Path bare = TestRepos.initBare(tmp.resolve("bare.git"));
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    upstream.push(bare.toString());
+    try (GitHttpServer http = GitHttpServer.start(bare, GitHttpServer.Mode.SMART)) {
+      Path wc = tmp.resolve("wc");
+      GitSource source = GitSource.of(http.url(), "main");
+      assertEquals(old, sync.sync(source, wc));
+      String rewritten = forcePush(base, "v2-rewritten\n");
+      upstream.push(bare.toString());
+      assertThrows(
+          HistoryRewrittenException.class, () -> sync.sync(source, wc, RewritePolicy.REFUSE));
+      assertEquals(new GitSync.Result(rewritten, old), sync.sync(source, wc, RewritePolicy.FOLLOW));
+      assertEquals("v2-rewritten\n", Files.readString(wc.resolve("README.md")));
+    }
   }
 
   @Test
