@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JGitSyncTest {
-  private static final String PASSWORD = "s3cret-Pa55word";
+  private static final String PASSWORD = GitHttpServer.PASSWORD;
+  private static final String USER = GitHttpServer.USER;
   @TempDir Path tmp;
   private JGitSync sync;
   private TestRepos.Repo upstream;
@@ -329,6 +330,12 @@ class JGitSyncTest {
       assertEquals(second, sync.sync(GitSource.of(http.url(), "main"), wc));
       assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
       assertTrue(http.requests() > 0);
+      assertTrue(
+          http.requestLog().stream().noneMatch(r -> r.getPath().endsWith("/git-upload-pack")),
+          "dumb protocol only: " + http.requestLog());
+      assertTrue(
+          http.requestLog().stream().anyMatch(r -> r.getPath().contains("/objects/")),
+          "objects fetched as files: " + http.requestLog());
     }
   }
 
@@ -359,8 +366,8 @@ class JGitSyncTest {
   @Test
   void basicAuthWithTheRightPassword() throws Exception {
     try (GitHttpServer http =
-        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
-      GitSource source = new GitSource(http.url(), "main", null, "fluke", PASSWORD);
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, true)) {
+      GitSource source = new GitSource(http.url(), "main", null, USER, PASSWORD);
       assertEquals(upstream.resolve("HEAD"), sync.sync(source, tmp.resolve("wc")));
       upstream.commitFile("README.md", "v2\n", "second");
       assertEquals(upstream.resolve("HEAD"), sync.sync(source, tmp.resolve("wc")));
@@ -370,14 +377,14 @@ class JGitSyncTest {
   @Test
   void basicAuthWithAWrongPasswordFailsWithoutShowingIt() throws Exception {
     try (GitHttpServer http =
-        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB, "fluke", PASSWORD)) {
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB, true)) {
       String wrong = "wr0ng-Pa55word";
       GitSyncException e =
           assertThrows(
               GitSyncException.class,
               () ->
                   sync.sync(
-                      new GitSource(http.url(), "main", null, "fluke", wrong), tmp.resolve("wc")));
+                      new GitSource(http.url(), "main", null, USER, wrong), tmp.resolve("wc")));
       assertTrue(e.getMessage().toLowerCase().contains("auth"), e.getMessage());
       assertFalse(everything(e).contains(wrong), everything(e));
 
@@ -392,8 +399,8 @@ class JGitSyncTest {
   @Test
   void passwordInTheUrlWorksIsNeverShownAndNotStoredInTheClone() throws Exception {
     try (GitHttpServer http =
-        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
-      String withPassword = http.url().replace("http://", "http://fluke:" + PASSWORD + "@");
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, true)) {
+      String withPassword = http.url().replace("http://", "http://" + USER + ":" + PASSWORD + "@");
       Path wc = tmp.resolve("wc");
       assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
       String config = Files.readString(wc.resolve(".git/config"));
@@ -401,7 +408,8 @@ class JGitSyncTest {
       upstream.commitFile("README.md", "v2\n", "second");
       assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
 
-      String wrongUrl = http.url().replace("http://", "http://fluke:" + "nope-" + PASSWORD + "@");
+      String wrongUrl =
+          http.url().replace("http://", "http://" + USER + ":" + "nope-" + PASSWORD + "@");
       GitSyncException e =
           assertThrows(
               GitSyncException.class,
