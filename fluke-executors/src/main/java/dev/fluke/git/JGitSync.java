@@ -153,6 +153,9 @@ public final class JGitSync implements GitSync, AutoCloseable {
     } catch (HistoryRewrittenException e) {
       throw new HistoryRewrittenException(
           scrubbed(e.getMessage(), null, source).getMessage(), e.localCommit(), e.remoteCommit());
+    } catch (WorkingCopyException e) {
+      GitSyncException clean = scrubbed(e.getMessage(), e.getCause(), source);
+      throw new WorkingCopyException(clean.getMessage(), clean.getCause());
     } catch (GitSyncException e) {
       throw scrubbed(e.getMessage(), e.getCause(), source);
     } catch (GitAPIException | IOException | JGitInternalException | URISyntaxException e) {
@@ -207,10 +210,10 @@ public final class JGitSync implements GitSync, AutoCloseable {
   private GitSync.Result update(GitSource source, String branch, Path dir, RewritePolicy rewrites)
       throws GitSyncException, GitAPIException, IOException, URISyntaxException {
     if (!Files.isDirectory(dir)) {
-      throw new GitSyncException(dir + " exists and is not a directory");
+      throw new WorkingCopyException(dir + " exists and is not a directory");
     }
     if (!Files.exists(dir.resolve(".git"))) {
-      throw new GitSyncException(
+      throw new WorkingCopyException(
           dir + " is not empty and is not a Git working copy; refusing to touch it");
     }
     Repository repo =
@@ -222,7 +225,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
     try (Git git = new Git(repo)) {
       String origin = repo.getConfig().getString("remote", "origin", "url");
       if (origin == null || !sameUrl(origin, source.url())) {
-        throw new GitSyncException(
+        throw new WorkingCopyException(
             "working copy "
                 + dir
                 + " belongs to "
@@ -252,7 +255,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
       Set<String> dirty = new TreeSet<>(status.getUncommittedChanges());
       dirty.addAll(status.getConflicting());
       if (!dirty.isEmpty()) {
-        throw new GitSyncException(
+        throw new WorkingCopyException(
             "working copy "
                 + dir
                 + " has local changes ("
@@ -271,7 +274,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
 
       ObjectId local = repo.resolve(ref);
       if (local == null) {
-        throw new GitSyncException("nothing is checked out in " + dir);
+        throw new WorkingCopyException("nothing is checked out in " + dir);
       }
       if (local.equals(remote)) {
         setRef(repo, remoteRef, remote, "fluke: fetched " + branch);
@@ -282,7 +285,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
         RevCommit localCommit = walk.parseCommit(local);
         RevCommit remoteCommit = walk.parseCommit(remote);
         if (walk.isMergedInto(remoteCommit, localCommit)) {
-          throw new GitSyncException(
+          throw new WorkingCopyException(
               "working copy "
                   + dir
                   + " has commits on '"
@@ -295,7 +298,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
           boolean ownCommits =
               lastSynced == null || !walk.isMergedInto(localCommit, walk.parseCommit(lastSynced));
           if (ownCommits) {
-            throw new GitSyncException(
+            throw new WorkingCopyException(
                 "history of "
                     + dir
                     + " ("
@@ -340,7 +343,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
               merged.getFailingPaths() == null
                   ? ""
                   : " (" + sample(merged.getFailingPaths().keySet()) + ")";
-          throw new GitSyncException(
+          throw new WorkingCopyException(
               "fast-forward of "
                   + dir
                   + " to "
@@ -383,7 +386,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
       checkout.setFailOnConflict(true);
       checkout.checkout();
     } catch (org.eclipse.jgit.errors.CheckoutConflictException e) {
-      throw new GitSyncException(
+      throw new WorkingCopyException(
           "following the rewritten branch to "
               + to.abbreviate(10).name()
               + " in "
@@ -506,22 +509,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
    * Same repository: equal once credentials, a trailing slash and a trailing ".git" are ignored.
    */
   static boolean sameUrl(String a, String b) {
-    return normalise(a).equals(normalise(b));
-  }
-
-  private static String normalise(String url) {
-    String u = withoutUserInfo(url.strip());
-    while (u.endsWith("/")) {
-      u = u.substring(0, u.length() - 1);
-    }
-    if (u.endsWith(".git")) {
-      u = u.substring(0, u.length() - 4);
-    }
-    return u;
-  }
-
-  private static String withoutUserInfo(String url) {
-    return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
+    return GitSource.of(a, null).normalizedUrl().equals(GitSource.of(b, null).normalizedUrl());
   }
 
   static String withoutPassword(String url) {

@@ -75,7 +75,8 @@ class ServerConfigTest {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            Optional.empty()),
+            Optional.empty(),
+            true),
         c.git());
     assertEquals(ServerConfig.Tls.plaintext(), c.tls(), "loopback only: plaintext without asking");
     assertEquals(new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()), c.drift());
@@ -114,6 +115,7 @@ class ServerConfigTest {
             basic_auth_user     = "bot"
             basic_auth_password = env("GIT_PASSWORD")
             webhook_secret      = env("WEBHOOK_SECRET")
+            on_force_push       = "refuse"
           }
           tls { cert_file = "tls/server.crt"  key_file = "tls/server.key" }
           drift { policy = "remediate_and_alert"  alert_webhook = "https://alerts.example.org/fluke" }
@@ -143,7 +145,8 @@ class ServerConfigTest {
             Optional.of(dir.resolve("keys/deploy")),
             Optional.of("bot"),
             Optional.of("pw"),
-            Optional.of("hook")),
+            Optional.of("hook"),
+            false),
         c.git());
     assertEquals(
         new ServerConfig.Tls(

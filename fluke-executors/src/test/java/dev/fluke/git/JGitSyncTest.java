@@ -97,7 +97,7 @@ class JGitSyncTest {
         assertThrows(
             GitSyncException.class,
             () -> sync.sync(GitSource.of(upstream.url(), "main"), wc, RewritePolicy.FOLLOW));
-    assertFalse(e instanceof HistoryRewrittenException, "local work, not a rewrite upstream");
+    assertTrue(e instanceof WorkingCopyException, "local work, not a rewrite upstream: " + e);
     assertTrue(e.getMessage().contains("diverged"), e.getMessage());
     assertTrue(e.getMessage().contains("commits of its own"), e.getMessage());
     try (TestRepos.Repo clone = TestRepos.open(wc)) {
@@ -116,7 +116,7 @@ class JGitSyncTest {
     }
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            WorkingCopyException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("does not have"), e.getMessage());
   }
 
@@ -209,7 +209,7 @@ class JGitSyncTest {
     upstream.resetHard(base);
     upstream.commitFile("notes.txt", "theirs\n", "force-pushed with notes.txt");
 
-    GitSyncException e = assertThrows(GitSyncException.class, () -> sync.sync(source, wc));
+    GitSyncException e = assertThrows(WorkingCopyException.class, () -> sync.sync(source, wc));
     assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
     assertEquals("mine, not committed\n", Files.readString(wc.resolve("notes.txt")));
   }
@@ -259,7 +259,7 @@ class JGitSyncTest {
     upstream.commitFile("README.md", "v2\n", "second");
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            WorkingCopyException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("local changes (README.md)"), e.getMessage());
     assertEquals("edited by hand\n", Files.readString(wc.resolve("README.md")));
   }
@@ -272,7 +272,7 @@ class JGitSyncTest {
       other.commitFile("x", "x", "x");
       GitSyncException e =
           assertThrows(
-              GitSyncException.class, () -> sync.sync(GitSource.of(other.url(), "main"), wc));
+              WorkingCopyException.class, () -> sync.sync(GitSource.of(other.url(), "main"), wc));
       assertTrue(e.getMessage().contains("belongs to"), e.getMessage());
     }
   }
@@ -283,7 +283,7 @@ class JGitSyncTest {
     Files.writeString(wc.resolve("precious.txt"), "keep me");
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            WorkingCopyException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("not a Git working copy"), e.getMessage());
     assertEquals("keep me", Files.readString(wc.resolve("precious.txt")));
   }
@@ -308,6 +308,7 @@ class JGitSyncTest {
                     GitSource.of(tmp.resolve("nope").toUri().toString(), "main"),
                     tmp.resolve("wc")));
     assertFalse(e.getMessage().isBlank());
+    assertFalse(e instanceof WorkingCopyException, "the remote failed, not the working copy");
   }
 
   @Test
