@@ -99,7 +99,7 @@ public final class ManifestRoutes {
       throw new IllegalArgumentException(
           "\"commit\" must be a commit id (7 to 40 hex digits), got \"" + id + "\"");
     }
-    return id;
+    return id.toLowerCase(java.util.Locale.ROOT);
   }
 
   private static final String FORM =

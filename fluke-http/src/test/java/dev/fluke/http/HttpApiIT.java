@@ -222,7 +222,7 @@ class HttpApiIT {
     JsonNode body = json(ok);
     assertTrue(body.get("accepted").asBoolean());
     assertEquals(TestFleetApi.REFUSED, body.get("commit").asText());
-    assertEquals("5E4F3210", fleet.lastAccept());
+    assertEquals("5e4f3210", fleet.lastAccept(), "ids are passed on in lower case");
 
     assertError(
         post("/api/v1/manifest/accept", "{\"commit\":\"1234567\"}"),
