@@ -28,6 +28,7 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
@@ -52,9 +53,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * </ul>
  *
  * <p>Git and parsing block, so they run in {@link ManifestSync} on {@code
- * fluke.blocking-dispatcher} and come back with pipeToSelf. One sync is in flight at a time ({@link
- * #busy}); requests meanwhile coalesce into one more sync. Its status is one immutable {@link
- * WatchState}, replaced per message; time comes from the injected {@link Clock}.
+ * fluke.blocking-dispatcher} and come back with pipeToSelf. Until the restore at start is done,
+ * requests wait in a stash ({@link #restoring}). One sync is in flight at a time ({@link #busy});
+ * requests meanwhile coalesce into one more sync. Its status is one immutable {@link WatchState},
+ * replaced per message; time comes from the injected {@link Clock}.
  *
  * <p>Every fetch is counted by result ({@code fluke_git_fetches_total}), a snapshot coming into
  * force sets {@code fluke_git_snapshot_loaded_timestamp_seconds}, and every change of what {@link
@@ -92,6 +94,9 @@ public final class GitWatcher {
   private record SyncDone(Outcome outcome) implements Command {}
 
   private static final String SYSTEM = "";
+
+  /** Requests held while the last good state is restored at start (a few milliseconds). */
+  private static final int RESTORE_STASH = 1000;
 
   private final ActorContext<Command> context;
   private final ServerSettings.Git settings;
@@ -191,7 +196,25 @@ public final class GitWatcher {
         (r, failure) ->
             new Restored(
                 r != null ? r : ManifestSync.Restore.failed("reading it failed: " + failure)));
-    return busy(initial, true);
+    return Behaviors.withStash(RESTORE_STASH, stash -> restoring(initial, stash));
+  }
+
+  /**
+   * At start, until the last good manifests on disk are back in force: every request waits, so no
+   * answer ever shows less than the last good state. Then the first sync starts.
+   */
+  private Behavior<Command> restoring(WatchState state, StashBuffer<Command> stash) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Restored.class, r -> stash.unstashAll(startSync(onRestored(state, r.restore()))))
+        .onMessage(Command.class, c -> hold(stash, c))
+        .build();
+  }
+
+  private Behavior<Command> hold(StashBuffer<Command> stash, Command c) {
+    if (!stash.isFull()) {
+      stash.stash(c); // beyond the buffer a request is dropped: its asker times out
+    }
+    return Behaviors.same();
   }
 
   // --- phases ------------------------------------------------------------------------------
@@ -211,7 +234,6 @@ public final class GitWatcher {
         .onMessageEquals(FetchNow.INSTANCE, () -> busy(state, true))
         .onMessageEquals(PollTick.INSTANCE, () -> busy(state, true))
         .onMessage(AcceptRewrite.class, a -> onAccept(state, a, true))
-        .onMessage(Restored.class, r -> afterWork(onRestored(state, r.restore()), again))
         .onMessage(SyncDone.class, d -> afterWork(onSyncDone(state, d.outcome()), again))
         .build();
   }

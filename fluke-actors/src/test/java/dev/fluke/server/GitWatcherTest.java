@@ -512,6 +512,7 @@ class GitWatcherTest {
     git.commit("b1", Map.of("a.tasks", task("web", null, "shell:z", "role=web")));
     git.hold();
     startWatcher("https://git.example.org/new.git", true, loader);
+    assertEquals("a1", status().commit(), "the very first answer already has the old state");
     // while the new repository is being cloned, the old state is in force
     assertEquals("a1", subscriber.receiveMessage().commit());
     assertTrue(git.awaitEntered());
