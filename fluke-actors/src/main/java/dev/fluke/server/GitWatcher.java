@@ -179,7 +179,7 @@ public final class GitWatcher {
     WatchState initial = WatchState.initial();
     if (!settings.configured()) {
       context.getLog().warn("No manifest repository configured: the server has no desired state");
-      return idle(initial.fetchFailed("no manifest repository configured", null));
+      return unconfigured(initial.fetchFailed("no manifest repository configured", null));
     }
     if (Files.isDirectory(dataDir.resolve("manifests/.git"))) {
       context
@@ -218,6 +218,14 @@ public final class GitWatcher {
   }
 
   // --- phases ------------------------------------------------------------------------------
+
+  /** No repository configured: there is nothing to fetch; the status says why. */
+  private Behavior<Command> unconfigured(WatchState state) {
+    return common(state)
+        .onMessage(AcceptRewrite.class, a -> onAccept(state, a, false))
+        .onMessage(Command.class, c -> Behaviors.same())
+        .build();
+  }
 
   /** No sync in flight. */
   private Behavior<Command> idle(WatchState state) {

@@ -293,6 +293,9 @@ class GitWatcherTest {
         new ServerSettings.Git(GitSource.of(null, "main"), POLL, "**.tasks", true);
     watcher = testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics));
     assertEquals("no manifest repository configured", status().fetchError());
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    time.timePasses(POLL);
+    assertEquals("no manifest repository configured", status().fetchError());
     assertEquals(0, git.syncs());
   }
 

@@ -433,6 +433,18 @@ class ServerConfigTest {
   }
 
   @Test
+  void onForcePushIsFollowOrRefuseAndNothingElse() throws Exception {
+    String refuse = MINIMAL.replace("fleet.git\" }", "fleet.git\"  on_force_push = \"refuse\" }");
+    assertFalse(parse(refuse, NO_ENV).git().followForcePush());
+    assertTrue(parse(MINIMAL, NO_ENV).git().followForcePush(), "follow by default");
+    assertEquals(
+        List.of(
+            "server.hcl:5:64: bad value \"reset\" for \"on_force_push\" in git in server: expected"
+                + " one of \"follow\", \"refuse\""),
+        errors(MINIMAL.replace("fleet.git\" }", "fleet.git\"  on_force_push = \"reset\" }")));
+  }
+
+  @Test
   void invalidValuesDoNotCauseFollowOnErrors() {
     String config =
         """
