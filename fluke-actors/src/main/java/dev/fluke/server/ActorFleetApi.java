@@ -94,6 +94,11 @@ final class ActorFleetApi implements FleetApi {
   }
 
   @Override
+  public CompletionStage<Dto.RewriteAccepted> acceptRewrite(String commit) {
+    return ask(git, replyTo -> new GitWatcher.AcceptRewrite(commit, replyTo));
+  }
+
+  @Override
   public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
     String kind = target == null ? null : target.kind();
     if ("all".equals(kind) || "agent".equals(kind)) {

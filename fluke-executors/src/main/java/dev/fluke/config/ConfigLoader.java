@@ -385,7 +385,8 @@ public final class ConfigLoader {
           key,
           Optional.ofNullable(g.string("basic_auth_user")),
           Optional.ofNullable(g.string("basic_auth_password")),
-          Optional.ofNullable(g.string("webhook_secret")).filter(w -> !w.isEmpty()));
+          Optional.ofNullable(g.string("webhook_secret")).filter(w -> !w.isEmpty()),
+          !"refuse".equals(g.string("on_force_push")));
     }
 
     /**
