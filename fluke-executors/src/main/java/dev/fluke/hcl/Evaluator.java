@@ -252,13 +252,15 @@ public final class Evaluator {
     return true;
   }
 
-  /** The size and nesting depth of a value (see {@link Limits#maxValueSize()}). */
+  private static final long[] FLAT = {0, 0};
+
+  /**
+   * The size and nesting depth of a list or map (see {@link Limits#maxValueSize()}); {@link #FLAT}
+   * for anything else.
+   */
   private long[] shape(Object v, int level) {
-    if (v instanceof String s) {
-      return new long[] {s.length(), 0};
-    }
     if (!(v instanceof List<?>) && !(v instanceof Map<?, ?>)) {
-      return new long[] {0, 0};
+      return FLAT;
     }
     long[] known = shapes.get(v);
     if (known != null) {
@@ -271,15 +273,22 @@ public final class Evaluator {
     long depth = 0;
     if (v instanceof List<?> l) {
       for (Object x : l) {
-        long[] s = shape(x, level + 1);
-        size += 1 + s[0];
-        depth = Math.max(depth, s[1]);
+        size += 1 + flatSize(x);
+        if (x instanceof List<?> || x instanceof Map<?, ?>) {
+          long[] s = shape(x, level + 1);
+          size += s[0];
+          depth = Math.max(depth, s[1]);
+        }
       }
     } else {
-      for (Map.Entry<?, ?> x : ((Map<?, ?>) v).entrySet()) {
-        long[] s = shape(x.getValue(), level + 1);
-        size += 1 + String.valueOf(x.getKey()).length() + s[0];
-        depth = Math.max(depth, s[1]);
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+        Object x = e.getValue();
+        size += 1 + ((String) e.getKey()).length() + flatSize(x);
+        if (x instanceof List<?> || x instanceof Map<?, ?>) {
+          long[] s = shape(x, level + 1);
+          size += s[0];
+          depth = Math.max(depth, s[1]);
+        }
       }
     }
     long[] result = {size, depth + 1};
@@ -287,8 +296,12 @@ public final class Evaluator {
     return result;
   }
 
+  private static long flatSize(Object v) {
+    return v instanceof String s ? s.length() : 0;
+  }
+
   private long size(Object v) {
-    return shape(v, 0)[0];
+    return v instanceof String s ? s.length() : shape(v, 0)[0];
   }
 
   /** The value, or INVALID (reported) when it is larger or deeper than a value may be. */
@@ -573,15 +586,16 @@ public final class Evaluator {
     if (collection == Values.INVALID) {
       return collection;
     }
-    List<Map.Entry<Object, Object>> entries = new ArrayList<>();
+    List<?> keys;
+    List<?> values;
     if (collection instanceof List<?> l) {
-      for (int i = 0; i < l.size(); i++) {
-        entries.add(new java.util.AbstractMap.SimpleImmutableEntry<>((long) i, l.get(i)));
-      }
+      keys = null;
+      values = l;
     } else if (collection instanceof Map<?, ?> m) {
       TreeMap<String, Object> sorted = new TreeMap<>(Evaluator::byCodePoint);
       m.forEach((k, v) -> sorted.put((String) k, v));
-      sorted.forEach((k, v) -> entries.add(new java.util.AbstractMap.SimpleImmutableEntry<>(k, v)));
+      keys = new ArrayList<>(sorted.keySet());
+      values = new ArrayList<>(sorted.values());
     } else {
       return error(
           f.collection().pos(),
@@ -593,17 +607,18 @@ public final class Evaluator {
     boolean invalid = false;
     boolean conditionReported = false;
     long size = 0;
-    for (Map.Entry<Object, Object> entry : entries) {
-      if (exhausted) {
-        return Values.INVALID;
-      }
-      Map<String, Object> scope = new HashMap<>(2);
-      if (f.keyVar() != null) {
-        scope.put(f.keyVar(), entry.getKey());
-      }
-      scope.put(f.valueVar(), entry.getValue());
-      scopes.push(scope);
-      try {
+    // One scope for the whole loop, its variables set for each element: nothing keeps a scope.
+    Map<String, Object> scope = new HashMap<>(4);
+    scopes.push(scope);
+    try {
+      for (int i = 0; i < values.size(); i++) {
+        if (exhausted) {
+          return Values.INVALID;
+        }
+        if (f.keyVar() != null) {
+          scope.put(f.keyVar(), keys == null ? (Object) (long) i : keys.get(i));
+        }
+        scope.put(f.valueVar(), values.get(i));
         if (f.condition() != null) {
           Object c = evaluate(f.condition());
           if (c == Values.INVALID) {
@@ -668,9 +683,9 @@ public final class Evaluator {
         } else {
           map.put(key, v);
         }
-      } finally {
-        scopes.pop();
       }
+    } finally {
+      scopes.pop();
     }
     if (invalid) {
       return Values.INVALID;

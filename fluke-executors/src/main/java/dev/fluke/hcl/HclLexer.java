@@ -460,15 +460,22 @@ final class HclLexer {
           advance();
         }
         if (depth >= maxDepth) {
-          diags.error(
-              ip,
-              "nested too deeply: more than "
-                  + maxDepth
-                  + " levels of strings and interpolations inside one another");
-          bad[0] = true;
-          if (!skipSequence(quoted) && quoted) {
-            break;
+          if (!skipSequence(quoted)) {
+            // The string's line ended inside the skipped part: the string is broken here.
+            diags.error(
+                ip,
+                "nested too deeply: more than "
+                    + maxDepth
+                    + " levels of strings and interpolations inside one another");
+            bad[0] = true;
+            if (quoted) {
+              break;
+            }
+            continue;
           }
+          parts.add(
+              new Token.Interpolation(
+                  List.of(Token.of(Kind.EOF, "}", ip)), ip, directive, false, false, true));
           continue;
         }
         List<Token> tokens =
@@ -480,7 +487,8 @@ final class HclLexer {
                 ip,
                 directive,
                 stripBefore,
-                interpolationClosed && interpolationStripAfter));
+                interpolationClosed && interpolationStripAfter,
+                false));
         if (!interpolationClosed) {
           bad[0] = true;
           if (quoted) {

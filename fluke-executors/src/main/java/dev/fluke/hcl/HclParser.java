@@ -972,6 +972,10 @@ public final class HclParser {
           stripTrailing(prev.text());
         }
         trimNext = seq.stripAfter();
+        if (seq.tooDeep()) {
+          failedAt = -1;
+          throw fail(seq.pos(), tooDeep("expression"));
+        }
         try {
           pieces.add(seq.directive() ? directive(seq) : interpolation(seq));
         } catch (ParseError e) {

@@ -28,7 +28,7 @@ public record Limits(
     long maxFileBytes,
     long maxSetBytes) {
   public static final Limits DEFAULT =
-      new Limits(100, 1 << 20, 100, 20_000_000L, 1_000, 8L << 20, 32L << 20);
+      new Limits(100, 1 << 20, 100, 10_000_000L, 1_000, 8L << 20, 32L << 20);
 
   public Limits {
     if (maxDepth < 2

@@ -61,9 +61,16 @@ record Token(Kind kind, String text, SourcePos pos, List<Part> parts, boolean ba
    *
    * @param stripBefore written {@code ${~}: the whitespace at the end of the literal before goes
    * @param stripAfter written {@code ~}}: the whitespace at the start of the literal after goes
+   * @param tooDeep nested deeper than the lexer goes: skipped, {@code tokens} is just EOF; the
+   *     parser reports it (it reaches its own depth limit there or before)
    */
   record Interpolation(
-      List<Token> tokens, SourcePos pos, boolean directive, boolean stripBefore, boolean stripAfter)
+      List<Token> tokens,
+      SourcePos pos,
+      boolean directive,
+      boolean stripBefore,
+      boolean stripAfter,
+      boolean tooDeep)
       implements Part {}
 
   static Token of(Kind kind, String text, SourcePos pos) {
