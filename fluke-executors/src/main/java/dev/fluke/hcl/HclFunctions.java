@@ -2,6 +2,7 @@ package dev.fluke.hcl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.fluke.hcl.HclFunction.Args;
 import dev.fluke.hcl.HclFunction.Failure;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,9 @@ public final class HclFunctions {
    */
   public record Def(String name, int minArgs, int maxArgs, String signature, HclFunction impl) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Keys in order, as HCL's jsonencode writes objects. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private final Map<String, Def> defs;
 

@@ -18,13 +18,13 @@ import java.util.TreeMap;
  * write the figures into docs/performance.md.
  *
  * <pre>
- * mvn -B -pl fluke-executors -am test-compile -Dspotless.check.skip=true
- * java -cp "fluke-executors/target/test-classes:fluke-executors/target/classes:$(cat cp.txt)" \
+ * mvn -B -pl fluke-executors -am test-compile
+ * mvn -B -pl fluke-executors dependency:build-classpath -Dmdep.outputFile=cp.txt
+ * java -cp "fluke-executors/target/test-classes:fluke-executors/target/classes:$(cat fluke-executors/cp.txt)" \
  *     dev.fluke.manifest.ManifestLoadBench [megabytes] [files]
  * </pre>
  *
- * (cp.txt from {@code mvn -pl fluke-executors dependency:build-classpath
- * -Dmdep.outputFile=cp.txt}.)
+ * <p>{@code -Dbench.setOnly=true} stops after the set; {@code -Dbench.keep=true} keeps it on disk.
  */
 public final class ManifestLoadBench {
   private ManifestLoadBench() {}
