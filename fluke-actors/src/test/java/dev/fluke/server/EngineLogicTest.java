@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.OnFailure;
 import dev.fluke.manifest.Selector;
-import dev.fluke.manifest.SourcePos;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;

@@ -73,7 +73,7 @@ class MiseExecutorTest {
         "deploy",
         attrs,
         dev.fluke.manifest.OnFailure.ABORT,
-        dev.fluke.manifest.SourcePos.UNKNOWN);
+        dev.fluke.hcl.SourcePos.UNKNOWN);
   }
 
   @Test
