@@ -6,6 +6,7 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
 import dev.fluke.git.RewritePolicy;
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ManifestError;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.manifest.ManifestSet;
@@ -335,7 +336,12 @@ public final class GitWatcher {
     WatchState fetched = state.fetched(clock.instant());
     return l.manifests().ok()
         ? accept(fetched.rewriteDone(l.rewrittenFrom()), l.commit(), l.manifests(), l.loadedAt())
-        : reject(fetched.rewriteDone(l.rewrittenFrom()), l.commit(), l.manifests().errors(), null);
+        : reject(
+            fetched.rewriteDone(l.rewrittenFrom()),
+            l.commit(),
+            l.manifests().errors(),
+            l.manifests().totalErrors(),
+            null);
   }
 
   private WatchState onLoadFailed(WatchState state, Outcome.LoadFailed f) {
@@ -352,7 +358,8 @@ public final class GitWatcher {
     return reject(
         state.fetched(clock.instant()).rewriteDone(f.rewrittenFrom()),
         f.commit(),
-        List.of(new ManifestError(dev.fluke.manifest.SourcePos.UNKNOWN, message)),
+        List.of(new ManifestError(SourcePos.UNKNOWN, message)),
+        1,
         f.cause());
   }
 
@@ -382,8 +389,11 @@ public final class GitWatcher {
     return next;
   }
 
+  /**
+   * {@code errors} as kept (the loader keeps the first ones), {@code total} how many there were.
+   */
   private WatchState reject(
-      WatchState state, String commit, List<ManifestError> errors, String crash) {
+      WatchState state, String commit, List<ManifestError> errors, int total, String crash) {
     WatchState next = state.rejected(commit, errors);
     String kept =
         state.inForce() == null
@@ -407,7 +417,7 @@ public final class GitWatcher {
           .error(
               "Manifests of commit {} rejected ({} errors; {}):\n{}",
               shortId(commit),
-              errors.size(),
+              total,
               kept,
               all);
     }
@@ -416,7 +426,7 @@ public final class GitWatcher {
         "commit "
             + shortId(commit)
             + " rejected with "
-            + count(errors.size(), "error")
+            + count(total, "error")
             + ", first: "
             + errors.get(0).format()
             + "; "
