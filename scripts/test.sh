@@ -9,6 +9,9 @@ need=()
 command -v git >/dev/null || need+=(git)
 command -v redis-server >/dev/null || need+=(redis-server)   # the Redis event store's tests
 [ -x /usr/bin/sudo ] || need+=(sudo)                          # run_as through the real sudo (RealSudoTest)
+# HashiCorp's own HCL, built offline from Debian's Go sources, for HclConformanceTest
+command -v go >/dev/null || need+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/hashicorp/hcl/v2 ] || need+=(golang-github-hashicorp-hcl-v2-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${need[*]}"
   apt-get update -qq

@@ -161,7 +161,12 @@ public final class Dto {
    * @param candidateCommit the newest commit fetched; differs from {@code commit} when it was
    *     rejected
    * @param errors every error of the newest commit when it was rejected; empty when it is in force
-   * @param fetchError the last fetch failure (auth, network), or null
+   * @param fetchError the last fetch failure (auth, network), or why the branch's newest commit is
+   *     not taken (a refused rewrite), or null
+   * @param loadedFrom the repository (URL without password) {@code commit} was loaded from; differs
+   *     from {@code repository} after a URL change until the new repository loads a good commit
+   * @param refusedCommit the tip of a rewritten (force-pushed) branch refused under {@code
+   *     on_force_push = "refuse"}, waiting to be accepted; else null
    */
   public record ManifestStatus(
       String repository,
@@ -173,7 +178,18 @@ public final class Dto {
       String fetchError,
       List<ManifestError> errors,
       int tasks,
-      List<String> files) {}
+      List<String> files,
+      String loadedFrom,
+      String refusedCommit) {}
+
+  /**
+   * The answer to accepting a refused rewrite of the manifest branch ({@code POST
+   * /manifest/accept}).
+   *
+   * @param accepted true when the rewrite to {@code commit} will be followed (a fetch is started)
+   * @param commit the full id of the accepted commit, or what was asked when not accepted
+   */
+  public record RewriteAccepted(boolean accepted, String message, String commit) {}
 
   /** {@code name} is null for {@link TargetKind#ALL}. */
   public record ReconcileTarget(TargetKind kind, String name) {

@@ -29,6 +29,14 @@ public interface FleetApi {
   CompletionStage<Dto.ManifestStatus> manifest();
 
   /**
+   * Accept the refused rewrite (force push) of the manifest branch whose new tip is {@code commit}
+   * (its id, or a prefix of at least 7 hex digits), under {@code on_force_push = "refuse"}: the
+   * server fetches at once and follows it. Completes with {@link Dto.RewriteAccepted#accepted()}
+   * false and the reason when no such rewrite is waiting.
+   */
+  CompletionStage<Dto.RewriteAccepted> acceptRewrite(String commit);
+
+  /**
    * Start a manual reconcile (always applies, whatever the drift policy). Unknown agent or task
    * names complete with {@link Dto.ReconcileAccepted#accepted()} false and a message saying so.
    */

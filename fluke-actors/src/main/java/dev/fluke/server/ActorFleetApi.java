@@ -101,6 +101,11 @@ final class ActorFleetApi implements FleetApi {
   }
 
   @Override
+  public CompletionStage<Dto.RewriteAccepted> acceptRewrite(String commit) {
+    return ask(git, replyTo -> new GitWatcher.AcceptRewrite(commit, replyTo));
+  }
+
+  @Override
   public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
     long requestId = manualRequests.incrementAndGet();
     return switch (target.kind()) {

@@ -154,13 +154,19 @@ public final class FlukeServer {
             "fluke-server-alerts");
     // The others hold state that only live connections and Git can rebuild, and do no I/O in their
     // handlers (all of it is piped back as messages): an unexpected exception is a bug that must
-    // not
-    // cost the fleet's connections or the desired state, so they resume.
+    // not cost the fleet's connections or the desired state, so they resume.
     ActorRef<GitWatcher.Command> watcher =
         spawner.spawn(
             Behaviors.supervise(
                     GitWatcher.create(
-                        settings.git(), settings.dataDir(), git, loader, events, live, metrics))
+                        settings.git(),
+                        settings.dataDir(),
+                        git,
+                        loader,
+                        events,
+                        live,
+                        metrics,
+                        settings.clock()))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-git");
     ActorRef<AgentRegistry.Command> agents =

@@ -5,48 +5,65 @@ import dev.fluke.api.LiveUpdate;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
-import dev.fluke.git.GitSyncException;
+import dev.fluke.git.RewritePolicy;
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ManifestError;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.manifest.ManifestSet;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.metrics.FlukeMetrics.GitFetchResult;
+import dev.fluke.server.ManifestSync.Outcome;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Keeps the desired state in step with Git (SPEC §2, §4): syncs the manifest repository on start,
  * every poll interval and on {@link FetchNow}, loads the manifests of each new commit and publishes
- * a {@link DesiredState} to its subscribers. A commit whose manifests have any error is rejected
- * whole: the last good state stays in force and the errors stay visible in {@link
- * Dto.ManifestStatus} until a good commit arrives. Fetch failures are recorded and retried at the
- * next poll.
+ * a {@link DesiredState} to its subscribers. Nothing that happens to the repository, the clone or a
+ * commit leaves the server with less than the last good state:
  *
- * <p>Git and parsing block, so they run on {@code fluke.blocking-dispatcher} and come back with
- * pipeToSelf. One sync is in flight at a time; requests meanwhile coalesce into one more sync.
+ * <ul>
+ *   <li>At start, the manifests of the last good commit kept on disk ({@link ManifestStore}) are
+ *       put in force before the first fetch, so a restart, an unreachable remote or a changed URL
+ *       keeps them in force until a new good commit loads.
+ *   <li>A commit whose manifests have errors, or whose loading throws anything at all, is rejected
+ *       whole, once: the candidate is that commit, its errors (or one error naming the commit and
+ *       the cause) stay visible in {@link Dto.ManifestStatus}, one {@code invalid} event and one
+ *       log line say so, and it is not loaded again on later polls.
+ *   <li>A failed fetch is recorded (event and warning when the failure is new or changes) and
+ *       retried at the next poll.
+ *   <li>A branch rewritten upstream (force push) is followed with a {@code rewritten} event and a
+ *       log line naming the old and the new commit; with {@code on-force-push = refuse} it is
+ *       refused (one {@code rewrite_refused} event) until {@link AcceptRewrite} names its new tip.
+ * </ul>
+ *
+ * <p>Git and parsing block, so they run in {@link ManifestSync} on {@code
+ * fluke.blocking-dispatcher} and come back with pipeToSelf. Until the restore at start is done,
+ * requests wait in a stash ({@link #restoring}). One sync is in flight at a time ({@link #busy});
+ * requests meanwhile coalesce into one more sync. Its status is one immutable {@link WatchState},
+ * replaced per message; time comes from the injected {@link Clock}.
  *
  * <p>Every fetch is counted by result ({@code fluke_git_fetches_total}), a snapshot coming into
  * force sets {@code fluke_git_snapshot_loaded_timestamp_seconds}, and every change of what {@link
- * GetStatus} shows (a new snapshot, a rejected commit, a fetch error appearing, changing or
- * clearing) is published to live viewers as {@link LiveUpdate#manifestChanged()}.
+ * GetStatus} shows is published to live viewers as {@link LiveUpdate#manifestChanged()}.
  */
-public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
+public final class GitWatcher {
 
   public sealed interface Command {}
 
@@ -61,36 +78,44 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
   /** Replies with the {@link Dto.ManifestStatus}. */
   public record GetStatus(ActorRef<Dto.ManifestStatus> replyTo) implements Command {}
 
+  /**
+   * Accept the refused rewrite whose new tip is {@code commit} (its id or a prefix of at least 7
+   * hex digits) and fetch now; replies with {@link Dto.RewriteAccepted}, not accepted when no such
+   * rewrite is waiting.
+   */
+  public record AcceptRewrite(String commit, ActorRef<Dto.RewriteAccepted> replyTo)
+      implements Command {}
+
   private enum PollTick implements Command {
     INSTANCE
   }
 
-  private record Synced(String commit, ManifestSet manifests) implements Command {}
+  private record Restored(ManifestSync.Restore restore) implements Command {}
 
-  private record SyncFailed(String message) implements Command {}
+  private record SyncDone(Outcome outcome) implements Command {}
 
-  private static final String SYSTEM = "";
+  /** Requests held while the last good state is restored at start (a few milliseconds). */
+  private static final int RESTORE_STASH = 1000;
 
+  private final ActorContext<Command> context;
   private final ServerSettings.Git settings;
-  private final Path checkout;
-  private final GitSync git;
-  private final ManifestLoader loader;
+  private final ManifestSync sync;
   private final EventStore events;
   private final LiveHub hub;
   private final FlukeMetrics metrics;
+  private final Clock clock;
   private final Executor blocking;
   private final Set<ActorRef<DesiredState>> subscribers = new HashSet<>();
 
-  private DesiredState inForce;
-  private List<String> filesInForce = List.of();
-  private String candidateCommit;
-  private List<ManifestError> candidateErrors = List.of();
-  private String lastProcessedCommit;
-  private Instant lastFetchAt;
-  private String fetchError;
-  private boolean syncing;
-  private boolean syncAgain;
-
+  /**
+   * {@link #create(ServerSettings.Git, Path, GitSync, ManifestLoader, EventStore, LiveHub,
+   * FlukeMetrics, Clock)} on the system clock.
+   */
+  /**
+   * @param dataDir the server's data dir: clones and the last good manifests live in {@code
+   *     <dataDir>/git}
+   * @param clock what "now" is for fetch and load times and events
+   */
   public static Behavior<Command> create(
       ServerSettings.Git settings,
       Path dataDir,
@@ -98,239 +123,435 @@ public final class GitWatcher extends AbstractBehavior<GitWatcher.Command> {
       ManifestLoader loader,
       EventStore events,
       LiveHub hub,
-      FlukeMetrics metrics) {
+      FlukeMetrics metrics,
+      Clock clock) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
                     new GitWatcher(
-                        ctx, timers, settings, dataDir, git, loader, events, hub, metrics)));
+                            ctx,
+                            settings,
+                            new ManifestSync(
+                                settings, new ManifestStore(dataDir), git, loader, clock),
+                            events,
+                            hub,
+                            metrics,
+                            clock)
+                        .start(timers, dataDir)));
   }
 
   private GitWatcher(
       ActorContext<Command> context,
-      TimerScheduler<Command> timers,
       ServerSettings.Git settings,
-      Path dataDir,
-      GitSync git,
-      ManifestLoader loader,
+      ManifestSync sync,
       EventStore events,
       LiveHub hub,
-      FlukeMetrics metrics) {
-    super(context);
+      FlukeMetrics metrics,
+      Clock clock) {
+    this.context = context;
+    this.settings = settings;
+    this.sync = sync;
+    this.events = events;
     this.hub = hub;
     this.metrics = metrics;
-    this.settings = settings;
-    this.checkout = dataDir.resolve("manifests");
-    this.git = git;
-    this.loader = loader;
-    this.events = events;
+    this.clock = clock;
     this.blocking =
         context
             .getSystem()
             .dispatchers()
             .lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
-    if (settings.configured()) {
-      timers.startTimerWithFixedDelay(PollTick.INSTANCE, settings.pollInterval());
-      startSync();
-    } else {
-      fetchError = "no manifest repository configured";
-      context.getLog().warn("No manifest repository configured: the server has no desired state");
-    }
   }
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessageEquals(FetchNow.INSTANCE, this::onSyncRequest)
-        .onMessageEquals(PollTick.INSTANCE, this::onSyncRequest)
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(GetStatus.class, this::onGetStatus)
-        .onMessage(Synced.class, this::onSynced)
-        .onMessage(SyncFailed.class, this::onSyncFailed)
+  private Behavior<Command> start(TimerScheduler<Command> timers, Path dataDir) {
+    WatchState initial = WatchState.initial();
+    if (!settings.configured()) {
+      context.getLog().warn("No manifest repository configured: the server has no desired state");
+      return unconfigured(initial.fetchFailed("no manifest repository configured", null));
+    }
+    if (Files.isDirectory(dataDir.resolve("manifests/.git"))) {
+      context
+          .getLog()
+          .info(
+              "{} is the manifest clone of an earlier Fluke version and is no longer used (clones"
+                  + " now live in {}); it can be deleted",
+              dataDir.resolve("manifests"),
+              dataDir.resolve("git/repos"));
+    }
+    timers.startTimerWithFixedDelay(PollTick.INSTANCE, settings.pollInterval());
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(sync::restore, blocking),
+        (r, failure) ->
+            new Restored(
+                r != null ? r : ManifestSync.Restore.failed("reading it failed: " + failure)));
+    return Behaviors.withStash(RESTORE_STASH, stash -> restoring(initial, stash));
+  }
+
+  /**
+   * At start, until the last good manifests on disk are back in force: every request waits, so no
+   * answer ever shows less than the last good state. Then the first sync starts.
+   */
+  private Behavior<Command> restoring(WatchState state, StashBuffer<Command> stash) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Restored.class, r -> stash.unstashAll(startSync(onRestored(state, r.restore()))))
+        .onMessage(Command.class, c -> hold(stash, c))
         .build();
   }
 
-  private Behavior<Command> onSyncRequest() {
-    if (!settings.configured()) {
-      return this;
+  private Behavior<Command> hold(StashBuffer<Command> stash, Command c) {
+    if (!stash.isFull()) {
+      stash.stash(c); // beyond the buffer a request is dropped: its asker times out
     }
-    if (syncing) {
-      syncAgain = true;
-    } else {
-      startSync();
-    }
-    return this;
+    return Behaviors.same();
   }
 
-  private void startSync() {
-    syncing = true;
-    syncAgain = false;
-    // Captured now: the blocking task must not read actor state.
-    String alreadyProcessed = lastProcessedCommit;
-    CompletableFuture<Synced> work =
-        CompletableFuture.supplyAsync(() -> syncAndLoad(alreadyProcessed), blocking);
-    getContext()
-        .pipeToSelf(work, (ok, failure) -> ok != null ? ok : new SyncFailed(describe(failure)));
+  // --- phases ------------------------------------------------------------------------------
+
+  /** No repository configured: there is nothing to fetch; the status says why. */
+  private Behavior<Command> unconfigured(WatchState state) {
+    return common(state)
+        .onMessage(AcceptRewrite.class, a -> onAccept(state, a, false))
+        .onMessage(Command.class, c -> Behaviors.same())
+        .build();
   }
 
-  // Runs on the blocking dispatcher.
-  private Synced syncAndLoad(String alreadyProcessed) {
-    String commit;
-    try {
-      commit = git.sync(settings.source(), checkout);
-    } catch (GitSyncException e) {
-      throw new CompletionException(e);
-    }
-    if (commit.equals(alreadyProcessed)) {
-      return new Synced(commit, null); // nothing new: no need to parse again
-    }
-    return new Synced(commit, loader.load(checkout, settings.manifestGlob()));
+  /** No sync in flight. */
+  private Behavior<Command> idle(WatchState state) {
+    return common(state)
+        .onMessageEquals(FetchNow.INSTANCE, () -> startSync(state))
+        .onMessageEquals(PollTick.INSTANCE, () -> startSync(state))
+        .onMessage(AcceptRewrite.class, a -> onAccept(state, a, false))
+        .build();
   }
 
-  private Behavior<Command> onSynced(Synced s) {
-    syncing =
-        false; // first, so that nothing below can leave the watcher believing a sync is running
-    lastFetchAt = Instant.now();
-    boolean errorCleared = fetchError != null;
-    fetchError = null;
-    if (s.manifests() == null) {
+  /** A restore or sync is in flight; {@code again}: run one more sync when it ends. */
+  private Behavior<Command> busy(WatchState state, boolean again) {
+    return common(state)
+        .onMessageEquals(FetchNow.INSTANCE, () -> busy(state, true))
+        .onMessageEquals(PollTick.INSTANCE, () -> busy(state, true))
+        .onMessage(AcceptRewrite.class, a -> onAccept(state, a, true))
+        .onMessage(SyncDone.class, d -> afterWork(onSyncDone(state, d.outcome()), again))
+        .build();
+  }
+
+  private BehaviorBuilder<Command> common(WatchState state) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Subscribe.class, s -> onSubscribe(state, s))
+        .onMessage(GetStatus.class, g -> onGetStatus(state, g));
+  }
+
+  private Behavior<Command> afterWork(WatchState state, boolean again) {
+    return again ? startSync(state) : idle(state);
+  }
+
+  private Behavior<Command> startSync(WatchState state) {
+    ManifestSync.Request request =
+        new ManifestSync.Request(state.processed(), rewrites(settings, state.acceptedCommit()));
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> sync.run(request), blocking),
+        (outcome, failure) ->
+            new SyncDone(
+                outcome != null
+                    ? outcome
+                    : new Outcome.FetchFailed(
+                        "syncing the manifests failed unexpectedly: " + failure)));
+    return busy(state, false);
+  }
+
+  // --- results -------------------------------------------------------------------------------
+
+  private WatchState onRestored(WatchState state, ManifestSync.Restore restore) {
+    if (restore.state() == null) {
+      if (restore.problem() != null) {
+        context
+            .getLog()
+            .warn("The last good manifests kept on disk were not restored: {}", restore.problem());
+      }
+      return state;
+    }
+    DesiredState restored = restore.state();
+    WatchState next = state.restored(restored, restore.files(), restore.repository());
+    String what =
+        "commit "
+            + shortId(restored.commit())
+            + " of "
+            + restore.repository()
+            + " ("
+            + count(restored.tasks().size(), "task")
+            + ", loaded "
+            + restored.loadedAt()
+            + ")";
+    context.getLog().info("Restored the last good manifests: {}; fetching now", what);
+    record("restored", "last good manifests restored at start: " + what);
+    metrics.snapshotLoaded(restored.loadedAt());
+    publish(next);
+    return next;
+  }
+
+  private WatchState onSyncDone(WatchState state, Outcome outcome) {
+    if (outcome instanceof Outcome.Loaded l) {
+      return onLoaded(state, l);
+    } else if (outcome instanceof Outcome.LoadFailed f) {
+      return onLoadFailed(state, f);
+    } else if (outcome instanceof Outcome.RewriteRefused r) {
+      return onRefused(state, r);
+    } else if (outcome instanceof Outcome.FetchFailed f) {
+      return onFetchFailed(state, f);
+    }
+    return onUnchanged(state);
+  }
+
+  private WatchState onUnchanged(WatchState state) {
+    metrics.gitFetch(GitFetchResult.UNCHANGED);
+    WatchState next = state.fetched(clock.instant());
+    if (state.fetchError() != null) {
+      context.getLog().info("Fetching {} works again", settings.source().redactedUrl());
+      hub.publish(LiveUpdate.manifestChanged());
+    }
+    return next;
+  }
+
+  private WatchState onLoaded(WatchState state, Outcome.Loaded l) {
+    if (l.rewrittenFrom() != null) {
+      followed(l.rewrittenFrom(), l.commit(), state.refusedCommit() != null);
+    }
+    if (l.snapshotProblem() != null) {
+      context
+          .getLog()
+          .warn("The last good manifests could not be kept on disk: {}", l.snapshotProblem());
+    }
+    WatchState fetched = state.fetched(clock.instant());
+    return l.manifests().ok()
+        ? accept(fetched.rewriteDone(l.rewrittenFrom()), l.commit(), l.manifests(), l.loadedAt())
+        : reject(
+            fetched.rewriteDone(l.rewrittenFrom()),
+            l.commit(),
+            l.manifests().errors(),
+            l.manifests().totalErrors(),
+            null);
+  }
+
+  private WatchState onLoadFailed(WatchState state, Outcome.LoadFailed f) {
+    if (f.rewrittenFrom() != null) {
+      followed(f.rewrittenFrom(), f.commit(), state.refusedCommit() != null);
+    }
+    String message =
+        "loading the manifests of commit "
+            + f.commit()
+            + " failed with an unexpected error ("
+            + f.cause()
+            + "); the commit is rejected whole. This is a bug in Fluke: please report it with this"
+            + " commit";
+    return reject(
+        state.fetched(clock.instant()).rewriteDone(f.rewrittenFrom()),
+        f.commit(),
+        List.of(new ManifestError(SourcePos.UNKNOWN, message)),
+        1,
+        f.cause());
+  }
+
+  private WatchState accept(
+      WatchState state, String commit, ManifestSet manifests, java.time.Instant loadedAt) {
+    WatchState next = state.accepted(commit, manifests, settings.source(), loadedAt);
+    if (state.inForce() != null
+        && state.inForce().commit().equals(commit)
+        && state.inForce().tasks().equals(manifests.tasks())) {
+      // The restored state, confirmed by Git: nothing changes for the fleet.
+      context.getLog().info("Manifests of commit {} confirmed by Git", shortId(commit));
       metrics.gitFetch(GitFetchResult.UNCHANGED);
-      if (errorCleared) {
+      if (!Objects.equals(state.loadedFrom(), next.loadedFrom()) || state.fetchError() != null) {
         hub.publish(LiveUpdate.manifestChanged());
       }
-      return syncFinished();
+      return next.keepLoadedAt(state.inForce());
     }
-    lastProcessedCommit = s.commit();
-    if (s.manifests().ok()) {
-      accept(s.commit(), s.manifests());
-    } else {
-      reject(s.commit(), s.manifests());
-    }
-    return syncFinished();
-  }
-
-  private void accept(String commit, ManifestSet manifests) {
-    inForce = new DesiredState(commit, manifests.tasks(), Instant.now());
-    filesInForce = manifests.files();
-    candidateCommit = commit;
-    candidateErrors = List.of();
     String what =
         count(manifests.tasks().size(), "task")
             + " from "
             + count(manifests.files().size(), "file");
-    getContext().getLog().info("Manifests of commit {} loaded: {}", shortId(commit), what);
+    context.getLog().info("Manifests of commit {} loaded: {}", shortId(commit), what);
     record("loaded", "commit " + shortId(commit) + ": " + what);
     metrics.gitFetch(GitFetchResult.UPDATED);
-    metrics.snapshotLoaded(inForce.loadedAt());
-    hub.publish(LiveUpdate.manifestChanged());
-    for (ActorRef<DesiredState> s : subscribers) {
-      s.tell(inForce);
-    }
+    metrics.snapshotLoaded(next.inForce().loadedAt());
+    publish(next);
+    return next;
   }
 
-  private void reject(String commit, ManifestSet manifests) {
-    candidateCommit = commit;
-    candidateErrors = manifests.errors();
+  /**
+   * {@code errors} as kept (the loader keeps the first ones), {@code total} how many there were.
+   */
+  private WatchState reject(
+      WatchState state, String commit, List<ManifestError> errors, int total, String crash) {
+    WatchState next = state.rejected(commit, errors);
     String kept =
-        inForce == null
+        state.inForce() == null
             ? "no desired state is in force yet"
-            : "commit " + shortId(inForce.commit()) + " stays in force";
-    StringBuilder all = new StringBuilder();
-    for (ManifestError e : manifests.errors()) {
-      all.append(e.format()).append('\n');
+            : "commit " + shortId(state.inForce().commit()) + " stays in force";
+    if (crash != null) {
+      context
+          .getLog()
+          .error(
+              "Manifests of commit {} rejected: loading them failed with {}; {}",
+              commit,
+              crash,
+              kept);
+    } else {
+      StringBuilder all = new StringBuilder();
+      for (ManifestError e : errors) {
+        all.append(e.format()).append('\n');
+      }
+      context
+          .getLog()
+          .error(
+              "Manifests of commit {} rejected ({} errors; {}):\n{}",
+              shortId(commit),
+              total,
+              kept,
+              all);
     }
-    getContext()
-        .getLog()
-        .error(
-            "Manifests of commit {} rejected ({} errors; {}):\n{}",
-            shortId(commit),
-            manifests.errors().size(),
-            kept,
-            all);
     record(
         "invalid",
         "commit "
             + shortId(commit)
             + " rejected with "
-            + manifests.errors().size()
-            + " errors, first: "
-            + manifests.errors().get(0).format()
+            + count(total, "error")
+            + ", first: "
+            + errors.get(0).format()
             + "; "
             + kept);
     metrics.gitFetch(GitFetchResult.REJECTED);
     hub.publish(LiveUpdate.manifestChanged());
+    return next;
   }
 
-  private Behavior<Command> onSyncFailed(SyncFailed f) {
-    syncing = false;
-    lastFetchAt = Instant.now();
-    boolean changed = !Objects.equals(fetchError, f.message());
-    fetchError = f.message();
-    metrics.gitFetch(GitFetchResult.FAILED);
-    if (changed) {
+  private void followed(String from, String to, boolean accepted) {
+    String message =
+        "branch '"
+            + settings.source().branch()
+            + "' of "
+            + settings.source().redactedUrl()
+            + " was rewritten (force push): followed it from "
+            + from
+            + " to "
+            + to
+            + (accepted ? " (accepted by an operator)" : "");
+    context.getLog().warn("Manifest {}", message);
+    record("rewritten", message);
+  }
+
+  private WatchState onRefused(WatchState state, Outcome.RewriteRefused r) {
+    metrics.gitFetch(GitFetchResult.REJECTED);
+    String message =
+        r.message()
+            + " (git.on_force_push = \"refuse\"); the commit in force stays. To follow it: fluke"
+            + " accept rewrite "
+            + r.remoteCommit()
+            + " (or POST /api/v1/manifest/accept {\"commit\":\""
+            + r.remoteCommit()
+            + "\"})";
+    WatchState next =
+        state.refused(r.remoteCommit(), message, r.accepted() != null, clock.instant());
+    if (!r.remoteCommit().equals(state.refusedCommit())) {
+      context.getLog().warn("Manifest {}", message);
+      record("rewrite_refused", message);
       hub.publish(LiveUpdate.manifestChanged());
+    } else {
+      context.getLog().debug("Still refusing the rewrite to {}", r.remoteCommit());
     }
-    getContext()
-        .getLog()
-        .warn(
-            "Fetching {} failed (retried at the next poll): {}",
-            settings.source().redactedUrl(),
-            f.message());
-    record("fetch_failed", f.message());
-    return syncFinished();
+    return next;
   }
 
-  private Behavior<Command> syncFinished() {
-    if (syncAgain) {
-      startSync();
+  private WatchState onFetchFailed(WatchState state, Outcome.FetchFailed f) {
+    metrics.gitFetch(GitFetchResult.FAILED);
+    WatchState next = state.fetchFailed(f.message(), clock.instant());
+    if (!Objects.equals(state.fetchError(), f.message())) {
+      context
+          .getLog()
+          .warn(
+              "Fetching {} failed (retried every {}; logged again when the failure changes): {}",
+              settings.source().redactedUrl(),
+              settings.pollInterval(),
+              f.message());
+      record("fetch_failed", f.message());
+      hub.publish(LiveUpdate.manifestChanged());
+    } else {
+      context.getLog().debug("Fetching still fails: {}", f.message());
     }
-    return this;
+    return next;
   }
 
-  private Behavior<Command> onSubscribe(Subscribe s) {
+  // --- requests ------------------------------------------------------------------------------
+
+  private Behavior<Command> onAccept(WatchState state, AcceptRewrite a, boolean busy) {
+    String asked = a.commit() == null ? "" : a.commit().strip().toLowerCase(Locale.ROOT);
+    String refused = state.refusedCommit();
+    String problem = null;
+    if (settings.followForcePush()) {
+      problem =
+          "rewrites of the branch are followed (git.on_force_push = \"follow\"): there is nothing"
+              + " to accept";
+    } else if (!asked.matches("[0-9a-f]{7,40}")) {
+      problem = "name the commit to accept by its id (at least 7 hex digits), got '" + asked + "'";
+    } else if (refused == null) {
+      problem = "no rewrite of the branch is waiting to be accepted";
+    } else if (!refused.startsWith(asked)) {
+      problem = "the rewrite waiting to be accepted is to " + refused + ", not " + asked;
+    }
+    if (problem != null) {
+      a.replyTo().tell(new Dto.RewriteAccepted(false, problem, asked));
+      return Behaviors.same();
+    }
+    String message =
+        "the rewrite of branch '"
+            + settings.source().branch()
+            + "' to "
+            + refused
+            + " is accepted: fetching now";
+    context.getLog().info("Manifest {}", message);
+    record("rewrite_accepted", message);
+    a.replyTo().tell(new Dto.RewriteAccepted(true, message, refused));
+    WatchState next = state.acceptRewrite(refused);
+    return busy ? busy(next, true) : startSync(next);
+  }
+
+  private Behavior<Command> onSubscribe(WatchState state, Subscribe s) {
     subscribers.add(s.subscriber());
-    if (inForce != null) {
-      s.subscriber().tell(inForce);
+    if (state.inForce() != null) {
+      s.subscriber().tell(state.inForce());
     }
-    return this;
+    return Behaviors.same();
   }
 
-  private Behavior<Command> onGetStatus(GetStatus g) {
-    g.replyTo()
-        .tell(
-            new Dto.ManifestStatus(
-                settings.source().redactedUrl(),
-                settings.source().branch(),
-                inForce == null ? null : inForce.commit(),
-                candidateCommit,
-                inForce == null ? null : inForce.loadedAt(),
-                lastFetchAt,
-                fetchError,
-                new ArrayList<>(candidateErrors),
-                inForce == null ? 0 : inForce.tasks().size(),
-                filesInForce));
-    return this;
+  private Behavior<Command> onGetStatus(WatchState state, GetStatus g) {
+    g.replyTo().tell(state.status(settings.source()));
+    return Behaviors.same();
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private void publish(WatchState state) {
+    hub.publish(LiveUpdate.manifestChanged());
+    for (ActorRef<DesiredState> s : subscribers) {
+      s.tell(state.inForce());
+    }
   }
 
   private void record(String outcome, String message) {
-    events.append(
-        new Event(Instant.now(), "manifest", SYSTEM, "", "", outcome, -1, 0, "", message));
+    events.append(Event.manifest(clock.instant(), outcome, message));
   }
 
-  private static String describe(Throwable t) {
-    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    if (cause instanceof GitSyncException) {
-      return cause.getMessage();
-    }
-    return "syncing or loading the manifests failed: " + cause;
-  }
-
-  private static String shortId(String commit) {
+  static String shortId(String commit) {
     return commit.length() > 12 ? commit.substring(0, 12) : commit;
   }
 
   private static String count(int n, String noun) {
     return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
+  /** The rewrite policy a sync runs with. */
+  static RewritePolicy rewrites(ServerSettings.Git settings, String accepted) {
+    if (settings.followForcePush()) {
+      return RewritePolicy.FOLLOW;
+    }
+    return accepted == null ? RewritePolicy.REFUSE : RewritePolicy.refuseExcept(accepted);
   }
 }

@@ -46,8 +46,13 @@ public record ServerSettings(
     Objects.requireNonNull(clock, "clock");
   }
 
-  /** The manifest repository: where it is, how often it is fetched, which files are manifests. */
-  public record Git(GitSource source, Duration pollInterval, String manifestGlob) {
+  /**
+   * The manifest repository: where it is, how often it is fetched, which files are manifests, and
+   * whether a branch whose history was rewritten (force push) is followed ({@code followForcePush})
+   * or refused until an operator accepts its new tip.
+   */
+  public record Git(
+      GitSource source, Duration pollInterval, String manifestGlob, boolean followForcePush) {
     public Git {
       Objects.requireNonNull(source, "git source");
       positive(pollInterval, "git poll-interval");
@@ -223,6 +228,11 @@ public record ServerSettings(
             emptyToNull(g.getString("basic-auth-user")),
             emptyToNull(g.getString("basic-auth-password")));
     Config r = c.getConfig("reconcile");
+    String onForcePush = g.getString("on-force-push");
+    if (!onForcePush.equals("follow") && !onForcePush.equals("refuse")) {
+      throw new IllegalArgumentException(
+          "fluke.server.git.on-force-push must be follow or refuse, got '" + onForcePush + "'");
+    }
     String policyName = r.getString("default-drift-policy");
     DriftPolicy policy =
         DriftPolicy.parse(policyName)
@@ -241,7 +251,11 @@ public record ServerSettings(
     return new ServerSettings(
         c.getString("version"),
         Path.of(c.getString("data-dir")),
-        new Git(source, g.getDuration("poll-interval"), g.getString("manifest-glob")),
+        new Git(
+            source,
+            g.getDuration("poll-interval"),
+            g.getString("manifest-glob"),
+            onForcePush.equals("follow")),
         new Reconcile(
             r.getDuration("interval"),
             policy,
@@ -315,9 +329,12 @@ public record ServerSettings(
         clock);
   }
 
-  /** {@code server { git { url branch poll_interval manifest_glob … } }}. */
+  /**
+   * {@code server { git { url branch poll_interval manifest_glob … } }}, keeping {@code
+   * on-force-push}.
+   */
   public ServerSettings withGit(GitSource source, Duration pollInterval, String manifestGlob) {
-    return withGit(new Git(source, pollInterval, manifestGlob));
+    return withGit(new Git(source, pollInterval, manifestGlob, git.followForcePush()));
   }
 
   public ServerSettings withGit(Git newGit) {

@@ -1,9 +1,9 @@
 package dev.fluke.agent;
 
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.OnFailure;
 import dev.fluke.manifest.Selector;
-import dev.fluke.manifest.SourcePos;
 import dev.fluke.manifest.TaskSpec;
 import java.util.LinkedHashMap;
 import java.util.List;

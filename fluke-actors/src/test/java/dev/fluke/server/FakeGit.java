@@ -3,6 +3,8 @@ package dev.fluke.server;
 import dev.fluke.git.GitSource;
 import dev.fluke.git.GitSync;
 import dev.fluke.git.GitSyncException;
+import dev.fluke.git.HistoryRewrittenException;
+import dev.fluke.git.RewritePolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,19 +19,39 @@ import java.util.stream.Stream;
 /**
  * A {@link GitSync} test double: "commits" are maps of file name → content that a test publishes;
  * {@link #sync} writes the current one into the working copy (replacing what was there) and returns
- * its id. It can fail like a broken remote, and hold a sync in flight until the test releases it.
+ * its id. A commit published with {@link #forcePush} rewrote the branch: a sync refuses it as the
+ * {@link RewritePolicy} says, or follows it and says from which commit. It can fail like a broken
+ * remote (or throw anything at all), and hold a sync in flight until the test releases it.
  */
 final class FakeGit implements GitSync {
-  private record Commit(String id, Map<String, String> files) {}
+  private record Commit(String id, Map<String, String> files, boolean rewrite) {}
 
   private volatile Commit current;
+  private volatile Throwable thrown;
+  private volatile String checkedOut;
+  private volatile Path lastDir;
   private volatile String failure;
   private volatile CountDownLatch gate;
   private final AtomicInteger syncs = new AtomicInteger();
   private final CountDownLatch entered = new CountDownLatch(1);
 
   void commit(String id, Map<String, String> files) {
-    current = new Commit(id, Map.copyOf(files));
+    current = new Commit(id, Map.copyOf(files), false);
+  }
+
+  /** Publishes {@code id} as the branch's new tip, not built on the commit checked out. */
+  void forcePush(String id, Map<String, String> files) {
+    current = new Commit(id, Map.copyOf(files), true);
+  }
+
+  /** The next syncs throw this (anything: an Error, a RuntimeException) until {@link #heal()}. */
+  void throwing(Throwable t) {
+    thrown = t;
+  }
+
+  /** The directory of the last sync. */
+  Path lastDir() {
+    return lastDir;
   }
 
   void failWith(String message) {
@@ -38,6 +60,7 @@ final class FakeGit implements GitSync {
 
   void heal() {
     failure = null;
+    thrown = null;
   }
 
   /** The next syncs wait until {@link #release()}. */
@@ -62,8 +85,10 @@ final class FakeGit implements GitSync {
   }
 
   @Override
-  public String sync(GitSource source, Path dir) throws GitSyncException {
+  public GitSync.Result sync(GitSource source, Path dir, RewritePolicy rewrites)
+      throws GitSyncException {
     syncs.incrementAndGet();
+    lastDir = dir;
     entered.countDown();
     CountDownLatch g = gate;
     if (g != null) {
@@ -79,9 +104,21 @@ final class FakeGit implements GitSync {
     if (failure != null) {
       throw new GitSyncException(failure);
     }
+    Throwable t = thrown;
+    if (t instanceof RuntimeException r) {
+      throw r;
+    } else if (t instanceof Error e) {
+      throw e;
+    }
     Commit c = current;
     if (c == null) {
       throw new GitSyncException("remote branch " + source.branch() + " does not exist");
+    }
+    String before = checkedOut;
+    boolean rewritten = c.rewrite() && before != null && !before.equals(c.id());
+    if (rewritten && !rewrites.follow() && !c.id().equals(rewrites.accepted())) {
+      throw new HistoryRewrittenException(
+          "branch '" + source.branch() + "' was rewritten: refusing to follow", before, c.id());
     }
     try {
       if (Files.exists(dir)) {
@@ -100,7 +137,8 @@ final class FakeGit implements GitSync {
     } catch (IOException e) {
       throw new GitSyncException("writing the working copy failed", e);
     }
-    return c.id();
+    checkedOut = c.id();
+    return new GitSync.Result(c.id(), rewritten ? before : null);
   }
 
   private static void delete(Path p) {

@@ -3,20 +3,24 @@ package dev.fluke.server;
 import static dev.fluke.metrics.MetricSamples.value;
 import static dev.fluke.server.LineManifestLoader.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.MemoryEventStore;
 import dev.fluke.git.GitSource;
+import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.metrics.FlukeMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -60,10 +64,12 @@ class GitWatcherTest {
   private FlukeMetrics metrics;
   private LiveHub hub;
   private TestSubscriber.Probe<LiveUpdate> viewer;
+  private MutableClock clock;
 
   @BeforeEach
   void setUp() throws Exception {
     dir = Files.createTempDirectory(tmp, "data");
+    clock = new MutableClock(Instant.parse("2025-03-01T12:00:00Z"));
     git = new FakeGit();
     loader = new LineManifestLoader();
     events = new MemoryEventStore(10, 10, 10);
@@ -92,12 +98,40 @@ class GitWatcherTest {
     }
   }
 
+  private static final String URL = "https://user:secret@example.org/m.git";
+
   private void startWatcher() {
+    startWatcher(URL, true, loader);
+  }
+
+  private void startWatcher(String url, boolean followForcePush, ManifestLoader withLoader) {
     ServerSettings.Git settings =
-        new ServerSettings.Git(
-            GitSource.of("https://user:secret@example.org/m.git", "main"), POLL, "**.tasks");
-    watcher = testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics));
+        new ServerSettings.Git(GitSource.of(url, "main"), POLL, "**.tasks", followForcePush);
+    watcher =
+        testKit.spawn(
+            GitWatcher.create(settings, dir, git, withLoader, events, hub, metrics, clock));
     watcher.tell(new GitWatcher.Subscribe(subscriber.getRef()));
+  }
+
+  private void stopWatcher() {
+    testKit.stop(watcher);
+    watcher = null;
+  }
+
+  private List<Event> events(String outcome) {
+    return events.query(new EventQuery(null, null, outcome, 0)).toCompletableFuture().join();
+  }
+
+  /** A 40-hex commit id made from a name, for the tests that accept commits by id. */
+  static String id(String name) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-1")
+                  .digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private Dto.ManifestStatus status() {
@@ -120,7 +154,8 @@ class GitWatcherTest {
     assertEquals("c1", state.commit());
     assertEquals(List.of("app", "db"), state.tasks().stream().map(TaskSpec::name).toList());
     assertTrue(
-        Files.exists(dir.resolve("manifests/a.tasks")), "checked out under <data-dir>/manifests");
+        git.lastDir().startsWith(dir.resolve("git/repos")), "cloned under <data-dir>/git/repos");
+    assertTrue(Files.exists(git.lastDir().resolve("a.tasks")));
 
     Dto.ManifestStatus s = status();
     assertEquals("c1", s.commit());
@@ -128,6 +163,10 @@ class GitWatcherTest {
     assertEquals(2, s.tasks());
     assertEquals(List.of("a.tasks"), s.files());
     assertTrue(s.errors().isEmpty());
+    assertEquals(clock.instant(), s.loadedAt(), "time comes from the injected clock");
+    assertEquals(clock.instant(), s.lastFetchAt());
+    assertEquals("https://user:***@example.org/m.git", s.loadedFrom());
+    assertNull(s.refusedCommit());
 
     assertEquals(1, fetches("updated"));
     assertEquals(
@@ -252,9 +291,247 @@ class GitWatcherTest {
   @Test
   void withoutARepositoryTheStatusSaysSo() {
     ServerSettings.Git settings =
-        new ServerSettings.Git(GitSource.of(null, "main"), POLL, "**.tasks");
-    watcher = testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics));
+        new ServerSettings.Git(GitSource.of(null, "main"), POLL, "**.tasks", true);
+    watcher =
+        testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics, clock));
+    assertEquals("no manifest repository configured", status().fetchError());
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    time.timePasses(POLL);
     assertEquals("no manifest repository configured", status().fetchError());
     assertEquals(0, git.syncs());
+  }
+
+  /** Wraps the line loader: a manifest holding {@code throw X} makes loading throw X. */
+  private ManifestLoader throwing() {
+    return (root, glob) -> {
+      try {
+        String all = Files.readString(root.resolve("a.tasks"));
+        if (all.contains("throw StackOverflowError")) {
+          throw new StackOverflowError();
+        }
+        if (all.contains("throw RuntimeException")) {
+          throw new IllegalStateException("the loader tripped");
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return loader.load(root, glob);
+    };
+  }
+
+  @Test
+  void aLoaderThatThrowsRejectsThatCommitOnceAndTheLastGoodStateStays() {
+    commit("c1", task("app", null, "shell:x", "role=web"));
+    startWatcher(URL, true, throwing());
+    assertEquals("c1", subscriber.receiveMessage().commit());
+
+    commit("c2", task("app", null, "shell:x", "role=web") + "throw StackOverflowError\n");
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    Dto.ManifestStatus s =
+        ServerFixture.eventually(this::status, st -> "c2".equals(st.candidateCommit()));
+    assertEquals("c1", s.commit(), "the last good commit stays in force");
+    assertNull(s.fetchError(), "Git worked: this is no fetch error");
+    assertEquals(1, s.errors().size());
+    String error = s.errors().get(0).message();
+    assertTrue(error.contains("commit c2"), error);
+    assertTrue(error.contains("java.lang.StackOverflowError"), error);
+    List<Event> invalid = events("invalid");
+    assertEquals(1, invalid.size());
+    assertTrue(invalid.get(0).message().contains("commit c2"), invalid.get(0).message());
+    assertEquals("1", fetches("rejected"));
+    int loads = loader.loads();
+
+    // once, not a retry loop: later polls neither load it again nor record it again
+    time.timePasses(POLL);
+    time.timePasses(POLL);
+    ServerFixture.eventually(() -> fetches("unchanged"), "2"::equals);
+    assertEquals(1, events("invalid").size());
+    assertEquals(loads, loader.loads());
+    assertEquals("c2", status().candidateCommit());
+    subscriber.expectNoMessage(Duration.ofMillis(100));
+
+    // any exception, not only errors: a RuntimeException is rejected the same way
+    commit("c3", task("app", null, "shell:x", "role=web") + "throw RuntimeException\n");
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    s = ServerFixture.eventually(this::status, st -> "c3".equals(st.candidateCommit()));
+    assertTrue(s.errors().get(0).message().contains("the loader tripped"), s.errors().toString());
+    assertEquals("c1", s.commit());
+
+    // a later good commit loads
+    commit("c4", task("app", null, "shell:x", "role=db"));
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    assertEquals("c4", subscriber.receiveMessage().commit());
+    assertTrue(status().errors().isEmpty());
+  }
+
+  @Test
+  void gitThatThrowsAnErrorIsAFetchFailureAndTheStateStays() {
+    commit("c1", task("app", null, "shell:x", "role=web"));
+    startWatcher();
+    assertEquals("c1", subscriber.receiveMessage().commit());
+    git.throwing(new StackOverflowError());
+    commit("c2", task("app", null, "shell:x", "role=db"));
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> st.fetchError() != null);
+    assertTrue(s.fetchError().contains("java.lang.StackOverflowError"), s.fetchError());
+    assertEquals("c1", s.commit());
+    time.timePasses(POLL);
+    ServerFixture.eventually(() -> fetches("failed"), "2"::equals);
+    assertEquals(1, events("fetch_failed").size(), "the same failure is recorded once");
+
+    git.heal();
+    time.timePasses(POLL);
+    assertEquals("c2", subscriber.receiveMessage().commit());
+    assertNull(status().fetchError());
+  }
+
+  @Test
+  void aForcePushIsFollowedWithAnEventNamingTheOldAndTheNewCommit() {
+    commit("c1", task("app", null, "shell:x", "role=web"));
+    startWatcher();
+    assertEquals("c1", subscriber.receiveMessage().commit());
+
+    git.forcePush("c2", Map.of("a.tasks", task("app", null, "shell:y", "role=web")));
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    assertEquals("c2", subscriber.receiveMessage().commit());
+    List<Event> rewritten = events("rewritten");
+    assertEquals(1, rewritten.size());
+    String message = rewritten.get(0).message();
+    assertTrue(message.contains("from c1 to c2"), message);
+    assertTrue(message.contains("force push"), message);
+    assertEquals(2, events("loaded").size(), "and the new commit loaded");
+  }
+
+  @Test
+  void aForcePushIsRefusedWhenAskedUntilAnOperatorAcceptsItsCommit() {
+    String c1 = id("c1");
+    String c2 = id("c2");
+    git.commit(c1, Map.of("a.tasks", task("app", null, "shell:x", "role=web")));
+    startWatcher(URL, false, loader);
+    assertEquals(c1, subscriber.receiveMessage().commit());
+    Dto.RewriteAccepted early = accept(c1);
+    assertFalse(early.accepted());
+    assertTrue(early.message().contains("no rewrite of the branch is waiting"), early.message());
+
+    git.forcePush(c2, Map.of("a.tasks", task("app", null, "shell:y", "role=web")));
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> st.refusedCommit() != null);
+    assertEquals(c2, s.refusedCommit());
+    assertEquals(c1, s.commit(), "the commit in force stays");
+    assertTrue(s.fetchError().contains("fluke accept rewrite " + c2), s.fetchError());
+    time.timePasses(POLL);
+    time.timePasses(POLL);
+    ServerFixture.eventually(() -> fetches("rejected"), "3"::equals);
+    assertEquals(1, events("rewrite_refused").size(), "refused once, not on every poll");
+    subscriber.expectNoMessage(Duration.ofMillis(100));
+
+    Dto.RewriteAccepted wrong = accept(c1.substring(0, 10));
+    assertFalse(wrong.accepted());
+    assertTrue(wrong.message().contains("is to " + c2), wrong.message());
+    assertFalse(accept("c2").accepted(), "too short to name a commit");
+
+    Dto.RewriteAccepted ok = accept(c2.substring(0, 8).toUpperCase(java.util.Locale.ROOT));
+    assertTrue(ok.accepted(), ok.message());
+    assertEquals(c2, ok.commit());
+    assertEquals(c2, subscriber.receiveMessage().commit());
+    s = status();
+    assertNull(s.refusedCommit());
+    assertNull(s.fetchError());
+    assertEquals(1, events("rewrite_accepted").size());
+    assertTrue(events("rewritten").get(0).message().contains("accepted by an operator"));
+    assertFalse(accept(c2).accepted(), "nothing is waiting any more");
+  }
+
+  @Test
+  void acceptingIsRefusedWhenRewritesAreFollowed() {
+    commit("c1", task("app", null, "shell:x", "role=web"));
+    startWatcher();
+    subscriber.receiveMessage();
+    Dto.RewriteAccepted r = accept(id("c1"));
+    assertFalse(r.accepted());
+    assertTrue(r.message().contains("on_force_push = \"follow\""), r.message());
+  }
+
+  private Dto.RewriteAccepted accept(String commit) {
+    TestProbe<Dto.RewriteAccepted> probe = testKit.createTestProbe();
+    watcher.tell(new GitWatcher.AcceptRewrite(commit, probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  @Test
+  void aRestartPutsTheLastGoodStateInForceBeforeTheFirstFetch() {
+    commit("c1", task("app", null, "shell:x", "role=web") + task("db", null, "shell:y", "role=db"));
+    startWatcher();
+    assertEquals("c1", subscriber.receiveMessage().commit());
+    Instant loadedAt = status().loadedAt();
+    // a later commit is rejected: the snapshot on disk stays the last good one
+    commit("c2", "error broken\n");
+    watcher.tell(GitWatcher.FetchNow.INSTANCE);
+    ServerFixture.eventually(this::status, st -> "c2".equals(st.candidateCommit()));
+    stopWatcher();
+
+    git.failWith("the remote is unreachable");
+    clock.advance(Duration.ofHours(1));
+    startWatcher();
+    DesiredState restored = subscriber.receiveMessage();
+    assertEquals("c1", restored.commit());
+    assertEquals(List.of("app", "db"), restored.tasks().stream().map(TaskSpec::name).toList());
+    Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> st.fetchError() != null);
+    assertEquals("c1", s.commit());
+    assertEquals(loadedAt, s.loadedAt(), "when it was loaded, not when it was restored");
+    assertEquals(2, s.tasks());
+    assertEquals("the remote is unreachable", s.fetchError());
+    assertEquals(1, events("restored").size());
+
+    // Git is back: the rejected commit is rejected again (this run has not seen it), c1 stays
+    git.heal();
+    time.timePasses(POLL);
+    s = ServerFixture.eventually(this::status, st -> st.fetchError() == null);
+    assertEquals("c1", s.commit());
+    assertEquals("c2", s.candidateCommit());
+    subscriber.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void theRestoredStateConfirmedByGitIsNotPublishedAgain() {
+    commit("c1", task("app", null, "shell:x", "role=web"));
+    startWatcher();
+    assertEquals("c1", subscriber.receiveMessage().commit());
+    stopWatcher();
+    startWatcher();
+    assertEquals("c1", subscriber.receiveMessage().commit()); // the restored state
+    ServerFixture.eventually(() -> fetches("unchanged"), "1"::equals);
+    subscriber.expectNoMessage(Duration.ofMillis(100));
+    assertEquals(1, events("loaded").size(), "loaded once, by the first run");
+  }
+
+  @Test
+  void aNewUrlWithTheSameDataDirLoadsTheNewRepoAndNeverDropsTheOldState() throws Exception {
+    commit("a1", task("app", null, "shell:x", "role=web"));
+    startWatcher("https://git.example.org/old.git", true, loader);
+    assertEquals("a1", subscriber.receiveMessage().commit());
+    Path oldClone = git.lastDir();
+    stopWatcher();
+
+    git = new FakeGit(); // another repository
+    git.commit("b1", Map.of("a.tasks", task("web", null, "shell:z", "role=web")));
+    git.hold();
+    startWatcher("https://git.example.org/new.git", true, loader);
+    assertEquals("a1", status().commit(), "the very first answer already has the old state");
+    // while the new repository is being cloned, the old state is in force
+    assertEquals("a1", subscriber.receiveMessage().commit());
+    assertTrue(git.awaitEntered());
+    Dto.ManifestStatus during = status();
+    assertEquals("a1", during.commit());
+    assertEquals("https://git.example.org/old.git", during.loadedFrom());
+    assertEquals("https://git.example.org/new.git", during.repository());
+
+    git.release();
+    DesiredState fresh = subscriber.receiveMessage();
+    assertEquals("b1", fresh.commit());
+    assertEquals(List.of("web"), fresh.tasks().stream().map(TaskSpec::name).toList());
+    assertEquals("https://git.example.org/new.git", status().loadedFrom());
+    assertFalse(git.lastDir().equals(oldClone), "one clone per repository URL");
+    assertFalse(Files.exists(oldClone), "the old URL's clone is deleted once the new one loaded");
   }
 }

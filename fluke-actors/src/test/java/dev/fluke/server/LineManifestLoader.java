@@ -1,5 +1,6 @@
 package dev.fluke.server;
 
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.ManifestError;
@@ -7,7 +8,6 @@ import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.manifest.ManifestSet;
 import dev.fluke.manifest.OnFailure;
 import dev.fluke.manifest.Selector;
-import dev.fluke.manifest.SourcePos;
 import dev.fluke.manifest.TaskSpec;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package dev.fluke.server;
 
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.OnFailure;
 import dev.fluke.manifest.Selector;
-import dev.fluke.manifest.SourcePos;
 import dev.fluke.manifest.TaskSpec;
 import java.util.ArrayList;
 import java.util.List;

@@ -97,7 +97,8 @@ public final class ServerNode implements AutoCloseable {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            Optional.empty()),
+            Optional.empty(),
+            true),
         ServerConfig.Tls.plaintext(),
         new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()),
         new ServerConfig.EventStore(
@@ -161,7 +162,12 @@ public final class ServerNode implements AutoCloseable {
     return defaults
         .withVersion(VersionInfo.current().version())
         .withDataDir(config.dataDir())
-        .withGit(config.git().source(), config.git().pollInterval(), config.git().manifestGlob())
+        .withGit(
+            new ServerSettings.Git(
+                config.git().source(),
+                config.git().pollInterval(),
+                config.git().manifestGlob(),
+                config.git().followForcePush()))
         .withReconcileInterval(config.reconcileInterval())
         .withDrift(config.drift().policy(), config.drift().alertWebhook().orElse(null))
         .withMaxEventsPerAgent(config.eventStore().memory().maxEventsPerAgent());

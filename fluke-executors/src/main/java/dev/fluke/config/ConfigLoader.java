@@ -10,9 +10,9 @@ import dev.fluke.hcl.Evaluator;
 import dev.fluke.hcl.HclFunctions;
 import dev.fluke.hcl.HclParser;
 import dev.fluke.hcl.SchemaDecoder;
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ManifestError;
-import dev.fluke.manifest.SourcePos;
 import dev.fluke.schema.BlockSchema;
 import dev.fluke.schema.Schema;
 import java.io.IOException;
@@ -85,7 +85,7 @@ public final class ConfigLoader {
     ServerConfig config =
         server == null ? null : new ServerBuilder(server, env, baseDir(fileName), diags).build();
     if (diags.hasErrors()) {
-      throw new ConfigException(diags.sorted(List.of(fileName)));
+      throw new ConfigException(ManifestError.all(diags.sorted(List.of(fileName))));
     }
     return config;
   }
@@ -96,7 +96,7 @@ public final class ConfigLoader {
     Decoded agent = decodeTop(fileName, content, env, "agent", ConfigSchemas.AGENT, diags);
     AgentConfig config = agent == null ? null : buildAgent(agent, env, baseDir(fileName), diags);
     if (diags.hasErrors()) {
-      throw new ConfigException(diags.sorted(List.of(fileName)));
+      throw new ConfigException(ManifestError.all(diags.sorted(List.of(fileName))));
     }
     return config;
   }
@@ -385,7 +385,8 @@ public final class ConfigLoader {
           key,
           Optional.ofNullable(g.string("basic_auth_user")),
           Optional.ofNullable(g.string("basic_auth_password")),
-          Optional.ofNullable(g.string("webhook_secret")).filter(w -> !w.isEmpty()));
+          Optional.ofNullable(g.string("webhook_secret")).filter(w -> !w.isEmpty()),
+          !"refuse".equals(g.string("on_force_push")));
     }
 
     /**

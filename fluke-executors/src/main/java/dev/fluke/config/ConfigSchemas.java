@@ -47,7 +47,12 @@ public final class ConfigSchemas {
               "webhook_secret",
               AttrType.STRING,
               null,
-              "secret of the push webhook; unset = webhook off"));
+              "secret of the push webhook; unset = webhook off"),
+          Attr.oneOf(
+              "on_force_push",
+              "follow",
+              List.of("follow", "refuse"),
+              "a rewritten branch: follow it, or refuse it until accepted"));
 
   public static final Schema SERVER_TLS =
       Schema.of(

@@ -42,6 +42,9 @@ public record ServerConfig(
    *
    * @param webhookSecret verifies push webhooks (GitHub/Gitea HMAC signature, GitLab token); when
    *     empty the webhook endpoint is off and only polling finds new commits
+   * @param followForcePush {@code on_force_push}: true ({@code "follow"}) follows a branch whose
+   *     history was rewritten; false ({@code "refuse"}) keeps the commit in force until an operator
+   *     accepts the new tip
    */
   public record Git(
       String url,
@@ -51,7 +54,8 @@ public record ServerConfig(
       Optional<Path> sshKeyFile,
       Optional<String> basicAuthUser,
       Optional<String> basicAuthPassword,
-      Optional<String> webhookSecret) {
+      Optional<String> webhookSecret,
+      boolean followForcePush) {
     /** The repository to read, for {@link dev.fluke.git.GitSync}. */
     public GitSource source() {
       return new GitSource(
@@ -80,6 +84,8 @@ public record ServerConfig(
           + (basicAuthPassword.isPresent() ? "***" : "-")
           + ", webhookSecret="
           + (webhookSecret.isPresent() ? "***" : "-")
+          + ", onForcePush="
+          + (followForcePush ? "follow" : "refuse")
           + "]";
     }
   }

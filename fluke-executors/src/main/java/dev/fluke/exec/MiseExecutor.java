@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.git.GitSource;
 import dev.fluke.git.GitSync;
 import dev.fluke.git.GitSyncException;
+import dev.fluke.git.RewritePolicy;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.schema.Schema;
 import java.nio.file.Files;
@@ -34,8 +35,9 @@ import java.util.TreeSet;
  * {@code MISE_OFFLINE=0}).
  *
  * <p>With a {@code git { url branch }} block, every check first brings {@code working_dir} to the
- * tip of the branch through {@link GitSync} (clone, or fetch and fast-forward); a failed sync is an
- * ERROR.
+ * tip of the branch through {@link GitSync} (clone, or fetch and fast-forward; a branch rewritten
+ * upstream is followed when the working copy has no changes or commits of its own, and the check's
+ * output says so); a failed sync is an ERROR.
  */
 public final class MiseExecutor implements Executor {
   public static final String TYPE = "mise";
@@ -117,8 +119,21 @@ public final class MiseExecutor implements Executor {
     Path dir = Path.of(dirValue);
     note(ctx, notes, "git: syncing " + source.redactedUrl() + " (" + branch + ") into " + dir);
     try {
-      String commit = git.sync(source, dir);
-      note(ctx, notes, "git: " + dir + " is at " + commit);
+      // A rewritten branch is followed (the remote is the truth) unless the working copy holds
+      // work of its own, which JGitSync never resets: see docs/executors.md.
+      GitSync.Result r = git.sync(source, dir, RewritePolicy.FOLLOW);
+      if (r.rewritten()) {
+        note(
+            ctx,
+            notes,
+            "git: branch "
+                + branch
+                + " was rewritten upstream (force push): followed it from "
+                + r.rewrittenFrom()
+                + " to "
+                + r.commit());
+      }
+      note(ctx, notes, "git: " + dir + " is at " + r.commit());
       return null;
     } catch (GitSyncException | RuntimeException e) {
       String msg =

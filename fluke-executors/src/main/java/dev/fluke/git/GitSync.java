@@ -4,13 +4,46 @@ import java.nio.file.Path;
 
 /**
  * Brings a local working copy to the tip of a branch: clones when {@code dir} is absent or empty,
- * otherwise fetches and fast-forwards (a working copy that cannot be fast-forwarded, or that
- * belongs to another remote, is an error, never silently reset). Blocking: call it off actor
- * threads.
+ * otherwise fetches and fast-forwards. A branch whose history was rewritten upstream (a force push)
+ * is followed or refused as {@link RewritePolicy} says, and only when the working copy holds no
+ * work of its own: local changes, local commits, or a working copy of another remote are errors,
+ * never silently reset. Blocking: call it off actor threads.
  */
 public interface GitSync {
+
   /**
+   * @return the commit now checked out, and the one it replaced when a rewrite was followed
+   * @throws HistoryRewrittenException when the branch was rewritten and {@code rewrites} refuses it
+   *     (the working copy is left as it was)
+   * @throws GitSyncException for every other failure (the message is safe to show)
+   */
+  Result sync(GitSource source, Path dir, RewritePolicy rewrites) throws GitSyncException;
+
+  /**
+   * {@link #sync(GitSource, Path, RewritePolicy)} following rewrites ({@link
+   * RewritePolicy#FOLLOW}).
+   *
    * @return the commit id (40 hex) now checked out
    */
-  String sync(GitSource source, Path dir) throws GitSyncException;
+  default String sync(GitSource source, Path dir) throws GitSyncException {
+    return sync(source, dir, RewritePolicy.FOLLOW).commit();
+  }
+
+  /**
+   * What a sync did.
+   *
+   * @param commit the commit (40 hex) now checked out
+   * @param rewrittenFrom when the branch's history was rewritten upstream and the sync followed it:
+   *     the commit that was checked out before, which the branch no longer contains; else null
+   */
+  record Result(String commit, String rewrittenFrom) {
+    public static Result of(String commit) {
+      return new Result(commit, null);
+    }
+
+    /** True when this sync followed a rewritten branch. */
+    public boolean rewritten() {
+      return rewrittenFrom != null;
+    }
+  }
 }

@@ -23,8 +23,14 @@ import org.eclipse.jgit.api.Status;
 import org.eclipse.jgit.api.TransportCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.JGitInternalException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheCheckout;
+import org.eclipse.jgit.errors.IncorrectObjectTypeException;
+import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -51,9 +57,15 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Absent or empty directory: clone the branch only (remote {@code origin}), check it out.
  *   <li>Otherwise the directory must be a Git working copy whose {@code origin} is the same URL
- *       (credentials in the URL aside); it is fetched, and the branch is fast-forwarded only. A
- *       dirty working tree, local commits the remote lacks, or diverged history is an error: never
- *       a reset. A branch other than the one wanted is switched (clean trees only).
+ *       (credentials in the URL aside); it is fetched, and the branch is fast-forwarded. A dirty
+ *       working tree or local commits are an error: never a reset. A branch other than the one
+ *       wanted is switched (clean trees only).
+ *   <li>A branch rewritten upstream (force push: the commit checked out is no longer part of it) is
+ *       followed or refused as the {@link RewritePolicy} says. It is followed only when the working
+ *       copy has no commits of its own, i.e. its commit was once the remote's ({@code
+ *       origin/<branch>}, which moves only when the working copy does): the new tip's tree is
+ *       checked out as a fast-forward would (an untracked file in the way is an error) and the
+ *       branch moved to it. Refused, it throws {@link HistoryRewrittenException}.
  *   <li>Access: {@code file://} and plain paths, {@code http(s)://} (smart and dumb), basic auth
  *       from {@link GitSource#basicAuthUser()}/{@code basicAuthPassword()} or from the URL's
  *       user-info (which is never written to the clone's config), SSH with {@link
@@ -122,7 +134,8 @@ public final class JGitSync implements GitSync, AutoCloseable {
   }
 
   @Override
-  public String sync(GitSource source, Path dir) throws GitSyncException {
+  public GitSync.Result sync(GitSource source, Path dir, RewritePolicy rewrites)
+      throws GitSyncException {
     if (source == null || source.url() == null || source.url().isBlank()) {
       throw new GitSyncException("no repository URL given");
     }
@@ -134,7 +147,15 @@ public final class JGitSync implements GitSync, AutoCloseable {
     ReentrantLock lock = locks.computeIfAbsent(abs, p -> new ReentrantLock());
     lock.lock();
     try {
-      return isAbsentOrEmpty(abs) ? cloneInto(source, branch, abs) : update(source, branch, abs);
+      return isAbsentOrEmpty(abs)
+          ? GitSync.Result.of(cloneInto(source, branch, abs))
+          : update(source, branch, abs, rewrites == null ? RewritePolicy.FOLLOW : rewrites);
+    } catch (HistoryRewrittenException e) {
+      throw new HistoryRewrittenException(
+          scrubbed(e.getMessage(), null, source).getMessage(), e.localCommit(), e.remoteCommit());
+    } catch (WorkingCopyException e) {
+      GitSyncException clean = scrubbed(e.getMessage(), e.getCause(), source);
+      throw new WorkingCopyException(clean.getMessage(), clean.getCause());
     } catch (GitSyncException e) {
       throw scrubbed(e.getMessage(), e.getCause(), source);
     } catch (GitAPIException | IOException | JGitInternalException | URISyntaxException e) {
@@ -186,13 +207,13 @@ public final class JGitSync implements GitSync, AutoCloseable {
     }
   }
 
-  private String update(GitSource source, String branch, Path dir)
+  private GitSync.Result update(GitSource source, String branch, Path dir, RewritePolicy rewrites)
       throws GitSyncException, GitAPIException, IOException, URISyntaxException {
     if (!Files.isDirectory(dir)) {
-      throw new GitSyncException(dir + " exists and is not a directory");
+      throw new WorkingCopyException(dir + " exists and is not a directory");
     }
     if (!Files.exists(dir.resolve(".git"))) {
-      throw new GitSyncException(
+      throw new WorkingCopyException(
           dir + " is not empty and is not a Git working copy; refusing to touch it");
     }
     Repository repo =
@@ -204,7 +225,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
     try (Git git = new Git(repo)) {
       String origin = repo.getConfig().getString("remote", "origin", "url");
       if (origin == null || !sameUrl(origin, source.url())) {
-        throw new GitSyncException(
+        throw new WorkingCopyException(
             "working copy "
                 + dir
                 + " belongs to "
@@ -217,19 +238,24 @@ public final class JGitSync implements GitSync, AutoCloseable {
       }
       String ref = Constants.R_HEADS + branch;
       String remoteRef = Constants.R_REMOTES + "origin/" + branch;
-      var fetch =
-          git.fetch().setRemote(source.url()).setRefSpecs(new RefSpec("+" + ref + ":" + remoteRef));
+      // origin/<branch> is what the working copy was last brought to: it moves only together with
+      // the working copy (below), never on a fetch alone. That is how a rewrite upstream is told
+      // apart from local commits, however often a refused update is retried.
+      ObjectId lastSynced = repo.resolve(remoteRef);
+      var fetch = git.fetch().setRemote(source.url()).setRefSpecs(new RefSpec(ref));
       configure(fetch, source);
       FetchResult fetched = fetch.call();
-      if (fetched.getAdvertisedRef(ref) == null) {
+      Ref advertised = fetched.getAdvertisedRef(ref);
+      if (advertised == null || advertised.getObjectId() == null) {
         throw new GitSyncException("branch '" + branch + "' not found in " + source.redactedUrl());
       }
+      ObjectId remote = advertised.getObjectId();
 
       Status status = git.status().call();
       Set<String> dirty = new TreeSet<>(status.getUncommittedChanges());
       dirty.addAll(status.getConflicting());
       if (!dirty.isEmpty()) {
-        throw new GitSyncException(
+        throw new WorkingCopyException(
             "working copy "
                 + dir
                 + " has local changes ("
@@ -239,22 +265,27 @@ public final class JGitSync implements GitSync, AutoCloseable {
 
       if (!ref.equals(repo.getFullBranch())) {
         if (repo.exactRef(ref) == null) {
+          setRef(repo, remoteRef, remote, "fluke: fetched " + branch);
           checkoutTracking(git, branch);
-          return head(repo);
+          return GitSync.Result.of(head(repo));
         }
         git.checkout().setName(branch).call();
       }
 
       ObjectId local = repo.resolve(ref);
-      ObjectId remote = repo.resolve(remoteRef);
-      if (local == null || remote == null || local.equals(remote)) {
-        return head(repo);
+      if (local == null) {
+        throw new WorkingCopyException("nothing is checked out in " + dir);
       }
+      if (local.equals(remote)) {
+        setRef(repo, remoteRef, remote, "fluke: fetched " + branch);
+        return GitSync.Result.of(head(repo));
+      }
+      String rewrittenFrom = null;
       try (RevWalk walk = new RevWalk(repo)) {
         RevCommit localCommit = walk.parseCommit(local);
         RevCommit remoteCommit = walk.parseCommit(remote);
         if (walk.isMergedInto(remoteCommit, localCommit)) {
-          throw new GitSyncException(
+          throw new WorkingCopyException(
               "working copy "
                   + dir
                   + " has commits on '"
@@ -264,42 +295,121 @@ public final class JGitSync implements GitSync, AutoCloseable {
                   + " does not have; refusing to reset it");
         }
         if (!walk.isMergedInto(localCommit, remoteCommit)) {
-          throw new GitSyncException(
-              "history of "
-                  + dir
-                  + " ("
-                  + local.abbreviate(10).name()
-                  + ") diverged from "
-                  + source.redactedUrl()
-                  + " '"
-                  + branch
-                  + "' ("
-                  + remote.abbreviate(10).name()
-                  + "); cannot fast-forward, refusing to reset");
+          boolean ownCommits =
+              lastSynced == null || !walk.isMergedInto(localCommit, walk.parseCommit(lastSynced));
+          if (ownCommits) {
+            throw new WorkingCopyException(
+                "history of "
+                    + dir
+                    + " ("
+                    + local.abbreviate(10).name()
+                    + ") diverged from "
+                    + source.redactedUrl()
+                    + " '"
+                    + branch
+                    + "' ("
+                    + remote.abbreviate(10).name()
+                    + ") and it holds commits of its own; cannot fast-forward, refusing to reset");
+          }
+          if (!rewrites.follow() && !accepted(walk, rewrites.accepted(), remoteCommit)) {
+            throw new HistoryRewrittenException(
+                "branch '"
+                    + branch
+                    + "' of "
+                    + source.redactedUrl()
+                    + " was rewritten (force push): "
+                    + local.abbreviate(12).name()
+                    + " is no longer part of it, its tip is now "
+                    + remote.name()
+                    + "; refusing to follow",
+                local.name(),
+                remote.name());
+          }
+          checkoutRewritten(repo, dir, localCommit, remoteCommit);
+          setRef(repo, ref, remote, "fluke: follow rewritten " + branch);
+          rewrittenFrom = local.name();
         }
       }
-      MergeResult merged =
-          git.merge()
-              .include(remote)
-              .setFastForward(MergeCommand.FastForwardMode.FF_ONLY)
-              .setCommit(false)
-              .call();
-      if (merged.getMergeStatus() != MergeResult.MergeStatus.FAST_FORWARD
-          && merged.getMergeStatus() != MergeResult.MergeStatus.ALREADY_UP_TO_DATE) {
-        String paths =
-            merged.getFailingPaths() == null
-                ? ""
-                : " (" + sample(merged.getFailingPaths().keySet()) + ")";
-        throw new GitSyncException(
-            "fast-forward of "
-                + dir
-                + " to "
-                + remote.abbreviate(10).name()
-                + " failed: "
-                + merged.getMergeStatus()
-                + paths);
+      if (rewrittenFrom == null) {
+        MergeResult merged =
+            git.merge()
+                .include(remote)
+                .setFastForward(MergeCommand.FastForwardMode.FF_ONLY)
+                .setCommit(false)
+                .call();
+        if (merged.getMergeStatus() != MergeResult.MergeStatus.FAST_FORWARD
+            && merged.getMergeStatus() != MergeResult.MergeStatus.ALREADY_UP_TO_DATE) {
+          String paths =
+              merged.getFailingPaths() == null
+                  ? ""
+                  : " (" + sample(merged.getFailingPaths().keySet()) + ")";
+          throw new WorkingCopyException(
+              "fast-forward of "
+                  + dir
+                  + " to "
+                  + remote.abbreviate(10).name()
+                  + " failed: "
+                  + merged.getMergeStatus()
+                  + paths);
+        }
       }
-      return head(repo);
+      setRef(repo, remoteRef, remote, "fluke: fetched " + branch);
+      return new GitSync.Result(head(repo), rewrittenFrom);
+    }
+  }
+
+  /** True when {@code tip} is the accepted commit or built on it. */
+  private static boolean accepted(RevWalk walk, String accepted, RevCommit tip) throws IOException {
+    if (accepted == null) {
+      return false;
+    }
+    ObjectId id = ObjectId.fromString(accepted);
+    if (id.equals(tip)) {
+      return true;
+    }
+    try {
+      return walk.isMergedInto(walk.parseCommit(id), tip);
+    } catch (MissingObjectException | IncorrectObjectTypeException e) {
+      return false; // not a commit of this repository
+    }
+  }
+
+  /**
+   * Checks out {@code to}'s tree over {@code from}'s, as a fast-forward would: files the two share
+   * unchanged stay untouched, and an untracked file in the way is a conflict, never overwritten.
+   */
+  private static void checkoutRewritten(Repository repo, Path dir, RevCommit from, RevCommit to)
+      throws IOException, GitSyncException {
+    DirCache index = repo.lockDirCache();
+    try {
+      DirCacheCheckout checkout = new DirCacheCheckout(repo, from.getTree(), index, to.getTree());
+      checkout.setFailOnConflict(true);
+      checkout.checkout();
+    } catch (org.eclipse.jgit.errors.CheckoutConflictException e) {
+      throw new WorkingCopyException(
+          "following the rewritten branch to "
+              + to.abbreviate(10).name()
+              + " in "
+              + dir
+              + " would overwrite files that are not committed ("
+              + sample(new TreeSet<>(java.util.Arrays.asList(e.getConflictingFiles())))
+              + "); refusing to update it");
+    } finally {
+      index.unlock();
+    }
+  }
+
+  private static void setRef(Repository repo, String name, ObjectId id, String why)
+      throws IOException, GitSyncException {
+    RefUpdate update = repo.updateRef(name);
+    update.setNewObjectId(id);
+    update.setForceUpdate(true);
+    update.setRefLogMessage(why, false);
+    RefUpdate.Result result = update.update();
+    switch (result) {
+      case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {}
+      default ->
+          throw new GitSyncException("could not move " + name + " to " + id.name() + ": " + result);
     }
   }
 
@@ -399,22 +509,7 @@ public final class JGitSync implements GitSync, AutoCloseable {
    * Same repository: equal once credentials, a trailing slash and a trailing ".git" are ignored.
    */
   static boolean sameUrl(String a, String b) {
-    return normalise(a).equals(normalise(b));
-  }
-
-  private static String normalise(String url) {
-    String u = withoutUserInfo(url.strip());
-    while (u.endsWith("/")) {
-      u = u.substring(0, u.length() - 1);
-    }
-    if (u.endsWith(".git")) {
-      u = u.substring(0, u.length() - 4);
-    }
-    return u;
-  }
-
-  private static String withoutUserInfo(String url) {
-    return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
+    return GitSource.of(a, null).normalizedUrl().equals(GitSource.of(b, null).normalizedUrl());
   }
 
   static String withoutPassword(String url) {

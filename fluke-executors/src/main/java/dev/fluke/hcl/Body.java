@@ -1,6 +1,5 @@
 package dev.fluke.hcl;
 
-import dev.fluke.manifest.SourcePos;
 import java.util.List;
 
 /**

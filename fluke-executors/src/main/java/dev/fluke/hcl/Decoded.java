@@ -1,6 +1,5 @@
 package dev.fluke.hcl;
 
-import dev.fluke.manifest.SourcePos;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +86,7 @@ public record Decoded(
 
   /**
    * The values with nested blocks as {@code Map<String,Object>} (repeatable ones as lists of maps):
-   * the plain form of {@link dev.fluke.manifest.ExecutorSpec#attributes()}.
+   * the plain form of {@code ExecutorSpec.attributes()}.
    */
   public Map<String, Object> toPlain() {
     Map<String, Object> out = new LinkedHashMap<>();

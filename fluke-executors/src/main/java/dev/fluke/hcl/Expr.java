@@ -1,6 +1,5 @@
 package dev.fluke.hcl;
 
-import dev.fluke.manifest.SourcePos;
 import java.util.List;
 
 /** An HCL expression with the position where it starts. Evaluated by {@link Evaluator}. */
@@ -58,6 +57,42 @@ public sealed interface Expr {
 
   /** {@code !operand} or {@code -operand}. */
   record Unary(String op, Expr operand, SourcePos pos) implements Expr {}
+
+  /**
+   * {@code [for k, v in collection : value if condition]} or {@code {for k, v in collection : key
+   * => value... if condition}}.
+   *
+   * @param keyVar null when only the value is named ({@code for v in …})
+   * @param key null for a list ({@code [for …]}), the key expression for a map ({@code {for …}})
+   * @param condition null without {@code if}
+   * @param group {@code ...} after the value: the values of each key are collected into a list
+   */
+  record For(
+      String keyVar,
+      String valueVar,
+      Expr collection,
+      Expr key,
+      Expr value,
+      Expr condition,
+      boolean group,
+      SourcePos pos)
+      implements Expr {}
+
+  /**
+   * {@code source[*].rest} or {@code source.*.rest}: {@code each} (written in terms of {@code
+   * item}) evaluated for every element of the list {@code source}; a value that is not a list
+   * counts as a list of itself, null as the empty list.
+   */
+  record Splat(Expr source, SplatItem item, Expr each, SourcePos pos) implements Expr {}
+
+  /** The current element inside a {@link Splat}'s {@code each}. */
+  record SplatItem(SourcePos pos) implements Expr {}
+
+  /**
+   * {@code %{ for v in collection }…%{ endfor }} in a template: the strings {@code loop} (a list
+   * {@link For} whose value is the body template) produces, joined.
+   */
+  record TemplateJoin(For loop, SourcePos pos) implements Expr {}
 
   /**
    * Stands for an expression that failed to parse (already reported): it evaluates to {@link

@@ -1,6 +1,5 @@
 package dev.fluke.hcl;
 
-import dev.fluke.manifest.SourcePos;
 import java.util.List;
 import java.util.Map;
 
@@ -19,15 +18,36 @@ public interface HclFunction {
    */
   final class Failure extends Exception {
     private final int argument;
+    private final boolean reported;
 
     public Failure(int argument, String message) {
+      this(argument, message, false);
+    }
+
+    private Failure(int argument, String message, boolean reported) {
       super(message, null, false, false);
       this.argument = argument;
+      this.reported = reported;
+    }
+
+    /** A failure whose error is already reported (the evaluation budget ran out). */
+    static Failure alreadyReported() {
+      return new Failure(-1, "already reported", true);
     }
 
     public int argument() {
       return argument;
     }
+
+    public boolean reported() {
+      return reported;
+    }
+  }
+
+  /** How a function's work is counted against the evaluation budget ({@link Limits#maxSteps}). */
+  interface Budget {
+    /** Counts {@code work} steps; false (reported once) when the budget is exhausted. */
+    boolean charge(long work);
   }
 
   /** The evaluated arguments of one call, with typed accessors that convert as HCL does. */
@@ -35,11 +55,50 @@ public interface HclFunction {
     private final String function;
     private final List<Object> values;
     private final List<SourcePos> positions;
+    private final Limits limits;
+    private final Budget budget;
 
-    Args(String function, List<Object> values, List<SourcePos> positions) {
+    Args(
+        String function,
+        List<Object> values,
+        List<SourcePos> positions,
+        Limits limits,
+        Budget budget) {
       this.function = function;
       this.values = values;
       this.positions = positions;
+      this.limits = limits;
+      this.budget = budget;
+    }
+
+    /** The limits a function must keep to (e.g. the largest string it may produce). */
+    public Limits limits() {
+      return limits;
+    }
+
+    /**
+     * Counts work a function does beyond one step per argument (e.g. characters a regular
+     * expression looks at); throws once the evaluation budget is exhausted.
+     */
+    public void charge(long work) throws Failure {
+      if (!budget.charge(work)) {
+        throw Failure.alreadyReported();
+      }
+    }
+
+    /**
+     * Fails when a string or list of {@code size} characters or elements would be larger than a
+     * value may be; call it before building it.
+     */
+    public void checkSize(long size, int argument) throws Failure {
+      if (size > limits.maxValueSize()) {
+        throw error(
+            argument,
+            String.format(
+                "the result would be too large: %,d characters or elements; a value may hold at"
+                    + " most %,d",
+                size, limits.maxValueSize()));
+      }
     }
 
     public String function() {

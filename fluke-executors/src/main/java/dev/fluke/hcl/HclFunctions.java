@@ -2,6 +2,7 @@ package dev.fluke.hcl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.fluke.hcl.HclFunction.Args;
 import dev.fluke.hcl.HclFunction.Failure;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,9 @@ public final class HclFunctions {
    */
   public record Def(String name, int minArgs, int maxArgs, String signature, HclFunction impl) {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Keys in order, as HCL's jsonencode writes objects. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private final Map<String, Def> defs;
 
@@ -169,7 +172,7 @@ public final class HclFunctions {
         "abs(number)",
         a ->
             a.number(0) instanceof Long l
-                ? (Object) Math.abs(l)
+                ? (l == Long.MIN_VALUE ? (Object) (-l.doubleValue()) : (Object) Math.abs(l))
                 : (Object) Math.abs((Double) a.number(0)));
     def(
         d,
@@ -253,6 +256,8 @@ public final class HclFunctions {
       }
       int argIndex = next++;
       Object v = a.value(argIndex);
+      checkWidth(a, m.group(2), "width");
+      checkWidth(a, m.group(3), "precision");
       String javaSpec =
           "%" + m.group(1) + m.group(2) + (m.group(3) == null ? "" : "." + m.group(3));
       Object arg;
@@ -293,6 +298,7 @@ public final class HclFunctions {
         throw a.error(
             0, "bad verb " + spec.substring(m.start(), m.end()) + " for a " + Values.typeName(v));
       }
+      a.checkSize(out.length(), 0);
     }
     if (next < a.size()) {
       throw a.error(
@@ -302,15 +308,29 @@ public final class HclFunctions {
     return out.toString();
   }
 
+  /** Width and precision are bounded: {@code %.999999999f} would build a gigabyte string. */
+  private static void checkWidth(Args a, String digits, String what) throws Failure {
+    if (digits == null || digits.isEmpty()) {
+      return;
+    }
+    int max = a.limits().maxFormatWidth();
+    if (digits.length() > 9 || Integer.parseInt(digits) > max) {
+      throw a.error(0, "the " + what + " " + digits + " is too large: at most " + max);
+    }
+  }
+
   private static Object join(Args a) throws Failure {
     String sep = a.string(0);
     List<String> parts = new ArrayList<>();
+    long length = 0;
     for (int i = 1; i < a.size(); i++) {
       for (Object item : a.list(i)) {
         String s = Values.primitiveToString(item);
         if (s == null) {
           throw a.error(i, "the list must hold strings, found a " + Values.typeName(item));
         }
+        length += s.length() + (parts.isEmpty() ? 0 : sep.length());
+        a.checkSize(length, i);
         parts.add(s);
       }
     }
@@ -322,6 +342,7 @@ public final class HclFunctions {
     String s = a.string(1);
     List<Object> out = new ArrayList<>();
     if (sep.isEmpty()) {
+      a.checkSize(2L * s.length(), 1);
       s.codePoints().forEach(cp -> out.add(new String(Character.toChars(cp))));
     } else {
       Collections.addAll(out, (Object[]) s.split(Pattern.quote(sep), -1));
@@ -343,25 +364,110 @@ public final class HclFunctions {
     return s.substring(start, end);
   }
 
-  /** Plain substring replacement, or a regular expression when {@code search} is {@code /…/}. */
+  /**
+   * Plain substring replacement, or a regular expression when {@code search} is {@code /…/}. The
+   * result is built step by step and checked against the size limit as it grows; a regular
+   * expression's work (the characters it looks at, backtracking included) counts against the
+   * evaluation budget, so {@code /(a+)+$/} cannot hang the reader.
+   */
   private static Object replace(Args a) throws Failure {
     String s = a.string(0);
     String search = a.string(1);
     String replacement = a.string(2);
+    StringBuilder out = new StringBuilder();
     if (search.length() >= 2 && search.startsWith("/") && search.endsWith("/")) {
+      Pattern pattern;
       try {
-        return Pattern.compile(search.substring(1, search.length() - 1))
-            .matcher(s)
-            .replaceAll(replacement);
+        pattern = Pattern.compile(search.substring(1, search.length() - 1));
       } catch (PatternSyntaxException e) {
         throw a.error(1, "bad regular expression " + search + ": " + e.getDescription());
+      }
+      CountingChars text = new CountingChars(s, a);
+      try {
+        Matcher m = pattern.matcher(text);
+        while (m.find()) {
+          m.appendReplacement(out, replacement);
+          a.checkSize(out.length(), 0);
+        }
+        m.appendTail(out);
       } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
         throw a.error(2, "bad replacement " + replacement + ": " + e.getMessage());
+      } catch (CountingChars.Exhausted e) {
+        throw Failure.alreadyReported();
       }
+      a.checkSize(out.length(), 0);
+      return out.toString();
     }
-    return s.replace(search, replacement);
+    if (search.isEmpty()) {
+      a.checkSize((long) s.length() + (long) (s.length() + 1) * replacement.length(), 0);
+      return s.replace(search, replacement);
+    }
+    int from = 0;
+    for (int at = s.indexOf(search); at >= 0; at = s.indexOf(search, from)) {
+      out.append(s, from, at).append(replacement);
+      a.checkSize(out.length(), 0);
+      from = at + search.length();
+    }
+    out.append(s, from, s.length());
+    a.checkSize(out.length(), 0);
+    return out.toString();
   }
 
+  /**
+   * The text a regular expression runs on, counting every character it reads against the evaluation
+   * budget (in batches).
+   */
+  private static final class CountingChars implements CharSequence {
+    /** Thrown through the regex engine when the budget is exhausted (already reported). */
+    static final class Exhausted extends RuntimeException {
+      Exhausted() {
+        super(null, null, false, false);
+      }
+    }
+
+    private static final int BATCH = 4096;
+    private final String s;
+    private final Args args;
+    private int reads;
+
+    CountingChars(String s, Args args) {
+      this.s = s;
+      this.args = args;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (++reads == BATCH) {
+        reads = 0;
+        try {
+          args.charge(BATCH);
+        } catch (Failure f) {
+          throw new Exhausted();
+        }
+      }
+      return s.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return s.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return s.subSequence(start, end);
+    }
+
+    @Override
+    public String toString() {
+      return s;
+    }
+  }
+
+  /**
+   * {@code substr(string, offset, length)}: a negative offset counts from the end, a negative
+   * length means "to the end". Offsets and lengths of any size are clamped, never overflow.
+   */
   private static Object substr(Args a) throws Failure {
     int[] cps = a.string(0).codePoints().toArray();
     long offset = a.integer(1);
@@ -372,14 +478,20 @@ public final class HclFunctions {
     if (offset < 0 || offset > cps.length) {
       throw a.error(1, "offset " + a.integer(1) + " is outside the string of length " + cps.length);
     }
-    long end = length < 0 ? cps.length : Math.min(cps.length, offset + length);
-    return new String(cps, (int) offset, (int) (end - offset));
+    long available = cps.length - offset;
+    long count = length < 0 ? available : Math.min(available, length);
+    return new String(cps, (int) offset, (int) count);
   }
 
   // ---- collections
 
   private static Object concat(Args a) throws Failure {
-    List<Object> out = new ArrayList<>();
+    long total = 0;
+    for (int i = 0; i < a.size(); i++) {
+      total += a.list(i).size();
+      a.checkSize(total, i);
+    }
+    List<Object> out = new ArrayList<>((int) total);
     for (int i = 0; i < a.size(); i++) {
       out.addAll(a.list(i));
     }
@@ -457,8 +569,9 @@ public final class HclFunctions {
 
   private static Object distinct(Args a) throws Failure {
     List<Object> out = new ArrayList<>();
+    java.util.Set<Object> seen = new java.util.HashSet<>();
     for (Object v : a.list(0)) {
-      if (indexOf(out, v) < 0) {
+      if (seen.add(Values.hashKey(v))) {
         out.add(v);
       }
     }
@@ -572,7 +685,10 @@ public final class HclFunctions {
           return Long.parseLong(s);
         }
         if (s.matches("-?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?")) {
-          return Double.parseDouble(s);
+          double d = Double.parseDouble(s);
+          if (!Double.isInfinite(d)) {
+            return Values.normalize(d);
+          }
         }
       } catch (NumberFormatException e) {
         // falls through to the error below

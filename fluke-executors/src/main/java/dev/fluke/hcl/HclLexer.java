@@ -1,7 +1,7 @@
 package dev.fluke.hcl;
 
 import dev.fluke.hcl.Token.Kind;
-import dev.fluke.manifest.SourcePos;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +25,7 @@ final class HclLexer {
   private final String file;
   private final String src;
   private final Diagnostics diags;
+  private final int maxDepth;
   private int i;
   private int line = 1;
   private int col = 1;
@@ -35,20 +36,24 @@ final class HclLexer {
    */
   private boolean interpolationClosed;
 
-  private HclLexer(String file, String src, Diagnostics diags) {
+  /** Set by {@link #lexTokens} when it returns from an interpolation closed by {@code ~}}. */
+  private boolean interpolationStripAfter;
+
+  private HclLexer(String file, String src, Diagnostics diags, int maxDepth) {
     this.file = file;
     this.src = src;
     this.diags = diags;
+    this.maxDepth = maxDepth;
     this.limit = src.length();
   }
 
   /** The tokens of a whole file, ending with EOF. */
-  static List<Token> tokenize(String file, String content, Diagnostics diags) {
+  static List<Token> tokenize(String file, String content, Diagnostics diags, int maxDepth) {
     String text = content.replace("\r\n", "\n");
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
-    return new HclLexer(file, text, diags).lexTokens(Mode.TOP, null);
+    return new HclLexer(file, text, diags, maxDepth).lexTokens(Mode.TOP, null, 0);
   }
 
   private SourcePos pos() {
@@ -80,9 +85,9 @@ final class HclLexer {
    * Lexes tokens up to the end of input or, inside an interpolation, up to its closing brace
    * (consumed and turned into the EOF token of the interpolation's list).
    */
-  private List<Token> lexTokens(Mode mode, SourcePos openPos) {
+  private List<Token> lexTokens(Mode mode, SourcePos openPos, int depth) {
     List<Token> out = new ArrayList<>();
-    int depth = 0;
+    int braces = 0;
     while (true) {
       skipBlanksAndComments();
       SourcePos p = pos();
@@ -101,18 +106,33 @@ final class HclLexer {
       switch (c) {
         case '\n' -> single(out, Kind.NEWLINE, "\\n", p);
         case '{' -> {
-          depth++;
+          braces++;
           single(out, Kind.LBRACE, "{", p);
         }
         case '}' -> {
-          if (mode != Mode.TOP && depth == 0) {
+          if (mode != Mode.TOP && braces == 0) {
             advance();
             out.add(Token.of(Kind.EOF, "}", p));
             interpolationClosed = true;
+            interpolationStripAfter = false;
             return out;
           }
-          depth--;
+          braces--;
           single(out, Kind.RBRACE, "}", p);
+        }
+        case '~' -> {
+          if (mode != Mode.TOP && braces == 0 && at(1) == '}') {
+            advance(2);
+            out.add(Token.of(Kind.EOF, "}", p));
+            interpolationClosed = true;
+            interpolationStripAfter = true;
+            return out;
+          }
+          illegal(
+              out,
+              "unexpected character '~' (a strip marker goes right after ${ or %{, or"
+                  + " right before the closing })",
+              p);
         }
         case '[' -> single(out, Kind.LBRACK, "[", p);
         case ']' -> single(out, Kind.RBRACK, "]", p);
@@ -129,7 +149,7 @@ final class HclLexer {
         // In "${…" a quote left open at the end of the line was most likely meant to close the
         // outer
         // string: the unclosed interpolation is the one error reported then.
-        case '"' -> out.add(quoted(mode == Mode.QUOTED_INTERPOLATION));
+        case '"' -> out.add(quoted(mode == Mode.QUOTED_INTERPOLATION, depth));
         case '=' -> {
           if (at(1) == '=') {
             pair(out, Kind.EQEQ, "==", p);
@@ -148,7 +168,7 @@ final class HclLexer {
         }
         case '<' -> {
           if (at(1) == '<') {
-            out.add(heredoc());
+            out.add(heredoc(depth));
           } else if (at(1) == '=') {
             pair(out, Kind.LE, "<=", p);
           } else {
@@ -285,11 +305,11 @@ final class HclLexer {
     return Token.of(Kind.NUMBER, src.substring(start, i), p);
   }
 
-  private Token quoted(boolean quietAtEndOfLine) {
+  private Token quoted(boolean quietAtEndOfLine, int depth) {
     SourcePos p = pos();
     advance();
     boolean[] bad = {false};
-    List<Token.Part> parts = lexTemplate(true, p, 0, bad, quietAtEndOfLine);
+    List<Token.Part> parts = lexTemplate(true, p, 0, bad, quietAtEndOfLine, depth);
     return new Token(Kind.TEMPLATE, "\"", p, parts, bad[0]);
   }
 
@@ -298,7 +318,7 @@ final class HclLexer {
    * removed). The value runs from the line after the marker up to, not including, the line holding
    * only the marker, and keeps its final newline, as in HCL.
    */
-  private Token heredoc() {
+  private Token heredoc(int depth) {
     SourcePos p = pos();
     advance(2);
     boolean indented = false;
@@ -346,7 +366,7 @@ final class HclLexer {
     int strip = indented ? commonIndent(contentStart, closeStart) : 0;
     int savedLimit = limit;
     limit = closeStart;
-    List<Token.Part> parts = lexTemplate(false, p, strip, bad, false);
+    List<Token.Part> parts = lexTemplate(false, p, strip, bad, false, depth);
     limit = savedLimit;
     while (i < closeEnd) {
       advance();
@@ -375,7 +395,12 @@ final class HclLexer {
    * closing quote; both forms process {@code ${…}}, {@code $${} and {@code %%{}.
    */
   private List<Token.Part> lexTemplate(
-      boolean quoted, SourcePos openPos, int strip, boolean[] bad, boolean quietAtEndOfLine) {
+      boolean quoted,
+      SourcePos openPos,
+      int strip,
+      boolean[] bad,
+      boolean quietAtEndOfLine,
+      int depth) {
     List<Token.Part> parts = new ArrayList<>();
     StringBuilder sb = new StringBuilder();
     SourcePos[] litPos = {null};
@@ -424,13 +449,46 @@ final class HclLexer {
       } else if (c == '%' && at(1) == '%' && at(2) == '{') {
         sb.append("%{");
         advance(3);
-      } else if (c == '$' && at(1) == '{') {
+      } else if ((c == '$' || c == '%') && at(1) == '{') {
         flush(parts, sb, litPos);
         SourcePos ip = pos();
+        boolean directive = c == '%';
         advance(2);
+        boolean stripBefore = false;
+        if (at(0) == '~') {
+          stripBefore = true;
+          advance();
+        }
+        if (depth >= maxDepth) {
+          if (!skipSequence(quoted)) {
+            // The string's line ended inside the skipped part: the string is broken here.
+            diags.error(
+                ip,
+                "nested too deeply: more than "
+                    + maxDepth
+                    + " levels of strings and interpolations inside one another");
+            bad[0] = true;
+            if (quoted) {
+              break;
+            }
+            continue;
+          }
+          parts.add(
+              new Token.Interpolation(
+                  List.of(Token.of(Kind.EOF, "}", ip)), ip, directive, false, false, true));
+          continue;
+        }
         List<Token> tokens =
-            lexTokens(quoted ? Mode.QUOTED_INTERPOLATION : Mode.HEREDOC_INTERPOLATION, ip);
-        parts.add(new Token.Interpolation(tokens, ip));
+            lexTokens(
+                quoted ? Mode.QUOTED_INTERPOLATION : Mode.HEREDOC_INTERPOLATION, ip, depth + 1);
+        parts.add(
+            new Token.Interpolation(
+                tokens,
+                ip,
+                directive,
+                stripBefore,
+                interpolationClosed && interpolationStripAfter,
+                false));
         if (!interpolationClosed) {
           bad[0] = true;
           if (quoted) {
@@ -438,22 +496,66 @@ final class HclLexer {
             break;
           }
         }
-      } else if (c == '%' && at(1) == '{') {
-        diags.error(
-            pos(), "template directives (%{ … }) are not supported; write %%{ for a literal %{");
-        bad[0] = true;
-        sb.append("%{");
-        advance(2);
       } else {
-        if (c == '\n') {
-          lineStart = true;
-        }
         sb.append(c);
         advance();
+        if (c == '\n') {
+          lineStart = true;
+          if (!quoted) {
+            // One literal per heredoc line, as HCL has it: a strip marker (~) trims the whitespace
+            // of the literal next to it only, so it never reaches past the end of a line.
+            flush(parts, sb, litPos);
+          }
+        }
       }
     }
     flush(parts, sb, litPos);
     return parts;
+  }
+
+  /**
+   * Skips an interpolation or directive nested too deeply (already reported), from just after its
+   * {@code ${}, without recursion: nested strings and sequences are tracked on a small stack.
+   * Returns false when a quoted string's line ended inside it (the string ends there too).
+   */
+  private boolean skipSequence(boolean quoted) {
+    // Each frame: [0] = 1 for code (inside ${…}), 0 for a quoted string; [1] = open braces in code;
+    // [2] = 1 when a new line ends the frame (code inside a quoted string).
+    ArrayDeque<int[]> stack = new ArrayDeque<>();
+    stack.push(new int[] {1, 0, quoted ? 1 : 0});
+    while (i < limit && !stack.isEmpty()) {
+      int[] top = stack.peek();
+      char c = src.charAt(i);
+      if (top[0] == 1) {
+        if (c == '\n' && top[2] == 1) {
+          return false;
+        } else if (c == '"') {
+          stack.push(new int[] {0, 0, 1});
+        } else if (c == '{') {
+          top[1]++;
+        } else if (c == '}') {
+          if (top[1] == 0) {
+            stack.pop();
+          } else {
+            top[1]--;
+          }
+        }
+        advance();
+      } else {
+        if (c == '\n') {
+          return false;
+        } else if (c == '\\' && at(1) != '\n') {
+          advance();
+        } else if (c == '"') {
+          stack.pop();
+        } else if ((c == '$' || c == '%') && at(1) == '{') {
+          advance();
+          stack.push(new int[] {1, 0, 1});
+        }
+        advance();
+      }
+    }
+    return stack.isEmpty();
   }
 
   private static void flush(List<Token.Part> parts, StringBuilder sb, SourcePos[] litPos) {

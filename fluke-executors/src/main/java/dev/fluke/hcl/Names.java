@@ -6,14 +6,26 @@ import java.util.Collection;
 public final class Names {
   private Names() {}
 
+  /** Names longer than this are not compared for suggestions (the distance is quadratic). */
+  private static final int MAX_COMPARED = 64;
+
+  /** Lists of names in messages stop after this many. */
+  public static final int MAX_LISTED = 50;
+
   /**
    * {@code " (did you mean \"upper\"?)"} when a candidate is close to {@code name}, else {@code
    * ""}.
    */
   public static String suggest(String name, Collection<String> candidates) {
+    if (name.length() > MAX_COMPARED || candidates.size() > 1_000) {
+      return "";
+    }
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
+      if (c.length() > MAX_COMPARED) {
+        continue;
+      }
       int d = distance(name.toLowerCase(), c.toLowerCase());
       if (d < bestDistance) {
         best = c;
@@ -24,9 +36,19 @@ public final class Names {
     return best != null && bestDistance <= allowed ? " (did you mean \"" + best + "\"?)" : "";
   }
 
-  /** {@code a, b, c}, or {@code none}. */
+  /**
+   * {@code a, b, c}, or {@code none}; past {@value #MAX_LISTED} names, {@code a, b, … (1,234 in
+   * all)}.
+   */
   public static String list(Collection<String> names) {
-    return names.isEmpty() ? "none" : String.join(", ", names);
+    if (names.isEmpty()) {
+      return "none";
+    }
+    if (names.size() <= MAX_LISTED) {
+      return String.join(", ", names);
+    }
+    return String.join(", ", names.stream().limit(MAX_LISTED).toList())
+        + String.format(", … (%,d in all)", names.size());
   }
 
   /** Levenshtein distance. */

@@ -3,7 +3,6 @@ package dev.fluke.hcl;
 import dev.fluke.hcl.Body.Attribute;
 import dev.fluke.hcl.Body.Block;
 import dev.fluke.hcl.Body.BodyItem;
-import dev.fluke.manifest.SourcePos;
 import dev.fluke.schema.Attr;
 import dev.fluke.schema.BlockSchema;
 import dev.fluke.schema.Schema;

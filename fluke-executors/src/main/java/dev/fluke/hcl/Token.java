@@ -1,6 +1,5 @@
 package dev.fluke.hcl;
 
-import dev.fluke.manifest.SourcePos;
 import java.util.List;
 
 /**
@@ -49,13 +48,30 @@ record Token(Kind kind, String text, SourcePos pos, List<Part> parts, boolean ba
     EOF
   }
 
-  /** A piece of a template: literal text or an interpolation {@code ${…}}. */
+  /**
+   * A piece of a template: literal text, an interpolation {@code ${…}} or a directive {@code %{…}}.
+   */
   sealed interface Part permits Literal, Interpolation {}
 
   record Literal(String text, SourcePos pos) implements Part {}
 
-  /** {@code tokens} ends with an EOF token placed at the closing brace. */
-  record Interpolation(List<Token> tokens, SourcePos pos) implements Part {}
+  /**
+   * {@code ${…}} or, when {@code directive}, {@code %{…}}. {@code tokens} ends with an EOF token
+   * placed at the closing brace.
+   *
+   * @param stripBefore written {@code ${~}: the whitespace at the end of the literal before goes
+   * @param stripAfter written {@code ~}}: the whitespace at the start of the literal after goes
+   * @param tooDeep nested deeper than the lexer goes: skipped, {@code tokens} is just EOF; the
+   *     parser reports it (it reaches its own depth limit there or before)
+   */
+  record Interpolation(
+      List<Token> tokens,
+      SourcePos pos,
+      boolean directive,
+      boolean stripBefore,
+      boolean stripAfter,
+      boolean tooDeep)
+      implements Part {}
 
   static Token of(Kind kind, String text, SourcePos pos) {
     return new Token(kind, text, pos, List.of(), false);

@@ -1,6 +1,9 @@
 package dev.fluke.hcl;
 
 import java.math.BigDecimal;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -103,6 +106,43 @@ public final class Values {
     }
     return Objects.equals(a, b);
   }
+
+  /**
+   * The string in Unicode normal form C, as HCL keeps every string ({@code "e\u0301"} is {@code
+   * "é"}). Text below U+0300 (all of ASCII and Latin-1) is always normalised and returned as is.
+   */
+  public static String nfc(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x300) {
+        return Normalizer.normalize(s, Normalizer.Form.NFC);
+      }
+    }
+    return s;
+  }
+
+  /**
+   * A key that is equal for values {@link #equal} holds equal (numbers by value, collections
+   * deeply), for hashing: {@code distinct} of a long list stays linear.
+   */
+  public static Object hashKey(Object v) {
+    if (isNumber(v)) {
+      double d = toDouble(v);
+      return d == 0 ? 0.0 : d;
+    }
+    if (v instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      l.forEach(x -> out.add(hashKey(x)));
+      return out;
+    }
+    if (v instanceof Map<?, ?> m) {
+      Map<Object, Object> out = new HashMap<>();
+      m.forEach((k, x) -> out.put(k, hashKey(x)));
+      return out;
+    }
+    return v == null ? NULL_KEY : v;
+  }
+
+  private static final Object NULL_KEY = new Object();
 
   /**
    * A primitive as a string, the way interpolation and {@code tostring} write it; null for values

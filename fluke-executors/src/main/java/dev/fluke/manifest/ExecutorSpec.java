@@ -1,5 +1,6 @@
 package dev.fluke.manifest;
 
+import dev.fluke.hcl.SourcePos;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

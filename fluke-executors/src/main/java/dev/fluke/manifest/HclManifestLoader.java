@@ -10,8 +10,10 @@ import dev.fluke.hcl.Diagnostics;
 import dev.fluke.hcl.Evaluator;
 import dev.fluke.hcl.HclFunctions;
 import dev.fluke.hcl.HclParser;
+import dev.fluke.hcl.Limits;
 import dev.fluke.hcl.Names;
 import dev.fluke.hcl.SchemaDecoder;
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.schema.Attr;
 import dev.fluke.schema.AttrType;
 import dev.fluke.schema.BlockSchema;
@@ -47,6 +49,11 @@ import java.util.regex.PatternSyntaxException;
  * at least one executor block validated against its executor's schema, in declaration order across
  * types. Any error rejects the whole set; all errors are reported, sorted by file (path order),
  * line and column.
+ *
+ * <p>Every input ends as a set of tasks or as errors with {@code file:line:column}, never as an
+ * exception: the reader is bounded by {@link Limits} (file and set size, nesting, value size,
+ * evaluation work, number of errors), and should anything unexpected still be thrown while loading
+ * (a bug), it becomes one error naming where the loader was and what was thrown.
  *
  * <p>Construct with the executor schemas ({@code new HclManifestLoader(BuiltinSchemas.ALL)} or
  * {@link #builtin()}). Instances are immutable and thread-safe.
@@ -86,15 +93,33 @@ public final class HclManifestLoader implements ManifestLoader {
       "manifests come from Git and must not depend on the server's environment"
           + " (env() works in server.hcl and agent.hcl only)";
 
+  /** The start of the message of an error that stands for an unexpected exception. */
+  public static final String INTERNAL_ERROR = "internal error while loading the manifests";
+
   private final Map<String, Schema> executorSchemas;
   private final List<String> executorTypes;
+  private final Limits limits;
 
   /**
    * @param executorSchemas block type → schema, e.g. {@link BuiltinSchemas#ALL}
    */
   public HclManifestLoader(Map<String, Schema> executorSchemas) {
+    this(executorSchemas, Limits.DEFAULT);
+  }
+
+  public HclManifestLoader(Map<String, Schema> executorSchemas, Limits limits) {
     this.executorSchemas = Collections.unmodifiableMap(new TreeMap<>(executorSchemas));
     this.executorTypes = List.copyOf(this.executorSchemas.keySet());
+    this.limits = limits;
+  }
+
+  /** Where the loader is, for the error that stands for an unexpected exception. */
+  private static final class Progress {
+    SourcePos at;
+
+    Progress(SourcePos at) {
+      this.at = at;
+    }
   }
 
   /** A loader for the built-in executors (mise, shell, systemd). */
@@ -104,6 +129,28 @@ public final class HclManifestLoader implements ManifestLoader {
 
   @Override
   public ManifestSet load(Path root, String glob) {
+    Progress progress = new Progress(new SourcePos(String.valueOf(root), 0, 0));
+    try {
+      return loadFiles(root, glob, progress);
+    } catch (Throwable unexpected) {
+      return internalError(progress, unexpected, List.of());
+    }
+  }
+
+  private ManifestSet internalError(Progress progress, Throwable unexpected, List<String> files) {
+    return new ManifestSet(
+        List.of(),
+        List.of(
+            new ManifestError(
+                progress.at,
+                INTERNAL_ERROR
+                    + " (this set is rejected; please report it): "
+                    + unexpected.getClass().getName()
+                    + (unexpected.getMessage() == null ? "" : ": " + unexpected.getMessage()))),
+        files);
+  }
+
+  private ManifestSet loadFiles(Path root, String glob, Progress progress) {
     SourcePos rootPos = new SourcePos(root.toString(), 0, 0);
     List<String> files;
     try {
@@ -118,9 +165,30 @@ public final class HclManifestLoader implements ManifestLoader {
           rootPos, "no manifest files: nothing under " + root + " matches \"" + glob + "\"");
     }
     SortedMap<String, String> contents = new TreeMap<>();
-    Diagnostics readErrors = new Diagnostics();
+    Diagnostics readErrors = new Diagnostics(limits.maxErrors());
+    long total = 0;
     for (String f : files) {
+      progress.at = new SourcePos(f, 1, 1);
       try {
+        long size = Files.size(root.resolve(f));
+        if (size > limits.maxFileBytes()) {
+          readErrors.error(
+              new SourcePos(f, 1, 1),
+              String.format(
+                  "the file is too large: %,d bytes; a manifest file may have at most %,d",
+                  size, limits.maxFileBytes()));
+          continue;
+        }
+        total += size;
+        if (total > limits.maxSetBytes()) {
+          readErrors.error(
+              new SourcePos(f, 1, 1),
+              String.format(
+                  "the manifest set is too large: more than %,d bytes with this file (files are"
+                      + " read in path order)",
+                  limits.maxSetBytes()));
+          break;
+        }
         byte[] bytes = Files.readAllBytes(root.resolve(f));
         contents.put(
             f, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
@@ -135,7 +203,11 @@ public final class HclManifestLoader implements ManifestLoader {
       return parsed;
     }
     parsed.errors().forEach(e -> readErrors.error(e.pos(), e.message()));
-    return new ManifestSet(List.of(), readErrors.sorted(files), files);
+    return new ManifestSet(
+        List.of(),
+        ManifestError.all(readErrors.sorted(files)),
+        files,
+        readErrors.count() - parsed.errors().size() + parsed.totalErrors());
   }
 
   private static ManifestSet failed(SourcePos pos, String message) {
@@ -193,24 +265,52 @@ public final class HclManifestLoader implements ManifestLoader {
    */
   public ManifestSet parse(SortedMap<String, String> files) {
     List<String> names = List.copyOf(files.keySet());
-    Diagnostics diags = new Diagnostics();
+    Progress progress =
+        new Progress(new SourcePos(names.isEmpty() ? "<none>" : names.get(0), 1, 1));
+    try {
+      return parseChecked(files, names, progress);
+    } catch (Throwable unexpected) {
+      return internalError(progress, unexpected, names);
+    }
+  }
+
+  private ManifestSet parseChecked(
+      SortedMap<String, String> files, List<String> names, Progress progress) {
+    Diagnostics diags = new Diagnostics(limits.maxErrors());
     List<Body> bodies = new ArrayList<>();
-    files.forEach((name, content) -> bodies.add(HclParser.parse(name, content, diags)));
+    long total = 0;
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      progress.at = new SourcePos(file.getKey(), 1, 1);
+      total += file.getValue().length();
+      if (file.getValue().length() > limits.maxFileBytes() || total > limits.maxSetBytes()) {
+        diags.error(
+            progress.at,
+            String.format(
+                "the file is too large: %,d characters (a manifest file may have at most %,d bytes"
+                    + " and the set %,d)",
+                file.getValue().length(), limits.maxFileBytes(), limits.maxSetBytes()));
+        continue;
+      }
+      bodies.add(HclParser.parse(file.getKey(), file.getValue(), diags, limits));
+    }
 
     Evaluator evaluator =
-        new Evaluator(HclFunctions.standard(), diags).explainUnavailable("env", ENV_IN_MANIFEST);
+        new Evaluator(HclFunctions.standard(), diags, limits)
+            .explainUnavailable("env", ENV_IN_MANIFEST);
     List<Block> taskBlocks = new ArrayList<>();
     for (Body body : bodies) {
       for (BodyItem item : body.items()) {
         collectTopLevel(item, evaluator, taskBlocks, diags);
       }
     }
+    progress.at = new SourcePos(names.isEmpty() ? "<none>" : names.get(0), 1, 1);
     evaluator.evaluateLocals();
 
     SchemaDecoder decoder = new SchemaDecoder(evaluator, diags);
     Map<String, Block> byName = new HashMap<>();
     List<TaskSpec> tasks = new ArrayList<>();
     for (Block b : taskBlocks) {
+      progress.at = b.pos();
       if (b.labels().size() != 1) {
         diags.error(b.pos(), SchemaDecoder.labelMessage(b, 1));
         continue;
@@ -233,7 +333,8 @@ public final class HclManifestLoader implements ManifestLoader {
       compileTask(b, label.value(), decoder, diags).ifPresent(tasks::add);
     }
     if (diags.hasErrors()) {
-      return new ManifestSet(List.of(), diags.sorted(names), names);
+      return new ManifestSet(
+          List.of(), ManifestError.all(diags.sorted(names)), names, diags.count());
     }
     return new ManifestSet(tasks, List.of(), names);
   }
@@ -268,8 +369,7 @@ public final class HclManifestLoader implements ManifestLoader {
     if (NAME.matcher(label.value()).matches()) {
       return true;
     }
-    if (label.value().isEmpty()
-        && diags.errors().stream().anyMatch(e -> e.pos().equals(label.pos()))) {
+    if (label.value().isEmpty() && diags.hasErrorAt(label.pos())) {
       return false; // an unreadable label, already reported by the parser
     }
     diags.error(
@@ -314,7 +414,9 @@ public final class HclManifestLoader implements ManifestLoader {
               + Names.list(executorTypes)
               + ", e.g. shell \"name\" { check = \"…\"  command = \"…\" }");
     }
-    if (diags.count() != errorsBefore) {
+    // Any error anywhere rejects the set: a task is built only from a set read without any, so
+    // nothing below ever meets a part that was rejected (e.g. a selector block that did not parse).
+    if (diags.count() != errorsBefore || diags.hasErrors() || d.block("selector") == null) {
       return Optional.empty();
     }
     Decoded drift = d.block("drift");
@@ -355,7 +457,7 @@ public final class HclManifestLoader implements ManifestLoader {
     }
     int errorsBefore = diags.count();
     Decoded d = decoder.decode(b, executorSchemas.get(b.type()), taskWhere);
-    if (diags.count() != errorsBefore) {
+    if (diags.count() != errorsBefore || diags.hasErrors()) {
       return Optional.empty();
     }
     Map<String, Object> attributes = new LinkedHashMap<>(d.toPlain());

@@ -1,5 +1,6 @@
 package dev.fluke.manifest;
 
+import dev.fluke.hcl.SourcePos;
 import java.util.List;
 import java.util.Optional;
 

@@ -75,7 +75,8 @@ class ServerConfigTest {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            Optional.empty()),
+            Optional.empty(),
+            true),
         c.git());
     assertEquals(ServerConfig.Tls.plaintext(), c.tls(), "loopback only: plaintext without asking");
     assertEquals(new ServerConfig.Drift(DriftPolicy.REMEDIATE, Optional.empty()), c.drift());
@@ -114,6 +115,7 @@ class ServerConfigTest {
             basic_auth_user     = "bot"
             basic_auth_password = env("GIT_PASSWORD")
             webhook_secret      = env("WEBHOOK_SECRET")
+            on_force_push       = "refuse"
           }
           tls { cert_file = "tls/server.crt"  key_file = "tls/server.key" }
           drift { policy = "remediate_and_alert"  alert_webhook = "https://alerts.example.org/fluke" }
@@ -143,7 +145,8 @@ class ServerConfigTest {
             Optional.of(dir.resolve("keys/deploy")),
             Optional.of("bot"),
             Optional.of("pw"),
-            Optional.of("hook")),
+            Optional.of("hook"),
+            false),
         c.git());
     assertEquals(
         new ServerConfig.Tls(
@@ -427,6 +430,18 @@ class ServerConfigTest {
         List.of(
             "server.hcl:3:18: listen_http localhost:7070 uses the same port as listen_grpc 127.0.0.1:7070"),
         errors(MINIMAL.replace("localhost:7071", "localhost:7070")));
+  }
+
+  @Test
+  void onForcePushIsFollowOrRefuseAndNothingElse() throws Exception {
+    String refuse = MINIMAL.replace("fleet.git\" }", "fleet.git\"  on_force_push = \"refuse\" }");
+    assertFalse(parse(refuse, NO_ENV).git().followForcePush());
+    assertTrue(parse(MINIMAL, NO_ENV).git().followForcePush(), "follow by default");
+    assertEquals(
+        List.of(
+            "server.hcl:5:64: bad value \"reset\" for \"on_force_push\" in git in server: expected"
+                + " one of \"follow\", \"refuse\""),
+        errors(MINIMAL.replace("fleet.git\" }", "fleet.git\"  on_force_push = \"reset\" }")));
   }
 
   @Test

@@ -73,7 +73,7 @@ class MiseExecutorTest {
         "deploy",
         attrs,
         dev.fluke.manifest.OnFailure.ABORT,
-        dev.fluke.manifest.SourcePos.UNKNOWN);
+        dev.fluke.hcl.SourcePos.UNKNOWN);
   }
 
   @Test
@@ -230,6 +230,52 @@ class MiseExecutorTest {
       // apply does not sync: it runs on what the check saw
       assertEquals(Outcome.APPLIED, mise.apply(s, ExecContext.of(settings)).outcome());
       assertTrue(Files.exists(workingDir.resolve("DEPLOYED")));
+    }
+  }
+
+  @Test
+  void gitBlockFollowsAForcePushUnlessTheWorkingDirHasWorkOfItsOwn() throws Exception {
+    Path workingDir = tmp.resolve("checkout");
+    try (TestRepos.Repo upstream = TestRepos.init(tmp.resolve("upstream"))) {
+      upstream.write(
+          ".mise.toml",
+          """
+          [tasks.check]
+          run = "grep -q good VERSION"
+
+          [tasks.apply]
+          run = "true"
+          """);
+      String base = upstream.commitFile("VERSION", "good\n", "v1");
+      String bad = upstream.commitFile("VERSION", "bad\n", "v2, a mistake");
+      ExecutorSpec s =
+          deploy(
+              "working_dir",
+              workingDir.toString(),
+              "git",
+              Map.of("url", upstream.url(), "branch", "main"));
+      assertEquals(Outcome.DRIFTED, mise.check(s, ExecContext.of(settings)).outcome());
+
+      // the mistake is dropped upstream with a force push
+      upstream.resetHard(base);
+      String fixed = upstream.commitFile("VERSION", "good, again\n", "v2, fixed");
+      StepResult followed = mise.check(s, ExecContext.of(settings));
+      assertEquals(Outcome.SATISFIED, followed.outcome(), followed.output());
+      assertTrue(
+          followed.output().contains("rewritten upstream (force push): followed it from " + bad),
+          followed.output());
+      assertTrue(followed.output().contains(fixed), followed.output());
+
+      // a commit made by hand in the working dir is never thrown away
+      try (TestRepos.Repo local = TestRepos.open(workingDir)) {
+        local.commitFile("HOTFIX", "by hand\n", "hotfix on the host");
+      }
+      upstream.resetHard(base);
+      upstream.commitFile("VERSION", "good, third try\n", "v2 again");
+      StepResult refused = mise.check(s, ExecContext.of(settings));
+      assertEquals(Outcome.ERROR, refused.outcome(), refused.output());
+      assertTrue(refused.message().contains("commits of its own"), refused.message());
+      assertTrue(Files.exists(workingDir.resolve("HOTFIX")));
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.fluke.exec;
 
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.OnFailure;
-import dev.fluke.manifest.SourcePos;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

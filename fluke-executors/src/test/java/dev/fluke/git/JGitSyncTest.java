@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JGitSyncTest {
-  private static final String PASSWORD = "s3cret-Pa55word";
+  private static final String PASSWORD = GitHttpServer.PASSWORD;
+  private static final String USER = GitHttpServer.USER;
   @TempDir Path tmp;
   private JGitSync sync;
   private TestRepos.Repo upstream;
@@ -82,7 +83,8 @@ class JGitSyncTest {
   }
 
   @Test
-  void divergedHistoryIsAnErrorAndNothingIsReset() throws Exception {
+  void divergedHistoryWithLocalCommitsIsAnErrorEvenWhenFollowingAndNothingIsReset()
+      throws Exception {
     Path wc = tmp.resolve("wc");
     String base = sync.sync(GitSource.of(upstream.url(), "main"), wc);
     String local;
@@ -93,8 +95,11 @@ class JGitSyncTest {
 
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            GitSyncException.class,
+            () -> sync.sync(GitSource.of(upstream.url(), "main"), wc, RewritePolicy.FOLLOW));
+    assertTrue(e instanceof WorkingCopyException, "local work, not a rewrite upstream: " + e);
     assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    assertTrue(e.getMessage().contains("commits of its own"), e.getMessage());
     try (TestRepos.Repo clone = TestRepos.open(wc)) {
       assertEquals(local, clone.resolve("HEAD"));
     }
@@ -111,23 +116,139 @@ class JGitSyncTest {
     }
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            WorkingCopyException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("does not have"), e.getMessage());
   }
 
+  /** Upstream drops the last commit and commits something else instead: a force push. */
+  private String forcePush(String base, String content) {
+    upstream.resetHard(base);
+    return upstream.commitFile("README.md", content, "force-pushed");
+  }
+
   @Test
-  void rewrittenUpstreamHistoryIsAnError() throws Exception {
+  void rewrittenUpstreamHistoryIsFollowedByDefault() throws Exception {
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    String rewritten = forcePush(base, "v2-rewritten\n");
+
+    GitSync.Result r = sync.sync(GitSource.of(upstream.url(), "main"), wc, RewritePolicy.FOLLOW);
+    assertEquals(new GitSync.Result(rewritten, old), r);
+    assertTrue(r.rewritten());
+    assertEquals("v2-rewritten\n", Files.readString(wc.resolve("README.md")));
+    try (TestRepos.Repo local = TestRepos.open(wc)) {
+      assertEquals(rewritten, local.resolve("refs/heads/main"));
+      assertEquals(rewritten, local.resolve("refs/remotes/origin/main"));
+      assertEquals("refs/heads/main", local.git().getRepository().getFullBranch());
+    }
+    // and from there on, ordinary fast-forwards again
+    String next = upstream.commitFile("README.md", "v3\n", "third");
+    assertEquals(
+        GitSync.Result.of(next), sync.sync(GitSource.of(upstream.url(), "main"), wc, null));
+  }
+
+  @Test
+  void rewriteIsRefusedWhenAskedLeavesTheWorkingCopyAndIsAcceptedByItsCommit() throws Exception {
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc, RewritePolicy.REFUSE);
+    String rewritten = forcePush(base, "v2-rewritten\n");
+
+    for (int attempt = 0; attempt < 2; attempt++) { // a retry meets the same refusal
+      HistoryRewrittenException e =
+          assertThrows(
+              HistoryRewrittenException.class, () -> sync.sync(source, wc, RewritePolicy.REFUSE));
+      assertEquals(old, e.localCommit());
+      assertEquals(rewritten, e.remoteCommit());
+      assertTrue(e.getMessage().contains("rewritten"), e.getMessage());
+      assertTrue(e.getMessage().contains(rewritten), e.getMessage());
+      assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+      try (TestRepos.Repo local = TestRepos.open(wc)) {
+        assertEquals(old, local.resolve("HEAD"));
+        assertEquals(old, local.resolve("refs/remotes/origin/main"), "moves with the checkout");
+      }
+    }
+    // accepting another commit (here the old tip, which is not part of the new branch) does not
+    // let this rewrite through
+    assertThrows(
+        HistoryRewrittenException.class,
+        () -> sync.sync(source, wc, RewritePolicy.refuseExcept(old)));
+
+    assertEquals(
+        new GitSync.Result(rewritten, old),
+        sync.sync(source, wc, RewritePolicy.refuseExcept(rewritten)));
+    assertEquals("v2-rewritten\n", Files.readString(wc.resolve("README.md")));
+  }
+
+  @Test
+  void anAcceptedRewriteStillAppliesWhenTheBranchMovedOnFromIt() throws Exception {
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc, RewritePolicy.REFUSE);
+    String rewritten = forcePush(base, "v2-rewritten\n");
+    String later = upstream.commitFile("README.md", "v3\n", "built on the rewrite");
+    assertEquals(
+        new GitSync.Result(later, old),
+        sync.sync(source, wc, RewritePolicy.refuseExcept(rewritten)));
+  }
+
+  @Test
+  void rewriteOverAnUntrackedFileInTheWayIsAnErrorAndKeepsTheFile() throws Exception {
     String base = upstream.resolve("HEAD");
     upstream.commitFile("README.md", "v2\n", "second");
     Path wc = tmp.resolve("wc");
-    sync.sync(GitSource.of(upstream.url(), "main"), wc);
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc);
+    Files.writeString(wc.resolve("notes.txt"), "mine, not committed\n");
     upstream.resetHard(base);
-    upstream.commitFile("README.md", "v2-rewritten\n", "force-pushed");
-    GitSyncException e =
-        assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
-    assertTrue(e.getMessage().contains("diverged"), e.getMessage());
-    assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+    upstream.commitFile("notes.txt", "theirs\n", "force-pushed with notes.txt");
+
+    GitSyncException e = assertThrows(WorkingCopyException.class, () -> sync.sync(source, wc));
+    assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
+    assertEquals("mine, not committed\n", Files.readString(wc.resolve("notes.txt")));
+  }
+
+  @Test
+  void rewriteMetWhileTheWorkingCopyWasDirtyIsFollowedOnceItIsClean() throws Exception {
+    String base = upstream.resolve("HEAD");
+    upstream.commitFile("README.md", "v2\n", "second");
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc);
+    Files.writeString(wc.resolve("README.md"), "edited by hand\n");
+    String rewritten = forcePush(base, "v2-rewritten\n");
+
+    GitSyncException dirty = assertThrows(GitSyncException.class, () -> sync.sync(source, wc));
+    assertTrue(dirty.getMessage().contains("local changes"), dirty.getMessage());
+    assertEquals("edited by hand\n", Files.readString(wc.resolve("README.md")));
+
+    Files.writeString(wc.resolve("README.md"), "v2\n"); // the operator undoes the edit
+    assertEquals(rewritten, sync.sync(source, wc));
+  }
+
+  @Test
+  void smartHttpFollowsAForcePushToABareRepository() throws Exception {
+    Path bare = TestRepos.initBare(tmp.resolve("bare.git"));
+    String base = upstream.resolve("HEAD");
+    String old = upstream.commitFile("README.md", "v2\n", "second");
+    upstream.push(bare.toString());
+    try (GitHttpServer http = GitHttpServer.start(bare, GitHttpServer.Mode.SMART)) {
+      Path wc = tmp.resolve("wc");
+      GitSource source = GitSource.of(http.url(), "main");
+      assertEquals(old, sync.sync(source, wc));
+      String rewritten = forcePush(base, "v2-rewritten\n");
+      upstream.push(bare.toString());
+      assertThrows(
+          HistoryRewrittenException.class, () -> sync.sync(source, wc, RewritePolicy.REFUSE));
+      assertEquals(new GitSync.Result(rewritten, old), sync.sync(source, wc, RewritePolicy.FOLLOW));
+      assertEquals("v2-rewritten\n", Files.readString(wc.resolve("README.md")));
+    }
   }
 
   @Test
@@ -138,7 +259,7 @@ class JGitSyncTest {
     upstream.commitFile("README.md", "v2\n", "second");
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            WorkingCopyException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("local changes (README.md)"), e.getMessage());
     assertEquals("edited by hand\n", Files.readString(wc.resolve("README.md")));
   }
@@ -151,7 +272,7 @@ class JGitSyncTest {
       other.commitFile("x", "x", "x");
       GitSyncException e =
           assertThrows(
-              GitSyncException.class, () -> sync.sync(GitSource.of(other.url(), "main"), wc));
+              WorkingCopyException.class, () -> sync.sync(GitSource.of(other.url(), "main"), wc));
       assertTrue(e.getMessage().contains("belongs to"), e.getMessage());
     }
   }
@@ -162,7 +283,7 @@ class JGitSyncTest {
     Files.writeString(wc.resolve("precious.txt"), "keep me");
     GitSyncException e =
         assertThrows(
-            GitSyncException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
+            WorkingCopyException.class, () -> sync.sync(GitSource.of(upstream.url(), "main"), wc));
     assertTrue(e.getMessage().contains("not a Git working copy"), e.getMessage());
     assertEquals("keep me", Files.readString(wc.resolve("precious.txt")));
   }
@@ -187,6 +308,7 @@ class JGitSyncTest {
                     GitSource.of(tmp.resolve("nope").toUri().toString(), "main"),
                     tmp.resolve("wc")));
     assertFalse(e.getMessage().isBlank());
+    assertFalse(e instanceof WorkingCopyException, "the remote failed, not the working copy");
   }
 
   @Test
@@ -209,6 +331,12 @@ class JGitSyncTest {
       assertEquals(second, sync.sync(GitSource.of(http.url(), "main"), wc));
       assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
       assertTrue(http.requests() > 0);
+      assertTrue(
+          http.requestLog().stream().noneMatch(r -> r.getPath().endsWith("/git-upload-pack")),
+          "dumb protocol only: " + http.requestLog());
+      assertTrue(
+          http.requestLog().stream().anyMatch(r -> r.getPath().contains("/objects/")),
+          "objects fetched as files: " + http.requestLog());
     }
   }
 
@@ -239,8 +367,8 @@ class JGitSyncTest {
   @Test
   void basicAuthWithTheRightPassword() throws Exception {
     try (GitHttpServer http =
-        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
-      GitSource source = new GitSource(http.url(), "main", null, "fluke", PASSWORD);
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, true)) {
+      GitSource source = new GitSource(http.url(), "main", null, USER, PASSWORD);
       assertEquals(upstream.resolve("HEAD"), sync.sync(source, tmp.resolve("wc")));
       upstream.commitFile("README.md", "v2\n", "second");
       assertEquals(upstream.resolve("HEAD"), sync.sync(source, tmp.resolve("wc")));
@@ -250,14 +378,14 @@ class JGitSyncTest {
   @Test
   void basicAuthWithAWrongPasswordFailsWithoutShowingIt() throws Exception {
     try (GitHttpServer http =
-        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB, "fluke", PASSWORD)) {
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.DUMB, true)) {
       String wrong = "wr0ng-Pa55word";
       GitSyncException e =
           assertThrows(
               GitSyncException.class,
               () ->
                   sync.sync(
-                      new GitSource(http.url(), "main", null, "fluke", wrong), tmp.resolve("wc")));
+                      new GitSource(http.url(), "main", null, USER, wrong), tmp.resolve("wc")));
       assertTrue(e.getMessage().toLowerCase().contains("auth"), e.getMessage());
       assertFalse(everything(e).contains(wrong), everything(e));
 
@@ -272,8 +400,8 @@ class JGitSyncTest {
   @Test
   void passwordInTheUrlWorksIsNeverShownAndNotStoredInTheClone() throws Exception {
     try (GitHttpServer http =
-        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, "fluke", PASSWORD)) {
-      String withPassword = http.url().replace("http://", "http://fluke:" + PASSWORD + "@");
+        GitHttpServer.start(upstream.gitDir(), GitHttpServer.Mode.SMART, true)) {
+      String withPassword = http.url().replace("http://", "http://" + USER + ":" + PASSWORD + "@");
       Path wc = tmp.resolve("wc");
       assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
       String config = Files.readString(wc.resolve(".git/config"));
@@ -281,7 +409,8 @@ class JGitSyncTest {
       upstream.commitFile("README.md", "v2\n", "second");
       assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(withPassword, "main"), wc));
 
-      String wrongUrl = http.url().replace("http://", "http://fluke:" + "nope-" + PASSWORD + "@");
+      String wrongUrl =
+          http.url().replace("http://", "http://" + USER + ":" + "nope-" + PASSWORD + "@");
       GitSyncException e =
           assertThrows(
               GitSyncException.class,

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.hcl.Body.Attribute;
 import dev.fluke.hcl.Body.Block;
-import dev.fluke.manifest.ManifestError;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,7 +39,7 @@ class EvaluatorTest {
   }
 
   private List<String> errors() {
-    return diags.sorted(List.of("f.hcl")).stream().map(ManifestError::format).toList();
+    return diags.sorted(List.of("f.hcl")).stream().map(Diagnostic::format).toList();
   }
 
   /** Each row: an expression and its value written as JSON. */

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fluke.hcl.Body.Attribute;
 import dev.fluke.hcl.Body.Block;
 import dev.fluke.hcl.Body.BodyItem;
-import dev.fluke.manifest.ManifestError;
-import dev.fluke.manifest.SourcePos;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +19,7 @@ class HclParserTest {
   }
 
   private List<String> errors() {
-    return diags.sorted(List.of("f.hcl")).stream().map(ManifestError::format).toList();
+    return diags.sorted(List.of("f.hcl")).stream().map(Diagnostic::format).toList();
   }
 
   private static SourcePos at(int line, int column) {
@@ -278,7 +276,7 @@ class HclParserTest {
         """);
     assertEquals(
         List.of(
-            "f.hcl:1:4: expected a value (a string, number, bool, list, map, function call or local.NAME), found end of line",
+            "f.hcl:1:4: expected a value (a string, number, bool, list, map, function call, for expression or local.NAME), found end of line",
             "f.hcl:2:6: expected '{' to open block b \"x\", found end of line",
             "f.hcl:3:3: expected '=' or a block after \"c\", found ':' (attributes are set with '=')"),
         errors());
@@ -318,25 +316,33 @@ class HclParserTest {
         List.of(
             "f.hcl:1:5: unexpected character ''': strings are written in double quotes \"…\"",
             "f.hcl:1:12: unexpected character ''': strings are written in double quotes \"…\"",
-            "f.hcl:2:7: unexpected character '~'"),
+            "f.hcl:2:7: unexpected character '~' (a strip marker goes right after ${ or %{, or"
+                + " right before the closing })"),
         errors());
   }
 
   @Test
-  void unsupportedSyntaxSaysSo() {
-    parse(
-        """
+  void forExpressionsSplatsAndDirectivesParse() {
+    Body body =
+        parse(
+            """
         a = [for x in local.l : x]
         b = "%{ if true }x%{ endif }"
         c = local.l[*]
+        d = local.l.*.name
+        e = {for k, v in local.m : v => k... if k != ""}
         """);
-    assertEquals(
-        List.of(
-            "f.hcl:1:6: for expressions are not supported",
-            "f.hcl:2:6: template directives (%{ … }) are not supported; write %%{ for a literal %{",
-            "f.hcl:2:19: template directives (%{ … }) are not supported; write %%{ for a literal %{",
-            "f.hcl:3:13: splat expressions ([*]) are not supported"),
-        errors());
+    assertEquals(List.of(), errors());
+    List<BodyItem> items = body.items();
+    assertInstanceOf(Expr.For.class, ((Attribute) items.get(0)).value());
+    assertInstanceOf(Expr.Template.class, ((Attribute) items.get(1)).value());
+    assertInstanceOf(Expr.Splat.class, ((Attribute) items.get(2)).value());
+    assertInstanceOf(Expr.Splat.class, ((Attribute) items.get(3)).value());
+    Expr.For e = (Expr.For) ((Attribute) items.get(4)).value();
+    assertEquals("k", e.keyVar());
+    assertEquals("v", e.valueVar());
+    assertTrue(e.group());
+    assertInstanceOf(Expr.Binary.class, e.condition());
   }
 
   @Test
@@ -358,7 +364,7 @@ class HclParserTest {
   void interpolatedBlockLabelIsAnError() {
     Body body = parse("task \"${x}\" {\n}\n");
     assertEquals(
-        List.of("f.hcl:1:6: a block label must be a plain string, without ${…}"), errors());
+        List.of("f.hcl:1:6: a block label must be a plain string, without ${…} or %{…}"), errors());
     assertTrue(((Block) body.items().get(0)).damaged());
   }
 

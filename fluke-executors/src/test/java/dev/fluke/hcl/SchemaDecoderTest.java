@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.hcl.Body.Block;
-import dev.fluke.manifest.ManifestError;
-import dev.fluke.manifest.SourcePos;
 import dev.fluke.schema.Attr;
 import dev.fluke.schema.AttrType;
 import dev.fluke.schema.BlockSchema;
@@ -51,7 +49,7 @@ class SchemaDecoderTest {
   }
 
   private List<String> errors() {
-    return diags.sorted(List.of("f.hcl")).stream().map(ManifestError::format).toList();
+    return diags.sorted(List.of("f.hcl")).stream().map(Diagnostic::format).toList();
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fluke.hcl.SourcePos;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -516,7 +517,7 @@ class HclManifestLoaderTest {
         }
         """);
     assertEquals(
-        List.of("a.fluke.hcl:1:6: a block label must be a plain string, without ${…}"),
+        List.of("a.fluke.hcl:1:6: a block label must be a plain string, without ${…} or %{…}"),
         errors(set));
   }
 

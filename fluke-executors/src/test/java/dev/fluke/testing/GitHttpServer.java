@@ -1,40 +1,25 @@
 package dev.fluke.testing;
 
-import com.sun.net.httpserver.BasicAuthenticator;
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
-import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.Ref;
-import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
+import org.eclipse.jgit.http.server.GitServlet;
+import org.eclipse.jgit.junit.http.AccessEvent;
+import org.eclipse.jgit.junit.http.AppServer;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.eclipse.jgit.transport.PacketLineOut;
-import org.eclipse.jgit.transport.RefAdvertiser;
-import org.eclipse.jgit.transport.UploadPack;
+import org.eclipse.jgit.transport.resolver.UploadPackFactory;
 
 /**
- * Serves one repository read-only over HTTP on {@code 127.0.0.1} (a free port), with the JDK's HTTP
- * server, for tests of Git clients. {@link Mode#DUMB} serves the files of the {@code .git} dir
- * (with {@code info/refs} and {@code objects/info/packs} generated on each request, like {@code git
- * update-server-info}); {@link Mode#SMART} speaks the smart protocol (v0, upload-pack only) through
- * JGit's {@link UploadPack}. Optionally behind HTTP basic auth.
+ * Serves one repository read-only over HTTP on loopback (a free port) with JGit's own test HTTP
+ * server ({@link AppServer}: Jetty, from {@code org.eclipse.jgit.junit.http}) and JGit's {@link
+ * GitServlet} (from {@code org.eclipse.jgit.http.server}), as JGit's own HTTP tests do. {@link
+ * Mode#SMART} speaks the smart protocol (upload-pack only: the servlet refuses anonymous pushes);
+ * {@link Mode#DUMB} turns upload-pack off, so the servlet serves {@code info/refs}, {@code
+ * objects/info/packs} and the object files as the dumb protocol wants. Optionally behind HTTP basic
+ * auth: {@link AppServer}'s, whose one user and password are {@link #USER} and {@link #PASSWORD}.
  */
 public final class GitHttpServer implements AutoCloseable {
   /** Which HTTP protocol to speak. */
@@ -43,199 +28,98 @@ public final class GitHttpServer implements AutoCloseable {
     SMART
   }
 
-  private static final String PREFIX = "/repo.git/";
+  /** The one user basic auth accepts ({@link AppServer#username}). */
+  public static final String USER = AppServer.username;
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  /** That user's password ({@link AppServer#password}). */
+  public static final String PASSWORD = AppServer.password;
+
+  private static final String CONTEXT = "/git";
+  private static final String NAME = "repo.git";
+
+  private final AppServer server;
   private final Path gitDir;
   private final Mode mode;
-  private final AtomicInteger requests = new AtomicInteger();
 
-  private GitHttpServer(Path gitDir, Mode mode, String user, String password) throws IOException {
+  private GitHttpServer(Path gitDir, Mode mode, boolean basicAuth) throws Exception {
     this.gitDir = gitDir;
     this.mode = mode;
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    this.executor =
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "git-http-test-server");
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    HttpContext ctx = server.createContext(PREFIX, this::handle);
-    if (user != null) {
-      ctx.setAuthenticator(
-          new BasicAuthenticator("fluke-test") {
-            @Override
-            public boolean checkCredentials(String u, String p) {
-              return user.equals(u) && password.equals(p);
-            }
-          });
+    this.server = new AppServer();
+    GitServlet git = new GitServlet();
+    // Opened per request (the servlet closes it afterwards), so commits the test makes meanwhile
+    // are always seen.
+    git.setRepositoryResolver(
+        (request, name) -> {
+          if (!NAME.equals(name)) {
+            throw new RepositoryNotFoundException(name);
+          }
+          try {
+            return new FileRepositoryBuilder()
+                .setGitDir(gitDir.toFile())
+                .setMustExist(true)
+                .build();
+          } catch (IOException e) {
+            throw new RepositoryNotFoundException(name, e);
+          }
+        });
+    if (mode == Mode.DUMB) {
+      @SuppressWarnings("unchecked")
+      UploadPackFactory<jakarta.servlet.http.HttpServletRequest> off =
+          (UploadPackFactory<jakarta.servlet.http.HttpServletRequest>)
+              (UploadPackFactory<?>) UploadPackFactory.DISABLED;
+      git.setUploadPackFactory(off);
     }
-    server.start();
+    ServletContextHandler context = server.addContext(CONTEXT);
+    context.addServlet(new ServletHolder(git), "/*");
+    if (basicAuth) {
+      server.authBasic(context);
+    }
+    server.setUp();
   }
 
   /** Serves {@code gitDir} (a {@code .git} dir or a bare repository) without authentication. */
   public static GitHttpServer start(Path gitDir, Mode mode) {
-    return start(gitDir, mode, null, null);
+    return start(gitDir, mode, false);
   }
 
-  /** Serves {@code gitDir} behind basic auth with this user and password. */
-  public static GitHttpServer start(Path gitDir, Mode mode, String user, String password) {
+  /** Serves {@code gitDir} behind basic auth for {@link #USER} with {@link #PASSWORD}. */
+  public static GitHttpServer start(Path gitDir, Mode mode, boolean basicAuth) {
     TestRepos.isolateJGitConfig();
     try {
-      return new GitHttpServer(gitDir, mode, user, password);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      return new GitHttpServer(gitDir, mode, basicAuth);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not start the test Git HTTP server", e);
     }
   }
 
-  /** {@code http://127.0.0.1:PORT/repo.git}. */
+  /** {@code http://127.0.0.1:PORT/git/repo.git}. */
   public String url() {
-    return "http://127.0.0.1:"
-        + server.getAddress().getPort()
-        + PREFIX.substring(0, PREFIX.length() - 1);
+    URI base = server.getURI();
+    return base + CONTEXT + "/" + NAME;
   }
 
-  /** How many requests reached a handler (after authentication). */
+  /** How many requests were answered, not counting those refused for want of credentials. */
   public int requests() {
-    return requests.get();
+    return (int) server.getRequests().stream().filter(r -> r.getStatus() != 401).count();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    requests.incrementAndGet();
-    try (ex) {
-      String path = ex.getRequestURI().getPath().substring(PREFIX.length());
-      String query = ex.getRequestURI().getQuery();
-      if (mode == Mode.SMART
-          && path.equals("info/refs")
-          && "service=git-upload-pack".equals(query)) {
-        smartAdvertisement(ex);
-      } else if (mode == Mode.SMART
-          && path.equals("git-upload-pack")
-          && "POST".equals(ex.getRequestMethod())) {
-        smartUploadPack(ex);
-      } else if (mode == Mode.SMART) {
-        send(ex, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
-      } else if (path.equals("info/refs")) {
-        send(ex, 200, "text/plain", infoRefs());
-      } else if (path.equals("objects/info/packs")) {
-        send(ex, 200, "text/plain", infoPacks());
-      } else {
-        Path file = gitDir.resolve(path).normalize();
-        if (!file.startsWith(gitDir) || !Files.isRegularFile(file)) {
-          send(ex, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
-        } else {
-          send(ex, 200, "application/octet-stream", Files.readAllBytes(file));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      try {
-        send(ex, 500, "text/plain", e.toString().getBytes(StandardCharsets.UTF_8));
-      } catch (IOException | RuntimeException ignored) {
-        // the response was already under way
-      }
-    }
-  }
-
-  private Repository open() throws IOException {
-    return new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build();
-  }
-
-  private byte[] infoRefs() throws IOException {
-    StringBuilder sb = new StringBuilder();
-    try (Repository repo = open()) {
-      Map<String, Ref> sorted = new TreeMap<>();
-      for (Ref r : repo.getRefDatabase().getRefs()) {
-        if (!r.isSymbolic() && r.getObjectId() != null) {
-          sorted.put(r.getName(), r);
-        }
-      }
-      for (Ref r : sorted.values()) {
-        sb.append(r.getObjectId().name()).append('\t').append(r.getName()).append('\n');
-        Ref peeled = repo.getRefDatabase().peel(r);
-        ObjectId p = peeled.getPeeledObjectId();
-        if (p != null) {
-          sb.append(p.name()).append('\t').append(r.getName()).append("^{}\n");
-        }
-      }
-    }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private byte[] infoPacks() throws IOException {
-    Path packs = gitDir.resolve("objects/pack");
-    StringBuilder sb = new StringBuilder();
-    if (Files.isDirectory(packs)) {
-      try (Stream<Path> s = Files.list(packs)) {
-        s.map(p -> p.getFileName().toString())
-            .filter(n -> n.endsWith(".pack"))
-            .sorted()
-            .forEach(n -> sb.append("P ").append(n).append('\n'));
-      }
-    }
-    sb.append('\n');
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private void smartAdvertisement(HttpExchange ex) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    try (Repository repo = open()) {
-      PacketLineOut pck = new PacketLineOut(body);
-      pck.writeString("# service=git-upload-pack\n");
-      pck.end();
-      UploadPack up = new UploadPack(repo);
-      up.setBiDirectionalPipe(false);
-      up.sendAdvertisedRefs(new RefAdvertiser.PacketLineOutRefAdvertiser(pck));
-    }
-    send(ex, 200, "application/x-git-upload-pack-advertisement", body.toByteArray());
-  }
-
-  private void smartUploadPack(HttpExchange ex) throws IOException {
-    InputStream in = ex.getRequestBody();
-    if ("gzip".equals(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
-      in = new GZIPInputStream(in);
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    try (Repository repo = open()) {
-      UploadPack up = new UploadPack(repo);
-      up.setBiDirectionalPipe(false);
-      up.upload(in, body, null);
-    }
-    send(ex, 200, "application/x-git-upload-pack-result", body.toByteArray());
-  }
-
-  private static void send(HttpExchange ex, int status, String type, byte[] body)
-      throws IOException {
-    ex.getResponseHeaders().set("Content-Type", type);
-    ex.getResponseHeaders().set("Cache-Control", "no-cache");
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(body);
-      }
-    }
+  /** Every request so far, for assertions on what a client asked. */
+  public java.util.List<AccessEvent> requestLog() {
+    return server.getRequests();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      server.tearDown();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not stop the test Git HTTP server", e);
+    }
   }
 
   /** For diagnostics in failing tests. */
   @Override
   public String toString() {
-    return "GitHttpServer["
-        + mode
-        + " "
-        + url()
-        + " serving "
-        + gitDir
-        + ", "
-        + Constants.HEAD
-        + "]";
+    return "GitHttpServer[" + mode + " " + url() + " serving " + gitDir + "]";
   }
 }

@@ -4,34 +4,36 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import org.apache.sshd.common.config.keys.KeyUtils;
+import java.security.PublicKey;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
-import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.command.AbstractCommandSupport;
+import org.eclipse.jgit.junit.ssh.SshTestGitServer;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
-import org.eclipse.jgit.transport.UploadPack;
 
 /**
- * Serves one repository read-only over SSH on {@code 127.0.0.1} (a free port), with Apache MINA
- * sshd and JGit's {@link UploadPack}, for tests of SSH access: public-key authentication only, with
- * a client key pair it generates and writes (OpenSSH format, no passphrase) to {@link
- * #clientKeyFile()}, and a host key of its own whose {@link #knownHostsLine()} a test writes to a
- * known_hosts file (or not).
+ * Serves one repository over SSH on {@code 127.0.0.1} (a free port) with JGit's own SSH test server
+ * ({@link SshTestGitServer}, from {@code org.eclipse.jgit.junit.ssh}: Apache MINA sshd running
+ * JGit's upload-pack), as JGit's own SSH tests do: public-key authentication only (the user {@code
+ * git}), with a client key pair generated here and written (OpenSSH format, no passphrase) to
+ * {@link #clientKeyFile()}, and a host key of its own whose {@link #knownHostsLine()} a test writes
+ * to a known_hosts file (or not). This class only makes the keys and binds the server to loopback;
+ * the protocol is JGit's.
  */
 public final class GitSshServer implements AutoCloseable {
-  private final SshServer server;
+  private static final String USER = "git";
+
+  private final LoopbackServer server;
+  private final Repository repository;
   private final KeyPair hostKey;
   private final Path clientKeyFile;
+  private final int port;
 
   private GitSshServer(Path gitDir, Path workDir) throws IOException, GeneralSecurityException {
     KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
@@ -44,17 +46,10 @@ public final class GitSshServer implements AutoCloseable {
       OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(client, "fluke-test", null, out);
     }
     Files.setPosixFilePermissions(clientKeyFile, PosixFilePermissions.fromString("rw-------"));
-
-    server = SshServer.setUpDefaultServer();
-    server.setHost(InetAddress.getLoopbackAddress().getHostAddress());
-    server.setPort(0);
-    server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-    server.setPublickeyAuthenticator(
-        (user, key, session) -> KeyUtils.compareKeys(key, client.getPublic()));
-    server.setPasswordAuthenticator(null);
-    server.setKeyboardInteractiveAuthenticator(null);
-    server.setCommandFactory((channel, command) -> new UploadPackCommand(command, gitDir));
-    server.start();
+    this.repository =
+        new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build();
+    this.server = new LoopbackServer(USER, client.getPublic(), repository, hostKey);
+    this.port = server.start();
   }
 
   /** Serves {@code gitDir}; keys are written under {@code workDir}. */
@@ -70,12 +65,12 @@ public final class GitSshServer implements AutoCloseable {
   }
 
   public int port() {
-    return server.getPort();
+    return port;
   }
 
   /** {@code ssh://git@127.0.0.1:PORT/repo.git}. */
   public String url() {
-    return "ssh://git@127.0.0.1:" + port() + "/repo.git";
+    return "ssh://" + USER + "@127.0.0.1:" + port() + "/repo.git";
   }
 
   /** The private key the server accepts. */
@@ -107,41 +102,19 @@ public final class GitSshServer implements AutoCloseable {
   @Override
   public void close() {
     try {
-      server.stop(true);
+      server.stop();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      repository.close();
     }
   }
 
-  /** Runs {@code git-upload-pack} for the one served repository; anything else exits 1. */
-  private static final class UploadPackCommand extends AbstractCommandSupport {
-    private final Path gitDir;
-
-    UploadPackCommand(String command, Path gitDir) {
-      super(command, null);
-      this.gitDir = gitDir;
-    }
-
-    @Override
-    public void run() {
-      String cmd = getCommand();
-      if (!cmd.startsWith("git-upload-pack") || !cmd.contains("repo.git")) {
-        try {
-          getErrorStream().write(("unsupported: " + cmd + "\n").getBytes(StandardCharsets.UTF_8));
-          getErrorStream().flush();
-        } catch (IOException ignored) {
-          // the client went away
-        }
-        onExit(1, "unsupported command");
-        return;
-      }
-      try (Repository repo =
-          new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build()) {
-        new UploadPack(repo).upload(getInputStream(), getOutputStream(), getErrorStream());
-        onExit(0);
-      } catch (IOException | RuntimeException e) {
-        onExit(1, e.toString());
-      }
+  /** JGit's test server, bound to loopback only instead of every interface. */
+  private static final class LoopbackServer extends SshTestGitServer {
+    LoopbackServer(String user, PublicKey userKey, Repository repository, KeyPair hostKey) {
+      super(user, userKey, repository, hostKey);
+      server.setHost(InetAddress.getLoopbackAddress().getHostAddress());
     }
   }
 }

@@ -57,7 +57,7 @@ public final class HttpApi {
                                     new TaskRoutes(api, json, errors).routes(),
                                     new DriftRoutes(api, json).routes(),
                                     new EventRoutes(api, json, errors).routes(),
-                                    new ManifestRoutes(api, json).routes(),
+                                    new ManifestRoutes(api, mapper, json, errors).routes(),
                                     new ReconcileRoutes(api, mapper, json, errors).routes()))));
     Route[] rest = new Route[extra.length + 1];
     rest[0] = new HealthRoutes().routes();

@@ -209,6 +209,37 @@ class HttpApiIT {
   }
 
   @Test
+  void manifestStatusShowsWhereTheCommitInForceCameFromAndARefusedRewrite() throws Exception {
+    JsonNode manifest = json(get("/api/v1/manifest"));
+    assertEquals("https://git.example.org/fleet.git", manifest.get("loaded_from").asText());
+    assertEquals(TestFleetApi.REFUSED, manifest.get("refused_commit").asText());
+  }
+
+  @Test
+  void acceptingTheRefusedRewriteIs202AndAnythingElseIsNot() throws Exception {
+    HttpResponse<String> ok = post("/api/v1/manifest/accept", "{\"commit\":\"5E4F3210\"}");
+    assertEquals(202, ok.statusCode(), ok.body());
+    JsonNode body = json(ok);
+    assertTrue(body.get("accepted").asBoolean());
+    assertEquals(TestFleetApi.REFUSED, body.get("commit").asText());
+    assertEquals("5e4f3210", fleet.lastAccept(), "ids are passed on in lower case");
+
+    assertError(
+        post("/api/v1/manifest/accept", "{\"commit\":\"1234567\"}"),
+        409,
+        "the rewrite waiting to be accepted is to " + TestFleetApi.REFUSED);
+    assertError(post("/api/v1/manifest/accept", "{}"), 400, "\"commit\" is missing");
+    assertError(
+        post("/api/v1/manifest/accept", "{\"commit\":\"5e4f321\"} x"), 400, "not one JSON value");
+    assertError(
+        post("/api/v1/manifest/accept", "{\"commit\":\"main\"}"), 400, "7 to 40 hex digits");
+    assertError(
+        post("/api/v1/manifest/accept", "{\"commit\":\"5e4f321\",\"force\":true}"),
+        400,
+        "only \"commit\" is allowed");
+  }
+
+  @Test
   void reconcileAllAgentAndTaskAre202() throws Exception {
     HttpResponse<String> all = post("/api/v1/reconcile", "{\"target\":\"all\"}");
     assertEquals(202, all.statusCode(), all.body());

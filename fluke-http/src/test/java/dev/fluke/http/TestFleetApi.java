@@ -4,8 +4,8 @@ import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ManifestError;
-import dev.fluke.manifest.SourcePos;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,6 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public class TestFleetApi implements FleetApi {
   public static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
 
+  /** The rewritten branch tip the manifest status shows as refused, waiting to be accepted. */
+  public static final String REFUSED = "5e4f32109a8b7c6d5e4f32109a8b7c6d5e4f3210";
+
   private final Map<String, Dto.AgentSummary> agents = new LinkedHashMap<>();
   private final Map<String, List<Dto.TaskStatus>> agentTasks = new LinkedHashMap<>();
   private final Map<String, Integer> cyclesInFlight = new LinkedHashMap<>();
@@ -35,6 +38,7 @@ public class TestFleetApi implements FleetApi {
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final AtomicReference<EventQuery> lastEventQuery = new AtomicReference<>();
   private final AtomicReference<Dto.ReconcileTarget> lastReconcile = new AtomicReference<>();
+  private final AtomicReference<String> lastAccept = new AtomicReference<>();
   private Instant now = T0.plusSeconds(3600);
 
   public TestFleetApi() {
@@ -119,6 +123,11 @@ public class TestFleetApi implements FleetApi {
 
   public Dto.ReconcileTarget lastReconcile() {
     return lastReconcile.get();
+  }
+
+  /** The commit the last accept request named, or null. */
+  public String lastAccept() {
+    return lastAccept.get();
   }
 
   @Override
@@ -217,7 +226,25 @@ public class TestFleetApi implements FleetApi {
                     new SourcePos("apps/web.fluke.hcl", 12, 5),
                     "unknown attribute \"comand\"; expected one of: check, command")),
             2,
-            List.of("apps/web.fluke.hcl", "base.fluke.hcl")));
+            List.of("apps/web.fluke.hcl", "base.fluke.hcl"),
+            "https://git.example.org/fleet.git",
+            REFUSED));
+  }
+
+  /** Accepts {@link #REFUSED} (or a prefix of it), as the server does; anything else is refused. */
+  @Override
+  public CompletionStage<Dto.RewriteAccepted> acceptRewrite(String commit) {
+    lastAccept.set(commit);
+    if (commit.length() >= 7 && REFUSED.startsWith(commit)) {
+      return answer(
+          new Dto.RewriteAccepted(
+              true, "the rewrite of branch 'main' to " + REFUSED + " is accepted", REFUSED));
+    }
+    return answer(
+        new Dto.RewriteAccepted(
+            false,
+            "the rewrite waiting to be accepted is to " + REFUSED + ", not " + commit,
+            commit));
   }
 
   @Override

@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       GetCommand.class,
       DescribeCommand.class,
       ReconcileCommand.class,
+      AcceptCommand.class,
       LogsCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class

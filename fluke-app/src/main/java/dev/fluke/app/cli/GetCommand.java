@@ -279,6 +279,19 @@ final class GetCommand extends GroupCommand {
       } else if (m.candidateCommit() != null && !Objects.equals(m.candidateCommit(), m.commit())) {
         fields.put("Newest", Formats.shortCommit(m.candidateCommit()));
       }
+      if (m.loadedFrom() != null && !Objects.equals(m.loadedFrom(), m.repository())) {
+        fields.put(
+            "Loaded from",
+            m.loadedFrom() + " (the repository before; the new one has no good commit yet)");
+      }
+      if (m.refusedCommit() != null) {
+        fields.put(
+            "Refused",
+            Formats.shortCommit(m.refusedCommit())
+                + ": the branch was rewritten (force push); accept it with 'fluke accept rewrite "
+                + m.refusedCommit()
+                + "'");
+      }
       fields.put("Last fetch", Formats.ago(m.lastFetchAt(), now()));
       fields.put("Fetch error", m.fetchError());
       Formats.fields(out, fields);

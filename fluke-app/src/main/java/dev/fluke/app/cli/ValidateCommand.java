@@ -22,9 +22,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code fluke validate DIR}: parses a manifest tree exactly as the server does. Prints every error
- * ({@code file:line:column: message}) and exits 1, or prints a summary and exits 0, so a manifest
- * repository's own CI can run it.
+ * {@code fluke validate DIR}: parses a manifest tree exactly as the server does. Prints the errors
+ * ({@code file:line:column: message}; the first 100, then one line saying how many more) and exits
+ * 1, or prints a summary and exits 0, so a manifest repository's own CI can run it. Whatever the
+ * files hold, it ends with one of those two answers: the loader never throws.
  */
 @Command(
     name = "validate",
@@ -66,9 +67,10 @@ public final class ValidateCommand implements Callable<Integer> {
       for (ManifestError e : set.errors()) {
         err.println(e.format());
       }
+      int total = set.totalErrors();
       err.printf(
-          "%d error%s in %s: the manifest set is rejected whole%n",
-          set.errors().size(), set.errors().size() == 1 ? "" : "s", dir);
+          "%,d error%s in %s: the manifest set is rejected whole%n",
+          total, total == 1 ? "" : "s", dir);
       err.flush();
       return 1;
     }
@@ -115,6 +117,7 @@ public final class ValidateCommand implements Callable<Integer> {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("ok", set.ok());
     r.put("files", set.files());
+    r.put("total_errors", set.totalErrors());
     r.put(
         "errors",
         set.errors().stream()

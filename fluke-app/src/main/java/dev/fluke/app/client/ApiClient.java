@@ -141,6 +141,28 @@ public final class ApiClient {
   }
 
   /**
+   * Accepts the refused rewrite (force push) of the manifest branch to {@code commit}.
+   *
+   * @throws ApiClientException with status 409 and the server's reason when no such rewrite is
+   *     waiting, 400 when {@code commit} is no commit id
+   */
+  public Reply<Dto.RewriteAccepted> acceptRewrite(String commit) {
+    String json;
+    try {
+      json = mapper.writeValueAsString(Map.of("commit", commit));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings always serialises", e);
+    }
+    HttpRequest request =
+        request("manifest/accept")
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build();
+    return decode(
+        send(request, null), mapper.getTypeFactory().constructType(Dto.RewriteAccepted.class));
+  }
+
+  /**
    * Starts a manual reconcile.
    *
    * @throws ApiClientException with status 404 when the agent or task is unknown
@@ -392,6 +414,7 @@ public final class ApiClient {
           case 403 -> "the Fluke server at " + server + " refused the call: " + message;
           case 404 -> notFoundHint == null ? message : message + ": " + notFoundHint;
           case 400 -> "the server rejected the request: " + message;
+          case 409 -> message;
           case 503 -> "the Fluke server at " + server + " is busy or starting: " + message;
           default -> "the Fluke server at " + server + " failed (HTTP " + status + "): " + message;
         };

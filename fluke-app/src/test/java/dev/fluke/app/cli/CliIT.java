@@ -235,6 +235,45 @@ class CliIT {
   }
 
   @Test
+  void getManifestShowsARefusedRewriteAndHowToAcceptIt() {
+    Run run = fluke("get", "manifest");
+    assertTrue(
+        run.out()
+            .contains(
+                "5e4f321: the branch was rewritten (force push); accept it with 'fluke accept"
+                    + " rewrite "
+                    + TestFleetApi.REFUSED
+                    + "'"),
+        run.out());
+  }
+
+  @Test
+  void acceptRewriteAcceptsTheRefusedCommitAndExitsOneOtherwise() throws Exception {
+    Run ok = fluke("accept", "rewrite", "5e4f3210");
+    assertEquals(0, ok.exit(), ok.err());
+    assertEquals("5e4f3210", fleet.lastAccept());
+    assertTrue(
+        ok.out().contains("Accepted: the rewrite of branch 'main' to " + TestFleetApi.REFUSED),
+        ok.out());
+
+    JsonNode json = mapper.readTree(fluke("accept", "rewrite", "5e4f3210", "-o", "json").out());
+    assertTrue(json.get("accepted").asBoolean());
+
+    Run wrong = fluke("accept", "rewrite", "1234567");
+    assertEquals(1, wrong.exit());
+    assertTrue(
+        wrong
+            .err()
+            .contains("error: the rewrite waiting to be accepted is to " + TestFleetApi.REFUSED),
+        wrong.err());
+
+    Run missing = fluke("accept", "rewrite");
+    assertEquals(2, missing.exit(), "usage error");
+    Run alone = fluke("accept");
+    assertEquals(2, alone.exit(), "usage error");
+  }
+
+  @Test
   void describeAgentShowsFieldsTasksExecutorsOutputAndEvents() throws Exception {
     Run run = fluke("describe", "agent", "web-01");
     assertEquals(0, run.exit(), run.err());

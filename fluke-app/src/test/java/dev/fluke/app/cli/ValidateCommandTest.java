@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +84,39 @@ class ValidateCommandTest {
     assertEquals(false, report.get("ok").asBoolean());
     assertEquals("a.fluke.hcl", report.get("errors").get(0).get("file").asText());
     assertTrue(report.get("errors").get(0).get("line").asInt() >= 1);
+  }
+
+  @Test
+  void aMegabyteOfBracesPrintsTheFirstHundredErrorsAndTheTotal() throws IOException {
+    Files.writeString(dir.resolve("a.fluke.hcl"), "}".repeat(1 << 20));
+    assertEquals(1, run("validate", dir.toString()));
+    List<String> lines = err.toString().lines().toList();
+    assertEquals(102, lines.size(), () -> String.join("\n", lines.subList(0, 5)));
+    assertEquals(
+        "a.fluke.hcl:1:1: unexpected '}': there is no open block to close here", lines.get(0));
+    assertTrue(
+        lines.get(100).startsWith("a.fluke.hcl:1:101: too many errors: 1,048,476 more"),
+        lines.get(100));
+    assertEquals(
+        "1,048,576 errors in " + dir + ": the manifest set is rejected whole", lines.get(101));
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void deepNestingAndHugeValuesAreErrorsNotCrashes() throws IOException {
+    Files.writeString(
+        dir.resolve("a.fluke.hcl"),
+        "locals {\n  deep = "
+            + "[".repeat(5_000)
+            + "]".repeat(5_000)
+            + "\n  wide = format(\"%.999999999f\", 1.5)\n}\n");
+    assertEquals(1, run("validate", dir.toString(), "-o", "json"));
+    JsonNode report = new ObjectMapper().readTree(out.toString());
+    assertEquals(2, report.get("total_errors").asInt(), out.toString());
+    assertEquals(2, report.get("errors").get(0).get("line").asInt());
+    assertTrue(report.get("errors").get(0).get("message").asText().contains("nested too deeply"));
+    assertEquals(3, report.get("errors").get(1).get("line").asInt());
+    assertTrue(report.get("errors").get(1).get("message").asText().contains("precision 999999999"));
   }
 
   @Test

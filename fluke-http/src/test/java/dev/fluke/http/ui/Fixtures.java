@@ -2,8 +2,8 @@ package dev.fluke.http.ui;
 
 import dev.fluke.api.Dto;
 import dev.fluke.events.Event;
+import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ManifestError;
-import dev.fluke.manifest.SourcePos;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;

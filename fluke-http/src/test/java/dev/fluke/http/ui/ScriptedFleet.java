@@ -40,7 +40,9 @@ public final class ScriptedFleet implements FleetApi {
           null,
           List.of(),
           0,
-          List.of());
+          List.of(),
+          null,
+          null);
   public final BlockingQueue<Dto.ReconcileTarget> reconciles = new LinkedBlockingQueue<>();
 
   public synchronized void putAgent(Dto.AgentSummary agent, List<Dto.TaskStatus> statuses) {
@@ -133,6 +135,14 @@ public final class ScriptedFleet implements FleetApi {
   @Override
   public synchronized CompletionStage<Dto.ManifestStatus> manifest() {
     return done(manifest);
+  }
+
+  /** Nothing is ever refused in a scripted fleet: every accept is answered "nothing waiting". */
+  @Override
+  public CompletionStage<Dto.RewriteAccepted> acceptRewrite(String commit) {
+    return done(
+        new Dto.RewriteAccepted(
+            false, "no rewrite of the branch is waiting to be accepted", commit));
   }
 
   @Override
@@ -238,7 +248,9 @@ public final class ScriptedFleet implements FleetApi {
         null,
         errors,
         taskCount,
-        List.of("base.fluke.hcl", "apps/web.fluke.hcl"));
+        List.of("base.fluke.hcl", "apps/web.fluke.hcl"),
+        commit == null ? null : "https://git.example.org/ops/fleet.git",
+        null);
   }
 
   private static <T> CompletionStage<T> done(T value) {

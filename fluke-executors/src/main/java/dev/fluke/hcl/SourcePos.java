@@ -1,4 +1,4 @@
-package dev.fluke.manifest;
+package dev.fluke.hcl;
 
 /** A position in a manifest or config file, 1-based; prints as {@code file:line:column}. */
 public record SourcePos(String file, int line, int column) {

@@ -1,0 +1,195 @@
+package dev.fluke.server;
+
+import dev.fluke.api.Dto;
+import dev.fluke.git.GitSource;
+import dev.fluke.manifest.ManifestError;
+import dev.fluke.manifest.ManifestSet;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the {@link GitWatcher} knows, as one immutable value replaced per message: the desired state
+ * in force and where it came from, the newest commit and its errors, the last fetch, and a refused
+ * or accepted rewrite of the branch. Each method is one thing that happened.
+ *
+ * @param inForce the desired state in force, or null before the first good load (or restore)
+ * @param files the manifest files of {@code inForce}
+ * @param loadedFrom the repository (URL without password) {@code inForce} came from
+ * @param candidate the newest commit loaded or rejected (or restored)
+ * @param errors the errors of {@code candidate} when it was rejected, else empty
+ * @param processed the last commit loaded or rejected from the configured repository: a sync that
+ *     finds it again does not load it again (a rejected commit is rejected once)
+ * @param lastFetchAt when the last sync ended, or null
+ * @param fetchError the last sync's failure, or why its tip is refused; null when it worked
+ * @param refusedCommit the tip of a rewritten branch refused under {@code on-force-push = refuse}
+ * @param acceptedCommit the rewritten tip an operator accepted, until a sync follows it
+ */
+record WatchState(
+    DesiredState inForce,
+    List<String> files,
+    String loadedFrom,
+    String candidate,
+    List<ManifestError> errors,
+    String processed,
+    Instant lastFetchAt,
+    String fetchError,
+    String refusedCommit,
+    String acceptedCommit) {
+
+  WatchState {
+    files = List.copyOf(files);
+    errors = List.copyOf(errors);
+  }
+
+  static WatchState initial() {
+    return new WatchState(null, List.of(), null, null, List.of(), null, null, null, null, null);
+  }
+
+  /** The last good state kept on disk was put in force at start. */
+  WatchState restored(DesiredState state, List<String> restoredFiles, String repository) {
+    return new WatchState(
+        state,
+        restoredFiles,
+        repository,
+        state.commit(),
+        List.of(),
+        processed,
+        lastFetchAt,
+        fetchError,
+        refusedCommit,
+        acceptedCommit);
+  }
+
+  /** A sync reached the branch (whatever it then found): no fetch error, nothing refused. */
+  WatchState fetched(Instant now) {
+    return new WatchState(
+        inForce, files, loadedFrom, candidate, errors, processed, now, null, null, acceptedCommit);
+  }
+
+  /** After a sync that followed a rewrite ({@code rewrittenFrom} not null): nothing is accepted. */
+  WatchState rewriteDone(String rewrittenFrom) {
+    if (rewrittenFrom == null) {
+      return this;
+    }
+    return new WatchState(
+        inForce,
+        files,
+        loadedFrom,
+        candidate,
+        errors,
+        processed,
+        lastFetchAt,
+        fetchError,
+        refusedCommit,
+        null);
+  }
+
+  /** {@code commit}'s manifests loaded without errors and are now in force. */
+  WatchState accepted(String commit, ManifestSet manifests, GitSource source, Instant loadedAt) {
+    return new WatchState(
+        new DesiredState(commit, manifests.tasks(), loadedAt),
+        manifests.files(),
+        source.redactedUrl(),
+        commit,
+        List.of(),
+        commit,
+        lastFetchAt,
+        fetchError,
+        refusedCommit,
+        acceptedCommit);
+  }
+
+  /** The same desired state stays in force, as the same value (the restored state confirmed). */
+  WatchState keepLoadedAt(DesiredState same) {
+    return new WatchState(
+        same,
+        files,
+        loadedFrom,
+        candidate,
+        errors,
+        processed,
+        lastFetchAt,
+        fetchError,
+        refusedCommit,
+        acceptedCommit);
+  }
+
+  /** {@code commit} is rejected whole; the state in force stays. */
+  WatchState rejected(String commit, List<ManifestError> commitErrors) {
+    return new WatchState(
+        inForce,
+        files,
+        loadedFrom,
+        commit,
+        commitErrors,
+        commit,
+        lastFetchAt,
+        fetchError,
+        refusedCommit,
+        acceptedCommit);
+  }
+
+  /**
+   * The branch was rewritten to {@code remote} and refused. An accepted commit the sync already
+   * carried did not cover this tip, so it is dropped; one accepted meanwhile is kept.
+   */
+  WatchState refused(String remote, String message, boolean hadAccepted, Instant now) {
+    return new WatchState(
+        inForce,
+        files,
+        loadedFrom,
+        candidate,
+        errors,
+        processed,
+        now,
+        message,
+        remote,
+        hadAccepted ? null : acceptedCommit);
+  }
+
+  /** The sync failed before reaching a commit; {@code now} null when it never ran. */
+  WatchState fetchFailed(String message, Instant now) {
+    return new WatchState(
+        inForce,
+        files,
+        loadedFrom,
+        candidate,
+        errors,
+        processed,
+        now == null ? lastFetchAt : now,
+        message,
+        refusedCommit,
+        acceptedCommit);
+  }
+
+  /** An operator accepted the rewrite to {@code commit}. */
+  WatchState acceptRewrite(String commit) {
+    return new WatchState(
+        inForce,
+        files,
+        loadedFrom,
+        candidate,
+        errors,
+        processed,
+        lastFetchAt,
+        fetchError,
+        refusedCommit,
+        commit);
+  }
+
+  Dto.ManifestStatus status(GitSource source) {
+    return new Dto.ManifestStatus(
+        source.redactedUrl(),
+        source.branch(),
+        inForce == null ? null : inForce.commit(),
+        candidate,
+        inForce == null ? null : inForce.loadedAt(),
+        lastFetchAt,
+        fetchError,
+        errors,
+        inForce == null ? 0 : inForce.tasks().size(),
+        files,
+        inForce == null ? null : loadedFrom,
+        refusedCommit);
+  }
+}

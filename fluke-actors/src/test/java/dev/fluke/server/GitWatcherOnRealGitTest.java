@@ -1,0 +1,149 @@
+package dev.fluke.server;
+
+import static dev.fluke.server.LineManifestLoader.task;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluke.api.Dto;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import dev.fluke.events.MemoryEventStore;
+import dev.fluke.git.GitSource;
+import dev.fluke.git.JGitSync;
+import dev.fluke.metrics.FlukeMetrics;
+import dev.fluke.testing.GitHttpServer;
+import dev.fluke.testing.TestRepos;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@link GitWatcher} on real Git: {@link JGitSync} against real repositories made with JGit,
+ * over {@code file://} and smart HTTP ({@link GitHttpServer}, JGit's own test server): a clone that
+ * cannot be updated is a cache and is cloned again; a force push served over HTTP is followed.
+ */
+class GitWatcherOnRealGitTest {
+  private static final ActorTestKit testKit = ActorTestKit.create();
+
+  @TempDir Path tmp;
+  private JGitSync git;
+  private MemoryEventStore events;
+  private TestProbe<DesiredState> subscriber;
+  private ActorRef<GitWatcher.Command> watcher;
+
+  @BeforeEach
+  void setUp() {
+    git =
+        new JGitSync(
+            new JGitSync.Options(
+                Duration.ofSeconds(30), JGitSync.HostKeyPolicy.STRICT, tmp.resolve("known_hosts")));
+    events = new MemoryEventStore(10, 10, 10);
+    subscriber = testKit.createTestProbe();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (watcher != null) {
+      testKit.stop(watcher);
+    }
+    git.close();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private void startWatcher(String url) {
+    ServerSettings.Git settings =
+        new ServerSettings.Git(GitSource.of(url, "main"), Duration.ofHours(1), "**.tasks", true);
+    FlukeMetrics metrics = new FlukeMetrics();
+    LiveHub hub = new LiveHub(new ServerSettings.Live(64, 10, 10), metrics);
+    watcher =
+        testKit.spawn(
+            GitWatcher.create(
+                settings,
+                tmp.resolve("data"),
+                git,
+                new LineManifestLoader(),
+                events,
+                hub,
+                metrics,
+                java.time.Clock.systemUTC()));
+    watcher.tell(new GitWatcher.Subscribe(subscriber.getRef()));
+  }
+
+  private Dto.ManifestStatus status() {
+    TestProbe<Dto.ManifestStatus> probe = testKit.createTestProbe();
+    watcher.tell(new GitWatcher.GetStatus(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  private Path theClone() throws Exception {
+    try (Stream<Path> clones = Files.list(tmp.resolve("data/git/repos"))) {
+      List<Path> all = clones.toList();
+      assertEquals(1, all.size(), all.toString());
+      return all.get(0);
+    }
+  }
+
+  @Test
+  void aCloneThatCannotBeUpdatedIsClonedAgainAndTheNewCommitLoads() throws Exception {
+    try (TestRepos.Repo repo = TestRepos.init(tmp.resolve("repo"))) {
+      String c1 = repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
+      startWatcher(repo.url());
+      assertEquals(c1, subscriber.receiveMessage(Duration.ofSeconds(20)).commit());
+
+      // someone edits the server's clone by hand: a fast-forward would refuse it
+      Path clone = theClone();
+      Files.writeString(clone.resolve("a.tasks"), "edited on the server\n");
+      String c2 = repo.commitFile("a.tasks", task("app", null, "shell:y", "role=web"), "c2");
+      watcher.tell(GitWatcher.FetchNow.INSTANCE);
+      assertEquals(c2, subscriber.receiveMessage(Duration.ofSeconds(20)).commit());
+      assertNull(status().fetchError());
+      assertEquals(
+          task("app", null, "shell:y", "role=web"), Files.readString(clone.resolve("a.tasks")));
+    }
+  }
+
+  @Test
+  void aForcePushServedOverHttpIsFollowed() throws Exception {
+    Path bare = TestRepos.initBare(tmp.resolve("bare.git"));
+    try (TestRepos.Repo repo = TestRepos.init(tmp.resolve("repo"))) {
+      String base = repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "base");
+      String dropped = repo.commitFile("b.tasks", task("db", null, "shell:x", "role=db"), "db");
+      repo.push(bare.toString());
+      try (GitHttpServer http = GitHttpServer.start(bare, GitHttpServer.Mode.SMART)) {
+        startWatcher(http.url());
+        assertEquals(dropped, subscriber.receiveMessage(Duration.ofSeconds(20)).commit());
+
+        repo.resetHard(base);
+        String rewritten =
+            repo.commitFile("c.tasks", task("cache", null, "shell:x", "role=db"), "instead");
+        repo.push(bare.toString());
+        watcher.tell(GitWatcher.FetchNow.INSTANCE);
+        DesiredState now = subscriber.receiveMessage(Duration.ofSeconds(20));
+        assertEquals(rewritten, now.commit());
+        assertEquals(
+            List.of("app", "cache"), now.tasks().stream().map(t -> t.name()).sorted().toList());
+        List<Event> followed =
+            events.query(new EventQuery(null, null, "rewritten", 0)).toCompletableFuture().join();
+        assertEquals(1, followed.size());
+        assertTrue(
+            followed.get(0).message().contains("from " + dropped + " to " + rewritten),
+            followed.get(0).message());
+      }
+    }
+  }
+}

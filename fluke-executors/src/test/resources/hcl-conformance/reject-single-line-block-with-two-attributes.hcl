@@ -1,0 +1,1 @@
+git { url = "x"  branch = "main" }
