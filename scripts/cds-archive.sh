@@ -2,13 +2,16 @@
 # Makes the AppCDS archives that let `fluke` start fast and small (docs/performance.md): the classes a
 # role loads, already parsed and verified, mapped from one file at start-up.
 #
-#   scripts/cds-archive.sh JAVA JAR OUT_PREFIX [MANIFESTS_DIR]
+#   scripts/cds-archive.sh [--lists-only] JAVA JAR OUT_PREFIX [MANIFESTS_DIR]
 #
 # writes OUT_PREFIX-client.jsa (the commands that ask the server a question: get, describe, version, and
 # validate) and OUT_PREFIX-agent.jsa (`fluke agent`). One small archive per role, because this JDK maps an
 # archive at a random address and then patches every pointer in it: an archive of all 10,000 classes of
 # server, agent and Pekko costs a client command more than it saves. The streaming commands (logs,
-# reconcile) use the client archive and load Pekko from the jar.
+# reconcile) use the client archive and load Pekko from the jar. The class lists the archives are made
+# from are kept as OUT_PREFIX-client.classlist and OUT_PREFIX-agent.classlist; --lists-only stops there
+# (the Debian package ships the lists and dumps the archives on the host, in its postinst: this JDK accepts
+# an archive only for the jar at the very path it was made with).
 #
 # JAVA must be the very java that will use the archives (a JVM ignores an archive made by another build of
 # itself), JAR the fluke jar. The script runs what users run, once each, with -XX:DumpLoadedClassList, on
@@ -21,6 +24,11 @@
 # Needs git and bash; uses nothing outside a temporary directory.
 set -euo pipefail
 
+lists_only=false
+if [ "${1:-}" = --lists-only ]; then
+  lists_only=true
+  shift
+fi
 java=$1
 jar=$(readlink -f "$2")
 prefix=$3
@@ -142,19 +150,22 @@ for pid in "${pids[@]}"; do wait "$pid" || true; done
 pids=()
 
 # One list per archive, each class once, in first-seen order (a lambda's line must follow its caller's class).
-dump() { # dump ARCHIVE LIST...
-  local archive=$1
+dump() { # dump ROLE LIST...
+  local role=$1
   shift
-  (cd "$tmp/lists" && cat "$@") | grep -v '^#' | awk '!seen[$0]++' > "$tmp/classes.list"
-  rm -f "$archive"
-  if ! "$java" -Xshare:dump -XX:SharedClassListFile="$tmp/classes.list" -XX:SharedArchiveFile="$archive" \
-      -cp "$jar" > "$tmp/dump.log" 2>&1; then
+  (cd "$tmp/lists" && cat "$@") | grep -v '^#' | awk '!seen[$0]++' > "$prefix-$role.classlist"
+  $lists_only && return 0
+  rm -f "$prefix-$role.jsa"
+  if ! "$java" -Xshare:dump -XX:SharedClassListFile="$prefix-$role.classlist" \
+      -XX:SharedArchiveFile="$prefix-$role.jsa" -cp "$jar" > "$tmp/dump.log" 2>&1; then
     cat "$tmp/dump.log" >&2
-    echo "cds-archive: the dump of $archive failed" >&2
+    echo "cds-archive: the dump of $prefix-$role.jsa failed" >&2
     exit 1
   fi
-  echo "cds-archive: $(grep -vc '^@' "$tmp/classes.list") classes into $archive ($(du -h "$archive" | cut -f1))"
+  echo "cds-archive: $(grep -vc '^@' "$prefix-$role.classlist") classes into $prefix-$role.jsa" \
+    "($(du -h "$prefix-$role.jsa" | cut -f1))"
 }
 (cd "$tmp/lists" && ls) | grep -E '^[1-4][0-9]-' > "$tmp/client-lists"
-dump "$prefix-client.jsa" $(cat "$tmp/client-lists")
-dump "$prefix-agent.jsa" 01-agent
+# shellcheck disable=SC2046
+dump client $(cat "$tmp/client-lists")
+dump agent 01-agent
