@@ -156,7 +156,7 @@ public final class FlukeCommand implements Callable<Integer> {
 
   private static CommandLine configure(CommandLine cli) {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setExecutionExceptionHandler(FlukeCommand::onFailure);
+    cli.setExecutionExceptionHandler(new OnFailure());
     return cli;
   }
 
@@ -170,6 +170,19 @@ public final class FlukeCommand implements Callable<Integer> {
 
   public static void main(String... args) {
     System.exit(run(args));
+  }
+
+  /**
+   * {@link #onFailure} as a class of its own rather than a method reference: picocli's interfaces
+   * are compiled for Java 5, and a lambda implementing one keeps it (and picocli classes using it)
+   * out of the AppCDS archive.
+   */
+  private static final class OnFailure implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+      return onFailure(e, cli, parsed);
+    }
   }
 
   /**

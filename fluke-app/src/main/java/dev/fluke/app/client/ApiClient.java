@@ -257,10 +257,6 @@ public final class ApiClient {
         failure);
   }
 
-  URI serverUri() {
-    return server;
-  }
-
   ObjectMapper mapper() {
     return mapper;
   }
