@@ -68,7 +68,8 @@ status() {
 
 await() {
   local what=$1 path=$2
-  for _ in $(seq 600); do
+  # Up to two minutes: a loaded build machine starts a JVM slowly.
+  for _ in $(seq 1200); do
     [ "$(status "$path")" = 200 ] && return 0
     sleep 0.1
   done
@@ -116,14 +117,19 @@ run() { # run NAME ARGS...: one fluke command, its classes listed in lists/NAME
   shift
   XDG_CONFIG_HOME="$tmp" "$java" -XX:DumpLoadedClassList="$tmp/lists/$name" -cp "$jar" dev.fluke.app.Main "$@"
 }
+start() { # start NAME ARGS...: the same in the background; its pid (the JVM's own, exec'd) joins pids
+  local name=$1
+  shift
+  (exec env XDG_CONFIG_HOME="$tmp" "$java" -XX:DumpLoadedClassList="$tmp/lists/$name" -cp "$jar" \
+    dev.fluke.app.Main "$@" > "$tmp/$name.log" 2>&1) &
+  pids+=($!)
+}
 
 export FLUKE_SERVER="http://127.0.0.1:$http"
-run 00-server server --config "$tmp/server.hcl" > "$tmp/server.log" 2>&1 &
-pids+=($!)
-await server /api/v1/manifest
-run 01-agent agent --config "$tmp/agent.hcl" > "$tmp/agent.log" 2>&1 &
-pids+=($!)
-await agent /api/v1/agents/cds-training
+start 00-server server --config "$tmp/server.hcl"
+await 00-server /api/v1/manifest
+start 01-agent agent --config "$tmp/agent.hcl"
+await 01-agent /api/v1/agents/cds-training
 
 {
   run 10-version version
@@ -148,6 +154,9 @@ await agent /api/v1/agents/cds-training
 for pid in "${pids[@]}"; do kill -TERM "$pid"; done
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 pids=()
+for name in 00-server 01-agent; do
+  [ -s "$tmp/lists/$name" ] || { echo "cds-archive: $name recorded no classes" >&2; exit 1; }
+done
 
 # One list per archive, each class once, in first-seen order (a lambda's line must follow its caller's class).
 dump() { # dump ROLE LIST...
