@@ -7,7 +7,6 @@ import dev.fluke.api.LiveUpdate;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.app.client.ApiClientException;
 import dev.fluke.app.client.LiveStream;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -154,7 +153,7 @@ final class ReconcileCommand extends GroupCommand {
         live = client().stream(null, List.of("output", "event"));
         return null;
       } catch (ApiClientException e) {
-        if (e.status() == 401 || e.status() == 403 || e.getCause() instanceof IOException) {
+        if (e.status() == 401 || e.status() == 403 || e.unreachable()) {
           throw e;
         }
         return e;

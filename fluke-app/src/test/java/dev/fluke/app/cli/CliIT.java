@@ -513,8 +513,18 @@ class CliIT {
       assertTrue(
           commitLine.startsWith("commit " + expectedCommit), commitLine + " vs " + expectedCommit);
     }
+    assertEquals(
+        "java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ") at "
+            + System.getProperty("java.home"),
+        lines.get(2),
+        "the runtime running it, and where it lives");
     JsonNode json = mapper.readTree(fluke("version", "-o", "json").out());
     assertEquals(lines.get(0), "fluke " + json.get("version").asText());
+    assertEquals(System.getProperty("java.home"), json.get("java_home").asText());
 
     Run flag = fluke("--version");
     assertEquals(0, flag.exit());
