@@ -55,9 +55,9 @@ public final class HttpApi {
                                 concat(
                                     new AgentRoutes(api, json, errors).routes(),
                                     new TaskRoutes(api, json, errors).routes(),
-                                    new DriftRoutes(api, json).routes(),
+                                    new DriftRoutes(api, json, errors).routes(),
                                     new EventRoutes(api, json, errors).routes(),
-                                    new ManifestRoutes(api, json).routes(),
+                                    new ManifestRoutes(api, json, errors).routes(),
                                     new ReconcileRoutes(api, mapper, json, errors).routes()))));
     Route[] rest = new Route[extra.length + 1];
     rest[0] = new HealthRoutes().routes();

@@ -14,14 +14,22 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class ManifestRoutes {
   private final FleetApi api;
   private final Marshaller<Object, RequestEntity> json;
+  private final QueryParams params;
 
-  public ManifestRoutes(FleetApi api, Marshaller<Object, RequestEntity> json) {
+  public ManifestRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
     this.json = json;
+    this.params = new QueryParams(errors);
   }
 
   public Route routes() {
     return path(
-        "manifest", () -> get(() -> onSuccess(api::manifest, status -> completeOK(status, json))));
+        "manifest",
+        () ->
+            get(
+                () ->
+                    params.none(
+                        "GET /api/v1/manifest",
+                        () -> onSuccess(api::manifest, status -> completeOK(status, json)))));
   }
 }
