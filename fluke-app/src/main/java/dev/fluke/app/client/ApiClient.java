@@ -46,6 +46,11 @@ public final class ApiClient {
   public static final String SERVER_ENV = "FLUKE_SERVER";
   public static final String TOKEN_ENV = "FLUKE_API_TOKEN";
 
+  /**
+   * Header of {@code GET /api/v1/agents}: agents known before filtering (fluke-http AgentRoutes).
+   */
+  private static final String KNOWN_AGENTS_HEADER = "Fluke-Agents-Known";
+
   /** A decoded answer and the JSON text it came from. */
   public record Reply<T>(T value, String json) {}
 
@@ -91,6 +96,39 @@ public final class ApiClient {
 
   public Reply<List<Dto.AgentSummary>> agents() {
     return get("agents", new TypeReference<>() {}, null);
+  }
+
+  /**
+   * The agents matching a fleet filter, as the server filters them ({@code GET
+   * /api/v1/agents?filter=}, grammar of {@link dev.fluke.api.AgentFilter}).
+   *
+   * @param filter the filter's words separated by blanks; blank for every agent
+   * @param known how many agents the server knows before filtering (-1 when it did not say)
+   */
+  public record Filtered(Reply<List<Dto.AgentSummary>> matching, int known) {}
+
+  public Filtered agents(String filter) {
+    String path =
+        filter == null || filter.isBlank() ? "agents" : "agents?filter=" + encode(filter.trim());
+    HttpResponse<String> response = exchange(request(path).GET().build(), null);
+    int known =
+        response
+            .headers()
+            .firstValue(KNOWN_AGENTS_HEADER)
+            .map(
+                v -> {
+                  try {
+                    return Integer.parseInt(v.trim());
+                  } catch (NumberFormatException e) {
+                    return -1;
+                  }
+                })
+            .orElse(-1);
+    Reply<List<Dto.AgentSummary>> reply =
+        decode(
+            response.body(),
+            mapper.getTypeFactory().constructType(new TypeReference<List<Dto.AgentSummary>>() {}));
+    return new Filtered(reply, known);
   }
 
   /**
@@ -310,6 +348,11 @@ public final class ApiClient {
   }
 
   private String send(HttpRequest request, String notFoundHint) {
+    return exchange(request, notFoundHint).body();
+  }
+
+  /** The answer of a 2xx, else the failure as an {@link ApiClientException}. */
+  private HttpResponse<String> exchange(HttpRequest request, String notFoundHint) {
     HttpResponse<String> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -321,7 +364,7 @@ public final class ApiClient {
     }
     int status = response.statusCode();
     if (status >= 200 && status < 300) {
-      return response.body();
+      return response;
     }
     throw failure(status, serverMessage(status, response.body()), notFoundHint);
   }
