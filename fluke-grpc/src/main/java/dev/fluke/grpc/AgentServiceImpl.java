@@ -1,5 +1,6 @@
 package dev.fluke.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fluke.grpc.proto.AgentEnvelope;
 import dev.fluke.grpc.proto.AgentServicePowerApi;
 import dev.fluke.grpc.proto.ServerEnvelope;
@@ -26,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * agent's messages are mapped to protocol records, run through {@code gateway.connect(peer)}, and
  * the answers mapped back. Failures become statuses in {@link GrpcErrors}.
  *
- * <p>A message this side cannot accept (a {@link ProtocolViolation} while mapping, or a message
- * above the size limit) ends this stream with its status even if the gateway would rather complete
- * quietly: the violation is remembered as it passes and re-raised on the way out.
+ * <p>A message this side cannot accept (one that does not decode, a truncated one, a {@link
+ * ProtocolViolation} while mapping, or a message above the size limit) ends this stream with its
+ * status even if the gateway would rather complete quietly: the violation is remembered as it
+ * passes and re-raised on the way out.
  */
 public final class AgentServiceImpl implements AgentServicePowerApi {
   private static final Logger log = LoggerFactory.getLogger(AgentServiceImpl.class);
@@ -82,6 +84,9 @@ public final class AgentServiceImpl implements AgentServicePowerApi {
                 new PFBuilder<Throwable, Throwable>()
                     .match(ProtocolViolation.class, v -> refuse(v, refused, refusal))
                     .match(MessageTooLarge.class, v -> refuse(v, refused, refusal))
+                    .match(
+                        InvalidProtocolBufferException.class,
+                        e -> refuse(GrpcErrors.undecodable(e), refused, refusal))
                     .build());
     return fromAgent
         .via(gateway.connect(peer))
