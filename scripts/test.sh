@@ -9,6 +9,7 @@ need=()
 command -v git >/dev/null || need+=(git)
 command -v redis-server >/dev/null || need+=(redis-server)   # the Redis event store's tests
 [ -x /usr/bin/sudo ] || need+=(sudo)                          # run_as through the real sudo (RealSudoTest)
+command -v openssl >/dev/null || need+=(openssl)              # keys, certificates and CRLs of the TLS tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${need[*]}"
   apt-get update -qq
