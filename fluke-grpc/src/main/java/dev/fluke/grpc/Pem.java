@@ -43,6 +43,14 @@ final class Pem {
   private Pem() {}
 
   static SSLContext serverContext(TlsFiles files) {
+    return serverContext(files, null);
+  }
+
+  /**
+   * The server's certificate and key, and {@code clientTrust} for client certificates (null: the
+   * server asks for none).
+   */
+  static SSLContext serverContext(TlsFiles files, TrustManager clientTrust) {
     try {
       List<Certificate> chain = certificates(files.certFile());
       PrivateKey key = privateKey(files.keyFile());
@@ -53,7 +61,10 @@ final class Pem {
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, NO_PASSWORD);
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf.getKeyManagers(), null, null);
+      ctx.init(
+          kmf.getKeyManagers(),
+          clientTrust == null ? null : new TrustManager[] {clientTrust},
+          null);
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalArgumentException(
@@ -61,6 +72,35 @@ final class Pem {
               + files.certFile()
               + " with key "
               + files.keyFile()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * An agent's TLS context: its own certificate and key ({@code tls { cert_file key_file }}) for
+   * mutual TLS, and {@code trust} for the server's certificate (null: the system's trust store).
+   */
+  static SSLContext clientContext(TlsFiles own, TrustManager trust) {
+    try {
+      List<Certificate> chain = certificates(own.certFile());
+      PrivateKey key = privateKey(own.keyFile());
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry("agent", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(store, NO_PASSWORD);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), trust == null ? null : new TrustManager[] {trust}, null);
+      return ctx;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalArgumentException(
+          "cannot use the agent certificate "
+              + own.certFile()
+              + " with key "
+              + own.keyFile()
               + ": "
               + e.getMessage(),
           e);
