@@ -12,18 +12,18 @@ import java.util.concurrent.TimeUnit;
  * directory: the keys, certificates and revocation lists the tests use are made exactly as
  * docs/security.md tells an operator to make them.
  */
-final class Openssl {
+public final class Openssl {
   private final Path dir;
 
-  Openssl(Path dir) {
+  public Openssl(Path dir) {
     this.dir = dir;
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
-  Path file(String name) {
+  public Path file(String name) {
     return dir.resolve(name);
   }
 
@@ -32,7 +32,7 @@ final class Openssl {
    *
    * @throws IOException with the output when it fails
    */
-  String run(String... args) throws IOException, InterruptedException {
+  public String run(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add("openssl");
     command.addAll(List.of(args));

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * docs/security.md ("Agent identity: mutual TLS"): the CA, a certificate per host, revoking one and
  * publishing the CRL.
  */
-final class TestPki {
+public final class TestPki {
   private final Openssl openssl;
 
   private TestPki(Openssl openssl) {
@@ -17,7 +17,7 @@ final class TestPki {
   }
 
   /** A new CA (ca.crt, ca.key) in {@code dir}, with its CRL (agents.crl, nothing revoked yet). */
-  static TestPki create(Path dir, String name) throws IOException, InterruptedException {
+  public static TestPki create(Path dir, String name) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Files.writeString(
         dir.resolve("ca.cnf"),
@@ -59,21 +59,21 @@ final class TestPki {
     return pki;
   }
 
-  Path caCert() {
+  public Path caCert() {
     return openssl.file("ca.crt");
   }
 
-  Path crl() {
+  public Path crl() {
     return openssl.file("agents.crl");
   }
 
   /** A client certificate for host {@code name}: CN and DNS subject alternative name. */
-  TlsFiles issue(String name) throws IOException, InterruptedException {
+  public TlsFiles issue(String name) throws IOException, InterruptedException {
     return issue(name, "/CN=" + name, "subjectAltName=DNS:" + name + "\n");
   }
 
   /** A client certificate with this subject and these extension lines (e.g. no SAN). */
-  TlsFiles issue(String file, String subject, String extensions)
+  public TlsFiles issue(String file, String subject, String extensions)
       throws IOException, InterruptedException {
     openssl.run(
         "req",
@@ -109,12 +109,12 @@ final class TestPki {
   }
 
   /** Revokes a certificate and publishes the new CRL (agents.crl). */
-  void revoke(TlsFiles certificate) throws IOException, InterruptedException {
+  public void revoke(TlsFiles certificate) throws IOException, InterruptedException {
     openssl.run("ca", "-config", "ca.cnf", "-revoke", certificate.certFile().toString());
     publishCrl();
   }
 
-  void publishCrl() throws IOException, InterruptedException {
+  public void publishCrl() throws IOException, InterruptedException {
     // Written beside and moved into place, as an operator's deploy would: never half a file.
     openssl.run("ca", "-config", "ca.cnf", "-gencrl", "-out", "agents.crl.new");
     Files.move(
