@@ -872,9 +872,11 @@
             : emptyState('No task matches this agent',
               h('p', null, 'Tasks choose hosts with ', h('code', { text: 'selector { match_labels = { … } }' }),
                 '; none matches this agent\'s labels. Add one to a manifest, or give the agent the labels a task asks for.'))));
+        // The event store may be down: the state above is still live, only the history is missing.
         swap(eventsRegion, section('Recent events', null,
-          d.recent_events.length ? eventsTable(d.recent_events, { agent: false })
-            : h('p', { class: 'muted', text: 'No events for this agent yet.' })));
+          d.history_unavailable ? h('p', { class: 'muted', data: { history: 'unavailable' }, text: `Not shown: ${d.history_unavailable}. The status above is live.` })
+            : d.recent_events.length ? eventsTable(d.recent_events, { agent: false })
+              : h('p', { class: 'muted', text: 'No events for this agent yet.' })));
       },
       onUpdate(u) {
         if (u.agent !== name) return false;
