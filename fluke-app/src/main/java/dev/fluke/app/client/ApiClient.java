@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.api.Dto;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.http.AgentRoutes;
 import dev.fluke.http.ApiError;
 import dev.fluke.http.ApiJson;
 import java.io.IOException;
@@ -45,11 +46,6 @@ public final class ApiClient {
   public static final String DEFAULT_SERVER = "http://localhost:7071";
   public static final String SERVER_ENV = "FLUKE_SERVER";
   public static final String TOKEN_ENV = "FLUKE_API_TOKEN";
-
-  /**
-   * Header of {@code GET /api/v1/agents}: agents known before filtering (fluke-http AgentRoutes).
-   */
-  private static final String KNOWN_AGENTS_HEADER = "Fluke-Agents-Known";
 
   /** A decoded answer and the JSON text it came from. */
   public record Reply<T>(T value, String json) {}
@@ -114,7 +110,7 @@ public final class ApiClient {
     int known =
         response
             .headers()
-            .firstValue(KNOWN_AGENTS_HEADER)
+            .firstValue(AgentRoutes.KNOWN_HEADER)
             .map(
                 v -> {
                   try {
