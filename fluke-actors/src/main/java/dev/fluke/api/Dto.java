@@ -63,7 +63,23 @@ public final class Dto {
       String message,
       List<ExecutorStatus> executors) {}
 
-  public record AgentDetail(AgentSummary agent, List<TaskStatus> tasks, List<Event> recentEvents) {}
+  /**
+   * @param recentEvents the agent's newest events, newest first; empty when the history cannot be
+   *     read
+   * @param historyUnavailable null when the event history answered; else why it could not (the
+   *     event store is down): the live state above is still current, only {@code recentEvents} is
+   *     missing
+   */
+  public record AgentDetail(
+      AgentSummary agent,
+      List<TaskStatus> tasks,
+      List<Event> recentEvents,
+      String historyUnavailable) {
+    /** The live state with its history (or none yet). */
+    public AgentDetail(AgentSummary agent, List<TaskStatus> tasks, List<Event> recentEvents) {
+      this(agent, tasks, recentEvents, null);
+    }
+  }
 
   public record TaskSummary(
       String name,

@@ -36,6 +36,7 @@ public class TestFleetApi implements FleetApi {
   private final List<Event> events = new ArrayList<>();
   private final Map<String, String> reconcileOutcome = new LinkedHashMap<>();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final AtomicReference<Throwable> eventsFailure = new AtomicReference<>();
   private final AtomicReference<EventQuery> lastEventQuery = new AtomicReference<>();
   private final AtomicReference<Dto.ReconcileTarget> lastReconcile = new AtomicReference<>();
   private final AtomicReference<String> lastAccept = new AtomicReference<>();
@@ -112,6 +113,15 @@ public class TestFleetApi implements FleetApi {
     reconcileOutcome.put(task, status);
   }
 
+  /**
+   * Makes the event history unavailable ({@code t}, normally a {@link
+   * dev.fluke.api.HistoryUnavailable}; null to heal): events fail, agent details come without
+   * events and say why, as the server answers when its event store is down.
+   */
+  public void failEventsWith(Throwable t) {
+    eventsFailure.set(t);
+  }
+
   /** Makes every later call fail with {@code t} (null to heal). */
   public void failWith(Throwable t) {
     failure.set(t);
@@ -143,6 +153,13 @@ public class TestFleetApi implements FleetApi {
     Dto.AgentSummary summary = agents.get(name);
     if (summary == null) {
       return answer(Optional.empty());
+    }
+    Throwable history = eventsFailure.get();
+    if (history != null) {
+      // As the server does: the live state, no events, and why.
+      return answer(
+          Optional.of(
+              new Dto.AgentDetail(summary, agentTasks.get(name), List.of(), history.getMessage())));
     }
     List<Event> recent = events.stream().filter(e -> e.agent().equals(name)).toList();
     return answer(Optional.of(new Dto.AgentDetail(summary, agentTasks.get(name), recent)));
@@ -207,6 +224,9 @@ public class TestFleetApi implements FleetApi {
   @Override
   public synchronized CompletionStage<List<Event>> events(EventQuery query) {
     lastEventQuery.set(query);
+    if (eventsFailure.get() != null) {
+      return CompletableFuture.failedFuture(eventsFailure.get());
+    }
     return answer(events.stream().filter(query::matches).limit(query.limit()).toList());
   }
 

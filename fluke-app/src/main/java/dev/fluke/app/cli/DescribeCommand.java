@@ -96,7 +96,15 @@ final class DescribeCommand extends GroupCommand {
         out.println("No task matches this agent's labels.");
       }
 
-      if (!detail.recentEvents().isEmpty()) {
+      if (detail.historyUnavailable() != null) {
+        // The event store is down: the state above is live (the server's memory), only history is
+        // missing.
+        out.println();
+        out.println(
+            "Recent events: not shown: "
+                + detail.historyUnavailable()
+                + ". The status above is live.");
+      } else if (!detail.recentEvents().isEmpty()) {
         out.println();
         out.println("Recent events:");
         Table events = new Table("TIME", "TASK", "EXECUTOR", "KIND", "OUTCOME", "EXIT", "MESSAGE");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.api.Dto;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.http.AgentRoutes;
 import dev.fluke.http.ApiError;
 import dev.fluke.http.ApiJson;
 import java.io.IOException;
@@ -26,6 +27,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
 import javax.net.ssl.SSLException;
 
@@ -105,6 +107,38 @@ public final class ApiClient {
 
   public Reply<List<Dto.AgentSummary>> agents() {
     return get("agents", new TypeReference<>() {}, null);
+  }
+
+  /**
+   * The agents matching a fleet filter, as the server filters them ({@code GET
+   * /api/v1/agents?filter=}, grammar of {@link dev.fluke.api.AgentFilter}).
+   *
+   * @param filter the filter's words separated by blanks; blank for every agent
+   * @param known how many agents the server knows before filtering (-1 when it did not say)
+   */
+  public record Filtered(Reply<List<Dto.AgentSummary>> matching, int known) {}
+
+  public Filtered agents(String filter) {
+    String path =
+        filter == null || filter.isBlank() ? "agents" : "agents?filter=" + encode(filter.trim());
+    Answer response = exchange(path, null, null);
+    int known =
+        response
+            .header(AgentRoutes.KNOWN_HEADER)
+            .map(
+                v -> {
+                  try {
+                    return Integer.parseInt(v.trim());
+                  } catch (NumberFormatException e) {
+                    return -1;
+                  }
+                })
+            .orElse(-1);
+    Reply<List<Dto.AgentSummary>> reply =
+        decode(
+            response.body(),
+            mapper.getTypeFactory().constructType(new TypeReference<List<Dto.AgentSummary>>() {}));
+    return new Filtered(reply, known);
   }
 
   /**
@@ -303,6 +337,23 @@ public final class ApiClient {
    * 2xx answer and throws {@link ApiClientException} for anything else.
    */
   private String send(String path, String jsonBody, String notFoundHint) {
+    return exchange(path, jsonBody, notFoundHint).body();
+  }
+
+  /** A 2xx answer: its body and its headers. */
+  private record Answer(String body, Map<String, List<String>> headers) {
+    Optional<String> header(String name) {
+      for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+        if (name.equalsIgnoreCase(h.getKey()) && !h.getValue().isEmpty()) {
+          return Optional.of(h.getValue().get(0));
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** {@link #send}, with the answer's headers. */
+  private Answer exchange(String path, String jsonBody, String notFoundHint) {
     HttpURLConnection c;
     try {
       c = (HttpURLConnection) URI.create(server + "/api/v1/" + path).toURL().openConnection();
@@ -339,7 +390,7 @@ public final class ApiClient {
       int status = c.getResponseCode();
       String body = read(status >= 400 ? c.getErrorStream() : c.getInputStream());
       if (status >= 200 && status < 300) {
-        return body;
+        return new Answer(body, c.getHeaderFields());
       }
       throw failure(status, serverMessage(status, body), notFoundHint);
     } catch (SocketTimeoutException e) {

@@ -298,6 +298,29 @@ class CliIT {
   }
 
   @Test
+  void describeAgentWithoutItsHistoryShowsTheLiveStateAndSaysWhy() throws Exception {
+    fleet.failEventsWith(
+        new dev.fluke.api.HistoryUnavailable(
+            "the event history is unavailable: the event store (redis) cannot be read (down)",
+            null));
+    Run run = fluke("describe", "agent", "web-01");
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().contains("Tasks:      1 satisfied, 1 drifted\n"), run.out());
+    assertTrue(
+        run.out()
+            .endsWith(
+                "Recent events: not shown: the event history is unavailable: the event store"
+                    + " (redis) cannot be read (down). The status above is live.\n"),
+        run.out());
+
+    Run events = fluke("get", "events");
+    assertEquals(1, events.exit());
+    assertTrue(
+        events.err().contains("the event history is unavailable: the event store (redis)"),
+        events.err());
+  }
+
+  @Test
   void describeTaskShowsExecutorsAndAgents() throws Exception {
     Run run = fluke("describe", "task", "deploy_app");
     assertEquals(0, run.exit(), run.err());

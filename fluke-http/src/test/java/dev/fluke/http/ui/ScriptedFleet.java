@@ -45,6 +45,13 @@ public final class ScriptedFleet implements FleetApi {
           null);
   public final BlockingQueue<Dto.ReconcileTarget> reconciles = new LinkedBlockingQueue<>();
 
+  private String historyUnavailable;
+
+  /** Agent details come without events and with this reason (null: with their events). */
+  public synchronized void historyUnavailable(String why) {
+    historyUnavailable = why;
+  }
+
   public synchronized void putAgent(Dto.AgentSummary agent, List<Dto.TaskStatus> statuses) {
     agents.put(agent.name(), withCounts(agent, statuses));
     agentTasks.put(agent.name(), List.copyOf(statuses));
@@ -73,6 +80,10 @@ public final class ScriptedFleet implements FleetApi {
     Dto.AgentSummary a = agents.get(name);
     if (a == null) {
       return done(Optional.empty());
+    }
+    if (historyUnavailable != null) {
+      return done(
+          Optional.of(new Dto.AgentDetail(a, agentTasks.get(name), List.of(), historyUnavailable)));
     }
     List<Event> recent = newestFirst(new EventQuery(name, null, null, 20));
     return done(Optional.of(new Dto.AgentDetail(a, agentTasks.get(name), recent)));

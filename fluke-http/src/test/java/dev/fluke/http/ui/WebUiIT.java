@@ -177,6 +177,23 @@ class WebUiIT {
   }
 
   @Test
+  void anAgentPageWithoutItsHistoryShowsTheLiveStateAndSaysWhy() throws Exception {
+    server = new TestServer(testKit.system(), Set.of());
+    Fixtures.seedTasks(server.fleet);
+    server.fleet.putAgent(Fixtures.web01(), Fixtures.web01Tasks("drifted"));
+    server.fleet.historyUnavailable(
+        "the event history is unavailable: the event store (redis) cannot be read (down)");
+
+    browser.open(server.base() + "/#/agents/web-01");
+
+    awaitText(
+        By.cssSelector("[data-history='unavailable']"),
+        "Not shown: the event history is unavailable: the event store (redis) cannot be read"
+            + " (down). The status above is live.");
+    browser.await(By.cssSelector("article[data-task='deploy_app']"));
+  }
+
+  @Test
   void aLateViewerSeesTheBufferedOutputFirstThenTheLiveLines() throws Exception {
     server = new TestServer(testKit.system(), Set.of());
     Fixtures.seedTasks(server.fleet);
