@@ -12,6 +12,7 @@ command -v redis-server >/dev/null || need+=(redis-server)   # the Redis event s
 # HashiCorp's own HCL, built offline from Debian's Go sources, for HclConformanceTest
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/hashicorp/hcl/v2 ] || need+=(golang-github-hashicorp-hcl-v2-dev)
+command -v openssl >/dev/null || need+=(openssl)              # keys, certificates and CRLs of the TLS tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing Debian packages: ${need[*]}"
   apt-get update -qq

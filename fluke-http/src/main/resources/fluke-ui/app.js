@@ -15,8 +15,11 @@
     pending: 'idle', disconnected: 'idle', skipped: 'idle',
   };
   const SYMBOLS = { ok: '✓', warn: '▲', bad: '✕', err: '!', info: '↻', idle: '○' };
+  // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes, docs/api.md).
+  // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
   const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'connected',
-    'disconnected', 'loaded', 'invalid', 'rejected', 'sent', 'undeliverable'];
+    'disconnected', 'evicted', 'rejected', 'protocol_violation', 'loaded', 'invalid', 'fetch_failed',
+    'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent', 'undeliverable'];
   const MAX_OUTPUT_LINES = 2000;
 
   const main = document.getElementById('main');
@@ -631,34 +634,39 @@
       : null;
     return { shown, more };
   }
-  const STATUS_WORDS = ['satisfied', 'drifted', 'failed', 'error', 'pending', 'applying'];
-
-  /**
-   * Whether an agent matches every word of the fleet filter: `key=value` matches a label (value as a
-   * prefix), a status word matches agents with a task in that status, `connected` / `disconnected` the
-   * connection, anything else a part of the name; all case-insensitive. The CLI's `fluke get agents
-   * WORD...` reads the same way (dev.fluke.api.AgentFilter).
-   */
-  function agentMatches(a, words) {
-    return words.every(w => {
-      const eq = w.indexOf('=');
-      if (eq > 0) {
-        return Object.entries(a.labels || {}).some(([k, v]) =>
-          k.toLowerCase() === w.slice(0, eq) && String(v).toLowerCase().startsWith(w.slice(eq + 1)));
-      }
-      if (STATUS_WORDS.includes(w)) return ((a.counts || {})[w] || 0) > 0;
-      if (w === 'connected' || w === 'disconnected') return a.connected === (w === 'connected');
-      return a.name.toLowerCase().includes(w);
-    });
-  }
+  /** How long the fleet filter waits after the last keystroke before it asks the server. */
+  const FILTER_DELAY_MS = 150;
 
   views.fleet = () => {
     const region = h('div');
     let last = null;
     let showAll = false;
+    // The agents matching the filter, as the server answered for the filter text `matchedFor` (the one
+    // implementation of the filter is the server's: GET /api/v1/agents?filter=, as `fluke get agents`).
+    let matching = null;
+    let matchedFor = '';
+    let filterTimer = null;
+    let filterSeq = 0;
     // One element for the page's life, so typing is never interrupted by a live refresh.
     const filter = h('input', { type: 'search', id: 'fleet-filter', class: 'filter', data: { key: 'fleet-filter' },
       placeholder: 'Filter: name, role=web, drifted, disconnected…', 'aria-label': 'Filter agents', autocomplete: 'off' });
+    const filterText = () => filter.value.trim();
+    const fetchMatching = text => (text ? api(`/api/v1/agents?filter=${encodeURIComponent(text)}`) : Promise.resolve(null));
+
+    async function applyFilter() {
+      const text = filterText();
+      const seq = ++filterSeq;
+      try {
+        const m = await fetchMatching(text);
+        if (seq !== filterSeq) return; // a newer filter (or refresh) is on its way
+        matching = m;
+        matchedFor = text;
+        render();
+      } catch (e) {
+        if (seq === filterSeq) toast(`Filter failed: ${e.message}`, true);
+      }
+    }
+
     const view = {
       name: 'fleet', title: 'Fleet',
       mount() {
@@ -671,14 +679,25 @@
                 }
               }, text: 'Reconcile all' })] }),
           region);
-        filter.addEventListener('input', () => { showAll = false; render(); });
+        filter.addEventListener('input', () => {
+          showAll = false;
+          clearTimeout(filterTimer);
+          filterTimer = setTimeout(applyFilter, FILTER_DELAY_MS);
+        });
       },
       async refresh() {
-        const [agents, manifest] = await Promise.all([api('/api/v1/agents'), api('/api/v1/manifest')]);
+        const text = filterText();
+        const seq = ++filterSeq;
+        // The whole fleet for the tiles and the count; the matching agents for the list.
+        const [agents, manifest, m] = await Promise.all([api('/api/v1/agents'), api('/api/v1/manifest'), fetchMatching(text)]);
         this.loaded = true;
         // A big fleet changes all the time: refetch it less often (0.8 s for a few agents, 5 s for 10,000).
         this.minGap = Math.min(5000, 800 + Math.floor(agents.length / 2));
         last = { agents, manifest };
+        if (seq === filterSeq) {
+          matching = m;
+          matchedFor = text;
+        }
         render();
       },
     };
@@ -689,16 +708,16 @@
       const typing = document.activeElement === filter;
       const caret = [filter.selectionStart, filter.selectionEnd];
       const { agents, manifest } = last;
-      const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-      const matching = words.length ? agents.filter(a => agentMatches(a, words)) : agents;
-      const { shown, more } = capped(matching, showAll, words.length ? 'agents matching the filter' : 'agents',
+      const filtered = matchedFor !== '' && matching !== null;
+      const shownAgents = filtered ? matching : agents;
+      const { shown, more } = capped(shownAgents, showAll, filtered ? 'agents matching the filter' : 'agents',
         'fleet-show-all', () => { showAll = true; render(); });
       let list;
       if (!agents.length) list = noAgents();
-      else if (!matching.length) list = [filter, h('p', { class: 'muted', data: { empty: 'filter' }, text: 'No agent matches the filter.' })];
+      else if (!shownAgents.length) list = [filter, h('p', { class: 'muted', data: { empty: 'filter' }, text: 'No agent matches the filter.' })];
       else list = [filter, agentsTable(shown), more];
       const subtitle = !agents.length ? null
-        : words.length ? `${matching.length} of ${agents.length} match` : `${agents.length} known`;
+        : filtered ? `${shownAgents.length} of ${agents.length} match` : `${agents.length} known`;
       swap(region, [
         manifestCallouts(manifest),
         fleetTiles(agents),
@@ -854,9 +873,11 @@
             : emptyState('No task matches this agent',
               h('p', null, 'Tasks choose hosts with ', h('code', { text: 'selector { match_labels = { … } }' }),
                 '; none matches this agent\'s labels. Add one to a manifest, or give the agent the labels a task asks for.'))));
+        // The event store may be down: the state above is still live, only the history is missing.
         swap(eventsRegion, section('Recent events', null,
-          d.recent_events.length ? eventsTable(d.recent_events, { agent: false })
-            : h('p', { class: 'muted', text: 'No events for this agent yet.' })));
+          d.history_unavailable ? h('p', { class: 'muted', data: { history: 'unavailable' }, text: `Not shown: ${d.history_unavailable}. The status above is live.` })
+            : d.recent_events.length ? eventsTable(d.recent_events, { agent: false })
+              : h('p', { class: 'muted', text: 'No events for this agent yet.' })));
       },
       onUpdate(u) {
         if (u.agent !== name) return false;

@@ -7,12 +7,13 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The fleet filter of {@code fluke get agents WORD...} (the web UI's fleet filter reads the same
- * way): every word must match, case-insensitively. {@code key=value} matches a label whose value
- * starts with {@code value}; a task status ({@code satisfied}, {@code drifted}, {@code failed},
- * {@code error}, {@code pending}, {@code applying}) matches agents with a task in that status;
- * {@code connected} and {@code disconnected} match the connection; any other word matches a part of
- * the name.
+ * The fleet filter, applied by the server to {@code GET /api/v1/agents?filter=WORDS} (fluke-http
+ * AgentRoutes): the one implementation behind the web UI's fleet filter and {@code fluke get agents
+ * WORD...}, which both send their words there. Every word must match, case-insensitively. {@code
+ * key=value} matches a label whose value starts with {@code value}; a task status ({@code
+ * satisfied}, {@code drifted}, {@code failed}, {@code error}, {@code pending}, {@code applying})
+ * matches agents with a task in that status; {@code connected} and {@code disconnected} match the
+ * connection; any other word matches a part of the name.
  */
 public final class AgentFilter implements Predicate<Dto.AgentSummary> {
   private final List<String> words;

@@ -127,7 +127,39 @@ public final class Dto {
       String message,
       List<ExecutorStatus> executors) {}
 
-  public record AgentDetail(AgentSummary agent, List<TaskStatus> tasks, List<Event> recentEvents) {}
+  /**
+   * @param recentEvents the agent's newest events, newest first; empty when the history cannot be
+   *     read
+   * @param historyUnavailable null when the event history answered; else why it could not (the
+   *     event store is down): the live state above is still current, only {@code recentEvents} is
+   *     missing
+   * @param lastManual the outcome of the newest manual reconcile this agent served (null before
+   *     one): what {@code fluke reconcile --wait} reports, whatever cycles ran since
+   */
+  public record AgentDetail(
+      AgentSummary agent,
+      List<TaskStatus> tasks,
+      List<Event> recentEvents,
+      String historyUnavailable,
+      ManualResult lastManual) {
+    /** The live state with its history (or none yet). */
+    public AgentDetail(AgentSummary agent, List<TaskStatus> tasks, List<Event> recentEvents) {
+      this(agent, tasks, recentEvents, null, null);
+    }
+
+    /** This detail with its history, or why the history is unavailable. */
+    public AgentDetail withHistory(List<Event> events, String unavailable) {
+      return new AgentDetail(agent, tasks, events, unavailable, lastManual);
+    }
+  }
+
+  /**
+   * How a manual reconcile ended on one agent: the statuses of the tasks its cycle checked, as they
+   * were when that cycle ended (a later cycle does not change them).
+   *
+   * @param requestId the newest manual request the cycle served ({@link ReconcileAccepted})
+   */
+  public record ManualResult(long requestId, Instant endedAt, List<TaskStatus> tasks) {}
 
   public record TaskSummary(
       String name,

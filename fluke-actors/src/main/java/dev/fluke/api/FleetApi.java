@@ -14,6 +14,11 @@ public interface FleetApi {
   /** Every known agent, connected or recently seen, sorted by name. */
   CompletionStage<List<Dto.AgentSummary>> agents();
 
+  /**
+   * One agent's live state with its recent events. When the event history cannot be read the answer
+   * still comes, with the live state, no events and {@link Dto.AgentDetail#historyUnavailable()}
+   * saying why.
+   */
   CompletionStage<Optional<Dto.AgentDetail>> agent(String name);
 
   /** Every task of the desired state in force, in declaration order. */
@@ -24,6 +29,7 @@ public interface FleetApi {
   /** Every (agent, task) pair that is not satisfied: drifted, failed or in error. */
   CompletionStage<List<Dto.DriftEntry>> drift();
 
+  /** Newest first; fails with {@link HistoryUnavailable} when the event history cannot be read. */
   CompletionStage<List<Event>> events(EventQuery query);
 
   CompletionStage<Dto.ManifestStatus> manifest();

@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.HistoryUnavailable;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.EventStore;
@@ -9,7 +10,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,7 +24,9 @@ import org.apache.pekko.japi.function.Function;
 /**
  * {@link FleetApi} over the server's actors: each call is an ask with the configured timeout (a
  * stage that fails with a {@link java.util.concurrent.TimeoutException} when the actors do not
- * answer); events are read from the {@link EventStore} directly.
+ * answer); events are read from the {@link EventStore} directly, bounded by the same timeout. When
+ * the store cannot answer (Redis down), {@link #events} fails with {@link HistoryUnavailable} and
+ * {@link #agent} still answers with the live state and says that its history is unavailable.
  */
 final class ActorFleetApi implements FleetApi {
   private final ActorRef<AgentRegistry.Command> agents;
@@ -69,9 +75,15 @@ final class ActorFleetApi implements FleetApi {
             return CompletableFuture.completedFuture(found);
           }
           Dto.AgentDetail d = found.get();
-          return events
-              .query(new EventQuery(name, null, null, recentEvents))
-              .thenApply(recent -> Optional.of(new Dto.AgentDetail(d.agent(), d.tasks(), recent)));
+          // The live state is in memory and current: an event store that is down costs the history
+          // only, never the answer.
+          return events(new EventQuery(name, null, null, recentEvents))
+              .handle(
+                  (recent, failure) ->
+                      Optional.of(
+                          failure == null
+                              ? d.withHistory(recent, null)
+                              : d.withHistory(List.of(), unwrap(failure).getMessage())));
         });
   }
 
@@ -90,9 +102,49 @@ final class ActorFleetApi implements FleetApi {
     return ask(tasks, TaskRegistry.GetDrift::new);
   }
 
+  /**
+   * The store's answer within the API's timeout; any failure (Redis down, no answer in time)
+   * becomes {@link HistoryUnavailable} with a message an operator can act on.
+   */
   @Override
   public CompletionStage<List<Event>> events(EventQuery query) {
-    return events.query(query);
+    CompletableFuture<List<Event>> answer;
+    try {
+      answer = events.query(query).toCompletableFuture().copy();
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    return answer
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionallyCompose(
+            failure -> CompletableFuture.failedFuture(historyUnavailable(unwrap(failure))));
+  }
+
+  private HistoryUnavailable historyUnavailable(Throwable cause) {
+    if (cause instanceof HistoryUnavailable h) {
+      return h;
+    }
+    String why =
+        cause instanceof TimeoutException
+            ? "it did not answer within " + Durations.format(timeout)
+            : cause.getMessage() == null || cause.getMessage().isBlank()
+                ? cause.getClass().getSimpleName()
+                : cause.getMessage();
+    return new HistoryUnavailable(
+        "the event history is unavailable: the event store ("
+            + events
+            + ") cannot be read ("
+            + why
+            + ")",
+        cause);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable cause = t;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   @Override

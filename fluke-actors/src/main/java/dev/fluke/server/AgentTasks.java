@@ -154,6 +154,18 @@ final class AgentTasks {
     return out;
   }
 
+  /** The statuses of these tasks that are still matched, in their order. */
+  List<Dto.TaskStatus> statusesOf(List<TaskSpec> specs) {
+    List<Dto.TaskStatus> out = new ArrayList<>();
+    for (TaskSpec spec : specs) {
+      TaskState ts = tasks.get(spec.name());
+      if (ts != null) {
+        out.add(ts.toStatus());
+      }
+    }
+    return out;
+  }
+
   /**
    * The runner ends with its session: the reconcilers keep the last status, marked disconnected.
    */

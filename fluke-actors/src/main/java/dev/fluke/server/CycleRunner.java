@@ -87,6 +87,7 @@ public final class CycleRunner {
   private final boolean webhook;
 
   private Pace pace;
+  private Dto.ManualResult lastManual;
   private CyclePhase phase = CyclePhase.IDLE;
   private AgentSession.CycleStatus reported;
   // The agent broke the protocol: the session ends the stream, and this runner with it.
@@ -327,6 +328,12 @@ public final class CycleRunner {
   private Behavior<Command> endCycle(Cycle c) {
     timers.cancel(CycleTimedOut.class);
     pace = pace.ended(c, settings.now());
+    if (c.request().manualRequest() > 0) {
+      // What --wait reports: the statuses as this cycle left them, whatever runs after it.
+      lastManual =
+          new Dto.ManualResult(
+              c.request().manualRequest(), settings.now(), tasks.statusesOf(c.requested()));
+    }
     if (c.failed()) {
       Duration delay = pace.retryDelay(settings.reconcile());
       context
@@ -367,6 +374,7 @@ public final class CycleRunner {
     if (!m.tasks().isEmpty() && !tasks.anyMatched(m.tasks())) {
       // Nothing of it is here (any more): the request is served by doing nothing.
       pace = pace.served(m.requestId());
+      lastManual = new Dto.ManualResult(m.requestId(), settings.now(), List.of());
       reportStatus();
       return Behaviors.same();
     }
@@ -378,7 +386,11 @@ public final class CycleRunner {
         .tell(
             Optional.of(
                 new Dto.AgentDetail(
-                    g.summary(), tasks.statuses(applying, output, settings.now()), List.of())));
+                    g.summary(),
+                    tasks.statuses(applying, output, settings.now()),
+                    List.of(),
+                    null,
+                    lastManual)));
     return Behaviors.same();
   }
 

@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code redis-server} (Debian package {@code redis-server}) as a child process on a free
  * loopback port, without persistence, in its own directory. {@link #stop()} and {@link #start()}
- * let a test take Redis away and bring it back on the same port.
+ * let a test take Redis away and bring it back on the same port. Public for the other modules'
+ * tests (fluke-actors' test-jar).
  */
-final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess implements AutoCloseable {
   private static final long START_TIMEOUT_MILLIS = 10_000;
 
   private final Path dir;
@@ -30,22 +31,22 @@ final class RedisServerProcess implements AutoCloseable {
   }
 
   /** Starts a server in {@code dir} (a test's temp dir) and waits until it answers PING. */
-  static RedisServerProcess start(Path dir) throws IOException, InterruptedException {
+  public static RedisServerProcess start(Path dir) throws IOException, InterruptedException {
     RedisServerProcess server = new RedisServerProcess(dir, freePort());
     server.start();
     return server;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String url() {
+  public String url() {
     return "redis://127.0.0.1:" + port;
   }
 
   /** (Re)starts the server on the same port and waits until it answers PING. */
-  void start() throws IOException, InterruptedException {
+  public void start() throws IOException, InterruptedException {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException("redis-server already running");
     }
@@ -90,7 +91,7 @@ final class RedisServerProcess implements AutoCloseable {
   }
 
   /** Stops the server (this child process only, by its handle) and waits until it is gone. */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     if (process == null) {
       return;
     }

@@ -8,6 +8,7 @@ import dev.fluke.config.AgentConfig;
 import dev.fluke.exec.ExecutorRegistry;
 import dev.fluke.git.JGitSync;
 import dev.fluke.grpc.GrpcServerConnector;
+import dev.fluke.grpc.TlsFiles;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -53,7 +54,11 @@ public final class AgentNode implements AutoCloseable {
               config.serverUrl().toString(),
               config.token(),
               config.tls().caFile(),
-              config.tls().insecureSkipVerify());
+              config.tls().insecureSkipVerify(),
+              config
+                  .tls()
+                  .certFile()
+                  .flatMap(cert -> config.tls().keyFile().map(key -> new TlsFiles(cert, key))));
       AgentRuntime runtime =
           AgentRuntime.start(system, settings, connector, ExecutorRegistry.builtin(git));
       log.info(

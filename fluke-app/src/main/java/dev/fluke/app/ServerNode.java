@@ -10,6 +10,7 @@ import dev.fluke.events.EventStore;
 import dev.fluke.events.MemoryEventStore;
 import dev.fluke.events.RedisEventStore;
 import dev.fluke.git.JGitSync;
+import dev.fluke.grpc.ClientCertificates;
 import dev.fluke.grpc.GrpcServer;
 import dev.fluke.grpc.TlsFiles;
 import dev.fluke.http.HttpApi;
@@ -138,7 +139,12 @@ public final class ServerNode implements AutoCloseable {
                   config.listenGrpc().port(),
                   server.gateway(),
                   new LinkedHashSet<>(config.agentTokens()),
-                  tls));
+                  tls,
+                  // mutual TLS: agents' endpoint only, the HTTP API asks no client certificate
+                  config
+                      .tls()
+                      .clientCaFile()
+                      .map(ca -> new ClientCertificates(ca, config.tls().crlFile()))));
       ServerBinding http = await(bindHttp(system, config, server, tls));
       log.info(
           "Fluke server {} started: agents gRPC on {}, dashboard and API on {}, manifests from {} ({})",

@@ -96,6 +96,20 @@ final class Fleet implements AutoCloseable {
       String pollInterval,
       String gitExtra)
       throws IOException {
+    return start(tmp, manifests, serverPolicy, pollInterval, gitExtra, "");
+  }
+
+  /**
+   * @param serverExtra more blocks or attributes of the server block (e.g. an {@code event_store})
+   */
+  static Fleet start(
+      Path tmp,
+      Map<String, String> manifests,
+      String serverPolicy,
+      String pollInterval,
+      String gitExtra,
+      String serverExtra)
+      throws IOException {
     TestRepos.Repo repo = TestRepos.init(tmp.resolve("manifests"));
     manifests.forEach(repo::write);
     repo.commit("first manifests");
@@ -130,6 +144,7 @@ final class Fleet implements AutoCloseable {
             policy        = "%s"
             alert_webhook = "http://127.0.0.1:%d/hook"
           }
+          %s
         }
         """
             .formatted(
@@ -139,7 +154,8 @@ final class Fleet implements AutoCloseable {
                 pollInterval,
                 gitExtra,
                 serverPolicy,
-                hooks.getAddress().getPort());
+                hooks.getAddress().getPort(),
+                serverExtra);
     ServerConfig config;
     try {
       config = new ConfigLoader().parseServer("server.hcl", hcl, Map.of());
@@ -214,7 +230,7 @@ final class Fleet implements AutoCloseable {
   String status(String agent, String task) {
     return agent(agent)
         .flatMap(a -> a.tasks().stream().filter(t -> t.task().equals(task)).findFirst())
-        .map(Dto.TaskStatus::status)
+        .map(t -> t.status().word())
         .orElse("absent");
   }
 

@@ -45,12 +45,23 @@ public record AgentConfig(
   }
 
   /**
-   * {@code tls { ca_file insecure_skip_verify }}, for {@code grpcs://} only.
+   * {@code tls { ca_file insecure_skip_verify cert_file key_file }}, for {@code grpcs://} only.
    *
    * @param caFile trust this CA (PEM) instead of the system's trust store
    * @param insecureSkipVerify accept any server certificate (testing only)
+   * @param certFile this agent's certificate, for a server that asks for one (mutual TLS)
+   * @param keyFile the key of {@code certFile}; both or neither
    */
-  public record Tls(Optional<Path> caFile, boolean insecureSkipVerify) {}
+  public record Tls(
+      Optional<Path> caFile,
+      boolean insecureSkipVerify,
+      Optional<Path> certFile,
+      Optional<Path> keyFile) {
+    /** TLS without a client certificate. */
+    public Tls(Optional<Path> caFile, boolean insecureSkipVerify) {
+      this(caFile, insecureSkipVerify, Optional.empty(), Optional.empty());
+    }
+  }
 
   /** {@code execution { … }}: how executors run on this host. */
   public record Execution(

@@ -419,6 +419,15 @@ public final class ConfigLoader {
         return ServerConfig.Tls.plaintext();
       }
       if (!t.bool("enabled")) {
+        for (String key : List.of("client_ca_file", "crl_file")) {
+          if (t.isSet(key)) {
+            diags.error(
+                t.posOf(key),
+                key
+                    + " asks agents for a client certificate, which needs TLS: remove it, or"
+                    + " enable tls with cert_file and key_file");
+          }
+        }
         return ServerConfig.Tls.plaintext();
       }
       List<String> missing = new ArrayList<>();
@@ -435,10 +444,18 @@ public final class ConfigLoader {
                 + (missing.size() == 1 ? " is" : " are")
                 + " not set: give cert_file and key_file, or write enabled = false for plaintext");
       }
+      if (t.isSet("crl_file") && !t.isSet("client_ca_file")) {
+        diags.error(
+            t.posOf("crl_file"),
+            "crl_file revokes agent certificates: it needs client_ca_file (the CA that issues"
+                + " them)");
+      }
       return new ServerConfig.Tls(
           true,
           existingFile(t, "cert_file", baseDir, diags),
-          existingFile(t, "key_file", baseDir, diags));
+          existingFile(t, "key_file", baseDir, diags),
+          existingFile(t, "client_ca_file", baseDir, diags),
+          existingFile(t, "crl_file", baseDir, diags));
     }
 
     private ServerConfig.Drift drift() {
@@ -583,9 +600,21 @@ public final class ConfigLoader {
                 + u
                 + " the connection is plaintext (use grpcs:// for TLS, or remove the tls block)");
       }
+      if (t.isSet("cert_file") != t.isSet("key_file")) {
+        diags.error(
+            t.pos(),
+            "a client certificate needs both cert_file and key_file in "
+                + t.where()
+                + " (only "
+                + (t.isSet("cert_file") ? "cert_file" : "key_file")
+                + " is set)");
+      }
       tls =
           new AgentConfig.Tls(
-              existingFile(t, "ca_file", baseDir, diags), t.bool("insecure_skip_verify"));
+              existingFile(t, "ca_file", baseDir, diags),
+              t.bool("insecure_skip_verify"),
+              existingFile(t, "cert_file", baseDir, diags),
+              existingFile(t, "key_file", baseDir, diags));
     }
 
     Decoded x = orDefaults(a, "execution", ConfigSchemas.AGENT_EXECUTION);

@@ -59,7 +59,21 @@ public final class ConfigSchemas {
           Attr.optional(
               "enabled", AttrType.BOOL, Boolean.TRUE, "false = plaintext, chosen explicitly"),
           Attr.optional("cert_file", AttrType.STRING, null, "certificate chain (PEM)"),
-          Attr.optional("key_file", AttrType.STRING, null, "private key (PEM, PKCS#8)"));
+          Attr.optional(
+              "key_file",
+              AttrType.STRING,
+              null,
+              "private key (PEM: PKCS#8 RSA/EC/Ed25519, PKCS#1 RSA or SEC1 EC)"),
+          Attr.optional(
+              "client_ca_file",
+              AttrType.STRING,
+              null,
+              "CA certificate(s) (PEM) of agent certificates; set = agents need one (mutual TLS)"),
+          Attr.optional(
+              "crl_file",
+              AttrType.STRING,
+              null,
+              "certificate revocation list(s) (PEM or DER) of client_ca_file; re-read on change"));
 
   public static final Schema SERVER_DRIFT =
       Schema.of(
@@ -119,7 +133,13 @@ public final class ConfigSchemas {
               "insecure_skip_verify",
               AttrType.BOOL,
               Boolean.FALSE,
-              "accept any server certificate"));
+              "accept any server certificate"),
+          Attr.optional(
+              "cert_file",
+              AttrType.STRING,
+              null,
+              "this agent's client certificate (PEM) for a server with client_ca_file"),
+          Attr.optional("key_file", AttrType.STRING, null, "the key of cert_file (PEM)"));
 
   public static final Schema AGENT_EXECUTION =
       Schema.of(

@@ -92,9 +92,21 @@ public record ServerConfig(
 
   /**
    * {@code tls { … }}, used by both listeners. {@code enabled=false} is plaintext (explicitly
-   * chosen, or implied when both listeners are loopback-only and there is no tls block).
+   * chosen, or implied when both listeners are loopback-only and there is no tls block). {@code
+   * clientCaFile} (mutual TLS) applies to the agents' gRPC listener only: agents must present a
+   * certificate issued by it, not revoked by {@code crlFile}.
    */
-  public record Tls(boolean enabled, Optional<Path> certFile, Optional<Path> keyFile) {
+  public record Tls(
+      boolean enabled,
+      Optional<Path> certFile,
+      Optional<Path> keyFile,
+      Optional<Path> clientCaFile,
+      Optional<Path> crlFile) {
+    /** TLS without client certificates. */
+    public Tls(boolean enabled, Optional<Path> certFile, Optional<Path> keyFile) {
+      this(enabled, certFile, keyFile, Optional.empty(), Optional.empty());
+    }
+
     public static Tls plaintext() {
       return new Tls(false, Optional.empty(), Optional.empty());
     }

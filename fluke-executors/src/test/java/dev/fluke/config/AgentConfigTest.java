@@ -240,4 +240,36 @@ class AgentConfigTest {
                 + " grpcs://host:port)"),
         errors("agent {\n  token = \"t\"\n}\n", NO_ENV));
   }
+
+  @Test
+  void anAgentPresentsItsClientCertificateWhenGivenCertAndKey() throws Exception {
+    for (String f : List.of("web-01.crt", "web-01.key")) {
+      java.nio.file.Files.writeString(dir.resolve(f), "x");
+    }
+    String both =
+        """
+        agent {
+          server_url = "grpcs://control:7070"
+          token      = "t"
+          tls {
+            cert_file = "%1$s/web-01.crt"
+            key_file  = "%1$s/web-01.key"
+          }
+        }
+        """
+            .formatted(dir);
+    assertEquals(
+        new AgentConfig.Tls(
+            Optional.empty(),
+            false,
+            Optional.of(dir.resolve("web-01.crt")),
+            Optional.of(dir.resolve("web-01.key"))),
+        parse(both, NO_ENV).tls());
+    String certOnly = both.replace("    key_file  = \"%s/web-01.key\"\n".formatted(dir), "");
+    assertEquals(
+        List.of(
+            "agent.hcl:4:3: a client certificate needs both cert_file and key_file in tls in agent"
+                + " (only cert_file is set)"),
+        errors(certOnly, NO_ENV));
+  }
 }

@@ -249,6 +249,58 @@ class ServerConfigTest {
   }
 
   @Test
+  void clientCertificatesForAgentsAreReadWithTheirRevocationList() throws Exception {
+    for (String f : List.of("server.crt", "server.key", "agents-ca.pem", "agents.crl")) {
+      java.nio.file.Files.writeString(dir.resolve(f), "x");
+    }
+    ServerConfig c =
+        parse(
+            MINIMAL.replace(
+                "  git {",
+                ("  tls {\n"
+                        + "    cert_file = \"%1$s/server.crt\"\n    key_file = \"%1$s/server.key\"\n"
+                        + "    client_ca_file = \"%1$s/agents-ca.pem\"\n"
+                        + "    crl_file = \"%1$s/agents.crl\"\n  }\n  git {")
+                    .formatted(dir)),
+            NO_ENV);
+    assertEquals(
+        new ServerConfig.Tls(
+            true,
+            Optional.of(dir.resolve("server.crt")),
+            Optional.of(dir.resolve("server.key")),
+            Optional.of(dir.resolve("agents-ca.pem")),
+            Optional.of(dir.resolve("agents.crl"))),
+        c.tls());
+  }
+
+  @Test
+  void aRevocationListNeedsAClientCaAndClientCertificatesNeedTls() throws Exception {
+    for (String f : List.of("server.crt", "server.key", "agents-ca.pem", "agents.crl")) {
+      java.nio.file.Files.writeString(dir.resolve(f), "x");
+    }
+    String crlOnly =
+        MINIMAL.replace(
+            "  git {",
+            "  tls {\n    cert_file = \"%1$s/server.crt\"\n    key_file = \"%1$s/server.key\"\n    crl_file = \"%1$s/agents.crl\"\n  }\n  git {"
+                .formatted(dir));
+    assertEquals(
+        List.of(
+            "server.hcl:8:16: crl_file revokes agent certificates: it needs client_ca_file (the CA"
+                + " that issues them)"),
+        errors(crlOnly));
+    String plaintext =
+        MINIMAL.replace(
+            "  git {",
+            "  tls {\n    enabled = false\n    client_ca_file = \"%1$s/agents-ca.pem\"\n  }\n  git {"
+                .formatted(dir));
+    assertEquals(
+        List.of(
+            "server.hcl:7:22: client_ca_file asks agents for a client certificate, which needs TLS:"
+                + " remove it, or enable tls with cert_file and key_file"),
+        errors(plaintext));
+  }
+
+  @Test
   void oneNonLoopbackListenerIsEnoughToNeedTls() {
     List<String> errors = errors(MINIMAL.replace("localhost:7071", "10.0.0.5:7071"));
     assertEquals(1, errors.size());

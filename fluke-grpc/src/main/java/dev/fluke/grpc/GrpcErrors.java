@@ -1,5 +1,6 @@
 package dev.fluke.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fluke.protocol.ProtocolViolation;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link GrpcServiceException} / {@link StatusRuntimeException}: their own status
  *       (UNAUTHENTICATED for a missing or wrong token);
- *   <li>{@link ProtocolViolation}: INVALID_ARGUMENT with its message;
+ *   <li>{@link ProtocolViolation}, a message that does not decode ({@link
+ *       InvalidProtocolBufferException}) or a truncated one: INVALID_ARGUMENT with its message,
+ *       logged at WARN;
  *   <li>{@link MessageTooLarge}: RESOURCE_EXHAUSTED with its message;
  *   <li>the agent went away ({@link PeerClosedStreamException}): CANCELLED, nobody is left to tell;
  *   <li>the server is shutting down ({@link AbruptTerminationException}): UNAVAILABLE;
@@ -50,6 +53,9 @@ final class GrpcErrors {
     if (t instanceof StatusRuntimeException s) {
       return s.getStatus();
     }
+    if (t instanceof InvalidProtocolBufferException e) {
+      t = undecodable(e);
+    }
     if (t instanceof ProtocolViolation) {
       log.warn("Agent stream ended: protocol violation: {}", t.getMessage());
       return Status.INVALID_ARGUMENT.withDescription(t.getMessage());
@@ -68,6 +74,12 @@ final class GrpcErrors {
     }
     log.error("Agent stream failed", t);
     return Status.INTERNAL.withDescription("internal server error");
+  }
+
+  /** The protocol violation of a message that does not decode as an {@code AgentEnvelope}. */
+  static ProtocolViolation undecodable(InvalidProtocolBufferException e) {
+    return new ProtocolViolation(
+        "a message does not decode as fluke.v1.AgentEnvelope (" + e.getMessage() + ")");
   }
 
   private static Throwable unwrap(Throwable t) {

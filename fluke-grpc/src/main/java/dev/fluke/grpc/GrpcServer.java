@@ -2,10 +2,17 @@ package dev.fluke.grpc;
 
 import dev.fluke.grpc.proto.AgentServicePowerApiHandlerFactory;
 import dev.fluke.server.AgentGateway;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
@@ -53,14 +60,41 @@ public final class GrpcServer {
       AgentGateway gateway,
       Set<String> tokens,
       Optional<TlsFiles> tls) {
+    return bind(system, host, port, gateway, tokens, tls, Optional.empty());
+  }
+
+  /**
+   * As {@link #bind(ActorSystem, String, int, AgentGateway, Set, Optional)}, with mutual TLS when
+   * {@code clientCertificates} is present: every agent must present a certificate that {@link
+   * AgentCertificates} accepts and register under one of its names.
+   *
+   * @throws IllegalArgumentException when client certificates are asked for without TLS, or their
+   *     CA or CRL file cannot be used
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system,
+      String host,
+      int port,
+      AgentGateway gateway,
+      Set<String> tokens,
+      Optional<TlsFiles> tls,
+      Optional<ClientCertificates> clientCertificates) {
+    if (clientCertificates.isPresent() && tls.isEmpty()) {
+      throw new IllegalArgumentException(
+          "client certificates (client_ca_file) need TLS: give the server's cert_file and key_file");
+    }
     GrpcSettings grpc = GrpcSettings.create(system);
     int maxMessageSize = grpc.serverMaxInboundMessageSize();
-    AgentServiceImpl service = new AgentServiceImpl(gateway, tokens);
+    Optional<AgentCertificates> agents =
+        clientCertificates.map(c -> AgentCertificates.load(c, Clock.systemUTC()));
+    AgentServiceImpl service = new AgentServiceImpl(gateway, tokens, agents);
     Function<HttpRequest, CompletionStage<HttpResponse>> handler =
         request -> {
           AtomicReference<MessageTooLarge> refused = new AtomicReference<>();
           return AgentServicePowerApiHandlerFactory.create(
-                  service.forRequest(peer(request), refused::get), GrpcErrors.mapper(), system)
+                  service.forRequest(peer(request), refused::get, clientCertificate(request)),
+                  GrpcErrors.mapper(),
+                  system)
               .apply(limited(request, maxMessageSize, refused));
         };
     // Also set in reference.conf; forced here so that the agent endpoint speaks HTTP/2 and knows
@@ -72,20 +106,77 @@ public final class GrpcServer {
             .withPreviewServerSettings(settings.getPreviewServerSettings().withEnableHttp2(true))
             .withRemoteAddressAttribute(true)
             .withMaxConnections(grpc.serverMaxConnections())
-            .withBacklog(grpc.serverBacklog());
+            .withBacklog(grpc.serverBacklog())
+            // the TLS session of each request, for the agent's client certificate
+            .withParserSettings(
+                settings.getParserSettings().withIncludeSslSessionAttribute(agents.isPresent()));
     ServerBuilder builder = Http.get(system).newServerAt(host, port).withSettings(settings);
     if (tls.isPresent()) {
-      builder = builder.enableHttps(ConnectionContext.httpsServer(Pem.serverContext(tls.get())));
+      builder = builder.enableHttps(httpsContext(tls.get(), agents));
     }
+    Optional<Cancellable> crlChecks =
+        agents.map(
+            a ->
+                system
+                    .scheduler()
+                    .scheduleWithFixedDelay(
+                        grpc.serverCrlCheckInterval(),
+                        grpc.serverCrlCheckInterval(),
+                        a::recheck,
+                        system.executionContext()));
     return builder
         .bind(handler)
         .thenApply(
             binding -> {
+              crlChecks.ifPresent(checks -> binding.whenTerminated().thenRun(checks::cancel));
               log.info(
                   "Agent gRPC endpoint listening on {} ({})",
                   binding.localAddress(),
-                  tls.isPresent() ? "TLS" : "cleartext");
+                  tls.isEmpty()
+                      ? "cleartext"
+                      : agents.isPresent()
+                          ? "TLS, agents must present a client certificate"
+                          : "TLS");
               return binding;
+            })
+        .whenComplete(
+            (binding, failure) -> {
+              if (failure != null) {
+                crlChecks.ifPresent(Cancellable::cancel);
+              }
+            });
+  }
+
+  /** The server's certificate and, with client certificates, the agents' trust and the demand. */
+  private static HttpsConnectionContext httpsContext(
+      TlsFiles tls, Optional<AgentCertificates> agents) {
+    if (agents.isEmpty()) {
+      return ConnectionContext.httpsServer(Pem.serverContext(tls));
+    }
+    SSLContext context = Pem.serverContext(tls, agents.get().trustManager());
+    return ConnectionContext.httpsServer(
+        () -> {
+          SSLEngine engine = context.createSSLEngine();
+          engine.setUseClientMode(false);
+          engine.setNeedClientAuth(true);
+          return engine;
+        });
+  }
+
+  /** The agent's certificate (the first of its chain), when the connection has one. */
+  private static Optional<X509Certificate> clientCertificate(HttpRequest request) {
+    return request
+        .getAttribute(AttributeKeys.sslSession)
+        .flatMap(
+            info -> {
+              try {
+                Certificate[] chain = info.getSession().getPeerCertificates();
+                return chain.length > 0 && chain[0] instanceof X509Certificate x
+                    ? Optional.of(x)
+                    : Optional.empty();
+              } catch (SSLPeerUnverifiedException e) {
+                return Optional.empty();
+              }
             });
   }
 

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * The agent's way to the server over gRPC ({@code agent { server_url, token, tls {...} }}): {@code
  * grpc://host:port} is cleartext HTTP/2, {@code grpcs://host:port} is TLS, verified against the
  * system's trust store, or only {@code ca_file} when given, or not at all with {@code
- * insecure_skip_verify} (logged every time). The port defaults to 7070.
+ * insecure_skip_verify} (logged every time). With {@code tls { cert_file key_file }} the agent
+ * presents its own certificate to a server that asks for one (mutual TLS). The port defaults to
+ * 7070.
  *
  * <p>Every {@link #connect()} materialization is exactly one attempt on a fresh channel that is
  * closed when the stream ends: the client's own reconnect loop is off ({@code connection-attempts =
@@ -90,14 +92,31 @@ public final class GrpcServerConnector implements ServerConnector {
       String token,
       Optional<Path> caFile,
       boolean insecureSkipVerify) {
+    this(system, serverUrl, token, caFile, insecureSkipVerify, Optional.empty());
+  }
+
+  /**
+   * @param clientCertificate the agent's own certificate and key ({@code tls { cert_file key_file
+   *     }}), presented to a server that asks for client certificates (mutual TLS; {@code grpcs://}
+   *     only)
+   * @throws IllegalArgumentException as above, or when the certificate or key cannot be used
+   */
+  public GrpcServerConnector(
+      ActorSystem<?> system,
+      String serverUrl,
+      String token,
+      Optional<Path> caFile,
+      boolean insecureSkipVerify,
+      Optional<TlsFiles> clientCertificate) {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("the agent token must not be empty");
     }
     URI uri = parse(serverUrl);
     boolean tls = uri.getScheme().equals("grpcs");
-    if (!tls && (caFile.isPresent() || insecureSkipVerify)) {
+    if (!tls && (caFile.isPresent() || insecureSkipVerify || clientCertificate.isPresent())) {
       throw new IllegalArgumentException(
-          "ca_file and insecure_skip_verify need a grpcs:// server_url, got " + serverUrl);
+          "ca_file, insecure_skip_verify, cert_file and key_file need a grpcs:// server_url, got "
+              + serverUrl);
     }
     this.system = system;
     this.serverUrl = serverUrl;
@@ -122,12 +141,18 @@ public final class GrpcServerConnector implements ServerConnector {
                         .withOption(
                             ChannelOption.CONNECT_TIMEOUT_MILLIS,
                             (int) grpc.clientConnectTimeout().toMillis()));
+    TrustManager trust = null; // the system's trust store
     if (insecure) {
-      s = s.withTrustManager(Pem.trustEverything());
+      trust = Pem.trustEverything();
       log.warn(
           "insecure_skip_verify is set: the certificate of {} will NOT be verified", serverUrl);
     } else if (caFile.isPresent()) {
-      TrustManager trust = Pem.trustManager(caFile.get());
+      trust = Pem.trustManager(caFile.get());
+    }
+    if (clientCertificate.isPresent()) {
+      // The agent's certificate for servers that ask for one (mutual TLS), with the same trust.
+      s = s.withSslContext(Pem.clientContext(clientCertificate.get(), trust));
+    } else if (trust != null) {
       s = s.withTrustManager(trust);
     }
     this.settings = s;

@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param serverMaxInboundMessageSize largest message an agent may send, in bytes
  * @param serverMaxConnections agent connections the endpoint accepts at once
  * @param serverBacklog connection attempts the OS queues before the endpoint accepts them
+ * @param serverCrlCheckInterval how often a changed {@code crl_file} is looked for (mutual TLS)
  * @param clientMaxInboundMessageSize largest message the agent accepts from the server, in bytes
  * @param clientKeepaliveTime HTTP/2 ping interval on the agent's connection
  * @param clientKeepaliveTimeout unanswered ping → connection closed
@@ -20,6 +21,7 @@ public record GrpcSettings(
     int serverMaxInboundMessageSize,
     int serverMaxConnections,
     int serverBacklog,
+    Duration serverCrlCheckInterval,
     int clientMaxInboundMessageSize,
     Duration clientKeepaliveTime,
     Duration clientKeepaliveTimeout,
@@ -35,6 +37,7 @@ public record GrpcSettings(
         bytes(c, "server.max-inbound-message-size"),
         positive(c, "server.max-connections"),
         positive(c, "server.backlog"),
+        c.getDuration("server.crl-check-interval"),
         bytes(c, "client.max-inbound-message-size"),
         c.getDuration("client.keepalive-time"),
         c.getDuration("client.keepalive-timeout"),

@@ -28,6 +28,22 @@ final class MessageSizeGuard {
     this.maxMessageSize = maxMessageSize;
   }
 
+  /**
+   * Why the stream may not end here, or null when it may: a stream that ends inside a frame header
+   * or before a message's declared length arrived is truncated.
+   */
+  String truncation() {
+    if (headerFilled > 0) {
+      return "the stream ended inside a message header (truncated: "
+          + headerFilled
+          + " of 5 bytes)";
+    }
+    if (bodyLeft > 0) {
+      return "the stream ended inside a message (truncated: " + bodyLeft + " bytes missing)";
+    }
+    return null;
+  }
+
   Step accept(ByteString chunk) {
     ByteString pass = ByteString.emptyByteString();
     int i = 0;

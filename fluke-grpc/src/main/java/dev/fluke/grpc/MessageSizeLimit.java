@@ -1,5 +1,6 @@
 package dev.fluke.grpc;
 
+import dev.fluke.protocol.ProtocolViolation;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -16,6 +17,13 @@ import org.apache.pekko.util.ByteString;
  * {@code refused}, ends the body it passes on cleanly at the last good message, and from then on
  * reads and discards what the agent still sends. It must not fail or cancel the HTTP/2 request
  * stream: that would reset the whole call before the RESOURCE_EXHAUSTED status can reach the agent.
+ * For the same reason, when the call's own decoding stops reading (a message that does not decode
+ * fails the call), it does not pass that cancellation on to the request stream but discards the
+ * rest, so the call's status still gets out.
+ *
+ * <p>A body that ends inside a message (a truncated frame) fails what it passes on with a {@link
+ * ProtocolViolation} (INVALID_ARGUMENT), instead of ending it: a clean end there would let the call
+ * end with OK, and Pekko gRPC's decoder would throw (and log at ERROR) on the partial frame.
  */
 final class MessageSizeLimit extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final Inlet<ByteString> in = Inlet.create("MessageSizeLimit.in");
@@ -70,7 +78,12 @@ final class MessageSizeLimit extends GraphStage<FlowShape<ByteString, ByteString
 
               @Override
               public void onUpstreamFinish() {
-                completeStage();
+                String truncated = discarding ? null : guard.truncation();
+                if (truncated == null) {
+                  completeStage();
+                } else {
+                  failStage(new ProtocolViolation(truncated));
+                }
               }
             });
         setHandler(
@@ -79,6 +92,15 @@ final class MessageSizeLimit extends GraphStage<FlowShape<ByteString, ByteString
               @Override
               public void onPull() {
                 if (!hasBeenPulled(in)) {
+                  pull(in);
+                }
+              }
+
+              @Override
+              public void onDownstreamFinish(Throwable cause) {
+                // Keep reading (and dropping) the request: cancelling it would reset the call.
+                discarding = true;
+                if (!hasBeenPulled(in) && !isClosed(in)) {
                   pull(in);
                 }
               }

@@ -1,44 +1,56 @@
 package dev.fluke.grpc;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMException;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * TLS material from PEM files: the server's certificate chain and key, and the CA an agent trusts.
- * Keys may be PKCS#8 ({@code BEGIN PRIVATE KEY}: RSA, EC or Ed25519) or PKCS#1 ({@code BEGIN RSA
- * PRIVATE KEY}); other forms are refused with the command that converts them.
+ * Keys are read with BouncyCastle (see {@link #privateKey}): PKCS#8 ({@code BEGIN PRIVATE KEY}:
+ * RSA, EC or Ed25519), PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}) or SEC1 EC ({@code BEGIN EC
+ * PRIVATE KEY}); encrypted keys are refused with the command that decrypts them. Certificates are
+ * read with the JDK's {@link CertificateFactory}.
  */
 final class Pem {
-  private static final Pattern BLOCK =
-      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+  /** Turns BouncyCastle's parsed keys into JCA keys with the JDK's own providers. */
+  private static final JcaPEMKeyConverter KEYS = new JcaPEMKeyConverter();
+
   private static final char[] NO_PASSWORD = new char[0];
 
   private Pem() {}
 
   static SSLContext serverContext(TlsFiles files) {
+    return serverContext(files, null);
+  }
+
+  /**
+   * The server's certificate and key, and {@code clientTrust} for client certificates (null: the
+   * server asks for none).
+   */
+  static SSLContext serverContext(TlsFiles files, TrustManager clientTrust) {
     try {
       List<Certificate> chain = certificates(files.certFile());
       PrivateKey key = privateKey(files.keyFile());
@@ -49,7 +61,10 @@ final class Pem {
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, NO_PASSWORD);
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(kmf.getKeyManagers(), null, null);
+      ctx.init(
+          kmf.getKeyManagers(),
+          clientTrust == null ? null : new TrustManager[] {clientTrust},
+          null);
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalArgumentException(
@@ -57,6 +72,35 @@ final class Pem {
               + files.certFile()
               + " with key "
               + files.keyFile()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * An agent's TLS context: its own certificate and key ({@code tls { cert_file key_file }}) for
+   * mutual TLS, and {@code trust} for the server's certificate (null: the system's trust store).
+   */
+  static SSLContext clientContext(TlsFiles own, TrustManager trust) {
+    try {
+      List<Certificate> chain = certificates(own.certFile());
+      PrivateKey key = privateKey(own.keyFile());
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry("agent", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(store, NO_PASSWORD);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), trust == null ? null : new TrustManager[] {trust}, null);
+      return ctx;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalArgumentException(
+          "cannot use the agent certificate "
+              + own.certFile()
+              + " with key "
+              + own.keyFile()
               + ": "
               + e.getMessage(),
           e);
@@ -124,95 +168,53 @@ final class Pem {
     return certs;
   }
 
+  /**
+   * The first private key in a PEM file, read with BouncyCastle's {@link PEMParser}: PKCS#8 ({@code
+   * BEGIN PRIVATE KEY}: RSA, EC or Ed25519), PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}) or SEC1 EC
+   * ({@code BEGIN EC PRIVATE KEY}); other blocks before it (e.g. {@code EC PARAMETERS}, a
+   * certificate) are skipped. An encrypted key is refused with the command that decrypts it: Fluke
+   * stores no passphrases.
+   */
   static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
-    String pem = Files.readString(file, StandardCharsets.US_ASCII);
-    Matcher m = BLOCK.matcher(pem);
-    while (m.find()) {
-      String type = m.group(1);
-      byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-      switch (type) {
-        case "PRIVATE KEY":
-          return pkcs8(der, file);
-        case "RSA PRIVATE KEY":
-          return pkcs8(wrapPkcs1Rsa(der), file);
-        case "ENCRYPTED PRIVATE KEY":
+    try (PEMParser parser =
+        new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+      Object block;
+      while ((block = readBlock(parser, file)) != null) {
+        if (block instanceof PKCS8EncryptedPrivateKeyInfo || block instanceof PEMEncryptedKeyPair) {
           throw new GeneralSecurityException(
               file
                   + " holds an encrypted key; decrypt it with"
                   + " `openssl pkcs8 -in "
                   + file
                   + " -out key.pem` (Fluke stores no passphrases)");
-        case "EC PRIVATE KEY":
+        }
+        try {
+          if (block instanceof PrivateKeyInfo info) {
+            return KEYS.getPrivateKey(info);
+          }
+          if (block instanceof PEMKeyPair pair) {
+            return KEYS.getKeyPair(pair).getPrivate();
+          }
+        } catch (PEMException e) {
           throw new GeneralSecurityException(
-              file
-                  + " holds a SEC1 EC key; convert it with"
-                  + " `openssl pkcs8 -topk8 -nocrypt -in "
+              "unsupported private key in "
                   + file
-                  + " -out key.pem`");
-        default:
-          // e.g. "EC PARAMETERS" before the key: look further
+                  + " (expected RSA, EC or Ed25519): "
+                  + e.getMessage(),
+              e);
+        }
+        // e.g. "EC PARAMETERS" or a certificate before the key: look further
       }
     }
     throw new GeneralSecurityException("no private key in " + file);
   }
 
-  private static PrivateKey pkcs8(byte[] der, Path file) throws GeneralSecurityException {
-    for (String algorithm : List.of("RSA", "EC", "Ed25519", "EdDSA")) {
-      try {
-        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-      } catch (GeneralSecurityException notThisOne) {
-        // try the next algorithm
-      }
+  private static Object readBlock(PEMParser parser, Path file)
+      throws IOException, GeneralSecurityException {
+    try {
+      return parser.readObject();
+    } catch (PEMException e) {
+      throw new GeneralSecurityException("cannot read " + file + " as PEM: " + e.getMessage(), e);
     }
-    throw new GeneralSecurityException(
-        "unsupported private key in " + file + " (expected RSA, EC or Ed25519)");
-  }
-
-  /**
-   * PKCS#1 RSAPrivateKey → PKCS#8 PrivateKeyInfo (version 0, rsaEncryption, the key as an OCTET
-   * STRING).
-   */
-  private static byte[] wrapPkcs1Rsa(byte[] pkcs1) {
-    byte[] version = {0x02, 0x01, 0x00};
-    byte[] rsaEncryption = {
-      0x30,
-      0x0d,
-      0x06,
-      0x09,
-      0x2a,
-      (byte) 0x86,
-      0x48,
-      (byte) 0x86,
-      (byte) 0xf7,
-      0x0d,
-      0x01,
-      0x01,
-      0x01,
-      0x05,
-      0x00
-    };
-    byte[] key = der(0x04, pkcs1);
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.writeBytes(version);
-    body.writeBytes(rsaEncryption);
-    body.writeBytes(key);
-    return der(0x30, body.toByteArray());
-  }
-
-  private static byte[] der(int tag, byte[] content) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(tag);
-    int n = content.length;
-    if (n < 0x80) {
-      out.write(n);
-    } else {
-      int bytes = n > 0xFFFFFF ? 4 : n > 0xFFFF ? 3 : n > 0xFF ? 2 : 1;
-      out.write(0x80 | bytes);
-      for (int i = bytes - 1; i >= 0; i--) {
-        out.write((n >>> (8 * i)) & 0xFF);
-      }
-    }
-    out.writeBytes(content);
-    return out.toByteArray();
   }
 }

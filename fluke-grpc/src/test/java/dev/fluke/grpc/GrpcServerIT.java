@@ -54,7 +54,10 @@ class GrpcServerIT {
                       + LIMIT
                       // An agent stream is one HTTP request that never "completes": it must outlive
                       // this.
-                      + "\npekko.http.server.request-timeout = 1s")
+                      + "\npekko.http.server.request-timeout = 1s"
+                      // expectError() waits this long: a first call (class loading, Netty) on two
+                      // busy cores can take longer than the default 3 s.
+                      + "\npekko.test.single-expect-default = 20s")
               .withFallback(ConfigFactory.load()));
 
   @AfterAll

@@ -74,4 +74,19 @@ class MessageSizeGuardTest {
     assertEquals(frame(10, false), step.pass());
     assertTrue(step.refusal().getMessage().contains("compressed"));
   }
+
+  @Test
+  void aStreamMayEndOnlyBetweenMessages() {
+    ByteString stream = frame(10, false).concat(frame(20, false));
+    for (int cut = 0; cut <= stream.size(); cut++) {
+      MessageSizeGuard guard = new MessageSizeGuard(100);
+      guard.accept(stream.take(cut));
+      boolean between = cut == 0 || cut == 15 || cut == stream.size();
+      String truncation = guard.truncation();
+      assertEquals(between, truncation == null, "cut at " + cut + ": " + truncation);
+      if (!between) {
+        assertTrue(truncation.contains("truncated"), truncation);
+      }
+    }
+  }
 }

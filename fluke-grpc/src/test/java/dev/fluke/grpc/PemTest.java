@@ -10,72 +10,89 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.util.Arrays;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Every key type docs/configuration.md documents, made with the real openssl, loads. */
 class PemTest {
 
   @TempDir Path dir;
 
   @Test
   void pkcs8AndPkcs1RsaKeysLoadToTheSameKey() throws Exception {
-    TestCerts certs = TestCerts.create(dir);
-    PrivateKey pkcs8 = Pem.privateKey(certs.key());
-    Path pkcs1File = dir.resolve("rsa.key");
-    Files.writeString(
-        pkcs1File,
-        TestCerts.pem("RSA PRIVATE KEY", innerOctetString(pkcs8.getEncoded())),
-        StandardCharsets.US_ASCII);
+    Openssl openssl = new Openssl(dir);
+    openssl.run(
+        "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa8.key");
+    openssl.run("rsa", "-in", "rsa8.key", "-traditional", "-out", "rsa1.key");
+    assertTrue(Files.readString(dir.resolve("rsa8.key")).contains("BEGIN PRIVATE KEY"));
+    assertTrue(Files.readString(dir.resolve("rsa1.key")).contains("BEGIN RSA PRIVATE KEY"));
 
-    PrivateKey pkcs1 = Pem.privateKey(pkcs1File);
+    PrivateKey pkcs8 = Pem.privateKey(dir.resolve("rsa8.key"));
+    PrivateKey pkcs1 = Pem.privateKey(dir.resolve("rsa1.key"));
 
     assertEquals("RSA", pkcs8.getAlgorithm());
     assertArrayEquals(pkcs8.getEncoded(), pkcs1.getEncoded());
+  }
+
+  @Test
+  void ecKeysLoadAsPkcs8AndAsSec1WithTheirParameters() throws Exception {
+    Openssl openssl = new Openssl(dir);
+    // SEC1 ("EC PRIVATE KEY"), with an "EC PARAMETERS" block before it
+    openssl.run("ecparam", "-name", "prime256v1", "-genkey", "-out", "ec1.key");
+    openssl.run("pkcs8", "-topk8", "-nocrypt", "-in", "ec1.key", "-out", "ec8.key");
+    assertTrue(Files.readString(dir.resolve("ec1.key")).contains("BEGIN EC PARAMETERS"));
+
+    PrivateKey sec1 = Pem.privateKey(dir.resolve("ec1.key"));
+    PrivateKey pkcs8 = Pem.privateKey(dir.resolve("ec8.key"));
+
+    assertEquals("EC", sec1.getAlgorithm());
+    assertArrayEquals(pkcs8.getEncoded(), Pem.privateKey(dir.resolve("ec8.key")).getEncoded());
+    assertEquals(
+        ((java.security.interfaces.ECPrivateKey) pkcs8).getS(),
+        ((java.security.interfaces.ECPrivateKey) sec1).getS());
+  }
+
+  @Test
+  void ed25519KeysLoadAndSign() throws Exception {
+    Openssl openssl = new Openssl(dir);
+    openssl.run("genpkey", "-algorithm", "ed25519", "-out", "ed.key");
+
+    PrivateKey key = Pem.privateKey(dir.resolve("ed.key"));
+
+    Signature signer = Signature.getInstance("Ed25519");
+    signer.initSign(key);
+    signer.update("fluke".getBytes(StandardCharsets.US_ASCII));
+    assertEquals(64, signer.sign().length);
+  }
+
+  @Test
+  void aServerContextLoadsFromTheCertificateAndItsKey() throws Exception {
+    TestCerts certs = TestCerts.create(dir);
     assertEquals(1, Pem.certificates(certs.cert()).size());
+    assertTrue(Pem.certificates(certs.cert()).get(0) instanceof X509Certificate);
+    assertEquals("TLS", Pem.serverContext(new TlsFiles(certs.cert(), certs.key())).getProtocol());
   }
 
   @Test
   void keysFlukeCannotUseAreRefusedWithTheWayOut() throws Exception {
+    Openssl openssl = new Openssl(dir);
+    openssl.run(
+        "genpkey", "-algorithm", "RSA", "-aes256", "-pass", "pass:secret", "-out", "enc.key");
     Path encrypted = dir.resolve("enc.key");
-    Files.writeString(encrypted, TestCerts.pem("ENCRYPTED PRIVATE KEY", new byte[] {1, 2, 3}));
+    assertTrue(Files.readString(encrypted).contains("BEGIN ENCRYPTED PRIVATE KEY"));
     Path none = dir.resolve("none.key");
     Files.writeString(none, "nothing here\n");
+    Path certOnly = TestCerts.create(dir).cert();
 
     GeneralSecurityException e =
         assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(encrypted));
     assertTrue(e.getMessage().contains("openssl pkcs8"), e.getMessage());
     assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(none));
+    GeneralSecurityException noKey =
+        assertThrows(GeneralSecurityException.class, () -> Pem.privateKey(certOnly));
+    assertTrue(noKey.getMessage().startsWith("no private key in"), noKey.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Pem.serverContext(new TlsFiles(none, none)));
-  }
-
-  /** The content of the OCTET STRING at the end of a PKCS#8 PrivateKeyInfo: the PKCS#1 key. */
-  private static byte[] innerOctetString(byte[] pkcs8) {
-    int i = skipHeader(pkcs8, 0); // into the outer SEQUENCE
-    i = skipWhole(pkcs8, i); // version
-    i = skipWhole(pkcs8, i); // algorithm
-    int content = skipHeader(pkcs8, i);
-    return Arrays.copyOfRange(pkcs8, content, content + length(pkcs8, i));
-  }
-
-  private static int skipHeader(byte[] der, int at) {
-    int first = der[at + 1] & 0xFF;
-    return at + 2 + (first < 0x80 ? 0 : first & 0x7F);
-  }
-
-  private static int skipWhole(byte[] der, int at) {
-    return skipHeader(der, at) + length(der, at);
-  }
-
-  private static int length(byte[] der, int at) {
-    int first = der[at + 1] & 0xFF;
-    if (first < 0x80) {
-      return first;
-    }
-    int n = 0;
-    for (int k = 0; k < (first & 0x7F); k++) {
-      n = (n << 8) | (der[at + 2 + k] & 0xFF);
-    }
-    return n;
   }
 }

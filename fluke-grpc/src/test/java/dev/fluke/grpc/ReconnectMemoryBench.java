@@ -11,21 +11,23 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.junit.jupiter.api.Test;
 
 /**
- * Benchmark, run by hand (its name keeps it out of the suite; figures go to docs/performance.md):
- * the heap an agent keeps per failed connection attempt while its server is down, for {@link
- * GrpcServerConnector} and, for comparison, for a generated client created per attempt.
+ * Benchmark, run by hand, never by the test suite (it measures, it asserts nothing; figures go to
+ * docs/performance.md): the heap an agent keeps per failed connection attempt while its server is
+ * down, for {@link GrpcServerConnector} and, for comparison, for a generated client created per
+ * attempt. Runs in a JVM of its own through the {@code reconnect-memory-bench} profile of
+ * fluke-grpc's pom:
  *
  * <pre>
- * mvn -B -pl fluke-grpc -am test -Dtest=ReconnectMemoryBench -Dsurefire.failIfNoSpecifiedTests=false
- *     [-Dbench.attempts=2000]</pre>
+ * mvn -B -q -pl fluke-grpc -am process-test-classes -Preconnect-memory-bench [-Dbench.attempts=2000]
+ * </pre>
  */
-class ReconnectMemoryBench {
+final class ReconnectMemoryBench {
+  private ReconnectMemoryBench() {}
 
-  @Test
-  void heapRetainedPerFailedAttempt() throws Exception {
+  /** Prints the heap retained per refused attempt; {@code -Dbench.attempts=N} (default 2000). */
+  public static void main(String[] args) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort(); // closed again: every attempt is refused
@@ -73,6 +75,7 @@ class ReconnectMemoryBench {
           clientRetained, clientRetained / (double) n);
     } finally {
       system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
 

@@ -2,26 +2,37 @@ package dev.fluke.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
+import dev.fluke.api.AgentFilter;
+import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import java.util.List;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /agents} (every known agent) and {@code GET /agents/{name}} (one agent with its
- * tasks).
+ * {@code GET /agents[?filter=WORDS]} (every known agent, or those matching the fleet filter, {@link
+ * AgentFilter}) and {@code GET /agents/{name}} (one agent with its tasks). The list always says how
+ * many agents the server knows in all in the {@value #KNOWN_HEADER} header, so a filtered answer
+ * can say "3 of 250".
  */
 public final class AgentRoutes {
+  /** Response header of {@code GET /agents}: the number of known agents before filtering. */
+  public static final String KNOWN_HEADER = "Fluke-Agents-Known";
+
   private final FleetApi api;
   private final Marshaller<Object, RequestEntity> json;
   private final ApiErrors errors;
+  private final QueryParams params;
 
   public AgentRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
     this.json = json;
     this.errors = errors;
+    this.params = new QueryParams(errors);
   }
 
   public Route routes() {
@@ -34,16 +45,36 @@ public final class AgentRoutes {
   }
 
   private Route list() {
-    return onSuccess(api::agents, all -> completeOK(all, json));
+    return params.only(
+        "GET /api/v1/agents",
+        List.of("filter"),
+        p -> {
+          AgentFilter filter = AgentFilter.of(List.of(p.getOrDefault("filter", "")));
+          return onSuccess(
+              api::agents,
+              all ->
+                  respondWithHeader(
+                      RawHeader.create(KNOWN_HEADER, Integer.toString(all.size())),
+                      () -> completeOK(matching(all, filter), json)));
+        });
+  }
+
+  private static List<Dto.AgentSummary> matching(List<Dto.AgentSummary> all, AgentFilter filter) {
+    return filter.isEmpty() ? all : all.stream().filter(filter).toList();
   }
 
   private Route detail(String name) {
-    return onSuccess(
-        () -> api.agent(name),
-        found ->
-            found
-                .<Route>map(detail -> completeOK(detail, json))
-                .orElseGet(
-                    () -> errors.error(StatusCodes.NOT_FOUND, "agent '" + name + "' not found")));
+    return params.none(
+        "GET /api/v1/agents/{name}",
+        () ->
+            onSuccess(
+                () -> api.agent(name),
+                found ->
+                    found
+                        .<Route>map(detail -> completeOK(detail, json))
+                        .orElseGet(
+                            () ->
+                                errors.error(
+                                    StatusCodes.NOT_FOUND, "agent '" + name + "' not found"))));
   }
 }

@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.api.HistoryUnavailable;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -53,9 +54,11 @@ public final class ApiErrors {
   }
 
   /**
-   * Failures of the server behind the API. A timeout means the fleet actors did not answer in time
-   * (busy or restarting): 503, worth retrying. Anything else is a bug or an outage: 500, logged
-   * with its stack trace. Bad input never gets here: the routes answer 400 themselves.
+   * Failures of the server behind the API. {@link HistoryUnavailable} (the event store is down) is
+   * a 503 with its message: nothing else can be answered without the history. A timeout means the
+   * fleet actors did not answer in time (busy or restarting): 503, worth retrying. Anything else is
+   * a bug or an outage: 500, logged with its stack trace. Bad input never gets here: the routes
+   * answer 400 themselves.
    */
   public ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder().matchAny(this::onException).build();
@@ -63,6 +66,11 @@ public final class ApiErrors {
 
   private Route onException(Throwable thrown) {
     Throwable cause = unwrap(thrown);
+    if (cause instanceof HistoryUnavailable) {
+      // An outage of the event store, already logged by the store: nothing to add per request.
+      log.debug("API request answered 503: {}", cause.getMessage());
+      return error(StatusCodes.SERVICE_UNAVAILABLE, cause.getMessage());
+    }
     if (cause instanceof TimeoutException) {
       return error(
           StatusCodes.SERVICE_UNAVAILABLE,

@@ -11,13 +11,22 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class DriftRoutes {
   private final FleetApi api;
   private final Marshaller<Object, RequestEntity> json;
+  private final QueryParams params;
 
-  public DriftRoutes(FleetApi api, Marshaller<Object, RequestEntity> json) {
+  public DriftRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
     this.json = json;
+    this.params = new QueryParams(errors);
   }
 
   public Route routes() {
-    return path("drift", () -> get(() -> onSuccess(api::drift, drift -> completeOK(drift, json))));
+    return path(
+        "drift",
+        () ->
+            get(
+                () ->
+                    params.none(
+                        "GET /api/v1/drift",
+                        () -> onSuccess(api::drift, drift -> completeOK(drift, json)))));
   }
 }

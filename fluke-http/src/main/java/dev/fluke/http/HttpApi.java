@@ -55,7 +55,7 @@ public final class HttpApi {
                                 concat(
                                     new AgentRoutes(api, json, errors).routes(),
                                     new TaskRoutes(api, json, errors).routes(),
-                                    new DriftRoutes(api, json).routes(),
+                                    new DriftRoutes(api, json, errors).routes(),
                                     new EventRoutes(api, json, errors).routes(),
                                     new ManifestRoutes(api, mapper, json, errors).routes(),
                                     new ReconcileRoutes(api, mapper, json, errors).routes()))));

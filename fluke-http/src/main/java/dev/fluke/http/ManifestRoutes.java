@@ -30,6 +30,7 @@ public final class ManifestRoutes {
   private final ObjectMapper mapper;
   private final Marshaller<Object, RequestEntity> json;
   private final ApiErrors errors;
+  private final QueryParams params;
 
   public ManifestRoutes(
       FleetApi api, ObjectMapper mapper, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
@@ -37,6 +38,7 @@ public final class ManifestRoutes {
     this.mapper = mapper;
     this.json = json;
     this.errors = errors;
+    this.params = new QueryParams(errors);
   }
 
   public Route routes() {
@@ -44,10 +46,22 @@ public final class ManifestRoutes {
         "manifest",
         () ->
             concat(
-                pathEnd(() -> get(() -> onSuccess(api::manifest, s -> completeOK(s, json)))),
+                pathEnd(
+                    () ->
+                        get(
+                            () ->
+                                params.none(
+                                    "GET /api/v1/manifest",
+                                    () -> onSuccess(api::manifest, s -> completeOK(s, json))))),
                 path(
                     "accept",
-                    () -> post(() -> entity(Unmarshaller.entityToString(), this::onAccept)))));
+                    () ->
+                        post(
+                            () ->
+                                params.none(
+                                    "POST /api/v1/manifest/accept",
+                                    () ->
+                                        entity(Unmarshaller.entityToString(), this::onAccept))))));
   }
 
   private Route onAccept(String body) {

@@ -2,9 +2,12 @@ package dev.fluke.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.TargetKind;
@@ -18,7 +21,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * {@code POST /reconcile} with {@code {"target":"all"}}, {@code {"target":"agent","name":"web-01"}}
  * or {@code {"target":"task","name":"deploy_app"}}: starts a manual cycle (which always applies)
  * and answers 202 with the {@link Dto.ReconcileAccepted}; 404 when the agent or task is unknown,
- * 400 for a bad body.
+ * 400 for a bad body: anything but exactly one JSON object of these forms (trailing data, a key
+ * given twice, an unknown property) is refused, as is any query parameter.
  *
  * <p>The body is read as text whatever its content type, so {@code curl -d '{"target":"all"}'}
  * (which says {@code application/x-www-form-urlencoded}) works as well as a proper JSON client.
@@ -28,6 +32,7 @@ public final class ReconcileRoutes {
   private final ObjectMapper mapper;
   private final Marshaller<Object, RequestEntity> json;
   private final ApiErrors errors;
+  private final QueryParams params;
 
   public ReconcileRoutes(
       FleetApi api, ObjectMapper mapper, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
@@ -35,10 +40,18 @@ public final class ReconcileRoutes {
     this.mapper = mapper;
     this.json = json;
     this.errors = errors;
+    this.params = new QueryParams(errors);
   }
 
   public Route routes() {
-    return path("reconcile", () -> post(() -> entity(Unmarshaller.entityToString(), this::onBody)));
+    return path(
+        "reconcile",
+        () ->
+            post(
+                () ->
+                    params.none(
+                        "POST /api/v1/reconcile",
+                        () -> entity(Unmarshaller.entityToString(), this::onBody))));
   }
 
   private Route onBody(String body) {
@@ -65,13 +78,23 @@ public final class ReconcileRoutes {
   static Dto.ReconcileTarget parse(ObjectMapper mapper, String body) {
     JsonNode node;
     try {
-      node = body == null || body.isBlank() ? null : mapper.readTree(body);
+      node = body == null || body.isBlank() ? null : strict(mapper).readValue(body);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          "the request body is not valid JSON (" + e.getOriginalMessage() + "); " + FORMS);
+          "the request body is not one valid JSON object ("
+              + e.getOriginalMessage()
+              + "); "
+              + FORMS);
     }
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException("the request body must be a JSON object; " + FORMS);
+    }
+    for (java.util.Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+      String field = names.next();
+      if (!field.equals("target") && !field.equals("name")) {
+        throw new IllegalArgumentException(
+            "unknown property \"" + field + "\" (a reconcile takes target and name); " + FORMS);
+      }
     }
     JsonNode targetNode = node.get("target");
     if (targetNode == null || !targetNode.isTextual()) {
@@ -104,6 +127,17 @@ public final class ReconcileRoutes {
       throw new IllegalArgumentException("target \"" + word + "\" needs a \"name\"; " + FORMS);
     }
     return new Dto.ReconcileTarget(kind, name);
+  }
+
+  /**
+   * One JSON value and nothing after it ({@code {"target":"all"} xyz} must not reconcile the
+   * fleet), no key twice (which "name" would win is anybody's guess).
+   */
+  private static ObjectReader strict(ObjectMapper mapper) {
+    return mapper
+        .readerFor(JsonNode.class)
+        .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .withFeatures(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   }
 
   private static final String FORMS =

@@ -17,11 +17,13 @@ public final class TaskRoutes {
   private final FleetApi api;
   private final Marshaller<Object, RequestEntity> json;
   private final ApiErrors errors;
+  private final QueryParams params;
 
   public TaskRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
     this.json = json;
     this.errors = errors;
+    this.params = new QueryParams(errors);
   }
 
   public Route routes() {
@@ -34,16 +36,22 @@ public final class TaskRoutes {
   }
 
   private Route list() {
-    return onSuccess(api::tasks, all -> completeOK(all, json));
+    return params.none(
+        "GET /api/v1/tasks", () -> onSuccess(api::tasks, all -> completeOK(all, json)));
   }
 
   private Route detail(String name) {
-    return onSuccess(
-        () -> api.task(name),
-        found ->
-            found
-                .<Route>map(detail -> completeOK(detail, json))
-                .orElseGet(
-                    () -> errors.error(StatusCodes.NOT_FOUND, "task '" + name + "' not found")));
+    return params.none(
+        "GET /api/v1/tasks/{name}",
+        () ->
+            onSuccess(
+                () -> api.task(name),
+                found ->
+                    found
+                        .<Route>map(detail -> completeOK(detail, json))
+                        .orElseGet(
+                            () ->
+                                errors.error(
+                                    StatusCodes.NOT_FOUND, "task '" + name + "' not found"))));
   }
 }

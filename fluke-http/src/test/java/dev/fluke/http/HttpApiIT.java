@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.api.Dto;
+import dev.fluke.api.HistoryUnavailable;
 import dev.fluke.events.EventQuery;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -189,10 +192,81 @@ class HttpApiIT {
   }
 
   @Test
-  void badEventLimitsAre400() throws Exception {
+  void badEventQueriesAre400NamingWhatIsAllowedAndReachNoStore() throws Exception {
     assertError(get("/api/v1/events?limit=abc"), 400, "limit must be a whole number");
+    assertError(get("/api/v1/events?limit="), 400, "limit must be a whole number from 1 to 1000");
+    assertError(get("/api/v1/events?limit=%20"), 400, "limit must be a whole number");
+    assertError(get("/api/v1/events?limit=2.5"), 400, "limit must be a whole number");
     assertError(get("/api/v1/events?limit=0"), 400, "limit must be from 1 to 1000");
     assertError(get("/api/v1/events?limit=1001"), 400, "got 1001");
+    assertError(
+        get("/api/v1/events?outcome=bogus"),
+        400,
+        "outcome must be one of satisfied, drifted, applied, failed, error, skipped, connected");
+    assertError(get("/api/v1/events?outcome="), 400, "outcome must not be empty");
+    assertError(get("/api/v1/events?agent="), 400, "agent must not be empty");
+    assertError(get("/api/v1/events?task="), 400, "task must not be empty");
+    assertError(
+        get("/api/v1/events?agnet=web-01"),
+        400,
+        "unknown query parameter 'agnet': GET /api/v1/events takes agent, task, outcome, limit");
+    assertError(get("/api/v1/events?limit=5&limit=6"), 400, "'limit' is given more than once");
+    assertError(get("/api/v1/events?agent=web-01&agent=db-01"), 400, "more than once");
+    assertNull(fleet.lastEventQuery(), "no bad query reached the event store");
+  }
+
+  @Test
+  void routesWithoutParametersRefuseAnyQueryParameter() throws Exception {
+    for (String path :
+        List.of(
+            "/api/v1/agents/web-01?verbose=1",
+            "/api/v1/tasks?x=1",
+            "/api/v1/tasks/deploy_app?x",
+            "/api/v1/drift?agent=web-01",
+            "/api/v1/manifest?commit=abc",
+            "/api/v1/agents?name=web-01")) {
+      HttpResponse<String> response = get(path);
+      assertEquals(400, response.statusCode(), path + ": " + response.body());
+      assertTrue(json(response).get("error").asText().startsWith("unknown query parameter"));
+    }
+    assertError(
+        post("/api/v1/reconcile?target=all", "{\"target\":\"all\"}"),
+        400,
+        "POST /api/v1/reconcile takes none");
+    assertNull(fleet.lastReconcile(), "nothing reached the fleet");
+  }
+
+  @Test
+  void agentsAreFilteredOnTheServerAndTheAnswerSaysHowManyAreKnown() throws Exception {
+    HttpResponse<String> all = get("/api/v1/agents");
+    assertEquals("2", all.headers().firstValue(AgentRoutes.KNOWN_HEADER).orElse(""));
+    assertEquals(2, json(all).size());
+
+    HttpResponse<String> disconnected = get("/api/v1/agents?filter=disconnected");
+    assertEquals("2", disconnected.headers().firstValue(AgentRoutes.KNOWN_HEADER).orElse(""));
+    assertEquals(List.of("db-01"), names(json(disconnected)));
+    assertEquals(
+        List.of("web-01"),
+        names(json(get("/api/v1/agents?filter=ROLE%3Dweb%20%20env%3DPROD%20web"))));
+    assertEquals(List.of("web-01"), names(json(get("/api/v1/agents?filter=drifted"))));
+    assertEquals(List.of("db-01"), names(json(get("/api/v1/agents?filter=env%3Dpr+error"))));
+    assertEquals(List.of(), names(json(get("/api/v1/agents?filter=role%3Dweb+error"))));
+    assertEquals(2, json(get("/api/v1/agents?filter=")).size(), "an empty filter matches all");
+    assertError(get("/api/v1/agents?filter=a&filter=b"), 400, "'filter' is given more than once");
+  }
+
+  private static List<String> names(JsonNode agents) {
+    List<String> names = new java.util.ArrayList<>();
+    agents.forEach(a -> names.add(a.get("name").asText()));
+    return names;
+  }
+
+  @Test
+  void anEventStoreOutageIs503WithItsReasonForEvents() throws Exception {
+    fleet.failEventsWith(
+        new HistoryUnavailable("the event history is unavailable: Redis is down", null));
+    assertError(get("/api/v1/events"), 503, "the event history is unavailable: Redis is down");
+    assertEquals(200, get("/api/v1/agents").statusCode(), "live state is still answered");
   }
 
   @Test
@@ -252,7 +326,7 @@ class HttpApiIT {
     HttpResponse<String> agent =
         post("/api/v1/reconcile", "{\"target\":\"agent\",\"name\":\"web-01\"}");
     assertEquals(202, agent.statusCode());
-    assertEquals(new dev.fluke.api.Dto.ReconcileTarget("agent", "web-01"), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.agent("web-01"), fleet.lastReconcile());
 
     HttpResponse<String> task =
         post("/api/v1/reconcile", "{\"target\":\"task\",\"name\":\"deploy_app\"}");
@@ -284,8 +358,27 @@ class HttpApiIT {
   }
 
   @Test
+  void aReconcileBodyWithAnythingAfterTheJsonIs400AndReconcilesNothing() throws Exception {
+    assertError(
+        post("/api/v1/reconcile", "{\"target\":\"all\"} xyz"), 400, "not one valid JSON object");
+    assertError(
+        post("/api/v1/reconcile", "{\"target\":\"all\"}\n{\"target\":\"all\"}"),
+        400,
+        "not one valid JSON object");
+    assertError(
+        post("/api/v1/reconcile", "{\"target\":\"agent\",\"name\":\"web-01\",\"name\":\"x\"}"),
+        400,
+        "not one valid JSON object");
+    assertError(
+        post("/api/v1/reconcile", "{\"target\":\"all\",\"dry_run\":true}"),
+        400,
+        "unknown property \"dry_run\"");
+    assertNull(fleet.lastReconcile(), "nothing reached the fleet");
+  }
+
+  @Test
   void badReconcileBodiesAre400() throws Exception {
-    assertError(post("/api/v1/reconcile", "{\"target\":"), 400, "not valid JSON");
+    assertError(post("/api/v1/reconcile", "{\"target\":"), 400, "not one valid JSON object");
     assertError(post("/api/v1/reconcile", ""), 400, "must be a JSON object");
     assertError(post("/api/v1/reconcile", "{\"target\":\"everything\"}"), 400, "unknown target");
     assertError(post("/api/v1/reconcile", "{\"target\":\"agent\"}"), 400, "needs a \"name\"");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.app.client.ApiClient;
-import dev.fluke.http.ApiJson;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -46,7 +45,7 @@ abstract class ClientCommand implements Callable<Integer> {
   Output output = Output.table;
 
   private ApiClient client;
-  final ObjectMapper mapper = ApiJson.create();
+  final ObjectMapper mapper = ApiClient.json();
 
   FlukeCommand root() {
     return (FlukeCommand) spec.root().userObject();

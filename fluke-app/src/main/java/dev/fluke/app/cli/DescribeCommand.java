@@ -2,6 +2,7 @@ package dev.fluke.app.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
 import java.io.PrintWriter;
@@ -96,7 +97,15 @@ final class DescribeCommand extends GroupCommand {
         out.println("No task matches this agent's labels.");
       }
 
-      if (!detail.recentEvents().isEmpty()) {
+      if (detail.historyUnavailable() != null) {
+        // The event store is down: the state above is live (the server's memory), only history is
+        // missing.
+        out.println();
+        out.println(
+            "Recent events: not shown: "
+                + detail.historyUnavailable()
+                + ". The status above is live.");
+      } else if (!detail.recentEvents().isEmpty()) {
         out.println();
         out.println("Recent events:");
         Table events = new Table("TIME", "TASK", "EXECUTOR", "KIND", "OUTCOME", "EXIT", "MESSAGE");
@@ -118,7 +127,7 @@ final class DescribeCommand extends GroupCommand {
     private static void printFailingOutput(List<Dto.TaskStatus> tasks, PrintWriter out) {
       for (Dto.TaskStatus t : tasks) {
         for (Dto.ExecutorStatus e : t.executors()) {
-          if (!"satisfied".equals(e.status()) && e.output() != null && !e.output().isBlank()) {
+          if (e.status() != Status.SATISFIED && e.output() != null && !e.output().isBlank()) {
             out.println();
             out.println(
                 "Output of "

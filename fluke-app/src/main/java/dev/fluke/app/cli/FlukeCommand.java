@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,22 +23,19 @@ import picocli.CommandLine.Spec;
  * <p>Build the command line with {@link #commandLine}; the server-side commands join it in {@link
  * #serverSideCommands()}. Every command can reach the environment and clock through {@code
  * (FlukeCommand) spec.root().userObject()}, so tests can run commands in-process.
+ *
+ * <p>Start-up: picocli reads the annotations of every command it is given, and a command's classes
+ * (Pekko, JGit, Logback behind the server-side ones) load with it. {@link #run} therefore gives it
+ * only the command that was asked for when the first argument names one ({@link #commandLineFor});
+ * the whole tree is built for everything else ({@code --help}, {@code help}, mistakes), so help and
+ * "did you mean" stay complete.
  */
 @Command(
     name = "fluke",
     description =
         "GitOps for ordinary hosts: a server reads manifests from Git, agents keep hosts in that state.",
     mixinStandardHelpOptions = true,
-    versionProvider = VersionInfo.Provider.class,
-    subcommands = {
-      GetCommand.class,
-      DescribeCommand.class,
-      ReconcileCommand.class,
-      AcceptCommand.class,
-      LogsCommand.class,
-      VersionCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    versionProvider = VersionInfo.Provider.class)
 public final class FlukeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -63,6 +61,18 @@ public final class FlukeCommand implements Callable<Integer> {
     throw new ParameterException(spec.commandLine(), "missing command");
   }
 
+  /** The client commands: they talk to a running server (and {@code version}). */
+  private static List<Object> clientCommands() {
+    return List.of(
+        new GetCommand(),
+        new DescribeCommand(),
+        new ReconcileCommand(),
+        new AcceptCommand(),
+        new LogsCommand(),
+        new VersionCommand(),
+        new CommandLine.HelpCommand());
+  }
+
   /**
    * The commands that run Fluke itself rather than talk to a running server. Each is a picocli
    * {@code @Command} object; it is added beside get, describe, reconcile and version.
@@ -79,6 +89,41 @@ public final class FlukeCommand implements Callable<Integer> {
         new dev.fluke.app.bench.SimulatedAgentsCommand());
   }
 
+  /** The commands {@link #commandLineFor} builds alone; {@code help} needs the whole tree. */
+  static final Set<String> ALONE =
+      Set.of(
+          "get",
+          "describe",
+          "reconcile",
+          "accept",
+          "logs",
+          "version",
+          "validate",
+          "server",
+          "agent",
+          "dev",
+          "bench",
+          "bench-agents");
+
+  /** A new instance of the command named, one of {@link #ALONE}. */
+  private static Object command(String name) {
+    return switch (name) {
+      case "get" -> new GetCommand();
+      case "describe" -> new DescribeCommand();
+      case "reconcile" -> new ReconcileCommand();
+      case "accept" -> new AcceptCommand();
+      case "logs" -> new LogsCommand();
+      case "version" -> new VersionCommand();
+      case "validate" -> new ValidateCommand();
+      case "server" -> new dev.fluke.app.ServerCommand();
+      case "agent" -> new dev.fluke.app.AgentCommand();
+      case "dev" -> new dev.fluke.app.DevCommand();
+      case "bench" -> new dev.fluke.app.bench.BenchCommand();
+      case "bench-agents" -> new dev.fluke.app.bench.SimulatedAgentsCommand();
+      default -> throw new IllegalArgumentException("no command " + name);
+    };
+  }
+
   /**
    * The full command line, ready to {@code execute(args)}: client commands, {@link
    * #serverSideCommands()}, error handling (exit codes above), case-insensitive {@code -o} values.
@@ -90,12 +135,31 @@ public final class FlukeCommand implements Callable<Integer> {
   public static CommandLine commandLine(
       Map<String, String> env, Clock clock, Object... moreCommands) {
     CommandLine cli = new CommandLine(new FlukeCommand(env, clock));
+    clientCommands().forEach(cli::addSubcommand);
     serverSideCommands().forEach(cli::addSubcommand);
     for (Object command : moreCommands) {
       cli.addSubcommand(command);
     }
+    return configure(cli);
+  }
+
+  /**
+   * The command line for {@code args}: when the first argument names a command of {@link #ALONE},
+   * the root with that one command, so nothing the others need is loaded; otherwise {@link
+   * #commandLine}. Both parse and run {@code args} the same way.
+   */
+  public static CommandLine commandLineFor(String[] args, Map<String, String> env, Clock clock) {
+    if (args.length == 0 || !ALONE.contains(args[0])) {
+      return commandLine(env, clock);
+    }
+    CommandLine cli = new CommandLine(new FlukeCommand(env, clock));
+    cli.addSubcommand(command(args[0]));
+    return configure(cli);
+  }
+
+  private static CommandLine configure(CommandLine cli) {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setExecutionExceptionHandler(FlukeCommand::onFailure);
+    cli.setExecutionExceptionHandler(new OnFailure());
     return cli;
   }
 
@@ -104,11 +168,24 @@ public final class FlukeCommand implements Callable<Integer> {
    * exit code.
    */
   public static int run(String... args) {
-    return commandLine(System.getenv(), Clock.systemUTC()).execute(args);
+    return commandLineFor(args, System.getenv(), Clock.systemUTC()).execute(args);
   }
 
   public static void main(String... args) {
     System.exit(run(args));
+  }
+
+  /**
+   * {@link #onFailure} as a class of its own rather than a method reference: picocli's interfaces
+   * are compiled for Java 5, and a lambda implementing one keeps it (and picocli classes using it)
+   * out of the AppCDS archive.
+   */
+  private static final class OnFailure implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+      return onFailure(e, cli, parsed);
+    }
   }
 
   /**

@@ -1,7 +1,5 @@
 package dev.fluke.app.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.fluke.api.AgentFilter;
 import dev.fluke.api.Dto;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
@@ -12,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -49,36 +45,22 @@ final class GetCommand extends GroupCommand {
 
     @Override
     public Integer call() {
-      ApiClient.Reply<List<Dto.AgentSummary>> reply = client().agents();
-      AgentFilter matching = AgentFilter.of(filter);
-      List<Dto.AgentSummary> agents = reply.value().stream().filter(matching).toList();
+      // The server filters (GET /api/v1/agents?filter=): one implementation for the CLI and the UI.
+      String words = String.join(" ", filter).trim();
+      ApiClient.Filtered answer = client().agents(words);
+      ApiClient.Reply<List<Dto.AgentSummary>> reply = answer.matching();
+      List<Dto.AgentSummary> agents = reply.value();
       if (json()) {
-        if (matching.isEmpty()) {
-          printJson(reply.json());
-        } else {
-          // The server's own objects, only those that match.
-          Set<String> names =
-              agents.stream().map(Dto.AgentSummary::name).collect(Collectors.toSet());
-          ArrayNode kept = mapper.createArrayNode();
-          tree(reply.json())
-              .forEach(
-                  a -> {
-                    if (names.contains(a.path("name").asText())) {
-                      kept.add(a);
-                    }
-                  });
-          printJson(kept);
-        }
+        printJson(reply.json());
         return 0;
       }
-      if (agents.isEmpty() && !reply.value().isEmpty()) {
+      if (agents.isEmpty() && !words.isEmpty() && answer.known() != 0) {
         out()
             .println(
                 "No agent matches '"
-                    + String.join(" ", filter)
-                    + "' (of "
-                    + reply.value().size()
-                    + " known).");
+                    + words
+                    + "'"
+                    + (answer.known() >= 0 ? " (of " + answer.known() + " known)." : "."));
         return 0;
       }
       Table table =

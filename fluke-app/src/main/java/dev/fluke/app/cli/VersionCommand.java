@@ -10,10 +10,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code fluke version}: the version and the Git commit this binary was built from. */
+/**
+ * {@code fluke version}: the version and the Git commit this binary was built from, and the Java
+ * runtime running it (its version, vendor and home: the packaged runtime under /usr/lib/fluke when
+ * installed from the .deb).
+ */
 @Command(
     name = "version",
-    description = "Print the version and the Git commit of this binary.",
+    description =
+        "Print the version and the Git commit of this binary, and the Java runtime it runs on.",
     mixinStandardHelpOptions = true)
 final class VersionCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -29,7 +34,11 @@ final class VersionCommand implements Callable<Integer> {
     VersionInfo v = VersionInfo.current();
     PrintWriter out = spec.commandLine().getOut();
     String java =
-        System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")";
+        System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ") at "
+            + System.getProperty("java.home");
     switch (output) {
       case "json" -> {
         ObjectMapper mapper = ApiJson.create();
@@ -38,6 +47,7 @@ final class VersionCommand implements Callable<Integer> {
         node.put("commit", v.commit());
         node.put("dirty", v.dirty());
         node.put("java", System.getProperty("java.version"));
+        node.put("java_home", System.getProperty("java.home"));
         out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node));
       }
       case "text", "table" -> {

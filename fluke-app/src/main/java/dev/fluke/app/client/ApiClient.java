@@ -5,21 +5,22 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.api.Dto;
+import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.http.AgentRoutes;
 import dev.fluke.http.ApiError;
 import dev.fluke.http.ApiJson;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,9 +28,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLException;
 
 /**
@@ -39,6 +39,10 @@ import javax.net.ssl.SSLException;
  * (for {@code -o json}). {@link #stream} opens the live stream of server-sent events as a {@link
  * LiveStream}. Failures become {@link ApiClientException}s whose messages say what to do.
  *
+ * <p>Calls go through the JDK's {@link HttpURLConnection}: a command that asks one question loads
+ * no more than that (no TLS stack for {@code http://}, no event loop, no Pekko). Only {@link
+ * #stream} starts Pekko, for its HTTP client's server-sent events support.
+ *
  * <p>Thread-safe; one per CLI invocation is plenty.
  */
 public final class ApiClient {
@@ -46,14 +50,28 @@ public final class ApiClient {
   public static final String SERVER_ENV = "FLUKE_SERVER";
   public static final String TOKEN_ENV = "FLUKE_API_TOKEN";
 
+  /** How long a connection to the server may take to open. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
   /** A decoded answer and the JSON text it came from. */
   public record Reply<T>(T value, String json) {}
 
   private final URI server;
   private final String token;
   private final Duration requestTimeout;
-  private final HttpClient http;
-  private final ObjectMapper mapper = ApiJson.create();
+  private final ObjectMapper mapper = json();
+
+  /**
+   * The API's JSON mapper ({@link ApiJson}), made once per process, when first needed: it is
+   * thread-safe, and making one costs more than a whole request.
+   */
+  public static ObjectMapper json() {
+    return Json.MAPPER;
+  }
+
+  private static final class Json {
+    static final ObjectMapper MAPPER = ApiJson.create();
+  }
 
   /**
    * @param server base URL such as {@code http://control:7071} (a path prefix is kept, for servers
@@ -66,7 +84,6 @@ public final class ApiClient {
     this.server = parseServer(server);
     this.token = token == null || token.isBlank() ? null : token.trim();
     this.requestTimeout = requestTimeout;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   /**
@@ -91,6 +108,38 @@ public final class ApiClient {
 
   public Reply<List<Dto.AgentSummary>> agents() {
     return get("agents", new TypeReference<>() {}, null);
+  }
+
+  /**
+   * The agents matching a fleet filter, as the server filters them ({@code GET
+   * /api/v1/agents?filter=}, grammar of {@link dev.fluke.api.AgentFilter}).
+   *
+   * @param filter the filter's words separated by blanks; blank for every agent
+   * @param known how many agents the server knows before filtering (-1 when it did not say)
+   */
+  public record Filtered(Reply<List<Dto.AgentSummary>> matching, int known) {}
+
+  public Filtered agents(String filter) {
+    String path =
+        filter == null || filter.isBlank() ? "agents" : "agents?filter=" + encode(filter.trim());
+    Answer response = exchange(path, null, null);
+    int known =
+        response
+            .header(AgentRoutes.KNOWN_HEADER)
+            .map(
+                v -> {
+                  try {
+                    return Integer.parseInt(v.trim());
+                  } catch (NumberFormatException e) {
+                    return -1;
+                  }
+                })
+            .orElse(-1);
+    Reply<List<Dto.AgentSummary>> reply =
+        decode(
+            response.body(),
+            mapper.getTypeFactory().constructType(new TypeReference<List<Dto.AgentSummary>>() {}));
+    return new Filtered(reply, known);
   }
 
   /**
@@ -153,13 +202,9 @@ public final class ApiClient {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a map of strings always serialises", e);
     }
-    HttpRequest request =
-        request("manifest/accept")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build();
     return decode(
-        send(request, null), mapper.getTypeFactory().constructType(Dto.RewriteAccepted.class));
+        send("manifest/accept", json, null),
+        mapper.getTypeFactory().constructType(Dto.RewriteAccepted.class));
   }
 
   /**
@@ -169,7 +214,7 @@ public final class ApiClient {
    */
   public Reply<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
     Map<String, String> body = new LinkedHashMap<>();
-    body.put("target", target.kind());
+    body.put("target", target.kind().word());
     if (target.name() != null) {
       body.put("name", target.name());
     }
@@ -179,23 +224,22 @@ public final class ApiClient {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a map of strings always serialises", e);
     }
-    HttpRequest request =
-        request("reconcile")
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build();
     String hint =
-        target.kind().equals("task")
+        target.kind() == TargetKind.TASK
             ? "list the tasks with 'fluke get tasks'"
             : "list the agents with 'fluke get agents'";
     return decode(
-        send(request, hint), mapper.getTypeFactory().constructType(Dto.ReconcileAccepted.class));
+        send("reconcile", json, hint),
+        mapper.getTypeFactory().constructType(Dto.ReconcileAccepted.class));
   }
 
   /**
    * Opens the live stream ({@code GET /api/v1/stream}, server-sent events) and returns once the
    * server has subscribed (its {@code ready} event arrived), so nothing that happens afterwards is
    * missed. The caller reads it with {@link LiveStream#next} and must {@link LiveStream#close} it.
+   *
+   * <p>This is the one call that starts Pekko (an actor system of its own for the stream's HTTP
+   * client, stopped by {@link LiveStream#close}).
    *
    * @param agent only this agent's updates, starting with the buffered output lines of its running
    *     (or last) apply; null for the whole fleet with no replay
@@ -214,76 +258,20 @@ public final class ApiClient {
     if (agent != null) {
       query.append("&agent=").append(encode(agent));
     }
-    // No request timeout: the JDK would apply it to the whole body, which here never ends. Opening
-    // is
-    // bounded by awaitReady below instead.
-    HttpRequest.Builder builder =
-        HttpRequest.newBuilder(URI.create(server + "/api/v1/" + query))
-            .header("Accept", "text/event-stream");
-    if (token != null) {
-      builder.header("Authorization", "Bearer " + token);
-    }
-    LiveStream live = new LiveStream(server, mapper);
-    HttpResponse.BodyHandler<String> handler =
-        info -> {
-          String type = info.headers().firstValue("Content-Type").orElse("");
-          if (info.statusCode() / 100 == 2 && type.startsWith("text/event-stream")) {
-            return HttpResponse.BodySubscribers.mapping(
-                HttpResponse.BodySubscribers.fromLineSubscriber(live.lines()), nothing -> null);
-          }
-          // An error, or a page from something that is not a Fluke server: read it whole for the
-          // message.
-          return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
-        };
-    CompletableFuture<HttpResponse<String>> exchange =
-        http.sendAsync(builder.GET().build(), handler);
-    live.attach(exchange);
-    exchange.whenComplete((response, failure) -> live.end(streamEnd(live, response, failure)));
-    try {
-      live.awaitReady(requestTimeout);
-    } catch (ApiClientException | InterruptedException e) {
-      live.close();
-      throw e;
-    }
-    return live;
+    return LiveStream.open(this, URI.create(server + "/api/v1/" + query), token, requestTimeout);
   }
 
   /**
-   * Why a stream ended: the server closed it, an error answer instead of a stream, or a broken
-   * connection.
+   * Why a stream ended before it was open: no connection, or an answer that is not a stream (an
+   * error from the server, a page from something else).
+   *
+   * @param status the HTTP status, or 0 when no answer came ({@code failure} says why)
+   * @param contentType the answer's content type when it came with a 2xx status
+   * @param body the answer's body, for the server's message
    */
-  private ApiClientException streamEnd(
-      LiveStream live, HttpResponse<String> response, Throwable failure) {
+  ApiClientException notOpened(int status, String contentType, String body, Throwable failure) {
     if (failure != null) {
-      Throwable cause =
-          failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause()
-              : failure;
-      if (live.openedAt() != null) {
-        return new ApiClientException(
-            0,
-            "the live stream from "
-                + server
-                + " broke ("
-                + describe(cause)
-                + "): the server stopped or the connection was lost; run the command again",
-            cause);
-      }
-      if (cause instanceof IOException io) {
-        return unreachable(io);
-      }
-      return new ApiClientException(
-          0, "the live stream from " + server + " failed: " + describe(cause), cause);
-    }
-    int status = response.statusCode();
-    if (response.body() == null) {
-      return new ApiClientException(
-          0,
-          "the Fluke server at "
-              + server
-              + " closed the live stream (is it shutting down?); run the command"
-              + " again when it is back",
-          null);
+      return unreachable(failure);
     }
     if (status / 100 == 2) {
       return new ApiClientException(
@@ -292,17 +280,42 @@ public final class ApiClient {
               + server
               + " (is it a Fluke server of a matching version?): expected a live"
               + " stream (text/event-stream), got "
-              + response.headers().firstValue("Content-Type").orElse("no content type"),
+              + (contentType == null || contentType.isEmpty() ? "no content type" : contentType),
           null);
     }
     return failure(
         status,
-        serverMessage(status, response.body()),
+        serverMessage(status, body),
         "this server has no live stream (GET /api/v1/stream): is it older than this fluke command?");
   }
 
+  /** Why an open stream ended: the server closed it ({@code failure} null) or it broke. */
+  ApiClientException ended(Throwable failure) {
+    if (failure == null) {
+      return new ApiClientException(
+          0,
+          "the Fluke server at "
+              + server
+              + " closed the live stream (is it shutting down?); run the command"
+              + " again when it is back",
+          null);
+    }
+    return new ApiClientException(
+        0,
+        "the live stream from "
+            + server
+            + " broke ("
+            + describe(failure)
+            + "): the server stopped or the connection was lost; run the command again",
+        failure);
+  }
+
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
   private <T> Reply<T> get(String path, TypeReference<T> type, String notFoundHint) {
-    String body = send(request(path).GET().build(), notFoundHint);
+    String body = send(path, null, notFoundHint);
     return decode(body, mapper.getTypeFactory().constructType(type));
   }
 
@@ -320,40 +333,69 @@ public final class ApiClient {
     }
   }
 
-  private HttpRequest.Builder request(String path) {
-    HttpRequest.Builder builder =
-        HttpRequest.newBuilder(URI.create(server + "/api/v1/" + path))
-            .timeout(requestTimeout)
-            .header("Accept", "application/json");
-    if (token != null) {
-      builder.header("Authorization", "Bearer " + token);
-    }
-    return builder;
+  /**
+   * One request: a GET, or a POST of {@code jsonBody} when it is not null; returns the body of a
+   * 2xx answer and throws {@link ApiClientException} for anything else.
+   */
+  private String send(String path, String jsonBody, String notFoundHint) {
+    return exchange(path, jsonBody, notFoundHint).body();
   }
 
-  private String send(HttpRequest request, String notFoundHint) {
-    HttpResponse<String> response;
+  /** A 2xx answer: its body and its headers. */
+  private record Answer(String body, Map<String, List<String>> headers) {
+    Optional<String> header(String name) {
+      for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+        if (name.equalsIgnoreCase(h.getKey()) && !h.getValue().isEmpty()) {
+          return Optional.of(h.getValue().get(0));
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** {@link #send}, with the answer's headers. */
+  private Answer exchange(String path, String jsonBody, String notFoundHint) {
+    HttpURLConnection c;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      c = (HttpURLConnection) URI.create(server + "/api/v1/" + path).toURL().openConnection();
     } catch (IOException e) {
       throw unreachable(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ApiClientException(0, "interrupted while waiting for " + server, e);
     }
-    int status = response.statusCode();
-    if (status >= 200 && status < 300) {
-      return response.body();
+    c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+    c.setReadTimeout((int) Math.max(1, requestTimeout.toMillis()));
+    // As before with the JDK's other client: a redirect is an answer to show, not to follow.
+    c.setInstanceFollowRedirects(false);
+    c.setUseCaches(false);
+    c.setRequestProperty("Accept", "application/json");
+    if (token != null) {
+      c.setRequestProperty("Authorization", "Bearer " + token);
     }
-    throw failure(status, serverMessage(status, response.body()), notFoundHint);
-  }
-
-  private ApiClientException unreachable(IOException e) {
-    if (e instanceof HttpConnectTimeoutException) {
-      return cannotReach("connection timed out", e);
-    }
-    if (e instanceof HttpTimeoutException) {
-      return new ApiClientException(
+    byte[] bytes = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
+    try {
+      if (bytes != null) {
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
+        c.setFixedLengthStreamingMode(bytes.length);
+      }
+      try {
+        c.connect();
+      } catch (SocketTimeoutException e) {
+        throw cannotReach("connection timed out", e);
+      }
+      if (bytes != null) {
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(bytes);
+        }
+      }
+      int status = c.getResponseCode();
+      String body = read(status >= 400 ? c.getErrorStream() : c.getInputStream());
+      if (status >= 200 && status < 300) {
+        return new Answer(body, c.getHeaderFields());
+      }
+      throw failure(status, serverMessage(status, body), notFoundHint);
+    } catch (SocketTimeoutException e) {
+      throw new ApiClientException(
           0,
           "the Fluke server at "
               + server
@@ -361,7 +403,25 @@ public final class ApiClient {
               + requestTimeout.toSeconds()
               + "s",
           e);
+    } catch (IOException e) {
+      throw unreachable(e);
     }
+  }
+
+  private static String read(InputStream in) throws IOException {
+    if (in == null) {
+      return "";
+    }
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * No answer came: the message says why in the user's terms (the JDK's client and Pekko's report
+   * the same causes in different wrappers, so the whole chain is looked at).
+   */
+  private ApiClientException unreachable(Throwable e) {
     for (Throwable c = e; c != null; c = c.getCause()) {
       if (c instanceof UnresolvedAddressException || c instanceof UnknownHostException) {
         return cannotReach("unknown host " + server.getHost(), e);
@@ -369,9 +429,10 @@ public final class ApiClient {
       if (c instanceof SSLException) {
         return cannotReach("TLS failed: " + c.getMessage(), e);
       }
-    }
-    if (e instanceof ConnectException) {
-      return cannotReach("connection refused", e);
+      if (c instanceof ConnectException
+          || String.valueOf(c.getMessage()).contains("Connection refused")) {
+        return cannotReach("connection refused", e);
+      }
     }
     return cannotReach(describe(e), e);
   }
@@ -381,8 +442,7 @@ public final class ApiClient {
   }
 
   private ApiClientException cannotReach(String why, Throwable cause) {
-    return new ApiClientException(
-        0,
+    return ApiClientException.unreachable(
         "cannot reach the Fluke server at "
             + server
             + " ("

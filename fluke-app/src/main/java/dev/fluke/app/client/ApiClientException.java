@@ -6,10 +6,26 @@ package dev.fluke.app.client;
  */
 public final class ApiClientException extends RuntimeException {
   private final int status;
+  private final boolean unreachable;
 
   public ApiClientException(int status, String message, Throwable cause) {
+    this(status, message, cause, false);
+  }
+
+  private ApiClientException(int status, String message, Throwable cause, boolean unreachable) {
     super(message, cause);
     this.status = status;
+    this.unreachable = unreachable;
+  }
+
+  /** No connection to the server could be made (refused, unknown host, TLS failed, timed out). */
+  static ApiClientException unreachable(String message, Throwable cause) {
+    return new ApiClientException(0, message, cause, true);
+  }
+
+  /** True when no connection to the server could be made at all. */
+  public boolean unreachable() {
+    return unreachable;
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.events.EventQuery;
 import dev.fluke.http.ApiAuth;
@@ -298,6 +299,29 @@ class CliIT {
   }
 
   @Test
+  void describeAgentWithoutItsHistoryShowsTheLiveStateAndSaysWhy() throws Exception {
+    fleet.failEventsWith(
+        new dev.fluke.api.HistoryUnavailable(
+            "the event history is unavailable: the event store (redis) cannot be read (down)",
+            null));
+    Run run = fluke("describe", "agent", "web-01");
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().contains("Tasks:      1 satisfied, 1 drifted\n"), run.out());
+    assertTrue(
+        run.out()
+            .endsWith(
+                "Recent events: not shown: the event history is unavailable: the event store"
+                    + " (redis) cannot be read (down). The status above is live.\n"),
+        run.out());
+
+    Run events = fluke("get", "events");
+    assertEquals(1, events.exit());
+    assertTrue(
+        events.err().contains("the event history is unavailable: the event store (redis)"),
+        events.err());
+  }
+
+  @Test
   void describeTaskShowsExecutorsAndAgents() throws Exception {
     Run run = fluke("describe", "task", "deploy_app");
     assertEquals(0, run.exit(), run.err());
@@ -329,18 +353,18 @@ class CliIT {
   void reconcileWithoutWaitReportsTheAgents() {
     Run all = fluke("reconcile", "all");
     assertEquals(0, all.exit(), all.err());
-    assertEquals(new Dto.ReconcileTarget("all", null), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.ALL, fleet.lastReconcile());
     assertTrue(
         all.out().startsWith("Reconcile of the whole fleet started on 1 agent(s): web-01."),
         all.out());
 
     Run agent = fluke("reconcile", "agent", "web-01");
     assertEquals(0, agent.exit(), agent.err());
-    assertEquals(new Dto.ReconcileTarget("agent", "web-01"), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.agent("web-01"), fleet.lastReconcile());
 
     Run task = fluke("reconcile", "task", "deploy_app", "-o", "json");
     assertEquals(0, task.exit(), task.err());
-    assertEquals(new Dto.ReconcileTarget("task", "deploy_app"), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.task("deploy_app"), fleet.lastReconcile());
     assertTrue(task.out().contains("\"requested_at\" : \"2025-03-01T13:00:03Z\""), task.out());
   }
 
@@ -406,9 +430,10 @@ class CliIT {
                                         a.connected(),
                                         a.connectedAt(),
                                         a.lastSeen(),
-                                        "checking",
+                                        CyclePhase.CHECKING,
                                         null,
-                                        a.counts()))
+                                        a.counts(),
+                                        0))
                             .toList());
           }
         },
@@ -513,8 +538,18 @@ class CliIT {
       assertTrue(
           commitLine.startsWith("commit " + expectedCommit), commitLine + " vs " + expectedCommit);
     }
+    assertEquals(
+        "java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ") at "
+            + System.getProperty("java.home"),
+        lines.get(2),
+        "the runtime running it, and where it lives");
     JsonNode json = mapper.readTree(fluke("version", "-o", "json").out());
     assertEquals(lines.get(0), "fluke " + json.get("version").asText());
+    assertEquals(System.getProperty("java.home"), json.get("java_home").asText());
 
     Run flag = fluke("--version");
     assertEquals(0, flag.exit());

@@ -8,6 +8,7 @@ import dev.fluke.api.LiveFeed;
 import dev.fluke.api.LiveUpdate;
 import dev.fluke.http.ApiAuth;
 import dev.fluke.http.ApiErrors;
+import dev.fluke.http.QueryParams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -48,6 +49,9 @@ import org.slf4j.LoggerFactory;
  * without {@code -f}) knows where to stop. A viewer that falls behind gets {@code event: lost}
  * (with the {@code count} of updates dropped for it) before the next update it does get.
  *
+ * <p>Parameters are strict: {@code agent} given must name an agent, {@code kinds} given must be a
+ * non-empty list of known kinds, nothing else is taken (400 otherwise).
+ *
  * <p>Auth is the API's ({@link ApiAuth}): {@code Authorization: Bearer}. The token is never
  * accepted in the query string (it would end up in logs and browser history); browsers read the
  * stream with {@code fetch}, which can send the header, instead of {@code EventSource}, which
@@ -80,14 +84,23 @@ public final class LiveStreamRoutes {
   public Route routes() {
     return path(
         PathMatchers.segment("api").slash("v1").slash("stream"),
-        () -> auth.authorize(() -> get(() -> parameterMap(this::onRequest))));
+        () ->
+            auth.authorize(
+                () ->
+                    get(
+                        () ->
+                            new QueryParams(errors)
+                                .only(
+                                    "GET /api/v1/stream",
+                                    List.of("agent", "kinds"),
+                                    this::onRequest))));
   }
 
   private Route onRequest(Map<String, String> params) {
-    Optional<String> agent =
-        Optional.ofNullable(params.get("agent")).map(String::trim).filter(s -> !s.isEmpty());
+    Optional<String> agent;
     Set<String> kinds;
     try {
+      agent = parseAgent(params.get("agent"));
       kinds = parseKinds(params.get("kinds"));
     } catch (IllegalArgumentException e) {
       return errors.error(StatusCodes.BAD_REQUEST, e.getMessage());
@@ -169,8 +182,21 @@ public final class LiveStreamRoutes {
     }
   }
 
+  /** Absent: the whole fleet; given, it must name an agent. */
+  static Optional<String> parseAgent(String param) {
+    if (param == null) {
+      return Optional.empty();
+    }
+    if (param.isBlank()) {
+      throw new IllegalArgumentException(
+          "agent must not be empty (leave it out for the whole fleet)");
+    }
+    return Optional.of(param.trim());
+  }
+
+  /** Absent: every kind; given, a non-empty comma-separated list of known kinds. */
   static Set<String> parseKinds(String param) {
-    if (param == null || param.isBlank()) {
+    if (param == null) {
       return KINDS;
     }
     Set<String> kinds =

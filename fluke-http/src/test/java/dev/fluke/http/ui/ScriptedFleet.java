@@ -2,6 +2,7 @@ package dev.fluke.http.ui;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.manifest.ManifestError;
@@ -24,6 +25,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * derived from them as the server would. Manual reconciles are recorded in {@link #reconciles}.
  */
 public final class ScriptedFleet implements FleetApi {
+  private long requests;
+
   private final Map<String, Dto.AgentSummary> agents = new TreeMap<>();
   private final Map<String, List<Dto.TaskStatus>> agentTasks = new LinkedHashMap<>();
   private final Map<String, Dto.TaskSummary> tasks = new LinkedHashMap<>();
@@ -44,6 +47,13 @@ public final class ScriptedFleet implements FleetApi {
           null,
           null);
   public final BlockingQueue<Dto.ReconcileTarget> reconciles = new LinkedBlockingQueue<>();
+
+  private String historyUnavailable;
+
+  /** Agent details come without events and with this reason (null: with their events). */
+  public synchronized void historyUnavailable(String why) {
+    historyUnavailable = why;
+  }
 
   public synchronized void putAgent(Dto.AgentSummary agent, List<Dto.TaskStatus> statuses) {
     agents.put(agent.name(), withCounts(agent, statuses));
@@ -73,6 +83,11 @@ public final class ScriptedFleet implements FleetApi {
     Dto.AgentSummary a = agents.get(name);
     if (a == null) {
       return done(Optional.empty());
+    }
+    if (historyUnavailable != null) {
+      return done(
+          Optional.of(
+              new Dto.AgentDetail(a, agentTasks.get(name), List.of(), historyUnavailable, null)));
     }
     List<Event> recent = newestFirst(new EventQuery(name, null, null, 20));
     return done(Optional.of(new Dto.AgentDetail(a, agentTasks.get(name), recent)));
@@ -150,20 +165,20 @@ public final class ScriptedFleet implements FleetApi {
     reconciles.add(target);
     List<String> chosen =
         switch (target.kind()) {
-          case "agent" -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
-          case "task" ->
+          case AGENT -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
+          case TASK ->
               agentTasks.entrySet().stream()
                   .filter(e -> e.getValue().stream().anyMatch(s -> s.task().equals(target.name())))
                   .map(Map.Entry::getKey)
                   .toList();
-          default ->
+          case ALL ->
               agents.values().stream()
                   .filter(Dto.AgentSummary::connected)
                   .map(Dto.AgentSummary::name)
                   .toList();
         };
     boolean known =
-        target.kind().equals("all")
+        target.kind() == TargetKind.ALL
             || !chosen.isEmpty()
             || tasks.containsKey(String.valueOf(target.name()));
     return done(
@@ -174,7 +189,8 @@ public final class ScriptedFleet implements FleetApi {
                 : target.kind() + " '" + target.name() + "' not found",
             target,
             chosen,
-            Instant.now()));
+            Instant.now(),
+            ++requests));
   }
 
   private List<Event> newestFirst(EventQuery query) {
@@ -212,23 +228,12 @@ public final class ScriptedFleet implements FleetApi {
         a.lastSeen(),
         a.cycle(),
         a.lastCycleEndedAt(),
-        counts(statuses));
+        counts(statuses),
+        a.manualServed());
   }
 
   static Dto.StatusCounts counts(List<Dto.TaskStatus> statuses) {
-    int[] n = new int[6];
-    for (Dto.TaskStatus s : statuses) {
-      switch (s.status()) {
-        case "satisfied" -> n[0]++;
-        case "drifted" -> n[1]++;
-        case "failed" -> n[2]++;
-        case "error" -> n[3]++;
-        case "pending" -> n[4]++;
-        case "applying" -> n[5]++;
-        default -> {}
-      }
-    }
-    return new Dto.StatusCounts(n[0], n[1], n[2], n[3], n[4], n[5]);
+    return Dto.StatusCounts.of(statuses.stream().map(Dto.TaskStatus::status).toList());
   }
 
   /** A manifest status with these errors against the commit in force. */

@@ -128,8 +128,7 @@ class WebUiIT {
           return true;
         });
     assertEquals(
-        new Dto.ReconcileTarget("agent", "web-01"),
-        server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
+        Dto.ReconcileTarget.agent("web-01"), server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
     awaitText(By.id("toasts"), "Manual reconcile started on web-01");
 
     // The apply's output streams in line by line, then its event and the new status arrive.
@@ -174,6 +173,23 @@ class WebUiIT {
         "streamed lines stay after the refresh");
     assertEquals("yes", browser.js("return window.__sameDocument"));
     browser.screenshot("agent");
+  }
+
+  @Test
+  void anAgentPageWithoutItsHistoryShowsTheLiveStateAndSaysWhy() throws Exception {
+    server = new TestServer(testKit.system(), Set.of());
+    Fixtures.seedTasks(server.fleet);
+    server.fleet.putAgent(Fixtures.web01(), Fixtures.web01Tasks("drifted"));
+    server.fleet.historyUnavailable(
+        "the event history is unavailable: the event store (redis) cannot be read (down)");
+
+    browser.open(server.base() + "/#/agents/web-01");
+
+    awaitText(
+        By.cssSelector("[data-history='unavailable']"),
+        "Not shown: the event history is unavailable: the event store (redis) cannot be read"
+            + " (down). The status above is live.");
+    browser.await(By.cssSelector("article[data-task='deploy_app']"));
   }
 
   @Test
@@ -236,8 +252,7 @@ class WebUiIT {
           return true;
         });
     assertEquals(
-        new Dto.ReconcileTarget("task", "deploy_app"),
-        server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
+        Dto.ReconcileTarget.task("deploy_app"), server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
 
     browser.driver.findElement(By.linkText("Drift")).click();
     browser.await(By.cssSelector("tr[data-agent='db-01'][data-task='postgres_backup']"));
@@ -368,9 +383,10 @@ class WebUiIT {
             true,
             now,
             now,
-            "idle",
+            dev.fluke.api.CyclePhase.IDLE,
             now,
-            Dto.StatusCounts.EMPTY),
+            Dto.StatusCounts.EMPTY,
+            0),
         drifted);
     server.feed.publish(LiveUpdate.agentChanged("host-101"));
     awaitText(By.cssSelector("tr[data-agent='host-101']"), "v0.2.0");

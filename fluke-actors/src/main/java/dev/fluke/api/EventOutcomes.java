@@ -1,0 +1,45 @@
+package dev.fluke.api;
+
+import java.util.List;
+
+/**
+ * Every {@link dev.fluke.events.Event#outcome()} the server records, in the order the API documents
+ * them (docs/api.md). {@code GET /api/v1/events?outcome=} accepts exactly these and answers 400
+ * with this list for anything else, so a typo is an error rather than an empty answer: code that
+ * records a new outcome adds it here (and to docs/api.md).
+ */
+public final class EventOutcomes {
+  private EventOutcomes() {}
+
+  /** Step outcomes (check, apply, verify), connection, manifest and alert outcomes. */
+  public static final List<String> ALL =
+      List.of(
+          // check / verify / apply steps (dev.fluke.exec.Outcome)
+          "satisfied",
+          "drifted",
+          "applied",
+          "failed",
+          "error",
+          "skipped",
+          // agents
+          "connected",
+          "disconnected",
+          "evicted",
+          "rejected",
+          "protocol_violation",
+          // the manifest repository
+          "loaded",
+          "invalid",
+          "fetch_failed",
+          "restored",
+          "rewritten",
+          "rewrite_refused",
+          "rewrite_accepted",
+          // alerts
+          "sent",
+          "undeliverable");
+
+  public static boolean isKnown(String outcome) {
+    return ALL.contains(outcome);
+  }
+}
