@@ -2,6 +2,7 @@ package dev.fluke.http.ui;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.Status;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
@@ -13,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -127,7 +129,8 @@ public final class ScriptedFleet implements FleetApi {
     agentTasks.forEach(
         (agent, list) ->
             list.stream()
-                .filter(s -> List.of("drifted", "failed", "error").contains(s.status()))
+                .filter(
+                    s -> Set.of(Status.DRIFTED, Status.FAILED, Status.ERROR).contains(s.status()))
                 .forEach(
                     s ->
                         out.add(
