@@ -587,6 +587,8 @@ public final class ConfigLoader {
               existingFile(t, "ca_file", baseDir, diags), t.bool("insecure_skip_verify"));
     }
 
+    Duration stopGrace = positiveDuration(a, "stop_grace", diags);
+
     Decoded x = orDefaults(a, "execution", ConfigSchemas.AGENT_EXECUTION);
     Duration timeout = positiveDuration(x, "command_timeout", diags);
     Integer tail = intIn(x, "output_tail_bytes", 1, 64 * 1024 * 1024, diags);
@@ -613,6 +615,7 @@ public final class ConfigLoader {
         name,
         labels,
         baseDir.resolve(a.string("state_dir")).normalize(),
+        stopGrace,
         tls,
         execution,
         log(a));
