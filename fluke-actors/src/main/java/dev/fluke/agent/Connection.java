@@ -8,9 +8,9 @@ import java.util.ArrayDeque;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * One open connection as {@link ServerLink} keeps it: registration state and the outbox. Messages
- * leave one at a time, the next only once the stream took the previous one ({@link #sent()}), so a
- * slow connection backs up here rather than in the stream. Apply output is pulled from the running
+ * One open connection as {@link ServerLink} keeps it: its id and the outbox. Messages leave one at
+ * a time, the next only once the stream took the previous one ({@link #sent()}), so a slow
+ * connection backs up here rather than in the stream. Apply output is pulled from the running
  * apply's bounded {@link OutputLines} only while fewer than {@link #WINDOW} messages wait, so the
  * outbox stays short however much a command prints. Used by the actor only; not thread-safe.
  */
@@ -25,31 +25,12 @@ final class Connection {
   private final ActorRef<ConnectionLoop.Outgoing> out;
   private final ArrayDeque<AgentMessage> outbox = new ArrayDeque<>();
   private boolean canSend = true;
-  private boolean registered;
   private boolean ending;
   private Output output;
 
   Connection(long id, ActorRef<ConnectionLoop.Outgoing> out) {
     this.id = id;
     this.out = out;
-  }
-
-  boolean registered() {
-    return registered;
-  }
-
-  void markRegistered() {
-    registered = true;
-  }
-
-  /** The agent is ending this connection; nothing more is sent on it. */
-  boolean ending() {
-    return ending;
-  }
-
-  /** Registered and not ending: requests are taken and answers sent. */
-  boolean usable() {
-    return registered && !ending;
   }
 
   void send(AgentMessage message) {
@@ -86,7 +67,7 @@ final class Connection {
 
   /**
    * Ends the connection from this side: failing the outbound stream cancels the call. What waits in
-   * the outbox is dropped; apply results among it are still kept by {@link ServerLink} until
+   * the outbox is dropped; apply results among it are still kept by {@link ResultDelivery} until
    * acknowledged.
    */
   void end(Throwable why) {

@@ -80,15 +80,13 @@ final class ConnectionLoop {
     Materializer mat = Materializer.createMaterializer(ctx);
     ActorRef<M> self = ctx.getSelf();
     AtomicLong ids = new AtomicLong();
+    AgentSettings.Backoff reconnect = settings.reconnect();
     RestartSettings backoff =
-        RestartSettings.create(
-                settings.reconnectMinBackoff(),
-                settings.reconnectMaxBackoff(),
-                settings.reconnectRandomFactor())
-            // Start again from min-backoff only after a connection that stayed up for max-backoff,
-            // so a
-            // server that accepts and then drops or rejects at once is not hammered.
-            .withMaxRestarts(Integer.MAX_VALUE, settings.reconnectMaxBackoff())
+        RestartSettings.create(reconnect.min(), reconnect.max(), reconnect.randomFactor())
+            // Restarts are never limited; the backoff starts again from min-backoff only after a
+            // connection stayed up for reset-after, so a server that accepts and then drops or
+            // rejects at once is not hammered.
+            .withMaxRestarts(Integer.MAX_VALUE, settings.reconnectResetAfter())
             // The actor logs every connection outcome itself.
             .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
     RestartSource.withBackoff(

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class TaskRunnerTest {
@@ -84,7 +83,7 @@ class TaskRunnerTest {
   @Test
   void cancelledBeforeABlockStartsSkipsItAndEverythingAfter() {
     TaskRunner runner = runner(script.executors("shell"));
-    AtomicBoolean cancelled = new AtomicBoolean();
+    Cancellation cancelled = new Cancellation();
     ExecutorSpec first =
         block("shell", "a", OnFailure.CONTINUE, "check", "drifted,satisfied", "lines", "1");
     ExecutorSpec second = block("shell", "b", OnFailure.CONTINUE);
@@ -92,10 +91,9 @@ class TaskRunnerTest {
     TaskOutcome outcome =
         runner.apply(
             task("t", first, second),
-            cancelled::get,
-            (executor, line) -> {
-              cancelled.set(true);
-            });
+            cancelled,
+            (executor, line) -> cancelled.cancel(null),
+            TaskRunner.Progress.NONE);
 
     assertEquals(Outcome.APPLIED, outcome.executors().get(0).apply().outcome());
     assertEquals(Outcome.SKIPPED, outcome.executors().get(0).verify().outcome());
