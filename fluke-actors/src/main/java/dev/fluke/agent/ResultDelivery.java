@@ -3,6 +3,7 @@ package dev.fluke.agent;
 import dev.fluke.agent.AgentJournal.KeptResult;
 import dev.fluke.agent.UnackedResults.Kept;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
+import dev.fluke.protocol.AgentMessage.CheckReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,14 +16,15 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Delivers apply results at least once (docs/protocol.md, "Delivery of apply results"): every
- * result is kept ({@link UnackedResults}, bounded, and in the {@link AgentJournal}, so also across
- * a restart of the agent) until the server acknowledges it with {@code ApplyResultAck}; once a
- * connection is registered, every result kept and not yet sent on it goes out with {@code late =
- * true}, in the order the applies finished, before anything else is answered there. That covers
- * results that finished while the connection was down, ones lost with a connection, and the results
- * a previous agent process left (an apply it did not finish, one it had not reported). Nothing is
- * sent twice on one connection.
+ * Sends the worker's answers, in the order their requests ran, and delivers apply results at least
+ * once (docs/protocol.md, "Delivery of apply results"): every result is kept ({@link
+ * UnackedResults}, bounded, and in the {@link AgentJournal}, so also across a restart of the agent)
+ * until the server acknowledges it with {@code ApplyResultAck}; once a connection is registered,
+ * every result kept and not yet sent on it goes out with {@code late = true}, in the order the
+ * applies finished, before anything else is answered there. That covers results that finished while
+ * the connection was down, ones lost with a connection, and the results a previous agent process
+ * left (an apply it did not finish, one it had not reported). Nothing is sent twice on one
+ * connection.
  *
  * <p>Its state is one immutable {@link State}, replaced per message.
  */
@@ -35,6 +37,13 @@ final class ResultDelivery {
    * journal); {@code output} holds the output lines not sent yet, or null.
    */
   record Finished(long connId, KeptResult result, OutputLines output) implements Command {}
+
+  /**
+   * A check requested on connection {@code connId} ended. Check reports pass through here so that
+   * the answers leave in the order their requests ran; one for a connection that is gone is dropped
+   * (the server re-checks on reconnect).
+   */
+  record CheckDone(long connId, CheckReport report) implements Command {}
 
   /**
    * Connection {@code connId} is registered: kept results go out on it, late, through {@code link};
@@ -116,6 +125,7 @@ final class ResultDelivery {
   private Behavior<Command> delivering(State s) {
     return Behaviors.receive(Command.class)
         .onMessage(Finished.class, f -> onFinished(s, f))
+        .onMessage(CheckDone.class, c -> onCheckDone(s, c))
         .onMessage(Registered.class, r -> onRegistered(s, r))
         .onMessage(Disconnected.class, d -> onDisconnected(s, d))
         .onMessage(Acknowledged.class, a -> onAcknowledged(s, a))
@@ -137,6 +147,19 @@ final class ResultDelivery {
             result.task().task());
     State next = s.with(keep(s.unacked(), f.result(), UnackedResults.NOT_SENT));
     return delivering(next.link() == null ? next : resend(next));
+  }
+
+  private Behavior<Command> onCheckDone(State s, CheckDone c) {
+    if (s.link() != null && s.link().connId() == c.connId()) {
+      s.link().ref().tell(new ServerLink.Send(c.connId(), c.report()));
+    } else {
+      ctx.getLog()
+          .info(
+              "Dropping the check report of cycle {}: its connection is gone (the server re-checks"
+                  + " on reconnect)",
+              c.report().cycleId());
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> onRegistered(State s, Registered r) {

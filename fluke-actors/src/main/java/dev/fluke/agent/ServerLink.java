@@ -369,10 +369,7 @@ final class ServerLink {
   private Behavior<Command> dropped(Send s) {
     if (s.message() instanceof CheckReport report) {
       ctx.getLog()
-          .info(
-              "Dropping the check report of cycle {}: its connection is gone (the server re-checks"
-                  + " on reconnect)",
-              report.cycleId());
+          .debug("Dropping the check report of cycle {}: its connection is gone", report.cycleId());
     }
     return Behaviors.same();
   }

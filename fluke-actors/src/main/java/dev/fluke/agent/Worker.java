@@ -31,13 +31,13 @@ import org.slf4j.LoggerFactory;
  * WorkLane} on {@code fluke.agent.blocking-dispatcher}; this actor never blocks and answers its
  * commands at once, which is what lets a Cancel reach running work.
  *
- * <p>A running request answers for itself, from its own thread, when it ends: a check report to
- * {@link ServerLink}, an apply result (first kept in the {@link AgentJournal}) to {@link
- * ResultDelivery}, apply output to {@link ServerLink} as it comes. So its answer is not lost if
- * this actor fails meanwhile; its parent ({@link Agent}) then replaces it, and the lane keeps the
- * new worker's first request waiting until the old one has ended. Requests still queued when this
- * actor stops are answered with errors as it stops. Requests dropped from the queue (cancelled,
- * their connection lost, the agent stopping) are not answered.
+ * <p>A running request answers for itself, from its own thread, when it ends: its check report or
+ * its apply result (first kept in the {@link AgentJournal}) to {@link ResultDelivery}, which sends
+ * answers in the order they come; apply output to {@link ServerLink} as it comes. So its answer is
+ * not lost if this actor fails meanwhile; its parent ({@link Agent}) then replaces it, and the lane
+ * keeps the new worker's first request waiting until the old one has ended. Requests still queued
+ * when this actor stops are answered with errors as it stops. Requests dropped from the queue
+ * (cancelled, their connection lost, the agent stopping) are not answered.
  *
  * <p>Its state is one immutable {@link State}, replaced per message.
  */
@@ -270,7 +270,7 @@ final class Worker {
         workLog.error("Running cycle {} failed unexpectedly", job.cycleId(), e);
         report = (CheckReport) failureAnswer(job, "the agent failed to run this request: " + e);
       }
-      outputs.link().tell(new ServerLink.Send(job.connId(), report));
+      outputs.results().tell(new ResultDelivery.CheckDone(job.connId(), report));
       return job;
     }
     ApplyRequest a = (ApplyRequest) job.request();
@@ -328,7 +328,7 @@ final class Worker {
         ctx.getLog().info("Not answering cycle {}: the agent is shutting down", job.cycleId());
       }
     } else {
-      outputs.link().tell(new ServerLink.Send(job.connId(), answer));
+      outputs.results().tell(new ResultDelivery.CheckDone(job.connId(), (CheckReport) answer));
     }
   }
 
