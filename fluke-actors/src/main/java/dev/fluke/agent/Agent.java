@@ -27,11 +27,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *       queued requests are answered with errors, and a new worker takes over after a backoff
  *       (requests arriving meanwhile wait); its first request starts only once the old one has
  *       ended.
- *   <li>{@link #draining} (asked to stop, e.g. SIGTERM through CoordinatedShutdown): no new work;
- *       the running apply gets up to {@code stop_grace} to finish, then it is cancelled (its
- *       process tree killed); then {@link #delivering}: results wait up to {@code
- *       stop-report-timeout} for the server's acknowledgement (what is not acknowledged stays in
- *       the journal for the next start); then {@link #drained} until told to {@link Stop}.
+ *   <li>{@link #draining} (asked to stop, e.g. SIGTERM through CoordinatedShutdown): a {@link
+ *       GracefulStop} child lets the running apply finish within {@code stop_grace} (or kills it)
+ *       and waits (bounded) for the results to be acknowledged; then {@link #drained}, connected
+ *       and taking no work, until told to {@link Stop}.
  * </ol>
  */
 final class Agent {
@@ -58,27 +57,15 @@ final class Agent {
 
   private record WorkerStopped(ActorRef<Worker.Command> worker) implements Command {}
 
+  private enum Drained implements Command {
+    INSTANCE
+  }
+
   private enum ReplaceWorker implements Command {
     INSTANCE
   }
 
   private enum WorkerStable implements Command {
-    INSTANCE
-  }
-
-  private enum WorkIdle implements Command {
-    INSTANCE
-  }
-
-  private enum GraceOver implements Command {
-    INSTANCE
-  }
-
-  private enum Delivered implements Command {
-    INSTANCE
-  }
-
-  private enum DeliveryTimeout implements Command {
     INSTANCE
   }
 
@@ -94,13 +81,26 @@ final class Agent {
 
   private static final String REPLACE_TIMER = "replace-worker";
   private static final String STABLE_TIMER = "worker-stable";
-  private static final String GRACE_TIMER = "stop-grace";
-  private static final String DELIVERY_TIMER = "delivery";
 
   /** Makes a worker that sends its answers to {@code outputs}. */
   interface Workers {
     Behavior<Worker.Command> create(Worker.Outputs outputs);
   }
+
+  /**
+   * What the agent is made of.
+   *
+   * @param executorTypes reported at registration
+   * @param workers makes each worker (the first, and every replacement)
+   */
+  record Means(
+      AgentSettings settings,
+      ServerConnector connector,
+      List<String> executorTypes,
+      AgentJournal journal,
+      WorkLane lane,
+      Clock clock,
+      Workers workers) {}
 
   static Behavior<Command> create(
       AgentSettings settings,
@@ -110,83 +110,49 @@ final class Agent {
       WorkLane lane,
       Clock clock) {
     return create(
-        settings,
-        connector,
-        runner.types(),
-        journal,
-        lane,
-        clock,
-        outputs -> Worker.create(settings, runner, journal, lane, clock, outputs));
+        new Means(
+            settings,
+            connector,
+            runner.types(),
+            journal,
+            lane,
+            clock,
+            outputs -> Worker.create(settings, runner, journal, lane, clock, outputs)));
   }
 
-  /**
-   * @param executorTypes reported at registration
-   * @param workers makes each worker (the first, and every replacement)
-   */
-  static Behavior<Command> create(
-      AgentSettings settings,
-      ServerConnector connector,
-      List<String> executorTypes,
-      AgentJournal journal,
-      WorkLane lane,
-      Clock clock,
-      Workers workers) {
+  static Behavior<Command> create(Means means) {
     return Behaviors.setup(
         ctx -> {
           ctx.setLoggerName(Agent.class);
           return Behaviors.withTimers(
               timers ->
                   Behaviors.withStash(
-                      settings.maxQueuedRequests(),
-                      stash ->
-                          new Agent(
-                                  ctx,
-                                  timers,
-                                  stash,
-                                  settings,
-                                  connector,
-                                  executorTypes,
-                                  journal,
-                                  lane,
-                                  clock,
-                                  workers)
-                              .recovering()));
+                      means.settings().maxQueuedRequests(),
+                      stash -> new Agent(ctx, timers, stash, means).recovering()));
         });
   }
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
+  private final Means means;
   private final AgentSettings settings;
-  private final ServerConnector connector;
-  private final List<String> executorTypes;
   private final AgentJournal journal;
   private final WorkLane lane;
-  private final Clock clock;
-  private final Workers workers;
   private int workersStarted;
 
   private Agent(
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       StashBuffer<Command> stash,
-      AgentSettings settings,
-      ServerConnector connector,
-      List<String> executorTypes,
-      AgentJournal journal,
-      WorkLane lane,
-      Clock clock,
-      Workers workers) {
+      Means means) {
     this.ctx = ctx;
     this.timers = timers;
     this.stash = stash;
-    this.settings = settings;
-    this.connector = connector;
-    this.executorTypes = List.copyOf(executorTypes);
-    this.journal = journal;
-    this.lane = lane;
-    this.clock = clock;
-    this.workers = workers;
+    this.means = means;
+    this.settings = means.settings();
+    this.journal = means.journal();
+    this.lane = means.lane();
   }
 
   // ---- phases ----
@@ -222,30 +188,19 @@ final class Agent {
         .onMessage(ToWorker.class, this::stashed)
         .onMessage(
             ReplaceWorker.class, r -> stash.unstashAll(running(startWorker(parts), failures)))
-        .onMessage(Drain.class, d -> drainWithoutWorker(parts, d))
+        .onMessage(Drain.class, d -> drain(parts, d))
         .onMessage(Stop.class, this::stopNow)
         .build();
   }
 
-  /** Asked to stop: the running apply may finish within the grace. */
-  private Behavior<Command> draining(Parts parts, List<ActorRef<Done>> waiting) {
+  /** Asked to stop: {@code stopping} finishes the work; requests still reach the worker. */
+  private Behavior<Command> draining(
+      Parts parts, ActorRef<GracefulStop.Command> stopping, List<ActorRef<Done>> waiting) {
     return Behaviors.receive(Command.class)
         .onMessage(ToWorker.class, w -> forward(parts, w))
-        .onMessage(WorkIdle.class, i -> deliver(parts, waiting))
-        .onMessage(GraceOver.class, g -> onGraceOver())
-        .onMessage(WorkerStopped.class, s -> awaitLane())
-        .onMessage(Drain.class, d -> draining(parts, with(waiting, d.replyTo())))
-        .onMessage(Stop.class, this::stopNow)
-        .build();
-  }
-
-  /** Nothing runs; the results wait (bounded) for the server's acknowledgement. */
-  private Behavior<Command> delivering(Parts parts, List<ActorRef<Done>> waiting) {
-    return Behaviors.receive(Command.class)
-        .onMessage(ToWorker.class, w -> forward(parts, w))
-        .onMessage(Delivered.class, d -> delivered(parts, waiting, true))
-        .onMessage(DeliveryTimeout.class, t -> delivered(parts, waiting, false))
-        .onMessage(Drain.class, d -> delivering(parts, with(waiting, d.replyTo())))
+        .onMessage(WorkerStopped.class, s -> tell(stopping, GracefulStop.WorkerGone.INSTANCE))
+        .onMessage(Drained.class, d -> replyDone(waiting, drained(parts)))
+        .onMessage(Drain.class, d -> draining(parts, stopping, with(waiting, d.replyTo())))
         .onMessage(Stop.class, this::stopNow)
         .build();
   }
@@ -273,7 +228,13 @@ final class Agent {
     ActorRef<ServerLink.Command> link =
         ctx.spawn(
             Behaviors.supervise(
-                    ServerLink.create(settings, connector, executorTypes, clock, work, results))
+                    ServerLink.create(
+                        settings,
+                        means.connector(),
+                        means.executorTypes(),
+                        means.clock(),
+                        work,
+                        results))
                 .onFailure(restart),
             "link");
     return running(startWorker(new Parts(link, results, null)), 0);
@@ -282,7 +243,7 @@ final class Agent {
   private Parts startWorker(Parts parts) {
     ActorRef<Worker.Command> worker =
         ctx.spawn(
-            workers.create(new Worker.Outputs(parts.link(), parts.results())),
+            means.workers().create(new Worker.Outputs(parts.link(), parts.results())),
             "worker-" + ++workersStarted);
     ctx.watchWith(worker, new WorkerStopped(worker));
     timers.startSingleTimer(STABLE_TIMER, WorkerStable.INSTANCE, settings.restart().max());
@@ -307,7 +268,9 @@ final class Agent {
   }
 
   private Behavior<Command> forward(Parts parts, ToWorker w) {
-    parts.worker().tell(w.command());
+    if (parts.worker() != null) {
+      parts.worker().tell(w.command());
+    } // else stopping while the worker was being replaced: nothing takes work any more
     return Behaviors.same();
   }
 
@@ -324,67 +287,28 @@ final class Agent {
 
   private Behavior<Command> drain(Parts parts, Drain d) {
     timers.cancel(STABLE_TIMER);
-    parts
-        .worker()
-        .tell(new Worker.Drain(ctx.messageAdapter(Worker.Drained.class, x -> WorkIdle.INSTANCE)));
-    timers.startSingleTimer(GRACE_TIMER, GraceOver.INSTANCE, settings.stopGrace());
-    return draining(parts, List.of(d.replyTo()));
-  }
-
-  private Behavior<Command> drainWithoutWorker(Parts parts, Drain d) {
     timers.cancel(REPLACE_TIMER);
-    ctx.getLog()
-        .info("Stopping: dropping {} request(s) that waited for a new worker", stash.size());
-    stash.clear();
-    timers.startSingleTimer(GRACE_TIMER, GraceOver.INSTANCE, settings.stopGrace());
-    awaitLane();
-    return draining(parts, List.of(d.replyTo()));
-  }
-
-  /** Whatever still runs in the lane (e.g. the request of a worker that stopped) ends first. */
-  private Behavior<Command> awaitLane() {
-    // Never a null value to pipe: a stopped actor's dead letters could not show it.
-    ctx.pipeToSelf(
-        lane.idle().thenApply(v -> Done.getInstance()), (ok, failure) -> WorkIdle.INSTANCE);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onGraceOver() {
-    String why =
-        "the agent was stopping and its stop_grace of "
-            + AgentSettings.human(settings.stopGrace())
-            + " ran out";
-    ctx.getLog()
-        .warn("The running apply did not finish in time: {}; killing its process tree", why);
-    lane.cancelAll(why);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> deliver(Parts parts, List<ActorRef<Done>> waiting) {
-    timers.cancel(GRACE_TIMER);
-    parts
-        .results()
-        .tell(
-            new ResultDelivery.AwaitDelivered(
-                ctx.messageAdapter(ResultDelivery.Delivered.class, x -> Delivered.INSTANCE)));
-    timers.startSingleTimer(DELIVERY_TIMER, DeliveryTimeout.INSTANCE, settings.stopReportTimeout());
-    return delivering(parts, waiting);
-  }
-
-  private Behavior<Command> delivered(
-      Parts parts, List<ActorRef<Done>> waiting, boolean acknowledged) {
-    timers.cancel(DELIVERY_TIMER);
-    if (acknowledged) {
-      ctx.getLog().info("Stopping: every apply result is reported and acknowledged");
-    } else {
+    if (!stash.isEmpty()) {
       ctx.getLog()
-          .warn(
-              "Stopping: the server did not acknowledge every apply result within {}; what is not"
-                  + " acknowledged stays in the journal{} and is reported on the next connection",
-              AgentSettings.human(settings.stopReportTimeout()),
-              journal.file().map(f -> " (" + f + ")").orElse(" (in memory only: lost)"));
+          .info("Stopping: dropping {} request(s) that waited for a new worker", stash.size());
+      stash.clear();
     }
-    return replyDone(waiting, drained(parts));
+    ActorRef<GracefulStop.Command> stopping =
+        ctx.spawn(
+            GracefulStop.create(
+                settings,
+                parts.worker(),
+                parts.results(),
+                lane,
+                journal,
+                ctx.messageAdapter(Done.class, done -> Drained.INSTANCE)),
+            "graceful-stop");
+    return draining(parts, stopping, List.of(d.replyTo()));
+  }
+
+  private static <T> Behavior<Command> tell(ActorRef<T> to, T message) {
+    to.tell(message);
+    return Behaviors.same();
   }
 
   private Behavior<Command> stopNow(Stop stop) {

@@ -49,7 +49,7 @@ final class ResultDelivery {
    * Connection {@code connId} is registered: kept results go out on it, late, through {@code link};
    * replies {@link CaughtUp} once they are handed to it.
    */
-  record Registered(long connId, ActorRef<ServerLink.Command> link, ActorRef<CaughtUp> replyTo)
+  record Registered(long connId, ActorRef<Connection.Command> link, ActorRef<CaughtUp> replyTo)
       implements Command {}
 
   record Disconnected(long connId) implements Command {}
@@ -71,7 +71,7 @@ final class ResultDelivery {
   }
 
   /** The registered connection. */
-  private record Link(long connId, ActorRef<ServerLink.Command> ref) {}
+  private record Link(long connId, ActorRef<Connection.Command> ref) {}
 
   /**
    * @param link the registered connection, or null
@@ -137,7 +137,7 @@ final class ResultDelivery {
     ApplyResult result = f.result().result();
     if (s.link() != null && s.link().connId() == f.connId()) {
       UnackedResults kept = keep(s.unacked(), f.result(), f.connId());
-      s.link().ref().tell(new ServerLink.SendResult(f.connId(), result, f.output()));
+      s.link().ref().tell(new Connection.Send(result, f.output()));
       return delivering(s.with(kept));
     }
     ctx.getLog()
@@ -151,7 +151,7 @@ final class ResultDelivery {
 
   private Behavior<Command> onCheckDone(State s, CheckDone c) {
     if (s.link() != null && s.link().connId() == c.connId()) {
-      s.link().ref().tell(new ServerLink.Send(c.connId(), c.report()));
+      s.link().ref().tell(new Connection.Send(c.report()));
     } else {
       ctx.getLog()
           .info(
@@ -215,7 +215,7 @@ final class ResultDelivery {
               "Reporting {} apply result(s) the server has not acknowledged (late)",
               r.late().size());
     }
-    r.late().forEach(late -> to.ref().tell(new ServerLink.Send(to.connId(), late)));
+    r.late().forEach(late -> to.ref().tell(new Connection.Send(late)));
     return s.with(r.next());
   }
 

@@ -1,14 +1,9 @@
 package dev.fluke.agent;
 
-import dev.fluke.agent.AgentJournal.RunningProcess;
-import dev.fluke.exec.Phase;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.CheckReport;
-import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
-import dev.fluke.protocol.AgentMessage.TaskOutcome;
 import dev.fluke.protocol.ServerMessage;
-import dev.fluke.protocol.ServerMessage.ApplyRequest;
 import dev.fluke.protocol.ServerMessage.CheckRequest;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,8 +17,6 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs the agent's requests one at a time, in arrival order (SPEC §4: never two applies at once on
@@ -42,9 +35,6 @@ import org.slf4j.LoggerFactory;
  * <p>Its state is one immutable {@link State}, replaced per message.
  */
 final class Worker {
-  /** For the work's own thread, where the actor's logger must not be used. */
-  private static final Logger workLog = LoggerFactory.getLogger(Worker.class);
-
   sealed interface Command {}
 
   /** Run a CheckRequest or ApplyRequest that arrived on connection {@code connId}. */
@@ -79,12 +69,6 @@ final class Worker {
   /** Where the worker's answers go. */
   record Outputs(ActorRef<ServerLink.Command> link, ActorRef<ResultDelivery.Command> results) {}
 
-  private record Job(long connId, ServerMessage request, Cancellation cancellation) {
-    long cycleId() {
-      return request instanceof CheckRequest c ? c.cycleId() : ((ApplyRequest) request).cycleId();
-    }
-  }
-
   /**
    * @param running the request that runs, or null
    * @param drainedTo who waits for nothing to run, or null
@@ -110,35 +94,23 @@ final class Worker {
       WorkLane lane,
       Clock clock,
       Outputs outputs) {
+    Job.Means means = new Job.Means(settings, runner, journal, clock, outputs);
     return Behaviors.setup(
-        ctx ->
-            new Worker(ctx, settings, runner, journal, lane, clock, outputs).working(State.IDLE));
+        ctx -> {
+          ctx.setLoggerName(Worker.class);
+          return new Worker(ctx, means, lane).working(State.IDLE);
+        });
   }
 
   private final ActorContext<Command> ctx;
-  private final AgentSettings settings;
-  private final TaskRunner runner;
-  private final AgentJournal journal;
+  private final Job.Means means;
   private final WorkLane lane;
-  private final Clock clock;
-  private final Outputs outputs;
   private final Executor blocking;
 
-  private Worker(
-      ActorContext<Command> ctx,
-      AgentSettings settings,
-      TaskRunner runner,
-      AgentJournal journal,
-      WorkLane lane,
-      Clock clock,
-      Outputs outputs) {
+  private Worker(ActorContext<Command> ctx, Job.Means means, WorkLane lane) {
     this.ctx = ctx;
-    this.settings = settings;
-    this.runner = runner;
-    this.journal = journal;
+    this.means = means;
     this.lane = lane;
-    this.clock = clock;
-    this.outputs = outputs;
     this.blocking =
         ctx.getSystem()
             .dispatchers()
@@ -166,7 +138,7 @@ final class Worker {
               job.cycleId());
       return Behaviors.same();
     }
-    if (s.queue().size() >= settings.maxQueuedRequests()) {
+    if (s.queue().size() >= means.settings().maxQueuedRequests()) {
       ctx.getLog()
           .warn(
               "{} requests are already waiting; answering cycle {} with errors",
@@ -181,8 +153,8 @@ final class Worker {
   }
 
   private Behavior<Command> onCancelCycle(State s, CancelCycle c) {
-    List<Job> kept = s.queue().stream().filter(j -> !of(j, c.connId(), c.cycleId())).toList();
-    boolean stopsRunning = s.running() != null && of(s.running(), c.connId(), c.cycleId());
+    List<Job> kept = s.queue().stream().filter(j -> !j.of(c.connId(), c.cycleId())).toList();
+    boolean stopsRunning = s.running() != null && s.running().of(c.connId(), c.cycleId());
     if (stopsRunning) {
       s.running().cancellation().cancel(null);
     }
@@ -215,11 +187,7 @@ final class Worker {
         .info(
             "Stopping: taking no new work{}{}",
             s.queue().isEmpty() ? "" : ", " + s.queue().size() + " queued request(s) dropped",
-            s.running() == null
-                ? ""
-                : "; the running request may take up to "
-                    + AgentSettings.human(settings.stopGrace())
-                    + " (stop_grace) to finish");
+            s.running() == null ? "" : "; a request still runs");
     if (s.running() == null) {
       d.replyTo().tell(Drained.INSTANCE);
     }
@@ -253,95 +221,31 @@ final class Worker {
     }
     Job job = s.queue().get(0);
     ctx.pipeToSelf(
-        lane.submit(job.cancellation(), () -> run(job), blocking),
+        lane.submit(job.cancellation(), () -> job.run(means), blocking),
         (ok, failure) -> new Finished(job, failure));
     return new State(s.queue().subList(1, s.queue().size()), job, s.drainedTo(), s.draining());
   }
 
-  // ---- in the lane, on the blocking dispatcher ----
-
-  /** Runs the job and sends its answer; never throws. Returns the job (never null: piped). */
-  private Job run(Job job) {
-    if (job.request() instanceof CheckRequest c) {
-      CheckReport report;
-      try {
-        report = runner.check(c.cycleId(), c.tasks(), job.cancellation());
-      } catch (RuntimeException e) {
-        workLog.error("Running cycle {} failed unexpectedly", job.cycleId(), e);
-        report = (CheckReport) failureAnswer(job, "the agent failed to run this request: " + e);
-      }
-      outputs.results().tell(new ResultDelivery.CheckDone(job.connId(), report));
-      return job;
-    }
-    ApplyRequest a = (ApplyRequest) job.request();
-    journal.applyStarted(a.cycleId(), a.task(), clock.instant());
-    OutputLines lines =
-        new OutputLines(settings.outputBufferLines(), settings.maxOutputLineLength());
-    ServerLink.StreamOutput ready =
-        new ServerLink.StreamOutput(job.connId(), a.cycleId(), a.task().name(), lines);
-    TaskRunner.OutputSink sink =
-        (executor, line) -> {
-          if (lines.offer(executor, line)) {
-            outputs.link().tell(ready);
-          }
-        };
-    ApplyResult result;
-    try {
-      result =
-          new ApplyResult(
-              a.cycleId(), runner.apply(a.task(), job.cancellation(), sink, journaling()), false);
-    } catch (RuntimeException e) {
-      workLog.error("Running cycle {} failed unexpectedly", job.cycleId(), e);
-      result = (ApplyResult) failureAnswer(job, "the agent failed to run this request: " + e);
-    }
-    outputs
-        .results()
-        .tell(new ResultDelivery.Finished(job.connId(), journal.finish(result), lines));
-    return job;
-  }
-
-  /** Records the apply's progress in the journal. */
-  private TaskRunner.Progress journaling() {
-    return new TaskRunner.Progress() {
-      @Override
-      public void blockDone(ExecutorOutcome outcome) {
-        journal.blockDone(outcome);
-      }
-
-      @Override
-      public void processStarted(int block, Phase phase, ProcessHandle process) {
-        journal.processStarted(new RunningProcess(block, phase, ProcessTree.Identity.of(process)));
-      }
-    };
-  }
-
   private void answerWithError(Job job, String message) {
-    AgentMessage answer = failureAnswer(job, message);
+    AgentMessage answer = job.failureAnswer(message);
     if (answer instanceof ApplyResult r) {
       // Kept and delivered like any other result (the journal writes a file: not on this thread).
       try {
-        CompletableFuture.supplyAsync(() -> journal.keep(r), blocking)
+        CompletableFuture.supplyAsync(() -> means.journal().keep(r), blocking)
             .thenAccept(
                 kept ->
-                    outputs.results().tell(new ResultDelivery.Finished(job.connId(), kept, null)));
+                    means
+                        .outputs()
+                        .results()
+                        .tell(new ResultDelivery.Finished(job.connId(), kept, null)));
       } catch (RejectedExecutionException shuttingDown) {
         ctx.getLog().info("Not answering cycle {}: the agent is shutting down", job.cycleId());
       }
     } else {
-      outputs.results().tell(new ResultDelivery.CheckDone(job.connId(), (CheckReport) answer));
+      means
+          .outputs()
+          .results()
+          .tell(new ResultDelivery.CheckDone(job.connId(), (CheckReport) answer));
     }
-  }
-
-  private static boolean of(Job j, long connId, long cycleId) {
-    return j.connId() == connId && j.cycleId() == cycleId;
-  }
-
-  private static AgentMessage failureAnswer(Job job, String message) {
-    if (job.request() instanceof CheckRequest c) {
-      return new CheckReport(c.cycleId(), TaskRunner.errorOutcomes(c.tasks(), message));
-    }
-    ApplyRequest a = (ApplyRequest) job.request();
-    List<TaskOutcome> outcome = TaskRunner.errorOutcomes(List.of(a.task()), message);
-    return new ApplyResult(a.cycleId(), outcome.get(0), false);
   }
 }

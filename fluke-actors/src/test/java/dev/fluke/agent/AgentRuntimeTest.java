@@ -587,7 +587,7 @@ class AgentRuntimeTest {
               return null;
             });
 
-    assertInstanceOf(ServerLink.ConnectionEnded.class, first.fromAgent().expectError());
+    assertInstanceOf(Connection.ConnectionEnded.class, first.fromAgent().expectError());
     Link second = reconnected();
     assertEquals("web-01", second.next(Register.class).name());
   }
@@ -601,7 +601,7 @@ class AgentRuntimeTest {
 
     time.timePasses(Duration.ofSeconds(30));
 
-    assertInstanceOf(ServerLink.ConnectionEnded.class, first.fromAgent().expectError());
+    assertInstanceOf(Connection.ConnectionEnded.class, first.fromAgent().expectError());
     Link second = reconnected();
     second.next(Register.class);
   }
@@ -652,7 +652,9 @@ class AgentRuntimeTest {
             1, task("upgrade", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
 
-    CompletableFuture<Done> drained = agent.drain().toCompletableFuture();
+    CompletableFuture<Done> drained =
+        LoggingTestKit.info("Stopping: taking no new work")
+            .expect(testKit.system(), () -> agent.drain().toCompletableFuture());
     link.send(new CheckRequest(2, List.of(task("later", block("mise", "x")))));
     script.gate("g").open();
     ApplyResult result = link.next(ApplyResult.class);
@@ -677,7 +679,9 @@ class AgentRuntimeTest {
             task("upgrade", block("shell", "a", "check", "drifted", "gate", "g", "process", "y"))));
     script.gate("g").awaitEntered();
 
-    CompletableFuture<Done> drained = agent.drain().toCompletableFuture();
+    CompletableFuture<Done> drained =
+        LoggingTestKit.info("(stop_grace) to finish")
+            .expect(testKit.system(), () -> agent.drain().toCompletableFuture());
     time.timePasses(Duration.ofMinutes(2));
     ApplyResult cancelled = link.next(ApplyResult.class);
     // The server does not acknowledge it before the agent gives up waiting (5s).

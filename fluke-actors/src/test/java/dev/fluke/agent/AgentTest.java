@@ -78,18 +78,19 @@ class AgentTest {
     agent =
         testKit.spawn(
             Agent.create(
-                settings,
-                server,
-                runner.types(),
-                journal,
-                lane,
-                clock,
-                outputs -> {
-                  workersMade.incrementAndGet();
-                  return Behaviors.intercept(
-                      FailOnPoison::new,
-                      Worker.create(settings, runner, journal, lane, clock, outputs));
-                }));
+                new Agent.Means(
+                    settings,
+                    server,
+                    runner.types(),
+                    journal,
+                    lane,
+                    clock,
+                    outputs -> {
+                      workersMade.incrementAndGet();
+                      return Behaviors.intercept(
+                          FailOnPoison::new,
+                          Worker.create(settings, runner, journal, lane, clock, outputs));
+                    })));
   }
 
   /** Makes a worker throw on a request of cycle {@link #POISON}, as a bug would. */

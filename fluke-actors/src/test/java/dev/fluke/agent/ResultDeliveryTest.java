@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Result delivery on its own: the link is a probe, the journal a real file. */
+/** Result delivery on its own: the connection is a probe, the journal a real file. */
 class ResultDeliveryTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 
@@ -28,7 +28,7 @@ class ResultDeliveryTest {
   }
 
   @TempDir Path dir;
-  private final TestProbe<ServerLink.Command> link = testKit.createTestProbe();
+  private final TestProbe<Connection.Command> link = testKit.createTestProbe();
   private final TestProbe<ResultDelivery.CaughtUp> caughtUp = testKit.createTestProbe();
   private final TestProbe<ResultDelivery.Delivered> delivered = testKit.createTestProbe();
   private AgentJournal journal;
@@ -53,9 +53,8 @@ class ResultDeliveryTest {
     delivery.tell(new ResultDelivery.Registered(connId, link.getRef(), caughtUp.getRef()));
   }
 
-  private ApplyResult sentLate(long connId) {
-    ServerLink.Send send = link.expectMessageClass(ServerLink.Send.class);
-    assertEquals(connId, send.connId());
+  private ApplyResult sentLate() {
+    Connection.Send send = link.expectMessageClass(Connection.Send.class);
     ApplyResult r = (ApplyResult) send.message();
     assertTrue(r.late());
     return r;
@@ -69,8 +68,8 @@ class ResultDeliveryTest {
     OutputLines output = new OutputLines(10, 100);
 
     delivery.tell(new ResultDelivery.Finished(1, journal.keep(result(3, "t")), output));
-    ServerLink.SendResult sent = link.expectMessageClass(ServerLink.SendResult.class);
-    assertEquals(result(3, "t"), sent.result());
+    Connection.Send sent = link.expectMessageClass(Connection.Send.class);
+    assertEquals(result(3, "t"), sent.message());
     assertEquals(output, sent.output());
     delivery.tell(new ResultDelivery.AwaitDelivered(delivered.getRef()));
     delivered.expectNoMessage(Duration.ofMillis(100));
@@ -95,8 +94,8 @@ class ResultDeliveryTest {
     link.expectNoMessage(Duration.ofMillis(100));
     register(delivery, 2);
 
-    assertEquals("a", sentLate(2).task().task());
-    assertEquals("b", sentLate(2).task().task());
+    assertEquals("a", sentLate().task().task());
+    assertEquals("b", sentLate().task().task());
     caughtUp.expectMessage(ResultDelivery.CaughtUp.INSTANCE);
     // Not twice on one connection.
     register(delivery, 2);
@@ -111,7 +110,7 @@ class ResultDeliveryTest {
     ActorRef<ResultDelivery.Command> delivery = start("");
     register(delivery, 1);
 
-    assertEquals("from-before", sentLate(1).task().task());
+    assertEquals("from-before", sentLate().task().task());
     caughtUp.expectMessage(ResultDelivery.CaughtUp.INSTANCE);
   }
 
@@ -125,7 +124,7 @@ class ResultDeliveryTest {
 
     register(delivery, 1);
 
-    assertEquals(List.of("b", "c"), List.of(sentLate(1).task().task(), sentLate(1).task().task()));
+    assertEquals(List.of("b", "c"), List.of(sentLate().task().task(), sentLate().task().task()));
     AgentRuntimeTest.eventually(() -> journal.state().results().size() == 2);
     assertFalse(journal.state().results().contains(a));
   }

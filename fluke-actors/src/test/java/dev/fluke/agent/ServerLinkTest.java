@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The connection on its own: the server is scripted, the work and the result delivery are probes,
- * time is manual.
+ * The server link and its connections: the server is scripted, the work and the result delivery are
+ * probes, time is manual.
  */
 class ServerLinkTest {
   static final ActorTestKit testKit =
@@ -71,14 +71,14 @@ class ServerLinkTest {
     testKit.stop(serverLink);
   }
 
-  /** Registers, and lets the delivery catch up at once; returns the connection's id. */
-  private long register(Link link) {
+  /** Registers, and lets the delivery catch up at once. */
+  private ResultDelivery.Registered register(Link link) {
     link.next(Register.class);
     link.send(new Registered("test-server", 10_000));
     ResultDelivery.Registered registered =
         results.expectMessageClass(ResultDelivery.Registered.class);
     registered.replyTo().tell(ResultDelivery.CaughtUp.INSTANCE);
-    return registered.connId();
+    return registered;
   }
 
   @Test
@@ -135,7 +135,9 @@ class ServerLinkTest {
   @Test
   void aLostConnectionIsToldToTheWorkAndTheDeliveryAndItsCheckReportsAreDropped() throws Exception {
     Link first = server.nextLink();
-    long conn = register(first);
+    ResultDelivery.Registered registeredFirst = register(first);
+    long conn = registeredFirst.connId();
+    ActorRef<Connection.Command> oldConnection = registeredFirst.link();
 
     first.drop();
 
@@ -145,9 +147,10 @@ class ServerLinkTest {
         new ResultDelivery.Disconnected(conn),
         results.expectMessageClass(ResultDelivery.Disconnected.class));
     Link second = server.nextLink(time, Duration.ofMillis(1200)).link();
-    register(second);
-    serverLink.tell(new ServerLink.Send(conn, new CheckReport(1, List.of())));
-    serverLink.tell(new ServerLink.Send(conn + 1, new CheckReport(2, List.of())));
+    ActorRef<Connection.Command> newConnection = register(second).link();
+    // What the delivery sends to the old connection goes nowhere; on the new one it goes out.
+    oldConnection.tell(new Connection.Send(new CheckReport(1, List.of())));
+    newConnection.tell(new Connection.Send(new CheckReport(2, List.of())));
     assertEquals(2, second.next(CheckReport.class).cycleId());
   }
 
