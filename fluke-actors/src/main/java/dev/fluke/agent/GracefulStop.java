@@ -79,7 +79,7 @@ final class GracefulStop {
                 timers.startSingleTimer(GRACE_TIMER, GraceOver.INSTANCE, settings.stopGrace());
                 ctx.getLog()
                     .info(
-                        "Stopping: running work has up to {} (stop_grace) to finish",
+                        "Stopping: giving running work up to {} (stop_grace) to finish",
                         AgentSettings.human(settings.stopGrace()));
                 return stop.finishing();
               });

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -52,7 +53,8 @@ final class ResultDelivery {
   record Registered(long connId, ActorRef<Connection.Command> link, ActorRef<CaughtUp> replyTo)
       implements Command {}
 
-  record Disconnected(long connId) implements Command {}
+  /** Connection {@code connId} is gone (told by a stopping connection: no dead letter logged). */
+  record Disconnected(long connId) implements Command, DeadLetterSuppression {}
 
   /** The server acknowledged the result of {@code task} in cycle {@code cycleId}. */
   record Acknowledged(long connId, long cycleId, String task) implements Command {}

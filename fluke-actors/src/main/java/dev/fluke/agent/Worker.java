@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -50,7 +51,7 @@ final class Worker {
    * The connection is gone: its queued work is dropped and a running check is stopped (the server
    * re-checks on reconnect); a running apply goes on and its result is reported late.
    */
-  record ConnectionLost(long connId) implements Command {}
+  record ConnectionLost(long connId) implements Command, DeadLetterSuppression {}
 
   /**
    * The agent is stopping: queued requests are dropped and no new ones are taken; the running one

@@ -104,8 +104,7 @@ class AgentSettingsTest {
         Duration.ofMinutes(3).plusSeconds(5 + 20),
         system.getDuration("pekko.coordinated-shutdown.phases.service-requests-done.timeout"));
     assertEquals(
-        "dev.fluke.agent.UnusedSerializer",
-        system.getString("pekko.actor.serializers.jackson-json"));
+        "pekko.actor.default-dispatcher", system.getString("pekko.actor.internal-dispatcher"));
   }
 
   @Test

@@ -203,7 +203,7 @@ class AgentStopAndRestartIT {
     awaitMarkers("the apply started", List.of("start"));
 
     agent.destroy(); // SIGTERM, as systemctl stop sends
-    awaitLog(1, "Stopping: running work has up to 2m (stop_grace) to finish");
+    awaitLog(1, "Stopping: giving running work up to 2m (stop_grace) to finish");
     release();
     assertTrue(agent.waitFor(90, TimeUnit.SECONDS), "the agent exits");
 
