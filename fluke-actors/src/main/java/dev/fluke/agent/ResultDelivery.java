@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -137,8 +138,10 @@ final class ResultDelivery {
 
   private Behavior<Command> onFinished(State s, Finished f) {
     ApplyResult result = f.result().result();
+    // Read from the journal at start already (it finished just then): it is this result.
+    UnackedResults others = s.unacked().without(f.result().seq());
     if (s.link() != null && s.link().connId() == f.connId()) {
-      UnackedResults kept = keep(s.unacked(), f.result(), f.connId());
+      UnackedResults kept = keep(others, f.result(), f.connId());
       s.link().ref().tell(new Connection.Send(result, f.output()));
       return delivering(s.with(kept));
     }
@@ -147,7 +150,7 @@ final class ResultDelivery {
             "The apply of task '{}' finished while disconnected; it is reported when the agent is"
                 + " registered again",
             result.task().task());
-    State next = s.with(keep(s.unacked(), f.result(), UnackedResults.NOT_SENT));
+    State next = s.with(keep(others, f.result(), UnackedResults.NOT_SENT));
     return delivering(next.link() == null ? next : resend(next));
   }
 
@@ -241,6 +244,10 @@ final class ResultDelivery {
 
   /** The journal writes a file: not on this actor's thread. */
   private void forget(long seq) {
-    CompletableFuture.runAsync(() -> journal.forget(seq), blocking);
+    try {
+      CompletableFuture.runAsync(() -> journal.forget(seq), blocking);
+    } catch (RejectedExecutionException shuttingDown) {
+      // The agent is shutting down: the result stays in the journal and is reported once more.
+    }
   }
 }
