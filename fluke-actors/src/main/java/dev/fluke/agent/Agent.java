@@ -102,24 +102,6 @@ final class Agent {
       Clock clock,
       Workers workers) {}
 
-  static Behavior<Command> create(
-      AgentSettings settings,
-      ServerConnector connector,
-      TaskRunner runner,
-      AgentJournal journal,
-      WorkLane lane,
-      Clock clock) {
-    return create(
-        new Means(
-            settings,
-            connector,
-            runner.types(),
-            journal,
-            lane,
-            clock,
-            outputs -> Worker.create(settings, runner, journal, lane, clock, outputs)));
-  }
-
   static Behavior<Command> create(Means means) {
     return Behaviors.setup(
         ctx -> {

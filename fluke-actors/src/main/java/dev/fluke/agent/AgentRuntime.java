@@ -87,11 +87,17 @@ public final class AgentRuntime {
         settings.journalFile().map(AgentJournal::open).orElseGet(AgentJournal::inMemory);
     TaskRunner runner = new TaskRunner(executors, settings.exec());
     String name = "fluke-agent-" + INSTANCES.incrementAndGet();
-    ActorRef<Agent.Command> agent =
-        system.systemActorOf(
-            Agent.create(settings, connector, runner, journal, new WorkLane(), clock),
-            name,
-            Props.empty());
+    WorkLane lane = new WorkLane();
+    Agent.Means means =
+        new Agent.Means(
+            settings,
+            connector,
+            runner.types(),
+            journal,
+            lane,
+            clock,
+            outputs -> Worker.create(settings, runner, journal, lane, clock, outputs));
+    ActorRef<Agent.Command> agent = system.systemActorOf(Agent.create(means), name, Props.empty());
     AgentRuntime runtime = new AgentRuntime(system, settings, agent, new ArrayList<>());
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     runtime.shutdownTasks.add(
