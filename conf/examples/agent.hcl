@@ -5,6 +5,10 @@ agent {
   name       = "web-01"            # default: the host name
   labels     = { role = "web", env = "prod" }
 
+  # How long an apply that runs when the agent is asked to stop may take to finish (then it is killed
+  # and reported); the service manager's stop timeout must be longer (docs/operations.md).
+  stop_grace = "2m"
+
   tls {
     ca_file = "/etc/fluke/tls/ca.crt"
   }

@@ -8,7 +8,7 @@ agent {
 
   # How long an apply that is running when the agent is asked to stop may take to finish
   # (fluke-agent.service gives the agent 2m30s before it is killed).
-  # stop_grace = "2m"
+  stop_grace = "2m"
 
   tls {
     # ca_file = "/etc/fluke/tls/ca.crt"

@@ -1,11 +1,18 @@
 package dev.fluke.agent;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.fluke.exec.Executor;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -13,56 +20,130 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The agent role in one object (SPEC §1, §4, §5): started with the executors this host offers and a
- * {@link ServerConnector}, it dials the server, keeps reconnecting with backoff and jitter,
- * registers, heartbeats, and runs what the server asks one request at a time. See docs/protocol.md
- * for the behaviour on the wire.
+ * {@link ServerConnector}, it deals with an apply a previous agent process left running, then dials
+ * the server, keeps reconnecting with backoff and jitter, registers, heartbeats, and runs what the
+ * server asks one request at a time. See docs/protocol.md for the behaviour on the wire.
+ *
+ * <p>It stops with the actor system's CoordinatedShutdown (a JVM shutdown hook on SIGTERM runs it):
+ * in phase {@code service-requests-done} it {@link #drain drains} (no new work, the running apply
+ * finishes within {@code stop_grace} or is killed, results are reported), in {@code service-stop}
+ * it {@link #stop stops}. A system for an agent is created with {@link #systemConfig}, which sizes
+ * the system for an agent and gives the drain phase the time it needs.
  *
  * <pre>{@code
- * AgentSettings settings = AgentSettings.create(system).withName("web-01").withLabels(labels);
+ * AgentSettings settings = AgentSettings.create(config).withName("web-01").withLabels(labels);
+ * ActorSystem<Void> system =
+ *     ActorSystem.create(Behaviors.empty(), "fluke-agent", AgentRuntime.systemConfig(config, settings));
  * AgentRuntime agent = AgentRuntime.start(system, settings, connector, Map.of("shell", shell, ...));
- * ...
- * agent.stop();
  * }</pre>
  */
 public final class AgentRuntime {
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
-  private final ActorSystem<?> system;
-  private final ActorRef<ServerLink.Command> link;
+  /** Beyond the grace and the report timeout: killing a process tree and a little slack. */
+  private static final Duration DRAIN_MARGIN = Duration.ofSeconds(20);
 
-  private AgentRuntime(ActorSystem<?> system, ActorRef<ServerLink.Command> link) {
+  private final ActorSystem<?> system;
+  private final AgentSettings settings;
+  private final ActorRef<Agent.Command> agent;
+  private final List<Cancellable> shutdownTasks;
+
+  private AgentRuntime(
+      ActorSystem<?> system,
+      AgentSettings settings,
+      ActorRef<Agent.Command> agent,
+      List<Cancellable> shutdownTasks) {
     this.system = system;
-    this.link = link;
+    this.settings = settings;
+    this.agent = agent;
+    this.shutdownTasks = shutdownTasks;
   }
 
-  /**
-   * Starts the agent under the system's guardian (as a system actor, so any guardian behaviour
-   * works).
-   *
-   * @param executors executor type ({@code shell}, {@code mise}, {@code systemd}) → implementation
-   */
+  /** {@link #start(ActorSystem, AgentSettings, ServerConnector, Map, Clock)} with the UTC clock. */
   public static AgentRuntime start(
       ActorSystem<?> system,
       AgentSettings settings,
       ServerConnector connector,
       Map<String, Executor> executors) {
-    TaskRunner runner = new TaskRunner(executors, settings.exec());
-    ActorRef<ServerLink.Command> link =
-        system.systemActorOf(
-            ServerLink.create(settings, connector, runner),
-            "fluke-agent-" + INSTANCES.incrementAndGet(),
-            Props.empty());
-    return new AgentRuntime(system, link);
+    return start(system, settings, connector, executors, Clock.systemUTC());
   }
 
   /**
-   * Stops the agent: the connection is closed and running work is cancelled (its process tree
-   * killed). Completes when the agent has stopped, or at once if it already had.
+   * Opens the journal ({@link AgentSettings#journalFile()}) and starts the agent under the system's
+   * guardian (as a system actor, so any guardian behaviour works).
+   *
+   * @param executors executor type ({@code shell}, {@code mise}, {@code systemd}) → implementation
+   * @param clock what heartbeats and the journal read the time from
+   * @throws IllegalStateException when the journal file cannot be written
+   */
+  public static AgentRuntime start(
+      ActorSystem<?> system,
+      AgentSettings settings,
+      ServerConnector connector,
+      Map<String, Executor> executors,
+      Clock clock) {
+    AgentJournal journal =
+        settings.journalFile().map(AgentJournal::open).orElseGet(AgentJournal::inMemory);
+    TaskRunner runner = new TaskRunner(executors, settings.exec());
+    String name = "fluke-agent-" + INSTANCES.incrementAndGet();
+    WorkLane lane = new WorkLane();
+    Agent.Means means =
+        new Agent.Means(
+            settings,
+            connector,
+            runner.types(),
+            journal,
+            lane,
+            clock,
+            outputs -> Worker.create(settings, runner, journal, lane, clock, outputs));
+    ActorRef<Agent.Command> agent = system.systemActorOf(Agent.create(means), name, Props.empty());
+    AgentRuntime runtime = new AgentRuntime(system, settings, agent, new ArrayList<>());
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    runtime.shutdownTasks.add(
+        shutdown.addCancellableTask(
+            CoordinatedShutdown.PhaseServiceRequestsDone(), name + "-drain", runtime::drain));
+    runtime.shutdownTasks.add(
+        shutdown.addCancellableTask(
+            CoordinatedShutdown.PhaseServiceStop(), name + "-stop", runtime::stop));
+    return runtime;
+  }
+
+  /**
+   * Stops taking work, lets the running apply finish within {@code stop_grace} (then kills its
+   * process tree), reports the results and waits up to {@code stop-report-timeout} for the server's
+   * acknowledgement. The agent then stays connected without taking work until {@link #stop}.
+   */
+  public CompletionStage<Done> drain() {
+    Duration timeout = settings.stopGrace().plus(settings.stopReportTimeout()).plus(DRAIN_MARGIN);
+    return AskPattern.<Agent.Command, Done>ask(agent, Agent.Drain::new, timeout, system.scheduler())
+        .exceptionally(alreadyStopped -> Done.getInstance());
+  }
+
+  /**
+   * Stops the agent now: the connection is closed and running work is cancelled (its process tree
+   * killed; its result is kept in the journal and reported on the next start). Completes when the
+   * agent has stopped, or at once if it already had.
    */
   public CompletionStage<Done> stop() {
-    return AskPattern.<ServerLink.Command, Done>ask(
-            link, ServerLink.Stop::new, Duration.ofSeconds(10), system.scheduler())
+    shutdownTasks.forEach(Cancellable::cancel);
+    return AskPattern.<Agent.Command, Done>ask(
+            agent, Agent.Stop::new, Duration.ofSeconds(10), system.scheduler())
         .exceptionally(alreadyStopped -> Done.getInstance());
+  }
+
+  /**
+   * The configuration for the actor system of an agent process: {@code fluke.agent.actor-system}
+   * (sized for an agent) over {@code config}, and a {@code service-requests-done} phase of
+   * CoordinatedShutdown long enough for {@link #drain} with this stop grace.
+   */
+  public static Config systemConfig(Config config, AgentSettings settings) {
+    Duration drain = settings.stopGrace().plus(settings.stopReportTimeout()).plus(DRAIN_MARGIN);
+    return ConfigFactory.parseString(
+            "pekko.coordinated-shutdown.phases.service-requests-done.timeout = "
+                + drain.toMillis()
+                + "ms")
+        .withFallback(config.getConfig("fluke.agent.actor-system"))
+        .withFallback(config);
   }
 }

@@ -9,25 +9,37 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * The agent runtime's settings, read from {@code fluke.agent} (fluke-agent.conf, every key
  * documented there). The fluke binary starts from {@link #create(Config)} and applies what
  * agent.hcl says with the {@code with…} methods ({@link #withName}, {@link #withLabels}, {@link
- * #withExecution}, …).
+ * #withExec}, {@link #withStopGrace}, {@link #withJournalFile}, …).
  *
  * @param name the name the agent registers with (never blank: an empty configured name means the
  *     host name)
  * @param labels matched by task selectors
  * @param version reported at registration
- * @param reconnectMinBackoff first delay before reconnecting
- * @param reconnectMaxBackoff longest delay between reconnection attempts
- * @param reconnectRandomFactor jitter: each delay is randomised by up to this fraction
+ * @param reconnect delays between connection attempts
+ * @param reconnectResetAfter the reconnect backoff starts again from its minimum only after a
+ *     connection stayed up this long
+ * @param restart delays before one of the agent's own actors that failed is restarted or replaced
  * @param heartbeatInterval used when {@code Registered} names no interval
  * @param registerTimeout how long to wait for {@code Registered}/{@code Rejected} before
  *     reconnecting
+ * @param stopGrace how long a running apply may take to finish when the agent stops, or when a
+ *     restarted agent finds the apply of its predecessor still running; then its process tree is
+ *     killed
+ * @param stopReportTimeout how long a stopping agent waits for the server to acknowledge the
+ *     results it still holds
+ * @param killGrace between SIGTERM and SIGKILL when the agent kills the process tree of an apply a
+ *     previous agent process left running
+ * @param journalFile where the running apply and the unacknowledged results are kept across agent
+ *     restarts; empty: in memory only
  * @param maxBufferedLateResults apply results kept until the server acknowledges them, to be
  *     re-sent late after a reconnect (oldest dropped beyond this)
  * @param maxQueuedRequests requests waiting behind the running one (more are answered with ERROR)
@@ -40,32 +52,64 @@ public record AgentSettings(
     String name,
     Map<String, String> labels,
     String version,
-    Duration reconnectMinBackoff,
-    Duration reconnectMaxBackoff,
-    double reconnectRandomFactor,
+    Backoff reconnect,
+    Duration reconnectResetAfter,
+    Backoff restart,
     Duration heartbeatInterval,
     Duration registerTimeout,
+    Duration stopGrace,
+    Duration stopReportTimeout,
+    Duration killGrace,
+    Optional<Path> journalFile,
     int maxBufferedLateResults,
     int maxQueuedRequests,
     int outputBufferLines,
     int maxOutputLineLength,
     ExecSettings exec) {
 
+  /** Where the agent's blocking work (executors, the journal, orphan handling) runs. */
+  static final String BLOCKING_DISPATCHER = "fluke.agent.blocking-dispatcher";
+
+  /**
+   * An exponential backoff: from {@code min}, doubling up to {@code max}, each delay randomised by
+   * up to {@code randomFactor} (0.2 = +20%).
+   */
+  public record Backoff(Duration min, Duration max, double randomFactor) {
+    public Backoff {
+      requirePositive("min-backoff", min);
+      requirePositive("max-backoff", max);
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("max-backoff must not be below min-backoff");
+      }
+      if (randomFactor < 0) {
+        throw new IllegalArgumentException("random-factor must not be negative");
+      }
+    }
+
+    static Backoff read(Config c) {
+      return new Backoff(
+          c.getDuration("min-backoff"), c.getDuration("max-backoff"), c.getDouble("random-factor"));
+    }
+
+    /** The delay before attempt {@code n + 1} after {@code n} failures in a row (n ≥ 1). */
+    Duration delay(int failures, double random) {
+      double factor = Math.pow(2, Math.min(Math.max(failures - 1, 0), 30));
+      double millis = Math.min(max.toMillis(), min.toMillis() * factor);
+      return Duration.ofMillis((long) (millis * (1 + random * randomFactor)));
+    }
+  }
+
   public AgentSettings {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("agent name must not be blank");
     }
     labels = Collections.unmodifiableMap(new TreeMap<>(labels));
-    requirePositive("reconnect min-backoff", reconnectMinBackoff);
-    requirePositive("reconnect max-backoff", reconnectMaxBackoff);
-    if (reconnectMaxBackoff.compareTo(reconnectMinBackoff) < 0) {
-      throw new IllegalArgumentException("reconnect max-backoff must not be below min-backoff");
-    }
-    if (reconnectRandomFactor < 0) {
-      throw new IllegalArgumentException("reconnect random-factor must not be negative");
-    }
+    requirePositive("reconnect.reset-after", reconnectResetAfter);
     requirePositive("heartbeat-interval", heartbeatInterval);
     requirePositive("register-timeout", registerTimeout);
+    requirePositive("stop-grace", stopGrace);
+    requirePositive("stop-report-timeout", stopReportTimeout);
+    requirePositive("kill-grace", killGrace);
     requireAtLeastOne("max-buffered-late-results", maxBufferedLateResults);
     requireAtLeastOne("max-queued-requests", maxQueuedRequests);
     requireAtLeastOne("output.buffer-lines", outputBufferLines);
@@ -95,15 +139,20 @@ public record AgentSettings(
             e.getString("sudo"),
             Path.of(e.getString("state-dir")));
     String name = c.getString("name");
+    String journal = c.getString("journal-file");
     return new AgentSettings(
         name.isBlank() ? hostName() : name,
         labels,
         c.getString("version"),
-        c.getDuration("reconnect.min-backoff"),
-        c.getDuration("reconnect.max-backoff"),
-        c.getDouble("reconnect.random-factor"),
+        Backoff.read(c.getConfig("reconnect")),
+        c.getDuration("reconnect.reset-after"),
+        Backoff.read(c.getConfig("restart")),
         c.getDuration("heartbeat-interval"),
         c.getDuration("register-timeout"),
+        c.getDuration("stop-grace"),
+        c.getDuration("stop-report-timeout"),
+        c.getDuration("kill-grace"),
+        journal.isBlank() ? Optional.empty() : Optional.of(Path.of(journal)),
         c.getInt("max-buffered-late-results"),
         c.getInt("max-queued-requests"),
         c.getInt("output.buffer-lines"),
@@ -113,94 +162,37 @@ public record AgentSettings(
 
   /** agent.hcl {@code name}; null or blank keeps the current one. */
   public AgentSettings withName(String newName) {
-    if (newName == null || newName.isBlank()) {
-      return this;
-    }
-    return new AgentSettings(
-        newName,
-        labels,
-        version,
-        reconnectMinBackoff,
-        reconnectMaxBackoff,
-        reconnectRandomFactor,
-        heartbeatInterval,
-        registerTimeout,
-        maxBufferedLateResults,
-        maxQueuedRequests,
-        outputBufferLines,
-        maxOutputLineLength,
-        exec);
+    return newName == null || newName.isBlank() ? this : edit(b -> b.name = newName);
   }
 
   /** agent.hcl {@code labels}. */
   public AgentSettings withLabels(Map<String, String> newLabels) {
-    return new AgentSettings(
-        name,
-        newLabels,
-        version,
-        reconnectMinBackoff,
-        reconnectMaxBackoff,
-        reconnectRandomFactor,
-        heartbeatInterval,
-        registerTimeout,
-        maxBufferedLateResults,
-        maxQueuedRequests,
-        outputBufferLines,
-        maxOutputLineLength,
-        exec);
+    return edit(b -> b.labels = newLabels);
   }
 
   /** The fluke build version, reported at registration. */
   public AgentSettings withVersion(String newVersion) {
-    return new AgentSettings(
-        name,
-        labels,
-        newVersion,
-        reconnectMinBackoff,
-        reconnectMaxBackoff,
-        reconnectRandomFactor,
-        heartbeatInterval,
-        registerTimeout,
-        maxBufferedLateResults,
-        maxQueuedRequests,
-        outputBufferLines,
-        maxOutputLineLength,
-        exec);
+    return edit(b -> b.version = newVersion);
   }
 
   public AgentSettings withReconnect(
       Duration minBackoff, Duration maxBackoff, double randomFactor) {
-    return new AgentSettings(
-        name,
-        labels,
-        version,
-        minBackoff,
-        maxBackoff,
-        randomFactor,
-        heartbeatInterval,
-        registerTimeout,
-        maxBufferedLateResults,
-        maxQueuedRequests,
-        outputBufferLines,
-        maxOutputLineLength,
-        exec);
+    Backoff backoff = new Backoff(minBackoff, maxBackoff, randomFactor);
+    return edit(b -> b.reconnect = backoff);
+  }
+
+  /** agent.hcl {@code stop_grace}. */
+  public AgentSettings withStopGrace(Duration grace) {
+    return edit(b -> b.stopGrace = grace);
+  }
+
+  /** The journal that keeps the running apply and unacknowledged results across restarts. */
+  public AgentSettings withJournalFile(Path file) {
+    return edit(b -> b.journalFile = Optional.of(file));
   }
 
   public AgentSettings withExec(ExecSettings newExec) {
-    return new AgentSettings(
-        name,
-        labels,
-        version,
-        reconnectMinBackoff,
-        reconnectMaxBackoff,
-        reconnectRandomFactor,
-        heartbeatInterval,
-        registerTimeout,
-        maxBufferedLateResults,
-        maxQueuedRequests,
-        outputBufferLines,
-        maxOutputLineLength,
-        newExec);
+    return edit(b -> b.exec = newExec);
   }
 
   /**
@@ -219,6 +211,51 @@ public record AgentSettings(
             x.mise(),
             x.sudo(),
             x.stateDir()));
+  }
+
+  /** A copy with some components changed (records have no built-in way to do this). */
+  private AgentSettings edit(Consumer<Copy> change) {
+    Copy b = new Copy(this);
+    change.accept(b);
+    return new AgentSettings(
+        b.name,
+        b.labels,
+        b.version,
+        b.reconnect,
+        reconnectResetAfter,
+        restart,
+        heartbeatInterval,
+        registerTimeout,
+        b.stopGrace,
+        stopReportTimeout,
+        killGrace,
+        b.journalFile,
+        maxBufferedLateResults,
+        maxQueuedRequests,
+        outputBufferLines,
+        maxOutputLineLength,
+        b.exec);
+  }
+
+  /** The components a {@code with…} method may change. */
+  private static final class Copy {
+    String name;
+    Map<String, String> labels;
+    String version;
+    Backoff reconnect;
+    Duration stopGrace;
+    Optional<Path> journalFile;
+    ExecSettings exec;
+
+    Copy(AgentSettings s) {
+      name = s.name;
+      labels = s.labels;
+      version = s.version;
+      reconnect = s.reconnect;
+      stopGrace = s.stopGrace;
+      journalFile = s.journalFile;
+      exec = s.exec;
+    }
   }
 
   /** The host name: what the resolver says, else /etc/hostname. */

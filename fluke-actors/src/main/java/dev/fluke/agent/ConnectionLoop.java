@@ -4,6 +4,9 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -56,19 +59,17 @@ final class ConnectionLoop {
     INSTANCE
   }
 
-  /** How the loop's signals become the actor's messages. */
-  interface Messages<M> {
-    M init(ActorRef<Ack> ackTo);
-
-    M event(ActorRef<Ack> ackTo, Event event);
-
-    M completed();
-
-    M failed(Throwable cause);
-
-    /** Connection {@code connId} took the last {@link Send}; the next may go. */
-    M sent(long connId);
-  }
+  /**
+   * How the loop's signals become the actor's messages.
+   *
+   * @param sent connection {@code connId} took the last {@link Send}; the next may go
+   */
+  record Messages<M>(
+      Function<ActorRef<Ack>, M> init,
+      BiFunction<ActorRef<Ack>, Event, M> event,
+      M completed,
+      Function<Throwable, M> failed,
+      LongFunction<M> sent) {}
 
   private ConnectionLoop() {}
 
@@ -80,15 +81,13 @@ final class ConnectionLoop {
     Materializer mat = Materializer.createMaterializer(ctx);
     ActorRef<M> self = ctx.getSelf();
     AtomicLong ids = new AtomicLong();
+    AgentSettings.Backoff reconnect = settings.reconnect();
     RestartSettings backoff =
-        RestartSettings.create(
-                settings.reconnectMinBackoff(),
-                settings.reconnectMaxBackoff(),
-                settings.reconnectRandomFactor())
-            // Start again from min-backoff only after a connection that stayed up for max-backoff,
-            // so a
-            // server that accepts and then drops or rejects at once is not hammered.
-            .withMaxRestarts(Integer.MAX_VALUE, settings.reconnectMaxBackoff())
+        RestartSettings.create(reconnect.min(), reconnect.max(), reconnect.randomFactor())
+            // Restarts are never limited; the backoff starts again from min-backoff only after a
+            // connection stayed up for reset-after, so a server that accepts and then drops or
+            // rejects at once is not hammered.
+            .withMaxRestarts(Integer.MAX_VALUE, settings.reconnectResetAfter())
             // The actor logs every connection outcome itself.
             .withLogSettings(RestartSettings.createLogSettings(Logging.DebugLevel()));
     RestartSource.withBackoff(
@@ -96,11 +95,11 @@ final class ConnectionLoop {
         .runWith(
             ActorSink.<Event, M, Ack>actorRefWithBackpressure(
                 self,
-                messages::event,
-                messages::init,
+                (ackTo, event) -> messages.event().apply(ackTo, event),
+                ackTo -> messages.init().apply(ackTo),
                 Ack.INSTANCE,
                 messages.completed(),
-                messages::failed),
+                cause -> messages.failed().apply(cause)),
             mat);
   }
 
@@ -112,7 +111,10 @@ final class ConnectionLoop {
       Materializer mat) {
     Pair<ActorRef<Outgoing>, Source<Outgoing, NotUsed>> out =
         ActorSource.<Outgoing, M>actorRefWithBackpressure(
-                self, messages.sent(id), ConnectionLoop::completion, ConnectionLoop::failure)
+                self,
+                messages.sent().apply(id),
+                ConnectionLoop::completion,
+                ConnectionLoop::failure)
             .preMaterialize(mat);
     Source<Event, NotUsed> opened = Source.single(new Opened(id, out.first()));
     // Lazy, so the server is dialled only once Opened has been emitted: events stay in order.
@@ -128,6 +130,12 @@ final class ConnectionLoop {
         .concat(traffic)
         .concat(Source.single(new Closed(id, null)))
         .recover(new PFBuilder<Throwable, Event>().matchAny(t -> new Closed(id, t)).build());
+  }
+
+  /** Why a connection ended, in a few words. */
+  static String describe(Throwable t) {
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
   }
 
   private static Optional<CompletionStrategy> completion(Outgoing o) {

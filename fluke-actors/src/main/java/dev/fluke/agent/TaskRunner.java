@@ -32,14 +32,36 @@ import java.util.function.BooleanSupplier;
  *       an apply that is not APPLIED or a verify that is not SATISFIED fails the block, and {@code
  *       on_failure} decides whether the rest of the task runs (continue) or is SKIPPED (abort).
  *   <li>cancelled: the step that was running ends as the executor reports it (normally ERROR
- *       "cancelled", its process tree killed); everything after it is SKIPPED.
+ *       "cancelled", its process tree killed, with the {@link Cancellation}'s reason added);
+ *       everything after it is SKIPPED.
  * </ul>
+ *
+ * <p>An apply tells its {@link Progress} every block it finishes and every process it starts, so
+ * that the {@link AgentJournal} knows what runs should the agent die.
  */
 final class TaskRunner {
 
   /** Receives apply output lines as they are produced, on the executor's thread. */
   interface OutputSink {
     void line(String executor, String line);
+  }
+
+  /** What an apply reports as it goes, on the executor's thread; must not throw. */
+  interface Progress {
+    Progress NONE =
+        new Progress() {
+          @Override
+          public void blockDone(ExecutorOutcome outcome) {}
+
+          @Override
+          public void processStarted(int block, Phase phase, ProcessHandle process) {}
+        };
+
+    /** A block finished with {@code outcome} (blocks finish in order). */
+    void blockDone(ExecutorOutcome outcome);
+
+    /** A step of block number {@code block} (from 0) started {@code process}. */
+    void processStarted(int block, Phase phase, ProcessHandle process);
   }
 
   private final Map<String, Executor> executors;
@@ -71,32 +93,36 @@ final class TaskRunner {
     return new CheckReport(cycleId, outcomes);
   }
 
-  TaskOutcome apply(TaskSpec task, BooleanSupplier cancelled, OutputSink output) {
+  TaskOutcome apply(TaskSpec task, Cancellation cancelled, OutputSink output, Progress progress) {
     List<ExecutorOutcome> blocks = new ArrayList<>();
     String skipReason = null;
-    for (ExecutorSpec block : task.executors()) {
+    List<ExecutorSpec> specs = task.executors();
+    for (int i = 0; i < specs.size(); i++) {
+      ExecutorSpec block = specs.get(i);
       if (skipReason == null && cancelled.getAsBoolean()) {
-        skipReason = "cancelled";
+        skipReason = cancelled.skipMessage();
       }
+      ExecutorOutcome done;
       if (skipReason != null) {
-        blocks.add(
+        done =
             new ExecutorOutcome(
                 block.name(),
                 block.type(),
                 StepResult.skipped(Phase.CHECK, skipReason),
                 null,
-                null));
-        continue;
-      }
-      ExecutorOutcome done = applyBlock(block, cancelled, output);
-      blocks.add(done);
-      if (failed(done)) {
-        if (cancelled.getAsBoolean()) {
-          skipReason = "cancelled";
-        } else if (block.onFailure() == OnFailure.ABORT) {
-          skipReason = "not run: " + block.label() + " failed and has on_failure = \"abort\"";
+                null);
+      } else {
+        done = applyBlock(i, block, cancelled, output, progress);
+        if (failed(done)) {
+          if (cancelled.getAsBoolean()) {
+            skipReason = cancelled.skipMessage();
+          } else if (block.onFailure() == OnFailure.ABORT) {
+            skipReason = "not run: " + block.label() + " failed and has on_failure = \"abort\"";
+          }
         }
       }
+      blocks.add(done);
+      progress.blockDone(done);
     }
     return new TaskOutcome(task.name(), blocks);
   }
@@ -129,8 +155,10 @@ final class TaskRunner {
   }
 
   private ExecutorOutcome applyBlock(
-      ExecutorSpec block, BooleanSupplier cancelled, OutputSink output) {
-    StepResult check = step(block, Phase.CHECK, quiet(cancelled));
+      int index, ExecutorSpec block, Cancellation cancelled, OutputSink output, Progress progress) {
+    StepResult check =
+        stopped(
+            step(block, Phase.CHECK, quiet(cancelled, index, Phase.CHECK, progress)), cancelled);
     if (check.outcome() != Outcome.DRIFTED) {
       // SATISFIED: nothing to do. ERROR: an execution error is never drift and never leads to an
       // apply.
@@ -138,23 +166,48 @@ final class TaskRunner {
     }
     if (cancelled.getAsBoolean()) {
       return new ExecutorOutcome(
-          block.name(), block.type(), check, StepResult.skipped(Phase.APPLY, "cancelled"), null);
+          block.name(),
+          block.type(),
+          check,
+          StepResult.skipped(Phase.APPLY, cancelled.skipMessage()),
+          null);
     }
     ExecContext streaming =
-        new ExecContext(exec, line -> output.line(block.name(), line), cancelled);
-    StepResult apply = step(block, Phase.APPLY, streaming);
+        new ExecContext(
+            exec,
+            line -> output.line(block.name(), line),
+            cancelled,
+            p -> progress.processStarted(index, Phase.APPLY, p));
+    StepResult apply = stopped(step(block, Phase.APPLY, streaming), cancelled);
     if (apply.outcome() != Outcome.APPLIED) {
       return new ExecutorOutcome(block.name(), block.type(), check, apply, null);
     }
     StepResult verify =
         cancelled.getAsBoolean()
-            ? StepResult.skipped(Phase.VERIFY, "cancelled")
-            : step(block, Phase.VERIFY, quiet(cancelled));
+            ? StepResult.skipped(Phase.VERIFY, cancelled.skipMessage())
+            : stopped(
+                step(block, Phase.VERIFY, quiet(cancelled, index, Phase.VERIFY, progress)),
+                cancelled);
     return new ExecutorOutcome(block.name(), block.type(), check, apply, verify);
   }
 
   private ExecContext quiet(BooleanSupplier cancelled) {
     return new ExecContext(exec, line -> {}, cancelled);
+  }
+
+  private ExecContext quiet(Cancellation cancelled, int index, Phase phase, Progress progress) {
+    return new ExecContext(
+        exec, line -> {}, cancelled, p -> progress.processStarted(index, phase, p));
+  }
+
+  /** A step the cancellation ended says why it was cancelled, when there is a reason. */
+  private static StepResult stopped(StepResult r, Cancellation cancelled) {
+    String why = cancelled.reason();
+    if (why == null || r.outcome() != Outcome.ERROR || !cancelled.getAsBoolean()) {
+      return r;
+    }
+    return new StepResult(
+        r.phase(), r.outcome(), r.exitCode(), r.output(), r.duration(), r.message() + "; " + why);
   }
 
   /**

@@ -1,95 +1,114 @@
 package dev.fluke.agent;
 
 import dev.fluke.protocol.AgentMessage.ApplyResult;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The apply results the server has not acknowledged yet, in the order the applies finished, as
- * {@link ServerLink} keeps them (docs/protocol.md, "Delivery of apply results"). Each remembers the
- * connection it was last handed to: an {@code ApplyResultAck} only counts on that connection, and
- * after a reconnect every result not yet sent on the new connection is sent again, late. At most
- * {@code max} are kept; a new one pushes out the oldest, so an agent whose server never
- * acknowledges stays bounded. Used by the actor only; not thread-safe.
+ * {@link ResultDelivery} keeps them (docs/protocol.md, "Delivery of apply results"). An immutable
+ * value: every change returns a new one.
+ *
+ * <p>Each result remembers the connection it was last handed to: an {@code ApplyResultAck} only
+ * counts on that connection, and after a reconnect every result not yet sent on the new connection
+ * is sent again, late. At most {@code max} are kept; a new one pushes out the oldest, so an agent
+ * whose server never acknowledges stays bounded.
+ *
+ * @param kept oldest first
  */
-final class UnackedResults {
+record UnackedResults(int max, List<Kept> kept) {
 
   /** The connection id of a result not handed to any open connection (ids start at 1). */
   static final long NOT_SENT = 0;
 
-  private static final class Entry {
-    final ApplyResult result;
-    long sentOn;
+  /**
+   * One kept result.
+   *
+   * @param seq its number in the {@link AgentJournal}
+   * @param sentOn the connection it was last handed to, or {@link #NOT_SENT}
+   */
+  record Kept(long seq, ApplyResult result, long sentOn) {}
 
-    Entry(ApplyResult result, long sentOn) {
-      this.result = result;
-      this.sentOn = sentOn;
-    }
-  }
+  /** What to send on a newly registered connection, and the results as they are then. */
+  record Resend(UnackedResults next, List<ApplyResult> late) {}
 
-  private final int max;
-  private final ArrayDeque<Entry> entries = new ArrayDeque<>();
-
-  UnackedResults(int max) {
+  UnackedResults {
     if (max < 1) {
       throw new IllegalArgumentException("max must be at least 1, got " + max);
     }
-    this.max = max;
+    kept = List.copyOf(kept);
+  }
+
+  static UnackedResults empty(int max) {
+    return new UnackedResults(max, List.of());
+  }
+
+  /** The oldest result, which {@link #add} would push out now; empty while there is room. */
+  Optional<Kept> oldestIfFull() {
+    return kept.size() >= max ? Optional.of(kept.get(0)) : Optional.empty();
   }
 
   /**
-   * Keeps {@code result}, handed to connection {@code sentOn} (or {@link #NOT_SENT}). Returns the
-   * oldest result, dropped to make room, or null.
+   * Keeps {@code result} (journal number {@code seq}), handed to connection {@code sentOn} (or
+   * {@link #NOT_SENT}); the oldest is dropped when there is no room (see {@link #oldestIfFull}).
    */
-  ApplyResult add(ApplyResult result, long sentOn) {
-    ApplyResult dropped = entries.size() >= max ? entries.poll().result : null;
-    entries.add(new Entry(result, sentOn));
-    return dropped;
+  UnackedResults add(long seq, ApplyResult result, long sentOn) {
+    List<Kept> next = new ArrayList<>(kept);
+    if (next.size() >= max) {
+      next.remove(0);
+    }
+    next.add(new Kept(seq, result, sentOn));
+    return new UnackedResults(max, next);
   }
 
   /**
-   * The server acknowledged the result of {@code task} in cycle {@code cycleId} on connection
-   * {@code connId}: forgets the oldest such result sent on that connection. False when there is
+   * The oldest kept result of {@code task} in cycle {@code cycleId} sent on connection {@code
+   * connId}: what an {@code ApplyResultAck} on that connection acknowledges. Empty when there is
    * none (it was dropped, or the ack is not for anything this agent sent there).
    */
-  boolean ack(long connId, long cycleId, String task) {
-    Iterator<Entry> it = entries.iterator();
-    while (it.hasNext()) {
-      Entry e = it.next();
-      // A restarted server numbers its cycles anew: the connection tells an old cycle 7 from a new
-      // one.
-      if (e.sentOn == connId
-          && e.result.cycleId() == cycleId
-          && e.result.task().task().equals(task)) {
-        it.remove();
-        return true;
-      }
-    }
-    return false;
+  Optional<Kept> acknowledged(long connId, long cycleId, String task) {
+    // A restarted server numbers its cycles anew: the connection tells an old cycle 7 from a new
+    // one.
+    return kept.stream()
+        .filter(
+            k ->
+                k.sentOn() == connId
+                    && k.result().cycleId() == cycleId
+                    && k.result().task().task().equals(task))
+        .findFirst();
+  }
+
+  /** Without the result numbered {@code seq}. */
+  UnackedResults without(long seq) {
+    return new UnackedResults(max, kept.stream().filter(k -> k.seq() != seq).toList());
   }
 
   /**
    * The results to send on connection {@code connId} now, late and in the order they finished:
-   * every result not already handed to it. They count as sent there from now on, so nothing is sent
-   * twice on one connection.
+   * every result not already handed to it. In {@link Resend#next()} they count as sent there, so
+   * nothing is sent twice on one connection.
    */
-  List<ApplyResult> resendOn(long connId) {
-    List<ApplyResult> out = new ArrayList<>();
-    for (Entry e : entries) {
-      if (e.sentOn != connId) {
-        e.sentOn = connId;
-        out.add(
-            e.result.late()
-                ? e.result
-                : new ApplyResult(e.result.cycleId(), e.result.task(), true));
+  Resend resendOn(long connId) {
+    List<Kept> next = new ArrayList<>(kept.size());
+    List<ApplyResult> late = new ArrayList<>();
+    for (Kept k : kept) {
+      if (k.sentOn() == connId) {
+        next.add(k);
+      } else {
+        ApplyResult r = k.result();
+        late.add(r.late() ? r : new ApplyResult(r.cycleId(), r.task(), true));
+        next.add(new Kept(k.seq(), r, connId));
       }
     }
-    return out;
+    return new Resend(new UnackedResults(max, next), late);
   }
 
   int size() {
-    return entries.size();
+    return kept.size();
+  }
+
+  boolean isEmpty() {
+    return kept.isEmpty();
   }
 }

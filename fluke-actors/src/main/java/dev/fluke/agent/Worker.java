@@ -3,37 +3,39 @@ package dev.fluke.agent;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.CheckReport;
-import dev.fluke.protocol.AgentMessage.TaskOutcome;
 import dev.fluke.protocol.ServerMessage;
-import dev.fluke.protocol.ServerMessage.ApplyRequest;
 import dev.fluke.protocol.ServerMessage.CheckRequest;
-import java.util.ArrayDeque;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Runs the agent's work one request at a time, in arrival order (SPEC §4: never two applies at once
- * on one agent). Executors block, so each request runs as a {@link TaskRunner} call on {@code
- * fluke.blocking-dispatcher} and its answer comes back with {@code pipeToSelf}; this actor never
- * blocks and always answers {@link Command}s at once, which is what lets a Cancel reach running
- * work.
+ * Runs the agent's requests one at a time, in arrival order (SPEC §4: never two applies at once on
+ * one host). Executors block, so each request runs as a {@link TaskRunner} call in the {@link
+ * WorkLane} on {@code fluke.agent.blocking-dispatcher}; this actor never blocks and answers its
+ * commands at once, which is what lets a Cancel reach running work.
  *
- * <p>Every request that starts is answered with one {@link Report.Answer}, also when cancelled (the
- * interrupted step is an ERROR, later ones SKIPPED). Requests dropped from the queue (cancelled, or
- * their connection lost) are not answered.
+ * <p>A running request answers for itself, from its own thread, when it ends: its check report or
+ * its apply result (first kept in the {@link AgentJournal}) to {@link ResultDelivery}, which sends
+ * answers in the order they come; apply output to {@link ServerLink} as it comes. So its answer is
+ * not lost if this actor fails meanwhile; its parent ({@link Agent}) then replaces it, and the lane
+ * keeps the new worker's first request waiting until the old one has ended. Requests still queued
+ * when this actor stops are answered with errors as it stops. Requests dropped from the queue
+ * (cancelled, their connection lost, the agent stopping) are not answered.
+ *
+ * <p>Its state is one immutable {@link State}, replaced per message.
  */
-final class Worker extends AbstractBehavior<Worker.Command> {
-
+final class Worker {
   sealed interface Command {}
 
   /** Run a CheckRequest or ApplyRequest that arrived on connection {@code connId}. */
@@ -49,190 +51,202 @@ final class Worker extends AbstractBehavior<Worker.Command> {
    * The connection is gone: its queued work is dropped and a running check is stopped (the server
    * re-checks on reconnect); a running apply goes on and its result is reported late.
    */
-  record ConnectionLost(long connId) implements Command {}
+  record ConnectionLost(long connId) implements Command, DeadLetterSuppression {}
 
-  private record Finished(Job job, OutputLines output, AgentMessage answer, Throwable failure)
-      implements Command {}
+  /**
+   * The agent is stopping: queued requests are dropped and no new ones are taken; the running one
+   * goes on (the agent cancels it through the {@link WorkLane} when its grace runs out). Replies
+   * {@link Drained} once nothing runs.
+   */
+  record Drain(ActorRef<Drained> replyTo) implements Command {}
 
-  /** What the worker tells {@link ServerLink}. */
-  sealed interface Report {
-    /**
-     * The one answer (CheckReport or ApplyResult with late = false) to a request of {@code connId}.
-     */
-    record Answer(long connId, AgentMessage answer, OutputLines output) implements Report {}
-
-    /** Apply output is waiting in {@code output} (sent once per batch, not per line). */
-    record OutputReady(long connId, long cycleId, String task, OutputLines output)
-        implements Report {}
+  /** The reply to {@link Drain}: nothing runs any more. */
+  enum Drained {
+    INSTANCE
   }
 
-  private record Job(long connId, ServerMessage request) {
-    long cycleId() {
-      return request instanceof CheckRequest c ? c.cycleId() : ((ApplyRequest) request).cycleId();
+  private record Finished(Job job, Throwable failure) implements Command {}
+
+  /** Where the worker's answers go. */
+  record Outputs(ActorRef<ServerLink.Command> link, ActorRef<ResultDelivery.Command> results) {}
+
+  /**
+   * @param running the request that runs, or null
+   * @param drainedTo who waits for nothing to run, or null
+   * @param draining no new requests are taken
+   */
+  private record State(
+      List<Job> queue, Job running, ActorRef<Drained> drainedTo, boolean draining) {
+    State {
+      queue = List.copyOf(queue);
+    }
+
+    static final State IDLE = new State(List.of(), null, null, false);
+
+    State withQueue(List<Job> q) {
+      return new State(q, running, drainedTo, draining);
     }
   }
 
-  private record Running(Job job, AtomicBoolean cancelled) {}
-
   static Behavior<Command> create(
-      AgentSettings settings, TaskRunner runner, ActorRef<Report> reportTo) {
-    return Behaviors.setup(ctx -> new Worker(ctx, settings, runner, reportTo));
-  }
-
-  private final AgentSettings settings;
-  private final TaskRunner runner;
-  private final ActorRef<Report> reportTo;
-  private final Executor blocking;
-  private final ArrayDeque<Job> queue = new ArrayDeque<>();
-  private Running running;
-
-  private Worker(
-      ActorContext<Command> ctx,
       AgentSettings settings,
       TaskRunner runner,
-      ActorRef<Report> reportTo) {
-    super(ctx);
-    this.settings = settings;
-    this.runner = runner;
-    this.reportTo = reportTo;
+      AgentJournal journal,
+      WorkLane lane,
+      Clock clock,
+      Outputs outputs) {
+    Job.Means means = new Job.Means(settings, runner, journal, clock, outputs);
+    return Behaviors.setup(
+        ctx -> {
+          ctx.setLoggerName(Worker.class);
+          return new Worker(ctx, means, lane).working(State.IDLE);
+        });
+  }
+
+  private final ActorContext<Command> ctx;
+  private final Job.Means means;
+  private final WorkLane lane;
+  private final Executor blocking;
+
+  private Worker(ActorContext<Command> ctx, Job.Means means, WorkLane lane) {
+    this.ctx = ctx;
+    this.means = means;
+    this.lane = lane;
     this.blocking =
         ctx.getSystem()
             .dispatchers()
-            .lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
+            .lookup(DispatcherSelector.fromConfig(AgentSettings.BLOCKING_DISPATCHER));
   }
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Enqueue.class, this::onEnqueue)
-        .onMessage(CancelCycle.class, this::onCancelCycle)
-        .onMessage(ConnectionLost.class, this::onConnectionLost)
-        .onMessage(Finished.class, this::onFinished)
-        .onSignal(PostStop.class, this::onPostStop)
+  private Behavior<Command> working(State s) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Enqueue.class, e -> onEnqueue(s, e))
+        .onMessage(CancelCycle.class, c -> onCancelCycle(s, c))
+        .onMessage(ConnectionLost.class, l -> onConnectionLost(s, l))
+        .onMessage(Drain.class, d -> onDrain(s, d))
+        .onMessage(Finished.class, f -> onFinished(s, f))
+        .onSignal(PostStop.class, signal -> onPostStop(s))
         .build();
   }
 
-  private Behavior<Command> onEnqueue(Enqueue e) {
-    Job job = new Job(e.connId(), e.request());
-    if (queue.size() >= settings.maxQueuedRequests()) {
-      getContext()
-          .getLog()
+  private Behavior<Command> onEnqueue(State s, Enqueue e) {
+    Job job = new Job(e.connId(), e.request(), new Cancellation());
+    if (s.draining()) {
+      ctx.getLog()
+          .info(
+              "Not running {} of cycle {}: the agent is stopping",
+              e.request().getClass().getSimpleName(),
+              job.cycleId());
+      return Behaviors.same();
+    }
+    if (s.queue().size() >= means.settings().maxQueuedRequests()) {
+      ctx.getLog()
           .warn(
               "{} requests are already waiting; answering cycle {} with errors",
-              queue.size(),
+              s.queue().size(),
               job.cycleId());
-      reportTo.tell(
-          new Report.Answer(
-              job.connId(),
-              failureAnswer(
-                  job, "the agent's queue is full (" + queue.size() + " requests waiting)"),
-              null));
-      return this;
+      answerWithError(job, "the agent's queue is full (" + s.queue().size() + " requests waiting)");
+      return Behaviors.same();
     }
+    List<Job> queue = new ArrayList<>(s.queue());
     queue.add(job);
-    startNextIfIdle();
-    return this;
+    return working(startNext(s.withQueue(queue)));
   }
 
-  private Behavior<Command> onCancelCycle(CancelCycle c) {
-    int before = queue.size();
-    queue.removeIf(j -> j.connId() == c.connId() && j.cycleId() == c.cycleId());
-    if (running != null
-        && running.job().connId() == c.connId()
-        && running.job().cycleId() == c.cycleId()) {
-      running.cancelled().set(true);
+  private Behavior<Command> onCancelCycle(State s, CancelCycle c) {
+    List<Job> kept = s.queue().stream().filter(j -> !j.of(c.connId(), c.cycleId())).toList();
+    boolean stopsRunning = s.running() != null && s.running().of(c.connId(), c.cycleId());
+    if (stopsRunning) {
+      s.running().cancellation().cancel(null);
     }
-    getContext()
-        .getLog()
+    ctx.getLog()
         .info(
             "Cycle {} cancelled by the server ({} queued request(s) dropped{})",
             c.cycleId(),
-            before - queue.size(),
-            running != null && running.cancelled().get() ? ", running work stopped" : "");
-    return this;
+            s.queue().size() - kept.size(),
+            stopsRunning ? ", running work stopped" : "");
+    return working(s.withQueue(kept));
   }
 
-  private Behavior<Command> onConnectionLost(ConnectionLost l) {
-    queue.removeIf(j -> j.connId() == l.connId());
-    if (running != null && running.job().connId() == l.connId()) {
-      if (running.job().request() instanceof CheckRequest) {
-        running.cancelled().set(true);
+  private Behavior<Command> onConnectionLost(State s, ConnectionLost l) {
+    List<Job> kept = s.queue().stream().filter(j -> j.connId() != l.connId()).toList();
+    Job running = s.running();
+    if (running != null && running.connId() == l.connId()) {
+      if (running.request() instanceof CheckRequest) {
+        running.cancellation().cancel(null);
       } else {
-        getContext()
-            .getLog()
+        ctx.getLog()
             .info(
                 "The connection was lost during an apply; finishing it and reporting the result later");
       }
     }
-    return this;
+    return working(s.withQueue(kept));
   }
 
-  private Behavior<Command> onFinished(Finished f) {
-    running = null;
-    AgentMessage answer = f.answer();
+  private Behavior<Command> onDrain(State s, Drain d) {
+    ctx.getLog()
+        .info(
+            "Stopping: taking no new work{}{}",
+            s.queue().isEmpty() ? "" : ", " + s.queue().size() + " queued request(s) dropped",
+            s.running() == null ? "" : "; a request still runs");
+    if (s.running() == null) {
+      d.replyTo().tell(Drained.INSTANCE);
+    }
+    return working(new State(List.of(), s.running(), d.replyTo(), true));
+  }
+
+  private Behavior<Command> onFinished(State s, Finished f) {
     if (f.failure() != null) {
-      getContext()
-          .getLog()
-          .error("Running cycle {} failed unexpectedly", f.job().cycleId(), f.failure());
-      answer = failureAnswer(f.job(), "the agent failed to run this request: " + f.failure());
+      // The work answers for itself and never throws; this is the lane refusing to run it.
+      ctx.getLog().error("Could not run cycle {}", f.job().cycleId(), f.failure());
     }
-    reportTo.tell(new Report.Answer(f.job().connId(), answer, f.output()));
-    startNextIfIdle();
-    return this;
+    State idle = new State(s.queue(), null, s.drainedTo(), s.draining());
+    if (s.draining() && s.drainedTo() != null) {
+      s.drainedTo().tell(Drained.INSTANCE);
+    }
+    return working(startNext(idle));
   }
 
-  private Behavior<Command> onPostStop(PostStop signal) {
-    // The agent is stopping: kill what runs (the executors poll this flag and kill the process
-    // tree).
-    if (running != null) {
-      running.cancelled().set(true);
+  private Behavior<Command> onPostStop(State s) {
+    // Stopped by a failure or with the agent: what waits in the queue will never run. The running
+    // request (if any) goes on in the lane and answers for itself.
+    for (Job job : s.queue()) {
+      answerWithError(job, "the agent's worker stopped before running this request");
     }
-    return this;
+    return Behaviors.same();
   }
 
-  private void startNextIfIdle() {
-    if (running != null || queue.isEmpty()) {
-      return;
+  private State startNext(State s) {
+    if (s.running() != null || s.queue().isEmpty()) {
+      return s;
     }
-    Job job = queue.poll();
-    AtomicBoolean cancelled = new AtomicBoolean();
-    CompletableFuture<AgentMessage> work;
-    OutputLines output = null;
-    if (job.request() instanceof CheckRequest c) {
-      work =
-          CompletableFuture.supplyAsync(
-              () -> runner.check(c.cycleId(), c.tasks(), cancelled::get), blocking);
+    Job job = s.queue().get(0);
+    ctx.pipeToSelf(
+        lane.submit(job.cancellation(), () -> job.run(means), blocking),
+        (ok, failure) -> new Finished(job, failure));
+    return new State(s.queue().subList(1, s.queue().size()), job, s.drainedTo(), s.draining());
+  }
+
+  private void answerWithError(Job job, String message) {
+    AgentMessage answer = job.failureAnswer(message);
+    if (answer instanceof ApplyResult r) {
+      // Kept and delivered like any other result (the journal writes a file: not on this thread).
+      try {
+        CompletableFuture.supplyAsync(() -> means.journal().keep(r), blocking)
+            .thenAccept(
+                kept ->
+                    means
+                        .outputs()
+                        .results()
+                        .tell(new ResultDelivery.Finished(job.connId(), kept, null)));
+      } catch (RejectedExecutionException shuttingDown) {
+        ctx.getLog().info("Not answering cycle {}: the agent is shutting down", job.cycleId());
+      }
     } else {
-      ApplyRequest a = (ApplyRequest) job.request();
-      OutputLines lines =
-          new OutputLines(settings.outputBufferLines(), settings.maxOutputLineLength());
-      output = lines;
-      Report.OutputReady ready =
-          new Report.OutputReady(job.connId(), a.cycleId(), a.task().name(), lines);
-      TaskRunner.OutputSink sink =
-          (executor, line) -> {
-            if (lines.offer(executor, line)) {
-              reportTo.tell(ready);
-            }
-          };
-      work =
-          CompletableFuture.supplyAsync(
-              () ->
-                  new ApplyResult(a.cycleId(), runner.apply(a.task(), cancelled::get, sink), false),
-              blocking);
+      means
+          .outputs()
+          .results()
+          .tell(new ResultDelivery.CheckDone(job.connId(), (CheckReport) answer));
     }
-    running = new Running(job, cancelled);
-    OutputLines finishedOutput = output;
-    getContext()
-        .pipeToSelf(work, (answer, failure) -> new Finished(job, finishedOutput, answer, failure));
-  }
-
-  private static AgentMessage failureAnswer(Job job, String message) {
-    if (job.request() instanceof CheckRequest c) {
-      return new CheckReport(c.cycleId(), TaskRunner.errorOutcomes(c.tasks(), message));
-    }
-    ApplyRequest a = (ApplyRequest) job.request();
-    List<TaskOutcome> outcome = TaskRunner.errorOutcomes(List.of(a.task()), message);
-    return new ApplyResult(a.cycleId(), outcome.get(0), false);
   }
 }

@@ -27,28 +27,47 @@ import dev.fluke.protocol.ServerMessage.Cancel;
 import dev.fluke.protocol.ServerMessage.CheckRequest;
 import dev.fluke.protocol.ServerMessage.Registered;
 import dev.fluke.protocol.ServerMessage.Rejected;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The agent runtime end to end against a server the test plays ({@link ScriptedConnector}), with
+ * scripted executors ({@link Script}). Time is manual: reconnect backoffs, heartbeats, the register
+ * timeout and the stop grace pass when the test moves the clock, never by waiting.
+ */
 class AgentRuntimeTest {
 
-  static final ActorTestKit testKit = ActorTestKit.create();
+  static final ActorTestKit testKit =
+      ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
+  static final ManualTime time = ManualTime.get(testKit.system());
+
+  /** Longer than the first reconnect backoff (1s, +20% at most). */
+  static final Duration BACKOFF = Duration.ofMillis(1200);
 
   @AfterAll
   static void shutdown() {
     testKit.shutdownTestKit();
   }
 
+  @TempDir Path dir;
   private Script script;
   private ScriptedConnector server;
   private AgentRuntime agent;
@@ -71,15 +90,22 @@ class AgentRuntimeTest {
     return AgentSettings.create(c)
         .withName("web-01")
         .withLabels(Map.of("role", "web", "env", "test"))
-        .withVersion("1.2.3")
-        .withReconnect(Duration.ofMillis(20), Duration.ofMillis(200), 0.2);
+        .withVersion("1.2.3");
   }
 
   private Link start(String config) throws InterruptedException {
+    return start(settings(config));
+  }
+
+  private Link start(AgentSettings settings) throws InterruptedException {
     agent =
-        AgentRuntime.start(
-            testKit.system(), settings(config), server, script.executors("shell", "mise"));
+        AgentRuntime.start(testKit.system(), settings, server, script.executors("shell", "mise"));
     return server.nextLink();
+  }
+
+  /** The agent's next connection, once the reconnect backoff has passed. */
+  private Link reconnected() throws InterruptedException {
+    return server.nextLink(time, BACKOFF).link();
   }
 
   private Link startRegistered() throws InterruptedException {
@@ -342,13 +368,21 @@ class AgentRuntimeTest {
   }
 
   @Test
-  void reconnectsWithBackoffAfterFailedAttempts() throws Exception {
-    server.failNext(2);
-    Link link = start("");
+  void reconnectsOnlyOnceTheBackoffHasPassedAfterAFailedAttempt() throws Exception {
+    server.failNext(1);
+    agent =
+        AgentRuntime.start(
+            testKit.system(), settings(""), server, script.executors("shell", "mise"));
+    eventually(() -> server.attempts() == 1);
 
-    link.next(Register.class);
+    // No time passes: no second attempt, however long the test waits.
+    Thread.sleep(200);
+    assertEquals(1, server.attempts());
+    ScriptedConnector.Reconnected second = server.nextLink(time, BACKOFF);
 
-    assertEquals(3, server.attempts());
+    assertTrue(second.steps() >= 1, "it took manual time to reconnect");
+    assertEquals(2, server.attempts());
+    second.link().next(Register.class);
   }
 
   @Test
@@ -356,7 +390,7 @@ class AgentRuntimeTest {
     Link first = startRegistered();
     first.drop();
 
-    Link second = server.nextLink();
+    Link second = reconnected();
 
     assertEquals("web-01", second.next(Register.class).name());
   }
@@ -369,7 +403,7 @@ class AgentRuntimeTest {
             8, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.next(Register.class);
 
     script.gate("g").open();
@@ -390,7 +424,7 @@ class AgentRuntimeTest {
             9, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.register();
 
     script.gate("g").open();
@@ -409,7 +443,7 @@ class AgentRuntimeTest {
     // The stream took it, but the server never confirms it: the connection breaks first.
     first.drop();
 
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.register();
     ApplyResult again = second.next(ApplyResult.class);
 
@@ -430,7 +464,7 @@ class AgentRuntimeTest {
     first.next(ApplyResult.class);
     first.drop();
 
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.register();
     ApplyResult b = second.next(ApplyResult.class);
     ApplyResult c = second.next(ApplyResult.class);
@@ -456,7 +490,7 @@ class AgentRuntimeTest {
             2, task("slow", block("shell", "slow", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.register();
     assertEquals("a", second.next(ApplyResult.class).task().task());
 
@@ -488,7 +522,7 @@ class AgentRuntimeTest {
               return first.next(ApplyResult.class);
             });
     first.drop();
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.register();
     ApplyResult b = second.next(ApplyResult.class);
     ApplyResult c = second.next(ApplyResult.class);
@@ -506,7 +540,7 @@ class AgentRuntimeTest {
             5, task("a", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
     script.gate("g").awaitEntered();
     first.drop();
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.register();
 
     // A restarted server numbers its cycles anew: its cycle 5 is not the one still running.
@@ -531,7 +565,7 @@ class AgentRuntimeTest {
         new CheckRequest(1, List.of(task("slow", block("shell", "slow", "check_gate", "g")))));
     script.gate("g").awaitEntered();
     first.drop();
-    Link second = server.nextLink();
+    Link second = reconnected();
     second.register();
 
     second.send(new CheckRequest(2, List.of(task("b", block("mise", "b")))));
@@ -553,18 +587,22 @@ class AgentRuntimeTest {
               return null;
             });
 
-    assertInstanceOf(ServerLink.ConnectionEnded.class, first.fromAgent().expectError());
-    Link second = server.nextLink();
+    assertInstanceOf(Connection.ConnectionEnded.class, first.fromAgent().expectError());
+    Link second = reconnected();
     assertEquals("web-01", second.next(Register.class).name());
   }
 
   @Test
   void serverThatNeverAnswersRegisterIsDroppedAndRetried() throws Exception {
-    Link first = start("fluke.agent.register-timeout = 200ms");
+    Link first = start("");
     first.next(Register.class);
+    first.fromAgent().request(1);
+    first.fromAgent().expectNoMessage(Duration.ofMillis(200));
 
-    assertInstanceOf(ServerLink.ConnectionEnded.class, first.fromAgent().expectError());
-    Link second = server.nextLink();
+    time.timePasses(Duration.ofSeconds(30));
+
+    assertInstanceOf(Connection.ConnectionEnded.class, first.fromAgent().expectError());
+    Link second = reconnected();
     second.next(Register.class);
   }
 
@@ -573,9 +611,13 @@ class AgentRuntimeTest {
     Link link = start("");
     link.next(Register.class);
 
-    link.send(new Registered("test-server", 20));
+    link.send(new Registered("test-server", 10_000));
+    link.fromAgent().request(1);
+    link.fromAgent().expectNoMessage(Duration.ofMillis(200));
+    time.timePasses(Duration.ofSeconds(10));
+    assertInstanceOf(Heartbeat.class, link.fromAgent().expectNext());
+    time.timePasses(Duration.ofSeconds(10));
 
-    assertInstanceOf(Heartbeat.class, link.next());
     assertInstanceOf(Heartbeat.class, link.next());
   }
 
@@ -600,6 +642,82 @@ class AgentRuntimeTest {
     assertTrue(output.stream().anyMatch(o -> o.line().contains("output line(s) dropped")));
     assertEquals("shell:a line 1", output.get(0).line());
     assertApplied(((ApplyResult) m).task().executors().get(0));
+  }
+
+  @Test
+  void drainLetsTheRunningApplyFinishReportsItAndTakesNoNewWork() throws Exception {
+    Link link = startRegistered();
+    link.send(
+        new ApplyRequest(
+            1, task("upgrade", block("shell", "a", "check", "drifted,satisfied", "gate", "g"))));
+    script.gate("g").awaitEntered();
+
+    CompletableFuture<Done> drained =
+        LoggingTestKit.info("Stopping: taking no new work")
+            .expect(testKit.system(), () -> agent.drain().toCompletableFuture());
+    link.send(new CheckRequest(2, List.of(task("later", block("mise", "x")))));
+    script.gate("g").open();
+    ApplyResult result = link.next(ApplyResult.class);
+
+    assertFalse(result.late());
+    assertApplied(result.task().executors().get(0));
+    Thread.sleep(100);
+    assertFalse(drained.isDone(), "the result is not acknowledged yet");
+    link.ack(result);
+    drained.get(10, TimeUnit.SECONDS);
+    assertFalse(script.journal().contains("mise:x:check"), "no new work once stopping");
+  }
+
+  @Test
+  void pastTheStopGraceTheApplyIsKilledAndItsResultIsReportedOnTheNextStart() throws Exception {
+    AgentSettings settings = settings("").withJournalFile(dir.resolve("agent-journal.json"));
+    Link link = start(settings);
+    link.register();
+    link.send(
+        new ApplyRequest(
+            3,
+            task("upgrade", block("shell", "a", "check", "drifted", "gate", "g", "process", "y"))));
+    script.gate("g").awaitEntered();
+
+    CompletableFuture<Done> drained =
+        LoggingTestKit.info("(stop_grace) to finish")
+            .expect(testKit.system(), () -> agent.drain().toCompletableFuture());
+    time.timePasses(Duration.ofMinutes(2));
+    ApplyResult cancelled = link.next(ApplyResult.class);
+    // The server does not acknowledge it before the agent gives up waiting (5s).
+    for (int i = 0; i < 100 && !drained.isDone(); i++) {
+      time.timePasses(Duration.ofSeconds(1));
+      Thread.sleep(20);
+    }
+    drained.get(10, TimeUnit.SECONDS);
+    agent.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    ExecutorOutcome a = cancelled.task().executors().get(0);
+    assertEquals(Outcome.ERROR, a.apply().outcome());
+    assertTrue(a.apply().message().contains("stop_grace of 2m ran out"), a.apply().message());
+    assertTrue(script.journal().contains("shell:a:cancelled"));
+
+    // The next agent process, on the same journal, reports it first thing, late.
+    ScriptedConnector nextServer = new ScriptedConnector(testKit.system());
+    agent = AgentRuntime.start(testKit.system(), settings, nextServer, script.executors("shell"));
+    Link next = nextServer.nextLink();
+    next.register();
+    ApplyResult again = next.next(ApplyResult.class);
+
+    assertTrue(again.late());
+    assertEquals(3, again.cycleId());
+    assertEquals(cancelled.task(), again.task());
+    next.ack(again);
+    eventually(() -> journalOnDisk().results().isEmpty());
+  }
+
+  /** The journal as the file holds it now (read without touching it). */
+  private AgentJournal.State journalOnDisk() {
+    try {
+      return JournalJson.read(Files.readAllBytes(dir.resolve("agent-journal.json")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Waits (bounded) for something the agent does on its own threads. */

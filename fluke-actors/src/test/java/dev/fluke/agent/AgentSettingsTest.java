@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AgentSettingsTest {
@@ -17,9 +19,16 @@ class AgentSettingsTest {
 
     assertEquals(AgentSettings.hostName(), s.name());
     assertFalse(s.name().isBlank());
-    assertEquals(Duration.ofSeconds(1), s.reconnectMinBackoff());
-    assertEquals(Duration.ofSeconds(30), s.reconnectMaxBackoff());
-    assertEquals(0.2, s.reconnectRandomFactor());
+    assertEquals(
+        new AgentSettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2),
+        s.reconnect());
+    assertEquals(Duration.ofSeconds(30), s.reconnectResetAfter());
+    assertEquals(
+        new AgentSettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2), s.restart());
+    assertEquals(Duration.ofMinutes(2), s.stopGrace());
+    assertEquals(Duration.ofSeconds(5), s.stopReportTimeout());
+    assertEquals(Duration.ofSeconds(2), s.killGrace());
+    assertEquals(Optional.empty(), s.journalFile(), "in memory unless the binary sets a file");
     assertEquals("/bin/sh", s.exec().defaultShell());
     assertEquals(Duration.ofMinutes(5), s.exec().commandTimeout());
     assertEquals(System.getenv(), s.exec().env());
@@ -43,9 +52,13 @@ class AgentSettingsTest {
         AgentSettings.create(ConfigFactory.load())
             .withName("db-02")
             .withLabels(Map.of("role", "db"))
-            .withExecution("/bin/bash", Duration.ofMinutes(10));
+            .withExecution("/bin/bash", Duration.ofMinutes(10))
+            .withStopGrace(Duration.ofSeconds(90))
+            .withJournalFile(Path.of("/var/lib/fluke-agent/agent-journal.json"));
 
     assertEquals("db-02", s.name());
+    assertEquals(Duration.ofSeconds(90), s.stopGrace());
+    assertEquals(Optional.of(Path.of("/var/lib/fluke-agent/agent-journal.json")), s.journalFile());
     assertEquals(Map.of("role", "db"), s.labels());
     assertEquals("/bin/bash", s.exec().defaultShell());
     assertEquals(Duration.ofMinutes(10), s.exec().commandTimeout());
@@ -64,6 +77,34 @@ class AgentSettingsTest {
             AgentSettings.create(
                 ConfigFactory.parseString("fluke.agent.max-queued-requests = 0")
                     .withFallback(ConfigFactory.load())));
+  }
+
+  @Test
+  void backoffDoublesFromMinUpToMaxAndAddsUpToTheRandomFactor() {
+    AgentSettings.Backoff b =
+        new AgentSettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2);
+
+    assertEquals(Duration.ofSeconds(1), b.delay(1, 0));
+    assertEquals(Duration.ofSeconds(2), b.delay(2, 0));
+    assertEquals(Duration.ofSeconds(16), b.delay(5, 0));
+    assertEquals(Duration.ofSeconds(30), b.delay(6, 0));
+    assertEquals(Duration.ofSeconds(30), b.delay(1000, 0));
+    assertEquals(Duration.ofMillis(2400), b.delay(2, 1.0));
+  }
+
+  @Test
+  void theAgentsActorSystemIsSizedForAnAgentAndGivesTheDrainItsTime() {
+    AgentSettings s =
+        AgentSettings.create(ConfigFactory.load()).withStopGrace(Duration.ofMinutes(3));
+    com.typesafe.config.Config system = AgentRuntime.systemConfig(ConfigFactory.load(), s);
+
+    assertEquals(
+        2, system.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max"));
+    assertEquals(
+        Duration.ofMinutes(3).plusSeconds(5 + 20),
+        system.getDuration("pekko.coordinated-shutdown.phases.service-requests-done.timeout"));
+    assertEquals(
+        "pekko.actor.default-dispatcher", system.getString("pekko.actor.internal-dispatcher"));
   }
 
   @Test

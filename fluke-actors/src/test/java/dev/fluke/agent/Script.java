@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code gate} / {@code check_gate}: the apply / check waits at this {@link Gate} until the
  *       test opens it or the work is cancelled (then it returns ERROR "cancelled", as real
  *       executors do).
+ *   <li>{@code process}: every operation reports a started process to the context's hook (this
+ *       JVM's own handle: nothing is started), as the process runner does.
  * </ul>
  *
  * The journal holds {@code type:name:check}, {@code type:name:apply} and {@code type:name:applied}.
@@ -120,6 +122,7 @@ public final class Script {
       begin();
       try {
         journal.add(key + ":check");
+        reportProcess(spec, ctx);
         String gate = spec.string("check_gate");
         if (gate != null && !gate(gate).pass(ctx)) {
           return StepResult.error(Phase.CHECK, "cancelled", Duration.ofMillis(1));
@@ -149,6 +152,7 @@ public final class Script {
       begin();
       try {
         journal.add(key + ":apply");
+        reportProcess(spec, ctx);
         int lines = spec.string("lines") == null ? 0 : Integer.parseInt(spec.string("lines"));
         for (int i = 1; i <= lines; i++) {
           ctx.outputLines().accept(key + " line " + i);
@@ -172,6 +176,12 @@ public final class Script {
             "");
       } finally {
         end();
+      }
+    }
+
+    private void reportProcess(ExecutorSpec spec, ExecContext ctx) {
+      if (spec.string("process") != null) {
+        ctx.processStarted().accept(ProcessHandle.current());
       }
     }
 

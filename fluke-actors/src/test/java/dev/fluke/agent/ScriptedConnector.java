@@ -11,6 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -70,6 +71,24 @@ public final class ScriptedConnector implements ServerConnector {
     assertNotNull(link, "the agent did not connect");
     return link;
   }
+
+  /**
+   * Waits for the agent's next connection while moving manual time on by {@code step} at a time
+   * (the reconnect backoff runs on the scheduler), and says how many steps it took.
+   */
+  public Reconnected nextLink(ManualTime time, Duration step) throws InterruptedException {
+    for (int steps = 0; steps < 400; steps++) {
+      Link link = links.poll(100, TimeUnit.MILLISECONDS);
+      if (link != null) {
+        return new Reconnected(link, steps);
+      }
+      time.timePasses(step);
+    }
+    throw new AssertionError("the agent did not connect");
+  }
+
+  /** A connection and how many steps of manual time passed before it. */
+  public record Reconnected(Link link, int steps) {}
 
   /** One connection, seen from the server. */
   public record Link(

@@ -19,10 +19,10 @@ import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
 import dev.fluke.schema.Schema;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class TaskRunnerTest {
@@ -84,7 +84,7 @@ class TaskRunnerTest {
   @Test
   void cancelledBeforeABlockStartsSkipsItAndEverythingAfter() {
     TaskRunner runner = runner(script.executors("shell"));
-    AtomicBoolean cancelled = new AtomicBoolean();
+    Cancellation cancelled = new Cancellation();
     ExecutorSpec first =
         block("shell", "a", OnFailure.CONTINUE, "check", "drifted,satisfied", "lines", "1");
     ExecutorSpec second = block("shell", "b", OnFailure.CONTINUE);
@@ -92,10 +92,9 @@ class TaskRunnerTest {
     TaskOutcome outcome =
         runner.apply(
             task("t", first, second),
-            cancelled::get,
-            (executor, line) -> {
-              cancelled.set(true);
-            });
+            cancelled,
+            (executor, line) -> cancelled.cancel(null),
+            TaskRunner.Progress.NONE);
 
     assertEquals(Outcome.APPLIED, outcome.executors().get(0).apply().outcome());
     assertEquals(Outcome.SKIPPED, outcome.executors().get(0).verify().outcome());
@@ -103,6 +102,64 @@ class TaskRunnerTest {
     assertEquals(Outcome.SKIPPED, b.check().outcome());
     assertEquals("cancelled", b.check().message());
     assertNull(b.apply());
+  }
+
+  @Test
+  void anApplyReportsEveryProcessItStartsAndEveryBlockItFinishes() {
+    TaskRunner runner = runner(script.executors("shell", "mise"));
+    List<String> progress = new ArrayList<>();
+
+    runner.apply(
+        task(
+            "t",
+            block("shell", "a", "check", "drifted,satisfied", "process", "y"),
+            block("mise", "b", "process", "y")),
+        new Cancellation(),
+        (executor, line) -> {},
+        new TaskRunner.Progress() {
+          @Override
+          public void blockDone(ExecutorOutcome outcome) {
+            progress.add("done " + outcome.executor());
+          }
+
+          @Override
+          public void processStarted(int block, Phase phase, ProcessHandle process) {
+            progress.add(block + " " + phase.wireName() + " " + process.pid());
+          }
+        });
+
+    long pid = ProcessHandle.current().pid();
+    assertEquals(
+        List.of(
+            "0 check " + pid,
+            "0 apply " + pid,
+            "0 verify " + pid,
+            "done a",
+            "1 check " + pid,
+            "done b"),
+        progress);
+  }
+
+  @Test
+  void aCancellationWithAReasonSaysItInTheStepItStoppedAndInTheSkippedOnes() {
+    TaskRunner runner = runner(script.executors("shell"));
+    Cancellation cancelled = new Cancellation();
+    String why = "the agent was stopping and its stop_grace of 2m ran out";
+
+    TaskOutcome outcome =
+        runner.apply(
+            task(
+                "t",
+                block("shell", "a", "check", "drifted", "lines", "1", "gate", "g"),
+                block("shell", "b")),
+            cancelled,
+            (executor, line) -> cancelled.cancel(why),
+            TaskRunner.Progress.NONE);
+
+    ExecutorOutcome a = outcome.executors().get(0);
+    assertEquals(Outcome.ERROR, a.apply().outcome());
+    assertEquals("cancelled; " + why, a.apply().message());
+    assertEquals("cancelled: " + why, outcome.executors().get(1).check().message());
   }
 
   @Test

@@ -1,14 +1,13 @@
 package dev.fluke.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class UnackedResultsTest {
@@ -25,49 +24,54 @@ class UnackedResultsTest {
 
   @Test
   void resultsNotSentOnAConnectionGoThereLateInTheOrderTheyFinishedAndOnlyOnce() {
-    UnackedResults kept = new UnackedResults(8);
-    kept.add(result(1, "a"), 1);
-    kept.add(result(2, "b"), UnackedResults.NOT_SENT);
-    kept.add(result(3, "c"), 1);
+    UnackedResults kept =
+        UnackedResults.empty(8)
+            .add(1, result(1, "a"), 1)
+            .add(2, result(2, "b"), UnackedResults.NOT_SENT)
+            .add(3, result(3, "c"), 1);
 
-    assertEquals(List.of("2:b:late"), names(kept.resendOn(1)));
-    assertEquals(List.of("1:a:late", "2:b:late", "3:c:late"), names(kept.resendOn(2)));
-    assertEquals(List.of(), kept.resendOn(2));
-    kept.add(result(4, "d"), UnackedResults.NOT_SENT);
-    assertEquals(List.of("4:d:late"), names(kept.resendOn(2)));
+    UnackedResults.Resend onOne = kept.resendOn(1);
+    assertEquals(List.of("2:b:late"), names(onOne.late()));
+    UnackedResults.Resend onTwo = onOne.next().resendOn(2);
+    assertEquals(List.of("1:a:late", "2:b:late", "3:c:late"), names(onTwo.late()));
+    assertEquals(List.of(), onTwo.next().resendOn(2).late());
+    UnackedResults more = onTwo.next().add(4, result(4, "d"), UnackedResults.NOT_SENT);
+    assertEquals(List.of("4:d:late"), names(more.resendOn(2).late()));
+    assertEquals(3, kept.size(), "a value: resending changed nothing in it");
   }
 
   @Test
   void anAckCountsOnlyOnTheConnectionTheResultWasSentOn() {
-    UnackedResults kept = new UnackedResults(8);
     // Cycle ids start over with a restarted server: two different results can both be "cycle 7,
     // deploy".
-    kept.add(result(7, "deploy"), 1);
-    kept.add(result(7, "deploy"), 2);
+    UnackedResults kept =
+        UnackedResults.empty(8).add(1, result(7, "deploy"), 1).add(2, result(7, "deploy"), 2);
 
-    assertFalse(kept.ack(3, 7, "deploy"));
-    assertFalse(kept.ack(2, 7, "other"));
-    assertFalse(kept.ack(2, 8, "deploy"));
-    assertTrue(kept.ack(2, 7, "deploy"));
-    assertFalse(kept.ack(2, 7, "deploy"));
+    assertEquals(Optional.empty(), kept.acknowledged(3, 7, "deploy"));
+    assertEquals(Optional.empty(), kept.acknowledged(2, 7, "other"));
+    assertEquals(Optional.empty(), kept.acknowledged(2, 8, "deploy"));
+    UnackedResults.Kept acked = kept.acknowledged(2, 7, "deploy").orElseThrow();
+    assertEquals(2, acked.seq());
+    UnackedResults left = kept.without(acked.seq());
+    assertEquals(Optional.empty(), left.acknowledged(2, 7, "deploy"));
 
-    assertEquals(1, kept.size());
-    assertEquals(List.of("7:deploy:late"), names(kept.resendOn(3)));
-    assertTrue(kept.ack(3, 7, "deploy"));
-    assertEquals(0, kept.size());
+    assertEquals(1, left.size());
+    UnackedResults.Resend again = left.resendOn(3);
+    assertEquals(List.of("7:deploy:late"), names(again.late()));
+    assertTrue(again.next().without(1).isEmpty());
   }
 
   @Test
   void theOldestResultIsDroppedBeyondTheBound() {
-    UnackedResults kept = new UnackedResults(2);
+    UnackedResults kept = UnackedResults.empty(2);
 
-    assertNull(kept.add(result(1, "a"), 1));
-    assertNull(kept.add(result(2, "b"), 1));
-    ApplyResult dropped = kept.add(result(3, "c"), 1);
+    assertEquals(Optional.empty(), kept.oldestIfFull());
+    kept = kept.add(1, result(1, "a"), 1).add(2, result(2, "b"), 1);
+    assertEquals("a", kept.oldestIfFull().orElseThrow().result().task().task());
+    kept = kept.add(3, result(3, "c"), 1);
 
-    assertEquals("a", dropped.task().task());
     assertEquals(2, kept.size());
-    assertEquals(List.of("2:b:late", "3:c:late"), names(kept.resendOn(2)));
-    assertThrows(IllegalArgumentException.class, () -> new UnackedResults(0));
+    assertEquals(List.of("2:b:late", "3:c:late"), names(kept.resendOn(2).late()));
+    assertThrows(IllegalArgumentException.class, () -> UnackedResults.empty(0));
   }
 }

@@ -11,7 +11,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code fluke agent --config agent.hcl}: runs the agent on this host until SIGTERM / Ctrl-C. */
+/**
+ * {@code fluke agent --config agent.hcl}: runs the agent on this host until SIGTERM / Ctrl-C, which
+ * stop it gracefully (the running apply gets {@code stop_grace} to finish and is reported).
+ */
 @Command(
     name = "agent",
     description = "Run the Fluke agent on this host: dials the server and runs checks and applies.",
@@ -33,7 +36,8 @@ public final class AgentCommand implements Callable<Integer> {
     LogSetup.apply(cfg.log());
     try (AgentNode node = AgentNode.start(cfg, root.env(), ConfigFactory.load())) {
       node.awaitTermination();
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // a bad setting, or a state_dir the agent cannot keep its journal in
       throw new CliException(e.getMessage(), e);
     }
     return 0;

@@ -16,34 +16,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Fluke agent: one actor system holding the agent runtime (connection with backoff,
- * executor work on the blocking dispatcher), wired from a checked {@link AgentConfig}.
+ * A running Fluke agent: one actor system, sized for an agent, holding the agent runtime
+ * (connection with backoff, executor work on the agent's blocking dispatcher, the journal in {@code
+ * state_dir}), wired from a checked {@link AgentConfig}. It stops through the system's
+ * CoordinatedShutdown, which a JVM shutdown hook runs on SIGTERM: the running apply gets {@code
+ * stop_grace} to finish and is reported before the process exits (docs/operations.md).
  */
 public final class AgentNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AgentNode.class);
 
+  /** The journal's file in {@code state_dir}. */
+  public static final String JOURNAL_FILE = "agent-journal.json";
+
   private final ActorSystem<Void> system;
-  private final AgentRuntime runtime;
   private final JGitSync git;
 
-  private AgentNode(ActorSystem<Void> system, AgentRuntime runtime, JGitSync git) {
+  private AgentNode(ActorSystem<Void> system, JGitSync git) {
     this.system = system;
-    this.runtime = runtime;
     this.git = git;
   }
 
   /**
    * @param env the environment the agent's commands start from (normally {@code System.getenv()})
+   * @throws IllegalStateException when {@code state_dir} cannot hold the agent's journal
    */
   public static AgentNode start(AgentConfig config, Map<String, String> env, Config pekkoConfig) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-agent", pekkoConfig);
+    AgentSettings settings =
+        AgentSettings.create(pekkoConfig)
+            .withName(config.name())
+            .withLabels(config.labels())
+            .withVersion(VersionInfo.current().version())
+            .withExec(config.execSettings(env))
+            .withStopGrace(config.stopGrace())
+            .withJournalFile(config.stateDir().resolve(JOURNAL_FILE));
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            Behaviors.empty(), "fluke-agent", AgentRuntime.systemConfig(pekkoConfig, settings));
     try {
-      AgentSettings settings =
-          AgentSettings.create(system)
-              .withName(config.name())
-              .withLabels(config.labels())
-              .withVersion(VersionInfo.current().version())
-              .withExec(config.execSettings(env));
       JGitSync git =
           new JGitSync(
               JGitSync.Options.defaults()
@@ -59,15 +68,14 @@ public final class AgentNode implements AutoCloseable {
                   .tls()
                   .certFile()
                   .flatMap(cert -> config.tls().keyFile().map(key -> new TlsFiles(cert, key))));
-      AgentRuntime runtime =
-          AgentRuntime.start(system, settings, connector, ExecutorRegistry.builtin(git));
+      AgentRuntime.start(system, settings, connector, ExecutorRegistry.builtin(git));
       log.info(
           "Fluke agent {} started as '{}' with labels {}, dialing {}",
           VersionInfo.current().oneLine(),
           config.name(),
           config.labels(),
           config.serverUrl());
-      return new AgentNode(system, runtime, git);
+      return new AgentNode(system, git);
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -82,9 +90,12 @@ public final class AgentNode implements AutoCloseable {
     system.getWhenTerminated().toCompletableFuture().join();
   }
 
+  /**
+   * Stops the agent as SIGTERM does: through CoordinatedShutdown, so the running apply gets {@code
+   * stop_grace} to finish and its result is reported. Returns when the actor system has terminated.
+   */
   @Override
   public void close() {
-    runtime.stop().toCompletableFuture().join();
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
     git.close();

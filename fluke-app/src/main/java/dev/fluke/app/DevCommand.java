@@ -124,6 +124,7 @@ public final class DevCommand implements Callable<Integer> {
         hostname(),
         DEV_LABELS,
         home.resolve("agent"),
+        Duration.ofSeconds(10),
         new AgentConfig.Tls(Optional.empty(), false),
         new AgentConfig.Execution(
             "/bin/bash", Duration.ofMinutes(5), "systemctl", mise, "sudo", 16_384),

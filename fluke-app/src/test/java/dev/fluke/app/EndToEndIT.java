@@ -354,7 +354,8 @@ class EndToEndIT {
         () -> Files.exists(started),
         () -> fleet.agent("web-01"));
 
-    fleet.stopAgent(agent); // killed mid-apply: its process tree goes with it
+    // Stopped mid-apply; with the fleet's 1 s stop_grace the apply is killed with its process tree.
+    fleet.stopAgent(agent);
     await(
         "the server notices the agent is gone",
         Duration.ofSeconds(20),

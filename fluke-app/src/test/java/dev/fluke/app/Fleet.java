@@ -167,7 +167,10 @@ final class Fleet implements AutoCloseable {
     return new Fleet(tmp, repo, hooks, received, server, env);
   }
 
-  /** Starts an agent named {@code name} with these labels and the given token. */
+  /**
+   * Starts an agent named {@code name} with these labels and the given token. Its stop grace is 1
+   * s: stopping it mid-apply kills the apply (AgentStopAndRestartIT covers the grace itself).
+   */
   AgentNode startAgent(String name, String labels, String token) {
     String hcl =
         """
@@ -177,6 +180,7 @@ final class Fleet implements AutoCloseable {
           name       = "%s"
           labels     = %s
           state_dir  = "%s"
+          stop_grace = "1s"
           execution {
             command_timeout = "3s"
             mise_path       = "%s"

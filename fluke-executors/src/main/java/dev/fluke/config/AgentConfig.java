@@ -15,6 +15,9 @@ import java.util.TreeMap;
  *
  * @param token the agent token: {@code token} or {@code FLUKE_TOKEN}
  * @param name the agent's name: {@code name}, default the host name
+ * @param stopGrace {@code stop_grace}: how long a running apply may take to finish when the agent
+ *     is stopped (or finds the apply of a crashed predecessor still running) before its process
+ *     tree is killed
  */
 public record AgentConfig(
     ServerUrl serverUrl,
@@ -22,6 +25,7 @@ public record AgentConfig(
     String name,
     Map<String, String> labels,
     Path stateDir,
+    Duration stopGrace,
     Tls tls,
     Execution execution,
     LogConfig log) {
@@ -97,6 +101,8 @@ public record AgentConfig(
         + labels
         + ", stateDir="
         + stateDir
+        + ", stopGrace="
+        + Durations.format(stopGrace)
         + ", tls="
         + tls
         + ", execution=Execution[defaultShell="

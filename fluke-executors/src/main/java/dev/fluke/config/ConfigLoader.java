@@ -617,6 +617,8 @@ public final class ConfigLoader {
               existingFile(t, "key_file", baseDir, diags));
     }
 
+    Duration stopGrace = positiveDuration(a, "stop_grace", diags);
+
     Decoded x = orDefaults(a, "execution", ConfigSchemas.AGENT_EXECUTION);
     Duration timeout = positiveDuration(x, "command_timeout", diags);
     Integer tail = intIn(x, "output_tail_bytes", 1, 64 * 1024 * 1024, diags);
@@ -643,6 +645,7 @@ public final class ConfigLoader {
         name,
         labels,
         baseDir.resolve(a.string("state_dir")).normalize(),
+        stopGrace,
         tls,
         execution,
         log(a));

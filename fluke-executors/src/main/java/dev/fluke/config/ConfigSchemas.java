@@ -159,7 +159,12 @@ public final class ConfigSchemas {
               Attr.optional("name", AttrType.STRING, null, "agent name; default: host name"),
               Attr.optional("labels", AttrType.STRING_MAP, Map.of(), "labels selectors match"),
               Attr.optional(
-                  "state_dir", AttrType.STRING, "/var/lib/fluke-agent", "the agent's own files"))
+                  "state_dir", AttrType.STRING, "/var/lib/fluke-agent", "the agent's own files"),
+              Attr.optional(
+                  "stop_grace",
+                  AttrType.DURATION,
+                  "2m",
+                  "how long a running apply may take to finish when the agent is stopped"))
           .withBlocks(
               BlockSchema.optional("tls", AGENT_TLS),
               BlockSchema.optional("execution", AGENT_EXECUTION),

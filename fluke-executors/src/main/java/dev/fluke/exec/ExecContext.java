@@ -5,11 +5,31 @@ import java.util.function.Consumer;
 
 /**
  * What an executor operation runs with: the agent's settings, a sink for output lines as they are
- * produced (apply output is streamed live to the server), and a cancellation flag polled while a
- * process runs (a cancelled process tree is killed and the step is an ERROR "cancelled").
+ * produced (apply output is streamed live to the server), a cancellation flag polled while a
+ * process runs (a cancelled process tree is killed and the step is an ERROR "cancelled"), and a
+ * hook told about every process {@link ProcessRunner} starts for this operation, right after it
+ * started (the agent records the running apply's process so that a restarted agent can find it:
+ * docs/protocol.md, "Stopping and restarting").
+ *
+ * @param processStarted called on the running thread with the started process, which leads its own
+ *     process group (its process group id is its pid); must neither block nor throw
  */
 public record ExecContext(
-    ExecSettings settings, Consumer<String> outputLines, BooleanSupplier cancelled) {
+    ExecSettings settings,
+    Consumer<String> outputLines,
+    BooleanSupplier cancelled,
+    Consumer<ProcessHandle> processStarted) {
+
+  public ExecContext {
+    processStarted = processStarted == null ? process -> {} : processStarted;
+  }
+
+  /** A context whose started processes are not reported to anyone. */
+  public ExecContext(
+      ExecSettings settings, Consumer<String> outputLines, BooleanSupplier cancelled) {
+    this(settings, outputLines, cancelled, process -> {});
+  }
+
   public static ExecContext of(ExecSettings settings) {
     return new ExecContext(settings, line -> {}, () -> false);
   }

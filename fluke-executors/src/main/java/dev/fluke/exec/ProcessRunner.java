@@ -237,6 +237,7 @@ public final class ProcessRunner {
     } catch (IOException | RuntimeException e) {
       return notStarted("could not start " + cmd.argv().get(0) + ": " + e.getMessage(), startNanos);
     }
+    ctx.processStarted().accept(process.toHandle());
     return supervise(process, cmd, ctx, startNanos);
   }
 

@@ -131,6 +131,17 @@ class AgentConfigTest {
   }
 
   @Test
+  void stopGraceDefaultsToTwoMinutesAndMustBeAPositiveDuration() throws Exception {
+    String base = "agent {\n  server_url = \"grpc://control\"\n  token = \"t\"\n";
+    assertEquals(Duration.ofMinutes(2), parse(base + "}\n", NO_ENV).stopGrace());
+    assertEquals(
+        Duration.ofSeconds(90), parse(base + "  stop_grace = \"90s\"\n}\n", NO_ENV).stopGrace());
+    assertEquals(
+        List.of("agent.hcl:4:16: \"stop_grace\" in agent must be greater than 0"),
+        errors(base + "  stop_grace = \"0s\"\n}\n", NO_ENV));
+  }
+
+  @Test
   void theTokenMayComeFromTheEnvironment() throws Exception {
     String noToken = "agent {\n  server_url = \"grpc://control:7070\"\n}\n";
     assertEquals("from-env", parse(noToken, Map.of("FLUKE_TOKEN", "from-env")).token());
@@ -196,7 +207,7 @@ class AgentConfigTest {
             "agent.hcl:10:25: \"sudo_path\" in execution in agent must not be empty",
             "agent.hcl:12:18: bad value \"yaml\" for \"format\" in log in agent: expected one of \"text\", \"json\"",
             "agent.hcl:13:3: unknown attribute \"colour\" in agent; expected an attribute (server_url, token, name, labels,"
-                + " state_dir) or a block (tls, execution, log)"),
+                + " state_dir, stop_grace) or a block (tls, execution, log)"),
         errors(config, NO_ENV));
   }
 

@@ -17,7 +17,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-class ConnectionTest {
+class OutboxTest {
 
   static final ActorTestKit testKit = ActorTestKit.create();
 
@@ -27,7 +27,7 @@ class ConnectionTest {
   }
 
   private final TestProbe<ConnectionLoop.Outgoing> stream = testKit.createTestProbe();
-  private final Connection conn = new Connection(1, stream.getRef());
+  private final Outbox conn = new Outbox(1, stream.getRef());
 
   private AgentMessage nextSent() {
     return assertInstanceOf(ConnectionLoop.Send.class, stream.receiveMessage()).message();

@@ -1,0 +1,101 @@
+package dev.fluke.agent;
+
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.AgentMessage.ApplyOutput;
+import dev.fluke.protocol.AgentMessage.ApplyResult;
+import dev.fluke.protocol.AgentMessage.Heartbeat;
+import java.util.ArrayDeque;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * One open connection as {@link ServerLink} keeps it: its id and the outbox. Messages leave one at
+ * a time, the next only once the stream took the previous one ({@link #sent()}), so a slow
+ * connection backs up here rather than in the stream. Apply output is pulled from the running
+ * apply's bounded {@link OutputLines} only while fewer than {@link #WINDOW} messages wait, so the
+ * outbox stays short however much a command prints. Used by the actor only; not thread-safe.
+ */
+final class Outbox {
+
+  /** Messages waiting in the outbox before no more output lines are pulled in. */
+  static final int WINDOW = 32;
+
+  private record Output(long cycleId, String task, OutputLines lines) {}
+
+  final long id;
+  private final ActorRef<ConnectionLoop.Outgoing> out;
+  private final ArrayDeque<AgentMessage> outbox = new ArrayDeque<>();
+  private boolean canSend = true;
+  private boolean ending;
+  private Output output;
+
+  Outbox(long id, ActorRef<ConnectionLoop.Outgoing> out) {
+    this.id = id;
+    this.out = out;
+  }
+
+  void send(AgentMessage message) {
+    outbox.add(message);
+    pump();
+  }
+
+  /** The stream took the last message. */
+  void sent() {
+    canSend = true;
+    pump();
+  }
+
+  boolean heartbeatWaiting() {
+    return outbox.stream().anyMatch(m -> m instanceof Heartbeat);
+  }
+
+  /** Streams the output of the apply that runs, as the connection takes it. */
+  void streamOutput(long cycleId, String task, OutputLines lines) {
+    output = new Output(cycleId, task, lines);
+    pump();
+  }
+
+  /** The apply ended: the rest of its output goes out now, then its result. */
+  void sendResult(ApplyResult result, OutputLines lines) {
+    if (lines != null) {
+      queueOutput(result.cycleId(), result.task().task(), lines, Integer.MAX_VALUE);
+    }
+    if (output != null && output.lines() == lines) {
+      output = null;
+    }
+    send(result);
+  }
+
+  /**
+   * Ends the connection from this side: failing the outbound stream cancels the call. What waits in
+   * the outbox is dropped; apply results among it are still kept by {@link ResultDelivery} until
+   * acknowledged.
+   */
+  void end(Throwable why) {
+    ending = true;
+    output = null;
+    outbox.clear();
+    out.tell(new ConnectionLoop.Abort(why));
+  }
+
+  private void pump() {
+    if (ending) {
+      return;
+    }
+    if (output != null) {
+      queueOutput(output.cycleId(), output.task(), output.lines(), WINDOW - outbox.size());
+    }
+    if (canSend && !outbox.isEmpty()) {
+      canSend = false;
+      out.tell(new ConnectionLoop.Send(outbox.poll()));
+    }
+  }
+
+  private void queueOutput(long cycleId, String task, OutputLines lines, int max) {
+    if (max <= 0) {
+      return;
+    }
+    for (OutputLines.Line line : lines.drain(max)) {
+      outbox.add(new ApplyOutput(cycleId, task, line.executor(), line.text()));
+    }
+  }
+}
