@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -17,9 +16,6 @@ import java.util.function.Predicate;
  * connection; any other word matches a part of the name.
  */
 public final class AgentFilter implements Predicate<Dto.AgentSummary> {
-  private static final Set<String> STATUSES =
-      Set.of("satisfied", "drifted", "failed", "error", "pending", "applying");
-
   private final List<String> words;
 
   private AgentFilter(List<String> words) {
@@ -64,23 +60,13 @@ public final class AgentFilter implements Predicate<Dto.AgentSummary> {
       }
       return false;
     }
-    if (STATUSES.contains(w)) {
-      return count(a.counts(), w) > 0;
+    java.util.Optional<Status> status = Status.parse(w);
+    if (status.isPresent()) {
+      return a.counts().get(status.get()) > 0;
     }
     if (w.equals("connected") || w.equals("disconnected")) {
       return a.connected() == w.equals("connected");
     }
     return a.name().toLowerCase(Locale.ROOT).contains(w);
-  }
-
-  private static int count(Dto.StatusCounts c, String status) {
-    return switch (status) {
-      case "satisfied" -> c.satisfied();
-      case "drifted" -> c.drifted();
-      case "failed" -> c.failed();
-      case "error" -> c.error();
-      case "pending" -> c.pending();
-      default -> c.applying();
-    };
   }
 }

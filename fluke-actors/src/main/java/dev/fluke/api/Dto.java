@@ -17,16 +17,79 @@ import java.util.Map;
 public final class Dto {
   private Dto() {}
 
-  /** Per-status counts of an agent's or the fleet's tasks. */
+  /**
+   * Per-status counts of an agent's, a task's or the fleet's (agent, task) pairs: the one counts
+   * type of the engine (immutable; the fleet's totals are kept as {@code totals.plus(after)
+   * .minus(before)}, never by a scan).
+   */
   public record StatusCounts(
       int satisfied, int drifted, int failed, int error, int pending, int applying) {
     public static final StatusCounts EMPTY = new StatusCounts(0, 0, 0, 0, 0, 0);
+
+    /** How many have this status. */
+    public int get(Status status) {
+      return switch (status) {
+        case SATISFIED -> satisfied;
+        case DRIFTED -> drifted;
+        case FAILED -> failed;
+        case ERROR -> error;
+        case PENDING -> pending;
+        case APPLYING -> applying;
+      };
+    }
+
+    /** These counts with {@code n} more of {@code status} (n may be negative). */
+    public StatusCounts add(Status status, int n) {
+      return new StatusCounts(
+          satisfied + (status == Status.SATISFIED ? n : 0),
+          drifted + (status == Status.DRIFTED ? n : 0),
+          failed + (status == Status.FAILED ? n : 0),
+          error + (status == Status.ERROR ? n : 0),
+          pending + (status == Status.PENDING ? n : 0),
+          applying + (status == Status.APPLYING ? n : 0));
+    }
+
+    public StatusCounts plus(StatusCounts o) {
+      return new StatusCounts(
+          satisfied + o.satisfied,
+          drifted + o.drifted,
+          failed + o.failed,
+          error + o.error,
+          pending + o.pending,
+          applying + o.applying);
+    }
+
+    public StatusCounts minus(StatusCounts o) {
+      return new StatusCounts(
+          satisfied - o.satisfied,
+          drifted - o.drifted,
+          failed - o.failed,
+          error - o.error,
+          pending - o.pending,
+          applying - o.applying);
+    }
+
+    /** Counts a collection of statuses. */
+    public static StatusCounts of(Iterable<Status> statuses) {
+      int[] n = new int[Status.values().length];
+      for (Status s : statuses) {
+        n[s.ordinal()]++;
+      }
+      return new StatusCounts(
+          n[Status.SATISFIED.ordinal()],
+          n[Status.DRIFTED.ordinal()],
+          n[Status.FAILED.ordinal()],
+          n[Status.ERROR.ordinal()],
+          n[Status.PENDING.ordinal()],
+          n[Status.APPLYING.ordinal()]);
+    }
   }
 
   /**
-   * @param cycle {@code idle}, {@code checking} or {@code applying}
-   * @param lastCycleEndedAt when the last complete check(+apply) cycle ended (used by {@code
-   *     --wait})
+   * @param cycle where its reconcile cycle is
+   * @param lastCycleEndedAt when the last complete check(+apply) cycle ended
+   * @param manualServed the newest manual reconcile request ({@link ReconcileAccepted#requestId()})
+   *     whose cycle on this agent has ended: {@code fluke reconcile --wait} waits for it
    */
   public record AgentSummary(
       String name,
@@ -35,14 +98,15 @@ public final class Dto {
       boolean connected,
       Instant connectedAt,
       Instant lastSeen,
-      String cycle,
+      CyclePhase cycle,
       Instant lastCycleEndedAt,
-      StatusCounts counts) {}
+      StatusCounts counts,
+      long manualServed) {}
 
   public record ExecutorStatus(
       String name,
       String type,
-      String status,
+      Status status,
       String phase,
       int exitCode,
       String output,
@@ -55,7 +119,7 @@ public final class Dto {
    */
   public record TaskStatus(
       String task,
-      String status,
+      Status status,
       String policy,
       boolean alerted,
       Instant lastCheckedAt,
@@ -69,17 +133,33 @@ public final class Dto {
    * @param historyUnavailable null when the event history answered; else why it could not (the
    *     event store is down): the live state above is still current, only {@code recentEvents} is
    *     missing
+   * @param lastManual the outcome of the newest manual reconcile this agent served (null before
+   *     one): what {@code fluke reconcile --wait} reports, whatever cycles ran since
    */
   public record AgentDetail(
       AgentSummary agent,
       List<TaskStatus> tasks,
       List<Event> recentEvents,
-      String historyUnavailable) {
+      String historyUnavailable,
+      ManualResult lastManual) {
     /** The live state with its history (or none yet). */
     public AgentDetail(AgentSummary agent, List<TaskStatus> tasks, List<Event> recentEvents) {
-      this(agent, tasks, recentEvents, null);
+      this(agent, tasks, recentEvents, null, null);
+    }
+
+    /** This detail with its history, or why the history is unavailable. */
+    public AgentDetail withHistory(List<Event> events, String unavailable) {
+      return new AgentDetail(agent, tasks, events, unavailable, lastManual);
     }
   }
+
+  /**
+   * How a manual reconcile ended on one agent: the statuses of the tasks its cycle checked, as they
+   * were when that cycle ended (a later cycle does not change them).
+   *
+   * @param requestId the newest manual request the cycle served ({@link ReconcileAccepted})
+   */
+  public record ManualResult(long requestId, Instant endedAt, List<TaskStatus> tasks) {}
 
   public record TaskSummary(
       String name,
@@ -102,7 +182,7 @@ public final class Dto {
   public record DriftEntry(
       String agent,
       String task,
-      String status,
+      Status status,
       String policy,
       boolean alerted,
       Instant since,
@@ -143,17 +223,29 @@ public final class Dto {
    */
   public record RewriteAccepted(boolean accepted, String message, String commit) {}
 
-  /** {@code kind} is {@code all}, {@code agent} or {@code task}; {@code name} is null for all. */
-  public record ReconcileTarget(String kind, String name) {}
+  /** {@code name} is null for {@link TargetKind#ALL}. */
+  public record ReconcileTarget(TargetKind kind, String name) {
+    public static final ReconcileTarget ALL = new ReconcileTarget(TargetKind.ALL, null);
+
+    public static ReconcileTarget agent(String name) {
+      return new ReconcileTarget(TargetKind.AGENT, name);
+    }
+
+    public static ReconcileTarget task(String name) {
+      return new ReconcileTarget(TargetKind.TASK, name);
+    }
+  }
 
   /**
    * @param agents the agents a manual cycle was started (or queued) for
-   * @param requestedAt compare with {@link AgentSummary#lastCycleEndedAt()} to wait for completion
+   * @param requestId the request's number (increasing); an agent whose {@link
+   *     AgentSummary#manualServed()} is at least this number has ended the cycle that served it
    */
   public record ReconcileAccepted(
       boolean accepted,
       String message,
       ReconcileTarget target,
       List<String> agents,
-      Instant requestedAt) {}
+      Instant requestedAt,
+      long requestId) {}
 }

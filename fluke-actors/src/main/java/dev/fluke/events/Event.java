@@ -1,5 +1,7 @@
 package dev.fluke.events;
 
+import dev.fluke.exec.Phase;
+import dev.fluke.exec.StepResult;
 import java.time.Instant;
 
 /**
@@ -38,7 +40,58 @@ public record Event(
     message = message == null ? "" : message;
   }
 
+  /** {@link #agent} at the current time; kept for code outside the engine's clock. */
   public static Event simple(String kind, String agent, String outcome, String message) {
     return new Event(Instant.now(), kind, agent, "", "", outcome, -1, 0, "", message);
+  }
+
+  /**
+   * A step an agent ran and reported: its phase is the kind ({@code check}, {@code apply}, {@code
+   * verify}), its outcome, exit code, duration and output tail are the step's.
+   */
+  public static Event step(
+      Instant time, String agent, String task, String executor, StepResult step, String message) {
+    return new Event(
+        time,
+        step.phase().wireName(),
+        agent,
+        task,
+        executor,
+        step.outcome().wireName(),
+        step.exitCode(),
+        step.duration().toMillis(),
+        step.output(),
+        message);
+  }
+
+  /**
+   * A step the server decided itself about a task (e.g. it gave up waiting): {@code phase} is
+   * {@code check} or {@code apply}; no exit code, no duration.
+   */
+  public static Event serverStep(
+      Instant time,
+      String agent,
+      String task,
+      Phase phase,
+      String outcome,
+      String output,
+      String message) {
+    return new Event(time, phase.wireName(), agent, task, "", outcome, -1, 0, output, message);
+  }
+
+  /** A connection event of an agent: connected, disconnected, evicted, rejected... */
+  public static Event agent(Instant time, String agent, String outcome, String message) {
+    return new Event(time, "agent", agent, "", "", outcome, -1, 0, "", message);
+  }
+
+  /** A server-wide manifest event: loaded, invalid, fetch_failed... */
+  public static Event manifest(Instant time, String outcome, String message) {
+    return new Event(time, "manifest", "", "", "", outcome, -1, 0, "", message);
+  }
+
+  /** An alert delivery: sent or undeliverable. */
+  public static Event alert(
+      Instant time, String agent, String task, String outcome, String message) {
+    return new Event(time, "alert", agent, task, "", outcome, -1, 0, "", message);
   }
 }

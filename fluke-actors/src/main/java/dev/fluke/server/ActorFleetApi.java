@@ -7,7 +7,6 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.EventStore;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -37,6 +37,12 @@ final class ActorFleetApi implements FleetApi {
   private final Duration timeout;
   private final int recentEvents;
 
+  /**
+   * Numbers manual reconcile requests: increasing for the life of this server and, started from the
+   * clock, across its restarts too (agents report the newest one served).
+   */
+  private final AtomicLong manualRequests;
+
   ActorFleetApi(
       ActorSystem<?> system,
       ServerSettings settings,
@@ -51,6 +57,7 @@ final class ActorFleetApi implements FleetApi {
     this.scheduler = system.scheduler();
     this.timeout = settings.api().askTimeout();
     this.recentEvents = settings.api().recentEvents();
+    this.manualRequests = new AtomicLong(settings.clock().millis() * 1000);
   }
 
   @Override
@@ -75,9 +82,8 @@ final class ActorFleetApi implements FleetApi {
                   (recent, failure) ->
                       Optional.of(
                           failure == null
-                              ? new Dto.AgentDetail(d.agent(), d.tasks(), recent)
-                              : new Dto.AgentDetail(
-                                  d.agent(), d.tasks(), List.of(), unwrap(failure).getMessage())));
+                              ? d.withHistory(recent, null)
+                              : d.withHistory(List.of(), unwrap(failure).getMessage())));
         });
   }
 
@@ -153,20 +159,13 @@ final class ActorFleetApi implements FleetApi {
 
   @Override
   public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
-    String kind = target == null ? null : target.kind();
-    if ("all".equals(kind) || "agent".equals(kind)) {
-      return ask(agents, replyTo -> new AgentRegistry.Reconcile(target, replyTo));
-    }
-    if ("task".equals(kind)) {
-      return ask(tasks, replyTo -> new TaskRegistry.ReconcileTask(target.name(), replyTo));
-    }
-    return CompletableFuture.completedFuture(
-        new Dto.ReconcileAccepted(
-            false,
-            "unknown reconcile target '" + kind + "' (expected all, agent or task)",
-            target,
-            List.of(),
-            Instant.now()));
+    long requestId = manualRequests.incrementAndGet();
+    return switch (target.kind()) {
+      case ALL, AGENT ->
+          ask(agents, replyTo -> new AgentRegistry.Reconcile(target, requestId, replyTo));
+      case TASK ->
+          ask(tasks, replyTo -> new TaskRegistry.ReconcileTask(target.name(), requestId, replyTo));
+    };
   }
 
   private <C, R> CompletionStage<R> ask(ActorRef<C> target, Function<ActorRef<R>, C> message) {

@@ -1,7 +1,9 @@
 package dev.fluke.server;
 
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
@@ -10,16 +12,10 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -31,15 +27,14 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * The agent directory (SPEC §5, §7): built only from live connections. Spawns one {@link
  * AgentSession} per registered agent and watches it; refuses a second live agent with the same
- * name; forwards each new desired state to every session; keeps the summaries sessions push (so
- * listing 10,000 agents reads a map instead of asking each) and a bounded record of recently
- * disconnected agents.
+ * name; forwards each new desired state to every session (a commit's rollout slots); keeps the
+ * summaries sessions push (so listing 10,000 agents reads a map instead of asking each) and the
+ * {@link RecentlyDisconnected}.
  *
  * <p>Feeds the live view and the metrics: connects, disconnects and status changes of an agent are
  * published as {@link LiveUpdate#agentChanged} (a summary that only refreshes {@code lastSeen} is
  * not a change), counted in {@code fluke_agents_connected} and the connection counters, and the
- * fleet's task status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts
- * ({@link FleetCounts}).
+ * fleet's task status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts.
  *
  * <p>Sessions are stopped, not restarted, when they fail: a restarted session would have lost the
  * acknowledgement its inbound stream waits for. The failure ends the agent's stream and the agent
@@ -50,18 +45,17 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public sealed interface Command {}
 
   /**
-   * A new stream sent its Register; replies {@link Accepted} or {@link Refused}. {@code
-   * deadlineNanos} ({@link System#nanoTime()}) is when the gateway stops waiting for the answer: a
-   * registration still queued by then is refused without a session, since nobody would feed that
-   * session (under a reconnect storm, a late session would be a ghost holding the agent's name
-   * until it is evicted).
+   * A new stream sent its Register; replies {@link Accepted} or {@link Refused}. {@code deadline}
+   * (the engine's clock) is when the gateway stops waiting for the answer: a registration still
+   * queued by then is refused without a session, since nobody would feed that session (under a
+   * reconnect storm, a late session would be a ghost holding the agent's name until evicted).
    */
   public record Connect(
       AgentMessage.Register register,
       String peer,
       ActorRef<Outbound> out,
       ActorRef<ConnectReply> replyTo,
-      long deadlineNanos)
+      Instant deadline)
       implements Command {}
 
   /**
@@ -78,9 +72,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   /** Registration refused; the stream sends {@code Rejected(reason)} and completes. */
   public record Refused(String reason) implements ConnectReply {}
 
-  /** A new desired state and the reconcilers of its tasks (from {@link TaskRegistry}). */
+  /**
+   * A desired state and the reconcilers of its tasks (from {@link TaskRegistry}); {@code newCommit}
+   * false when only a reconciler was replaced (no cycle is triggered).
+   */
   public record DesiredStateChanged(
-      DesiredState state, Map<String, ActorRef<TaskReconciler.Command>> reconcilers)
+      DesiredState state,
+      Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
+      boolean newCommit)
       implements Command {}
 
   /** Pushed by a session whenever its summary changes. */
@@ -94,36 +93,22 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record GetAgent(String name, ActorRef<Optional<Dto.AgentDetail>> replyTo)
       implements Command {}
 
-  /** Manual reconcile of all agents or one agent; replies with what was started. */
-  public record Reconcile(Dto.ReconcileTarget target, ActorRef<Dto.ReconcileAccepted> replyTo)
+  /**
+   * Manual reconcile (request {@code requestId}) of all agents or one agent; replies what started.
+   */
+  public record Reconcile(
+      Dto.ReconcileTarget target, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
       implements Command {}
 
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
-
-  private record Live(
-      ActorRef<AgentSession.Command> session,
-      Dto.AgentSummary summary,
-      String peer,
-      ActorRef<Outbound> out) {}
 
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
   private final EventStore events;
   private final LiveHub hub;
   private final FlukeMetrics metrics;
-  private final FleetCounts totals = new FleetCounts();
-  private final Map<String, Live> live = new HashMap<>();
-  // Insertion order = order of disconnection, so the oldest are dropped first.
-  private final LinkedHashMap<String, Dto.AgentSummary> recent = new LinkedHashMap<>();
-
-  /**
-   * Per agent, the results received lately, kept across its connections to spot re-sent duplicates.
-   * Twice the agent's default bound of unacknowledged results; forgotten with the agent.
-   */
-  private final Map<String, ReceivedResults> received = new HashMap<>();
-
-  private static final int RECEIVED_RESULTS_KEPT = 64;
+  private final AgentDirectory directory;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
@@ -150,6 +135,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     this.events = events;
     this.hub = hub;
     this.metrics = metrics;
+    this.directory =
+        new AgentDirectory(
+            settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
   }
 
   @Override
@@ -168,21 +156,18 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   private Behavior<Command> onConnect(Connect c) {
     String name = c.register().name();
-    if (System.nanoTime() - c.deadlineNanos() > 0) {
+    Instant now = settings.now();
+    if (now.isAfter(c.deadline())) {
       // The gateway has already failed this stream; the agent will come back after its backoff.
       getContext()
           .getLog()
-          .warn(
-              "Registration of {} from {} answered too late (the server is overloaded); "
-                  + "the agent retries",
-              name,
-              c.peer());
+          .warn("Registration of {} from {} answered too late; the agent retries", name, c.peer());
       metrics.registrationsTooLate();
       c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
       return this;
     }
-    String problem = invalidName(name);
-    Live existing = name == null ? null : live.get(name);
+    String problem = AgentNames.problem(name);
+    AgentDirectory.Live existing = directory.live(name);
     if (problem == null && existing != null) {
       problem =
           "an agent named "
@@ -198,70 +183,62 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     if (problem != null) {
       getContext().getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
       events.append(
-          Event.simple(
-              "agent", name == null ? "" : name, "rejected", problem + " (peer " + c.peer() + ")"));
+          Event.agent(
+              now, name == null ? "" : name, "rejected", problem + " (peer " + c.peer() + ")"));
       c.replyTo().tell(new Refused(problem));
       return this;
     }
-    long connection = ++connections;
-    // Counted and announced before the session exists: it starts at once, on its own thread, and
-    // what it
-    // sends or records must not be seen before its agent is counted as connected.
+    ActorRef<AgentSession.Command> session = spawnSession(c, ++connections);
+    getContext().watchWith(session, new SessionEnded(name, session));
+    // Counted and announced once the session exists.
     metrics.agentConnected(name);
     hub.publish(LiveUpdate.agentChanged(name));
-    ActorRef<AgentSession.Command> session =
-        getContext()
-            .spawn(
-                Behaviors.supervise(
-                        AgentSession.create(
-                            new AgentSession.Setup(
-                                settings,
-                                c.register(),
-                                c.peer(),
-                                c.out(),
-                                getContext().getSelf(),
-                                alerter,
-                                events,
-                                hub,
-                                metrics,
-                                connection << 32,
-                                state,
-                                reconcilers,
-                                received.computeIfAbsent(
-                                    name, n -> new ReceivedResults(RECEIVED_RESULTS_KEPT)))))
-                    .onFailure(SupervisorStrategy.stop()),
-                "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
-    getContext().watchWith(session, new SessionEnded(name, session));
-    Instant now = Instant.now();
-    live.put(
-        name,
-        new Live(
-            session,
-            new Dto.AgentSummary(
-                name,
-                c.register().labels(),
-                c.register().version(),
-                true,
-                now,
-                now,
-                "idle",
-                null,
-                Dto.StatusCounts.EMPTY),
-            c.peer(),
-            c.out()));
-    recent.remove(name);
+    Dto.AgentSummary summary =
+        new Dto.AgentSummary(
+            name,
+            c.register().labels(),
+            c.register().version(),
+            true,
+            now,
+            now,
+            CyclePhase.IDLE,
+            null,
+            Dto.StatusCounts.EMPTY,
+            0);
+    directory.connected(new AgentDirectory.Live(session, summary, c.peer(), c.out()));
     c.replyTo().tell(new Accepted(session));
     return this;
   }
 
+  private ActorRef<AgentSession.Command> spawnSession(Connect c, long connection) {
+    String name = c.register().name();
+    AgentSession.Setup setup =
+        new AgentSession.Setup(
+            settings,
+            c.register(),
+            c.peer(),
+            c.out(),
+            getContext().getSelf(),
+            alerter,
+            events,
+            hub,
+            metrics,
+            connection << 32,
+            state,
+            reconcilers,
+            directory.received(name));
+    return getContext()
+        .spawn(
+            Behaviors.supervise(AgentSession.create(setup)).onFailure(SupervisorStrategy.stop()),
+            "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
+  }
+
   private Behavior<Command> onAbandoned(Abandoned a) {
-    Live l = live.get(a.name());
+    AgentDirectory.Live l = directory.live(a.name());
     if (l != null && l.out().equals(a.out())) {
       getContext()
           .getLog()
-          .warn(
-              "Registration of {} was answered after the stream gave up; stopping its session",
-              a.name());
+          .warn("Registration of {} was answered after the stream gave up; stopping it", a.name());
       getContext().stop(l.session()); // SessionEnded then records the disconnection
     }
     return this;
@@ -271,121 +248,60 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     state = d.state();
     reconcilers = d.reconcilers();
     // A new commit reaches the fleet as a rollout: the first agents (by name) start their cycle at
-    // once,
-    // the rest at the configured rate, so a large fleet neither checks nor applies a commit all at
-    // once.
+    // once, the rest at the configured rate, so a large fleet neither checks nor applies a commit
+    // all at once.
     ServerSettings.Rollout rollout = settings.rollout();
     int slot = 0;
-    for (String agent : new TreeSet<>(live.keySet())) {
-      live.get(agent)
+    for (String agent : directory.liveNames()) {
+      directory
+          .live(agent)
           .session()
           .tell(
-              new AgentSession.DesiredStateChanged(
-                  d.state(), d.reconcilers(), rollout.delayOf(slot++)));
+              new AgentSession.ForRunner(
+                  new CycleRunner.DesiredStateChanged(
+                      d.state(), d.reconcilers(), d.newCommit() ? rollout.delayOf(slot++) : null)));
     }
     return this;
   }
 
   private Behavior<Command> onSummary(SummaryChanged s) {
-    Live l = live.get(s.summary().name());
-    if (l == null || !l.session().equals(s.session())) {
+    String name = s.summary().name();
+    if (!directory.isCurrent(name, s.session())) {
       return this;
     }
-    Dto.AgentSummary before = l.summary();
-    live.put(s.summary().name(), new Live(l.session(), s.summary(), l.peer(), l.out()));
-    countsChanged(before.counts(), s.summary().counts());
-    if (statusChanged(before, s.summary())) {
-      hub.publish(LiveUpdate.agentChanged(s.summary().name()));
+    Dto.StatusCounts before = directory.totals();
+    if (directory.update(s.summary())) {
+      hub.publish(LiveUpdate.agentChanged(name));
     }
+    totalsChanged(before);
     return this;
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded e) {
-    Live l = live.get(e.name());
-    if (l == null || !l.session().equals(e.session())) {
+    if (!directory.isCurrent(e.name(), e.session())) {
       return this;
     }
-    live.remove(e.name());
-    Dto.AgentSummary s = l.summary();
-    // Counts and drift cover connected agents only: a disconnected agent's tasks leave the totals.
-    countsChanged(s.counts(), Dto.StatusCounts.EMPTY);
+    Dto.StatusCounts before = directory.totals();
+    directory.ended(e.name(), settings.now());
+    totalsChanged(before);
     metrics.agentDisconnected(e.name());
     hub.publish(LiveUpdate.agentChanged(e.name()));
-    recent.remove(e.name()); // keeps recent in disconnection order
-    recent.put(e.name(), disconnected(s));
-    pruneRecent();
     return this;
   }
 
-  private static Dto.AgentSummary disconnected(Dto.AgentSummary s) {
-    return new Dto.AgentSummary(
-        s.name(),
-        s.labels(),
-        s.version(),
-        false,
-        s.connectedAt(),
-        s.lastSeen(),
-        "idle",
-        s.lastCycleEndedAt(),
-        s.counts());
-  }
-
-  private void countsChanged(Dto.StatusCounts before, Dto.StatusCounts after) {
-    if (totals.replace(before, after)) {
-      metrics.taskStatusCounts(totals.totals());
-    }
-  }
-
-  /**
-   * What a viewer of the agent list would see change; {@code lastSeen} alone refreshes every
-   * heartbeat.
-   */
-  private static boolean statusChanged(Dto.AgentSummary before, Dto.AgentSummary after) {
-    return !before.cycle().equals(after.cycle())
-        || !before.counts().equals(after.counts())
-        || !Objects.equals(before.lastCycleEndedAt(), after.lastCycleEndedAt())
-        || before.connected() != after.connected();
-  }
-
-  /**
-   * Forgets disconnected agents past {@code disconnected-retention} or beyond {@code
-   * disconnected-max}, oldest disconnection first, with the results kept for them. Only the head of
-   * {@link #recent} (kept in disconnection order) is looked at, so this costs what it removes, not
-   * the fleet's size: it runs on every disconnection and every question, and a fleet reconnecting
-   * after a network blip must not make the registry quadratic. (An agent evicted for silence has a
-   * last-seen up to the eviction window older than its disconnection, so it can outlive the
-   * retention by that much.)
-   */
-  private void pruneRecent() {
-    Instant cutoff = Instant.now().minus(settings.agents().disconnectedRetention());
-    Iterator<Map.Entry<String, Dto.AgentSummary>> oldest = recent.entrySet().iterator();
-    while (oldest.hasNext()) {
-      Map.Entry<String, Dto.AgentSummary> e = oldest.next();
-      boolean expired = e.getValue().lastSeen() != null && e.getValue().lastSeen().isBefore(cutoff);
-      if (!expired && recent.size() <= settings.agents().disconnectedMax()) {
-        return;
-      }
-      oldest.remove();
-      if (!live.containsKey(e.getKey())) {
-        received.remove(e.getKey());
-      }
+  private void totalsChanged(Dto.StatusCounts before) {
+    if (!before.equals(directory.totals())) {
+      metrics.taskStatusCounts(directory.totals());
     }
   }
 
   private Behavior<Command> onGetAgents(GetAgents g) {
-    pruneRecent();
-    List<Dto.AgentSummary> out = new ArrayList<>(live.size() + recent.size());
-    for (Live l : live.values()) {
-      out.add(l.summary());
-    }
-    out.addAll(recent.values());
-    out.sort(Comparator.comparing(Dto.AgentSummary::name));
-    g.replyTo().tell(out);
+    g.replyTo().tell(directory.all(settings.now()));
     return this;
   }
 
   private Behavior<Command> onGetAgent(GetAgent g) {
-    Live l = live.get(g.name());
+    AgentDirectory.Live l = directory.live(g.name());
     if (l != null) {
       // A session that is just stopping drops the question: the registry then answers with the
       // summary it holds, as the disconnected agent it now is.
@@ -399,11 +315,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
           stopped ->
               Optional.of(
                   new Dto.AgentDetail(
-                      stopped ? disconnected(summary) : summary, List.of(), List.of())));
+                      stopped ? AgentDirectory.disconnected(summary) : summary,
+                      List.of(),
+                      List.of())));
       return this;
     }
-    pruneRecent();
-    Dto.AgentSummary s = recent.get(g.name());
+    Dto.AgentSummary s = directory.disconnectedSummary(g.name(), settings.now());
     g.replyTo()
         .tell(
             s == null
@@ -413,58 +330,38 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onReconcile(Reconcile r) {
-    Instant now = Instant.now();
-    if ("agent".equals(r.target().kind())) {
-      Live l = r.target().name() == null ? null : live.get(r.target().name());
-      if (l == null) {
+    Instant now = settings.now();
+    List<String> names = new ArrayList<>();
+    String message;
+    if (r.target().kind() == TargetKind.AGENT) {
+      String name = r.target().name();
+      if (directory.live(name) == null) {
         String why =
-            recent.containsKey(r.target().name())
-                ? "agent " + r.target().name() + " is not connected"
-                : "no agent named " + r.target().name() + " is connected";
-        r.replyTo().tell(new Dto.ReconcileAccepted(false, why, r.target(), List.of(), now));
+            directory.recentlyDisconnected(name)
+                ? "agent " + name + " is not connected"
+                : "no agent named " + name + " is connected";
+        r.replyTo()
+            .tell(new Dto.ReconcileAccepted(false, why, r.target(), List.of(), now, r.requestId()));
         return this;
       }
-      l.session().tell(new AgentSession.ManualReconcile(Set.of()));
-      r.replyTo()
-          .tell(
-              new Dto.ReconcileAccepted(
-                  true,
-                  "manual reconcile of agent " + r.target().name() + " started",
-                  r.target(),
-                  List.of(r.target().name()),
-                  now));
-      return this;
+      names.add(name);
+      message = "manual reconcile of agent " + name + " started";
+    } else {
+      names.addAll(directory.liveNames());
+      message =
+          names.isEmpty()
+              ? "no agent is connected"
+              : "manual reconcile started on " + names.size() + " agent(s)";
     }
-    List<String> names = new ArrayList<>(live.keySet());
-    names.sort(null);
-    for (Live l : live.values()) {
-      l.session().tell(new AgentSession.ManualReconcile(Set.of()));
+    for (String name : names) {
+      directory
+          .live(name)
+          .session()
+          .tell(
+              new AgentSession.ForRunner(new CycleRunner.ManualReconcile(Set.of(), r.requestId())));
     }
     r.replyTo()
-        .tell(
-            new Dto.ReconcileAccepted(
-                true,
-                names.isEmpty()
-                    ? "no agent is connected"
-                    : "manual reconcile started on " + names.size() + " agent(s)",
-                r.target(),
-                names,
-                now));
+        .tell(new Dto.ReconcileAccepted(true, message, r.target(), names, now, r.requestId()));
     return this;
-  }
-
-  private static String invalidName(String name) {
-    if (name == null || name.isBlank()) {
-      return "the agent name must not be empty";
-    }
-    if (name.length() > 253) {
-      return "the agent name is longer than 253 characters";
-    }
-    for (int i = 0; i < name.length(); i++) {
-      if (Character.isISOControl(name.charAt(i)) || Character.isWhitespace(name.charAt(i))) {
-        return "the agent name must not contain spaces or control characters";
-      }
-    }
-    return null;
   }
 }

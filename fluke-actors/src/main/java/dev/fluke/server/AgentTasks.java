@@ -1,6 +1,7 @@
 package dev.fluke.server;
 
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.TaskSpec;
 import java.time.Instant;
@@ -8,19 +9,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * The tasks one agent matches and their status, owned by its {@link AgentSession} (used only on the
- * session's thread). Matching is recomputed from the desired state and the agent's labels on every
- * new snapshot (SPEC §5: nothing to restore). Every status change is pushed to the task's {@link
- * TaskReconciler}; a task seen satisfied ends its drift episode at the {@link DriftAlerter}.
+ * The tasks one agent matches and their {@link TaskState}s, owned by its {@link CycleRunner} (used
+ * only on its thread). Matching is recomputed from the desired state and the agent's labels on
+ * every new snapshot (SPEC §5: nothing to restore). Every status change is pushed to the task's
+ * {@link TaskReconciler}; a task seen satisfied ends its drift episode at the {@link DriftAlerter}.
  */
 final class AgentTasks {
   private final String agent;
   private final Map<String, String> labels;
   private final DriftPolicy defaultPolicy;
-  private final ActorRef<AgentSession.Command> session;
+  private final ActorRef<CycleRunner.Command> runner;
   private final ActorRef<DriftAlerter.Command> alerter;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private Map<String, TaskState> tasks = new LinkedHashMap<>(); // declaration order
@@ -30,12 +32,12 @@ final class AgentTasks {
       String agent,
       Map<String, String> labels,
       DriftPolicy defaultPolicy,
-      ActorRef<AgentSession.Command> session,
+      ActorRef<CycleRunner.Command> runner,
       ActorRef<DriftAlerter.Command> alerter) {
     this.agent = agent;
     this.labels = labels;
     this.defaultPolicy = defaultPolicy;
-    this.session = session;
+    this.runner = runner;
     this.alerter = alerter;
   }
 
@@ -83,72 +85,95 @@ final class AgentTasks {
     }
     Map<String, TaskState> next = new LinkedHashMap<>();
     for (TaskSpec spec : now) {
-      TaskState ts = tasks.remove(spec.name());
+      TaskState before = tasks.remove(spec.name());
       DriftPolicy policy = spec.effectivePolicy(defaultPolicy);
       ActorRef<TaskReconciler.Command> oldRef = old.get(spec.name());
       boolean newReconciler = oldRef == null || !oldRef.equals(reconcilers.get(spec.name()));
-      if (ts == null) {
-        ts = new TaskState(spec, policy);
-        next.put(spec.name(), ts);
+      TaskState ts =
+          before == null ? TaskState.pending(spec, policy) : before.redefine(spec, policy);
+      next.put(spec.name(), ts);
+      if (before == null || !ts.equals(before) || newReconciler) {
         push(ts);
-      } else {
-        next.put(spec.name(), ts);
-        if (ts.redefine(spec, policy) || newReconciler) {
-          push(ts);
-        }
       }
     }
     for (String gone : tasks.keySet()) {
       ActorRef<TaskReconciler.Command> r = old.get(gone);
       if (r != null) {
-        r.tell(new TaskReconciler.AgentUnmatched(agent, session));
+        r.tell(new TaskReconciler.AgentUnmatched(agent, runner));
       }
     }
     tasks = next;
     matched = List.copyOf(now);
   }
 
-  /** Takes a verdict and publishes the result. */
-  void update(TaskState ts, TaskVerdict verdict, Instant now, boolean applied) {
-    if (ts.update(verdict, now, applied)) {
-      // Seen satisfied: any drift episode of this task on this agent is over.
-      alerter.tell(new DriftAlerter.EpisodeEnded(agent, ts.spec().name()));
+  /** Takes a verdict of a check or an apply and publishes the result. */
+  void judged(TaskSpec spec, TaskVerdict verdict, Instant now, boolean applied) {
+    change(spec.name(), ts -> ts.judged(verdict, now, applied));
+  }
+
+  /**
+   * Replaces the task's state and publishes it; a task seen satisfied ends its drift episode at the
+   * alerter. Unknown tasks are ignored.
+   */
+  void change(String task, UnaryOperator<TaskState> f) {
+    TaskState before = tasks.get(task);
+    if (before == null) {
+      return;
     }
-    push(ts);
+    TaskState after = f.apply(before);
+    tasks.put(task, after);
+    if (after.episodeEndedSince(before)) {
+      alerter.tell(new DriftAlerter.EpisodeEnded(agent, task));
+    }
+    push(after);
   }
 
   /** Publishes the task's status to its reconciler. */
-  void push(TaskState ts) {
+  private void push(TaskState ts) {
     ActorRef<TaskReconciler.Command> r = reconcilers.get(ts.spec().name());
     if (r != null) {
-      r.tell(new TaskReconciler.AgentStatus(agent, ts.toStatus(), ts.since(), session));
+      r.tell(new TaskReconciler.AgentStatus(agent, ts.toStatus(), ts.since(), runner));
     }
   }
 
   Dto.StatusCounts counts() {
-    Counts counts = new Counts();
+    List<Status> statuses = new ArrayList<>(tasks.size());
     for (TaskState ts : tasks.values()) {
-      counts.add(ts.status());
+      statuses.add(ts.status());
     }
-    return counts.toDto();
+    return Dto.StatusCounts.of(statuses);
   }
 
   /** Every task's status; the running apply's (if any) with its live output. */
-  List<Dto.TaskStatus> statuses(TaskSpec applying, OutputTail output) {
+  List<Dto.TaskStatus> statuses(TaskSpec applying, OutputTail output, Instant now) {
     List<Dto.TaskStatus> out = new ArrayList<>();
     for (TaskState ts : tasks.values()) {
       boolean live = applying != null && applying.name().equals(ts.spec().name());
-      out.add(live ? ts.toStatus(output.executor(), output.lines()) : ts.toStatus());
+      out.add(live ? ts.toStatus(output.executor(), output.lines(), now) : ts.toStatus());
     }
     return out;
   }
 
-  /** The session ends: the reconcilers keep the last status, marked disconnected. */
+  /** The statuses of these tasks that are still matched, in their order. */
+  List<Dto.TaskStatus> statusesOf(List<TaskSpec> specs) {
+    List<Dto.TaskStatus> out = new ArrayList<>();
+    for (TaskSpec spec : specs) {
+      TaskState ts = tasks.get(spec.name());
+      if (ts != null) {
+        out.add(ts.toStatus());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The runner ends with its session: the reconcilers keep the last status, marked disconnected.
+   */
   void disconnected() {
     for (String task : tasks.keySet()) {
       ActorRef<TaskReconciler.Command> r = reconcilers.get(task);
       if (r != null) {
-        r.tell(new TaskReconciler.AgentDisconnected(agent, session));
+        r.tell(new TaskReconciler.AgentDisconnected(agent, runner));
       }
     }
   }

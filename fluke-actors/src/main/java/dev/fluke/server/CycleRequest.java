@@ -14,17 +14,22 @@ import java.util.TreeSet;
  *     manual reconcile of the whole agent); false = only {@code manualTasks}
  * @param manualAll every task of the cycle is manual (always applied, whatever its policy)
  * @param manualTasks tasks that are manual in this cycle
+ * @param manualRequest the newest manual reconcile request this cycle serves (0 for none): once the
+ *     cycle ends, the agent's summary says so, and {@code fluke reconcile --wait} knows its request
+ *     was served without comparing clocks
  */
-record CycleRequest(boolean full, boolean manualAll, Set<String> manualTasks) {
+record CycleRequest(boolean full, boolean manualAll, Set<String> manualTasks, long manualRequest) {
   CycleRequest {
     manualTasks = Set.copyOf(manualTasks);
   }
 
-  static final CycleRequest AUTOMATIC = new CycleRequest(true, false, Set.of());
-  static final CycleRequest MANUAL_ALL = new CycleRequest(true, true, Set.of());
+  static final CycleRequest AUTOMATIC = new CycleRequest(true, false, Set.of(), 0);
 
-  static CycleRequest manual(Set<String> tasks) {
-    return tasks.isEmpty() ? MANUAL_ALL : new CycleRequest(false, false, tasks);
+  /** A manual reconcile (request {@code requestId}) of these tasks, or of all when empty. */
+  static CycleRequest manual(Set<String> tasks, long requestId) {
+    return tasks.isEmpty()
+        ? new CycleRequest(true, true, Set.of(), requestId)
+        : new CycleRequest(false, false, tasks, requestId);
   }
 
   /** Merge two pending requests into one that does all either would have done. */
@@ -34,7 +39,11 @@ record CycleRequest(boolean full, boolean manualAll, Set<String> manualTasks) {
     }
     Set<String> union = new TreeSet<>(manualTasks);
     union.addAll(other.manualTasks);
-    return new CycleRequest(full || other.full, manualAll || other.manualAll, union);
+    return new CycleRequest(
+        full || other.full,
+        manualAll || other.manualAll,
+        union,
+        Math.max(manualRequest, other.manualRequest));
   }
 
   boolean isManual(String task) {

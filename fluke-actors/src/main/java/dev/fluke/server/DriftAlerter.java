@@ -10,7 +10,7 @@ import dev.fluke.metrics.FlukeMetrics.AlertResult;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -84,17 +84,23 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   private final FlukeMetrics metrics;
   private final TimerScheduler<Command> timers;
   private final HttpClient http;
+  private final Clock clock;
   // Insertion-ordered so that the oldest episodes are forgotten first when the bound is reached.
   private final LinkedHashMap<String, Sent> episodes = new LinkedHashMap<>();
   private final Map<Long, Delivery> pending = new HashMap<>();
   private long nextId;
 
   public static Behavior<Command> create(
-      ServerSettings.Alerts settings, String version, EventStore events, FlukeMetrics metrics) {
+      ServerSettings.Alerts settings,
+      String version,
+      EventStore events,
+      FlukeMetrics metrics,
+      Clock clock) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new DriftAlerter(ctx, timers, settings, version, events, metrics)));
+                timers ->
+                    new DriftAlerter(ctx, timers, settings, version, events, metrics, clock)));
   }
 
   private DriftAlerter(
@@ -103,9 +109,11 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       ServerSettings.Alerts settings,
       String version,
       EventStore events,
-      FlukeMetrics metrics) {
+      FlukeMetrics metrics,
+      Clock clock) {
     super(context);
     this.metrics = metrics;
+    this.clock = clock;
     this.settings = settings;
     this.userAgent = "fluke/" + version;
     this.events = events;
@@ -292,17 +300,17 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private void record(String kind, String agent, String task, String outcome, String message) {
-    events.append(new Event(Instant.now(), "alert", agent, task, "", outcome, -1, 0, "", message));
+    events.append(Event.alert(clock.instant(), agent, task, outcome, message));
   }
 
-  private static Map<String, Object> envelope(
+  private Map<String, Object> envelope(
       String kind, String agent, Map<String, String> labels, String task, DriftPolicy policy) {
     Map<String, Object> who = new LinkedHashMap<>();
     who.put("name", agent);
     who.put("labels", new TreeMap<>(labels));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("event", kind);
-    body.put("timestamp", Instant.now().toString());
+    body.put("timestamp", clock.instant().toString());
     body.put("agent", who);
     body.put("task", task);
     body.put("policy", policy.hclName());

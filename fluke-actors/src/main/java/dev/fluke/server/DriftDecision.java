@@ -3,27 +3,42 @@ package dev.fluke.server;
 import dev.fluke.manifest.DriftPolicy;
 
 /**
- * What the server does about a drifted task (SPEC §1, §4 step 3). A pure function of the task's
- * effective policy and whether the cycle was started by a manual reconcile.
+ * Every choice the engine makes from a drift policy, in one place (SPEC §1, §4 step 3): whether a
+ * drifted task is applied, which alert goes out, and whether the task shows as alerted. Pure: a
+ * function of the task's effective policy, whether a person asked for the cycle, and whether alerts
+ * can be delivered at all. The {@link CycleRunner} acts on the answer; the {@link DriftAlerter}
+ * delivers alerts once per drift episode.
  *
  * @param apply send an ApplyRequest
- * @param alertDetected send {@code drift_detected} (once per drift episode)
- * @param alertRemediated send {@code drift_remediated} after the apply (once per drift episode)
+ * @param alertDetected send {@code drift_detected}
+ * @param markAlerted show the task as alerted (only when an alert can go out: without a webhook the
+ *     alert is just an event)
  */
-record DriftDecision(boolean apply, boolean alertDetected, boolean alertRemediated) {
+record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted) {
 
-  static DriftDecision decide(DriftPolicy policy, boolean manual) {
+  /** A check found the task drifted. */
+  static DriftDecision onDrift(DriftPolicy policy, boolean manual, boolean webhook) {
     if (manual) {
-      // A person asked for it: always apply. drift_remediated still goes out for
-      // remediate_and_alert,
-      // because its point is an external record of every change; alert_only has nothing to
-      // announce.
-      return new DriftDecision(true, false, policy == DriftPolicy.REMEDIATE_AND_ALERT);
+      // A person asked for it: always apply; there is nothing to announce before the apply.
+      return new DriftDecision(true, false, false);
     }
     return switch (policy) {
-      case REMEDIATE -> new DriftDecision(true, false, false);
-      case REMEDIATE_AND_ALERT -> new DriftDecision(true, false, true);
-      case ALERT_ONLY -> new DriftDecision(false, true, false);
+      case REMEDIATE, REMEDIATE_AND_ALERT -> new DriftDecision(true, false, false);
+      case ALERT_ONLY -> new DriftDecision(false, true, webhook);
     };
+  }
+
+  /**
+   * An apply's result arrived (in its cycle, late after a reconnect, or after its cycle was given
+   * up): whether {@code drift_remediated} goes out. Manual or not: remediate_and_alert's point is
+   * an external record of every change; the other policies announce no remediation.
+   */
+  static boolean alertRemediated(DriftPolicy policy) {
+    return policy == DriftPolicy.REMEDIATE_AND_ALERT;
+  }
+
+  /** Whether a {@code drift_remediated} alert shows the task as alerted. */
+  static boolean markAlertedAfterApply(DriftPolicy policy, boolean webhook) {
+    return alertRemediated(policy) && webhook;
   }
 }

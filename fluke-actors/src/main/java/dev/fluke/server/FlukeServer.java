@@ -6,7 +6,6 @@ import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
-import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -145,20 +144,29 @@ public final class FlukeServer {
     ActorRef<DriftAlerter.Command> alerter =
         spawner.spawn(
             Behaviors.supervise(
-                    DriftAlerter.create(settings.alerts(), settings.version(), events, metrics))
+                    DriftAlerter.create(
+                        settings.alerts(), settings.version(), events, metrics, settings.clock()))
                 .onFailure(
                     SupervisorStrategy.restartWithBackoff(
-                        Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
+                        settings.supervision().restartMin(),
+                        settings.supervision().restartMax(),
+                        settings.supervision().randomFactor())),
             "fluke-server-alerts");
     // The others hold state that only live connections and Git can rebuild, and do no I/O in their
     // handlers (all of it is piped back as messages): an unexpected exception is a bug that must
-    // not
-    // cost the fleet's connections or the desired state, so they resume.
+    // not cost the fleet's connections or the desired state, so they resume.
     ActorRef<GitWatcher.Command> watcher =
         spawner.spawn(
             Behaviors.supervise(
                     GitWatcher.create(
-                        settings.git(), settings.dataDir(), git, loader, events, live, metrics))
+                        settings.git(),
+                        settings.dataDir(),
+                        git,
+                        loader,
+                        events,
+                        live,
+                        metrics,
+                        settings.clock()))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-git");
     ActorRef<AgentRegistry.Command> agents =

@@ -94,8 +94,6 @@ public final class GitWatcher {
 
   private record SyncDone(Outcome outcome) implements Command {}
 
-  private static final String SYSTEM = "";
-
   /** Requests held while the last good state is restored at start (a few milliseconds). */
   private static final int RESTORE_STASH = 1000;
 
@@ -113,17 +111,6 @@ public final class GitWatcher {
    * {@link #create(ServerSettings.Git, Path, GitSync, ManifestLoader, EventStore, LiveHub,
    * FlukeMetrics, Clock)} on the system clock.
    */
-  public static Behavior<Command> create(
-      ServerSettings.Git settings,
-      Path dataDir,
-      GitSync git,
-      ManifestLoader loader,
-      EventStore events,
-      LiveHub hub,
-      FlukeMetrics metrics) {
-    return create(settings, dataDir, git, loader, events, hub, metrics, Clock.systemUTC());
-  }
-
   /**
    * @param dataDir the server's data dir: clones and the last good manifests live in {@code
    *     <dataDir>/git}
@@ -549,8 +536,7 @@ public final class GitWatcher {
   }
 
   private void record(String outcome, String message) {
-    events.append(
-        new Event(clock.instant(), "manifest", SYSTEM, "", "", outcome, -1, 0, "", message));
+    events.append(Event.manifest(clock.instant(), outcome, message));
   }
 
   static String shortId(String commit) {

@@ -5,7 +5,9 @@ import dev.fluke.git.GitSource;
 import dev.fluke.manifest.DriftPolicy;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -25,7 +27,9 @@ public record ServerSettings(
     Api api,
     Events events,
     Live live,
-    Rollout rollout) {
+    Rollout rollout,
+    Supervision supervision,
+    Clock clock) {
 
   public ServerSettings {
     Objects.requireNonNull(version, "version");
@@ -38,6 +42,8 @@ public record ServerSettings(
     Objects.requireNonNull(events, "events");
     Objects.requireNonNull(live, "live");
     Objects.requireNonNull(rollout, "rollout");
+    Objects.requireNonNull(supervision, "supervision");
+    Objects.requireNonNull(clock, "clock");
   }
 
   /**
@@ -76,6 +82,20 @@ public record ServerSettings(
       positive(applyTimeout, "apply-timeout");
       positive(retryBackoffMin, "retry-backoff-min");
       positive(retryBackoffMax, "retry-backoff-max");
+    }
+
+    /**
+     * Where in each interval this agent's periodic cycle falls: a hash of its name, so that 10,000
+     * agents that connected together do not all check at the same instant, and each keeps its slot.
+     */
+    public Duration slotOf(String agent) {
+      return slotOf(agent, interval);
+    }
+
+    static Duration slotOf(String agent, Duration interval) {
+      long millis = Math.max(1, interval.toMillis());
+      long offset = Math.floorMod(agent.hashCode() * 0x9E3779B97F4A7C15L, millis);
+      return Duration.ofMillis(offset == 0 ? millis : offset);
     }
 
     /** The retry backoff never exceeds the interval (SPEC §4). */
@@ -175,6 +195,21 @@ public record ServerSettings(
     }
   }
 
+  /**
+   * How the engine's actors that talk to the outside (the alerter) are restarted after a failure:
+   * with backoff from {@code restartMin} doubling up to {@code restartMax}, with this much jitter.
+   */
+  public record Supervision(Duration restartMin, Duration restartMax, double randomFactor) {
+    public Supervision {
+      positive(restartMin, "supervision restart-backoff-min");
+      positive(restartMax, "supervision restart-backoff-max");
+      if (!(randomFactor >= 0) || randomFactor > 1) {
+        throw new IllegalArgumentException(
+            "supervision restart-random-factor must be between 0 and 1, got " + randomFactor);
+      }
+    }
+  }
+
   public static ServerSettings create(ActorSystem<?> system) {
     return create(system.settings().config());
   }
@@ -254,17 +289,44 @@ public record ServerSettings(
             lv.getInt("subscriber-buffer"),
             lv.getInt("recent-output-lines"),
             lv.getInt("recent-output-agents")),
-        new Rollout(c.getInt("rollout.immediate"), c.getDouble("rollout.per-second")));
+        new Rollout(c.getInt("rollout.immediate"), c.getDouble("rollout.per-second")),
+        new Supervision(
+            c.getDuration("supervision.restart-backoff-min"),
+            c.getDuration("supervision.restart-backoff-max"),
+            c.getDouble("supervision.restart-random-factor")),
+        Clock.systemUTC());
   }
 
   public ServerSettings withVersion(String newVersion) {
     return new ServerSettings(
-        newVersion, dataDir, git, reconcile, agents, alerts, api, events, live, rollout);
+        newVersion,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withDataDir(Path dir) {
     return new ServerSettings(
-        version, dir, git, reconcile, agents, alerts, api, events, live, rollout);
+        version,
+        dir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   /**
@@ -277,7 +339,18 @@ public record ServerSettings(
 
   public ServerSettings withGit(Git newGit) {
     return new ServerSettings(
-        version, dataDir, newGit, reconcile, agents, alerts, api, events, live, rollout);
+        version,
+        dataDir,
+        newGit,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   /** {@code server { drift { policy alert_webhook } }}; {@code webhook} may be null. */
@@ -299,7 +372,8 @@ public record ServerSettings(
             alerts.requestTimeout(),
             alerts.maxPending(),
             alerts.maxOpenEpisodes());
-    return new ServerSettings(version, dataDir, git, r, agents, a, api, events, live, rollout);
+    return new ServerSettings(
+        version, dataDir, git, r, agents, a, api, events, live, rollout, supervision, clock);
   }
 
   public ServerSettings withReconcileInterval(Duration interval) {
@@ -315,22 +389,66 @@ public record ServerSettings(
 
   public ServerSettings withReconcile(Reconcile newReconcile) {
     return new ServerSettings(
-        version, dataDir, git, newReconcile, agents, alerts, api, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        newReconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withAgents(Agents newAgents) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, newAgents, alerts, api, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        newAgents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withAlerts(Alerts newAlerts) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, newAlerts, api, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        newAlerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withApi(Api newApi) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, newApi, events, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        newApi,
+        events,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   /** {@code server { event_store { memory { max_events_per_agent } } }}. */
@@ -340,17 +458,76 @@ public record ServerSettings(
 
   public ServerSettings withEvents(Events newEvents) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, api, newEvents, live, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        newEvents,
+        live,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withLive(Live newLive) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, api, events, newLive, rollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        newLive,
+        rollout,
+        supervision,
+        clock);
   }
 
   public ServerSettings withRollout(Rollout newRollout) {
     return new ServerSettings(
-        version, dataDir, git, reconcile, agents, alerts, api, events, live, newRollout);
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        newRollout,
+        supervision,
+        clock);
+  }
+
+  /**
+   * The clock every engine actor reads the time from (event times, last seen, retention, cycle
+   * ends). The system's UTC clock unless a test gives one it moves together with Pekko's {@code
+   * ManualTime}, which drives the timers.
+   */
+  public ServerSettings withClock(Clock newClock) {
+    return new ServerSettings(
+        version,
+        dataDir,
+        git,
+        reconcile,
+        agents,
+        alerts,
+        api,
+        events,
+        live,
+        rollout,
+        supervision,
+        newClock);
+  }
+
+  /** The current time of {@link #clock()}. */
+  public Instant now() {
+    return clock.instant();
   }
 
   private static String emptyToNull(String s) {

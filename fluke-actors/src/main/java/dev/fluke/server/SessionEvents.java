@@ -2,29 +2,32 @@ package dev.fluke.server;
 
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
+import dev.fluke.exec.Phase;
 import dev.fluke.exec.StepResult;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
-import java.time.Instant;
+import java.time.Clock;
 
 /**
  * Turns what one agent reported into {@link Event}s: one per check, apply and verify step of every
  * executor block (SPEC §4 step 5), each also counted in {@code fluke_steps_total} and {@code
  * fluke_step_duration_seconds}. Appends are fire-and-forget: the store completes on its own threads
- * and a slow store never holds up the session.
+ * and a slow store never holds up the session. Event times come from the engine's clock.
  */
 final class SessionEvents {
   private final String agent;
   private final EventStore store;
   private final FlukeMetrics metrics;
+  private final Clock clock;
 
-  SessionEvents(String agent, EventStore store, FlukeMetrics metrics) {
+  SessionEvents(String agent, EventStore store, FlukeMetrics metrics, Clock clock) {
     this.agent = agent;
     this.store = store;
     this.metrics = metrics;
+    this.clock = clock;
   }
 
   /**
@@ -42,13 +45,13 @@ final class SessionEvents {
   }
 
   /** A step the server decided itself, e.g. a timeout (not a step an agent ran: not counted). */
-  void task(String kind, String task, String outcome, String output, String message) {
-    store.append(new Event(Instant.now(), kind, agent, task, "", outcome, -1, 0, output, message));
+  void task(Phase phase, String task, String outcome, String output, String message) {
+    store.append(Event.serverStep(clock.instant(), agent, task, phase, outcome, output, message));
   }
 
   /** A connection event: connected, disconnected, evicted, protocol_violation. */
   void agent(String outcome, String message) {
-    store.append(Event.simple("agent", agent, outcome, message));
+    store.append(Event.agent(clock.instant(), agent, outcome, message));
   }
 
   private void step(String task, String executor, StepResult step, String note) {
@@ -60,17 +63,6 @@ final class SessionEvents {
         note.isEmpty()
             ? step.message()
             : step.message().isEmpty() ? note : note + "; " + step.message();
-    store.append(
-        new Event(
-            Instant.now(),
-            step.phase().wireName(),
-            agent,
-            task,
-            executor,
-            step.outcome().wireName(),
-            step.exitCode(),
-            step.duration().toMillis(),
-            step.output(),
-            message));
+    store.append(Event.step(clock.instant(), agent, task, executor, step, message));
   }
 }

@@ -6,6 +6,7 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -144,7 +145,7 @@ final class StreamGateway implements AgentGateway {
           "the first message must be Register, got " + first.get(0).getClass().getSimpleName();
       log.warn("Connection from {}: {}", peer, reason);
       events.append(
-          Event.simple("agent", "", "protocol_violation", reason + " (peer " + peer + ")"));
+          Event.agent(settings.now(), "", "protocol_violation", reason + " (peer " + peer + ")"));
       out.tell(new Outbound.Fail(new ProtocolViolation(reason)));
       rest.runWith(Sink.ignore(), mat);
       return CompletableFuture.completedFuture(Done.getInstance());
@@ -153,7 +154,7 @@ final class StreamGateway implements AgentGateway {
     // is
     // long, and an answer that comes late is better than the agent's backoff and another try.
     Duration timeout = settings.agents().registerTimeout();
-    long deadline = System.nanoTime() + timeout.toNanos();
+    Instant deadline = settings.now().plus(timeout);
     CompletionStage<AgentRegistry.ConnectReply> reply =
         AskPattern.ask(
             registry,

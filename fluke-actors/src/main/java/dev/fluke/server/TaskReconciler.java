@@ -1,9 +1,11 @@
 package dev.fluke.server;
 
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.TaskSpec;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,15 +40,15 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
    * The task's status on one agent changed. {@code since}: when it last stopped being satisfied.
    */
   public record AgentStatus(
-      String agent, Dto.TaskStatus status, Instant since, ActorRef<AgentSession.Command> session)
+      String agent, Dto.TaskStatus status, Instant since, ActorRef<CycleRunner.Command> runner)
       implements Command {}
 
   /** The agent's session ended. */
-  public record AgentDisconnected(String agent, ActorRef<AgentSession.Command> session)
+  public record AgentDisconnected(String agent, ActorRef<CycleRunner.Command> runner)
       implements Command {}
 
   /** The agent no longer matches the task (labels or selector changed). */
-  public record AgentUnmatched(String agent, ActorRef<AgentSession.Command> session)
+  public record AgentUnmatched(String agent, ActorRef<CycleRunner.Command> runner)
       implements Command {}
 
   /** Replies with a {@link Report}. */
@@ -55,14 +57,18 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   /** Replies with the task's detail. */
   public record GetDetail(ActorRef<Optional<Dto.TaskDetail>> replyTo) implements Command {}
 
-  /** Start a manual cycle for this task on every matched agent; replies with what was started. */
-  public record Reconcile(ActorRef<Dto.ReconcileAccepted> replyTo) implements Command {}
+  /**
+   * Start a manual cycle (request {@code requestId}) for this task on every matched agent; replies
+   * with what was started.
+   */
+  public record Reconcile(long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
+      implements Command {}
 
   /** The task's summary and its not-satisfied (agent, task) pairs. */
   public record Report(String task, Dto.TaskSummary summary, List<Dto.DriftEntry> drift) {}
 
   private record Entry(
-      ActorRef<AgentSession.Command> session,
+      ActorRef<CycleRunner.Command> runner,
       boolean connected,
       Dto.TaskStatus status,
       Instant since,
@@ -70,20 +76,20 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
 
   private final DriftPolicy defaultPolicy;
   private final Duration retention;
+  private final Clock clock;
   private final Map<String, Entry> agents = new HashMap<>();
   private TaskSpec spec;
 
-  public static Behavior<Command> create(
-      TaskSpec spec, DriftPolicy defaultPolicy, Duration retention) {
-    return Behaviors.setup(ctx -> new TaskReconciler(ctx, spec, defaultPolicy, retention));
+  public static Behavior<Command> create(TaskSpec spec, ServerSettings settings) {
+    return Behaviors.setup(ctx -> new TaskReconciler(ctx, spec, settings));
   }
 
-  private TaskReconciler(
-      ActorContext<Command> context, TaskSpec spec, DriftPolicy defaultPolicy, Duration retention) {
+  private TaskReconciler(ActorContext<Command> context, TaskSpec spec, ServerSettings settings) {
     super(context);
     this.spec = spec;
-    this.defaultPolicy = defaultPolicy;
-    this.retention = retention;
+    this.defaultPolicy = settings.reconcile().defaultPolicy();
+    this.retention = settings.agents().disconnectedRetention();
+    this.clock = settings.clock();
   }
 
   @Override
@@ -105,22 +111,22 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   }
 
   private Behavior<Command> onAgentStatus(AgentStatus s) {
-    agents.put(s.agent(), new Entry(s.session(), true, s.status(), s.since(), null));
+    agents.put(s.agent(), new Entry(s.runner(), true, s.status(), s.since(), null));
     return this;
   }
 
   private Behavior<Command> onAgentDisconnected(AgentDisconnected d) {
     Entry e = agents.get(d.agent());
     // Only the session that reported the entry may close it: a reconnected agent has a new session.
-    if (e != null && e.session().equals(d.session())) {
-      agents.put(d.agent(), new Entry(e.session(), false, e.status(), e.since(), Instant.now()));
+    if (e != null && e.runner().equals(d.runner())) {
+      agents.put(d.agent(), new Entry(e.runner(), false, e.status(), e.since(), clock.instant()));
     }
     return this;
   }
 
   private Behavior<Command> onAgentUnmatched(AgentUnmatched u) {
     Entry e = agents.get(u.agent());
-    if (e != null && e.session().equals(u.session())) {
+    if (e != null && e.runner().equals(u.runner())) {
       agents.remove(u.agent());
     }
     return this;
@@ -152,7 +158,9 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
     List<String> started = new ArrayList<>();
     for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
       if (e.getValue().connected()) {
-        e.getValue().session().tell(new AgentSession.ManualReconcile(Set.of(spec.name())));
+        e.getValue()
+            .runner()
+            .tell(new CycleRunner.ManualReconcile(Set.of(spec.name()), r.requestId()));
         started.add(e.getKey());
       }
     }
@@ -169,19 +177,18 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
             new Dto.ReconcileAccepted(
                 true,
                 message,
-                new Dto.ReconcileTarget("task", spec.name()),
+                Dto.ReconcileTarget.task(spec.name()),
                 started,
-                Instant.now()));
+                clock.instant(),
+                r.requestId()));
     return this;
   }
 
   private Dto.TaskSummary summary() {
-    Counts counts = new Counts();
-    int matched = 0;
+    List<Status> statuses = new ArrayList<>();
     for (Entry e : agents.values()) {
       if (e.connected()) {
-        matched++;
-        counts.add(e.status().status());
+        statuses.add(e.status().status());
       }
     }
     List<String> execs = new ArrayList<>();
@@ -195,18 +202,16 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
         spec.selector().matchLabels(),
         execs,
         spec.pos().file(),
-        matched,
-        counts.toDto());
+        statuses.size(),
+        Dto.StatusCounts.of(statuses));
   }
 
   private List<Dto.DriftEntry> drift() {
     List<Dto.DriftEntry> out = new ArrayList<>();
     for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
       Entry v = e.getValue();
-      String status = v.status().status();
-      if (v.connected()
-          && !status.equals(TaskVerdict.SATISFIED)
-          && !status.equals(TaskVerdict.PENDING)) {
+      Status status = v.status().status();
+      if (v.connected() && status != Status.SATISFIED && status != Status.PENDING) {
         out.add(
             new Dto.DriftEntry(
                 e.getKey(),
@@ -222,7 +227,7 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   }
 
   private void prune() {
-    Instant cutoff = Instant.now().minus(retention);
+    Instant cutoff = clock.instant().minus(retention);
     agents.values().removeIf(e -> !e.connected() && e.disconnectedAt().isBefore(cutoff));
   }
 }

@@ -1,12 +1,10 @@
 package dev.fluke.server;
 
 import dev.fluke.api.Dto;
-import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.TaskSpec;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +23,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * removed ones, then hands the snapshot and the reconcilers to the {@link AgentRegistry} (so
  * sessions push task status straight to the right reconciler). Answers task questions: one task by
  * forwarding, all tasks and the fleet's drift with a {@link TaskQuery} scatter-gather.
+ *
+ * <p>Watches every reconciler: one that stops while its task is still in force (a bug in one of its
+ * messages) is replaced by a fresh one and the agents get the new refs at once, so their runners
+ * push their statuses to it again; the task's status is whole again once each agent pushed.
  */
 public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
 
@@ -40,18 +42,24 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
   public record GetTask(String name, ActorRef<Optional<Dto.TaskDetail>> replyTo)
       implements Command {}
 
-  /** Manual reconcile of one task; replies not accepted when no such task is in force. */
-  public record ReconcileTask(String name, ActorRef<Dto.ReconcileAccepted> replyTo)
+  /**
+   * Manual reconcile (request {@code requestId}) of one task; replies not accepted when no such
+   * task is in force.
+   */
+  public record ReconcileTask(String name, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
       implements Command {}
 
   private record SnapshotArrived(DesiredState state) implements Command {}
 
-  private final DriftPolicy defaultPolicy;
-  private final Duration retention;
+  private record ReconcilerStopped(String task, ActorRef<TaskReconciler.Command> reconciler)
+      implements Command {}
+
+  private final ServerSettings settings;
   private final Duration gatherTimeout;
   private final ActorRef<AgentRegistry.Command> agents;
   // Declaration order of the state in force.
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = new LinkedHashMap<>();
+  private DesiredState state;
   private long generation;
   private long queries;
 
@@ -68,8 +76,7 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
       ActorRef<GitWatcher.Command> git,
       ActorRef<AgentRegistry.Command> agents) {
     super(context);
-    this.defaultPolicy = settings.reconcile().defaultPolicy();
-    this.retention = settings.agents().disconnectedRetention();
+    this.settings = settings;
     this.gatherTimeout = settings.api().gatherTimeout();
     this.agents = agents;
     git.tell(
@@ -80,6 +87,7 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(SnapshotArrived.class, this::onSnapshot)
+        .onMessage(ReconcilerStopped.class, this::onReconcilerStopped)
         .onMessage(GetTasks.class, this::onGetTasks)
         .onMessage(GetDrift.class, this::onGetDrift)
         .onMessage(GetTask.class, this::onGetTask)
@@ -89,6 +97,7 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
 
   private Behavior<Command> onSnapshot(SnapshotArrived s) {
     generation++;
+    state = s.state();
     Map<String, ActorRef<TaskReconciler.Command>> next = new LinkedHashMap<>();
     for (TaskSpec task : s.state().tasks()) {
       ActorRef<TaskReconciler.Command> existing = reconcilers.remove(task.name());
@@ -96,20 +105,47 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
         existing.tell(new TaskReconciler.UpdateSpec(task));
         next.put(task.name(), existing);
       } else {
-        // The generation keeps names unique while a removed task's reconciler may still be
-        // stopping.
-        String actorName =
-            "task-" + URLEncoder.encode(task.name(), StandardCharsets.UTF_8) + "-" + generation;
-        next.put(
-            task.name(),
-            getContext().spawn(TaskReconciler.create(task, defaultPolicy, retention), actorName));
+        next.put(task.name(), spawn(task));
       }
     }
     for (ActorRef<TaskReconciler.Command> removed : reconcilers.values()) {
+      getContext().unwatch(removed);
       getContext().stop(removed);
     }
     reconcilers = next;
-    agents.tell(new AgentRegistry.DesiredStateChanged(s.state(), Map.copyOf(next)));
+    agents.tell(new AgentRegistry.DesiredStateChanged(s.state(), Map.copyOf(next), true));
+    return this;
+  }
+
+  private ActorRef<TaskReconciler.Command> spawn(TaskSpec task) {
+    // The generation keeps names unique while a removed task's reconciler may still be stopping.
+    String actorName =
+        "task-" + URLEncoder.encode(task.name(), StandardCharsets.UTF_8) + "-" + generation;
+    ActorRef<TaskReconciler.Command> ref =
+        getContext().spawn(TaskReconciler.create(task, settings), actorName);
+    getContext().watchWith(ref, new ReconcilerStopped(task.name(), ref));
+    return ref;
+  }
+
+  private Behavior<Command> onReconcilerStopped(ReconcilerStopped stopped) {
+    if (!stopped.reconciler().equals(reconcilers.get(stopped.task()))) {
+      return this; // stopped on purpose: its task left the manifest
+    }
+    getContext()
+        .getLog()
+        .error(
+            "The reconciler of task {} stopped unexpectedly; starting a new one", stopped.task());
+    generation++;
+    TaskSpec spec =
+        state.tasks().stream()
+            .filter(t -> t.name().equals(stopped.task()))
+            .findFirst()
+            .orElseThrow();
+    Map<String, ActorRef<TaskReconciler.Command>> next = new LinkedHashMap<>(reconcilers);
+    next.put(stopped.task(), spawn(spec));
+    reconcilers = next;
+    // Not a new commit: the runners only take the new refs and push their statuses again.
+    agents.tell(new AgentRegistry.DesiredStateChanged(state, Map.copyOf(next), false));
     return this;
   }
 
@@ -172,14 +208,15 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
               new Dto.ReconcileAccepted(
                   false,
                   "no task named " + rt.name() + " is in force",
-                  new Dto.ReconcileTarget("task", rt.name()),
+                  Dto.ReconcileTarget.task(rt.name()),
                   List.of(),
-                  Instant.now()));
+                  settings.now(),
+                  rt.requestId()));
     } else {
       AskOrFallback.ask(
           getContext(),
           r,
-          TaskReconciler.Reconcile::new,
+          replyTo -> new TaskReconciler.Reconcile(rt.requestId(), replyTo),
           gatherTimeout,
           rt.replyTo(),
           stopped ->
@@ -188,9 +225,10 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
                   stopped
                       ? "task " + rt.name() + " left the manifest while it was being reconciled"
                       : "task " + rt.name() + " did not answer in time",
-                  new Dto.ReconcileTarget("task", rt.name()),
+                  Dto.ReconcileTarget.task(rt.name()),
                   List.of(),
-                  Instant.now()));
+                  settings.now(),
+                  rt.requestId()));
     }
     return this;
   }

@@ -1,6 +1,7 @@
 package dev.fluke.server;
 
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.TaskSpec;
 import java.time.Instant;
@@ -8,96 +9,103 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one {@link AgentSession} knows about one matched task: the spec, the effective policy and
- * the current status. Mutable, owned by the session's actor; {@link #toStatus()} gives the
- * immutable read model that is pushed to the task's reconciler and served by the API.
+ * What one agent's {@link CycleRunner} knows about one matched task: the spec, the effective policy
+ * and the current status. Immutable: every change returns the next state; {@link #toStatus()} is
+ * the read model pushed to the task's reconciler and served by the API.
+ *
+ * @param since when the task last stopped being satisfied (null while satisfied or unknown)
+ * @param alerted an alert went out for the current drift episode
  */
-final class TaskState {
-  private TaskSpec spec;
-  private DriftPolicy policy;
-  private String status = TaskVerdict.PENDING;
-  private String message = "";
-  private boolean alerted;
-  private Instant since;
-  private Instant lastCheckedAt;
-  private Instant lastAppliedAt;
-  private List<Dto.ExecutorStatus> executors;
+record TaskState(
+    TaskSpec spec,
+    DriftPolicy policy,
+    Status status,
+    String message,
+    boolean alerted,
+    Instant since,
+    Instant lastCheckedAt,
+    Instant lastAppliedAt,
+    List<Dto.ExecutorStatus> executors) {
 
-  TaskState(TaskSpec spec, DriftPolicy policy) {
-    this.spec = spec;
-    this.policy = policy;
-    this.executors = TaskVerdict.pendingExecutors(spec);
+  static TaskState pending(TaskSpec spec, DriftPolicy policy) {
+    return new TaskState(
+        spec,
+        policy,
+        Status.PENDING,
+        "",
+        false,
+        null,
+        null,
+        null,
+        TaskVerdict.pendingExecutors(spec));
   }
 
-  TaskSpec spec() {
-    return spec;
-  }
-
-  DriftPolicy policy() {
-    return policy;
-  }
-
-  String status() {
-    return status;
-  }
-
-  Instant since() {
-    return since;
-  }
-
-  /**
-   * @return true when the definition or policy changed
-   */
-  boolean redefine(TaskSpec newSpec, DriftPolicy newPolicy) {
-    boolean changed = !newSpec.equals(spec) || newPolicy != policy;
-    if (!newSpec.executors().equals(spec.executors())) {
-      executors = TaskVerdict.pendingExecutors(newSpec);
-    }
-    spec = newSpec;
-    policy = newPolicy;
-    return changed;
+  /** The same task under a (possibly) new definition or policy; what is known of it stays. */
+  TaskState redefine(TaskSpec newSpec, DriftPolicy newPolicy) {
+    List<Dto.ExecutorStatus> execs =
+        newSpec.executors().equals(spec.executors())
+            ? executors
+            : TaskVerdict.pendingExecutors(newSpec);
+    return new TaskState(
+        newSpec, newPolicy, status, message, alerted, since, lastCheckedAt, lastAppliedAt, execs);
   }
 
   /**
-   * Takes a verdict of a check or apply.
+   * Takes the verdict of a check ({@code applied} false) or of an apply.
    *
-   * @return true when the task just became satisfied after not being so (its drift episode is over)
+   * <p>A {@code failed} verdict (the apply failed, or the check still fails right after a
+   * successful apply) holds until the task is applied again, found satisfied, or cannot be checked:
+   * a later check that only finds it still drifted has nothing new to say, and turning it back into
+   * plain {@code drifted} would hide that the last attempt to fix it did not work (SPEC §4; docs/
+   * architecture.md). The check's time is recorded all the same.
    */
-  boolean update(TaskVerdict verdict, Instant now, boolean applied) {
-    boolean wasSatisfied = TaskVerdict.SATISFIED.equals(status);
-    status = verdict.status();
-    message = verdict.message();
-    executors = verdict.executors();
-    lastCheckedAt = now;
-    if (applied) {
-      lastAppliedAt = now;
+  TaskState judged(TaskVerdict verdict, Instant now, boolean applied) {
+    Instant checked = now;
+    Instant appliedAt = applied ? now : lastAppliedAt;
+    if (!applied && status == Status.FAILED && verdict.status() == Status.DRIFTED) {
+      return new TaskState(
+          spec, policy, status, message, alerted, since, checked, appliedAt, executors);
     }
-    boolean satisfied = TaskVerdict.SATISFIED.equals(status);
-    if (satisfied) {
-      since = null;
-      alerted = false;
-    } else if (since == null) {
-      since = now;
-    }
-    return satisfied && !wasSatisfied;
+    boolean satisfied = verdict.status() == Status.SATISFIED;
+    return new TaskState(
+        spec,
+        policy,
+        verdict.status(),
+        verdict.message(),
+        !satisfied && alerted,
+        satisfied ? null : since == null ? now : since,
+        checked,
+        appliedAt,
+        verdict.executors());
   }
 
-  void applying() {
-    status = TaskVerdict.APPLYING;
-    message = "";
+  /** True when this state ends a drift episode that {@code before} was in. */
+  boolean episodeEndedSince(TaskState before) {
+    return status == Status.SATISFIED && before.status != Status.SATISFIED;
+  }
+
+  TaskState applying() {
+    return new TaskState(
+        spec, policy, Status.APPLYING, "", alerted, since, lastCheckedAt, lastAppliedAt, executors);
   }
 
   /** The server gave up waiting for the agent. */
-  void timedOut(String why, Instant now) {
-    status = TaskVerdict.ERROR;
-    message = why;
-    if (since == null) {
-      since = now;
-    }
+  TaskState timedOut(String why, Instant now) {
+    return new TaskState(
+        spec,
+        policy,
+        Status.ERROR,
+        why,
+        alerted,
+        since == null ? now : since,
+        lastCheckedAt,
+        lastAppliedAt,
+        executors);
   }
 
-  void alerted() {
-    alerted = true;
+  TaskState withAlerted() {
+    return new TaskState(
+        spec, policy, status, message, true, since, lastCheckedAt, lastAppliedAt, executors);
   }
 
   Dto.TaskStatus toStatus() {
@@ -113,7 +121,7 @@ final class TaskState {
   }
 
   /** The status with the live output of a running apply shown on the block that produces it. */
-  Dto.TaskStatus toStatus(String outputExecutor, List<String> outputLines) {
+  Dto.TaskStatus toStatus(String outputExecutor, List<String> outputLines, Instant now) {
     if (outputExecutor == null) {
       return toStatus();
     }
@@ -127,14 +135,7 @@ final class TaskState {
         found = true;
         live.add(
             new Dto.ExecutorStatus(
-                e.name(),
-                e.type(),
-                TaskVerdict.APPLYING,
-                "apply",
-                -1,
-                output,
-                e.message(),
-                Instant.now()));
+                e.name(), e.type(), Status.APPLYING, "apply", -1, output, e.message(), now));
       } else {
         live.add(e);
       }

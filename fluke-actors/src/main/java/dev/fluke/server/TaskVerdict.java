@@ -1,6 +1,13 @@
 package dev.fluke.server;
 
+import static dev.fluke.api.Status.DRIFTED;
+import static dev.fluke.api.Status.ERROR;
+import static dev.fluke.api.Status.FAILED;
+import static dev.fluke.api.Status.PENDING;
+import static dev.fluke.api.Status.SATISFIED;
+
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.StepResult;
 import dev.fluke.manifest.ExecutorSpec;
@@ -13,21 +20,13 @@ import java.util.List;
 
 /**
  * The status of one task on one agent, derived from what the agent reported (pure; tested
- * directly). Status words are those of {@link Dto}: pending, satisfied, drifted, applying, failed,
- * error.
+ * directly).
  *
- * @param status the task's status word
+ * @param status the task's status
  * @param message why, for people ("" when satisfied)
  * @param executors one entry per reported executor block
  */
-record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> executors) {
-
-  static final String PENDING = "pending";
-  static final String SATISFIED = "satisfied";
-  static final String DRIFTED = "drifted";
-  static final String APPLYING = "applying";
-  static final String FAILED = "failed";
-  static final String ERROR = "error";
+record TaskVerdict(Status status, String message, List<Dto.ExecutorStatus> executors) {
 
   /** SPEC §4: a check that still fails right after a successful apply is reported as such. */
   static final String STILL_DRIFTED =
@@ -35,6 +34,11 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
 
   TaskVerdict {
     executors = List.copyOf(executors);
+  }
+
+  /** An execution error the server noticed itself (no report, a timeout). */
+  static TaskVerdict error(String message) {
+    return new TaskVerdict(ERROR, message, List.of());
   }
 
   /** The outcome word of {@code drift_remediated}: applied, failed or error. */
@@ -61,7 +65,7 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
 
   /** What one block's results say: its status, why, and the step shown for it. */
   private record BlockJudgement(
-      String status, String message, StepResult shown, boolean stillDrifted) {}
+      Status status, String message, StepResult shown, boolean stillDrifted) {}
 
   private static BlockJudgement judgeCheck(String label, ExecutorOutcome eo) {
     StepResult check = eo.check();
@@ -83,7 +87,7 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
     }
     if (eo.apply() != null) {
       StepResult apply = eo.apply();
-      String status = apply.outcome() == Outcome.APPLIED ? SATISFIED : FAILED;
+      Status status = apply.outcome() == Outcome.APPLIED ? SATISFIED : FAILED;
       return new BlockJudgement(status, stepMessage(label, "apply", apply), apply, false);
     }
     return judgeCheck(label, eo);
@@ -122,7 +126,7 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
     return out;
   }
 
-  private static String checkStatus(Outcome o) {
+  private static Status checkStatus(Outcome o) {
     return switch (o) {
       case SATISFIED, APPLIED -> SATISFIED;
       case DRIFTED -> DRIFTED;
@@ -168,7 +172,7 @@ record TaskVerdict(String status, String message, List<Dto.ExecutorStatus> execu
       TaskSpec spec,
       ExecutorOutcome eo,
       int index,
-      String status,
+      Status status,
       StepResult step,
       String message,
       Instant now) {

@@ -17,9 +17,10 @@ class AgentFilterTest {
           true,
           Instant.EPOCH,
           Instant.EPOCH,
-          "idle",
+          CyclePhase.IDLE,
           null,
-          new Dto.StatusCounts(3, 1, 0, 0, 0, 0));
+          new Dto.StatusCounts(3, 1, 0, 0, 0, 0),
+          0);
 
   private static boolean matches(String... words) {
     return AgentFilter.of(List.of(words)).test(WEB);

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.events.Event;
 import dev.fluke.exec.Outcome;
 import dev.fluke.metrics.MetricSamples;
@@ -16,7 +18,11 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;
 import dev.fluke.protocol.ServerMessage;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -107,11 +113,29 @@ class AgentConnectionTest {
 
   @Test
   void aRegistrationTheGatewayNoLongerWaitsForMakesNoSession() {
-    // A register timeout of 1 ns: every registration reaches the registry after the gateway's
-    // deadline,
-    // as under a reconnect storm. (The manual clock keeps the gateway's own timers from firing
-    // first.)
-    ServerSettings s = settings();
+    // A clock that moves a second each time it is read, and a register timeout of 1 ns: every
+    // registration reaches the registry after the gateway's deadline, as under a reconnect storm.
+    // (The manual scheduler keeps the gateway's own timers from firing first.)
+    Instant[] now = {Instant.parse("2026-01-01T00:00:00Z")};
+    Clock ticking =
+        new Clock() {
+          @Override
+          public ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public synchronized Instant instant() {
+            now[0] = now[0].plusSeconds(1);
+            return now[0];
+          }
+        };
+    ServerSettings s = settings().withClock(ticking);
     ServerSettings.Agents a = s.agents();
     start(
         s.withAgents(
@@ -153,7 +177,7 @@ class AgentConnectionTest {
                 a.disconnectedRetention(),
                 a.disconnectedMax(),
                 a.registerTimeout())));
-    ManualTime time = ManualTime.get(testKit.system());
+    TestTime time = TestTime.of(testKit.system());
     TestAgent agent = fx.connect("web-01", WEB);
     agent.expectCheck("app");
     agent.roundTrip();
@@ -217,13 +241,17 @@ class AgentConnectionTest {
                 a.heartbeatAllowedMisses(),
                 a.outputLines(),
                 a.streamBuffer(),
-                Duration.ofMillis(1),
+                Duration.ofMinutes(5),
                 a.disconnectedMax(),
                 a.registerTimeout())));
     TestAgent agent = fx.connect("web-01", WEB);
     agent.expectCheck("app");
     agent.in.sendComplete();
-    eventually(() -> await(fx.api.agents()), List::isEmpty);
+    eventually(() -> await(fx.api.agents()), list -> list.size() == 1 && !list.get(0).connected());
+    TestTime.of(testKit.system()).timePasses(Duration.ofMinutes(4));
+    assertEquals(1, await(fx.api.agents()).size(), "kept within the retention");
+    TestTime.of(testKit.system()).timePasses(Duration.ofMinutes(2));
+    assertTrue(await(fx.api.agents()).isEmpty(), "forgotten past the retention");
     assertTrue(await(fx.api.agent("web-01")).isEmpty());
   }
 
@@ -273,15 +301,15 @@ class AgentConnectionTest {
     agent.in.sendComplete();
 
     Dto.AgentSummary s = eventually(() -> await(fx.api.agents()).get(0), x -> !x.connected());
-    assertEquals("idle", s.cycle());
+    assertEquals(CyclePhase.IDLE, s.cycle());
     assertEquals(1, s.counts().satisfied());
     Dto.TaskDetail detail =
         eventually(
             () -> await(fx.api.task("app")).orElseThrow(),
             d -> !d.agents().isEmpty() && !d.agents().get(0).connected());
-    assertEquals("satisfied", detail.agents().get(0).status().status());
+    assertEquals(Status.SATISFIED, detail.agents().get(0).status().status());
     assertTrue(fx.events("web-01").stream().anyMatch(e -> e.outcome().equals("disconnected")));
-    assertFalse(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
+    assertFalse(await(fx.api.reconcile(Dto.ReconcileTarget.agent("web-01"))).accepted());
   }
 
   @Test
@@ -351,7 +379,7 @@ class AgentConnectionTest {
     TestAgent agent = connectRaw("p");
     agent.out.request(1);
     agent.in.expectRequest(); // the connection is up (and its register timer running)
-    ManualTime.get(testKit.system()).timePasses(Duration.ofSeconds(30));
+    TestTime.of(testKit.system()).timePasses(Duration.ofSeconds(30));
     Throwable error = agent.out.expectError();
     assertInstanceOf(ProtocolViolation.class, error);
     assertTrue(error.getMessage().contains("no Register within 30s"), error.getMessage());

@@ -71,7 +71,10 @@ class DriftAlerterTest {
             Duration.ofSeconds(5),
             10,
             100);
-    alerter = testKit.spawn(DriftAlerter.create(settings, "9.9.9", events, metrics));
+    alerter =
+        testKit.spawn(
+            DriftAlerter.create(
+                settings, "9.9.9", events, metrics, TestTime.of(testKit.system()).clock()));
   }
 
   private void detected(String agent, String task) {
@@ -142,7 +145,7 @@ class DriftAlerterTest {
 
   @Test
   void failedDeliveryIsRetriedWithBackoff() throws Exception {
-    ManualTime time = ManualTime.get(testKit.system());
+    TestTime time = TestTime.of(testKit.system());
     webhook.respondWith(500, 503);
     start(webhook.uri(), 3);
     detected("web-01", "cert");
@@ -158,7 +161,7 @@ class DriftAlerterTest {
 
   @Test
   void alertIsUndeliverableAfterTheLastAttempt() {
-    ManualTime time = ManualTime.get(testKit.system());
+    TestTime time = TestTime.of(testKit.system());
     webhook.respondWith(500, 500);
     start(webhook.uri(), 2);
     detected("web-01", "cert");
@@ -189,7 +192,7 @@ class DriftAlerterTest {
 
   @Test
   void unreachableWebhookIsRetriedThenGivenUp() {
-    ManualTime time = ManualTime.get(testKit.system());
+    TestTime time = TestTime.of(testKit.system());
     URI closed = webhook.uri();
     webhook.close(); // nothing listens there any more
     start(closed, 2);
@@ -207,7 +210,7 @@ class DriftAlerterTest {
   }
 
   /** Lets a second pass and says how many alerts the receiver accepted so far. */
-  private int advance(ManualTime time) {
+  private int advance(TestTime time) {
     time.timePasses(Duration.ofSeconds(1));
     return webhook.received().size();
   }

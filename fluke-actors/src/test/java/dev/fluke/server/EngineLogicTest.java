@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fluke.api.Status;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
 import dev.fluke.hcl.SourcePos;
@@ -45,15 +46,25 @@ class EngineLogicTest {
   @Test
   void policyDecidesWhetherToApplyAndWhatToAnnounce() {
     assertEquals(
-        new DriftDecision(true, false, false), DriftDecision.decide(DriftPolicy.REMEDIATE, false));
+        new DriftDecision(true, false, false),
+        DriftDecision.onDrift(DriftPolicy.REMEDIATE, false, true));
     assertEquals(
-        new DriftDecision(true, false, true),
-        DriftDecision.decide(DriftPolicy.REMEDIATE_AND_ALERT, false));
+        new DriftDecision(true, false, false),
+        DriftDecision.onDrift(DriftPolicy.REMEDIATE_AND_ALERT, false, true));
     assertEquals(
-        new DriftDecision(false, true, false), DriftDecision.decide(DriftPolicy.ALERT_ONLY, false));
+        new DriftDecision(false, true, true),
+        DriftDecision.onDrift(DriftPolicy.ALERT_ONLY, false, true));
+    assertEquals(
+        new DriftDecision(false, true, false),
+        DriftDecision.onDrift(DriftPolicy.ALERT_ONLY, false, false),
+        "without a webhook the alert is only an event: the task is not shown as alerted");
     for (DriftPolicy p : DriftPolicy.values()) {
-      assertTrue(DriftDecision.decide(p, true).apply(), "manual always applies: " + p);
-      assertFalse(DriftDecision.decide(p, true).alertDetected());
+      assertTrue(DriftDecision.onDrift(p, true, true).apply(), "manual always applies: " + p);
+      assertFalse(DriftDecision.onDrift(p, true, true).alertDetected());
+      assertEquals(
+          p == DriftPolicy.REMEDIATE_AND_ALERT,
+          DriftDecision.alertRemediated(p),
+          "only remediate_and_alert announces remediations: " + p);
     }
   }
 
@@ -68,13 +79,15 @@ class EngineLogicTest {
                 List.of(
                     checked("shell \"a\"", Outcome.DRIFTED), checked("mise \"b\"", Outcome.ERROR))),
             NOW);
-    assertEquals("error", v.status());
+    assertEquals(Status.ERROR, v.status());
     assertEquals("mise \"b\": check could not run: mise: command not found", v.message());
-    assertEquals(List.of("drifted", "error"), v.executors().stream().map(e -> e.status()).toList());
+    assertEquals(
+        List.of(Status.DRIFTED, Status.ERROR),
+        v.executors().stream().map(e -> e.status()).toList());
     assertEquals(List.of("a", "b"), v.executors().stream().map(e -> e.name()).toList());
 
     assertEquals(
-        "drifted",
+        Status.DRIFTED,
         TaskVerdict.ofCheck(
                 s,
                 new TaskOutcome(
@@ -82,14 +95,15 @@ class EngineLogicTest {
                 NOW)
             .status());
     assertEquals(
-        "satisfied",
+        Status.SATISFIED,
         TaskVerdict.ofCheck(
                 s,
                 new TaskOutcome(
                     "t", List.of(checked("a", Outcome.SATISFIED), checked("b", Outcome.SATISFIED))),
                 NOW)
             .status());
-    assertEquals("error", TaskVerdict.ofCheck(s, new TaskOutcome("t", List.of()), NOW).status());
+    assertEquals(
+        Status.ERROR, TaskVerdict.ofCheck(s, new TaskOutcome("t", List.of()), NOW).status());
   }
 
   @Test
@@ -97,17 +111,17 @@ class EngineLogicTest {
     TaskSpec s = spec("shell:a", "shell:b");
     TaskVerdict stillDrifted =
         TaskVerdict.ofApply(s, TestAgent.applied(s, Outcome.APPLIED, Outcome.DRIFTED), NOW);
-    assertEquals("failed", stillDrifted.status());
+    assertEquals(Status.FAILED, stillDrifted.status());
     assertEquals(TaskVerdict.STILL_DRIFTED, stillDrifted.message());
     assertEquals("failed", stillDrifted.remediationOutcome());
 
     TaskVerdict failed = TaskVerdict.ofApply(s, TestAgent.applied(s, Outcome.FAILED, null), NOW);
-    assertEquals("failed", failed.status());
+    assertEquals(Status.FAILED, failed.status());
     assertTrue(failed.message().startsWith("shell \"a\": apply failed (exit 1)"), failed.message());
 
     TaskVerdict ok =
         TaskVerdict.ofApply(s, TestAgent.applied(s, Outcome.APPLIED, Outcome.SATISFIED), NOW);
-    assertEquals("satisfied", ok.status());
+    assertEquals(Status.SATISFIED, ok.status());
     assertEquals("applied", ok.remediationOutcome());
     assertEquals("verify", ok.executors().get(0).phase());
 
@@ -121,7 +135,7 @@ class EngineLogicTest {
                     checked("shell \"a\"", Outcome.SATISFIED),
                     checked("shell \"b\"", Outcome.SATISFIED))),
             NOW);
-    assertEquals("satisfied", fresh.status());
+    assertEquals(Status.SATISFIED, fresh.status());
   }
 
   @Test
@@ -135,7 +149,7 @@ class EngineLogicTest {
 
   @Test
   void triggersMergeIntoOneRequestThatDoesWhatEachWould() {
-    CycleRequest manualTask = CycleRequest.manual(Set.of("cert"));
+    CycleRequest manualTask = CycleRequest.manual(Set.of("cert"), 1);
     assertFalse(manualTask.full());
     assertTrue(manualTask.isManual("cert"));
     assertFalse(manualTask.isManual("app"));
@@ -144,10 +158,18 @@ class EngineLogicTest {
     assertTrue(merged.full(), "an automatic trigger widens the cycle to every task");
     assertTrue(merged.isManual("cert"), "and the manual one stays manual");
     assertFalse(merged.isManual("app"));
-    assertTrue(CycleRequest.AUTOMATIC.merge(CycleRequest.manual(Set.of())).isManual("app"));
+    assertTrue(CycleRequest.AUTOMATIC.merge(CycleRequest.manual(Set.of(), 1)).isManual("app"));
     assertEquals(
         Set.of("a", "b"),
-        CycleRequest.manual(Set.of("a")).merge(CycleRequest.manual(Set.of("b"))).manualTasks());
+        CycleRequest.manual(Set.of("a"), 1)
+            .merge(CycleRequest.manual(Set.of("b"), 2))
+            .manualTasks());
+    assertEquals(
+        2,
+        CycleRequest.manual(Set.of("b"), 2)
+            .merge(CycleRequest.manual(Set.of("a"), 1))
+            .manualRequest(),
+        "a merged cycle serves the newest manual request");
 
     TaskSpec a =
         new TaskSpec(
@@ -155,7 +177,7 @@ class EngineLogicTest {
     TaskSpec b =
         new TaskSpec(
             "b", "", Optional.empty(), new Selector(Map.of()), List.of(), SourcePos.UNKNOWN);
-    assertEquals(List.of(b), CycleRequest.manual(Set.of("b")).select(List.of(a, b)));
+    assertEquals(List.of(b), CycleRequest.manual(Set.of("b"), 2).select(List.of(a, b)));
     assertEquals(List.of(a, b), CycleRequest.AUTOMATIC.select(List.of(a, b)));
   }
 
@@ -186,12 +208,12 @@ class EngineLogicTest {
   void intervalSlotsAreStablePerAgentAndSpreadOverTheInterval() {
     Duration interval = Duration.ofSeconds(60);
     assertEquals(
-        AgentSession.intervalOffset("web-01", interval),
-        AgentSession.intervalOffset("web-01", interval));
+        ServerSettings.Reconcile.slotOf("web-01", interval),
+        ServerSettings.Reconcile.slotOf("web-01", interval));
     Set<Long> seconds = new HashSet<>();
     int[] perQuarter = new int[4];
     for (int i = 0; i < 1000; i++) {
-      Duration d = AgentSession.intervalOffset("host-" + i, interval);
+      Duration d = ServerSettings.Reconcile.slotOf("host-" + i, interval);
       assertTrue(!d.isNegative() && d.compareTo(interval) <= 0 && !d.isZero(), d.toString());
       seconds.add(d.toSeconds());
       perQuarter[(int) Math.min(3, d.toMillis() * 4 / interval.toMillis())]++;

@@ -79,7 +79,8 @@ class GitWatcherOnRealGitTest {
                 new LineManifestLoader(),
                 events,
                 hub,
-                metrics));
+                metrics,
+                java.time.Clock.systemUTC()));
     watcher.tell(new GitWatcher.Subscribe(subscriber.getRef()));
   }
 

@@ -292,7 +292,8 @@ class GitWatcherTest {
   void withoutARepositoryTheStatusSaysSo() {
     ServerSettings.Git settings =
         new ServerSettings.Git(GitSource.of(null, "main"), POLL, "**.tasks", true);
-    watcher = testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics));
+    watcher =
+        testKit.spawn(GitWatcher.create(settings, dir, git, loader, events, hub, metrics, clock));
     assertEquals("no manifest repository configured", status().fetchError());
     watcher.tell(GitWatcher.FetchNow.INSTANCE);
     time.timePasses(POLL);

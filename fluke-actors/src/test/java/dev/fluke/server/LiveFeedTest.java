@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.api.Status;
 import dev.fluke.exec.Outcome;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
@@ -143,7 +145,7 @@ class LiveFeedTest {
     // The agent's status change (the cycle went idle, the task satisfied) is published too.
     ServerFixture.eventually(
         () -> await(fx.api.agents()).get(0),
-        a -> a.cycle().equals("idle") && a.counts().satisfied() == 1);
+        a -> a.cycle() == CyclePhase.IDLE && a.counts().satisfied() == 1);
     LiveUpdate marker = LiveUpdate.manifestChanged();
     ((LiveHub) fx.server.liveFeed()).publish(marker);
     List<LiveUpdate> after = until(viewer, u -> u == marker);
@@ -194,7 +196,7 @@ class LiveFeedTest {
 
     // Lines of an apply given up on (an old cycle) are not mixed into the next one.
     agent.reportApply(apply, Outcome.APPLIED, Outcome.SATISFIED);
-    assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
+    assertTrue(await(fx.api.reconcile(Dto.ReconcileTarget.agent("web-01"))).accepted());
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     ServerMessage.ApplyRequest second = agent.expectApply("app");
     agent.send(
@@ -227,7 +229,7 @@ class LiveFeedTest {
     agent.reportApply(apply, Outcome.APPLIED, Outcome.SATISFIED);
     read.addAll(until(reader, event("verify", "satisfied")));
     agent.roundTrip();
-    assertEquals("satisfied", fx.status("web-01", "app").status(), "the cycle ran to its end");
+    assertEquals(Status.SATISFIED, fx.status("web-01", "app").status(), "the cycle ran to its end");
     assertEquals(
         40,
         read.stream().filter(u -> u.kind().equals("output")).count(),

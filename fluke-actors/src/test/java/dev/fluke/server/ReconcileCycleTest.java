@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.events.Event;
 import dev.fluke.exec.Outcome;
 import dev.fluke.protocol.AgentMessage;
@@ -46,13 +47,13 @@ class ReconcileCycleTest {
   private static final Map<String, String> WEB = Map.of("role", "web", "env", "prod");
 
   @TempDir Path dir;
-  private ManualTime time;
+  private TestTime time;
   private WebhookReceiver webhook;
   private ServerFixture fx;
 
   @BeforeEach
   void setUp() throws Exception {
-    time = ManualTime.get(testKit.system());
+    time = TestTime.of(testKit.system());
     webhook = new WebhookReceiver();
   }
 
@@ -104,7 +105,7 @@ class ReconcileCycleTest {
     agent.roundTrip();
 
     Dto.TaskStatus status = fx.status("web-01", "app");
-    assertEquals("satisfied", status.status());
+    assertEquals(Status.SATISFIED, status.status());
     assertNotNull(status.lastAppliedAt());
     List<String> outcomes =
         fx.events("web-01").stream()
@@ -135,7 +136,7 @@ class ReconcileCycleTest {
     assertFalse(alert.get("timestamp").asText().isEmpty());
 
     Dto.TaskStatus status = fx.status("web-01", "cert");
-    assertEquals("drifted", status.status());
+    assertEquals(Status.DRIFTED, status.status());
     assertTrue(status.alerted());
     eventually(
         () -> fx.events("web-01"),
@@ -149,15 +150,14 @@ class ReconcileCycleTest {
     agent.reportCheck(agent.expectCheck("cert"), Map.of("cert", Outcome.DRIFTED));
     agent.roundTrip();
 
-    Dto.ReconcileAccepted accepted =
-        await(fx.api.reconcile(new Dto.ReconcileTarget("task", "cert")));
+    Dto.ReconcileAccepted accepted = await(fx.api.reconcile(Dto.ReconcileTarget.task("cert")));
     assertTrue(accepted.accepted());
     assertEquals(List.of("web-01"), accepted.agents());
 
     agent.reportCheck(agent.expectCheck("cert"), Map.of("cert", Outcome.DRIFTED));
     agent.reportApply(agent.expectApply("cert"), Outcome.APPLIED, Outcome.SATISFIED);
     agent.roundTrip();
-    assertEquals("satisfied", fx.status("web-01", "cert").status());
+    assertEquals(Status.SATISFIED, fx.status("web-01", "cert").status());
   }
 
   @Test
@@ -207,7 +207,7 @@ class ReconcileCycleTest {
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.ERROR));
     agent.roundTrip(); // no ApplyRequest for an execution error
     Dto.TaskStatus status = fx.status("web-01", "app");
-    assertEquals("error", status.status());
+    assertEquals(Status.ERROR, status.status());
     assertTrue(status.message().contains("could not run"), status.message());
 
     time.timePasses(Duration.ofSeconds(15)); // first retry after 15 s
@@ -218,7 +218,7 @@ class ReconcileCycleTest {
     time.timePasses(Duration.ofSeconds(1));
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
     agent.roundTrip();
-    assertEquals("satisfied", fx.status("web-01", "app").status());
+    assertEquals(Status.SATISFIED, fx.status("web-01", "app").status());
     time.timePasses(Duration.ofMinutes(2)); // healthy again: no more retries
     agent.roundTrip();
   }
@@ -230,13 +230,13 @@ class ReconcileCycleTest {
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     agent.reportApply(agent.expectApply("app"), Outcome.FAILED, null);
     agent.roundTrip();
-    assertEquals("failed", fx.status("web-01", "app").status());
+    assertEquals(Status.FAILED, fx.status("web-01", "app").status());
 
     time.timePasses(Duration.ofSeconds(15));
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     agent.reportApply(agent.expectApply("app"), Outcome.APPLIED, Outcome.SATISFIED);
     agent.roundTrip();
-    assertEquals("satisfied", fx.status("web-01", "app").status());
+    assertEquals(Status.SATISFIED, fx.status("web-01", "app").status());
   }
 
   @Test
@@ -248,12 +248,12 @@ class ReconcileCycleTest {
     agent.roundTrip();
 
     Dto.TaskStatus status = fx.status("web-01", "app");
-    assertEquals("failed", status.status());
+    assertEquals(Status.FAILED, status.status());
     assertEquals(
         "check still fails after a successful apply: the task's check or apply is wrong",
         status.message());
     Dto.DriftEntry drift = await(fx.api.drift()).get(0);
-    assertEquals("failed", drift.status());
+    assertEquals(Status.FAILED, drift.status());
     assertEquals(status.message(), drift.message());
   }
 
@@ -266,9 +266,9 @@ class ReconcileCycleTest {
     ServerMessage.CheckRequest first = agent.expectCheck("cert");
 
     // While the first cycle is in flight: the interval elapses, and two manual reconciles arrive.
-    time.timePasses(AgentSession.intervalOffset("web-01", ServerFixture.INTERVAL));
-    assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
-    assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("task", "cert"))).accepted());
+    time.timePasses(ServerSettings.Reconcile.slotOf("web-01", ServerFixture.INTERVAL));
+    assertTrue(await(fx.api.reconcile(Dto.ReconcileTarget.agent("web-01"))).accepted());
+    assertTrue(await(fx.api.reconcile(Dto.ReconcileTarget.task("cert"))).accepted());
 
     agent.reportCheck(first, Map.of("cert", Outcome.SATISFIED));
     ServerMessage.CheckRequest followUp = agent.expectCheck("cert");
@@ -293,7 +293,7 @@ class ReconcileCycleTest {
     agent.roundTrip();
     agent.reportCheck(second, Map.of("app", Outcome.SATISFIED));
     agent.roundTrip();
-    assertEquals("satisfied", fx.status("web-01", "app").status());
+    assertEquals(Status.SATISFIED, fx.status("web-01", "app").status());
   }
 
   @Test
@@ -306,7 +306,7 @@ class ReconcileCycleTest {
     assertEquals(check.cycleId(), agent.expect(ServerMessage.Cancel.class).cycleId());
     agent.roundTrip();
     Dto.TaskStatus status = fx.status("web-01", "app");
-    assertEquals("error", status.status());
+    assertEquals(Status.ERROR, status.status());
     assertTrue(status.message().startsWith("no CheckReport within"), status.message());
     assertTrue(
         fx.events("web-01").stream()
@@ -334,8 +334,8 @@ class ReconcileCycleTest {
     time.timePasses(Duration.ofMinutes(20));
     assertEquals(apply.cycleId(), agent.expect(ServerMessage.Cancel.class).cycleId());
     agent.roundTrip(); // b is not applied while a may still be running
-    assertEquals("error", fx.status("web-01", "a").status());
-    assertEquals("drifted", fx.status("web-01", "b").status());
+    assertEquals(Status.ERROR, fx.status("web-01", "a").status());
+    assertEquals(Status.DRIFTED, fx.status("web-01", "b").status());
     Event timeout =
         fx.events("web-01").stream()
             .filter(e -> e.kind().equals("apply"))
@@ -360,12 +360,12 @@ class ReconcileCycleTest {
     for (String task : List.of("first", "second", "third")) {
       ServerMessage.ApplyRequest apply = agent.expectApply(task);
       agent.roundTrip(); // nothing else is sent while this apply runs
-      assertEquals("applying", fx.status("web-01", task).status());
+      assertEquals(Status.APPLYING, fx.status("web-01", task).status());
       agent.reportApply(apply, Outcome.APPLIED, Outcome.SATISFIED);
     }
     agent.roundTrip();
     assertEquals(
-        List.of("satisfied", "satisfied", "satisfied"),
+        List.of(Status.SATISFIED, Status.SATISFIED, Status.SATISFIED),
         fx.agent("web-01").tasks().stream().map(Dto.TaskStatus::status).toList());
   }
 
@@ -381,7 +381,7 @@ class ReconcileCycleTest {
     }
     agent.roundTrip();
     Dto.ExecutorStatus live = fx.status("web-01", "app").executors().get(0);
-    assertEquals("applying", live.status());
+    assertEquals(Status.APPLYING, live.status());
     assertEquals(
         "line 3\nline 4\nline 5\nline 6\nline 7", live.output()); // the last 5 (output-lines)
   }
@@ -395,13 +395,13 @@ class ReconcileCycleTest {
     ServerMessage.ApplyRequest apply = agent.expectApply("app");
     agent.reportApply(apply, Outcome.FAILED, null);
     agent.roundTrip();
-    assertEquals("failed", fx.status("web-01", "app").status());
+    assertEquals(Status.FAILED, fx.status("web-01", "app").status());
 
     AgentMessage.TaskOutcome done =
         TestAgent.applied(apply.task(), Outcome.APPLIED, Outcome.SATISFIED);
     agent.send(new AgentMessage.ApplyResult(7, done, true));
     agent.roundTrip();
-    assertEquals("satisfied", fx.status("web-01", "app").status());
+    assertEquals(Status.SATISFIED, fx.status("web-01", "app").status());
     Event verify = fx.events("web-01").get(0);
     assertEquals("verify", verify.kind());
     assertTrue(verify.message().startsWith("late"), verify.message());
@@ -463,7 +463,7 @@ class ReconcileCycleTest {
     List<Dto.DriftEntry> drift = await(fx.api.drift());
     assertEquals(1, drift.size());
     assertEquals("db-01", drift.get(0).agent());
-    assertEquals("drifted", drift.get(0).status());
+    assertEquals(Status.DRIFTED, drift.get(0).status());
     assertNotNull(drift.get(0).since());
 
     Dto.TaskDetail detail = await(fx.api.task("app")).orElseThrow();
@@ -477,10 +477,9 @@ class ReconcileCycleTest {
     assertEquals(1, webDetail.agent().counts().satisfied());
     assertFalse(webDetail.recentEvents().isEmpty());
 
-    assertFalse(await(fx.api.reconcile(new Dto.ReconcileTarget("task", "nope"))).accepted());
-    assertFalse(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "nope"))).accepted());
-    assertFalse(await(fx.api.reconcile(new Dto.ReconcileTarget("bogus", null))).accepted());
-    Dto.ReconcileAccepted all = await(fx.api.reconcile(new Dto.ReconcileTarget("all", null)));
+    assertFalse(await(fx.api.reconcile(Dto.ReconcileTarget.task("nope"))).accepted());
+    assertFalse(await(fx.api.reconcile(Dto.ReconcileTarget.agent("nope"))).accepted());
+    Dto.ReconcileAccepted all = await(fx.api.reconcile(Dto.ReconcileTarget.ALL));
     assertEquals(List.of("db-01", "web-01"), all.agents());
     web.expectCheck("app");
     db.expectCheck("db");
@@ -533,7 +532,7 @@ class ReconcileCycleTest {
     ServerFixture.eventually(
         () -> fx.agent("web-01").tasks().get(0).executors().get(0).name(), "deploy-v2"::equals);
     agent.roundTrip(); // its slot is 1 s away
-    assertTrue(await(fx.api.reconcile(new Dto.ReconcileTarget("agent", "web-01"))).accepted());
+    assertTrue(await(fx.api.reconcile(Dto.ReconcileTarget.agent("web-01"))).accepted());
     agent.reportCheck(
         agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED)); // checks c2 already
     agent.roundTrip();

@@ -71,8 +71,14 @@ final class ServerFixture implements AutoCloseable {
         .withDrift(DriftPolicy.REMEDIATE, webhook);
   }
 
-  ServerFixture(ActorTestKit kit, ServerSettings settings, String... firstCommit) {
+  ServerFixture(ActorTestKit kit, ServerSettings given, String... firstCommit) {
     this.kit = kit;
+    // The engine reads the test's clock, which moves with ManualTime (TestTime.timePasses).
+    // (A test that needs a clock of its own gives settings with it.)
+    ServerSettings settings =
+        given.clock().equals(java.time.Clock.systemUTC())
+            ? given.withClock(TestTime.of(kit.system()).clock())
+            : given;
     if (firstCommit.length > 0) {
       commit("c1", firstCommit);
     }
@@ -104,7 +110,7 @@ final class ServerFixture implements AutoCloseable {
     // The tests drive time by hand; an agent whose periodic slot falls early in the interval would
     // start cycles a test does not expect.
     assertTrue(
-        AgentSession.intervalOffset(name, INTERVAL).compareTo(Duration.ofMinutes(10)) > 0,
+        ServerSettings.Reconcile.slotOf(name, INTERVAL).compareTo(Duration.ofMinutes(10)) > 0,
         "pick another test agent name: its interval slot is too early");
     TestAgent agent = TestAgent.connect(server.gateway(), kit.system(), "test:" + name);
     agent.register(name, labels);

@@ -299,7 +299,7 @@ class AgentStopAndRestartIT {
         Duration.ofSeconds(60),
         () ->
             api.agent(AGENT).value().tasks().stream()
-                .anyMatch(t -> t.task().equals("slow") && t.status().equals(status)),
+                .anyMatch(t -> t.task().equals("slow") && t.status().word().equals(status)),
         () -> api.agent(AGENT).value());
   }
 

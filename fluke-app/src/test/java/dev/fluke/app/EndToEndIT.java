@@ -120,8 +120,7 @@ class EndToEndIT {
     assertEquals(1, fleet.alerts("drift_detected").size(), "one alert per drift episode");
 
     // a manual reconcile always applies
-    Dto.ReconcileAccepted accepted =
-        fleet.api.reconcile(new Dto.ReconcileTarget("task", "cert")).value();
+    Dto.ReconcileAccepted accepted = fleet.api.reconcile(Dto.ReconcileTarget.task("cert")).value();
     assertTrue(accepted.accepted());
     assertEquals(java.util.List.of("web-01"), accepted.agents());
     fleet.awaitStatus("web-01", "cert", "satisfied");

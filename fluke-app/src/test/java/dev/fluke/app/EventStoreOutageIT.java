@@ -96,7 +96,7 @@ class EventStoreOutageIT {
         () -> fleet.agent("web-01"));
     Dto.AgentDetail detail = fleet.agent("web-01").orElseThrow();
     assertTrue(detail.agent().connected(), "live state: " + detail);
-    assertEquals("satisfied", detail.tasks().get(0).status());
+    assertEquals(dev.fluke.api.Status.SATISFIED, detail.tasks().get(0).status());
     assertTrue(detail.recentEvents().isEmpty());
     assertTrue(
         detail.historyUnavailable().startsWith("the event history is unavailable: the event store"),

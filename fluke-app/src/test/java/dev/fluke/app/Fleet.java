@@ -234,7 +234,7 @@ final class Fleet implements AutoCloseable {
   String status(String agent, String task) {
     return agent(agent)
         .flatMap(a -> a.tasks().stream().filter(t -> t.task().equals(task)).findFirst())
-        .map(Dto.TaskStatus::status)
+        .map(t -> t.status().word())
         .orElse("absent");
   }
 

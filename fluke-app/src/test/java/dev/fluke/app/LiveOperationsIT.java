@@ -4,6 +4,7 @@ import static dev.fluke.app.Fleet.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fluke.api.Dto;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.app.client.LiveStream;
 import java.net.URI;
@@ -144,7 +145,7 @@ class LiveOperationsIT {
     ApiClient client = new ApiClient(base(), null, Duration.ofSeconds(10));
     List<String> lines = new ArrayList<>();
     try (LiveStream stream = client.stream("web-01", List.of("output", "event"))) {
-      fleet.api.reconcile(new dev.fluke.api.Dto.ReconcileTarget("agent", "web-01"));
+      fleet.api.reconcile(Dto.ReconcileTarget.agent("web-01"));
       await(
           "three output lines streamed",
           Duration.ofSeconds(30),

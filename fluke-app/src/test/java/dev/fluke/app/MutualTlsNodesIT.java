@@ -135,7 +135,7 @@ class MutualTlsNodesIT {
     Optional<Dto.AgentDetail> detail = server.fleetApi().agent(agent).toCompletableFuture().join();
     return detail
         .flatMap(d -> d.tasks().stream().findFirst())
-        .map(Dto.TaskStatus::status)
+        .map(t -> t.status().word())
         .orElse("absent");
   }
 

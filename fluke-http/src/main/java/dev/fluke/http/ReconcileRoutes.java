@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.TargetKind;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -104,26 +105,28 @@ public final class ReconcileRoutes {
       throw new IllegalArgumentException("\"name\" must be a string; " + FORMS);
     }
     String name = nameNode == null || nameNode.isNull() ? null : nameNode.asText().trim();
-    String kind = targetNode.asText();
-    switch (kind) {
-      case "all":
-        // A name here is most likely a mistake (meant "agent"); refusing beats reconciling the
-        // fleet.
-        if (name != null && !name.isEmpty()) {
-          throw new IllegalArgumentException(
-              "target \"all\" takes no \"name\" (did you mean target \"agent\" or \"task\"?)");
-        }
-        return new Dto.ReconcileTarget("all", null);
-      case "agent":
-      case "task":
-        if (name == null || name.isEmpty()) {
-          throw new IllegalArgumentException("target \"" + kind + "\" needs a \"name\"; " + FORMS);
-        }
-        return new Dto.ReconcileTarget(kind, name);
-      default:
+    String word = targetNode.asText();
+    TargetKind kind =
+        TargetKind.parse(word)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "unknown target \""
+                            + word
+                            + "\": it must be all, agent or task; "
+                            + FORMS));
+    if (kind == TargetKind.ALL) {
+      // A name here is most likely a mistake (meant "agent"); refusing beats reconciling the fleet.
+      if (name != null && !name.isEmpty()) {
         throw new IllegalArgumentException(
-            "unknown target \"" + kind + "\": it must be all, agent or task; " + FORMS);
+            "target \"all\" takes no \"name\" (did you mean target \"agent\" or \"task\"?)");
+      }
+      return Dto.ReconcileTarget.ALL;
     }
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("target \"" + word + "\" needs a \"name\"; " + FORMS);
+    }
+    return new Dto.ReconcileTarget(kind, name);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.api.Dto;
 import dev.fluke.api.HistoryUnavailable;
 import dev.fluke.events.EventQuery;
 import java.net.URI;
@@ -325,7 +326,7 @@ class HttpApiIT {
     HttpResponse<String> agent =
         post("/api/v1/reconcile", "{\"target\":\"agent\",\"name\":\"web-01\"}");
     assertEquals(202, agent.statusCode());
-    assertEquals(new dev.fluke.api.Dto.ReconcileTarget("agent", "web-01"), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.agent("web-01"), fleet.lastReconcile());
 
     HttpResponse<String> task =
         post("/api/v1/reconcile", "{\"target\":\"task\",\"name\":\"deploy_app\"}");

@@ -15,17 +15,15 @@ class RequestParsingTest {
 
   @Test
   void reconcileBodiesOfTheThreeFormsAreRead() {
+    assertEquals(Dto.ReconcileTarget.ALL, ReconcileRoutes.parse(mapper, "{\"target\":\"all\"}"));
     assertEquals(
-        new Dto.ReconcileTarget("all", null),
-        ReconcileRoutes.parse(mapper, "{\"target\":\"all\"}"));
-    assertEquals(
-        new Dto.ReconcileTarget("agent", "web-01"),
+        Dto.ReconcileTarget.agent("web-01"),
         ReconcileRoutes.parse(mapper, "{\"target\":\"agent\",\"name\":\"web-01\"}"));
     assertEquals(
-        new Dto.ReconcileTarget("task", "deploy_app"),
+        Dto.ReconcileTarget.task("deploy_app"),
         ReconcileRoutes.parse(mapper, " {\"name\":\" deploy_app \", \"target\":\"task\"} "));
     assertEquals(
-        new Dto.ReconcileTarget("all", null),
+        Dto.ReconcileTarget.ALL,
         ReconcileRoutes.parse(mapper, "{\"target\":\"all\",\"name\":null}"));
   }
 
@@ -53,8 +51,7 @@ class RequestParsingTest {
         "{\"target\":\"agent\",\"name\":\"web-01\",\"name\":\"db-01\"}");
     assertMessage("unknown property \"force\"", "{\"target\":\"all\",\"force\":true}");
     assertEquals(
-        new Dto.ReconcileTarget("all", null),
-        ReconcileRoutes.parse(mapper, "\n {\"target\":\"all\"} \r\n\t"));
+        Dto.ReconcileTarget.ALL, ReconcileRoutes.parse(mapper, "\n {\"target\":\"all\"} \r\n\t"));
   }
 
   private void assertMessage(String expected, String body) {

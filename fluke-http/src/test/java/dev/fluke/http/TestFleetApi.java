@@ -1,7 +1,9 @@
 package dev.fluke.http;
 
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.Status;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.hcl.SourcePos;
@@ -34,7 +36,9 @@ public class TestFleetApi implements FleetApi {
   private final Map<String, List<Dto.TaskStatus>> agentTasks = new LinkedHashMap<>();
   private final Map<String, Integer> cyclesInFlight = new LinkedHashMap<>();
   private final List<Event> events = new ArrayList<>();
-  private final Map<String, String> reconcileOutcome = new LinkedHashMap<>();
+  private final Map<String, Status> reconcileOutcome = new LinkedHashMap<>();
+  private long requests;
+  private final Map<String, Long> requestOf = new LinkedHashMap<>();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final AtomicReference<Throwable> eventsFailure = new AtomicReference<>();
   private final AtomicReference<EventQuery> lastEventQuery = new AtomicReference<>();
@@ -52,9 +56,10 @@ public class TestFleetApi implements FleetApi {
             false,
             T0,
             T0.plusSeconds(600),
-            "idle",
+            CyclePhase.IDLE,
             T0.plusSeconds(590),
-            new Dto.StatusCounts(0, 0, 0, 1, 0, 0)));
+            new Dto.StatusCounts(0, 0, 0, 1, 0, 0),
+            0));
     agents.put(
         "web-01",
         new Dto.AgentSummary(
@@ -64,9 +69,10 @@ public class TestFleetApi implements FleetApi {
             true,
             T0,
             T0.plusSeconds(3590),
-            "idle",
+            CyclePhase.IDLE,
             T0.plusSeconds(3580),
-            new Dto.StatusCounts(1, 1, 0, 0, 0, 0)));
+            new Dto.StatusCounts(1, 1, 0, 0, 0, 0),
+            0));
     agentTasks.put(
         "web-01",
         List.of(
@@ -99,8 +105,8 @@ public class TestFleetApi implements FleetApi {
             -1,
             "mise: command not found"));
     events.add(event(T0, "agent", "web-01", "", "connected", -1, "registered"));
-    reconcileOutcome.put("deploy_app", "satisfied");
-    reconcileOutcome.put("base_packages", "satisfied");
+    reconcileOutcome.put("deploy_app", Status.SATISFIED);
+    reconcileOutcome.put("base_packages", Status.SATISFIED);
   }
 
   /** The server clock: {@code requested_at} of manual reconciles. */
@@ -110,7 +116,7 @@ public class TestFleetApi implements FleetApi {
 
   /** What each task's status becomes on an agent after a manual cycle (default: satisfied). */
   public synchronized void reconcileOutcome(String task, String status) {
-    reconcileOutcome.put(task, status);
+    reconcileOutcome.put(task, Status.parse(status).orElseThrow());
   }
 
   /**
@@ -159,7 +165,8 @@ public class TestFleetApi implements FleetApi {
       // As the server does: the live state, no events, and why.
       return answer(
           Optional.of(
-              new Dto.AgentDetail(summary, agentTasks.get(name), List.of(), history.getMessage())));
+              new Dto.AgentDetail(
+                  summary, agentTasks.get(name), List.of(), history.getMessage(), null)));
     }
     List<Event> recent = events.stream().filter(e -> e.agent().equals(name)).toList();
     return answer(Optional.of(new Dto.AgentDetail(summary, agentTasks.get(name), recent)));
@@ -206,7 +213,7 @@ public class TestFleetApi implements FleetApi {
     agentTasks.forEach(
         (agent, tasks) ->
             tasks.stream()
-                .filter(t -> !t.status().equals("satisfied"))
+                .filter(t -> t.status() != Status.SATISFIED)
                 .forEach(
                     t ->
                         drift.add(
@@ -273,12 +280,12 @@ public class TestFleetApi implements FleetApi {
     now = now.plusSeconds(1);
     List<String> chosen =
         switch (target.kind()) {
-          case "all" ->
+          case ALL ->
               agents.values().stream()
                   .filter(Dto.AgentSummary::connected)
                   .map(Dto.AgentSummary::name)
                   .toList();
-          case "agent" -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
+          case AGENT -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
           default ->
               agentTasks.entrySet().stream()
                   .filter(e -> e.getValue().stream().anyMatch(t -> t.task().equals(target.name())))
@@ -288,19 +295,26 @@ public class TestFleetApi implements FleetApi {
         };
     boolean known =
         switch (target.kind()) {
-          case "all" -> true;
-          case "agent" -> agents.containsKey(target.name());
+          case ALL -> true;
+          case AGENT -> agents.containsKey(target.name());
           default -> target.name().equals("base_packages") || target.name().equals("deploy_app");
         };
     if (!known) {
       return answer(
           new Dto.ReconcileAccepted(
-              false, target.kind() + " '" + target.name() + "' not found", target, List.of(), now));
+              false,
+              target.kind() + " '" + target.name() + "' not found",
+              target,
+              List.of(),
+              now,
+              0));
     }
+    long request = ++requests;
     for (String agent : chosen) {
       cyclesInFlight.put(agent, 1);
+      requestOf.put(agent, request);
       Dto.AgentSummary a = agents.get(agent);
-      agents.put(agent, withCycle(a, "checking", a.lastCycleEndedAt()));
+      agents.put(agent, withCycle(a, CyclePhase.CHECKING, a.lastCycleEndedAt(), a.manualServed()));
     }
     return answer(
         new Dto.ReconcileAccepted(
@@ -308,7 +322,8 @@ public class TestFleetApi implements FleetApi {
             "manual reconcile started on " + chosen.size() + " agent(s)",
             target,
             chosen,
-            now));
+            now,
+            request));
   }
 
   /** Each read of the agent list moves a manual cycle on: checking once, then done. */
@@ -322,11 +337,11 @@ public class TestFleetApi implements FleetApi {
       it.remove();
       String agent = entry.getKey();
       now = now.plusSeconds(2);
-      agents.put(agent, withCycle(agents.get(agent), "idle", now));
+      agents.put(agent, withCycle(agents.get(agent), CyclePhase.IDLE, now, requestOf.get(agent)));
       List<Dto.TaskStatus> updated = new ArrayList<>();
       for (Dto.TaskStatus t : agentTasks.get(agent)) {
-        String status = reconcileOutcome.getOrDefault(t.task(), "satisfied");
-        String message = status.equals("failed") ? "apply exited 2" : "";
+        Status status = reconcileOutcome.getOrDefault(t.task(), Status.SATISFIED);
+        String message = status == Status.FAILED ? "apply exited 2" : "";
         updated.add(
             new Dto.TaskStatus(
                 t.task(), status, t.policy(), false, now, now, message, t.executors()));
@@ -353,7 +368,8 @@ public class TestFleetApi implements FleetApi {
         deploy ? new Dto.StatusCounts(0, 1, 0, 0, 0, 0) : new Dto.StatusCounts(1, 0, 0, 1, 0, 0));
   }
 
-  private static Dto.AgentSummary withCycle(Dto.AgentSummary a, String cycle, Instant ended) {
+  private static Dto.AgentSummary withCycle(
+      Dto.AgentSummary a, CyclePhase cycle, Instant ended, long manualServed) {
     return new Dto.AgentSummary(
         a.name(),
         a.labels(),
@@ -363,19 +379,21 @@ public class TestFleetApi implements FleetApi {
         a.lastSeen(),
         cycle,
         ended,
-        a.counts());
+        a.counts(),
+        manualServed);
   }
 
   private static Dto.TaskStatus taskStatus(
-      String task, String status, String policy, String message) {
+      String task, String word, String policy, String message) {
+    Status status = Status.parse(word).orElseThrow();
     Instant checked = T0.plusSeconds(3580);
     return new Dto.TaskStatus(
         task,
         status,
         policy,
-        status.equals("drifted"),
+        status == Status.DRIFTED,
         checked,
-        status.equals("satisfied") ? T0.plusSeconds(60) : null,
+        status == Status.SATISFIED ? T0.plusSeconds(60) : null,
         message,
         List.of(
             new Dto.ExecutorStatus(
@@ -383,8 +401,8 @@ public class TestFleetApi implements FleetApi {
                 "shell",
                 status,
                 "check",
-                status.equals("satisfied") ? 0 : 1,
-                status.equals("satisfied") ? "" : "missing /opt/app/.deployed\n",
+                status == Status.SATISFIED ? 0 : 1,
+                status == Status.SATISFIED ? "" : "missing /opt/app/.deployed\n",
                 message,
                 checked)));
   }

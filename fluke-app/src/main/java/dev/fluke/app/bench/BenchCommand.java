@@ -2,6 +2,7 @@ package dev.fluke.app.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.app.ServerNode;
@@ -342,7 +343,7 @@ public final class BenchCommand implements Callable<Integer> {
                 a.connected()
                     && a.lastCycleEndedAt() != null
                     && a.lastCycleEndedAt().isAfter(since)
-                    && "idle".equals(a.cycle()))
+                    && a.cycle() == CyclePhase.IDLE)
         .count();
   }
 

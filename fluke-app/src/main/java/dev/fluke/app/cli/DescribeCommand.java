@@ -2,6 +2,7 @@ package dev.fluke.app.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
 import java.io.PrintWriter;
@@ -126,7 +127,7 @@ final class DescribeCommand extends GroupCommand {
     private static void printFailingOutput(List<Dto.TaskStatus> tasks, PrintWriter out) {
       for (Dto.TaskStatus t : tasks) {
         for (Dto.ExecutorStatus e : t.executors()) {
-          if (!"satisfied".equals(e.status()) && e.output() != null && !e.output().isBlank()) {
+          if (e.status() != Status.SATISFIED && e.output() != null && !e.output().isBlank()) {
             out.println();
             out.println(
                 "Output of "

@@ -2,13 +2,14 @@ package dev.fluke.app.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.api.Status;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.app.client.ApiClientException;
 import dev.fluke.app.client.LiveStream;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,7 @@ import picocli.CommandLine.Parameters;
       ReconcileCommand.Task.class
     })
 final class ReconcileCommand extends GroupCommand {
-  private static final Set<String> FAILED = Set.of("failed", "error");
+  private static final Set<Status> FAILED = Set.of(Status.FAILED, Status.ERROR);
 
   /** Options and the reconcile-and-wait flow shared by the three targets. */
   abstract static class Target extends ClientCommand {
@@ -123,7 +124,7 @@ final class ReconcileCommand extends GroupCommand {
           results.add(client().agent(agent));
         }
       }
-      List<String> failures = report(results, reply.json());
+      List<String> failures = report(results, reply.json(), accepted);
       if (!unfinished.isEmpty()) {
         throw new CliException(
             "timed out after "
@@ -183,7 +184,7 @@ final class ReconcileCommand extends GroupCommand {
                     + name
                     + " is no longer known to the server, so its cycle cannot be followed");
           }
-          if (!finished(a, accepted.requestedAt())) {
+          if (!finished(a, accepted)) {
             pending.add(name);
           }
         }
@@ -233,20 +234,31 @@ final class ReconcileCommand extends GroupCommand {
       }
     }
 
-    static boolean finished(Dto.AgentSummary agent, Instant requestedAt) {
+    /**
+     * The agent ended the cycle that served this request: its {@code manual_served} reached the
+     * request's id (no clocks compared, so a cycle that was running when the request came, or one
+     * that ended just after it, is never taken for the one that served it). A server older than
+     * request ids (id 0) is judged by time as before.
+     */
+    static boolean finished(Dto.AgentSummary agent, Dto.ReconcileAccepted accepted) {
+      if (accepted.requestId() > 0) {
+        return agent.manualServed() >= accepted.requestId();
+      }
       return agent.lastCycleEndedAt() != null
-          && agent.lastCycleEndedAt().isAfter(requestedAt)
-          && "idle".equals(agent.cycle());
+          && agent.lastCycleEndedAt().isAfter(accepted.requestedAt())
+          && agent.cycle() == CyclePhase.IDLE;
     }
 
     /** Prints the task statuses of the finished agents; returns a line for each failed one. */
     private List<String> report(
-        List<ApiClient.Reply<Dto.AgentDetail>> results, String acceptedJson) {
+        List<ApiClient.Reply<Dto.AgentDetail>> results,
+        String acceptedJson,
+        Dto.ReconcileAccepted accepted) {
       List<String> failures = new ArrayList<>();
       Table table = new Table("AGENT", "TASK", "STATUS", "APPLIED", "MESSAGE");
       for (ApiClient.Reply<Dto.AgentDetail> result : results) {
         Dto.AgentDetail detail = result.value();
-        for (Dto.TaskStatus t : detail.tasks()) {
+        for (Dto.TaskStatus t : served(detail, accepted)) {
           if (!concerns(t)) {
             continue;
           }
@@ -277,6 +289,20 @@ final class ReconcileCommand extends GroupCommand {
         table.print(out());
       }
       return failures;
+    }
+
+    /**
+     * The statuses the cycle that served the request left, as the agent kept them (a later cycle,
+     * e.g. a retry of a failed apply, may already be running); the current ones from a server that
+     * keeps none.
+     */
+    private static List<Dto.TaskStatus> served(
+        Dto.AgentDetail detail, Dto.ReconcileAccepted accepted) {
+      Dto.ManualResult last = detail.lastManual();
+      if (last != null && accepted.requestId() > 0 && last.requestId() >= accepted.requestId()) {
+        return last.tasks();
+      }
+      return detail.tasks();
     }
 
     /** A task reconcile reports that task only; agent and fleet reconciles report every task. */
@@ -329,9 +355,9 @@ final class ReconcileCommand extends GroupCommand {
         return "the fleet";
       }
       return switch (target.kind()) {
-        case "agent" -> "agent " + target.name();
-        case "task" -> "task " + target.name();
-        default -> "the whole fleet";
+        case AGENT -> "agent " + target.name();
+        case TASK -> "task " + target.name();
+        case ALL -> "the whole fleet";
       };
     }
 
@@ -350,7 +376,7 @@ final class ReconcileCommand extends GroupCommand {
   static final class All extends Target {
     @Override
     Dto.ReconcileTarget target() {
-      return new Dto.ReconcileTarget("all", null);
+      return Dto.ReconcileTarget.ALL;
     }
   }
 
@@ -364,7 +390,7 @@ final class ReconcileCommand extends GroupCommand {
 
     @Override
     Dto.ReconcileTarget target() {
-      return new Dto.ReconcileTarget("agent", name);
+      return Dto.ReconcileTarget.agent(name);
     }
   }
 
@@ -378,7 +404,7 @@ final class ReconcileCommand extends GroupCommand {
 
     @Override
     Dto.ReconcileTarget target() {
-      return new Dto.ReconcileTarget("task", name);
+      return Dto.ReconcileTarget.task(name);
     }
 
     @Override

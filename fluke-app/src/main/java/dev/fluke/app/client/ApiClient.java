@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.api.Dto;
+import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.http.AgentRoutes;
@@ -213,7 +214,7 @@ public final class ApiClient {
    */
   public Reply<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
     Map<String, String> body = new LinkedHashMap<>();
-    body.put("target", target.kind());
+    body.put("target", target.kind().word());
     if (target.name() != null) {
       body.put("name", target.name());
     }
@@ -224,7 +225,7 @@ public final class ApiClient {
       throw new IllegalStateException("a map of strings always serialises", e);
     }
     String hint =
-        target.kind().equals("task")
+        target.kind() == TargetKind.TASK
             ? "list the tasks with 'fluke get tasks'"
             : "list the agents with 'fluke get agents'";
     return decode(

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.events.EventQuery;
 import dev.fluke.http.ApiAuth;
@@ -352,18 +353,18 @@ class CliIT {
   void reconcileWithoutWaitReportsTheAgents() {
     Run all = fluke("reconcile", "all");
     assertEquals(0, all.exit(), all.err());
-    assertEquals(new Dto.ReconcileTarget("all", null), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.ALL, fleet.lastReconcile());
     assertTrue(
         all.out().startsWith("Reconcile of the whole fleet started on 1 agent(s): web-01."),
         all.out());
 
     Run agent = fluke("reconcile", "agent", "web-01");
     assertEquals(0, agent.exit(), agent.err());
-    assertEquals(new Dto.ReconcileTarget("agent", "web-01"), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.agent("web-01"), fleet.lastReconcile());
 
     Run task = fluke("reconcile", "task", "deploy_app", "-o", "json");
     assertEquals(0, task.exit(), task.err());
-    assertEquals(new Dto.ReconcileTarget("task", "deploy_app"), fleet.lastReconcile());
+    assertEquals(Dto.ReconcileTarget.task("deploy_app"), fleet.lastReconcile());
     assertTrue(task.out().contains("\"requested_at\" : \"2025-03-01T13:00:03Z\""), task.out());
   }
 
@@ -429,9 +430,10 @@ class CliIT {
                                         a.connected(),
                                         a.connectedAt(),
                                         a.lastSeen(),
-                                        "checking",
+                                        CyclePhase.CHECKING,
                                         null,
-                                        a.counts()))
+                                        a.counts(),
+                                        0))
                             .toList());
           }
         },

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
 import dev.fluke.app.client.ApiClient;
@@ -101,9 +102,10 @@ class CliLiveIT {
                               a.connected(),
                               a.connectedAt(),
                               a.lastSeen(),
-                              "applying",
+                              CyclePhase.APPLYING,
                               a.lastCycleEndedAt(),
-                              a.counts()))
+                              a.counts(),
+                              0)) // the request is not served while held
                   .toList());
     }
   }

@@ -1,6 +1,8 @@
 package dev.fluke.http.ui;
 
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.api.Status;
 import dev.fluke.events.Event;
 import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ManifestError;
@@ -29,20 +31,22 @@ final class Fixtures {
         connected,
         ago(86_400 * 2),
         ago(lastSeenAgo),
-        "idle",
+        CyclePhase.IDLE,
         ago(lastSeenAgo + 20),
-        Dto.StatusCounts.EMPTY);
+        Dto.StatusCounts.EMPTY,
+        0);
   }
 
   static Dto.TaskStatus status(
-      String task, String status, String policy, String message, Dto.ExecutorStatus... executors) {
+      String task, String word, String policy, String message, Dto.ExecutorStatus... executors) {
+    Status status = Status.parse(word).orElseThrow();
     return new Dto.TaskStatus(
         task,
         status,
         policy,
-        status.equals("drifted") && policy.contains("alert"),
+        status == Status.DRIFTED && policy.contains("alert"),
         ago(40),
-        status.equals("satisfied") ? ago(3_600 * 5) : null,
+        status == Status.SATISFIED ? ago(3_600 * 5) : null,
         message,
         List.of(executors));
   }
@@ -55,7 +59,8 @@ final class Fixtures {
       int exit,
       String output,
       String message) {
-    return new Dto.ExecutorStatus(name, type, status, phase, exit, output, message, ago(40));
+    return new Dto.ExecutorStatus(
+        name, type, Status.parse(status).orElseThrow(), phase, exit, output, message, ago(40));
   }
 
   static Dto.TaskSummary task(

@@ -2,6 +2,8 @@ package dev.fluke.http.ui;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.Status;
+import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.manifest.ManifestError;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +27,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * derived from them as the server would. Manual reconciles are recorded in {@link #reconciles}.
  */
 public final class ScriptedFleet implements FleetApi {
+  private long requests;
+
   private final Map<String, Dto.AgentSummary> agents = new TreeMap<>();
   private final Map<String, List<Dto.TaskStatus>> agentTasks = new LinkedHashMap<>();
   private final Map<String, Dto.TaskSummary> tasks = new LinkedHashMap<>();
@@ -83,7 +88,8 @@ public final class ScriptedFleet implements FleetApi {
     }
     if (historyUnavailable != null) {
       return done(
-          Optional.of(new Dto.AgentDetail(a, agentTasks.get(name), List.of(), historyUnavailable)));
+          Optional.of(
+              new Dto.AgentDetail(a, agentTasks.get(name), List.of(), historyUnavailable, null)));
     }
     List<Event> recent = newestFirst(new EventQuery(name, null, null, 20));
     return done(Optional.of(new Dto.AgentDetail(a, agentTasks.get(name), recent)));
@@ -123,7 +129,8 @@ public final class ScriptedFleet implements FleetApi {
     agentTasks.forEach(
         (agent, list) ->
             list.stream()
-                .filter(s -> List.of("drifted", "failed", "error").contains(s.status()))
+                .filter(
+                    s -> Set.of(Status.DRIFTED, Status.FAILED, Status.ERROR).contains(s.status()))
                 .forEach(
                     s ->
                         out.add(
@@ -161,20 +168,20 @@ public final class ScriptedFleet implements FleetApi {
     reconciles.add(target);
     List<String> chosen =
         switch (target.kind()) {
-          case "agent" -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
-          case "task" ->
+          case AGENT -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
+          case TASK ->
               agentTasks.entrySet().stream()
                   .filter(e -> e.getValue().stream().anyMatch(s -> s.task().equals(target.name())))
                   .map(Map.Entry::getKey)
                   .toList();
-          default ->
+          case ALL ->
               agents.values().stream()
                   .filter(Dto.AgentSummary::connected)
                   .map(Dto.AgentSummary::name)
                   .toList();
         };
     boolean known =
-        target.kind().equals("all")
+        target.kind() == TargetKind.ALL
             || !chosen.isEmpty()
             || tasks.containsKey(String.valueOf(target.name()));
     return done(
@@ -185,7 +192,8 @@ public final class ScriptedFleet implements FleetApi {
                 : target.kind() + " '" + target.name() + "' not found",
             target,
             chosen,
-            Instant.now()));
+            Instant.now(),
+            ++requests));
   }
 
   private List<Event> newestFirst(EventQuery query) {
@@ -223,23 +231,12 @@ public final class ScriptedFleet implements FleetApi {
         a.lastSeen(),
         a.cycle(),
         a.lastCycleEndedAt(),
-        counts(statuses));
+        counts(statuses),
+        a.manualServed());
   }
 
   static Dto.StatusCounts counts(List<Dto.TaskStatus> statuses) {
-    int[] n = new int[6];
-    for (Dto.TaskStatus s : statuses) {
-      switch (s.status()) {
-        case "satisfied" -> n[0]++;
-        case "drifted" -> n[1]++;
-        case "failed" -> n[2]++;
-        case "error" -> n[3]++;
-        case "pending" -> n[4]++;
-        case "applying" -> n[5]++;
-        default -> {}
-      }
-    }
-    return new Dto.StatusCounts(n[0], n[1], n[2], n[3], n[4], n[5]);
+    return Dto.StatusCounts.of(statuses.stream().map(Dto.TaskStatus::status).toList());
   }
 
   /** A manifest status with these errors against the commit in force. */

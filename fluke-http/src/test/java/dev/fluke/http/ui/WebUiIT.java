@@ -128,8 +128,7 @@ class WebUiIT {
           return true;
         });
     assertEquals(
-        new Dto.ReconcileTarget("agent", "web-01"),
-        server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
+        Dto.ReconcileTarget.agent("web-01"), server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
     awaitText(By.id("toasts"), "Manual reconcile started on web-01");
 
     // The apply's output streams in line by line, then its event and the new status arrive.
@@ -253,8 +252,7 @@ class WebUiIT {
           return true;
         });
     assertEquals(
-        new Dto.ReconcileTarget("task", "deploy_app"),
-        server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
+        Dto.ReconcileTarget.task("deploy_app"), server.fleet.reconciles.poll(10, TimeUnit.SECONDS));
 
     browser.driver.findElement(By.linkText("Drift")).click();
     browser.await(By.cssSelector("tr[data-agent='db-01'][data-task='postgres_backup']"));
@@ -385,9 +383,10 @@ class WebUiIT {
             true,
             now,
             now,
-            "idle",
+            dev.fluke.api.CyclePhase.IDLE,
             now,
-            Dto.StatusCounts.EMPTY),
+            Dto.StatusCounts.EMPTY,
+            0),
         drifted);
     server.feed.publish(LiveUpdate.agentChanged("host-101"));
     awaitText(By.cssSelector("tr[data-agent='host-101']"), "v0.2.0");

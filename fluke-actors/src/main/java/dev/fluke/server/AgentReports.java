@@ -1,0 +1,139 @@
+package dev.fluke.server;
+
+import dev.fluke.exec.Phase;
+import dev.fluke.manifest.TaskSpec;
+import dev.fluke.protocol.AgentMessage.ApplyResult;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+
+/**
+ * What an agent's reports and the server's timeouts do to its tasks (SPEC §4 step 5): an event per
+ * step, the verdict, the alerts {@link DriftDecision} chose, and each task's new status in {@link
+ * AgentTasks}. Apply results are recorded once per (cycle, task) across the agent's connections
+ * ({@link ReceivedResults}), for the one a cycle waits for and for late ones alike. Owned by the
+ * agent's {@link CycleRunner} and used on its thread only; the runner decides what comes next.
+ */
+final class AgentReports {
+  private final String agent;
+  private final Map<String, String> labels;
+  private final AgentTasks tasks;
+  private final ActorRef<DriftAlerter.Command> alerter;
+  private final SessionEvents log;
+  private final ReceivedResults received;
+  private final boolean webhook;
+  private final Logger logger;
+
+  AgentReports(
+      String agent,
+      Map<String, String> labels,
+      AgentTasks tasks,
+      ActorRef<DriftAlerter.Command> alerter,
+      SessionEvents log,
+      ReceivedResults received,
+      boolean webhook,
+      Logger logger) {
+    this.agent = agent;
+    this.labels = labels;
+    this.tasks = tasks;
+    this.alerter = alerter;
+    this.log = log;
+    this.received = received;
+    this.webhook = webhook;
+    this.logger = logger;
+  }
+
+  /** Every requested task's check, judged by the cycle: events, alerts, statuses. */
+  void checked(Cycle.Judged judged, Instant now) {
+    for (Cycle.Checked t : judged.tasks()) {
+      if (t.outcome() == null) {
+        log.task(Phase.CHECK, t.spec().name(), "error", "", t.verdict().message());
+      } else {
+        log.steps(t.spec(), t.outcome(), "");
+      }
+      if (!t.current()) {
+        continue; // the task changed or went away meanwhile; the follow-up checks it again
+      }
+      DriftDecision d = t.decision();
+      if (d != null && d.alertDetected()) {
+        TaskState ts = tasks.get(t.spec().name());
+        alerter.tell(
+            new DriftAlerter.DriftDetected(
+                agent, labels, ts.spec().name(), ts.policy(), "not_remediated"));
+        if (d.markAlerted()) {
+          tasks.change(ts.spec().name(), TaskState::withAlerted);
+        }
+      }
+      tasks.judged(t.spec(), t.verdict(), now, false);
+    }
+  }
+
+  /** The server gave up waiting for the CheckReport: every requested task is in error. */
+  void checkTimedOut(Cycle c, String why, Instant now) {
+    for (TaskSpec spec : c.requested()) {
+      log.task(Phase.CHECK, spec.name(), "error", "", why);
+      tasks.change(spec.name(), ts -> ts.timedOut(why, now));
+    }
+  }
+
+  /**
+   * The server gave up waiting for the ApplyResult of {@code task}; {@code output}: its last lines.
+   */
+  void applyTimedOut(String task, String output, String why, Instant now) {
+    log.task(Phase.APPLY, task, "error", output, why);
+    tasks.change(task, ts -> ts.timedOut(why, now));
+  }
+
+  /** The result of {@code spec}'s apply, which the current cycle waits for; returns its verdict. */
+  TaskVerdict inCycle(TaskSpec spec, ApplyResult r, Instant now) {
+    received.firstTime(r.cycleId(), r.task().task());
+    log.steps(spec, r.task(), "");
+    TaskVerdict verdict = TaskVerdict.ofApply(spec, r.task(), now);
+    judge(spec.name(), verdict, now);
+    return verdict;
+  }
+
+  /**
+   * A late result (the apply started on an earlier connection) or one of a cycle given up on.
+   * Duplicates are only acknowledged; a result for a task whose newer apply is running ({@code
+   * applyingNow}) is recorded as events but leaves the status to the running apply.
+   */
+  void other(ApplyResult r, TaskSpec applyingNow, Instant now) {
+    String task = r.task().task();
+    if (!received.firstTime(r.cycleId(), task)) {
+      logger.debug(
+          "Agent {}: duplicate result of task '{}' in cycle {} (acknowledged again)",
+          agent,
+          task,
+          r.cycleId());
+      return;
+    }
+    TaskState ts = tasks.get(task);
+    String note =
+        r.late()
+            ? "late: started on an earlier connection"
+            : "cycle " + r.cycleId() + " was given up";
+    log.steps(ts == null ? null : ts.spec(), r.task(), note);
+    if (ts == null || applyingNow != null && applyingNow.name().equals(task)) {
+      return;
+    }
+    judge(task, TaskVerdict.ofApply(ts.spec(), r.task(), now), now);
+  }
+
+  private void judge(String task, TaskVerdict verdict, Instant now) {
+    TaskState ts = tasks.get(task);
+    if (ts == null) {
+      return;
+    }
+    if (DriftDecision.alertRemediated(ts.policy())) {
+      alerter.tell(
+          new DriftAlerter.DriftRemediated(
+              agent, labels, task, ts.policy(), verdict.remediationOutcome()));
+      if (DriftDecision.markAlertedAfterApply(ts.policy(), webhook)) {
+        tasks.change(task, TaskState::withAlerted);
+      }
+    }
+    tasks.judged(ts.spec(), verdict, now, true);
+  }
+}
