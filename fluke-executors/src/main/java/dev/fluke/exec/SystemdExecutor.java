@@ -141,7 +141,7 @@ public final class SystemdExecutor implements Executor {
       ctx.outputLines().accept(display);
       output.append(display).append('\n');
       ProcessRunner.Result r =
-          runner.run(ProcessRunner.Command.of(systemctl(ctx), verb, unit), ctx); // own group
+          runner.run(ProcessRunner.Command.of(systemctl(ctx), verb, unit).withOwnGroup(true), ctx);
       output.append(r.output());
       if (!r.output().isEmpty() && !r.output().endsWith("\n")) {
         output.append('\n');
