@@ -97,8 +97,10 @@ echo "bench-peers: $checks no-op checks on $(hostname) ($(nproc) cores, load $(c
 
 floor=$(timed shell_loop)
 
+# the agent is started by bin/fluke, as on a host (FLUKE_JAR and FLUKE_JAVA_OPTS, if set, are its)
 echo "bench-peers: fluke bench agent --checks $checks --rounds $fluke_rounds --shell /bin/sh ..." >&2
-bin/fluke bench agent --checks "$checks" --rounds "$fluke_rounds" --shell /bin/sh >"$work/fluke.txt"
+bin/fluke bench agent --checks "$checks" --rounds "$fluke_rounds" --shell /bin/sh \
+  --launcher "$PWD/bin/fluke" >"$work/fluke.txt"
 cat "$work/fluke.txt" >&2
 fluke=$(awk '/reconcile -> agent idle/ {for (i = 1; i <= NF; i++) if ($(i+1) == "ms") {print $i; exit}}' "$work/fluke.txt")
 [ -n "$fluke" ] || { echo "bench-peers: no reconcile figure in fluke's output" >&2; exit 1; }
