@@ -3,7 +3,6 @@ package dev.fluke.exec;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -12,16 +11,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs one command for an executor: argv in a working directory with an environment, optionally as
@@ -67,7 +62,6 @@ import org.slf4j.LoggerFactory;
  * counter; one instance may be shared by all executors.
  */
 public final class ProcessRunner {
-  private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
   private static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(2);
   private static final String DEFAULT_PATH =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -84,9 +78,6 @@ public final class ProcessRunner {
 
   /** The longest a running, quiet process goes without its output and cancellation looked at. */
   static final Duration MAX_QUIET_WAIT = Duration.ofMillis(20);
-
-  /** How often the members of a killed tree are looked at while they get their grace. */
-  private static final long KILL_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   /** How a run ended. */
   public enum Status {
@@ -292,11 +283,11 @@ public final class ProcessRunner {
     } catch (IOException | RuntimeException e) {
       return notStarted("could not start " + cmd.argv().get(0) + ": " + e.getMessage(), startNanos);
     }
-    return supervise(process, new Tree(process, leader, runId), cmd, ctx, startNanos);
+    return supervise(process, new ProcessTree(process, leader, runId), cmd, ctx, startNanos);
   }
 
   private Result supervise(
-      Process process, Tree tree, Command cmd, ExecContext ctx, long startNanos) {
+      Process process, ProcessTree tree, Command cmd, ExecContext ctx, long startNanos) {
     ExecSettings settings = ctx.settings();
     OutputCapture capture = new OutputCapture(settings.outputTailBytes(), ctx.outputLines());
     Duration timeout = settings.commandTimeout();
@@ -337,7 +328,7 @@ public final class ProcessRunner {
     }
 
     if (status != Status.EXITED) {
-      killTree(tree);
+      tree.kill(killGrace);
     }
     // what the process wrote before it exited (or was killed) may still be in the pipe
     long drained = 0;
@@ -439,161 +430,6 @@ public final class ProcessRunner {
         // nothing more to read anyway
       }
     }
-  }
-
-  /** What a killed run's tree is made of: the process, whether it leads its group, its run id. */
-  private record Tree(Process process, boolean leader, String runId) {}
-
-  /**
-   * Kills the process, its descendants, the processes carrying its run id and (for a group leader)
-   * its process group: SIGTERM, a grace period, then SIGKILL for whatever is left. Descendants are
-   * collected before anything dies, since orphans are re-parented and would no longer show up as
-   * descendants.
-   */
-  private void killTree(Tree tree) {
-    Process process = tree.process();
-    Set<ProcessHandle> targets = collectTree(tree);
-    for (ProcessHandle h : targets) {
-      h.destroy();
-    }
-    long graceEnd = System.nanoTime() + killGrace.toNanos();
-    try {
-      while (targets.stream().anyMatch(ProcessRunner::isRunning)) {
-        long left = graceEnd - System.nanoTime();
-        if (left <= 0) {
-          break;
-        }
-        if (process.isAlive()) {
-          process.waitFor(Math.min(left, KILL_POLL_NANOS), TimeUnit.NANOSECONDS);
-        } else {
-          // the others are not our children: nothing notifies their end
-          TimeUnit.NANOSECONDS.sleep(Math.min(left, KILL_POLL_NANOS));
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    targets.addAll(collectTree(tree));
-    for (ProcessHandle h : targets) {
-      if (isRunning(h)) {
-        h.destroyForcibly();
-      }
-    }
-    try {
-      if (!process.waitFor(killGrace.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("process {} did not exit after SIGKILL", process.pid());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static Set<ProcessHandle> collectTree(Tree tree) {
-    ProcessHandle root = tree.process().toHandle();
-    Set<ProcessHandle> all = new LinkedHashSet<>();
-    all.add(root);
-    root.descendants().forEach(all::add);
-    all.addAll(scanProc(tree.leader() ? root.pid() : -1, tree.runId()));
-    all.remove(ProcessHandle.current());
-    return all;
-  }
-
-  /**
-   * Processes in /proc that are members of process group {@code pgid} (none when it is -1) or whose
-   * environment holds {@code RUN_ID_VARIABLE=runId} (none when it is null). Environments this user
-   * may not read are skipped: those processes could not be signalled either. Empty where there is
-   * no /proc.
-   */
-  static List<ProcessHandle> scanProc(long pgid, String runId) {
-    List<ProcessHandle> found = new ArrayList<>();
-    File[] entries = new File("/proc").listFiles();
-    if (entries == null) {
-      return found;
-    }
-    byte[] marker =
-        runId == null ? null : (RUN_ID_VARIABLE + "=" + runId).getBytes(StandardCharsets.UTF_8);
-    String group = Long.toString(pgid);
-    for (File e : entries) {
-      String name = e.getName();
-      if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
-        continue;
-      }
-      long pid;
-      try {
-        pid = Long.parseLong(name);
-      } catch (NumberFormatException notAPid) {
-        continue;
-      }
-      boolean member = false;
-      if (pgid > 0) {
-        String[] fields = procStatFields(pid);
-        // fields after "pid (comm)": state ppid pgrp ...
-        member = fields != null && fields.length > 2 && fields[2].equals(group);
-      }
-      if (!member && marker != null) {
-        member = environHolds(pid, marker);
-      }
-      if (member) {
-        ProcessHandle.of(pid).ifPresent(found::add);
-      }
-    }
-    return found;
-  }
-
-  /** Members of process group {@code pgid}, read from /proc (empty where there is no /proc). */
-  static List<ProcessHandle> processGroup(long pgid) {
-    return scanProc(pgid, null);
-  }
-
-  /** Whether /proc/PID/environ holds {@code entry} as one whole NUL-separated entry. */
-  private static boolean environHolds(long pid, byte[] entry) {
-    byte[] environ;
-    try {
-      environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-    } catch (IOException | RuntimeException e) {
-      return false; // gone, a kernel thread, or another user's
-    }
-    int last = environ.length - entry.length;
-    outer:
-    for (int i = 0; i <= last; i++) {
-      if (i > 0 && environ[i - 1] != 0) {
-        continue;
-      }
-      for (int j = 0; j < entry.length; j++) {
-        if (environ[i + j] != entry[j]) {
-          continue outer;
-        }
-      }
-      int end = i + entry.length;
-      if (end == environ.length || environ[end] == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The fields of /proc/PID/stat after the command name, or null if the process is gone. */
-  static String[] procStatFields(long pid) {
-    try {
-      String stat =
-          Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-      int close = stat.lastIndexOf(')');
-      return close < 0 ? null : stat.substring(close + 1).trim().split(" ");
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  /** Alive and not a zombie (a killed orphan may stay a zombie where PID 1 does not reap). */
-  static boolean isRunning(ProcessHandle h) {
-    if (!h.isAlive()) {
-      return false;
-    }
-    String[] fields = procStatFields(h.pid());
-    if (fields == null) {
-      return !Files.isDirectory(Path.of("/proc/self")) && h.isAlive();
-    }
-    return !(fields[0].equals("Z") || fields[0].equals("X"));
   }
 
   private static String envBinary() {

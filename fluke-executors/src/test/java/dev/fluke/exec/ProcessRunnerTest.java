@@ -408,7 +408,7 @@ class ProcessRunnerTest {
   }
 
   private static long pgid(long pid) {
-    String[] fields = ProcessRunner.procStatFields(pid);
+    String[] fields = ProcessTree.procStatFields(pid);
     assertTrue(fields != null, "no process " + pid);
     return Long.parseLong(fields[2]);
   }
