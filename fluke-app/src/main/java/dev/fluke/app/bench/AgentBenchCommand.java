@@ -149,12 +149,6 @@ public final class AgentBenchCommand implements Callable<Integer> {
       out.printf(
           "  reconcile -> agent idle, %d checks          %7.1f ms (median of %d; min %.1f, max %.1f)%n",
           checks, a.medianMillis(), rounds, a.minMillis(), a.maxMillis());
-      if (a.stepsMillis() >= 0) {
-        out.printf(
-            "    of which the agent's checks took        %7.1f ms (median; the rest is the server's"
-                + " cycle, gRPC and the agent runtime: %.1f ms)%n",
-            a.stepsMillis(), a.restMillis());
-      }
       out.printf(
           "  idle agent after connecting                RSS %.1f MiB, %d threads%n",
           a.connected().rssMiB(), a.connected().threads());

@@ -98,19 +98,10 @@ final class RealAgent {
     }
   }
 
-  /**
-   * @param stepsMillis median over the rounds of the time the agent reported for its checks (the
-   *     sum of {@code fluke_step_duration_seconds} for phase check), or -1 when the server does not
-   *     export that metric
-   * @param restMillis median over the rounds of the round's time minus its checks' time: the
-   *     server's cycle, gRPC and the agent runtime (-1 like {@code stepsMillis})
-   */
   record Figures(
       double medianMillis,
       double minMillis,
       double maxMillis,
-      double stepsMillis,
-      double restMillis,
       Usage connected,
       Usage afterRounds,
       String command) {}
@@ -173,21 +164,13 @@ final class RealAgent {
 
       HttpClient http = HttpClient.newHttpClient();
       URI reconcile = URI.create("http://127.0.0.1:" + server.httpPort() + "/api/v1/reconcile");
-      URI metrics = URI.create("http://127.0.0.1:" + server.httpPort() + "/metrics");
       double[] millis = new double[rounds];
-      double[] steps = new double[rounds];
-      double[] rest = new double[rounds];
       for (int r = -warmup; r < rounds; r++) {
-        double before = checkSeconds(http, metrics);
         double m = reconcileOnce(api, http, reconcile);
-        double after = checkSeconds(http, metrics);
         if (r >= 0) {
           millis[r] = m;
-          steps[r] = before < 0 || after < 0 ? -1 : (after - before) * 1000;
-          rest[r] = m - steps[r];
         }
       }
-      boolean known = Arrays.stream(steps).allMatch(x -> x >= 0);
       requireAllSatisfied(api);
       Thread.sleep(settle.toMillis());
       Usage after = Usage.of(agent.pid());
@@ -197,8 +180,6 @@ final class RealAgent {
           CheckOverhead.median(millis),
           sorted[0],
           sorted[sorted.length - 1],
-          known ? CheckOverhead.median(steps) : -1,
-          known ? CheckOverhead.median(rest) : -1,
           connected,
           after,
           command.display());
@@ -236,26 +217,6 @@ final class RealAgent {
             a -> a.lastCycleEndedAt() != null && a.lastCycleEndedAt().isAfter(before) && idle(a),
             5);
     return Duration.between(before, done.lastCycleEndedAt()).toNanos() / 1e6;
-  }
-
-  /**
-   * The seconds the agents reported for their checks so far (the server's {@code
-   * fluke_step_duration_seconds_sum} for phase check), or -1 when it does not export them.
-   */
-  private static double checkSeconds(HttpClient http, URI metrics) throws Exception {
-    HttpResponse<String> answer =
-        http.send(
-            HttpRequest.newBuilder(metrics).GET().build(), HttpResponse.BodyHandlers.ofString());
-    if (answer.statusCode() != 200) {
-      return -1;
-    }
-    double sum = -1;
-    for (String line : answer.body().split("\n")) {
-      if (line.startsWith("fluke_step_duration_seconds_sum{") && line.contains("phase=\"check\"")) {
-        sum = Math.max(sum, 0) + Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
   }
 
   /** Every block of the task was checked and found satisfied: the rounds measured no-ops. */

@@ -38,7 +38,6 @@ class AgentBenchCommandIT {
           "no-op check through the shell executor",
           "per-check overhead over the spawn",
           "reconcile -> agent idle, 4 checks",
-          "of which the agent's checks took",
           "agent started as"
         }) {
       assertTrue(report.contains(figure), figure + " missing in:\n" + report);
