@@ -150,6 +150,12 @@ public final class AgentBenchCommand implements Callable<Integer> {
           "  reconcile -> agent idle, %d checks          %7.1f ms (median of %d; min %.1f, max %.1f)%n",
           checks, a.medianMillis(), rounds, a.minMillis(), a.maxMillis());
       out.printf(
+          "  the same checks from a shell loop          %7.1f ms (median, timed before each round)%n",
+          a.floorMillis());
+      out.printf(
+          "  reconcile -> idle over the shell loop      %7.1f ms (median of the rounds' differences)%n",
+          a.overFloorMillis());
+      out.printf(
           "  idle agent after connecting                RSS %.1f MiB, %d threads%n",
           a.connected().rssMiB(), a.connected().threads());
       out.printf(

@@ -98,10 +98,18 @@ final class RealAgent {
     }
   }
 
+  /**
+   * @param medianMillis reconcile -> idle, median over the rounds ({@code min}, {@code max} alike)
+   * @param floorMillis the same number of no-op checks from a shell loop ({@code shell -c "while
+   *     ...; do shell -c true; done"}), timed right before each round: median
+   * @param overFloorMillis median of the rounds' differences, reconcile -> idle minus that loop
+   */
   record Figures(
       double medianMillis,
       double minMillis,
       double maxMillis,
+      double floorMillis,
+      double overFloorMillis,
       Usage connected,
       Usage afterRounds,
       String command) {}
@@ -165,10 +173,15 @@ final class RealAgent {
       HttpClient http = HttpClient.newHttpClient();
       URI reconcile = URI.create("http://127.0.0.1:" + server.httpPort() + "/api/v1/reconcile");
       double[] millis = new double[rounds];
+      double[] floor = new double[rounds];
+      double[] over = new double[rounds];
       for (int r = -warmup; r < rounds; r++) {
+        double f = shellLoop();
         double m = reconcileOnce(api, http, reconcile);
         if (r >= 0) {
           millis[r] = m;
+          floor[r] = f;
+          over[r] = m - f;
         }
       }
       requireAllSatisfied(api);
@@ -180,6 +193,8 @@ final class RealAgent {
           CheckOverhead.median(millis),
           sorted[0],
           sorted[sorted.length - 1],
+          CheckOverhead.median(floor),
+          CheckOverhead.median(over),
           connected,
           after,
           command.display());
@@ -217,6 +232,27 @@ final class RealAgent {
             a -> a.lastCycleEndedAt() != null && a.lastCycleEndedAt().isAfter(before) && idle(a),
             5);
     return Duration.between(before, done.lastCycleEndedAt()).toNanos() / 1e6;
+  }
+
+  /**
+   * Milliseconds for {@code checks} no-op checks run from a shell loop: the floor any tool pays to
+   * start that many processes on this machine now.
+   */
+  private double shellLoop() throws IOException, InterruptedException {
+    String loop =
+        "i=0; while [ \"$i\" -lt " + checks + " ]; do " + shell + " -c true; i=$((i+1)); done";
+    ProcessBuilder pb =
+        new ProcessBuilder(shell, "-c", loop)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    long t0 = System.nanoTime();
+    int exit = pb.start().waitFor();
+    double ms = (System.nanoTime() - t0) / 1e6;
+    if (exit != 0) {
+      throw new CliException("the shell loop exited " + exit);
+    }
+    return ms;
   }
 
   /** Every block of the task was checked and found satisfied: the rounds measured no-ops. */

@@ -38,6 +38,8 @@ class AgentBenchCommandIT {
           "no-op check through the shell executor",
           "per-check overhead over the spawn",
           "reconcile -> agent idle, 4 checks",
+          "the same checks from a shell loop",
+          "reconcile -> idle over the shell loop",
           "agent started as"
         }) {
       assertTrue(report.contains(figure), figure + " missing in:\n" + report);
