@@ -124,4 +124,4 @@ echo "bench-peers: $checks no-op checks, $(date -u +%Y-%m-%d), $(nproc) cores, $
 row "shell loop ($checks x /bin/sh -c true)" "$floor"
 row "fluke: POST /api/v1/reconcile -> agent idle" "$fluke"
 [ -z "$puppet" ] || row "puppet apply --noop ($(puppet --version))" "$puppet"
-[ -z "$ansible" ] || row "ansible-playbook --check ($(ansible-playbook --version | head -1 | sed 's/.*core //; s/\]//'))" "$ansible"
+[ -z "$ansible" ] || row "ansible-playbook --check ($(ansible-playbook --version 2>/dev/null | awk 'NR == 1 {sub(/.*core /, ""); sub(/\]/, ""); print}'))" "$ansible"
