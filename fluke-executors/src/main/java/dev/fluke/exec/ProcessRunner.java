@@ -301,7 +301,9 @@ public final class ProcessRunner {
     try {
       while (true) {
         int read = pipe.readAvailable();
-        if (read == 0 && !process.isAlive()) {
+        if (!process.isAlive()) {
+          // what is left is drained below, bounded: a background child that goes on printing
+          // must not keep the run going
           break;
         }
         if (ctx.cancelled().getAsBoolean()) {

@@ -318,6 +318,20 @@ class ProcessRunnerTest {
   }
 
   @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aBackgroundChildThatGoesOnPrintingDoesNotKeepTheRunGoing() throws Exception {
+    Path pidFile = tmp.resolve("yes.pid");
+    // `yes` fills the pipe faster than it can be read: there is always more to read
+    ProcessRunner.Result r =
+        bash(
+            "yes spam & echo $! > '" + pidFile + "'; sleep 0.2; echo done",
+            ExecContext.of(settings.withTimeout(Duration.ZERO)));
+    strays.add(Long.parseLong(Files.readString(pidFile).strip()));
+    assertEquals(ProcessRunner.Status.EXITED, r.status(), r.message());
+    assertEquals(0, r.exitCode());
+  }
+
+  @Test
   void runAsGoesThroughSudoWithTheEnvironmentPassedExplicitly() {
     FakeSudo sudo = FakeSudo.create(tmp.resolve("sudo"));
     ExecSettings s = TestTools.withSudo(settings, sudo.path());
