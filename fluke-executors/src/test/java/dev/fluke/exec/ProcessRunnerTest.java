@@ -257,8 +257,9 @@ class ProcessRunnerTest {
         "threads before " + threadsBefore + ", after " + nonReaperThreads());
   }
 
-  @Test
-  void cancellationKillsTheTreeAndSaysSo() throws Exception {
+  @ParameterizedTest(name = "own process group: {0}")
+  @ValueSource(booleans = {true, false})
+  void cancellationKillsTheTreeAndSaysSo(boolean ownGroup) throws Exception {
     AtomicBoolean cancel = new AtomicBoolean();
     AtomicLong child = new AtomicLong();
     ExecContext ctx =
@@ -271,7 +272,11 @@ class ProcessRunnerTest {
               }
             },
             cancel::get);
-    ProcessRunner.Result r = bash("sleep 300 & echo child=$!; wait", ctx);
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("bash", "-c", "sleep 300 & echo child=$!; wait")
+                .withOwnGroup(ownGroup),
+            ctx);
     strays.add(child.get());
     assertEquals(ProcessRunner.Status.CANCELLED, r.status());
     assertTrue(r.message().startsWith("cancelled"), r.message());
