@@ -38,6 +38,9 @@ import java.util.TreeSet;
  * tip of the branch through {@link GitSync} (clone, or fetch and fast-forward; a branch rewritten
  * upstream is followed when the working copy has no changes or commits of its own, and the check's
  * output says so); a failed sync is an ERROR.
+ *
+ * <p>What an apply runs leads its own process group; what a check runs is started directly (see
+ * {@link ProcessRunner.Command#ownGroup()}).
  */
 public final class MiseExecutor implements Executor {
   public static final String TYPE = "mise";
@@ -175,12 +178,13 @@ public final class MiseExecutor implements Executor {
     }
     Map<String, String> env = miseEnv(ctx.settings(), dir);
     String mise = mise(ctx);
+    boolean ownGroup = phase == Phase.APPLY;
 
     ExecContext quiet = new ExecContext(ctx.settings(), line -> {}, ctx.cancelled());
     ProcessRunner.Result listed =
         runner.run(
             new ProcessRunner.Command(
-                List.of(mise, "tasks", "ls", "--json", "--hidden"), dir, env, null),
+                List.of(mise, "tasks", "ls", "--json", "--hidden"), dir, env, null, ownGroup),
             quiet);
     if (!listed.exited()) {
       return error(phase, listed.message(), notes, start);
@@ -214,7 +218,8 @@ public final class MiseExecutor implements Executor {
     }
 
     ProcessRunner.Result run =
-        runner.run(new ProcessRunner.Command(List.of(mise, "run", task), dir, env, null), ctx);
+        runner.run(
+            new ProcessRunner.Command(List.of(mise, "run", task), dir, env, null, ownGroup), ctx);
     String output = SystemdExecutor.tail(notes + run.output(), ctx.settings().outputTailBytes());
     Duration took = since(start);
     if (!run.exited()) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Receives a process's raw output bytes, hands every complete line to a consumer as soon as it is
  * seen, and keeps only the last {@code tailBytes} bytes. Memory is bounded whatever the process
  * prints: the tail is a ring buffer and a line longer than {@link #MAX_LINE_BYTES} is handed on in
- * pieces.
+ * pieces. The ring grows with the output up to {@code tailBytes}, so a command that prints little
+ * (most checks print nothing) costs no more than what it printed.
  *
  * <p>Not thread-safe: one reader feeds it.
  */
@@ -22,7 +23,11 @@ final class OutputCapture {
   private static final Logger log = LoggerFactory.getLogger(OutputCapture.class);
   static final int MAX_LINE_BYTES = 64 * 1024;
 
-  private final byte[] ring;
+  private static final byte[] NONE = new byte[0];
+  private static final int FIRST_RING_BYTES = 256;
+
+  private final int tailBytes;
+  private byte[] ring = NONE; // grows up to tailBytes
   private int ringStart; // index of the oldest byte
   private int ringSize;
   private long totalBytes;
@@ -32,7 +37,7 @@ final class OutputCapture {
   private String firstLine;
 
   OutputCapture(int tailBytes, Consumer<String> lines) {
-    this.ring = new byte[Math.max(0, tailBytes)];
+    this.tailBytes = Math.max(0, tailBytes);
     this.lines = lines;
   }
 
@@ -93,10 +98,13 @@ final class OutputCapture {
   }
 
   private void appendToRing(byte[] buf, int off, int len) {
-    int cap = ring.length;
-    if (cap == 0) {
+    if (tailBytes == 0) {
       return;
     }
+    if (ringSize + len > ring.length && ring.length < tailBytes) {
+      grow(ringSize + len);
+    }
+    int cap = ring.length;
     if (len >= cap) {
       System.arraycopy(buf, off + len - cap, ring, 0, cap);
       ringStart = 0;
@@ -114,6 +122,17 @@ final class OutputCapture {
     } else {
       ringSize += len;
     }
+  }
+
+  /** Makes room for {@code needed} bytes (at most {@code tailBytes}), oldest byte first. */
+  private void grow(int needed) {
+    int size = Math.min(tailBytes, Math.max(needed, Math.max(ring.length * 2, FIRST_RING_BYTES)));
+    byte[] bigger = new byte[size];
+    int first = Math.min(ringSize, ring.length - ringStart);
+    System.arraycopy(ring, ringStart, bigger, 0, first);
+    System.arraycopy(ring, 0, bigger, first, ringSize - first);
+    ring = bigger;
+    ringStart = 0;
   }
 
   private void emitLine() {

@@ -4,21 +4,20 @@ import dev.fluke.hcl.Durations;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs one command for an executor: argv in a working directory with an environment, optionally as
@@ -28,35 +27,58 @@ import org.slf4j.LoggerFactory;
  * <p>How it runs a command:
  *
  * <ul>
- *   <li>The environment is {@link ExecSettings#env()} plus the command's own variables. The
- *       executable is looked up in that environment's {@code PATH} (not the agent's), so a missing
- *       binary is reported as such before anything starts. Standard input is {@code /dev/null}:
- *       nothing can wait for a prompt.
+ *   <li>The environment is {@link ExecSettings#env()} plus the command's own variables, plus
+ *       {@value #RUN_ID_VARIABLE}, a value unique to this run that the command's descendants
+ *       inherit. The executable is looked up in that environment's {@code PATH} (not the agent's),
+ *       so a missing binary is reported as such before anything starts. Standard input is {@code
+ *       /dev/null}: nothing can wait for a prompt.
  *   <li>With {@code runAs}, the command becomes {@code sudo -n -H -u USER -- /usr/bin/env K=V…
- *       argv…}: sudo resets the environment, so the command's own variables are passed explicitly
- *       through {@code env}; {@code -n} makes sudo fail instead of asking for a password. If sudo
- *       itself refuses (exit 1 with a first line starting {@code "sudo: "}), the command did not
- *       run: {@link Status#NOT_STARTED}.
- *   <li>The process is started through {@code setsid} (when present) so that it leads its own
- *       process group; on timeout or cancellation the whole tree is killed: the process, its
- *       descendants, and every member of its process group (which also catches daemonised
- *       grandchildren). They get SIGTERM first (sudo relays it to the command it runs), then
- *       SIGKILL after a short grace.
- *   <li>Output is read by the calling thread without ever blocking on the pipe (it polls what is
- *       available), so there is no reader thread to leak and a background child that keeps the pipe
- *       open cannot hang the run: once the command exits, what it wrote is drained and the run is
- *       over.
+ *       argv…}: sudo resets the environment, so the command's own variables (and the run's id) are
+ *       passed explicitly through {@code env}; {@code -n} makes sudo fail instead of asking for a
+ *       password. If sudo itself refuses (exit 1 with a first line starting {@code "sudo: "}), the
+ *       command did not run: {@link Status#NOT_STARTED}.
+ *   <li>A command with {@link Command#ownGroup()} (everything an apply runs) is started through
+ *       {@code setsid} (when present), so that it leads its own session and process group (its
+ *       process group id is its pid) and no terminal signal meant for the agent reaches it. Other
+ *       commands (checks: read-only, and the hot path) are started directly, which spares one exec
+ *       per check, and stay in the agent's process group.
+ *   <li>On timeout or cancellation the whole tree is killed: the process, its descendants, every
+ *       process that still carries the run's {@value #RUN_ID_VARIABLE} (which catches daemonised
+ *       grandchildren, even those that left the process group with {@code setsid}) and, for a group
+ *       leader, every member of its process group. The agent's own process group is never targeted.
+ *       They get SIGTERM first (sudo relays it to the command it runs), then SIGKILL after a short
+ *       grace.
+ *   <li>The process's exit is noticed when it happens: the calling thread waits on the process (the
+ *       JDK's reaper wakes it at exit), not on a timer. Output is read as it is available whenever
+ *       the thread wakes: at once while the process keeps printing, and while it is quiet at most
+ *       {@link #MAX_QUIET_WAIT} apart (that bounds how late a live line or a cancellation is
+ *       noticed). It is never read with a blocking read: the JDK cannot interrupt a read on a
+ *       process pipe, and a background child that keeps the pipe open after the command exited
+ *       would hang the run (and the JDK's reaper thread, which drains the pipe at exit under the
+ *       same lock). So there is no reader thread to leak, and once the command exits what it wrote
+ *       is drained and the run is over.
  * </ul>
  *
- * <p>Blocking: callers run it on a dedicated dispatcher. Thread-safe and stateless; one instance
- * may be shared by all executors.
+ * <p>Blocking: callers run it on a dedicated dispatcher. Thread-safe and stateless apart from a run
+ * counter; one instance may be shared by all executors.
  */
 public final class ProcessRunner {
-  private static final Logger log = LoggerFactory.getLogger(ProcessRunner.class);
   private static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(2);
   private static final String DEFAULT_PATH =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final int POST_EXIT_DRAIN_LIMIT = 1 << 20;
+
+  /**
+   * The variable every command (and so every descendant that keeps its environment) carries, with a
+   * value unique to the run: how a killed run's daemonised grandchildren are found.
+   */
+  public static final String RUN_ID_VARIABLE = "FLUKE_RUN_ID";
+
+  /** The first wait for output of a quiet process; it doubles up to {@link #MAX_QUIET_WAIT}. */
+  static final Duration MIN_QUIET_WAIT = Duration.ofMillis(1);
+
+  /** The longest a running, quiet process goes without its output and cancellation looked at. */
+  static final Duration MAX_QUIET_WAIT = Duration.ofMillis(20);
 
   /** How a run ended. */
   public enum Status {
@@ -78,8 +100,13 @@ public final class ProcessRunner {
    * @param workingDir where to run, or null for the agent's own working directory
    * @param env variables added on top of {@link ExecSettings#env()}
    * @param runAs user to run as through sudo, or null
+   * @param ownGroup start it through {@code setsid}: it leads its own session and process group
+   *     (process group id = its pid), out of reach of the agent's terminal, and its group is killed
+   *     with it. Executors ask for it for everything an apply runs; a check's commands (read-only,
+   *     and what an agent runs most) are started directly, sparing an exec each.
    */
-  public record Command(List<String> argv, Path workingDir, Map<String, String> env, String runAs) {
+  public record Command(
+      List<String> argv, Path workingDir, Map<String, String> env, String runAs, boolean ownGroup) {
     public Command {
       argv = List.copyOf(argv);
       if (argv.isEmpty()) {
@@ -87,6 +114,11 @@ public final class ProcessRunner {
       }
       env = env == null ? Map.of() : Map.copyOf(env);
       runAs = runAs == null || runAs.isBlank() ? null : runAs;
+    }
+
+    /** A command that leads its own process group. */
+    public Command(List<String> argv, Path workingDir, Map<String, String> env, String runAs) {
+      this(argv, workingDir, env, runAs, true);
     }
 
     public static Command of(String... argv) {
@@ -98,17 +130,22 @@ public final class ProcessRunner {
     }
 
     public Command in(Path dir) {
-      return new Command(argv, dir, env, runAs);
+      return new Command(argv, dir, env, runAs, ownGroup);
     }
 
     public Command withEnv(Map<String, String> more) {
       Map<String, String> merged = new LinkedHashMap<>(env);
       merged.putAll(more);
-      return new Command(argv, workingDir, merged, runAs);
+      return new Command(argv, workingDir, merged, runAs, ownGroup);
     }
 
     public Command as(String user) {
-      return new Command(argv, workingDir, env, user);
+      return new Command(argv, workingDir, env, user, ownGroup);
+    }
+
+    /** The same command, leading its own process group or not (see {@link #ownGroup()}). */
+    public Command withOwnGroup(boolean own) {
+      return new Command(argv, workingDir, env, runAs, own);
     }
 
     /**
@@ -161,6 +198,8 @@ public final class ProcessRunner {
 
   private final Duration killGrace;
   private final String setsid;
+  private final String runIdPrefix;
+  private final AtomicLong runs = new AtomicLong();
 
   public ProcessRunner() {
     this(DEFAULT_KILL_GRACE);
@@ -176,6 +215,9 @@ public final class ProcessRunner {
             .filter(p -> Files.isExecutable(Path.of(p)))
             .findFirst()
             .orElse(null);
+    byte[] random = new byte[6];
+    new SecureRandom().nextBytes(random);
+    this.runIdPrefix = ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(random) + "-";
   }
 
   /** Runs the command to its end (or timeout, or cancellation). Never throws for host failures. */
@@ -193,6 +235,7 @@ public final class ProcessRunner {
       }
     }
 
+    String runId = runIdPrefix + runs.incrementAndGet();
     Map<String, String> env = new HashMap<>(settings.env());
     List<String> argv = new ArrayList<>();
     String exe;
@@ -209,6 +252,7 @@ public final class ProcessRunner {
       }
       argv.addAll(List.of(exe, "-n", "-H", "-u", cmd.runAs(), "--", envBinary()));
       cmd.env().forEach((k, v) -> argv.add(k + "=" + v));
+      argv.add(RUN_ID_VARIABLE + "=" + runId);
       argv.addAll(cmd.argv());
     } else {
       env.putAll(cmd.env());
@@ -219,7 +263,9 @@ public final class ProcessRunner {
       argv.add(exe);
       argv.addAll(cmd.argv().subList(1, cmd.argv().size()));
     }
-    if (setsid != null) {
+    env.put(RUN_ID_VARIABLE, runId);
+    boolean leader = cmd.ownGroup() && setsid != null;
+    if (leader) {
       argv.add(0, setsid);
     }
 
@@ -239,59 +285,63 @@ public final class ProcessRunner {
       return notStarted("could not start " + cmd.argv().get(0) + ": " + e.getMessage(), startNanos);
     }
     ctx.processStarted().accept(process.toHandle());
-    return supervise(process, cmd, ctx, startNanos);
+    return supervise(process, new ProcessTree(process, leader, runId), cmd, ctx, startNanos);
   }
 
-  private Result supervise(Process process, Command cmd, ExecContext ctx, long startNanos) {
+  private Result supervise(
+      Process process, ProcessTree tree, Command cmd, ExecContext ctx, long startNanos) {
     ExecSettings settings = ctx.settings();
     OutputCapture capture = new OutputCapture(settings.outputTailBytes(), ctx.outputLines());
     Duration timeout = settings.commandTimeout();
     boolean hasDeadline = timeout != null && !timeout.isZero() && !timeout.isNegative();
     long deadline = hasDeadline ? startNanos + timeout.toNanos() : 0;
-    InputStream in = process.getInputStream();
-    byte[] buf = new byte[64 * 1024];
+    PipeReader pipe = new PipeReader(process.getInputStream(), capture);
     Status status = Status.EXITED;
-    long idleMillis = 1;
+    long quietWait = MIN_QUIET_WAIT.toNanos();
     boolean interrupted = false;
 
-    while (true) {
-      int read = readAvailable(in, buf, capture);
-      if (read == 0 && !process.isAlive()) {
-        break;
+    try {
+      while (true) {
+        int read = pipe.readAvailable();
+        if (!process.isAlive()) {
+          // what is left is drained below, bounded: a background child that goes on printing
+          // must not keep the run going
+          break;
+        }
+        if (ctx.cancelled().getAsBoolean()) {
+          status = Status.CANCELLED;
+          break;
+        }
+        long left = hasDeadline ? deadline - System.nanoTime() : Long.MAX_VALUE;
+        if (left <= 0) {
+          status = Status.TIMED_OUT;
+          break;
+        }
+        if (read > 0) {
+          quietWait = MIN_QUIET_WAIT.toNanos();
+          continue;
+        }
+        // Returns the moment the process exits (the JDK's reaper notifies it); otherwise after
+        // quietWait, to pick up output and look at the cancellation flag.
+        process.waitFor(Math.min(quietWait, left), TimeUnit.NANOSECONDS);
+        quietWait = Math.min(quietWait * 2, MAX_QUIET_WAIT.toNanos());
       }
-      if (ctx.cancelled().getAsBoolean()) {
-        status = Status.CANCELLED;
-        break;
-      }
-      if (hasDeadline && System.nanoTime() - deadline > 0) {
-        status = Status.TIMED_OUT;
-        break;
-      }
-      if (read > 0) {
-        idleMillis = 1;
-        continue;
-      }
-      try {
-        Thread.sleep(idleMillis);
-      } catch (InterruptedException e) {
-        interrupted = true;
-        status = Status.CANCELLED;
-        break;
-      }
-      idleMillis = Math.min(idleMillis * 2, 20);
+    } catch (InterruptedException e) {
+      interrupted = true;
+      status = Status.CANCELLED;
     }
 
     if (status != Status.EXITED) {
-      killTree(process);
+      tree.kill(killGrace);
     }
-    // what the process wrote before it exited (or was killed) is still in the pipe
+    // what the process wrote before it exited (or was killed) may still be in the pipe
     long drained = 0;
     int n;
-    while (drained < POST_EXIT_DRAIN_LIMIT && (n = readAvailable(in, buf, capture)) > 0) {
+    while (drained < POST_EXIT_DRAIN_LIMIT && (n = pipe.readAvailable()) > 0) {
       drained += n;
     }
     capture.finish();
-    closeQuietly(in);
+    pipe.close();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -336,113 +386,54 @@ public final class ProcessRunner {
     return new Result(Status.EXITED, exit, output, capture.totalBytes(), duration, "");
   }
 
-  /** Reads what can be read without blocking; returns the number of bytes read. */
-  private static int readAvailable(InputStream in, byte[] buf, OutputCapture capture) {
-    try {
-      int avail = in.available();
-      if (avail <= 0) {
+  /**
+   * Reads a process's output without ever blocking on the pipe. The buffer is taken on the first
+   * output and grows to 64 KiB for a command that prints a lot: a check that prints nothing
+   * allocates nothing here.
+   */
+  private static final class PipeReader {
+    private static final int FIRST_BUFFER = 8 * 1024;
+    private static final int MAX_BUFFER = 64 * 1024;
+
+    private final InputStream in;
+    private final OutputCapture capture;
+    private byte[] buf;
+
+    PipeReader(InputStream in, OutputCapture capture) {
+      this.in = in;
+      this.capture = capture;
+    }
+
+    /** Reads what can be read without blocking; returns the number of bytes read. */
+    int readAvailable() {
+      try {
+        int avail = in.available();
+        if (avail <= 0) {
+          return 0;
+        }
+        if (buf == null) {
+          buf = new byte[avail <= FIRST_BUFFER ? FIRST_BUFFER : MAX_BUFFER];
+        } else if (avail > buf.length && buf.length < MAX_BUFFER) {
+          buf = new byte[MAX_BUFFER];
+        }
+        int n = in.read(buf, 0, Math.min(avail, buf.length));
+        if (n > 0) {
+          capture.accept(buf, 0, n);
+        }
+        return Math.max(n, 0);
+      } catch (IOException e) {
+        // the stream was closed under us (the process exited and the JDK closed the pipe)
         return 0;
       }
-      int n = in.read(buf, 0, Math.min(avail, buf.length));
-      if (n > 0) {
-        capture.accept(buf, 0, n);
-      }
-      return Math.max(n, 0);
-    } catch (IOException e) {
-      // the stream was closed under us (the process exited and the JDK closed the pipe)
-      return 0;
     }
-  }
 
-  /**
-   * Kills the process, its descendants and its process group: SIGTERM, a grace period, then SIGKILL
-   * for whatever is left. Descendants are collected before anything dies, since orphans are
-   * re-parented and would no longer show up as descendants.
-   */
-  private void killTree(Process process) {
-    long rootPid = process.pid();
-    Set<ProcessHandle> targets = collectTree(process.toHandle(), rootPid);
-    for (ProcessHandle h : targets) {
-      h.destroy();
-    }
-    long graceEnd = System.nanoTime() + killGrace.toNanos();
-    while (System.nanoTime() - graceEnd < 0
-        && targets.stream().anyMatch(ProcessRunner::isRunning)) {
+    void close() {
       try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+        in.close();
+      } catch (IOException ignored) {
+        // nothing more to read anyway
       }
     }
-    targets.addAll(collectTree(process.toHandle(), rootPid));
-    for (ProcessHandle h : targets) {
-      if (isRunning(h)) {
-        h.destroyForcibly();
-      }
-    }
-    try {
-      if (!process.waitFor(killGrace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        log.warn("process {} did not exit after SIGKILL", rootPid);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private Set<ProcessHandle> collectTree(ProcessHandle root, long rootPid) {
-    Set<ProcessHandle> all = new LinkedHashSet<>();
-    all.add(root);
-    root.descendants().forEach(all::add);
-    if (setsid != null) {
-      all.addAll(processGroup(rootPid));
-    }
-    return all;
-  }
-
-  /** Members of process group {@code pgid}, read from /proc (empty where there is no /proc). */
-  static List<ProcessHandle> processGroup(long pgid) {
-    List<ProcessHandle> members = new ArrayList<>();
-    File[] entries = new File("/proc").listFiles();
-    if (entries == null) {
-      return members;
-    }
-    for (File e : entries) {
-      String name = e.getName();
-      if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
-        continue;
-      }
-      String[] fields = procStatFields(Long.parseLong(name));
-      // fields after "pid (comm)": state ppid pgrp ...
-      if (fields != null && fields.length > 2 && fields[2].equals(Long.toString(pgid))) {
-        ProcessHandle.of(Long.parseLong(name)).ifPresent(members::add);
-      }
-    }
-    return members;
-  }
-
-  /** The fields of /proc/PID/stat after the command name, or null if the process is gone. */
-  static String[] procStatFields(long pid) {
-    try {
-      String stat =
-          Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-      int close = stat.lastIndexOf(')');
-      return close < 0 ? null : stat.substring(close + 1).trim().split(" ");
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
-  }
-
-  /** Alive and not a zombie (a killed orphan may stay a zombie where PID 1 does not reap). */
-  static boolean isRunning(ProcessHandle h) {
-    if (!h.isAlive()) {
-      return false;
-    }
-    String[] fields = procStatFields(h.pid());
-    if (fields == null) {
-      return !Files.isDirectory(Path.of("/proc/self")) && h.isAlive();
-    }
-    return !(fields[0].equals("Z") || fields[0].equals("X"));
   }
 
   private static String envBinary() {
@@ -474,13 +465,5 @@ public final class ProcessRunner {
   private static Result notStarted(String message, long startNanos) {
     return new Result(
         Status.NOT_STARTED, -1, "", 0, Duration.ofNanos(System.nanoTime() - startNanos), message);
-  }
-
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException ignored) {
-      // nothing more to read anyway
-    }
   }
 }

@@ -10,7 +10,9 @@ import java.util.List;
  * agent's default shell ({@code [default_shell, "-c", string]}) in {@code working_dir}, with {@code
  * env} added and, with {@code run_as}, as that user through sudo. Check: exit 0 = SATISFIED, other
  * = DRIFTED. Apply: exit 0 = APPLIED, other = FAILED. A shell that cannot start, a bad working
- * directory, sudo refusing, a timeout or a cancellation is an ERROR.
+ * directory, sudo refusing, a timeout or a cancellation is an ERROR. The apply's shell leads its
+ * own process group; the check's is started directly (see {@link
+ * ProcessRunner.Command#ownGroup()}).
  */
 public final class ShellExecutor implements Executor {
   public static final String TYPE = "shell";
@@ -37,12 +39,12 @@ public final class ShellExecutor implements Executor {
 
   @Override
   public StepResult check(ExecutorSpec spec, ExecContext ctx) {
-    return run(spec, "check", ctx).toStep(Phase.CHECK, Outcome.SATISFIED, Outcome.DRIFTED);
+    return run(spec, "check", ctx, false).toStep(Phase.CHECK, Outcome.SATISFIED, Outcome.DRIFTED);
   }
 
   @Override
   public StepResult apply(ExecutorSpec spec, ExecContext ctx) {
-    return run(spec, "command", ctx).toStep(Phase.APPLY, Outcome.APPLIED, Outcome.FAILED);
+    return run(spec, "command", ctx, true).toStep(Phase.APPLY, Outcome.APPLIED, Outcome.FAILED);
   }
 
   /** The command a block's {@code check} or {@code command} attribute becomes. */
@@ -59,7 +61,8 @@ public final class ShellExecutor implements Executor {
         spec.string("run_as"));
   }
 
-  private ProcessRunner.Result run(ExecutorSpec spec, String attribute, ExecContext ctx) {
+  private ProcessRunner.Result run(
+      ExecutorSpec spec, String attribute, ExecContext ctx, boolean ownGroup) {
     String script = spec.string(attribute);
     if (script == null || script.isBlank()) {
       // the parser requires both; a spec built by hand without one must still not look like drift
@@ -71,6 +74,6 @@ public final class ShellExecutor implements Executor {
           java.time.Duration.ZERO,
           spec.label() + " has no " + attribute + " command");
     }
-    return runner.run(command(spec, attribute, ctx.settings()), ctx);
+    return runner.run(command(spec, attribute, ctx.settings()).withOwnGroup(ownGroup), ctx);
   }
 }

@@ -28,7 +28,8 @@ import java.util.Set;
  * <p>Apply looks again and runs only what differs, enablement first: {@code systemctl
  * enable|disable UNIT}, then {@code systemctl start|stop UNIT}. It stops at the first command that
  * fails (FAILED, with that command's exit code). Nothing differing is APPLIED with the message
- * "nothing to do".
+ * "nothing to do". What an apply runs leads its own process group; what a check runs is started
+ * directly (see {@link ProcessRunner.Command#ownGroup()}).
  */
 public final class SystemdExecutor implements Executor {
   public static final String TYPE = "systemd";
@@ -140,7 +141,7 @@ public final class SystemdExecutor implements Executor {
       ctx.outputLines().accept(display);
       output.append(display).append('\n');
       ProcessRunner.Result r =
-          runner.run(ProcessRunner.Command.of(systemctl(ctx), verb, unit), ctx);
+          runner.run(ProcessRunner.Command.of(systemctl(ctx), verb, unit).withOwnGroup(true), ctx);
       output.append(r.output());
       if (!r.output().isEmpty() && !r.output().endsWith("\n")) {
         output.append('\n');
@@ -175,9 +176,12 @@ public final class SystemdExecutor implements Executor {
       return failed(StepResult.error(phase, spec.label() + " has no unit", since(start)));
     }
     // state queries are not streamed: they are bookkeeping, not the work
+    boolean ownGroup = phase == Phase.APPLY;
     ExecContext quiet = new ExecContext(ctx.settings(), line -> {}, ctx.cancelled());
     ProcessRunner.Result active =
-        runner.run(ProcessRunner.Command.of(systemctl(ctx), "is-active", unit), quiet);
+        runner.run(
+            ProcessRunner.Command.of(systemctl(ctx), "is-active", unit).withOwnGroup(ownGroup),
+            quiet);
     if (!active.exited()) {
       return failed(
           new StepResult(
@@ -200,7 +204,9 @@ public final class SystemdExecutor implements Executor {
                   + firstLine(active.output())));
     }
     ProcessRunner.Result enabled =
-        runner.run(ProcessRunner.Command.of(systemctl(ctx), "is-enabled", unit), quiet);
+        runner.run(
+            ProcessRunner.Command.of(systemctl(ctx), "is-enabled", unit).withOwnGroup(ownGroup),
+            quiet);
     if (!enabled.exited()) {
       return failed(
           new StepResult(

@@ -104,6 +104,31 @@ class MiseExecutorTest {
   }
 
   @Test
+  void whatAnApplyRunsLeadsItsOwnProcessGroupAndWhatACheckRunsDoesNot() throws Exception {
+    // mise puts each task in a process group of its own: what matters is the group of mise itself,
+    // the task's parent
+    String record = "echo $PPID $(cut -d' ' -f5 /proc/$PPID/stat) >> ";
+    Files.writeString(
+        app.resolve(".mise.toml"),
+        """
+        [tasks.group-check]
+        run = "%scheck-group; false"
+
+        [tasks.group-apply]
+        run = "%sapply-group"
+        """
+            .formatted(record, record));
+    ExecutorSpec s = deploy("check_task", "group-check", "apply_task", "group-apply");
+    assertEquals(Outcome.DRIFTED, mise.check(s, ExecContext.of(settings)).outcome());
+    assertEquals(Outcome.APPLIED, mise.apply(s, ExecContext.of(settings)).outcome());
+    String agentGroup = ProcessTree.procStatFields(ProcessHandle.current().pid())[2];
+    String[] check = Files.readString(app.resolve("check-group")).strip().split(" ");
+    String[] apply = Files.readString(app.resolve("apply-group")).strip().split(" ");
+    assertEquals(agentGroup, check[1], "mise's group during the check");
+    assertEquals(apply[0], apply[1], "mise leads its own group during the apply");
+  }
+
+  @Test
   void customTaskNamesAreRun() throws Exception {
     Files.writeString(app.resolve(".mise.toml"), TASKS);
     ExecutorSpec s = deploy("check_task", "fluke-check", "apply_task", "fluke-apply");

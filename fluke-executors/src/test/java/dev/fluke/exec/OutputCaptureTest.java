@@ -55,6 +55,28 @@ class OutputCaptureTest {
   }
 
   @Test
+  void theTailGrowsWithTheOutputAndAlwaysHoldsItsLastBytes() {
+    java.util.Random random = new java.util.Random(42);
+    for (int tail : new int[] {1, 7, 300, 16_384}) {
+      OutputCapture c = new OutputCapture(tail, l -> {});
+      StringBuilder all = new StringBuilder();
+      assertEquals("", c.tail());
+      for (int write = 0; write < 400; write++) {
+        int len = random.nextInt(write % 50 == 0 ? 5000 : 40);
+        StringBuilder chunk = new StringBuilder();
+        for (int i = 0; i < len; i++) {
+          chunk.append((char) ('a' + random.nextInt(26)));
+        }
+        feed(c, chunk.toString(), Math.max(1, len));
+        all.append(chunk);
+        String expected = all.substring(Math.max(0, all.length() - tail));
+        assertEquals(expected, c.tail(), "tail " + tail + " after write " + write);
+      }
+      assertEquals(all.length(), c.totalBytes());
+    }
+  }
+
+  @Test
   void zeroTailKeepsNothingButStillStreams() {
     List<String> lines = new ArrayList<>();
     OutputCapture c = new OutputCapture(0, lines::add);

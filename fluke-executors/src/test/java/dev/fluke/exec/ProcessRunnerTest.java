@@ -16,15 +16,21 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProcessRunnerTest {
   @TempDir Path tmp;
@@ -122,12 +128,17 @@ class ProcessRunnerTest {
     assertEquals("read=1\n", r.output());
   }
 
-  @Test
-  void timeoutKillsTheWholeTreeIncludingDaemonisedGrandchildren() throws Exception {
+  @ParameterizedTest(name = "own process group: {0}")
+  @ValueSource(booleans = {true, false})
+  void timeoutKillsTheWholeTreeIncludingDaemonisedGrandchildren(boolean ownGroup) throws Exception {
     ExecSettings s = settings.withTimeout(Duration.ofSeconds(1));
     ProcessRunner.Result r =
-        bash(
-            "sleep 300 & echo child=$!; (sleep 301 & echo orphan=$!); echo ready; wait",
+        runner.run(
+            ProcessRunner.Command.of(
+                    "bash",
+                    "-c",
+                    "sleep 300 & echo child=$!; (sleep 301 & echo orphan=$!); echo ready; wait")
+                .withOwnGroup(ownGroup),
             ExecContext.of(s));
     assertEquals(ProcessRunner.Status.TIMED_OUT, r.status(), r.toString());
     assertEquals(-1, r.exitCode());
@@ -153,7 +164,102 @@ class ProcessRunnerTest {
   }
 
   @Test
-  void cancellationKillsTheTreeAndSaysSo() throws Exception {
+  void aGrandchildThatLeftTheProcessGroupIsKilledToo() throws Exception {
+    // setsid puts the grandchild in a session and process group of its own: only the run's id in
+    // its environment still ties it to the run
+    ProcessRunner.Result r =
+        bash(
+            "(setsid sleep 302 & echo escaped=$!); echo ready; sleep 300",
+            ExecContext.of(settings.withTimeout(Duration.ofSeconds(1))));
+    assertEquals(ProcessRunner.Status.TIMED_OUT, r.status(), r.toString());
+    long escaped = pid(r.output(), "escaped");
+    strays.add(escaped);
+    assertTrue(
+        TestProcesses.awaitGone(escaped, 10_000),
+        "grandchild " + escaped + " in its own session still runs");
+  }
+
+  @Test
+  void killingATreeLeavesTheAgentsOwnProcessGroupAlone() throws Exception {
+    // a process of the agent's (here: the test JVM's) own process group, not started by the run
+    Process sibling = new ProcessBuilder("sleep", "60").start();
+    strays.add(sibling.pid());
+    long jvmGroup = pgid(ProcessHandle.current().pid());
+    assertEquals(jvmGroup, pgid(sibling.pid()));
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of(
+                    "bash",
+                    "-c",
+                    "sleep 300 & echo child=$! group=$(cut -d' ' -f5 /proc/$!/stat); wait")
+                .withOwnGroup(false),
+            ExecContext.of(settings.withTimeout(Duration.ofMillis(500))));
+    assertEquals(ProcessRunner.Status.TIMED_OUT, r.status(), r.toString());
+    long child = pid(r.output(), "child");
+    strays.add(child);
+    assertEquals(jvmGroup, pid(r.output(), "group"), "the child shares the agent's group");
+    assertTrue(TestProcesses.awaitGone(child, 10_000), "child " + child + " still runs");
+    assertTrue(sibling.isAlive(), "a process of the agent's group was killed with the run");
+  }
+
+  @Test
+  void onlyCommandsThatAskForItLeadTheirOwnProcessGroup() {
+    String script = "echo pid=$$ pgid=$(cut -d' ' -f5 /proc/$$/stat)";
+    ProcessRunner.Result own =
+        runner.run(ProcessRunner.Command.of("bash", "-c", script), ExecContext.of(settings));
+    assertEquals(pid(own.output(), "pid"), pid(own.output(), "pgid"), own.output());
+
+    ProcessRunner.Result shared =
+        runner.run(
+            ProcessRunner.Command.of("bash", "-c", script).withOwnGroup(false),
+            ExecContext.of(settings));
+    assertEquals(
+        pgid(ProcessHandle.current().pid()), pid(shared.output(), "pgid"), shared.output());
+  }
+
+  @Test
+  void everyRunHasItsOwnIdWhichItsDescendantsInherit() {
+    String script = "echo self=$FLUKE_RUN_ID; bash -c 'echo child=$FLUKE_RUN_ID'";
+    Map<String, String> env = new HashMap<>(settings.env());
+    env.put(ProcessRunner.RUN_ID_VARIABLE, "inherited-from-the-agent");
+    ExecContext ctx = ExecContext.of(settings.withEnv(env));
+    ProcessRunner.Result first = bash(script, ctx);
+    ProcessRunner.Result second =
+        runner.run(
+            ProcessRunner.Command.of("bash", "-c", script)
+                .withEnv(Map.of(ProcessRunner.RUN_ID_VARIABLE, "set-by-the-block")),
+            ctx);
+    String id1 = value(first.output(), "self");
+    String id2 = value(second.output(), "self");
+    assertEquals(id1, value(first.output(), "child"));
+    assertEquals(id2, value(second.output(), "child"));
+    assertFalse(id1.isBlank());
+    assertFalse(id1.equals(id2), "two runs share the id " + id1);
+    assertFalse(Set.of("inherited-from-the-agent", "set-by-the-block").contains(id2));
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void noThreadIsLeftReadingAPipeThatABackgroundChildKeepsOpen() throws Exception {
+    Set<Thread> before = pipeReaders();
+    int threadsBefore = nonReaperThreads();
+    for (int i = 0; i < 5; i++) {
+      ProcessRunner.Result r = bash("sleep 60 & echo bg=$!; echo done", ExecContext.of(settings));
+      strays.add(pid(r.output(), "bg"));
+      assertTrue(r.succeeded(), r.toString());
+    }
+    // the JDK's reaper drains a pipe at exit under the stream's lock: nothing may hold it
+    Set<Thread> stuck = pipeReaders();
+    stuck.removeAll(before);
+    assertEquals(Set.of(), stuck, "threads reading or draining a process pipe");
+    assertTrue(
+        nonReaperThreads() <= threadsBefore,
+        "threads before " + threadsBefore + ", after " + nonReaperThreads());
+  }
+
+  @ParameterizedTest(name = "own process group: {0}")
+  @ValueSource(booleans = {true, false})
+  void cancellationKillsTheTreeAndSaysSo(boolean ownGroup) throws Exception {
     AtomicBoolean cancel = new AtomicBoolean();
     AtomicLong child = new AtomicLong();
     ExecContext ctx =
@@ -166,7 +272,11 @@ class ProcessRunnerTest {
               }
             },
             cancel::get);
-    ProcessRunner.Result r = bash("sleep 300 & echo child=$!; wait", ctx);
+    ProcessRunner.Result r =
+        runner.run(
+            ProcessRunner.Command.of("bash", "-c", "sleep 300 & echo child=$!; wait")
+                .withOwnGroup(ownGroup),
+            ctx);
     strays.add(child.get());
     assertEquals(ProcessRunner.Status.CANCELLED, r.status());
     assertTrue(r.message().startsWith("cancelled"), r.message());
@@ -200,6 +310,7 @@ class ProcessRunnerTest {
   }
 
   @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void aBackgroundChildHoldingTheOutputOpenDoesNotHangTheRun() throws Exception {
     ProcessRunner.Result r = bash("sleep 60 & echo bg=$!; echo done", ExecContext.of(settings));
     long bg = pid(r.output(), "bg");
@@ -209,6 +320,20 @@ class ProcessRunnerTest {
     assertTrue(r.output().contains("done"));
     // a successful command's background work is left alone
     assertFalse(TestProcesses.isGone(bg));
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aBackgroundChildThatGoesOnPrintingDoesNotKeepTheRunGoing() throws Exception {
+    Path pidFile = tmp.resolve("yes.pid");
+    // `yes` fills the pipe faster than it can be read: there is always more to read
+    ProcessRunner.Result r =
+        bash(
+            "yes spam & echo $! > '" + pidFile + "'; sleep 0.2; echo done",
+            ExecContext.of(settings.withTimeout(Duration.ZERO)));
+    strays.add(Long.parseLong(Files.readString(pidFile).strip()));
+    assertEquals(ProcessRunner.Status.EXITED, r.status(), r.message());
+    assertEquals(0, r.exitCode());
   }
 
   @Test
@@ -226,20 +351,23 @@ class ProcessRunnerTest {
     assertTrue(r.succeeded(), r.toString());
     assertEquals("production as deploy\n", r.output());
     String env = Files.isExecutable(Path.of("/usr/bin/env")) ? "/usr/bin/env" : "env";
+    assertEquals(1, sudo.calls().size());
+    List<String> call = new ArrayList<>(sudo.calls().get(0));
+    String runId = call.remove(7);
+    assertTrue(runId.matches(ProcessRunner.RUN_ID_VARIABLE + "=[0-9a-f-]+"), runId);
     assertEquals(
         List.of(
-            List.of(
-                "-n",
-                "-H",
-                "-u",
-                "deploy",
-                "--",
-                env,
-                "APP_ENV=production",
-                "/bin/bash",
-                "-c",
-                "echo $APP_ENV as $FAKE_SUDO_USER")),
-        sudo.calls());
+            "-n",
+            "-H",
+            "-u",
+            "deploy",
+            "--",
+            env,
+            "APP_ENV=production",
+            "/bin/bash",
+            "-c",
+            "echo $APP_ENV as $FAKE_SUDO_USER"),
+        call);
   }
 
   @Test
@@ -296,6 +424,42 @@ class ProcessRunnerTest {
                 () -> false));
     assertTrue(r.succeeded());
     assertEquals("a\nb\n", r.output());
+  }
+
+  private static long pgid(long pid) {
+    String[] fields = ProcessTree.procStatFields(pid);
+    assertTrue(fields != null, "no process " + pid);
+    return Long.parseLong(fields[2]);
+  }
+
+  private static String value(String output, String name) {
+    Matcher m = Pattern.compile(name + "=(\\S*)").matcher(output);
+    assertTrue(m.find(), "no " + name + " in: " + output);
+    return m.group(1);
+  }
+
+  /** Threads blocked in a read of a file or pipe, or in the JDK's drain of a process pipe. */
+  private static Set<Thread> pipeReaders() {
+    return Thread.getAllStackTraces().entrySet().stream()
+        .filter(
+            e ->
+                java.util.Arrays.stream(e.getValue())
+                    .anyMatch(
+                        f ->
+                            (f.getClassName().startsWith("java.lang.ProcessImpl")
+                                    && f.getMethodName().equals("processExited"))
+                                || (f.getClassName().equals("java.io.FileInputStream")
+                                    && f.getMethodName().startsWith("read"))))
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
+  }
+
+  /** Live threads, apart from the JDK's pool of process reapers (idle ones linger a while). */
+  private static int nonReaperThreads() {
+    return (int)
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> !t.getName().startsWith("process reaper"))
+            .count();
   }
 
   private static long pid(String output, String name) {

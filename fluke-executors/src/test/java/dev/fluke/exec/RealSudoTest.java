@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code run_as} through the real {@code sudo} (Debian's, which scripts/test.sh installs; CI runs
@@ -81,13 +83,18 @@ class RealSudoTest {
         r.message());
   }
 
-  @Test
-  void aTimeoutKillsTheOtherUsersProcessTree() throws Exception {
+  @ParameterizedTest(name = "own process group: {0}")
+  @ValueSource(booleans = {true, false})
+  void aTimeoutKillsTheOtherUsersProcessTree(boolean ownGroup) throws Exception {
     ProcessRunner.Result r =
-        runAs(
-            "nobody",
-            "sleep 300 & echo child=$!; echo ready; wait",
-            settings.withTimeout(Duration.ofSeconds(1)));
+        runner.run(
+            new ProcessRunner.Command(
+                List.of("/bin/bash", "-c", "sleep 300 & echo child=$!; echo ready; wait"),
+                workDir,
+                Map.of("APP_ENV", "production"),
+                "nobody",
+                ownGroup),
+            ExecContext.of(settings.withTimeout(Duration.ofSeconds(1))));
     assertEquals(ProcessRunner.Status.TIMED_OUT, r.status(), r.toString());
     long child =
         Long.parseLong(

@@ -37,6 +37,18 @@ class ShellExecutorTest {
   }
 
   @Test
+  void theApplyLeadsItsOwnProcessGroupAndTheCheckRunsInTheAgents() throws Exception {
+    Path roles = tmp.resolve("roles");
+    String role =
+        "if [ \"$(cut -d' ' -f5 /proc/$$/stat)\" = \"$$\" ]; then echo leader; else echo member; fi";
+    ExecutorSpec s =
+        spec("shell", "check", role + " >> " + roles + "; false", "command", role + " >> " + roles);
+    assertEquals(Outcome.DRIFTED, shell.check(s, ExecContext.of(settings)).outcome());
+    assertEquals(Outcome.APPLIED, shell.apply(s, ExecContext.of(settings)).outcome());
+    assertEquals(List.of("member", "leader"), Files.readAllLines(roles));
+  }
+
+  @Test
   void declaresTheShellSchema() {
     assertEquals("shell", shell.type());
     assertEquals(BuiltinSchemas.SHELL, shell.schema());
@@ -142,7 +154,9 @@ class ShellExecutorTest {
     assertEquals(Outcome.SATISFIED, r.outcome(), r.output());
     List<String> call = sudo.calls().get(0);
     assertEquals(List.of("-n", "-H", "-u", "deploy", "--"), call.subList(0, 5));
-    assertEquals(List.of("APP_ENV=production", "/bin/bash", "-c"), call.subList(6, 9));
+    assertEquals("APP_ENV=production", call.get(6));
+    assertTrue(call.get(7).startsWith(ProcessRunner.RUN_ID_VARIABLE + "="), call.get(7));
+    assertEquals(List.of("/bin/bash", "-c"), call.subList(8, 10));
   }
 
   @Test

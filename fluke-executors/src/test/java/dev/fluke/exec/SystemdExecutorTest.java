@@ -47,6 +47,23 @@ class SystemdExecutorTest {
   }
 
   @Test
+  void whatAnApplyRunsLeadsItsOwnProcessGroupAndWhatACheckRunsDoesNot() {
+    var s = spec("systemd", "unit", UNIT, "state", "running", "enabled", true);
+    assertEquals(Outcome.DRIFTED, systemd.check(s, ExecContext.of(settings)).outcome());
+    assertEquals(List.of("is-active member", "is-enabled member"), systemctl.groupRoles());
+    assertEquals(Outcome.APPLIED, systemd.apply(s, ExecContext.of(settings)).outcome());
+    assertEquals(
+        List.of(
+            "is-active member",
+            "is-enabled member",
+            "is-active leader",
+            "is-enabled leader",
+            "enable leader",
+            "start leader"),
+        systemctl.groupRoles());
+  }
+
+  @Test
   void stoppedUnitIsDriftedAndApplyOnlyStartsIt() {
     systemctl.setEnabled(UNIT, true);
     var s = spec("systemd", "unit", UNIT, "state", "running", "enabled", true);

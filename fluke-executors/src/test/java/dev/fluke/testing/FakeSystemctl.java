@@ -14,8 +14,9 @@ import java.util.List;
  * active/inactive, exit 0/3), {@code is-enabled} (enabled/disabled, exit 0/1; a unit marked with
  * {@link #setEnabledWord} prints that word), {@code start}, {@code stop}, {@code enable}, {@code
  * disable}. {@link #failVerb} makes one verb fail (exit 1); {@link #breakBus} makes every call
- * print "Failed to connect to bus" (exit 1), as on a host without systemd. Point {@code
- * ExecSettings.systemctl} at {@link #path()}.
+ * print "Failed to connect to bus" (exit 1), as on a host without systemd. {@link #groupRoles}
+ * tells which calls led their own process group. Point {@code ExecSettings.systemctl} at {@link
+ * #path()}.
  */
 public final class FakeSystemctl {
   private final Path dir;
@@ -38,6 +39,8 @@ public final class FakeSystemctl {
           # stand-in for systemctl in Fluke tests: unit state lives in files
           state='%s'
           echo "$*" >> "$state/calls.log"
+          if [ "$(cut -d' ' -f5 /proc/$$/stat)" = "$$" ]; then role=leader; else role=member; fi
+          echo "$1 $role" >> "$state/groups.log"
           if [ -f "$state/no-bus" ]; then
             echo "Failed to connect to bus: No such file or directory" >&2
             exit 1
@@ -115,6 +118,19 @@ public final class FakeSystemctl {
   /** Every call so far, as its argument line, e.g. {@code "is-active app.service"}. */
   public List<String> calls() {
     Path log = dir.resolve("state/calls.log");
+    try {
+      return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Every call so far as its verb and whether the stand-in led its own process group ({@code "start
+   * leader"}) or ran in its caller's ({@code "is-active member"}).
+   */
+  public List<String> groupRoles() {
+    Path log = dir.resolve("state/groups.log");
     try {
       return Files.exists(log) ? Files.readAllLines(log) : List.of();
     } catch (IOException e) {

@@ -54,6 +54,7 @@ import picocli.CommandLine.Spec;
       "Measure a simulated fleet on this machine: a real server and N simulated agents over loopback gRPC.",
       "Prints connect and cycle times, server heap and threads per agent, API latency and commit rollout time."
     },
+    subcommands = AgentBenchCommand.class,
     mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
   private static final PersonIdent AUTHOR = new PersonIdent("Fluke bench", "bench@fluke.invalid");
