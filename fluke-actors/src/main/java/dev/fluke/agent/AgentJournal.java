@@ -1,6 +1,7 @@
 package dev.fluke.agent;
 
 import dev.fluke.exec.Phase;
+import dev.fluke.exec.ProcessTree;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
@@ -40,7 +41,9 @@ final class AgentJournal {
   record Block(String name, String type) {}
 
   /**
-   * The process an apply runs now. It leads its own process group: its process group id is its pid.
+   * The process an apply runs now. The apply step's command leads its own process group (its
+   * process group id is its pid); a verify step's (a check) stays in the agent's. Either carries
+   * its run's {@code FLUKE_RUN_ID}, which its descendants inherit.
    *
    * @param block the index of the block it runs for
    * @param process its pid and start time (which tells a reused pid from this process)

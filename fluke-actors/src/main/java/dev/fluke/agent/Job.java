@@ -2,6 +2,7 @@ package dev.fluke.agent;
 
 import dev.fluke.agent.AgentJournal.RunningProcess;
 import dev.fluke.exec.Phase;
+import dev.fluke.exec.ProcessTree;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.CheckReport;

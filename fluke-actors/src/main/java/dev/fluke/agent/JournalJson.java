@@ -13,6 +13,7 @@ import dev.fluke.agent.AgentJournal.RunningProcess;
 import dev.fluke.agent.AgentJournal.State;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
+import dev.fluke.exec.ProcessTree;
 import dev.fluke.exec.StepResult;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;

@@ -1,6 +1,7 @@
 package dev.fluke.agent;
 
 import dev.fluke.agent.AgentJournal.RunningApply;
+import dev.fluke.exec.ProcessTree;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -21,8 +22,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <ul>
  *   <li>the process has ended: nothing runs any more;
  *   <li>it still runs: it is given up to {@code stop_grace} to finish, as a stopping agent gives
- *       its own apply; past that its process tree (the process, its descendants, its process group)
- *       is killed.
+ *       its own apply; past that its process tree is killed: the process, its descendants, its
+ *       process group and whatever still carries its run's {@code FLUKE_RUN_ID} ({@link
+ *       ProcessTree#of}).
  * </ul>
  *
  * Either way the apply's result ({@link InterruptedApply}: the blocks it finished, the step it was
@@ -170,7 +172,7 @@ final class OrphanRecovery {
             AgentSettings.human(settings.stopGrace()));
     ctx.pipeToSelf(
         CompletableFuture.supplyAsync(
-            () -> ProcessTree.kill(process, settings.killGrace()), blocking),
+            () -> ProcessTree.of(process).kill(settings.killGrace()), blocking),
         Killed::new);
     return Behaviors.receive(Command.class)
         .onMessage(Killed.class, k -> onKilled(apply, k))

@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.ScriptedConnector.Link;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
+import dev.fluke.exec.ProcessTree;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.CheckReport;
 import dev.fluke.protocol.ServerMessage.ApplyRequest;

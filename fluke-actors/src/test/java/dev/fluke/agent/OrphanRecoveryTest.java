@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.AgentJournal.RunningProcess;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
+import dev.fluke.exec.ProcessTree;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import java.io.IOException;
@@ -132,7 +133,7 @@ class OrphanRecoveryTest {
 
     assertTrue(leader.waitFor(10, TimeUnit.SECONDS));
     for (ProcessHandle member : tree) {
-      assertFalse(ProcessTree.running(member), "group member " + member.pid() + " killed");
+      assertFalse(ProcessTree.isRunning(member), "group member " + member.pid() + " killed");
     }
     String message = interruption(result);
     assertTrue(message.startsWith(InterruptedApply.PREFIX), message);

@@ -11,8 +11,9 @@ import java.util.function.Consumer;
  * started (the agent records the running apply's process so that a restarted agent can find it:
  * docs/protocol.md, "Stopping and restarting").
  *
- * @param processStarted called on the running thread with the started process, which leads its own
- *     process group (its process group id is its pid); must neither block nor throw
+ * @param processStarted called on the running thread with every started process; a command with
+ *     {@link ProcessRunner.Command#ownGroup()} (what an apply runs) leads its own process group
+ *     (its process group id is its pid), others stay in the agent's; must neither block nor throw
  */
 public record ExecContext(
     ExecSettings settings,

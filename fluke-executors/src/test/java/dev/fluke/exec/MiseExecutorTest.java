@@ -121,7 +121,8 @@ class MiseExecutorTest {
     ExecutorSpec s = deploy("check_task", "group-check", "apply_task", "group-apply");
     assertEquals(Outcome.DRIFTED, mise.check(s, ExecContext.of(settings)).outcome());
     assertEquals(Outcome.APPLIED, mise.apply(s, ExecContext.of(settings)).outcome());
-    String agentGroup = ProcessTree.procStatFields(ProcessHandle.current().pid())[2];
+    String agentGroup =
+        Long.toString(ProcessTree.stat(ProcessHandle.current().pid()).orElseThrow().pgrp());
     String[] check = Files.readString(app.resolve("check-group")).strip().split(" ");
     String[] apply = Files.readString(app.resolve("apply-group")).strip().split(" ");
     assertEquals(agentGroup, check[1], "mise's group during the check");

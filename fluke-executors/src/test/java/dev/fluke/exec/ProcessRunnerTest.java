@@ -427,9 +427,7 @@ class ProcessRunnerTest {
   }
 
   private static long pgid(long pid) {
-    String[] fields = ProcessTree.procStatFields(pid);
-    assertTrue(fields != null, "no process " + pid);
-    return Long.parseLong(fields[2]);
+    return ProcessTree.stat(pid).orElseThrow(() -> new AssertionError("no process " + pid)).pgrp();
   }
 
   private static String value(String output, String name) {

@@ -1,13 +1,26 @@
 package dev.fluke.exec;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ProcessTreeTest {
   private static final long SELF = ProcessHandle.current().pid();
+  private final List<ProcessHandle> started = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    started.forEach(ProcessHandle::destroyForcibly);
+  }
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -49,5 +62,67 @@ class ProcessTreeTest {
       other.destroyForcibly();
       tagged.destroyForcibly();
     }
+  }
+
+  @Test
+  void aProcessIsFoundAgainOnlyWithItsOwnStartTime() throws Exception {
+    Process p = new ProcessBuilder("sleep", "30").start();
+    started.add(p.toHandle());
+    ProcessTree.Identity id = ProcessTree.Identity.of(p.toHandle());
+    assertTrue(id.startTicks() > 0, "read from /proc");
+
+    assertEquals(Optional.of(p.toHandle()), ProcessTree.find(id));
+    ProcessTree.Identity reused =
+        new ProcessTree.Identity(id.pid(), id.startTicks() - 1, id.startedAt());
+    assertTrue(ProcessTree.find(reused).isEmpty(), "same pid, another process");
+    p.destroyForcibly().waitFor();
+    assertTrue(ProcessTree.find(id).isEmpty(), "gone");
+  }
+
+  @Test
+  void aFoundProcessIsKilledWithItsGroupAndWhatCarriesItsRunId() throws Exception {
+    // A leader of its own group (setsid) with a child in that group, and a grandchild that left
+    // both the group (setsid again) and the tree (its parent, a subshell, exits at once) but still
+    // carries the run's id.
+    ProcessBuilder pb =
+        new ProcessBuilder("setsid", "sh", "-c", "(setsid sleep 601 &); sleep 600 & wait");
+    pb.environment().put(ProcessRunner.RUN_ID_VARIABLE, "tree-test-3");
+    Process leader = pb.start();
+    started.add(leader.toHandle());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                ProcessTree.stat(leader.pid()).map(s -> s.pgrp() == leader.pid()).orElse(false)
+                    && ProcessTree.scan(-1, "tree-test-3").size() == 3);
+    List<ProcessHandle> marked = ProcessTree.scan(-1, "tree-test-3");
+    started.addAll(marked);
+    ProcessHandle escaped =
+        marked.stream()
+            .filter(h -> ProcessTree.stat(h.pid()).orElseThrow().pgrp() != leader.pid())
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the grandchild left the group: " + marked));
+    assertFalse(leader.descendants().anyMatch(escaped::equals), "not a descendant either");
+
+    ProcessTree tree =
+        ProcessTree.of(ProcessTree.find(ProcessTree.Identity.of(leader.toHandle())).orElseThrow());
+    assertTrue(tree.members().containsAll(marked), tree.members().toString());
+    assertEquals(3, tree.kill(Duration.ofSeconds(2)));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> marked.stream().noneMatch(ProcessTree::isRunning));
+    assertTrue(ProcessTree.scan(leader.pid(), "tree-test-3").isEmpty());
+  }
+
+  @Test
+  void theRunIdIsReadFromTheEnvironmentTheProcessStartedWith() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("sleep", "30");
+    pb.environment().put(ProcessRunner.RUN_ID_VARIABLE, "tree-test-4");
+    Process p = pb.start();
+    started.add(p.toHandle());
+
+    assertEquals(Optional.of("tree-test-4"), ProcessTree.runIdOf(p.pid()));
+    assertEquals(Optional.empty(), ProcessTree.runIdOf(SELF));
   }
 }
