@@ -54,7 +54,7 @@ import picocli.CommandLine.Spec;
       "Measure a simulated fleet on this machine: a real server and N simulated agents over loopback gRPC.",
       "Prints connect and cycle times, server heap and threads per agent, API latency and commit rollout time."
     },
-    subcommands = AgentBenchCommand.class,
+    subcommands = {AgentBenchCommand.class, ServerCostsCommand.class},
     mixinStandardHelpOptions = true)
 public final class BenchCommand implements Callable<Integer> {
   private static final PersonIdent AUTHOR = new PersonIdent("Fluke bench", "bench@fluke.invalid");
@@ -255,7 +255,14 @@ public final class BenchCommand implements Callable<Integer> {
     return hcl.toString();
   }
 
-  private static void commit(Path repo, String content, String message)
+  /** The commit id of the repository's HEAD. */
+  static String head(Path repo) throws IOException {
+    try (Git git = Git.open(repo.toFile())) {
+      return git.getRepository().resolve("HEAD").name();
+    }
+  }
+
+  static void commit(Path repo, String content, String message)
       throws IOException, GitAPIException {
     boolean exists = Files.isDirectory(repo.resolve(".git"));
     try (Git git =
@@ -516,7 +523,7 @@ public final class BenchCommand implements Callable<Integer> {
     return String.format("%.1f ms", d.toNanos() / 1e6);
   }
 
-  private static void deleteTree(Path root) {
+  static void deleteTree(Path root) {
     try (var paths = Files.walk(root)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

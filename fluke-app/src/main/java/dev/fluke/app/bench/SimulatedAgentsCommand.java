@@ -47,6 +47,13 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
   @Option(names = "--count", required = true)
   int count;
 
+  /**
+   * The server's certificate for {@code grpcs://} (a self-signed one in {@code fluke bench server
+   * --tls}).
+   */
+  @Option(names = "--ca-file")
+  java.nio.file.Path caFile;
+
   @Option(names = "--drift", defaultValue = "0.05")
   double drift;
 
@@ -66,7 +73,9 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
     SimulatedShell.Counters counters = new SimulatedShell.Counters();
     List<AgentRuntime> agents = new ArrayList<>(count);
     try {
-      GrpcServerConnector connector = new GrpcServerConnector(system, server, token);
+      GrpcServerConnector connector =
+          new GrpcServerConnector(
+              system, server, token, java.util.Optional.ofNullable(caFile), false);
       // Read once: the configuration and version are the same for every simulated agent.
       AgentSettings base =
           AgentSettings.create(system).withVersion(VersionInfo.current().version());

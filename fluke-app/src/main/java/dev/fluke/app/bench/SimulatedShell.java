@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.LongAdder;
  * A {@code shell} executor for benchmarks: no process, an in-memory host instead. Each (executor,
  * check command) starts drifted on a fixed share of the simulated hosts (chosen by a hash of the
  * agent's name and the block, so a run is repeatable), an apply makes it satisfied, and the verify
- * then sees it so. What it measures is Fluke itself: the wire, the actors and the bookkeeping, not
- * the host's commands.
+ * then sees it so. A check command that starts with {@code true} starts satisfied and one that
+ * starts with {@code false} drifted, on every host, whatever the share ({@code fluke bench server}
+ * chooses drift that way). What it measures is Fluke itself: the wire, the actors and the
+ * bookkeeping, not the host's commands.
  */
 final class SimulatedShell implements Executor {
   private final String agent;
@@ -51,8 +53,7 @@ final class SimulatedShell implements Executor {
   public dev.fluke.exec.StepResult check(ExecutorSpec spec, ExecContext ctx) {
     counters.checks.increment();
     boolean ok =
-        satisfied.computeIfAbsent(
-            key(spec), k -> Math.floorMod((agent + "\n" + k).hashCode(), 1000) >= driftPerMille);
+        satisfied.computeIfAbsent(key(spec), k -> startsSatisfied(spec.string("check"), k));
     return new dev.fluke.exec.StepResult(
         Phase.CHECK,
         ok ? Outcome.SATISFIED : Outcome.DRIFTED,
@@ -69,6 +70,16 @@ final class SimulatedShell implements Executor {
     satisfied.put(key(spec), true);
     return new dev.fluke.exec.StepResult(
         Phase.APPLY, Outcome.APPLIED, 0, "", Duration.ZERO, "exit 0");
+  }
+
+  private boolean startsSatisfied(String check, String key) {
+    if (check != null && check.startsWith("true")) {
+      return true;
+    }
+    if (check != null && check.startsWith("false")) {
+      return false;
+    }
+    return Math.floorMod((agent + "\n" + key).hashCode(), 1000) >= driftPerMille;
   }
 
   private static String key(ExecutorSpec spec) {
