@@ -92,7 +92,10 @@ class LauncherTest {
             "-Xmx96m",
             "-XX:TieredStopAtLevel=1",
             "-XX:MaxHeapFreeRatio=20",
-            "-Djdk.lang.Process.launchMechanism=VFORK")) {
+            "-XX:CICompilerCount=1",
+            "-Djdk.lang.Process.launchMechanism=VFORK",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7")) {
       assertTrue(args.contains(option), option + " in " + args);
     }
     assertEquals("MALLOC_ARENA_MAX=2", args.get(args.size() - 1));
@@ -110,6 +113,7 @@ class LauncherTest {
   void clientCommandsStartFastAndTheServerKeepsTheJvmDefaults() throws Exception {
     List<String> client = launch(Map.of(), "get", "agents");
     assertTrue(client.contains("-XX:TieredStopAtLevel=1"), client.toString());
+    assertTrue(client.contains("-XX:-UsePerfData"), client.toString());
     assertFalse(client.contains("-Xmx96m"), client.toString());
     assertEquals("MALLOC_ARENA_MAX=", client.get(client.size() - 1));
 
