@@ -118,7 +118,7 @@ public final class FlukeServer {
       ManifestLoader loader,
       EventStore store,
       FlukeMetrics metrics) {
-    LiveHub live = new LiveHub(settings.live(), metrics);
+    LiveHub live = new LiveHub(settings.live(), metrics, settings.clock());
     // Everything the engine records goes through here: published live, failures counted.
     EventStore events = live.publishing(store);
     // The alerter talks to the outside: restarted with backoff should it ever fail.

@@ -1,6 +1,5 @@
 package dev.fluke.server;
 
-import dev.fluke.api.LiveUpdate;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.hcl.SourcePos;
@@ -93,7 +92,7 @@ final class GitSyncReports {
     WatchState next = state.fetched(clock.instant());
     if (state.fetchError() != null) {
       log.info("Fetching {} works again", settings.source().redactedUrl());
-      hub.publish(LiveUpdate.manifestChanged());
+      hub.manifestChanged();
     }
     return next;
   }
@@ -145,7 +144,7 @@ final class GitSyncReports {
       log.info("Manifests of commit {} confirmed by Git", shortId(commit));
       metrics.gitFetch(GitFetchResult.UNCHANGED);
       if (!Objects.equals(state.loadedFrom(), next.loadedFrom()) || state.fetchError() != null) {
-        hub.publish(LiveUpdate.manifestChanged());
+        hub.manifestChanged();
       }
       return next.keepLoadedAt(state.inForce());
     }
@@ -197,7 +196,7 @@ final class GitSyncReports {
             + "; "
             + kept);
     metrics.gitFetch(GitFetchResult.REJECTED);
-    hub.publish(LiveUpdate.manifestChanged());
+    hub.manifestChanged();
     return next;
   }
 
@@ -231,7 +230,7 @@ final class GitSyncReports {
     if (!r.remoteCommit().equals(state.refusedCommit())) {
       log.warn("Manifest {}", message);
       record("rewrite_refused", message);
-      hub.publish(LiveUpdate.manifestChanged());
+      hub.manifestChanged();
     } else {
       log.debug("Still refusing the rewrite to {}", r.remoteCommit());
     }
@@ -248,7 +247,7 @@ final class GitSyncReports {
           settings.pollInterval(),
           f.message());
       record("fetch_failed", f.message());
-      hub.publish(LiveUpdate.manifestChanged());
+      hub.manifestChanged();
     } else {
       log.debug("Fetching still fails: {}", f.message());
     }

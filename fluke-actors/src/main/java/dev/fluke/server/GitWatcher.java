@@ -16,9 +16,11 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -96,6 +98,7 @@ public final class GitWatcher {
   private final LiveHub hub;
   private final GitSyncReports reports;
   private final Executor blocking;
+  private Cancellable waitOnStop;
   private final Set<ActorRef<DesiredState>> subscribers = new HashSet<>();
 
   /**
@@ -150,6 +153,9 @@ public final class GitWatcher {
   }
 
   private Behavior<Command> start(TimerScheduler<Command> timers, Path dataDir) {
+    // A stopping server waits for the sync in flight: nothing writes into its data dir afterwards.
+    waitOnStop =
+        sync.closeOnShutdown(context.getSystem(), context.getSelf().path().name(), blocking);
     WatchState initial = WatchState.initial();
     if (!settings.configured()) {
       context.getLog().warn("No manifest repository configured: the server has no desired state");
@@ -182,6 +188,7 @@ public final class GitWatcher {
         .onMessage(
             Restored.class, r -> stash.unstashAll(startSync(reports.restored(state, r.restore()))))
         .onMessage(Command.class, c -> hold(stash, c))
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
@@ -224,7 +231,16 @@ public final class GitWatcher {
   private BehaviorBuilder<Command> common(WatchState state) {
     return Behaviors.receive(Command.class)
         .onMessage(Subscribe.class, s -> onSubscribe(state, s))
-        .onMessage(GetStatus.class, g -> onGetStatus(state, g));
+        .onMessage(GetStatus.class, g -> onGetStatus(state, g))
+        .onSignal(PostStop.class, this::onPostStop);
+  }
+
+  /** Stopped before its system (a test's server): its system's shutdown need not wait for it. */
+  private Behavior<Command> onPostStop(PostStop signal) {
+    if (waitOnStop != null) {
+      waitOnStop.cancel();
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> afterWork(WatchState state, boolean again) {
@@ -284,7 +300,7 @@ public final class GitWatcher {
   // --- helpers -------------------------------------------------------------------------------
 
   private void publish(DesiredState inForce) {
-    hub.publish(LiveUpdate.manifestChanged());
+    hub.manifestChanged();
     for (ActorRef<DesiredState> s : subscribers) {
       s.tell(inForce);
     }
