@@ -84,4 +84,12 @@ public record LiveUpdate(
   public static LiveUpdate lost(long updates) {
     return lost(Instant.now(), updates);
   }
+
+  /**
+   * A marker about the stream itself ({@code replayed}, {@code lost}) rather than a change of the
+   * fleet.
+   */
+  public boolean isMarker() {
+    return kind.equals("replayed") || kind.equals("lost");
+  }
 }
