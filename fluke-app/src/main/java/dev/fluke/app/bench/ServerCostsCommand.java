@@ -136,7 +136,7 @@ public final class ServerCostsCommand implements Callable<Integer> {
     if (agents < 1 || tasks < 1 || executors < 1 || connectRate < 1 || warmup < 0) {
       throw new ParameterException(
           spec.commandLine(),
-          "--agents, --tasks, --executors and --connect-rate must be at least 1");
+          "--agents, --tasks, --executors and --connect-rate must be at least 1, --warmup at least 0");
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
