@@ -57,20 +57,27 @@ public final class CycleRunner {
    * Run a manual cycle (always applies) for these tasks, or every matched task when empty; {@code
    * requestId} is reported as served once a cycle that carried it has ended.
    */
-  public record ManualReconcile(Set<String> tasks, long requestId) implements Command {}
+  public record ManualReconcile(Set<String> tasks, long requestId, boolean force)
+      implements Command {
+    public ManualReconcile(Set<String> tasks, long requestId) {
+      this(tasks, requestId, false);
+    }
+  }
 
   /** Replies with the agent's detail: {@code summary} and every task's status. */
   public record GetDetail(Dto.AgentSummary summary, ActorRef<Optional<Dto.AgentDetail>> replyTo)
       implements Command {}
 
   /**
-   * Timers that start a cycle (each constant is its own timer): the interval, a retry, and this
-   * agent's rollout slot of a new commit.
+   * Timers that start a cycle (each constant is its own timer): the interval, a retry, this agent's
+   * rollout slot of a new commit, and the next opening of a maintenance window that held back an
+   * apply.
    */
   private enum Tick implements Command {
     INTERVAL,
     RETRY,
-    COMMIT
+    COMMIT,
+    WINDOW
   }
 
   private record CycleTimedOut(long cycleId) implements Command {}
@@ -86,6 +93,7 @@ public final class CycleRunner {
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
+  private final Suspensions suspensions;
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -117,6 +125,7 @@ public final class CycleRunner {
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
+    this.suspensions = s.suspensions();
     this.pace = Pace.start(s.cycleBase());
     Map<String, String> labels = s.register().labels();
     this.tasks =
@@ -271,6 +280,7 @@ public final class CycleRunner {
         c.onCheckReport(
             report,
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
+            spec -> gates(spec, c.request(), now),
             webhook,
             now);
     if (step instanceof Cycle.Misfit misfit) {
@@ -278,7 +288,47 @@ public final class CycleRunner {
     }
     Cycle.Judged judged = (Cycle.Judged) step;
     reports.checked(judged, now);
+    scheduleWindowOpening(judged, now);
     return nextApply(judged.next());
+  }
+
+  /** What holds back the apply of a drifted {@code spec} now: a suspension, its closed window. */
+  private Gates gates(TaskSpec spec, CycleRequest r, Instant now) {
+    String suspended = suspensions.blocking(name, spec.name(), now);
+    String closed = null;
+    Instant next = null;
+    if (spec.window().isPresent() && !spec.window().get().isOpen(now)) {
+      var w = spec.window().get();
+      next = w.nextOpening(now);
+      closed =
+          "outside its maintenance window "
+              + w
+              + (next == null ? "; the window never opens" : "; it opens " + w.describe(next));
+    }
+    return new Gates(suspended, closed, next, r.isForced(spec.name()));
+  }
+
+  /**
+   * A closed window held back an apply (and nothing else did): a cycle runs when the first such
+   * window opens, so the apply waits for the window, not for the next interval.
+   */
+  private void scheduleWindowOpening(Cycle.Judged judged, Instant now) {
+    Instant first = null;
+    for (Cycle.Checked t : judged.tasks()) {
+      if (t.decision() == null || t.decision().apply() || t.spec().window().isEmpty()) {
+        continue;
+      }
+      if (suspensions.blocking(name, t.spec().name(), now) != null) {
+        continue; // a resume, not the window, restarts it
+      }
+      Instant opens = t.spec().window().get().nextOpening(now);
+      if (opens != null && opens.isAfter(now) && (first == null || opens.isBefore(first))) {
+        first = opens;
+      }
+    }
+    if (first != null) {
+      timers.startSingleTimer(Tick.WINDOW, Tick.WINDOW, Duration.between(now, first));
+    }
   }
 
   private Behavior<Command> nextApply(Cycle c) {
@@ -379,7 +429,7 @@ public final class CycleRunner {
       reportStatus();
       return Behaviors.same();
     }
-    return trigger.apply(CycleRequest.manual(m.tasks(), m.requestId()));
+    return trigger.apply(CycleRequest.manual(m.tasks(), m.requestId(), m.force()));
   }
 
   private Behavior<Command> onGetDetail(GetDetail g, TaskSpec applying) {
