@@ -154,7 +154,9 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
       statuses.add(
           new Dto.AgentTaskStatus(e.getKey(), e.getValue().connected(), e.getValue().status()));
     }
-    g.replyTo().tell(Optional.of(new Dto.TaskDetail(summary(), defs, statuses)));
+    Dto.WindowStatus window =
+        spec.window().map(w -> Dto.WindowStatus.of(w, clock.instant())).orElse(null);
+    g.replyTo().tell(Optional.of(new Dto.TaskDetail(summary(), defs, statuses, window)));
     return this;
   }
 
