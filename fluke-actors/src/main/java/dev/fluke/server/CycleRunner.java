@@ -92,7 +92,7 @@ public final class CycleRunner {
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
-  private final Suspensions suspensions;
+  private final RunnerGates gates;
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -120,7 +120,7 @@ public final class CycleRunner {
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
-    this.suspensions = s.suspensions();
+    this.gates = new RunnerGates(name, s.suspensions());
     this.pace = Pace.start(s.cycleBase());
     Map<String, String> labels = s.register().labels();
     this.tasks =
@@ -262,7 +262,7 @@ public final class CycleRunner {
         c.onCheckReport(
             report,
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
-            spec -> gates(spec, c.request(), now),
+            spec -> gates.of(spec, c.request(), now),
             webhook,
             now);
     if (step instanceof Cycle.Misfit misfit) {
@@ -270,47 +270,12 @@ public final class CycleRunner {
     }
     Cycle.Judged judged = (Cycle.Judged) step;
     reports.checked(judged, now);
-    scheduleWindowOpening(judged, now);
+    Instant opens = gates.firstOpening(judged, now);
+    if (opens != null) {
+      // A closed window held an apply back: a cycle runs when it opens.
+      timers.startSingleTimer(Tick.WINDOW, Tick.WINDOW, Duration.between(now, opens));
+    }
     return nextApply(judged.next());
-  }
-
-  /** What holds back the apply of a drifted {@code spec} now: a suspension, its closed window. */
-  private Gates gates(TaskSpec spec, CycleRequest r, Instant now) {
-    String suspended = suspensions.blocking(name, spec.name(), now);
-    String closed = null;
-    Instant next = null;
-    if (spec.window().isPresent() && !spec.window().get().isOpen(now)) {
-      var w = spec.window().get();
-      next = w.nextOpening(now);
-      closed =
-          "outside its maintenance window "
-              + w
-              + (next == null ? "; the window never opens" : "; it opens " + w.describe(next));
-    }
-    return new Gates(suspended, closed, next, r.isForced(spec.name()));
-  }
-
-  /**
-   * A closed window held back an apply (and nothing else did): a cycle runs when the first such
-   * window opens, so the apply waits for the window, not for the next interval.
-   */
-  private void scheduleWindowOpening(Cycle.Judged judged, Instant now) {
-    Instant first = null;
-    for (Cycle.Checked t : judged.tasks()) {
-      if (t.decision() == null || t.decision().apply() || t.spec().window().isEmpty()) {
-        continue;
-      }
-      if (suspensions.blocking(name, t.spec().name(), now) != null) {
-        continue; // a resume, not the window, restarts it
-      }
-      Instant opens = t.spec().window().get().nextOpening(now);
-      if (opens != null && opens.isAfter(now) && (first == null || opens.isBefore(first))) {
-        first = opens;
-      }
-    }
-    if (first != null) {
-      timers.startSingleTimer(Tick.WINDOW, Tick.WINDOW, Duration.between(now, first));
-    }
   }
 
   private Behavior<Command> nextApply(Cycle c) {
