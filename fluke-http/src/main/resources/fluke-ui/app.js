@@ -8,7 +8,8 @@
   const STATUS_ORDER = ['error', 'failed', 'drifted', 'applying', 'pending', 'satisfied'];
   const TONES = {
     satisfied: 'ok', applied: 'ok', connected: 'ok', loaded: 'ok', sent: 'ok', idle: 'idle',
-    drifted: 'warn', alert_only: 'warn',
+    drifted: 'warn', alert_only: 'warn', suspended: 'warn', blocked: 'warn', window: 'warn',
+    resumed: 'ok', expired: 'idle',
     failed: 'bad', rejected: 'bad', invalid: 'bad', undeliverable: 'bad',
     error: 'err',
     applying: 'info', checking: 'info',
@@ -17,9 +18,10 @@
   const SYMBOLS = { ok: '✓', warn: '▲', bad: '✕', err: '!', info: '↻', idle: '○' };
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes, docs/api.md).
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
-  const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'connected',
+  const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'blocked', 'connected',
     'disconnected', 'evicted', 'rejected', 'protocol_violation', 'loaded', 'invalid', 'fetch_failed',
-    'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent', 'undeliverable'];
+    'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent', 'undeliverable',
+    'suspended', 'resumed', 'expired'];
   const MAX_OUTPUT_LINES = 2000;
 
   const main = document.getElementById('main');
@@ -530,6 +532,82 @@
     });
   }
 
+  // ---------------------------------------------------------------- suspensions (issue 10)
+
+  // The suspensions in force; none when the server does not know them (older) or cannot say.
+  async function suspensions() {
+    try {
+      return await api('/api/v1/suspensions');
+    } catch (e) {
+      return [];
+    }
+  }
+
+  // What holds back an agent (the fleet's suspension first) or a task; null when nothing.
+  function suspensionOf(list, scope, name) {
+    return list.find(s => s.scope === 'all') || list.find(s => s.scope === scope && s.name === name) || null;
+  }
+
+  function suspendedPill(s) {
+    return s ? h('span', { class: 'pill tone-warn', data: { suspended: s.scope }, title: suspensionText(s) },
+      h('span', { class: 'sym', 'aria-hidden': 'true', text: '‖' }), 'suspended') : null;
+  }
+
+  function suspensionText(s) {
+    const scope = s.scope === 'all' ? 'The whole fleet' : `${s.scope === 'agent' ? 'Agent' : 'Task'} ${s.name}`;
+    return `${scope} is suspended by ${s.by}${s.until ? ` until ${clockTime(s.until)} (${relative(s.until)})` : ''}: ${s.reason}`;
+  }
+
+  // A callout saying what is suspended, with its Resume button: nothing there is applied, checks go on.
+  function suspensionCallout(s) {
+    if (!s) return null;
+    return h('div', { class: 'callout warn', data: { suspension: s.scope } },
+      h('h2', { text: suspensionText(s) }),
+      h('p', { class: 'small', text: 'Checks go on and drift stays visible; nothing is applied here until it is resumed'
+        + (s.until ? ' or the suspension expires' : '') + '. A manual reconcile applies only with --force.' }),
+      h('button', { type: 'button', class: 'button', data: { key: `resume-${s.scope}` },
+        onclick: ev => resume(s, ev.currentTarget), text: 'Resume' }));
+  }
+
+  async function resume(s, button) {
+    button.disabled = true;
+    try {
+      const path = s.scope === 'all' ? '/api/v1/suspensions/all'
+        : `/api/v1/suspensions/${s.scope}/${encodeURIComponent(s.name)}`;
+      const res = await api(path, { method: 'DELETE' });
+      toast(res.message || 'Resumed.');
+      scheduleRefresh(0);
+    } catch (e) {
+      toast(`Resume refused: ${e.message}`, true);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function suspendButton(target, name, text) {
+    return h('button', {
+      type: 'button', class: 'button', data: { key: `suspend-${target}` },
+      onclick: async ev => {
+        const reason = prompt(`Suspend ${target === 'all' ? 'the whole fleet' : `${target} ${name}`}: nothing is applied until it is resumed. Why?`);
+        if (!reason || !reason.trim()) return;
+        const button = ev.currentTarget;
+        button.disabled = true;
+        try {
+          const res = await api('/api/v1/suspensions', {
+            method: 'POST', headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(name ? { target, name, reason } : { target, reason }),
+          });
+          toast(res.message || 'Suspended.');
+          scheduleRefresh(0);
+        } catch (e) {
+          toast(`Suspend refused: ${e.message}`, true);
+        } finally {
+          button.disabled = false;
+        }
+      }, text,
+    });
+  }
+
   // ---------------------------------------------------------------- views
 
   function pageHead(opts) {
@@ -604,11 +682,12 @@
       ' to this server\'s gRPC address, one of its ', h('code', { text: 'agent_tokens' }),
       ' and the host\'s labels (see ', h('code', { text: 'conf/examples/agent.hcl' }), ').'));
 
-  function agentsTable(agents) {
+  function agentsTable(agents, held) {
     const rows = agents.map(a => h('tr', { data: { agent: a.name } },
       h('td', { class: 'name', 'data-label': 'Agent' }, link(agentHref(a.name), a.name),
         a.version ? h('div', { class: 'sub', text: `v${a.version}` }) : null),
-      td('Connection', connectionPill(a.connected), cyclePill(a.cycle) ? ' ' : null, cyclePill(a.cycle)),
+      td('Connection', connectionPill(a.connected), cyclePill(a.cycle) ? ' ' : null, cyclePill(a.cycle),
+        held && suspensionOf(held, 'agent', a.name) ? ' ' : null, held ? suspendedPill(suspensionOf(held, 'agent', a.name)) : null),
       td('Health', worstStatus(a.counts) ? pill(worstStatus(a.counts)) : h('span', { class: 'muted', text: '—' })),
       td('Tasks', countPills(a.counts)),
       td('Labels', labelChips(a.labels)),
@@ -677,7 +756,7 @@
                 if (confirm('Reconcile every connected agent now? A manual reconcile applies drifted tasks whatever their drift policy.')) {
                   reconcile('all', null, ev.currentTarget);
                 }
-              }, text: 'Reconcile all' })] }),
+              }, text: 'Reconcile all' }), suspendButton('all', null, 'Suspend all')] }),
           region);
         filter.addEventListener('input', () => {
           showAll = false;
@@ -689,11 +768,11 @@
         const text = filterText();
         const seq = ++filterSeq;
         // The whole fleet for the tiles and the count; the matching agents for the list.
-        const [agents, manifest, m] = await Promise.all([api('/api/v1/agents'), api('/api/v1/manifest'), fetchMatching(text)]);
+        const [agents, manifest, m, held] = await Promise.all([api('/api/v1/agents'), api('/api/v1/manifest'), fetchMatching(text), suspensions()]);
         this.loaded = true;
         // A big fleet changes all the time: refetch it less often (0.8 s for a few agents, 5 s for 10,000).
         this.minGap = Math.min(5000, 800 + Math.floor(agents.length / 2));
-        last = { agents, manifest };
+        last = { agents, manifest, held };
         if (seq === filterSeq) {
           matching = m;
           matchedFor = text;
@@ -707,7 +786,7 @@
       // Building the new list moves the filter out of the page, which would drop its focus: note it first.
       const typing = document.activeElement === filter;
       const caret = [filter.selectionStart, filter.selectionEnd];
-      const { agents, manifest } = last;
+      const { agents, manifest, held } = last;
       const filtered = matchedFor !== '' && matching !== null;
       const shownAgents = filtered ? matching : agents;
       const { shown, more } = capped(shownAgents, showAll, filtered ? 'agents matching the filter' : 'agents',
@@ -715,11 +794,18 @@
       let list;
       if (!agents.length) list = noAgents();
       else if (!shownAgents.length) list = [filter, h('p', { class: 'muted', data: { empty: 'filter' }, text: 'No agent matches the filter.' })];
-      else list = [filter, agentsTable(shown), more];
+      else list = [filter, agentsTable(shown, held), more];
       const subtitle = !agents.length ? null
         : filtered ? `${shownAgents.length} of ${agents.length} match` : `${agents.length} known`;
+      const others = held.filter(s => s.scope !== 'all');
       swap(region, [
         manifestCallouts(manifest),
+        suspensionCallout(held.find(s => s.scope === 'all')),
+        others.length ? h('div', { class: 'callout info', data: { suspensions: String(others.length) } },
+          h('h2', { text: `${others.length} suspension${others.length === 1 ? '' : 's'} in force` }),
+          h('ul', null, others.map(s => h('li', null,
+            link(s.scope === 'agent' ? agentHref(s.name) : `#/tasks/${encodeURIComponent(s.name)}`, `${s.scope} ${s.name}`),
+            ` — by ${s.by}${s.until ? `, until ${clockTime(s.until)}` : ''}: ${s.reason}`)))) : null,
         fleetTiles(agents),
         h('div', { class: 'section' }, manifestStrip(manifest)),
         section('Agents', subtitle, list),
@@ -846,9 +932,10 @@
       notFound: message => emptyState(`No agent named ${name}`,
         h('p', { text: message }), h('p', null, link('#/', 'Back to the fleet'))),
       async refresh() {
-        const d = await api(`/api/v1/agents/${encodeURIComponent(name)}`);
+        const [d, held] = await Promise.all([api(`/api/v1/agents/${encodeURIComponent(name)}`), suspensions()]);
         this.loaded = true;
         const a = d.agent;
+        const suspended = suspensionOf(held, 'agent', a.name);
         const worst = worstStatus(a.counts);
         document.title = `${a.name} · Fluke`;
         swap(head, [
@@ -856,9 +943,11 @@
             crumbs: [link('#/', 'Fleet'), ' / ', a.name],
             title: a.name,
             // While a task applies, its "applying" status already says what the cycle pill would.
-            pills: [connectionPill(a.connected), worst ? pill(worst) : null, worst === a.cycle ? null : cyclePill(a.cycle)],
-            actions: [reconcileButton('agent', a.name, 'Reconcile now')],
+            pills: [connectionPill(a.connected), worst ? pill(worst) : null, worst === a.cycle ? null : cyclePill(a.cycle),
+              suspendedPill(suspended)],
+            actions: [reconcileButton('agent', a.name, 'Reconcile now'), suspended ? null : suspendButton('agent', a.name, 'Suspend')],
           }),
+          suspensionCallout(suspended),
           h('div', { class: 'card' }, h('div', { class: 'card-body' },
             h('dl', { class: 'meta' },
               h('div', null, h('dt', { text: 'Labels' }), h('dd', null, labelChips(a.labels))),
@@ -921,9 +1010,11 @@
       notFound: message => emptyState(`No task named ${name}`,
         h('p', { text: message }), h('p', null, link('#/tasks', 'All tasks'))),
       async refresh() {
-        const d = await api(`/api/v1/tasks/${encodeURIComponent(name)}`);
+        const [d, held] = await Promise.all([api(`/api/v1/tasks/${encodeURIComponent(name)}`), suspensions()]);
         this.loaded = true;
         const t = d.task;
+        const suspended = suspensionOf(held, 'task', t.name);
+        const w = d.window;
         document.title = `${t.name} · Fluke`;
         const { shown, more } = capped(d.agents, showAll, 'matched agents', 'task-show-all',
           () => { showAll = true; scheduleRefresh(0); });
@@ -938,16 +1029,24 @@
           pageHead({
             crumbs: [link('#/tasks', 'Tasks'), ' / ', t.name],
             title: t.name,
-            pills: [worstStatus(t.counts) ? pill(worstStatus(t.counts)) : null],
+            pills: [worstStatus(t.counts) ? pill(worstStatus(t.counts)) : null, suspendedPill(suspended),
+              w && !w.open ? h('span', { class: 'pill tone-warn', data: { window: 'closed' } },
+                h('span', { class: 'sym', 'aria-hidden': 'true', text: '◷' }), 'outside window') : null],
             subtitle: t.description || null,
-            actions: [reconcileButton('task', t.name, 'Reconcile task')],
+            actions: [reconcileButton('task', t.name, 'Reconcile task'), suspended ? null : suspendButton('task', t.name, 'Suspend')],
           }),
+          suspensionCallout(suspended),
           h('div', { class: 'card' }, h('div', { class: 'card-body' },
             h('dl', { class: 'meta' },
               h('div', null, h('dt', { text: 'Defined in' }), h('dd', { class: 'mono small', text: t.file || '—' })),
               h('div', null, h('dt', { text: 'Drift policy' }), h('dd', null, h('span', { class: 'chip', text: t.policy }))),
               h('div', null, h('dt', { text: 'Selector' }), h('dd', null, labelChips(t.selector))),
-              h('div', null, h('dt', { text: 'Agents' }), h('dd', null, countPills(t.counts)))))),
+              h('div', null, h('dt', { text: 'Agents' }), h('dd', null, countPills(t.counts))),
+              w ? h('div', { data: { window: w.open ? 'open' : 'closed' } }, h('dt', { text: 'Maintenance window' }),
+                h('dd', null,
+                  h('div', { class: 'mono small', text: [w.allow.length ? `allow ${w.allow.join(', ')}` : '', w.deny.length ? `deny ${w.deny.join(', ')}` : '']
+                    .filter(Boolean).join('; ') + ` (${w.timezone})` }),
+                  h('div', { data: { nextWindow: '1' }, text: `${w.open ? 'Open' : 'Closed'}: ${w.next.replace(/^(open|closed);? ?/, '')}` }))) : null))),
           section('Definition', `${d.executors.length} executor${d.executors.length === 1 ? '' : 's'}, run in this order`,
             h('pre', { class: 'code', data: { definition: '1' }, text: d.executors.map(executorBlock).join('\n\n') || '(no executors)' })),
           section('Agents', d.agents.length ? `${d.agents.length} matched` : null,

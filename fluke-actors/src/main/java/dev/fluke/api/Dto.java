@@ -176,8 +176,60 @@ public final class Dto {
 
   public record AgentTaskStatus(String agent, boolean connected, TaskStatus status) {}
 
+  /**
+   * @param window the task's maintenance window now, or null when it has none
+   */
   public record TaskDetail(
-      TaskSummary task, List<ExecutorDefinition> executors, List<AgentTaskStatus> agents) {}
+      TaskSummary task,
+      List<ExecutorDefinition> executors,
+      List<AgentTaskStatus> agents,
+      WindowStatus window) {
+    public TaskDetail(
+        TaskSummary task, List<ExecutorDefinition> executors, List<AgentTaskStatus> agents) {
+      this(task, executors, agents, null);
+    }
+  }
+
+  /**
+   * A task's maintenance window as it stands now (issue 10).
+   *
+   * @param allow the allow entries as written
+   * @param deny the deny entries as written
+   * @param open the server may apply the task now
+   * @param nextOpening when it opens next (now when open; null when it never opens)
+   * @param nextClosing when it closes next (null when it never closes)
+   * @param next one line for people: "open until Sat 2026-12-05 06:00 Europe/Berlin" or "closed;
+   *     opens Sat 2026-12-12 02:00 Europe/Berlin"
+   */
+  public record WindowStatus(
+      List<String> allow,
+      List<String> deny,
+      String timezone,
+      boolean open,
+      Instant nextOpening,
+      Instant nextClosing,
+      String next) {
+    /** The window {@code w} at {@code now}. */
+    public static WindowStatus of(dev.fluke.manifest.Window w, Instant now) {
+      boolean open = w.isOpen(now);
+      Instant opening = w.nextOpening(now);
+      Instant closing = w.nextClosing(now);
+      String next =
+          open
+              ? closing == null ? "open (always)" : "open until " + w.describe(closing)
+              : opening == null
+                  ? "closed (it never opens)"
+                  : "closed; opens " + w.describe(opening);
+      return new WindowStatus(
+          w.allow().stream().map(dev.fluke.manifest.Window.Entry::text).toList(),
+          w.deny().stream().map(dev.fluke.manifest.Window.Entry::text).toList(),
+          w.zone().getId(),
+          open,
+          opening,
+          closing,
+          next);
+    }
+  }
 
   public record DriftEntry(
       String agent,

@@ -21,6 +21,8 @@ public final class EventOutcomes {
           "failed",
           "error",
           "skipped",
+          // an apply the server held back: suspended, outside its maintenance window
+          "blocked",
           // agents
           "connected",
           "disconnected",
@@ -37,7 +39,11 @@ public final class EventOutcomes {
           "rewrite_accepted",
           // alerts
           "sent",
-          "undeliverable");
+          "undeliverable",
+          // suspensions
+          "suspended",
+          "resumed",
+          "expired");
 
   public static boolean isKnown(String outcome) {
     return ALL.contains(outcome);

@@ -2,8 +2,10 @@ package dev.fluke.api;
 
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -47,4 +49,36 @@ public interface FleetApi {
    * names complete with {@link Dto.ReconcileAccepted#accepted()} false and a message saying so.
    */
   CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target);
+
+  /**
+   * A manual reconcile; with {@code force} its tasks are applied even when suspended or outside
+   * their maintenance window (without it, such tasks are checked and their status says why they
+   * were not applied, and the answer's message says the scope is suspended).
+   */
+  default CompletionStage<Dto.ReconcileAccepted> reconcile(
+      Dto.ReconcileTarget target, boolean force) {
+    return reconcile(target);
+  }
+
+  /** Every suspension in force: the fleet first, then agents, then tasks. */
+  default CompletionStage<List<Suspension>> suspensions() {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException("this server does not support suspensions"));
+  }
+
+  /**
+   * Suspends a scope ({@code name} null for {@link TargetKind#ALL}); {@code by} is the caller's
+   * identity, {@code reason} is required, {@code forHowLong} null = until resumed.
+   */
+  default CompletionStage<Suspension.Change> suspend(
+      TargetKind scope, String name, String by, String reason, Duration forHowLong) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException("this server does not support suspensions"));
+  }
+
+  /** Resumes a scope; {@link Suspension.Change#done()} false when it was not suspended. */
+  default CompletionStage<Suspension.Change> resume(TargetKind scope, String name, String by) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException("this server does not support suspensions"));
+  }
 }

@@ -89,6 +89,15 @@ public record Event(
     return new Event(time, "manifest", "", "", "", outcome, -1, 0, "", message);
   }
 
+  /**
+   * A suspension changed (suspended, resumed, expired): in the agent's history for an agent scope,
+   * with the task for a task scope, server-wide for the fleet.
+   */
+  public static Event suspension(
+      Instant time, String agent, String task, String outcome, String message) {
+    return new Event(time, "suspension", agent, task, "", outcome, -1, 0, "", message);
+  }
+
   /** An alert delivery: sent or undeliverable. */
   public static Event alert(
       Instant time, String agent, String task, String outcome, String message) {

@@ -1,6 +1,8 @@
 package dev.fluke.events;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -16,6 +18,27 @@ public interface EventStore extends AutoCloseable {
 
   /** True when the backend can be reached (for {@code /readyz}). */
   CompletionStage<Boolean> healthy();
+
+  /**
+   * True when {@link #saveState} keeps values across server restarts (Redis); the memory store
+   * keeps nothing.
+   */
+  default boolean durableState() {
+    return false;
+  }
+
+  /**
+   * Keeps a small piece of server state (e.g. the suspensions, as JSON) under {@code name}, beside
+   * the events and without their TTL. Stores that keep none (memory) do nothing.
+   */
+  default CompletionStage<Void> saveState(String name, String value) {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** What {@link #saveState} kept under {@code name}; empty when nothing (or not durable). */
+  default CompletionStage<Optional<String>> loadState(String name) {
+    return CompletableFuture.completedFuture(Optional.empty());
+  }
 
   @Override
   default void close() {}

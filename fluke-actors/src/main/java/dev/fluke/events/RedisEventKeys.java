@@ -9,7 +9,9 @@ package dev.fluke.events;
  *   <li>{@code <prefix>:events:index}: sorted set of the event keys above, scored by their last
  *       write (epoch millis), so a query across agents reads only live keys and never scans the
  *       keyspace;
- *   <li>{@code <prefix>:events:seq}: counter that makes every member unique.
+ *   <li>{@code <prefix>:events:seq}: counter that makes every member unique;
+ *   <li>{@code <prefix>:state:<name>}: a string of server state kept across restarts without TTL
+ *       (e.g. {@code suspensions}, JSON).
  * </ul>
  */
 record RedisEventKeys(String prefix) {
@@ -32,5 +34,9 @@ record RedisEventKeys(String prefix) {
 
   String sequence() {
     return prefix + ":events:seq";
+  }
+
+  String state(String name) {
+    return prefix + ":state:" + name;
   }
 }

@@ -242,6 +242,34 @@ public final class RedisEventStore implements EventStore {
     }
   }
 
+  @Override
+  public boolean durableState() {
+    return true;
+  }
+
+  /** SET without expiry: state lives until it is replaced. */
+  @Override
+  public CompletionStage<Void> saveState(String name, String value) {
+    try {
+      return commands()
+          .thenCompose(c -> c.set(keys.state(name), value))
+          .thenApplyAsync(ok -> (Void) null, completions);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletionStage<java.util.Optional<String>> loadState(String name) {
+    try {
+      return commands()
+          .thenCompose(c -> c.get(keys.state(name)))
+          .thenApplyAsync(java.util.Optional::ofNullable, completions);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /** PING bounded by the command timeout; false on any error. */
   @Override
   public CompletionStage<Boolean> healthy() {

@@ -33,6 +33,9 @@ final class ActorFleetApi implements FleetApi {
   private final ActorRef<AgentRegistry.Command> agents;
   private final ActorRef<TaskRegistry.Command> tasks;
   private final ActorRef<GitWatcher.Command> git;
+  private final ActorRef<SuspensionKeeper.Command> keeper;
+  private final Suspensions suspended;
+  private final ServerSettings settings;
   private final EventStore events;
   private final Scheduler scheduler;
   private final Duration timeout;
@@ -51,6 +54,21 @@ final class ActorFleetApi implements FleetApi {
       ActorRef<TaskRegistry.Command> tasks,
       ActorRef<GitWatcher.Command> git,
       EventStore events) {
+    this(system, settings, agents, tasks, git, null, Suspensions.restoredEmpty(), events);
+  }
+
+  ActorFleetApi(
+      ActorSystem<?> system,
+      ServerSettings settings,
+      ActorRef<AgentRegistry.Command> agents,
+      ActorRef<TaskRegistry.Command> tasks,
+      ActorRef<GitWatcher.Command> git,
+      ActorRef<SuspensionKeeper.Command> keeper,
+      Suspensions suspended,
+      EventStore events) {
+    this.keeper = keeper;
+    this.suspended = suspended;
+    this.settings = settings;
     this.agents = agents;
     this.tasks = tasks;
     this.git = git;
@@ -160,13 +178,83 @@ final class ActorFleetApi implements FleetApi {
 
   @Override
   public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    return reconcile(target, false);
+  }
+
+  @Override
+  public CompletionStage<Dto.ReconcileAccepted> reconcile(
+      Dto.ReconcileTarget target, boolean force) {
     long requestId = manualRequests.incrementAndGet();
-    return switch (target.kind()) {
-      case ALL, AGENT ->
-          ask(agents, replyTo -> new AgentRegistry.Reconcile(target, requestId, replyTo));
-      case TASK ->
-          ask(tasks, replyTo -> new TaskRegistry.ReconcileTask(target.name(), requestId, replyTo));
-    };
+    CompletionStage<Dto.ReconcileAccepted> started =
+        switch (target.kind()) {
+          case ALL, AGENT ->
+              ask(
+                  agents,
+                  replyTo -> new AgentRegistry.Reconcile(target, requestId, force, replyTo));
+          case TASK ->
+              ask(
+                  tasks,
+                  replyTo ->
+                      new TaskRegistry.ReconcileTask(target.name(), requestId, force, replyTo));
+        };
+    return started.thenApply(a -> a.accepted() ? withSuspensionNote(a, target, force) : a);
+  }
+
+  /** A manual reconcile of a suspended scope says so (and what --force does). */
+  private Dto.ReconcileAccepted withSuspensionNote(
+      Dto.ReconcileAccepted a, Dto.ReconcileTarget target, boolean force) {
+    java.time.Instant now = settings.now();
+    List<dev.fluke.api.Suspension> all = suspended.all(now);
+    String note;
+    if (force) {
+      note = "forced: suspensions and maintenance windows do not hold its applies back";
+    } else {
+      dev.fluke.api.Suspension fleet = suspended.of(dev.fluke.api.TargetKind.ALL, null, now);
+      dev.fluke.api.Suspension own =
+          target.kind() == dev.fluke.api.TargetKind.ALL
+              ? null
+              : suspended.of(target.kind(), target.name(), now);
+      dev.fluke.api.Suspension holding = fleet != null ? fleet : own;
+      if (holding != null) {
+        note =
+            holding.describe()
+                + ": its tasks are checked but not applied; add --force (API: \"force\": true)"
+                + " to apply them";
+      } else if (!all.isEmpty()) {
+        note =
+            all.size()
+                + " suspension(s) in force: what they cover is checked but not applied (--force"
+                + " applies)";
+      } else {
+        return a;
+      }
+    }
+    return new Dto.ReconcileAccepted(
+        a.accepted(),
+        a.message() + "; " + note,
+        a.target(),
+        a.agents(),
+        a.requestedAt(),
+        a.requestId());
+  }
+
+  @Override
+  public CompletionStage<List<dev.fluke.api.Suspension>> suspensions() {
+    return ask(keeper, SuspensionKeeper.GetAll::new);
+  }
+
+  @Override
+  public CompletionStage<dev.fluke.api.Suspension.Change> suspend(
+      dev.fluke.api.TargetKind scope, String name, String by, String reason, Duration forHowLong) {
+    return ask(
+        keeper,
+        replyTo -> new SuspensionKeeper.Suspend(scope, name, by, reason, forHowLong, replyTo));
+  }
+
+  @Override
+  public CompletionStage<dev.fluke.api.Suspension.Change> resume(
+      dev.fluke.api.TargetKind scope, String name, String by) {
+    return ask(keeper, replyTo -> new SuspensionKeeper.Resume(scope, name, by, replyTo));
   }
 
   private <C, R> CompletionStage<R> ask(ActorRef<C> target, Function<ActorRef<R>, C> message) {

@@ -97,8 +97,22 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
    * Manual reconcile (request {@code requestId}) of all agents or one agent; replies what started.
    */
   public record Reconcile(
-      Dto.ReconcileTarget target, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
-      implements Command {}
+      Dto.ReconcileTarget target,
+      long requestId,
+      boolean force,
+      ActorRef<Dto.ReconcileAccepted> replyTo)
+      implements Command {
+    public Reconcile(
+        Dto.ReconcileTarget target, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo) {
+      this(target, requestId, false, replyTo);
+    }
+  }
+
+  /**
+   * A suspension of this scope ended (resumed or expired): the agents it covered check again now,
+   * paced like a new commit, so what it held back is applied without waiting for the interval.
+   */
+  public record SuspensionLifted(TargetKind scope, String name) implements Command {}
 
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
@@ -109,6 +123,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final LiveHub hub;
   private final FlukeMetrics metrics;
   private final AgentDirectory directory;
+  private final Suspensions suspensions;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
@@ -119,7 +134,19 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       EventStore events,
       LiveHub hub,
       FlukeMetrics metrics) {
-    return Behaviors.setup(ctx -> new AgentRegistry(ctx, settings, alerter, events, hub, metrics));
+    return create(settings, alerter, events, hub, metrics, Suspensions.restoredEmpty());
+  }
+
+  /** The registry whose agents' runners consult {@code suspensions}. */
+  public static Behavior<Command> create(
+      ServerSettings settings,
+      ActorRef<DriftAlerter.Command> alerter,
+      EventStore events,
+      LiveHub hub,
+      FlukeMetrics metrics,
+      Suspensions suspensions) {
+    return Behaviors.setup(
+        ctx -> new AgentRegistry(ctx, settings, alerter, events, hub, metrics, suspensions));
   }
 
   private AgentRegistry(
@@ -128,8 +155,10 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       ActorRef<DriftAlerter.Command> alerter,
       EventStore events,
       LiveHub hub,
-      FlukeMetrics metrics) {
+      FlukeMetrics metrics,
+      Suspensions suspensions) {
     super(context);
+    this.suspensions = suspensions;
     this.settings = settings;
     this.alerter = alerter;
     this.events = events;
@@ -151,6 +180,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(GetAgents.class, this::onGetAgents)
         .onMessage(GetAgent.class, this::onGetAgent)
         .onMessage(Reconcile.class, this::onReconcile)
+        .onMessage(SuspensionLifted.class, this::onSuspensionLifted)
         .build();
   }
 
@@ -226,7 +256,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             connection << 32,
             state,
             reconcilers,
-            directory.received(name));
+            directory.received(name),
+            suspensions);
     return getContext()
         .spawn(
             Behaviors.supervise(AgentSession.create(setup)).onFailure(SupervisorStrategy.stop()),
@@ -358,10 +389,33 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
           .live(name)
           .session()
           .tell(
-              new AgentSession.ForRunner(new CycleRunner.ManualReconcile(Set.of(), r.requestId())));
+              new AgentSession.ForRunner(
+                  new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force())));
     }
     r.replyTo()
         .tell(new Dto.ReconcileAccepted(true, message, r.target(), names, now, r.requestId()));
+    return this;
+  }
+
+  private Behavior<Command> onSuspensionLifted(SuspensionLifted l) {
+    if (state == null) {
+      return this;
+    }
+    ServerSettings.Rollout rollout = settings.rollout();
+    int slot = 0;
+    for (String agent : directory.liveNames()) {
+      if (l.scope() == TargetKind.AGENT && !agent.equals(l.name())) {
+        continue;
+      }
+      // The same state again: nothing is rematched, a cycle starts at the agent's slot.
+      directory
+          .live(agent)
+          .session()
+          .tell(
+              new AgentSession.ForRunner(
+                  new CycleRunner.DesiredStateChanged(
+                      state, reconcilers, rollout.delayOf(slot++))));
+    }
     return this;
   }
 }

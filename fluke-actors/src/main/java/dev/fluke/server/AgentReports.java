@@ -56,6 +56,13 @@ final class AgentReports {
         continue; // the task changed or went away meanwhile; the follow-up checks it again
       }
       DriftDecision d = t.decision();
+      TaskVerdict verdict = t.verdict();
+      if (d != null && d.blockedBy() != null) {
+        // Held back (suspended, outside its window): still drifted, and the status says why.
+        String why = "not applied: " + d.blockedBy();
+        log.task(Phase.APPLY, t.spec().name(), "blocked", "", why);
+        verdict = new TaskVerdict(verdict.status(), why, verdict.executors());
+      }
       if (d != null && d.alertDetected()) {
         TaskState ts = tasks.get(t.spec().name());
         alerter.tell(
@@ -65,7 +72,7 @@ final class AgentReports {
           tasks.change(ts.spec().name(), TaskState::withAlerted);
         }
       }
-      tasks.judged(t.spec(), t.verdict(), now, false);
+      tasks.judged(t.spec(), verdict, now, false);
     }
   }
 

@@ -100,7 +100,8 @@ public final class AgentSession {
       long cycleBase,
       DesiredState state,
       Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
-      ReceivedResults received) {}
+      ReceivedResults received,
+      Suspensions suspensions) {}
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;

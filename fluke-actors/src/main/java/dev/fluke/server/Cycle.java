@@ -86,6 +86,19 @@ record Cycle(
       Function<TaskSpec, DriftPolicy> policyIfCurrent,
       boolean webhook,
       Instant now) {
+    return onCheckReport(report, policyIfCurrent, spec -> Gates.OPEN, webhook, now);
+  }
+
+  /**
+   * Reads the cycle's CheckReport; {@code gates} says what holds back the apply of a drifted task
+   * (a suspension, a closed maintenance window) and whether it was forced.
+   */
+  CheckStep onCheckReport(
+      AgentMessage.CheckReport report,
+      Function<TaskSpec, DriftPolicy> policyIfCurrent,
+      Function<TaskSpec, Gates> gates,
+      boolean webhook,
+      Instant now) {
     Map<String, TaskOutcome> byTask = new HashMap<>();
     Set<String> asked = new HashSet<>();
     for (TaskSpec t : requested) {
@@ -114,7 +127,9 @@ record Cycle(
       DriftPolicy policy = policyIfCurrent.apply(spec);
       DriftDecision decision = null;
       if (policy != null && verdict.status() == Status.DRIFTED) {
-        decision = DriftDecision.onDrift(policy, request.isManual(spec.name()), webhook);
+        decision =
+            DriftDecision.onDrift(
+                policy, request.isManual(spec.name()), webhook, gates.apply(spec));
         if (decision.apply()) {
           toApply.add(spec);
         }

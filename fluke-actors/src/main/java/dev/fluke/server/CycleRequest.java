@@ -17,19 +17,36 @@ import java.util.TreeSet;
  * @param manualRequest the newest manual reconcile request this cycle serves (0 for none): once the
  *     cycle ends, the agent's summary says so, and {@code fluke reconcile --wait} knows its request
  *     was served without comparing clocks
+ * @param force the manual tasks are applied whatever holds them back (suspension, window): {@code
+ *     --force}; merged requests force all their manual tasks
  */
-record CycleRequest(boolean full, boolean manualAll, Set<String> manualTasks, long manualRequest) {
+record CycleRequest(
+    boolean full, boolean manualAll, Set<String> manualTasks, long manualRequest, boolean force) {
   CycleRequest {
     manualTasks = Set.copyOf(manualTasks);
+  }
+
+  CycleRequest(boolean full, boolean manualAll, Set<String> manualTasks, long manualRequest) {
+    this(full, manualAll, manualTasks, manualRequest, false);
   }
 
   static final CycleRequest AUTOMATIC = new CycleRequest(true, false, Set.of(), 0);
 
   /** A manual reconcile (request {@code requestId}) of these tasks, or of all when empty. */
   static CycleRequest manual(Set<String> tasks, long requestId) {
+    return manual(tasks, requestId, false);
+  }
+
+  /** A manual reconcile, forced ({@code --force}) or not. */
+  static CycleRequest manual(Set<String> tasks, long requestId, boolean force) {
     return tasks.isEmpty()
-        ? new CycleRequest(true, true, Set.of(), requestId)
-        : new CycleRequest(false, false, tasks, requestId);
+        ? new CycleRequest(true, true, Set.of(), requestId, force)
+        : new CycleRequest(false, false, tasks, requestId, force);
+  }
+
+  /** True when {@code task} is manual and forced in this cycle. */
+  boolean isForced(String task) {
+    return force && isManual(task);
   }
 
   /** Merge two pending requests into one that does all either would have done. */
@@ -43,7 +60,8 @@ record CycleRequest(boolean full, boolean manualAll, Set<String> manualTasks, lo
         full || other.full,
         manualAll || other.manualAll,
         union,
-        Math.max(manualRequest, other.manualRequest));
+        Math.max(manualRequest, other.manualRequest),
+        force || other.force);
   }
 
   boolean isManual(String task) {

@@ -57,20 +57,27 @@ public final class CycleRunner {
    * Run a manual cycle (always applies) for these tasks, or every matched task when empty; {@code
    * requestId} is reported as served once a cycle that carried it has ended.
    */
-  public record ManualReconcile(Set<String> tasks, long requestId) implements Command {}
+  public record ManualReconcile(Set<String> tasks, long requestId, boolean force)
+      implements Command {
+    public ManualReconcile(Set<String> tasks, long requestId) {
+      this(tasks, requestId, false);
+    }
+  }
 
   /** Replies with the agent's detail: {@code summary} and every task's status. */
   public record GetDetail(Dto.AgentSummary summary, ActorRef<Optional<Dto.AgentDetail>> replyTo)
       implements Command {}
 
   /**
-   * Timers that start a cycle (each constant is its own timer): the interval, a retry, and this
-   * agent's rollout slot of a new commit.
+   * Timers that start a cycle (each constant is its own timer): the interval, a retry, this agent's
+   * rollout slot of a new commit, and the next opening of a maintenance window that held back an
+   * apply.
    */
   private enum Tick implements Command {
     INTERVAL,
     RETRY,
-    COMMIT
+    COMMIT,
+    WINDOW
   }
 
   private record CycleTimedOut(long cycleId) implements Command {}
@@ -85,6 +92,7 @@ public final class CycleRunner {
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
+  private final RunnerGates gates;
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -112,6 +120,7 @@ public final class CycleRunner {
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
+    this.gates = new RunnerGates(name, s.suspensions());
     this.pace = Pace.start(s.cycleBase());
     Map<String, String> labels = s.register().labels();
     this.tasks =
@@ -253,6 +262,7 @@ public final class CycleRunner {
         c.onCheckReport(
             report,
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
+            spec -> gates.of(spec, c.request(), now),
             webhook,
             now);
     if (step instanceof Cycle.Misfit misfit) {
@@ -260,6 +270,11 @@ public final class CycleRunner {
     }
     Cycle.Judged judged = (Cycle.Judged) step;
     reports.checked(judged, now);
+    Instant opens = gates.firstOpening(judged, now);
+    if (opens != null) {
+      // A closed window held an apply back: a cycle runs when it opens.
+      timers.startSingleTimer(Tick.WINDOW, Tick.WINDOW, Duration.between(now, opens));
+    }
     return nextApply(judged.next());
   }
 
@@ -361,7 +376,7 @@ public final class CycleRunner {
       reportStatus();
       return Behaviors.same();
     }
-    return trigger.apply(CycleRequest.manual(m.tasks(), m.requestId()));
+    return trigger.apply(CycleRequest.manual(m.tasks(), m.requestId(), m.force()));
   }
 
   private Behavior<Command> onGetDetail(GetDetail g, TaskSpec applying) {

@@ -5,19 +5,44 @@ import dev.fluke.manifest.DriftPolicy;
 /**
  * Every choice the engine makes from a drift policy, in one place (SPEC §1, §4 step 3): whether a
  * drifted task is applied, which alert goes out, and whether the task shows as alerted. Pure: a
- * function of the task's effective policy, whether a person asked for the cycle, and whether alerts
- * can be delivered at all. The {@link CycleRunner} acts on the answer; the {@link DriftAlerter}
+ * function of the task's effective policy, whether a person asked for the cycle, whether alerts can
+ * be delivered at all, and what may hold the apply back ({@link Gates}: a suspension, a closed
+ * maintenance window). The {@link CycleRunner} acts on the answer; the {@link DriftAlerter}
  * delivers alerts once per drift episode.
  *
  * @param apply send an ApplyRequest
  * @param alertDetected send {@code drift_detected}
  * @param markAlerted show the task as alerted (only when an alert can go out: without a webhook the
  *     alert is just an event)
+ * @param blockedBy why the apply is held back (shown in the task's status and recorded as an event
+ *     {@code apply/blocked}), or null
  */
-record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted) {
+record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted, String blockedBy) {
 
-  /** A check found the task drifted. */
+  DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted) {
+    this(apply, alertDetected, markAlerted, null);
+  }
+
+  /** A check found the task drifted; nothing holds it back. */
   static DriftDecision onDrift(DriftPolicy policy, boolean manual, boolean webhook) {
+    return onDrift(policy, manual, webhook, Gates.OPEN);
+  }
+
+  /**
+   * A check found the task drifted.
+   *
+   * <p>A suspension or a closed window holds back every apply, automatic or manual, unless the
+   * manual reconcile was forced. It never holds back information: an alerting policy still sends
+   * {@code drift_detected} — for {@code remediate_and_alert} too, since the drift will not be
+   * remediated now — while {@code remediate} stays silent as always.
+   */
+  static DriftDecision onDrift(DriftPolicy policy, boolean manual, boolean webhook, Gates gates) {
+    String blocked = gates.blockedBy();
+    if (blocked != null && !(manual && gates.force())) {
+      boolean alert = !manual && policy.alerts();
+      String why = manual ? blocked + "; a manual reconcile with --force applies it" : blocked;
+      return new DriftDecision(false, alert, alert && webhook, why);
+    }
     if (manual) {
       // A person asked for it: always apply; there is nothing to announce before the apply.
       return new DriftDecision(true, false, false);

@@ -150,17 +150,26 @@ public final class FlukeServer {
                         settings.clock()))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-git");
+    // Read by every runner, written by the keeper (restored from the store first: fail closed).
+    Suspensions suspensions = new Suspensions();
     ActorRef<AgentRegistry.Command> agents =
         spawner.spawn(
-            Behaviors.supervise(AgentRegistry.create(settings, alerter, events, live, metrics))
+            Behaviors.supervise(
+                    AgentRegistry.create(settings, alerter, events, live, metrics, suspensions))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-agents");
+    ActorRef<SuspensionKeeper.Command> keeper =
+        spawner.spawn(
+            Behaviors.supervise(SuspensionKeeper.create(settings, suspensions, events, agents))
+                .onFailure(SupervisorStrategy.resume()),
+            "fluke-server-suspensions");
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
             Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-tasks");
-    FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events);
+    FleetApi api =
+        new ActorFleetApi(system, settings, agents, tasks, watcher, keeper, suspensions, events);
     AgentGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(settings, watcher, api, gateway, events, live, metrics);
   }

@@ -70,6 +70,21 @@ final class LiveEventStore implements EventStore {
   }
 
   @Override
+  public boolean durableState() {
+    return store.durableState();
+  }
+
+  @Override
+  public CompletionStage<Void> saveState(String name, String value) {
+    return call(() -> store.saveState(name, value));
+  }
+
+  @Override
+  public CompletionStage<java.util.Optional<String>> loadState(String name) {
+    return call(() -> store.loadState(name));
+  }
+
+  @Override
   public void close() {
     store.close();
   }

@@ -61,8 +61,12 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
    * Start a manual cycle (request {@code requestId}) for this task on every matched agent; replies
    * with what was started.
    */
-  public record Reconcile(long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
-      implements Command {}
+  public record Reconcile(long requestId, boolean force, ActorRef<Dto.ReconcileAccepted> replyTo)
+      implements Command {
+    public Reconcile(long requestId, ActorRef<Dto.ReconcileAccepted> replyTo) {
+      this(requestId, false, replyTo);
+    }
+  }
 
   /** The task's summary and its not-satisfied (agent, task) pairs. */
   public record Report(String task, Dto.TaskSummary summary, List<Dto.DriftEntry> drift) {}
@@ -150,7 +154,9 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
       statuses.add(
           new Dto.AgentTaskStatus(e.getKey(), e.getValue().connected(), e.getValue().status()));
     }
-    g.replyTo().tell(Optional.of(new Dto.TaskDetail(summary(), defs, statuses)));
+    Dto.WindowStatus window =
+        spec.window().map(w -> Dto.WindowStatus.of(w, clock.instant())).orElse(null);
+    g.replyTo().tell(Optional.of(new Dto.TaskDetail(summary(), defs, statuses, window)));
     return this;
   }
 
@@ -160,7 +166,7 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
       if (e.getValue().connected()) {
         e.getValue()
             .runner()
-            .tell(new CycleRunner.ManualReconcile(Set.of(spec.name()), r.requestId()));
+            .tell(new CycleRunner.ManualReconcile(Set.of(spec.name()), r.requestId(), r.force()));
         started.add(e.getKey());
       }
     }

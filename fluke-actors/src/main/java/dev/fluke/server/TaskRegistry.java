@@ -46,8 +46,13 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
    * Manual reconcile (request {@code requestId}) of one task; replies not accepted when no such
    * task is in force.
    */
-  public record ReconcileTask(String name, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
-      implements Command {}
+  public record ReconcileTask(
+      String name, long requestId, boolean force, ActorRef<Dto.ReconcileAccepted> replyTo)
+      implements Command {
+    public ReconcileTask(String name, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo) {
+      this(name, requestId, false, replyTo);
+    }
+  }
 
   private record SnapshotArrived(DesiredState state) implements Command {}
 
@@ -216,7 +221,7 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
       AskOrFallback.ask(
           getContext(),
           r,
-          replyTo -> new TaskReconciler.Reconcile(rt.requestId(), replyTo),
+          replyTo -> new TaskReconciler.Reconcile(rt.requestId(), rt.force(), replyTo),
           gatherTimeout,
           rt.replyTo(),
           stopped ->

@@ -90,7 +90,8 @@ class CycleRunnerTest {
             0,
             new DesiredState("c1", List.of(tasks), time.clock().instant()),
             Map.of("app", reconciler.ref(), "cert", reconciler.ref()),
-            new ReceivedResults(8));
+            new ReceivedResults(8),
+            Suspensions.restoredEmpty());
     runner =
         testKit.spawn(
             CycleRunner.create(

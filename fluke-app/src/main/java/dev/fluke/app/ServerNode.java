@@ -113,9 +113,20 @@ public final class ServerNode implements AutoCloseable {
    * Starts everything and waits until both listeners are bound (or fails, stopping what started).
    */
   public static ServerNode start(ServerConfig config, Config pekkoConfig) {
+    return start(config, pekkoConfig, null);
+  }
+
+  /**
+   * {@link #start(ServerConfig, Config)} with the engine reading {@code clock} (tests of time-based
+   * rules such as maintenance windows); null for the system clock.
+   */
+  public static ServerNode start(ServerConfig config, Config pekkoConfig, java.time.Clock clock) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-server", pekkoConfig);
     try {
       ServerSettings settings = settings(config, ServerSettings.create(system));
+      if (clock != null) {
+        settings = settings.withClock(clock);
+      }
       EventStore events = eventStore(config, settings.events());
       JGitSync git =
           new JGitSync(

@@ -111,6 +111,21 @@ final class Fleet implements AutoCloseable {
       String gitExtra,
       String serverExtra)
       throws IOException {
+    return start(tmp, manifests, serverPolicy, pollInterval, gitExtra, serverExtra, null);
+  }
+
+  /**
+   * @param clock the clock the server's engine reads (null: the system clock)
+   */
+  static Fleet start(
+      Path tmp,
+      Map<String, String> manifests,
+      String serverPolicy,
+      String pollInterval,
+      String gitExtra,
+      String serverExtra,
+      java.time.Clock clock)
+      throws IOException {
     TestRepos.Repo repo = TestRepos.init(tmp.resolve("manifests"));
     manifests.forEach(repo::write);
     repo.commit("first manifests");
@@ -163,7 +178,7 @@ final class Fleet implements AutoCloseable {
     } catch (dev.fluke.config.ConfigException e) {
       throw new AssertionError(e.getMessage(), e);
     }
-    ServerNode server = ServerNode.start(config, PEKKO);
+    ServerNode server = ServerNode.start(config, PEKKO, clock);
     Map<String, String> env = new HashMap<>(TestTools.isolatedMiseEnv(tmp.resolve("mise")));
     return new Fleet(tmp, repo, hooks, received, server, env);
   }

@@ -78,13 +78,29 @@ public final class HclManifestLoader implements ManifestLoader {
               AttrType.STRING_MAP,
               "labels a host must all have; {} matches every host"));
 
+  /**
+   * {@code window { allow = […] deny = […] timezone = "…" }}: when the server may apply the task on
+   * its own ({@link Window}).
+   */
+  public static final Schema WINDOW =
+      Schema.of(
+          Attr.optional(
+              "allow",
+              AttrType.STRING_LIST,
+              null,
+              "entries the window is open in: " + Window.EXPECTED),
+          Attr.optional("deny", AttrType.STRING_LIST, null, "entries the window is closed in"),
+          Attr.optional(
+              "timezone", AttrType.STRING, "UTC", "IANA time zone of the entries' times"));
+
   /** The parts of a task body other than its executor blocks. */
   public static final Schema TASK =
       new Schema(
           List.of(Attr.optional("description", AttrType.STRING, null, "shown in the UI and CLI")),
           List.of(
               BlockSchema.optional("drift", DRIFT),
-              new BlockSchema("selector", 0, true, false, SELECTOR)));
+              new BlockSchema("selector", 0, true, false, SELECTOR),
+              BlockSchema.optional("window", WINDOW)));
 
   /** Names of tasks and executors: they appear in URLs, CLI arguments and events. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
@@ -406,6 +422,10 @@ public final class HclManifestLoader implements ManifestLoader {
       return Optional.empty();
     }
     Decoded d = decoder.decode(others, task.pos(), TASK, where, List.of(name), executorTypes);
+    Optional<Window> window =
+        d.block("window") == null
+            ? Optional.empty()
+            : compileWindow(d.block("window"), windowBlock(others), where, diags);
     if (!anyExecutor) {
       diags.error(
           task.pos(),
@@ -424,7 +444,98 @@ public final class HclManifestLoader implements ManifestLoader {
         drift == null ? Optional.empty() : DriftPolicy.parse(drift.string("policy"));
     Selector selector = new Selector(d.block("selector").stringMap("match_labels"));
     return Optional.of(
-        new TaskSpec(name, d.string("description"), policy, selector, executors, task.pos()));
+        new TaskSpec(
+            name, d.string("description"), policy, selector, executors, task.pos(), window));
+  }
+
+  private static Block windowBlock(List<BodyItem> items) {
+    for (BodyItem item : items) {
+      if (item instanceof Block b && b.type().equals("window")) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Checks a decoded {@code window} block strictly: at least one of allow/deny, no empty list,
+   * every entry well formed (reported at the entry itself), a known time zone.
+   */
+  private static Optional<Window> compileWindow(
+      Decoded w, Block block, String taskWhere, Diagnostics diags) {
+    String where = "window in " + taskWhere;
+    int errorsBefore = diags.count();
+    if (!w.written("allow") && !w.written("deny")) {
+      boolean misspelt =
+          block != null
+              && block.body().items().stream()
+                  .anyMatch(
+                      i -> !(i instanceof Attribute a) || WINDOW.attribute(a.name()).isEmpty());
+      if (misspelt) {
+        return Optional.empty(); // a misspelt name was reported; "needs allow" would only repeat it
+      }
+      diags.error(
+          w.pos(), where + " needs allow or deny entries, e.g. allow = [\"Sat 02:00-06:00\"]");
+      return Optional.empty();
+    }
+    for (String list : List.of("allow", "deny")) {
+      if (!w.isSet(list)) {
+        continue;
+      }
+      List<String> entries = w.stringList(list);
+      if (entries.isEmpty()) {
+        diags.error(
+            w.posOf(list),
+            "\""
+                + list
+                + "\" in "
+                + where
+                + " is empty: list at least one entry ("
+                + Window.EXPECTED
+                + ") or leave it out");
+        continue;
+      }
+      for (int i = 0; i < entries.size(); i++) {
+        try {
+          Window.entry(entries.get(i));
+        } catch (IllegalArgumentException e) {
+          diags.error(entryPos(block, list, i, w.posOf(list)), e.getMessage() + " in " + where);
+        }
+      }
+    }
+    if (w.isSet("timezone")) {
+      try {
+        Window.zone(w.string("timezone"));
+      } catch (IllegalArgumentException e) {
+        diags.error(w.posOf("timezone"), e.getMessage() + " (in " + where + ")");
+      }
+    }
+    if (diags.count() != errorsBefore || w.written("timezone") && !w.isSet("timezone")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(
+          Window.of(w.stringList("allow"), w.stringList("deny"), w.string("timezone")));
+    } catch (IllegalArgumentException e) {
+      diags.error(w.pos(), e.getMessage() + " (in " + where + ")");
+      return Optional.empty();
+    }
+  }
+
+  /** Where element {@code i} of the list attribute {@code name} of {@code block} was written. */
+  private static SourcePos entryPos(Block block, String name, int i, SourcePos fallback) {
+    if (block == null) {
+      return fallback;
+    }
+    for (BodyItem item : block.body().items()) {
+      if (item instanceof Attribute a
+          && a.name().equals(name)
+          && a.value() instanceof dev.fluke.hcl.Expr.Tuple t
+          && i < t.items().size()) {
+        return t.items().get(i).pos();
+      }
+    }
+    return fallback;
   }
 
   private Optional<ExecutorSpec> compileExecutor(

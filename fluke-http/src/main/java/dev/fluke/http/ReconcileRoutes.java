@@ -56,13 +56,15 @@ public final class ReconcileRoutes {
 
   private Route onBody(String body) {
     Dto.ReconcileTarget target;
+    boolean force;
     try {
       target = parse(mapper, body);
+      force = force(mapper, body);
     } catch (IllegalArgumentException e) {
       return errors.error(StatusCodes.BAD_REQUEST, e.getMessage());
     }
     return onSuccess(
-        () -> api.reconcile(target),
+        () -> api.reconcile(target, force),
         accepted ->
             accepted.accepted()
                 ? complete(StatusCodes.ACCEPTED, accepted, json)
@@ -91,9 +93,12 @@ public final class ReconcileRoutes {
     }
     for (java.util.Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String field = names.next();
-      if (!field.equals("target") && !field.equals("name")) {
+      if (!field.equals("target") && !field.equals("name") && !field.equals("force")) {
         throw new IllegalArgumentException(
-            "unknown property \"" + field + "\" (a reconcile takes target and name); " + FORMS);
+            "unknown property \""
+                + field
+                + "\" (a reconcile takes target, name and force); "
+                + FORMS);
       }
     }
     JsonNode targetNode = node.get("target");
@@ -127,6 +132,27 @@ public final class ReconcileRoutes {
       throw new IllegalArgumentException("target \"" + word + "\" needs a \"name\"; " + FORMS);
     }
     return new Dto.ReconcileTarget(kind, name);
+  }
+
+  /**
+   * The body's {@code "force"} (default false): apply even what a suspension or a closed
+   * maintenance window holds back. Call after {@link #parse} accepted the body.
+   */
+  static boolean force(ObjectMapper mapper, String body) {
+    JsonNode node;
+    try {
+      node = strict(mapper).readValue(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the request body is not one valid JSON object");
+    }
+    JsonNode force = node.get("force");
+    if (force == null || force.isNull()) {
+      return false;
+    }
+    if (!force.isBoolean()) {
+      throw new IllegalArgumentException("\"force\" must be true or false");
+    }
+    return force.booleanValue();
   }
 
   /**

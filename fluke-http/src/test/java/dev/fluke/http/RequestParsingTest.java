@@ -49,7 +49,7 @@ class RequestParsingTest {
     assertMessage(
         "not one valid JSON object",
         "{\"target\":\"agent\",\"name\":\"web-01\",\"name\":\"db-01\"}");
-    assertMessage("unknown property \"force\"", "{\"target\":\"all\",\"force\":true}");
+    assertMessage("unknown property \"wait\"", "{\"target\":\"all\",\"wait\":true}");
     assertEquals(
         Dto.ReconcileTarget.ALL, ReconcileRoutes.parse(mapper, "\n {\"target\":\"all\"} \r\n\t"));
   }

@@ -58,6 +58,10 @@ final class DescribeCommand extends GroupCommand {
       fields.put(
           "Cycle", a.cycle() + ", last cycle ended " + Formats.ago(a.lastCycleEndedAt(), now()));
       fields.put("Tasks", Formats.counts(a.counts()));
+      dev.fluke.api.Suspension held = Suspended.fetch(client()).ofAgent(a.name());
+      if (held != null) {
+        fields.put("Suspended", held.describe());
+      }
       Formats.fields(out, fields);
 
       if (!detail.tasks().isEmpty()) {
@@ -175,6 +179,21 @@ final class DescribeCommand extends GroupCommand {
       fields.put("Selector", Formats.labels(t.selector()));
       fields.put("File", t.file());
       fields.put("Agents", t.matchedAgents() + " matched: " + Formats.counts(t.counts()));
+      dev.fluke.api.Suspension held = Suspended.fetch(client()).ofTask(t.name());
+      if (held != null) {
+        fields.put("Suspended", held.describe());
+      }
+      if (detail.window() != null) {
+        Dto.WindowStatus w = detail.window();
+        fields.put(
+            "Window",
+            (w.allow().isEmpty() ? "" : "allow " + w.allow() + " ")
+                + (w.deny().isEmpty() ? "" : "deny " + w.deny() + " ")
+                + "("
+                + w.timezone()
+                + "): "
+                + w.next());
+      }
       Formats.fields(out, fields);
 
       out.println();

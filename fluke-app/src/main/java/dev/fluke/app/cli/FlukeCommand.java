@@ -68,6 +68,8 @@ public final class FlukeCommand implements Callable<Integer> {
         new DescribeCommand(),
         new ReconcileCommand(),
         new AcceptCommand(),
+        new SuspendCommand(),
+        new ResumeCommand(),
         new LogsCommand(),
         new VersionCommand(),
         new CommandLine.HelpCommand());
@@ -96,6 +98,8 @@ public final class FlukeCommand implements Callable<Integer> {
           "describe",
           "reconcile",
           "accept",
+          "suspend",
+          "resume",
           "logs",
           "version",
           "validate",
@@ -112,6 +116,8 @@ public final class FlukeCommand implements Callable<Integer> {
       case "describe" -> new DescribeCommand();
       case "reconcile" -> new ReconcileCommand();
       case "accept" -> new AcceptCommand();
+      case "suspend" -> new SuspendCommand();
+      case "resume" -> new ResumeCommand();
       case "logs" -> new LogsCommand();
       case "version" -> new VersionCommand();
       case "validate" -> new ValidateCommand();

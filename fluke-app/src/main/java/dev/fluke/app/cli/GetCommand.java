@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
       GetCommand.Tasks.class,
       GetCommand.Drift.class,
       GetCommand.Events.class,
-      GetCommand.Manifest.class
+      GetCommand.Manifest.class,
+      GetCommand.Suspensions.class
     })
 final class GetCommand extends GroupCommand {
 
@@ -63,13 +64,15 @@ final class GetCommand extends GroupCommand {
                     + (answer.known() >= 0 ? " (of " + answer.known() + " known)." : "."));
         return 0;
       }
+      Suspended suspended = Suspended.fetch(client());
       Table table =
           new Table(
               "NAME", "STATUS", "CYCLE", "TASKS", "LAST SEEN", "LAST CYCLE", "LABELS", "VERSION");
       for (Dto.AgentSummary a : agents) {
         table.add(
             a.name(),
-            a.connected() ? "connected" : "disconnected",
+            (a.connected() ? "connected" : "disconnected")
+                + (suspended.ofAgent(a.name()) != null ? ", suspended" : ""),
             a.cycle(),
             Formats.counts(a.counts()),
             Formats.ago(a.lastSeen(), now()),
@@ -80,6 +83,7 @@ final class GetCommand extends GroupCommand {
       if (table.isEmpty()) {
         out().println("No agents have connected to " + client().server() + " yet.");
       } else {
+        suspended.banner(out());
         table.print(out());
       }
       return 0;
@@ -129,12 +133,17 @@ final class GetCommand extends GroupCommand {
         printJson(reply.json());
         return 0;
       }
+      Suspended suspended = Suspended.fetch(client());
+      suspended.banner(out());
       Table table = new Table("AGENT", "TASK", "STATUS", "POLICY", "ALERTED", "SINCE", "MESSAGE");
       for (Dto.DriftEntry d : reply.value()) {
+        boolean held =
+            suspended.ofAgent(d.agent()) != null
+                || suspended.of(dev.fluke.api.TargetKind.TASK, d.task()) != null;
         table.add(
             d.agent(),
             d.task(),
-            d.status(),
+            d.status() + (held ? " (suspended)" : ""),
             d.policy(),
             Formats.yesNo(d.alerted()),
             Formats.ago(d.since(), now()),
@@ -284,6 +293,37 @@ final class GetCommand extends GroupCommand {
           out.println("  " + (e.pos() == null ? e.message() : e.format()));
         }
       }
+    }
+  }
+
+  @Command(
+      name = "suspensions",
+      description = "The suspensions in force: scope, who, why, until when.",
+      mixinStandardHelpOptions = true)
+  static final class Suspensions extends ClientCommand {
+    @Override
+    public Integer call() {
+      ApiClient.Reply<List<dev.fluke.api.Suspension>> reply = client().suspensions();
+      if (json()) {
+        printJson(reply.json());
+        return 0;
+      }
+      Table table = new Table("SCOPE", "NAME", "BY", "SINCE", "UNTIL", "REASON");
+      for (dev.fluke.api.Suspension s : reply.value()) {
+        table.add(
+            s.scope().word(),
+            s.name() == null ? "-" : s.name(),
+            s.by(),
+            Formats.ago(s.since(), now()),
+            s.until() == null ? "until resumed" : s.until().toString(),
+            Formats.oneLine(s.reason()));
+      }
+      if (table.isEmpty()) {
+        out().println("Nothing is suspended.");
+      } else {
+        table.print(out());
+      }
+      return 0;
     }
   }
 }

@@ -65,6 +65,12 @@ final class ReconcileCommand extends GroupCommand {
         description = "How often --wait asks the server (default 1s).")
     Duration pollInterval = Duration.ofSeconds(1);
 
+    @Option(
+        names = "--force",
+        description =
+            "Apply even where a suspension or a closed maintenance window holds applies back.")
+    boolean force;
+
     abstract Dto.ReconcileTarget target();
 
     /**
@@ -75,7 +81,7 @@ final class ReconcileCommand extends GroupCommand {
     @Override
     public Integer call() throws InterruptedException {
       if (!wait) {
-        ApiClient.Reply<Dto.ReconcileAccepted> reply = client().reconcile(target());
+        ApiClient.Reply<Dto.ReconcileAccepted> reply = client().reconcile(target(), force);
         if (json()) {
           printJson(reply.json());
         } else {
@@ -95,7 +101,7 @@ final class ReconcileCommand extends GroupCommand {
     }
 
     private int reconcileAndWait(ApiClientException noStream) throws InterruptedException {
-      ApiClient.Reply<Dto.ReconcileAccepted> reply = client().reconcile(target());
+      ApiClient.Reply<Dto.ReconcileAccepted> reply = client().reconcile(target(), force);
       Dto.ReconcileAccepted accepted = reply.value();
       if (accepted.agents().isEmpty()) {
         if (json()) {
@@ -114,6 +120,7 @@ final class ReconcileCommand extends GroupCommand {
                     + describe(timeout)
                     + " for the cycles to end...");
       }
+      note(accepted, err());
       if (noStream != null) {
         err().println("note: no live output (" + noStream.getMessage() + "); waiting without it");
       }
@@ -344,10 +351,20 @@ final class ReconcileCommand extends GroupCommand {
                   + " agent(s): "
                   + String.join(", ", accepted.agents())
                   + ".");
+      note(accepted, out());
       if (!wait) {
         out()
             .println(
                 "Follow it with 'fluke get drift' or 'fluke get events', or run again with --wait.");
+      }
+    }
+
+    /** What the server added about suspensions or --force ("…; the fleet is suspended …"). */
+    private static void note(Dto.ReconcileAccepted accepted, java.io.PrintWriter to) {
+      String m = accepted.message() == null ? "" : accepted.message();
+      int i = m.indexOf("; ");
+      if (i >= 0) {
+        to.println("note: " + m.substring(i + 2));
       }
     }
 

@@ -213,10 +213,21 @@ public final class ApiClient {
    * @throws ApiClientException with status 404 when the agent or task is unknown
    */
   public Reply<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
-    Map<String, String> body = new LinkedHashMap<>();
+    return reconcile(target, false);
+  }
+
+  /**
+   * Starts a manual reconcile; with {@code force} it applies even what a suspension or a closed
+   * maintenance window holds back.
+   */
+  public Reply<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target, boolean force) {
+    Map<String, Object> body = new LinkedHashMap<>();
     body.put("target", target.kind().word());
     if (target.name() != null) {
       body.put("name", target.name());
+    }
+    if (force) {
+      body.put("force", true);
     }
     String json;
     try {
@@ -231,6 +242,57 @@ public final class ApiClient {
     return decode(
         send("reconcile", json, hint),
         mapper.getTypeFactory().constructType(Dto.ReconcileAccepted.class));
+  }
+
+  /** Every suspension in force ({@code GET /api/v1/suspensions}). */
+  public Reply<List<dev.fluke.api.Suspension>> suspensions() {
+    return get("suspensions", new TypeReference<>() {}, null);
+  }
+
+  /**
+   * Suspends a scope ({@code POST /api/v1/suspensions}).
+   *
+   * @param forHowLong e.g. {@code 2h}, or null until resumed
+   * @param by who, as the caller names themself (the server adds the token's identity)
+   */
+  public Reply<dev.fluke.api.Suspension.Change> suspend(
+      TargetKind scope, String name, String reason, String forHowLong, String by) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("target", scope.word());
+    if (name != null) {
+      body.put("name", name);
+    }
+    body.put("reason", reason);
+    if (forHowLong != null) {
+      body.put("for", forHowLong);
+    }
+    if (by != null && !by.isBlank()) {
+      body.put("by", by);
+    }
+    String json;
+    try {
+      json = mapper.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings always serialises", e);
+    }
+    return decode(
+        send("suspensions", json, null),
+        mapper.getTypeFactory().constructType(dev.fluke.api.Suspension.Change.class));
+  }
+
+  /**
+   * Resumes a scope ({@code DELETE /api/v1/suspensions/...}).
+   *
+   * @throws ApiClientException with status 404 when it was not suspended
+   */
+  public Reply<dev.fluke.api.Suspension.Change> resume(TargetKind scope, String name) {
+    String path =
+        scope == TargetKind.ALL
+            ? "suspensions/all"
+            : "suspensions/" + scope.word() + "/" + encode(name);
+    return decode(
+        exchange("DELETE", path, null, "list the suspensions with 'fluke get suspensions'").body(),
+        mapper.getTypeFactory().constructType(dev.fluke.api.Suspension.Change.class));
   }
 
   /**
@@ -355,6 +417,11 @@ public final class ApiClient {
 
   /** {@link #send}, with the answer's headers. */
   private Answer exchange(String path, String jsonBody, String notFoundHint) {
+    return exchange(null, path, jsonBody, notFoundHint);
+  }
+
+  /** {@link #exchange(String, String, String)} with another method (DELETE) when not null. */
+  private Answer exchange(String method, String path, String jsonBody, String notFoundHint) {
     HttpURLConnection c;
     try {
       c = (HttpURLConnection) URI.create(server + "/api/v1/" + path).toURL().openConnection();
@@ -372,6 +439,9 @@ public final class ApiClient {
     }
     byte[] bytes = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
     try {
+      if (method != null) {
+        c.setRequestMethod(method);
+      }
       if (bytes != null) {
         c.setRequestMethod("POST");
         c.setDoOutput(true);

@@ -1,0 +1,210 @@
+package dev.fluke.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluke.api.Suspension;
+import dev.fluke.api.TargetKind;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import dev.fluke.events.EventStore;
+import dev.fluke.events.MemoryEventStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The keeper of suspensions: who/why events, expiry by the clock, persistence in a durable store
+ * and restore (failing closed while the store cannot be read). Time is manual.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SuspensionKeeperTest {
+
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
+
+  /** A memory store that keeps state like Redis would, and can be made to fail. */
+  static final class DurableStore implements EventStore {
+    final MemoryEventStore events = new MemoryEventStore(100, 100, 100);
+    final AtomicReference<String> kept = new AtomicReference<>();
+    final AtomicBoolean down = new AtomicBoolean();
+
+    @Override
+    public CompletionStage<Void> append(Event event) {
+      return events.append(event);
+    }
+
+    @Override
+    public CompletionStage<List<Event>> query(EventQuery query) {
+      return events.query(query);
+    }
+
+    @Override
+    public CompletionStage<Boolean> healthy() {
+      return CompletableFuture.completedFuture(true);
+    }
+
+    @Override
+    public boolean durableState() {
+      return true;
+    }
+
+    @Override
+    public CompletionStage<Void> saveState(String name, String value) {
+      kept.set(value);
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> loadState(String name) {
+      return down.get()
+          ? CompletableFuture.failedFuture(new IllegalStateException("redis is down"))
+          : CompletableFuture.completedFuture(Optional.ofNullable(kept.get()));
+    }
+  }
+
+  @TempDir Path dir;
+  private TestTime time;
+  private ServerSettings settings;
+  private TestProbe<AgentRegistry.Command> agents;
+
+  @BeforeEach
+  void setUp() {
+    time = TestTime.of(testKit.system());
+    settings = ServerFixture.settings(dir, null).withClock(time.clock());
+    agents = testKit.createTestProbe();
+  }
+
+  private Suspension.Change suspend(
+      ActorRef<SuspensionKeeper.Command> keeper,
+      TargetKind scope,
+      String name,
+      Duration forHowLong) {
+    TestProbe<Suspension.Change> reply = testKit.createTestProbe();
+    keeper.tell(
+        new SuspensionKeeper.Suspend(
+            scope, name, "alice", "db migration", forHowLong, reply.ref()));
+    return reply.receiveMessage();
+  }
+
+  private Suspension.Change resume(
+      ActorRef<SuspensionKeeper.Command> keeper, TargetKind scope, String name) {
+    TestProbe<Suspension.Change> reply = testKit.createTestProbe();
+    keeper.tell(new SuspensionKeeper.Resume(scope, name, "bob", reply.ref()));
+    return reply.receiveMessage();
+  }
+
+  private static List<Event> suspensionEvents(MemoryEventStore store) {
+    return store.query(new EventQuery(null, null, null, 100)).toCompletableFuture().join().stream()
+        .filter(e -> e.kind().equals("suspension"))
+        .toList();
+  }
+
+  @Test
+  void suspendAndResumeEachScopeWithWhoAndWhy() {
+    MemoryEventStore store = new MemoryEventStore(100, 100, 100);
+    Suspensions registry = new Suspensions();
+    ActorRef<SuspensionKeeper.Command> keeper =
+        testKit.spawn(SuspensionKeeper.create(settings, registry, store, agents.ref()));
+    Suspension.Change task = suspend(keeper, TargetKind.TASK, "app", null);
+    assertTrue(task.done());
+    assertEquals("alice", task.suspension().by());
+    assertTrue(registry.blocking("web-01", "app", time.clock().instant()).contains("db migration"));
+    assertNull(registry.blocking("web-01", "other", time.clock().instant()));
+    suspend(keeper, TargetKind.AGENT, "web-02", null);
+    assertTrue(registry.blocking("web-02", "other", time.clock().instant()) != null);
+    suspend(keeper, TargetKind.ALL, null, null);
+    assertTrue(
+        registry
+            .blocking("web-03", "x", time.clock().instant())
+            .startsWith("the fleet is suspended"));
+    assertEquals(3, registry.all(time.clock().instant()).size());
+
+    assertTrue(resume(keeper, TargetKind.ALL, null).done());
+    agents.expectMessage(new AgentRegistry.SuspensionLifted(TargetKind.ALL, null));
+    Suspension.Change again = resume(keeper, TargetKind.ALL, null);
+    assertFalse(again.done());
+    assertEquals("the fleet is not suspended", again.message());
+
+    List<Event> events = suspensionEvents(store);
+    assertEquals(
+        List.of("resumed", "suspended", "suspended", "suspended"),
+        events.stream().map(Event::outcome).toList());
+    assertEquals("app", events.get(3).task());
+    assertEquals("web-02", events.get(2).agent());
+    assertTrue(events.get(0).message().contains("resumed by bob"), events.get(0).message());
+  }
+
+  @Test
+  void aSuspensionWithAnExpiryEndsByItselfWhenTheClockGetsThere() {
+    MemoryEventStore store = new MemoryEventStore(100, 100, 100);
+    Suspensions registry = new Suspensions();
+    ActorRef<SuspensionKeeper.Command> keeper =
+        testKit.spawn(SuspensionKeeper.create(settings, registry, store, agents.ref()));
+    Suspension made = suspend(keeper, TargetKind.AGENT, "web-01", Duration.ofHours(2)).suspension();
+    assertEquals(made.since().plus(Duration.ofHours(2)), made.until());
+    time.timePasses(Duration.ofMinutes(119));
+    agents.expectNoMessage(Duration.ofMillis(100));
+    assertTrue(registry.blocking("web-01", "app", time.clock().instant()) != null);
+    time.timePasses(Duration.ofMinutes(1));
+    agents.expectMessage(new AgentRegistry.SuspensionLifted(TargetKind.AGENT, "web-01"));
+    assertNull(registry.blocking("web-01", "app", time.clock().instant()));
+    assertEquals("expired", suspensionEvents(store).get(0).outcome());
+  }
+
+  @Test
+  void aDurableStoreKeepsSuspensionsAcrossARestart() {
+    DurableStore store = new DurableStore();
+    ActorRef<SuspensionKeeper.Command> first =
+        testKit.spawn(SuspensionKeeper.create(settings, new Suspensions(), store, agents.ref()));
+    suspend(first, TargetKind.TASK, "app", Duration.ofHours(1));
+    suspend(first, TargetKind.ALL, null, null);
+    resume(first, TargetKind.ALL, null);
+    testKit.stop(first);
+
+    // The next server: fail closed while the store is down, then restore what was kept.
+    store.down.set(true);
+    Suspensions registry = new Suspensions();
+    ActorRef<SuspensionKeeper.Command> second =
+        testKit.spawn(SuspensionKeeper.create(settings, registry, store, agents.ref()));
+    assertEquals(
+        Suspensions.RESTORING, registry.blocking("web-01", "other", time.clock().instant()));
+    store.down.set(false);
+    time.timePasses(settings.supervision().restartMax());
+    TestProbe<List<Suspension>> all = testKit.createTestProbe();
+    second.tell(new SuspensionKeeper.GetAll(all.ref()));
+    List<Suspension> restored = all.receiveMessage();
+    assertEquals(1, restored.size());
+    assertEquals("app", restored.get(0).name());
+    assertEquals("alice", restored.get(0).by());
+    assertNull(registry.blocking("web-01", "other", time.clock().instant()));
+    assertTrue(registry.blocking("web-01", "app", time.clock().instant()) != null);
+  }
+
+  @Test
+  void theMemoryStoreKeepsNothing() {
+    MemoryEventStore store = new MemoryEventStore(100, 100, 100);
+    assertFalse(store.durableState());
+    assertTrue(store.loadState("suspensions").toCompletableFuture().join().isEmpty());
+  }
+}

@@ -1,0 +1,82 @@
+package dev.fluke.app.cli;
+
+import dev.fluke.api.Suspension;
+import dev.fluke.api.TargetKind;
+import dev.fluke.app.client.ApiClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fluke resume task NAME | agent NAME | all}: ends a suspension; the agents it covered check
+ * again at once and apply what drifted meanwhile. Exits 1 when the scope was not suspended.
+ */
+@Command(
+    name = "resume",
+    description = "End a suspension: the agents it covered check and apply again at once.",
+    mixinStandardHelpOptions = true,
+    subcommands = {ResumeCommand.All.class, ResumeCommand.Agent.class, ResumeCommand.Task.class})
+final class ResumeCommand extends GroupCommand {
+
+  /** What the three scopes share. */
+  abstract static class Scope extends ClientCommand {
+    abstract TargetKind scope();
+
+    abstract String name();
+
+    @Override
+    public Integer call() {
+      ApiClient.Reply<Suspension.Change> reply = client().resume(scope(), name());
+      if (json()) {
+        printJson(reply.json());
+      } else {
+        out().println("Resumed: " + reply.value().message());
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "all", description = "Resume the whole fleet.", mixinStandardHelpOptions = true)
+  static final class All extends Scope {
+    @Override
+    TargetKind scope() {
+      return TargetKind.ALL;
+    }
+
+    @Override
+    String name() {
+      return null;
+    }
+  }
+
+  @Command(name = "agent", description = "Resume one agent.", mixinStandardHelpOptions = true)
+  static final class Agent extends Scope {
+    @Parameters(paramLabel = "NAME", description = "The agent's name.")
+    String name;
+
+    @Override
+    TargetKind scope() {
+      return TargetKind.AGENT;
+    }
+
+    @Override
+    String name() {
+      return name;
+    }
+  }
+
+  @Command(name = "task", description = "Resume one task.", mixinStandardHelpOptions = true)
+  static final class Task extends Scope {
+    @Parameters(paramLabel = "NAME", description = "The task's name.")
+    String name;
+
+    @Override
+    TargetKind scope() {
+      return TargetKind.TASK;
+    }
+
+    @Override
+    String name() {
+      return name;
+    }
+  }
+}

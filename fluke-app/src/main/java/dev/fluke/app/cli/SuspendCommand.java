@@ -1,0 +1,126 @@
+package dev.fluke.app.cli;
+
+import dev.fluke.api.Suspension;
+import dev.fluke.api.TargetKind;
+import dev.fluke.app.client.ApiClient;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fluke suspend task NAME | agent NAME | all --reason WHY [--for 2h]}: nothing in the scope
+ * is applied (checks go on, drift stays visible) until {@code fluke resume} or the expiry; a manual
+ * reconcile applies only with {@code --force}. The server records who (the token's identity, with
+ * {@code --by} or $USER in front) and why.
+ */
+@Command(
+    name = "suspend",
+    description =
+        "Stop applying in a scope (a task, an agent, or all): checks go on, nothing is applied"
+            + " until 'fluke resume' or --for runs out.",
+    mixinStandardHelpOptions = true,
+    subcommands = {SuspendCommand.All.class, SuspendCommand.Agent.class, SuspendCommand.Task.class})
+final class SuspendCommand extends GroupCommand {
+
+  /** The options shared by the three scopes. */
+  abstract static class Scope extends ClientCommand {
+    @Option(
+        names = "--reason",
+        required = true,
+        paramLabel = "WHY",
+        description = "Why (required): shown in the UI, the CLI and the events.")
+    String reason;
+
+    @Option(
+        names = "--for",
+        paramLabel = "DURATION",
+        converter = DurationConverter.class,
+        description = "End by itself after this long, e.g. 30m, 2h, 1d (default: until resumed).")
+    Duration forHowLong;
+
+    @Option(
+        names = "--by",
+        paramLabel = "NAME",
+        description = "Who you are, for the record (default: $USER).")
+    String by;
+
+    abstract TargetKind scope();
+
+    abstract String name();
+
+    @Override
+    public Integer call() {
+      String who = by != null ? by : root().env().get("USER");
+      ApiClient.Reply<Suspension.Change> reply =
+          client()
+              .suspend(
+                  scope(),
+                  name(),
+                  reason,
+                  forHowLong == null ? null : dev.fluke.hcl.Durations.format(forHowLong),
+                  who);
+      if (json()) {
+        printJson(reply.json());
+      } else {
+        out().println("Suspended: " + reply.value().message());
+        out()
+            .println(
+                "Checks go on; nothing is applied there until 'fluke resume "
+                    + (scope() == TargetKind.ALL ? "all" : scope().word() + " " + name())
+                    + "'"
+                    + (forHowLong == null ? "" : " or the expiry")
+                    + " (a manual reconcile applies with --force).");
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "all", description = "Suspend the whole fleet.", mixinStandardHelpOptions = true)
+  static final class All extends Scope {
+    @Override
+    TargetKind scope() {
+      return TargetKind.ALL;
+    }
+
+    @Override
+    String name() {
+      return null;
+    }
+  }
+
+  @Command(name = "agent", description = "Suspend one agent.", mixinStandardHelpOptions = true)
+  static final class Agent extends Scope {
+    @Parameters(paramLabel = "NAME", description = "The agent's name (see 'fluke get agents').")
+    String name;
+
+    @Override
+    TargetKind scope() {
+      return TargetKind.AGENT;
+    }
+
+    @Override
+    String name() {
+      return name;
+    }
+  }
+
+  @Command(
+      name = "task",
+      description = "Suspend one task on every agent.",
+      mixinStandardHelpOptions = true)
+  static final class Task extends Scope {
+    @Parameters(paramLabel = "NAME", description = "The task's name (see 'fluke get tasks').")
+    String name;
+
+    @Override
+    TargetKind scope() {
+      return TargetKind.TASK;
+    }
+
+    @Override
+    String name() {
+      return name;
+    }
+  }
+}
