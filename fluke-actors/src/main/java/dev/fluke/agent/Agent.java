@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -90,12 +91,13 @@ final class Agent {
   /**
    * What the agent is made of.
    *
+   * @param servers one connector per server, in the configured order (docs/protocol.md, "Failover")
    * @param executorTypes reported at registration
    * @param workers makes each worker (the first, and every replacement)
    */
   record Means(
       AgentSettings settings,
-      ServerConnector connector,
+      List<ServerConnector> servers,
       List<String> executorTypes,
       AgentJournal journal,
       WorkLane lane,
@@ -212,9 +214,10 @@ final class Agent {
             Behaviors.supervise(
                     ServerLink.create(
                         settings,
-                        means.connector(),
+                        means.servers(),
                         means.executorTypes(),
                         means.clock(),
+                        new SplittableRandom(),
                         work,
                         results))
                 .onFailure(restart),

@@ -8,6 +8,7 @@ import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -17,14 +18,16 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One connection to the server (docs/protocol.md), from the first message to its end: it sends
+ * One connection to one server (docs/protocol.md), from the first message to its end: it sends
  * {@code Register}, waits (bounded) for {@code Registered} or {@code Rejected}, then heartbeats,
  * hands requests and cancels to the work ({@link Worker}) and acknowledgements to {@link
  * ResultDelivery}, and sends what they answer through its {@link Outbox}. On {@code Registered} it
  * lets {@link ResultDelivery} send the results the server has not acknowledged before it reads
- * anything else from the stream. A child of {@link ServerLink}, which starts one per connection
- * attempt; it stops when the stream ends, and the work and the delivery then learn that the
- * connection is gone.
+ * anything else from the stream. The server answers every heartbeat: a registered connection on
+ * which the server sent nothing for {@code silent-server-intervals} heartbeat intervals is ended (a
+ * frozen or partitioned server), and the agent dials the next server. A child of {@link
+ * ServerLink}, which starts one per connection attempt; it stops when the stream ends, and the work
+ * and the delivery then learn that the connection is gone.
  *
  * <p>Phases: {@link #registering}, {@link #registered}, {@link #ending} (ended by the agent,
  * waiting for the stream to close).
@@ -47,10 +50,14 @@ final class Connection {
   record Output(long cycleId, String task, OutputLines lines) implements Command {}
 
   /** A message from the server; {@code ackTo} lets the next one in. */
-  record FromServer(ServerMessage message, ActorRef<ConnectionLoop.Ack> ackTo) implements Command {}
+  record FromServer(ServerMessage message, ActorRef<ConnectionAttempt.Ack> ackTo)
+      implements Command {}
 
-  /** The stream ended: {@code cause} is null when the server ended it normally. */
-  record Closed(Throwable cause) implements Command {}
+  /**
+   * The stream ended: {@code cause} is null when the server ended it normally; {@code next} says
+   * what the agent does now (e.g. "trying grpc://b:7070 in 1.1s"), for the log.
+   */
+  record Closed(Throwable cause, String next) implements Command {}
 
   /** The stream took the last message sent. */
   enum Sent implements Command {
@@ -65,7 +72,11 @@ final class Connection {
     INSTANCE
   }
 
-  private record CaughtUp(ActorRef<ConnectionLoop.Ack> ackTo, Throwable failure)
+  private enum ServerSilent implements Command {
+    INSTANCE
+  }
+
+  private record CaughtUp(ActorRef<ConnectionAttempt.Ack> ackTo, Throwable failure)
       implements Command {}
 
   /** Why the agent ended a connection itself. */
@@ -85,22 +96,32 @@ final class Connection {
 
   private static final String HEARTBEAT_TIMER = "heartbeat";
   private static final String REGISTER_TIMER = "register-timeout";
+  private static final String SILENCE_TIMER = "silent-server";
 
   /**
+   * @param server the server's address, for the log
    * @param out the stream's outbound side for this connection
+   * @param end ends this connection's stream (its attempt's kill switch)
    */
-  static Behavior<Command> create(long id, ActorRef<ConnectionLoop.Outgoing> out, Means means) {
+  static Behavior<Command> create(
+      long id,
+      String server,
+      ActorRef<ConnectionAttempt.Send> out,
+      Consumer<Throwable> end,
+      Means means) {
     return Behaviors.setup(
         ctx -> {
           ctx.setLoggerName(Connection.class);
           return Behaviors.withTimers(
-              timers -> new Connection(ctx, timers, id, new Outbox(id, out), means).start());
+              timers ->
+                  new Connection(ctx, timers, id, server, new Outbox(id, out, end), means).start());
         });
   }
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final long id;
+  private final String server;
   private final Outbox outbox;
   private final Means means;
   private final AgentSettings settings;
@@ -109,18 +130,20 @@ final class Connection {
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       long id,
+      String server,
       Outbox outbox,
       Means means) {
     this.ctx = ctx;
     this.timers = timers;
     this.id = id;
+    this.server = server;
     this.outbox = outbox;
     this.means = means;
     this.settings = means.settings();
   }
 
   private Behavior<Command> start() {
-    ctx.getLog().debug("Connecting to the server (attempt {})", id);
+    ctx.getLog().debug("Connecting to {} (attempt {})", server, id);
     outbox.send(
         new Register(
             settings.name(), settings.labels(), settings.version(), means.executorTypes()));
@@ -139,12 +162,18 @@ final class Connection {
             .onMessage(Closed.class, c -> closed(c, false)));
   }
 
-  /** Requests are taken and answers sent. */
-  private Behavior<Command> registered() {
+  /**
+   * Requests are taken and answers sent.
+   *
+   * @param silence how long the server may send nothing before the connection is dropped, or null
+   *     for as long as it likes
+   */
+  private Behavior<Command> registered(Duration silence) {
     return common(
         Behaviors.receive(Command.class)
-            .onMessage(FromServer.class, this::onFromServerRegistered)
+            .onMessage(FromServer.class, f -> onFromServerRegistered(f, silence))
             .onMessage(HeartbeatTick.class, t -> onHeartbeatTick())
+            .onMessage(ServerSilent.class, t -> onServerSilent(silence))
             .onMessage(Send.class, this::onSend)
             .onMessage(Output.class, this::onOutput)
             .onMessage(Closed.class, c -> closed(c, true)));
@@ -155,7 +184,7 @@ final class Connection {
     return common(
         Behaviors.receive(Command.class)
             .onMessage(FromServer.class, f -> ack(f.ackTo()))
-            .onMessage(Closed.class, c -> Behaviors.stopped()));
+            .onMessage(Closed.class, this::closedWhileEnding));
   }
 
   /** Adds what every phase handles alike, after the phase's own cases (which come first). */
@@ -169,6 +198,7 @@ final class Connection {
         .onMessage(Output.class, o -> Behaviors.same())
         .onMessage(HeartbeatTick.class, t -> Behaviors.same())
         .onMessage(RegisterTimeout.class, t -> Behaviors.same())
+        .onMessage(ServerSilent.class, t -> Behaviors.same())
         .onSignal(PostStop.class, s -> lost())
         .build();
   }
@@ -191,8 +221,11 @@ final class Connection {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onFromServerRegistered(FromServer f) {
+  private Behavior<Command> onFromServerRegistered(FromServer f, Duration silence) {
     ack(f.ackTo());
+    if (silence != null) {
+      timers.startSingleTimer(SILENCE_TIMER, ServerSilent.INSTANCE, silence);
+    }
     ServerMessage m = f.message();
     if (m instanceof ServerMessage.CheckRequest || m instanceof ServerMessage.ApplyRequest) {
       means.work().tell(new Worker.Enqueue(id, m));
@@ -208,16 +241,24 @@ final class Connection {
   }
 
   private Behavior<Command> onRegistered(
-      ServerMessage.Registered reg, ActorRef<ConnectionLoop.Ack> ackTo) {
+      ServerMessage.Registered reg, ActorRef<ConnectionAttempt.Ack> ackTo) {
     timers.cancel(REGISTER_TIMER);
     Duration interval =
         reg.heartbeatIntervalMillis() > 0
             ? Duration.ofMillis(reg.heartbeatIntervalMillis())
             : settings.heartbeatInterval();
     timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, interval);
+    Duration silence =
+        settings.silentServerIntervals() > 0
+            ? interval.multipliedBy(settings.silentServerIntervals())
+            : null;
+    if (silence != null) {
+      timers.startSingleTimer(SILENCE_TIMER, ServerSilent.INSTANCE, silence);
+    }
     ctx.getLog()
         .info(
-            "Registered with the server (version {}) as '{}' {}; heartbeat every {}",
+            "Connected: registered with {} (server version {}) as '{}' {}; heartbeat every {}",
+            server,
             reg.serverVersion(),
             settings.name(),
             settings.labels(),
@@ -228,7 +269,7 @@ final class Connection {
         settings.registerTimeout(),
         replyTo -> new ResultDelivery.Registered(id, ctx.getSelf(), replyTo),
         (caughtUp, failure) -> new CaughtUp(ackTo, failure));
-    return registered();
+    return registered(silence);
   }
 
   private Behavior<Command> onCaughtUp(CaughtUp c) {
@@ -242,8 +283,9 @@ final class Connection {
   private Behavior<Command> rejected(ServerMessage.Rejected rej) {
     ctx.getLog()
         .error(
-            "The server REJECTED this agent ('{}'): {}. Retrying with backoff (up to {} between"
+            "{} REJECTED this agent ('{}'): {}. Retrying with backoff (up to {} between"
                 + " attempts).",
+            server,
             settings.name(),
             rej.reason(),
             AgentSettings.human(settings.reconnect().max()));
@@ -252,24 +294,45 @@ final class Connection {
 
   private Behavior<Command> onRegisterTimeout() {
     String timeout = AgentSettings.human(settings.registerTimeout());
-    ctx.getLog().warn("The server did not answer Register within {}; reconnecting", timeout);
+    ctx.getLog()
+        .warn("{} did not answer Register within {}; dropping the connection", server, timeout);
     return end("no answer to Register within " + timeout);
+  }
+
+  private Behavior<Command> onServerSilent(Duration silence) {
+    String why =
+        "the server sent nothing for "
+            + AgentSettings.human(silence)
+            + " ("
+            + settings.silentServerIntervals()
+            + " heartbeat intervals)";
+    ctx.getLog().warn("{}: {}; dropping the connection", server, why);
+    return end(why);
   }
 
   private Behavior<Command> closed(Closed c, boolean wasRegistered) {
     if (c.cause() == null) {
-      ctx.getLog().info("The server ended the connection; reconnecting with backoff");
+      ctx.getLog().info("{} ended the connection; {}", server, c.next());
     } else if (wasRegistered) {
       ctx.getLog()
           .warn(
-              "Lost the connection to the server ({}); reconnecting with backoff",
-              ConnectionLoop.describe(c.cause()));
+              "Lost the connection to {} ({}); {}",
+              server,
+              ConnectionAttempt.describe(c.cause()),
+              c.next());
     } else {
       ctx.getLog()
           .warn(
-              "Could not connect to the server ({}); retrying with backoff",
-              ConnectionLoop.describe(c.cause()));
+              "Could not connect to {} ({}); {}",
+              server,
+              ConnectionAttempt.describe(c.cause()),
+              c.next());
     }
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> closedWhileEnding(Closed c) {
+    ctx.getLog().info("Closed the connection to {}; {}", server, c.next());
     return Behaviors.stopped();
   }
 
@@ -303,10 +366,11 @@ final class Connection {
 
   // ---- ending ----
 
-  /** Ends the connection from this side; the connection loop then reconnects with backoff. */
+  /** Ends the connection from this side; the server link then dials again with backoff. */
   private Behavior<Command> end(String why) {
     timers.cancel(HEARTBEAT_TIMER);
     timers.cancel(REGISTER_TIMER);
+    timers.cancel(SILENCE_TIMER);
     lost();
     outbox.end(new ConnectionEnded(why));
     return ending();
@@ -319,8 +383,8 @@ final class Connection {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> ack(ActorRef<ConnectionLoop.Ack> ackTo) {
-    ackTo.tell(ConnectionLoop.Ack.INSTANCE);
+  private static Behavior<Command> ack(ActorRef<ConnectionAttempt.Ack> ackTo) {
+    ackTo.tell(ConnectionAttempt.Ack.INSTANCE);
     return Behaviors.same();
   }
 }

@@ -80,7 +80,7 @@ class AgentTest {
             Agent.create(
                 new Agent.Means(
                     settings,
-                    server,
+                    List.of(server),
                     runner.types(),
                     journal,
                     lane,

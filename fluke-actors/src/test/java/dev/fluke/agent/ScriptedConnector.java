@@ -29,12 +29,24 @@ import org.apache.pekko.stream.testkit.javadsl.TestSource;
 public final class ScriptedConnector implements ServerConnector {
 
   private final ActorSystem<?> system;
+  private final String address;
   private final BlockingQueue<Link> links = new LinkedBlockingQueue<>();
   private final AtomicInteger attempts = new AtomicInteger();
   private final AtomicInteger failuresToScript = new AtomicInteger();
 
   public ScriptedConnector(ActorSystem<?> system) {
+    this(system, "the server");
+  }
+
+  /** One of several servers, named {@code address} in the agent's log. */
+  public ScriptedConnector(ActorSystem<?> system, String address) {
     this.system = system;
+    this.address = address;
+  }
+
+  @Override
+  public String address() {
+    return address;
   }
 
   /** The next {@code n} attempts fail at once. */
