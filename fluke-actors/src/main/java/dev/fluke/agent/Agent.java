@@ -1,11 +1,11 @@
 package dev.fluke.agent;
 
-import java.time.Clock;
+import static java.util.stream.Stream.concat;
+
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -83,28 +83,7 @@ final class Agent {
   private static final String REPLACE_TIMER = "replace-worker";
   private static final String STABLE_TIMER = "worker-stable";
 
-  /** Makes a worker that sends its answers to {@code outputs}. */
-  interface Workers {
-    Behavior<Worker.Command> create(Worker.Outputs outputs);
-  }
-
-  /**
-   * What the agent is made of.
-   *
-   * @param servers one connector per server, in the configured order (docs/protocol.md, "Failover")
-   * @param executorTypes reported at registration
-   * @param workers makes each worker (the first, and every replacement)
-   */
-  record Means(
-      AgentSettings settings,
-      List<ServerConnector> servers,
-      List<String> executorTypes,
-      AgentJournal journal,
-      WorkLane lane,
-      Clock clock,
-      Workers workers) {}
-
-  static Behavior<Command> create(Means means) {
+  static Behavior<Command> create(AgentMeans means) {
     return Behaviors.setup(
         ctx -> {
           ctx.setLoggerName(Agent.class);
@@ -119,7 +98,7 @@ final class Agent {
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
-  private final Means means;
+  private final AgentMeans means;
   private final AgentSettings settings;
   private final AgentJournal journal;
   private final WorkLane lane;
@@ -129,7 +108,7 @@ final class Agent {
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       StashBuffer<Command> stash,
-      Means means) {
+      AgentMeans means) {
     this.ctx = ctx;
     this.timers = timers;
     this.stash = stash;
@@ -184,7 +163,11 @@ final class Agent {
         .onMessage(ToWorker.class, w -> forward(parts, w))
         .onMessage(WorkerStopped.class, s -> tell(stopping, GracefulStop.WorkerGone.INSTANCE))
         .onMessage(Drained.class, d -> replyDone(waiting, drained(parts)))
-        .onMessage(Drain.class, d -> draining(parts, stopping, with(waiting, d.replyTo())))
+        .onMessage(
+            Drain.class,
+            d ->
+                draining(
+                    parts, stopping, concat(waiting.stream(), Stream.of(d.replyTo())).toList()))
         .onMessage(Stop.class, this::stopNow)
         .build();
   }
@@ -217,7 +200,7 @@ final class Agent {
                         means.servers(),
                         means.executorTypes(),
                         means.clock(),
-                        new SplittableRandom(),
+                        means.random(),
                         work,
                         results))
                 .onFailure(restart),
@@ -228,7 +211,7 @@ final class Agent {
   private Parts startWorker(Parts parts) {
     ActorRef<Worker.Command> worker =
         ctx.spawn(
-            means.workers().create(new Worker.Outputs(parts.link(), parts.results())),
+            means.workers().apply(new Worker.Outputs(parts.link(), parts.results())),
             "worker-" + ++workersStarted);
     ctx.watchWith(worker, new WorkerStopped(worker));
     timers.startSingleTimer(STABLE_TIMER, WorkerStable.INSTANCE, settings.restart().max());
@@ -306,11 +289,5 @@ final class Agent {
   private static Behavior<Command> replyDone(List<ActorRef<Done>> to, Behavior<Command> next) {
     to.forEach(r -> r.tell(Done.getInstance()));
     return next;
-  }
-
-  private static List<ActorRef<Done>> with(List<ActorRef<Done>> list, ActorRef<Done> more) {
-    List<ActorRef<Done>> out = new ArrayList<>(list);
-    out.add(more);
-    return out;
   }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -106,7 +107,7 @@ public final class AgentRuntime {
       List<? extends ServerConnector> servers,
       Map<String, Executor> executors,
       Clock clock) {
-    if (servers.isEmpty()) {
+    if (servers.isEmpty()) { // checked before the journal is opened
       throw new IllegalArgumentException("the agent needs at least one server");
     }
     AgentJournal journal =
@@ -114,14 +115,15 @@ public final class AgentRuntime {
     TaskRunner runner = new TaskRunner(executors, settings.exec());
     String name = "fluke-agent-" + INSTANCES.incrementAndGet();
     WorkLane lane = new WorkLane();
-    Agent.Means means =
-        new Agent.Means(
+    AgentMeans means =
+        new AgentMeans(
             settings,
             List.copyOf(servers),
             runner.types(),
             journal,
             lane,
             clock,
+            new SplittableRandom(),
             outputs -> Worker.create(settings, runner, journal, lane, clock, outputs));
     ActorRef<Agent.Command> agent = system.systemActorOf(Agent.create(means), name, Props.empty());
     AgentRuntime runtime = new AgentRuntime(system, settings, agent, new ArrayList<>());

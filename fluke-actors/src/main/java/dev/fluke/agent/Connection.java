@@ -1,12 +1,11 @@
 package dev.fluke.agent;
 
+import static dev.fluke.hcl.Durations.format;
+
 import dev.fluke.protocol.AgentMessage;
-import dev.fluke.protocol.AgentMessage.ApplyResult;
-import dev.fluke.protocol.AgentMessage.Heartbeat;
 import dev.fluke.protocol.AgentMessage.Register;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,10 +23,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * ResultDelivery}, and sends what they answer through its {@link Outbox}. On {@code Registered} it
  * lets {@link ResultDelivery} send the results the server has not acknowledged before it reads
  * anything else from the stream. The server answers every heartbeat: a registered connection on
- * which the server sent nothing for {@code silent-server-intervals} heartbeat intervals is ended (a
- * frozen or partitioned server), and the agent dials the next server. A child of {@link
- * ServerLink}, which starts one per connection attempt; it stops when the stream ends, and the work
- * and the delivery then learn that the connection is gone.
+ * which the server sent nothing for too long ({@link ServerPulse}) is ended (a frozen or
+ * partitioned server), and the agent dials the next server. A child of {@link ServerLink}, which
+ * starts one per connection attempt and stops it when the stream has ended (and logs how it ended);
+ * when it stops, the work and the delivery learn that the connection is gone.
  *
  * <p>Phases: {@link #registering}, {@link #registered}, {@link #ending} (ended by the agent,
  * waiting for the stream to close).
@@ -53,12 +52,6 @@ final class Connection {
   record FromServer(ServerMessage message, ActorRef<ConnectionAttempt.Ack> ackTo)
       implements Command {}
 
-  /**
-   * The stream ended: {@code cause} is null when the server ended it normally; {@code next} says
-   * what the agent does now (e.g. "trying grpc://b:7070 in 1.1s"), for the log.
-   */
-  record Closed(Throwable cause, String next) implements Command {}
-
   /** The stream took the last message sent. */
   enum Sent implements Command {
     INSTANCE
@@ -78,13 +71,6 @@ final class Connection {
 
   private record CaughtUp(ActorRef<ConnectionAttempt.Ack> ackTo, Throwable failure)
       implements Command {}
-
-  /** Why the agent ended a connection itself. */
-  static final class ConnectionEnded extends RuntimeException {
-    ConnectionEnded(String message) {
-      super(message, null, false, false);
-    }
-  }
 
   /** What a connection works with; the same for every connection of a {@link ServerLink}. */
   record Means(
@@ -120,7 +106,7 @@ final class Connection {
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
-  private final long id;
+  private final long id; // the attempt's
   private final String server;
   private final Outbox outbox;
   private final Means means;
@@ -158,47 +144,39 @@ final class Connection {
     return common(
         Behaviors.receive(Command.class)
             .onMessage(FromServer.class, this::onFromServerRegistering)
-            .onMessage(RegisterTimeout.class, t -> onRegisterTimeout())
-            .onMessage(Closed.class, c -> closed(c, false)));
+            .onMessage(
+                RegisterTimeout.class,
+                t -> end("no answer to Register within " + format(settings.registerTimeout()))));
   }
 
-  /**
-   * Requests are taken and answers sent.
-   *
-   * @param silence how long the server may send nothing before the connection is dropped, or null
-   *     for as long as it likes
-   */
-  private Behavior<Command> registered(Duration silence) {
+  /** Requests are taken and answers sent; {@code pulse} paces heartbeats and bounds silence. */
+  private Behavior<Command> registered(ServerPulse pulse) {
     return common(
         Behaviors.receive(Command.class)
-            .onMessage(FromServer.class, f -> onFromServerRegistered(f, silence))
-            .onMessage(HeartbeatTick.class, t -> onHeartbeatTick())
-            .onMessage(ServerSilent.class, t -> onServerSilent(silence))
-            .onMessage(Send.class, this::onSend)
-            .onMessage(Output.class, this::onOutput)
-            .onMessage(Closed.class, c -> closed(c, true)));
+            .onMessage(FromServer.class, f -> onFromServerRegistered(f, pulse))
+            .onMessage(HeartbeatTick.class, t -> then(() -> outbox.heartbeat(means.clock())))
+            .onMessage(ServerSilent.class, t -> end(pulse.silentReason()))
+            .onMessage(Send.class, m -> then(() -> outbox.send(m.message(), m.output())))
+            .onMessage(
+                Output.class,
+                o -> then(() -> outbox.streamOutput(o.cycleId(), o.task(), o.lines()))));
   }
 
   /** Ended by the agent: nothing more is read or sent; the stream is closing. */
   private Behavior<Command> ending() {
     return common(
-        Behaviors.receive(Command.class)
-            .onMessage(FromServer.class, f -> ack(f.ackTo()))
-            .onMessage(Closed.class, this::closedWhileEnding));
+        Behaviors.receive(Command.class).onMessage(FromServer.class, f -> ack(f.ackTo())));
   }
 
   /** Adds what every phase handles alike, after the phase's own cases (which come first). */
   private Behavior<Command> common(BehaviorBuilder<Command> phase) {
     return phase
-        .onMessage(Sent.class, s -> onSent())
+        .onMessage(Sent.class, s -> then(outbox::sent))
         .onMessage(CaughtUp.class, this::onCaughtUp)
         // Not (or no longer) registered: results stay kept by ResultDelivery and go late on the
-        // next connection; output is not sent late. Cancelled timers' messages may be queued.
+        // next connection; output is not sent late. (A cancelled timer's message never arrives.)
         .onMessage(Send.class, s -> Behaviors.same())
         .onMessage(Output.class, o -> Behaviors.same())
-        .onMessage(HeartbeatTick.class, t -> Behaviors.same())
-        .onMessage(RegisterTimeout.class, t -> Behaviors.same())
-        .onMessage(ServerSilent.class, t -> Behaviors.same())
         .onSignal(PostStop.class, s -> lost())
         .build();
   }
@@ -221,11 +199,9 @@ final class Connection {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onFromServerRegistered(FromServer f, Duration silence) {
+  private Behavior<Command> onFromServerRegistered(FromServer f, ServerPulse pulse) {
     ack(f.ackTo());
-    if (silence != null) {
-      timers.startSingleTimer(SILENCE_TIMER, ServerSilent.INSTANCE, silence);
-    }
+    watchSilence(pulse);
     ServerMessage m = f.message();
     if (m instanceof ServerMessage.CheckRequest || m instanceof ServerMessage.ApplyRequest) {
       means.work().tell(new Worker.Enqueue(id, m));
@@ -243,18 +219,9 @@ final class Connection {
   private Behavior<Command> onRegistered(
       ServerMessage.Registered reg, ActorRef<ConnectionAttempt.Ack> ackTo) {
     timers.cancel(REGISTER_TIMER);
-    Duration interval =
-        reg.heartbeatIntervalMillis() > 0
-            ? Duration.ofMillis(reg.heartbeatIntervalMillis())
-            : settings.heartbeatInterval();
-    timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, interval);
-    Duration silence =
-        settings.silentServerIntervals() > 0
-            ? interval.multipliedBy(settings.silentServerIntervals())
-            : null;
-    if (silence != null) {
-      timers.startSingleTimer(SILENCE_TIMER, ServerSilent.INSTANCE, silence);
-    }
+    ServerPulse pulse = ServerPulse.of(reg, settings);
+    timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, pulse.interval());
+    watchSilence(pulse);
     ctx.getLog()
         .info(
             "Connected: registered with {} (server version {}) as '{}' {}; heartbeat every {}",
@@ -262,14 +229,21 @@ final class Connection {
             reg.serverVersion(),
             settings.name(),
             settings.labels(),
-            AgentSettings.human(interval));
+            format(pulse.interval()));
     ctx.ask(
         ResultDelivery.CaughtUp.class,
         means.results(),
         settings.registerTimeout(),
         replyTo -> new ResultDelivery.Registered(id, ctx.getSelf(), replyTo),
         (caughtUp, failure) -> new CaughtUp(ackTo, failure));
-    return registered(silence);
+    return registered(pulse);
+  }
+
+  /** (Re)starts the wait for the server's next message, if silence is bounded. */
+  private void watchSilence(ServerPulse pulse) {
+    pulse
+        .silence()
+        .ifPresent(s -> timers.startSingleTimer(SILENCE_TIMER, ServerSilent.INSTANCE, s));
   }
 
   private Behavior<Command> onCaughtUp(CaughtUp c) {
@@ -283,96 +257,33 @@ final class Connection {
   private Behavior<Command> rejected(ServerMessage.Rejected rej) {
     ctx.getLog()
         .error(
-            "{} REJECTED this agent ('{}'): {}. Retrying with backoff (up to {} between"
-                + " attempts).",
+            "{} REJECTED this agent ('{}'): {}. Trying again with backoff (up to {} between"
+                + " attempts), on the next server if there are several.",
             server,
             settings.name(),
             rej.reason(),
-            AgentSettings.human(settings.reconnect().max()));
+            format(settings.reconnect().max()));
     return end("rejected by the server: " + rej.reason());
-  }
-
-  private Behavior<Command> onRegisterTimeout() {
-    String timeout = AgentSettings.human(settings.registerTimeout());
-    ctx.getLog()
-        .warn("{} did not answer Register within {}; dropping the connection", server, timeout);
-    return end("no answer to Register within " + timeout);
-  }
-
-  private Behavior<Command> onServerSilent(Duration silence) {
-    String why =
-        "the server sent nothing for "
-            + AgentSettings.human(silence)
-            + " ("
-            + settings.silentServerIntervals()
-            + " heartbeat intervals)";
-    ctx.getLog().warn("{}: {}; dropping the connection", server, why);
-    return end(why);
-  }
-
-  private Behavior<Command> closed(Closed c, boolean wasRegistered) {
-    if (c.cause() == null) {
-      ctx.getLog().info("{} ended the connection; {}", server, c.next());
-    } else if (wasRegistered) {
-      ctx.getLog()
-          .warn(
-              "Lost the connection to {} ({}); {}",
-              server,
-              ConnectionAttempt.describe(c.cause()),
-              c.next());
-    } else {
-      ctx.getLog()
-          .warn(
-              "Could not connect to {} ({}); {}",
-              server,
-              ConnectionAttempt.describe(c.cause()),
-              c.next());
-    }
-    return Behaviors.stopped();
-  }
-
-  private Behavior<Command> closedWhileEnding(Closed c) {
-    ctx.getLog().info("Closed the connection to {}; {}", server, c.next());
-    return Behaviors.stopped();
   }
 
   // ---- to the server ----
 
-  private Behavior<Command> onSend(Send s) {
-    if (s.message() instanceof ApplyResult r) {
-      outbox.sendResult(r, s.output());
-    } else {
-      outbox.send(s.message());
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onOutput(Output o) {
-    outbox.streamOutput(o.cycleId(), o.task(), o.lines());
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onHeartbeatTick() {
-    if (!outbox.heartbeatWaiting()) {
-      outbox.send(new Heartbeat(means.clock().millis()));
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onSent() {
-    outbox.sent();
+  /** Something for the outbox; nothing else changes. */
+  private static Behavior<Command> then(Runnable toOutbox) {
+    toOutbox.run();
     return Behaviors.same();
   }
 
   // ---- ending ----
 
-  /** Ends the connection from this side; the server link then dials again with backoff. */
+  /**
+   * Ends the connection from this side; the server link logs why (the stream fails with it) and
+   * dials the next server with backoff.
+   */
   private Behavior<Command> end(String why) {
-    timers.cancel(HEARTBEAT_TIMER);
-    timers.cancel(REGISTER_TIMER);
-    timers.cancel(SILENCE_TIMER);
+    timers.cancelAll();
     lost();
-    outbox.end(new ConnectionEnded(why));
+    outbox.end(new ConnectionAttempt.EndedByAgent(why));
     return ending();
   }
 

@@ -49,6 +49,13 @@ final class ConnectionAttempt {
   /** One element of a connection's outbound source. */
   record Send(AgentMessage message) {}
 
+  /** Why the agent ended a connection itself (a register timeout, a rejection, a silent server). */
+  static final class EndedByAgent extends RuntimeException {
+    EndedByAgent(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /** The actor's acknowledgement of an event. */
   enum Ack {
     INSTANCE

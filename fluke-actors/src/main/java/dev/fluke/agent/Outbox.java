@@ -4,6 +4,7 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.ApplyOutput;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.Heartbeat;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -57,14 +58,29 @@ final class Outbox {
     pump();
   }
 
-  boolean heartbeatWaiting() {
-    return outbox.stream().anyMatch(m -> m instanceof Heartbeat);
+  /** Sends a heartbeat with {@code clock}'s time, unless one still waits to go out. */
+  void heartbeat(Clock clock) {
+    if (outbox.stream().noneMatch(m -> m instanceof Heartbeat)) {
+      send(new Heartbeat(clock.millis()));
+    }
   }
 
   /** Streams the output of the apply that runs, as the connection takes it. */
   void streamOutput(long cycleId, String task, OutputLines lines) {
     output = new Output(cycleId, task, lines);
     pump();
+  }
+
+  /**
+   * Sends {@code message}; for an apply's result, {@code lines} (when not null) holds the rest of
+   * its output, which goes out first.
+   */
+  void send(AgentMessage message, OutputLines lines) {
+    if (message instanceof ApplyResult result) {
+      sendResult(result, lines);
+    } else {
+      send(message);
+    }
   }
 
   /** The apply ended: the rest of its output goes out now, then its result. */

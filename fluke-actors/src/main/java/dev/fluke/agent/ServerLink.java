@@ -1,5 +1,6 @@
 package dev.fluke.agent;
 
+import dev.fluke.hcl.Durations;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,6 +62,7 @@ final class ServerLink {
    * The attempt in progress.
    *
    * @param ref its connection, once the attempt opened; null before
+   * @param registered the server accepted the registration
    * @param stable it stayed registered for {@code reset-after}
    */
   private record Attempt(
@@ -68,13 +70,18 @@ final class ServerLink {
       ServerConnector server,
       SharedKillSwitch end,
       ActorRef<Connection.Command> ref,
+      boolean registered,
       boolean stable) {
     Attempt opened(ActorRef<Connection.Command> connection) {
-      return new Attempt(id, server, end, connection, stable);
+      return new Attempt(id, server, end, connection, false, false);
+    }
+
+    Attempt madeRegistered() {
+      return new Attempt(id, server, end, ref, true, false);
     }
 
     Attempt madeStable() {
-      return new Attempt(id, server, end, ref, true);
+      return new Attempt(id, server, end, ref, registered, true);
     }
 
     boolean is(long connId) {
@@ -187,7 +194,7 @@ final class ServerLink {
     SharedKillSwitch end = KillSwitches.shared("connection-" + id);
     ctx.getLog().debug("Dialing {} (attempt {})", server.address(), id);
     ConnectionAttempt.start(id, server, end, ctx.getSelf(), messages, mat);
-    return attempting(dialing, new Attempt(id, server, end, null, false));
+    return attempting(dialing, new Attempt(id, server, end, null, false, false));
   }
 
   private Behavior<Command> onElement(Dialing dialing, Attempt attempt, StreamElement element) {
@@ -205,12 +212,13 @@ final class ServerLink {
     if (event instanceof ConnectionAttempt.Received r
         && attempt.is(r.connId())
         && attempt.ref() != null) {
-      if (r.message() instanceof ServerMessage.Registered) {
-        timers.startSingleTimer(
-            STABLE_TIMER, new Stable(r.connId()), means.settings().reconnectResetAfter());
-      }
       // The connection lets the next event in (it may hold it back: see Connection).
       attempt.ref().tell(new Connection.FromServer(r.message(), element.ackTo()));
+      if (r.message() instanceof ServerMessage.Registered && !attempt.registered()) {
+        timers.startSingleTimer(
+            STABLE_TIMER, new Stable(r.connId()), means.settings().reconnectResetAfter());
+        return attempting(dialing, attempt.madeRegistered());
+      }
       return Behaviors.same();
     }
     ack(element.ackTo());
@@ -240,15 +248,22 @@ final class ServerLink {
     String plan =
         (servers.size() == 1 ? "trying again" : "trying " + servers.get(next.current()).address())
             + " in "
-            + AgentSettings.human(delay);
+            + Durations.format(delay);
+    String server = attempt.server().address();
     if (attempt.ref() != null) {
-      attempt.ref().tell(new Connection.Closed(cause, plan));
+      ctx.stop(attempt.ref());
+    }
+    if (cause == null) {
+      ctx.getLog().info("{} ended the connection; {}", server, plan);
+    } else if (cause instanceof ConnectionAttempt.EndedByAgent) {
+      ctx.getLog().warn("Dropped the connection to {}: {}; {}", server, cause.getMessage(), plan);
     } else {
       ctx.getLog()
           .warn(
-              "Could not connect to {} ({}); {}",
-              attempt.server().address(),
-              cause == null ? "closed" : ConnectionAttempt.describe(cause),
+              "{} {} ({}); {}",
+              attempt.registered() ? "Lost the connection to" : "Could not connect to",
+              server,
+              ConnectionAttempt.describe(cause),
               plan);
     }
     return waiting(next);

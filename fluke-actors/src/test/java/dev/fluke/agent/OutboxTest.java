@@ -10,7 +10,10 @@ import dev.fluke.protocol.AgentMessage.ApplyOutput;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.Heartbeat;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -46,9 +49,21 @@ class OutboxTest {
 
     assertEquals(new Heartbeat(1), nextSent());
     stream.expectNoMessage(Duration.ofMillis(50));
-    assertTrue(conn.heartbeatWaiting());
     conn.sent();
     assertEquals(new Heartbeat(2), nextSent());
+  }
+
+  @Test
+  void aHeartbeatIsNotQueuedWhileAnotherStillWaits() {
+    conn.send(result(1));
+    conn.heartbeat(Clock.fixed(Instant.ofEpochMilli(5), ZoneOffset.UTC));
+    conn.heartbeat(Clock.fixed(Instant.ofEpochMilli(6), ZoneOffset.UTC));
+
+    assertEquals(result(1), nextSent());
+    conn.sent();
+    assertEquals(new Heartbeat(5), nextSent());
+    conn.sent();
+    stream.expectNoMessage(Duration.ofMillis(50));
   }
 
   @Test
