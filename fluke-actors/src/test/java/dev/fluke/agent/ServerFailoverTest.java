@@ -42,7 +42,12 @@ import org.junit.jupiter.api.Test;
  */
 class ServerFailoverTest {
   static final ActorTestKit testKit =
-      ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
+      ActorTestKit.create(
+          ConfigFactory.parseString(
+                  // how long a LoggingTestKit expectation waits for its line, on a loaded machine
+                  "pekko.actor.testkit.typed.filter-leeway = 15s")
+              .withFallback(ManualTime.config())
+              .withFallback(ConfigFactory.load()));
   static final ManualTime time = ManualTime.get(testKit.system());
   static final Pattern PLAN = Pattern.compile("trying (\\w+) in ([0-9.]+)(ms|s)$");
 
