@@ -23,6 +23,7 @@ class AgentSettingsTest {
         new AgentSettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2),
         s.reconnect());
     assertEquals(Duration.ofSeconds(30), s.reconnectResetAfter());
+    assertEquals(3, s.silentServerIntervals(), "a server silent for 3 heartbeat intervals is left");
     assertEquals(
         new AgentSettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2), s.restart());
     assertEquals(Duration.ofMinutes(2), s.stopGrace());
@@ -76,6 +77,12 @@ class AgentSettingsTest {
         () ->
             AgentSettings.create(
                 ConfigFactory.parseString("fluke.agent.max-queued-requests = 0")
+                    .withFallback(ConfigFactory.load())));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            AgentSettings.create(
+                ConfigFactory.parseString("fluke.agent.silent-server-intervals = -1")
                     .withFallback(ConfigFactory.load())));
   }
 
