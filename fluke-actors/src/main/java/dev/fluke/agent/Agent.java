@@ -2,6 +2,7 @@ package dev.fluke.agent;
 
 import static java.util.stream.Stream.concat;
 
+import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -229,7 +230,7 @@ final class Agent {
             "The agent's worker stopped unexpectedly; a new one takes requests in {} (its running"
                 + " request, if any, goes on and reports itself; its queued ones were answered with"
                 + " errors)",
-            AgentSettings.human(delay));
+            Durations.format(delay));
     timers.cancel(STABLE_TIMER);
     timers.startSingleTimer(REPLACE_TIMER, ReplaceWorker.INSTANCE, delay);
     return replacing(parts.withWorker(null), failures + 1);

@@ -290,21 +290,6 @@ public record AgentSettings(
         "cannot determine the host name: set the agent name explicitly");
   }
 
-  /** A duration as operators write it in config: 200ms, 30s, 5m, 1h. */
-  static String human(Duration d) {
-    long ms = d.toMillis();
-    if (ms % 3_600_000 == 0 && ms > 0) {
-      return ms / 3_600_000 + "h";
-    }
-    if (ms % 60_000 == 0 && ms > 0) {
-      return ms / 60_000 + "m";
-    }
-    if (ms % 1000 == 0 && ms > 0) {
-      return ms / 1000 + "s";
-    }
-    return ms + "ms";
-  }
-
   private static void requirePositive(String key, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(key + " must be a positive duration, got " + d);

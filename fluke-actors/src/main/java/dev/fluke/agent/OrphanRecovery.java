@@ -1,6 +1,7 @@
 package dev.fluke.agent;
 
 import dev.fluke.agent.AgentJournal.RunningApply;
+import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -136,7 +137,7 @@ final class OrphanRecovery {
             apply.cycleId(),
             pid,
             pid,
-            AgentSettings.human(grace));
+            Durations.format(grace));
     ctx.pipeToSelf(i.process().get().onExit(), Exited::new);
     timers.startSingleTimer(GRACE_TIMER, GraceOver.INSTANCE, grace);
     return waiting(apply, i.process().get());
@@ -167,7 +168,7 @@ final class OrphanRecovery {
             "The previous agent process's command (pid {}) still runs after {}: killing its process"
                 + " tree",
             process.pid(),
-            AgentSettings.human(settings.stopGrace()));
+            Durations.format(settings.stopGrace()));
     ctx.pipeToSelf(
         CompletableFuture.supplyAsync(
             () -> ProcessTree.kill(process, settings.killGrace()), blocking),
@@ -188,7 +189,7 @@ final class OrphanRecovery {
         "its command (pid "
             + pid
             + ") still ran after "
-            + AgentSettings.human(settings.stopGrace())
+            + Durations.format(settings.stopGrace())
             + " (stop_grace) and its process tree was killed");
   }
 

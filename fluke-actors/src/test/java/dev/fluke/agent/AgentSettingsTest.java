@@ -113,12 +113,4 @@ class AgentSettingsTest {
     assertEquals(
         "pekko.actor.default-dispatcher", system.getString("pekko.actor.internal-dispatcher"));
   }
-
-  @Test
-  void durationsAreShownAsOperatorsWriteThem() {
-    assertEquals("200ms", AgentSettings.human(Duration.ofMillis(200)));
-    assertEquals("30s", AgentSettings.human(Duration.ofSeconds(30)));
-    assertEquals("5m", AgentSettings.human(Duration.ofMinutes(5)));
-    assertEquals("1h", AgentSettings.human(Duration.ofHours(1)));
-  }
 }
