@@ -1,6 +1,9 @@
 # Example agent configuration. See docs/configuration.md for every key.
 agent {
   server_url = "grpcs://control.example.org:7070"
+  # Several servers of one control plane instead (the agent starts at a random one and fails over to
+  # the next; docs/operations.md, "Several servers"):
+  # server_urls = ["grpcs://fluke-a.example.org:7070", "grpcs://fluke-b.example.org:7070"]
   token      = env("FLUKE_TOKEN")
   name       = "web-01"            # default: the host name
   labels     = { role = "web", env = "prod" }

@@ -1,10 +1,12 @@
 package dev.fluke.agent;
 
-import java.time.Clock;
+import static java.util.stream.Stream.concat;
+
+import dev.fluke.hcl.Durations;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -82,27 +84,7 @@ final class Agent {
   private static final String REPLACE_TIMER = "replace-worker";
   private static final String STABLE_TIMER = "worker-stable";
 
-  /** Makes a worker that sends its answers to {@code outputs}. */
-  interface Workers {
-    Behavior<Worker.Command> create(Worker.Outputs outputs);
-  }
-
-  /**
-   * What the agent is made of.
-   *
-   * @param executorTypes reported at registration
-   * @param workers makes each worker (the first, and every replacement)
-   */
-  record Means(
-      AgentSettings settings,
-      ServerConnector connector,
-      List<String> executorTypes,
-      AgentJournal journal,
-      WorkLane lane,
-      Clock clock,
-      Workers workers) {}
-
-  static Behavior<Command> create(Means means) {
+  static Behavior<Command> create(AgentMeans means) {
     return Behaviors.setup(
         ctx -> {
           ctx.setLoggerName(Agent.class);
@@ -117,7 +99,7 @@ final class Agent {
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
-  private final Means means;
+  private final AgentMeans means;
   private final AgentSettings settings;
   private final AgentJournal journal;
   private final WorkLane lane;
@@ -127,7 +109,7 @@ final class Agent {
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       StashBuffer<Command> stash,
-      Means means) {
+      AgentMeans means) {
     this.ctx = ctx;
     this.timers = timers;
     this.stash = stash;
@@ -182,7 +164,11 @@ final class Agent {
         .onMessage(ToWorker.class, w -> forward(parts, w))
         .onMessage(WorkerStopped.class, s -> tell(stopping, GracefulStop.WorkerGone.INSTANCE))
         .onMessage(Drained.class, d -> replyDone(waiting, drained(parts)))
-        .onMessage(Drain.class, d -> draining(parts, stopping, with(waiting, d.replyTo())))
+        .onMessage(
+            Drain.class,
+            d ->
+                draining(
+                    parts, stopping, concat(waiting.stream(), Stream.of(d.replyTo())).toList()))
         .onMessage(Stop.class, this::stopNow)
         .build();
   }
@@ -212,9 +198,10 @@ final class Agent {
             Behaviors.supervise(
                     ServerLink.create(
                         settings,
-                        means.connector(),
+                        means.servers(),
                         means.executorTypes(),
                         means.clock(),
+                        means.random(),
                         work,
                         results))
                 .onFailure(restart),
@@ -225,7 +212,7 @@ final class Agent {
   private Parts startWorker(Parts parts) {
     ActorRef<Worker.Command> worker =
         ctx.spawn(
-            means.workers().create(new Worker.Outputs(parts.link(), parts.results())),
+            means.workers().apply(new Worker.Outputs(parts.link(), parts.results())),
             "worker-" + ++workersStarted);
     ctx.watchWith(worker, new WorkerStopped(worker));
     timers.startSingleTimer(STABLE_TIMER, WorkerStable.INSTANCE, settings.restart().max());
@@ -243,7 +230,7 @@ final class Agent {
             "The agent's worker stopped unexpectedly; a new one takes requests in {} (its running"
                 + " request, if any, goes on and reports itself; its queued ones were answered with"
                 + " errors)",
-            AgentSettings.human(delay));
+            Durations.format(delay));
     timers.cancel(STABLE_TIMER);
     timers.startSingleTimer(REPLACE_TIMER, ReplaceWorker.INSTANCE, delay);
     return replacing(parts.withWorker(null), failures + 1);
@@ -303,11 +290,5 @@ final class Agent {
   private static Behavior<Command> replyDone(List<ActorRef<Done>> to, Behavior<Command> next) {
     to.forEach(r -> r.tell(Done.getInstance()));
     return next;
-  }
-
-  private static List<ActorRef<Done>> with(List<ActorRef<Done>> list, ActorRef<Done> more) {
-    List<ActorRef<Done>> out = new ArrayList<>(list);
-    out.add(more);
-    return out;
   }
 }

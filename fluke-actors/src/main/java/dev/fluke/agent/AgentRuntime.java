@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -19,10 +20,12 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * The agent role in one object (SPEC §1, §4, §5): started with the executors this host offers and a
- * {@link ServerConnector}, it deals with an apply a previous agent process left running, then dials
- * the server, keeps reconnecting with backoff and jitter, registers, heartbeats, and runs what the
- * server asks one request at a time. See docs/protocol.md for the behaviour on the wire.
+ * The agent role in one object (SPEC §1, §4, §5): started with the executors this host offers and
+ * one {@link ServerConnector} per server, it deals with an apply a previous agent process left
+ * running, then dials a server (the first at random, then each in turn), keeps reconnecting with
+ * backoff and jitter, moving on to the next server whenever a connection fails, ends or goes
+ * silent, registers, heartbeats, and runs what the server asks one request at a time. See
+ * docs/protocol.md for the behaviour on the wire.
  *
  * <p>It stops with the actor system's CoordinatedShutdown (a JVM shutdown hook on SIGTERM runs it):
  * in phase {@code service-requests-done} it {@link #drain drains} (no new work, the running apply
@@ -60,42 +63,67 @@ public final class AgentRuntime {
     this.shutdownTasks = shutdownTasks;
   }
 
-  /** {@link #start(ActorSystem, AgentSettings, ServerConnector, Map, Clock)} with the UTC clock. */
+  /** {@link #start(ActorSystem, AgentSettings, List, Map, Clock)} with one server, UTC clock. */
   public static AgentRuntime start(
       ActorSystem<?> system,
       AgentSettings settings,
       ServerConnector connector,
       Map<String, Executor> executors) {
-    return start(system, settings, connector, executors, Clock.systemUTC());
+    return start(system, settings, List.of(connector), executors, Clock.systemUTC());
   }
 
-  /**
-   * Opens the journal ({@link AgentSettings#journalFile()}) and starts the agent under the system's
-   * guardian (as a system actor, so any guardian behaviour works).
-   *
-   * @param executors executor type ({@code shell}, {@code mise}, {@code systemd}) → implementation
-   * @param clock what heartbeats and the journal read the time from
-   * @throws IllegalStateException when the journal file cannot be written
-   */
+  /** {@link #start(ActorSystem, AgentSettings, List, Map, Clock)} with the UTC clock. */
+  public static AgentRuntime start(
+      ActorSystem<?> system,
+      AgentSettings settings,
+      List<? extends ServerConnector> servers,
+      Map<String, Executor> executors) {
+    return start(system, settings, servers, executors, Clock.systemUTC());
+  }
+
+  /** {@link #start(ActorSystem, AgentSettings, List, Map, Clock)} with one server. */
   public static AgentRuntime start(
       ActorSystem<?> system,
       AgentSettings settings,
       ServerConnector connector,
       Map<String, Executor> executors,
       Clock clock) {
+    return start(system, settings, List.of(connector), executors, clock);
+  }
+
+  /**
+   * Opens the journal ({@link AgentSettings#journalFile()}) and starts the agent under the system's
+   * guardian (as a system actor, so any guardian behaviour works).
+   *
+   * @param servers one connector per server ({@code server_urls}, in their order; at least one)
+   * @param executors executor type ({@code shell}, {@code mise}, {@code systemd}) → implementation
+   * @param clock what heartbeats and the journal read the time from
+   * @throws IllegalStateException when the journal file cannot be written
+   * @throws IllegalArgumentException when {@code servers} is empty
+   */
+  public static AgentRuntime start(
+      ActorSystem<?> system,
+      AgentSettings settings,
+      List<? extends ServerConnector> servers,
+      Map<String, Executor> executors,
+      Clock clock) {
+    if (servers.isEmpty()) { // checked before the journal is opened
+      throw new IllegalArgumentException("the agent needs at least one server");
+    }
     AgentJournal journal =
         settings.journalFile().map(AgentJournal::open).orElseGet(AgentJournal::inMemory);
     TaskRunner runner = new TaskRunner(executors, settings.exec());
     String name = "fluke-agent-" + INSTANCES.incrementAndGet();
     WorkLane lane = new WorkLane();
-    Agent.Means means =
-        new Agent.Means(
+    AgentMeans means =
+        new AgentMeans(
             settings,
-            connector,
+            List.copyOf(servers),
             runner.types(),
             journal,
             lane,
             clock,
+            new SplittableRandom(),
             outputs -> Worker.create(settings, runner, journal, lane, clock, outputs));
     ActorRef<Agent.Command> agent = system.systemActorOf(Agent.create(means), name, Props.empty());
     AgentRuntime runtime = new AgentRuntime(system, settings, agent, new ArrayList<>());

@@ -26,9 +26,12 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param version reported at registration
  * @param reconnect delays between connection attempts
  * @param reconnectResetAfter the reconnect backoff starts again from its minimum only after a
- *     connection stayed up this long
+ *     connection stayed registered this long
  * @param restart delays before one of the agent's own actors that failed is restarted or replaced
  * @param heartbeatInterval used when {@code Registered} names no interval
+ * @param silentServerIntervals a registered connection on which the server sent nothing for this
+ *     many heartbeat intervals is dropped and the next server dialled; 0: never (TCP and HTTP/2
+ *     keepalive only)
  * @param registerTimeout how long to wait for {@code Registered}/{@code Rejected} before
  *     reconnecting
  * @param stopGrace how long a running apply may take to finish when the agent stops, or when a
@@ -56,6 +59,7 @@ public record AgentSettings(
     Duration reconnectResetAfter,
     Backoff restart,
     Duration heartbeatInterval,
+    int silentServerIntervals,
     Duration registerTimeout,
     Duration stopGrace,
     Duration stopReportTimeout,
@@ -106,6 +110,10 @@ public record AgentSettings(
     labels = Collections.unmodifiableMap(new TreeMap<>(labels));
     requirePositive("reconnect.reset-after", reconnectResetAfter);
     requirePositive("heartbeat-interval", heartbeatInterval);
+    if (silentServerIntervals < 0) {
+      throw new IllegalArgumentException(
+          "silent-server-intervals must not be negative, got " + silentServerIntervals);
+    }
     requirePositive("register-timeout", registerTimeout);
     requirePositive("stop-grace", stopGrace);
     requirePositive("stop-report-timeout", stopReportTimeout);
@@ -148,6 +156,7 @@ public record AgentSettings(
         c.getDuration("reconnect.reset-after"),
         Backoff.read(c.getConfig("restart")),
         c.getDuration("heartbeat-interval"),
+        c.getInt("silent-server-intervals"),
         c.getDuration("register-timeout"),
         c.getDuration("stop-grace"),
         c.getDuration("stop-report-timeout"),
@@ -225,6 +234,7 @@ public record AgentSettings(
         reconnectResetAfter,
         restart,
         heartbeatInterval,
+        silentServerIntervals,
         registerTimeout,
         b.stopGrace,
         stopReportTimeout,
@@ -278,21 +288,6 @@ public record AgentSettings(
     }
     throw new IllegalStateException(
         "cannot determine the host name: set the agent name explicitly");
-  }
-
-  /** A duration as operators write it in config: 200ms, 30s, 5m, 1h. */
-  static String human(Duration d) {
-    long ms = d.toMillis();
-    if (ms % 3_600_000 == 0 && ms > 0) {
-      return ms / 3_600_000 + "h";
-    }
-    if (ms % 60_000 == 0 && ms > 0) {
-      return ms / 60_000 + "m";
-    }
-    if (ms % 1000 == 0 && ms > 0) {
-      return ms / 1000 + "s";
-    }
-    return ms + "ms";
   }
 
   private static void requirePositive(String key, Duration d) {

@@ -1,13 +1,13 @@
 package dev.fluke.agent;
 
+import static dev.fluke.hcl.Durations.format;
+
 import dev.fluke.protocol.AgentMessage;
-import dev.fluke.protocol.AgentMessage.ApplyResult;
-import dev.fluke.protocol.AgentMessage.Heartbeat;
 import dev.fluke.protocol.AgentMessage.Register;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -17,14 +17,16 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One connection to the server (docs/protocol.md), from the first message to its end: it sends
+ * One connection to one server (docs/protocol.md), from the first message to its end: it sends
  * {@code Register}, waits (bounded) for {@code Registered} or {@code Rejected}, then heartbeats,
  * hands requests and cancels to the work ({@link Worker}) and acknowledgements to {@link
  * ResultDelivery}, and sends what they answer through its {@link Outbox}. On {@code Registered} it
  * lets {@link ResultDelivery} send the results the server has not acknowledged before it reads
- * anything else from the stream. A child of {@link ServerLink}, which starts one per connection
- * attempt; it stops when the stream ends, and the work and the delivery then learn that the
- * connection is gone.
+ * anything else from the stream. The server answers every heartbeat: a registered connection on
+ * which the server sent nothing for too long ({@link ServerPulse}) is ended (a frozen or
+ * partitioned server), and the agent dials the next server. A child of {@link ServerLink}, which
+ * starts one per connection attempt and stops it when the stream has ended (and logs how it ended);
+ * when it stops, the work and the delivery learn that the connection is gone.
  *
  * <p>Phases: {@link #registering}, {@link #registered}, {@link #ending} (ended by the agent,
  * waiting for the stream to close).
@@ -47,10 +49,8 @@ final class Connection {
   record Output(long cycleId, String task, OutputLines lines) implements Command {}
 
   /** A message from the server; {@code ackTo} lets the next one in. */
-  record FromServer(ServerMessage message, ActorRef<ConnectionLoop.Ack> ackTo) implements Command {}
-
-  /** The stream ended: {@code cause} is null when the server ended it normally. */
-  record Closed(Throwable cause) implements Command {}
+  record FromServer(ServerMessage message, ActorRef<ConnectionAttempt.Ack> ackTo)
+      implements Command {}
 
   /** The stream took the last message sent. */
   enum Sent implements Command {
@@ -65,15 +65,12 @@ final class Connection {
     INSTANCE
   }
 
-  private record CaughtUp(ActorRef<ConnectionLoop.Ack> ackTo, Throwable failure)
-      implements Command {}
-
-  /** Why the agent ended a connection itself. */
-  static final class ConnectionEnded extends RuntimeException {
-    ConnectionEnded(String message) {
-      super(message, null, false, false);
-    }
+  private enum ServerSilent implements Command {
+    INSTANCE
   }
+
+  private record CaughtUp(ActorRef<ConnectionAttempt.Ack> ackTo, Throwable failure)
+      implements Command {}
 
   /** What a connection works with; the same for every connection of a {@link ServerLink}. */
   record Means(
@@ -85,22 +82,32 @@ final class Connection {
 
   private static final String HEARTBEAT_TIMER = "heartbeat";
   private static final String REGISTER_TIMER = "register-timeout";
+  private static final String SILENCE_TIMER = "silent-server";
 
   /**
+   * @param server the server's address, for the log
    * @param out the stream's outbound side for this connection
+   * @param end ends this connection's stream (its attempt's kill switch)
    */
-  static Behavior<Command> create(long id, ActorRef<ConnectionLoop.Outgoing> out, Means means) {
+  static Behavior<Command> create(
+      long id,
+      String server,
+      ActorRef<ConnectionAttempt.Send> out,
+      Consumer<Throwable> end,
+      Means means) {
     return Behaviors.setup(
         ctx -> {
           ctx.setLoggerName(Connection.class);
           return Behaviors.withTimers(
-              timers -> new Connection(ctx, timers, id, new Outbox(id, out), means).start());
+              timers ->
+                  new Connection(ctx, timers, id, server, new Outbox(id, out, end), means).start());
         });
   }
 
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
-  private final long id;
+  private final long id; // the attempt's
+  private final String server;
   private final Outbox outbox;
   private final Means means;
   private final AgentSettings settings;
@@ -109,18 +116,20 @@ final class Connection {
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       long id,
+      String server,
       Outbox outbox,
       Means means) {
     this.ctx = ctx;
     this.timers = timers;
     this.id = id;
+    this.server = server;
     this.outbox = outbox;
     this.means = means;
     this.settings = means.settings();
   }
 
   private Behavior<Command> start() {
-    ctx.getLog().debug("Connecting to the server (attempt {})", id);
+    ctx.getLog().debug("Connecting to {} (attempt {})", server, id);
     outbox.send(
         new Register(
             settings.name(), settings.labels(), settings.version(), means.executorTypes()));
@@ -135,40 +144,39 @@ final class Connection {
     return common(
         Behaviors.receive(Command.class)
             .onMessage(FromServer.class, this::onFromServerRegistering)
-            .onMessage(RegisterTimeout.class, t -> onRegisterTimeout())
-            .onMessage(Closed.class, c -> closed(c, false)));
+            .onMessage(
+                RegisterTimeout.class,
+                t -> end("no answer to Register within " + format(settings.registerTimeout()))));
   }
 
-  /** Requests are taken and answers sent. */
-  private Behavior<Command> registered() {
+  /** Requests are taken and answers sent; {@code pulse} paces heartbeats and bounds silence. */
+  private Behavior<Command> registered(ServerPulse pulse) {
     return common(
         Behaviors.receive(Command.class)
-            .onMessage(FromServer.class, this::onFromServerRegistered)
-            .onMessage(HeartbeatTick.class, t -> onHeartbeatTick())
-            .onMessage(Send.class, this::onSend)
-            .onMessage(Output.class, this::onOutput)
-            .onMessage(Closed.class, c -> closed(c, true)));
+            .onMessage(FromServer.class, f -> onFromServerRegistered(f, pulse))
+            .onMessage(HeartbeatTick.class, t -> then(() -> outbox.heartbeat(means.clock())))
+            .onMessage(ServerSilent.class, t -> end(pulse.silentReason()))
+            .onMessage(Send.class, m -> then(() -> outbox.send(m.message(), m.output())))
+            .onMessage(
+                Output.class,
+                o -> then(() -> outbox.streamOutput(o.cycleId(), o.task(), o.lines()))));
   }
 
   /** Ended by the agent: nothing more is read or sent; the stream is closing. */
   private Behavior<Command> ending() {
     return common(
-        Behaviors.receive(Command.class)
-            .onMessage(FromServer.class, f -> ack(f.ackTo()))
-            .onMessage(Closed.class, c -> Behaviors.stopped()));
+        Behaviors.receive(Command.class).onMessage(FromServer.class, f -> ack(f.ackTo())));
   }
 
   /** Adds what every phase handles alike, after the phase's own cases (which come first). */
   private Behavior<Command> common(BehaviorBuilder<Command> phase) {
     return phase
-        .onMessage(Sent.class, s -> onSent())
+        .onMessage(Sent.class, s -> then(outbox::sent))
         .onMessage(CaughtUp.class, this::onCaughtUp)
         // Not (or no longer) registered: results stay kept by ResultDelivery and go late on the
-        // next connection; output is not sent late. Cancelled timers' messages may be queued.
+        // next connection; output is not sent late. (A cancelled timer's message never arrives.)
         .onMessage(Send.class, s -> Behaviors.same())
         .onMessage(Output.class, o -> Behaviors.same())
-        .onMessage(HeartbeatTick.class, t -> Behaviors.same())
-        .onMessage(RegisterTimeout.class, t -> Behaviors.same())
         .onSignal(PostStop.class, s -> lost())
         .build();
   }
@@ -191,8 +199,9 @@ final class Connection {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onFromServerRegistered(FromServer f) {
+  private Behavior<Command> onFromServerRegistered(FromServer f, ServerPulse pulse) {
     ack(f.ackTo());
+    watchSilence(pulse);
     ServerMessage m = f.message();
     if (m instanceof ServerMessage.CheckRequest || m instanceof ServerMessage.ApplyRequest) {
       means.work().tell(new Worker.Enqueue(id, m));
@@ -208,27 +217,33 @@ final class Connection {
   }
 
   private Behavior<Command> onRegistered(
-      ServerMessage.Registered reg, ActorRef<ConnectionLoop.Ack> ackTo) {
+      ServerMessage.Registered reg, ActorRef<ConnectionAttempt.Ack> ackTo) {
     timers.cancel(REGISTER_TIMER);
-    Duration interval =
-        reg.heartbeatIntervalMillis() > 0
-            ? Duration.ofMillis(reg.heartbeatIntervalMillis())
-            : settings.heartbeatInterval();
-    timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, interval);
+    ServerPulse pulse = ServerPulse.of(reg, settings);
+    timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, pulse.interval());
+    watchSilence(pulse);
     ctx.getLog()
         .info(
-            "Registered with the server (version {}) as '{}' {}; heartbeat every {}",
+            "Connected: registered with {} (server version {}) as '{}' {}; heartbeat every {}",
+            server,
             reg.serverVersion(),
             settings.name(),
             settings.labels(),
-            AgentSettings.human(interval));
+            format(pulse.interval()));
     ctx.ask(
         ResultDelivery.CaughtUp.class,
         means.results(),
         settings.registerTimeout(),
         replyTo -> new ResultDelivery.Registered(id, ctx.getSelf(), replyTo),
         (caughtUp, failure) -> new CaughtUp(ackTo, failure));
-    return registered();
+    return registered(pulse);
+  }
+
+  /** (Re)starts the wait for the server's next message, if silence is bounded. */
+  private void watchSilence(ServerPulse pulse) {
+    pulse
+        .silence()
+        .ifPresent(s -> timers.startSingleTimer(SILENCE_TIMER, ServerSilent.INSTANCE, s));
   }
 
   private Behavior<Command> onCaughtUp(CaughtUp c) {
@@ -242,73 +257,33 @@ final class Connection {
   private Behavior<Command> rejected(ServerMessage.Rejected rej) {
     ctx.getLog()
         .error(
-            "The server REJECTED this agent ('{}'): {}. Retrying with backoff (up to {} between"
-                + " attempts).",
+            "{} REJECTED this agent ('{}'): {}. Trying again with backoff (up to {} between"
+                + " attempts), on the next server if there are several.",
+            server,
             settings.name(),
             rej.reason(),
-            AgentSettings.human(settings.reconnect().max()));
+            format(settings.reconnect().max()));
     return end("rejected by the server: " + rej.reason());
-  }
-
-  private Behavior<Command> onRegisterTimeout() {
-    String timeout = AgentSettings.human(settings.registerTimeout());
-    ctx.getLog().warn("The server did not answer Register within {}; reconnecting", timeout);
-    return end("no answer to Register within " + timeout);
-  }
-
-  private Behavior<Command> closed(Closed c, boolean wasRegistered) {
-    if (c.cause() == null) {
-      ctx.getLog().info("The server ended the connection; reconnecting with backoff");
-    } else if (wasRegistered) {
-      ctx.getLog()
-          .warn(
-              "Lost the connection to the server ({}); reconnecting with backoff",
-              ConnectionLoop.describe(c.cause()));
-    } else {
-      ctx.getLog()
-          .warn(
-              "Could not connect to the server ({}); retrying with backoff",
-              ConnectionLoop.describe(c.cause()));
-    }
-    return Behaviors.stopped();
   }
 
   // ---- to the server ----
 
-  private Behavior<Command> onSend(Send s) {
-    if (s.message() instanceof ApplyResult r) {
-      outbox.sendResult(r, s.output());
-    } else {
-      outbox.send(s.message());
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onOutput(Output o) {
-    outbox.streamOutput(o.cycleId(), o.task(), o.lines());
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onHeartbeatTick() {
-    if (!outbox.heartbeatWaiting()) {
-      outbox.send(new Heartbeat(means.clock().millis()));
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onSent() {
-    outbox.sent();
+  /** Something for the outbox; nothing else changes. */
+  private static Behavior<Command> then(Runnable toOutbox) {
+    toOutbox.run();
     return Behaviors.same();
   }
 
   // ---- ending ----
 
-  /** Ends the connection from this side; the connection loop then reconnects with backoff. */
+  /**
+   * Ends the connection from this side; the server link logs why (the stream fails with it) and
+   * dials the next server with backoff.
+   */
   private Behavior<Command> end(String why) {
-    timers.cancel(HEARTBEAT_TIMER);
-    timers.cancel(REGISTER_TIMER);
+    timers.cancelAll();
     lost();
-    outbox.end(new ConnectionEnded(why));
+    outbox.end(new ConnectionAttempt.EndedByAgent(why));
     return ending();
   }
 
@@ -319,8 +294,8 @@ final class Connection {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> ack(ActorRef<ConnectionLoop.Ack> ackTo) {
-    ackTo.tell(ConnectionLoop.Ack.INSTANCE);
+  private static Behavior<Command> ack(ActorRef<ConnectionAttempt.Ack> ackTo) {
+    ackTo.tell(ConnectionAttempt.Ack.INSTANCE);
     return Behaviors.same();
   }
 }

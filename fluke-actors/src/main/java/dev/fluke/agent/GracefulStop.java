@@ -1,5 +1,6 @@
 package dev.fluke.agent;
 
+import dev.fluke.hcl.Durations;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -80,7 +81,7 @@ final class GracefulStop {
                 ctx.getLog()
                     .info(
                         "Stopping: giving running work up to {} (stop_grace) to finish",
-                        AgentSettings.human(settings.stopGrace()));
+                        Durations.format(settings.stopGrace()));
                 return stop.finishing();
               });
         });
@@ -123,7 +124,7 @@ final class GracefulStop {
   private Behavior<Command> onGraceOver() {
     String why =
         "the agent was stopping and its stop_grace of "
-            + AgentSettings.human(settings.stopGrace())
+            + Durations.format(settings.stopGrace())
             + " ran out";
     ctx.getLog()
         .warn("The running apply did not finish in time: {}; killing its process tree", why);
@@ -159,7 +160,7 @@ final class GracefulStop {
           .warn(
               "Stopping: the server did not acknowledge every apply result within {}; what is not"
                   + " acknowledged stays in the journal{} and is reported on the next connection",
-              AgentSettings.human(settings.stopReportTimeout()),
+              Durations.format(settings.stopReportTimeout()),
               journal.file().map(f -> " (" + f + ")").orElse(" (in memory only: lost)"));
     }
     replyTo.tell(Done.getInstance());

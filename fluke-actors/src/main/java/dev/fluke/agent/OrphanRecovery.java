@@ -2,6 +2,7 @@ package dev.fluke.agent;
 
 import dev.fluke.agent.AgentJournal.RunningApply;
 import dev.fluke.exec.ProcessTree;
+import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -138,7 +139,7 @@ final class OrphanRecovery {
             apply.cycleId(),
             pid,
             pid,
-            AgentSettings.human(grace));
+            Durations.format(grace));
     ctx.pipeToSelf(i.process().get().onExit(), Exited::new);
     timers.startSingleTimer(GRACE_TIMER, GraceOver.INSTANCE, grace);
     return waiting(apply, i.process().get());
@@ -169,7 +170,7 @@ final class OrphanRecovery {
             "The previous agent process's command (pid {}) still runs after {}: killing its process"
                 + " tree",
             process.pid(),
-            AgentSettings.human(settings.stopGrace()));
+            Durations.format(settings.stopGrace()));
     ctx.pipeToSelf(
         CompletableFuture.supplyAsync(
             () -> ProcessTree.of(process).kill(settings.killGrace()), blocking),
@@ -190,7 +191,7 @@ final class OrphanRecovery {
         "its command (pid "
             + pid
             + ") still ran after "
-            + AgentSettings.human(settings.stopGrace())
+            + Durations.format(settings.stopGrace())
             + " (stop_grace) and its process tree was killed");
   }
 

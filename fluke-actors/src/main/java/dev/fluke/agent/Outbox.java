@@ -4,7 +4,9 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.ApplyOutput;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.Heartbeat;
+import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -12,7 +14,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * a time, the next only once the stream took the previous one ({@link #sent()}), so a slow
  * connection backs up here rather than in the stream. Apply output is pulled from the running
  * apply's bounded {@link OutputLines} only while fewer than {@link #WINDOW} messages wait, so the
- * outbox stays short however much a command prints. Used by the actor only; not thread-safe.
+ * outbox stays short however much a command prints. A heartbeat goes ahead of whatever waits: the
+ * server answers it, and its answer is how the agent knows the server still listens (a busy
+ * connection must not look like a silent server). Used by the actor only; not thread-safe.
  */
 final class Outbox {
 
@@ -22,19 +26,29 @@ final class Outbox {
   private record Output(long cycleId, String task, OutputLines lines) {}
 
   final long id;
-  private final ActorRef<ConnectionLoop.Outgoing> out;
+  private final ActorRef<ConnectionAttempt.Send> out;
+  private final Consumer<Throwable> end;
   private final ArrayDeque<AgentMessage> outbox = new ArrayDeque<>();
   private boolean canSend = true;
   private boolean ending;
   private Output output;
 
-  Outbox(long id, ActorRef<ConnectionLoop.Outgoing> out) {
+  /**
+   * @param out the connection's outbound side
+   * @param end ends the connection (its attempt's kill switch)
+   */
+  Outbox(long id, ActorRef<ConnectionAttempt.Send> out, Consumer<Throwable> end) {
     this.id = id;
     this.out = out;
+    this.end = end;
   }
 
   void send(AgentMessage message) {
-    outbox.add(message);
+    if (message instanceof Heartbeat) {
+      outbox.addFirst(message);
+    } else {
+      outbox.add(message);
+    }
     pump();
   }
 
@@ -44,14 +58,29 @@ final class Outbox {
     pump();
   }
 
-  boolean heartbeatWaiting() {
-    return outbox.stream().anyMatch(m -> m instanceof Heartbeat);
+  /** Sends a heartbeat with {@code clock}'s time, unless one still waits to go out. */
+  void heartbeat(Clock clock) {
+    if (outbox.stream().noneMatch(m -> m instanceof Heartbeat)) {
+      send(new Heartbeat(clock.millis()));
+    }
   }
 
   /** Streams the output of the apply that runs, as the connection takes it. */
   void streamOutput(long cycleId, String task, OutputLines lines) {
     output = new Output(cycleId, task, lines);
     pump();
+  }
+
+  /**
+   * Sends {@code message}; for an apply's result, {@code lines} (when not null) holds the rest of
+   * its output, which goes out first.
+   */
+  void send(AgentMessage message, OutputLines lines) {
+    if (message instanceof ApplyResult result) {
+      sendResult(result, lines);
+    } else {
+      send(message);
+    }
   }
 
   /** The apply ended: the rest of its output goes out now, then its result. */
@@ -66,15 +95,15 @@ final class Outbox {
   }
 
   /**
-   * Ends the connection from this side: failing the outbound stream cancels the call. What waits in
-   * the outbox is dropped; apply results among it are still kept by {@link ResultDelivery} until
-   * acknowledged.
+   * Ends the connection from this side: the outbound stream fails (the call is cancelled) and the
+   * connection closes at once. What waits in the outbox is dropped; apply results among it are
+   * still kept by {@link ResultDelivery} until acknowledged.
    */
   void end(Throwable why) {
     ending = true;
     output = null;
     outbox.clear();
-    out.tell(new ConnectionLoop.Abort(why));
+    end.accept(why);
   }
 
   private void pump() {
@@ -86,7 +115,7 @@ final class Outbox {
     }
     if (canSend && !outbox.isEmpty()) {
       canSend = false;
-      out.tell(new ConnectionLoop.Send(outbox.poll()));
+      out.tell(new ConnectionAttempt.Send(outbox.poll()));
     }
   }
 

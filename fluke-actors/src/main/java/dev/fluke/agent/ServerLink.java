@@ -1,20 +1,36 @@
 package dev.fluke.agent;
 
+import dev.fluke.hcl.Durations;
+import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.random.RandomGenerator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SharedKillSwitch;
 
 /**
- * The agent's way to the server (SPEC §5; docs/protocol.md): it runs the {@link ConnectionLoop},
- * which dials the server again after a growing, jittered delay whenever a connection fails or ends,
- * and starts one {@link Connection} child per attempt, which registers, heartbeats and routes.
- * Server messages and the stream's signals go to the connection they belong to; apply output from
- * the {@link Worker} goes to the connection it was requested on, if that is still the open one.
+ * The agent's way to the servers (SPEC §5; docs/protocol.md, "Failover"): one {@link
+ * ConnectionAttempt} at a time, to the server {@link Dialing} picks, and one {@link Connection}
+ * child per attempt, which registers, heartbeats and routes. When an attempt ends — refused,
+ * broken, rejected, or dropped by the agent because the server went silent — the next one goes to
+ * the next server of the list after the reconnect backoff; it never gives up. Server messages and
+ * the stream's signals go to the connection they belong to; apply output from the {@link Worker}
+ * goes to the connection it was requested on, if that is still the open one.
  *
- * <p>The parent ({@link Agent}) restarts it with backoff should the loop itself fail.
+ * <p>The loop is this actor's timer rather than {@code RestartSource.withBackoff}: which server
+ * comes next, and whether the backoff starts over (a connection that stayed registered for {@code
+ * reconnect.reset-after}), depend on what happened to the attempt, which only the agent knows; and
+ * the agent logs where it goes next and when.
+ *
+ * <p>Phases: {@link #waiting} (for the backoff to pass) and {@link #attempting}. The parent ({@link
+ * Agent}) restarts it with backoff should it fail.
  */
 final class ServerLink {
 
@@ -24,130 +40,255 @@ final class ServerLink {
   record StreamOutput(long connId, long cycleId, String task, OutputLines lines)
       implements Command {}
 
-  private record StreamInit(ActorRef<ConnectionLoop.Ack> ackTo) implements Command {}
+  private record StreamInit(ActorRef<ConnectionAttempt.Ack> ackTo) implements Command {}
 
-  private record StreamElement(ActorRef<ConnectionLoop.Ack> ackTo, ConnectionLoop.Event event)
+  private record StreamElement(ActorRef<ConnectionAttempt.Ack> ackTo, ConnectionAttempt.Event event)
       implements Command {}
 
-  private enum StreamCompleted implements Command {
-    INSTANCE
-  }
-
-  private record StreamFailed(Throwable cause) implements Command {}
+  private record StreamEnded(long connId, Throwable cause) implements Command {}
 
   private record OutboundAck(long connId) implements Command {}
 
   private record ConnectionStopped(long connId) implements Command {}
 
-  /** The open connection: its actor and the stream's outbound side. */
-  private record Open(
-      long id, ActorRef<Connection.Command> ref, ActorRef<ConnectionLoop.Outgoing> out) {}
+  private enum Dial implements Command {
+    INSTANCE
+  }
+
+  /** Connection {@code connId} stayed registered for {@code reset-after}. */
+  private record Stable(long connId) implements Command {}
 
   /**
+   * The attempt in progress.
+   *
+   * @param ref its connection, once the attempt opened; null before
+   * @param registered the server accepted the registration
+   * @param stable it stayed registered for {@code reset-after}
+   */
+  private record Attempt(
+      long id,
+      ServerConnector server,
+      SharedKillSwitch end,
+      ActorRef<Connection.Command> ref,
+      boolean registered,
+      boolean stable) {
+    Attempt opened(ActorRef<Connection.Command> connection) {
+      return new Attempt(id, server, end, connection, false, false);
+    }
+
+    Attempt madeRegistered() {
+      return new Attempt(id, server, end, ref, true, false);
+    }
+
+    Attempt madeStable() {
+      return new Attempt(id, server, end, ref, registered, true);
+    }
+
+    boolean is(long connId) {
+      return id == connId;
+    }
+  }
+
+  private static final String DIAL_TIMER = "dial";
+  private static final String STABLE_TIMER = "stable";
+
+  /**
+   * @param servers one connector per server, in the configured order (at least one)
    * @param executorTypes reported at registration
+   * @param random picks the first server and the jitter of each backoff
    * @param work where requests, cancels and lost connections go
    */
   static Behavior<Command> create(
       AgentSettings settings,
-      ServerConnector connector,
+      List<ServerConnector> servers,
       List<String> executorTypes,
       Clock clock,
+      RandomGenerator random,
       ActorRef<Worker.Command> work,
       ActorRef<ResultDelivery.Command> results) {
+    if (servers.isEmpty()) {
+      throw new IllegalArgumentException("the agent needs at least one server");
+    }
     Connection.Means means = new Connection.Means(settings, executorTypes, clock, work, results);
     return Behaviors.setup(
         ctx -> {
           ctx.setLoggerName(ServerLink.class);
-          ConnectionLoop.run(
-              ctx,
-              settings,
-              connector,
-              new ConnectionLoop.Messages<>(
-                  StreamInit::new,
-                  StreamElement::new,
-                  StreamCompleted.INSTANCE,
-                  StreamFailed::new,
-                  OutboundAck::new));
-          return new ServerLink(ctx, means).looping(null);
+          return Behaviors.withTimers(
+              timers ->
+                  new ServerLink(ctx, timers, List.copyOf(servers), random, means)
+                      .dial(Dialing.start(servers.size(), random)));
         });
   }
 
   private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final List<ServerConnector> servers;
+  private final RandomGenerator random;
   private final Connection.Means means;
+  private final Materializer mat;
+  private final ConnectionAttempt.Messages<Command> messages =
+      new ConnectionAttempt.Messages<>(
+          StreamInit::new, StreamElement::new, StreamEnded::new, OutboundAck::new);
+  private long attempts;
 
-  private ServerLink(ActorContext<Command> ctx, Connection.Means means) {
+  private ServerLink(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      List<ServerConnector> servers,
+      RandomGenerator random,
+      Connection.Means means) {
     this.ctx = ctx;
+    this.timers = timers;
+    this.servers = servers;
+    this.random = random;
     this.means = means;
+    this.mat = Materializer.createMaterializer(ctx);
   }
 
-  /**
-   * @param open the open connection, or null
-   */
-  private Behavior<Command> looping(Open open) {
+  // ---- phases ----
+
+  /** No attempt runs; the next one starts when the backoff has passed. */
+  private Behavior<Command> waiting(Dialing dialing) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Dial.class, d -> dial(dialing))
+        .onMessage(StreamInit.class, i -> ack(i.ackTo()))
+        .onMessage(StreamElement.class, e -> ack(e.ackTo()))
+        // What belongs to an attempt that already ended (or a timer cancelled too late).
+        .onMessage(StreamEnded.class, e -> Behaviors.same())
+        .onMessage(OutboundAck.class, a -> Behaviors.same())
+        .onMessage(StreamOutput.class, o -> Behaviors.same())
+        .onMessage(ConnectionStopped.class, s -> Behaviors.same())
+        .onMessage(Stable.class, s -> Behaviors.same())
+        .build();
+  }
+
+  /** One attempt runs (its connection, once opened, registers and works). */
+  private Behavior<Command> attempting(Dialing dialing, Attempt attempt) {
     return Behaviors.receive(Command.class)
         .onMessage(StreamInit.class, i -> ack(i.ackTo()))
-        .onMessage(StreamElement.class, e -> onElement(open, e))
-        .onMessage(OutboundAck.class, a -> toConnection(open, a.connId(), Connection.Sent.INSTANCE))
+        .onMessage(StreamElement.class, e -> onElement(dialing, attempt, e))
+        .onMessage(StreamEnded.class, e -> onStreamEnded(dialing, attempt, e))
+        .onMessage(
+            OutboundAck.class, a -> toConnection(attempt, a.connId(), Connection.Sent.INSTANCE))
         .onMessage(
             StreamOutput.class,
             o ->
                 toConnection(
-                    open, o.connId(), new Connection.Output(o.cycleId(), o.task(), o.lines())))
-        .onMessage(ConnectionStopped.class, s -> onConnectionStopped(open, s))
-        .onMessage(StreamCompleted.class, c -> Behaviors.same())
-        .onMessage(StreamFailed.class, this::onStreamFailed)
+                    attempt, o.connId(), new Connection.Output(o.cycleId(), o.task(), o.lines())))
+        .onMessage(ConnectionStopped.class, s -> onConnectionStopped(attempt, s))
+        .onMessage(
+            Stable.class,
+            s ->
+                attempt.is(s.connId())
+                    ? attempting(dialing, attempt.madeStable())
+                    : Behaviors.same())
+        .onMessage(Dial.class, d -> Behaviors.same())
         .build();
   }
 
-  private Behavior<Command> onElement(Open open, StreamElement element) {
-    ConnectionLoop.Event event = element.event();
-    if (event instanceof ConnectionLoop.Opened o) {
+  // ---- one attempt ----
+
+  private Behavior<Command> dial(Dialing dialing) {
+    long id = ++attempts;
+    ServerConnector server = servers.get(dialing.current());
+    SharedKillSwitch end = KillSwitches.shared("connection-" + id);
+    ctx.getLog().debug("Dialing {} (attempt {})", server.address(), id);
+    ConnectionAttempt.start(id, server, end, ctx.getSelf(), messages, mat);
+    return attempting(dialing, new Attempt(id, server, end, null, false, false));
+  }
+
+  private Behavior<Command> onElement(Dialing dialing, Attempt attempt, StreamElement element) {
+    ConnectionAttempt.Event event = element.event();
+    if (event instanceof ConnectionAttempt.Opened o && attempt.is(o.connId())) {
       ActorRef<Connection.Command> c =
-          ctx.spawn(Connection.create(o.connId(), o.out(), means), "connection-" + o.connId());
+          ctx.spawn(
+              Connection.create(
+                  o.connId(), attempt.server().address(), o.out(), attempt.end()::abort, means),
+              "connection-" + o.connId());
       ctx.watchWith(c, new ConnectionStopped(o.connId()));
       ack(element.ackTo());
-      return looping(new Open(o.connId(), c, o.out()));
+      return attempting(dialing, attempt.opened(c));
     }
-    if (event instanceof ConnectionLoop.Received r && open != null && open.id() == r.connId()) {
+    if (event instanceof ConnectionAttempt.Received r
+        && attempt.is(r.connId())
+        && attempt.ref() != null) {
       // The connection lets the next event in (it may hold it back: see Connection).
-      open.ref().tell(new Connection.FromServer(r.message(), element.ackTo()));
+      attempt.ref().tell(new Connection.FromServer(r.message(), element.ackTo()));
+      if (r.message() instanceof ServerMessage.Registered && !attempt.registered()) {
+        timers.startSingleTimer(
+            STABLE_TIMER, new Stable(r.connId()), means.settings().reconnectResetAfter());
+        return attempting(dialing, attempt.madeRegistered());
+      }
       return Behaviors.same();
     }
     ack(element.ackTo());
-    if (event instanceof ConnectionLoop.Closed c && open != null && open.id() == c.connId()) {
-      open.ref().tell(new Connection.Closed(c.cause()));
-      return looping(null);
+    if (event instanceof ConnectionAttempt.Closed c && attempt.is(c.connId())) {
+      return closed(dialing, attempt, c.cause());
     }
     return Behaviors.same();
   }
 
-  private Behavior<Command> onConnectionStopped(Open open, ConnectionStopped s) {
-    if (open == null || open.id() != s.connId()) {
+  private Behavior<Command> onStreamEnded(Dialing dialing, Attempt attempt, StreamEnded e) {
+    if (!attempt.is(e.connId())) {
       return Behaviors.same();
     }
-    // It stopped while its stream is open (it failed): end the stream, the loop dials again.
-    ctx.getLog().error("The handler of connection {} stopped; ending the connection", s.connId());
-    open.out()
-        .tell(
-            new ConnectionLoop.Abort(new IllegalStateException("the connection's handler failed")));
-    return looping(null);
+    // Every attempt ends with Closed first, so this is only reached should that ever not hold.
+    return closed(
+        dialing,
+        attempt,
+        e.cause() != null ? e.cause() : new IllegalStateException("the stream ended"));
   }
 
-  private Behavior<Command> onStreamFailed(StreamFailed f) {
-    // The restart loop never ends by itself: let the parent restart this actor (and the loop).
-    throw new IllegalStateException("the agent's connection loop failed", f.cause());
+  /** The attempt is over: the next goes to the next server after the backoff. */
+  private Behavior<Command> closed(Dialing dialing, Attempt attempt, Throwable cause) {
+    timers.cancel(STABLE_TIMER);
+    Dialing next = dialing.ended(attempt.stable());
+    Duration delay = next.delay(means.settings().reconnect(), random.nextDouble());
+    timers.startSingleTimer(DIAL_TIMER, Dial.INSTANCE, delay);
+    String plan =
+        (servers.size() == 1 ? "trying again" : "trying " + servers.get(next.current()).address())
+            + " in "
+            + Durations.format(delay);
+    String server = attempt.server().address();
+    if (attempt.ref() != null) {
+      ctx.stop(attempt.ref());
+    }
+    if (cause == null) {
+      ctx.getLog().info("{} ended the connection; {}", server, plan);
+    } else if (cause instanceof ConnectionAttempt.EndedByAgent) {
+      ctx.getLog().warn("Dropped the connection to {}: {}; {}", server, cause.getMessage(), plan);
+    } else {
+      ctx.getLog()
+          .warn(
+              "{} {} ({}); {}",
+              attempt.registered() ? "Lost the connection to" : "Could not connect to",
+              server,
+              ConnectionAttempt.describe(cause),
+              plan);
+    }
+    return waiting(next);
+  }
+
+  private Behavior<Command> onConnectionStopped(Attempt attempt, ConnectionStopped s) {
+    if (!attempt.is(s.connId())) {
+      return Behaviors.same();
+    }
+    // It stopped while its stream is open (it failed): end the stream; Closed follows.
+    ctx.getLog().error("The handler of connection {} stopped; ending the connection", s.connId());
+    attempt.end().abort(new IllegalStateException("the connection's handler failed"));
+    return Behaviors.same();
   }
 
   private static Behavior<Command> toConnection(
-      Open open, long connId, Connection.Command message) {
-    if (open != null && open.id() == connId) {
-      open.ref().tell(message);
+      Attempt attempt, long connId, Connection.Command message) {
+    if (attempt.is(connId) && attempt.ref() != null) {
+      attempt.ref().tell(message);
     }
     return Behaviors.same();
   }
 
-  private static Behavior<Command> ack(ActorRef<ConnectionLoop.Ack> ackTo) {
-    ackTo.tell(ConnectionLoop.Ack.INSTANCE);
+  private static Behavior<Command> ack(ActorRef<ConnectionAttempt.Ack> ackTo) {
+    ackTo.tell(ConnectionAttempt.Ack.INSTANCE);
     return Behaviors.same();
   }
 }

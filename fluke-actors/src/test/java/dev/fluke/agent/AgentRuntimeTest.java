@@ -588,7 +588,7 @@ class AgentRuntimeTest {
               return null;
             });
 
-    assertInstanceOf(Connection.ConnectionEnded.class, first.fromAgent().expectError());
+    assertInstanceOf(ConnectionAttempt.EndedByAgent.class, first.fromAgent().expectError());
     Link second = reconnected();
     assertEquals("web-01", second.next(Register.class).name());
   }
@@ -602,7 +602,7 @@ class AgentRuntimeTest {
 
     time.timePasses(Duration.ofSeconds(30));
 
-    assertInstanceOf(Connection.ConnectionEnded.class, first.fromAgent().expectError());
+    assertInstanceOf(ConnectionAttempt.EndedByAgent.class, first.fromAgent().expectError());
     Link second = reconnected();
     second.next(Register.class);
   }

@@ -23,6 +23,7 @@ class AgentSettingsTest {
         new AgentSettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2),
         s.reconnect());
     assertEquals(Duration.ofSeconds(30), s.reconnectResetAfter());
+    assertEquals(3, s.silentServerIntervals(), "a server silent for 3 heartbeat intervals is left");
     assertEquals(
         new AgentSettings.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2), s.restart());
     assertEquals(Duration.ofMinutes(2), s.stopGrace());
@@ -77,6 +78,12 @@ class AgentSettingsTest {
             AgentSettings.create(
                 ConfigFactory.parseString("fluke.agent.max-queued-requests = 0")
                     .withFallback(ConfigFactory.load())));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            AgentSettings.create(
+                ConfigFactory.parseString("fluke.agent.silent-server-intervals = -1")
+                    .withFallback(ConfigFactory.load())));
   }
 
   @Test
@@ -105,13 +112,5 @@ class AgentSettingsTest {
         system.getDuration("pekko.coordinated-shutdown.phases.service-requests-done.timeout"));
     assertEquals(
         "pekko.actor.default-dispatcher", system.getString("pekko.actor.internal-dispatcher"));
-  }
-
-  @Test
-  void durationsAreShownAsOperatorsWriteThem() {
-    assertEquals("200ms", AgentSettings.human(Duration.ofMillis(200)));
-    assertEquals("30s", AgentSettings.human(Duration.ofSeconds(30)));
-    assertEquals("5m", AgentSettings.human(Duration.ofMinutes(5)));
-    assertEquals("1h", AgentSettings.human(Duration.ofHours(1)));
   }
 }

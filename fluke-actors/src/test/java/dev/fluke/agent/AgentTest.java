@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
@@ -80,13 +81,14 @@ class AgentTest {
     agent =
         testKit.spawn(
             Agent.create(
-                new Agent.Means(
+                new AgentMeans(
                     settings,
-                    server,
+                    List.of(server),
                     runner.types(),
                     journal,
                     lane,
                     clock,
+                    new SplittableRandom(),
                     outputs -> {
                       workersMade.incrementAndGet();
                       return Behaviors.intercept(

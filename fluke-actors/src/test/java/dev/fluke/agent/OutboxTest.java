@@ -10,7 +10,11 @@ import dev.fluke.protocol.AgentMessage.ApplyOutput;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.Heartbeat;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -26,11 +30,12 @@ class OutboxTest {
     testKit.shutdownTestKit();
   }
 
-  private final TestProbe<ConnectionLoop.Outgoing> stream = testKit.createTestProbe();
-  private final Outbox conn = new Outbox(1, stream.getRef());
+  private final TestProbe<ConnectionAttempt.Send> stream = testKit.createTestProbe();
+  private final List<Throwable> ended = new ArrayList<>();
+  private final Outbox conn = new Outbox(1, stream.getRef(), ended::add);
 
   private AgentMessage nextSent() {
-    return assertInstanceOf(ConnectionLoop.Send.class, stream.receiveMessage()).message();
+    return assertInstanceOf(ConnectionAttempt.Send.class, stream.receiveMessage()).message();
   }
 
   private static ApplyResult result(long cycle) {
@@ -44,9 +49,21 @@ class OutboxTest {
 
     assertEquals(new Heartbeat(1), nextSent());
     stream.expectNoMessage(Duration.ofMillis(50));
-    assertTrue(conn.heartbeatWaiting());
     conn.sent();
     assertEquals(new Heartbeat(2), nextSent());
+  }
+
+  @Test
+  void aHeartbeatIsNotQueuedWhileAnotherStillWaits() {
+    conn.send(result(1));
+    conn.heartbeat(Clock.fixed(Instant.ofEpochMilli(5), ZoneOffset.UTC));
+    conn.heartbeat(Clock.fixed(Instant.ofEpochMilli(6), ZoneOffset.UTC));
+
+    assertEquals(result(1), nextSent());
+    conn.sent();
+    assertEquals(new Heartbeat(5), nextSent());
+    conn.sent();
+    stream.expectNoMessage(Duration.ofMillis(50));
   }
 
   @Test
@@ -78,14 +95,33 @@ class OutboxTest {
     conn.send(new Heartbeat(2));
     conn.send(result(3));
 
-    conn.end(new IllegalStateException("bye"));
+    IllegalStateException bye = new IllegalStateException("bye");
+    conn.end(bye);
 
     assertEquals(new Heartbeat(1), nextSent());
-    assertInstanceOf(ConnectionLoop.Abort.class, stream.receiveMessage());
+    assertEquals(List.of(bye), ended, "the connection's stream is ended");
     // Results among the dropped messages are still kept by ServerLink until the server acknowledges
     // them.
     conn.sent();
     conn.send(result(4));
     stream.expectNoMessage(Duration.ofMillis(50));
+  }
+
+  @Test
+  void aHeartbeatGoesAheadOfWhatWaits() {
+    OutputLines lines = new OutputLines(1000, 100);
+    for (int i = 1; i <= 10; i++) {
+      lines.offer("a", "line " + i);
+    }
+    conn.streamOutput(7, "t", lines);
+    assertEquals("line 1", ((ApplyOutput) nextSent()).line());
+
+    conn.send(new Heartbeat(5));
+    conn.sent();
+
+    assertEquals(new Heartbeat(5), nextSent(), "not behind nine output lines");
+    conn.sent();
+    assertEquals("line 2", ((ApplyOutput) nextSent()).line());
+    assertTrue(ended.isEmpty());
   }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -29,12 +30,29 @@ import org.apache.pekko.stream.testkit.javadsl.TestSource;
 public final class ScriptedConnector implements ServerConnector {
 
   private final ActorSystem<?> system;
+  private final String address;
   private final BlockingQueue<Link> links = new LinkedBlockingQueue<>();
   private final AtomicInteger attempts = new AtomicInteger();
   private final AtomicInteger failuresToScript = new AtomicInteger();
+  private final Consumer<String> dialled;
 
   public ScriptedConnector(ActorSystem<?> system) {
+    this(system, "the server", address -> {});
+  }
+
+  /**
+   * One of several servers, named {@code address} in the agent's log; every attempt tells {@code
+   * dialled} its address (shared by the servers, it sees the order they were dialled in).
+   */
+  public ScriptedConnector(ActorSystem<?> system, String address, Consumer<String> dialled) {
     this.system = system;
+    this.address = address;
+    this.dialled = dialled;
+  }
+
+  @Override
+  public String address() {
+    return address;
   }
 
   /** The next {@code n} attempts fail at once. */
@@ -50,6 +68,7 @@ public final class ScriptedConnector implements ServerConnector {
   @Override
   public Flow<AgentMessage, ServerMessage, NotUsed> connect() {
     attempts.incrementAndGet();
+    dialled.accept(address);
     if (failuresToScript.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       return Flow.fromSinkAndSource(
           Sink.ignore(), Source.failed(new IOException("connection refused (scripted)")));

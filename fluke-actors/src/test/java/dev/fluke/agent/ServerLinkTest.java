@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -59,9 +60,10 @@ class ServerLinkTest {
         testKit.spawn(
             ServerLink.create(
                 settings,
-                server,
+                List.of(server),
                 List.of("mise", "shell"),
                 Clock.fixed(NOW, ZoneOffset.UTC),
+                new SplittableRandom(),
                 work.getRef(),
                 results.getRef()));
   }

@@ -9,7 +9,9 @@ import dev.fluke.exec.ExecutorRegistry;
 import dev.fluke.git.JGitSync;
 import dev.fluke.grpc.GrpcServerConnector;
 import dev.fluke.grpc.TlsFiles;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
@@ -57,24 +59,33 @@ public final class AgentNode implements AutoCloseable {
           new JGitSync(
               JGitSync.Options.defaults()
                   .withKnownHostsFile(config.stateDir().resolve("known_hosts")));
-      GrpcServerConnector connector =
-          new GrpcServerConnector(
-              system,
-              config.serverUrl().toString(),
-              config.token(),
-              config.tls().caFile(),
-              config.tls().insecureSkipVerify(),
-              config
-                  .tls()
-                  .certFile()
-                  .flatMap(cert -> config.tls().keyFile().map(key -> new TlsFiles(cert, key))));
-      AgentRuntime.start(system, settings, connector, ExecutorRegistry.builtin(git));
+      Optional<TlsFiles> clientCertificate =
+          config
+              .tls()
+              .certFile()
+              .flatMap(cert -> config.tls().keyFile().map(key -> new TlsFiles(cert, key)));
+      // One connector per server, all with the same token and TLS settings.
+      List<GrpcServerConnector> servers =
+          config.serverUrls().stream()
+              .map(
+                  url ->
+                      new GrpcServerConnector(
+                          system,
+                          url.toString(),
+                          config.token(),
+                          config.tls().caFile(),
+                          config.tls().insecureSkipVerify(),
+                          clientCertificate))
+              .toList();
+      AgentRuntime.start(system, settings, servers, ExecutorRegistry.builtin(git));
       log.info(
           "Fluke agent {} started as '{}' with labels {}, dialing {}",
           VersionInfo.current().oneLine(),
           config.name(),
           config.labels(),
-          config.serverUrl());
+          servers.size() == 1
+              ? config.serverUrls().get(0)
+              : "one of " + config.serverUrls() + " (picked at random, then each in turn)");
       return new AgentNode(system, git);
     } catch (RuntimeException e) {
       system.terminate();

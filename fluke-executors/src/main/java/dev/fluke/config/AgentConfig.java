@@ -5,6 +5,7 @@ import dev.fluke.hcl.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -13,6 +14,8 @@ import java.util.TreeMap;
  * {@code agent.hcl} after checking (SPEC §3, docs/configuration.md), defaults filled in. Built by
  * {@link ConfigLoader#loadAgent}. {@link #toString()} hides the token.
  *
+ * @param serverUrls {@code server_url} (one entry) or {@code server_urls} (several servers of one
+ *     control plane, tried in turn; docs/protocol.md, "Failover"); never empty, one scheme for all
  * @param token the agent token: {@code token} or {@code FLUKE_TOKEN}
  * @param name the agent's name: {@code name}, default the host name
  * @param stopGrace {@code stop_grace}: how long a running apply may take to finish when the agent
@@ -20,7 +23,7 @@ import java.util.TreeMap;
  *     tree is killed
  */
 public record AgentConfig(
-    ServerUrl serverUrl,
+    List<ServerUrl> serverUrls,
     String token,
     String name,
     Map<String, String> labels,
@@ -30,7 +33,25 @@ public record AgentConfig(
     Execution execution,
     LogConfig log) {
   public AgentConfig {
+    if (serverUrls.isEmpty()) {
+      throw new IllegalArgumentException("an agent needs at least one server URL");
+    }
+    serverUrls = List.copyOf(serverUrls);
     labels = Collections.unmodifiableMap(new TreeMap<>(labels));
+  }
+
+  /** An agent of one server ({@code server_url}). */
+  public AgentConfig(
+      ServerUrl serverUrl,
+      String token,
+      String name,
+      Map<String, String> labels,
+      Path stateDir,
+      Duration stopGrace,
+      Tls tls,
+      Execution execution,
+      LogConfig log) {
+    this(List.of(serverUrl), token, name, labels, stateDir, stopGrace, tls, execution, log);
   }
 
   /**
@@ -93,8 +114,8 @@ public record AgentConfig(
 
   @Override
   public String toString() {
-    return "AgentConfig[serverUrl="
-        + serverUrl
+    return "AgentConfig[serverUrls="
+        + serverUrls
         + ", token=***, name="
         + name
         + ", labels="

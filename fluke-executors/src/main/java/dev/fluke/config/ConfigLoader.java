@@ -517,27 +517,88 @@ public final class ConfigLoader {
 
   // ---- agent
 
-  private AgentConfig buildAgent(
-      Decoded a, Map<String, String> env, Path baseDir, Diagnostics diags) {
-    AgentConfig.ServerUrl url = null;
-    String u = a.string("server_url");
-    if (u != null) {
-      Matcher m = SERVER_URL.matcher(u.strip());
-      int port = m.matches() && m.group(3) != null ? Integer.parseInt(m.group(3)) : DEFAULT_PORT;
-      if (!m.matches() || port < 1 || port > 65535) {
+  /**
+   * {@code server_url} (one server) or {@code server_urls} (several, tried in turn): exactly one of
+   * them; every URL {@code grpc://host:port} or {@code grpcs://host:port}, all with the same scheme
+   * (the tls block applies to every one), none twice. Empty when something is wrong (reported).
+   */
+  private static List<AgentConfig.ServerUrl> serverUrls(Decoded a, Diagnostics diags) {
+    boolean one = a.isSet("server_url");
+    boolean several = a.isSet("server_urls");
+    if (one && several) {
+      diags.error(
+          a.posOf("server_urls"),
+          "give either server_url (one server) or server_urls (several) in "
+              + a.where()
+              + ", not both");
+      return List.of();
+    }
+    if (!one && !several) {
+      if (!a.written("server_url") && !a.written("server_urls")) {
         diags.error(
-            a.posOf("server_url"),
-            "bad server_url \""
+            a.pos(),
+            "missing server_url in "
+                + a.where()
+                + ": give server_url = \"grpcs://host:port\", or server_urls = [\"grpcs://a:7070\","
+                + " \"grpcs://b:7070\"] for several servers");
+      }
+      return List.of();
+    }
+    String key = one ? "server_url" : "server_urls";
+    List<String> given = one ? List.of(a.string("server_url")) : a.stringList("server_urls");
+    if (given.isEmpty()) {
+      diags.error(
+          a.posOf(key), "\"server_urls\" in " + a.where() + " must name at least one server");
+      return List.of();
+    }
+    List<AgentConfig.ServerUrl> urls = new ArrayList<>();
+    for (String u : given) {
+      AgentConfig.ServerUrl url = serverUrl(u);
+      if (url == null) {
+        diags.error(
+            a.posOf(key),
+            "bad "
+                + key
+                + " \""
                 + u
                 + "\": expected grpc://host:port (plaintext) or grpcs://host:port (TLS)");
+      } else if (urls.contains(url)) {
+        diags.error(a.posOf(key), "\"" + key + "\" names " + url + " twice");
+      } else if (!urls.isEmpty() && urls.get(0).tls() != url.tls()) {
+        diags.error(
+            a.posOf(key),
+            "\""
+                + key
+                + "\" mixes grpc:// and grpcs:// ("
+                + urls.get(0)
+                + ", "
+                + url
+                + "): use one for every server (the tls block applies to all of them)");
       } else {
-        String host =
-            m.group(2).startsWith("[")
-                ? m.group(2).substring(1, m.group(2).length() - 1)
-                : m.group(2);
-        url = new AgentConfig.ServerUrl(host, port, m.group(1).equals("grpcs"));
+        urls.add(url);
       }
     }
+    return urls.size() == given.size() ? List.copyOf(urls) : List.of();
+  }
+
+  /** {@code grpc[s]://host[:port]}, the port 7070 by default; null when it is not such a URL. */
+  private static AgentConfig.ServerUrl serverUrl(String u) {
+    Matcher m = SERVER_URL.matcher(u.strip());
+    if (!m.matches()) {
+      return null;
+    }
+    int port = m.group(3) != null ? Integer.parseInt(m.group(3)) : DEFAULT_PORT;
+    if (port < 1 || port > 65535) {
+      return null;
+    }
+    String host =
+        m.group(2).startsWith("[") ? m.group(2).substring(1, m.group(2).length() - 1) : m.group(2);
+    return new AgentConfig.ServerUrl(host, port, m.group(1).equals("grpcs"));
+  }
+
+  private AgentConfig buildAgent(
+      Decoded a, Map<String, String> env, Path baseDir, Diagnostics diags) {
+    List<AgentConfig.ServerUrl> urls = serverUrls(a, diags);
 
     String token = a.string("token");
     String envToken = env.get("FLUKE_TOKEN");
@@ -593,11 +654,14 @@ public final class ConfigLoader {
     Decoded t = a.block("tls");
     AgentConfig.Tls tls = new AgentConfig.Tls(Optional.empty(), false);
     if (t != null) {
-      if (url != null && !url.tls()) {
+      if (!urls.isEmpty() && !urls.get(0).tls()) {
+        String key = a.isSet("server_urls") ? "server_urls" : "server_url";
         diags.error(
             t.pos(),
-            "a tls block needs a grpcs:// server_url: with "
-                + u
+            "a tls block needs a grpcs:// "
+                + key
+                + ": with "
+                + urls.get(0)
                 + " the connection is plaintext (use grpcs:// for TLS, or remove the tls block)");
       }
       if (t.isSet("cert_file") != t.isSet("key_file")) {
@@ -640,7 +704,7 @@ public final class ConfigLoader {
       return null;
     }
     return new AgentConfig(
-        url,
+        urls,
         token,
         name,
         labels,

@@ -154,7 +154,13 @@ public final class ConfigSchemas {
 
   public static final Schema AGENT =
       Schema.of(
-              Attr.required("server_url", AttrType.STRING, "grpc://host:port or grpcs://host:port"),
+              Attr.optional(
+                  "server_url", AttrType.STRING, null, "grpc://host:port or grpcs://host:port"),
+              Attr.optional(
+                  "server_urls",
+                  AttrType.STRING_LIST,
+                  null,
+                  "several servers of one control plane, tried in turn (instead of server_url)"),
               Attr.optional("token", AttrType.STRING, null, "agent token; or env FLUKE_TOKEN"),
               Attr.optional("name", AttrType.STRING, null, "agent name; default: host name"),
               Attr.optional("labels", AttrType.STRING_MAP, Map.of(), "labels selectors match"),

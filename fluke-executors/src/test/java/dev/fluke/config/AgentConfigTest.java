@@ -43,7 +43,7 @@ class AgentConfigTest {
         }
         """,
             NO_ENV);
-    assertEquals(new AgentConfig.ServerUrl("control", 7070, false), c.serverUrl());
+    assertEquals(List.of(new AgentConfig.ServerUrl("control", 7070, false)), c.serverUrls());
     assertEquals("agent-secret", c.token());
     assertEquals("web-01.example.org", c.name(), "defaults to the host name");
     assertEquals(Map.of(), c.labels());
@@ -82,8 +82,9 @@ class AgentConfigTest {
         }
         """);
     AgentConfig c = loader.loadAgent(config, Map.of("AGENT_TOKEN", "t0k3n"));
-    assertEquals(new AgentConfig.ServerUrl("control.example.org", 8443, true), c.serverUrl());
-    assertEquals("grpcs://control.example.org:8443", c.serverUrl().toString());
+    assertEquals(
+        List.of(new AgentConfig.ServerUrl("control.example.org", 8443, true)), c.serverUrls());
+    assertEquals("grpcs://control.example.org:8443", c.serverUrls().get(0).toString());
     assertEquals("t0k3n", c.token());
     assertEquals("web-01", c.name());
     assertEquals(Map.of("role", "web", "env", "prod"), c.labels());
@@ -115,7 +116,7 @@ class AgentConfigTest {
         }
         """,
             NO_ENV);
-    assertEquals(7070, c.serverUrl().port(), "the port defaults to 7070");
+    assertEquals(7070, c.serverUrls().get(0).port(), "the port defaults to 7070");
     ExecSettings s = c.execSettings(Map.of("PATH", "/usr/bin"));
     assertEquals(
         new ExecSettings(
@@ -169,8 +170,8 @@ class AgentConfigTest {
   void ipv6ServerAddressesAreUnderstood() throws Exception {
     AgentConfig c =
         parse("agent {\n  server_url = \"grpcs://[fd00::1]:7443\"\n  token = \"t\"\n}\n", NO_ENV);
-    assertEquals(new AgentConfig.ServerUrl("fd00::1", 7443, true), c.serverUrl());
-    assertEquals("grpcs://[fd00::1]:7443", c.serverUrl().toString());
+    assertEquals(List.of(new AgentConfig.ServerUrl("fd00::1", 7443, true)), c.serverUrls());
+    assertEquals("grpcs://[fd00::1]:7443", c.serverUrls().get(0).toString());
   }
 
   @Test
@@ -206,8 +207,8 @@ class AgentConfigTest {
             "agent.hcl:9:25: \"output_tail_bytes\" in execution in agent must be a whole number from 1 to 67108864, got 0",
             "agent.hcl:10:25: \"sudo_path\" in execution in agent must not be empty",
             "agent.hcl:12:18: bad value \"yaml\" for \"format\" in log in agent: expected one of \"text\", \"json\"",
-            "agent.hcl:13:3: unknown attribute \"colour\" in agent; expected an attribute (server_url, token, name, labels,"
-                + " state_dir, stop_grace) or a block (tls, execution, log)"),
+            "agent.hcl:13:3: unknown attribute \"colour\" in agent; expected an attribute (server_url, server_urls, token,"
+                + " name, labels, state_dir, stop_grace) or a block (tls, execution, log)"),
         errors(config, NO_ENV));
   }
 
@@ -247,9 +248,81 @@ class AgentConfigTest {
   void theServerUrlIsRequired() {
     assertEquals(
         List.of(
-            "agent.hcl:1:1: missing required attribute \"server_url\" in agent (grpc://host:port or"
-                + " grpcs://host:port)"),
+            "agent.hcl:1:1: missing server_url in agent: give server_url = \"grpcs://host:port\", or"
+                + " server_urls = [\"grpcs://a:7070\", \"grpcs://b:7070\"] for several servers"),
         errors("agent {\n  token = \"t\"\n}\n", NO_ENV));
+  }
+
+  @Test
+  void severalServersAreReadInTheirOrderAndTheTlsBlockAppliesToEveryOne() throws Exception {
+    Files.writeString(dir.resolve("ca.pem"), "x");
+    AgentConfig c =
+        loader.loadAgent(
+            Files.writeString(
+                dir.resolve("agent.hcl"),
+                """
+                agent {
+                  server_urls = ["grpcs://a.example.org:7070", "grpcs://b.example.org", "grpcs://[fd00::3]:7443"]
+                  token       = "t"
+                  tls {
+                    ca_file = "ca.pem"
+                  }
+                }
+                """),
+            NO_ENV);
+
+    assertEquals(
+        List.of(
+            new AgentConfig.ServerUrl("a.example.org", 7070, true),
+            new AgentConfig.ServerUrl("b.example.org", 7070, true),
+            new AgentConfig.ServerUrl("fd00::3", 7443, true)),
+        c.serverUrls());
+    assertEquals(Optional.of(dir.resolve("ca.pem")), c.tls().caFile());
+  }
+
+  @Test
+  void serverUrlAndServerUrlsTogetherAreAnError() {
+    assertEquals(
+        List.of(
+            "agent.hcl:3:17: give either server_url (one server) or server_urls (several) in agent,"
+                + " not both"),
+        errors(
+            "agent {\n  server_url = \"grpc://a:7070\"\n  server_urls = [\"grpc://b:7070\"]\n"
+                + "  token = \"t\"\n}\n",
+            NO_ENV));
+  }
+
+  @Test
+  void badServerUrlsListsAreReportedWithTheirPosition() {
+    String head = "agent {\n  token = \"t\"\n  server_urls = ";
+    assertEquals(
+        List.of("agent.hcl:3:17: \"server_urls\" in agent must name at least one server"),
+        errors(head + "[]\n}\n", NO_ENV));
+    assertEquals(
+        List.of(
+            "agent.hcl:3:17: bad server_urls \"http://b:7070\": expected grpc://host:port"
+                + " (plaintext) or grpcs://host:port (TLS)"),
+        errors(head + "[\"grpc://a:7070\", \"http://b:7070\"]\n}\n", NO_ENV));
+    assertEquals(
+        List.of("agent.hcl:3:17: \"server_urls\" names grpc://a:7070 twice"),
+        errors(head + "[\"grpc://a:7070\", \"grpc://a\"]\n}\n", NO_ENV));
+    assertEquals(
+        List.of(
+            "agent.hcl:3:17: \"server_urls\" mixes grpc:// and grpcs:// (grpcs://a:7070,"
+                + " grpc://b:7070): use one for every server (the tls block applies to all of them)"),
+        errors(head + "[\"grpcs://a\", \"grpc://b\"]\n}\n", NO_ENV));
+  }
+
+  @Test
+  void aTlsBlockNeedsGrpcsServerUrls() {
+    assertEquals(
+        List.of(
+            "agent.hcl:4:3: a tls block needs a grpcs:// server_urls: with grpc://a:7070 the"
+                + " connection is plaintext (use grpcs:// for TLS, or remove the tls block)"),
+        errors(
+            "agent {\n  token = \"t\"\n  server_urls = [\"grpc://a\", \"grpc://b\"]\n  tls {\n"
+                + "    insecure_skip_verify = true\n  }\n}\n",
+            NO_ENV));
   }
 
   @Test

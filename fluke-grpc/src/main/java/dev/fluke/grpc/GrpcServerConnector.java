@@ -39,9 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every {@link #connect()} materialization is exactly one attempt on a fresh channel that is
  * closed when the stream ends: the client's own reconnect loop is off ({@code connection-attempts =
- * 1}), so a refused or broken connection fails the flow and the agent's restart-with-backoff
- * decides when to try again. The token goes with every call as {@code authorization: Bearer
- * <token>}.
+ * 1}), so a refused or broken connection fails the flow and the agent decides when to try again,
+ * and where: with {@code server_urls} the agent holds one connector per server (the same token and
+ * TLS settings for each) and moves on to the next one. The token goes with every call as {@code
+ * authorization: Bearer <token>}.
  *
  * <p>The call is made on a {@link GrpcChannel} with the request builder the generated client uses,
  * not through the generated {@code AgentServiceClient}: that client registers a close hook on the
@@ -157,6 +158,12 @@ public final class GrpcServerConnector implements ServerConnector {
     }
     this.settings = s;
     this.options = NettyClientUtils.callOptions(s);
+  }
+
+  /** The URL as configured, for the agent's log. */
+  @Override
+  public String address() {
+    return serverUrl;
   }
 
   @Override

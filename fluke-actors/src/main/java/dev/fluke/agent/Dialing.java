@@ -1,0 +1,56 @@
+package dev.fluke.agent;
+
+import java.time.Duration;
+import java.util.random.RandomGenerator;
+
+/**
+ * Which server the agent dials, and how long it waits first (docs/protocol.md, "Failover"): the
+ * first attempt goes at once to an entry of {@code server_urls} picked at random (so a fleet
+ * spreads over the servers); every attempt that ends, however it ends, is followed by one to the
+ * next entry in list order (wrapping around), after the reconnect backoff: {@code min-backoff}
+ * doubling up to {@code max-backoff}, plus up to {@code random-factor} of jitter. The backoff
+ * counts the attempts in a row that did not stay registered for {@code reconnect.reset-after}; one
+ * that did starts it again from the minimum. It never gives up. With one server it is the plain
+ * reconnect backoff.
+ *
+ * <p>Immutable; {@link ServerLink} keeps one and replaces it per attempt.
+ *
+ * @param servers how many servers there are (at least one)
+ * @param current the index of the server dialled now (or next)
+ * @param failures attempts in a row, up to and including the last one, that ended without staying
+ *     registered for {@code reset-after}; 0 before the first attempt ended
+ */
+record Dialing(int servers, int current, int failures) {
+
+  Dialing {
+    if (servers < 1) {
+      throw new IllegalArgumentException("at least one server is needed");
+    }
+    if (current < 0 || current >= servers) {
+      throw new IllegalArgumentException("no server " + current + " of " + servers);
+    }
+  }
+
+  /** The first attempt: a random entry of {@code servers}, at once. */
+  static Dialing start(int servers, RandomGenerator random) {
+    return new Dialing(servers, servers == 1 ? 0 : random.nextInt(servers), 0);
+  }
+
+  /**
+   * The attempt on {@link #current} ended: the next one goes to the following server.
+   *
+   * @param stable the connection stayed registered for {@code reset-after}: the backoff starts
+   *     again from its minimum
+   */
+  Dialing ended(boolean stable) {
+    return new Dialing(servers, (current + 1) % servers, stable ? 1 : failures + 1);
+  }
+
+  /**
+   * How long to wait before dialling {@link #current}: nothing before the first attempt, else the
+   * backoff after {@link #failures} failures, {@code random} (in [0, 1)) choosing the jitter.
+   */
+  Duration delay(AgentSettings.Backoff backoff, double random) {
+    return failures == 0 ? Duration.ZERO : backoff.delay(failures, random);
+  }
+}

@@ -1,0 +1,296 @@
+package dev.fluke.agent;
+
+import static dev.fluke.agent.Specs.block;
+import static dev.fluke.agent.Specs.task;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.agent.ScriptedConnector.Link;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.AgentMessage.Heartbeat;
+import dev.fluke.protocol.AgentMessage.Register;
+import dev.fluke.protocol.ServerMessage;
+import dev.fluke.protocol.ServerMessage.CheckRequest;
+import dev.fluke.protocol.ServerMessage.Registered;
+import dev.fluke.protocol.ServerMessage.Rejected;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent's way through several servers (docs/protocol.md, "Failover"): the servers are scripted,
+ * the work and the delivery are probes, time is manual. Where the agent goes next and after which
+ * delay is read from its log line ("…; trying b in 1.104s"), which is written when the next dial is
+ * scheduled: moving the manual clock by exactly that delay must dial that server, and not a
+ * millisecond earlier.
+ */
+class ServerFailoverTest {
+  static final ActorTestKit testKit =
+      ActorTestKit.create(
+          ConfigFactory.parseString(
+                  // how long a LoggingTestKit expectation waits for its line, on a loaded machine
+                  "pekko.actor.testkit.typed.filter-leeway = 15s")
+              .withFallback(ManualTime.config())
+              .withFallback(ConfigFactory.load()));
+  static final ManualTime time = ManualTime.get(testKit.system());
+  static final Pattern PLAN = Pattern.compile("trying (\\w+) in ([0-9.]+)(ms|s)$");
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private final TestProbe<Worker.Command> work = testKit.createTestProbe();
+  private final TestProbe<ResultDelivery.Command> results = testKit.createTestProbe();
+  private final TestProbe<String> dialled = testKit.createTestProbe();
+  private final List<ScriptedConnector> servers = new ArrayList<>();
+  private ActorRef<ServerLink.Command> link;
+
+  @AfterEach
+  void stop() {
+    if (link != null) {
+      testKit.stop(link);
+    }
+  }
+
+  private ScriptedConnector server(String name) {
+    return servers.stream().filter(s -> s.address().equals(name)).findFirst().orElseThrow();
+  }
+
+  /** The scheduled next attempt, from the agent's log: which server, after how long. */
+  private record Plan(String server, Duration delay) {}
+
+  /** Runs {@code trigger} and returns the plan the agent logs when the attempt ends. */
+  private static Plan planAfter(Runnable trigger) {
+    AtomicReference<String> line = new AtomicReference<>();
+    LoggingTestKit.empty()
+        .withLoggerName(ServerLink.class.getName())
+        .withMessageRegex(".*trying \\w+ in .*")
+        .withCustom(
+            e -> {
+              line.set(e.message());
+              return true;
+            })
+        .expect(
+            testKit.system(),
+            () -> {
+              trigger.run();
+              return null;
+            });
+    Matcher m = PLAN.matcher(line.get());
+    assertTrue(m.find(), line.get());
+    double amount = Double.parseDouble(m.group(2));
+    Duration delay =
+        m.group(3).equals("ms")
+            ? Duration.ofMillis((long) amount)
+            : Duration.ofMillis(Math.round(amount * 1000));
+    return new Plan(m.group(1), delay);
+  }
+
+  /** Starts the link to servers a, b, c (in that order), every attempt failing unless scripted. */
+  private Plan startWith(long seed, String config, int failEach) {
+    for (String name : List.of("a", "b", "c")) {
+      servers.add(
+          new ScriptedConnector(testKit.system(), name, dialled.getRef()::tell).failNext(failEach));
+    }
+    AgentSettings settings =
+        AgentSettings.create(ConfigFactory.parseString(config).withFallback(ConfigFactory.load()))
+            .withName("web-01")
+            .withLabels(Map.of("role", "web"));
+    Runnable spawn =
+        () ->
+            link =
+                testKit.spawn(
+                    ServerLink.create(
+                        settings,
+                        List.copyOf(servers),
+                        List.of("shell"),
+                        Clock.systemUTC(),
+                        new SplittableRandom(seed),
+                        work.getRef(),
+                        results.getRef()));
+    if (failEach == 0) {
+      spawn.run();
+      return null;
+    }
+    return planAfter(spawn);
+  }
+
+  private static String firstOf(long seed) {
+    return List.of("a", "b", "c").get(new SplittableRandom(seed).nextInt(3));
+  }
+
+  @Test
+  void startsAtARandomServerAndGoesRoundTheListInOrderWithAGrowingJitteredBackoff() {
+    long seed = 42;
+    Plan plan = startWith(seed, "", 100);
+    List<String> order = new ArrayList<>(List.of(dialled.receiveMessage()));
+    assertEquals(firstOf(seed), order.get(0), "the first dial goes at once");
+
+    Duration min = Duration.ofSeconds(1);
+    for (int attempt = 1; attempt <= 7; attempt++) {
+      Duration base = min.multipliedBy(1L << (attempt - 1));
+      Duration expected =
+          base.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : base;
+      assertTrue(
+          plan.delay().compareTo(expected) >= 0
+              && plan.delay().compareTo(expected.multipliedBy(12).dividedBy(10)) < 0,
+          "attempt " + attempt + " waits " + plan.delay() + ", expected " + expected + " +20%");
+      time.timePasses(plan.delay().minusMillis(1));
+      dialled.expectNoMessage(Duration.ofMillis(200)); // not before the backoff passed
+      Plan current = plan;
+      plan = planAfter(() -> time.timePasses(Duration.ofMillis(1)));
+      order.add(dialled.receiveMessage());
+      assertEquals(current.server(), order.get(order.size() - 1), "the server the log announced");
+    }
+
+    List<String> all = List.of("a", "b", "c");
+    int start = all.indexOf(firstOf(seed));
+    for (int i = 0; i < order.size(); i++) {
+      assertEquals(all.get((start + i) % 3), order.get(i), "dial " + i + " of " + order);
+    }
+  }
+
+  @Test
+  void aServerThatSendsNothingForThreeHeartbeatIntervalsIsDroppedAndTheNextDialled() {
+    long seed = seedStartingAt("a");
+    startWith(seed, "fluke.agent.silent-server-intervals = 3", 0);
+    Link a = registered(server("a"));
+    a.fromAgent().request(100);
+
+    time.timePasses(Duration.ofSeconds(20));
+    assertInstanceOf(Heartbeat.class, a.fromAgent().expectNext());
+    a.send(new CheckRequest(1, List.of(task("t", block("shell", "x")))));
+    work.expectMessageClass(Worker.Enqueue.class);
+    // 29s after the server's last message: still connected (its heartbeats went unanswered).
+    time.timePasses(Duration.ofSeconds(29));
+    work.expectNoMessage(Duration.ofMillis(200));
+
+    Plan plan = planAfter(() -> time.timePasses(Duration.ofSeconds(1)));
+
+    assertEquals("b", plan.server());
+    assertInstanceOf(Worker.ConnectionLost.class, work.receiveMessage());
+    Throwable why = drainToError(a);
+    assertInstanceOf(ConnectionAttempt.EndedByAgent.class, why);
+    assertEquals("the server sent nothing for 30s (3 heartbeat intervals)", why.getMessage());
+    time.timePasses(plan.delay());
+    Link b = registered(server("b"));
+    b.send(new CheckRequest(2, List.of(task("t", block("shell", "x")))));
+    Worker.Command m = work.receiveMessage();
+    while (m instanceof Worker.ConnectionLost) { // told twice: when it ended and when it stopped
+      m = work.receiveMessage();
+    }
+    assertEquals(2, ((CheckRequest) assertInstanceOf(Worker.Enqueue.class, m).request()).cycleId());
+  }
+
+  @Test
+  void aServerThatAnswersTheHeartbeatsKeepsTheAgent() {
+    startWith(seedStartingAt("a"), "", 0);
+    Link a = registered(server("a"));
+    a.fromAgent().request(100);
+
+    for (int i = 1; i <= 6; i++) {
+      time.timePasses(Duration.ofSeconds(10));
+      Heartbeat h = assertInstanceOf(Heartbeat.class, a.fromAgent().expectNext());
+      a.send(new ServerMessage.Heartbeat(h.sentAtMillis()));
+      // A request after each answer shows the connection has read the answer.
+      a.send(new CheckRequest(i, List.of(task("t", block("shell", "x")))));
+      work.expectMessageClass(Worker.Enqueue.class);
+    }
+
+    assertEquals("a", dialled.receiveMessage());
+    dialled.expectNoMessage(Duration.ofMillis(200)); // 60s on the same connection
+  }
+
+  @Test
+  void aRejectingServerIsLeftForTheNextOne() throws Exception {
+    startWith(seedStartingAt("b"), "", 0);
+    Link b = server("b").nextLink();
+    b.next(Register.class);
+
+    Plan plan = planAfter(() -> b.send(new Rejected("an agent named web-01 is connected")));
+
+    assertEquals("c", plan.server());
+    time.timePasses(plan.delay());
+    assertEquals("web-01", server("c").nextLink().next(Register.class).name());
+  }
+
+  @Test
+  void aConnectionThatStayedRegisteredStartsTheBackoffOverFromTheMinimum() throws Exception {
+    // a, b and c refuse once each (backoff 1s, then 2s), then a accepts.
+    Plan plan = startWith(seedStartingAt("a"), "fluke.agent.silent-server-intervals = 0", 1);
+    plan = waitFor(plan);
+    plan = waitFor(plan);
+    assertEquals("a", plan.server());
+    assertTrue(plan.delay().compareTo(Duration.ofSeconds(4)) >= 0, "the third failure: " + plan);
+    time.timePasses(plan.delay());
+    Link a = registered(server("a"));
+
+    time.timePasses(Duration.ofSeconds(31));
+    Plan afterStable = planAfter(a::drop);
+
+    assertEquals("b", afterStable.server());
+    assertTrue(afterStable.delay().compareTo(Duration.ofMillis(1200)) < 0, "" + afterStable);
+  }
+
+  /** Lets {@code plan}'s delay pass; returns the plan after that attempt failed. */
+  private static Plan waitFor(Plan plan) {
+    return planAfter(() -> time.timePasses(plan.delay()));
+  }
+
+  /** Waits for the agent's connection to {@code server}, registers it, lets the delivery go on. */
+  private Link registered(ScriptedConnector server) {
+    Link link;
+    try {
+      link = server.nextLink();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    link.next(Register.class);
+    link.send(new Registered("test-server", 10_000));
+    ResultDelivery.Command m = results.receiveMessage();
+    while (m instanceof ResultDelivery.Disconnected) { // of an earlier connection
+      m = results.receiveMessage();
+    }
+    assertInstanceOf(ResultDelivery.Registered.class, m)
+        .replyTo()
+        .tell(ResultDelivery.CaughtUp.INSTANCE);
+    return link;
+  }
+
+  /** Reads what the agent still sent (heartbeats) up to the error that ended its side. */
+  private static Throwable drainToError(Link link) {
+    while (true) {
+      scala.util.Either<Throwable, AgentMessage> next = link.fromAgent().expectNextOrError();
+      if (next.isLeft()) {
+        return next.swap().toOption().get();
+      }
+      assertInstanceOf(AgentMessage.Heartbeat.class, next.toOption().get());
+    }
+  }
+
+  /** A seed that makes the agent start at {@code first}. */
+  private static long seedStartingAt(String first) {
+    long seed = 0;
+    while (!firstOf(seed).equals(first)) {
+      seed++;
+    }
+    return seed;
+  }
+}
