@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,7 +181,7 @@ class AgentStopAndRestartIT {
     startServer(1);
     Process first = startAgent("1s");
     awaitMarkers("the first apply started", List.of("start"));
-    long orphanWait = pids("SLEEPS").get(0);
+    long orphanWait = firstPid("SLEEPS");
 
     first.destroyForcibly();
     assertTrue(first.waitFor(30, TimeUnit.SECONDS));
@@ -227,7 +228,7 @@ class AgentStopAndRestartIT {
     startServer(1);
     Process agent = startAgent("1s");
     awaitMarkers("the apply started", List.of("start"));
-    long sleep = pids("SLEEPS").get(0);
+    long sleep = firstPid("SLEEPS");
     server.close(); // the server is away (being upgraded too): nothing can be reported now
     server = null;
 
@@ -314,13 +315,26 @@ class AgentStopAndRestartIT {
         .readTree(tmp.resolve("agent-state").resolve(AgentNode.JOURNAL_FILE).toFile());
   }
 
+  /** The first pid {@code file} holds, once the script has written it (just after "start"). */
+  private long firstPid(String file) {
+    return Awaitility.await(file + " holds a pid")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> pids(file), p -> !p.isEmpty())
+        .get(0);
+  }
+
   private List<Long> pids(String file) {
     try {
       Path f = host().resolve(file);
       if (!Files.exists(f)) {
         return List.of();
       }
-      return Files.readAllLines(f).stream().map(String::trim).map(Long::parseLong).toList();
+      // a line being written may still be empty
+      return Files.readAllLines(f).stream()
+          .map(String::trim)
+          .filter(l -> !l.isEmpty())
+          .map(Long::parseLong)
+          .toList();
     } catch (IOException e) {
       throw new AssertionError(e);
     }
