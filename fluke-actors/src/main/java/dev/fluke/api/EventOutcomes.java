@@ -21,8 +21,6 @@ public final class EventOutcomes {
           "failed",
           "error",
           "skipped",
-          // an apply the server held back: suspended, outside its maintenance window
-          "blocked",
           // agents
           "connected",
           "disconnected",
@@ -40,7 +38,9 @@ public final class EventOutcomes {
           // alerts
           "sent",
           "undeliverable",
-          // suspensions
+          // safe change controls: an apply held back (suspended, outside its maintenance window),
+          // and the suspensions' own events
+          "blocked",
           "suspended",
           "resumed",
           "expired");
