@@ -4,11 +4,15 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
-/** Where an agent's reconcile cycle is: idle, waiting for its checks, or applying. */
+/**
+ * Where an agent's reconcile cycle is: idle, waiting for its checks, or applying; {@code unknown} in
+ * cluster mode for an agent whose node did not answer (its last state is not shown as current).
+ */
 public enum CyclePhase {
   IDLE,
   CHECKING,
-  APPLYING;
+  APPLYING,
+  UNKNOWN;
 
   private final String word = name().toLowerCase(Locale.ROOT);
 

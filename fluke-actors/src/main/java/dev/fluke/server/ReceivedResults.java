@@ -1,7 +1,9 @@
 package dev.fluke.server;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The apply results recently received from one agent, by (cycle, task), kept across its connections
@@ -16,6 +18,7 @@ import java.util.Map;
  */
 final class ReceivedResults {
   private final Map<String, Boolean> seen;
+  private Consumer<String> onFirst = key -> {};
 
   ReceivedResults(int capacity) {
     this.seen =
@@ -28,7 +31,36 @@ final class ReceivedResults {
   }
 
   /** Remembers the result; false when it was received before (a duplicate). */
-  synchronized boolean firstTime(long cycleId, String task) {
-    return seen.put(cycleId + "/" + task, Boolean.TRUE) == null;
+  boolean firstTime(long cycleId, String task) {
+    String key = key(cycleId, task);
+    Consumer<String> listener;
+    synchronized (this) {
+      if (seen.put(key, Boolean.TRUE) != null) {
+        return false;
+      }
+      listener = onFirst;
+    }
+    listener.accept(key);
+    return true;
+  }
+
+  /** The key of a result: {@code cycle/task}. */
+  static String key(long cycleId, String task) {
+    return cycleId + "/" + task;
+  }
+
+  /**
+   * Cluster mode: results the agent's earlier sessions received on other nodes (from the cluster
+   * directory), so that one re-sent after a failover is a duplicate here too.
+   */
+  synchronized void seed(Collection<String> keys) {
+    for (String k : keys) {
+      seen.put(k, Boolean.TRUE);
+    }
+  }
+
+  /** Cluster mode: told each result received for the first time (recorded cluster-wide). */
+  synchronized void onFirst(Consumer<String> listener) {
+    this.onFirst = listener;
   }
 }

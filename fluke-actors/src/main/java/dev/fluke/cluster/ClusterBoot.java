@@ -1,0 +1,100 @@
+package dev.fluke.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.fluke.config.ListenAddress;
+import dev.fluke.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * The Pekko configuration of a cluster node, made from server.hcl's {@code cluster} block: {@code
+ * fluke-cluster.conf} (provider, serializers, split-brain resolver, coordinated shutdown) with this
+ * node's addresses, its seeds and, when the server has TLS, Artery over TLS with mutual
+ * authentication ({@code RotatingKeysSSLEngineProvider}: the node's identity is the server's tls
+ * certificate and key, its peers must be issued by {@code ca_file}). A server without a cluster
+ * block never gets here and runs with the local actor provider, as before.
+ */
+public final class ClusterBoot {
+  /** The actor system's name: the same on every node (it is part of every cluster address). */
+  public static final String SYSTEM_NAME = "fluke-server";
+
+  private static final String ROTATING_KEYS =
+      "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider";
+
+  private ClusterBoot() {}
+
+  /**
+   * @param certFile the server's tls cert_file (the node's identity when cluster TLS is on)
+   * @param keyFile the server's tls key_file
+   * @param app the application's configuration; the cluster keys win over it
+   */
+  public static Config config(
+      ServerConfig.Cluster cluster, Optional<Path> certFile, Optional<Path> keyFile, Config app) {
+    Config node =
+        ConfigFactory.empty()
+            .withValue(
+                "pekko.remote.artery.canonical.hostname",
+                ConfigValueFactory.fromAnyRef(cluster.advertise().bindHost()))
+            .withValue(
+                "pekko.remote.artery.canonical.port",
+                ConfigValueFactory.fromAnyRef(cluster.advertise().port()))
+            .withValue(
+                "pekko.remote.artery.bind.hostname",
+                ConfigValueFactory.fromAnyRef(cluster.listen().bindHost()))
+            .withValue(
+                "pekko.remote.artery.bind.port",
+                ConfigValueFactory.fromAnyRef(cluster.listen().port()))
+            .withValue(
+                "pekko.cluster.seed-nodes",
+                ConfigValueFactory.fromIterable(
+                    cluster.seeds().stream().map(ClusterBoot::address).toList()));
+    if (cluster.tls()) {
+      Path cert = certFile.orElseThrow(() -> new IllegalArgumentException("no tls cert_file"));
+      Path key = keyFile.orElseThrow(() -> new IllegalArgumentException("no tls key_file"));
+      Path ca = cluster.caFile().orElseThrow(() -> new IllegalArgumentException("no ca_file"));
+      String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+      node =
+          node.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
+              .withValue(
+                  "pekko.remote.artery.ssl.ssl-engine-provider",
+                  ConfigValueFactory.fromAnyRef(ROTATING_KEYS))
+              .withValue(
+                  engine + "cert-file",
+                  ConfigValueFactory.fromAnyRef(cert.toAbsolutePath().toString()))
+              .withValue(
+                  engine + "key-file",
+                  ConfigValueFactory.fromAnyRef(key.toAbsolutePath().toString()))
+              .withValue(
+                  engine + "ca-cert-file",
+                  ConfigValueFactory.fromAnyRef(ca.toAbsolutePath().toString()));
+    }
+    return node.withFallback(ConfigFactory.parseResources("fluke-cluster.conf"))
+        .withFallback(app)
+        .resolve();
+  }
+
+  /** The cluster address of a node: {@code pekko://fluke-server@host:port}. */
+  public static String address(ListenAddress a) {
+    return "pekko://" + SYSTEM_NAME + "@" + a;
+  }
+
+  /** True when {@code system} runs with the cluster provider (server.hcl has a cluster block). */
+  public static boolean enabled(ActorSystem<?> system) {
+    return enabled(system.settings().config());
+  }
+
+  static boolean enabled(Config config) {
+    String provider = config.getString("pekko.actor.provider");
+    return provider.equals("cluster")
+        || provider.equals("org.apache.pekko.cluster.ClusterActorRefProvider");
+  }
+
+  /** The seed addresses, for logs. */
+  public static List<String> seeds(ServerConfig.Cluster cluster) {
+    return cluster.seeds().stream().map(ClusterBoot::address).toList();
+  }
+}
