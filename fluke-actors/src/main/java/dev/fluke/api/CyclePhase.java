@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * Where an agent's reconcile cycle is: idle, waiting for its checks, or applying; {@code unknown} in
- * cluster mode for an agent whose node did not answer (its last state is not shown as current).
+ * Where an agent's reconcile cycle is: idle, waiting for its checks, or applying; {@code unknown}
+ * in cluster mode for an agent whose node did not answer (its last state is not shown as current).
  */
 public enum CyclePhase {
   IDLE,

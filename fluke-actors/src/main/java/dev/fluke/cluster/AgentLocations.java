@@ -42,8 +42,7 @@ public final class AgentLocations {
 
   public sealed interface Command {}
 
-  record Admit(String name, CompletableFuture<AgentAdmission.Decision> answer)
-      implements Command {}
+  record Admit(String name, CompletableFuture<AgentAdmission.Decision> answer) implements Command {}
 
   record Release(String name, long epoch) implements Command {}
 
@@ -52,7 +51,9 @@ public final class AgentLocations {
 
   record Attach(ActorRef<AgentRegistry.Command> registry) implements Command {}
 
-  /** Every entry as this node's replica has it (for listing agents of nodes that did not answer). */
+  /**
+   * Every entry as this node's replica has it (for listing agents of nodes that did not answer).
+   */
   public record GetAll(ActorRef<Map<String, AgentLocation>> replyTo) implements Command {}
 
   private record Read(Admit admit, AgentLocation current, String failure) implements Command {}
@@ -126,7 +127,7 @@ public final class AgentLocations {
   }
 
   static LWWMapKey<String, AgentLocation> key(int shard) {
-    return LWWMapKey.create("fluke-agents-" + shard);
+    return new LWWMapKey<>("fluke-agents-" + shard);
   }
 
   static int shardOf(String name) {

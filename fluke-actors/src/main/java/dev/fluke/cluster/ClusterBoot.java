@@ -8,6 +8,12 @@ import dev.fluke.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -92,6 +98,50 @@ public final class ClusterBoot {
     return provider.equals("cluster")
         || provider.equals("org.apache.pekko.cluster.ClusterActorRefProvider");
   }
+
+  /**
+   * The full address of the node holding {@code ref} (a local ref's own path has no host: this
+   * node's address is used for it).
+   */
+  public static String addressOf(ActorSystem<?> system, ActorRef<?> ref) {
+    org.apache.pekko.actor.Address a = ref.path().address();
+    return a.hasLocalScope()
+        ? org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString()
+        : a.toString();
+  }
+
+  /**
+   * Coordinated shutdown of a cluster node (SIGTERM, or the node was downed): first the agents'
+   * listener is unbound (no new agent comes here), then every agent stream is completed so the
+   * agents reconnect to the other nodes; Pekko's own phases then hand the singletons over and leave
+   * the cluster.
+   */
+  public static void onShutdown(
+      ActorSystem<?> system, Supplier<CompletionStage<Done>> unbindAgents, Runnable drainAgents) {
+    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+    cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "fluke-unbind-agents", unbindAgents);
+    cs.addTask(
+        CoordinatedShutdown.PhaseServiceRequestsDone(),
+        "fluke-drain-agents",
+        () -> {
+          drainAgents.run();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+  }
+
+  /**
+   * True when {@code system} shut down because the cluster downed this node (split-brain resolver,
+   * or an operator's {@code down}): the server then exits with {@link #DOWNED_EXIT_CODE}.
+   */
+  public static boolean downed(ActorSystem<?> system) {
+    return CoordinatedShutdown.get(system)
+        .getShutdownReason()
+        .filter(r -> r == CoordinatedShutdown.clusterDowningReason())
+        .isPresent();
+  }
+
+  /** The exit status of a server whose node was downed: non-zero, so systemd restarts it. */
+  public static final int DOWNED_EXIT_CODE = 3;
 
   /** The seed addresses, for logs. */
   public static List<String> seeds(ServerConfig.Cluster cluster) {

@@ -5,11 +5,12 @@ package dev.fluke.cluster;
  * the entry's node (pure; {@link AgentLocations} acts on it). The rules (docs/cluster.md):
  *
  * <ul>
- *   <li>unknown agent, or its last session ended, or it was held here: admitted with the next epoch;
+ *   <li>unknown agent, or its last session ended, or it was held here: admitted with the next
+ *       epoch;
  *   <li>held by a node that is gone (not a member, down, leaving, removed) or unreachable: admitted
  *       with the next epoch, which fences the old session should that node come back;
- *   <li>held by a reachable, up node: that node is asked whether the session is alive; only a
- *       "no" admits (a "yes" or no answer refuses: two live hosts with one name stay refused).
+ *   <li>held by a reachable, up node: that node is asked whether the session is alive; only a "no"
+ *       admits (a "yes" or no answer refuses: two live hosts with one name stay refused).
  * </ul>
  */
 final class Placement {

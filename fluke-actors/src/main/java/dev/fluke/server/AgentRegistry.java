@@ -124,6 +124,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final FlukeMetrics metrics;
   private final AgentDirectory directory;
   private final AgentAdmission admission;
+
   /** Cluster mode: registrations waiting for the directory, and each live session's epoch. */
   private final Map<String, Long> epochs = new HashMap<>();
 

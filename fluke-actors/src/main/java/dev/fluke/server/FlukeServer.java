@@ -38,7 +38,7 @@ public final class FlukeServer {
   private final ServerSettings settings;
   private final ActorRef<GitWatcher.Command> git;
   private final FleetApi fleetApi;
-  private final AgentGateway gateway;
+  private final StreamGateway gateway;
   private final EventStore events;
   private final LiveHub live;
   private final FlukeMetrics metrics;
@@ -47,7 +47,7 @@ public final class FlukeServer {
       ServerSettings settings,
       ActorRef<GitWatcher.Command> git,
       FleetApi fleetApi,
-      AgentGateway gateway,
+      StreamGateway gateway,
       EventStore events,
       LiveHub live,
       FlukeMetrics metrics) {
@@ -180,7 +180,7 @@ public final class FlukeServer {
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-tasks");
     FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events);
-    AgentGateway gateway = new StreamGateway(system, agents, settings, events);
+    StreamGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(settings, watcher, api, gateway, events, live, metrics);
   }
 
@@ -192,6 +192,14 @@ public final class FlukeServer {
   /** What the gRPC service hands each authenticated agent stream to. */
   public AgentGateway gateway() {
     return gateway;
+  }
+
+  /**
+   * Completes every agent stream, now and from now on: the agents reconnect elsewhere (coordinated
+   * shutdown of a cluster node, after the agents' listener is unbound).
+   */
+  public void drainAgents() {
+    gateway.drain();
   }
 
   /** Fetch the manifest repository now (the Git push webhook); coalesces with a fetch in flight. */

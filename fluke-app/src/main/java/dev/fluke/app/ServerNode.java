@@ -3,6 +3,7 @@ package dev.fluke.app;
 import com.typesafe.config.Config;
 import dev.fluke.api.FleetApi;
 import dev.fluke.app.cli.VersionInfo;
+import dev.fluke.cluster.ClusterBoot;
 import dev.fluke.config.ListenAddress;
 import dev.fluke.config.LogConfig;
 import dev.fluke.config.ServerConfig;
@@ -113,7 +114,17 @@ public final class ServerNode implements AutoCloseable {
    * Starts everything and waits until both listeners are bound (or fails, stopping what started).
    */
   public static ServerNode start(ServerConfig config, Config pekkoConfig) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-server", pekkoConfig);
+    // Cluster mode only with a cluster block: without it, the local provider as always.
+    Config effective =
+        config
+            .cluster()
+            .map(
+                c ->
+                    ClusterBoot.config(
+                        c, config.tls().certFile(), config.tls().keyFile(), pekkoConfig))
+            .orElse(pekkoConfig);
+    ActorSystem<Void> system =
+        ActorSystem.create(Behaviors.empty(), ClusterBoot.SYSTEM_NAME, effective);
     try {
       ServerSettings settings = settings(config, ServerSettings.create(system));
       EventStore events = eventStore(config, settings.events());
@@ -146,6 +157,14 @@ public final class ServerNode implements AutoCloseable {
                       .clientCaFile()
                       .map(ca -> new ClientCertificates(ca, config.tls().crlFile()))));
       ServerBinding http = await(bindHttp(system, config, server, tls));
+      if (config.cluster().isPresent()) {
+        ClusterBoot.onShutdown(system, grpc::unbind, server::drainAgents);
+        log.info(
+            "Cluster node {} (listening on {}), seeds {}",
+            ClusterBoot.address(config.cluster().get().advertise()),
+            config.cluster().get().listen(),
+            ClusterBoot.seeds(config.cluster().get()));
+      }
       log.info(
           "Fluke server {} started: agents gRPC on {}, dashboard and API on {}, manifests from {} ({})",
           VersionInfo.current().oneLine(),
@@ -250,6 +269,11 @@ public final class ServerNode implements AutoCloseable {
   /** Blocks until the actor system has terminated (SIGTERM runs coordinated shutdown). */
   public void awaitTermination() {
     system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** True when the cluster downed this node (it then exits non-zero to be restarted). */
+  public boolean downed() {
+    return ClusterBoot.downed(system);
   }
 
   @Override
