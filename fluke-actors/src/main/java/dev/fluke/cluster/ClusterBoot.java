@@ -143,6 +143,11 @@ public final class ClusterBoot {
   /** The exit status of a server whose node was downed: non-zero, so systemd restarts it. */
   public static final int DOWNED_EXIT_CODE = 3;
 
+  /** {@code fluke.cluster.ask-timeout}: how long a node waits for another one to answer. */
+  public static java.time.Duration askTimeout(ActorSystem<?> system) {
+    return system.settings().config().getDuration("fluke.cluster.ask-timeout");
+  }
+
   /** The seed addresses, for logs. */
   public static List<String> seeds(ServerConfig.Cluster cluster) {
     return cluster.seeds().stream().map(ClusterBoot::address).toList();

@@ -1,17 +1,23 @@
 package dev.fluke.server;
 
+import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.LiveFeed;
+import dev.fluke.cluster.ClusterBoot;
+import dev.fluke.cluster.ClusterGit;
+import dev.fluke.cluster.PinnedGitSync;
 import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -37,6 +43,8 @@ public final class FlukeServer {
 
   private final ServerSettings settings;
   private final ActorRef<GitWatcher.Command> git;
+  private final ActorRef<GitWatcher.Command> localGit;
+  private final ActorSystem<?> system;
   private final FleetApi fleetApi;
   private final StreamGateway gateway;
   private final EventStore events;
@@ -44,15 +52,19 @@ public final class FlukeServer {
   private final FlukeMetrics metrics;
 
   private FlukeServer(
+      ActorSystem<?> system,
       ServerSettings settings,
       ActorRef<GitWatcher.Command> git,
+      ActorRef<GitWatcher.Command> localGit,
       FleetApi fleetApi,
       StreamGateway gateway,
       EventStore events,
       LiveHub live,
       FlukeMetrics metrics) {
     this.settings = settings;
+    this.system = system;
     this.git = git;
+    this.localGit = localGit;
     this.fleetApi = fleetApi;
     this.gateway = gateway;
     this.events = events;
@@ -155,13 +167,17 @@ public final class FlukeServer {
     // The others hold state that only live connections and Git can rebuild, and do no I/O in their
     // handlers (all of it is piped back as messages): an unexpected exception is a bug that must
     // not cost the fleet's connections or the desired state, so they resume.
+    // Cluster mode (docs/cluster.md): this node's watcher loads the commit the cluster's Git
+    // singleton put in force; without a cluster block nothing of the cluster is started.
+    boolean clustered = ClusterBoot.enabled(system);
+    PinnedGitSync pinned = clustered ? new PinnedGitSync(git) : null;
     ActorRef<GitWatcher.Command> watcher =
         spawner.spawn(
             Behaviors.supervise(
                     GitWatcher.create(
                         settings.git(),
                         settings.dataDir(),
-                        git,
+                        clustered ? pinned : git,
                         loader,
                         events,
                         live,
@@ -179,9 +195,14 @@ public final class FlukeServer {
             Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-tasks");
-    FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events);
+    ActorRef<GitWatcher.Command> gitFace =
+        clustered
+            ? ClusterGit.start(
+                system, settings, git, loader, events, live, metrics, pinned, watcher)
+            : watcher;
+    FleetApi api = new ActorFleetApi(system, settings, agents, tasks, gitFace, events);
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);
-    return new FlukeServer(settings, watcher, api, gateway, events, live, metrics);
+    return new FlukeServer(system, settings, gitFace, watcher, api, gateway, events, live, metrics);
   }
 
   /** What the HTTP API, UI and CLI ask. */
@@ -200,6 +221,16 @@ public final class FlukeServer {
    */
   public void drainAgents() {
     gateway.drain();
+  }
+
+  /**
+   * The manifests in force on this node. On a single server the same as {@code
+   * fleetApi().manifest()}; in cluster mode this node's own view, where the API's answer is the Git
+   * singleton's.
+   */
+  public CompletionStage<Dto.ManifestStatus> localManifest() {
+    return AskPattern.ask(
+        localGit, GitWatcher.GetStatus::new, settings.api().askTimeout(), system.scheduler());
   }
 
   /** Fetch the manifest repository now (the Git push webhook); coalesces with a fetch in flight. */
