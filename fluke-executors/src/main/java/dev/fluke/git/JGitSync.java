@@ -175,7 +175,12 @@ public final class JGitSync implements GitSync, AutoCloseable {
     lock.lock();
     try (Git git = Git.open(abs.toFile())) {
       Repository repo = git.getRepository();
-      ObjectId id = repo.resolve(commit + "^{commit}");
+      ObjectId id;
+      try {
+        id = repo.resolve(commit + "^{commit}");
+      } catch (MissingObjectException | IncorrectObjectTypeException e) {
+        id = null;
+      }
       if (id == null) {
         throw new GitSyncException(
             "commit " + commit + " is not in the clone of " + source.redactedUrl());
