@@ -11,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ddata.LWWMap;
@@ -92,6 +94,19 @@ public final class AgentLocations {
                     new AgentLocations(ctx, r, membership, timeout).behavior()));
   }
 
+  /**
+   * Starts this node's directory actor ({@code fluke-cluster-agents}) and returns it as the
+   * registry's admission.
+   */
+  public static AgentAdmission start(ActorSystem<?> system) {
+    ActorRef<Command> ref =
+        system.systemActorOf(
+            create(Membership.of(system), ClusterBoot.askTimeout(system)),
+            "fluke-cluster-agents",
+            Props.empty());
+    return admission(ref);
+  }
+
   /** The registry's view of this actor. */
   public static AgentAdmission admission(ActorRef<Command> locations) {
     return new AgentAdmission() {
@@ -145,15 +160,20 @@ public final class AgentLocations {
     this.self = membership.self();
     this.membership = membership;
     this.timeout = timeout;
+    // One function for every shard: Pekko keeps one subscription adapter per actor (the last
+    // registered), so the shard is read from the key of each change.
     for (int i = 0; i < SHARDS; i++) {
-      int shard = i;
       replicator.subscribe(
-          key(shard),
+          key(i),
           rsp ->
               rsp instanceof Replicator.Changed<LWWMap<String, AgentLocation>> c
-                  ? new ShardChanged(shard, c.get(key(shard)))
+                  ? new ShardChanged(shardOfKey(c.key().id()), c.get(c.key()))
                   : new Ignored());
     }
+  }
+
+  static int shardOfKey(String id) {
+    return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
   }
 
   private Behavior<Command> behavior() {
@@ -354,6 +374,14 @@ public final class AgentLocations {
 
   private Behavior<Command> onShardChanged(ShardChanged c) {
     replicas.put(c.shard(), c.map());
+    context
+        .getLog()
+        .info(
+            "DEBUG shard {} changed on {}: {} held {}",
+            c.shard(),
+            self,
+            c.map().getEntries(),
+            held);
     if (held.isEmpty()) {
       return Behaviors.same();
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -80,6 +81,7 @@ public final class CycleRunner {
   private final ServerSettings settings;
   private final String name;
   private final ActorRef<Outbound> out;
+  private final ReceivedResults received;
   private final ActorRef<AgentSession.Command> session;
   private final LiveHub live;
   private final AgentTasks tasks;
@@ -113,6 +115,7 @@ public final class CycleRunner {
     this.settings = s.settings();
     this.name = s.register().name();
     this.out = s.out();
+    this.received = s.received();
     this.session = session;
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
@@ -233,7 +236,14 @@ public final class CycleRunner {
       return next; // the session is failing the stream: nothing more goes out
     }
     if (m.message() instanceof AgentMessage.ApplyResult r) {
-      send(new ServerMessage.ApplyResultAck(r.cycleId(), r.task().task()));
+      ServerMessage ack = new ServerMessage.ApplyResultAck(r.cycleId(), r.task().task());
+      CompletionStage<Void> recorded = received.recorded(r.cycleId(), r.task().task());
+      if (recorded.toCompletableFuture().isDone()) {
+        send(ack);
+      } else {
+        // Cluster mode: acknowledged once the agent directory has it (ReceivedResults).
+        recorded.thenRun(() -> out.tell(new Outbound.Send(ack)));
+      }
     }
     // Last: the agent's next message (a heartbeat the session answers at once) must not overtake
     // what this one caused.

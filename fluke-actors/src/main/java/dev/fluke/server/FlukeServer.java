@@ -3,8 +3,10 @@ package dev.fluke.server;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.LiveFeed;
+import dev.fluke.cluster.AgentLocations;
 import dev.fluke.cluster.ClusterBoot;
 import dev.fluke.cluster.ClusterGit;
+import dev.fluke.cluster.NodeService;
 import dev.fluke.cluster.PinnedGitSync;
 import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
@@ -187,9 +189,22 @@ public final class FlukeServer {
             "fluke-server-git");
     ActorRef<AgentRegistry.Command> agents =
         spawner.spawn(
-            Behaviors.supervise(AgentRegistry.create(settings, alerter, events, live, metrics))
+            Behaviors.supervise(
+                    AgentRegistry.create(
+                        settings,
+                        alerter,
+                        events,
+                        live,
+                        metrics,
+                        clustered ? AgentLocations.start(system) : AgentAdmission.LOCAL))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-agents");
+    if (clustered) {
+      system.systemActorOf(
+          NodeService.create(agents, ClusterBoot.askTimeout(system)),
+          "fluke-cluster-node",
+          Props.empty());
+    }
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
             Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))

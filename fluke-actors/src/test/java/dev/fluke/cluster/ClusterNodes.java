@@ -11,26 +11,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.remote.RemoteActorRefProvider;
+import org.apache.pekko.remote.transport.ThrottlerTransportAdapter;
 
 /**
  * N cluster nodes in one JVM over real Artery TCP on 127.0.0.1 (free ports), each an actor system
  * configured by {@link ClusterBoot} as a server with a cluster block would be. The first node forms
  * the cluster, the others join it. Closing terminates every node still running.
  */
-final class ClusterNodes implements AutoCloseable {
+public final class ClusterNodes implements AutoCloseable {
   final List<ActorSystem<Void>> systems = new ArrayList<>();
 
-  static ClusterNodes start(int n) {
+  public static ClusterNodes start(int n) {
     return start(n, ConfigFactory.empty());
   }
 
   /** {@code overrides} win over the cluster configuration (e.g. shorter timeouts). */
-  static ClusterNodes start(int n, Config overrides) {
+  public static ClusterNodes start(int n, Config overrides) {
     ClusterNodes nodes = new ClusterNodes();
     try {
       for (int i = 0; i < n; i++) {
@@ -58,16 +62,16 @@ final class ClusterNodes implements AutoCloseable {
         .resolve();
   }
 
-  ActorSystem<Void> node(int i) {
+  public ActorSystem<Void> node(int i) {
     return systems.get(i);
   }
 
-  String address(int i) {
+  public String address(int i) {
     return Cluster.get(node(i)).selfMember().address().toString();
   }
 
   /** Waits until every running node sees {@code n} Up members. */
-  void awaitUp(int n) {
+  public void awaitUp(int n) {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(
@@ -83,6 +87,39 @@ final class ClusterNodes implements AutoCloseable {
                           }
                           return up == n;
                         }));
+  }
+
+  /**
+   * Cuts node {@code i} off from every other node (Artery's test mode blackhole, both directions;
+   * needs {@code pekko.remote.artery.advanced.test-mode = on}): a silent partition.
+   */
+  public void isolate(int i) {
+    throttle(i, ThrottlerTransportAdapter.blackholeThrottleMode());
+  }
+
+  /** Ends {@link #isolate}. */
+  public void heal(int i) {
+    throttle(i, ThrottlerTransportAdapter.unthrottledThrottleMode());
+  }
+
+  private void throttle(int i, ThrottlerTransportAdapter.ThrottleMode mode) {
+    var provider =
+        (RemoteActorRefProvider) ((ExtendedActorSystem) Adapter.toClassic(node(i))).provider();
+    for (int j = 0; j < systems.size(); j++) {
+      if (j != i) {
+        Address other = Cluster.get(node(j)).selfMember().address();
+        provider
+            .transport()
+            .managementCommand(
+                new ThrottlerTransportAdapter.SetThrottle(
+                    other, ThrottlerTransportAdapter.bothDirection(), mode));
+      }
+    }
+  }
+
+  /** True when node {@code observer} sees node {@code node} as unreachable. */
+  public boolean unreachable(int observer, int node) {
+    return Membership.of(node(observer)).unreachable().contains(address(node));
   }
 
   List<ActorSystem<Void>> running() {
