@@ -95,16 +95,14 @@ public final class AgentLocations {
   }
 
   /**
-   * Starts this node's directory actor ({@code fluke-cluster-agents}) and returns it as the
-   * registry's admission.
+   * Starts this node's directory actor ({@code fluke-cluster-agents}); {@link #admission} is the
+   * registry's view of it.
    */
-  public static AgentAdmission start(ActorSystem<?> system) {
-    ActorRef<Command> ref =
-        system.systemActorOf(
-            create(Membership.of(system), ClusterBoot.askTimeout(system)),
-            "fluke-cluster-agents",
-            Props.empty());
-    return admission(ref);
+  public static ActorRef<Command> start(ActorSystem<?> system) {
+    return system.systemActorOf(
+        create(Membership.of(system), ClusterBoot.askTimeout(system)),
+        "fluke-cluster-agents",
+        Props.empty());
   }
 
   /** The registry's view of this actor. */

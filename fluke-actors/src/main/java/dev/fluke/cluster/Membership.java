@@ -80,6 +80,20 @@ public final class Membership {
     return out;
   }
 
+  /**
+   * The oldest Up member: where the cluster singletons (the Git watcher) run; null while none is
+   * up.
+   */
+  public String oldestUp() {
+    Member oldest = null;
+    for (Member m : cluster.state().getMembers()) {
+      if (m.status() == MemberStatus.up() && (oldest == null || m.isOlderThan(oldest))) {
+        oldest = m;
+      }
+    }
+    return oldest == null ? null : oldest.address().toString();
+  }
+
   /** Members this node's failure detector (or another's) lost. */
   public Set<String> unreachable() {
     return addresses(cluster.state().getUnreachable());

@@ -1,7 +1,9 @@
 package dev.fluke.cluster;
 
+import dev.fluke.api.Dto;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -27,10 +29,30 @@ public final class NodeService {
 
   public record Liveness(boolean live) implements CborSerializable {}
 
+  /**
+   * A page of the agents this node knows (its registry: connected and recently disconnected), from
+   * {@code offset}, at most {@link #PAGE} (so no message nears Artery's frame size).
+   */
+  public record GetAgents(int offset, ActorRef<AgentsPage> replyTo) implements Command {}
+
+  /**
+   * @param total how many agents the node knows: the asker pages on while {@code offset +
+   *     agents.size() < total}
+   */
+  public record AgentsPage(List<Dto.AgentSummary> agents, int total) implements CborSerializable {}
+
+  /** How many agents this node holds, and its version. */
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  public record Stats(int agents, String version) implements CborSerializable {}
+
+  /** Summaries per page: ~500 bytes each in CBOR, well below the 256 KiB frame. */
+  public static final int PAGE = 200;
+
   private NodeService() {}
 
   public static Behavior<Command> create(
-      ActorRef<AgentRegistry.Command> registry, Duration timeout) {
+      ActorRef<AgentRegistry.Command> registry, Duration timeout, String version) {
     return Behaviors.setup(
         ctx -> {
           ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
@@ -50,8 +72,44 @@ public final class NodeService {
                     live.thenAccept(l -> q.replyTo().tell(new Liveness(l)));
                     return Behaviors.same();
                   })
+              .onMessage(
+                  GetAgents.class,
+                  q -> {
+                    agents(ctx.getSystem(), registry, timeout)
+                        .thenAccept(
+                            all -> {
+                              int from = Math.min(q.offset(), all.size());
+                              int to = Math.min(from + PAGE, all.size());
+                              q.replyTo()
+                                  .tell(
+                                      new AgentsPage(
+                                          List.copyOf(all.subList(from, to)), all.size()));
+                            });
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  GetStats.class,
+                  q -> {
+                    agents(ctx.getSystem(), registry, timeout)
+                        .thenAccept(
+                            all ->
+                                q.replyTo()
+                                    .tell(
+                                        new Stats(
+                                            (int)
+                                                all.stream()
+                                                    .filter(Dto.AgentSummary::connected)
+                                                    .count(),
+                                            version)));
+                    return Behaviors.same();
+                  })
               .build();
         });
+  }
+
+  private static CompletionStage<List<Dto.AgentSummary>> agents(
+      ActorSystem<?> system, ActorRef<AgentRegistry.Command> registry, Duration timeout) {
+    return AskPattern.ask(registry, AgentRegistry.GetAgents::new, timeout, system.scheduler());
   }
 
   /**

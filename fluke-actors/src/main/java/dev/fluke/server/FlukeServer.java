@@ -5,6 +5,7 @@ import dev.fluke.api.FleetApi;
 import dev.fluke.api.LiveFeed;
 import dev.fluke.cluster.AgentLocations;
 import dev.fluke.cluster.ClusterBoot;
+import dev.fluke.cluster.ClusterFleetApi;
 import dev.fluke.cluster.ClusterGit;
 import dev.fluke.cluster.NodeService;
 import dev.fluke.cluster.PinnedGitSync;
@@ -187,6 +188,7 @@ public final class FlukeServer {
                         settings.clock()))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-git");
+    ActorRef<AgentLocations.Command> locations = clustered ? AgentLocations.start(system) : null;
     ActorRef<AgentRegistry.Command> agents =
         spawner.spawn(
             Behaviors.supervise(
@@ -196,12 +198,14 @@ public final class FlukeServer {
                         events,
                         live,
                         metrics,
-                        clustered ? AgentLocations.start(system) : AgentAdmission.LOCAL))
+                        locations != null
+                            ? AgentLocations.admission(locations)
+                            : AgentAdmission.LOCAL))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-agents");
     if (clustered) {
       system.systemActorOf(
-          NodeService.create(agents, ClusterBoot.askTimeout(system)),
+          NodeService.create(agents, ClusterBoot.askTimeout(system), settings.version()),
           "fluke-cluster-node",
           Props.empty());
     }
@@ -215,7 +219,9 @@ public final class FlukeServer {
             ? ClusterGit.start(
                 system, settings, git, loader, events, live, metrics, pinned, watcher)
             : watcher;
-    FleetApi api = new ActorFleetApi(system, settings, agents, tasks, gitFace, events);
+    FleetApi nodeApi = new ActorFleetApi(system, settings, agents, tasks, gitFace, events);
+    FleetApi api =
+        clustered ? new ClusterFleetApi(system, nodeApi, locations, settings.version()) : nodeApi;
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(system, settings, gitFace, watcher, api, gateway, events, live, metrics);
   }

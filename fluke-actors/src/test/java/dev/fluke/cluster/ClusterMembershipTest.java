@@ -73,7 +73,7 @@ class ClusterMembershipTest {
     nodes
         .node(2)
         .systemActorOf(
-            NodeService.create(registry, TIMEOUT),
+            NodeService.create(registry, TIMEOUT, "test"),
             "node-service",
             org.apache.pekko.actor.typed.Props.empty());
 

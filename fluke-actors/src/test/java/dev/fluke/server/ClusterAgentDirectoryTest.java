@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,6 +78,23 @@ class ClusterAgentDirectoryTest {
     repo.close();
   }
 
+  @BeforeEach
+  void everyNodeReachable() {
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                  if (i != j && nodes.unreachable(i, j)) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
+  }
+
   private static TestAgent connect(int node) {
     return TestAgent.connect(servers.get(node).gateway(), nodes.node(node), "peer-of-node-" + node);
   }
@@ -88,6 +106,14 @@ class ClusterAgentDirectoryTest {
       m = agent.next();
     }
     return m;
+  }
+
+  private static List<Event> fenced(int node, String name) {
+    return stores
+        .get(node)
+        .query(new EventQuery(name, null, "fenced", 0))
+        .toCompletableFuture()
+        .join();
   }
 
   private static Optional<Dto.AgentSummary> summary(int node, String name) {
@@ -130,20 +156,89 @@ class ClusterAgentDirectoryTest {
       await().atMost(WAIT).until(() -> nodes.unreachable(1, 0));
       // the agent reconnects to node 1: its old node cannot be asked, so a newer epoch is admitted
       assertInstanceOf(ServerMessage.Registered.class, register(connect(1), "web-07"));
-      assertTrue(summary(0, "web-07").orElseThrow().connected(), "node 0 has not heard yet");
+      assertEquals(
+          nodes.address(0), summary(0, "web-07").orElseThrow().node(), "node 0 has not heard yet");
+      assertTrue(fenced(0, "web-07").isEmpty());
     } finally {
       nodes.heal(0);
     }
     // once node 0 hears of the newer registration, its session is stale and stops
-    await().atMost(WAIT).until(() -> summary(0, "web-07").map(s -> !s.connected()).orElse(false));
-    assertTrue(summary(1, "web-07").orElseThrow().connected());
-    List<Event> fenced =
-        stores
-            .get(0)
-            .query(new EventQuery("web-07", null, "fenced", 0))
-            .toCompletableFuture()
-            .join();
+    await().atMost(WAIT).until(() -> !fenced(0, "web-07").isEmpty());
+    List<Event> fenced = fenced(0, "web-07");
     assertEquals(1, fenced.size(), fenced.toString());
+    // and every node lists it once, connected, on node 1
+    for (int i = 0; i < 3; i++) {
+      int from = i;
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  summary(from, "web-07")
+                      .map(s -> s.connected() && s.node().equals(nodes.address(1)))
+                      .orElse(false));
+    }
     assertTrue(fenced.get(0).message().contains(nodes.address(1)), fenced.get(0).message());
+  }
+
+  @Test
+  void everyNodeListsTheWholeFleetWithTheNodeHoldingEachAgent() {
+    for (int i = 0; i < 3; i++) {
+      assertInstanceOf(ServerMessage.Registered.class, register(connect(i), "list-0" + i));
+    }
+    for (int from = 0; from < 3; from++) {
+      Dto.Partial<List<Dto.AgentSummary>> answer =
+          servers.get(from).fleetApi().agentsFromEveryNode().toCompletableFuture().join();
+      assertTrue(answer.complete(), answer.missingNodes().toString());
+      for (int i = 0; i < 3; i++) {
+        String name = "list-0" + i;
+        Dto.AgentSummary a =
+            answer.value().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+        assertTrue(a.connected());
+        assertEquals(nodes.address(i), a.node());
+      }
+    }
+    List<Dto.NodeInfo> infos = servers.get(1).fleetApi().nodes().toCompletableFuture().join();
+    assertEquals(3, infos.size());
+    assertEquals(1, infos.stream().filter(Dto.NodeInfo::leader).count());
+    assertEquals(1, infos.stream().filter(Dto.NodeInfo::self).count());
+    assertTrue(infos.stream().allMatch(n -> n.answered() && n.status().equals("up")));
+    assertEquals(
+        List.of(nodes.address(0)),
+        infos.stream()
+            .filter(n -> n.singletons().contains("fluke-git"))
+            .map(Dto.NodeInfo::address)
+            .toList(),
+        "the Git singleton runs on the oldest node");
+    assertTrue(infos.stream().allMatch(n -> n.agents() >= 1));
+  }
+
+  @Test
+  void aNodeThatDoesNotAnswerIsNamedAndItsAgentsAreListedAsUnknown() {
+    assertInstanceOf(ServerMessage.Registered.class, register(connect(2), "far-01"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                servers.get(0).fleetApi().agents().toCompletableFuture().join().stream()
+                    .anyMatch(a -> a.name().equals("far-01")));
+    nodes.isolate(2);
+    try {
+      await().atMost(WAIT).until(() -> nodes.unreachable(0, 2));
+      Dto.Partial<List<Dto.AgentSummary>> answer =
+          servers.get(0).fleetApi().agentsFromEveryNode().toCompletableFuture().join();
+      assertEquals(List.of(nodes.address(2)), answer.missingNodes());
+      Dto.AgentSummary far =
+          answer.value().stream().filter(a -> a.name().equals("far-01")).findFirst().orElseThrow();
+      assertEquals(dev.fluke.api.CyclePhase.UNKNOWN, far.cycle());
+      assertEquals(nodes.address(2), far.node());
+      Dto.NodeInfo two =
+          servers.get(0).fleetApi().nodes().toCompletableFuture().join().stream()
+              .filter(n -> n.address().equals(nodes.address(2)))
+              .findFirst()
+              .orElseThrow();
+      assertTrue(!two.reachable() && !two.answered() && two.agents() == -1, two.toString());
+    } finally {
+      nodes.heal(2);
+    }
   }
 }
