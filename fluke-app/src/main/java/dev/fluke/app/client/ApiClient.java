@@ -185,6 +185,11 @@ public final class ApiClient {
     return get("events" + q, new TypeReference<>() {}, null);
   }
 
+  /** The server nodes ({@code GET /api/v1/nodes}). */
+  public Reply<List<Dto.NodeInfo>> nodes() {
+    return get("nodes", new TypeReference<>() {}, null);
+  }
+
   public Reply<Dto.ManifestStatus> manifest() {
     return get("manifest", new TypeReference<>() {}, null);
   }

@@ -199,6 +199,17 @@ class CliIT {
   }
 
   @Test
+  void getNodesListsTheOneNodeOfASingleServer() throws Exception {
+    Run nodes = fluke("get", "nodes");
+    assertEquals(0, nodes.exit(), nodes.err());
+    assertUnder(nodes, "STATUS", "local (this one)", "up");
+    assertUnder(nodes, "LEADER", "local (this one)", "yes");
+    assertUnder(nodes, "SINGLETONS", "local (this one)", "git");
+    JsonNode json = mapper.readTree(fluke("get", "nodes", "-o", "json").out());
+    assertEquals("local", json.at("/0/address").asText());
+  }
+
+  @Test
   void getEventsPassesFiltersAndDefaultsTo20() throws Exception {
     Run all = fluke("get", "events");
     assertEquals(0, all.exit(), all.err());
