@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -80,9 +79,7 @@ public final class CycleRunner {
   private final TimerScheduler<Command> timers;
   private final ServerSettings settings;
   private final String name;
-  private final ActorRef<Outbound> out;
-  private final ReceivedResults received;
-  private final ActorRef<AgentSession.Command> session;
+  private final RunnerLink link;
   private final LiveHub live;
   private final AgentTasks tasks;
   private final AgentReports reports;
@@ -92,9 +89,6 @@ public final class CycleRunner {
   private Pace pace;
   private Dto.ManualResult lastManual;
   private CyclePhase phase = CyclePhase.IDLE;
-  private AgentSession.CycleStatus reported;
-  // The agent broke the protocol: the session ends the stream, and this runner with it.
-  private boolean broken;
 
   /** The runner of the session {@code s} describes, reporting to {@code session}. */
   static Behavior<Command> create(
@@ -114,9 +108,7 @@ public final class CycleRunner {
     this.timers = timers;
     this.settings = s.settings();
     this.name = s.register().name();
-    this.out = s.out();
-    this.received = s.received();
-    this.session = session;
+    this.link = new RunnerLink(s.out(), session, s.received());
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
@@ -226,28 +218,8 @@ public final class CycleRunner {
     return Behaviors.same();
   }
 
-  /**
-   * The ack lets the agent's next message in (backpressure); every apply result is acknowledged to
-   * the agent too, duplicates included, after it was recorded: until then the agent keeps it and
-   * re-sends it (late) after a reconnect.
-   */
   private Behavior<Command> acked(FromAgent m, Behavior<Command> next) {
-    if (broken) {
-      return next; // the session is failing the stream: nothing more goes out
-    }
-    if (m.message() instanceof AgentMessage.ApplyResult r) {
-      ServerMessage ack = new ServerMessage.ApplyResultAck(r.cycleId(), r.task().task());
-      CompletionStage<Void> recorded = received.recorded(r.cycleId(), r.task().task());
-      if (recorded.toCompletableFuture().isDone()) {
-        send(ack);
-      } else {
-        // Cluster mode: acknowledged once the agent directory has it (ReceivedResults).
-        recorded.thenRun(() -> out.tell(new Outbound.Send(ack)));
-      }
-    }
-    // Last: the agent's next message (a heartbeat the session answers at once) must not overtake
-    // what this one caused.
-    m.ackTo().tell(AgentSession.Ack.INSTANCE);
+    link.acknowledge(m);
     return next;
   }
 
@@ -411,8 +383,7 @@ public final class CycleRunner {
   }
 
   private Behavior<Command> broken(String reason) {
-    broken = true;
-    session.tell(new AgentSession.Broken(reason));
+    link.broken(reason);
     return Behaviors.same();
   }
 
@@ -424,18 +395,12 @@ public final class CycleRunner {
   }
 
   private void reportStatus() {
-    AgentSession.CycleStatus now =
+    link.status(
         new AgentSession.CycleStatus(
-            phase, pace.lastCycleEndedAt(), tasks.counts(), pace.manualServed());
-    if (!now.equals(reported)) {
-      reported = now;
-      session.tell(now);
-    }
+            phase, pace.lastCycleEndedAt(), tasks.counts(), pace.manualServed()));
   }
 
   private void send(ServerMessage m) {
-    if (!broken) {
-      out.tell(new Outbound.Send(m));
-    }
+    link.send(m);
   }
 }
