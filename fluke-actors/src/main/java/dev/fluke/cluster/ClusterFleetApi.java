@@ -104,10 +104,15 @@ public final class ClusterFleetApi implements FleetApi {
         }
       }
     }
-    if (missing.isEmpty()) {
-      return CompletableFuture.completedFuture(new Dto.Partial<>(sorted(byName), List.of()));
+    // Agents whose node did not answer, or is no longer a member (crashed and removed, and the
+    // agent has not registered elsewhere yet), come from the directory as unknown.
+    Set<String> answered = new java.util.HashSet<>();
+    answered.add(self);
+    for (var e : answers.entrySet()) {
+      if (!missing.contains(e.getKey())) {
+        answered.add(e.getKey());
+      }
     }
-    Set<String> gone = Set.copyOf(missing);
     return AskPattern.<AgentLocations.Command, Map<String, AgentLocation>>ask(
             directory, AgentLocations.GetAll::new, timeout, system.scheduler())
         .exceptionally(t -> Map.of())
@@ -116,7 +121,9 @@ public final class ClusterFleetApi implements FleetApi {
               for (var e : entries.entrySet()) {
                 AgentLocation l = e.getValue();
                 Dto.AgentSummary known = byName.get(e.getKey());
-                if (l.live() && gone.contains(l.node()) && (known == null || !known.connected())) {
+                if (l.live()
+                    && !answered.contains(l.node())
+                    && (known == null || !known.connected())) {
                   byName.put(e.getKey(), unknown(e.getKey(), l.node()));
                 }
               }
