@@ -148,6 +148,17 @@ public final class ClusterBoot {
     return system.settings().config().getDuration("fluke.cluster.ask-timeout");
   }
 
+  /**
+   * Why this node does not serve as a cluster member ({@code /readyz}): empty when it is Up (or
+   * weakly up), else its member status.
+   */
+  public static Optional<String> notServing(ActorSystem<?> system) {
+    Membership m = Membership.of(system);
+    return m.selfUp()
+        ? Optional.empty()
+        : Optional.of("this node is a cluster member with status " + m.selfStatus() + ", not up");
+  }
+
   /** The seed addresses, for logs. */
   public static List<String> seeds(ServerConfig.Cluster cluster) {
     return cluster.seeds().stream().map(ClusterBoot::address).toList();

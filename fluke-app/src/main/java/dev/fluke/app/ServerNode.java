@@ -217,7 +217,15 @@ public final class ServerNode implements AutoCloseable {
     WebhookSettings webhook =
         new WebhookSettings(
             config.git().webhookSecret().orElse(null), config.git().branch(), server::fetchNow);
-    Readiness readiness = Readiness.of(server.fleetApi(), server.events(), READINESS_TIMEOUT);
+    // Cluster mode: ready when this node is an Up member and its own desired state is in force.
+    Readiness readiness =
+        config.cluster().isPresent()
+            ? new Readiness(
+                () -> server.localManifest().thenApply(m -> Optional.ofNullable(m.commit())),
+                server.events()::healthy,
+                () -> ClusterBoot.notServing(system),
+                READINESS_TIMEOUT)
+            : Readiness.of(server.fleetApi(), server.events(), READINESS_TIMEOUT);
     var routes =
         WebRoutes.create(
             server.fleetApi(), tokens, server.liveFeed(), server.metrics(), webhook, readiness);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.fluke.config.ConfigLoader;
 import dev.fluke.config.ServerConfig;
+import dev.fluke.testing.TestTools;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -51,6 +51,12 @@ final class GetCommand extends GroupCommand {
       ApiClient.Filtered answer = client().agents(words);
       ApiClient.Reply<List<Dto.AgentSummary>> reply = answer.matching();
       List<Dto.AgentSummary> agents = reply.value();
+      if (!answer.missingNodes().isEmpty()) {
+        err()
+            .println(
+                "Warning: server nodes did not answer in time, their agents show as unknown: "
+                    + String.join(", ", answer.missingNodes()));
+      }
       if (json()) {
         printJson(reply.json());
         return 0;

@@ -210,6 +210,21 @@ class CliIT {
   }
 
   @Test
+  void getAgentsWarnsWhenClusterNodesDidNotAnswer() {
+    assertFalse(fluke("get", "agents").err().contains("did not answer"));
+    fleet.missingNodes(List.of("pekko://fluke-server@10.0.0.3:7072"));
+    Run agents = fluke("get", "agents");
+    assertEquals(0, agents.exit(), agents.err());
+    assertTrue(
+        agents
+            .err()
+            .contains(
+                "server nodes did not answer in time, their agents show as unknown:"
+                    + " pekko://fluke-server@10.0.0.3:7072"),
+        agents.err());
+  }
+
+  @Test
   void getEventsPassesFiltersAndDefaultsTo20() throws Exception {
     Run all = fluke("get", "events");
     assertEquals(0, all.exit(), all.err());
