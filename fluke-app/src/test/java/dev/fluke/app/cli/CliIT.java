@@ -535,7 +535,7 @@ class CliIT {
         new String[][] {
           {},
           {"get"},
-          {"get", "nodes"},
+          {"get", "gadgets"},
           {"describe", "agent"},
           {"--bogus"},
           {"get", "agents", "-o", "yaml"},
