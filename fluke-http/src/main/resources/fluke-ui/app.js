@@ -18,7 +18,7 @@
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes, docs/api.md).
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
   const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'connected',
-    'disconnected', 'evicted', 'rejected', 'protocol_violation', 'loaded', 'invalid', 'fetch_failed',
+    'disconnected', 'evicted', 'rejected', 'protocol_violation', 'fenced', 'loaded', 'invalid', 'fetch_failed',
     'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent', 'undeliverable'];
   const MAX_OUTPUT_LINES = 2000;
 
