@@ -16,12 +16,11 @@
     pending: 'idle', disconnected: 'idle', skipped: 'idle',
   };
   const SYMBOLS = { ok: '✓', warn: '▲', bad: '✕', err: '!', info: '↻', idle: '○' };
-  // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes, docs/api.md).
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
   const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'connected',
-    'disconnected', 'evicted', 'rejected', 'protocol_violation', 'loaded', 'invalid', 'fetch_failed',
-    'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent', 'undeliverable',
-    'blocked', 'suspended', 'resumed', 'expired'];
+    'disconnected', 'evicted', 'rejected', 'protocol_violation', 'fenced', 'loaded', 'invalid',
+    'fetch_failed', 'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent',
+    'undeliverable', 'blocked', 'suspended', 'resumed', 'expired'];
   const MAX_OUTPUT_LINES = 2000;
 
   const main = document.getElementById('main');

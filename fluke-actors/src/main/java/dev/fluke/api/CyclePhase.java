@@ -3,11 +3,15 @@ package dev.fluke.api;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** Where an agent's reconcile cycle is: idle, waiting for its checks, or applying. */
+/**
+ * Where an agent's reconcile cycle is: idle, waiting for its checks, or applying; {@code unknown}
+ * in cluster mode for an agent whose node did not answer (its last state is not shown as current).
+ */
 public enum CyclePhase {
   IDLE,
   CHECKING,
-  APPLYING;
+  APPLYING,
+  UNKNOWN;
 
   @JsonValue
   public String word() {

@@ -90,6 +90,9 @@ public final class Dto {
    * @param lastCycleEndedAt when the last complete check(+apply) cycle ended
    * @param manualServed the newest manual reconcile request ({@link ReconcileAccepted#requestId()})
    *     whose cycle on this agent has ended: {@code fluke reconcile --wait} waits for it
+   * @param node in cluster mode, the node holding the agent's session (its cluster address); null
+   *     on a single server. An agent whose node did not answer is shown with {@link
+   *     CyclePhase#UNKNOWN} and that node.
    */
   public record AgentSummary(
       String name,
@@ -101,7 +104,90 @@ public final class Dto {
       CyclePhase cycle,
       Instant lastCycleEndedAt,
       StatusCounts counts,
-      long manualServed) {}
+      long manualServed,
+      String node) {
+    /** A summary on a single server (no node). */
+    public AgentSummary(
+        String name,
+        Map<String, String> labels,
+        String version,
+        boolean connected,
+        Instant connectedAt,
+        Instant lastSeen,
+        CyclePhase cycle,
+        Instant lastCycleEndedAt,
+        StatusCounts counts,
+        long manualServed) {
+      this(
+          name,
+          labels,
+          version,
+          connected,
+          connectedAt,
+          lastSeen,
+          cycle,
+          lastCycleEndedAt,
+          counts,
+          manualServed,
+          null);
+    }
+
+    /** This summary as held by {@code node}. */
+    public AgentSummary onNode(String node) {
+      return new AgentSummary(
+          name,
+          labels,
+          version,
+          connected,
+          connectedAt,
+          lastSeen,
+          cycle,
+          lastCycleEndedAt,
+          counts,
+          manualServed,
+          node);
+    }
+  }
+
+  /**
+   * One server node ({@code GET /api/v1/nodes}, {@code fluke get nodes}).
+   *
+   * @param address the node's cluster address ({@code pekko://fluke-server@host:port}); on a single
+   *     server, {@code local}
+   * @param status the member status: joining, up, leaving, exiting, down, removed, weakly_up; a
+   *     single server is {@code up}
+   * @param reachable false when the failure detector of some node lost it
+   * @param answered false when the node did not answer in time: {@code agents} and {@code version}
+   *     are then unknown ({@code -1} and null)
+   * @param agents agents whose session this node holds
+   * @param leader true for the cluster's leader (it moves members up and out)
+   * @param singletons the cluster singletons it runs (e.g. {@code git})
+   * @param self true for the node that answered the request
+   */
+  public record NodeInfo(
+      String address,
+      String status,
+      boolean reachable,
+      boolean answered,
+      int agents,
+      boolean leader,
+      List<String> singletons,
+      String version,
+      boolean self) {}
+
+  /**
+   * A fleet answer that may be partial: {@code missingNodes} are the nodes that did not answer in
+   * time (empty on a single server and when every node answered).
+   */
+  public record Partial<T>(T value, List<String> missingNodes) {
+    public static <T> Partial<T> complete(T value) {
+      return new Partial<>(value, List.of());
+    }
+
+    public boolean complete() {
+      return missingNodes.isEmpty();
+    }
+  }
 
   public record ExecutorStatus(
       String name,

@@ -27,6 +27,7 @@ public final class EventOutcomes {
           "evicted",
           "rejected",
           "protocol_violation",
+          "fenced",
           // the manifest repository
           "loaded",
           "invalid",

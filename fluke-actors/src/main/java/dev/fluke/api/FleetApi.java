@@ -81,4 +81,33 @@ public interface FleetApi {
     return CompletableFuture.failedFuture(
         new UnsupportedOperationException("this server does not support suspensions"));
   }
+
+  /**
+   * {@link #agents()} with the server nodes that did not answer in time (cluster mode: their agents
+   * are listed with {@link CyclePhase#UNKNOWN}); on a single server always complete.
+   */
+  default CompletionStage<Dto.Partial<List<Dto.AgentSummary>>> agentsFromEveryNode() {
+    return agents().thenApply(Dto.Partial::complete);
+  }
+
+  /**
+   * The server nodes ({@code GET /api/v1/nodes}); a single server is one node, {@code local}, that
+   * holds the Git watcher.
+   */
+  default CompletionStage<List<Dto.NodeInfo>> nodes() {
+    return agents()
+        .thenApply(
+            all ->
+                List.of(
+                    new Dto.NodeInfo(
+                        "local",
+                        "up",
+                        true,
+                        true,
+                        (int) all.stream().filter(Dto.AgentSummary::connected).count(),
+                        true,
+                        List.of("git"),
+                        null,
+                        true)));
+  }
 }

@@ -40,6 +40,7 @@ final class ActorFleetApi implements FleetApi {
   private final Scheduler scheduler;
   private final Duration timeout;
   private final int recentEvents;
+  private final String version;
 
   /**
    * Numbers manual reconcile requests: increasing for the life of this server and, started from the
@@ -76,6 +77,7 @@ final class ActorFleetApi implements FleetApi {
     this.scheduler = system.scheduler();
     this.timeout = settings.api().askTimeout();
     this.recentEvents = settings.api().recentEvents();
+    this.version = settings.version();
     this.manualRequests = new AtomicLong(settings.clock().millis() * 1000);
   }
 
@@ -174,6 +176,29 @@ final class ActorFleetApi implements FleetApi {
   @Override
   public CompletionStage<Dto.RewriteAccepted> acceptRewrite(String commit) {
     return ask(git, replyTo -> new GitWatcher.AcceptRewrite(commit, replyTo));
+  }
+
+  /** The one node, with this server's version. */
+  @Override
+  public CompletionStage<List<Dto.NodeInfo>> nodes() {
+    return FleetApi.super
+        .nodes()
+        .thenApply(
+            list ->
+                list.stream()
+                    .map(
+                        n ->
+                            new Dto.NodeInfo(
+                                n.address(),
+                                n.status(),
+                                n.reachable(),
+                                n.answered(),
+                                n.agents(),
+                                n.leader(),
+                                n.singletons(),
+                                version,
+                                n.self()))
+                    .toList());
   }
 
   @Override

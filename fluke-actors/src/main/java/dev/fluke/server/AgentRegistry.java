@@ -12,6 +12,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,6 +119,18 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
 
+  /** Replies whether {@code name} has a live session on this node (asked by other nodes). */
+  public record IsLive(String name, ActorRef<Boolean> replyTo) implements Command {}
+
+  /**
+   * Cluster mode: {@code name} was admitted on another node with {@code epoch}; a session of it
+   * here with a lower epoch is stale and is stopped (its stream ends, the agent is elsewhere).
+   */
+  public record Fence(String name, long epoch, String holder) implements Command {}
+
+  /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
+  private record Admitted(Connect connect, AgentAdmission.Decision decision) implements Command {}
+
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
   private final EventStore events;
@@ -124,6 +138,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final FlukeMetrics metrics;
   private final AgentDirectory directory;
   private final Suspensions suspensions;
+  private final AgentAdmission admission;
+
+  /** Cluster mode: registrations waiting for the directory, and each live session's epoch. */
+  private final Map<String, Long> epochs = new HashMap<>();
+
+  private final Set<String> admitting = new HashSet<>();
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
@@ -134,19 +154,26 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       EventStore events,
       LiveHub hub,
       FlukeMetrics metrics) {
-    return create(settings, alerter, events, hub, metrics, Suspensions.restoredEmpty());
+    return create(
+        settings, alerter, events, hub, metrics, Suspensions.restoredEmpty(), AgentAdmission.LOCAL);
   }
 
-  /** The registry whose agents' runners consult {@code suspensions}. */
+  /**
+   * The registry whose agents' runners consult {@code suspensions} and whose registrations {@code
+   * admission} must agree to (cluster mode).
+   */
   public static Behavior<Command> create(
       ServerSettings settings,
       ActorRef<DriftAlerter.Command> alerter,
       EventStore events,
       LiveHub hub,
       FlukeMetrics metrics,
-      Suspensions suspensions) {
+      Suspensions suspensions,
+      AgentAdmission admission) {
     return Behaviors.setup(
-        ctx -> new AgentRegistry(ctx, settings, alerter, events, hub, metrics, suspensions));
+        ctx ->
+            new AgentRegistry(
+                ctx, settings, alerter, events, hub, metrics, suspensions, admission));
   }
 
   private AgentRegistry(
@@ -156,9 +183,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       EventStore events,
       LiveHub hub,
       FlukeMetrics metrics,
-      Suspensions suspensions) {
+      Suspensions suspensions,
+      AgentAdmission admission) {
     super(context);
     this.suspensions = suspensions;
+    this.admission = admission;
+    admission.attach(context.getSelf());
     this.settings = settings;
     this.alerter = alerter;
     this.events = events;
@@ -181,6 +211,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(GetAgent.class, this::onGetAgent)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(SuspensionLifted.class, this::onSuspensionLifted)
+        .onMessage(IsLive.class, this::onIsLive)
+        .onMessage(Admitted.class, this::onAdmitted)
+        .onMessage(Fence.class, this::onFence)
         .build();
   }
 
@@ -210,15 +243,71 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
               + settings.agents().heartbeatAllowedMisses()
               + " missed heartbeats";
     }
+    if (problem == null && admitting.contains(name)) {
+      problem = "a registration of agent " + name + " is already being checked with the cluster";
+    }
     if (problem != null) {
-      getContext().getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
-      events.append(
-          Event.agent(
-              now, name == null ? "" : name, "rejected", problem + " (peer " + c.peer() + ")"));
-      c.replyTo().tell(new Refused(problem));
+      return refuse(c, problem);
+    }
+    if (!admission.local()) {
+      admitting.add(name);
+      getContext()
+          .pipeToSelf(
+              admission.admit(name),
+              (d, failure) ->
+                  new Admitted(
+                      c,
+                      d != null
+                          ? d
+                          : AgentAdmission.Decision.refused(
+                              "the cluster directory failed: " + failure)));
       return this;
     }
-    ActorRef<AgentSession.Command> session = spawnSession(c, ++connections);
+    return accept(c, AgentAdmission.Decision.admitted(0, List.of()));
+  }
+
+  private Behavior<Command> refuse(Connect c, String problem) {
+    String name = c.register().name();
+    getContext().getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
+    events.append(
+        Event.agent(
+            settings.now(),
+            name == null ? "" : name,
+            "rejected",
+            problem + " (peer " + c.peer() + ")"));
+    c.replyTo().tell(new Refused(problem));
+    return this;
+  }
+
+  /** Cluster mode: the directory answered; the registration goes on as on a single server. */
+  private Behavior<Command> onAdmitted(Admitted a) {
+    Connect c = a.connect();
+    String name = c.register().name();
+    admitting.remove(name);
+    AgentAdmission.Decision d = a.decision();
+    if (!d.admitted()) {
+      return refuse(c, d.refusal());
+    }
+    if (settings.now().isAfter(c.deadline()) || directory.live(name) != null) {
+      admission.released(name, d.epoch());
+      metrics.registrationsTooLate();
+      c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
+      return this;
+    }
+    return accept(c, d);
+  }
+
+  private Behavior<Command> accept(Connect c, AgentAdmission.Decision d) {
+    String name = c.register().name();
+    Instant now = settings.now();
+    ReceivedResults received = directory.received(name);
+    if (!admission.local()) {
+      received.seed(d.received());
+      received.onFirst(key -> admission.received(name, d.epoch(), key));
+      epochs.put(name, d.epoch());
+    }
+    ActorRef<AgentSession.Command> session =
+        spawnSession(c, ++connections, admission.local() ? connections << 32 : d.epoch() << 32);
     getContext().watchWith(session, new SessionEnded(name, session));
     // Counted and announced once the session exists.
     metrics.agentConnected(name);
@@ -240,7 +329,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     return this;
   }
 
-  private ActorRef<AgentSession.Command> spawnSession(Connect c, long connection) {
+  private ActorRef<AgentSession.Command> spawnSession(Connect c, long connection, long cycleBase) {
     String name = c.register().name();
     AgentSession.Setup setup =
         new AgentSession.Setup(
@@ -253,7 +342,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             events,
             hub,
             metrics,
-            connection << 32,
+            cycleBase,
             state,
             reconcilers,
             directory.received(name),
@@ -313,6 +402,10 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       return this;
     }
     Dto.StatusCounts before = directory.totals();
+    Long epoch = epochs.remove(e.name());
+    if (epoch != null) {
+      admission.released(e.name(), epoch);
+    }
     directory.ended(e.name(), settings.now());
     totalsChanged(before);
     metrics.agentDisconnected(e.name());
@@ -357,6 +450,32 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             s == null
                 ? Optional.empty()
                 : Optional.of(new Dto.AgentDetail(s, List.of(), List.of())));
+    return this;
+  }
+
+  private Behavior<Command> onIsLive(IsLive q) {
+    q.replyTo().tell(directory.live(q.name()) != null || admitting.contains(q.name()));
+    return this;
+  }
+
+  private Behavior<Command> onFence(Fence f) {
+    AgentDirectory.Live l = directory.live(f.name());
+    Long epoch = epochs.get(f.name());
+    if (l != null && epoch != null && epoch <= f.epoch()) {
+      String why =
+          "agent "
+              + f.name()
+              + " registered again on "
+              + f.holder()
+              + " (epoch "
+              + f.epoch()
+              + " > "
+              + epoch
+              + "): its session here is stale and stops";
+      getContext().getLog().warn("{}", why);
+      events.append(Event.agent(settings.now(), f.name(), "fenced", why));
+      getContext().stop(l.session()); // SessionEnded then records the disconnection
+    }
     return this;
   }
 

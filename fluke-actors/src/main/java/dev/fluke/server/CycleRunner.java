@@ -116,7 +116,7 @@ public final class CycleRunner {
     this.timers = timers;
     this.settings = s.settings();
     this.name = s.register().name();
-    this.link = new RunnerLink(s.out(), session);
+    this.link = new RunnerLink(s.out(), session, s.received());
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;

@@ -1,17 +1,26 @@
 package dev.fluke.server;
 
+import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.LiveFeed;
+import dev.fluke.cluster.AgentLocations;
+import dev.fluke.cluster.ClusterBoot;
+import dev.fluke.cluster.ClusterFleetApi;
+import dev.fluke.cluster.ClusterGit;
+import dev.fluke.cluster.NodeService;
+import dev.fluke.cluster.PinnedGitSync;
 import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -44,22 +53,28 @@ public final class FlukeServer {
 
   private final ServerSettings settings;
   private final ActorRef<GitWatcher.Command> git;
+  private final ActorRef<GitWatcher.Command> localGit;
+  private final ActorSystem<?> system;
   private final FleetApi fleetApi;
-  private final AgentGateway gateway;
+  private final StreamGateway gateway;
   private final EventStore events;
   private final LiveHub live;
   private final FlukeMetrics metrics;
 
   private FlukeServer(
+      ActorSystem<?> system,
       ServerSettings settings,
       ActorRef<GitWatcher.Command> git,
+      ActorRef<GitWatcher.Command> localGit,
       FleetApi fleetApi,
-      AgentGateway gateway,
+      StreamGateway gateway,
       EventStore events,
       LiveHub live,
       FlukeMetrics metrics) {
     this.settings = settings;
+    this.system = system;
     this.git = git;
+    this.localGit = localGit;
     this.fleetApi = fleetApi;
     this.gateway = gateway;
     this.events = events;
@@ -136,13 +151,17 @@ public final class FlukeServer {
     // The others hold state that only live connections and Git can rebuild, and do no I/O in their
     // handlers (all of it is piped back as messages): an unexpected exception is a bug that must
     // not cost the fleet's connections or the desired state, so they resume.
+    // Cluster mode (docs/cluster.md): this node's watcher loads the commit the cluster's Git
+    // singleton put in force; without a cluster block nothing of the cluster is started.
+    boolean clustered = ClusterBoot.enabled(system);
+    PinnedGitSync pinned = clustered ? new PinnedGitSync(git) : null;
     ActorRef<GitWatcher.Command> watcher =
         spawner.spawn(
             Behaviors.supervise(
                     GitWatcher.create(
                         settings.git(),
                         settings.dataDir(),
-                        git,
+                        clustered ? pinned : git,
                         loader,
                         events,
                         live,
@@ -152,10 +171,20 @@ public final class FlukeServer {
             "fluke-server-git");
     // Read by every runner, written by the keeper (restored from the store first: fail closed).
     Suspensions suspensions = new Suspensions();
+    ActorRef<AgentLocations.Command> locations = clustered ? AgentLocations.start(system) : null;
     ActorRef<AgentRegistry.Command> agents =
         spawner.spawn(
             Behaviors.supervise(
-                    AgentRegistry.create(settings, alerter, events, live, metrics, suspensions))
+                    AgentRegistry.create(
+                        settings,
+                        alerter,
+                        events,
+                        live,
+                        metrics,
+                        suspensions,
+                        locations != null
+                            ? AgentLocations.admission(locations)
+                            : AgentAdmission.LOCAL))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-agents");
     ActorRef<SuspensionKeeper.Command> keeper =
@@ -163,15 +192,28 @@ public final class FlukeServer {
             Behaviors.supervise(SuspensionKeeper.create(settings, suspensions, events, agents))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-suspensions");
+    if (clustered) {
+      system.systemActorOf(
+          NodeService.create(agents, ClusterBoot.askTimeout(system), settings.version()),
+          "fluke-cluster-node",
+          Props.empty());
+    }
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
             Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-tasks");
+    ActorRef<GitWatcher.Command> gitFace =
+        clustered
+            ? ClusterGit.start(
+                system, settings, git, loader, events, live, metrics, pinned, watcher)
+            : watcher;
+    FleetApi nodeApi =
+        new ActorFleetApi(system, settings, agents, tasks, gitFace, keeper, suspensions, events);
     FleetApi api =
-        new ActorFleetApi(system, settings, agents, tasks, watcher, keeper, suspensions, events);
-    AgentGateway gateway = new StreamGateway(system, agents, settings, events);
-    return new FlukeServer(settings, watcher, api, gateway, events, live, metrics);
+        clustered ? new ClusterFleetApi(system, nodeApi, locations, settings.version()) : nodeApi;
+    StreamGateway gateway = new StreamGateway(system, agents, settings, events);
+    return new FlukeServer(system, settings, gitFace, watcher, api, gateway, events, live, metrics);
   }
 
   /** What the HTTP API, UI and CLI ask. */
@@ -182,6 +224,24 @@ public final class FlukeServer {
   /** What the gRPC service hands each authenticated agent stream to. */
   public AgentGateway gateway() {
     return gateway;
+  }
+
+  /**
+   * Completes every agent stream, now and from now on: the agents reconnect elsewhere (coordinated
+   * shutdown of a cluster node, after the agents' listener is unbound).
+   */
+  public void drainAgents() {
+    gateway.drain();
+  }
+
+  /**
+   * The manifests in force on this node. On a single server the same as {@code
+   * fleetApi().manifest()}; in cluster mode this node's own view, where the API's answer is the Git
+   * singleton's.
+   */
+  public CompletionStage<Dto.ManifestStatus> localManifest() {
+    return AskPattern.ask(
+        localGit, GitWatcher.GetStatus::new, settings.api().askTimeout(), system.scheduler());
   }
 
   /** Fetch the manifest repository now (the Git push webhook); coalesces with a fetch in flight. */

@@ -1,7 +1,12 @@
 package dev.fluke.server;
 
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The apply results recently received from one agent, by (cycle, task), kept across its connections
@@ -13,9 +18,18 @@ import java.util.Map;
  * that agent; only one session of a name is live at a time. Cycle ids are unique for the life of
  * the server process, so after a server restart nothing matches and a re-sent result is recorded
  * like any other.
+ *
+ * <p>Cluster mode: the keys the agent's earlier sessions received on other nodes are {@link #seed
+ * seeded} from the cluster's agent directory, and each result received for the first time is
+ * written there ({@link #onFirst}); its acknowledgement waits for that write ({@link #recorded}),
+ * so a result acknowledged by any node is known to every node the agent may move to.
  */
 final class ReceivedResults {
+  private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
+
   private final Map<String, Boolean> seen;
+  private final Map<String, CompletionStage<Void>> pending = new HashMap<>();
+  private Function<String, CompletionStage<Void>> onFirst = key -> DONE;
 
   ReceivedResults(int capacity) {
     this.seen =
@@ -28,7 +42,58 @@ final class ReceivedResults {
   }
 
   /** Remembers the result; false when it was received before (a duplicate). */
-  synchronized boolean firstTime(long cycleId, String task) {
-    return seen.put(cycleId + "/" + task, Boolean.TRUE) == null;
+  boolean firstTime(long cycleId, String task) {
+    String key = key(cycleId, task);
+    Function<String, CompletionStage<Void>> listener;
+    synchronized (this) {
+      if (seen.put(key, Boolean.TRUE) != null) {
+        return false;
+      }
+      listener = onFirst;
+    }
+    CompletionStage<Void> written = listener.apply(key);
+    if (!written.toCompletableFuture().isDone()) {
+      synchronized (this) {
+        pending.put(key, written);
+      }
+      written.whenComplete(
+          (v, e) -> {
+            synchronized (this) {
+              pending.remove(key);
+            }
+          });
+    }
+    return true;
+  }
+
+  /**
+   * Completes once the result is recorded where it must be before it is acknowledged: at once on a
+   * single server; in cluster mode when the agent directory has it.
+   */
+  synchronized CompletionStage<Void> recorded(long cycleId, String task) {
+    return pending.getOrDefault(key(cycleId, task), DONE);
+  }
+
+  /** The key of a result: {@code cycle/task}. */
+  static String key(long cycleId, String task) {
+    return cycleId + "/" + task;
+  }
+
+  /**
+   * Cluster mode: results the agent's earlier sessions received on other nodes (from the cluster
+   * directory), so that one re-sent after a failover is a duplicate here too.
+   */
+  synchronized void seed(Collection<String> keys) {
+    for (String k : keys) {
+      seen.put(k, Boolean.TRUE);
+    }
+  }
+
+  /**
+   * Cluster mode: given each result received for the first time; the stage it returns completes
+   * when the cluster knows it (never fails).
+   */
+  synchronized void onFirst(Function<String, CompletionStage<Void>> listener) {
+    this.onFirst = listener;
   }
 }

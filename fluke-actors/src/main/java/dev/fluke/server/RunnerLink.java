@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -16,9 +17,13 @@ final class RunnerLink {
   // The agent broke the protocol: the session ends the stream, and the runner with it.
   private boolean broken;
 
-  RunnerLink(ActorRef<Outbound> out, ActorRef<AgentSession.Command> session) {
+  private final ReceivedResults received;
+
+  RunnerLink(
+      ActorRef<Outbound> out, ActorRef<AgentSession.Command> session, ReceivedResults received) {
     this.out = out;
     this.session = session;
+    this.received = received;
   }
 
   void send(ServerMessage m) {
@@ -37,7 +42,14 @@ final class RunnerLink {
       return; // the session is failing the stream: nothing more goes out
     }
     if (m.message() instanceof AgentMessage.ApplyResult r) {
-      send(new ServerMessage.ApplyResultAck(r.cycleId(), r.task().task()));
+      ServerMessage ack = new ServerMessage.ApplyResultAck(r.cycleId(), r.task().task());
+      CompletionStage<Void> recorded = received.recorded(r.cycleId(), r.task().task());
+      if (recorded.toCompletableFuture().isDone()) {
+        send(ack);
+      } else {
+        // Cluster mode: acknowledged once the agent directory has it (ReceivedResults).
+        recorded.thenRun(() -> out.tell(new Outbound.Send(ack)));
+      }
     }
     // Last: the agent's next message (a heartbeat the session answers at once) must not overtake
     // what this one caused.

@@ -19,8 +19,10 @@ import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -50,6 +52,9 @@ final class StreamGateway implements AgentGateway {
   private final ActorRef<AgentRegistry.Command> registry;
   private final ServerSettings settings;
   private final EventStore events;
+
+  /** Ends every agent stream at once (coordinated shutdown of a cluster node: {@link #drain()}). */
+  private final SharedKillSwitch drain = KillSwitches.shared("fluke-agent-streams");
 
   StreamGateway(
       ActorSystem<?> system,
@@ -104,7 +109,7 @@ final class StreamGateway implements AgentGateway {
                 })
             .to(Sink.ignore());
     Flow<AgentMessage, ServerMessage, NotUsed> flow =
-        Flow.fromSinkAndSourceCoupled(fromAgent, toAgent);
+        Flow.fromSinkAndSourceCoupled(fromAgent, toAgent).via(drain.flow());
     return flow.mapMaterializedValue(
         notUsed -> {
           // A stream that never registers is dropped; failing the outbound side ends both
@@ -129,6 +134,14 @@ final class StreamGateway implements AgentGateway {
           registerTimer.set(timer);
           return notUsed;
         });
+  }
+
+  /**
+   * Completes every agent stream, now and from now on (the agents see their stream end normally and
+   * reconnect, to another node in cluster mode).
+   */
+  void drain() {
+    drain.shutdown();
   }
 
   private CompletionStage<Done> handshake(

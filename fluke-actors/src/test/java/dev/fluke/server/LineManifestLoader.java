@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * Files matching the glob are read in path order; duplicate task names and unknown policies are
  * errors.
  */
-final class LineManifestLoader implements ManifestLoader {
+public final class LineManifestLoader implements ManifestLoader {
   private final AtomicInteger loads = new AtomicInteger();
 
   int loads() {
@@ -42,7 +42,7 @@ final class LineManifestLoader implements ManifestLoader {
   }
 
   /** One line of the format, for tests that build manifests. */
-  static String task(String name, String policy, String execs, String selector) {
+  public static String task(String name, String policy, String execs, String selector) {
     return "task "
         + name
         + (policy == null ? "" : " policy=" + policy)

@@ -3,6 +3,7 @@ package dev.fluke.app;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.cli.FlukeCommand;
+import dev.fluke.cluster.ClusterBoot;
 import dev.fluke.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -34,6 +35,15 @@ public final class ServerCommand implements Callable<Integer> {
     LogSetup.apply(cfg.log());
     try (ServerNode node = ServerNode.start(cfg, ConfigFactory.load())) {
       node.awaitTermination();
+      if (node.downed()) {
+        // The cluster downed this node (it was on the minority side of a partition, or frozen too
+        // long): exit non-zero so that its supervisor (systemd Restart=on-failure) starts it again
+        // as a new member.
+        spec.commandLine()
+            .getErr()
+            .println("fluke server: this node was downed by the cluster; exiting to be restarted");
+        return ClusterBoot.DOWNED_EXIT_CODE;
+      }
     } catch (IllegalStateException e) {
       throw new CliException(e.getMessage(), e);
     }

@@ -3,6 +3,7 @@ package dev.fluke.app;
 import com.typesafe.config.Config;
 import dev.fluke.api.FleetApi;
 import dev.fluke.app.cli.VersionInfo;
+import dev.fluke.cluster.ClusterBoot;
 import dev.fluke.config.ListenAddress;
 import dev.fluke.config.LogConfig;
 import dev.fluke.config.ServerConfig;
@@ -121,7 +122,17 @@ public final class ServerNode implements AutoCloseable {
    * rules such as maintenance windows); null for the system clock.
    */
   public static ServerNode start(ServerConfig config, Config pekkoConfig, java.time.Clock clock) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-server", pekkoConfig);
+    // Cluster mode only with a cluster block: without it, the local provider as always.
+    Config effective =
+        config
+            .cluster()
+            .map(
+                c ->
+                    ClusterBoot.config(
+                        c, config.tls().certFile(), config.tls().keyFile(), pekkoConfig))
+            .orElse(pekkoConfig);
+    ActorSystem<Void> system =
+        ActorSystem.create(Behaviors.empty(), ClusterBoot.SYSTEM_NAME, effective);
     try {
       ServerSettings settings = settings(config, ServerSettings.create(system));
       if (clock != null) {
@@ -157,6 +168,14 @@ public final class ServerNode implements AutoCloseable {
                       .clientCaFile()
                       .map(ca -> new ClientCertificates(ca, config.tls().crlFile()))));
       ServerBinding http = await(bindHttp(system, config, server, tls));
+      if (config.cluster().isPresent()) {
+        ClusterBoot.onShutdown(system, grpc::unbind, server::drainAgents);
+        log.info(
+            "Cluster node {} (listening on {}), seeds {}",
+            ClusterBoot.address(config.cluster().get().advertise()),
+            config.cluster().get().listen(),
+            ClusterBoot.seeds(config.cluster().get()));
+      }
       log.info(
           "Fluke server {} started: agents gRPC on {}, dashboard and API on {}, manifests from {} ({})",
           VersionInfo.current().oneLine(),
@@ -209,7 +228,15 @@ public final class ServerNode implements AutoCloseable {
     WebhookSettings webhook =
         new WebhookSettings(
             config.git().webhookSecret().orElse(null), config.git().branch(), server::fetchNow);
-    Readiness readiness = Readiness.of(server.fleetApi(), server.events(), READINESS_TIMEOUT);
+    // Cluster mode: ready when this node is an Up member and its own desired state is in force.
+    Readiness readiness =
+        config.cluster().isPresent()
+            ? new Readiness(
+                () -> server.localManifest().thenApply(m -> Optional.ofNullable(m.commit())),
+                server.events()::healthy,
+                () -> ClusterBoot.notServing(system),
+                READINESS_TIMEOUT)
+            : Readiness.of(server.fleetApi(), server.events(), READINESS_TIMEOUT);
     var routes =
         WebRoutes.create(
             server.fleetApi(), tokens, server.liveFeed(), server.metrics(), webhook, readiness);
@@ -261,6 +288,11 @@ public final class ServerNode implements AutoCloseable {
   /** Blocks until the actor system has terminated (SIGTERM runs coordinated shutdown). */
   public void awaitTermination() {
     system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** True when the cluster downed this node (it then exits non-zero to be restarted). */
+  public boolean downed() {
+    return ClusterBoot.downed(system);
   }
 
   @Override

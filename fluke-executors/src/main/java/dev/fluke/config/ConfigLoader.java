@@ -308,11 +308,147 @@ public final class ConfigLoader {
       ServerConfig.Tls tls = tls(grpc, http);
       ServerConfig.Drift drift = drift();
       ServerConfig.EventStore events = eventStore();
+      Optional<ServerConfig.Cluster> cluster = cluster(grpc, http, tls);
       if (diags.hasErrors()) {
         return null;
       }
       return new ServerConfig(
-          grpc, http, agentTokens, apiTokens, dataDir, reconcile, git, tls, drift, events, log(s));
+          grpc,
+          http,
+          agentTokens,
+          apiTokens,
+          dataDir,
+          reconcile,
+          git,
+          tls,
+          drift,
+          events,
+          log(s),
+          cluster);
+    }
+
+    /**
+     * {@code cluster { listen advertise seeds ca_file plaintext }}: addresses with fixed ports, a
+     * port of its own, and TLS like the listeners: with the server's tls enabled the nodes
+     * authenticate each other (ca_file required); plaintext only on loopback or chosen explicitly.
+     */
+    private Optional<ServerConfig.Cluster> cluster(
+        ListenAddress grpc, ListenAddress http, ServerConfig.Tls tls) {
+      Decoded c = s.block("cluster");
+      if (c == null) {
+        return Optional.empty();
+      }
+      ListenAddress listen = clusterAddress(c, "listen");
+      ListenAddress advertise = c.isSet("advertise") ? clusterAddress(c, "advertise") : listen;
+      if (listen != null
+          && c.isSet("advertise")
+          && advertise != null
+          && advertise.allInterfaces()) {
+        diags.error(
+            c.posOf("advertise"),
+            "\"advertise\" in "
+                + c.where()
+                + " must name a host the other nodes can reach, not all interfaces");
+      } else if (listen != null && !c.isSet("advertise") && listen.allInterfaces()) {
+        diags.error(
+            c.posOf("listen"),
+            "cluster listen = \""
+                + c.string("listen")
+                + "\" binds all interfaces: add advertise = \"host:port\" (the address the other"
+                + " nodes reach this one at)");
+      }
+      if (listen != null) {
+        for (ListenAddress other : new ListenAddress[] {grpc, http}) {
+          if (other != null
+              && other.port() == listen.port()
+              && (other.host().equals(listen.host())
+                  || other.allInterfaces()
+                  || listen.allInterfaces())) {
+            diags.error(
+                c.posOf("listen"),
+                "cluster listen " + listen + " uses the same port as the listener " + other);
+          }
+        }
+      }
+      List<ListenAddress> seeds = new ArrayList<>();
+      if (c.isSet("seeds")) {
+        if (c.stringList("seeds").isEmpty()) {
+          diags.error(
+              c.posOf("seeds"),
+              "\"seeds\" in "
+                  + c.where()
+                  + " must name at least one node (this one, for the first node of a cluster)");
+        }
+        for (String seed : c.stringList("seeds")) {
+          Optional<ListenAddress> a = ListenAddress.parse(seed);
+          if (a.isEmpty() || a.get().allInterfaces() || a.get().port() == 0) {
+            diags.error(
+                c.posOf("seeds"),
+                "bad seed \""
+                    + seed
+                    + "\" in "
+                    + c.where()
+                    + ": expected host:port of a node's cluster address, e.g. \"10.0.0.1:7072\"");
+          } else {
+            seeds.add(a.get());
+          }
+        }
+      }
+      boolean plaintextChosen = Boolean.TRUE.equals(c.get("plaintext"));
+      boolean secure = tls != null && tls.enabled() && !plaintextChosen;
+      Optional<Path> ca = existingFile(c, "ca_file", baseDir, diags);
+      if (secure && ca.isEmpty()) {
+        diags.error(
+            c.pos(),
+            "the server has tls enabled, so cluster traffic is TLS with mutual authentication:"
+                + " set ca_file = \"…\" (the CA that issued the nodes' tls certificates), or choose"
+                + " plaintext cluster traffic explicitly with plaintext = true");
+      }
+      if (!secure && ca.isPresent()) {
+        diags.error(
+            c.posOf("ca_file"),
+            "ca_file authenticates cluster peers over TLS, which needs tls enabled in "
+                + s.where()
+                + (plaintextChosen ? " and plaintext = false" : ""));
+      }
+      if (!secure && !plaintextChosen && listen != null && advertise != null) {
+        boolean loopbackOnly = listen.loopback() && advertise.loopback();
+        for (ListenAddress seed : seeds) {
+          loopbackOnly &= seed.loopback();
+        }
+        if (!loopbackOnly) {
+          diags.error(
+              c.pos(),
+              "cluster traffic would be plaintext off loopback: enable tls in "
+                  + s.where()
+                  + " (cert_file, key_file) and set ca_file here, or choose plaintext explicitly"
+                  + " with plaintext = true (without TLS only loopback addresses such as"
+                  + " 127.0.0.1:7072 are used in plaintext)");
+        }
+      }
+      return Optional.of(new ServerConfig.Cluster(listen, advertise, seeds, secure, ca));
+    }
+
+    /** A cluster address: host:port with a fixed port (the other nodes must know it). */
+    private ListenAddress clusterAddress(Decoded c, String key) {
+      String v = c.string(key);
+      if (v == null) {
+        return null;
+      }
+      Optional<ListenAddress> a = ListenAddress.parse(v);
+      if (a.isEmpty() || a.get().port() == 0) {
+        diags.error(
+            c.posOf(key),
+            "bad address \""
+                + v
+                + "\" for \""
+                + key
+                + "\" in "
+                + c.where()
+                + ": expected host:port with a fixed port, e.g. \"10.0.0.1:7072\"");
+        return null;
+      }
+      return a.get();
     }
 
     private ListenAddress listen(String key) {

@@ -103,6 +103,28 @@ public final class ConfigSchemas {
               BlockSchema.optional("memory", EVENT_STORE_MEMORY),
               BlockSchema.optional("redis", EVENT_STORE_REDIS));
 
+  public static final Schema SERVER_CLUSTER =
+      Schema.of(
+          Attr.required(
+              "listen", AttrType.STRING, "host:port this node's cluster transport binds to"),
+          Attr.optional(
+              "advertise",
+              AttrType.STRING,
+              null,
+              "host:port the other nodes reach this one at; default: listen"),
+          Attr.required(
+              "seeds", AttrType.STRING_LIST, "host:port of the nodes a starting node joins"),
+          Attr.optional(
+              "ca_file",
+              AttrType.STRING,
+              null,
+              "CA certificate(s) (PEM) of the nodes' certificates; required when tls is enabled"),
+          Attr.optional(
+              "plaintext",
+              AttrType.BOOL,
+              Boolean.FALSE,
+              "true = cluster traffic without TLS off loopback, chosen explicitly"));
+
   public static final Schema SERVER =
       Schema.of(
               Attr.optional("listen_grpc", AttrType.STRING, ":7070", "address agents connect to"),
@@ -123,7 +145,8 @@ public final class ConfigSchemas {
               BlockSchema.optional("tls", SERVER_TLS),
               BlockSchema.optional("drift", SERVER_DRIFT),
               BlockSchema.optional("event_store", EVENT_STORE),
-              BlockSchema.optional("log", LOG));
+              BlockSchema.optional("log", LOG),
+              BlockSchema.optional("cluster", SERVER_CLUSTER));
 
   public static final Schema AGENT_TLS =
       Schema.of(

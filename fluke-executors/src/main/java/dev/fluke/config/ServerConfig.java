@@ -31,10 +31,85 @@ public record ServerConfig(
     Tls tls,
     Drift drift,
     EventStore eventStore,
-    LogConfig log) {
+    LogConfig log,
+    Optional<Cluster> cluster) {
   public ServerConfig {
     agentTokens = List.copyOf(agentTokens);
     apiTokens = List.copyOf(apiTokens);
+    cluster = cluster == null ? Optional.empty() : cluster;
+  }
+
+  /** A single server (no {@code cluster} block). */
+  public ServerConfig(
+      ListenAddress listenGrpc,
+      ListenAddress listenHttp,
+      List<String> agentTokens,
+      List<String> apiTokens,
+      Path dataDir,
+      Duration reconcileInterval,
+      Git git,
+      Tls tls,
+      Drift drift,
+      EventStore eventStore,
+      LogConfig log) {
+    this(
+        listenGrpc,
+        listenHttp,
+        agentTokens,
+        apiTokens,
+        dataDir,
+        reconcileInterval,
+        git,
+        tls,
+        drift,
+        eventStore,
+        log,
+        Optional.empty());
+  }
+
+  /** This config as one node of a cluster. */
+  public ServerConfig withCluster(Cluster c) {
+    return new ServerConfig(
+        listenGrpc,
+        listenHttp,
+        agentTokens,
+        apiTokens,
+        dataDir,
+        reconcileInterval,
+        git,
+        tls,
+        drift,
+        eventStore,
+        log,
+        Optional.of(c));
+  }
+
+  /**
+   * {@code cluster { … }}: this server is one node of a cluster (docs/cluster.md).
+   *
+   * @param listen where this node's cluster transport (Pekko Artery over TCP) binds
+   * @param advertise the address other nodes reach this one at (NAT, containers); defaults to
+   *     {@code listen}
+   * @param seeds the nodes a starting node contacts to join (in {@code advertise} form); the first
+   *     one forms the cluster when none is up yet
+   * @param tls true: cluster traffic is TLS with mutual authentication, with the server's tls
+   *     cert/key as this node's identity and {@code caFile} as the CA peers must be issued by
+   * @param caFile the CA (PEM) of the peers' certificates; with tls, required
+   */
+  public record Cluster(
+      ListenAddress listen,
+      ListenAddress advertise,
+      List<ListenAddress> seeds,
+      boolean tls,
+      Optional<Path> caFile) {
+    public Cluster {
+      seeds = List.copyOf(seeds);
+    }
+
+    /** A plaintext cluster node (loopback tests and examples). */
+    public static Cluster plaintext(ListenAddress listen, List<ListenAddress> seeds) {
+      return new Cluster(listen, listen, seeds, false, Optional.empty());
+    }
   }
 
   /**
@@ -153,6 +228,8 @@ public record ServerConfig(
         + eventStore
         + ", log="
         + log
+        + ", cluster="
+        + cluster.map(Object::toString).orElse("-")
         + "]";
   }
 }

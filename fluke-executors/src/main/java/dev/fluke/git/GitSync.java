@@ -30,6 +30,18 @@ public interface GitSync {
   }
 
   /**
+   * Checks out exactly {@code commit} in the working copy {@code dir} that {@link #sync} keeps (its
+   * branch is reset to it; a later sync fast-forwards it again). Cluster mode: every node loads the
+   * commit the cluster's Git singleton put in force, not whatever its own fetch found.
+   *
+   * @return the commit now checked out (40 hex)
+   * @throws GitSyncException when the commit is not in the working copy (fetch first) or Git fails
+   */
+  default Result pin(GitSource source, Path dir, String commit) throws GitSyncException {
+    throw new GitSyncException("this Git client cannot check out a given commit");
+  }
+
+  /**
    * What a sync did.
    *
    * @param commit the commit (40 hex) now checked out

@@ -19,6 +19,7 @@ import org.eclipse.jgit.api.CreateBranchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.MergeCommand;
 import org.eclipse.jgit.api.MergeResult;
+import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.Status;
 import org.eclipse.jgit.api.TransportCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -162,6 +163,36 @@ public final class JGitSync implements GitSync, AutoCloseable {
       throw scrubbed(withHint(describe(e)), e, source);
     } catch (RuntimeException e) {
       throw scrubbed("unexpected failure: " + describe(e), e, source);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public GitSync.Result pin(GitSource source, Path dir, String commit) throws GitSyncException {
+    Path abs = dir.toAbsolutePath().normalize();
+    ReentrantLock lock = locks.computeIfAbsent(abs, p -> new ReentrantLock());
+    lock.lock();
+    try (Git git = Git.open(abs.toFile())) {
+      Repository repo = git.getRepository();
+      ObjectId id;
+      try {
+        id = repo.resolve(commit + "^{commit}");
+      } catch (MissingObjectException | IncorrectObjectTypeException e) {
+        id = null;
+      }
+      if (id == null) {
+        throw new GitSyncException(
+            "commit " + commit + " is not in the clone of " + source.redactedUrl());
+      }
+      if (!id.name().equals(head(repo))) {
+        git.reset().setMode(ResetCommand.ResetType.HARD).setRef(id.name()).call();
+      }
+      return GitSync.Result.of(head(repo));
+    } catch (GitSyncException e) {
+      throw scrubbed(e.getMessage(), e.getCause(), source);
+    } catch (GitAPIException | IOException | RuntimeException e) {
+      throw scrubbed("checking out " + commit + " failed: " + describe(e), e, source);
     } finally {
       lock.unlock();
     }

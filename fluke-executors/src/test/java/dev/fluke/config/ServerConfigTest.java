@@ -433,7 +433,7 @@ class ServerConfigTest {
                 + " (without a tls block only loopback addresses such as 127.0.0.1:7070 are served in plaintext)",
             "server.hcl:3:3: unknown attribute \"listen_htp\" in server (did you mean \"listen_http\"?); expected an"
                 + " attribute (listen_grpc, listen_http, agent_tokens, api_tokens, data_dir, reconcile_interval) or a"
-                + " block (git, tls, drift, event_store, log)",
+                + " block (git, tls, drift, event_store, log, cluster)",
             "server.hcl:5:24: bad duration for \"reconcile_interval\" in server: \"5 minutes\" is not a duration such as"
                 + " \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h, d)",
             "server.hcl:8:21: \"poll_interval\" in git in server must be a duration such as \"90s\", \"5m\", \"1h30m\" or"
@@ -442,7 +442,7 @@ class ServerConfigTest {
                 + " \"info\", \"warn\", \"error\"",
             "server.hcl:10:37: bad value \"xml\" for \"format\" in log in server: expected one of \"text\", \"json\"",
             "server.hcl:11:3: unknown block \"metrics\" in server; expected an attribute (listen_grpc, listen_http,"
-                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, event_store, log)"),
+                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, event_store, log, cluster)"),
         errors(config));
   }
 
@@ -553,7 +553,7 @@ class ServerConfigTest {
         String.join(
             "\n",
             "server.hcl:2:3: unknown attribute \"colour\" in server; expected an attribute (listen_grpc, listen_http,"
-                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, event_store, log)",
+                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, event_store, log, cluster)",
             "server.hcl:3:15: \"url\" in git in server must be a string, got number (for the string, write \"2\")"),
         e.getMessage());
   }

@@ -67,6 +67,26 @@ class JGitSyncTest {
   }
 
   @Test
+  void pinChecksOutAGivenCommitAndTheNextSyncFastForwardsAgain() throws Exception {
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    String first = sync.sync(source, wc);
+    String second = upstream.commitFile("README.md", "v2\n", "second");
+    assertEquals(second, sync.sync(source, wc));
+
+    assertEquals(first, sync.pin(source, wc, first).commit());
+    assertEquals("v1\n", Files.readString(wc.resolve("README.md")));
+    assertEquals(second, sync.sync(source, wc), "an older pin is no local work");
+    assertEquals("v2\n", Files.readString(wc.resolve("README.md")));
+
+    GitSyncException e =
+        assertThrows(
+            GitSyncException.class,
+            () -> sync.pin(source, wc, "0123456789012345678901234567890123456789"));
+    assertTrue(e.getMessage().contains("is not in the clone"), e.getMessage());
+  }
+
+  @Test
   void clonesIntoAnExistingEmptyDir() throws Exception {
     Path wc = Files.createDirectories(tmp.resolve("empty"));
     assertEquals(upstream.resolve("HEAD"), sync.sync(GitSource.of(upstream.url(), "main"), wc));

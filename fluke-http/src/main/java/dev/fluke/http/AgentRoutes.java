@@ -5,8 +5,10 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import dev.fluke.api.AgentFilter;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -22,6 +24,12 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class AgentRoutes {
   /** Response header of {@code GET /agents}: the number of known agents before filtering. */
   public static final String KNOWN_HEADER = "Fluke-Agents-Known";
+
+  /**
+   * Response header of {@code GET /agents} in cluster mode when some server nodes did not answer in
+   * time: their addresses, comma-separated (their agents are listed with cycle {@code unknown}).
+   */
+  public static final String MISSING_NODES_HEADER = "Fluke-Missing-Nodes";
 
   private final FleetApi api;
   private final Marshaller<Object, RequestEntity> json;
@@ -51,11 +59,18 @@ public final class AgentRoutes {
         p -> {
           AgentFilter filter = AgentFilter.of(List.of(p.getOrDefault("filter", "")));
           return onSuccess(
-              api::agents,
-              all ->
-                  respondWithHeader(
-                      RawHeader.create(KNOWN_HEADER, Integer.toString(all.size())),
-                      () -> completeOK(matching(all, filter), json)));
+              api::agentsFromEveryNode,
+              answer -> {
+                List<Dto.AgentSummary> all = answer.value();
+                List<HttpHeader> headers = new ArrayList<>();
+                headers.add(RawHeader.create(KNOWN_HEADER, Integer.toString(all.size())));
+                if (!answer.complete()) {
+                  headers.add(
+                      RawHeader.create(
+                          MISSING_NODES_HEADER, String.join(",", answer.missingNodes())));
+                }
+                return respondWithHeaders(headers, () -> completeOK(matching(all, filter), json));
+              });
         });
   }
 

@@ -54,6 +54,7 @@ public final class HttpApi {
                             () ->
                                 concat(
                                     new AgentRoutes(api, json, errors).routes(),
+                                    new NodeRoutes(api, json, errors).routes(),
                                     new TaskRoutes(api, json, errors).routes(),
                                     new DriftRoutes(api, json, errors).routes(),
                                     new EventRoutes(api, json, errors).routes(),

@@ -255,6 +255,26 @@ class HttpApiIT {
     assertError(get("/api/v1/agents?filter=a&filter=b"), 400, "'filter' is given more than once");
   }
 
+  @Test
+  void nodesListsTheOneNodeOfASingleServerAndAPartialFleetNamesTheMissingNodes() throws Exception {
+    JsonNode nodes = json(get("/api/v1/nodes"));
+    assertEquals(1, nodes.size());
+    assertEquals("local", nodes.get(0).get("address").asText());
+    assertTrue(nodes.get(0).get("leader").asBoolean());
+    assertEquals("git", nodes.get(0).get("singletons").get(0).asText());
+    assertTrue(
+        get("/api/v1/agents").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).isEmpty());
+
+    fleet.missingNodes(List.of("pekko://fluke-server@10.0.0.3:7072"));
+    try {
+      assertEquals(
+          "pekko://fluke-server@10.0.0.3:7072",
+          get("/api/v1/agents").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).orElse(""));
+    } finally {
+      fleet.missingNodes(List.of());
+    }
+  }
+
   private static List<String> names(JsonNode agents) {
     List<String> names = new java.util.ArrayList<>();
     agents.forEach(a -> names.add(a.get("name").asText()));
@@ -387,7 +407,7 @@ class HttpApiIT {
 
   @Test
   void unknownPathsAre404AndWrongMethodsAre405Json() throws Exception {
-    assertError(get("/api/v1/nodes"), 404, "no such endpoint: GET /api/v1/nodes");
+    assertError(get("/api/v1/gadgets"), 404, "no such endpoint: GET /api/v1/gadgets");
     assertError(get("/nothing/here"), 404, "no such endpoint");
     HttpResponse<String> wrongMethod = post("/api/v1/agents", "{}");
     assertError(wrongMethod, 405, "GET");

@@ -147,6 +147,19 @@ public class TestFleetApi implements FleetApi {
   }
 
   @Override
+  public synchronized CompletionStage<Dto.Partial<List<Dto.AgentSummary>>> agentsFromEveryNode() {
+    List<String> missing = List.copyOf(missingNodes);
+    return agents().thenApply(all -> new Dto.Partial<>(all, missing));
+  }
+
+  /** Cluster mode as the API sees it: these nodes did not answer the fleet list. */
+  public synchronized void missingNodes(List<String> nodes) {
+    missingNodes = List.copyOf(nodes);
+  }
+
+  private List<String> missingNodes = List.of();
+
+  @Override
   public synchronized CompletionStage<List<Dto.AgentSummary>> agents() {
     advanceCycles();
     return answer(

@@ -15,10 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code fluke get agents|tasks|drift|events|manifest}: lists, as tables or JSON. */
+/** {@code fluke get agents|tasks|drift|events|manifest|nodes}: lists, as tables or JSON. */
 @Command(
     name = "get",
-    description = "List agents, tasks, drift, events or the manifest status.",
+    description = "List agents, tasks, drift, events, the manifest status or the server nodes.",
     mixinStandardHelpOptions = true,
     subcommands = {
       GetCommand.Agents.class,
@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
       GetCommand.Drift.class,
       GetCommand.Events.class,
       GetCommand.Manifest.class,
-      GetCommand.Suspensions.class
+      GetCommand.Suspensions.class,
+      GetCommand.Nodes.class
     })
 final class GetCommand extends GroupCommand {
 
@@ -51,6 +52,12 @@ final class GetCommand extends GroupCommand {
       ApiClient.Filtered answer = client().agents(words);
       ApiClient.Reply<List<Dto.AgentSummary>> reply = answer.matching();
       List<Dto.AgentSummary> agents = reply.value();
+      if (!answer.missingNodes().isEmpty()) {
+        err()
+            .println(
+                "Warning: server nodes did not answer in time, their agents show as unknown: "
+                    + String.join(", ", answer.missingNodes()));
+      }
       if (json()) {
         printJson(reply.json());
         return 0;
@@ -323,6 +330,37 @@ final class GetCommand extends GroupCommand {
       } else {
         table.print(out());
       }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "nodes",
+      description =
+          "The server nodes: address, member status, reachable, agents held, leader, singletons,"
+              + " version (a single server is one node, 'local').",
+      mixinStandardHelpOptions = true)
+  static final class Nodes extends ClientCommand {
+    @Override
+    public Integer call() {
+      ApiClient.Reply<List<Dto.NodeInfo>> reply = client().nodes();
+      if (json()) {
+        printJson(reply.json());
+        return 0;
+      }
+      Table table =
+          new Table("ADDRESS", "STATUS", "REACHABLE", "AGENTS", "LEADER", "SINGLETONS", "VERSION");
+      for (Dto.NodeInfo n : reply.value()) {
+        table.add(
+            n.address() + (n.self() ? " (this one)" : ""),
+            n.status(),
+            Formats.yesNo(n.reachable()),
+            n.answered() ? Integer.toString(n.agents()) : "?",
+            Formats.yesNo(n.leader()),
+            n.singletons().isEmpty() ? "-" : String.join(",", n.singletons()),
+            n.version() == null ? "-" : n.version());
+      }
+      table.print(out());
       return 0;
     }
   }

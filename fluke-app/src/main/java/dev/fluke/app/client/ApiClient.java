@@ -117,7 +117,12 @@ public final class ApiClient {
    * @param filter the filter's words separated by blanks; blank for every agent
    * @param known how many agents the server knows before filtering (-1 when it did not say)
    */
-  public record Filtered(Reply<List<Dto.AgentSummary>> matching, int known) {}
+  /**
+   * @param missingNodes cluster mode: the server nodes that did not answer in time (their agents
+   *     are listed as unknown); empty when the list is complete
+   */
+  public record Filtered(
+      Reply<List<Dto.AgentSummary>> matching, int known, List<String> missingNodes) {}
 
   public Filtered agents(String filter) {
     String path =
@@ -139,7 +144,12 @@ public final class ApiClient {
         decode(
             response.body(),
             mapper.getTypeFactory().constructType(new TypeReference<List<Dto.AgentSummary>>() {}));
-    return new Filtered(reply, known);
+    List<String> missing =
+        response
+            .header(AgentRoutes.MISSING_NODES_HEADER)
+            .map(v -> List.of(v.split(",")))
+            .orElse(List.of());
+    return new Filtered(reply, known, missing);
   }
 
   /**
@@ -183,6 +193,11 @@ public final class ApiClient {
           }
         });
     return get("events" + q, new TypeReference<>() {}, null);
+  }
+
+  /** The server nodes ({@code GET /api/v1/nodes}). */
+  public Reply<List<Dto.NodeInfo>> nodes() {
+    return get("nodes", new TypeReference<>() {}, null);
   }
 
   public Reply<Dto.ManifestStatus> manifest() {

@@ -199,6 +199,32 @@ class CliIT {
   }
 
   @Test
+  void getNodesListsTheOneNodeOfASingleServer() throws Exception {
+    Run nodes = fluke("get", "nodes");
+    assertEquals(0, nodes.exit(), nodes.err());
+    assertUnder(nodes, "STATUS", "local (this one)", "up");
+    assertUnder(nodes, "LEADER", "local (this one)", "yes");
+    assertUnder(nodes, "SINGLETONS", "local (this one)", "git");
+    JsonNode json = mapper.readTree(fluke("get", "nodes", "-o", "json").out());
+    assertEquals("local", json.at("/0/address").asText());
+  }
+
+  @Test
+  void getAgentsWarnsWhenClusterNodesDidNotAnswer() {
+    assertFalse(fluke("get", "agents").err().contains("did not answer"));
+    fleet.missingNodes(List.of("pekko://fluke-server@10.0.0.3:7072"));
+    Run agents = fluke("get", "agents");
+    assertEquals(0, agents.exit(), agents.err());
+    assertTrue(
+        agents
+            .err()
+            .contains(
+                "server nodes did not answer in time, their agents show as unknown:"
+                    + " pekko://fluke-server@10.0.0.3:7072"),
+        agents.err());
+  }
+
+  @Test
   void getEventsPassesFiltersAndDefaultsTo20() throws Exception {
     Run all = fluke("get", "events");
     assertEquals(0, all.exit(), all.err());
@@ -509,7 +535,7 @@ class CliIT {
         new String[][] {
           {},
           {"get"},
-          {"get", "nodes"},
+          {"get", "gadgets"},
           {"describe", "agent"},
           {"--bogus"},
           {"get", "agents", "-o", "yaml"},

@@ -44,10 +44,25 @@ public final class Readiness {
       Supplier<CompletionStage<Optional<String>>> snapshotCommit,
       Supplier<CompletionStage<Boolean>> eventStoreHealthy,
       Duration timeout) {
+    this(snapshotCommit, eventStoreHealthy, null, timeout);
+  }
+
+  /**
+   * Cluster mode: also {@code cluster_member}, ok when {@code notServing} is empty (this node is an
+   * Up member), else not ready with its reason.
+   */
+  public Readiness(
+      Supplier<CompletionStage<Optional<String>>> snapshotCommit,
+      Supplier<CompletionStage<Boolean>> eventStoreHealthy,
+      Supplier<Optional<String>> notServing,
+      Duration timeout) {
     this.snapshotCommit = snapshotCommit;
     this.eventStoreHealthy = eventStoreHealthy;
+    this.notServing = notServing;
     this.timeout = timeout;
   }
+
+  private final Supplier<Optional<String>> notServing;
 
   /**
    * The usual wiring: the commit in force from {@link FleetApi#manifest()}, the store's own health.
@@ -80,6 +95,12 @@ public final class Readiness {
         store,
         (g, s) -> {
           List<Check> checks = new ArrayList<>(List.of(g, s));
+          if (notServing != null) {
+            Optional<String> why = notServing.get();
+            checks.add(
+                why.map(w -> new Check("cluster_member", false, w))
+                    .orElseGet(() -> new Check("cluster_member", true, "an Up member")));
+          }
           return new Report(checks.stream().allMatch(Check::ok), List.copyOf(checks));
         });
   }

@@ -1,0 +1,166 @@
+package dev.fluke.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import dev.fluke.config.ListenAddress;
+import dev.fluke.config.ServerConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * The Pekko configuration of a cluster node, made from server.hcl's {@code cluster} block: {@code
+ * fluke-cluster.conf} (provider, serializers, split-brain resolver, coordinated shutdown) with this
+ * node's addresses, its seeds and, when the server has TLS, Artery over TLS with mutual
+ * authentication ({@code RotatingKeysSSLEngineProvider}: the node's identity is the server's tls
+ * certificate and key, its peers must be issued by {@code ca_file}). A server without a cluster
+ * block never gets here and runs with the local actor provider, as before.
+ */
+public final class ClusterBoot {
+  /** The actor system's name: the same on every node (it is part of every cluster address). */
+  public static final String SYSTEM_NAME = "fluke-server";
+
+  private static final String ROTATING_KEYS =
+      "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider";
+
+  private ClusterBoot() {}
+
+  /**
+   * @param certFile the server's tls cert_file (the node's identity when cluster TLS is on)
+   * @param keyFile the server's tls key_file
+   * @param app the application's configuration; the cluster keys win over it
+   */
+  public static Config config(
+      ServerConfig.Cluster cluster, Optional<Path> certFile, Optional<Path> keyFile, Config app) {
+    Config node =
+        ConfigFactory.empty()
+            .withValue(
+                "pekko.remote.artery.canonical.hostname",
+                ConfigValueFactory.fromAnyRef(cluster.advertise().bindHost()))
+            .withValue(
+                "pekko.remote.artery.canonical.port",
+                ConfigValueFactory.fromAnyRef(cluster.advertise().port()))
+            .withValue(
+                "pekko.remote.artery.bind.hostname",
+                ConfigValueFactory.fromAnyRef(cluster.listen().bindHost()))
+            .withValue(
+                "pekko.remote.artery.bind.port",
+                ConfigValueFactory.fromAnyRef(cluster.listen().port()))
+            .withValue(
+                "pekko.cluster.seed-nodes",
+                ConfigValueFactory.fromIterable(
+                    cluster.seeds().stream().map(ClusterBoot::address).toList()));
+    if (cluster.tls()) {
+      Path cert = certFile.orElseThrow(() -> new IllegalArgumentException("no tls cert_file"));
+      Path key = keyFile.orElseThrow(() -> new IllegalArgumentException("no tls key_file"));
+      Path ca = cluster.caFile().orElseThrow(() -> new IllegalArgumentException("no ca_file"));
+      String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+      node =
+          node.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"))
+              .withValue(
+                  "pekko.remote.artery.ssl.ssl-engine-provider",
+                  ConfigValueFactory.fromAnyRef(ROTATING_KEYS))
+              .withValue(
+                  engine + "cert-file",
+                  ConfigValueFactory.fromAnyRef(cert.toAbsolutePath().toString()))
+              .withValue(
+                  engine + "key-file",
+                  ConfigValueFactory.fromAnyRef(key.toAbsolutePath().toString()))
+              .withValue(
+                  engine + "ca-cert-file",
+                  ConfigValueFactory.fromAnyRef(ca.toAbsolutePath().toString()));
+    }
+    return node.withFallback(ConfigFactory.parseResources("fluke-cluster.conf"))
+        .withFallback(app)
+        .resolve();
+  }
+
+  /** The cluster address of a node: {@code pekko://fluke-server@host:port}. */
+  public static String address(ListenAddress a) {
+    return "pekko://" + SYSTEM_NAME + "@" + a;
+  }
+
+  /** True when {@code system} runs with the cluster provider (server.hcl has a cluster block). */
+  public static boolean enabled(ActorSystem<?> system) {
+    return enabled(system.settings().config());
+  }
+
+  static boolean enabled(Config config) {
+    String provider = config.getString("pekko.actor.provider");
+    return provider.equals("cluster")
+        || provider.equals("org.apache.pekko.cluster.ClusterActorRefProvider");
+  }
+
+  /**
+   * The full address of the node holding {@code ref} (a local ref's own path has no host: this
+   * node's address is used for it).
+   */
+  public static String addressOf(ActorSystem<?> system, ActorRef<?> ref) {
+    org.apache.pekko.actor.Address a = ref.path().address();
+    return a.hasLocalScope()
+        ? org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString()
+        : a.toString();
+  }
+
+  /**
+   * Coordinated shutdown of a cluster node (SIGTERM, or the node was downed): first the agents'
+   * listener is unbound (no new agent comes here), then every agent stream is completed so the
+   * agents reconnect to the other nodes; Pekko's own phases then hand the singletons over and leave
+   * the cluster.
+   */
+  public static void onShutdown(
+      ActorSystem<?> system, Supplier<CompletionStage<Done>> unbindAgents, Runnable drainAgents) {
+    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+    cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "fluke-unbind-agents", unbindAgents);
+    cs.addTask(
+        CoordinatedShutdown.PhaseServiceRequestsDone(),
+        "fluke-drain-agents",
+        () -> {
+          drainAgents.run();
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+  }
+
+  /**
+   * True when {@code system} shut down because the cluster downed this node (split-brain resolver,
+   * or an operator's {@code down}): the server then exits with {@link #DOWNED_EXIT_CODE}.
+   */
+  public static boolean downed(ActorSystem<?> system) {
+    return CoordinatedShutdown.get(system)
+        .getShutdownReason()
+        .filter(r -> r == CoordinatedShutdown.clusterDowningReason())
+        .isPresent();
+  }
+
+  /** The exit status of a server whose node was downed: non-zero, so systemd restarts it. */
+  public static final int DOWNED_EXIT_CODE = 3;
+
+  /** {@code fluke.cluster.ask-timeout}: how long a node waits for another one to answer. */
+  public static java.time.Duration askTimeout(ActorSystem<?> system) {
+    return system.settings().config().getDuration("fluke.cluster.ask-timeout");
+  }
+
+  /**
+   * Why this node does not serve as a cluster member ({@code /readyz}): empty when it is Up (or
+   * weakly up), else its member status.
+   */
+  public static Optional<String> notServing(ActorSystem<?> system) {
+    Membership m = Membership.of(system);
+    return m.selfUp()
+        ? Optional.empty()
+        : Optional.of("this node is a cluster member with status " + m.selfStatus() + ", not up");
+  }
+
+  /** The seed addresses, for logs. */
+  public static List<String> seeds(ServerConfig.Cluster cluster) {
+    return cluster.seeds().stream().map(ClusterBoot::address).toList();
+  }
+}

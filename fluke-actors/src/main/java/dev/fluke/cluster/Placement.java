@@ -1,0 +1,45 @@
+package dev.fluke.cluster;
+
+/**
+ * Whether an agent may register on this node, from its directory entry and what this node knows of
+ * the entry's node (pure; {@link AgentLocations} acts on it). The rules (docs/cluster.md):
+ *
+ * <ul>
+ *   <li>unknown agent, or its last session ended, or it was held here: admitted with the next
+ *       epoch;
+ *   <li>held by a node that is gone (not a member, down, leaving, removed) or unreachable: admitted
+ *       with the next epoch, which fences the old session should that node come back;
+ *   <li>held by a reachable, up node: that node is asked whether the session is alive; only a "no"
+ *       admits (a "yes" or no answer refuses: two live hosts with one name stay refused).
+ * </ul>
+ */
+final class Placement {
+  private Placement() {}
+
+  /** What this node knows of another member. */
+  enum NodeState {
+    /** Up (or weakly up, or joining) and reachable: it can be asked. */
+    SERVING,
+    /** Not a member any more, downed, leaving or exiting, or unreachable. */
+    GONE
+  }
+
+  sealed interface Step {}
+
+  /** Admit with this epoch. */
+  record Admit(long epoch) implements Step {}
+
+  /** Ask {@code node} whether it still holds a live session; admit with {@code epoch} if not. */
+  record AskHolder(String node, long epoch) implements Step {}
+
+  static Step decide(AgentLocation current, String self, NodeState holder) {
+    if (current == null) {
+      return new Admit(1);
+    }
+    long next = current.epoch() + 1;
+    if (!current.live() || current.node().equals(self) || holder == NodeState.GONE) {
+      return new Admit(next);
+    }
+    return new AskHolder(current.node(), next);
+  }
+}

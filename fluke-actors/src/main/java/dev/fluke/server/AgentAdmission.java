@@ -1,0 +1,84 @@
+package dev.fluke.server;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Who else must agree before an agent registers on this server. On a single server nobody: {@link
+ * #LOCAL} admits at once with epoch 0. In cluster mode ({@code dev.fluke.cluster.AgentLocations})
+ * the cluster-wide agent directory decides: an agent held by another node is admitted only when
+ * that node is gone or holds no live session for it, with a higher epoch (the fencing token); the
+ * node that held it is then told to stop its stale session ({@link AgentRegistry.Fence}).
+ *
+ * <p>Called by the {@link AgentRegistry} only (on its thread); answers come back as messages.
+ */
+public interface AgentAdmission {
+
+  /**
+   * What the directory says about a registration.
+   *
+   * @param epoch the agent's new epoch (> 0 in cluster mode); its cycle ids start at {@code epoch
+   *     << 32}, so they are unique across nodes
+   * @param refusal null when admitted, else why not (sent to the agent)
+   * @param received result keys ({@code cycle/task}) the agent's earlier sessions received, on any
+   *     node: a result re-sent after a failover is then recognised as a duplicate
+   */
+  record Decision(long epoch, String refusal, List<String> received) {
+    public static Decision admitted(long epoch, List<String> received) {
+      return new Decision(epoch, null, List.copyOf(received));
+    }
+
+    public static Decision refused(String why) {
+      return new Decision(0, why, List.of());
+    }
+
+    public boolean admitted() {
+      return refusal == null;
+    }
+  }
+
+  /** True when registrations complete at once (a single server). */
+  boolean local();
+
+  /** The registry that fences are sent to; called once, when the registry starts. */
+  void attach(ActorRef<AgentRegistry.Command> registry);
+
+  /** May agent {@code name} register here? Never fails: problems are refusals. */
+  CompletionStage<Decision> admit(String name);
+
+  /** The session of {@code name} admitted with {@code epoch} ended on this node. */
+  void released(String name, long epoch);
+
+  /**
+   * The session of {@code name} (epoch {@code epoch}) received a result for the first time; the
+   * stage completes once the cluster knows it (never fails; a failure to record is logged).
+   */
+  CompletionStage<Void> received(String name, long epoch, String resultKey);
+
+  /** A single server: everyone is admitted at once, nothing is shared. */
+  AgentAdmission LOCAL =
+      new AgentAdmission() {
+        @Override
+        public boolean local() {
+          return true;
+        }
+
+        @Override
+        public void attach(ActorRef<AgentRegistry.Command> registry) {}
+
+        @Override
+        public CompletionStage<Decision> admit(String name) {
+          return CompletableFuture.completedFuture(Decision.admitted(0, List.of()));
+        }
+
+        @Override
+        public void released(String name, long epoch) {}
+
+        @Override
+        public CompletionStage<Void> received(String name, long epoch, String resultKey) {
+          return CompletableFuture.completedFuture(null);
+        }
+      };
+}

@@ -1,0 +1,80 @@
+package dev.fluke.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.config.ListenAddress;
+import dev.fluke.config.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ClusterBootTest {
+  private static final ServerConfig.Cluster PLAIN =
+      new ServerConfig.Cluster(
+          new ListenAddress("0.0.0.0", 7072),
+          new ListenAddress("10.0.0.1", 7072),
+          List.of(new ListenAddress("10.0.0.1", 7072), new ListenAddress("10.0.0.2", 7072)),
+          false,
+          Optional.empty());
+
+  @Test
+  void aClusterBlockMakesAClusterNodeWithKeepMajorityAndNoJavaSerialization() {
+    Config c = ClusterBoot.config(PLAIN, Optional.empty(), Optional.empty(), ConfigFactory.load());
+    assertTrue(ClusterBoot.enabled(c));
+    assertEquals("tcp", c.getString("pekko.remote.artery.transport"));
+    assertEquals("0.0.0.0", c.getString("pekko.remote.artery.bind.hostname"));
+    assertEquals(7072, c.getInt("pekko.remote.artery.bind.port"));
+    assertEquals("10.0.0.1", c.getString("pekko.remote.artery.canonical.hostname"));
+    assertEquals(
+        List.of("pekko://fluke-server@10.0.0.1:7072", "pekko://fluke-server@10.0.0.2:7072"),
+        c.getStringList("pekko.cluster.seed-nodes"));
+    assertEquals(
+        "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",
+        c.getString("pekko.cluster.downing-provider-class"));
+    assertEquals(
+        "keep-majority", c.getString("pekko.cluster.split-brain-resolver.active-strategy"));
+    assertEquals(
+        Duration.ofSeconds(7), c.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
+    assertTrue(c.getBoolean("pekko.cluster.run-coordinated-shutdown-when-down"));
+    assertFalse(c.getBoolean("pekko.actor.allow-java-serialization"));
+    assertEquals(
+        "jackson-cbor",
+        c.getString("pekko.actor.serialization-bindings.\"dev.fluke.cluster.CborSerializable\""));
+  }
+
+  @Test
+  void withTlsArteryUsesTlsWithTheServersCertificateAndThePeersCa() {
+    ServerConfig.Cluster tls =
+        new ServerConfig.Cluster(
+            PLAIN.listen(),
+            PLAIN.advertise(),
+            PLAIN.seeds(),
+            true,
+            Optional.of(Path.of("/etc/ca.pem")));
+    Config c =
+        ClusterBoot.config(
+            tls,
+            Optional.of(Path.of("/etc/server.pem")),
+            Optional.of(Path.of("/etc/server.key")),
+            ConfigFactory.load());
+    assertEquals("tls-tcp", c.getString("pekko.remote.artery.transport"));
+    assertEquals(
+        "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider",
+        c.getString("pekko.remote.artery.ssl.ssl-engine-provider"));
+    String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+    assertEquals("/etc/server.pem", c.getString(engine + "cert-file"));
+    assertEquals("/etc/server.key", c.getString(engine + "key-file"));
+    assertEquals("/etc/ca.pem", c.getString(engine + "ca-cert-file"));
+  }
+
+  @Test
+  void withoutAClusterBlockTheProviderStaysLocal() {
+    assertFalse(ClusterBoot.enabled(ConfigFactory.load()));
+  }
+}

@@ -1,0 +1,49 @@
+package dev.fluke.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlacementTest {
+  private static final String A = "pekko://fluke-server@10.0.0.1:7072";
+  private static final String B = "pekko://fluke-server@10.0.0.2:7072";
+
+  @Test
+  void anUnknownAgentIsAdmittedWithTheFirstEpoch() {
+    assertEquals(new Placement.Admit(1), Placement.decide(null, A, Placement.NodeState.GONE));
+  }
+
+  @Test
+  void anAgentWhoseSessionEndedOrWasHeldHereIsAdmittedWithTheNextEpoch() {
+    AgentLocation ended = new AgentLocation(B, 4, false, List.of());
+    assertEquals(new Placement.Admit(5), Placement.decide(ended, A, Placement.NodeState.SERVING));
+    AgentLocation here = new AgentLocation(A, 4, true, List.of());
+    assertEquals(new Placement.Admit(5), Placement.decide(here, A, Placement.NodeState.SERVING));
+  }
+
+  @Test
+  void anAgentHeldByAGoneNodeIsTakenOverWithTheNextEpoch() {
+    AgentLocation held = new AgentLocation(B, 4, true, List.of());
+    assertEquals(new Placement.Admit(5), Placement.decide(held, A, Placement.NodeState.GONE));
+  }
+
+  @Test
+  void anAgentHeldByAServingNodeMakesThatNodeBeAsked() {
+    AgentLocation held = new AgentLocation(B, 4, true, List.of());
+    assertEquals(
+        new Placement.AskHolder(B, 5), Placement.decide(held, A, Placement.NodeState.SERVING));
+  }
+
+  @Test
+  void anEntryKeepsItsNewestReceivedResultsOnly() {
+    AgentLocation l = new AgentLocation(A, 1, true, List.of());
+    for (int i = 0; i < AgentLocation.RECEIVED_KEPT + 3; i++) {
+      l = l.withReceived(i + "/app");
+    }
+    assertEquals(AgentLocation.RECEIVED_KEPT, l.received().size());
+    assertEquals("3/app", l.received().get(0));
+    assertEquals(l, l.withReceived("5/app"), "a key already kept changes nothing");
+    assertEquals(l.received(), l.admittedOn(B, 2).received(), "kept across a move");
+  }
+}

@@ -1,0 +1,244 @@
+package dev.fluke.server;
+
+import static dev.fluke.server.LineManifestLoader.task;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.api.Dto;
+import dev.fluke.cluster.ClusterNodes;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import dev.fluke.events.MemoryEventStore;
+import dev.fluke.git.GitSource;
+import dev.fluke.git.JGitSync;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.ServerMessage;
+import dev.fluke.testing.TestRepos;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster-wide agent directory on three nodes over real Artery: an agent is registered once in
+ * the cluster, moves when its session ended, is taken over (with a higher epoch) while its node is
+ * cut off, and the cut-off node's stale session is fenced once it hears of it.
+ */
+class ClusterAgentDirectoryTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Duration HOUR = Duration.ofHours(1);
+
+  @TempDir static Path tmp;
+  private static ClusterNodes nodes;
+  private static TestRepos.Repo repo;
+  private static JGitSync git;
+  private static final List<FlukeServer> servers = new ArrayList<>();
+  private static final List<MemoryEventStore> stores = new ArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    TestRepos.isolateJGitConfig();
+    repo = TestRepos.init(tmp.resolve("repo"));
+    repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
+    git = new JGitSync();
+    // Test mode for the blackhole; the resolver waits long enough for a partition to heal.
+    nodes =
+        ClusterNodes.start(
+            3,
+            ConfigFactory.parseString(
+                "pekko.remote.artery.advanced.test-mode = on\n"
+                    + "pekko.cluster.split-brain-resolver.stable-after = 120s"));
+    for (int i = 0; i < 3; i++) {
+      ServerSettings settings =
+          ServerSettings.create(nodes.node(i))
+              .withDataDir(tmp.resolve("node" + i))
+              .withGit(GitSource.of(repo.url(), "main"), HOUR, "**.tasks")
+              .withAgents(new ServerSettings.Agents(HOUR, 3, 5, 16, HOUR, 100, WAIT));
+      MemoryEventStore events = new MemoryEventStore(100, 100, 100);
+      stores.add(events);
+      servers.add(
+          FlukeServer.start(nodes.node(i), settings, git, new LineManifestLoader(), events));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    nodes.close();
+    git.close();
+    repo.close();
+  }
+
+  @BeforeEach
+  void everyNodeReachable() {
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                  if (i != j && nodes.unreachable(i, j)) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
+  }
+
+  private static TestAgent connect(int node) {
+    return TestAgent.connect(servers.get(node).gateway(), nodes.node(node), "peer-of-node-" + node);
+  }
+
+  private static ServerMessage register(TestAgent agent, String name) {
+    agent.send(new AgentMessage.Register(name, Map.of("role", "web"), "test-1", List.of("shell")));
+    ServerMessage m = agent.next();
+    while (m instanceof ServerMessage.Heartbeat) {
+      m = agent.next();
+    }
+    return m;
+  }
+
+  private static List<Event> fenced(int node, String name) {
+    return stores
+        .get(node)
+        .query(new EventQuery(name, null, "fenced", 0))
+        .toCompletableFuture()
+        .join();
+  }
+
+  private static Optional<Dto.AgentSummary> summary(int node, String name) {
+    return servers.get(node).fleetApi().agents().toCompletableFuture().join().stream()
+        .filter(a -> a.name().equals(name))
+        .findFirst();
+  }
+
+  @Test
+  void aSecondLiveAgentWithTheSameNameIsRefusedOnAnotherNode() {
+    TestAgent first = connect(0);
+    assertInstanceOf(ServerMessage.Registered.class, register(first, "dup-01"));
+    TestAgent second = connect(1);
+    ServerMessage.Rejected r =
+        assertInstanceOf(ServerMessage.Rejected.class, register(second, "dup-01"));
+    assertTrue(r.reason().contains("already connected to server node"), r.reason());
+    assertTrue(r.reason().contains(nodes.address(0)), r.reason());
+  }
+
+  @Test
+  void anAgentWhoseSessionEndedRegistersOnAnotherNode() {
+    TestAgent first = connect(0);
+    assertInstanceOf(ServerMessage.Registered.class, register(first, "move-01"));
+    first.in.sendComplete();
+    await().atMost(WAIT).until(() -> summary(0, "move-01").map(s -> !s.connected()).orElse(false));
+
+    await()
+        .atMost(WAIT)
+        .until(() -> register(connect(2), "move-01") instanceof ServerMessage.Registered);
+    assertTrue(summary(2, "move-01").orElseThrow().connected());
+  }
+
+  @Test
+  void anAgentOfACutOffNodeIsTakenOverAndTheStaleSessionIsFencedWhenTheNodeHearsOfIt() {
+    TestAgent stale = connect(0);
+    assertInstanceOf(ServerMessage.Registered.class, register(stale, "web-07"));
+
+    nodes.isolate(0);
+    try {
+      await().atMost(WAIT).until(() -> nodes.unreachable(1, 0));
+      // the agent reconnects to node 1: its old node cannot be asked, so a newer epoch is admitted
+      assertInstanceOf(ServerMessage.Registered.class, register(connect(1), "web-07"));
+      assertEquals(
+          nodes.address(0), summary(0, "web-07").orElseThrow().node(), "node 0 has not heard yet");
+      assertTrue(fenced(0, "web-07").isEmpty());
+    } finally {
+      nodes.heal(0);
+    }
+    // once node 0 hears of the newer registration, its session is stale and stops
+    await().atMost(WAIT).until(() -> !fenced(0, "web-07").isEmpty());
+    List<Event> fenced = fenced(0, "web-07");
+    assertEquals(1, fenced.size(), fenced.toString());
+    // and every node lists it once, connected, on node 1
+    for (int i = 0; i < 3; i++) {
+      int from = i;
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  summary(from, "web-07")
+                      .map(s -> s.connected() && s.node().equals(nodes.address(1)))
+                      .orElse(false));
+    }
+    assertTrue(fenced.get(0).message().contains(nodes.address(1)), fenced.get(0).message());
+  }
+
+  @Test
+  void everyNodeListsTheWholeFleetWithTheNodeHoldingEachAgent() {
+    for (int i = 0; i < 3; i++) {
+      assertInstanceOf(ServerMessage.Registered.class, register(connect(i), "list-0" + i));
+    }
+    for (int from = 0; from < 3; from++) {
+      Dto.Partial<List<Dto.AgentSummary>> answer =
+          servers.get(from).fleetApi().agentsFromEveryNode().toCompletableFuture().join();
+      assertTrue(answer.complete(), answer.missingNodes().toString());
+      for (int i = 0; i < 3; i++) {
+        String name = "list-0" + i;
+        Dto.AgentSummary a =
+            answer.value().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+        assertTrue(a.connected());
+        assertEquals(nodes.address(i), a.node());
+      }
+    }
+    List<Dto.NodeInfo> infos = servers.get(1).fleetApi().nodes().toCompletableFuture().join();
+    assertEquals(3, infos.size());
+    assertEquals(1, infos.stream().filter(Dto.NodeInfo::leader).count());
+    assertEquals(1, infos.stream().filter(Dto.NodeInfo::self).count());
+    assertTrue(infos.stream().allMatch(n -> n.answered() && n.status().equals("up")));
+    assertEquals(
+        List.of(nodes.address(0)),
+        infos.stream()
+            .filter(n -> n.singletons().contains("fluke-git"))
+            .map(Dto.NodeInfo::address)
+            .toList(),
+        "the Git singleton runs on the oldest node");
+    assertTrue(infos.stream().allMatch(n -> n.agents() >= 1));
+  }
+
+  @Test
+  void aNodeThatDoesNotAnswerIsNamedAndItsAgentsAreListedAsUnknown() {
+    assertInstanceOf(ServerMessage.Registered.class, register(connect(2), "far-01"));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                servers.get(0).fleetApi().agents().toCompletableFuture().join().stream()
+                    .anyMatch(a -> a.name().equals("far-01")));
+    nodes.isolate(2);
+    try {
+      await().atMost(WAIT).until(() -> nodes.unreachable(0, 2));
+      Dto.Partial<List<Dto.AgentSummary>> answer =
+          servers.get(0).fleetApi().agentsFromEveryNode().toCompletableFuture().join();
+      assertEquals(List.of(nodes.address(2)), answer.missingNodes());
+      Dto.AgentSummary far =
+          answer.value().stream().filter(a -> a.name().equals("far-01")).findFirst().orElseThrow();
+      assertEquals(dev.fluke.api.CyclePhase.UNKNOWN, far.cycle());
+      assertEquals(nodes.address(2), far.node());
+      Dto.NodeInfo two =
+          servers.get(0).fleetApi().nodes().toCompletableFuture().join().stream()
+              .filter(n -> n.address().equals(nodes.address(2)))
+              .findFirst()
+              .orElseThrow();
+      assertTrue(!two.reachable() && !two.answered() && two.agents() == -1, two.toString());
+    } finally {
+      nodes.heal(2);
+    }
+  }
+}
