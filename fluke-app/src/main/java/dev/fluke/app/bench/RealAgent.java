@@ -262,7 +262,7 @@ final class RealAgent {
     long satisfied =
         detail.tasks().stream()
             .flatMap(t -> t.executors().stream())
-            .filter(e -> "satisfied".equals(e.status()))
+            .filter(e -> e.status() == dev.fluke.api.Status.SATISFIED)
             .count();
     if (satisfied != checks) {
       throw new CliException(
@@ -271,7 +271,7 @@ final class RealAgent {
   }
 
   private static boolean idle(Dto.AgentSummary a) {
-    return "idle".equals(a.cycle());
+    return a.cycle() == dev.fluke.api.CyclePhase.IDLE;
   }
 
   private static Dto.AgentSummary summary(FleetApi api) throws Exception {
