@@ -6,6 +6,7 @@ import dev.fluke.api.HistoryUnavailable;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.EventStore;
+import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

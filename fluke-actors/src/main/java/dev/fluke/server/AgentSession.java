@@ -3,6 +3,7 @@ package dev.fluke.server;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.events.EventStore;
+import dev.fluke.hcl.Durations;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;

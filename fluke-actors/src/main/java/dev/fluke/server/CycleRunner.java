@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;

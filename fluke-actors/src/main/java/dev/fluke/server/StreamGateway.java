@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
+import dev.fluke.hcl.Durations;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;
 import dev.fluke.protocol.ServerMessage;

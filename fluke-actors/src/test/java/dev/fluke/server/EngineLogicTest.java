@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fluke.api.Status;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
+import dev.fluke.hcl.Durations;
 import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ExecutorSpec;

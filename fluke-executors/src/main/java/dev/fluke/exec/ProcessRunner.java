@@ -1,5 +1,6 @@
 package dev.fluke.exec;
 
+import dev.fluke.hcl.Durations;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

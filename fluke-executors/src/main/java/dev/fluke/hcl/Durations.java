@@ -8,16 +8,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Go-style duration strings, as operators know them from Go tools: {@code "90s"}, {@code "5m"},
- * {@code "1h30m"}, {@code "168h"}, {@code "500ms"}, {@code "1.5h"}. Units: ns, us (or µs), ms, s,
- * m, h. Unlike Go, a sign is not accepted: Fluke has no use for negative durations. {@code "0"} is
- * zero.
+ * Fluke's one duration grammar, the same in {@code server.hcl}/{@code agent.hcl}, manifests, the
+ * CLI ({@code --for 2d}, {@code --timeout 90s}) and what logs, the UI and the CLI print: Go-style
+ * strings as operators know them from Go tools, {@code "90s"}, {@code "5m"}, {@code "1h30m"},
+ * {@code "168h"}, {@code "500ms"}, {@code "1.5h"}, plus days ({@code "2d"} = 48 h), which Go lacks.
+ * Units: ns, us (or µs), ms, s, m, h, d. Unlike Go, a sign is not accepted: Fluke has no use for
+ * negative durations. {@code "0"} is zero. {@link #format} writes what {@link #parse} reads.
  */
 public final class Durations {
   private Durations() {}
 
   private static final Pattern PART =
-      Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
+      Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h|d)");
 
   private static final Map<String, BigDecimal> NANOS =
       Map.of(
@@ -28,7 +30,8 @@ public final class Durations {
           "ms", BigDecimal.valueOf(1_000_000L),
           "s", BigDecimal.valueOf(1_000_000_000L),
           "m", BigDecimal.valueOf(60_000_000_000L),
-          "h", BigDecimal.valueOf(3_600_000_000_000L));
+          "h", BigDecimal.valueOf(3_600_000_000_000L),
+          "d", BigDecimal.valueOf(86_400_000_000_000L));
 
   /** The example shown in errors. */
   public static final String EXPECTED =
@@ -49,7 +52,7 @@ public final class Durations {
       m.region(at, s.length());
       if (!m.lookingAt()) {
         throw new IllegalArgumentException(
-            "\"" + s + "\" is not " + EXPECTED + " (units: ns, us, ms, s, m, h)");
+            "\"" + s + "\" is not " + EXPECTED + " (units: ns, us, ms, s, m, h, d)");
       }
       nanos = nanos.add(new BigDecimal(m.group(1)).multiply(NANOS.get(m.group(2))));
       at = m.end();
@@ -70,8 +73,15 @@ public final class Durations {
     }
   }
 
-  /** Go's spelling of a duration: {@code 1h30m0s}, {@code 500ms}, {@code 0s}. */
+  /**
+   * How a duration is shown (logs, UI, CLI, messages), in the grammar {@link #parse} reads, zero
+   * parts left out: {@code 1h30m}, {@code 1m30s}, {@code 168h}, {@code 500ms}, {@code 1.5s}, {@code
+   * 0s}; null prints as "".
+   */
   public static String format(Duration d) {
+    if (d == null) {
+      return "";
+    }
     if (d.isZero()) {
       return "0s";
     }
@@ -91,12 +101,14 @@ public final class Durations {
     if (hours > 0) {
       sb.append(hours).append('h');
     }
-    if (hours > 0 || minutes > 0) {
+    if (minutes > 0) {
       sb.append(minutes).append('m');
     }
     BigDecimal seconds =
         BigDecimal.valueOf(d.toSecondsPart()).add(BigDecimal.valueOf(d.toNanosPart(), 9));
-    sb.append(seconds.stripTrailingZeros().toPlainString()).append('s');
+    if (seconds.signum() > 0) {
+      sb.append(seconds.stripTrailingZeros().toPlainString()).append('s');
+    }
     return sb.toString();
   }
 }

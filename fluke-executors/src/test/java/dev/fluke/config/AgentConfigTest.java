@@ -202,7 +202,7 @@ class AgentConfigTest {
             "agent.hcl:6:19: \"ca_file\" in tls in agent: no such file "
                 + Path.of("missing.pem").toAbsolutePath(),
             "agent.hcl:8:25: bad duration for \"command_timeout\" in execution in agent: \"forever\" is not a duration"
-                + " such as \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h)",
+                + " such as \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h, d)",
             "agent.hcl:9:25: \"output_tail_bytes\" in execution in agent must be a whole number from 1 to 67108864, got 0",
             "agent.hcl:10:25: \"sudo_path\" in execution in agent must not be empty",
             "agent.hcl:12:18: bad value \"yaml\" for \"format\" in log in agent: expected one of \"text\", \"json\"",

@@ -435,7 +435,7 @@ class ServerConfigTest {
                 + " attribute (listen_grpc, listen_http, agent_tokens, api_tokens, data_dir, reconcile_interval) or a"
                 + " block (git, tls, drift, event_store, log)",
             "server.hcl:5:24: bad duration for \"reconcile_interval\" in server: \"5 minutes\" is not a duration such as"
-                + " \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h)",
+                + " \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h, d)",
             "server.hcl:8:21: \"poll_interval\" in git in server must be a duration such as \"90s\", \"5m\", \"1h30m\" or"
                 + " \"500ms\", got number (a duration is a string with a unit)",
             "server.hcl:10:17: bad value \"verbose\" for \"level\" in log in server: expected one of \"trace\", \"debug\","

@@ -23,14 +23,16 @@ class DurationsTest {
     "10us, PT0.00001S",
     "7ns, PT0.000000007S",
     "0, PT0S",
-    "0s, PT0S"
+    "0s, PT0S",
+    "2d, PT48H",
+    "1d12h, PT36H"
   })
   void parsesGoDurations(String text, String iso) {
     assertEquals(Duration.parse(iso), Durations.parse(text));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "90", "5 m", "5min", "-5s", "+5s", "1d", "h", "1h 30m", "s5"})
+  @ValueSource(strings = {"", "90", "5 m", "5min", "-5s", "+5s", "1w", "5M", "h", "1h 30m", "s5"})
   void rejectsWhatIsNotAGoDuration(String text) {
     assertFalse(Durations.isValid(text));
     assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
@@ -42,20 +44,24 @@ class DurationsTest {
         assertThrows(IllegalArgumentException.class, () -> Durations.parse("5 minutes"));
     assertEquals(
         "\"5 minutes\" is not a duration such as \"90s\", \"5m\", \"1h30m\" or \"500ms\""
-            + " (units: ns, us, ms, s, m, h)",
+            + " (units: ns, us, ms, s, m, h, d)",
         e.getMessage());
   }
 
   @ParameterizedTest(name = "{0} prints as {1}")
   @CsvSource({
-    "PT1H30M, 1h30m0s",
+    "PT1H30M, 1h30m",
     "PT0.5S, 500ms",
-    "PT60S, 1m0s",
+    "PT60S, 1m",
+    "PT90S, 1m30s",
     "PT0S, 0s",
-    "PT168H, 168h0m0s",
-    "PT1.5S, 1.5s"
+    "PT168H, 168h",
+    "PT1.5S, 1.5s",
+    "PT1H0.25S, 1h0.25s"
   })
-  void formatsAsGoDoes(String iso, String text) {
-    assertEquals(text, Durations.format(Duration.parse(iso)));
+  void printsWhatItReadsWithoutZeroParts(String iso, String text) {
+    Duration d = Duration.parse(iso);
+    assertEquals(text, Durations.format(d));
+    assertEquals(d, Durations.parse(text), "what is printed reads back");
   }
 }

@@ -9,6 +9,7 @@ import dev.fluke.api.Status;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.app.client.ApiClientException;
 import dev.fluke.app.client.LiveStream;
+import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -362,10 +363,7 @@ final class ReconcileCommand extends GroupCommand {
     }
 
     private static String describe(Duration d) {
-      if (d.toMillis() % 60_000 == 0 && !d.isZero()) {
-        return d.toMinutes() + "m";
-      }
-      return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+      return Durations.format(d);
     }
   }
 

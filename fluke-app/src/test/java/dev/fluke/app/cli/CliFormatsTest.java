@@ -77,8 +77,9 @@ class CliFormatsTest {
     assertEquals(Duration.ofMinutes(90), DurationConverter.parse("1h30m"));
     assertEquals(Duration.ofMillis(250), DurationConverter.parse("250ms"));
     assertEquals(Duration.ofDays(2), DurationConverter.parse("2d"));
-    assertEquals(Duration.ofSeconds(45), DurationConverter.parse(" 45S "));
-    for (String bad : new String[] {"", "5", "m5", "5x", "5m garbage", "-5s", "1.5h"}) {
+    assertEquals(Duration.ofSeconds(45), DurationConverter.parse(" 45s "));
+    assertEquals(Duration.ofMinutes(90), DurationConverter.parse("1.5h"), "the grammar of HCL");
+    for (String bad : new String[] {"", "5", "m5", "5x", "5m garbage", "-5s", "45S"}) {
       assertThrows(
           CommandLine.TypeConversionException.class, () -> DurationConverter.parse(bad), bad);
     }
