@@ -3,6 +3,7 @@ package dev.fluke.server;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.HistoryUnavailable;
+import dev.fluke.api.PlanResult;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.EventStore;
@@ -37,6 +38,9 @@ final class ActorFleetApi implements FleetApi {
   private final Scheduler scheduler;
   private final Duration timeout;
   private final int recentEvents;
+  private final ServerSettings settings;
+  private final ManifestSync plans;
+  private final java.util.concurrent.Executor blocking;
 
   /**
    * Numbers manual reconcile requests: increasing for the life of this server and, started from the
@@ -50,7 +54,16 @@ final class ActorFleetApi implements FleetApi {
       ActorRef<AgentRegistry.Command> agents,
       ActorRef<TaskRegistry.Command> tasks,
       ActorRef<GitWatcher.Command> git,
-      EventStore events) {
+      EventStore events,
+      ManifestSync plans) {
+    this.settings = settings;
+    this.plans = plans;
+    this.blocking =
+        system
+            .dispatchers()
+            .lookup(
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
+                    "fluke.blocking-dispatcher"));
     this.agents = agents;
     this.tasks = tasks;
     this.git = git;
@@ -167,6 +180,25 @@ final class ActorFleetApi implements FleetApi {
       case TASK ->
           ask(tasks, replyTo -> new TaskRegistry.ReconcileTask(target.name(), requestId, replyTo));
     };
+  }
+
+  /**
+   * Reads the ref on the blocking dispatcher (Git and parsing), then hands it to the registry's
+   * {@link PlanQuery}, which answers within {@code timeout} (the server's check timeout when null).
+   */
+  @Override
+  public CompletionStage<PlanResult> plan(String ref, Duration timeout) {
+    Duration wait = timeout == null ? settings.reconcile().checkTimeout() : timeout;
+    java.time.Instant started = settings.now();
+    return CompletableFuture.supplyAsync(() -> plans.loadRef(ref), blocking)
+        .thenCompose(
+            loaded ->
+                AskPattern.ask(
+                    agents,
+                    (ActorRef<PlanResult> replyTo) ->
+                        new AgentRegistry.Plan(loaded, wait, started, replyTo),
+                    wait.plus(this.timeout),
+                    scheduler));
   }
 
   private <C, R> CompletionStage<R> ask(ActorRef<C> target, Function<ActorRef<R>, C> message) {

@@ -3,6 +3,7 @@ package dev.fluke.server;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.api.PlanResult;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
@@ -10,6 +11,7 @@ import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +102,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       Dto.ReconcileTarget target, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo)
       implements Command {}
 
+  /**
+   * Plan a ref ({@code fluke plan}): a {@link PlanQuery} compares {@code ref} with the state in
+   * force, checks the new and changed tasks on the connected agents they would match, and replies.
+   */
+  public record Plan(
+      ManifestSync.Planned ref, Duration timeout, Instant startedAt, ActorRef<PlanResult> replyTo)
+      implements Command {}
+
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
 
@@ -112,6 +122,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
+  private long plans;
 
   public static Behavior<Command> create(
       ServerSettings settings,
@@ -151,6 +162,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(GetAgents.class, this::onGetAgents)
         .onMessage(GetAgent.class, this::onGetAgent)
         .onMessage(Reconcile.class, this::onReconcile)
+        .onMessage(Plan.class, this::onPlan)
         .build();
   }
 
@@ -326,6 +338,29 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             s == null
                 ? Optional.empty()
                 : Optional.of(new Dto.AgentDetail(s, List.of(), List.of())));
+    return this;
+  }
+
+  private Behavior<Command> onPlan(Plan p) {
+    long number = ++plans;
+    Map<String, ActorRef<AgentSession.Command>> sessions = new java.util.HashMap<>();
+    for (String name : directory.liveNames()) {
+      sessions.put(name, directory.live(name).session());
+    }
+    getContext()
+        .spawn(
+            PlanQuery.create(
+                new PlanQuery.Setup(
+                    p.ref(),
+                    state,
+                    directory.all(settings.now()),
+                    sessions,
+                    -number,
+                    p.timeout(),
+                    p.startedAt(),
+                    settings,
+                    p.replyTo())),
+            "plan-" + number);
     return this;
   }
 

@@ -5,9 +5,11 @@ import dev.fluke.api.Dto;
 import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.CycleIds;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,6 +66,17 @@ public final class CycleRunner {
       implements Command {}
 
   /**
+   * A plan's check ({@link PlanQuery}): run only these checks on the agent, outside any cycle.
+   * {@code cycleId} is the plan's (negative, {@link CycleIds#isPlan}); the CheckReport goes to
+   * {@code replyTo} and changes nothing here. It waits on the agent behind the request it runs.
+   */
+  public record PlanCheck(long cycleId, List<TaskSpec> tasks, ActorRef<PlanQuery.Command> replyTo)
+      implements Command {}
+
+  /** The plan stopped waiting: the agent is told to drop the check. */
+  public record PlanCheckDropped(long cycleId) implements Command {}
+
+  /**
    * Timers that start a cycle (each constant is its own timer): the interval, a retry, and this
    * agent's rollout slot of a new commit.
    */
@@ -86,6 +99,9 @@ public final class CycleRunner {
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
+
+  /** Plans waiting for this agent's CheckReport, by their cycle id. */
+  private final Map<Long, ActorRef<PlanQuery.Command>> plans = new HashMap<>();
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -169,11 +185,43 @@ public final class CycleRunner {
   private BehaviorBuilder<Command> triggers(
       Function<CycleRequest, Behavior<Command>> trigger, TaskSpec applying) {
     return Behaviors.receive(Command.class)
+        .onMessage(FromAgent.class, this::isPlanReport, this::onPlanReport)
+        .onMessage(PlanCheck.class, this::onPlanCheck)
+        .onMessage(PlanCheckDropped.class, this::onPlanCheckDropped)
         .onMessage(DesiredStateChanged.class, d -> onDesiredState(d, trigger))
         .onMessage(ManualReconcile.class, m -> onManualReconcile(m, trigger))
         .onMessage(Tick.class, t -> trigger.apply(CycleRequest.AUTOMATIC))
         .onMessage(GetDetail.class, g -> onGetDetail(g, applying))
         .onSignal(PostStop.class, this::onPostStop);
+  }
+
+  // ---- plans: their checks never touch the cycle ----
+
+  private Behavior<Command> onPlanCheck(PlanCheck p) {
+    plans.put(p.cycleId(), p.replyTo());
+    send(new ServerMessage.CheckRequest(p.cycleId(), p.tasks()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPlanCheckDropped(PlanCheckDropped p) {
+    if (plans.remove(p.cycleId()) != null) {
+      send(new ServerMessage.Cancel(p.cycleId()));
+    }
+    return Behaviors.same();
+  }
+
+  private boolean isPlanReport(FromAgent m) {
+    return m.message() instanceof AgentMessage.CheckReport r && CycleIds.isPlan(r.cycleId());
+  }
+
+  /** A plan's CheckReport goes to its plan (one that stopped waiting is ignored). */
+  private Behavior<Command> onPlanReport(FromAgent m) {
+    AgentMessage.CheckReport r = (AgentMessage.CheckReport) m.message();
+    ActorRef<PlanQuery.Command> plan = plans.remove(r.cycleId());
+    if (plan != null) {
+      plan.tell(new PlanQuery.Reported(name, r));
+    }
+    return acked(m, Behaviors.same());
   }
 
   // ---- agent messages, per phase ----

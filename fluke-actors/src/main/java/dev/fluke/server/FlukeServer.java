@@ -179,7 +179,11 @@ public final class FlukeServer {
             Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-tasks");
-    FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events);
+    // Plans read other refs through a ManifestSync of their own: never the clone in force.
+    ManifestSync plans =
+        new ManifestSync(
+            settings.git(), new ManifestStore(settings.dataDir()), git, loader, settings.clock());
+    FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events, plans);
     AgentGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(settings, watcher, api, gateway, events, live, metrics);
   }
