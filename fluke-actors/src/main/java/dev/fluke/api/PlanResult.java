@@ -35,6 +35,12 @@ public record PlanResult(
     Instant startedAt,
     Instant finishedAt) {
 
+  /** How long a plan waits for the agents' checks when not told. */
+  public static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofMinutes(1);
+
+  /** The longest a plan may wait for the agents' checks. */
+  public static final java.time.Duration MAX_TIMEOUT = java.time.Duration.ofMinutes(10);
+
   public PlanResult {
     errors = errors == null ? List.of() : List.copyOf(errors);
     tasks = tasks == null ? List.of() : List.copyOf(tasks);

@@ -184,11 +184,12 @@ final class ActorFleetApi implements FleetApi {
 
   /**
    * Reads the ref on the blocking dispatcher (Git and parsing), then hands it to the registry's
-   * {@link PlanQuery}, which answers within {@code timeout} (the server's check timeout when null).
+   * {@link PlanQuery}, which answers within {@code timeout} ({@link PlanResult#DEFAULT_TIMEOUT}
+   * when null).
    */
   @Override
   public CompletionStage<PlanResult> plan(String ref, Duration timeout) {
-    Duration wait = timeout == null ? settings.reconcile().checkTimeout() : timeout;
+    Duration wait = timeout == null ? PlanResult.DEFAULT_TIMEOUT : timeout;
     java.time.Instant started = settings.now();
     return CompletableFuture.supplyAsync(() -> plans.loadRef(ref), blocking)
         .thenCompose(
