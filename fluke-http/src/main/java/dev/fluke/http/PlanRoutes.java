@@ -32,6 +32,10 @@ public final class PlanRoutes {
   /** What the route allows for Git and loading on top of the plan's timeout. */
   static final Duration GIT_ALLOWANCE = Duration.ofMinutes(2);
 
+  /** The longest a plan request may take: the longest plan timeout, Git, and a margin. */
+  static final Duration LONGEST =
+      PlanResult.MAX_TIMEOUT.plus(GIT_ALLOWANCE).plus(Duration.ofMinutes(1));
+
   private final FleetApi api;
   private final ObjectMapper mapper;
   private final Marshaller<Object, RequestEntity> json;
