@@ -59,8 +59,6 @@ final class PlanQuery {
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Setup s;
-  private final Map<String, PlanDiff.Answer> answers = new HashMap<>();
-  private PlanDiff diff;
 
   private PlanQuery(ActorContext<Command> context, TimerScheduler<Command> timers, Setup s) {
     this.context = context;
@@ -75,33 +73,14 @@ final class PlanQuery {
   private Behavior<Command> start() {
     ManifestSync.Planned ref = s.ref();
     if (ref.manifests() == null || !ref.manifests().ok()) {
-      String why =
-          ref.manifests() == null
-              ? ref.error()
-              : "the manifests of "
-                  + ref.ref()
-                  + " have "
-                  + ref.manifests().totalErrors()
-                  + " error(s); the first: "
-                  + ref.manifests().errors().get(0).format();
-      context.getLog().info("Plan of {}: {}", ref.ref(), why);
-      s.replyTo()
-          .tell(
-              PlanResult.failed(
-                  ref.ref(),
-                  ref.commit(),
-                  inForceCommit(),
-                  why,
-                  ref.manifests() == null ? List.of() : ref.manifests().errors(),
-                  s.startedAt(),
-                  s.settings().now()));
-      return Behaviors.stopped();
+      return failed(ref);
     }
-    diff =
+    PlanDiff diff =
         PlanDiff.of(
             s.inForce() == null ? List.of() : s.inForce().tasks(),
             ref.manifests().tasks(),
             s.agents());
+    Map<String, PlanDiff.Answer> answers = new HashMap<>();
     for (Map.Entry<String, List<TaskSpec>> e : diff.checks().entrySet()) {
       ActorRef<AgentSession.Command> session = s.sessions().get(e.getKey());
       if (session == null) {
@@ -114,33 +93,70 @@ final class PlanQuery {
               new CycleRunner.PlanCheck(s.cycleId(), e.getValue(), context.getSelf())));
     }
     timers.startSingleTimer(Timeout.INSTANCE, s.timeout());
-    return gathering();
+    return gathering(diff, Map.copyOf(answers));
   }
 
-  private Behavior<Command> gathering() {
+  /** The ref could not be planned: answered at once, nobody is asked. */
+  private Behavior<Command> failed(ManifestSync.Planned ref) {
+    String why =
+        ref.manifests() == null
+            ? ref.error()
+            : "the manifests of "
+                + ref.ref()
+                + " have "
+                + ref.manifests().totalErrors()
+                + " error(s); the first: "
+                + ref.manifests().errors().get(0).format();
+    context.getLog().info("Plan of {}: {}", ref.ref(), why);
+    s.replyTo()
+        .tell(
+            PlanResult.failed(
+                ref.ref(),
+                ref.commit(),
+                inForceCommit(),
+                why,
+                ref.manifests() == null ? List.of() : ref.manifests().errors(),
+                s.startedAt(),
+                s.settings().now()));
+    return Behaviors.stopped();
+  }
+
+  /** Waiting for the agents' answers; {@code answers} holds those in so far (immutable). */
+  private Behavior<Command> gathering(PlanDiff diff, Map<String, PlanDiff.Answer> answers) {
     if (answers.keySet().containsAll(diff.checks().keySet())) {
-      return done();
+      return done(diff, answers);
     }
     return Behaviors.receive(Command.class)
-        .onMessage(
-            Reported.class, r -> answered(r.agent(), new PlanDiff.Answer.Reported(r.report())))
-        .onMessage(
-            Gone.class,
-            g ->
-                answered(
-                    g.agent(), new PlanDiff.Answer.Gone("the agent disconnected during the plan")))
-        .onMessageEquals(Timeout.INSTANCE, this::timedOut)
+        .onMessage(Reported.class, r -> onReported(diff, answers, r))
+        .onMessage(Gone.class, g -> onGone(diff, answers, g))
+        .onMessageEquals(Timeout.INSTANCE, () -> onTimeout(diff, answers))
         .build();
   }
 
-  private Behavior<Command> answered(String agent, PlanDiff.Answer answer) {
-    if (diff.checks().containsKey(agent)) {
-      answers.putIfAbsent(agent, answer);
-    }
-    return gathering();
+  private Behavior<Command> onReported(
+      PlanDiff diff, Map<String, PlanDiff.Answer> answers, Reported r) {
+    return answered(diff, answers, r.agent(), new PlanDiff.Answer.Reported(r.report()));
   }
 
-  private Behavior<Command> timedOut() {
+  private Behavior<Command> onGone(PlanDiff diff, Map<String, PlanDiff.Answer> answers, Gone g) {
+    return answered(
+        diff,
+        answers,
+        g.agent(),
+        new PlanDiff.Answer.Gone("the agent disconnected during the plan"));
+  }
+
+  private Behavior<Command> answered(
+      PlanDiff diff, Map<String, PlanDiff.Answer> answers, String agent, PlanDiff.Answer answer) {
+    if (!diff.checks().containsKey(agent) || answers.containsKey(agent)) {
+      return Behaviors.same();
+    }
+    Map<String, PlanDiff.Answer> more = new HashMap<>(answers);
+    more.put(agent, answer);
+    return gathering(diff, Map.copyOf(more));
+  }
+
+  private Behavior<Command> onTimeout(PlanDiff diff, Map<String, PlanDiff.Answer> answers) {
     for (String agent : diff.checks().keySet()) {
       ActorRef<AgentSession.Command> session = s.sessions().get(agent);
       if (!answers.containsKey(agent) && session != null) {
@@ -154,10 +170,10 @@ final class PlanQuery {
             s.ref().ref(),
             diff.checks().size() - answers.size(),
             Durations.format(s.timeout()));
-    return done();
+    return done(diff, answers);
   }
 
-  private Behavior<Command> done() {
+  private Behavior<Command> done(PlanDiff diff, Map<String, PlanDiff.Answer> answers) {
     Set<String> connected = s.sessions().keySet();
     PlanResult result =
         diff.result(
