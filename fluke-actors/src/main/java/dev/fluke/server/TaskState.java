@@ -109,6 +109,10 @@ record TaskState(
   }
 
   Dto.TaskStatus toStatus() {
+    return toStatus(executors);
+  }
+
+  private Dto.TaskStatus toStatus(List<Dto.ExecutorStatus> blocks) {
     return new Dto.TaskStatus(
         spec.name(),
         status,
@@ -117,7 +121,7 @@ record TaskState(
         lastCheckedAt,
         lastAppliedAt,
         message,
-        executors);
+        blocks);
   }
 
   /** The status with the live output of a running apply shown on the block that produces it. */
@@ -140,14 +144,6 @@ record TaskState(
         live.add(e);
       }
     }
-    return new Dto.TaskStatus(
-        spec.name(),
-        status,
-        policy.hclName(),
-        alerted,
-        lastCheckedAt,
-        lastAppliedAt,
-        message,
-        live);
+    return toStatus(live);
   }
 }
