@@ -5,11 +5,9 @@ import dev.fluke.api.Dto;
 import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
-import dev.fluke.protocol.CycleIds;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -67,8 +65,9 @@ public final class CycleRunner {
 
   /**
    * A plan's check ({@link PlanQuery}): run only these checks on the agent, outside any cycle.
-   * {@code cycleId} is the plan's (negative, {@link CycleIds#isPlan}); the CheckReport goes to
-   * {@code replyTo} and changes nothing here. It waits on the agent behind the request it runs.
+   * {@code cycleId} is the plan's (negative, {@link dev.fluke.protocol.CycleIds#isPlan}); the
+   * report goes to {@code replyTo} and changes nothing here. It waits on the agent behind the
+   * request it runs.
    */
   public record PlanCheck(long cycleId, List<TaskSpec> tasks, ActorRef<PlanQuery.Command> replyTo)
       implements Command {}
@@ -93,14 +92,12 @@ public final class CycleRunner {
   private final ServerSettings settings;
   private final String name;
   private final RunnerLink link;
+  private final PlanChecks plans;
   private final LiveHub live;
   private final AgentTasks tasks;
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
-
-  /** Plans waiting for this agent's CheckReport, by their cycle id. */
-  private final Map<Long, ActorRef<PlanQuery.Command>> plans = new HashMap<>();
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -125,6 +122,7 @@ public final class CycleRunner {
     this.settings = s.settings();
     this.name = s.register().name();
     this.link = new RunnerLink(s.out(), session);
+    this.plans = new PlanChecks(name, link);
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
@@ -180,7 +178,7 @@ public final class CycleRunner {
   private BehaviorBuilder<Command> triggers(
       Function<CycleRequest, Behavior<Command>> trigger, TaskSpec applying) {
     return Behaviors.receive(Command.class)
-        .onMessage(FromAgent.class, this::isPlanReport, this::onPlanReport)
+        .onMessage(FromAgent.class, PlanChecks::isReport, this::onPlanReport)
         .onMessage(PlanCheck.class, this::onPlanCheck)
         .onMessage(PlanCheckDropped.class, this::onPlanCheckDropped)
         .onMessage(DesiredStateChanged.class, d -> onDesiredState(d, trigger))
@@ -193,29 +191,17 @@ public final class CycleRunner {
   // ---- plans: their checks never touch the cycle ----
 
   private Behavior<Command> onPlanCheck(PlanCheck p) {
-    plans.put(p.cycleId(), p.replyTo());
-    send(new ServerMessage.CheckRequest(p.cycleId(), p.tasks()));
+    plans.start(p);
     return Behaviors.same();
   }
 
   private Behavior<Command> onPlanCheckDropped(PlanCheckDropped p) {
-    if (plans.remove(p.cycleId()) != null) {
-      send(new ServerMessage.Cancel(p.cycleId()));
-    }
+    plans.drop(p.cycleId());
     return Behaviors.same();
   }
 
-  private boolean isPlanReport(FromAgent m) {
-    return m.message() instanceof AgentMessage.CheckReport r && CycleIds.isPlan(r.cycleId());
-  }
-
-  /** A plan's CheckReport goes to its plan (one that stopped waiting is ignored). */
   private Behavior<Command> onPlanReport(FromAgent m) {
-    AgentMessage.CheckReport r = (AgentMessage.CheckReport) m.message();
-    ActorRef<PlanQuery.Command> plan = plans.remove(r.cycleId());
-    if (plan != null) {
-      plan.tell(new PlanQuery.Reported(name, r));
-    }
+    plans.reported((AgentMessage.CheckReport) m.message());
     return acked(m, Behaviors.same());
   }
 
