@@ -64,6 +64,8 @@ final class ActorFleetApi implements FleetApi {
             .lookup(
                 org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
                     "fluke.blocking-dispatcher"));
+    // A stopping server waits for a plan reading Git, as for its own sync.
+    plans.closeOnShutdown(system, "plans", blocking);
     this.agents = agents;
     this.tasks = tasks;
     this.git = git;

@@ -257,10 +257,22 @@ final class ManifestSync {
    * Reads the manifests of {@code ref} (a branch, tag, full ref or commit id of the configured
    * repository) for a plan, without touching the clone in force or the last good snapshot: the
    * ref's objects are fetched into a bare cache of their own, its manifest files written to a
-   * directory of their own, loaded, and that directory deleted. Never throws. Safe to call while a
-   * sync runs.
+   * directory of their own, loaded, and that directory deleted. Never throws. Safe to call while
+   * another instance syncs; one call at a time per instance, and none once {@link #close closed} (a
+   * stopped server writes nothing into its data dir).
    */
   Planned loadRef(String ref) {
+    if (!begin()) {
+      return new Planned(ref, null, null, "the server is stopping");
+    }
+    try {
+      return readRef(ref);
+    } finally {
+      working.unlock();
+    }
+  }
+
+  private Planned readRef(String ref) {
     GitSource source = settings.source();
     if (!settings.configured()) {
       return new Planned(ref, null, null, "no manifest repository is configured (git { url })");

@@ -94,4 +94,13 @@ class ManifestSyncPlanTest {
     assertNull(p.manifests());
     assertTrue(p.error().contains("no branch, tag or commit 'nope'"), p.error());
   }
+
+  @Test
+  void aClosedSyncReadsNoRefAndWritesNothing() {
+    assertTrue(sync.close(Duration.ofSeconds(5)));
+    ManifestSync.Planned p = sync.loadRef("main");
+    assertNull(p.manifests());
+    assertEquals("the server is stopping", p.error());
+    assertFalse(Files.exists(tmp.resolve("data/git/plan")), "nothing written into the data dir");
+  }
 }
