@@ -14,6 +14,8 @@
     error: 'err',
     applying: 'info', checking: 'info',
     pending: 'idle', disconnected: 'idle', skipped: 'idle',
+    // plan results and verdicts (POST /api/v1/plan)
+    would_apply: 'warn', no_change: 'ok', not_connected: 'idle', timed_out: 'err', changes: 'warn', errors: 'bad',
   };
   const SYMBOLS = { ok: '✓', warn: '▲', bad: '✕', err: '!', info: '↻', idle: '○' };
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
@@ -1179,6 +1181,124 @@
     };
   };
 
+  // ---------------------------------------------------------------- plan
+
+  const PLAN_WORDS = { would_apply: 'would apply', no_change: 'no change', error: 'error', not_connected: 'not connected',
+    timed_out: 'timed out', changes: 'changes', errors: 'errors' };
+
+  /** #/plan?ref=X: run a plan of a ref (POST /api/v1/plan) and show what merging it would do. Nothing is applied. */
+  views.plan = (params, query) => {
+    const region = h('div', { id: 'plan-result' });
+    const refInput = h('input', { id: 'plan-ref', name: 'ref', required: true, autocomplete: 'off', spellcheck: 'false',
+      placeholder: 'feature/x, v1.2, refs/pull/12/head or a commit id', value: query.get('ref') || '' });
+    const timeoutSelect = h('select', { id: 'plan-timeout', name: 'timeout' },
+      ['30s', '1m', '5m', '10m'].map(t => h('option', { value: t, text: t })));
+    timeoutSelect.value = ['30s', '1m', '5m', '10m'].includes(query.get('timeout')) ? query.get('timeout') : '1m';
+    const runButton = h('button', { type: 'submit', class: 'button primary', data: { key: 'plan-run' }, text: 'Run plan' });
+    let running = false;
+
+    function submit(ev) {
+      if (ev) ev.preventDefault();
+      const ref = refInput.value.trim();
+      if (!ref) return;
+      const q = new URLSearchParams({ ref });
+      if (timeoutSelect.value !== '1m') q.set('timeout', timeoutSelect.value);
+      const hash = `#/plan?${q}`;
+      if (location.hash !== hash) location.hash = hash; else run(ref, timeoutSelect.value);
+    }
+
+    async function run(ref, timeout) {
+      if (running) return;
+      running = true;
+      runButton.disabled = true;
+      const gen = state.generation;
+      swap(region, h('p', { class: 'loading', data: { plan: 'running' },
+        text: `Planning ${ref}: fetching it and asking the agents for their checks (up to ${timeout})…` }));
+      try {
+        const plan = await api('/api/v1/plan', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ ref, timeout }) });
+        if (gen === state.generation) swap(region, planResult(plan));
+      } catch (e) {
+        if (gen === state.generation) swap(region, h('div', { class: 'callout bad' }, h('h2', { text: 'The plan could not run' }), h('p', { text: e.message })));
+      } finally {
+        running = false;
+        runButton.disabled = false;
+      }
+    }
+
+    return {
+      name: 'plan', title: 'Plan',
+      mount() {
+        replace(main,
+          pageHead({ title: 'Plan', subtitle: 'What merging a branch or commit of the manifest repository would do: the checks of its new and changed tasks run on the agents they would match. Nothing is applied.' }),
+          h('form', { class: 'card filters', 'aria-label': 'Plan a ref', onsubmit: submit },
+            h('div', { class: 'field wide' }, h('label', { for: 'plan-ref', text: 'Ref' }), refInput),
+            h('div', { class: 'field' }, h('label', { for: 'plan-timeout', text: 'Wait for agents' }), timeoutSelect),
+            runButton),
+          region);
+        if (!query.get('ref')) {
+          swap(region, emptyState('Plan a change before it is merged',
+            h('p', { text: 'Enter the branch of a pull request (or a tag, or a commit id). The CLI does the same for CI:' }),
+            h('pre', { class: 'code', text: 'fluke plan --ref feature/x   # exit 0: no change, 2: changes, 1: errors' })));
+        }
+      },
+      async refresh() {
+        this.loaded = true;
+        if (query.get('ref') && !this.started) {
+          this.started = true;
+          run(query.get('ref'), timeoutSelect.value);
+        }
+      },
+      onUpdate() { return false; },
+    };
+  };
+
+  function planPill(word) {
+    return pill(word, PLAN_WORDS[word] || word);
+  }
+
+  function planResult(p) {
+    const kv = (k, ...v) => h('div', { class: 'kv' }, h('span', { class: 'k', text: k }), h('span', { class: 'v' }, v));
+    const summary = h('div', { class: 'card manifest', data: { verdict: p.verdict } },
+      kv('Verdict', planPill(p.verdict === 'no_change' ? 'no_change' : p.verdict)),
+      kv('Ref', h('code', { text: p.ref })),
+      kv('Commit', p.commit ? h('code', { title: p.commit, text: shortSha(p.commit) }) : h('span', { class: 'muted', text: '—' })),
+      kv('In force', p.in_force ? h('code', { title: p.in_force, text: shortSha(p.in_force) }) : h('span', { class: 'muted', text: 'nothing yet' })));
+    if (p.error) {
+      return [summary, h('div', { class: 'callout bad', data: { plan: 'error' } },
+        h('h2', { text: 'This ref cannot be planned' }), h('p', { text: p.error }),
+        p.errors.length ? h('pre', { class: 'code', text: p.errors.map(e => `${e.pos.file}:${e.pos.line}:${e.pos.column}: ${e.message}`).join('\n') }) : null)];
+    }
+    const rows = [];
+    let unchanged = 0;
+    for (const t of p.tasks) {
+      if (t.change === 'unchanged') { unchanged++; continue; }
+      const change = () => h('span', { class: 'chip', text: t.change }); // one element per row
+      if (t.change === 'removed' || !t.agents.length) {
+        rows.push(h('tr', { data: { task: t.name } },
+          h('td', { class: 'name', 'data-label': 'Task' }, t.name), td('Change', change()),
+          td('Agent', h('span', { class: 'muted', text: '—' })), td('Result', h('span', { class: 'muted', text: '—' })),
+          td('Message', t.change === 'removed' ? 'no longer reconciled' : 'matches no known agent')));
+        continue;
+      }
+      for (const c of t.agents) {
+        rows.push(h('tr', { data: { task: t.name, agent: c.agent, result: c.result } },
+          h('td', { class: 'name', 'data-label': 'Task' }, t.name), td('Change', change()),
+          td('Agent', link(agentHref(c.agent), c.agent)), td('Result', planPill(c.result)),
+          td('Message', c.message || h('span', { class: 'muted', text: '—' }))));
+      }
+    }
+    const tasks = rows.length ? table(['Task', 'Change', 'Agent', 'Result', 'Message'], rows, 'plan')
+      : h('p', { class: 'muted', text: 'No task is new, changed or removed.' });
+    const agents = p.agents.length ? section('Agents whose tasks change', null,
+      table(['Agent', 'Connected', 'Gains', 'Loses'], p.agents.map(a => h('tr', { data: { agent: a.agent } },
+        h('td', { class: 'name', 'data-label': 'Agent' }, link(agentHref(a.agent), a.agent)),
+        td('Connected', connectionPill(a.connected)),
+        td('Gains', a.gains.join(', ') || h('span', { class: 'muted', text: '—' })),
+        td('Loses', a.loses.join(', ') || h('span', { class: 'muted', text: '—' })))), 'plan-agents')) : null;
+    return [summary, section('Tasks', unchanged ? `${unchanged} unchanged task(s) not checked` : null, tasks), agents];
+  }
+
   // ---------------------------------------------------------------- router
 
   function parseHash() {
@@ -1192,6 +1312,7 @@
     if (parts[0] === 'tasks') return { view: 'tasks', params: [], query };
     if (parts[0] === 'drift') return { view: 'drift', params: [], query };
     if (parts[0] === 'events') return { view: 'events', params: [], query };
+    if (parts[0] === 'plan') return { view: 'plan', params: [], query };
     return { view: 'missing', params: [], query };
   }
 

@@ -12,6 +12,7 @@ import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage.CheckReport;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
+import dev.fluke.protocol.CycleIds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,12 @@ final class TaskRunner {
     return List.copyOf(new TreeSet<>(executors.keySet()));
   }
 
+  /**
+   * Every block's check of every task; the checks of a plan ({@link CycleIds#isPlan}) run as a dry
+   * run ({@link ExecContext#asDryRun()}): nothing may change on the host.
+   */
   CheckReport check(long cycleId, List<TaskSpec> tasks, BooleanSupplier cancelled) {
+    boolean plan = CycleIds.isPlan(cycleId);
     List<TaskOutcome> outcomes = new ArrayList<>();
     for (TaskSpec task : tasks) {
       List<ExecutorOutcome> blocks = new ArrayList<>();
@@ -85,7 +91,7 @@ final class TaskRunner {
         StepResult check =
             cancelled.getAsBoolean()
                 ? StepResult.skipped(Phase.CHECK, "cancelled")
-                : step(block, Phase.CHECK, quiet(cancelled));
+                : step(block, Phase.CHECK, plan ? quiet(cancelled).asDryRun() : quiet(cancelled));
         blocks.add(new ExecutorOutcome(block.name(), block.type(), check, null, null));
       }
       outcomes.add(new TaskOutcome(task.name(), blocks));

@@ -110,4 +110,16 @@ public interface FleetApi {
                         null,
                         true)));
   }
+
+  /**
+   * Plan a ref of the manifest repository (a branch, tag, full ref or commit id): what merging it
+   * would do, without putting it in force and without applying anything ({@link PlanResult}).
+   * {@code timeout} bounds how long the agents' checks are waited for (null: {@link
+   * PlanResult#DEFAULT_TIMEOUT}); the stage completes after at most about that long plus the time
+   * Git takes.
+   */
+  default CompletionStage<PlanResult> plan(String ref, java.time.Duration timeout) {
+    return java.util.concurrent.CompletableFuture.failedFuture(
+        new UnsupportedOperationException("this server cannot plan"));
+  }
 }

@@ -306,4 +306,10 @@ public final class ClusterFleetApi implements FleetApi {
   public CompletionStage<Suspension.Change> resume(TargetKind scope, String name, String by) {
     return local.resume(scope, name, by);
   }
+
+  /** A plan covers the agents connected to this node (see cluster.md, "Not done yet"). */
+  @Override
+  public CompletionStage<dev.fluke.api.PlanResult> plan(String ref, Duration timeout) {
+    return local.plan(ref, timeout);
+  }
 }

@@ -3,6 +3,7 @@ package dev.fluke.server;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.HistoryUnavailable;
+import dev.fluke.api.PlanResult;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.EventStore;
@@ -41,6 +42,8 @@ final class ActorFleetApi implements FleetApi {
   private final Duration timeout;
   private final int recentEvents;
   private final String version;
+  private final ManifestSync plans;
+  private final java.util.concurrent.Executor blocking;
 
   /**
    * Numbers manual reconcile requests: increasing for the life of this server and, started from the
@@ -55,9 +58,13 @@ final class ActorFleetApi implements FleetApi {
       ActorRef<TaskRegistry.Command> tasks,
       ActorRef<GitWatcher.Command> git,
       EventStore events) {
-    this(system, settings, agents, tasks, git, null, Suspensions.restoredEmpty(), events);
+    this(system, settings, agents, tasks, git, null, Suspensions.restoredEmpty(), events, null);
   }
 
+  /**
+   * {@code plans} (null: this server cannot plan) reads other refs for {@link #plan}: a {@link
+   * ManifestSync} of its own, never the clone in force.
+   */
   ActorFleetApi(
       ActorSystem<?> system,
       ServerSettings settings,
@@ -66,10 +73,22 @@ final class ActorFleetApi implements FleetApi {
       ActorRef<GitWatcher.Command> git,
       ActorRef<SuspensionKeeper.Command> keeper,
       Suspensions suspended,
-      EventStore events) {
+      EventStore events,
+      ManifestSync plans) {
     this.keeper = keeper;
     this.suspended = suspended;
     this.settings = settings;
+    this.plans = plans;
+    this.blocking =
+        system
+            .dispatchers()
+            .lookup(
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
+                    "fluke.blocking-dispatcher"));
+    if (plans != null) {
+      // A stopping server waits for a plan reading Git, as for its own sync.
+      plans.closeOnShutdown(system, "plans", blocking);
+    }
     this.agents = agents;
     this.tasks = tasks;
     this.git = git;
@@ -280,6 +299,29 @@ final class ActorFleetApi implements FleetApi {
   public CompletionStage<dev.fluke.api.Suspension.Change> resume(
       dev.fluke.api.TargetKind scope, String name, String by) {
     return ask(keeper, replyTo -> new SuspensionKeeper.Resume(scope, name, by, replyTo));
+  }
+
+  /**
+   * Reads the ref on the blocking dispatcher (Git and parsing), then hands it to the registry's
+   * {@link PlanQuery}, which answers within {@code timeout} ({@link PlanResult#DEFAULT_TIMEOUT}
+   * when null).
+   */
+  @Override
+  public CompletionStage<PlanResult> plan(String ref, Duration timeout) {
+    if (plans == null) {
+      return FleetApi.super.plan(ref, timeout);
+    }
+    Duration wait = timeout == null ? PlanResult.DEFAULT_TIMEOUT : timeout;
+    java.time.Instant started = settings.now();
+    return CompletableFuture.supplyAsync(() -> plans.loadRef(ref), blocking)
+        .thenCompose(
+            loaded ->
+                AskPattern.ask(
+                    agents,
+                    (ActorRef<PlanResult> replyTo) ->
+                        new AgentRegistry.Plan(loaded, wait, started, replyTo),
+                    wait.plus(this.timeout),
+                    scheduler));
   }
 
   private <C, R> CompletionStage<R> ask(ActorRef<C> target, Function<ActorRef<R>, C> message) {

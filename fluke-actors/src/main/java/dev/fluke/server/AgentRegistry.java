@@ -3,6 +3,7 @@ package dev.fluke.server;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.api.PlanResult;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
@@ -10,6 +11,7 @@ import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -116,6 +118,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
    */
   public record SuspensionLifted(TargetKind scope, String name) implements Command {}
 
+  /**
+   * Plan a ref ({@code fluke plan}): a {@link PlanQuery} compares {@code ref} with the state in
+   * force, checks the new and changed tasks on the connected agents they would match, and replies.
+   */
+  public record Plan(
+      ManifestSync.Planned ref, Duration timeout, Instant startedAt, ActorRef<PlanResult> replyTo)
+      implements Command {}
+
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
 
@@ -147,6 +157,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
+  private long plans;
 
   public static Behavior<Command> create(
       ServerSettings settings,
@@ -214,6 +225,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(IsLive.class, this::onIsLive)
         .onMessage(Admitted.class, this::onAdmitted)
         .onMessage(Fence.class, this::onFence)
+        .onMessage(Plan.class, this::onPlan)
         .build();
   }
 
@@ -476,6 +488,29 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       events.append(Event.agent(settings.now(), f.name(), "fenced", why));
       getContext().stop(l.session()); // SessionEnded then records the disconnection
     }
+    return this;
+  }
+
+  private Behavior<Command> onPlan(Plan p) {
+    long number = ++plans;
+    Map<String, ActorRef<AgentSession.Command>> sessions = new java.util.HashMap<>();
+    for (String name : directory.liveNames()) {
+      sessions.put(name, directory.live(name).session());
+    }
+    getContext()
+        .spawn(
+            PlanQuery.create(
+                new PlanQuery.Setup(
+                    p.ref(),
+                    state,
+                    directory.all(settings.now()),
+                    sessions,
+                    -number,
+                    p.timeout(),
+                    p.startedAt(),
+                    settings,
+                    p.replyTo())),
+            "plan-" + number);
     return this;
   }
 

@@ -69,6 +69,18 @@ public final class CycleRunner {
       implements Command {}
 
   /**
+   * A plan's check ({@link PlanQuery}): run only these checks on the agent, outside any cycle.
+   * {@code cycleId} is the plan's (negative, {@link dev.fluke.protocol.CycleIds#isPlan}); the
+   * report goes to {@code replyTo} and changes nothing here. It waits on the agent behind the
+   * request it runs.
+   */
+  public record PlanCheck(long cycleId, List<TaskSpec> tasks, ActorRef<PlanQuery.Command> replyTo)
+      implements Command {}
+
+  /** The plan stopped waiting: the agent is told to drop the check. */
+  public record PlanCheckDropped(long cycleId) implements Command {}
+
+  /**
    * Timers that start a cycle (each constant is its own timer): the interval, a retry, this agent's
    * rollout slot of a new commit, and the next opening of a maintenance window that held back an
    * apply.
@@ -87,6 +99,7 @@ public final class CycleRunner {
   private final ServerSettings settings;
   private final String name;
   private final RunnerLink link;
+  private final PlanChecks plans;
   private final LiveHub live;
   private final AgentTasks tasks;
   private final AgentReports reports;
@@ -117,6 +130,7 @@ public final class CycleRunner {
     this.settings = s.settings();
     this.name = s.register().name();
     this.link = new RunnerLink(s.out(), session, s.received());
+    this.plans = new PlanChecks(name, link);
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
@@ -173,11 +187,31 @@ public final class CycleRunner {
   private BehaviorBuilder<Command> triggers(
       Function<CycleRequest, Behavior<Command>> trigger, TaskSpec applying) {
     return Behaviors.receive(Command.class)
+        .onMessage(FromAgent.class, PlanChecks::isReport, this::onPlanReport)
+        .onMessage(PlanCheck.class, this::onPlanCheck)
+        .onMessage(PlanCheckDropped.class, this::onPlanCheckDropped)
         .onMessage(DesiredStateChanged.class, d -> onDesiredState(d, trigger))
         .onMessage(ManualReconcile.class, m -> onManualReconcile(m, trigger))
         .onMessage(Tick.class, t -> trigger.apply(CycleRequest.AUTOMATIC))
         .onMessage(GetDetail.class, g -> onGetDetail(g, applying))
         .onSignal(PostStop.class, this::onPostStop);
+  }
+
+  // ---- plans: their checks never touch the cycle ----
+
+  private Behavior<Command> onPlanCheck(PlanCheck p) {
+    plans.start(p);
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPlanCheckDropped(PlanCheckDropped p) {
+    plans.drop(p.cycleId());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPlanReport(FromAgent m) {
+    plans.reported((AgentMessage.CheckReport) m.message());
+    return acked(m, Behaviors.same());
   }
 
   // ---- agent messages, per phase ----

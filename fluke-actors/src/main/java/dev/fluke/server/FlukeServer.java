@@ -208,8 +208,13 @@ public final class FlukeServer {
             ? ClusterGit.start(
                 system, settings, git, loader, events, live, metrics, pinned, watcher)
             : watcher;
+    // Plans read other refs through a ManifestSync of their own: never the clone in force.
+    ManifestSync plans =
+        new ManifestSync(
+            settings.git(), new ManifestStore(settings.dataDir()), git, loader, settings.clock());
     FleetApi nodeApi =
-        new ActorFleetApi(system, settings, agents, tasks, gitFace, keeper, suspensions, events);
+        new ActorFleetApi(
+            system, settings, agents, tasks, gitFace, keeper, suspensions, events, plans);
     FleetApi api =
         clustered ? new ClusterFleetApi(system, nodeApi, locations, settings.version()) : nodeApi;
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);

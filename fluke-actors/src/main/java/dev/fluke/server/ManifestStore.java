@@ -34,6 +34,9 @@ import java.util.stream.Stream;
  *       {@code snapshot.properties} saying which commit of which repository they are. The server
  *       loads them at start, so a restart (or a new URL that cannot be fetched yet) never leaves it
  *       with less than the last good desired state. Replaced whole, by renaming.
+ *   <li>{@code plan/cache/<name>-<hash>/}: a bare repository per URL holding what plans fetched;
+ *       {@code plan/work/ref-*}: the manifest files of a ref while a plan loads them (deleted
+ *       after).
  * </ul>
  */
 final class ManifestStore {
@@ -72,6 +75,26 @@ final class ManifestStore {
     }
     String hash = sha256(id).substring(0, 12);
     return reposDir().resolve(readable.isEmpty() ? hash : readable + "-" + hash);
+  }
+
+  /**
+   * Where plans ({@code fluke plan}) keep the objects they fetch of {@code source}'s repository: a
+   * bare repository of its own under {@code plan/cache/}, never the clone in force.
+   */
+  Path planCacheFor(GitSource source) {
+    return base.resolve("plan").resolve("cache").resolve(checkoutFor(source).getFileName());
+  }
+
+  /** A new empty directory under {@code plan/work/} for one plan's manifest files. */
+  Path newPlanDir() throws IOException {
+    Path work = base.resolve("plan").resolve("work");
+    Files.createDirectories(work);
+    return Files.createTempDirectory(work, "ref-");
+  }
+
+  /** Deletes one plan's manifest files. */
+  void discardPlanDir(Path dir) throws IOException {
+    deleteTree(dir);
   }
 
   /** Deletes a clone that cannot be updated, so the next sync clones afresh. */

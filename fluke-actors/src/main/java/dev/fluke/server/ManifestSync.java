@@ -6,6 +6,7 @@ import dev.fluke.git.GitSyncException;
 import dev.fluke.git.HistoryRewrittenException;
 import dev.fluke.git.RewritePolicy;
 import dev.fluke.git.WorkingCopyException;
+import dev.fluke.manifest.HclManifestLoader;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.manifest.ManifestSet;
 import java.nio.file.Path;
@@ -84,6 +85,12 @@ final class ManifestSync {
       return new Restore(null, List.of(), null, problem);
     }
   }
+
+  /**
+   * The manifests of a ref read for a plan: {@code manifests} null when the ref could not be read,
+   * with the reason in {@code error}; a set with errors when it does not load.
+   */
+  record Planned(String ref, String commit, ManifestSet manifests, String error) {}
 
   private final ServerSettings.Git settings;
   private final ManifestStore store;
@@ -244,6 +251,66 @@ final class ManifestSync {
       }
     }
     return new Outcome.Loaded(commit, synced.rewrittenFrom(), set, now, problem);
+  }
+
+  /**
+   * Reads the manifests of {@code ref} (a branch, tag, full ref or commit id of the configured
+   * repository) for a plan, without touching the clone in force or the last good snapshot: the
+   * ref's objects are fetched into a bare cache of their own, its manifest files written to a
+   * directory of their own, loaded, and that directory deleted. Never throws. Safe to call while
+   * another instance syncs; one call at a time per instance, and none once {@link #close closed} (a
+   * stopped server writes nothing into its data dir).
+   */
+  Planned loadRef(String ref) {
+    if (!begin()) {
+      return new Planned(ref, null, null, "the server is stopping");
+    }
+    try {
+      return readRef(ref);
+    } finally {
+      working.unlock();
+    }
+  }
+
+  private Planned readRef(String ref) {
+    GitSource source = settings.source();
+    if (!settings.configured()) {
+      return new Planned(ref, null, null, "no manifest repository is configured (git { url })");
+    }
+    Path dir = null;
+    try {
+      dir = store.newPlanDir();
+      var manifest = HclManifestLoader.matcher(settings.manifestGlob());
+      String commit =
+          git.exportRef(
+              source, ref, store.planCacheFor(source), dir, path -> manifest.test(Path.of(path)));
+      ManifestSet set;
+      try {
+        set = loader.load(dir, settings.manifestGlob());
+        if (set == null) {
+          throw new IllegalStateException("the manifest loader returned nothing");
+        }
+      } catch (Throwable t) {
+        return new Planned(ref, commit, null, "loading the manifests failed: " + describe(t));
+      }
+      return new Planned(ref, commit, set, null);
+    } catch (GitSyncException e) {
+      return new Planned(ref, null, null, e.getMessage());
+    } catch (Throwable t) {
+      return new Planned(
+          ref,
+          null,
+          null,
+          "reading " + ref + " of " + source.redactedUrl() + " failed: " + describe(t));
+    } finally {
+      if (dir != null) {
+        try {
+          store.discardPlanDir(dir);
+        } catch (Exception e) {
+          log.warn("Could not delete the plan directory {}: {}", dir, e.toString());
+        }
+      }
+    }
   }
 
   /** The clone is a cache: one that cannot be updated is deleted and cloned again, once. */

@@ -47,6 +47,40 @@ class TaskRunnerTest {
   }
 
   @Test
+  void theChecksOfAPlanRunAsADryRunAndThoseOfACycleDoNot() {
+    List<Boolean> dryRuns = new ArrayList<>();
+    Executor recording =
+        new Executor() {
+          @Override
+          public String type() {
+            return "rec";
+          }
+
+          @Override
+          public Schema schema() {
+            return Schema.of();
+          }
+
+          @Override
+          public StepResult check(ExecutorSpec spec, ExecContext ctx) {
+            dryRuns.add(ctx.dryRun());
+            return new StepResult(Phase.CHECK, Outcome.SATISFIED, 0, "", Duration.ZERO, "");
+          }
+
+          @Override
+          public StepResult apply(ExecutorSpec spec, ExecContext ctx) {
+            throw new AssertionError("never applied");
+          }
+        };
+    TaskRunner runner = runner(Map.of("rec", recording));
+
+    runner.check(5, List.of(task("t", block("rec", "r"))), () -> false);
+    runner.check(-5, List.of(task("t", block("rec", "r"))), () -> false);
+
+    assertEquals(List.of(false, true), dryRuns);
+  }
+
+  @Test
   void executorThatThrowsOrReturnsNonsenseGivesAnErrorInsteadOfKillingTheAgent() {
     Map<String, Executor> executors = new HashMap<>(script.executors("shell"));
     executors.put(

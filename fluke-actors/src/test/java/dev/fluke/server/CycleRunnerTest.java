@@ -153,6 +153,33 @@ class CycleRunnerTest {
   }
 
   @Test
+  void aPlansCheckGoesOutBesideTheCycleAndItsReportReachesThePlanOnly() {
+    start(APP);
+    ServerMessage.CheckRequest cycle = sent(ServerMessage.CheckRequest.class);
+    TestProbe<PlanQuery.Command> plan = testKit.createTestProbe();
+    runner.tell(new CycleRunner.PlanCheck(-7, List.of(CERT), plan.ref()));
+    ServerMessage.CheckRequest planCheck = sent(ServerMessage.CheckRequest.class);
+    assertEquals(new ServerMessage.CheckRequest(-7, List.of(CERT)), planCheck);
+
+    fromAgent(report(planCheck, Map.of("cert", Outcome.DRIFTED)));
+    PlanQuery.Reported reported = plan.expectMessageClass(PlanQuery.Reported.class);
+    assertEquals("web-01", reported.agent());
+    assertEquals(-7, reported.report().cycleId());
+    out.expectNoMessage(Duration.ofMillis(200)); // a plan's drift is never applied
+
+    fromAgent(report(cycle, Map.of("app", Outcome.SATISFIED)));
+    assertEquals(List.of("app"), detail().tasks().stream().map(Dto.TaskStatus::task).toList());
+    assertEquals(Status.SATISFIED, detail().tasks().get(0).status());
+
+    runner.tell(new CycleRunner.PlanCheck(-8, List.of(CERT), plan.ref()));
+    ServerMessage.CheckRequest late = sent(ServerMessage.CheckRequest.class);
+    runner.tell(new CycleRunner.PlanCheckDropped(-8));
+    assertEquals(new ServerMessage.Cancel(-8), sent(ServerMessage.Cancel.class));
+    fromAgent(report(late, Map.of("cert", Outcome.SATISFIED)));
+    plan.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
   void triggersDuringACycleBecomeExactlyOneFollowUp() {
     ServerSettings s = ServerFixture.settings(dir, null);
     ServerSettings.Reconcile r = s.reconcile();

@@ -37,7 +37,9 @@ import java.util.TreeSet;
  * <p>With a {@code git { url branch }} block, every check first brings {@code working_dir} to the
  * tip of the branch through {@link GitSync} (clone, or fetch and fast-forward; a branch rewritten
  * upstream is followed when the working copy has no changes or commits of its own, and the check's
- * output says so); a failed sync is an ERROR.
+ * output says so); a failed sync is an ERROR. A plan's check ({@link ExecContext#dryRun()}) never
+ * syncs: it runs the check task when the working copy is already at the tip, and otherwise reports
+ * DRIFTED with what a sync would change.
  *
  * <p>What an apply runs leads its own process group; what a check runs is started directly (see
  * {@link ProcessRunner.Command#ownGroup()}).
@@ -85,7 +87,10 @@ public final class MiseExecutor implements Executor {
     StringBuilder notes = new StringBuilder();
     Map<String, Object> gitBlock = spec.block("git");
     if (gitBlock != null) {
-      StepResult failed = sync(spec, gitBlock, ctx, notes, start);
+      StepResult failed =
+          ctx.dryRun()
+              ? pending(spec, gitBlock, ctx, notes, start)
+              : sync(spec, gitBlock, ctx, notes, start);
       if (failed != null) {
         return failed;
       }
@@ -102,6 +107,55 @@ public final class MiseExecutor implements Executor {
         ctx,
         new StringBuilder(),
         System.nanoTime());
+  }
+
+  /**
+   * A plan's check (dry run): the working copy is never synced. Null when it is already at the
+   * branch's tip (the check task then runs on it as a cycle's would); else DRIFTED saying what a
+   * sync would change (the check task is not run: it would run on code the host does not have), or
+   * ERROR when a sync would fail.
+   */
+  private StepResult pending(
+      ExecutorSpec spec,
+      Map<String, Object> gitBlock,
+      ExecContext ctx,
+      StringBuilder notes,
+      long start) {
+    Object url = gitBlock.get("url");
+    Object branchValue = gitBlock.get("branch");
+    String branch = branchValue == null ? "main" : branchValue.toString();
+    String dirValue = spec.string("working_dir");
+    if (url == null || dirValue == null || dirValue.isBlank()) {
+      return StepResult.error(
+          Phase.CHECK, spec.label() + ": git block needs url and working_dir", since(start));
+    }
+    GitSource source = GitSource.of(url.toString(), branch);
+    Path dir = Path.of(dirValue);
+    try {
+      String change = git.pendingSync(source, dir);
+      if (change == null) {
+        note(ctx, notes, "git: " + dir + " is at the tip of " + branch + " (plan: not synced)");
+        return null;
+      }
+      String msg =
+          "git: "
+              + change
+              + " (a plan never changes a host: not synced, the check task was not run)";
+      note(ctx, notes, msg);
+      return new StepResult(Phase.CHECK, Outcome.DRIFTED, 1, notes.toString(), since(start), msg);
+    } catch (GitSyncException | RuntimeException e) {
+      String msg =
+          "git: cannot tell what a sync of "
+              + source.redactedUrl()
+              + " ("
+              + branch
+              + ") into "
+              + dir
+              + " would do: "
+              + e.getMessage();
+      note(ctx, notes, msg);
+      return new StepResult(Phase.CHECK, Outcome.ERROR, -1, notes.toString(), since(start), msg);
+    }
   }
 
   private StepResult sync(

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.eclipse.jgit.api.CreateBranchCommand;
 import org.eclipse.jgit.api.Git;
@@ -28,7 +29,9 @@ import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheCheckout;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.lib.AbbreviatedObjectId;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
@@ -46,6 +49,7 @@ import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.sshd.JGitKeyCache;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.util.FS;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -387,6 +391,235 @@ public final class JGitSync implements GitSync, AutoCloseable {
       setRef(repo, remoteRef, remote, "fluke: fetched " + branch);
       return new GitSync.Result(head(repo), rewrittenFrom);
     }
+  }
+
+  /** Where {@link #exportRef} keeps refs named in full that are neither branches nor tags. */
+  private static final String OTHER_REFS = "refs/fluke-plan/";
+
+  @Override
+  public String exportRef(
+      GitSource source, String ref, Path cache, Path into, Predicate<String> wanted)
+      throws GitSyncException {
+    if (source == null || source.url() == null || source.url().isBlank()) {
+      throw new GitSyncException("no repository URL given");
+    }
+    String name = ref == null ? "" : ref.strip();
+    if (!RefNames.valid(name)) {
+      throw new GitSyncException(
+          "'"
+              + name
+              + "' is not a branch, tag or commit name (a plan takes a branch, a tag, a full ref"
+              + " such as refs/pull/12/head, or a commit id of at least 7 hex digits)");
+    }
+    Path abs = cache.toAbsolutePath().normalize();
+    ReentrantLock lock = locks.computeIfAbsent(abs, p -> new ReentrantLock());
+    lock.lock();
+    try (Repository repo = bareCache(abs);
+        Git git = new Git(repo)) {
+      List<RefSpec> specs = new ArrayList<>();
+      specs.add(new RefSpec("+" + Constants.R_HEADS + "*:" + Constants.R_REMOTES + "origin/*"));
+      specs.add(new RefSpec("+" + Constants.R_TAGS + "*:" + Constants.R_TAGS + "*"));
+      if (RefNames.other(name)) {
+        specs.add(new RefSpec("+" + name + ":" + OTHER_REFS + name.substring(5)));
+      }
+      var fetch = git.fetch().setRemote(source.url()).setRefSpecs(specs).setRemoveDeletedRefs(true);
+      configure(fetch, source);
+      fetch.call();
+      ObjectId commit = resolveRef(repo, name, source);
+      if (commit == null) {
+        throw new GitSyncException(
+            "no branch, tag or commit '" + name + "' in " + source.redactedUrl());
+      }
+      return writeTree(repo, commit, into.toAbsolutePath().normalize(), wanted);
+    } catch (GitSyncException e) {
+      throw scrubbed(e.getMessage(), e.getCause(), source);
+    } catch (GitAPIException | IOException | JGitInternalException | URISyntaxException e) {
+      throw scrubbed(withHint(describe(e)), e, source);
+    } catch (RuntimeException e) {
+      throw scrubbed("unexpected failure: " + describe(e), e, source);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The bare repository at {@code dir}, created when absent. */
+  private static Repository bareCache(Path dir) throws IOException {
+    Repository repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
+    if (!Files.exists(dir.resolve("HEAD"))) {
+      repo.create(true);
+    }
+    return repo;
+  }
+
+  /** The commit {@code name} names in the cache after a fetch, or null. */
+  private static ObjectId resolveRef(Repository repo, String name, GitSource source)
+      throws IOException, GitSyncException {
+    String[] candidates;
+    if (name.startsWith(Constants.R_HEADS)) {
+      candidates =
+          new String[] {
+            Constants.R_REMOTES + "origin/" + name.substring(Constants.R_HEADS.length())
+          };
+    } else if (name.startsWith(Constants.R_TAGS)) {
+      candidates = new String[] {name};
+    } else if (RefNames.other(name)) {
+      candidates = new String[] {OTHER_REFS + name.substring(5)};
+    } else {
+      candidates = new String[] {Constants.R_REMOTES + "origin/" + name, Constants.R_TAGS + name};
+    }
+    for (String candidate : candidates) {
+      Ref found = repo.exactRef(candidate);
+      if (found != null) {
+        return commitOf(repo, found.getObjectId(), name);
+      }
+    }
+    if (!name.matches("[0-9a-fA-F]{7,40}")) {
+      return null;
+    }
+    try (var reader = repo.newObjectReader()) {
+      var ids =
+          reader.resolve(AbbreviatedObjectId.fromString(name.toLowerCase(java.util.Locale.ROOT)));
+      if (ids.size() > 1) {
+        throw new GitSyncException(
+            "'" + name + "' is ambiguous in " + source.redactedUrl() + ": give more hex digits");
+      }
+      return ids.isEmpty() ? null : commitOf(repo, ids.iterator().next(), name);
+    }
+  }
+
+  /** The commit {@code id} is or points at (an annotated tag is peeled). */
+  private static ObjectId commitOf(Repository repo, ObjectId id, String name)
+      throws IOException, GitSyncException {
+    try (RevWalk walk = new RevWalk(repo)) {
+      return walk.parseCommit(id).getId();
+    } catch (IncorrectObjectTypeException e) {
+      throw new GitSyncException("'" + name + "' names no commit (" + id.name() + ")");
+    }
+  }
+
+  /** Writes the wanted regular files of {@code commit}'s tree under {@code into}. */
+  private static String writeTree(
+      Repository repo, ObjectId commit, Path into, Predicate<String> wanted)
+      throws IOException, GitSyncException {
+    Files.createDirectories(into);
+    try (RevWalk walk = new RevWalk(repo);
+        TreeWalk tree = new TreeWalk(repo)) {
+      RevCommit c = walk.parseCommit(commit);
+      tree.addTree(c.getTree());
+      tree.setRecursive(true);
+      while (tree.next()) {
+        FileMode mode = tree.getFileMode(0);
+        if (mode != FileMode.REGULAR_FILE && mode != FileMode.EXECUTABLE_FILE) {
+          continue;
+        }
+        String path = tree.getPathString();
+        if (!wanted.test(path)) {
+          continue;
+        }
+        Path target = into.resolve(path).normalize();
+        if (!target.startsWith(into) || target.equals(into)) {
+          throw new GitSyncException(
+              "commit " + c.name() + " has a path that leaves its tree: " + path);
+        }
+        Files.createDirectories(target.getParent());
+        try (java.io.OutputStream out = Files.newOutputStream(target)) {
+          repo.open(tree.getObjectId(0)).copyTo(out);
+        }
+      }
+      return c.getId().name();
+    }
+  }
+
+  @Override
+  public String pendingSync(GitSource source, Path dir) throws GitSyncException {
+    if (source == null || source.url() == null || source.url().isBlank()) {
+      throw new GitSyncException("no repository URL given");
+    }
+    String branch = source.branch() == null || source.branch().isBlank() ? "main" : source.branch();
+    Path abs = dir.toAbsolutePath().normalize();
+    ReentrantLock lock = locks.computeIfAbsent(abs, p -> new ReentrantLock());
+    lock.lock();
+    try {
+      String ref = Constants.R_HEADS + branch;
+      ObjectId remote = remoteTip(source, ref, branch);
+      String tip = remote.abbreviate(10).name();
+      if (isAbsentOrEmpty(abs)) {
+        return "would clone "
+            + source.redactedUrl()
+            + " ("
+            + branch
+            + " at "
+            + tip
+            + ") into "
+            + abs;
+      }
+      if (!Files.exists(abs.resolve(".git"))) {
+        throw new GitSyncException(
+            abs + " is not empty and is not a Git working copy; a sync would refuse to touch it");
+      }
+      try (Repository repo =
+              new FileRepositoryBuilder()
+                  .setWorkTree(abs.toFile())
+                  .setGitDir(abs.resolve(".git").toFile())
+                  .setMustExist(true)
+                  .build();
+          Git git = new Git(repo)) {
+        String origin = repo.getConfig().getString("remote", "origin", "url");
+        if (origin == null || !sameUrl(origin, source.url())) {
+          throw new GitSyncException(
+              "working copy " + abs + " belongs to another repository; a sync would refuse it");
+        }
+        Set<String> dirty = new TreeSet<>(git.status().call().getUncommittedChanges());
+        if (!dirty.isEmpty()) {
+          throw new GitSyncException(
+              "working copy "
+                  + abs
+                  + " has local changes ("
+                  + sample(dirty)
+                  + "); a sync would"
+                  + " refuse to update it");
+        }
+        if (!ref.equals(repo.getFullBranch())) {
+          return "would switch " + abs + " to branch " + branch + " at " + tip;
+        }
+        ObjectId local = repo.resolve(ref);
+        if (remote.equals(local)) {
+          return null;
+        }
+        return "would bring "
+            + abs
+            + " from "
+            + (local == null ? "nothing" : local.abbreviate(10).name())
+            + " to "
+            + tip
+            + " ("
+            + branch
+            + " of "
+            + source.redactedUrl()
+            + ")";
+      }
+    } catch (GitSyncException e) {
+      throw scrubbed(e.getMessage(), e.getCause(), source);
+    } catch (GitAPIException | IOException | JGitInternalException | URISyntaxException e) {
+      throw scrubbed(withHint(describe(e)), e, source);
+    } catch (RuntimeException e) {
+      throw scrubbed("unexpected failure: " + describe(e), e, source);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The commit the remote's branch points at, read without fetching. */
+  private ObjectId remoteTip(GitSource source, String ref, String branch)
+      throws GitAPIException, URISyntaxException, GitSyncException {
+    var ls = Git.lsRemoteRepository().setRemote(source.url()).setHeads(true);
+    configure(ls, source);
+    for (Ref r : ls.call()) {
+      if (r.getName().equals(ref) && r.getObjectId() != null) {
+        return r.getObjectId();
+      }
+    }
+    throw new GitSyncException("branch '" + branch + "' not found in " + source.redactedUrl());
   }
 
   /** True when {@code tip} is the accepted commit or built on it. */

@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -238,11 +239,7 @@ public final class HclManifestLoader implements ManifestLoader {
    * files outside it).
    */
   public static List<String> find(Path root, String glob) throws IOException {
-    PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
-    PathMatcher topLevel =
-        glob.startsWith("**/")
-            ? FileSystems.getDefault().getPathMatcher("glob:" + glob.substring(3))
-            : null;
+    Predicate<Path> manifest = matcher(glob);
     if (!Files.isDirectory(root)) {
       throw new IOException(root + " is not a directory");
     }
@@ -263,8 +260,7 @@ public final class HclManifestLoader implements ManifestLoader {
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
             if (attrs.isRegularFile()) {
               Path rel = root.relativize(file);
-              if (matcher.matches(rel)
-                  || (topLevel != null && rel.getNameCount() == 1 && topLevel.matches(rel))) {
+              if (manifest.test(rel)) {
                 out.add(rel.toString().replace(file.getFileSystem().getSeparator(), "/"));
               }
             }
@@ -273,6 +269,23 @@ public final class HclManifestLoader implements ManifestLoader {
         });
     Collections.sort(out);
     return out;
+  }
+
+  /**
+   * Whether a relative path is a manifest under {@code glob}, as {@link #find} decides: a glob
+   * starting with {@code **}{@code /} also matches files at the top level.
+   *
+   * @throws java.util.regex.PatternSyntaxException for a malformed glob
+   */
+  public static Predicate<Path> matcher(String glob) {
+    PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
+    PathMatcher topLevel =
+        glob.startsWith("**/")
+            ? FileSystems.getDefault().getPathMatcher("glob:" + glob.substring(3))
+            : null;
+    return rel ->
+        matcher.matches(rel)
+            || (topLevel != null && rel.getNameCount() == 1 && topLevel.matches(rel));
   }
 
   /**

@@ -260,6 +260,46 @@ class MiseExecutorIT {
   }
 
   @Test
+  void aPlansCheckNeverSyncsTheWorkingDirAndRunsTheCheckOnlyAtTheTip() throws Exception {
+    Path workingDir = tmp.resolve("checkout");
+    try (TestRepos.Repo upstream = TestRepos.init(tmp.resolve("upstream"))) {
+      upstream.write(
+          ".mise.toml",
+          """
+          [tasks.check]
+          run = "grep -q v2 VERSION"
+
+          [tasks.apply]
+          run = "true"
+          """);
+      upstream.commitFile("VERSION", "v1\n", "v1");
+      ExecutorSpec s =
+          deploy(
+              "working_dir",
+              workingDir.toString(),
+              "git",
+              Map.of("url", upstream.url(), "branch", "main"));
+      ExecContext plan = ExecContext.of(settings).asDryRun();
+
+      StepResult absent = mise.check(s, plan);
+      assertEquals(Outcome.DRIFTED, absent.outcome(), absent.message());
+      assertTrue(absent.message().contains("would clone"), absent.message());
+      assertFalse(Files.exists(workingDir), "a plan's check cloned nothing");
+
+      assertEquals(Outcome.DRIFTED, mise.check(s, ExecContext.of(settings)).outcome());
+      upstream.commitFile("VERSION", "v2\n", "v2");
+      StepResult behind = mise.check(s, plan);
+      assertEquals(Outcome.DRIFTED, behind.outcome(), behind.message());
+      assertTrue(behind.message().contains("would bring"), behind.message());
+      assertEquals("v1\n", Files.readString(workingDir.resolve("VERSION")), "not synced");
+
+      assertEquals(Outcome.SATISFIED, mise.check(s, ExecContext.of(settings)).outcome());
+      StepResult atTip = mise.check(s, plan);
+      assertEquals(Outcome.SATISFIED, atTip.outcome(), atTip.output());
+    }
+  }
+
+  @Test
   void gitBlockFollowsAForcePushUnlessTheWorkingDirHasWorkOfItsOwn() throws Exception {
     Path workingDir = tmp.resolve("checkout");
     try (TestRepos.Repo upstream = TestRepos.init(tmp.resolve("upstream"))) {

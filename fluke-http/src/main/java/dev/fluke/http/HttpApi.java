@@ -14,6 +14,7 @@ import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
 /**
  * The server's HTTP face (SPEC §6): the JSON API under {@code /api/v1} behind {@link ApiAuth},
@@ -60,8 +61,8 @@ public final class HttpApi {
                                     new EventRoutes(api, json, errors).routes(),
                                     new ManifestRoutes(api, mapper, json, errors).routes(),
                                     new ReconcileRoutes(api, mapper, json, errors).routes(),
-                                    new SuspensionRoutes(api, mapper, json, errors, auth)
-                                        .routes()))));
+                                    new SuspensionRoutes(api, mapper, json, errors, auth).routes(),
+                                    new PlanRoutes(api, mapper, json, errors).routes()))));
     Route[] rest = new Route[extra.length + 1];
     rest[0] = new HealthRoutes().routes();
     System.arraycopy(extra, 0, rest, 1, extra.length);
@@ -102,6 +103,20 @@ public final class HttpApi {
                 settings
                     .withRemoteAddressAttribute(true)
                     .withPreviewServerSettings(
-                        settings.getPreviewServerSettings().withEnableHttp2(false)));
+                        settings.getPreviewServerSettings().withEnableHttp2(false))
+                    .withTimeouts(longEnoughForAPlan(settings.getTimeouts())));
+  }
+
+  /**
+   * A plan ({@code POST /api/v1/plan}) answers once the agents did, up to {@link
+   * PlanRoutes#LONGEST}; no byte flows meanwhile, and a connection idle longer than {@code
+   * pekko.http.server.idle-timeout} (60 s by default) would be closed under it. The idle timeout is
+   * raised to that, never lowered.
+   */
+  static ServerSettings.Timeouts longEnoughForAPlan(ServerSettings.Timeouts timeouts) {
+    scala.concurrent.duration.Duration idle = timeouts.idleTimeout();
+    scala.concurrent.duration.FiniteDuration needed =
+        scala.concurrent.duration.Duration.fromNanos(PlanRoutes.LONGEST.toNanos());
+    return idle.isFinite() && idle.lt(needed) ? timeouts.withIdleTimeout(needed) : timeouts;
   }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: 0 success; 1 failure (server unreachable, not found, a reconcile with {@code
  * --wait} that failed, any {@link CliException}); 2 usage errors (unknown command or option, bad
- * value).
+ * value). {@code fluke plan} also exits 2 when the plan has changes (see {@link PlanCommand}).
  *
  * <p>Build the command line with {@link #commandLine}; the server-side commands join it in {@link
  * #serverSideCommands()}. Every command can reach the environment and clock through {@code
@@ -67,6 +67,7 @@ public final class FlukeCommand implements Callable<Integer> {
         new GetCommand(),
         new DescribeCommand(),
         new ReconcileCommand(),
+        new PlanCommand(),
         new AcceptCommand(),
         new SuspendCommand(),
         new ResumeCommand(),
@@ -97,6 +98,7 @@ public final class FlukeCommand implements Callable<Integer> {
           "get",
           "describe",
           "reconcile",
+          "plan",
           "accept",
           "suspend",
           "resume",
@@ -115,6 +117,7 @@ public final class FlukeCommand implements Callable<Integer> {
       case "get" -> new GetCommand();
       case "describe" -> new DescribeCommand();
       case "reconcile" -> new ReconcileCommand();
+      case "plan" -> new PlanCommand();
       case "accept" -> new AcceptCommand();
       case "suspend" -> new SuspendCommand();
       case "resume" -> new ResumeCommand();

@@ -223,6 +223,32 @@ public final class ApiClient {
   }
 
   /**
+   * Plans a ref of the manifest repository ({@code POST /api/v1/plan}): waits for the whole plan,
+   * so this request waits up to {@code timeout} (the server's default when null) plus two minutes
+   * for Git, whatever this client's request timeout.
+   */
+  public Reply<dev.fluke.api.PlanResult> plan(String ref, Duration timeout) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("ref", ref);
+    if (timeout != null) {
+      body.put("timeout", dev.fluke.hcl.Durations.format(timeout));
+    }
+    String json;
+    try {
+      json = mapper.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings always serialises", e);
+    }
+    Duration wait = timeout == null ? dev.fluke.api.PlanResult.DEFAULT_TIMEOUT : timeout;
+    ApiClient patient =
+        new ApiClient(
+            server.toString(), token, wait.plus(Duration.ofMinutes(2)).plus(requestTimeout));
+    return patient.decode(
+        patient.send("plan", json, null),
+        mapper.getTypeFactory().constructType(dev.fluke.api.PlanResult.class));
+  }
+
+  /**
    * Starts a manual reconcile.
    *
    * @throws ApiClientException with status 404 when the agent or task is unknown

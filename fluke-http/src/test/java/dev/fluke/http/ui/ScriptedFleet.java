@@ -52,6 +52,34 @@ public final class ScriptedFleet implements FleetApi {
 
   private String historyUnavailable;
 
+  /** Plans asked for, by ref; answered from {@link #planResults} (a plan with errors otherwise). */
+  public final BlockingQueue<String> plans = new LinkedBlockingQueue<>();
+
+  private final Map<String, dev.fluke.api.PlanResult> planResults = new LinkedHashMap<>();
+
+  /** What a plan of {@code ref} answers. */
+  public synchronized void planResult(String ref, dev.fluke.api.PlanResult result) {
+    planResults.put(ref, result);
+  }
+
+  @Override
+  public synchronized CompletionStage<dev.fluke.api.PlanResult> plan(
+      String ref, java.time.Duration timeout) {
+    plans.add(ref);
+    dev.fluke.api.PlanResult r = planResults.get(ref);
+    return done(
+        r != null
+            ? r
+            : dev.fluke.api.PlanResult.failed(
+                ref,
+                null,
+                manifest.commit(),
+                "no branch, tag or commit '" + ref + "' in " + manifest.repository(),
+                List.of(),
+                Instant.now(),
+                Instant.now()));
+  }
+
   /** Agent details come without events and with this reason (null: with their events). */
   public synchronized void historyUnavailable(String why) {
     historyUnavailable = why;

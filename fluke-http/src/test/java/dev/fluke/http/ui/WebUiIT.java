@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
+import dev.fluke.api.PlanResult;
 import dev.fluke.events.Event;
 import java.time.Duration;
 import java.util.List;
@@ -290,6 +291,78 @@ class WebUiIT {
     browser.open(server.base() + "/#/events");
     browser.until(d -> d.findElements(By.cssSelector("table.events tbody tr")).size() > 5);
     browser.screenshot("events");
+  }
+
+  @Test
+  void thePlanPageRunsAPlanOfARefAndShowsPerTaskAndAgentWhatMergingWouldDo() throws Exception {
+    server = new TestServer(testKit.system(), Set.of());
+    Fixtures.seedTasks(server.fleet);
+    server.fleet.putAgent(Fixtures.web01(), Fixtures.web01Tasks("satisfied"));
+    Fixtures.seedOtherAgents(server.fleet);
+    java.time.Instant t = java.time.Instant.parse("2026-12-05T08:00:00Z");
+    server.fleet.planResult(
+        "feature/tls",
+        new PlanResult(
+            "feature/tls",
+            "4be2c0ffee1234567890abcdef1234567890abcd",
+            "9a8b7c6d5e4f30211234567890abcdef12345678",
+            PlanResult.Verdict.CHANGES,
+            null,
+            List.of(),
+            List.of(
+                new PlanResult.PlanTask("deploy_app", PlanResult.Change.UNCHANGED, List.of()),
+                new PlanResult.PlanTask(
+                    "tls_cert",
+                    PlanResult.Change.NEW,
+                    List.of(
+                        new PlanResult.AgentCheck(
+                            "web-01",
+                            PlanResult.CheckResult.WOULD_APPLY,
+                            "cert: check exited 1: /etc/ssl/app.pem is missing"),
+                        new PlanResult.AgentCheck("web-02", PlanResult.CheckResult.NO_CHANGE, ""),
+                        new PlanResult.AgentCheck(
+                            "web-03",
+                            PlanResult.CheckResult.NOT_CONNECTED,
+                            "the agent is not connected"))),
+                new PlanResult.PlanTask("old_cron", PlanResult.Change.REMOVED, List.of())),
+            List.of(
+                new PlanResult.AgentChange(
+                    "web-01", true, List.of("tls_cert"), List.of("old_cron")),
+                new PlanResult.AgentChange(
+                    "web-02", true, List.of("tls_cert"), List.of("old_cron"))),
+            t,
+            t.plusSeconds(3)));
+    server.fleet.planResult(
+        "broken",
+        PlanResult.failed(
+            "broken",
+            "0123456789abcdef0123456789abcdef01234567",
+            "9a8b7c6d5e4f30211234567890abcdef12345678",
+            "the manifests of broken have 1 error(s); the first: web.fluke.hcl:7:3: unknown"
+                + " attribute \"comand\"",
+            List.of(
+                new dev.fluke.manifest.ManifestError(
+                    new dev.fluke.hcl.SourcePos("web.fluke.hcl", 7, 3),
+                    "unknown attribute \"comand\"")),
+            t,
+            t));
+
+    browser.open(server.base() + "/#/plan");
+    browser.await(By.id("plan-ref")).sendKeys("feature/tls", Keys.ENTER);
+    assertEquals("feature/tls", server.fleet.plans.poll(10, TimeUnit.SECONDS));
+    browser.await(By.cssSelector("tr[data-task='tls_cert'][data-agent='web-01']"));
+    String row = text(By.cssSelector("tr[data-task='tls_cert'][data-agent='web-01']"));
+    assertTrue(row.contains("would apply"), row);
+    assertTrue(row.contains("/etc/ssl/app.pem is missing"), row);
+    assertTrue(text(By.cssSelector("tr[data-task='old_cron']")).contains("no longer reconciled"));
+    assertTrue(text(By.cssSelector("[data-verdict]")).contains("changes"));
+    assertTrue(browser.driver.getCurrentUrl().contains("#/plan?ref=feature%2Ftls"));
+    browser.screenshot("plan");
+
+    browser.open(server.base() + "/#/plan?ref=broken");
+    String error = awaitText(By.cssSelector("[data-plan='error']"), "web.fluke.hcl:7:3");
+    assertTrue(error.contains("unknown attribute"), error);
+    browser.screenshot("plan-errors");
   }
 
   @Test
