@@ -5,11 +5,12 @@
 
 (() => {
   const TOKEN_KEY = 'fluke.apiToken';
-  const STATUS_ORDER = ['error', 'failed', 'drifted', 'applying', 'pending', 'satisfied'];
+  const STATUS_ORDER = ['error', 'failed', 'flapping', 'drifted', 'applying', 'pending', 'satisfied'];
   const TONES = {
     satisfied: 'ok', applied: 'ok', connected: 'ok', loaded: 'ok', sent: 'ok', idle: 'idle',
     drifted: 'warn', alert_only: 'warn',
-    failed: 'bad', rejected: 'bad', invalid: 'bad', undeliverable: 'bad',
+    failed: 'bad', rejected: 'bad', invalid: 'bad', undeliverable: 'bad', flapping: 'bad',
+    waiting: 'warn',
     error: 'err',
     applying: 'info', checking: 'info',
     pending: 'idle', disconnected: 'idle', skipped: 'idle',
@@ -17,7 +18,7 @@
   const SYMBOLS = { ok: '✓', warn: '▲', bad: '✕', err: '!', info: '↻', idle: '○' };
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes, docs/api.md).
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
-  const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'connected',
+  const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'flapping', 'waiting', 'connected',
     'disconnected', 'evicted', 'rejected', 'protocol_violation', 'loaded', 'invalid', 'fetch_failed',
     'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent', 'undeliverable'];
   const MAX_OUTPUT_LINES = 2000;
@@ -576,7 +577,7 @@
   }
 
   function fleetTiles(agents) {
-    const sum = { satisfied: 0, drifted: 0, failed: 0, error: 0, pending: 0, applying: 0 };
+    const sum = { satisfied: 0, drifted: 0, failed: 0, error: 0, pending: 0, applying: 0, flapping: 0 };
     for (const a of agents) for (const k of Object.keys(sum)) sum[k] += (a.counts && a.counts[k]) || 0;
     const connected = agents.filter(a => a.connected).length;
     const tile = (t, value, label, href, key, symbol) => {
@@ -592,6 +593,7 @@
       tile('bad', sum.failed, 'failed', '#/drift', 'failed'),
       tile('err', sum.error, 'error', '#/drift', 'error'),
     ];
+    if (sum.flapping) tiles.push(tile('bad', sum.flapping, 'flapping', '#/drift', 'flapping'));
     if (sum.applying) tiles.push(tile('info', sum.applying, 'applying', null, 'applying'));
     if (sum.pending) tiles.push(tile('idle', sum.pending, 'pending', null, 'pending'));
     return h('div', { class: 'tiles', role: 'list', 'aria-label': 'Fleet status' }, tiles.map(t => { t.setAttribute('role', 'listitem'); return t; }));
@@ -922,8 +924,15 @@
         h('p', { text: message }), h('p', null, link('#/tasks', 'All tasks'))),
       async refresh() {
         const d = await api(`/api/v1/tasks/${encodeURIComponent(name)}`);
+        // "Needed by" is read from every task's depends_on (issue 10: the dependency graph).
+        const all = await api('/api/v1/tasks').catch(() => []);
         this.loaded = true;
         const t = d.task;
+        const dependsOn = t.depends_on || [];
+        const neededBy = all.filter(o => (o.depends_on || []).includes(t.name)).map(o => o.name);
+        const taskLinks = names => names.length
+          ? h('span', { class: 'chips' }, names.map(n => h('span', { class: 'chip' }, link(taskHref(n), n))))
+          : h('span', { class: 'muted', text: '—' });
         document.title = `${t.name} · Fluke`;
         const { shown, more } = capped(d.agents, showAll, 'matched agents', 'task-show-all',
           () => { showAll = true; scheduleRefresh(0); });
@@ -947,6 +956,8 @@
               h('div', null, h('dt', { text: 'Defined in' }), h('dd', { class: 'mono small', text: t.file || '—' })),
               h('div', null, h('dt', { text: 'Drift policy' }), h('dd', null, h('span', { class: 'chip', text: t.policy }))),
               h('div', null, h('dt', { text: 'Selector' }), h('dd', null, labelChips(t.selector))),
+              h('div', { data: { graph: 'depends-on' } }, h('dt', { text: 'Depends on' }), h('dd', null, taskLinks(dependsOn))),
+              h('div', { data: { graph: 'needed-by' } }, h('dt', { text: 'Needed by' }), h('dd', null, taskLinks(neededBy))),
               h('div', null, h('dt', { text: 'Agents' }), h('dd', null, countPills(t.counts)))))),
           section('Definition', `${d.executors.length} executor${d.executors.length === 1 ? '' : 's'}, run in this order`,
             h('pre', { class: 'code', data: { definition: '1' }, text: d.executors.map(executorBlock).join('\n\n') || '(no executors)' })),

@@ -21,6 +21,9 @@ public final class EventOutcomes {
           "failed",
           "error",
           "skipped",
+          // apply held back by a safe change control (issue 10)
+          "flapping",
+          "waiting",
           // agents
           "connected",
           "disconnected",

@@ -86,6 +86,7 @@ public final class CycleRunner {
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
+  private final FlapGuard flaps = new FlapGuard();
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -124,7 +125,16 @@ public final class CycleRunner {
             name, labels, settings.reconcile().defaultPolicy(), context.getSelf(), s.alerter());
     this.reports =
         new AgentReports(
-            name, labels, tasks, s.alerter(), log, s.received(), webhook, context.getLog());
+            name,
+            labels,
+            tasks,
+            s.alerter(),
+            log,
+            s.received(),
+            webhook,
+            context.getLog(),
+            flaps,
+            settings.reconcile().flapLimit());
   }
 
   private Behavior<Command> start(AgentSession.Setup s) {
@@ -201,7 +211,9 @@ public final class CycleRunner {
         && r.cycleId() == c.id()
         && c.awaits(r.task().task())) {
       output.clear();
-      return acked(m, nextApply(c.applied(reports.inCycle(c.applying(), r, settings.now()))));
+      boolean manual = c.request().isManual(c.applying().name());
+      return acked(
+          m, nextApply(c.applied(reports.inCycle(c.applying(), r, settings.now(), manual))));
     }
     return acked(m, other(c, msg));
   }
@@ -267,12 +279,18 @@ public final class CycleRunner {
 
   private Behavior<Command> onCheckReport(Cycle c, AgentMessage.CheckReport report) {
     Instant now = settings.now();
+    for (TaskSpec spec : c.requested()) {
+      if (c.request().isManual(spec.name())) {
+        flaps.reset(spec.name()); // a person looked: the flap guard counts from zero again
+      }
+    }
     Cycle.CheckStep step =
         c.onCheckReport(
             report,
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
             webhook,
-            now);
+            now,
+            gates(now));
     if (step instanceof Cycle.Misfit misfit) {
       return broken(misfit.reason());
     }
@@ -281,10 +299,22 @@ public final class CycleRunner {
     return nextApply(judged.next());
   }
 
+  /** What the cycle asks of this agent beyond its checks (issue 10). */
+  private TaskGates gates(Instant now) {
+    return new TaskGates(
+        task -> tasks.get(task) == null ? null : tasks.get(task).status(),
+        spec ->
+            flaps.holds(
+                spec.name(), spec.effectiveFlapLimit(settings.reconcile().flapLimit()), now),
+        spec -> false);
+  }
+
   private Behavior<Command> nextApply(Cycle c) {
-    for (Cycle next = c.nextApply(); next != null; next = next.nextApply()) {
+    Cycle rest = c;
+    for (Cycle next = rest.nextApply(); next != null; next = rest.nextApply()) {
       TaskSpec spec = next.applying();
       if (!tasks.current(spec)) {
+        rest = next.givenUpOn();
         continue;
       }
       output.clear();
@@ -295,7 +325,9 @@ public final class CycleRunner {
           CycleTimedOut.class, new CycleTimedOut(next.id()), settings.reconcile().applyTimeout());
       return applying(next);
     }
-    return endCycle(c);
+    Cycle settled = rest.settled();
+    reports.waiting(settled.waiting().subList(c.waiting().size(), settled.waiting().size()));
+    return endCycle(settled);
   }
 
   private Behavior<Command> onTimeout(Cycle c, CycleTimedOut t) {
@@ -361,6 +393,7 @@ public final class CycleRunner {
     if (d.cycleDelay() == null) {
       return Behaviors.same();
     }
+    flaps.resetAll(); // a new commit: flapping tasks are remediated again (issue 10)
     if (d.cycleDelay().isZero() || d.cycleDelay().isNegative()) {
       timers.cancel(Tick.COMMIT);
       return trigger.apply(CycleRequest.AUTOMATIC);

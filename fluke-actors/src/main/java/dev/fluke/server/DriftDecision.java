@@ -13,8 +13,44 @@ import dev.fluke.manifest.DriftPolicy;
  * @param alertDetected send {@code drift_detected}
  * @param markAlerted show the task as alerted (only when an alert can go out: without a webhook the
  *     alert is just an event)
+ * @param hold why a drifted task the policy would remediate is not applied now ({@link Hold#NONE}
+ *     when nothing holds it)
  */
-record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted) {
+record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted, Hold hold) {
+
+  /** What may hold back an automatic remediation (issue 10); a manual reconcile passes them all. */
+  enum Hold {
+    NONE,
+    /** The agent's {@link FlapGuard}: remediated too often within the period. */
+    FLAPPING,
+    /** The task's rollout of the new commit has not reached this agent, or was halted. */
+    ROLLOUT
+  }
+
+  DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted) {
+    this(apply, alertDetected, markAlerted, Hold.NONE);
+  }
+
+  /**
+   * A check found the task drifted, with what may hold back its remediation: {@code flapping} (the
+   * agent's flap guard holds it) and {@code rolloutHeld} (its rollout has not reached this agent or
+   * is halted). A manual cycle always applies; held tasks are not applied and announce nothing here
+   * (the guard and the rollout send their own alert once).
+   */
+  static DriftDecision onDrift(
+      DriftPolicy policy, boolean manual, boolean webhook, boolean flapping, boolean rolloutHeld) {
+    DriftDecision d = onDrift(policy, manual, webhook);
+    if (manual || !d.apply()) {
+      return d;
+    }
+    if (rolloutHeld) {
+      return new DriftDecision(false, false, false, Hold.ROLLOUT);
+    }
+    if (flapping) {
+      return new DriftDecision(false, false, false, Hold.FLAPPING);
+    }
+    return d;
+  }
 
   /** A check found the task drifted. */
   static DriftDecision onDrift(DriftPolicy policy, boolean manual, boolean webhook) {

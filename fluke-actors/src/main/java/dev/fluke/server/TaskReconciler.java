@@ -203,7 +203,9 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
         execs,
         spec.pos().file(),
         statuses.size(),
-        Dto.StatusCounts.of(statuses));
+        Dto.StatusCounts.of(statuses),
+        spec.dependsOn(),
+        null);
   }
 
   private List<Dto.DriftEntry> drift() {

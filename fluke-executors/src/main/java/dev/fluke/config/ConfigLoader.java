@@ -12,6 +12,7 @@ import dev.fluke.hcl.HclParser;
 import dev.fluke.hcl.SchemaDecoder;
 import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
+import dev.fluke.manifest.FlapLimit;
 import dev.fluke.manifest.ManifestError;
 import dev.fluke.schema.BlockSchema;
 import dev.fluke.schema.Schema;
@@ -488,7 +489,11 @@ public final class ConfigLoader {
                 + d.where()
                 + " needs alert_webhook = \"https://…\"");
       }
-      return new ServerConfig.Drift(policy, webhook);
+      Integer max = intIn(d, "max_remediations", 1, 1_000_000, diags);
+      Duration period = positiveDuration(d, "period", diags);
+      FlapLimit flap =
+          max == null || period == null ? FlapLimit.DEFAULT : new FlapLimit(max, period);
+      return new ServerConfig.Drift(policy, webhook, flap);
     }
 
     private ServerConfig.EventStore eventStore() {

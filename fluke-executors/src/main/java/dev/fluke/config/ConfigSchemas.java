@@ -82,7 +82,14 @@ public final class ConfigSchemas {
               "remediate",
               List.of("remediate", "remediate_and_alert", "alert_only"),
               "default drift policy of tasks"),
-          Attr.optional("alert_webhook", AttrType.STRING, null, "URL alerts are POSTed to"));
+          Attr.optional("alert_webhook", AttrType.STRING, null, "URL alerts are POSTed to"),
+          Attr.optional(
+              "max_remediations",
+              AttrType.NUMBER,
+              5L,
+              "flap guard of tasks without their own: remediations on one agent within period"),
+          Attr.optional(
+              "period", AttrType.DURATION, "1h", "flap guard of tasks without their own: period"));
 
   public static final Schema EVENT_STORE_MEMORY =
       Schema.of(

@@ -3,6 +3,7 @@ package dev.fluke.config;
 import dev.fluke.git.GitSource;
 import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.DriftPolicy;
+import dev.fluke.manifest.FlapLimit;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,8 +113,15 @@ public record ServerConfig(
     }
   }
 
-  /** {@code drift { policy alert_webhook }}: the server-wide default policy and where alerts go. */
-  public record Drift(DriftPolicy policy, Optional<URI> alertWebhook) {}
+  /**
+   * {@code drift { policy alert_webhook max_remediations period }}: the server-wide default policy,
+   * where alerts go, and the flap guard of tasks without their own.
+   */
+  public record Drift(DriftPolicy policy, Optional<URI> alertWebhook, FlapLimit flapLimit) {
+    public Drift(DriftPolicy policy, Optional<URI> alertWebhook) {
+      this(policy, alertWebhook, FlapLimit.DEFAULT);
+    }
+  }
 
   /** {@code event_store { backend … }}; both sub-configs are always present (with defaults). */
   public record EventStore(Backend backend, Memory memory, Redis redis) {
