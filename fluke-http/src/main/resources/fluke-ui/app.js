@@ -524,6 +524,36 @@
     }
   }
 
+  async function resumeRollout(task, button) {
+    button.disabled = true;
+    try {
+      await api(`/api/v1/rollouts/${encodeURIComponent(task)}/resume`, { method: 'POST' });
+      toast(`Rollout of ${task} resumed: the next stage starts now.`);
+      scheduleRefresh(0);
+    } catch (e) {
+      toast(`Resume refused: ${e.message}`, true);
+      button.disabled = false;
+    }
+  }
+
+  // The staged rollout of a task (issue 10): state, stage, counts; "Resume" when halted.
+  function rolloutCard(r) {
+    const tone = { halted: 'bad', done: 'ok', running: 'info', paused: 'idle' }[r.state] || 'idle';
+    return h('div', { class: `callout ${r.state === 'halted' ? 'bad' : 'info'} rollout`, data: { rollout: r.state } },
+      h('h2', null, 'Rollout of commit ', h('code', { text: shortSha(r.commit) }), ' ',
+        h('span', { class: `pill tone-${tone}`, data: { rolloutState: r.state }, text: r.state })),
+      h('p', { text: `Stage ${r.stage} (${r.stages_started}/${r.stages} started) · ${r.done}/${r.agents} done · `
+        + `${r.failed} failed · ${r.in_progress} applying · ${r.waiting} waiting · `
+        + `canary ${r.canary}, batch ${r.batch}, max_failures ${r.max_failures}, pause ${r.pause}` }),
+      r.halted_reason ? h('p', null, h('strong', { text: 'Halted: ' }), r.halted_reason,
+        '. The waiting agents keep the old state until the rollout is resumed.') : null,
+      r.next_stage_at ? h('p', null, 'Next stage ', timeAgo(r.next_stage_at)) : null,
+      r.state === 'halted' ? h('button', {
+        type: 'button', class: 'button primary', data: { key: 'resume-rollout' },
+        onclick: ev => resumeRollout(r.task, ev.currentTarget), text: 'Resume rollout',
+      }) : null);
+  }
+
   function reconcileButton(target, name, text) {
     return h('button', {
       type: 'button', class: 'button primary', data: { key: `reconcile-${target}` },
@@ -959,6 +989,7 @@
               h('div', { data: { graph: 'depends-on' } }, h('dt', { text: 'Depends on' }), h('dd', null, taskLinks(dependsOn))),
               h('div', { data: { graph: 'needed-by' } }, h('dt', { text: 'Needed by' }), h('dd', null, taskLinks(neededBy))),
               h('div', null, h('dt', { text: 'Agents' }), h('dd', null, countPills(t.counts)))))),
+          t.rollout ? rolloutCard(t.rollout) : null,
           section('Definition', `${d.executors.length} executor${d.executors.length === 1 ? '' : 's'}, run in this order`,
             h('pre', { class: 'code', data: { definition: '1' }, text: d.executors.map(executorBlock).join('\n\n') || '(no executors)' })),
           section('Agents', d.agents.length ? `${d.agents.length} matched` : null,
@@ -992,7 +1023,9 @@
           td('Selector', labelChips(t.selector)),
           td('Executors', h('span', { class: 'chips' }, t.executors.map(x => h('span', { class: 'chip', text: x })))),
           td('Agents', String(t.matched_agents)),
-          td('Status', countPills(t.counts))));
+          td('Status', countPills(t.counts),
+            t.rollout && t.rollout.state !== 'done'
+              ? h('span', { class: `chip rollout-${t.rollout.state}`, text: `rollout ${t.rollout.state}` }) : null)));
         swap(region, table(['Task', 'Policy', 'Selector', 'Executors', 'Agents', 'Status'], rows, 'tasks'));
       },
     };

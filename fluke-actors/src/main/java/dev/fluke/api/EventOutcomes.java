@@ -38,6 +38,9 @@ public final class EventOutcomes {
           "rewritten",
           "rewrite_refused",
           "rewrite_accepted",
+          // rollouts (issue 10)
+          "halted",
+          "resumed",
           // alerts
           "sent",
           "undeliverable");

@@ -30,6 +30,7 @@ final class AgentReports {
   private final Logger logger;
   private final FlapGuard flaps;
   private final FlapLimit defaultFlap;
+  private final RolloutGates rollouts;
 
   AgentReports(
       String agent,
@@ -41,7 +42,8 @@ final class AgentReports {
       boolean webhook,
       Logger logger,
       FlapGuard flaps,
-      FlapLimit defaultFlap) {
+      FlapLimit defaultFlap,
+      RolloutGates rollouts) {
     this.agent = agent;
     this.labels = labels;
     this.tasks = tasks;
@@ -52,6 +54,7 @@ final class AgentReports {
     this.logger = logger;
     this.flaps = flaps;
     this.defaultFlap = defaultFlap;
+    this.rollouts = rollouts;
   }
 
   /** Every requested task's check, judged by the cycle: events, alerts, statuses. */
@@ -78,6 +81,10 @@ final class AgentReports {
       tasks.judged(t.spec(), t.verdict(), now, false);
       if (d != null && d.hold() == DriftDecision.Hold.FLAPPING) {
         flapping(t.spec());
+      }
+      if (d != null && d.hold() == DriftDecision.Hold.ROLLOUT) {
+        String why = rollouts.reason(t.spec());
+        tasks.change(t.spec().name(), ts -> ts.held(why));
       }
     }
   }

@@ -59,6 +59,15 @@ public final class CycleRunner {
    */
   public record ManualReconcile(Set<String> tasks, long requestId) implements Command {}
 
+  /**
+   * The task's {@link TaskReconciler} on its rollout (issue 10): this agent may remediate {@code
+   * spec} ({@code allowed}: a cycle starts so that it does), or must keep the old state ({@code
+   * reason} is shown).
+   */
+  public record RolloutGate(
+      TaskSpec spec, boolean allowed, String reason, ActorRef<TaskReconciler.Command> reconciler)
+      implements Command {}
+
   /** Replies with the agent's detail: {@code summary} and every task's status. */
   public record GetDetail(Dto.AgentSummary summary, ActorRef<Optional<Dto.AgentDetail>> replyTo)
       implements Command {}
@@ -87,6 +96,7 @@ public final class CycleRunner {
   private final OutputTail output;
   private final boolean webhook;
   private final FlapGuard flaps = new FlapGuard();
+  private final RolloutGates rollouts;
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -119,6 +129,7 @@ public final class CycleRunner {
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
     this.pace = Pace.start(s.cycleBase());
+    this.rollouts = new RolloutGates(name, settings.reconcile().defaultRollout());
     Map<String, String> labels = s.register().labels();
     this.tasks =
         new AgentTasks(
@@ -134,7 +145,8 @@ public final class CycleRunner {
             webhook,
             context.getLog(),
             flaps,
-            settings.reconcile().flapLimit());
+            settings.reconcile().flapLimit(),
+            rollouts);
   }
 
   private Behavior<Command> start(AgentSession.Setup s) {
@@ -183,6 +195,7 @@ public final class CycleRunner {
         .onMessage(ManualReconcile.class, m -> onManualReconcile(m, trigger))
         .onMessage(Tick.class, t -> trigger.apply(CycleRequest.AUTOMATIC))
         .onMessage(GetDetail.class, g -> onGetDetail(g, applying))
+        .onMessage(RolloutGate.class, g -> onRolloutGate(g, trigger))
         .onSignal(PostStop.class, this::onPostStop);
   }
 
@@ -306,7 +319,7 @@ public final class CycleRunner {
         spec ->
             flaps.holds(
                 spec.name(), spec.effectiveFlapLimit(settings.reconcile().flapLimit()), now),
-        spec -> false);
+        rollouts::holds);
   }
 
   private Behavior<Command> nextApply(Cycle c) {
@@ -360,6 +373,7 @@ public final class CycleRunner {
 
   private Behavior<Command> endCycle(Cycle c) {
     timers.cancel(CycleTimedOut.class);
+    rollouts.cycleEnded(c, tasks);
     pace = pace.ended(c, settings.now());
     if (c.request().manualRequest() > 0) {
       // What --wait reports: the statuses as this cycle left them, whatever runs after it.
@@ -413,6 +427,16 @@ public final class CycleRunner {
       return Behaviors.same();
     }
     return trigger.apply(CycleRequest.manual(m.tasks(), m.requestId()));
+  }
+
+  private Behavior<Command> onRolloutGate(
+      RolloutGate g, Function<CycleRequest, Behavior<Command>> trigger) {
+    rollouts.gate(g.spec(), g.allowed(), g.reason(), pace.lastIssued() + 1, g.reconciler());
+    if (!g.allowed() || !tasks.current(g.spec())) {
+      return Behaviors.same();
+    }
+    // Allowed: a cycle now (or as the follow-up) applies it and reports the verdict.
+    return trigger.apply(CycleRequest.AUTOMATIC);
   }
 
   private Behavior<Command> onGetDetail(GetDetail g, TaskSpec applying) {

@@ -176,7 +176,7 @@ public final class FlukeServer {
             "fluke-server-agents");
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
-            Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))
+            Behaviors.supervise(TaskRegistry.create(settings, watcher, agents, alerter, events))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-tasks");
     FleetApi api = new ActorFleetApi(system, settings, agents, tasks, watcher, events);

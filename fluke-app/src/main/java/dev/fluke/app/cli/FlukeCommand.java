@@ -68,6 +68,7 @@ public final class FlukeCommand implements Callable<Integer> {
         new DescribeCommand(),
         new ReconcileCommand(),
         new AcceptCommand(),
+        new RolloutCommand(),
         new LogsCommand(),
         new VersionCommand(),
         new CommandLine.HelpCommand());

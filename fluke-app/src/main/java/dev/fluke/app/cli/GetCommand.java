@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code fluke get agents|tasks|drift|events|manifest}: lists, as tables or JSON. */
+/** {@code fluke get agents|tasks|drift|events|manifest|rollout}: lists, as tables or JSON. */
 @Command(
     name = "get",
     description = "List agents, tasks, drift, events or the manifest status.",
@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
       GetCommand.Tasks.class,
       GetCommand.Drift.class,
       GetCommand.Events.class,
-      GetCommand.Manifest.class
+      GetCommand.Manifest.class,
+      RolloutCommand.Get.class
     })
 final class GetCommand extends GroupCommand {
 
