@@ -10,7 +10,7 @@
     satisfied: 'ok', applied: 'ok', connected: 'ok', loaded: 'ok', sent: 'ok', idle: 'idle',
     drifted: 'warn', alert_only: 'warn',
     failed: 'bad', rejected: 'bad', invalid: 'bad', undeliverable: 'bad', flapping: 'bad',
-    waiting: 'warn',
+    waiting: 'warn', halted: 'bad', resumed: 'ok',
     error: 'err',
     applying: 'info', checking: 'info',
     pending: 'idle', disconnected: 'idle', skipped: 'idle',
@@ -20,7 +20,7 @@
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
   const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'flapping', 'waiting', 'connected',
     'disconnected', 'evicted', 'rejected', 'protocol_violation', 'loaded', 'invalid', 'fetch_failed',
-    'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent', 'undeliverable'];
+    'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'halted', 'resumed', 'sent', 'undeliverable'];
   const MAX_OUTPUT_LINES = 2000;
 
   const main = document.getElementById('main');
