@@ -14,6 +14,7 @@ import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.FlapLimit;
 import dev.fluke.manifest.ManifestError;
+import dev.fluke.manifest.RolloutSpec;
 import dev.fluke.schema.BlockSchema;
 import dev.fluke.schema.Schema;
 import java.io.IOException;
@@ -309,11 +310,26 @@ public final class ConfigLoader {
       ServerConfig.Tls tls = tls(grpc, http);
       ServerConfig.Drift drift = drift();
       ServerConfig.EventStore events = eventStore();
+      Optional<RolloutSpec> rollout =
+          s.block("rollout") == null
+              ? Optional.empty()
+              : RolloutSpec.fromHcl(s.block("rollout"), diags);
       if (diags.hasErrors()) {
         return null;
       }
       return new ServerConfig(
-          grpc, http, agentTokens, apiTokens, dataDir, reconcile, git, tls, drift, events, log(s));
+          grpc,
+          http,
+          agentTokens,
+          apiTokens,
+          dataDir,
+          reconcile,
+          git,
+          tls,
+          drift,
+          events,
+          log(s),
+          rollout);
     }
 
     private ListenAddress listen(String key) {

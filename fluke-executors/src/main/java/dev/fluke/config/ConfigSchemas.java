@@ -129,6 +129,7 @@ public final class ConfigSchemas {
               new BlockSchema("git", 0, true, false, SERVER_GIT),
               BlockSchema.optional("tls", SERVER_TLS),
               BlockSchema.optional("drift", SERVER_DRIFT),
+              BlockSchema.optional("rollout", dev.fluke.manifest.HclManifestLoader.ROLLOUT),
               BlockSchema.optional("event_store", EVENT_STORE),
               BlockSchema.optional("log", LOG));
 

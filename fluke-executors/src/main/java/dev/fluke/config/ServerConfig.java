@@ -4,6 +4,7 @@ import dev.fluke.git.GitSource;
 import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.FlapLimit;
+import dev.fluke.manifest.RolloutSpec;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,10 +33,40 @@ public record ServerConfig(
     Tls tls,
     Drift drift,
     EventStore eventStore,
-    LogConfig log) {
+    LogConfig log,
+    Optional<RolloutSpec> rollout) {
   public ServerConfig {
     agentTokens = List.copyOf(agentTokens);
     apiTokens = List.copyOf(apiTokens);
+    rollout = rollout == null ? Optional.empty() : rollout;
+  }
+
+  /** Without a fleet-wide rollout. */
+  public ServerConfig(
+      ListenAddress listenGrpc,
+      ListenAddress listenHttp,
+      List<String> agentTokens,
+      List<String> apiTokens,
+      Path dataDir,
+      Duration reconcileInterval,
+      Git git,
+      Tls tls,
+      Drift drift,
+      EventStore eventStore,
+      LogConfig log) {
+    this(
+        listenGrpc,
+        listenHttp,
+        agentTokens,
+        apiTokens,
+        dataDir,
+        reconcileInterval,
+        git,
+        tls,
+        drift,
+        eventStore,
+        log,
+        Optional.empty());
   }
 
   /**

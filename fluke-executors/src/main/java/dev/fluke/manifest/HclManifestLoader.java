@@ -459,7 +459,9 @@ public final class HclManifestLoader implements ManifestLoader {
     Decoded drift = d.block("drift");
     Optional<FlapLimit> flap = drift == null ? Optional.empty() : flapLimit(drift, diags);
     Optional<RolloutSpec> rollout =
-        d.block("rollout") == null ? Optional.empty() : rollout(d.block("rollout"), diags);
+        d.block("rollout") == null
+            ? Optional.empty()
+            : RolloutSpec.fromHcl(d.block("rollout"), diags);
     // Any error anywhere rejects the set: a task is built only from a set read without any, so
     // nothing below ever meets a part that was rejected (e.g. a selector block that did not parse).
     if (diags.count() != errorsBefore || diags.hasErrors() || d.block("selector") == null) {
@@ -506,41 +508,8 @@ public final class HclManifestLoader implements ManifestLoader {
     return Optional.of(new FlapLimit(max, period));
   }
 
-  private static final Pattern BATCH = Pattern.compile("([0-9]{1,6})(%?)");
-
-  /** {@code rollout { canary batch max_failures pause }} with defaults. */
-  private static Optional<RolloutSpec> rollout(Decoded r, Diagnostics diags) {
-    Integer canary = wholeNumber(r, "canary", 0, 1_000_000, diags);
-    Integer maxFailures = wholeNumber(r, "max_failures", 0, 1_000_000, diags);
-    String batch = r.string("batch");
-    var m = BATCH.matcher(batch == null ? "" : batch);
-    int percent = 0;
-    int size = 0;
-    if (!m.matches()
-        || Integer.parseInt(m.group(1)) < 1
-        || (!m.group(2).isEmpty() && Integer.parseInt(m.group(1)) > 100)) {
-      diags.error(
-          r.posOf("batch"),
-          "bad \"batch\" in "
-              + r.where()
-              + ": \""
-              + batch
-              + "\"; expected a percentage of the matched agents from \"1%\" to \"100%\", or a"
-              + " number of agents such as \"5\"");
-    } else if (m.group(2).isEmpty()) {
-      size = Integer.parseInt(m.group(1));
-    } else {
-      percent = Integer.parseInt(m.group(1));
-    }
-    if (canary == null || maxFailures == null || (percent == 0 && size == 0)) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        new RolloutSpec(canary, percent, size, maxFailures, Durations.parse(r.string("pause"))));
-  }
-
   /** A whole number from min to max, or null (reported); null when absent. */
-  private static Integer wholeNumber(Decoded d, String key, int min, int max, Diagnostics diags) {
+  static Integer wholeNumber(Decoded d, String key, int min, int max, Diagnostics diags) {
     Object v = d.get(key);
     if (v instanceof Long l && l >= min && l <= max) {
       return l.intValue();

@@ -1,7 +1,13 @@
 package dev.fluke.manifest;
 
+import dev.fluke.hcl.Decoded;
+import dev.fluke.hcl.Diagnostics;
+import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A task's staged rollout of a new commit ({@code rollout { canary = 2 batch = "20%" max_failures =
@@ -37,5 +43,47 @@ public record RolloutSpec(
   /** The batch as written: {@code "20%"} or {@code "5"}. */
   public String batchText() {
     return batchSize > 0 ? Integer.toString(batchSize) : batchPercent + "%";
+  }
+
+  private static final Pattern BATCH = Pattern.compile("([0-9]{1,6})(%?)");
+
+  /**
+   * A decoded {@code rollout { canary batch max_failures pause }} block (schema {@link
+   * HclManifestLoader#ROLLOUT}, defaults filled in), or empty with the errors reported at their
+   * {@code file:line:column}. Used for a task's block and for server.hcl's fleet default.
+   */
+  public static Optional<RolloutSpec> fromHcl(Decoded r, Diagnostics diags) {
+    Integer canary = HclManifestLoader.wholeNumber(r, "canary", 0, 1_000_000, diags);
+    Integer maxFailures = HclManifestLoader.wholeNumber(r, "max_failures", 0, 1_000_000, diags);
+    String batch = r.string("batch");
+    Matcher m = BATCH.matcher(batch == null ? "" : batch);
+    int percent = 0;
+    int size = 0;
+    if (!m.matches()
+        || Integer.parseInt(m.group(1)) < 1
+        || (!m.group(2).isEmpty() && Integer.parseInt(m.group(1)) > 100)) {
+      if (batch != null) {
+        diags.error(
+            r.posOf("batch"),
+            "bad \"batch\" in "
+                + r.where()
+                + ": \""
+                + batch
+                + "\"; expected a percentage of the matched agents from \"1%\" to \"100%\", or"
+                + " a number of agents such as \"5\"");
+      }
+    } else if (m.group(2).isEmpty()) {
+      size = Integer.parseInt(m.group(1));
+    } else {
+      percent = Integer.parseInt(m.group(1));
+    }
+    if (canary == null
+        || maxFailures == null
+        || (percent == 0 && size == 0)
+        || r.string("pause") == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new RolloutSpec(canary, percent, size, maxFailures, Durations.parse(r.string("pause"))));
   }
 }
