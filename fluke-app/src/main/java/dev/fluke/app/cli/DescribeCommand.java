@@ -175,6 +175,27 @@ final class DescribeCommand extends GroupCommand {
       fields.put("Selector", Formats.labels(t.selector()));
       fields.put("File", t.file());
       fields.put("Agents", t.matchedAgents() + " matched: " + Formats.counts(t.counts()));
+      if (!t.dependsOn().isEmpty()) {
+        fields.put("Depends on", String.join(", ", t.dependsOn()));
+      }
+      if (t.rollout() != null) {
+        Dto.RolloutStatus r = t.rollout();
+        fields.put(
+            "Rollout",
+            r.state()
+                + ", "
+                + r.stage()
+                + ": "
+                + r.done()
+                + "/"
+                + r.agents()
+                + " done, "
+                + r.failed()
+                + " failed, "
+                + r.waiting()
+                + " waiting"
+                + (r.haltedReason() == null ? "" : " (" + r.haltedReason() + ")"));
+      }
       Formats.fields(out, fields);
 
       out.println();
