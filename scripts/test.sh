@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v git >/dev/null || need+=(git)
 command -v redis-server >/dev/null || need+=(redis-server)   # the Redis event store's tests
-[ -x /usr/bin/sudo ] || need+=(sudo)                          # run_as through the real sudo (RealSudoTest)
-# HashiCorp's own HCL, built offline from Debian's Go sources, for HclConformanceTest
+[ -x /usr/bin/sudo ] || need+=(sudo)                          # run_as through the real sudo (RealSudoIT)
+# HashiCorp's own HCL, built offline from Debian's Go sources, for HclConformanceIT
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/hashicorp/hcl/v2 ] || need+=(golang-github-hashicorp-hcl-v2-dev)
 command -v openssl >/dev/null || need+=(openssl)              # keys, certificates and CRLs of the TLS tests

@@ -2,7 +2,6 @@ package dev.fluke.api;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
 
 /** Where an agent's reconcile cycle is: idle, waiting for its checks, or applying. */
 public enum CyclePhase {
@@ -10,25 +9,18 @@ public enum CyclePhase {
   CHECKING,
   APPLYING;
 
-  private final String word = name().toLowerCase(Locale.ROOT);
-
   @JsonValue
   public String word() {
-    return word;
+    return Words.of(this);
   }
 
   @Override
   public String toString() {
-    return word;
+    return word();
   }
 
   @JsonCreator
   static CyclePhase fromJson(String word) {
-    for (CyclePhase p : values()) {
-      if (p.word.equalsIgnoreCase(word)) {
-        return p;
-      }
-    }
-    throw new IllegalArgumentException("unknown cycle phase " + word);
+    return Words.fromJson(CyclePhase.class, word, "cycle phase");
   }
 }

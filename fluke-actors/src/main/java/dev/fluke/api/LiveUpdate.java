@@ -36,28 +36,53 @@ public record LiveUpdate(
     return new LiveUpdate(e.time(), "event", e.agent(), e.task(), e.executor(), "", e, 0);
   }
 
-  public static LiveUpdate output(String agent, String task, String executor, String line) {
-    return new LiveUpdate(Instant.now(), "output", agent, task, executor, line, null, 0);
+  public static LiveUpdate output(
+      Instant time, String agent, String task, String executor, String line) {
+    return new LiveUpdate(time, "output", agent, task, executor, line, null, 0);
   }
 
-  public static LiveUpdate agentChanged(String agent) {
-    return new LiveUpdate(Instant.now(), "agent", agent, "", "", "", null, 0);
+  public static LiveUpdate agentChanged(Instant time, String agent) {
+    return new LiveUpdate(time, "agent", agent, "", "", "", null, 0);
   }
 
-  public static LiveUpdate manifestChanged() {
-    return new LiveUpdate(Instant.now(), "manifest", "", "", "", "", null, 0);
+  public static LiveUpdate manifestChanged(Instant time) {
+    return new LiveUpdate(time, "manifest", "", "", "", "", null, 0);
   }
 
   /**
    * Marker: the {@code lines} buffered output lines of a late viewer's replay have all been sent.
    */
-  public static LiveUpdate replayed(String agent, long lines) {
-    return new LiveUpdate(Instant.now(), "replayed", agent, "", "", "", null, lines);
+  public static LiveUpdate replayed(Instant time, String agent, long lines) {
+    return new LiveUpdate(time, "replayed", agent, "", "", "", null, lines);
   }
 
   /** Marker: {@code updates} updates for this viewer were dropped because it did not keep up. */
+  public static LiveUpdate lost(Instant time, long updates) {
+    return new LiveUpdate(time, "lost", "", "", "", "", null, updates);
+  }
+
+  // The same at the wall clock's time: for the edges (HTTP markers) and tests. The engine stamps
+  // its
+  // updates with its own clock through LiveHub.
+
+  public static LiveUpdate output(String agent, String task, String executor, String line) {
+    return output(Instant.now(), agent, task, executor, line);
+  }
+
+  public static LiveUpdate agentChanged(String agent) {
+    return agentChanged(Instant.now(), agent);
+  }
+
+  public static LiveUpdate manifestChanged() {
+    return manifestChanged(Instant.now());
+  }
+
+  public static LiveUpdate replayed(String agent, long lines) {
+    return replayed(Instant.now(), agent, lines);
+  }
+
   public static LiveUpdate lost(long updates) {
-    return new LiveUpdate(Instant.now(), "lost", "", "", "", "", null, updates);
+    return lost(Instant.now(), updates);
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.fluke.api;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -28,33 +27,23 @@ public enum Status {
    */
   FLAPPING;
 
-  private final String word = name().toLowerCase(Locale.ROOT);
-
   @JsonValue
   public String word() {
-    return word;
+    return Words.of(this);
   }
 
   @Override
   public String toString() {
-    return word;
+    return word();
   }
 
   /** The status a word names (case-insensitive), empty for anything else. */
   public static Optional<Status> parse(String word) {
-    if (word == null) {
-      return Optional.empty();
-    }
-    for (Status s : values()) {
-      if (s.word.equalsIgnoreCase(word.trim())) {
-        return Optional.of(s);
-      }
-    }
-    return Optional.empty();
+    return Words.parse(Status.class, word);
   }
 
   @JsonCreator
   static Status fromJson(String word) {
-    return parse(word).orElseThrow(() -> new IllegalArgumentException("unknown status " + word));
+    return Words.fromJson(Status.class, word, "status");
   }
 }

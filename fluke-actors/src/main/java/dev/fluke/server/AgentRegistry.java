@@ -192,7 +192,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     getContext().watchWith(session, new SessionEnded(name, session));
     // Counted and announced once the session exists.
     metrics.agentConnected(name);
-    hub.publish(LiveUpdate.agentChanged(name));
+    hub.agentChanged(name);
     Dto.AgentSummary summary =
         new Dto.AgentSummary(
             name,
@@ -271,7 +271,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     }
     Dto.StatusCounts before = directory.totals();
     if (directory.update(s.summary())) {
-      hub.publish(LiveUpdate.agentChanged(name));
+      hub.agentChanged(name);
     }
     totalsChanged(before);
     return this;
@@ -285,7 +285,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     directory.ended(e.name(), settings.now());
     totalsChanged(before);
     metrics.agentDisconnected(e.name());
-    hub.publish(LiveUpdate.agentChanged(e.name()));
+    hub.agentChanged(e.name());
     return this;
   }
 

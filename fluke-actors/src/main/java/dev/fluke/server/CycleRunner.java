@@ -88,8 +88,7 @@ public final class CycleRunner {
   private final TimerScheduler<Command> timers;
   private final ServerSettings settings;
   private final String name;
-  private final ActorRef<Outbound> out;
-  private final ActorRef<AgentSession.Command> session;
+  private final RunnerLink link;
   private final LiveHub live;
   private final AgentTasks tasks;
   private final AgentReports reports;
@@ -101,9 +100,6 @@ public final class CycleRunner {
   private Pace pace;
   private Dto.ManualResult lastManual;
   private CyclePhase phase = CyclePhase.IDLE;
-  private AgentSession.CycleStatus reported;
-  // The agent broke the protocol: the session ends the stream, and this runner with it.
-  private boolean broken;
 
   /** The runner of the session {@code s} describes, reporting to {@code session}. */
   static Behavior<Command> create(
@@ -123,8 +119,7 @@ public final class CycleRunner {
     this.timers = timers;
     this.settings = s.settings();
     this.name = s.register().name();
-    this.out = s.out();
-    this.session = session;
+    this.link = new RunnerLink(s.out(), session);
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
@@ -248,21 +243,8 @@ public final class CycleRunner {
     return Behaviors.same();
   }
 
-  /**
-   * The ack lets the agent's next message in (backpressure); every apply result is acknowledged to
-   * the agent too, duplicates included, after it was recorded: until then the agent keeps it and
-   * re-sends it (late) after a reconnect.
-   */
   private Behavior<Command> acked(FromAgent m, Behavior<Command> next) {
-    if (broken) {
-      return next; // the session is failing the stream: nothing more goes out
-    }
-    if (m.message() instanceof AgentMessage.ApplyResult r) {
-      send(new ServerMessage.ApplyResultAck(r.cycleId(), r.task().task()));
-    }
-    // Last: the agent's next message (a heartbeat the session answers at once) must not overtake
-    // what this one caused.
-    m.ackTo().tell(AgentSession.Ack.INSTANCE);
+    link.acknowledge(m);
     return next;
   }
 
@@ -458,8 +440,7 @@ public final class CycleRunner {
   }
 
   private Behavior<Command> broken(String reason) {
-    broken = true;
-    session.tell(new AgentSession.Broken(reason));
+    link.broken(reason);
     return Behaviors.same();
   }
 
@@ -471,18 +452,12 @@ public final class CycleRunner {
   }
 
   private void reportStatus() {
-    AgentSession.CycleStatus now =
+    link.status(
         new AgentSession.CycleStatus(
-            phase, pace.lastCycleEndedAt(), tasks.counts(), pace.manualServed());
-    if (!now.equals(reported)) {
-      reported = now;
-      session.tell(now);
-    }
+            phase, pace.lastCycleEndedAt(), tasks.counts(), pace.manualServed()));
   }
 
   private void send(ServerMessage m) {
-    if (!broken) {
-      out.tell(new Outbound.Send(m));
-    }
+    link.send(m);
   }
 }

@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -87,8 +86,6 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   /** Which alerts went out in the open episode of one (agent, task). */
-  private record Sent(boolean detected, boolean remediated) {}
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ServerSettings.Alerts settings;
@@ -98,8 +95,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   private final TimerScheduler<Command> timers;
   private final HttpClient http;
   private final Clock clock;
-  // Insertion-ordered so that the oldest episodes are forgotten first when the bound is reached.
-  private final LinkedHashMap<String, Sent> episodes = new LinkedHashMap<>();
+  private final DriftEpisodes episodes;
   private final Map<Long, Delivery> pending = new HashMap<>();
   private long nextId;
 
@@ -128,6 +124,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     this.metrics = metrics;
     this.clock = clock;
     this.settings = settings;
+    this.episodes = new DriftEpisodes(settings.maxOpenEpisodes());
     this.userAgent = "fluke/" + version;
     this.events = events;
     this.timers = timers;
@@ -156,11 +153,9 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private Behavior<Command> onDriftDetected(DriftDetected d) {
-    Sent sent = episodes.get(key(d.agent(), d.task()));
-    if (sent != null && sent.detected()) {
+    if (!episodes.detected(d.agent(), d.task())) {
       return this; // already announced in this episode
     }
-    remember(d.agent(), d.task(), new Sent(true, sent != null && sent.remediated()));
     Map<String, Object> body =
         envelope("drift_detected", d.agent(), d.labels(), d.task(), d.policy());
     body.put("remediation_status", d.remediationStatus());
@@ -169,11 +164,9 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private Behavior<Command> onDriftRemediated(DriftRemediated d) {
-    Sent sent = episodes.get(key(d.agent(), d.task()));
-    if (sent != null && sent.remediated()) {
+    if (!episodes.remediated(d.agent(), d.task())) {
       return this;
     }
-    remember(d.agent(), d.task(), new Sent(sent != null && sent.detected(), true));
     Map<String, Object> body =
         envelope("drift_remediated", d.agent(), d.labels(), d.task(), d.policy());
     body.put("outcome", d.outcome());
@@ -198,19 +191,8 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private Behavior<Command> onEpisodeEnded(EpisodeEnded e) {
-    episodes.remove(key(e.agent(), e.task()));
+    episodes.end(e.agent(), e.task());
     return this;
-  }
-
-  private void remember(String agent, String task, Sent sent) {
-    String key = key(agent, task);
-    episodes.remove(key);
-    episodes.put(key, sent);
-    Iterator<String> oldest = episodes.keySet().iterator();
-    while (episodes.size() > settings.maxOpenEpisodes() && oldest.hasNext()) {
-      oldest.next();
-      oldest.remove();
-    }
   }
 
   private void enqueue(String kind, String agent, String task, Map<String, Object> body) {
@@ -345,10 +327,6 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     body.put("task", task);
     body.put("policy", policy.hclName());
     return body;
-  }
-
-  private static String key(String agent, String task) {
-    return agent + '\n' + task;
   }
 
   private static String describe(Throwable t) {

@@ -31,8 +31,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class FlukeServer {
 
   /** Spawns a top-level actor of the engine: in a guardian's context or as a system actor. */
+  /** Where the engine's actors are made: system actors, or children of a given actor. */
+  @FunctionalInterface
   private interface Spawner {
-    <T> ActorRef<T> spawn(Behavior<T> behavior, String name);
+    ActorRef<?> spawnAny(Behavior<?> behavior, String name);
+
+    @SuppressWarnings("unchecked") // the ref is of the behavior's own message type
+    default <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
+      return (ActorRef<T>) spawnAny(behavior, name);
+    }
   }
 
   private final ServerSettings settings;
@@ -85,27 +92,8 @@ public final class FlukeServer {
       ManifestLoader loader,
       EventStore events,
       FlukeMetrics metrics) {
-    Spawner spawner =
-        new Spawner() {
-          @Override
-          public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
-            return system.systemActorOf(behavior, name, Props.empty());
-          }
-        };
+    Spawner spawner = (behavior, name) -> system.systemActorOf(behavior, name, Props.empty());
     return start(spawner, system, settings, git, loader, events, metrics);
-  }
-
-  /**
-   * {@link #start(ActorContext, ServerSettings, GitSync, ManifestLoader, EventStore, FlukeMetrics)}
-   * with metrics of its own.
-   */
-  public static FlukeServer start(
-      ActorContext<?> context,
-      ServerSettings settings,
-      GitSync git,
-      ManifestLoader loader,
-      EventStore events) {
-    return start(context, settings, git, loader, events, new FlukeMetrics());
   }
 
   /**
@@ -119,14 +107,7 @@ public final class FlukeServer {
       ManifestLoader loader,
       EventStore events,
       FlukeMetrics metrics) {
-    Spawner spawner =
-        new Spawner() {
-          @Override
-          public <T> ActorRef<T> spawn(Behavior<T> behavior, String name) {
-            return context.spawn(behavior, name);
-          }
-        };
-    return start(spawner, context.getSystem(), settings, git, loader, events, metrics);
+    return start(context::spawn, context.getSystem(), settings, git, loader, events, metrics);
   }
 
   private static FlukeServer start(
@@ -137,7 +118,7 @@ public final class FlukeServer {
       ManifestLoader loader,
       EventStore store,
       FlukeMetrics metrics) {
-    LiveHub live = new LiveHub(settings.live(), metrics);
+    LiveHub live = new LiveHub(settings.live(), metrics, settings.clock());
     // Everything the engine records goes through here: published live, failures counted.
     EventStore events = live.publishing(store);
     // The alerter talks to the outside: restarted with backoff should it ever fail.

@@ -2,30 +2,25 @@ package dev.fluke.server;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
-import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
 import dev.fluke.git.RewritePolicy;
-import dev.fluke.hcl.SourcePos;
-import dev.fluke.manifest.ManifestError;
 import dev.fluke.manifest.ManifestLoader;
-import dev.fluke.manifest.ManifestSet;
 import dev.fluke.metrics.FlukeMetrics;
-import dev.fluke.metrics.FlukeMetrics.GitFetchResult;
 import dev.fluke.server.ManifestSync.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -100,17 +95,12 @@ public final class GitWatcher {
   private final ActorContext<Command> context;
   private final ServerSettings.Git settings;
   private final ManifestSync sync;
-  private final EventStore events;
   private final LiveHub hub;
-  private final FlukeMetrics metrics;
-  private final Clock clock;
+  private final GitSyncReports reports;
   private final Executor blocking;
+  private Cancellable waitOnStop;
   private final Set<ActorRef<DesiredState>> subscribers = new HashSet<>();
 
-  /**
-   * {@link #create(ServerSettings.Git, Path, GitSync, ManifestLoader, EventStore, LiveHub,
-   * FlukeMetrics, Clock)} on the system clock.
-   */
   /**
    * @param dataDir the server's data dir: clones and the last good manifests live in {@code
    *     <dataDir>/git}
@@ -152,10 +142,9 @@ public final class GitWatcher {
     this.context = context;
     this.settings = settings;
     this.sync = sync;
-    this.events = events;
     this.hub = hub;
-    this.metrics = metrics;
-    this.clock = clock;
+    this.reports =
+        new GitSyncReports(settings, events, hub, metrics, clock, context.getLog(), this::publish);
     this.blocking =
         context
             .getSystem()
@@ -164,6 +153,9 @@ public final class GitWatcher {
   }
 
   private Behavior<Command> start(TimerScheduler<Command> timers, Path dataDir) {
+    // A stopping server waits for the sync in flight: nothing writes into its data dir afterwards.
+    waitOnStop =
+        sync.closeOnShutdown(context.getSystem(), context.getSelf().path().name(), blocking);
     WatchState initial = WatchState.initial();
     if (!settings.configured()) {
       context.getLog().warn("No manifest repository configured: the server has no desired state");
@@ -193,8 +185,10 @@ public final class GitWatcher {
    */
   private Behavior<Command> restoring(WatchState state, StashBuffer<Command> stash) {
     return Behaviors.receive(Command.class)
-        .onMessage(Restored.class, r -> stash.unstashAll(startSync(onRestored(state, r.restore()))))
+        .onMessage(
+            Restored.class, r -> stash.unstashAll(startSync(reports.restored(state, r.restore()))))
         .onMessage(Command.class, c -> hold(stash, c))
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
@@ -230,14 +224,23 @@ public final class GitWatcher {
         .onMessageEquals(FetchNow.INSTANCE, () -> busy(state, true))
         .onMessageEquals(PollTick.INSTANCE, () -> busy(state, true))
         .onMessage(AcceptRewrite.class, a -> onAccept(state, a, true))
-        .onMessage(SyncDone.class, d -> afterWork(onSyncDone(state, d.outcome()), again))
+        .onMessage(SyncDone.class, d -> afterWork(reports.synced(state, d.outcome()), again))
         .build();
   }
 
   private BehaviorBuilder<Command> common(WatchState state) {
     return Behaviors.receive(Command.class)
         .onMessage(Subscribe.class, s -> onSubscribe(state, s))
-        .onMessage(GetStatus.class, g -> onGetStatus(state, g));
+        .onMessage(GetStatus.class, g -> onGetStatus(state, g))
+        .onSignal(PostStop.class, this::onPostStop);
+  }
+
+  /** Stopped before its system (a test's server): its system's shutdown need not wait for it. */
+  private Behavior<Command> onPostStop(PostStop signal) {
+    if (waitOnStop != null) {
+      waitOnStop.cancel();
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> afterWork(WatchState state, boolean again) {
@@ -258,244 +261,12 @@ public final class GitWatcher {
     return busy(state, false);
   }
 
-  // --- results -------------------------------------------------------------------------------
-
-  private WatchState onRestored(WatchState state, ManifestSync.Restore restore) {
-    if (restore.state() == null) {
-      if (restore.problem() != null) {
-        context
-            .getLog()
-            .warn("The last good manifests kept on disk were not restored: {}", restore.problem());
-      }
-      return state;
-    }
-    DesiredState restored = restore.state();
-    WatchState next = state.restored(restored, restore.files(), restore.repository());
-    String what =
-        "commit "
-            + shortId(restored.commit())
-            + " of "
-            + restore.repository()
-            + " ("
-            + count(restored.tasks().size(), "task")
-            + ", loaded "
-            + restored.loadedAt()
-            + ")";
-    context.getLog().info("Restored the last good manifests: {}; fetching now", what);
-    record("restored", "last good manifests restored at start: " + what);
-    metrics.snapshotLoaded(restored.loadedAt());
-    publish(next);
-    return next;
-  }
-
-  private WatchState onSyncDone(WatchState state, Outcome outcome) {
-    if (outcome instanceof Outcome.Loaded l) {
-      return onLoaded(state, l);
-    } else if (outcome instanceof Outcome.LoadFailed f) {
-      return onLoadFailed(state, f);
-    } else if (outcome instanceof Outcome.RewriteRefused r) {
-      return onRefused(state, r);
-    } else if (outcome instanceof Outcome.FetchFailed f) {
-      return onFetchFailed(state, f);
-    }
-    return onUnchanged(state);
-  }
-
-  private WatchState onUnchanged(WatchState state) {
-    metrics.gitFetch(GitFetchResult.UNCHANGED);
-    WatchState next = state.fetched(clock.instant());
-    if (state.fetchError() != null) {
-      context.getLog().info("Fetching {} works again", settings.source().redactedUrl());
-      hub.publish(LiveUpdate.manifestChanged());
-    }
-    return next;
-  }
-
-  private WatchState onLoaded(WatchState state, Outcome.Loaded l) {
-    if (l.rewrittenFrom() != null) {
-      followed(l.rewrittenFrom(), l.commit(), state.refusedCommit() != null);
-    }
-    if (l.snapshotProblem() != null) {
-      context
-          .getLog()
-          .warn("The last good manifests could not be kept on disk: {}", l.snapshotProblem());
-    }
-    WatchState fetched = state.fetched(clock.instant());
-    return l.manifests().ok()
-        ? accept(fetched.rewriteDone(l.rewrittenFrom()), l.commit(), l.manifests(), l.loadedAt())
-        : reject(
-            fetched.rewriteDone(l.rewrittenFrom()),
-            l.commit(),
-            l.manifests().errors(),
-            l.manifests().totalErrors(),
-            null);
-  }
-
-  private WatchState onLoadFailed(WatchState state, Outcome.LoadFailed f) {
-    if (f.rewrittenFrom() != null) {
-      followed(f.rewrittenFrom(), f.commit(), state.refusedCommit() != null);
-    }
-    String message =
-        "loading the manifests of commit "
-            + f.commit()
-            + " failed with an unexpected error ("
-            + f.cause()
-            + "); the commit is rejected whole. This is a bug in Fluke: please report it with this"
-            + " commit";
-    return reject(
-        state.fetched(clock.instant()).rewriteDone(f.rewrittenFrom()),
-        f.commit(),
-        List.of(new ManifestError(SourcePos.UNKNOWN, message)),
-        1,
-        f.cause());
-  }
-
-  private WatchState accept(
-      WatchState state, String commit, ManifestSet manifests, java.time.Instant loadedAt) {
-    WatchState next = state.accepted(commit, manifests, settings.source(), loadedAt);
-    if (state.inForce() != null
-        && state.inForce().commit().equals(commit)
-        && state.inForce().tasks().equals(manifests.tasks())) {
-      // The restored state, confirmed by Git: nothing changes for the fleet.
-      context.getLog().info("Manifests of commit {} confirmed by Git", shortId(commit));
-      metrics.gitFetch(GitFetchResult.UNCHANGED);
-      if (!Objects.equals(state.loadedFrom(), next.loadedFrom()) || state.fetchError() != null) {
-        hub.publish(LiveUpdate.manifestChanged());
-      }
-      return next.keepLoadedAt(state.inForce());
-    }
-    String what =
-        count(manifests.tasks().size(), "task")
-            + " from "
-            + count(manifests.files().size(), "file");
-    context.getLog().info("Manifests of commit {} loaded: {}", shortId(commit), what);
-    record("loaded", "commit " + shortId(commit) + ": " + what);
-    metrics.gitFetch(GitFetchResult.UPDATED);
-    metrics.snapshotLoaded(next.inForce().loadedAt());
-    publish(next);
-    return next;
-  }
-
-  /**
-   * {@code errors} as kept (the loader keeps the first ones), {@code total} how many there were.
-   */
-  private WatchState reject(
-      WatchState state, String commit, List<ManifestError> errors, int total, String crash) {
-    WatchState next = state.rejected(commit, errors);
-    String kept =
-        state.inForce() == null
-            ? "no desired state is in force yet"
-            : "commit " + shortId(state.inForce().commit()) + " stays in force";
-    if (crash != null) {
-      context
-          .getLog()
-          .error(
-              "Manifests of commit {} rejected: loading them failed with {}; {}",
-              commit,
-              crash,
-              kept);
-    } else {
-      StringBuilder all = new StringBuilder();
-      for (ManifestError e : errors) {
-        all.append(e.format()).append('\n');
-      }
-      context
-          .getLog()
-          .error(
-              "Manifests of commit {} rejected ({} errors; {}):\n{}",
-              shortId(commit),
-              total,
-              kept,
-              all);
-    }
-    record(
-        "invalid",
-        "commit "
-            + shortId(commit)
-            + " rejected with "
-            + count(total, "error")
-            + ", first: "
-            + errors.get(0).format()
-            + "; "
-            + kept);
-    metrics.gitFetch(GitFetchResult.REJECTED);
-    hub.publish(LiveUpdate.manifestChanged());
-    return next;
-  }
-
-  private void followed(String from, String to, boolean accepted) {
-    String message =
-        "branch '"
-            + settings.source().branch()
-            + "' of "
-            + settings.source().redactedUrl()
-            + " was rewritten (force push): followed it from "
-            + from
-            + " to "
-            + to
-            + (accepted ? " (accepted by an operator)" : "");
-    context.getLog().warn("Manifest {}", message);
-    record("rewritten", message);
-  }
-
-  private WatchState onRefused(WatchState state, Outcome.RewriteRefused r) {
-    metrics.gitFetch(GitFetchResult.REJECTED);
-    String message =
-        r.message()
-            + " (git.on_force_push = \"refuse\"); the commit in force stays. To follow it: fluke"
-            + " accept rewrite "
-            + r.remoteCommit()
-            + " (or POST /api/v1/manifest/accept {\"commit\":\""
-            + r.remoteCommit()
-            + "\"})";
-    WatchState next =
-        state.refused(r.remoteCommit(), message, r.accepted() != null, clock.instant());
-    if (!r.remoteCommit().equals(state.refusedCommit())) {
-      context.getLog().warn("Manifest {}", message);
-      record("rewrite_refused", message);
-      hub.publish(LiveUpdate.manifestChanged());
-    } else {
-      context.getLog().debug("Still refusing the rewrite to {}", r.remoteCommit());
-    }
-    return next;
-  }
-
-  private WatchState onFetchFailed(WatchState state, Outcome.FetchFailed f) {
-    metrics.gitFetch(GitFetchResult.FAILED);
-    WatchState next = state.fetchFailed(f.message(), clock.instant());
-    if (!Objects.equals(state.fetchError(), f.message())) {
-      context
-          .getLog()
-          .warn(
-              "Fetching {} failed (retried every {}; logged again when the failure changes): {}",
-              settings.source().redactedUrl(),
-              settings.pollInterval(),
-              f.message());
-      record("fetch_failed", f.message());
-      hub.publish(LiveUpdate.manifestChanged());
-    } else {
-      context.getLog().debug("Fetching still fails: {}", f.message());
-    }
-    return next;
-  }
-
   // --- requests ------------------------------------------------------------------------------
 
   private Behavior<Command> onAccept(WatchState state, AcceptRewrite a, boolean busy) {
     String asked = a.commit() == null ? "" : a.commit().strip().toLowerCase(Locale.ROOT);
     String refused = state.refusedCommit();
-    String problem = null;
-    if (settings.followForcePush()) {
-      problem =
-          "rewrites of the branch are followed (git.on_force_push = \"follow\"): there is nothing"
-              + " to accept";
-    } else if (!asked.matches("[0-9a-f]{7,40}")) {
-      problem = "name the commit to accept by its id (at least 7 hex digits), got '" + asked + "'";
-    } else if (refused == null) {
-      problem = "no rewrite of the branch is waiting to be accepted";
-    } else if (!refused.startsWith(asked)) {
-      problem = "the rewrite waiting to be accepted is to " + refused + ", not " + asked;
-    }
+    String problem = state.whyNotAccept(settings.followForcePush(), asked);
     if (problem != null) {
       a.replyTo().tell(new Dto.RewriteAccepted(false, problem, asked));
       return Behaviors.same();
@@ -507,7 +278,7 @@ public final class GitWatcher {
             + refused
             + " is accepted: fetching now";
     context.getLog().info("Manifest {}", message);
-    record("rewrite_accepted", message);
+    reports.record("rewrite_accepted", message);
     a.replyTo().tell(new Dto.RewriteAccepted(true, message, refused));
     WatchState next = state.acceptRewrite(refused);
     return busy ? busy(next, true) : startSync(next);
@@ -528,23 +299,11 @@ public final class GitWatcher {
 
   // --- helpers -------------------------------------------------------------------------------
 
-  private void publish(WatchState state) {
-    hub.publish(LiveUpdate.manifestChanged());
+  private void publish(DesiredState inForce) {
+    hub.manifestChanged();
     for (ActorRef<DesiredState> s : subscribers) {
-      s.tell(state.inForce());
+      s.tell(inForce);
     }
-  }
-
-  private void record(String outcome, String message) {
-    events.append(Event.manifest(clock.instant(), outcome, message));
-  }
-
-  static String shortId(String commit) {
-    return commit.length() > 12 ? commit.substring(0, 12) : commit;
-  }
-
-  private static String count(int n, String noun) {
-    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   /** The rewrite policy a sync runs with. */

@@ -4,6 +4,7 @@ import dev.fluke.api.LiveFeed;
 import dev.fluke.api.LiveUpdate;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -40,6 +41,7 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class LiveHub implements LiveFeed {
   private final ServerSettings.Live settings;
   private final FlukeMetrics metrics;
+  private final Clock clock;
   // Iterated on every publish, changed only when a viewer comes or goes.
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   // Insertion order = order in which each agent's last apply started: the stalest is forgotten
@@ -48,11 +50,17 @@ public final class LiveHub implements LiveFeed {
 
   /**
    * Feeds {@code fluke_live_subscribers} and {@code fluke_live_updates_dropped_total} in {@code
-   * metrics} (one hub per metrics instance).
+   * metrics} (one hub per metrics instance); its updates carry the system clock's time.
    */
   public LiveHub(ServerSettings.Live settings, FlukeMetrics metrics) {
+    this(settings, metrics, Clock.systemUTC());
+  }
+
+  /** A hub whose updates carry {@code clock}'s time (the engine's injected clock). */
+  public LiveHub(ServerSettings.Live settings, FlukeMetrics metrics, Clock clock) {
     this.settings = settings;
     this.metrics = metrics;
+    this.clock = clock;
     metrics.liveSubscribers(subscribers::size);
   }
 
@@ -93,7 +101,8 @@ public final class LiveHub implements LiveFeed {
       long lost = s.lost().get();
       if (lost > 0
           && s.lost().compareAndSet(lost, 0)
-          && s.queue().offer(LiveUpdate.lost(lost)) != QueueOfferResult.enqueued()) {
+          && s.queue().offer(LiveUpdate.lost(clock.instant(), lost))
+              != QueueOfferResult.enqueued()) {
         s.lost().addAndGet(lost); // still full: told later
       }
       if (s.queue().offer(update) == QueueOfferResult.dropped()) {
@@ -101,6 +110,16 @@ public final class LiveHub implements LiveFeed {
         metrics.liveUpdateDropped();
       }
     }
+  }
+
+  /** Something shown about {@code agent} changed (its summary, its tasks' statuses). */
+  public void agentChanged(String agent) {
+    publish(LiveUpdate.agentChanged(clock.instant(), agent));
+  }
+
+  /** What the manifest page shows changed (commit in force, candidate, errors, fetch status). */
+  public void manifestChanged() {
+    publish(LiveUpdate.manifestChanged(clock.instant()));
   }
 
   /**
@@ -119,6 +138,7 @@ public final class LiveHub implements LiveFeed {
     String text = line == null ? "" : line;
     LiveUpdate update =
         LiveUpdate.output(
+            clock.instant(),
             agent,
             task,
             executor,

@@ -10,9 +10,18 @@ import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.manifest.ManifestSet;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,8 +104,61 @@ final class ManifestSync {
     this.clock = clock;
   }
 
+  // One restore or sync at a time; close() waits for the one in flight so that a stopped server
+  // writes nothing into its data dir afterwards.
+  private final ReentrantLock working = new ReentrantLock();
+  private volatile boolean closed;
+
+  /**
+   * No restore or sync starts any more; waits up to {@code max} for the one in flight to end.
+   * Answers whether nothing runs any more.
+   */
+  boolean close(Duration max) {
+    closed = true;
+    try {
+      if (working.tryLock(max.toMillis(), TimeUnit.MILLISECONDS)) {
+        working.unlock();
+        return true;
+      }
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Makes the shutdown of {@code system} wait (at most 30 s) for the restore or sync in flight, as
+   * {@link #close}; cancel it when the sync's owner stops before its system.
+   */
+  Cancellable closeOnShutdown(ActorSystem<?> system, String owner, Executor blocking) {
+    return CoordinatedShutdown.get(system)
+        .addCancellableTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "fluke-git-sync-" + owner,
+            () ->
+                CompletableFuture.supplyAsync(
+                    () -> {
+                      close(Duration.ofSeconds(30));
+                      return Done.done();
+                    },
+                    blocking));
+  }
+
+  private boolean begin() {
+    working.lock();
+    if (closed) {
+      working.unlock();
+      return false;
+    }
+    return true;
+  }
+
   /** Loads the last good manifests kept on disk, if any (they loaded before; they must again). */
   Restore restore() {
+    if (!begin()) {
+      return Restore.failed("the server is stopping");
+    }
     try {
       Optional<ManifestStore.Snapshot> found = store.readSnapshot();
       if (found.isEmpty()) {
@@ -118,10 +180,23 @@ final class ManifestSync {
           null);
     } catch (Throwable t) {
       return Restore.failed(describe(t));
+    } finally {
+      working.unlock();
     }
   }
 
   Outcome run(Request request) {
+    if (!begin()) {
+      return new Outcome.FetchFailed("the server is stopping");
+    }
+    try {
+      return sync(request);
+    } finally {
+      working.unlock();
+    }
+  }
+
+  private Outcome sync(Request request) {
     GitSource source = settings.source();
     Path checkout = store.checkoutFor(source);
     GitSync.Result synced;

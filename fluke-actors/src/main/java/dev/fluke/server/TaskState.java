@@ -135,6 +135,10 @@ record TaskState(
   }
 
   Dto.TaskStatus toStatus() {
+    return toStatus(executors);
+  }
+
+  private Dto.TaskStatus toStatus(List<Dto.ExecutorStatus> blocks) {
     return new Dto.TaskStatus(
         spec.name(),
         status,
@@ -143,7 +147,7 @@ record TaskState(
         lastCheckedAt,
         lastAppliedAt,
         message,
-        executors);
+        blocks);
   }
 
   /** The status with the live output of a running apply shown on the block that produces it. */
@@ -166,14 +170,6 @@ record TaskState(
         live.add(e);
       }
     }
-    return new Dto.TaskStatus(
-        spec.name(),
-        status,
-        policy.hclName(),
-        alerted,
-        lastCheckedAt,
-        lastAppliedAt,
-        message,
-        live);
+    return toStatus(live);
   }
 }

@@ -192,4 +192,23 @@ record WatchState(
         inForce == null ? null : loadedFrom,
         refusedCommit);
   }
+
+  /**
+   * Why the rewrite to {@code asked} (a lower-case commit id or prefix) cannot be accepted, or
+   * {@code null} when it can: rewrites are followed anyway, the id is malformed, none is waiting,
+   * or another one is.
+   */
+  String whyNotAccept(boolean followForcePush, String asked) {
+    if (followForcePush) {
+      return "rewrites of the branch are followed (git.on_force_push = \"follow\"): there is nothing"
+          + " to accept";
+    } else if (!asked.matches("[0-9a-f]{7,40}")) {
+      return "name the commit to accept by its id (at least 7 hex digits), got '" + asked + "'";
+    } else if (refusedCommit() == null) {
+      return "no rewrite of the branch is waiting to be accepted";
+    } else if (!refusedCommit().startsWith(asked)) {
+      return "the rewrite waiting to be accepted is to " + refusedCommit() + ", not " + asked;
+    }
+    return null;
+  }
 }

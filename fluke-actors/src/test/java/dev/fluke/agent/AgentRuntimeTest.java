@@ -42,6 +42,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -685,10 +686,15 @@ class AgentRuntimeTest {
     time.timePasses(Duration.ofMinutes(2));
     ApplyResult cancelled = link.next(ApplyResult.class);
     // The server does not acknowledge it before the agent gives up waiting (5s).
-    for (int i = 0; i < 100 && !drained.isDone(); i++) {
-      time.timePasses(Duration.ofSeconds(1));
-      Thread.sleep(20);
-    }
+    // Manual time moves a second per poll until the agent has given up waiting.
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              time.timePasses(Duration.ofSeconds(1));
+              return drained.isDone();
+            });
     drained.get(10, TimeUnit.SECONDS);
     agent.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
@@ -721,13 +727,10 @@ class AgentRuntimeTest {
   }
 
   /** Waits (bounded) for something the agent does on its own threads. */
-  static void eventually(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 20s");
-      }
-      Thread.sleep(5);
-    }
+  static void eventually(BooleanSupplier condition) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(5))
+        .until(condition::getAsBoolean);
   }
 }

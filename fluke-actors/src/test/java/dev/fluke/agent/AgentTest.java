@@ -31,6 +31,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -143,10 +144,15 @@ class AgentTest {
     assertEquals(Outcome.ERROR, queued.tasks().get(0).executors().get(0).check().outcome());
     // A request while the replacement waits for its backoff waits too.
     link.send(new CheckRequest(3, List.of(task("after", block("mise", "m")))));
-    for (int i = 0; i < 100 && workersMade.get() < 2; i++) {
-      time.timePasses(Duration.ofMillis(300));
-      Thread.sleep(20);
-    }
+    // Manual time moves 300 ms per poll until the backoff is over and a new worker took over.
+    Awaitility.await("a new worker took over")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              time.timePasses(Duration.ofMillis(300));
+              return workersMade.get() >= 2;
+            });
     assertEquals(2, workersMade.get(), "a new worker took over");
     Thread.sleep(200);
     assertFalse(script.journal().contains("mise:m:check"), "nothing beside the running apply");
@@ -164,14 +170,12 @@ class AgentTest {
   @Test
   void anApplyAPreviousProcessLeftRunningIsDealtWithBeforeTheAgentConnects() throws Exception {
     orphan = new ProcessBuilder("setsid", "sleep", "600").start();
-    ProcessTree.Identity id = null;
-    for (int i = 0; i < 200 && id == null; i++) {
-      if (ProcessTree.stat(orphan.pid()).map(s -> s.pgrp() == orphan.pid()).orElse(false)) {
-        id = ProcessTree.Identity.of(orphan.toHandle());
-      } else {
-        Thread.sleep(10);
-      }
-    }
+    // setsid has made it the leader of its group once its group id is its pid
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> ProcessTree.stat(orphan.pid()).map(s -> s.pgrp() == orphan.pid()).orElse(false));
+    ProcessTree.Identity id = ProcessTree.Identity.of(orphan.toHandle());
     AgentJournal journal = AgentJournal.open(dir.resolve("agent-journal.json"));
     journal.applyStarted(21, task("upgrade", block("shell", "install")), Instant.now());
     journal.processStarted(new AgentJournal.RunningProcess(0, Phase.APPLY, id));

@@ -2,6 +2,7 @@ package dev.fluke.agent;
 
 import static dev.fluke.agent.Specs.block;
 import static dev.fluke.agent.Specs.task;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -87,15 +88,13 @@ class OrphanRecoveryTest {
     return journal;
   }
 
-  private ProcessTree.Identity identity(Process p) throws InterruptedException {
+  private ProcessTree.Identity identity(Process p) {
     // setsid has made it the leader of its group once its group id is its pid
-    for (int i = 0; i < 200; i++) {
-      if (ProcessTree.stat(p.pid()).map(s -> s.pgrp() == p.pid()).orElse(false)) {
-        return ProcessTree.Identity.of(p.toHandle());
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("the command did not lead its own process group");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .alias("the command leads its own process group")
+        .until(() -> ProcessTree.stat(p.pid()).map(s -> s.pgrp() == p.pid()).orElse(false));
+    return ProcessTree.Identity.of(p.toHandle());
   }
 
   private ApplyResult recover(AgentJournal journal, TestProbe<OrphanRecovery.Recovered> probe) {
@@ -119,8 +118,11 @@ class OrphanRecoveryTest {
   void anApplyStillRunningAfterTheGraceHasItsWholeProcessTreeKilled() throws Exception {
     Process leader = leaderWithChild("wait");
     ProcessTree.Identity id = identity(leader);
-    List<ProcessHandle> tree = leader.descendants().toList();
-    assertFalse(tree.isEmpty());
+    // the shell starts its child a moment after it has become the group's leader
+    List<ProcessHandle> tree =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> leader.descendants().toList(), d -> !d.isEmpty());
     AgentJournal journal = journalRunning(id);
     TestProbe<OrphanRecovery.Recovered> probe = testKit.createTestProbe();
 

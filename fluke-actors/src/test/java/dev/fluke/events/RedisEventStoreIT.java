@@ -14,10 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -369,19 +371,12 @@ class RedisEventStoreIT {
     }
   }
 
-  private interface ThrowingCondition {
-    boolean holds() throws Exception;
-  }
-
-  /** Polls until the condition holds, failing after a bound that only a broken store reaches. */
-  private static void eventually(ThrowingCondition condition) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.holds()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 30s");
-      }
-      Thread.sleep(100);
-    }
+  /** Waits until the condition holds, failing after a bound that only a broken store reaches. */
+  private static void eventually(Callable<Boolean> condition) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(condition);
   }
 
   private Inspector inspector() {

@@ -9,8 +9,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real {@code redis-server} (Debian package {@code redis-server}) as a child process on a free
@@ -76,17 +79,19 @@ public final class RedisServerProcess implements AutoCloseable {
           "cannot run redis-server; install the Debian package redis-server (apt-get install redis-server)",
           e);
     }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
-    while (!answersPing()) {
-      if (!process.isAlive() || System.nanoTime() > deadline) {
-        String log =
-            Files.exists(dir.resolve("redis.log"))
-                ? Files.readString(dir.resolve("redis.log"))
-                : "";
-        stop();
-        throw new IOException("redis-server on port " + port + " did not start:\n" + log);
-      }
-      Thread.sleep(20);
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofMillis(START_TIMEOUT_MILLIS))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> !process.isAlive() || answersPing());
+    } catch (ConditionTimeoutException e) {
+      // reported below with the server's log
+    }
+    if (!process.isAlive() || !answersPing()) {
+      String log =
+          Files.exists(dir.resolve("redis.log")) ? Files.readString(dir.resolve("redis.log")) : "";
+      stop();
+      throw new IOException("redis-server on port " + port + " did not start:\n" + log);
     }
   }
 

@@ -25,6 +25,7 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.awaitility.Awaitility;
 
 /**
  * One server engine for one test: {@link FlukeServer} started under its own parent actor in the
@@ -140,25 +141,12 @@ final class ServerFixture implements AutoCloseable {
     }
   }
 
-  /**
-   * Polls (real time, bounded) until the value satisfies the condition; fails with the last value.
-   */
+  /** Waits (real time, at most 10 s) until the value satisfies the condition; answers it. */
   static <T> T eventually(Supplier<T> value, Predicate<T> condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    T last = null;
-    while (System.nanoTime() < deadline) {
-      last = value.get();
-      if (condition.test(last)) {
-        return last;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("condition not met; last value: " + last);
+    return Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(value::get, condition::test);
   }
 
   @Override

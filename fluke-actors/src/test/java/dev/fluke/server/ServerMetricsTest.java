@@ -89,8 +89,8 @@ class ServerMetricsTest {
     assertEquals(0, value("fluke_git_fetches_total", "result", "failed"));
 
     TestAgent agent = fx.connect("web-01", WEB);
-    assertEquals(1, value("fluke_agents_connected"));
-    assertEquals(1, value("fluke_agent_connections_total"));
+    expect(1, "fluke_agents_connected");
+    expect(1, "fluke_agent_connections_total");
     agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
     ServerMessage.ApplyRequest apply = agent.expectApply("app");
     expectTasks(0, 0, 0, 1, 0, 0); // the task is being applied on one agent

@@ -20,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +27,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A whole Fluke installation on loopback for end-to-end tests: a real manifest Git repository, a
@@ -259,21 +260,15 @@ final class Fleet implements AutoCloseable {
    */
   static void await(
       String what, Duration max, Supplier<Boolean> condition, Supplier<Object> state) {
-    Instant deadline = Instant.now().plus(max);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (condition.get()) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        // the server may still be starting: keep waiting
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+    try {
+      Awaitility.await()
+          .atMost(max)
+          .pollInterval(Duration.ofMillis(100))
+          .ignoreExceptions() // the server may still be starting: keep waiting
+          .until(condition::get);
+      return;
+    } catch (ConditionTimeoutException e) {
+      // reported below with the last state seen
     }
     Object seen;
     try {

@@ -3,6 +3,9 @@ package dev.fluke.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Looks at processes from tests: whether a pid still runs (zombies count as gone). */
 public final class TestProcesses {
@@ -26,14 +29,15 @@ public final class TestProcesses {
    * Waits (polling, at most {@code maxMillis}) until the process is gone; returns whether it is.
    * Used to let the kernel finish delivering signals, not to measure speed.
    */
-  public static boolean awaitGone(long pid, long maxMillis) throws InterruptedException {
-    long end = System.nanoTime() + maxMillis * 1_000_000;
-    while (System.nanoTime() - end < 0) {
-      if (isGone(pid)) {
-        return true;
-      }
-      Thread.sleep(20);
+  public static boolean awaitGone(long pid, long maxMillis) {
+    try {
+      Awaitility.await()
+          .atMost(Duration.ofMillis(maxMillis))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> isGone(pid));
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return isGone(pid);
     }
-    return isGone(pid);
   }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,22 +73,24 @@ class AgentOverGrpcIT {
         acks
             ? new ScriptedGateway(serverKit.system())
             : ScriptedGateway.withoutAcks(serverKit.system());
-    ServerBinding binding = null;
     // A port just released by a stopped server can take a moment to be free again.
-    for (int attempt = 0; binding == null; attempt++) {
-      try {
-        binding =
-            GrpcServer.bind(
-                    serverKit.system(), "127.0.0.1", port, gateway, Set.of(TOKEN), Optional.empty())
-                .toCompletableFuture()
-                .get(10, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        if (attempt >= 50) {
-          throw e;
-        }
-        Thread.sleep(100);
-      }
-    }
+    ServerBinding binding =
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(15))
+            .pollInterval(Duration.ofMillis(100))
+            .ignoreExceptionsInstanceOf(ExecutionException.class)
+            .until(
+                () ->
+                    GrpcServer.bind(
+                            serverKit.system(),
+                            "127.0.0.1",
+                            port,
+                            gateway,
+                            Set.of(TOKEN),
+                            Optional.empty())
+                        .toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS),
+                b -> b != null);
     return new Server(serverKit, gateway, binding);
   }
 

@@ -35,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,12 +146,16 @@ class CliLiveIT {
     }
 
     private void await(StringWriter w, String text) throws InterruptedException {
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (!w.toString().contains(text)) {
-        if (exit.isDone() || System.nanoTime() - deadline > 0) {
-          fail("'" + text + "' was not printed; out:\n" + out + "\nerr:\n" + err);
-        }
-        Thread.sleep(10);
+      try {
+        Awaitility.await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> w.toString().contains(text) || exit.isDone());
+      } catch (ConditionTimeoutException e) {
+        // reported below with both streams
+      }
+      if (!w.toString().contains(text)) {
+        fail("'" + text + "' was not printed; out:\n" + out + "\nerr:\n" + err);
       }
     }
 
@@ -411,11 +417,10 @@ class CliLiveIT {
     Background reconcile =
         background(
             "reconcile", "agent", "web-01", "--wait", "--poll-interval", "10ms", "-o", "json");
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (fleet.lastReconcile() == null && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertNotNull(fleet.lastReconcile(), "the reconcile was posted");
+    Awaitility.await("the reconcile was posted")
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> fleet.lastReconcile() != null);
     feed.publish(line("web-01", "deploy_app", DEPLOY, "deploying"));
     reconcile.awaitErr("deploying");
     fleet.release();
@@ -536,11 +541,10 @@ class CliLiveIT {
    * Waits (bounded) until the server has dropped every subscription: the client closed its
    * connection.
    */
-  private void awaitNoSubscribers() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (feed.subscribers() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertEquals(0, feed.subscribers(), "the server still streams to a viewer that left");
+  private void awaitNoSubscribers() {
+    Awaitility.await("the server stops streaming to a viewer that left")
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> feed.subscribers() == 0);
   }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class MiseExecutorTest {
+class MiseExecutorIT {
   private static final String TASKS =
       """
       [tasks.check]

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Chromium tests, it needs what scripts/test.sh sets up (sudo, run as root) and fails, saying so,
  * without it.
  */
-class RealSudoTest {
+class RealSudoIT {
   private static final Path SUDO = Path.of("/usr/bin/sudo");
 
   @TempDir Path tmp;

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * {@code hcl-conformance/deviations.txt} with the reason given in docs/manifest.md, and every
  * listed difference must still occur.
  */
-class HclConformanceTest {
+class HclConformanceIT {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
