@@ -97,6 +97,7 @@ public final class FlukeCommand implements Callable<Integer> {
           "describe",
           "reconcile",
           "accept",
+          "rollout",
           "logs",
           "version",
           "validate",
@@ -113,6 +114,7 @@ public final class FlukeCommand implements Callable<Integer> {
       case "describe" -> new DescribeCommand();
       case "reconcile" -> new ReconcileCommand();
       case "accept" -> new AcceptCommand();
+      case "rollout" -> new RolloutCommand();
       case "logs" -> new LogsCommand();
       case "version" -> new VersionCommand();
       case "validate" -> new ValidateCommand();
