@@ -5,12 +5,13 @@
 
 (() => {
   const TOKEN_KEY = 'fluke.apiToken';
-  const STATUS_ORDER = ['error', 'failed', 'drifted', 'applying', 'pending', 'satisfied'];
+  const STATUS_ORDER = ['error', 'failed', 'flapping', 'drifted', 'applying', 'pending', 'satisfied'];
   const TONES = {
     satisfied: 'ok', applied: 'ok', connected: 'ok', loaded: 'ok', sent: 'ok', idle: 'idle',
     drifted: 'warn', alert_only: 'warn', suspended: 'warn', blocked: 'warn', window: 'warn',
     resumed: 'ok', expired: 'idle',
-    failed: 'bad', rejected: 'bad', invalid: 'bad', undeliverable: 'bad',
+    failed: 'bad', rejected: 'bad', invalid: 'bad', undeliverable: 'bad', flapping: 'bad',
+    waiting: 'warn', halted: 'bad',
     error: 'err',
     applying: 'info', checking: 'info',
     pending: 'idle', disconnected: 'idle', skipped: 'idle',
@@ -22,7 +23,7 @@
   const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'connected',
     'disconnected', 'evicted', 'rejected', 'protocol_violation', 'fenced', 'loaded', 'invalid',
     'fetch_failed', 'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent',
-    'undeliverable', 'blocked', 'suspended', 'resumed', 'expired'];
+    'undeliverable', 'blocked', 'suspended', 'resumed', 'expired', 'flapping', 'waiting', 'halted'];
   const MAX_OUTPUT_LINES = 2000;
 
   const main = document.getElementById('main');
@@ -526,6 +527,36 @@
     }
   }
 
+  async function resumeRollout(task, button) {
+    button.disabled = true;
+    try {
+      await api(`/api/v1/rollouts/${encodeURIComponent(task)}/resume`, { method: 'POST' });
+      toast(`Rollout of ${task} resumed: the next stage starts now.`);
+      scheduleRefresh(0);
+    } catch (e) {
+      toast(`Resume refused: ${e.message}`, true);
+      button.disabled = false;
+    }
+  }
+
+  // The staged rollout of a task (issue 10): state, stage, counts; "Resume" when halted.
+  function rolloutCard(r) {
+    const tone = { halted: 'bad', done: 'ok', running: 'info', paused: 'idle' }[r.state] || 'idle';
+    return h('div', { class: `callout ${r.state === 'halted' ? 'bad' : 'info'} rollout`, data: { rollout: r.state } },
+      h('h2', null, 'Rollout of commit ', h('code', { text: shortSha(r.commit) }), ' ',
+        h('span', { class: `pill tone-${tone}`, data: { rolloutState: r.state }, text: r.state })),
+      h('p', { text: `Stage ${r.stage} (${r.stages_started}/${r.stages} started) · ${r.done}/${r.agents} done · `
+        + `${r.failed} failed · ${r.in_progress} applying · ${r.waiting} waiting · `
+        + `canary ${r.canary}, batch ${r.batch}, max_failures ${r.max_failures}, pause ${r.pause}` }),
+      r.halted_reason ? h('p', null, h('strong', { text: 'Halted: ' }), r.halted_reason,
+        '. The waiting agents keep the old state until the rollout is resumed.') : null,
+      r.next_stage_at ? h('p', null, 'Next stage ', timeAgo(r.next_stage_at)) : null,
+      r.state === 'halted' ? h('button', {
+        type: 'button', class: 'button primary', data: { key: 'resume-rollout' },
+        onclick: ev => resumeRollout(r.task, ev.currentTarget), text: 'Resume rollout',
+      }) : null);
+  }
+
   function reconcileButton(target, name, text) {
     return h('button', {
       type: 'button', class: 'button primary', data: { key: `reconcile-${target}` },
@@ -655,7 +686,7 @@
   }
 
   function fleetTiles(agents) {
-    const sum = { satisfied: 0, drifted: 0, failed: 0, error: 0, pending: 0, applying: 0 };
+    const sum = { satisfied: 0, drifted: 0, failed: 0, error: 0, pending: 0, applying: 0, flapping: 0 };
     for (const a of agents) for (const k of Object.keys(sum)) sum[k] += (a.counts && a.counts[k]) || 0;
     const connected = agents.filter(a => a.connected).length;
     const tile = (t, value, label, href, key, symbol) => {
@@ -671,6 +702,7 @@
       tile('bad', sum.failed, 'failed', '#/drift', 'failed'),
       tile('err', sum.error, 'error', '#/drift', 'error'),
     ];
+    if (sum.flapping) tiles.push(tile('bad', sum.flapping, 'flapping', '#/drift', 'flapping'));
     if (sum.applying) tiles.push(tile('info', sum.applying, 'applying', null, 'applying'));
     if (sum.pending) tiles.push(tile('idle', sum.pending, 'pending', null, 'pending'));
     return h('div', { class: 'tiles', role: 'list', 'aria-label': 'Fleet status' }, tiles.map(t => { t.setAttribute('role', 'listitem'); return t; }));
@@ -1011,11 +1043,18 @@
       notFound: message => emptyState(`No task named ${name}`,
         h('p', { text: message }), h('p', null, link('#/tasks', 'All tasks'))),
       async refresh() {
-        const [d, held] = await Promise.all([api(`/api/v1/tasks/${encodeURIComponent(name)}`), suspensions()]);
+        // "Needed by" is read from every task's depends_on (issue 10: the dependency graph).
+        const [d, held, all] = await Promise.all([api(`/api/v1/tasks/${encodeURIComponent(name)}`), suspensions(),
+          api('/api/v1/tasks').catch(() => [])]);
         this.loaded = true;
         const t = d.task;
         const suspended = suspensionOf(held, 'task', t.name);
         const w = d.window;
+        const dependsOn = t.depends_on || [];
+        const neededBy = all.filter(o => (o.depends_on || []).includes(t.name)).map(o => o.name);
+        const taskLinks = names => names.length
+          ? h('span', { class: 'chips' }, names.map(n => h('span', { class: 'chip' }, link(taskHref(n), n))))
+          : h('span', { class: 'muted', text: '—' });
         document.title = `${t.name} · Fluke`;
         const { shown, more } = capped(d.agents, showAll, 'matched agents', 'task-show-all',
           () => { showAll = true; scheduleRefresh(0); });
@@ -1042,12 +1081,15 @@
               h('div', null, h('dt', { text: 'Defined in' }), h('dd', { class: 'mono small', text: t.file || '—' })),
               h('div', null, h('dt', { text: 'Drift policy' }), h('dd', null, h('span', { class: 'chip', text: t.policy }))),
               h('div', null, h('dt', { text: 'Selector' }), h('dd', null, labelChips(t.selector))),
+              h('div', { data: { graph: 'depends-on' } }, h('dt', { text: 'Depends on' }), h('dd', null, taskLinks(dependsOn))),
+              h('div', { data: { graph: 'needed-by' } }, h('dt', { text: 'Needed by' }), h('dd', null, taskLinks(neededBy))),
               h('div', null, h('dt', { text: 'Agents' }), h('dd', null, countPills(t.counts))),
               w ? h('div', { data: { window: w.open ? 'open' : 'closed' } }, h('dt', { text: 'Maintenance window' }),
                 h('dd', null,
                   h('div', { class: 'mono small', text: [w.allow.length ? `allow ${w.allow.join(', ')}` : '', w.deny.length ? `deny ${w.deny.join(', ')}` : '']
                     .filter(Boolean).join('; ') + ` (${w.timezone})` }),
                   h('div', { data: { nextWindow: '1' }, text: `${w.open ? 'Open' : 'Closed'}: ${w.next.replace(/^(open|closed);? ?/, '')}` }))) : null))),
+          t.rollout ? rolloutCard(t.rollout) : null,
           section('Definition', `${d.executors.length} executor${d.executors.length === 1 ? '' : 's'}, run in this order`,
             h('pre', { class: 'code', data: { definition: '1' }, text: d.executors.map(executorBlock).join('\n\n') || '(no executors)' })),
           section('Agents', d.agents.length ? `${d.agents.length} matched` : null,
@@ -1081,7 +1123,9 @@
           td('Selector', labelChips(t.selector)),
           td('Executors', h('span', { class: 'chips' }, t.executors.map(x => h('span', { class: 'chip', text: x })))),
           td('Agents', String(t.matched_agents)),
-          td('Status', countPills(t.counts))));
+          td('Status', countPills(t.counts),
+            t.rollout && t.rollout.state !== 'done'
+              ? h('span', { class: `chip rollout-${t.rollout.state}`, text: `rollout ${t.rollout.state}` }) : null)));
         swap(region, table(['Task', 'Policy', 'Selector', 'Executors', 'Agents', 'Status'], rows, 'tasks'));
       },
     };

@@ -23,8 +23,14 @@ public final class Dto {
    * .minus(before)}, never by a scan).
    */
   public record StatusCounts(
-      int satisfied, int drifted, int failed, int error, int pending, int applying) {
-    public static final StatusCounts EMPTY = new StatusCounts(0, 0, 0, 0, 0, 0);
+      int satisfied, int drifted, int failed, int error, int pending, int applying, int flapping) {
+    public static final StatusCounts EMPTY = new StatusCounts(0, 0, 0, 0, 0, 0, 0);
+
+    /** Counts without flapping tasks. */
+    public StatusCounts(
+        int satisfied, int drifted, int failed, int error, int pending, int applying) {
+      this(satisfied, drifted, failed, error, pending, applying, 0);
+    }
 
     /** How many have this status. */
     public int get(Status status) {
@@ -35,6 +41,7 @@ public final class Dto {
         case ERROR -> error;
         case PENDING -> pending;
         case APPLYING -> applying;
+        case FLAPPING -> flapping;
       };
     }
 
@@ -46,7 +53,8 @@ public final class Dto {
           failed + (status == Status.FAILED ? n : 0),
           error + (status == Status.ERROR ? n : 0),
           pending + (status == Status.PENDING ? n : 0),
-          applying + (status == Status.APPLYING ? n : 0));
+          applying + (status == Status.APPLYING ? n : 0),
+          flapping + (status == Status.FLAPPING ? n : 0));
     }
 
     public StatusCounts plus(StatusCounts o) {
@@ -56,7 +64,8 @@ public final class Dto {
           failed + o.failed,
           error + o.error,
           pending + o.pending,
-          applying + o.applying);
+          applying + o.applying,
+          flapping + o.flapping);
     }
 
     public StatusCounts minus(StatusCounts o) {
@@ -66,7 +75,8 @@ public final class Dto {
           failed - o.failed,
           error - o.error,
           pending - o.pending,
-          applying - o.applying);
+          applying - o.applying,
+          flapping - o.flapping);
     }
 
     /** Counts a collection of statuses. */
@@ -81,7 +91,8 @@ public final class Dto {
           n[Status.FAILED.ordinal()],
           n[Status.ERROR.ordinal()],
           n[Status.PENDING.ordinal()],
-          n[Status.APPLYING.ordinal()]);
+          n[Status.APPLYING.ordinal()],
+          n[Status.FLAPPING.ordinal()]);
     }
   }
 
@@ -247,6 +258,12 @@ public final class Dto {
    */
   public record ManualResult(long requestId, Instant endedAt, List<TaskStatus> tasks) {}
 
+  /**
+   * @param dependsOn the tasks this one waits for on each agent ({@code depends_on}); the UI
+   *     derives "needed by" from the list of all tasks
+   * @param rollout the staged rollout of its definition in force, or null when the task has no
+   *     {@code rollout} (issue 10)
+   */
   public record TaskSummary(
       String name,
       String description,
@@ -255,7 +272,76 @@ public final class Dto {
       List<String> executors,
       String file,
       int matchedAgents,
-      StatusCounts counts) {}
+      StatusCounts counts,
+      List<String> dependsOn,
+      RolloutStatus rollout) {
+    public TaskSummary {
+      dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+    }
+
+    /** A task without dependencies. */
+    public TaskSummary(
+        String name,
+        String description,
+        String policy,
+        Map<String, String> selector,
+        List<String> executors,
+        String file,
+        int matchedAgents,
+        StatusCounts counts) {
+      this(
+          name,
+          description,
+          policy,
+          selector,
+          executors,
+          file,
+          matchedAgents,
+          counts,
+          List.of(),
+          null);
+    }
+  }
+
+  /**
+   * The staged rollout of one task's definition at one commit ({@code rollout { … }}, issue 10).
+   *
+   * @param state {@code running} (a stage waits for reports), {@code paused} (between stages, until
+   *     {@code nextStageAt}), {@code halted} (too many failures: the remaining agents keep the old
+   *     state until resumed) or {@code done}
+   * @param stage {@code canary}, {@code batch 2 of 4}, or {@code -}
+   * @param stagesStarted stages started so far, of {@code stages}
+   * @param done agents satisfied with the new definition
+   * @param failed agents whose apply or verify failed
+   * @param inProgress agents allowed to apply that have not reported yet
+   * @param waiting agents whose stage has not started: they keep the old state
+   * @param nextStageAt when the next stage starts (a pause), or null
+   * @param haltedReason why it halted, or null
+   */
+  public record RolloutStatus(
+      String task,
+      String commit,
+      String state,
+      String stage,
+      int stagesStarted,
+      int stages,
+      int agents,
+      int done,
+      int failed,
+      int inProgress,
+      int waiting,
+      int canary,
+      String batch,
+      int maxFailures,
+      String pause,
+      Instant startedAt,
+      Instant nextStageAt,
+      String haltedReason,
+      List<String> failedAgents) {
+    public RolloutStatus {
+      failedAgents = failedAgents == null ? List.of() : List.copyOf(failedAgents);
+    }
+  }
 
   public record ExecutorDefinition(
       String type, String name, Map<String, Object> attributes, String onFailure) {}

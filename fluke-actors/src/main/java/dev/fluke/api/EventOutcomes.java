@@ -44,7 +44,12 @@ public final class EventOutcomes {
           "blocked",
           "suspended",
           "resumed",
-          "expired");
+          "expired",
+          // issue 10: the flap guard holds a task, a task waits for a dependency, a rollout halted
+          // (its resume is "resumed" above)
+          "flapping",
+          "waiting",
+          "halted");
 
   public static boolean isKnown(String outcome) {
     return ALL.contains(outcome);

@@ -122,4 +122,33 @@ public interface FleetApi {
     return java.util.concurrent.CompletableFuture.failedFuture(
         new UnsupportedOperationException("this server cannot plan"));
   }
+
+  /**
+   * The staged rollouts of the tasks in force that have one (issue 10), in declaration order: read
+   * from {@link #tasks()}.
+   */
+  default CompletionStage<List<Dto.RolloutStatus>> rollouts() {
+    return tasks()
+        .thenApply(
+            ts ->
+                ts.stream()
+                    .map(Dto.TaskSummary::rollout)
+                    .filter(java.util.Objects::nonNull)
+                    .toList());
+  }
+
+  /** The rollout of one task; empty when there is no such task or it has no rollout. */
+  default CompletionStage<Optional<Dto.RolloutStatus>> rollout(String task) {
+    return task(task).thenApply(d -> d.flatMap(t -> Optional.ofNullable(t.task().rollout())));
+  }
+
+  /**
+   * Resume the task's halted rollout ({@code who}: the caller, for the event): the failures are
+   * forgotten and the next stage starts now. Completes with the rollout's status (unchanged when it
+   * was not halted), or empty when there is no such task or it has no rollout.
+   */
+  default CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(String task, String who) {
+    return java.util.concurrent.CompletableFuture.failedFuture(
+        new UnsupportedOperationException("this server cannot resume rollouts"));
+  }
 }

@@ -20,7 +20,12 @@ public enum Status {
   /** An apply failed, or the check still fails right after a successful apply. */
   FAILED,
   /** An execution error: the check or apply could not run at all. */
-  ERROR;
+  ERROR,
+  /**
+   * Drifted again after too many automatic remediations within the flap guard's period: not
+   * remediated on this agent until a manual reconcile or a new commit (issue 10).
+   */
+  FLAPPING;
 
   @JsonValue
   public String word() {

@@ -312,4 +312,21 @@ public final class ClusterFleetApi implements FleetApi {
   public CompletionStage<dev.fluke.api.PlanResult> plan(String ref, Duration timeout) {
     return local.plan(ref, timeout);
   }
+
+  // Rollouts (issue 10) are this node's: its task reconcilers stage the agents connected to it
+  // (see cluster.md, "Not done yet").
+  @Override
+  public CompletionStage<List<Dto.RolloutStatus>> rollouts() {
+    return local.rollouts();
+  }
+
+  @Override
+  public CompletionStage<Optional<Dto.RolloutStatus>> rollout(String task) {
+    return local.rollout(task);
+  }
+
+  @Override
+  public CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(String task, String who) {
+    return local.resumeRollout(task, who);
+  }
 }

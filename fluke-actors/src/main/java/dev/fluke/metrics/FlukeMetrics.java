@@ -56,7 +56,7 @@ public final class FlukeMetrics {
    * shows 0.
    */
   static final String[] TASK_STATUSES = {
-    "pending", "satisfied", "drifted", "applying", "failed", "error"
+    "pending", "satisfied", "drifted", "applying", "failed", "error", "flapping"
   };
 
   private static final PrometheusTextFormatWriter TEXT = PrometheusTextFormatWriter.create();
@@ -351,7 +351,8 @@ public final class FlukeMetrics {
             "drifted", counts.drifted(),
             "applying", counts.applying(),
             "failed", counts.failed(),
-            "error", counts.error()));
+            "error", counts.error(),
+            "flapping", counts.flapping()));
   }
 
   /**

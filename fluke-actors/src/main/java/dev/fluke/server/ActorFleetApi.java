@@ -324,6 +324,11 @@ final class ActorFleetApi implements FleetApi {
                     scheduler));
   }
 
+  @Override
+  public CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(String task, String who) {
+    return ask(tasks, replyTo -> new TaskRegistry.ResumeRollout(task, who, replyTo));
+  }
+
   private <C, R> CompletionStage<R> ask(ActorRef<C> target, Function<ActorRef<R>, C> message) {
     return AskPattern.ask(target, message, timeout, scheduler);
   }

@@ -1,9 +1,13 @@
 package dev.fluke.server;
 
 import dev.fluke.exec.Phase;
+import dev.fluke.hcl.Durations;
+import dev.fluke.manifest.FlapLimit;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
@@ -24,6 +28,9 @@ final class AgentReports {
   private final ReceivedResults received;
   private final boolean webhook;
   private final Logger logger;
+  private final FlapGuard flaps;
+  private final FlapLimit defaultFlap;
+  private final RolloutGates rollouts;
 
   AgentReports(
       String agent,
@@ -33,7 +40,10 @@ final class AgentReports {
       SessionEvents log,
       ReceivedResults received,
       boolean webhook,
-      Logger logger) {
+      Logger logger,
+      FlapGuard flaps,
+      FlapLimit defaultFlap,
+      RolloutGates rollouts) {
     this.agent = agent;
     this.labels = labels;
     this.tasks = tasks;
@@ -42,6 +52,9 @@ final class AgentReports {
     this.received = received;
     this.webhook = webhook;
     this.logger = logger;
+    this.flaps = flaps;
+    this.defaultFlap = defaultFlap;
+    this.rollouts = rollouts;
   }
 
   /** Every requested task's check, judged by the cycle: events, alerts, statuses. */
@@ -73,6 +86,44 @@ final class AgentReports {
         }
       }
       tasks.judged(t.spec(), verdict, now, false);
+      if (d != null && d.hold() == DriftDecision.Hold.FLAPPING) {
+        flapping(t.spec());
+      }
+      if (d != null && d.hold() == DriftDecision.Hold.ROLLOUT) {
+        String why = rollouts.reason(t.spec());
+        tasks.change(t.spec().name(), ts -> ts.held(why));
+      }
+    }
+  }
+
+  /** The flap guard holds a drifted task: status flapping; the first time, an event and alert. */
+  private void flapping(TaskSpec spec) {
+    FlapLimit limit = spec.effectiveFlapLimit(defaultFlap);
+    String why = FlapGuard.message(limit);
+    tasks.change(spec.name(), ts -> ts.flapping(why));
+    if (flaps.markFlapping(spec.name())) {
+      logger.warn("Agent {}: task '{}' is flapping; remediation stops", agent, spec.name());
+      log.task(Phase.APPLY, spec.name(), "flapping", "", why);
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("policy", tasks.get(spec.name()).policy().hclName());
+      details.put("max_remediations", limit.maxRemediations());
+      details.put("period", Durations.format(limit.period()));
+      alerter.tell(
+          new DriftAlerter.Announce("drift_flapping", agent, labels, spec.name(), details));
+    }
+  }
+
+  /**
+   * Drifted tasks the cycle did not apply because a dependency is not satisfied: the reason is
+   * their message and an event ({@code apply/waiting}).
+   */
+  void waiting(List<Cycle.Waiting> waiting) {
+    for (Cycle.Waiting w : waiting) {
+      if (tasks.get(w.spec().name()) == null) {
+        continue;
+      }
+      log.task(Phase.APPLY, w.spec().name(), "waiting", "", w.reason());
+      tasks.change(w.spec().name(), ts -> ts.held(w.reason()));
     }
   }
 
@@ -92,12 +143,18 @@ final class AgentReports {
     tasks.change(task, ts -> ts.timedOut(why, now));
   }
 
-  /** The result of {@code spec}'s apply, which the current cycle waits for; returns its verdict. */
-  TaskVerdict inCycle(TaskSpec spec, ApplyResult r, Instant now) {
+  /**
+   * The result of {@code spec}'s apply, which the current cycle waits for; returns its verdict. An
+   * automatic apply ({@code manual} false) that made the task satisfied counts in the flap guard.
+   */
+  TaskVerdict inCycle(TaskSpec spec, ApplyResult r, Instant now, boolean manual) {
     received.firstTime(r.cycleId(), r.task().task());
     log.steps(spec, r.task(), "");
     TaskVerdict verdict = TaskVerdict.ofApply(spec, r.task(), now);
     judge(spec.name(), verdict, now);
+    if (!manual && verdict.status() == dev.fluke.api.Status.SATISFIED) {
+      flaps.remediated(spec.name(), spec.effectiveFlapLimit(defaultFlap), now);
+    }
     return verdict;
   }
 

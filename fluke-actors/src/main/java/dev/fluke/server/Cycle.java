@@ -27,6 +27,10 @@ import java.util.function.Function;
  * @param queue the tasks still to apply, in declaration order
  * @param applying the task whose ApplyRequest is out, or null while checking / between applies
  * @param failed something failed (an error, a failed apply, a timeout): the runner retries later
+ * @param seen what this cycle knows of each task's status on the agent: the check's verdict, then
+ *     each apply's; for dependencies it did not check, their known status (absent: not matched)
+ * @param waiting drifted tasks the cycle will not apply because a dependency is not satisfied, in
+ *     the order they were found waiting
  */
 record Cycle(
     long id,
@@ -34,12 +38,29 @@ record Cycle(
     List<TaskSpec> requested,
     List<TaskSpec> queue,
     TaskSpec applying,
-    boolean failed) {
+    boolean failed,
+    Map<String, Status> seen,
+    List<Waiting> waiting) {
 
   Cycle {
     requested = List.copyOf(requested);
     queue = List.copyOf(queue);
+    seen = Map.copyOf(seen);
+    waiting = List.copyOf(waiting);
   }
+
+  Cycle(
+      long id,
+      CycleRequest request,
+      List<TaskSpec> requested,
+      List<TaskSpec> queue,
+      TaskSpec applying,
+      boolean failed) {
+    this(id, request, requested, queue, applying, failed, Map.of(), List.of());
+  }
+
+  /** A drifted task not applied in this cycle because of a dependency, and why. */
+  record Waiting(TaskSpec spec, String reason) {}
 
   /** A cycle whose CheckRequest for {@code tasks} is about to go out. */
   static Cycle checking(long id, CycleRequest request, List<TaskSpec> tasks) {
@@ -86,7 +107,7 @@ record Cycle(
       Function<TaskSpec, DriftPolicy> policyIfCurrent,
       boolean webhook,
       Instant now) {
-    return onCheckReport(report, policyIfCurrent, spec -> Gates.OPEN, webhook, now);
+    return onCheckReport(report, policyIfCurrent, webhook, now, TaskGates.NONE);
   }
 
   /**
@@ -99,6 +120,21 @@ record Cycle(
       Function<TaskSpec, Gates> gates,
       boolean webhook,
       Instant now) {
+    return onCheckReport(report, policyIfCurrent, webhook, now, TaskGates.NONE.withGates(gates));
+  }
+
+  /**
+   * Reads the cycle's CheckReport, with the {@code gates} of issue 10: a drifted task a suspension,
+   * a closed window, the task's rollout or the flap guard holds is not queued (its decision says
+   * why, from one {@link Gates} value per task: {@link TaskGates#of}), and the queue is later taken
+   * in dependency order ({@link #nextApply}).
+   */
+  CheckStep onCheckReport(
+      AgentMessage.CheckReport report,
+      Function<TaskSpec, DriftPolicy> policyIfCurrent,
+      boolean webhook,
+      Instant now,
+      TaskGates gates) {
     Map<String, TaskOutcome> byTask = new HashMap<>();
     Set<String> asked = new HashSet<>();
     for (TaskSpec t : requested) {
@@ -115,6 +151,7 @@ record Cycle(
     }
     List<Checked> out = new ArrayList<>();
     List<TaskSpec> toApply = new ArrayList<>();
+    Map<String, Status> seenNow = new HashMap<>();
     boolean anyFailed = false;
     for (TaskSpec spec : requested) {
       TaskOutcome outcome = byTask.get(spec.name());
@@ -128,15 +165,27 @@ record Cycle(
       DriftDecision decision = null;
       if (policy != null && verdict.status() == Status.DRIFTED) {
         decision =
-            DriftDecision.onDrift(
-                policy, request.isManual(spec.name()), webhook, gates.apply(spec));
+            DriftDecision.onDrift(policy, request.isManual(spec.name()), webhook, gates.of(spec));
         if (decision.apply()) {
           toApply.add(spec);
         }
       }
+      seenNow.put(spec.name(), verdict.status());
       out.add(new Checked(spec, outcome, verdict, policy != null, decision));
     }
-    return new Judged(out, new Cycle(id, request, requested, toApply, null, failed || anyFailed));
+    for (TaskSpec spec : requested) {
+      for (String dep : spec.dependsOn()) {
+        if (!seenNow.containsKey(dep)) {
+          Status known = gates.known().apply(dep);
+          if (known != null) {
+            seenNow.put(dep, known);
+          }
+        }
+      }
+    }
+    return new Judged(
+        out,
+        new Cycle(id, request, requested, toApply, null, failed || anyFailed, seenNow, List.of()));
   }
 
   /**
@@ -168,22 +217,107 @@ record Cycle(
     return applying != null && applying.name().equals(task);
   }
 
-  /** The next apply taken off the queue (its ApplyRequest goes out), or null when none is left. */
+  /**
+   * The next apply taken off the queue (its ApplyRequest goes out), or null when none is left. The
+   * queue is taken in dependency order, declaration order breaking ties: the first queued task
+   * whose dependencies are all satisfied in this cycle ({@link #seen}); call {@link #settled()}
+   * first so that tasks that can no longer be applied in this cycle are out of the queue.
+   */
   Cycle nextApply() {
-    if (queue.isEmpty()) {
-      return null;
+    Cycle c = settled();
+    for (TaskSpec t : c.queue) {
+      if (c.ready(t)) {
+        List<TaskSpec> rest = new ArrayList<>(c.queue);
+        rest.remove(t);
+        return new Cycle(id, request, requested, rest, t, c.failed, c.seen, c.waiting);
+      }
     }
-    return new Cycle(id, request, requested, queue.subList(1, queue.size()), queue.get(0), failed);
+    return null;
+  }
+
+  /**
+   * The cycle with every queued task whose dependency will not be satisfied in it (not matched, or
+   * seen neither satisfied nor queued) moved to {@link #waiting}, until none is left; the queue of
+   * a cycle built from a valid manifest set (no dependency cycle) then always has a ready task or
+   * is empty.
+   */
+  Cycle settled() {
+    List<TaskSpec> q = new ArrayList<>(queue);
+    List<Waiting> w = new ArrayList<>(waiting);
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (TaskSpec t : List.copyOf(q)) {
+        String why = blockedBy(t, q);
+        if (why != null) {
+          q.remove(t);
+          w.add(new Waiting(t, why));
+          changed = true;
+        }
+      }
+    }
+    if (w.size() == waiting.size()) {
+      return this;
+    }
+    return new Cycle(id, request, requested, q, applying, failed, seen, w);
+  }
+
+  private boolean ready(TaskSpec t) {
+    for (String dep : t.dependsOn()) {
+      if (seen.get(dep) != Status.SATISFIED) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Why {@code t} cannot be applied in this cycle, or null while it still may be. */
+  private String blockedBy(TaskSpec t, List<TaskSpec> q) {
+    for (String dep : t.dependsOn()) {
+      Status s = seen.get(dep);
+      if (s == Status.SATISFIED) {
+        continue;
+      }
+      boolean pending =
+          (applying != null && applying.name().equals(dep))
+              || q.stream().anyMatch(o -> o.name().equals(dep));
+      if (pending) {
+        continue;
+      }
+      return "waiting for dependency '"
+          + dep
+          + "': "
+          + (s == null ? "not matched on this agent" : s.word() + " on this agent")
+          + "; applied once it is satisfied";
+    }
+    return null;
   }
 
   /** The running apply ended with {@code verdict}; the queue goes on. */
   Cycle applied(TaskVerdict verdict) {
+    Map<String, Status> s = new HashMap<>(seen);
+    s.put(applying.name(), verdict.status());
     return new Cycle(
-        id, request, requested, queue, null, failed || verdict.status() != Status.SATISFIED);
+        id,
+        request,
+        requested,
+        queue,
+        null,
+        failed || verdict.status() != Status.SATISFIED,
+        s,
+        waiting);
+  }
+
+  /**
+   * The apply just taken off the queue is not sent (its task changed or went away meanwhile): the
+   * queue goes on without it; what depends on it waits.
+   */
+  Cycle givenUpOn() {
+    return new Cycle(id, request, requested, queue, null, failed, seen, waiting);
   }
 
   /** The server gave up waiting: the rest of the cycle is dropped, and it counts as failed. */
   Cycle givenUp() {
-    return new Cycle(id, request, requested, List.of(), null, true);
+    return new Cycle(id, request, requested, List.of(), null, true, seen, waiting);
   }
 }

@@ -64,6 +64,15 @@ public final class CycleRunner {
     }
   }
 
+  /**
+   * The task's {@link TaskReconciler} on its rollout (issue 10): this agent may remediate {@code
+   * spec} ({@code allowed}: a cycle starts so that it does), or must keep the old state ({@code
+   * reason} is shown).
+   */
+  public record RolloutGate(
+      TaskSpec spec, boolean allowed, String reason, ActorRef<TaskReconciler.Command> reconciler)
+      implements Command {}
+
   /** Replies with the agent's detail: {@code summary} and every task's status. */
   public record GetDetail(Dto.AgentSummary summary, ActorRef<Optional<Dto.AgentDetail>> replyTo)
       implements Command {}
@@ -106,6 +115,8 @@ public final class CycleRunner {
   private final OutputTail output;
   private final boolean webhook;
   private final RunnerGates gates;
+  private final FlapGuard flaps = new FlapGuard();
+  private final RolloutGates rollouts;
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -136,13 +147,24 @@ public final class CycleRunner {
     this.webhook = settings.alerts().webhook() != null;
     this.gates = new RunnerGates(name, s.suspensions());
     this.pace = Pace.start(s.cycleBase());
+    this.rollouts = new RolloutGates(name, settings.reconcile().defaultRollout());
     Map<String, String> labels = s.register().labels();
     this.tasks =
         new AgentTasks(
             name, labels, settings.reconcile().defaultPolicy(), context.getSelf(), s.alerter());
     this.reports =
         new AgentReports(
-            name, labels, tasks, s.alerter(), log, s.received(), webhook, context.getLog());
+            name,
+            labels,
+            tasks,
+            s.alerter(),
+            log,
+            s.received(),
+            webhook,
+            context.getLog(),
+            flaps,
+            settings.reconcile().flapLimit(),
+            rollouts);
   }
 
   private Behavior<Command> start(AgentSession.Setup s) {
@@ -194,6 +216,7 @@ public final class CycleRunner {
         .onMessage(ManualReconcile.class, m -> onManualReconcile(m, trigger))
         .onMessage(Tick.class, t -> trigger.apply(CycleRequest.AUTOMATIC))
         .onMessage(GetDetail.class, g -> onGetDetail(g, applying))
+        .onMessage(RolloutGate.class, g -> onRolloutGate(g, trigger))
         .onSignal(PostStop.class, this::onPostStop);
   }
 
@@ -239,7 +262,9 @@ public final class CycleRunner {
         && r.cycleId() == c.id()
         && c.awaits(r.task().task())) {
       output.clear();
-      return acked(m, nextApply(c.applied(reports.inCycle(c.applying(), r, settings.now()))));
+      boolean manual = c.request().isManual(c.applying().name());
+      return acked(
+          m, nextApply(c.applied(reports.inCycle(c.applying(), r, settings.now(), manual))));
     }
     return acked(m, other(c, msg));
   }
@@ -292,13 +317,18 @@ public final class CycleRunner {
 
   private Behavior<Command> onCheckReport(Cycle c, AgentMessage.CheckReport report) {
     Instant now = settings.now();
+    for (TaskSpec spec : c.requested()) {
+      if (c.request().isManual(spec.name())) {
+        flaps.reset(spec.name()); // a person looked: the flap guard counts from zero again
+      }
+    }
     Cycle.CheckStep step =
         c.onCheckReport(
             report,
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
-            spec -> gates.of(spec, c.request(), now),
             webhook,
-            now);
+            now,
+            gates(c.request(), now));
     if (step instanceof Cycle.Misfit misfit) {
       return broken(misfit.reason());
     }
@@ -312,10 +342,26 @@ public final class CycleRunner {
     return nextApply(judged.next());
   }
 
+  /**
+   * What the cycle asks of this agent beyond its checks (issue 10): dependencies' known status, the
+   * flap guard, the rollouts, and the suspensions and windows of {@code request}.
+   */
+  private TaskGates gates(CycleRequest request, Instant now) {
+    return new TaskGates(
+        task -> tasks.get(task) == null ? null : tasks.get(task).status(),
+        spec ->
+            flaps.holds(
+                spec.name(), spec.effectiveFlapLimit(settings.reconcile().flapLimit()), now),
+        rollouts::holds,
+        spec -> gates.of(spec, request, now));
+  }
+
   private Behavior<Command> nextApply(Cycle c) {
-    for (Cycle next = c.nextApply(); next != null; next = next.nextApply()) {
+    Cycle rest = c;
+    for (Cycle next = rest.nextApply(); next != null; next = rest.nextApply()) {
       TaskSpec spec = next.applying();
       if (!tasks.current(spec)) {
+        rest = next.givenUpOn();
         continue;
       }
       output.clear();
@@ -326,7 +372,9 @@ public final class CycleRunner {
           CycleTimedOut.class, new CycleTimedOut(next.id()), settings.reconcile().applyTimeout());
       return applying(next);
     }
-    return endCycle(c);
+    Cycle settled = rest.settled();
+    reports.waiting(settled.waiting().subList(c.waiting().size(), settled.waiting().size()));
+    return endCycle(settled);
   }
 
   private Behavior<Command> onTimeout(Cycle c, CycleTimedOut t) {
@@ -359,6 +407,7 @@ public final class CycleRunner {
 
   private Behavior<Command> endCycle(Cycle c) {
     timers.cancel(CycleTimedOut.class);
+    rollouts.cycleEnded(c, tasks);
     pace = pace.ended(c, settings.now());
     if (c.request().manualRequest() > 0) {
       // What --wait reports: the statuses as this cycle left them, whatever runs after it.
@@ -392,6 +441,7 @@ public final class CycleRunner {
     if (d.cycleDelay() == null) {
       return Behaviors.same();
     }
+    flaps.resetAll(); // a new commit: flapping tasks are remediated again (issue 10)
     if (d.cycleDelay().isZero() || d.cycleDelay().isNegative()) {
       timers.cancel(Tick.COMMIT);
       return trigger.apply(CycleRequest.AUTOMATIC);
@@ -411,6 +461,16 @@ public final class CycleRunner {
       return Behaviors.same();
     }
     return trigger.apply(CycleRequest.manual(m.tasks(), m.requestId(), m.force()));
+  }
+
+  private Behavior<Command> onRolloutGate(
+      RolloutGate g, Function<CycleRequest, Behavior<Command>> trigger) {
+    rollouts.gate(g.spec(), g.allowed(), g.reason(), pace.lastIssued() + 1, g.reconciler());
+    if (!g.allowed() || !tasks.current(g.spec())) {
+      return Behaviors.same();
+    }
+    // Allowed: a cycle now (or as the follow-up) applies it and reports the verdict.
+    return trigger.apply(CycleRequest.AUTOMATIC);
   }
 
   private Behavior<Command> onGetDetail(GetDetail g, TaskSpec applying) {

@@ -59,6 +59,19 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       String agent, Map<String, String> labels, String task, DriftPolicy policy, String outcome)
       implements Command {}
 
+  /**
+   * An alert whose "once" is kept by its sender: {@code drift_flapping} (the agent's flap guard)
+   * and {@code rollout_halted} (the task's rollout; {@code agent} null). {@code details} are added
+   * to the JSON body after the envelope.
+   */
+  public record Announce(
+      String kind,
+      String agent,
+      Map<String, String> labels,
+      String task,
+      Map<String, Object> details)
+      implements Command {}
+
   /** The task was seen satisfied on the agent: its drift episode, if any, is over. */
   public record EpisodeEnded(String agent, String task) implements Command {}
 
@@ -133,6 +146,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
         .onMessage(DriftDetected.class, this::onDriftDetected)
         .onMessage(DriftRemediated.class, this::onDriftRemediated)
         .onMessage(EpisodeEnded.class, this::onEpisodeEnded)
+        .onMessage(Announce.class, this::onAnnounce)
         .onMessage(Attempted.class, this::onAttempted)
         .onMessage(Retry.class, this::onRetry)
         .build();
@@ -157,6 +171,22 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
         envelope("drift_remediated", d.agent(), d.labels(), d.task(), d.policy());
     body.put("outcome", d.outcome());
     enqueue("drift_remediated", d.agent(), d.task(), body);
+    return this;
+  }
+
+  private Behavior<Command> onAnnounce(Announce a) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("event", a.kind());
+    body.put("timestamp", clock.instant().toString());
+    if (a.agent() != null) {
+      Map<String, Object> who = new LinkedHashMap<>();
+      who.put("name", a.agent());
+      who.put("labels", new TreeMap<>(a.labels() == null ? Map.of() : a.labels()));
+      body.put("agent", who);
+    }
+    body.put("task", a.task());
+    body.putAll(a.details());
+    enqueue(a.kind(), a.agent(), a.task(), body);
     return this;
   }
 

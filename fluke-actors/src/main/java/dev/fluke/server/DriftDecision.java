@@ -14,13 +14,40 @@ import dev.fluke.manifest.DriftPolicy;
  * @param alertDetected send {@code drift_detected}
  * @param markAlerted show the task as alerted (only when an alert can go out: without a webhook the
  *     alert is just an event)
- * @param blockedBy why the apply is held back (shown in the task's status and recorded as an event
- *     {@code apply/blocked}), or null
+ * @param blockedBy why the apply is held back by a suspension or a closed maintenance window (shown
+ *     in the task's status and recorded as an event {@code apply/blocked}), or null
+ * @param hold what holds back an automatic remediation the policy would make: the task's rollout or
+ *     the flap guard ({@link Hold#NONE} when nothing holds it; never set with {@code blockedBy})
  */
-record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted, String blockedBy) {
+record DriftDecision(
+    boolean apply, boolean alertDetected, boolean markAlerted, String blockedBy, Hold hold) {
+
+  /**
+   * What may hold back an automatic remediation besides a suspension or a window (issue 10); a
+   * manual reconcile passes them all.
+   */
+  enum Hold {
+    NONE,
+    /** The agent's {@link FlapGuard}: remediated too often within the period. */
+    FLAPPING,
+    /** The task's rollout of the new commit has not reached this agent, or was halted. */
+    ROLLOUT
+  }
+
+  DriftDecision {
+    hold = hold == null ? Hold.NONE : hold;
+  }
 
   DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted) {
-    this(apply, alertDetected, markAlerted, null);
+    this(apply, alertDetected, markAlerted, null, Hold.NONE);
+  }
+
+  DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted, String blockedBy) {
+    this(apply, alertDetected, markAlerted, blockedBy, Hold.NONE);
+  }
+
+  DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted, Hold hold) {
+    this(apply, alertDetected, markAlerted, null, hold);
   }
 
   /** A check found the task drifted; nothing holds it back. */
@@ -35,6 +62,11 @@ record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted, 
    * manual reconcile was forced. It never holds back information: an alerting policy still sends
    * {@code drift_detected} — for {@code remediate_and_alert} too, since the drift will not be
    * remediated now — while {@code remediate} stays silent as always.
+   *
+   * <p>Then, for an automatic cycle only, the task's rollout (not reached this agent, or halted)
+   * and the flap guard hold back a remediation the policy would make, in that order ({@link
+   * Gates#hold()}); held tasks announce nothing here (the guard and the rollout send their own
+   * alert once).
    */
   static DriftDecision onDrift(DriftPolicy policy, boolean manual, boolean webhook, Gates gates) {
     String blocked = gates.blockedBy();
@@ -47,10 +79,16 @@ record DriftDecision(boolean apply, boolean alertDetected, boolean markAlerted, 
       // A person asked for it: always apply; there is nothing to announce before the apply.
       return new DriftDecision(true, false, false);
     }
-    return switch (policy) {
-      case REMEDIATE, REMEDIATE_AND_ALERT -> new DriftDecision(true, false, false);
-      case ALERT_ONLY -> new DriftDecision(false, true, webhook);
-    };
+    DriftDecision d =
+        switch (policy) {
+          case REMEDIATE, REMEDIATE_AND_ALERT -> new DriftDecision(true, false, false);
+          case ALERT_ONLY -> new DriftDecision(false, true, webhook);
+        };
+    Hold hold = gates.hold();
+    if (!d.apply() || hold == Hold.NONE) {
+      return d;
+    }
+    return new DriftDecision(false, false, false, hold);
   }
 
   /**

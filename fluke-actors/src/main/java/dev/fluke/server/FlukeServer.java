@@ -200,7 +200,7 @@ public final class FlukeServer {
     }
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
-            Behaviors.supervise(TaskRegistry.create(settings, watcher, agents))
+            Behaviors.supervise(TaskRegistry.create(settings, watcher, agents, alerter, events))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-tasks");
     ActorRef<GitWatcher.Command> gitFace =

@@ -3,12 +3,15 @@ package dev.fluke.server;
 import com.typesafe.config.Config;
 import dev.fluke.git.GitSource;
 import dev.fluke.manifest.DriftPolicy;
+import dev.fluke.manifest.FlapLimit;
+import dev.fluke.manifest.RolloutSpec;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -67,14 +70,20 @@ public record ServerSettings(
     }
   }
 
-  /** The reconcile loop: interval, default policy, server-side timeouts and retry backoff. */
+  /**
+   * The reconcile loop: interval, default policy, server-side timeouts and retry backoff; the
+   * server-wide flap guard ({@code drift { max_remediations period }} in server.hcl) and rollout of
+   * tasks without their own (empty: a new commit reaches every agent at the fleet's pace).
+   */
   public record Reconcile(
       Duration interval,
       DriftPolicy defaultPolicy,
       Duration checkTimeout,
       Duration applyTimeout,
       Duration retryBackoffMin,
-      Duration retryBackoffMax) {
+      Duration retryBackoffMax,
+      FlapLimit flapLimit,
+      Optional<RolloutSpec> defaultRollout) {
     public Reconcile {
       positive(interval, "reconcile interval");
       Objects.requireNonNull(defaultPolicy, "default drift policy");
@@ -82,6 +91,40 @@ public record ServerSettings(
       positive(applyTimeout, "apply-timeout");
       positive(retryBackoffMin, "retry-backoff-min");
       positive(retryBackoffMax, "retry-backoff-max");
+      Objects.requireNonNull(flapLimit, "flap limit");
+      Objects.requireNonNull(defaultRollout, "default rollout");
+    }
+
+    /** With the default flap guard (5 in 1 h) and no fleet-wide rollout. */
+    public Reconcile(
+        Duration interval,
+        DriftPolicy defaultPolicy,
+        Duration checkTimeout,
+        Duration applyTimeout,
+        Duration retryBackoffMin,
+        Duration retryBackoffMax) {
+      this(
+          interval,
+          defaultPolicy,
+          checkTimeout,
+          applyTimeout,
+          retryBackoffMin,
+          retryBackoffMax,
+          FlapLimit.DEFAULT,
+          Optional.empty());
+    }
+
+    /** These settings with another flap guard and fleet-wide rollout. */
+    public Reconcile withSafeChange(FlapLimit flap, Optional<RolloutSpec> rollout) {
+      return new Reconcile(
+          interval,
+          defaultPolicy,
+          checkTimeout,
+          applyTimeout,
+          retryBackoffMin,
+          retryBackoffMax,
+          flap,
+          rollout);
     }
 
     /**
@@ -362,7 +405,9 @@ public record ServerSettings(
             reconcile.checkTimeout(),
             reconcile.applyTimeout(),
             reconcile.retryBackoffMin(),
-            reconcile.retryBackoffMax());
+            reconcile.retryBackoffMax(),
+            reconcile.flapLimit(),
+            reconcile.defaultRollout());
     Alerts a =
         new Alerts(
             webhook,
@@ -384,7 +429,17 @@ public record ServerSettings(
             reconcile.checkTimeout(),
             reconcile.applyTimeout(),
             reconcile.retryBackoffMin(),
-            reconcile.retryBackoffMax()));
+            reconcile.retryBackoffMax(),
+            reconcile.flapLimit(),
+            reconcile.defaultRollout()));
+  }
+
+  /**
+   * The server-wide flap guard and rollout (server.hcl {@code drift { max_remediations period }}
+   * and {@code rollout { … }}) for tasks without their own.
+   */
+  public ServerSettings withSafeChange(FlapLimit flap, Optional<RolloutSpec> rollout) {
+    return withReconcile(reconcile.withSafeChange(flap, rollout));
   }
 
   public ServerSettings withReconcile(Reconcile newReconcile) {

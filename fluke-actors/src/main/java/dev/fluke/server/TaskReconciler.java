@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One task of the desired state in force (SPEC §7): holds its spec and the status of the task on
@@ -33,8 +34,31 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
 
   public sealed interface Command {}
 
-  /** A new commit changed the task's definition. */
-  public record UpdateSpec(TaskSpec spec) implements Command {}
+  /** A new commit changed the task's definition; {@code commit}: the commit now in force. */
+  public record UpdateSpec(TaskSpec spec, String commit) implements Command {
+    public UpdateSpec(TaskSpec spec) {
+      this(spec, null);
+    }
+  }
+
+  /**
+   * An agent allowed by the task's rollout judged {@code spec} after its apply: {@code ok}
+   * satisfied, else failed (issue 10).
+   */
+  public record RolloutReport(String agent, TaskSpec spec, boolean ok) implements Command {}
+
+  /**
+   * A person resumes the task's halted rollout ({@code who}: for the event); replies with its
+   * status, or empty when the task has no rollout.
+   */
+  public record ResumeRollout(String who, ActorRef<Optional<Dto.RolloutStatus>> replyTo)
+      implements Command {}
+
+  /** The rollout's timers: the gathering time is over; the next stage is due. */
+  private enum RolloutTick implements Command {
+    GATHERED,
+    NEXT_STAGE
+  }
 
   /**
    * The task's status on one agent changed. {@code since}: when it last stopped being satisfied.
@@ -82,18 +106,55 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   private final Duration retention;
   private final Clock clock;
   private final Map<String, Entry> agents = new HashMap<>();
+  private final TimerScheduler<Command> timers;
+  private final TaskRollout rollout;
   private TaskSpec spec;
 
   public static Behavior<Command> create(TaskSpec spec, ServerSettings settings) {
-    return Behaviors.setup(ctx -> new TaskReconciler(ctx, spec, settings));
+    return create(spec, settings, null, null, null);
   }
 
-  private TaskReconciler(ActorContext<Command> context, TaskSpec spec, ServerSettings settings) {
+  /**
+   * A reconciler whose task is in force at {@code commit}; {@code alerter} and {@code events} carry
+   * what its rollout announces (a halt); either may be null (nothing is announced there).
+   */
+  public static Behavior<Command> create(
+      TaskSpec spec,
+      ServerSettings settings,
+      String commit,
+      ActorRef<DriftAlerter.Command> alerter,
+      dev.fluke.events.EventStore events) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers ->
+                    new TaskReconciler(ctx, timers, spec, settings, commit, alerter, events)));
+  }
+
+  private TaskReconciler(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      TaskSpec spec,
+      ServerSettings settings,
+      String commit,
+      ActorRef<DriftAlerter.Command> alerter,
+      dev.fluke.events.EventStore events) {
     super(context);
     this.spec = spec;
+    this.timers = timers;
     this.defaultPolicy = settings.reconcile().defaultPolicy();
     this.retention = settings.agents().disconnectedRetention();
     this.clock = settings.clock();
+    this.rollout =
+        new TaskRollout(
+            context.getSelf(),
+            settings.reconcile().defaultRollout(),
+            alerter,
+            events,
+            context.getLog());
+    if (rollout.defined(spec, commit, clock.instant())) {
+      timers.startSingleTimer(RolloutTick.GATHERED, TaskRollout.GATHER);
+    }
   }
 
   @Override
@@ -106,16 +167,76 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
         .onMessage(GetReport.class, this::onGetReport)
         .onMessage(GetDetail.class, this::onGetDetail)
         .onMessage(Reconcile.class, this::onReconcile)
+        .onMessage(RolloutReport.class, this::onRolloutReport)
+        .onMessage(ResumeRollout.class, this::onResumeRollout)
+        .onMessage(RolloutTick.class, this::onRolloutTick)
         .build();
   }
 
   private Behavior<Command> onUpdateSpec(UpdateSpec u) {
     spec = u.spec();
+    if (rollout.defined(u.spec(), u.commit(), clock.instant())) {
+      timers.cancel(RolloutTick.NEXT_STAGE);
+      timers.startSingleTimer(RolloutTick.GATHERED, TaskRollout.GATHER);
+    }
     return this;
   }
 
   private Behavior<Command> onAgentStatus(AgentStatus s) {
+    Entry before = agents.get(s.agent());
     agents.put(s.agent(), new Entry(s.runner(), true, s.status(), s.since(), null));
+    boolean newRunner =
+        before == null || !before.connected() || !before.runner().equals(s.runner());
+    if (rollout.seen(s.agent(), s.runner(), newRunner, runners(), clock.instant())) {
+      timers.startSingleTimer(RolloutTick.GATHERED, TaskRollout.GATHER);
+    }
+    return rolloutTimer();
+  }
+
+  // ---- the rollout (issue 10) ----
+
+  private Map<String, ActorRef<CycleRunner.Command>> runners() {
+    return TaskRollout.runners(agents, e -> e.connected() ? e.runner() : null);
+  }
+
+  private List<String> connectedAgents() {
+    List<String> out = new ArrayList<>();
+    agents.forEach(
+        (agent, e) -> {
+          if (e.connected()) {
+            out.add(agent);
+          }
+        });
+    return out;
+  }
+
+  private Behavior<Command> onRolloutTick(RolloutTick t) {
+    if (t == RolloutTick.GATHERED) {
+      rollout.gathered(connectedAgents(), runners(), clock.instant());
+    } else {
+      rollout.tick(runners(), clock.instant());
+    }
+    return rolloutTimer();
+  }
+
+  private Behavior<Command> onRolloutReport(RolloutReport r) {
+    rollout.reported(r.agent(), r.spec(), r.ok(), runners(), clock.instant());
+    return rolloutTimer();
+  }
+
+  private Behavior<Command> onResumeRollout(ResumeRollout r) {
+    r.replyTo().tell(rollout.resume(r.who(), runners(), clock.instant()));
+    return rolloutTimer();
+  }
+
+  /** Keeps the timer of the next stage in step with the rollout. */
+  private Behavior<Command> rolloutTimer() {
+    Duration next = rollout.untilNextStage(clock.instant());
+    if (next == null) {
+      timers.cancel(RolloutTick.NEXT_STAGE);
+    } else if (!timers.isTimerActive(RolloutTick.NEXT_STAGE)) {
+      timers.startSingleTimer(RolloutTick.NEXT_STAGE, next);
+    }
     return this;
   }
 
@@ -124,14 +245,16 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
     // Only the session that reported the entry may close it: a reconnected agent has a new session.
     if (e != null && e.runner().equals(d.runner())) {
       agents.put(d.agent(), new Entry(e.runner(), false, e.status(), e.since(), clock.instant()));
+      rollout.gone(d.agent(), runners(), clock.instant());
     }
-    return this;
+    return rolloutTimer();
   }
 
   private Behavior<Command> onAgentUnmatched(AgentUnmatched u) {
     Entry e = agents.get(u.agent());
     if (e != null && e.runner().equals(u.runner())) {
       agents.remove(u.agent());
+      rollout.gone(u.agent(), runners(), clock.instant());
     }
     return this;
   }
@@ -209,7 +332,9 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
         execs,
         spec.pos().file(),
         statuses.size(),
-        Dto.StatusCounts.of(statuses));
+        Dto.StatusCounts.of(statuses),
+        spec.dependsOn(),
+        rollout.status(clock.instant()));
   }
 
   private List<Dto.DriftEntry> drift() {

@@ -54,6 +54,13 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
     }
   }
 
+  /**
+   * Resume the halted rollout of task {@code name} ({@code who}: for the event); replies with the
+   * rollout's status, or empty when there is no such task or it has no rollout.
+   */
+  public record ResumeRollout(
+      String name, String who, ActorRef<Optional<Dto.RolloutStatus>> replyTo) implements Command {}
+
   private record SnapshotArrived(DesiredState state) implements Command {}
 
   private record ReconcilerStopped(String task, ActorRef<TaskReconciler.Command> reconciler)
@@ -62,6 +69,8 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
   private final ServerSettings settings;
   private final Duration gatherTimeout;
   private final ActorRef<AgentRegistry.Command> agents;
+  private final ActorRef<DriftAlerter.Command> alerter;
+  private final dev.fluke.events.EventStore events;
   // Declaration order of the state in force.
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = new LinkedHashMap<>();
   private DesiredState state;
@@ -72,16 +81,30 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
       ServerSettings settings,
       ActorRef<GitWatcher.Command> git,
       ActorRef<AgentRegistry.Command> agents) {
-    return Behaviors.setup(ctx -> new TaskRegistry(ctx, settings, git, agents));
+    return create(settings, git, agents, null, null);
+  }
+
+  /** With the alerter and event store the tasks' rollouts announce a halt to (issue 10). */
+  public static Behavior<Command> create(
+      ServerSettings settings,
+      ActorRef<GitWatcher.Command> git,
+      ActorRef<AgentRegistry.Command> agents,
+      ActorRef<DriftAlerter.Command> alerter,
+      dev.fluke.events.EventStore events) {
+    return Behaviors.setup(ctx -> new TaskRegistry(ctx, settings, git, agents, alerter, events));
   }
 
   private TaskRegistry(
       ActorContext<Command> context,
       ServerSettings settings,
       ActorRef<GitWatcher.Command> git,
-      ActorRef<AgentRegistry.Command> agents) {
+      ActorRef<AgentRegistry.Command> agents,
+      ActorRef<DriftAlerter.Command> alerter,
+      dev.fluke.events.EventStore events) {
     super(context);
     this.settings = settings;
+    this.alerter = alerter;
+    this.events = events;
     this.gatherTimeout = settings.api().gatherTimeout();
     this.agents = agents;
     git.tell(
@@ -97,6 +120,7 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
         .onMessage(GetDrift.class, this::onGetDrift)
         .onMessage(GetTask.class, this::onGetTask)
         .onMessage(ReconcileTask.class, this::onReconcileTask)
+        .onMessage(ResumeRollout.class, this::onResumeRollout)
         .build();
   }
 
@@ -107,7 +131,7 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
     for (TaskSpec task : s.state().tasks()) {
       ActorRef<TaskReconciler.Command> existing = reconcilers.remove(task.name());
       if (existing != null) {
-        existing.tell(new TaskReconciler.UpdateSpec(task));
+        existing.tell(new TaskReconciler.UpdateSpec(task, s.state().commit()));
         next.put(task.name(), existing);
       } else {
         next.put(task.name(), spawn(task));
@@ -127,7 +151,11 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
     String actorName =
         "task-" + URLEncoder.encode(task.name(), StandardCharsets.UTF_8) + "-" + generation;
     ActorRef<TaskReconciler.Command> ref =
-        getContext().spawn(TaskReconciler.create(task, settings), actorName);
+        getContext()
+            .spawn(
+                TaskReconciler.create(
+                    task, settings, state == null ? null : state.commit(), alerter, events),
+                actorName);
     getContext().watchWith(ref, new ReconcilerStopped(task.name(), ref));
     return ref;
   }
@@ -234,6 +262,22 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
                   List.of(),
                   settings.now(),
                   rt.requestId()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onResumeRollout(ResumeRollout r) {
+    ActorRef<TaskReconciler.Command> ref = reconcilers.get(r.name());
+    if (ref == null) {
+      r.replyTo().tell(Optional.empty());
+    } else {
+      AskOrFallback.ask(
+          getContext(),
+          ref,
+          replyTo -> new TaskReconciler.ResumeRollout(r.who(), replyTo),
+          gatherTimeout,
+          r.replyTo(),
+          stopped -> Optional.empty());
     }
     return this;
   }

@@ -103,6 +103,32 @@ record TaskState(
         executors);
   }
 
+  /**
+   * The flap guard holds the task (issue 10): status {@code flapping} with {@code why}; the check's
+   * verdict (time, blocks) is kept.
+   */
+  TaskState flapping(String why) {
+    return new TaskState(
+        spec,
+        policy,
+        Status.FLAPPING,
+        why,
+        alerted,
+        since,
+        lastCheckedAt,
+        lastAppliedAt,
+        executors);
+  }
+
+  /**
+   * The task stays as judged but is not applied now ({@code why}: waiting for a dependency, or held
+   * by its rollout): the reason is its message.
+   */
+  TaskState held(String why) {
+    return new TaskState(
+        spec, policy, status, why, alerted, since, lastCheckedAt, lastAppliedAt, executors);
+  }
+
   TaskState withAlerted() {
     return new TaskState(
         spec, policy, status, message, true, since, lastCheckedAt, lastAppliedAt, executors);

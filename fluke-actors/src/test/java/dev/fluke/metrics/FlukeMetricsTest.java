@@ -244,6 +244,7 @@ class FlukeMetricsTest {
         fluke_tasks{status="drifted"} 1.0
         fluke_tasks{status="error"} 0.0
         fluke_tasks{status="failed"} 0.0
+        fluke_tasks{status="flapping"} 0.0
         fluke_tasks{status="pending"} 0.0
         fluke_tasks{status="satisfied"} 5.0
         """,

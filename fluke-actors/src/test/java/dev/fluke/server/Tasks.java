@@ -30,4 +30,18 @@ final class Tasks {
         list,
         SourcePos.UNKNOWN);
   }
+
+  /** The same task depending on {@code deps}. */
+  static TaskSpec dependingOn(TaskSpec t, String... deps) {
+    return new TaskSpec(
+        t.name(),
+        t.description(),
+        t.driftPolicy(),
+        t.selector(),
+        t.executors(),
+        t.pos(),
+        List.of(deps),
+        t.flapLimit(),
+        t.rollout());
+  }
 }

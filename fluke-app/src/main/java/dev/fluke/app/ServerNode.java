@@ -206,6 +206,7 @@ public final class ServerNode implements AutoCloseable {
                 config.git().followForcePush()))
         .withReconcileInterval(config.reconcileInterval())
         .withDrift(config.drift().policy(), config.drift().alertWebhook().orElse(null))
+        .withSafeChange(config.drift().flapLimit(), config.rollout())
         .withMaxEventsPerAgent(config.eventStore().memory().maxEventsPerAgent());
   }
 

@@ -188,6 +188,11 @@ final class Fleet implements AutoCloseable {
    * s: stopping it mid-apply kills the apply (AgentStopAndRestartIT covers the grace itself).
    */
   AgentNode startAgent(String name, String labels, String token) {
+    return startAgent(name, labels, token, Map.of());
+  }
+
+  /** Starts an agent whose commands also see {@code extraEnv} (e.g. its own name). */
+  AgentNode startAgent(String name, String labels, String token, Map<String, String> extraEnv) {
     String hcl =
         """
         agent {
@@ -216,7 +221,9 @@ final class Fleet implements AutoCloseable {
     } catch (dev.fluke.config.ConfigException e) {
       throw new AssertionError(e.getMessage(), e);
     }
-    AgentNode agent = AgentNode.start(config, agentEnv, PEKKO);
+    Map<String, String> env = new HashMap<>(agentEnv);
+    env.putAll(extraEnv);
+    AgentNode agent = AgentNode.start(config, env, PEKKO);
     agents.add(agent);
     return agent;
   }

@@ -12,7 +12,9 @@ import dev.fluke.hcl.HclParser;
 import dev.fluke.hcl.SchemaDecoder;
 import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.DriftPolicy;
+import dev.fluke.manifest.FlapLimit;
 import dev.fluke.manifest.ManifestError;
+import dev.fluke.manifest.RolloutSpec;
 import dev.fluke.schema.BlockSchema;
 import dev.fluke.schema.Schema;
 import java.io.IOException;
@@ -309,6 +311,10 @@ public final class ConfigLoader {
       ServerConfig.Drift drift = drift();
       ServerConfig.EventStore events = eventStore();
       Optional<ServerConfig.Cluster> cluster = cluster(grpc, http, tls);
+      Optional<RolloutSpec> rollout =
+          s.block("rollout") == null
+              ? Optional.empty()
+              : RolloutSpec.fromHcl(s.block("rollout"), diags);
       if (diags.hasErrors()) {
         return null;
       }
@@ -324,7 +330,8 @@ public final class ConfigLoader {
           drift,
           events,
           log(s),
-          cluster);
+          cluster,
+          rollout);
     }
 
     /**
@@ -624,7 +631,11 @@ public final class ConfigLoader {
                 + d.where()
                 + " needs alert_webhook = \"https://…\"");
       }
-      return new ServerConfig.Drift(policy, webhook);
+      Integer max = intIn(d, "max_remediations", 1, 1_000_000, diags);
+      Duration period = positiveDuration(d, "period", diags);
+      FlapLimit flap =
+          max == null || period == null ? FlapLimit.DEFAULT : new FlapLimit(max, period);
+      return new ServerConfig.Drift(policy, webhook, flap);
     }
 
     private ServerConfig.EventStore eventStore() {

@@ -82,7 +82,14 @@ public final class ConfigSchemas {
               "remediate",
               List.of("remediate", "remediate_and_alert", "alert_only"),
               "default drift policy of tasks"),
-          Attr.optional("alert_webhook", AttrType.STRING, null, "URL alerts are POSTed to"));
+          Attr.optional("alert_webhook", AttrType.STRING, null, "URL alerts are POSTed to"),
+          Attr.optional(
+              "max_remediations",
+              AttrType.NUMBER,
+              5L,
+              "flap guard of tasks without their own: remediations on one agent within period"),
+          Attr.optional(
+              "period", AttrType.DURATION, "1h", "flap guard of tasks without their own: period"));
 
   public static final Schema EVENT_STORE_MEMORY =
       Schema.of(
@@ -144,6 +151,7 @@ public final class ConfigSchemas {
               new BlockSchema("git", 0, true, false, SERVER_GIT),
               BlockSchema.optional("tls", SERVER_TLS),
               BlockSchema.optional("drift", SERVER_DRIFT),
+              BlockSchema.optional("rollout", dev.fluke.manifest.HclManifestLoader.ROLLOUT),
               BlockSchema.optional("event_store", EVENT_STORE),
               BlockSchema.optional("log", LOG),
               BlockSchema.optional("cluster", SERVER_CLUSTER));

@@ -3,6 +3,8 @@ package dev.fluke.config;
 import dev.fluke.git.GitSource;
 import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.DriftPolicy;
+import dev.fluke.manifest.FlapLimit;
+import dev.fluke.manifest.RolloutSpec;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,14 +34,16 @@ public record ServerConfig(
     Drift drift,
     EventStore eventStore,
     LogConfig log,
-    Optional<Cluster> cluster) {
+    Optional<Cluster> cluster,
+    Optional<RolloutSpec> rollout) {
   public ServerConfig {
     agentTokens = List.copyOf(agentTokens);
     apiTokens = List.copyOf(apiTokens);
     cluster = cluster == null ? Optional.empty() : cluster;
+    rollout = rollout == null ? Optional.empty() : rollout;
   }
 
-  /** A single server (no {@code cluster} block). */
+  /** A single server (no {@code cluster} block) without a fleet-wide rollout. */
   public ServerConfig(
       ListenAddress listenGrpc,
       ListenAddress listenHttp,
@@ -64,6 +68,7 @@ public record ServerConfig(
         drift,
         eventStore,
         log,
+        Optional.empty(),
         Optional.empty());
   }
 
@@ -81,7 +86,8 @@ public record ServerConfig(
         drift,
         eventStore,
         log,
-        Optional.of(c));
+        Optional.of(c),
+        rollout);
   }
 
   /**
@@ -187,8 +193,15 @@ public record ServerConfig(
     }
   }
 
-  /** {@code drift { policy alert_webhook }}: the server-wide default policy and where alerts go. */
-  public record Drift(DriftPolicy policy, Optional<URI> alertWebhook) {}
+  /**
+   * {@code drift { policy alert_webhook max_remediations period }}: the server-wide default policy,
+   * where alerts go, and the flap guard of tasks without their own.
+   */
+  public record Drift(DriftPolicy policy, Optional<URI> alertWebhook, FlapLimit flapLimit) {
+    public Drift(DriftPolicy policy, Optional<URI> alertWebhook) {
+      this(policy, alertWebhook, FlapLimit.DEFAULT);
+    }
+  }
 
   /** {@code event_store { backend … }}; both sub-configs are always present (with defaults). */
   public record EventStore(Backend backend, Memory memory, Redis redis) {

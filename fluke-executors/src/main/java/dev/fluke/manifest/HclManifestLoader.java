@@ -7,6 +7,7 @@ import dev.fluke.hcl.Body.Block;
 import dev.fluke.hcl.Body.BodyItem;
 import dev.fluke.hcl.Decoded;
 import dev.fluke.hcl.Diagnostics;
+import dev.fluke.hcl.Durations;
 import dev.fluke.hcl.Evaluator;
 import dev.fluke.hcl.HclFunctions;
 import dev.fluke.hcl.HclParser;
@@ -14,6 +15,7 @@ import dev.fluke.hcl.Limits;
 import dev.fluke.hcl.Names;
 import dev.fluke.hcl.SchemaDecoder;
 import dev.fluke.hcl.SourcePos;
+import dev.fluke.hcl.Values;
 import dev.fluke.schema.Attr;
 import dev.fluke.schema.AttrType;
 import dev.fluke.schema.BlockSchema;
@@ -29,6 +31,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -66,10 +69,35 @@ public final class HclManifestLoader implements ManifestLoader {
           new Attr(
               "policy",
               AttrType.STRING,
-              true,
+              false,
               null,
               List.of("remediate", "remediate_and_alert", "alert_only"),
-              "what to do when the task is found drifted"));
+              "what to do when the task is found drifted (default: the server's)"),
+          Attr.optional(
+              "max_remediations",
+              AttrType.NUMBER,
+              null,
+              "flap guard: remediations on one agent within period before it stops (default 5)"),
+          Attr.optional(
+              "period", AttrType.DURATION, null, "flap guard: the period counted (default 1h)"));
+
+  /** {@code rollout { canary batch max_failures pause }}: the staged rollout of a new commit. */
+  public static final Schema ROLLOUT =
+      Schema.of(
+          Attr.optional("canary", AttrType.NUMBER, 1L, "agents updated first (default 1)"),
+          Attr.optional(
+              "batch",
+              AttrType.STRING,
+              "25%",
+              "agents per batch after the canaries: \"20%\" of the matched agents or a count"
+                  + " \"5\" (default 25%)"),
+          Attr.optional(
+              "max_failures",
+              AttrType.NUMBER,
+              0L,
+              "failed agents tolerated; one more halts the rollout (default 0)"),
+          Attr.optional(
+              "pause", AttrType.DURATION, "0s", "wait after a stage before the next (default 0s)"));
 
   /** {@code selector { match_labels = {…} }}; an empty map matches every host. */
   public static final Schema SELECTOR =
@@ -97,9 +125,16 @@ public final class HclManifestLoader implements ManifestLoader {
   /** The parts of a task body other than its executor blocks. */
   public static final Schema TASK =
       new Schema(
-          List.of(Attr.optional("description", AttrType.STRING, null, "shown in the UI and CLI")),
+          List.of(
+              Attr.optional("description", AttrType.STRING, null, "shown in the UI and CLI"),
+              Attr.optional(
+                  "depends_on",
+                  AttrType.STRING_LIST,
+                  null,
+                  "tasks that must be satisfied on an agent before this one is applied there")),
           List.of(
               BlockSchema.optional("drift", DRIFT),
+              BlockSchema.optional("rollout", ROLLOUT),
               new BlockSchema("selector", 0, true, false, SELECTOR),
               BlockSchema.optional("window", WINDOW)));
 
@@ -337,6 +372,7 @@ public final class HclManifestLoader implements ManifestLoader {
 
     SchemaDecoder decoder = new SchemaDecoder(evaluator, diags);
     Map<String, Block> byName = new HashMap<>();
+    Map<String, SourcePos> dependsOnPos = new HashMap<>();
     List<TaskSpec> tasks = new ArrayList<>();
     for (Block b : taskBlocks) {
       progress.at = b.pos();
@@ -359,8 +395,10 @@ public final class HclManifestLoader implements ManifestLoader {
         continue;
       }
       // A duplicate is still checked, so that its own errors are reported in the same run.
-      compileTask(b, label.value(), decoder, diags).ifPresent(tasks::add);
+      compileTask(b, label.value(), decoder, diags, dependsOnPos).ifPresent(tasks::add);
     }
+    progress.at = new SourcePos(names.isEmpty() ? "<none>" : names.get(0), 1, 1);
+    Dependencies.check(tasks, byName.keySet(), dependsOnPos, diags);
     if (diags.hasErrors()) {
       return new ManifestSet(
           List.of(), ManifestError.all(diags.sorted(names)), names, diags.count());
@@ -413,7 +451,11 @@ public final class HclManifestLoader implements ManifestLoader {
   }
 
   private Optional<TaskSpec> compileTask(
-      Block task, String name, SchemaDecoder decoder, Diagnostics diags) {
+      Block task,
+      String name,
+      SchemaDecoder decoder,
+      Diagnostics diags,
+      Map<String, SourcePos> dependsOnPos) {
     int errorsBefore = diags.count();
     String where = "task \"" + name + "\"";
     List<BodyItem> others = new ArrayList<>();
@@ -447,18 +489,35 @@ public final class HclManifestLoader implements ManifestLoader {
               + Names.list(executorTypes)
               + ", e.g. shell \"name\" { check = \"…\"  command = \"…\" }");
     }
+    Decoded drift = d.block("drift");
+    Optional<FlapLimit> flap = drift == null ? Optional.empty() : flapLimit(drift, diags);
+    Optional<RolloutSpec> rollout =
+        d.block("rollout") == null
+            ? Optional.empty()
+            : RolloutSpec.fromHcl(d.block("rollout"), diags);
     // Any error anywhere rejects the set: a task is built only from a set read without any, so
     // nothing below ever meets a part that was rejected (e.g. a selector block that did not parse).
     if (diags.count() != errorsBefore || diags.hasErrors() || d.block("selector") == null) {
       return Optional.empty();
     }
-    Decoded drift = d.block("drift");
     Optional<DriftPolicy> policy =
         drift == null ? Optional.empty() : DriftPolicy.parse(drift.string("policy"));
+    if (d.isSet("depends_on")) {
+      dependsOnPos.put(name, d.posOf("depends_on"));
+    }
     Selector selector = new Selector(d.block("selector").stringMap("match_labels"));
     return Optional.of(
         new TaskSpec(
-            name, d.string("description"), policy, selector, executors, task.pos(), window));
+            name,
+            d.string("description"),
+            policy,
+            selector,
+            executors,
+            task.pos(),
+            window,
+            d.stringList("depends_on"),
+            flap,
+            rollout));
   }
 
   private static Block windowBlock(List<BodyItem> items) {
@@ -549,6 +608,51 @@ public final class HclManifestLoader implements ManifestLoader {
       }
     }
     return fallback;
+  }
+
+  /** {@code drift { max_remediations period }}: both, one (the other from the default) or none. */
+  private static Optional<FlapLimit> flapLimit(Decoded drift, Diagnostics diags) {
+    if (!drift.isSet("max_remediations") && !drift.isSet("period")) {
+      return Optional.empty();
+    }
+    Integer max = wholeNumber(drift, "max_remediations", 1, 1_000_000, diags);
+    Duration period =
+        drift.string("period") == null
+            ? FlapLimit.DEFAULT.period()
+            : Durations.parse(drift.string("period"));
+    if (period.isZero()) {
+      diags.error(drift.posOf("period"), "\"period\" in " + drift.where() + " must be > 0");
+      return Optional.empty();
+    }
+    if (max == null) {
+      return drift.isSet("max_remediations")
+          ? Optional.empty()
+          : Optional.of(new FlapLimit(FlapLimit.DEFAULT.maxRemediations(), period));
+    }
+    return Optional.of(new FlapLimit(max, period));
+  }
+
+  /** A whole number from min to max, or null (reported); null when absent. */
+  static Integer wholeNumber(Decoded d, String key, int min, int max, Diagnostics diags) {
+    Object v = d.get(key);
+    if (v instanceof Long l && l >= min && l <= max) {
+      return l.intValue();
+    }
+    if (v != null) {
+      diags.error(
+          d.posOf(key),
+          "\""
+              + key
+              + "\" in "
+              + d.where()
+              + " must be a whole number from "
+              + min
+              + " to "
+              + max
+              + ", got "
+              + Values.formatNumber(v));
+    }
+    return null;
   }
 
   private Optional<ExecutorSpec> compileExecutor(

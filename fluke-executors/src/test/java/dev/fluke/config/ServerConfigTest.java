@@ -58,6 +58,43 @@ class ServerConfigTest {
   }
 
   @Test
+  void theFlapGuardAndTheFleetRolloutAreServerDefaultsOfTasks() throws Exception {
+    ServerConfig c =
+        parse(
+            """
+            server {
+              listen_grpc  = "127.0.0.1:7070"
+              listen_http  = "localhost:7071"
+              agent_tokens = ["agent-secret"]
+              git { url = "https://example.org/fleet.git" }
+              drift {
+                max_remediations = 3
+                period           = "30m"
+              }
+              rollout {
+                canary = 2
+                batch  = "10%"
+                pause  = "1m"
+              }
+            }
+            """,
+            NO_ENV);
+    assertEquals(
+        new dev.fluke.manifest.FlapLimit(3, Duration.ofMinutes(30)), c.drift().flapLimit());
+    assertEquals(
+        Optional.of(new dev.fluke.manifest.RolloutSpec(2, 10, 0, 0, Duration.ofMinutes(1))),
+        c.rollout());
+    assertEquals(Optional.empty(), parse(MINIMAL, NO_ENV).rollout());
+    assertEquals(dev.fluke.manifest.FlapLimit.DEFAULT, parse(MINIMAL, NO_ENV).drift().flapLimit());
+    assertEquals(
+        List.of(
+            "server.hcl:5:21: bad \"batch\" in rollout in server: \"lots\"; expected a"
+                + " percentage of the matched agents from \"1%\" to \"100%\", or a number of agents"
+                + " such as \"5\""),
+        errors(MINIMAL.replace("git {", "rollout { batch = \"lots\" }\n  git {"), NO_ENV));
+  }
+
+  @Test
   void theSmallestServerGetsEveryDefault() throws Exception {
     ServerConfig c = parse(MINIMAL, NO_ENV);
     assertEquals(new ListenAddress("127.0.0.1", 7070), c.listenGrpc());
@@ -433,7 +470,7 @@ class ServerConfigTest {
                 + " (without a tls block only loopback addresses such as 127.0.0.1:7070 are served in plaintext)",
             "server.hcl:3:3: unknown attribute \"listen_htp\" in server (did you mean \"listen_http\"?); expected an"
                 + " attribute (listen_grpc, listen_http, agent_tokens, api_tokens, data_dir, reconcile_interval) or a"
-                + " block (git, tls, drift, event_store, log, cluster)",
+                + " block (git, tls, drift, rollout, event_store, log, cluster)",
             "server.hcl:5:24: bad duration for \"reconcile_interval\" in server: \"5 minutes\" is not a duration such as"
                 + " \"90s\", \"5m\", \"1h30m\" or \"500ms\" (units: ns, us, ms, s, m, h, d)",
             "server.hcl:8:21: \"poll_interval\" in git in server must be a duration such as \"90s\", \"5m\", \"1h30m\" or"
@@ -442,7 +479,7 @@ class ServerConfigTest {
                 + " \"info\", \"warn\", \"error\"",
             "server.hcl:10:37: bad value \"xml\" for \"format\" in log in server: expected one of \"text\", \"json\"",
             "server.hcl:11:3: unknown block \"metrics\" in server; expected an attribute (listen_grpc, listen_http,"
-                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, event_store, log, cluster)"),
+                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, rollout, event_store, log, cluster)"),
         errors(config));
   }
 
@@ -553,7 +590,7 @@ class ServerConfigTest {
         String.join(
             "\n",
             "server.hcl:2:3: unknown attribute \"colour\" in server; expected an attribute (listen_grpc, listen_http,"
-                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, event_store, log, cluster)",
+                + " agent_tokens, api_tokens, data_dir, reconcile_interval) or a block (git, tls, drift, rollout, event_store, log, cluster)",
             "server.hcl:3:15: \"url\" in git in server must be a string, got number (for the string, write \"2\")"),
         e.getMessage());
   }

@@ -416,9 +416,9 @@ class HclManifestLoaderTest {
             "a.fluke.hcl:3:1: unknown block \"tasks\" at the top level of a manifest (did you mean \"task\"?);"
                 + " expected a block: locals, task",
             "a.fluke.hcl:5:3: unknown attribute \"descripton\" in task \"t\" (did you mean \"description\"?);"
-                + " expected an attribute (description) or a block (drift, selector, window, mise, shell, systemd)",
+                + " expected an attribute (description, depends_on) or a block (drift, rollout, selector, window, mise, shell, systemd)",
             "a.fluke.hcl:7:3: unknown block \"shel\" in task \"t\" (did you mean \"shell\"?); expected an attribute"
-                + " (description) or a block (drift, selector, window, mise, shell, systemd)",
+                + " (description, depends_on) or a block (drift, rollout, selector, window, mise, shell, systemd)",
             "a.fluke.hcl:10:13: bad value \"runing\" for \"state\" in systemd \"s\" in task \"t\" (did you mean \"running\"?):"
                 + " expected one of \"running\", \"stopped\"",
             "a.fluke.hcl:11:5: unknown attribute \"restart\" in systemd \"s\" in task \"t\"; expected one of: unit, state,"

@@ -62,7 +62,8 @@ public final class HttpApi {
                                     new ManifestRoutes(api, mapper, json, errors).routes(),
                                     new ReconcileRoutes(api, mapper, json, errors).routes(),
                                     new SuspensionRoutes(api, mapper, json, errors, auth).routes(),
-                                    new PlanRoutes(api, mapper, json, errors).routes()))));
+                                    new PlanRoutes(api, mapper, json, errors).routes(),
+                                    new RolloutRoutes(api, json, errors).routes()))));
     Route[] rest = new Route[extra.length + 1];
     rest[0] = new HealthRoutes().routes();
     System.arraycopy(extra, 0, rest, 1, extra.length);

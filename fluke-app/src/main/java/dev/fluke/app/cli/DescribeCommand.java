@@ -194,6 +194,27 @@ final class DescribeCommand extends GroupCommand {
                 + "): "
                 + w.next());
       }
+      if (!t.dependsOn().isEmpty()) {
+        fields.put("Depends on", String.join(", ", t.dependsOn()));
+      }
+      if (t.rollout() != null) {
+        Dto.RolloutStatus r = t.rollout();
+        fields.put(
+            "Rollout",
+            r.state()
+                + ", "
+                + r.stage()
+                + ": "
+                + r.done()
+                + "/"
+                + r.agents()
+                + " done, "
+                + r.failed()
+                + " failed, "
+                + r.waiting()
+                + " waiting"
+                + (r.haltedReason() == null ? "" : " (" + r.haltedReason() + ")"));
+      }
       Formats.fields(out, fields);
 
       out.println();

@@ -71,6 +71,7 @@ public final class FlukeCommand implements Callable<Integer> {
         new AcceptCommand(),
         new SuspendCommand(),
         new ResumeCommand(),
+        new RolloutCommand(),
         new LogsCommand(),
         new VersionCommand(),
         new CommandLine.HelpCommand());
@@ -102,6 +103,7 @@ public final class FlukeCommand implements Callable<Integer> {
           "accept",
           "suspend",
           "resume",
+          "rollout",
           "logs",
           "version",
           "validate",
@@ -121,6 +123,7 @@ public final class FlukeCommand implements Callable<Integer> {
       case "accept" -> new AcceptCommand();
       case "suspend" -> new SuspendCommand();
       case "resume" -> new ResumeCommand();
+      case "rollout" -> new RolloutCommand();
       case "logs" -> new LogsCommand();
       case "version" -> new VersionCommand();
       case "validate" -> new ValidateCommand();

@@ -64,6 +64,7 @@ final class Formats {
     addCount(parts, c.drifted(), "drifted");
     addCount(parts, c.failed(), "failed");
     addCount(parts, c.error(), "error");
+    addCount(parts, c.flapping(), "flapping");
     addCount(parts, c.applying(), "applying");
     addCount(parts, c.pending(), "pending");
     return parts.isEmpty() ? "no tasks" : String.join(", ", parts);

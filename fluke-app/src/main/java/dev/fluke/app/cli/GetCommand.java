@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code fluke get agents|tasks|drift|events|manifest|nodes}: lists, as tables or JSON. */
+/**
+ * {@code fluke get agents|tasks|drift|events|manifest|suspensions|nodes|rollout}: lists, as tables
+ * or JSON.
+ */
 @Command(
     name = "get",
     description = "List agents, tasks, drift, events, the manifest status or the server nodes.",
@@ -27,7 +30,8 @@ import picocli.CommandLine.Parameters;
       GetCommand.Events.class,
       GetCommand.Manifest.class,
       GetCommand.Suspensions.class,
-      GetCommand.Nodes.class
+      GetCommand.Nodes.class,
+      RolloutCommand.Get.class
     })
 final class GetCommand extends GroupCommand {
 

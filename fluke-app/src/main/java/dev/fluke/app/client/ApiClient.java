@@ -174,6 +174,35 @@ public final class ApiClient {
         "tasks/" + encode(name), new TypeReference<>() {}, "list the tasks with 'fluke get tasks'");
   }
 
+  /** The staged rollouts of the tasks in force that have one (issue 10). */
+  public Reply<List<Dto.RolloutStatus>> rollouts() {
+    return get("rollouts", new TypeReference<>() {}, null);
+  }
+
+  /**
+   * @throws ApiClientException with status 404 when the task is not in force or has no rollout
+   */
+  public Reply<Dto.RolloutStatus> rollout(String task) {
+    return get(
+        "rollouts/" + encode(task),
+        new TypeReference<>() {},
+        "list the rollouts with 'fluke get rollout'");
+  }
+
+  /**
+   * Resumes the task's halted rollout.
+   *
+   * @throws ApiClientException with status 404 when the task is not in force or has no rollout
+   */
+  public Reply<Dto.RolloutStatus> resumeRollout(String task) {
+    return decode(
+        send(
+            "rollouts/" + encode(task) + "/resume",
+            "{}",
+            "list the rollouts with 'fluke get rollout'"),
+        mapper.getTypeFactory().constructType(Dto.RolloutStatus.class));
+  }
+
   public Reply<List<Dto.DriftEntry>> drift() {
     return get("drift", new TypeReference<>() {}, null);
   }
