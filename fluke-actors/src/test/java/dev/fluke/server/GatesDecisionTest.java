@@ -70,4 +70,46 @@ class GatesDecisionTest {
     Gates both = new Gates("suspended", "closed", null, false);
     assertEquals("suspended", both.blockedBy());
   }
+
+  @Test
+  void oneGatesValueHoldsInOrderSuspendedThenWindowThenRolloutThenFlapping() {
+    Gates all = new Gates("suspended", "closed", null, false, true, true);
+    DriftDecision d = DriftDecision.onDrift(DriftPolicy.REMEDIATE, false, true, all);
+    assertFalse(d.apply());
+    assertEquals("suspended", d.blockedBy());
+    assertEquals(DriftDecision.Hold.NONE, d.hold(), "a decision names the strongest reason only");
+    DriftDecision closed =
+        DriftDecision.onDrift(
+            DriftPolicy.REMEDIATE, false, true, new Gates(null, "closed", null, false, true, true));
+    assertEquals("closed", closed.blockedBy());
+    DriftDecision rollout =
+        DriftDecision.onDrift(DriftPolicy.REMEDIATE, false, true, Gates.OPEN.withHolds(true, true));
+    assertFalse(rollout.apply());
+    assertNull(rollout.blockedBy());
+    assertEquals(DriftDecision.Hold.ROLLOUT, rollout.hold());
+    assertFalse(rollout.alertDetected(), "a held task announces nothing here");
+    DriftDecision flapping =
+        DriftDecision.onDrift(
+            DriftPolicy.REMEDIATE_AND_ALERT, false, true, Gates.OPEN.withHolds(false, true));
+    assertEquals(DriftDecision.Hold.FLAPPING, flapping.hold());
+    assertFalse(flapping.apply());
+  }
+
+  @Test
+  void rolloutAndFlapGuardHoldAutomaticRemediationsOnly() {
+    Gates held = Gates.OPEN.withHolds(true, true);
+    DriftDecision manual = DriftDecision.onDrift(DriftPolicy.REMEDIATE, true, true, held);
+    assertTrue(manual.apply(), "a manual reconcile passes the rollout and the flap guard");
+    assertEquals(DriftDecision.Hold.NONE, manual.hold());
+    DriftDecision alertOnly = DriftDecision.onDrift(DriftPolicy.ALERT_ONLY, false, true, held);
+    assertEquals(
+        new DriftDecision(false, true, true), alertOnly, "alert_only is not remediated: no hold");
+    DriftDecision suspendedManual =
+        DriftDecision.onDrift(
+            DriftPolicy.REMEDIATE,
+            true,
+            true,
+            new Gates("suspended", null, null, false, true, true));
+    assertFalse(suspendedManual.apply(), "a suspension still holds a manual reconcile");
+  }
 }

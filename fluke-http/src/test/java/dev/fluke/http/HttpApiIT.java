@@ -202,7 +202,7 @@ class HttpApiIT {
     assertError(
         get("/api/v1/events?outcome=bogus"),
         400,
-        "outcome must be one of satisfied, drifted, applied, failed, error, skipped, flapping, waiting, connected");
+        "outcome must be one of satisfied, drifted, applied, failed, error, skipped, connected");
     assertError(get("/api/v1/events?outcome="), 400, "outcome must not be empty");
     assertError(get("/api/v1/events?agent="), 400, "agent must not be empty");
     assertError(get("/api/v1/events?task="), 400, "task must not be empty");
