@@ -21,7 +21,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "get",
-    description = "List agents, tasks, drift, events, the manifest status or the server nodes.",
+    description =
+        "List agents, tasks, drift, events, the manifest status, suspensions, the server nodes or"
+            + " rollouts.",
     mixinStandardHelpOptions = true,
     subcommands = {
       GetCommand.Agents.class,
