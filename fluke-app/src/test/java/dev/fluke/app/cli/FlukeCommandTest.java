@@ -43,7 +43,7 @@ class FlukeCommandTest {
 
   @Test
   void aCommandBuiltAloneParsesAndFailsAsInTheFullTree() {
-    assertEquals(2, forArgs("get", "nodes").execute("get", "nodes"));
+    assertEquals(2, forArgs("get", "gadgets").execute("get", "gadgets"));
     assertEquals(2, forArgs("get", "agents", "-o", "yaml").execute("get", "agents", "-o", "yaml"));
     assertEquals(0, forArgs("version").execute("version"));
   }
