@@ -2,12 +2,9 @@ package dev.fluke.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.TargetKind;
@@ -80,7 +77,7 @@ public final class ReconcileRoutes {
   static Dto.ReconcileTarget parse(ObjectMapper mapper, String body) {
     JsonNode node;
     try {
-      node = body == null || body.isBlank() ? null : strict(mapper).readValue(body);
+      node = body == null || body.isBlank() ? null : JsonBodies.strict(mapper).readValue(body);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
           "the request body is not one valid JSON object ("
@@ -141,7 +138,7 @@ public final class ReconcileRoutes {
   static boolean force(ObjectMapper mapper, String body) {
     JsonNode node;
     try {
-      node = strict(mapper).readValue(body);
+      node = JsonBodies.strict(mapper).readValue(body);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("the request body is not one valid JSON object");
     }
@@ -153,17 +150,6 @@ public final class ReconcileRoutes {
       throw new IllegalArgumentException("\"force\" must be true or false");
     }
     return force.booleanValue();
-  }
-
-  /**
-   * One JSON value and nothing after it ({@code {"target":"all"} xyz} must not reconcile the
-   * fleet), no key twice (which "name" would win is anybody's guess).
-   */
-  private static ObjectReader strict(ObjectMapper mapper) {
-    return mapper
-        .readerFor(JsonNode.class)
-        .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .withFeatures(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   }
 
   private static final String FORMS =

@@ -2,9 +2,6 @@ package dev.fluke.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.api.FleetApi;
@@ -132,26 +129,7 @@ public final class SuspensionRoutes {
    * @throws IllegalArgumentException with a message for the caller
    */
   static Request parse(ObjectMapper mapper, String body) {
-    JsonNode node;
-    try {
-      node =
-          body == null || body.isBlank()
-              ? null
-              : mapper
-                  .readerFor(JsonNode.class)
-                  .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                  .withFeatures(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                  .readValue(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(
-          "the request body is not one valid JSON object ("
-              + e.getOriginalMessage()
-              + "); "
-              + FORM);
-    }
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("the request body must be a JSON object; " + FORM);
-    }
+    JsonNode node = JsonBodies.object(mapper, body, FORM);
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String field = names.next();
       if (!FIELDS.contains(field)) {
