@@ -2,10 +2,12 @@ package dev.fluke.agent;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import dev.fluke.exec.Executor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -46,6 +48,12 @@ public final class AgentRuntime {
 
   /** Beyond the grace and the report timeout: killing a process tree and a little slack. */
   private static final Duration DRAIN_MARGIN = Duration.ofSeconds(20);
+
+  /**
+   * The package of Pekko's own serializers (pekko-actor), not its subpackages: the ones an agent's
+   * system keeps.
+   */
+  private static final String PEKKO_SERIALIZERS = "org.apache.pekko.serialization.";
 
   private final ActorSystem<?> system;
   private final AgentSettings settings;
@@ -167,11 +175,50 @@ public final class AgentRuntime {
    */
   public static Config systemConfig(Config config, AgentSettings settings) {
     Duration drain = settings.stopGrace().plus(settings.stopReportTimeout()).plus(DRAIN_MARGIN);
-    return ConfigFactory.parseString(
-            "pekko.coordinated-shutdown.phases.service-requests-done.timeout = "
-                + drain.toMillis()
-                + "ms")
-        .withFallback(config.getConfig("fluke.agent.actor-system"))
-        .withFallback(config);
+    Config merged =
+        ConfigFactory.parseString(
+                "pekko.coordinated-shutdown.phases.service-requests-done.timeout = "
+                    + drain.toMillis()
+                    + "ms")
+            .withFallback(config.getConfig("fluke.agent.actor-system"))
+            .withFallback(config);
+    return localSerializersOnly(merged);
+  }
+
+  /**
+   * The agent's actor system is local: no message of it is ever serialized. Pekko creates every
+   * configured serializer when the system starts, and the jar's other modules (remoting, cluster,
+   * distributed data, Jackson) configure theirs, which loads about a thousand classes the agent
+   * never uses (docs/performance.md). This keeps Pekko's own serializers ({@code
+   * org.apache.pekko.serialization.*}: Java, bytes, primitives) and the bindings to them.
+   */
+  static Config localSerializersOnly(Config config) {
+    String serializersPath = "pekko.actor.serializers";
+    String bindingsPath = "pekko.actor.serialization-bindings";
+    Map<String, Object> serializers = new LinkedHashMap<>();
+    config
+        .getObject(serializersPath)
+        .unwrapped()
+        .forEach(
+            (alias, implementation) -> {
+              String name = String.valueOf(implementation);
+              if (name.startsWith(PEKKO_SERIALIZERS)
+                  && name.indexOf('.', PEKKO_SERIALIZERS.length()) < 0) {
+                serializers.put(alias, implementation);
+              }
+            });
+    Map<String, Object> bindings = new LinkedHashMap<>();
+    config
+        .getObject(bindingsPath)
+        .unwrapped()
+        .forEach(
+            (type, alias) -> {
+              if (serializers.containsKey(String.valueOf(alias)) || "none".equals(alias)) {
+                bindings.put(type, alias);
+              }
+            });
+    return config
+        .withValue(serializersPath, ConfigValueFactory.fromMap(serializers))
+        .withValue(bindingsPath, ConfigValueFactory.fromMap(bindings));
   }
 }

@@ -1,11 +1,9 @@
 package dev.fluke.agent;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.fluke.agent.AgentJournal.Block;
 import dev.fluke.agent.AgentJournal.KeptResult;
 import dev.fluke.agent.AgentJournal.RunningApply;
@@ -18,101 +16,124 @@ import dev.fluke.exec.StepResult;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The agent journal's file format: one JSON object with a {@code version}, the running apply (or
- * null) and the kept results. Its own records, so that the file does not change when the protocol
- * records do; times are ISO-8601 strings, durations milliseconds, outcomes and phases their wire
- * names.
+ * The agent journal's file format: one JSON object with a {@code version}, the running apply
+ * (absent when none) and the kept results. Its own field names, so that the file does not change
+ * when the protocol records do; times are ISO-8601 strings, durations milliseconds, outcomes and
+ * phases their wire names, null fields left out, unknown fields ignored.
+ *
+ * <p>Written and read with Jackson's streaming API only (jackson-core): the agent loads no data
+ * binding for its journal (about 700 classes of an idle agent's memory, docs/performance.md).
  */
 final class JournalJson {
   static final int VERSION = 1;
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .serializationInclusion(JsonInclude.Include.NON_NULL)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .build();
-
-  record FileJson(int version, RunningJson running, List<ResultJson> results, long nextSeq) {}
-
-  record RunningJson(
-      long cycleId,
-      String task,
-      List<BlockJson> blocks,
-      String startedAt,
-      List<OutcomeJson> done,
-      ProcessJson process) {}
-
-  record BlockJson(String name, String type) {}
-
-  /**
-   * {@code start_ticks} is the start time as /proc gives it (-1 where unknown); {@code pgid} is
-   * written for people reading the file: it is always the pid.
-   */
-  record ProcessJson(
-      int block, String phase, long pid, long pgid, long startTicks, String startedAt) {}
-
-  record ResultJson(long seq, long cycleId, String task, boolean late, List<OutcomeJson> blocks) {}
-
-  record OutcomeJson(
-      String executor, String type, StepJson check, StepJson apply, StepJson verify) {}
-
-  record StepJson(
-      String phase,
-      String outcome,
-      int exitCode,
-      String output,
-      long durationMillis,
-      String message) {}
+  private static final JsonFactory JSON = new JsonFactory();
 
   private JournalJson() {}
 
   static byte[] write(State s) {
-    RunningJson running = null;
-    RunningApply r = s.running();
-    if (r != null) {
-      RunningProcess p = r.process();
-      running =
-          new RunningJson(
-              r.cycleId(),
-              r.task(),
-              r.blocks().stream().map(b -> new BlockJson(b.name(), b.type())).toList(),
-              r.startedAt().toString(),
-              r.done().stream().map(JournalJson::outcome).toList(),
-              p == null
-                  ? null
-                  : new ProcessJson(
-                      p.block(),
-                      p.phase().wireName(),
-                      p.process().pid(),
-                      p.process().pid(),
-                      p.process().startTicks(),
-                      p.process().startedAt().toString()));
-    }
-    List<ResultJson> results =
-        s.results().stream()
-            .map(
-                k ->
-                    new ResultJson(
-                        k.seq(),
-                        k.result().cycleId(),
-                        k.result().task().task(),
-                        k.result().late(),
-                        k.result().task().executors().stream().map(JournalJson::outcome).toList()))
-            .toList();
-    try {
-      return JSON.writeValueAsBytes(new FileJson(VERSION, running, results, s.nextSeq()));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      g.writeNumberField("version", VERSION);
+      RunningApply r = s.running();
+      if (r != null) {
+        g.writeObjectFieldStart("running");
+        g.writeNumberField("cycle_id", r.cycleId());
+        writeString(g, "task", r.task());
+        g.writeArrayFieldStart("blocks");
+        for (Block b : r.blocks()) {
+          g.writeStartObject();
+          writeString(g, "name", b.name());
+          writeString(g, "type", b.type());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeStringField("started_at", r.startedAt().toString());
+        g.writeArrayFieldStart("done");
+        for (ExecutorOutcome o : r.done()) {
+          writeOutcome(g, o);
+        }
+        g.writeEndArray();
+        RunningProcess p = r.process();
+        if (p != null) {
+          g.writeObjectFieldStart("process");
+          g.writeNumberField("block", p.block());
+          g.writeStringField("phase", p.phase().wireName());
+          g.writeNumberField("pid", p.process().pid());
+          // for people reading the file: an apply's process leads its own group
+          g.writeNumberField("pgid", p.process().pid());
+          g.writeNumberField("start_ticks", p.process().startTicks());
+          g.writeStringField("started_at", p.process().startedAt().toString());
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+      }
+      g.writeArrayFieldStart("results");
+      for (KeptResult k : s.results()) {
+        g.writeStartObject();
+        g.writeNumberField("seq", k.seq());
+        g.writeNumberField("cycle_id", k.result().cycleId());
+        writeString(g, "task", k.result().task().task());
+        g.writeBooleanField("late", k.result().late());
+        g.writeArrayFieldStart("blocks");
+        for (ExecutorOutcome o : k.result().task().executors()) {
+          writeOutcome(g, o);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeNumberField("next_seq", s.nextSeq());
+      g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void writeOutcome(JsonGenerator g, ExecutorOutcome o) throws IOException {
+    g.writeStartObject();
+    writeString(g, "executor", o.executor());
+    writeString(g, "type", o.type());
+    writeStep(g, "check", o.check());
+    writeStep(g, "apply", o.apply());
+    writeStep(g, "verify", o.verify());
+    g.writeEndObject();
+  }
+
+  private static void writeStep(JsonGenerator g, String field, StepResult s) throws IOException {
+    if (s == null) {
+      return;
+    }
+    g.writeObjectFieldStart(field);
+    g.writeStringField("phase", s.phase().wireName());
+    g.writeStringField("outcome", s.outcome().wireName());
+    g.writeNumberField("exit_code", s.exitCode());
+    writeString(g, "output", s.output());
+    g.writeNumberField("duration_millis", s.duration().toMillis());
+    writeString(g, "message", s.message());
+    g.writeEndObject();
+  }
+
+  /** Null fields are left out of the file. */
+  private static void writeString(JsonGenerator g, String field, String value) throws IOException {
+    if (value != null) {
+      g.writeStringField(field, value);
     }
   }
 
@@ -120,83 +141,165 @@ final class JournalJson {
    * @throws IOException when the content is not a journal this version can read
    */
   static State read(byte[] content) throws IOException {
-    FileJson f = JSON.readValue(content, FileJson.class);
-    if (f == null || f.version() != VERSION) {
-      throw new IOException(
-          "not an agent journal of version " + VERSION + (f == null ? "" : ": " + f.version()));
+    Map<String, Object> f;
+    try (JsonParser p = JSON.createParser(content)) {
+      Object value = value(p, p.nextToken());
+      if (!(value instanceof Map<?, ?>)) {
+        throw new IOException("not an agent journal: not a JSON object");
+      }
+      f = object(value);
+      if (p.nextToken() != null) {
+        throw new IOException("not an agent journal: content after its JSON object");
+      }
     }
-    RunningApply running = null;
-    if (f.running() != null) {
-      RunningJson r = f.running();
-      ProcessJson p = r.process();
-      running =
-          new RunningApply(
-              r.cycleId(),
-              r.task(),
-              r.blocks().stream().map(b -> new Block(b.name(), b.type())).toList(),
-              Instant.parse(r.startedAt()),
-              r.done() == null ? List.of() : r.done().stream().map(JournalJson::outcome).toList(),
-              p == null
-                  ? null
-                  : new RunningProcess(
-                      p.block(),
-                      phase(p.phase()),
-                      new ProcessTree.Identity(
-                          p.pid(), p.startTicks(), Instant.parse(p.startedAt()))));
+    try {
+      long version = number(f, "version");
+      if (version != VERSION) {
+        throw new IOException("not an agent journal of version " + VERSION + ": " + version);
+      }
+      RunningApply running = null;
+      Map<String, Object> r = optionalObject(f, "running");
+      if (r != null) {
+        Map<String, Object> p = optionalObject(r, "process");
+        running =
+            new RunningApply(
+                number(r, "cycle_id"),
+                string(r, "task"),
+                list(r, "blocks", b -> new Block(string(b, "name"), string(b, "type"))),
+                Instant.parse(string(r, "started_at")),
+                list(r, "done", JournalJson::outcome),
+                p == null
+                    ? null
+                    : new RunningProcess(
+                        (int) number(p, "block"),
+                        phase(string(p, "phase")),
+                        new ProcessTree.Identity(
+                            number(p, "pid"),
+                            number(p, "start_ticks"),
+                            Instant.parse(string(p, "started_at")))));
+      }
+      List<KeptResult> results =
+          list(
+              f,
+              "results",
+              k ->
+                  new KeptResult(
+                      number(k, "seq"),
+                      new ApplyResult(
+                          number(k, "cycle_id"),
+                          new TaskOutcome(
+                              string(k, "task"), list(k, "blocks", JournalJson::outcome)),
+                          Boolean.TRUE.equals(k.get("late")))));
+      return new State(running, results, Math.max(1, number(f, "next_seq")));
+    } catch (IllegalArgumentException
+        | ClassCastException
+        | NullPointerException
+        | java.time.DateTimeException e) {
+      throw new IOException("not an agent journal: " + e, e);
     }
-    List<KeptResult> results =
-        f.results() == null
-            ? List.of()
-            : f.results().stream()
-                .map(
-                    k ->
-                        new KeptResult(
-                            k.seq(),
-                            new ApplyResult(
-                                k.cycleId(),
-                                new TaskOutcome(
-                                    k.task(),
-                                    k.blocks().stream().map(JournalJson::outcome).toList()),
-                                k.late())))
-                .toList();
-    return new State(running, results, Math.max(1, f.nextSeq()));
   }
 
-  private static OutcomeJson outcome(ExecutorOutcome o) {
-    return new OutcomeJson(
-        o.executor(), o.type(), step(o.check()), step(o.apply()), step(o.verify()));
-  }
-
-  private static ExecutorOutcome outcome(OutcomeJson o) {
+  private static ExecutorOutcome outcome(Map<String, Object> o) {
     return new ExecutorOutcome(
-        o.executor(), o.type(), step(o.check()), step(o.apply()), step(o.verify()));
+        string(o, "executor"),
+        string(o, "type"),
+        step(optionalObject(o, "check")),
+        step(optionalObject(o, "apply")),
+        step(optionalObject(o, "verify")));
   }
 
-  private static StepJson step(StepResult s) {
-    return s == null
-        ? null
-        : new StepJson(
-            s.phase().wireName(),
-            s.outcome().wireName(),
-            s.exitCode(),
-            s.output(),
-            s.duration().toMillis(),
-            s.message());
-  }
-
-  private static StepResult step(StepJson s) {
+  private static StepResult step(Map<String, Object> s) {
     return s == null
         ? null
         : new StepResult(
-            phase(s.phase()),
-            Outcome.valueOf(s.outcome().toUpperCase(Locale.ROOT)),
-            s.exitCode(),
-            s.output(),
-            Duration.ofMillis(s.durationMillis()),
-            s.message());
+            phase(string(s, "phase")),
+            Outcome.valueOf(string(s, "outcome").toUpperCase(Locale.ROOT)),
+            (int) number(s, "exit_code"),
+            string(s, "output"),
+            Duration.ofMillis(number(s, "duration_millis")),
+            string(s, "message"));
   }
 
   private static Phase phase(String wire) {
     return Phase.valueOf(wire.toUpperCase(Locale.ROOT));
+  }
+
+  // ---- a JSON value as plain Java: Map (in order), List, String, Long, Double, Boolean, null
+
+  private static Object value(JsonParser p, JsonToken t) throws IOException {
+    if (t == null) {
+      throw new IOException("not an agent journal: empty");
+    }
+    switch (t) {
+      case START_OBJECT -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (JsonToken n = p.nextToken(); n != JsonToken.END_OBJECT; n = p.nextToken()) {
+          String name = p.currentName();
+          m.put(name, value(p, p.nextToken()));
+        }
+        return m;
+      }
+      case START_ARRAY -> {
+        List<Object> l = new ArrayList<>();
+        for (JsonToken n = p.nextToken(); n != JsonToken.END_ARRAY; n = p.nextToken()) {
+          l.add(value(p, n));
+        }
+        return l;
+      }
+      case VALUE_STRING -> {
+        return p.getText();
+      }
+      case VALUE_NUMBER_INT -> {
+        return p.getLongValue();
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        return p.getDoubleValue();
+      }
+      case VALUE_TRUE -> {
+        return true;
+      }
+      case VALUE_FALSE -> {
+        return false;
+      }
+      case VALUE_NULL -> {
+        return null;
+      }
+      default -> throw new IOException("not an agent journal: unexpected " + t);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> object(Object value) {
+    return (Map<String, Object>) value;
+  }
+
+  private static Map<String, Object> optionalObject(Map<String, Object> m, String field) {
+    Object v = m.get(field);
+    return v == null ? null : object(v);
+  }
+
+  /** A missing or null string is null, as the data binding read it. */
+  private static String string(Map<String, Object> m, String field) {
+    return (String) m.get(field);
+  }
+
+  /** A missing or null number is 0, as the data binding read it. */
+  private static long number(Map<String, Object> m, String field) {
+    Object v = m.get(field);
+    return v == null ? 0 : ((Number) v).longValue();
+  }
+
+  /** A missing or null list is empty. */
+  private static <T> List<T> list(
+      Map<String, Object> m, String field, Function<Map<String, Object>, T> each) {
+    Object v = m.get(field);
+    if (v == null) {
+      return List.of();
+    }
+    List<T> out = new ArrayList<>();
+    for (Object element : (List<?>) v) {
+      out.add(each.apply(object(element)));
+    }
+    return out;
   }
 }

@@ -3,6 +3,7 @@ package dev.fluke.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
@@ -112,5 +113,35 @@ class AgentSettingsTest {
         system.getDuration("pekko.coordinated-shutdown.phases.service-requests-done.timeout"));
     assertEquals(
         "pekko.actor.default-dispatcher", system.getString("pekko.actor.internal-dispatcher"));
+  }
+
+  @Test
+  void theAgentsActorSystemCreatesOnlyPekkosOwnSerializersAndStillSerializesLocally() {
+    AgentSettings s = AgentSettings.create(ConfigFactory.load());
+    com.typesafe.config.Config full = ConfigFactory.load();
+    com.typesafe.config.Config agent = AgentRuntime.systemConfig(full, s);
+    // The jar's other modules configure theirs (Jackson, remoting, cluster): the agent drops them.
+    assertTrue(full.hasPath("pekko.actor.serializers.jackson-cbor"));
+    assertFalse(agent.hasPath("pekko.actor.serializers.jackson-cbor"));
+    assertFalse(
+        agent
+            .getObject("pekko.actor.serialization-bindings")
+            .unwrapped()
+            .containsValue("jackson-cbor"));
+    assertEquals(
+        "org.apache.pekko.serialization.JavaSerializer",
+        agent.getString("pekko.actor.serializers.java"));
+
+    org.apache.pekko.actor.typed.ActorSystem<Void> system =
+        org.apache.pekko.actor.typed.ActorSystem.create(
+            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "agent-serializers", agent);
+    try {
+      org.apache.pekko.serialization.Serialization serialization =
+          org.apache.pekko.serialization.SerializationExtension.get(system);
+      byte[] bytes = serialization.serialize("hello").get();
+      assertEquals("hello", serialization.deserialize(bytes, String.class).get());
+    } finally {
+      system.terminate();
+    }
   }
 }
