@@ -3,7 +3,6 @@ package dev.fluke.agent;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.fluke.agent.AgentJournal.Block;
 import dev.fluke.agent.AgentJournal.KeptResult;
 import dev.fluke.agent.AgentJournal.RunningApply;
@@ -13,6 +12,7 @@ import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
 import dev.fluke.exec.ProcessTree;
 import dev.fluke.exec.StepResult;
+import dev.fluke.json.PlainJson;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.ExecutorOutcome;
 import dev.fluke.protocol.AgentMessage.TaskOutcome;
@@ -22,7 +22,6 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,7 +39,7 @@ import java.util.function.Function;
 final class JournalJson {
   static final int VERSION = 1;
 
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final JsonFactory JSON = PlainJson.factory();
 
   private JournalJson() {}
 
@@ -143,7 +142,7 @@ final class JournalJson {
   static State read(byte[] content) throws IOException {
     Map<String, Object> f;
     try (JsonParser p = JSON.createParser(content)) {
-      Object value = value(p, p.nextToken());
+      Object value = PlainJson.value(p, p.nextToken());
       if (!(value instanceof Map<?, ?>)) {
         throw new IOException("not an agent journal: not a JSON object");
       }
@@ -222,50 +221,6 @@ final class JournalJson {
 
   private static Phase phase(String wire) {
     return Phase.valueOf(wire.toUpperCase(Locale.ROOT));
-  }
-
-  // ---- a JSON value as plain Java: Map (in order), List, String, Long, Double, Boolean, null
-
-  private static Object value(JsonParser p, JsonToken t) throws IOException {
-    if (t == null) {
-      throw new IOException("not an agent journal: empty");
-    }
-    switch (t) {
-      case START_OBJECT -> {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (JsonToken n = p.nextToken(); n != JsonToken.END_OBJECT; n = p.nextToken()) {
-          String name = p.currentName();
-          m.put(name, value(p, p.nextToken()));
-        }
-        return m;
-      }
-      case START_ARRAY -> {
-        List<Object> l = new ArrayList<>();
-        for (JsonToken n = p.nextToken(); n != JsonToken.END_ARRAY; n = p.nextToken()) {
-          l.add(value(p, n));
-        }
-        return l;
-      }
-      case VALUE_STRING -> {
-        return p.getText();
-      }
-      case VALUE_NUMBER_INT -> {
-        return p.getLongValue();
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        return p.getDoubleValue();
-      }
-      case VALUE_TRUE -> {
-        return true;
-      }
-      case VALUE_FALSE -> {
-        return false;
-      }
-      case VALUE_NULL -> {
-        return null;
-      }
-      default -> throw new IOException("not an agent journal: unexpected " + t);
-    }
   }
 
   @SuppressWarnings("unchecked")

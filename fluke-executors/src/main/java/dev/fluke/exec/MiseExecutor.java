@@ -57,7 +57,10 @@ public final class MiseExecutor implements Executor {
           ".config/mise.toml",
           ".config/mise/config.toml");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Made on the first task list read, not when an agent starts (a holder). */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   private final GitSync git;
   private final ProcessRunner runner;
@@ -337,7 +340,7 @@ public final class MiseExecutor implements Executor {
       return null;
     }
     try {
-      JsonNode array = JSON.readTree(output.substring(at, end + 1).strip());
+      JsonNode array = Json.MAPPER.readTree(output.substring(at, end + 1).strip());
       if (!array.isArray()) {
         return null;
       }

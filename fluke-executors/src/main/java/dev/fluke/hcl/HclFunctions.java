@@ -35,9 +35,14 @@ public final class HclFunctions {
    */
   public record Def(String name, int minArgs, int maxArgs, String signature, HclFunction impl) {}
 
-  /** Keys in order, as HCL's jsonencode writes objects. */
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  /**
+   * Keys in order, as HCL's jsonencode writes objects. In a holder: made on the first jsonencode,
+   * not by every configuration parse (an agent parsing agent.hcl loads no data binding).
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER =
+        new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  }
 
   private final Map<String, Def> defs;
 
@@ -732,7 +737,7 @@ public final class HclFunctions {
 
   private static String json(Args a, int i, Object v) throws Failure {
     try {
-      return JSON.writeValueAsString(v);
+      return Json.MAPPER.writeValueAsString(v);
     } catch (JsonProcessingException e) {
       throw a.error(i, "cannot encode the value as JSON: " + e.getOriginalMessage());
     }

@@ -11,6 +11,7 @@ import dev.fluke.grpc.proto.AgentEnvelope;
 import dev.fluke.grpc.proto.ServerEnvelope;
 import dev.fluke.grpc.proto.Task;
 import dev.fluke.hcl.SourcePos;
+import dev.fluke.json.PlainJson;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.OnFailure;
@@ -19,6 +20,7 @@ import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;
 import dev.fluke.protocol.ServerMessage;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,8 +44,14 @@ import java.util.regex.Pattern;
  */
 public final class ProtoMapping {
 
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(DeserializationFeature.USE_LONG_FOR_INTS).build();
+  /**
+   * Writes attributes (the server). Reading them (the agent, on every request) uses {@link
+   * PlainJson}, so that an agent loads no data binding; a holder, so that it does not create this.
+   */
+  private static final class Writer {
+    static final ObjectMapper JSON =
+        JsonMapper.builder().enable(DeserializationFeature.USE_LONG_FOR_INTS).build();
+  }
 
   private static final Pattern SOURCE = Pattern.compile("^(.*):(\\d{1,9}):(\\d{1,9})$");
 
@@ -312,7 +320,7 @@ public final class ProtoMapping {
 
   private static String json(ExecutorSpec x) {
     try {
-      return JSON.writeValueAsString(x.attributes());
+      return Writer.JSON.writeValueAsString(x.attributes());
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
           "attributes of " + x.label() + " cannot be written as JSON", e);
@@ -325,7 +333,7 @@ public final class ProtoMapping {
       return Map.of();
     }
     try {
-      Object value = JSON.readValue(x.getAttributesJson(), Object.class);
+      Object value = PlainJson.read(x.getAttributesJson());
       if (!(value instanceof Map<?, ?>)) {
         throw new ProtocolViolation(
             "attributes of "
@@ -337,7 +345,9 @@ public final class ProtoMapping {
                 + "' are not a JSON object");
       }
       return new LinkedHashMap<>((Map<String, Object>) value);
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
+      String reason =
+          e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
       throw new ProtocolViolation(
           "attributes of "
               + x.getType()
@@ -346,7 +356,7 @@ public final class ProtoMapping {
               + "\" in task '"
               + task
               + "' are not valid JSON: "
-              + e.getOriginalMessage());
+              + reason);
     }
   }
 
