@@ -7,9 +7,11 @@ import dev.fluke.exec.Executor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,6 +56,8 @@ public final class AgentRuntime {
    * system keeps.
    */
   private static final String PEKKO_SERIALIZERS = "org.apache.pekko.serialization.";
+
+  private static final String UNUSED_SERIALIZER = UnusedSerializer.class.getName();
 
   private final ActorSystem<?> system;
   private final AgentSettings settings;
@@ -190,12 +194,15 @@ public final class AgentRuntime {
    * configured serializer when the system starts, and the jar's other modules (remoting, cluster,
    * distributed data, Jackson) configure theirs, which loads about a thousand classes the agent
    * never uses (docs/performance.md). This keeps Pekko's own serializers ({@code
-   * org.apache.pekko.serialization.*}: Java, bytes, primitives) and the bindings to them.
+   * org.apache.pekko.serialization.*}: Java, bytes, primitives) and the bindings to them; the
+   * others' bindings become {@code none} and their names name {@link UnusedSerializer} (Pekko lays
+   * the jar's reference configuration under the system's, so they cannot just be left out).
    */
   static Config localSerializersOnly(Config config) {
     String serializersPath = "pekko.actor.serializers";
     String bindingsPath = "pekko.actor.serialization-bindings";
     Map<String, Object> serializers = new LinkedHashMap<>();
+    Set<String> dropped = new HashSet<>();
     config
         .getObject(serializersPath)
         .unwrapped()
@@ -204,19 +211,17 @@ public final class AgentRuntime {
               String name = String.valueOf(implementation);
               if (name.startsWith(PEKKO_SERIALIZERS)
                   && name.indexOf('.', PEKKO_SERIALIZERS.length()) < 0) {
-                serializers.put(alias, implementation);
+                serializers.put(alias, name);
+              } else {
+                serializers.put(alias, UNUSED_SERIALIZER);
+                dropped.add(alias);
               }
             });
     Map<String, Object> bindings = new LinkedHashMap<>();
     config
         .getObject(bindingsPath)
         .unwrapped()
-        .forEach(
-            (type, alias) -> {
-              if (serializers.containsKey(String.valueOf(alias)) || "none".equals(alias)) {
-                bindings.put(type, alias);
-              }
-            });
+        .forEach((type, alias) -> bindings.put(type, dropped.contains(alias) ? "none" : alias));
     return config
         .withValue(serializersPath, ConfigValueFactory.fromMap(serializers))
         .withValue(bindingsPath, ConfigValueFactory.fromMap(bindings));

@@ -122,12 +122,19 @@ class AgentSettingsTest {
     com.typesafe.config.Config agent = AgentRuntime.systemConfig(full, s);
     // The jar's other modules configure theirs (Jackson, remoting, cluster): the agent drops them.
     assertTrue(full.hasPath("pekko.actor.serializers.jackson-cbor"));
-    assertFalse(agent.hasPath("pekko.actor.serializers.jackson-cbor"));
-    assertFalse(
-        agent
-            .getObject("pekko.actor.serialization-bindings")
-            .unwrapped()
-            .containsValue("jackson-cbor"));
+    assertEquals(
+        UnusedSerializer.class.getName(), agent.getString("pekko.actor.serializers.jackson-cbor"));
+    java.util.Map<String, Object> bindings =
+        agent.getObject("pekko.actor.serialization-bindings").unwrapped();
+    assertTrue(bindings.containsValue("none"));
+    bindings.forEach(
+        (type, alias) ->
+            assertTrue(
+                "none".equals(alias)
+                    || agent
+                        .getString("pekko.actor.serializers." + alias)
+                        .matches("org\\.apache\\.pekko\\.serialization\\.[A-Za-z]+"),
+                type + " = " + alias));
     assertEquals(
         "org.apache.pekko.serialization.JavaSerializer",
         agent.getString("pekko.actor.serializers.java"));
