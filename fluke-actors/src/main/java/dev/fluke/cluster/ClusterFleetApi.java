@@ -3,6 +3,7 @@ package dev.fluke.cluster;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.PartialFleet;
 import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * The fleet API of a cluster node: the fleet list is gathered from every node's {@link NodeService}
@@ -32,25 +31,30 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * state. Questions this node answers alone (tasks, drift, events, manifest through the Git
  * singleton) go to the node's own API.
  */
-public final class ClusterFleetApi implements FleetApi {
+public final class ClusterFleetApi implements FleetApi, PartialFleet {
   private final ActorSystem<?> system;
   private final FleetApi local;
   private final Membership membership;
   private final ActorRef<AgentLocations.Command> directory;
   private final String version;
   private final Duration timeout;
+  private final NodeFanout fanout;
+  private final java.time.Clock clock;
 
   public ClusterFleetApi(
       ActorSystem<?> system,
       FleetApi local,
       ActorRef<AgentLocations.Command> directory,
-      String version) {
+      String version,
+      java.time.Clock clock) {
+    this.clock = clock;
     this.system = system;
     this.local = local;
     this.membership = Membership.of(system);
     this.directory = directory;
     this.version = version;
     this.timeout = ClusterBoot.askTimeout(system);
+    this.fanout = new NodeFanout(system, membership, timeout);
   }
 
   @Override
@@ -188,20 +192,7 @@ public final class ClusterFleetApi implements FleetApi {
 
   /** Every node's service, by node address. */
   private CompletionStage<Map<String, ActorRef<NodeService.Command>>> services() {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(),
-            r -> Receptionist.find(NodeService.KEY, r),
-            timeout,
-            system.scheduler())
-        .thenApply(
-            listing -> {
-              Map<String, ActorRef<NodeService.Command>> out = new LinkedHashMap<>();
-              for (ActorRef<NodeService.Command> ref :
-                  listing.getServiceInstances(NodeService.KEY)) {
-                out.put(ClusterBoot.addressOf(system, ref), ref);
-              }
-              return out;
-            });
+    return fanout.services();
   }
 
   @Override
@@ -241,27 +232,252 @@ public final class ClusterFleetApi implements FleetApi {
             });
   }
 
-  // ---- answered by this node ----
+  // ---- forwarded to the node holding the agent ----
 
-  @Override
-  public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
-    return local.agent(name);
+  /** The directory's entry of {@code name} on this node's replica (null: none). */
+  private CompletionStage<AgentLocation> locate(String name) {
+    return AskPattern.<AgentLocations.Command, AgentLocations.Located>ask(
+            directory, r -> new AgentLocations.Locate(name, r), timeout, system.scheduler())
+        .thenApply(AgentLocations.Located::location)
+        .exceptionally(t -> null);
+  }
+
+  /**
+   * The node to ask about {@code name}: the one the directory names (live or where its session last
+   * ended), when it is another node whose service is listed; else this node answers (an agent held
+   * here, unknown, or of a node no longer in the cluster: answered as today).
+   */
+  private CompletionStage<Holder> holderOf(String name, boolean liveOnly) {
+    return locate(name)
+        .thenCompose(
+            l -> {
+              if (l == null || (liveOnly && !l.live()) || l.node().equals(membership.self())) {
+                return CompletableFuture.completedFuture(new Holder(null, null, l));
+              }
+              boolean member =
+                  membership.members().stream()
+                      .anyMatch(n -> n.address().equals(l.node()) && !n.status().equals("down"));
+              if (!member) {
+                return CompletableFuture.completedFuture(new Holder(null, null, l));
+              }
+              // An unreachable node's service is not listed: it is asked nothing and did not
+              // answer.
+              return services()
+                  .exceptionally(t -> Map.of())
+                  .thenApply(s -> new Holder(l.node(), s.get(l.node()), l));
+            });
+  }
+
+  /**
+   * @param node another member holding the agent, or null when this node answers
+   * @param service its service; null when it is not listed (unreachable)
+   */
+  private record Holder(String node, ActorRef<NodeService.Command> service, AgentLocation entry) {
+    boolean elsewhere() {
+      return node != null;
+    }
+
+    <T> CompletableFuture<T> ask(
+        NodeFanout fanout,
+        java.util.function.Function<ActorRef<Chunks.Chunk>, NodeService.Question> q,
+        com.fasterxml.jackson.databind.JavaType type) {
+      return service == null
+          ? CompletableFuture.failedFuture(new IllegalStateException(node + " is not listed"))
+          : fanout.one(service, q, type);
+    }
   }
 
   @Override
+  public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
+    return holderOf(name, false)
+        .thenCompose(
+            h -> {
+              if (!h.elsewhere()) {
+                return localAgent(name);
+              }
+              CompletableFuture<Optional<Dto.AgentDetail>> there =
+                  h.ask(
+                      fanout,
+                      r -> new NodeService.AskAgent(name, r),
+                      fanout
+                          .types()
+                          .constructParametricType(Optional.class, Dto.AgentDetail.class));
+              return there
+                  .thenCompose(
+                      d ->
+                          d.isPresent()
+                              ? CompletableFuture.completedFuture(
+                                  d.map(x -> x.agent().node() == null ? withNode(x, h.node()) : x))
+                              : localAgent(name))
+                  .exceptionallyCompose(
+                      t ->
+                          h.entry().live()
+                              ? CompletableFuture.completedFuture(
+                                  Optional.of(notAnswered(name, h.node())))
+                              : localAgent(name));
+            });
+  }
+
+  /** This node's own view of the agent, with this node as the one that knows it. */
+  private CompletionStage<Optional<Dto.AgentDetail>> localAgent(String name) {
+    return local
+        .agent(name)
+        .thenApply(d -> d.map(x -> x.agent().node() == null ? withNode(x, membership.self()) : x));
+  }
+
+  private static Dto.AgentDetail withNode(Dto.AgentDetail d, String node) {
+    return new Dto.AgentDetail(
+        d.agent().onNode(node),
+        d.tasks(),
+        d.recentEvents(),
+        d.historyUnavailable(),
+        d.lastManual());
+  }
+
+  /** The detail of an agent whose node did not answer: nothing of it shown as current. */
+  private Dto.AgentDetail notAnswered(String name, String node) {
+    return new Dto.AgentDetail(
+        unknown(name, node),
+        List.of(),
+        List.of(),
+        "server node " + node + " holding this agent did not answer within " + timeout,
+        null);
+  }
+
+  @Override
+  public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    return reconcile(target, false);
+  }
+
+  @Override
+  public CompletionStage<Dto.ReconcileAccepted> reconcile(
+      Dto.ReconcileTarget target, boolean force) {
+    if (target.kind() == TargetKind.AGENT) {
+      return holderOf(target.name(), true)
+          .thenCompose(
+              h -> {
+                if (!h.elsewhere()) {
+                  return local.reconcile(target, force);
+                }
+                CompletableFuture<Dto.ReconcileAccepted> there =
+                    h.ask(
+                        fanout,
+                        r -> new NodeService.AskReconcile(target, force, r),
+                        fanout.types().constructType(Dto.ReconcileAccepted.class));
+                return there.exceptionally(
+                    t ->
+                        new Dto.ReconcileAccepted(
+                            false,
+                            "server node "
+                                + h.node()
+                                + " holding agent "
+                                + target.name()
+                                + " did not answer within "
+                                + timeout
+                                + ": the reconcile may or may not have started; retry",
+                            target,
+                            List.of(),
+                            clock.instant(),
+                            0));
+              });
+    }
+    return fanout
+        .<Dto.ReconcileAccepted>everyNode(
+            r -> new NodeService.AskReconcile(target, force, r),
+            fanout.types().constructType(Dto.ReconcileAccepted.class),
+            () -> local.reconcile(target, force))
+        .thenApply(
+            g ->
+                FleetMerge.reconcile(
+                    target, g.values(), g.missing(), requestedAt(g.answers().values())));
+  }
+
+  private static java.time.Instant requestedAt(java.util.Collection<Dto.ReconcileAccepted> all) {
+    return all.stream()
+        .map(Dto.ReconcileAccepted::requestedAt)
+        .filter(java.util.Objects::nonNull)
+        .findFirst()
+        .orElse(null);
+  }
+
+  // ---- merged from every node ----
+
+  @Override
   public CompletionStage<List<Dto.TaskSummary>> tasks() {
-    return local.tasks();
+    return tasksFromEveryNode().thenApply(Dto.Partial::value);
+  }
+
+  @Override
+  public CompletionStage<Dto.Partial<List<Dto.TaskSummary>>> tasksFromEveryNode() {
+    return fanout
+        .<List<Dto.TaskSummary>>everyNode(
+            NodeService.AskTasks::new,
+            fanout.types().constructCollectionType(List.class, Dto.TaskSummary.class),
+            local::tasks)
+        .thenApply(g -> new Dto.Partial<>(FleetMerge.tasks(g.values()), g.missing()));
   }
 
   @Override
   public CompletionStage<Optional<Dto.TaskDetail>> task(String name) {
-    return local.task(name);
+    return taskFromEveryNode(name).thenApply(Dto.Partial::value);
+  }
+
+  @Override
+  public CompletionStage<Dto.Partial<Optional<Dto.TaskDetail>>> taskFromEveryNode(String name) {
+    return fanout
+        .<Optional<Dto.TaskDetail>>everyNode(
+            r -> new NodeService.AskTask(name, r),
+            fanout.types().constructParametricType(Optional.class, Dto.TaskDetail.class),
+            () -> local.task(name))
+        .thenCompose(
+            g ->
+                holders()
+                    .thenApply(
+                        holders ->
+                            new Dto.Partial<>(
+                                FleetMerge.task(g.answers(), holders::get), g.missing())));
   }
 
   @Override
   public CompletionStage<List<Dto.DriftEntry>> drift() {
-    return local.drift();
+    return driftFromEveryNode().thenApply(Dto.Partial::value);
   }
+
+  @Override
+  public CompletionStage<Dto.Partial<List<Dto.DriftEntry>>> driftFromEveryNode() {
+    return fanout
+        .<List<Dto.DriftEntry>>everyNode(
+            NodeService.AskDrift::new,
+            fanout.types().constructCollectionType(List.class, Dto.DriftEntry.class),
+            local::drift)
+        .thenCompose(
+            g ->
+                holders()
+                    .thenApply(
+                        holders ->
+                            new Dto.Partial<>(
+                                FleetMerge.drift(g.answers(), holders::get), g.missing())));
+  }
+
+  /** The node holding each live agent, from this node's replica of the directory. */
+  private CompletionStage<Map<String, String>> holders() {
+    return AskPattern.<AgentLocations.Command, Map<String, AgentLocation>>ask(
+            directory, AgentLocations.GetAll::new, timeout, system.scheduler())
+        .exceptionally(t -> Map.of())
+        .thenApply(
+            all -> {
+              Map<String, String> out = new HashMap<>();
+              all.forEach(
+                  (name, l) -> {
+                    if (l.live()) {
+                      out.put(name, l.node());
+                    }
+                  });
+              return out;
+            });
+  }
+
+  // ---- answered by this node ----
 
   @Override
   public CompletionStage<List<Event>> events(EventQuery query) {
@@ -278,18 +494,7 @@ public final class ClusterFleetApi implements FleetApi {
     return local.acceptRewrite(commit);
   }
 
-  @Override
-  public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
-    return local.reconcile(target);
-  }
-
   // Suspensions are this node's (see cluster.md, "Not done yet"): asked of the node's own engine.
-
-  @Override
-  public CompletionStage<Dto.ReconcileAccepted> reconcile(
-      Dto.ReconcileTarget target, boolean force) {
-    return local.reconcile(target, force);
-  }
 
   @Override
   public CompletionStage<List<Suspension>> suspensions() {

@@ -192,12 +192,6 @@ public final class FlukeServer {
             Behaviors.supervise(SuspensionKeeper.create(settings, suspensions, events, agents))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-suspensions");
-    if (clustered) {
-      system.systemActorOf(
-          NodeService.create(agents, ClusterBoot.askTimeout(system), settings.version()),
-          "fluke-cluster-node",
-          Props.empty());
-    }
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
             Behaviors.supervise(TaskRegistry.create(settings, watcher, agents, alerter, events))
@@ -215,8 +209,16 @@ public final class FlukeServer {
     FleetApi nodeApi =
         new ActorFleetApi(
             system, settings, agents, tasks, gitFace, keeper, suspensions, events, plans);
+    if (clustered) {
+      system.systemActorOf(
+          NodeService.create(agents, nodeApi, ClusterBoot.askTimeout(system), settings.version()),
+          "fluke-cluster-node",
+          Props.empty());
+    }
     FleetApi api =
-        clustered ? new ClusterFleetApi(system, nodeApi, locations, settings.version()) : nodeApi;
+        clustered
+            ? new ClusterFleetApi(system, nodeApi, locations, settings.version(), settings.clock())
+            : nodeApi;
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(system, settings, gitFace, watcher, api, gateway, events, live, metrics);
   }
