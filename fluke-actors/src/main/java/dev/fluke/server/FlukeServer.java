@@ -5,6 +5,7 @@ import dev.fluke.api.FleetApi;
 import dev.fluke.api.LiveFeed;
 import dev.fluke.cluster.AgentLocations;
 import dev.fluke.cluster.ClusterBoot;
+import dev.fluke.cluster.ClusterEpisodes;
 import dev.fluke.cluster.ClusterFleetApi;
 import dev.fluke.cluster.ClusterGit;
 import dev.fluke.cluster.NodeService;
@@ -141,7 +142,15 @@ public final class FlukeServer {
         spawner.spawn(
             Behaviors.supervise(
                     DriftAlerter.create(
-                        settings.alerts(), settings.version(), events, metrics, settings.clock()))
+                        settings.alerts(),
+                        settings.version(),
+                        events,
+                        metrics,
+                        settings.clock(),
+                        // Cluster mode: the episodes are known cluster-wide (docs/cluster.md).
+                        ClusterBoot.enabled(system)
+                            ? ClusterEpisodes.start(system)
+                            : new DriftEpisodes(settings.alerts().maxOpenEpisodes())))
                 .onFailure(
                     SupervisorStrategy.restartWithBackoff(
                         settings.supervision().restartMin(),

@@ -73,7 +73,8 @@ class NodeAnswersCborTest {
             new NodeService.AskPlan("feature", Duration.ofSeconds(30), probe),
             new NodeService.AskRollouts(probe),
             new NodeService.AskResumeRollout("app", "alice", probe),
-            new NodeService.More(7, 65536, probe));
+            new NodeService.More(7, 65536, probe),
+            new ClusterEpisodes.Episode(true, false));
     for (Object q : questions) {
       assertEquals(q, roundTrip(q));
     }
