@@ -8,6 +8,7 @@ import dev.fluke.cluster.ClusterBoot;
 import dev.fluke.cluster.ClusterEpisodes;
 import dev.fluke.cluster.ClusterFleetApi;
 import dev.fluke.cluster.ClusterGit;
+import dev.fluke.cluster.LiveRelay;
 import dev.fluke.cluster.NodeService;
 import dev.fluke.cluster.PinnedGitSync;
 import dev.fluke.events.EventStore;
@@ -163,6 +164,9 @@ public final class FlukeServer {
     // Cluster mode (docs/cluster.md): this node's watcher loads the commit the cluster's Git
     // singleton put in force; without a cluster block nothing of the cluster is started.
     boolean clustered = ClusterBoot.enabled(system);
+    if (clustered) {
+      LiveRelay.start(system, live); // the live stream shows every node's agents
+    }
     PinnedGitSync pinned = clustered ? new PinnedGitSync(git) : null;
     ActorRef<GitWatcher.Command> watcher =
         spawner.spawn(

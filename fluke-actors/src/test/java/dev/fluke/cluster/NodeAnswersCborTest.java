@@ -74,7 +74,13 @@ class NodeAnswersCborTest {
             new NodeService.AskRollouts(probe),
             new NodeService.AskResumeRollout("app", "alice", probe),
             new NodeService.More(7, 65536, probe),
-            new ClusterEpisodes.Episode(true, false));
+            new ClusterEpisodes.Episode(true, false),
+            new LiveRelay.Envelope(
+                "pekko://fluke-server@127.0.0.1:7072",
+                dev.fluke.api.LiveUpdate.ofEvent(
+                    Event.simple("agent", "web-01", "registered", "hello"))),
+            new LiveRelay.Envelope(
+                "n", dev.fluke.api.LiveUpdate.output(T, "web-01", "app", "x", "line")));
     for (Object q : questions) {
       assertEquals(q, roundTrip(q));
     }
