@@ -494,44 +494,86 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
     return local.acceptRewrite(commit);
   }
 
-  // Suspensions are this node's (see cluster.md, "Not done yet"): asked of the node's own engine.
+  // ---- suspensions, plans and rollouts: every node's engine, merged ----
 
   @Override
   public CompletionStage<List<Suspension>> suspensions() {
-    return local.suspensions();
+    return fanout
+        .<List<Suspension>>everyNode(
+            NodeService.AskSuspensions::new,
+            fanout.types().constructCollectionType(List.class, Suspension.class),
+            local::suspensions)
+        .thenApply(g -> FleetMerge.suspensions(g.values()));
   }
 
+  /** Suspends the scope on every node: each node's engine holds its own agents' applies back. */
   @Override
   public CompletionStage<Suspension.Change> suspend(
       TargetKind scope, String name, String by, String reason, Duration forHowLong) {
-    return local.suspend(scope, name, by, reason, forHowLong);
+    return fanout
+        .<Suspension.Change>everyNode(
+            r -> new NodeService.AskSuspend(scope, name, by, reason, forHowLong, r),
+            fanout.types().constructType(Suspension.Change.class),
+            () -> local.suspend(scope, name, by, reason, forHowLong))
+        .thenApply(FleetMerge::change);
   }
 
   @Override
   public CompletionStage<Suspension.Change> resume(TargetKind scope, String name, String by) {
-    return local.resume(scope, name, by);
+    return fanout
+        .<Suspension.Change>everyNode(
+            r -> new NodeService.AskResume(scope, name, by, r),
+            fanout.types().constructType(Suspension.Change.class),
+            () -> local.resume(scope, name, by))
+        .thenApply(FleetMerge::change);
   }
 
-  /** A plan covers the agents connected to this node (see cluster.md, "Not done yet"). */
+  /**
+   * Every node plans the agents it holds; the results are merged per task and per agent. A node
+   * that did not answer makes the plan's verdict {@code errors}, naming it.
+   */
   @Override
-  public CompletionStage<dev.fluke.api.PlanResult> plan(String ref, Duration timeout) {
-    return local.plan(ref, timeout);
+  public CompletionStage<dev.fluke.api.PlanResult> plan(String ref, Duration checks) {
+    Duration wait =
+        (checks == null ? dev.fluke.api.PlanResult.DEFAULT_TIMEOUT : checks)
+            .plus(timeout)
+            .plus(timeout);
+    return fanout
+        .<dev.fluke.api.PlanResult>everyNode(
+            r -> new NodeService.AskPlan(ref, checks, r),
+            fanout.types().constructType(dev.fluke.api.PlanResult.class),
+            () -> local.plan(ref, checks),
+            wait)
+        .thenApply(g -> FleetMerge.plan(g.values(), g.missing()));
   }
 
-  // Rollouts (issue 10) are this node's: its task reconcilers stage the agents connected to it
-  // (see cluster.md, "Not done yet").
+  /**
+   * Each node stages the agents it holds (see cluster.md): the rollouts of every node, merged per
+   * task.
+   */
   @Override
   public CompletionStage<List<Dto.RolloutStatus>> rollouts() {
-    return local.rollouts();
+    return fanout
+        .<List<Dto.RolloutStatus>>everyNode(
+            NodeService.AskRollouts::new,
+            fanout.types().constructCollectionType(List.class, Dto.RolloutStatus.class),
+            local::rollouts)
+        .thenApply(g -> FleetMerge.rollouts(g.values()));
   }
 
   @Override
   public CompletionStage<Optional<Dto.RolloutStatus>> rollout(String task) {
-    return local.rollout(task);
+    return rollouts().thenApply(all -> all.stream().filter(r -> r.task().equals(task)).findFirst());
   }
 
+  /** Resumes the task's rollout on every node (each node's part of it). */
   @Override
   public CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(String task, String who) {
-    return local.resumeRollout(task, who);
+    return fanout
+        .<Optional<Dto.RolloutStatus>>everyNode(
+            r -> new NodeService.AskResumeRollout(task, who, r),
+            fanout.types().constructParametricType(Optional.class, Dto.RolloutStatus.class),
+            () -> local.resumeRollout(task, who))
+        .thenApply(g -> g.values().stream().flatMap(Optional::stream).reduce(FleetMerge::rollout));
   }
 }

@@ -1,6 +1,7 @@
 package dev.fluke.cluster;
 
 import dev.fluke.api.Dto;
+import dev.fluke.api.PlanResult;
 import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
 import java.time.Instant;
@@ -272,5 +273,110 @@ final class FleetMerge {
       case AGENT -> 1;
       case TASK -> 2;
     };
+  }
+
+  /**
+   * A suspend or resume told to every node: done when any node changed something; the message and
+   * suspension of the first that did (else of the first answer), and the nodes that did not answer
+   * named (they did not get it).
+   */
+  static Suspension.Change change(NodeFanout.Gathered<Suspension.Change> g) {
+    List<Suspension.Change> all = g.values();
+    Suspension.Change lead =
+        all.stream()
+            .filter(Suspension.Change::done)
+            .findFirst()
+            .orElse(all.isEmpty() ? null : all.get(0));
+    String missing =
+        g.missing().isEmpty()
+            ? ""
+            : "; "
+                + g.missing().size()
+                + " server node(s) did not answer and did not get it: "
+                + String.join(", ", g.missing());
+    if (lead == null) {
+      return new Suspension.Change(false, "no server node answered" + missing, null);
+    }
+    return new Suspension.Change(lead.done(), lead.message() + missing, lead.suspension());
+  }
+
+  /**
+   * A plan made by every node for the agents it holds: tasks merged by name (their agents' checks
+   * together, one per agent), the agents' changes together (one per agent, a connected one
+   * winning), the worst verdict; a node that did not answer makes it {@code errors} and is named.
+   */
+  static PlanResult plan(List<PlanResult> perNode, List<String> missing) {
+    if (perNode.isEmpty()) {
+      return PlanResult.failed(
+          null,
+          null,
+          null,
+          "no server node answered: " + String.join(", ", missing),
+          null,
+          null,
+          null);
+    }
+    PlanResult first = perNode.get(0);
+    Map<String, PlanResult.PlanTask> tasks = new LinkedHashMap<>();
+    Map<String, PlanResult.AgentChange> agents = new java.util.TreeMap<>();
+    PlanResult.Verdict verdict = PlanResult.Verdict.NO_CHANGE;
+    String error = null;
+    Instant started = null;
+    Instant finished = null;
+    for (PlanResult p : perNode) {
+      for (PlanResult.PlanTask t : p.tasks()) {
+        tasks.merge(t.name(), t, FleetMerge::planTask);
+      }
+      for (PlanResult.AgentChange a : p.agents()) {
+        agents.merge(a.agent(), a, (x, y) -> !x.connected() && y.connected() ? y : x);
+      }
+      verdict = worse(verdict, p.verdict());
+      error = error != null ? error : p.error();
+      started = earlier(started, p.startedAt());
+      finished =
+          finished == null || (p.finishedAt() != null && p.finishedAt().isAfter(finished))
+              ? p.finishedAt()
+              : finished;
+    }
+    if (!missing.isEmpty()) {
+      verdict = PlanResult.Verdict.ERRORS;
+      String note =
+          missing.size()
+              + " server node(s) did not answer, their agents were not planned: "
+              + String.join(", ", missing);
+      error = error == null ? note : error + "; " + note;
+    }
+    return new PlanResult(
+        first.ref(),
+        first.commit(),
+        first.inForce(),
+        verdict,
+        error,
+        first.errors(),
+        List.copyOf(tasks.values()),
+        List.copyOf(agents.values()),
+        started,
+        finished);
+  }
+
+  private static PlanResult.PlanTask planTask(PlanResult.PlanTask a, PlanResult.PlanTask b) {
+    Map<String, PlanResult.AgentCheck> checks = new java.util.TreeMap<>();
+    for (PlanResult.AgentCheck c : a.agents()) {
+      checks.put(c.agent(), c);
+    }
+    for (PlanResult.AgentCheck c : b.agents()) {
+      checks.merge(
+          c.agent(), c, (x, y) -> x.result() == PlanResult.CheckResult.NOT_CONNECTED ? y : x);
+    }
+    return new PlanResult.PlanTask(a.name(), a.change(), List.copyOf(checks.values()));
+  }
+
+  private static PlanResult.Verdict worse(PlanResult.Verdict a, PlanResult.Verdict b) {
+    if (a == PlanResult.Verdict.ERRORS || b == PlanResult.Verdict.ERRORS) {
+      return PlanResult.Verdict.ERRORS;
+    }
+    return a == PlanResult.Verdict.CHANGES || b == PlanResult.Verdict.CHANGES
+        ? PlanResult.Verdict.CHANGES
+        : PlanResult.Verdict.NO_CHANGE;
   }
 }

@@ -80,7 +80,15 @@ final class NodeFanout {
       ActorRef<NodeService.Command> node,
       Function<ActorRef<Chunks.Chunk>, NodeService.Question> question,
       JavaType type) {
-    return NodeAnswers.ask(system, node, question, type, timeout);
+    return one(node, question, type, timeout);
+  }
+
+  private <T> CompletableFuture<T> one(
+      ActorRef<NodeService.Command> node,
+      Function<ActorRef<Chunks.Chunk>, NodeService.Question> question,
+      JavaType type,
+      Duration within) {
+    return NodeAnswers.ask(system, node, question, type, within);
   }
 
   /** Asks every node's engine ({@code mine}: this node's own answer) and waits for all. */
@@ -88,6 +96,15 @@ final class NodeFanout {
       Function<ActorRef<Chunks.Chunk>, NodeService.Question> question,
       JavaType type,
       Supplier<CompletionStage<T>> mine) {
+    return everyNode(question, type, mine, timeout);
+  }
+
+  /** {@link #everyNode} waiting up to {@code within} for the other nodes (a plan's checks). */
+  <T> CompletionStage<Gathered<T>> everyNode(
+      Function<ActorRef<Chunks.Chunk>, NodeService.Question> question,
+      JavaType type,
+      Supplier<CompletionStage<T>> mine,
+      Duration within) {
     String self = membership.self();
     CompletableFuture<T> own = mine.get().toCompletableFuture();
     return services()
@@ -98,7 +115,7 @@ final class NodeFanout {
               asked.put(self, own);
               for (var e : services.entrySet()) {
                 if (!e.getKey().equals(self)) {
-                  asked.put(e.getKey(), one(e.getValue(), question, type));
+                  asked.put(e.getKey(), one(e.getValue(), question, type, within));
                 }
               }
               CompletableFuture<?>[] all =

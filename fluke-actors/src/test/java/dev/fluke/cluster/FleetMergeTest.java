@@ -165,4 +165,52 @@ class FleetMergeTest {
         FleetMerge.suspensions(List.of(List.of(older), List.of(newer, fleet)));
     assertEquals(List.of(fleet, newer), merged);
   }
+
+  private static dev.fluke.api.PlanResult plan(
+      dev.fluke.api.PlanResult.Verdict verdict,
+      String agent,
+      dev.fluke.api.PlanResult.CheckResult r) {
+    return new dev.fluke.api.PlanResult(
+        "feature",
+        "c2",
+        "c1",
+        verdict,
+        null,
+        List.of(),
+        List.of(
+            new dev.fluke.api.PlanResult.PlanTask(
+                "app",
+                dev.fluke.api.PlanResult.Change.CHANGED,
+                List.of(new dev.fluke.api.PlanResult.AgentCheck(agent, r, "")))),
+        List.of(new dev.fluke.api.PlanResult.AgentChange(agent, true, List.of("app"), List.of())),
+        T,
+        T.plusSeconds(1));
+  }
+
+  @Test
+  void aPlanMergesEveryNodesAgentsAndANodeThatDidNotAnswerMakesItAnError() {
+    var changes =
+        plan(
+            dev.fluke.api.PlanResult.Verdict.CHANGES,
+            "web-1",
+            dev.fluke.api.PlanResult.CheckResult.WOULD_APPLY);
+    var none =
+        plan(
+            dev.fluke.api.PlanResult.Verdict.NO_CHANGE,
+            "web-2",
+            dev.fluke.api.PlanResult.CheckResult.NO_CHANGE);
+    dev.fluke.api.PlanResult merged = FleetMerge.plan(List.of(none, changes), List.of());
+    assertEquals(dev.fluke.api.PlanResult.Verdict.CHANGES, merged.verdict());
+    assertEquals(1, merged.tasks().size());
+    assertEquals(
+        List.of("web-1", "web-2"),
+        merged.tasks().get(0).agents().stream()
+            .map(dev.fluke.api.PlanResult.AgentCheck::agent)
+            .toList());
+    assertEquals(2, merged.agents().size());
+
+    dev.fluke.api.PlanResult partial = FleetMerge.plan(List.of(none), List.of("node-c"));
+    assertEquals(dev.fluke.api.PlanResult.Verdict.ERRORS, partial.verdict());
+    assertTrue(partial.error().contains("node-c"), partial.error());
+  }
 }

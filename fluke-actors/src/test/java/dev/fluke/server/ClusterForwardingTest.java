@@ -237,4 +237,36 @@ class ClusterForwardingTest {
       nodes.heal(2);
     }
   }
+
+  @Test
+  void aSuspensionMadeOnOneNodeHoldsOnTheNodeHoldingTheAgentAndIsListedOnceEverywhere() {
+    dev.fluke.api.Suspension.Change made =
+        join(
+            servers
+                .get(0)
+                .fleetApi()
+                .suspend(dev.fluke.api.TargetKind.AGENT, "web-2", "alice", "disk swap", null));
+    assertTrue(made.done(), made.message());
+    for (int from = 0; from < 3; from++) {
+      List<dev.fluke.api.Suspension> all = join(servers.get(from).fleetApi().suspensions());
+      assertEquals(1, all.size(), all.toString());
+      assertEquals("web-2", all.get(0).name());
+    }
+    // node 2's own engine holds it: its answer to a reconcile of web-2 says so
+    Dto.ReconcileAccepted held =
+        join(servers.get(1).fleetApi().reconcile(Dto.ReconcileTarget.agent("web-2"), false));
+    assertTrue(held.message().contains("suspended by alice"), held.message());
+    cycle(2);
+
+    dev.fluke.api.Suspension.Change resumed =
+        join(servers.get(1).fleetApi().resume(dev.fluke.api.TargetKind.AGENT, "web-2", "bob"));
+    assertTrue(resumed.done(), resumed.message());
+    for (int from = 0; from < 3; from++) {
+      assertEquals(List.of(), join(servers.get(from).fleetApi().suspensions()));
+    }
+    Dto.ReconcileAccepted free =
+        join(servers.get(0).fleetApi().reconcile(Dto.ReconcileTarget.agent("web-2"), false));
+    assertFalse(free.message().contains("suspended"), free.message());
+    cycle(2);
+  }
 }
