@@ -28,8 +28,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * The fleet API of a cluster node: the fleet list is gathered from every node's {@link NodeService}
  * (paged, one deadline for all), and an answer says which nodes did not answer in time; their
  * agents are listed from the agent directory as {@link CyclePhase#UNKNOWN} rather than with stale
- * state. Questions this node answers alone (tasks, drift, events, manifest through the Git
- * singleton) go to the node's own API.
+ * state. One agent's detail and reconcile go to the node holding its session ({@link
+ * AgentLocations} says which); tasks, drift, reconciles of a task or the fleet, suspensions, plans
+ * and rollouts are asked of every node's engine ({@link NodeFanout}, answers in chunks) and merged
+ * ({@link FleetMerge}). Events and the manifest (through the Git singleton) are this node's.
  */
 public final class ClusterFleetApi implements FleetApi, PartialFleet {
   private final ActorSystem<?> system;
