@@ -64,7 +64,7 @@ class HttpApiIT {
     return (dev.fluke.api.FleetApi)
         java.lang.reflect.Proxy.newProxyInstance(
             HttpApiIT.class.getClassLoader(),
-            new Class<?>[] {dev.fluke.api.FleetApi.class},
+            new Class<?>[] {dev.fluke.api.FleetApi.class, dev.fluke.api.PartialFleet.class},
             (p, method, args) -> {
               try {
                 return method.invoke(fleet, args);
