@@ -58,6 +58,11 @@ public final class AgentLocations {
    */
   public record GetAll(ActorRef<Map<String, AgentLocation>> replyTo) implements Command {}
 
+  /** The entry of one agent as this node's replica has it ({@code location} null: none). */
+  public record Locate(String name, ActorRef<Located> replyTo) implements Command {}
+
+  public record Located(AgentLocation location) {}
+
   private record Read(Admit admit, AgentLocation current, String failure) implements Command {}
 
   private record HolderAnswered(Admit admit, Placement.AskHolder ask, Boolean live)
@@ -185,6 +190,14 @@ public final class AgentLocations {
         .onMessage(Received.class, this::onReceived)
         .onMessage(ShardChanged.class, this::onShardChanged)
         .onMessage(GetAll.class, this::onGetAll)
+        .onMessage(
+            Locate.class,
+            l -> {
+              LWWMap<String, AgentLocation> shard = replicas.get(shardOf(l.name()));
+              l.replyTo()
+                  .tell(new Located(shard == null ? null : shard.getEntries().get(l.name())));
+              return Behaviors.same();
+            })
         .onMessage(Ignored.class, i -> Behaviors.same())
         .build();
   }
@@ -372,14 +385,6 @@ public final class AgentLocations {
 
   private Behavior<Command> onShardChanged(ShardChanged c) {
     replicas.put(c.shard(), c.map());
-    context
-        .getLog()
-        .info(
-            "DEBUG shard {} changed on {}: {} held {}",
-            c.shard(),
-            self,
-            c.map().getEntries(),
-            held);
     if (held.isEmpty()) {
       return Behaviors.same();
     }

@@ -3,6 +3,7 @@ package dev.fluke.cluster;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.PartialFleet;
 import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,34 +23,40 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * The fleet API of a cluster node: the fleet list is gathered from every node's {@link NodeService}
  * (paged, one deadline for all), and an answer says which nodes did not answer in time; their
  * agents are listed from the agent directory as {@link CyclePhase#UNKNOWN} rather than with stale
- * state. Questions this node answers alone (tasks, drift, events, manifest through the Git
- * singleton) go to the node's own API.
+ * state. One agent's detail and reconcile go to the node holding its session ({@link
+ * AgentLocations} says which); tasks, drift, reconciles of a task or the fleet, suspensions, plans
+ * and rollouts are asked of every node's engine ({@link NodeFanout}, answers in chunks) and merged
+ * ({@link FleetMerge}). Events and the manifest (through the Git singleton) are this node's.
  */
-public final class ClusterFleetApi implements FleetApi {
+public final class ClusterFleetApi implements FleetApi, PartialFleet {
   private final ActorSystem<?> system;
   private final FleetApi local;
   private final Membership membership;
   private final ActorRef<AgentLocations.Command> directory;
   private final String version;
   private final Duration timeout;
+  private final NodeFanout fanout;
+  private final java.time.Clock clock;
 
   public ClusterFleetApi(
       ActorSystem<?> system,
       FleetApi local,
       ActorRef<AgentLocations.Command> directory,
-      String version) {
+      String version,
+      java.time.Clock clock) {
+    this.clock = clock;
     this.system = system;
     this.local = local;
     this.membership = Membership.of(system);
     this.directory = directory;
     this.version = version;
     this.timeout = ClusterBoot.askTimeout(system);
+    this.fanout = new NodeFanout(system, membership, timeout);
   }
 
   @Override
@@ -188,20 +194,7 @@ public final class ClusterFleetApi implements FleetApi {
 
   /** Every node's service, by node address. */
   private CompletionStage<Map<String, ActorRef<NodeService.Command>>> services() {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(),
-            r -> Receptionist.find(NodeService.KEY, r),
-            timeout,
-            system.scheduler())
-        .thenApply(
-            listing -> {
-              Map<String, ActorRef<NodeService.Command>> out = new LinkedHashMap<>();
-              for (ActorRef<NodeService.Command> ref :
-                  listing.getServiceInstances(NodeService.KEY)) {
-                out.put(ClusterBoot.addressOf(system, ref), ref);
-              }
-              return out;
-            });
+    return fanout.services();
   }
 
   @Override
@@ -241,27 +234,252 @@ public final class ClusterFleetApi implements FleetApi {
             });
   }
 
-  // ---- answered by this node ----
+  // ---- forwarded to the node holding the agent ----
 
-  @Override
-  public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
-    return local.agent(name);
+  /** The directory's entry of {@code name} on this node's replica (null: none). */
+  private CompletionStage<AgentLocation> locate(String name) {
+    return AskPattern.<AgentLocations.Command, AgentLocations.Located>ask(
+            directory, r -> new AgentLocations.Locate(name, r), timeout, system.scheduler())
+        .thenApply(AgentLocations.Located::location)
+        .exceptionally(t -> null);
+  }
+
+  /**
+   * The node to ask about {@code name}: the one the directory names (live or where its session last
+   * ended), when it is another node whose service is listed; else this node answers (an agent held
+   * here, unknown, or of a node no longer in the cluster: answered as today).
+   */
+  private CompletionStage<Holder> holderOf(String name, boolean liveOnly) {
+    return locate(name)
+        .thenCompose(
+            l -> {
+              if (l == null || (liveOnly && !l.live()) || l.node().equals(membership.self())) {
+                return CompletableFuture.completedFuture(new Holder(null, null, l));
+              }
+              boolean member =
+                  membership.members().stream()
+                      .anyMatch(n -> n.address().equals(l.node()) && !n.status().equals("down"));
+              if (!member) {
+                return CompletableFuture.completedFuture(new Holder(null, null, l));
+              }
+              // An unreachable node's service is not listed: it is asked nothing and did not
+              // answer.
+              return services()
+                  .exceptionally(t -> Map.of())
+                  .thenApply(s -> new Holder(l.node(), s.get(l.node()), l));
+            });
+  }
+
+  /**
+   * @param node another member holding the agent, or null when this node answers
+   * @param service its service; null when it is not listed (unreachable)
+   */
+  private record Holder(String node, ActorRef<NodeService.Command> service, AgentLocation entry) {
+    boolean elsewhere() {
+      return node != null;
+    }
+
+    <T> CompletableFuture<T> ask(
+        NodeFanout fanout,
+        java.util.function.Function<ActorRef<Chunks.Chunk>, NodeService.Question> q,
+        com.fasterxml.jackson.databind.JavaType type) {
+      return service == null
+          ? CompletableFuture.failedFuture(new IllegalStateException(node + " is not listed"))
+          : fanout.one(service, q, type);
+    }
   }
 
   @Override
+  public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
+    return holderOf(name, false)
+        .thenCompose(
+            h -> {
+              if (!h.elsewhere()) {
+                return localAgent(name);
+              }
+              CompletableFuture<Optional<Dto.AgentDetail>> there =
+                  h.ask(
+                      fanout,
+                      r -> new NodeService.AskAgent(name, r),
+                      fanout
+                          .types()
+                          .constructParametricType(Optional.class, Dto.AgentDetail.class));
+              return there
+                  .thenCompose(
+                      d ->
+                          d.isPresent()
+                              ? CompletableFuture.completedFuture(
+                                  d.map(x -> x.agent().node() == null ? withNode(x, h.node()) : x))
+                              : localAgent(name))
+                  .exceptionallyCompose(
+                      t ->
+                          h.entry().live()
+                              ? CompletableFuture.completedFuture(
+                                  Optional.of(notAnswered(name, h.node())))
+                              : localAgent(name));
+            });
+  }
+
+  /** This node's own view of the agent, with this node as the one that knows it. */
+  private CompletionStage<Optional<Dto.AgentDetail>> localAgent(String name) {
+    return local
+        .agent(name)
+        .thenApply(d -> d.map(x -> x.agent().node() == null ? withNode(x, membership.self()) : x));
+  }
+
+  private static Dto.AgentDetail withNode(Dto.AgentDetail d, String node) {
+    return new Dto.AgentDetail(
+        d.agent().onNode(node),
+        d.tasks(),
+        d.recentEvents(),
+        d.historyUnavailable(),
+        d.lastManual());
+  }
+
+  /** The detail of an agent whose node did not answer: nothing of it shown as current. */
+  private Dto.AgentDetail notAnswered(String name, String node) {
+    return new Dto.AgentDetail(
+        unknown(name, node),
+        List.of(),
+        List.of(),
+        "server node " + node + " holding this agent did not answer within " + timeout,
+        null);
+  }
+
+  @Override
+  public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    return reconcile(target, false);
+  }
+
+  @Override
+  public CompletionStage<Dto.ReconcileAccepted> reconcile(
+      Dto.ReconcileTarget target, boolean force) {
+    if (target.kind() == TargetKind.AGENT) {
+      return holderOf(target.name(), true)
+          .thenCompose(
+              h -> {
+                if (!h.elsewhere()) {
+                  return local.reconcile(target, force);
+                }
+                CompletableFuture<Dto.ReconcileAccepted> there =
+                    h.ask(
+                        fanout,
+                        r -> new NodeService.AskReconcile(target, force, r),
+                        fanout.types().constructType(Dto.ReconcileAccepted.class));
+                return there.exceptionally(
+                    t ->
+                        new Dto.ReconcileAccepted(
+                            false,
+                            "server node "
+                                + h.node()
+                                + " holding agent "
+                                + target.name()
+                                + " did not answer within "
+                                + timeout
+                                + ": the reconcile may or may not have started; retry",
+                            target,
+                            List.of(),
+                            clock.instant(),
+                            0));
+              });
+    }
+    return fanout
+        .<Dto.ReconcileAccepted>everyNode(
+            r -> new NodeService.AskReconcile(target, force, r),
+            fanout.types().constructType(Dto.ReconcileAccepted.class),
+            () -> local.reconcile(target, force))
+        .thenApply(
+            g ->
+                FleetMerge.reconcile(
+                    target, g.values(), g.missing(), requestedAt(g.answers().values())));
+  }
+
+  private static java.time.Instant requestedAt(java.util.Collection<Dto.ReconcileAccepted> all) {
+    return all.stream()
+        .map(Dto.ReconcileAccepted::requestedAt)
+        .filter(java.util.Objects::nonNull)
+        .findFirst()
+        .orElse(null);
+  }
+
+  // ---- merged from every node ----
+
+  @Override
   public CompletionStage<List<Dto.TaskSummary>> tasks() {
-    return local.tasks();
+    return tasksFromEveryNode().thenApply(Dto.Partial::value);
+  }
+
+  @Override
+  public CompletionStage<Dto.Partial<List<Dto.TaskSummary>>> tasksFromEveryNode() {
+    return fanout
+        .<List<Dto.TaskSummary>>everyNode(
+            NodeService.AskTasks::new,
+            fanout.types().constructCollectionType(List.class, Dto.TaskSummary.class),
+            local::tasks)
+        .thenApply(g -> new Dto.Partial<>(FleetMerge.tasks(g.values()), g.missing()));
   }
 
   @Override
   public CompletionStage<Optional<Dto.TaskDetail>> task(String name) {
-    return local.task(name);
+    return taskFromEveryNode(name).thenApply(Dto.Partial::value);
+  }
+
+  @Override
+  public CompletionStage<Dto.Partial<Optional<Dto.TaskDetail>>> taskFromEveryNode(String name) {
+    return fanout
+        .<Optional<Dto.TaskDetail>>everyNode(
+            r -> new NodeService.AskTask(name, r),
+            fanout.types().constructParametricType(Optional.class, Dto.TaskDetail.class),
+            () -> local.task(name))
+        .thenCompose(
+            g ->
+                holders()
+                    .thenApply(
+                        holders ->
+                            new Dto.Partial<>(
+                                FleetMerge.task(g.answers(), holders::get), g.missing())));
   }
 
   @Override
   public CompletionStage<List<Dto.DriftEntry>> drift() {
-    return local.drift();
+    return driftFromEveryNode().thenApply(Dto.Partial::value);
   }
+
+  @Override
+  public CompletionStage<Dto.Partial<List<Dto.DriftEntry>>> driftFromEveryNode() {
+    return fanout
+        .<List<Dto.DriftEntry>>everyNode(
+            NodeService.AskDrift::new,
+            fanout.types().constructCollectionType(List.class, Dto.DriftEntry.class),
+            local::drift)
+        .thenCompose(
+            g ->
+                holders()
+                    .thenApply(
+                        holders ->
+                            new Dto.Partial<>(
+                                FleetMerge.drift(g.answers(), holders::get), g.missing())));
+  }
+
+  /** The node holding each live agent, from this node's replica of the directory. */
+  private CompletionStage<Map<String, String>> holders() {
+    return AskPattern.<AgentLocations.Command, Map<String, AgentLocation>>ask(
+            directory, AgentLocations.GetAll::new, timeout, system.scheduler())
+        .exceptionally(t -> Map.of())
+        .thenApply(
+            all -> {
+              Map<String, String> out = new HashMap<>();
+              all.forEach(
+                  (name, l) -> {
+                    if (l.live()) {
+                      out.put(name, l.node());
+                    }
+                  });
+              return out;
+            });
+  }
+
+  // ---- answered by this node ----
 
   @Override
   public CompletionStage<List<Event>> events(EventQuery query) {
@@ -278,55 +496,86 @@ public final class ClusterFleetApi implements FleetApi {
     return local.acceptRewrite(commit);
   }
 
-  @Override
-  public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
-    return local.reconcile(target);
-  }
-
-  // Suspensions are this node's (see cluster.md, "Not done yet"): asked of the node's own engine.
-
-  @Override
-  public CompletionStage<Dto.ReconcileAccepted> reconcile(
-      Dto.ReconcileTarget target, boolean force) {
-    return local.reconcile(target, force);
-  }
+  // ---- suspensions, plans and rollouts: every node's engine, merged ----
 
   @Override
   public CompletionStage<List<Suspension>> suspensions() {
-    return local.suspensions();
+    return fanout
+        .<List<Suspension>>everyNode(
+            NodeService.AskSuspensions::new,
+            fanout.types().constructCollectionType(List.class, Suspension.class),
+            local::suspensions)
+        .thenApply(g -> FleetMerge.suspensions(g.values()));
   }
 
+  /** Suspends the scope on every node: each node's engine holds its own agents' applies back. */
   @Override
   public CompletionStage<Suspension.Change> suspend(
       TargetKind scope, String name, String by, String reason, Duration forHowLong) {
-    return local.suspend(scope, name, by, reason, forHowLong);
+    return fanout
+        .<Suspension.Change>everyNode(
+            r -> new NodeService.AskSuspend(scope, name, by, reason, forHowLong, r),
+            fanout.types().constructType(Suspension.Change.class),
+            () -> local.suspend(scope, name, by, reason, forHowLong))
+        .thenApply(FleetMerge::change);
   }
 
   @Override
   public CompletionStage<Suspension.Change> resume(TargetKind scope, String name, String by) {
-    return local.resume(scope, name, by);
+    return fanout
+        .<Suspension.Change>everyNode(
+            r -> new NodeService.AskResume(scope, name, by, r),
+            fanout.types().constructType(Suspension.Change.class),
+            () -> local.resume(scope, name, by))
+        .thenApply(FleetMerge::change);
   }
 
-  /** A plan covers the agents connected to this node (see cluster.md, "Not done yet"). */
+  /**
+   * Every node plans the agents it holds; the results are merged per task and per agent. A node
+   * that did not answer makes the plan's verdict {@code errors}, naming it.
+   */
   @Override
-  public CompletionStage<dev.fluke.api.PlanResult> plan(String ref, Duration timeout) {
-    return local.plan(ref, timeout);
+  public CompletionStage<dev.fluke.api.PlanResult> plan(String ref, Duration checks) {
+    Duration wait =
+        (checks == null ? dev.fluke.api.PlanResult.DEFAULT_TIMEOUT : checks)
+            .plus(timeout)
+            .plus(timeout);
+    return fanout
+        .<dev.fluke.api.PlanResult>everyNode(
+            r -> new NodeService.AskPlan(ref, checks, r),
+            fanout.types().constructType(dev.fluke.api.PlanResult.class),
+            () -> local.plan(ref, checks),
+            wait)
+        .thenApply(g -> FleetMerge.plan(g.values(), g.missing()));
   }
 
-  // Rollouts (issue 10) are this node's: its task reconcilers stage the agents connected to it
-  // (see cluster.md, "Not done yet").
+  /**
+   * Each node stages the agents it holds (see cluster.md): the rollouts of every node, merged per
+   * task.
+   */
   @Override
   public CompletionStage<List<Dto.RolloutStatus>> rollouts() {
-    return local.rollouts();
+    return fanout
+        .<List<Dto.RolloutStatus>>everyNode(
+            NodeService.AskRollouts::new,
+            fanout.types().constructCollectionType(List.class, Dto.RolloutStatus.class),
+            local::rollouts)
+        .thenApply(g -> FleetMerge.rollouts(g.values()));
   }
 
   @Override
   public CompletionStage<Optional<Dto.RolloutStatus>> rollout(String task) {
-    return local.rollout(task);
+    return rollouts().thenApply(all -> all.stream().filter(r -> r.task().equals(task)).findFirst());
   }
 
+  /** Resumes the task's rollout on every node (each node's part of it). */
   @Override
   public CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(String task, String who) {
-    return local.resumeRollout(task, who);
+    return fanout
+        .<Optional<Dto.RolloutStatus>>everyNode(
+            r -> new NodeService.AskResumeRollout(task, who, r),
+            fanout.types().constructParametricType(Optional.class, Dto.RolloutStatus.class),
+            () -> local.resumeRollout(task, who))
+        .thenApply(g -> g.values().stream().flatMap(Optional::stream).reduce(FleetMerge::rollout));
   }
 }

@@ -1,6 +1,8 @@
 package dev.fluke.cluster;
 
 import dev.fluke.api.Dto;
+import dev.fluke.api.FleetApi;
+import dev.fluke.api.TargetKind;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +19,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 /**
  * A node's face to the other nodes: registered with the cluster {@link Receptionist} under {@link
  * #KEY}, it answers questions about the agents this node holds by asking its local {@link
- * AgentRegistry}. Every message it takes and sends crosses nodes (CBOR).
+ * AgentRegistry}, and {@link Question}s about its engine by asking its own (local) {@link
+ * FleetApi}, answered in chunks. Every message it takes and sends crosses nodes (CBOR).
  */
 public final class NodeService {
   public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "fluke-node");
@@ -46,17 +49,155 @@ public final class NodeService {
 
   public record Stats(int agents, String version) implements CborSerializable {}
 
+  /**
+   * A question answered from this node's own {@link FleetApi} (its engine: the agents it holds,
+   * their tasks and drift): the answer comes back in {@link Chunks.Chunk}s ({@link NodeAnswers}).
+   */
+  public sealed interface Question extends Command {
+    ActorRef<Chunks.Chunk> replyTo();
+
+    /** Its answer from {@code api}. */
+    CompletionStage<?> of(FleetApi api);
+  }
+
+  public record AskAgent(String name, ActorRef<Chunks.Chunk> replyTo) implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.agent(name);
+    }
+  }
+
+  public record AskReconcile(
+      Dto.ReconcileTarget target, boolean force, ActorRef<Chunks.Chunk> replyTo)
+      implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.reconcile(target, force);
+    }
+  }
+
+  public record AskTasks(ActorRef<Chunks.Chunk> replyTo) implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.tasks();
+    }
+  }
+
+  public record AskTask(String name, ActorRef<Chunks.Chunk> replyTo) implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.task(name);
+    }
+  }
+
+  public record AskDrift(ActorRef<Chunks.Chunk> replyTo) implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.drift();
+    }
+  }
+
+  public record AskSuspensions(ActorRef<Chunks.Chunk> replyTo) implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.suspensions();
+    }
+  }
+
+  public record AskSuspend(
+      TargetKind scope,
+      String name,
+      String by,
+      String reason,
+      Duration forHowLong,
+      ActorRef<Chunks.Chunk> replyTo)
+      implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.suspend(scope, name, by, reason, forHowLong);
+    }
+  }
+
+  public record AskResume(TargetKind scope, String name, String by, ActorRef<Chunks.Chunk> replyTo)
+      implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.resume(scope, name, by);
+    }
+  }
+
+  public record AskPlan(String ref, Duration timeout, ActorRef<Chunks.Chunk> replyTo)
+      implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.plan(ref, timeout);
+    }
+  }
+
+  public record AskRollouts(ActorRef<Chunks.Chunk> replyTo) implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.rollouts();
+    }
+  }
+
+  public record AskResumeRollout(String task, String who, ActorRef<Chunks.Chunk> replyTo)
+      implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.resumeRollout(task, who);
+    }
+  }
+
+  /** The next chunk of a large answer. */
+  public record More(long id, int offset, ActorRef<Chunks.Chunk> replyTo) implements Command {}
+
+  /** A question's answer, serialized (never crosses nodes). */
+  private record Answered(ActorRef<Chunks.Chunk> replyTo, byte[] bytes, String failure)
+      implements Command {}
+
   /** Summaries per page: ~500 bytes each in CBOR, well below the 256 KiB frame. */
   public static final int PAGE = 200;
 
   private NodeService() {}
 
+  /** A service that answers {@link Question}s from {@code local} (this node's own engine). */
   public static Behavior<Command> create(
-      ActorRef<AgentRegistry.Command> registry, Duration timeout, String version) {
+      ActorRef<AgentRegistry.Command> registry, FleetApi local, Duration timeout, String version) {
     return Behaviors.setup(
         ctx -> {
           ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+          NodeAnswers answers = new NodeAnswers(ctx.getSystem(), local);
+          Chunks chunks = new Chunks(Chunks.SIZE, 64);
           return Behaviors.receive(Command.class)
+              .onMessage(
+                  Question.class,
+                  q -> {
+                    ctx.pipeToSelf(
+                        answers.answer(q),
+                        (bytes, failure) ->
+                            new Answered(
+                                q.replyTo(),
+                                bytes,
+                                failure == null ? null : NodeAnswers.describe(failure)));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Answered.class,
+                  a -> {
+                    a.replyTo()
+                        .tell(
+                            a.failure() != null
+                                ? Chunks.Chunk.failed(a.failure())
+                                : chunks.first(a.bytes()));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  More.class,
+                  m -> {
+                    m.replyTo().tell(chunks.next(m.id(), m.offset()));
+                    return Behaviors.same();
+                  })
               .onMessage(
                   IsLive.class,
                   q -> {
@@ -105,6 +246,12 @@ public final class NodeService {
                   })
               .build();
         });
+  }
+
+  /** A service without a local engine to ask (tests of the registry questions only). */
+  public static Behavior<Command> create(
+      ActorRef<AgentRegistry.Command> registry, Duration timeout, String version) {
+    return create(registry, null, timeout, version);
   }
 
   private static CompletionStage<List<Dto.AgentSummary>> agents(

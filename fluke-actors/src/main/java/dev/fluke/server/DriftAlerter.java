@@ -95,7 +95,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   private final TimerScheduler<Command> timers;
   private final HttpClient http;
   private final Clock clock;
-  private final DriftEpisodes episodes;
+  private final EpisodeBook episodes;
   private final Map<Long, Delivery> pending = new HashMap<>();
   private long nextId;
 
@@ -105,11 +105,27 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       EventStore events,
       FlukeMetrics metrics,
       Clock clock) {
+    return create(
+        settings, version, events, metrics, clock, new DriftEpisodes(settings.maxOpenEpisodes()));
+  }
+
+  /**
+   * An alerter whose episodes are kept in {@code episodes} (cluster mode: cluster-wide); a
+   * restarted alerter keeps the same book.
+   */
+  public static Behavior<Command> create(
+      ServerSettings.Alerts settings,
+      String version,
+      EventStore events,
+      FlukeMetrics metrics,
+      Clock clock,
+      EpisodeBook episodes) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
-                    new DriftAlerter(ctx, timers, settings, version, events, metrics, clock)));
+                    new DriftAlerter(
+                        ctx, timers, settings, version, events, metrics, clock, episodes)));
   }
 
   private DriftAlerter(
@@ -119,12 +135,13 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       String version,
       EventStore events,
       FlukeMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      EpisodeBook episodes) {
     super(context);
     this.metrics = metrics;
     this.clock = clock;
     this.settings = settings;
-    this.episodes = new DriftEpisodes(settings.maxOpenEpisodes());
+    this.episodes = episodes;
     this.userAgent = "fluke/" + version;
     this.events = events;
     this.timers = timers;

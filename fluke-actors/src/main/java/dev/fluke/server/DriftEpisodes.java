@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
  * episodes are kept; beyond that the least recently alerted are forgotten first (they may alert
  * again). Owned by {@link DriftAlerter}; not thread-safe.
  */
-final class DriftEpisodes {
+final class DriftEpisodes implements EpisodeBook {
   private record Sent(boolean detected, boolean remediated) {}
 
   private final int maxOpen;
@@ -21,8 +21,8 @@ final class DriftEpisodes {
     this.maxOpen = maxOpen;
   }
 
-  /** Whether {@code drift_detected} is due (not sent yet in this episode); it counts as sent. */
-  boolean detected(String agent, String task) {
+  @Override
+  public boolean detected(String agent, String task) {
     Sent sent = open.get(key(agent, task));
     if (sent != null && sent.detected()) {
       return false;
@@ -31,8 +31,8 @@ final class DriftEpisodes {
     return true;
   }
 
-  /** Whether {@code drift_remediated} is due (not sent yet in this episode); it counts as sent. */
-  boolean remediated(String agent, String task) {
+  @Override
+  public boolean remediated(String agent, String task) {
     Sent sent = open.get(key(agent, task));
     if (sent != null && sent.remediated()) {
       return false;
@@ -41,8 +41,8 @@ final class DriftEpisodes {
     return true;
   }
 
-  /** The task is satisfied again: its next drift is a new episode. */
-  void end(String agent, String task) {
+  @Override
+  public void end(String agent, String task) {
     open.remove(key(agent, task));
   }
 

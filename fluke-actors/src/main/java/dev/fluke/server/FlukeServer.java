@@ -5,8 +5,10 @@ import dev.fluke.api.FleetApi;
 import dev.fluke.api.LiveFeed;
 import dev.fluke.cluster.AgentLocations;
 import dev.fluke.cluster.ClusterBoot;
+import dev.fluke.cluster.ClusterEpisodes;
 import dev.fluke.cluster.ClusterFleetApi;
 import dev.fluke.cluster.ClusterGit;
+import dev.fluke.cluster.LiveRelay;
 import dev.fluke.cluster.NodeService;
 import dev.fluke.cluster.PinnedGitSync;
 import dev.fluke.events.EventStore;
@@ -141,7 +143,15 @@ public final class FlukeServer {
         spawner.spawn(
             Behaviors.supervise(
                     DriftAlerter.create(
-                        settings.alerts(), settings.version(), events, metrics, settings.clock()))
+                        settings.alerts(),
+                        settings.version(),
+                        events,
+                        metrics,
+                        settings.clock(),
+                        // Cluster mode: the episodes are known cluster-wide (docs/cluster.md).
+                        ClusterBoot.enabled(system)
+                            ? ClusterEpisodes.start(system)
+                            : new DriftEpisodes(settings.alerts().maxOpenEpisodes())))
                 .onFailure(
                     SupervisorStrategy.restartWithBackoff(
                         settings.supervision().restartMin(),
@@ -154,6 +164,9 @@ public final class FlukeServer {
     // Cluster mode (docs/cluster.md): this node's watcher loads the commit the cluster's Git
     // singleton put in force; without a cluster block nothing of the cluster is started.
     boolean clustered = ClusterBoot.enabled(system);
+    if (clustered) {
+      LiveRelay.start(system, live); // the live stream shows every node's agents
+    }
     PinnedGitSync pinned = clustered ? new PinnedGitSync(git) : null;
     ActorRef<GitWatcher.Command> watcher =
         spawner.spawn(
@@ -192,12 +205,6 @@ public final class FlukeServer {
             Behaviors.supervise(SuspensionKeeper.create(settings, suspensions, events, agents))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-suspensions");
-    if (clustered) {
-      system.systemActorOf(
-          NodeService.create(agents, ClusterBoot.askTimeout(system), settings.version()),
-          "fluke-cluster-node",
-          Props.empty());
-    }
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
             Behaviors.supervise(TaskRegistry.create(settings, watcher, agents, alerter, events))
@@ -215,8 +222,16 @@ public final class FlukeServer {
     FleetApi nodeApi =
         new ActorFleetApi(
             system, settings, agents, tasks, gitFace, keeper, suspensions, events, plans);
+    if (clustered) {
+      system.systemActorOf(
+          NodeService.create(agents, nodeApi, ClusterBoot.askTimeout(system), settings.version()),
+          "fluke-cluster-node",
+          Props.empty());
+    }
     FleetApi api =
-        clustered ? new ClusterFleetApi(system, nodeApi, locations, settings.version()) : nodeApi;
+        clustered
+            ? new ClusterFleetApi(system, nodeApi, locations, settings.version(), settings.clock())
+            : nodeApi;
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(system, settings, gitFace, watcher, api, gateway, events, live, metrics);
   }

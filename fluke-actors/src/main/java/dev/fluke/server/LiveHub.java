@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -37,6 +38,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * the server and the other subscribers are not slowed, and memory per subscriber is bounded. A
  * subscriber's queue is registered when its source is materialized, synchronously, so it sees every
  * update published from that moment on. Recent output is bounded in lines per agent and in agents.
+ *
+ * <p>In cluster mode every update is also relayed to the other nodes ({@link #relayTo}, a Pekko
+ * {@code Topic}) and theirs arrive through {@link #fromOtherNode}: a viewer on any node sees the
+ * updates of agents on every node, each once.
  */
 public final class LiveHub implements LiveFeed {
   private final ServerSettings.Live settings;
@@ -44,6 +49,8 @@ public final class LiveHub implements LiveFeed {
   private final Clock clock;
   // Iterated on every publish, changed only when a viewer comes or goes.
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+  // Cluster mode: to the other nodes (dev.fluke.cluster.LiveRelay); else nowhere.
+  private volatile Consumer<LiveUpdate> relay = u -> {};
   // Insertion order = order in which each agent's last apply started: the stalest is forgotten
   // first.
   private final LinkedHashMap<String, ArrayDeque<LiveUpdate>> recent = new LinkedHashMap<>();
@@ -94,6 +101,32 @@ public final class LiveHub implements LiveFeed {
    * many, as soon as its buffer has room again (just before the next update it does get).
    */
   public void publish(LiveUpdate update) {
+    deliver(update);
+    if (!update.kind().equals("manifest")) {
+      relay.accept(update);
+    }
+  }
+
+  /**
+   * Cluster mode: every update published here is also handed to {@code relay} (to the other nodes),
+   * except {@code manifest} changes (every node follows the commit in force itself).
+   */
+  public void relayTo(Consumer<LiveUpdate> relay) {
+    this.relay = relay;
+  }
+
+  /**
+   * An update published on another node (cluster mode): shown to this node's subscribers, and an
+   * output line kept as that agent's recent output; not relayed again.
+   */
+  public void fromOtherNode(LiveUpdate update) {
+    if (update.kind().equals("output")) {
+      keep(update);
+    }
+    deliver(update);
+  }
+
+  private void deliver(LiveUpdate update) {
     for (Subscriber s : subscribers) {
       if (!s.wanted().test(update)) {
         continue;
@@ -145,11 +178,16 @@ public final class LiveHub implements LiveFeed {
             text.length() > OutputTail.MAX_LINE ? text.substring(0, OutputTail.MAX_LINE) : text);
     // Kept before it is published: a viewer that subscribes and then reads the recent output finds
     // every line in one or the other (the stream route drops the duplicates).
+    keep(update);
+    publish(update);
+  }
+
+  private void keep(LiveUpdate update) {
     synchronized (recent) {
-      ArrayDeque<LiveUpdate> lines = recent.get(agent);
+      ArrayDeque<LiveUpdate> lines = recent.get(update.agent());
       if (lines == null) {
         lines = new ArrayDeque<>();
-        recent.put(agent, lines);
+        recent.put(update.agent(), lines);
         forgetStalest();
       }
       if (lines.size() >= settings.recentOutputLines()) {
@@ -157,7 +195,6 @@ public final class LiveHub implements LiveFeed {
       }
       lines.addLast(update);
     }
-    publish(update);
   }
 
   /**

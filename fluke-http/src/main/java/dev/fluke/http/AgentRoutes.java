@@ -74,6 +74,19 @@ public final class AgentRoutes {
         });
   }
 
+  /**
+   * {@code inner} with the {@link #MISSING_NODES_HEADER} when {@code answer} is partial (cluster
+   * mode: some server nodes did not answer in time).
+   */
+  static Route withMissingNodes(Dto.Partial<?> answer, java.util.function.Supplier<Route> inner) {
+    return answer.complete()
+        ? inner.get()
+        : respondWithHeaders(
+            List.<HttpHeader>of(
+                RawHeader.create(MISSING_NODES_HEADER, String.join(",", answer.missingNodes()))),
+            inner);
+  }
+
   private static List<Dto.AgentSummary> matching(List<Dto.AgentSummary> all, AgentFilter filter) {
     return filter.isEmpty() ? all : all.stream().filter(filter).toList();
   }

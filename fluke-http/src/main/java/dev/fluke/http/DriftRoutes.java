@@ -3,6 +3,7 @@ package dev.fluke.http;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.PartialFleet;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -27,6 +28,11 @@ public final class DriftRoutes {
                 () ->
                     params.none(
                         "GET /api/v1/drift",
-                        () -> onSuccess(api::drift, drift -> completeOK(drift, json)))));
+                        () ->
+                            onSuccess(
+                                PartialFleet.of(api)::driftFromEveryNode,
+                                drift ->
+                                    AgentRoutes.withMissingNodes(
+                                        drift, () -> completeOK(drift.value(), json))))));
   }
 }

@@ -3,6 +3,7 @@ package dev.fluke.http;
 import static org.apache.pekko.http.javadsl.server.Directives.*;
 
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.PartialFleet;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -37,7 +38,11 @@ public final class TaskRoutes {
 
   private Route list() {
     return params.none(
-        "GET /api/v1/tasks", () -> onSuccess(api::tasks, all -> completeOK(all, json)));
+        "GET /api/v1/tasks",
+        () ->
+            onSuccess(
+                PartialFleet.of(api)::tasksFromEveryNode,
+                all -> AgentRoutes.withMissingNodes(all, () -> completeOK(all.value(), json))));
   }
 
   private Route detail(String name) {
@@ -45,13 +50,18 @@ public final class TaskRoutes {
         "GET /api/v1/tasks/{name}",
         () ->
             onSuccess(
-                () -> api.task(name),
+                () -> PartialFleet.of(api).taskFromEveryNode(name),
                 found ->
-                    found
-                        .<Route>map(detail -> completeOK(detail, json))
-                        .orElseGet(
-                            () ->
-                                errors.error(
-                                    StatusCodes.NOT_FOUND, "task '" + name + "' not found"))));
+                    AgentRoutes.withMissingNodes(
+                        found,
+                        () ->
+                            found
+                                .value()
+                                .<Route>map(detail -> completeOK(detail, json))
+                                .orElseGet(
+                                    () ->
+                                        errors.error(
+                                            StatusCodes.NOT_FOUND,
+                                            "task '" + name + "' not found")))));
   }
 }

@@ -64,7 +64,7 @@ class HttpApiIT {
     return (dev.fluke.api.FleetApi)
         java.lang.reflect.Proxy.newProxyInstance(
             HttpApiIT.class.getClassLoader(),
-            new Class<?>[] {dev.fluke.api.FleetApi.class},
+            new Class<?>[] {dev.fluke.api.FleetApi.class, dev.fluke.api.PartialFleet.class},
             (p, method, args) -> {
               try {
                 return method.invoke(fleet, args);
@@ -264,12 +264,20 @@ class HttpApiIT {
     assertEquals("git", nodes.get(0).get("singletons").get(0).asText());
     assertTrue(
         get("/api/v1/agents").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).isEmpty());
+    assertTrue(
+        get("/api/v1/drift").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).isEmpty());
 
     fleet.missingNodes(List.of("pekko://fluke-server@10.0.0.3:7072"));
     try {
       assertEquals(
           "pekko://fluke-server@10.0.0.3:7072",
           get("/api/v1/agents").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).orElse(""));
+      for (String merged : List.of("/api/v1/tasks", "/api/v1/drift")) {
+        assertEquals(
+            "pekko://fluke-server@10.0.0.3:7072",
+            get(merged).headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).orElse(""),
+            merged);
+      }
     } finally {
       fleet.missingNodes(List.of());
     }

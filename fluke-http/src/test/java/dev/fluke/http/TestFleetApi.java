@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * and the task statuses set by {@link #reconcileOutcome}. Also records the last event query and can
  * fail every call.
  */
-public class TestFleetApi implements FleetApi {
+public class TestFleetApi implements FleetApi, dev.fluke.api.PartialFleet {
   public static final Instant T0 = Instant.parse("2025-03-01T12:00:00Z");
 
   /** The rewritten branch tip the manifest status shows as refused, waiting to be accepted. */
@@ -150,6 +150,25 @@ public class TestFleetApi implements FleetApi {
   public synchronized CompletionStage<Dto.Partial<List<Dto.AgentSummary>>> agentsFromEveryNode() {
     List<String> missing = List.copyOf(missingNodes);
     return agents().thenApply(all -> new Dto.Partial<>(all, missing));
+  }
+
+  @Override
+  public synchronized CompletionStage<Dto.Partial<List<Dto.TaskSummary>>> tasksFromEveryNode() {
+    List<String> missing = List.copyOf(missingNodes);
+    return tasks().thenApply(all -> new Dto.Partial<>(all, missing));
+  }
+
+  @Override
+  public synchronized CompletionStage<Dto.Partial<java.util.Optional<Dto.TaskDetail>>>
+      taskFromEveryNode(String name) {
+    List<String> missing = List.copyOf(missingNodes);
+    return task(name).thenApply(t -> new Dto.Partial<>(t, missing));
+  }
+
+  @Override
+  public synchronized CompletionStage<Dto.Partial<List<Dto.DriftEntry>>> driftFromEveryNode() {
+    List<String> missing = List.copyOf(missingNodes);
+    return drift().thenApply(all -> new Dto.Partial<>(all, missing));
   }
 
   /** Cluster mode as the API sees it: these nodes did not answer the fleet list. */
