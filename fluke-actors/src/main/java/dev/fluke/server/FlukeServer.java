@@ -197,6 +197,7 @@ public final class FlukeServer {
           NodeService.create(agents, ClusterBoot.askTimeout(system), settings.version()),
           "fluke-cluster-node",
           Props.empty());
+      dev.fluke.cluster.ClusterGauges.register(system, metrics.registry()); // /metrics cluster_*
     }
     ActorRef<TaskRegistry.Command> tasks =
         spawner.spawn(
