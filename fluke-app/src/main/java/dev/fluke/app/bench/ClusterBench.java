@@ -65,6 +65,12 @@ final class ClusterBench {
   private final List<Process> children = new ArrayList<>();
   private final List<String> lines = new ArrayList<>();
 
+  /** Nodes that exited by themselves (downed) and were started again, as systemd would. */
+  private final List<String> incidents = new ArrayList<>();
+
+  private String phase = "start-up";
+  private Instant phaseStart = Instant.now();
+
   ClusterBench(
       int nodes, int agents, int connectRate, Duration timeout, PrintWriter out, PrintWriter err) {
     this.nodes = nodes;
@@ -134,6 +140,9 @@ final class ClusterBench {
         System.getProperty("java.version"),
         HEARTBEAT.toSeconds());
     lines.forEach(out::println);
+    out.printf(
+        "  nodes downed by the cluster and restarted (as Restart=on-failure would)  %s%n",
+        incidents.isEmpty() ? "none" : String.join("; ", incidents));
     out.flush();
     return 0;
   }
@@ -142,6 +151,7 @@ final class ClusterBench {
 
   /** (a) kill -9 of the node holding most agents. */
   private void crash() throws Exception {
+    phase("(a)");
     Map<String, Integer> before = holders(0);
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
@@ -167,6 +177,7 @@ final class ClusterBench {
 
   /** (b) kill -STOP of the node holding most agents, then kill -CONT. */
   private void freeze() throws Exception {
+    phase("(b)");
     Map<String, Integer> before = holders(0);
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
@@ -208,6 +219,7 @@ final class ClusterBench {
 
   /** (c) kill -9 of the Git singleton's node, a new commit right after. */
   private void singletonMoves() throws Exception {
+    phase("(c)");
     int victim = singletonNode(0);
     note("kill -9 of node %d, the Git singleton's, and a new commit ...", victim);
     Instant kill = Instant.now();
@@ -238,6 +250,30 @@ final class ClusterBench {
             "  (c) Git singleton's node killed, commit %s pushed %s later: in force on every"
                 + " surviving node %s after the kill",
             commit, millis(Duration.between(kill, committed)), secs(Duration.between(kill, last))));
+  }
+
+  private void phase(String name) {
+    phase = name;
+    phaseStart = Instant.now();
+  }
+
+  /**
+   * Starts again a node process that exited by itself (the cluster downed it: exit 3), as systemd's
+   * {@code Restart=on-failure} would, and notes it in the report. Nodes the bench stopped are null.
+   */
+  private void reviveExited() throws IOException {
+    for (int i = 0; i < servers.size(); i++) {
+      Process p = servers.get(i);
+      if (p != null && !p.isAlive()) {
+        String what =
+            String.format(
+                "node %d exited with status %d during %s, %s after it began",
+                i, p.exitValue(), phase, secs(Duration.between(phaseStart, Instant.now())));
+        incidents.add(what);
+        note("%s: starting it again", what);
+        servers.set(i, startServer(i));
+      }
+    }
   }
 
   // ---- measuring ----
@@ -529,6 +565,7 @@ final class ClusterBench {
     long deadline = System.nanoTime() + timeout.toNanos();
     long nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (true) {
+      reviveExited();
       try {
         if (done.get()) {
           return;
