@@ -104,7 +104,7 @@ final class ClusterBench {
       note("%d agents connecting at %d/s to %d nodes ...", agents, connectRate, nodes);
       Instant start = Instant.now();
       awaitFleet(0, start);
-      lines.add(
+      report(
           String.format(
               "  fleet up (every agent registered and cycled)      %s; agents per node %s",
               secs(Duration.between(start, Instant.now())), perNode(holders(0))));
@@ -163,12 +163,12 @@ final class ClusterBench {
     int survivor = survivor(victim);
     Times times = rehome(survivor, victim, moved, kill);
     Duration removed = awaitRemoved(survivor, victim, kill);
-    lines.add(
+    report(
         String.format(
             "  (a) kill -9 of a node holding %d agents: registered on another node %s",
             moved.size(), times.registered));
-    lines.add(String.format("      cycled again on another node %s", times.cycled));
-    lines.add(
+    report(String.format("      cycled again on another node %s", times.cycled));
+    report(
         String.format(
             "      killed node removed from the cluster after   %s; every agent listed once: %s",
             secs(removed), listedOnce(survivor)));
@@ -200,12 +200,12 @@ final class ClusterBench {
                 + " after kill -CONT"
             : "did NOT exit within " + secs(timeout);
     servers.set(victim, exited ? null : frozen);
-    lines.add(
+    report(
         String.format(
             "  (b) kill -STOP of a node holding %d agents: re-homed (registered) %s",
             moved.size(), times.registered));
-    lines.add(String.format("      cycled again on another node %s", times.cycled));
-    lines.add(
+    report(String.format("      cycled again on another node %s", times.cycled));
+    report(
         String.format(
             "      frozen node downed and removed after          %s; resumed, it %s",
             secs(removed), exit));
@@ -245,11 +245,17 @@ final class ClusterBench {
     Instant last = loaded.values().stream().max(Instant::compareTo).orElseThrow();
     int survivor = survivor(victim);
     await("a new singleton", () -> singletonNode(survivor) != victim, () -> "");
-    lines.add(
+    report(
         String.format(
             "  (c) Git singleton's node killed, commit %s pushed %s later: in force on every"
                 + " surviving node %s after the kill",
             commit, millis(Duration.between(kill, committed)), secs(Duration.between(kill, last))));
+  }
+
+  /** A line of the final report, also shown at once (a run that fails later keeps its figures). */
+  private void report(String line) {
+    lines.add(line);
+    note("result:%s", line);
   }
 
   private void phase(String name) {
