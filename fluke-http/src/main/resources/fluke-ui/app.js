@@ -1161,6 +1161,59 @@
     };
   };
 
+  /** A cluster member's status (GET /api/v1/nodes: Pekko's member status, lower case) as a pill. */
+  const NODE_TONES = { up: 'ok', weakly_up: 'info', joining: 'info', leaving: 'warn', exiting: 'warn', down: 'bad', removed: 'bad' };
+  function nodeStatusPill(status) {
+    const t = NODE_TONES[status] || 'idle';
+    return h('span', { class: `pill tone-${t}`, data: { status } },
+      h('span', { class: 'sym', 'aria-hidden': 'true', text: SYMBOLS[t] }), status);
+  }
+
+  /** #/nodes: the server nodes (GET /api/v1/nodes): one "local" node on a single server, every member in a cluster. */
+  views.nodes = () => {
+    const region = h('div');
+    return {
+      name: 'nodes', title: 'Nodes',
+      mount() {
+        replace(main, pageHead({ title: 'Nodes', subtitle: 'The server nodes of this control plane, as the node you are talking to sees them.' }), region);
+      },
+      async refresh() {
+        const nodes = await api('/api/v1/nodes');
+        this.loaded = true;
+        if (nodes.length === 1 && nodes[0].address === 'local') {
+          const n = nodes[0];
+          swap(region, [emptyState('A single server',
+            h('p', null, 'This server runs alone (no ', h('code', { text: 'cluster' }), ' block in server.hcl) and holds ',
+              h('strong', { text: String(n.agents) }), ` agent${n.agents === 1 ? '' : 's'}. `,
+              'Several servers form one control plane with a cluster block: see docs/cluster.md.'))]);
+          return;
+        }
+        const up = nodes.filter(n => n.status === 'up').length;
+        const lost = nodes.filter(n => !n.reachable).length;
+        const agents = nodes.reduce((sum, n) => sum + (n.answered ? n.agents : 0), 0);
+        const rows = nodes.map(n => h('tr', { data: { node: n.address, status: n.status, reachable: String(n.reachable) }, class: n.self ? 'self' : null },
+          h('td', { class: 'name', 'data-label': 'Node' }, h('span', { class: 'mono', text: n.address }),
+            n.self ? h('div', { class: 'sub', text: 'this node' }) : null),
+          td('Status', nodeStatusPill(n.status), n.reachable ? null : ' ',
+            n.reachable ? null : h('span', { class: 'pill tone-bad', data: { status: 'unreachable' } },
+              h('span', { class: 'sym', 'aria-hidden': 'true', text: SYMBOLS.bad }), 'unreachable')),
+          td('Agents', n.answered ? String(n.agents) : h('span', { class: 'muted', title: 'this node did not answer in time', text: '?' })),
+          td('Roles', n.leader ? h('span', { class: 'chip', data: { role: 'leader' }, text: 'leader' }) : null,
+            n.leader && n.singletons.length ? ' ' : null,
+            n.singletons.map(x => h('span', { class: 'chip', data: { role: 'singleton' }, title: 'cluster singleton', text: x === 'fluke-git' ? 'Git singleton' : x })),
+            !n.leader && !n.singletons.length ? h('span', { class: 'muted', text: '—' }) : null),
+          td('Version', n.version || h('span', { class: 'muted', text: '—' }))));
+        swap(region, [
+          h('p', { class: 'muted', data: { summary: 'nodes' } },
+            `${up} of ${nodes.length} node${nodes.length === 1 ? '' : 's'} up`,
+            lost ? `, ${lost} unreachable` : '', `; ${agents} agent${agents === 1 ? '' : 's'} held by the nodes that answered.`),
+          table(['Node', 'Status', 'Agents', 'Roles', 'Version'], rows, 'nodes')]);
+        // Membership changes send no live update: this page asks again every 5 s while it is open.
+        scheduleRefresh(5000);
+      },
+    };
+  };
+
   views.events = (params, query) => {
     const filters = { agent: query.get('agent') || '', task: query.get('task') || '', outcome: query.get('outcome') || '', limit: query.get('limit') || '50' };
     const region = h('div');
@@ -1357,6 +1410,7 @@
     if (parts[0] === 'drift') return { view: 'drift', params: [], query };
     if (parts[0] === 'events') return { view: 'events', params: [], query };
     if (parts[0] === 'plan') return { view: 'plan', params: [], query };
+    if (parts[0] === 'nodes') return { view: 'nodes', params: [], query };
     return { view: 'missing', params: [], query };
   }
 

@@ -227,6 +227,7 @@ public final class FlukeServer {
           NodeService.create(agents, nodeApi, ClusterBoot.askTimeout(system), settings.version()),
           "fluke-cluster-node",
           Props.empty());
+      dev.fluke.cluster.ClusterGauges.register(system, metrics.registry()); // /metrics cluster_*
     }
     FleetApi api =
         clustered

@@ -110,6 +110,19 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Give up when a phase takes longer than this (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(
+      names = "--nodes",
+      defaultValue = "1",
+      description =
+          "Server nodes: with --kill-node, N real fluke server processes in a cluster on loopback.")
+  int nodes;
+
+  @Option(
+      names = "--kill-node",
+      description =
+          "Cluster failover (needs --nodes 3+): kill -9 a node, kill -STOP one, kill the Git singleton's node; times per agent.")
+  boolean killNode;
+
   /** API questions during the run that the server did not answer within its ask timeout. */
   private int apiTimeouts;
 
@@ -127,6 +140,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (killNode || nodes > 1) { // docs/cluster.md "Failure modes"
+      return new ClusterBench(nodes, agents, connectRate, timeout, out, err).run();
+    }
     Path home = Files.createTempDirectory("fluke-bench-");
     Path repo = home.resolve("manifests");
     commit(repo, manifests("v1"), "bench manifests v1");

@@ -35,8 +35,9 @@ import picocli.CommandLine.Spec;
 public final class SimulatedAgentsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  /** The server's URL; repeated for a cluster's nodes (as an agent's {@code server_urls}). */
   @Option(names = "--server", required = true)
-  String server;
+  List<String> servers;
 
   @Option(names = "--token", required = true)
   String token;
@@ -73,9 +74,13 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
     SimulatedShell.Counters counters = new SimulatedShell.Counters();
     List<AgentRuntime> agents = new ArrayList<>(count);
     try {
-      GrpcServerConnector connector =
-          new GrpcServerConnector(
-              system, server, token, java.util.Optional.ofNullable(caFile), false);
+      List<GrpcServerConnector> connectors =
+          servers.stream()
+              .map(
+                  server ->
+                      new GrpcServerConnector(
+                          system, server, token, java.util.Optional.ofNullable(caFile), false))
+              .toList();
       // Read once: the configuration and version are the same for every simulated agent.
       AgentSettings base =
           AgentSettings.create(system).withVersion(VersionInfo.current().version());
@@ -87,7 +92,7 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
                 .withLabels(Map.of("role", "bench", "bench_group", "g" + ((first + i) % 10)));
         Map<String, Executor> executors =
             Map.of("shell", new SimulatedShell(name, drift, counters));
-        agents.add(AgentRuntime.start(system, settings, connector, executors));
+        agents.add(AgentRuntime.start(system, settings, connectors, executors));
         // Paced, so the server sees a rate of new connections, not one burst of thousands.
         long due = start + (long) ((i + 1) * 1e9 / connectRate);
         long wait = due - System.nanoTime();

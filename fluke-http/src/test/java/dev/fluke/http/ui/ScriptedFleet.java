@@ -52,6 +52,19 @@ public final class ScriptedFleet implements FleetApi {
 
   private String historyUnavailable;
 
+  /** What {@code nodes()} answers; null: a single server (FleetApi's default, one "local" node). */
+  private List<Dto.NodeInfo> nodes;
+
+  /** Scripts a cluster's answer to {@code GET /api/v1/nodes}. */
+  public synchronized void nodes(List<Dto.NodeInfo> cluster) {
+    nodes = List.copyOf(cluster);
+  }
+
+  @Override
+  public synchronized CompletionStage<List<Dto.NodeInfo>> nodes() {
+    return nodes != null ? done(nodes) : FleetApi.super.nodes();
+  }
+
   /** Plans asked for, by ref; answered from {@link #planResults} (a plan with errors otherwise). */
   public final BlockingQueue<String> plans = new LinkedBlockingQueue<>();
 

@@ -1,0 +1,647 @@
+package dev.fluke.app.bench;
+
+import dev.fluke.api.CyclePhase;
+import dev.fluke.api.Dto;
+import dev.fluke.app.cli.CliException;
+import dev.fluke.app.client.ApiClient;
+import dev.fluke.events.Event;
+import dev.fluke.events.EventQuery;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * {@code fluke bench --nodes N --kill-node}: failover of a cluster on this machine, measured (issue
+ * 8 "Targets", docs/cluster.md "Failure modes"). N real {@code fluke server} processes (child JVMs
+ * of the fluke binary, a cluster on loopback, in-memory events, one local manifest repository) and
+ * {@code --agents} simulated agents ({@code fluke bench-agents} children) whose server list names
+ * every node. Three phases, each ending with the fleet whole again (the stopped node started anew,
+ * all agents connected):
+ *
+ * <ol>
+ *   <li>{@code kill -9} of the node holding most agents: per agent of that node, the time from the
+ *       kill until it is registered on another node, and until it has finished a cycle there;
+ *   <li>{@code kill -STOP} of the node holding most agents: the same times; when the cluster has
+ *       removed it, it is resumed and must exit (downed, status 3);
+ *   <li>{@code kill -9} of the Git singleton's node, a commit right after it: the time until every
+ *       surviving node has loaded the new commit (its own {@code manifest/loaded} event).
+ * </ol>
+ *
+ * <p>Per-agent times come from the server's own timestamps ({@code connectedAt}, {@code
+ * lastCycleEndedAt}), so the polling interval does not blur them. Everything runs on 127.0.0.1 and
+ * is stopped at the end (by the processes' handles).
+ */
+final class ClusterBench {
+  /** Told to the agents by the servers; an agent drops a server silent for 3 of them. */
+  static final Duration HEARTBEAT = Duration.ofSeconds(2);
+
+  private final int nodes;
+  private final int agents;
+  private final int connectRate;
+  private final Duration timeout;
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  private Path home;
+  private Path repo;
+  private String token;
+  private final List<int[]> ports = new ArrayList<>(); // grpc, http, cluster
+  private final List<Process> servers = new ArrayList<>();
+  private final Map<Integer, Integer> starts = new HashMap<>();
+  private final List<Process> children = new ArrayList<>();
+  private final List<String> lines = new ArrayList<>();
+
+  /** Nodes that exited by themselves (downed) and were started again, as systemd would. */
+  private final List<String> incidents = new ArrayList<>();
+
+  private String phase = "start-up";
+  private Instant phaseStart = Instant.now();
+
+  ClusterBench(
+      int nodes, int agents, int connectRate, Duration timeout, PrintWriter out, PrintWriter err) {
+    this.nodes = nodes;
+    this.agents = agents;
+    this.connectRate = connectRate;
+    this.timeout = timeout;
+    this.out = out;
+    this.err = err;
+  }
+
+  int run() throws Exception {
+    if (nodes < 3) {
+      throw new CliException(
+          "bench: --kill-node needs --nodes 3 or more (a cluster of 2 has no majority without"
+              + " one)");
+    }
+    home = Files.createTempDirectory("fluke-bench-cluster-");
+    repo = home.resolve("manifests");
+    BenchCommand.commit(repo, manifests("v1"), "bench manifests v1");
+    token = HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+    try {
+      for (int i = 0; i < nodes; i++) {
+        ports.add(new int[] {freePort(), freePort(), freePort()});
+      }
+      for (int i = 0; i < nodes; i++) {
+        servers.add(startServer(i));
+      }
+      note("%d nodes starting ...", nodes);
+      awaitAllUp();
+      startAgents();
+      note("%d agents connecting at %d/s to %d nodes ...", agents, connectRate, nodes);
+      Instant start = Instant.now();
+      awaitFleet(0, start);
+      report(
+          String.format(
+              "  fleet up (every agent registered and cycled)      %s; agents per node %s",
+              secs(Duration.between(start, Instant.now())), perNode(holders(0))));
+
+      crash();
+      freeze();
+      singletonMoves();
+    } finally {
+      for (Process c : children) {
+        c.getOutputStream().close();
+      }
+      for (Process c : children) {
+        if (!c.waitFor(30, TimeUnit.SECONDS)) {
+          c.destroyForcibly();
+        }
+      }
+      for (Process p : servers) {
+        if (p != null) {
+          Runtime.getRuntime().exec(new String[] {"kill", "-CONT", Long.toString(p.pid())});
+          p.destroyForcibly();
+          p.waitFor(30, TimeUnit.SECONDS);
+        }
+      }
+      BenchCommand.deleteTree(home);
+    }
+    Runtime rt = Runtime.getRuntime();
+    out.printf(
+        "fluke bench --nodes %d --kill-node: %d simulated agents, %d core(s), Java %s, server"
+            + " heartbeat %ss (an agent drops a silent server after 3)%n",
+        nodes,
+        agents,
+        rt.availableProcessors(),
+        System.getProperty("java.version"),
+        HEARTBEAT.toSeconds());
+    lines.forEach(out::println);
+    out.printf(
+        "  nodes downed by the cluster and restarted (as Restart=on-failure would)  %s%n",
+        incidents.isEmpty() ? "none" : String.join("; ", incidents));
+    out.flush();
+    return 0;
+  }
+
+  // ---- the phases ----
+
+  /** (a) kill -9 of the node holding most agents. */
+  private void crash() throws Exception {
+    phase("(a)");
+    Map<String, Integer> before = holders(0);
+    int victim = mostAgents(before);
+    Set<String> moved = agentsOf(before, victim);
+    note("kill -9 of node %d (%d agents) ...", victim, moved.size());
+    Instant kill = Instant.now();
+    servers.get(victim).destroyForcibly();
+    servers.get(victim).waitFor(30, TimeUnit.SECONDS);
+    servers.set(victim, null);
+    int survivor = survivor(victim);
+    Times times = rehome(survivor, victim, moved, kill);
+    Duration removed = awaitRemoved(survivor, victim, kill);
+    report(
+        String.format(
+            "  (a) kill -9 of a node holding %d agents: registered on another node %s",
+            moved.size(), times.registered));
+    report(String.format("      cycled again on another node %s", times.cycled));
+    report(
+        String.format(
+            "      killed node removed from the cluster after   %s; every agent listed once: %s",
+            secs(removed), listedOnce(survivor)));
+    restart(victim);
+  }
+
+  /** (b) kill -STOP of the node holding most agents, then kill -CONT. */
+  private void freeze() throws Exception {
+    phase("(b)");
+    Map<String, Integer> before = holders(0);
+    int victim = mostAgents(before);
+    Set<String> moved = agentsOf(before, victim);
+    Process frozen = servers.get(victim);
+    note("kill -STOP of node %d (%d agents) ...", victim, moved.size());
+    Instant stop = Instant.now();
+    signal("STOP", frozen);
+    int survivor = survivor(victim);
+    Times times = rehome(survivor, victim, moved, stop);
+    Duration removed = awaitRemoved(survivor, victim, stop);
+    signal("CONT", frozen);
+    Instant resumed = Instant.now();
+    boolean exited = frozen.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+    String exit =
+        exited
+            ? "exited with status "
+                + frozen.exitValue()
+                + " "
+                + secs(Duration.between(resumed, Instant.now()))
+                + " after kill -CONT"
+            : "did NOT exit within " + secs(timeout);
+    servers.set(victim, exited ? null : frozen);
+    report(
+        String.format(
+            "  (b) kill -STOP of a node holding %d agents: re-homed (registered) %s",
+            moved.size(), times.registered));
+    report(String.format("      cycled again on another node %s", times.cycled));
+    report(
+        String.format(
+            "      frozen node downed and removed after          %s; resumed, it %s",
+            secs(removed), exit));
+    if (!exited) {
+      frozen.destroyForcibly();
+      frozen.waitFor(30, TimeUnit.SECONDS);
+      servers.set(victim, null);
+    }
+    restart(victim);
+  }
+
+  /** (c) kill -9 of the Git singleton's node, a new commit right after. */
+  private void singletonMoves() throws Exception {
+    phase("(c)");
+    int victim = singletonNode(0);
+    note("kill -9 of node %d, the Git singleton's, and a new commit ...", victim);
+    Instant kill = Instant.now();
+    servers.get(victim).destroyForcibly();
+    servers.get(victim).waitFor(30, TimeUnit.SECONDS);
+    servers.set(victim, null);
+    BenchCommand.commit(repo, manifests("v2"), "bench manifests v2");
+    String commit = BenchCommand.head(repo).substring(0, 12);
+    Instant committed = Instant.now();
+    Map<Integer, Instant> loaded = new HashMap<>();
+    await(
+        "every surviving node to load commit " + commit,
+        () -> {
+          for (int i = 0; i < nodes; i++) {
+            int node = i;
+            if (node != victim && !loaded.containsKey(node)) {
+              loadedAt(node, commit).ifPresent(at -> loaded.put(node, at));
+            }
+          }
+          return loaded.size() == nodes - 1;
+        },
+        () -> loaded.keySet().toString());
+    Instant last = loaded.values().stream().max(Instant::compareTo).orElseThrow();
+    int survivor = survivor(victim);
+    await("a new singleton", () -> singletonNode(survivor) != victim, () -> "");
+    report(
+        String.format(
+            "  (c) Git singleton's node killed, commit %s pushed %s later: in force on every"
+                + " surviving node %s after the kill",
+            commit, millis(Duration.between(kill, committed)), secs(Duration.between(kill, last))));
+  }
+
+  /** A line of the final report, also shown at once (a run that fails later keeps its figures). */
+  private void report(String line) {
+    lines.add(line);
+    note("result:%s", line);
+  }
+
+  private void phase(String name) {
+    phase = name;
+    phaseStart = Instant.now();
+  }
+
+  /**
+   * Starts again a node process that exited by itself (the cluster downed it: exit 3), as systemd's
+   * {@code Restart=on-failure} would, and notes it in the report. Nodes the bench stopped are null.
+   */
+  private void reviveExited() throws IOException {
+    for (int i = 0; i < servers.size(); i++) {
+      Process p = servers.get(i);
+      if (p != null && !p.isAlive()) {
+        String what =
+            String.format(
+                "node %d exited with status %d during %s, %s after it began",
+                i, p.exitValue(), phase, secs(Duration.between(phaseStart, Instant.now())));
+        incidents.add(what);
+        note("%s: starting it again", what);
+        servers.set(i, startServer(i));
+      }
+    }
+  }
+
+  // ---- measuring ----
+
+  private record Times(Percentiles registered, Percentiles cycled) {}
+
+  /**
+   * Waits until every agent of {@code moved} is connected on a node other than {@code victim} (as
+   * {@code survivor} lists the fleet) and finished a cycle there; their times from {@code since}.
+   */
+  private Times rehome(int survivor, int victim, Set<String> moved, Instant since)
+      throws Exception {
+    String gone = address(victim);
+    Map<String, Duration> registered = new HashMap<>();
+    Map<String, Duration> cycled = new HashMap<>();
+    await(
+        "the " + moved.size() + " agents of node " + victim + " to cycle on another node",
+        () -> {
+          for (Dto.AgentSummary a : client(survivor).agents(null).matching().value()) {
+            if (!moved.contains(a.name())
+                || cycled.containsKey(a.name())
+                || !a.connected()
+                || gone.equals(a.node())
+                || a.connectedAt() == null
+                || a.connectedAt().isBefore(since)) {
+              continue;
+            }
+            registered.putIfAbsent(a.name(), Duration.between(since, a.connectedAt()));
+            if (a.cycle() == CyclePhase.IDLE
+                && a.lastCycleEndedAt() != null
+                && a.lastCycleEndedAt().isAfter(a.connectedAt())) {
+              cycled.put(a.name(), Duration.between(since, a.lastCycleEndedAt()));
+            }
+          }
+          return cycled.size() == moved.size();
+        },
+        () -> registered.size() + " registered, " + cycled.size() + " cycled of " + moved.size());
+    return new Times(
+        Percentiles.of(List.copyOf(registered.values())),
+        Percentiles.of(List.copyOf(cycled.values())));
+  }
+
+  /** Waits until {@code survivor} no longer lists {@code victim} as a member. */
+  private Duration awaitRemoved(int survivor, int victim, Instant since) throws Exception {
+    String gone = address(victim);
+    await(
+        "node " + victim + " to be removed",
+        () -> client(survivor).nodes().value().stream().noneMatch(n -> n.address().equals(gone)),
+        () -> client(survivor).nodes().value().toString());
+    return Duration.between(since, Instant.now());
+  }
+
+  /** Whether every agent is listed once, connected, with no node missing, by {@code node}. */
+  private boolean listedOnce(int node) {
+    ApiClient.Filtered answer = client(node).agents(null);
+    List<Dto.AgentSummary> list = answer.matching().value();
+    return answer.missingNodes().isEmpty()
+        && list.size() == agents
+        && list.stream().map(Dto.AgentSummary::name).distinct().count() == agents
+        && list.stream().allMatch(Dto.AgentSummary::connected);
+  }
+
+  /** When {@code node} recorded loading {@code commit} (its latest such event). */
+  private Optional<Instant> loadedAt(int node, String commit) {
+    List<Event> events = client(node).events(new EventQuery(null, null, "loaded", 50)).value();
+    return events.stream()
+        .filter(e -> e.message().startsWith("commit " + commit))
+        .map(Event::time)
+        .max(Instant::compareTo);
+  }
+
+  /** Agent name → node index, from {@code node}'s list of connected agents. */
+  private Map<String, Integer> holders(int node) {
+    Map<String, Integer> where = new HashMap<>();
+    for (Dto.AgentSummary a : client(node).agents(null).matching().value()) {
+      if (a.connected() && a.node() != null) {
+        where.put(a.name(), index(a.node()));
+      }
+    }
+    return where;
+  }
+
+  static int mostAgents(Map<String, Integer> holders) {
+    return holders.values().stream()
+        .collect(Collectors.groupingBy(n -> n, Collectors.counting()))
+        .entrySet()
+        .stream()
+        .max(
+            Map.Entry.<Integer, Long>comparingByValue()
+                .thenComparing(Map.Entry.<Integer, Long>comparingByKey().reversed()))
+        .orElseThrow(() -> new CliException("bench: no agent is connected"))
+        .getKey();
+  }
+
+  private static Set<String> agentsOf(Map<String, Integer> holders, int node) {
+    return holders.entrySet().stream()
+        .filter(e -> e.getValue() == node)
+        .map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
+  }
+
+  private String perNode(Map<String, Integer> holders) {
+    Map<Integer, Long> counts =
+        holders.values().stream().collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      parts.add(Long.toString(counts.getOrDefault(i, 0L)));
+    }
+    return String.join(" / ", parts);
+  }
+
+  private int singletonNode(int asked) {
+    return client(asked).nodes().value().stream()
+        .filter(n -> !n.singletons().isEmpty())
+        .map(n -> index(n.address()))
+        .findFirst()
+        .orElse(-1);
+  }
+
+  private int survivor(int victim) {
+    return (victim + 1) % nodes;
+  }
+
+  // ---- the cluster's processes ----
+
+  private void awaitAllUp() throws Exception {
+    for (int i = 0; i < nodes; i++) {
+      int node = i;
+      await(
+          "node " + i + " to see " + nodes + " Up members",
+          () -> {
+            List<Dto.NodeInfo> m = client(node).nodes().value();
+            return m.size() == nodes && m.stream().allMatch(n -> n.status().equals("up"));
+          },
+          () -> "");
+    }
+  }
+
+  /** Every agent connected (listed once, no node missing) and cycled since {@code since}. */
+  private void awaitFleet(int node, Instant since) throws Exception {
+    long[] seen = new long[2];
+    await(
+        "every agent to connect and cycle",
+        () -> {
+          ApiClient.Filtered answer = client(node).agents(null);
+          List<Dto.AgentSummary> list = answer.matching().value();
+          seen[0] = list.stream().filter(Dto.AgentSummary::connected).count();
+          seen[1] =
+              list.stream()
+                  .filter(
+                      a ->
+                          a.connected()
+                              && a.cycle() == CyclePhase.IDLE
+                              && a.lastCycleEndedAt() != null
+                              && a.lastCycleEndedAt().isAfter(since))
+                  .count();
+          return answer.missingNodes().isEmpty() && seen[1] == agents && listedOnce(node);
+        },
+        () -> seen[0] + " connected, " + seen[1] + " cycled of " + agents);
+  }
+
+  /** Starts node {@code node} again on its ports and waits until the fleet is whole again. */
+  private void restart(int node) throws Exception {
+    note("starting node %d again ...", node);
+    servers.set(node, startServer(node));
+    awaitAllUp();
+    await("every agent to be connected", () -> listedOnce(node), () -> "");
+  }
+
+  private Process startServer(int node) throws IOException {
+    int[] p = ports.get(node);
+    starts.merge(node, 1, Integer::sum);
+    String seeds =
+        ports.stream().map(q -> "\"127.0.0.1:" + q[2] + "\"").collect(Collectors.joining(", "));
+    Path config = home.resolve("server-" + node + ".hcl");
+    Files.writeString(
+        config,
+        """
+        server {
+          listen_grpc        = "127.0.0.1:%d"
+          listen_http        = "127.0.0.1:%d"
+          agent_tokens       = ["%s"]
+          data_dir           = "%s"
+          reconcile_interval = "1h"
+          tls { enabled = false }
+          git {
+            url           = "%s"
+            poll_interval = "1s"
+          }
+          cluster {
+            listen = "127.0.0.1:%d"
+            seeds  = [%s]
+          }
+        }
+        """
+            .formatted(p[0], p[1], token, home.resolve("data-" + node), repo.toUri(), p[2], seeds));
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Path log = home.resolve("server-" + node + "-" + starts.get(node) + ".log");
+    return new ProcessBuilder(
+            java,
+            "-Xss512k",
+            "-Dfluke.server.agents.heartbeat-interval=" + HEARTBEAT.toSeconds() + "s",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.fluke.app.Main",
+            "server",
+            "--config",
+            config.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  private void startAgents() throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    for (int first = 0; first < agents; first += BenchCommand.AGENTS_PER_PROCESS) {
+      int count = Math.min(BenchCommand.AGENTS_PER_PROCESS, agents - first);
+      List<String> command = new ArrayList<>();
+      command.addAll(List.of(java, "-Xss512k", "-cp", System.getProperty("java.class.path")));
+      command.addAll(List.of("dev.fluke.app.Main", "bench-agents"));
+      for (int[] p : ports) {
+        command.addAll(List.of("--server", "grpc://127.0.0.1:" + p[0]));
+      }
+      command.addAll(
+          List.of(
+              "--token",
+              token,
+              "--first",
+              Integer.toString(first),
+              "--count",
+              Integer.toString(count),
+              "--drift",
+              "0",
+              "--connect-rate",
+              Integer.toString(Math.max(1, connectRate * count / agents)),
+              "--max-time",
+              (timeout.toSeconds() * 6) + "s"));
+      Path logs = home.resolve("agents-" + first);
+      children.add(
+          new ProcessBuilder(command)
+              .redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
+              .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile())
+              .start());
+    }
+  }
+
+  private static void signal(String signal, Process p) throws Exception {
+    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+  }
+
+  private String manifests(String version) {
+    StringBuilder hcl = new StringBuilder("# generated by fluke bench --nodes\n");
+    for (int t = 0; t < 3; t++) {
+      hcl.append(
+          """
+          task "bench_%d" {
+            selector { match_labels = { role = "bench" } }
+            shell "step" {
+              check   = "test -f /bench/%d/%s"
+              command = "touch /bench/%d/%s"
+            }
+          }
+          """
+              .formatted(t, t, version, t, version));
+    }
+    return hcl.toString();
+  }
+
+  private ApiClient client(int node) {
+    return new ApiClient("http://127.0.0.1:" + ports.get(node)[1], null, Duration.ofSeconds(10));
+  }
+
+  private String address(int node) {
+    return "pekko://fluke-server@127.0.0.1:" + ports.get(node)[2];
+  }
+
+  private int index(String address) {
+    for (int i = 0; i < nodes; i++) {
+      if (address.equals(address(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Polls every 200 ms until {@code done} (errors count as "not yet"); says how far every 5 s. */
+  private void await(String what, Supplier<Boolean> done, Supplier<String> progress)
+      throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (true) {
+      reviveExited();
+      try {
+        if (done.get()) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        // a node still starting or just killed: keep asking
+      }
+      if (System.nanoTime() > deadline) {
+        throw new CliException(
+            "bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
+      }
+      if (System.nanoTime() > nextNote) {
+        String seen;
+        try {
+          seen = progress.get();
+        } catch (RuntimeException e) {
+          seen = e.getMessage();
+        }
+        note("%s (waiting for %s)", seen, what);
+        nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private void note(String format, Object... args) {
+    err.printf("bench: " + format + "%n", args);
+    err.flush();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static String secs(Duration d) {
+    return String.format("%.1f s", d.toMillis() / 1000.0);
+  }
+
+  private static String millis(Duration d) {
+    return d.toMillis() + " ms";
+  }
+
+  /** p50 / p95 / p99 / max of some durations (nearest rank). */
+  record Percentiles(int count, Duration p50, Duration p95, Duration p99, Duration max) {
+    static Percentiles of(List<Duration> values) {
+      List<Duration> sorted = values.stream().sorted().toList();
+      if (sorted.isEmpty()) {
+        return new Percentiles(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+      }
+      return new Percentiles(
+          sorted.size(),
+          rank(sorted, 50),
+          rank(sorted, 95),
+          rank(sorted, 99),
+          sorted.get(sorted.size() - 1));
+    }
+
+    /** The nearest-rank percentile: the smallest value with at least p% of values at or below. */
+    private static Duration rank(List<Duration> sorted, int p) {
+      int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+      return sorted.get(Math.max(0, rank - 1));
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          "p50 %s, p95 %s, p99 %s, max %s (%d agents)",
+          secs(p50), secs(p95), secs(p99), secs(max), count);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.fluke.app.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class ClusterBenchTest {
+  @Test
+  void percentilesAreNearestRankOfTheSortedTimes() {
+    List<Duration> times =
+        IntStream.rangeClosed(1, 200).mapToObj(i -> Duration.ofMillis(201 - i)).toList();
+    ClusterBench.Percentiles p = ClusterBench.Percentiles.of(times);
+    assertEquals(200, p.count());
+    assertEquals(Duration.ofMillis(100), p.p50());
+    assertEquals(Duration.ofMillis(190), p.p95());
+    assertEquals(Duration.ofMillis(198), p.p99());
+    assertEquals(Duration.ofMillis(200), p.max());
+  }
+
+  @Test
+  void oneTimeIsEveryPercentile() {
+    ClusterBench.Percentiles p = ClusterBench.Percentiles.of(List.of(Duration.ofSeconds(3)));
+    assertEquals(Duration.ofSeconds(3), p.p50());
+    assertEquals(Duration.ofSeconds(3), p.p99());
+    assertEquals(0, ClusterBench.Percentiles.of(List.of()).count());
+  }
+
+  @Test
+  void theVictimIsTheNodeHoldingMostAgentsTheLowestOnATie() {
+    assertEquals(2, ClusterBench.mostAgents(Map.of("a", 0, "b", 2, "c", 2, "d", 1)));
+    assertEquals(1, ClusterBench.mostAgents(Map.of("a", 1, "b", 2, "c", 1, "d", 2)));
+  }
+}
