@@ -248,7 +248,7 @@ public final class AgentLocations {
   }
 
   private Behavior<Command> onHolderAnswered(HolderAnswered h) {
-    if (Boolean.FALSE.equals(h.live())) {
+    if (Placement.admitAfterAsking(h.live(), membership.state(h.ask().node()))) {
       write(h.admit(), h.ask().epoch());
     } else {
       String why =

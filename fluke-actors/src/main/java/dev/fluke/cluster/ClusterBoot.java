@@ -40,6 +40,20 @@ public final class ClusterBoot {
    */
   public static Config config(
       ServerConfig.Cluster cluster, Optional<Path> certFile, Optional<Path> keyFile, Config app) {
+    return config(cluster, certFile, keyFile, app, ConfigFactory.systemProperties());
+  }
+
+  /**
+   * As above, with {@code overrides} (the JVM's system properties: {@code FLUKE_JAVA_OPTS="-Dpekko.
+   * cluster.failure-detector.acceptable-heartbeat-pause=6s"}) winning over fluke-cluster.conf's
+   * tuning, but never over the node's addresses, seeds and TLS from server.hcl.
+   */
+  static Config config(
+      ServerConfig.Cluster cluster,
+      Optional<Path> certFile,
+      Optional<Path> keyFile,
+      Config app,
+      Config overrides) {
     Config node =
         ConfigFactory.empty()
             .withValue(
@@ -78,7 +92,8 @@ public final class ClusterBoot {
                   engine + "ca-cert-file",
                   ConfigValueFactory.fromAnyRef(ca.toAbsolutePath().toString()));
     }
-    return node.withFallback(ConfigFactory.parseResources("fluke-cluster.conf"))
+    return node.withFallback(overrides)
+        .withFallback(ConfigFactory.parseResources("fluke-cluster.conf"))
         .withFallback(app)
         .resolve();
   }

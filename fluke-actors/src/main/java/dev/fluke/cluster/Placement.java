@@ -10,7 +10,9 @@ package dev.fluke.cluster;
  *   <li>held by a node that is gone (not a member, down, leaving, removed) or unreachable: admitted
  *       with the next epoch, which fences the old session should that node come back;
  *   <li>held by a reachable, up node: that node is asked whether the session is alive; only a "no"
- *       admits (a "yes" or no answer refuses: two live hosts with one name stay refused).
+ *       admits (a "yes" or no answer refuses: two live hosts with one name stay refused), unless
+ *       the holder became unreachable or left while it was asked (then it is gone: admitted, and
+ *       the new epoch fences it).
  * </ul>
  */
 final class Placement {
@@ -41,5 +43,15 @@ final class Placement {
       return new Admit(next);
     }
     return new AskHolder(current.node(), next);
+  }
+
+  /**
+   * After the holder was asked: {@code live} is its answer (null: none in time), {@code holderNow}
+   * what this node knows of it now. A crashed node does not answer, and the failure detector often
+   * marks it unreachable during the wait: the agent is admitted at once instead of being refused
+   * and dialling again after its backoff.
+   */
+  static boolean admitAfterAsking(Boolean live, NodeState holderNow) {
+    return Boolean.FALSE.equals(live) || (live == null && holderNow == NodeState.GONE);
   }
 }

@@ -24,6 +24,25 @@ class ClusterBootTest {
           Optional.empty());
 
   @Test
+  void systemPropertiesTuneTheClusterButNeverMoveTheNodesAddressOrSeeds() {
+    Config overrides =
+        ConfigFactory.parseMap(
+            java.util.Map.of(
+                "pekko.cluster.failure-detector.acceptable-heartbeat-pause", "6s",
+                "pekko.cluster.split-brain-resolver.stable-after", "12s",
+                "pekko.remote.artery.canonical.port", "9999"));
+    Config c =
+        ClusterBoot.config(
+            PLAIN, Optional.empty(), Optional.empty(), ConfigFactory.load(), overrides);
+    assertEquals(
+        Duration.ofSeconds(6),
+        c.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"));
+    assertEquals(
+        Duration.ofSeconds(12), c.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
+    assertEquals(7072, c.getInt("pekko.remote.artery.canonical.port"));
+  }
+
+  @Test
   void aClusterBlockMakesAClusterNodeWithKeepMajorityAndNoJavaSerialization() {
     Config c = ClusterBoot.config(PLAIN, Optional.empty(), Optional.empty(), ConfigFactory.load());
     assertTrue(ClusterBoot.enabled(c));

@@ -1,6 +1,8 @@
 package dev.fluke.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,16 @@ class PlacementTest {
     AgentLocation held = new AgentLocation(B, 4, true, List.of());
     assertEquals(
         new Placement.AskHolder(B, 5), Placement.decide(held, A, Placement.NodeState.SERVING));
+  }
+
+  @Test
+  void aHolderThatSaysNoOrWentAwayWhileAskedAdmitsButAYesOrSilenceFromAServingNodeRefuses() {
+    assertTrue(Placement.admitAfterAsking(false, Placement.NodeState.SERVING));
+    assertTrue(Placement.admitAfterAsking(null, Placement.NodeState.GONE));
+    assertFalse(Placement.admitAfterAsking(null, Placement.NodeState.SERVING));
+    assertFalse(Placement.admitAfterAsking(true, Placement.NodeState.SERVING));
+    // A live session on a node that is unreachable now still refuses: it said yes.
+    assertFalse(Placement.admitAfterAsking(true, Placement.NodeState.GONE));
   }
 
   @Test
