@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.cluster.CborSerializable;
 import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
@@ -71,7 +72,7 @@ public final class CycleRunner {
    */
   public record RolloutGate(
       TaskSpec spec, boolean allowed, String reason, ActorRef<TaskReconciler.Command> reconciler)
-      implements Command {}
+      implements Command, CborSerializable {}
 
   /** Replies with the agent's detail: {@code summary} and every task's status. */
   public record GetDetail(Dto.AgentSummary summary, ActorRef<Optional<Dto.AgentDetail>> replyTo)

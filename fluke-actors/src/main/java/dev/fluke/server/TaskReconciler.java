@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.api.Dto;
 import dev.fluke.api.Status;
+import dev.fluke.cluster.CborSerializable;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.TaskSpec;
@@ -45,14 +46,15 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
    * An agent allowed by the task's rollout judged {@code spec} after its apply: {@code ok}
    * satisfied, else failed (issue 10).
    */
-  public record RolloutReport(String agent, TaskSpec spec, boolean ok) implements Command {}
+  public record RolloutReport(String agent, TaskSpec spec, boolean ok)
+      implements Command, CborSerializable {}
 
   /**
    * A person resumes the task's halted rollout ({@code who}: for the event); replies with its
    * status, or empty when the task has no rollout.
    */
   public record ResumeRollout(String who, ActorRef<Optional<Dto.RolloutStatus>> replyTo)
-      implements Command {}
+      implements Command, CborSerializable {}
 
   /** The rollout's timers: the gathering time is over; the next stage is due. */
   private enum RolloutTick implements Command {
