@@ -13,9 +13,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,12 +145,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final FlukeMetrics metrics;
   private final AgentDirectory directory;
   private final Suspensions suspensions;
-  private final AgentAdmission admission;
-
-  /** Cluster mode: registrations waiting for the directory, and each live session's epoch. */
-  private final Map<String, Long> epochs = new HashMap<>();
-
-  private final Set<String> admitting = new HashSet<>();
+  private final Admissions admissions;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
@@ -198,7 +190,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       AgentAdmission admission) {
     super(context);
     this.suspensions = suspensions;
-    this.admission = admission;
+    this.admissions = new Admissions(admission);
     admission.attach(context.getSelf());
     this.settings = settings;
     this.alerter = alerter;
@@ -241,31 +233,15 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
       return this;
     }
-    String problem = AgentNames.problem(name);
-    AgentDirectory.Live existing = directory.live(name);
-    if (problem == null && existing != null) {
-      problem =
-          "an agent named "
-              + name
-              + " is already connected (from "
-              + existing.peer()
-              + " since "
-              + existing.summary().connectedAt()
-              + "); a dead connection is evicted after "
-              + settings.agents().heartbeatAllowedMisses()
-              + " missed heartbeats";
-    }
-    if (problem == null && admitting.contains(name)) {
-      problem = "a registration of agent " + name + " is already being checked with the cluster";
-    }
+    String problem =
+        admissions.problem(name, directory.live(name), settings.agents().heartbeatAllowedMisses());
     if (problem != null) {
       return refuse(c, problem);
     }
-    if (!admission.local()) {
-      admitting.add(name);
+    if (!admissions.local()) {
       getContext()
           .pipeToSelf(
-              admission.admit(name),
+              admissions.admit(name),
               (d, failure) ->
                   new Admitted(
                       c,
@@ -295,13 +271,13 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> onAdmitted(Admitted a) {
     Connect c = a.connect();
     String name = c.register().name();
-    admitting.remove(name);
+    admissions.decided(name);
     AgentAdmission.Decision d = a.decision();
     if (!d.admitted()) {
       return refuse(c, d.refusal());
     }
     if (settings.now().isAfter(c.deadline()) || directory.live(name) != null) {
-      admission.released(name, d.epoch());
+      admissions.unused(name, d);
       metrics.registrationsTooLate();
       c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
       return this;
@@ -312,14 +288,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> accept(Connect c, AgentAdmission.Decision d) {
     String name = c.register().name();
     Instant now = settings.now();
-    ReceivedResults received = directory.received(name);
-    if (!admission.local()) {
-      received.seed(d.received());
-      received.onFirst(key -> admission.received(name, d.epoch(), key));
-      epochs.put(name, d.epoch());
-    }
-    ActorRef<AgentSession.Command> session =
-        spawnSession(c, ++connections, admission.local() ? connections << 32 : d.epoch() << 32);
+    long connection = ++connections;
+    long cycleBase = admissions.accepted(name, d, directory.received(name), connection);
+    ActorRef<AgentSession.Command> session = spawnSession(c, connection, cycleBase);
     getContext().watchWith(session, new SessionEnded(name, session));
     // Counted and announced once the session exists.
     metrics.agentConnected(name);
@@ -379,21 +350,28 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> onDesiredState(DesiredStateChanged d) {
     state = d.state();
     reconcilers = d.reconcilers();
-    // A new commit reaches the fleet as a rollout: the first agents (by name) start their cycle at
-    // once, the rest at the configured rate, so a large fleet neither checks nor applies a commit
-    // all at once.
+    startCycles(directory.liveNames(), d.newCommit());
+    return this;
+  }
+
+  /**
+   * Hands the state in force to the runners of {@code agents}; {@code paced}: each starts a cycle
+   * at its rollout slot. A new commit reaches the fleet that way: the first agents (by name) start
+   * at once, the rest at the configured rate, so a large fleet neither checks nor applies a commit
+   * all at once. Not paced (a reconciler was replaced), nothing starts.
+   */
+  private void startCycles(List<String> agents, boolean paced) {
     ServerSettings.Rollout rollout = settings.rollout();
     int slot = 0;
-    for (String agent : directory.liveNames()) {
+    for (String agent : agents) {
       directory
           .live(agent)
           .session()
           .tell(
               new AgentSession.ForRunner(
                   new CycleRunner.DesiredStateChanged(
-                      d.state(), d.reconcilers(), d.newCommit() ? rollout.delayOf(slot++) : null)));
+                      state, reconcilers, paced ? rollout.delayOf(slot++) : null)));
     }
-    return this;
   }
 
   private Behavior<Command> onSummary(SummaryChanged s) {
@@ -414,10 +392,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       return this;
     }
     Dto.StatusCounts before = directory.totals();
-    Long epoch = epochs.remove(e.name());
-    if (epoch != null) {
-      admission.released(e.name(), epoch);
-    }
+    admissions.ended(e.name());
     directory.ended(e.name(), settings.now());
     totalsChanged(before);
     metrics.agentDisconnected(e.name());
@@ -466,24 +441,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onIsLive(IsLive q) {
-    q.replyTo().tell(directory.live(q.name()) != null || admitting.contains(q.name()));
+    q.replyTo().tell(directory.live(q.name()) != null || admissions.admitting(q.name()));
     return this;
   }
 
   private Behavior<Command> onFence(Fence f) {
     AgentDirectory.Live l = directory.live(f.name());
-    Long epoch = epochs.get(f.name());
-    if (l != null && epoch != null && epoch <= f.epoch()) {
-      String why =
-          "agent "
-              + f.name()
-              + " registered again on "
-              + f.holder()
-              + " (epoch "
-              + f.epoch()
-              + " > "
-              + epoch
-              + "): its session here is stale and stops";
+    String why = admissions.fence(f.name(), f.epoch(), f.holder(), l != null);
+    if (why != null) {
       getContext().getLog().warn("{}", why);
       events.append(Event.agent(settings.now(), f.name(), "fenced", why));
       getContext().stop(l.session()); // SessionEnded then records the disconnection
@@ -515,30 +480,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onReconcile(Reconcile r) {
-    Instant now = settings.now();
-    List<String> names = new ArrayList<>();
-    String message;
-    if (r.target().kind() == TargetKind.AGENT) {
-      String name = r.target().name();
-      if (directory.live(name) == null) {
-        String why =
-            directory.recentlyDisconnected(name)
-                ? "agent " + name + " is not connected"
-                : "no agent named " + name + " is connected";
-        r.replyTo()
-            .tell(new Dto.ReconcileAccepted(false, why, r.target(), List.of(), now, r.requestId()));
-        return this;
-      }
-      names.add(name);
-      message = "manual reconcile of agent " + name + " started";
-    } else {
-      names.addAll(directory.liveNames());
-      message =
-          names.isEmpty()
-              ? "no agent is connected"
-              : "manual reconcile started on " + names.size() + " agent(s)";
-    }
-    for (String name : names) {
+    ManualStart start = ManualStart.of(directory, r.target(), r.requestId(), settings.now());
+    for (String name : start.agents()) {
       directory
           .live(name)
           .session()
@@ -546,8 +489,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
               new AgentSession.ForRunner(
                   new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force())));
     }
-    r.replyTo()
-        .tell(new Dto.ReconcileAccepted(true, message, r.target(), names, now, r.requestId()));
+    r.replyTo().tell(start.answer());
     return this;
   }
 
@@ -555,21 +497,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     if (state == null) {
       return this;
     }
-    ServerSettings.Rollout rollout = settings.rollout();
-    int slot = 0;
-    for (String agent : directory.liveNames()) {
-      if (l.scope() == TargetKind.AGENT && !agent.equals(l.name())) {
-        continue;
-      }
-      // The same state again: nothing is rematched, a cycle starts at the agent's slot.
-      directory
-          .live(agent)
-          .session()
-          .tell(
-              new AgentSession.ForRunner(
-                  new CycleRunner.DesiredStateChanged(
-                      state, reconcilers, rollout.delayOf(slot++))));
-    }
+    // The same state again: nothing is rematched, a cycle starts at each agent's slot.
+    startCycles(
+        l.scope() == TargetKind.AGENT
+            ? directory.liveNames().stream().filter(l.name()::equals).toList()
+            : directory.liveNames(),
+        true);
     return this;
   }
 }
