@@ -115,9 +115,7 @@ public final class CycleRunner {
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
-  private final RunnerGates gates;
-  private final FlapGuard flaps = new FlapGuard();
-  private final RolloutGates rollouts;
+  private final CycleGates gates;
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -146,9 +144,13 @@ public final class CycleRunner {
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
-    this.gates = new RunnerGates(name, s.suspensions());
+    this.gates =
+        new CycleGates(
+            name,
+            s.suspensions(),
+            settings.reconcile().defaultRollout(),
+            settings.reconcile().flapLimit());
     this.pace = Pace.start(s.cycleBase());
-    this.rollouts = new RolloutGates(name, settings.reconcile().defaultRollout());
     Map<String, String> labels = s.register().labels();
     this.tasks =
         new AgentTasks(
@@ -163,9 +165,9 @@ public final class CycleRunner {
             s.received(),
             webhook,
             context.getLog(),
-            flaps,
+            gates.flaps(),
             settings.reconcile().flapLimit(),
-            rollouts);
+            gates.rollouts());
   }
 
   private Behavior<Command> start(AgentSession.Setup s) {
@@ -318,18 +320,14 @@ public final class CycleRunner {
 
   private Behavior<Command> onCheckReport(Cycle c, AgentMessage.CheckReport report) {
     Instant now = settings.now();
-    for (TaskSpec spec : c.requested()) {
-      if (c.request().isManual(spec.name())) {
-        flaps.reset(spec.name()); // a person looked: the flap guard counts from zero again
-      }
-    }
+    gates.checkedByHand(c);
     Cycle.CheckStep step =
         c.onCheckReport(
             report,
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
             webhook,
             now,
-            gates(c.request(), now));
+            gates.of(tasks, c.request(), now));
     if (step instanceof Cycle.Misfit misfit) {
       return broken(misfit.reason());
     }
@@ -341,20 +339,6 @@ public final class CycleRunner {
       timers.startSingleTimer(Tick.WINDOW, Tick.WINDOW, Duration.between(now, opens));
     }
     return nextApply(judged.next());
-  }
-
-  /**
-   * What the cycle asks of this agent beyond its checks (issue 10): dependencies' known status, the
-   * flap guard, the rollouts, and the suspensions and windows of {@code request}.
-   */
-  private TaskGates gates(CycleRequest request, Instant now) {
-    return new TaskGates(
-        task -> tasks.get(task) == null ? null : tasks.get(task).status(),
-        spec ->
-            flaps.holds(
-                spec.name(), spec.effectiveFlapLimit(settings.reconcile().flapLimit()), now),
-        rollouts::holds,
-        spec -> gates.of(spec, request, now));
   }
 
   private Behavior<Command> nextApply(Cycle c) {
@@ -408,7 +392,7 @@ public final class CycleRunner {
 
   private Behavior<Command> endCycle(Cycle c) {
     timers.cancel(CycleTimedOut.class);
-    rollouts.cycleEnded(c, tasks);
+    gates.cycleEnded(c, tasks);
     pace = pace.ended(c, settings.now());
     if (c.request().manualRequest() > 0) {
       // What --wait reports: the statuses as this cycle left them, whatever runs after it.
@@ -442,7 +426,7 @@ public final class CycleRunner {
     if (d.cycleDelay() == null) {
       return Behaviors.same();
     }
-    flaps.resetAll(); // a new commit: flapping tasks are remediated again (issue 10)
+    gates.newCommit(); // flapping tasks are remediated again (issue 10)
     if (d.cycleDelay().isZero() || d.cycleDelay().isNegative()) {
       timers.cancel(Tick.COMMIT);
       return trigger.apply(CycleRequest.AUTOMATIC);
@@ -466,7 +450,7 @@ public final class CycleRunner {
 
   private Behavior<Command> onRolloutGate(
       RolloutGate g, Function<CycleRequest, Behavior<Command>> trigger) {
-    rollouts.gate(g.spec(), g.allowed(), g.reason(), pace.lastIssued() + 1, g.reconciler());
+    gates.rolloutGate(g, pace.lastIssued() + 1);
     if (!g.allowed() || !tasks.current(g.spec())) {
       return Behaviors.same();
     }
