@@ -4,7 +4,7 @@ import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
 import dev.fluke.app.client.ApiClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code fluke resume task NAME | agent NAME | all}: ends a suspension; the agents it covered check
@@ -18,10 +18,10 @@ import picocli.CommandLine.Parameters;
 final class ResumeCommand extends GroupCommand {
 
   /** What the three scopes share. */
-  abstract static class Scope extends ClientCommand {
-    abstract TargetKind scope();
-
-    abstract String name();
+  abstract static class Scope extends ScopeCommand {
+    Scope(TargetKind scope) {
+      super(scope);
+    }
 
     @Override
     public Integer call() {
@@ -37,46 +37,36 @@ final class ResumeCommand extends GroupCommand {
 
   @Command(name = "all", description = "Resume the whole fleet.", mixinStandardHelpOptions = true)
   static final class All extends Scope {
-    @Override
-    TargetKind scope() {
-      return TargetKind.ALL;
-    }
-
-    @Override
-    String name() {
-      return null;
+    All() {
+      super(TargetKind.ALL);
     }
   }
 
   @Command(name = "agent", description = "Resume one agent.", mixinStandardHelpOptions = true)
   static final class Agent extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The agent's name.")
-    String name;
+    @Mixin AgentName agent;
 
-    @Override
-    TargetKind scope() {
-      return TargetKind.AGENT;
+    Agent() {
+      super(TargetKind.AGENT);
     }
 
     @Override
     String name() {
-      return name;
+      return agent.value;
     }
   }
 
   @Command(name = "task", description = "Resume one task.", mixinStandardHelpOptions = true)
   static final class Task extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The task's name.")
-    String name;
+    @Mixin TaskName task;
 
-    @Override
-    TargetKind scope() {
-      return TargetKind.TASK;
+    Task() {
+      super(TargetKind.TASK);
     }
 
     @Override
     String name() {
-      return name;
+      return task.value;
     }
   }
 }

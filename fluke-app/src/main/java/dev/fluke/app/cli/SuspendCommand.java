@@ -5,8 +5,8 @@ import dev.fluke.api.TargetKind;
 import dev.fluke.app.client.ApiClient;
 import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code fluke suspend task NAME | agent NAME | all --reason WHY [--for 2h]}: nothing in the scope
@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 final class SuspendCommand extends GroupCommand {
 
   /** The options shared by the three scopes. */
-  abstract static class Scope extends ClientCommand {
+  abstract static class Scope extends ScopeCommand {
     @Option(
         names = "--reason",
         required = true,
@@ -45,9 +45,9 @@ final class SuspendCommand extends GroupCommand {
         description = "Who you are, for the record (default: $USER).")
     String by;
 
-    abstract TargetKind scope();
-
-    abstract String name();
+    Scope(TargetKind scope) {
+      super(scope);
+    }
 
     @Override
     public Integer call() {
@@ -67,7 +67,7 @@ final class SuspendCommand extends GroupCommand {
         out()
             .println(
                 "Checks go on; nothing is applied there until 'fluke resume "
-                    + (scope() == TargetKind.ALL ? "all" : scope().word() + " " + name())
+                    + words()
                     + "'"
                     + (forHowLong == null ? "" : " or the expiry")
                     + " (a manual reconcile applies with --force).");
@@ -78,30 +78,22 @@ final class SuspendCommand extends GroupCommand {
 
   @Command(name = "all", description = "Suspend the whole fleet.", mixinStandardHelpOptions = true)
   static final class All extends Scope {
-    @Override
-    TargetKind scope() {
-      return TargetKind.ALL;
-    }
-
-    @Override
-    String name() {
-      return null;
+    All() {
+      super(TargetKind.ALL);
     }
   }
 
   @Command(name = "agent", description = "Suspend one agent.", mixinStandardHelpOptions = true)
   static final class Agent extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The agent's name (see 'fluke get agents').")
-    String name;
+    @Mixin AgentName agent;
 
-    @Override
-    TargetKind scope() {
-      return TargetKind.AGENT;
+    Agent() {
+      super(TargetKind.AGENT);
     }
 
     @Override
     String name() {
-      return name;
+      return agent.value;
     }
   }
 
@@ -110,17 +102,15 @@ final class SuspendCommand extends GroupCommand {
       description = "Suspend one task on every agent.",
       mixinStandardHelpOptions = true)
   static final class Task extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The task's name (see 'fluke get tasks').")
-    String name;
+    @Mixin TaskName task;
 
-    @Override
-    TargetKind scope() {
-      return TargetKind.TASK;
+    Task() {
+      super(TargetKind.TASK);
     }
 
     @Override
     String name() {
-      return name;
+      return task.value;
     }
   }
 }
