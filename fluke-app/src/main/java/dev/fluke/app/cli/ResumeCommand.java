@@ -1,7 +1,6 @@
 package dev.fluke.app.cli;
 
 import dev.fluke.api.Suspension;
-import dev.fluke.api.TargetKind;
 import dev.fluke.app.client.ApiClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,10 +18,6 @@ final class ResumeCommand extends GroupCommand {
 
   /** What the three scopes share. */
   abstract static class Scope extends ScopeCommand {
-    Scope(TargetKind scope) {
-      super(scope);
-    }
-
     @Override
     public Integer call() {
       ApiClient.Reply<Suspension.Change> reply = client().resume(scope(), name());
@@ -36,37 +31,15 @@ final class ResumeCommand extends GroupCommand {
   }
 
   @Command(name = "all", description = "Resume the whole fleet.", mixinStandardHelpOptions = true)
-  static final class All extends Scope {
-    All() {
-      super(TargetKind.ALL);
-    }
-  }
+  static final class All extends Scope {}
 
   @Command(name = "agent", description = "Resume one agent.", mixinStandardHelpOptions = true)
   static final class Agent extends Scope {
-    @Mixin AgentName agent;
-
-    Agent() {
-      super(TargetKind.AGENT);
-    }
-
-    @Override
-    String name() {
-      return agent.value;
-    }
+    @Mixin AgentName name;
   }
 
   @Command(name = "task", description = "Resume one task.", mixinStandardHelpOptions = true)
   static final class Task extends Scope {
-    @Mixin TaskName task;
-
-    Task() {
-      super(TargetKind.TASK);
-    }
-
-    @Override
-    String name() {
-      return task.value;
-    }
+    @Mixin TaskName name;
   }
 }

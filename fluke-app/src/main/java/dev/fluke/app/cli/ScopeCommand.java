@@ -5,28 +5,25 @@ import picocli.CommandLine.Parameters;
 
 /**
  * A subcommand of {@code fluke suspend} or {@code fluke resume} that names its scope: {@code all},
- * {@code agent NAME} or {@code task NAME}. The scope's kind is fixed by the subclass; agent and
+ * {@code agent NAME} or {@code task NAME}. The subcommand's name is the scope's kind; agent and
  * task subcommands take the name through the {@link AgentName} or {@link TaskName} mixin.
  */
 abstract class ScopeCommand extends ClientCommand {
-  private final TargetKind scope;
-
-  ScopeCommand(TargetKind scope) {
-    this.scope = scope;
-  }
 
   TargetKind scope() {
-    return scope;
+    return TargetKind.parse(spec.name()).orElseThrow();
   }
 
   /** The agent or task; null for the fleet. */
   String name() {
-    return null;
+    return spec.positionalParameters().isEmpty()
+        ? null
+        : spec.positionalParameters().get(0).getValue();
   }
 
   /** The scope as the command line writes it: {@code all}, {@code agent web-01}. */
   String words() {
-    return scope == TargetKind.ALL ? "all" : scope.word() + " " + name();
+    return scope() == TargetKind.ALL ? "all" : scope().word() + " " + name();
   }
 
   /** The NAME of an agent scope. */

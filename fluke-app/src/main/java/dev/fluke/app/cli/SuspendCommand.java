@@ -1,7 +1,6 @@
 package dev.fluke.app.cli;
 
 import dev.fluke.api.Suspension;
-import dev.fluke.api.TargetKind;
 import dev.fluke.app.client.ApiClient;
 import java.time.Duration;
 import picocli.CommandLine.Command;
@@ -45,10 +44,6 @@ final class SuspendCommand extends GroupCommand {
         description = "Who you are, for the record (default: $USER).")
     String by;
 
-    Scope(TargetKind scope) {
-      super(scope);
-    }
-
     @Override
     public Integer call() {
       String who = by != null ? by : root().env().get("USER");
@@ -77,24 +72,11 @@ final class SuspendCommand extends GroupCommand {
   }
 
   @Command(name = "all", description = "Suspend the whole fleet.", mixinStandardHelpOptions = true)
-  static final class All extends Scope {
-    All() {
-      super(TargetKind.ALL);
-    }
-  }
+  static final class All extends Scope {}
 
   @Command(name = "agent", description = "Suspend one agent.", mixinStandardHelpOptions = true)
   static final class Agent extends Scope {
-    @Mixin AgentName agent;
-
-    Agent() {
-      super(TargetKind.AGENT);
-    }
-
-    @Override
-    String name() {
-      return agent.value;
-    }
+    @Mixin AgentName name;
   }
 
   @Command(
@@ -102,15 +84,6 @@ final class SuspendCommand extends GroupCommand {
       description = "Suspend one task on every agent.",
       mixinStandardHelpOptions = true)
   static final class Task extends Scope {
-    @Mixin TaskName task;
-
-    Task() {
-      super(TargetKind.TASK);
-    }
-
-    @Override
-    String name() {
-      return task.value;
-    }
+    @Mixin TaskName name;
   }
 }
