@@ -10,23 +10,14 @@ import org.apache.pekko.http.javadsl.server.Route;
 /** {@code GET /drift}: every (agent, task) pair that is drifted, failed or in error. */
 public final class DriftRoutes {
   private final FleetApi api;
-  private final Marshaller<Object, RequestEntity> json;
-  private final QueryParams params;
+  private final Answers answers;
 
   public DriftRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
-    this.json = json;
-    this.params = new QueryParams(errors);
+    this.answers = new Answers(json, errors);
   }
 
   public Route routes() {
-    return path(
-        "drift",
-        () ->
-            get(
-                () ->
-                    params.none(
-                        "GET /api/v1/drift",
-                        () -> onSuccess(api::drift, drift -> completeOK(drift, json)))));
+    return path("drift", () -> get(() -> answers.all("GET /api/v1/drift", api::drift)));
   }
 }

@@ -5,7 +5,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import dev.fluke.api.FleetApi;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -15,15 +14,11 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class TaskRoutes {
   private final FleetApi api;
-  private final Marshaller<Object, RequestEntity> json;
-  private final ApiErrors errors;
-  private final QueryParams params;
+  private final Answers answers;
 
   public TaskRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
-    this.json = json;
-    this.errors = errors;
-    this.params = new QueryParams(errors);
+    this.answers = new Answers(json, errors);
   }
 
   public Route routes() {
@@ -31,27 +26,15 @@ public final class TaskRoutes {
         "tasks",
         () ->
             concat(
-                pathEnd(() -> get(this::list)),
-                path(PathMatchers.segment(), name -> get(() -> detail(name)))));
-  }
-
-  private Route list() {
-    return params.none(
-        "GET /api/v1/tasks", () -> onSuccess(api::tasks, all -> completeOK(all, json)));
-  }
-
-  private Route detail(String name) {
-    return params.none(
-        "GET /api/v1/tasks/{name}",
-        () ->
-            onSuccess(
-                () -> api.task(name),
-                found ->
-                    found
-                        .<Route>map(detail -> completeOK(detail, json))
-                        .orElseGet(
+                pathEnd(() -> get(() -> answers.all("GET /api/v1/tasks", api::tasks))),
+                path(
+                    PathMatchers.segment(),
+                    name ->
+                        get(
                             () ->
-                                errors.error(
-                                    StatusCodes.NOT_FOUND, "task '" + name + "' not found"))));
+                                answers.one(
+                                    "GET /api/v1/tasks/{name}",
+                                    () -> api.task(name),
+                                    "task '" + name + "' not found")))));
   }
 }
