@@ -6,9 +6,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Which connected agents a manual reconcile of {@code all} or one agent starts on, and the answer
- * the caller gets (plain: the {@link AgentRegistry} then tells each agent's runner). A task's
- * manual reconcile is its reconciler's ({@link TaskReconciler}).
+ * Which connected agents a manual reconcile starts on, and the answer the caller gets (plain: the
+ * {@link AgentRegistry} for all or one agent, the task's {@link TaskReconciler} for a task, then
+ * tell each agent's runner).
  *
  * @param agents the agents to start a manual cycle on, sorted; empty when refused
  */
@@ -35,6 +35,15 @@ record ManualStart(List<String> agents, Dto.ReconcileAccepted answer) {
             ? "no agent is connected"
             : "manual reconcile started on " + names.size() + " agent(s)";
     return started(names, message, target, requestId, now);
+  }
+
+  /** A task's manual reconcile on the connected agents it matches ({@code agents}, by name). */
+  static ManualStart ofTask(String task, List<String> agents, long requestId, Instant now) {
+    String message =
+        agents.isEmpty()
+            ? "no connected agent matches task " + task
+            : "manual reconcile of task " + task + " started on " + agents.size() + " agent(s)";
+    return started(agents, message, Dto.ReconcileTarget.task(task), requestId, now);
   }
 
   private static ManualStart started(

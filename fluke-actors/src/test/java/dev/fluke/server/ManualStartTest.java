@@ -68,4 +68,14 @@ class ManualStartTest {
     assertEquals(List.of("web-01"), one.agents());
     assertEquals("manual reconcile of agent web-01 started", one.answer().message());
   }
+
+  @Test
+  void aTasksReconcileSaysOnHowManyAgentsItStartedOrThatNoneIsConnected() {
+    ManualStart two = ManualStart.ofTask("app", List.of("a", "b"), 3, T);
+    assertEquals("manual reconcile of task app started on 2 agent(s)", two.answer().message());
+    assertEquals(Dto.ReconcileTarget.task("app"), two.answer().target());
+    ManualStart none = ManualStart.ofTask("app", List.of(), 3, T);
+    assertTrue(none.answer().accepted());
+    assertEquals("no connected agent matches task app", none.answer().message());
+  }
 }
