@@ -1,6 +1,5 @@
 package dev.fluke.server;
 
-import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
 import dev.fluke.api.PlanResult;
@@ -102,12 +101,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       long requestId,
       boolean force,
       ActorRef<Dto.ReconcileAccepted> replyTo)
-      implements Command {
-    public Reconcile(
-        Dto.ReconcileTarget target, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo) {
-      this(target, requestId, false, replyTo);
-    }
-  }
+      implements Command {}
 
   /**
    * A suspension of this scope ended (resumed or expired): the agents it covered check again now,
@@ -150,16 +144,6 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
   private long plans;
-
-  public static Behavior<Command> create(
-      ServerSettings settings,
-      ActorRef<DriftAlerter.Command> alerter,
-      EventStore events,
-      LiveHub hub,
-      FlukeMetrics metrics) {
-    return create(
-        settings, alerter, events, hub, metrics, Suspensions.restoredEmpty(), AgentAdmission.LOCAL);
-  }
 
   /**
    * The registry whose agents' runners consult {@code suspensions} and whose registrations {@code
@@ -295,19 +279,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     // Counted and announced once the session exists.
     metrics.agentConnected(name);
     hub.agentChanged(name);
-    Dto.AgentSummary summary =
-        new Dto.AgentSummary(
-            name,
-            c.register().labels(),
-            c.register().version(),
-            true,
-            now,
-            now,
-            CyclePhase.IDLE,
-            null,
-            Dto.StatusCounts.EMPTY,
-            0);
-    directory.connected(new AgentDirectory.Live(session, summary, c.peer(), c.out()));
+    directory.connected(
+        AgentDirectory.Live.registered(session, c.register(), c.peer(), c.out(), now));
     c.replyTo().tell(new Accepted(session));
     return this;
   }
@@ -364,14 +337,15 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     ServerSettings.Rollout rollout = settings.rollout();
     int slot = 0;
     for (String agent : agents) {
-      directory
-          .live(agent)
-          .session()
-          .tell(
-              new AgentSession.ForRunner(
-                  new CycleRunner.DesiredStateChanged(
-                      state, reconcilers, paced ? rollout.delayOf(slot++) : null)));
+      toRunner(
+          agent,
+          new CycleRunner.DesiredStateChanged(
+              state, reconcilers, paced ? rollout.delayOf(slot++) : null));
     }
+  }
+
+  private void toRunner(String agent, CycleRunner.Command command) {
+    directory.live(agent).session().tell(new AgentSession.ForRunner(command));
   }
 
   private Behavior<Command> onSummary(SummaryChanged s) {
@@ -458,10 +432,6 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   private Behavior<Command> onPlan(Plan p) {
     long number = ++plans;
-    Map<String, ActorRef<AgentSession.Command>> sessions = new java.util.HashMap<>();
-    for (String name : directory.liveNames()) {
-      sessions.put(name, directory.live(name).session());
-    }
     getContext()
         .spawn(
             PlanQuery.create(
@@ -469,7 +439,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
                     p.ref(),
                     state,
                     directory.all(settings.now()),
-                    sessions,
+                    directory.sessions(),
                     -number,
                     p.timeout(),
                     p.startedAt(),
@@ -482,12 +452,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> onReconcile(Reconcile r) {
     ManualStart start = ManualStart.of(directory, r.target(), r.requestId(), settings.now());
     for (String name : start.agents()) {
-      directory
-          .live(name)
-          .session()
-          .tell(
-              new AgentSession.ForRunner(
-                  new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force())));
+      toRunner(name, new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force()));
     }
     r.replyTo().tell(start.answer());
     return this;
