@@ -110,12 +110,15 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record SuspensionLifted(TargetKind scope, String name) implements Command {}
 
   /**
-   * Plan a ref ({@code fluke plan}): a {@link PlanQuery} compares {@code ref} with the state in
-   * force, checks the new and changed tasks on the connected agents they would match, and replies.
+   * Plan a ref ({@code fluke plan}), handed to the {@link Planner}: a {@link PlanQuery} compares
+   * {@code ref} with the state in force, checks the new and changed tasks on the connected agents
+   * they would match, and replies.
    */
   public record Plan(
       ManifestSync.Planned ref, Duration timeout, Instant startedAt, ActorRef<PlanResult> replyTo)
       implements Command {}
+
+  private record PlannerEnded() implements Command {}
 
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
@@ -143,7 +146,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
   private long connections;
-  private long plans;
+  private ActorRef<Planner.Command> planner;
+  private long planners;
 
   /**
    * The registry whose agents' runners consult {@code suspensions} and whose registrations {@code
@@ -184,6 +188,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     this.directory =
         new AgentDirectory(
             settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
+    this.planner = spawnPlanner();
   }
 
   @Override
@@ -202,6 +207,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(Admitted.class, this::onAdmitted)
         .onMessage(Fence.class, this::onFence)
         .onMessage(Plan.class, this::onPlan)
+        .onMessage(PlannerEnded.class, this::onPlannerEnded)
         .build();
   }
 
@@ -431,22 +437,31 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onPlan(Plan p) {
-    long number = ++plans;
-    getContext()
-        .spawn(
-            PlanQuery.create(
-                new PlanQuery.Setup(
-                    p.ref(),
-                    state,
-                    directory.all(settings.now()),
-                    directory.sessions(),
-                    -number,
-                    p.timeout(),
-                    p.startedAt(),
-                    settings,
-                    p.replyTo())),
-            "plan-" + number);
+    planner.tell(
+        new Planner.Start(
+            p.ref(),
+            state,
+            directory.all(settings.now()),
+            directory.sessions(),
+            p.timeout(),
+            p.startedAt(),
+            p.replyTo()));
     return this;
+  }
+
+  /** The planner stopped (it failed): plans go to a new one; those in flight were dropped. */
+  private Behavior<Command> onPlannerEnded(PlannerEnded e) {
+    getContext().getLog().warn("The planner stopped; starting a new one");
+    planner = spawnPlanner();
+    return this;
+  }
+
+  private ActorRef<Planner.Command> spawnPlanner() {
+    long generation = ++planners;
+    ActorRef<Planner.Command> p =
+        getContext().spawn(Planner.create(settings, generation), "planner-" + generation);
+    getContext().watchWith(p, new PlannerEnded());
+    return p;
   }
 
   private Behavior<Command> onReconcile(Reconcile r) {
