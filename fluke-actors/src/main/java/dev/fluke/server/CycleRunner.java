@@ -95,17 +95,18 @@ public final class CycleRunner {
    * rollout slot of a new commit, and the next opening of a maintenance window that held back an
    * apply.
    */
-  private enum Tick implements Command {
+  enum Tick implements Command {
     INTERVAL,
     RETRY,
     COMMIT,
     WINDOW
   }
 
-  private record CycleTimedOut(long cycleId) implements Command {}
+  /** The request of cycle {@code cycleId} got no answer in time. */
+  record CycleTimedOut(long cycleId) implements Command {}
 
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
+  private final RunnerTimers timers;
   private final ServerSettings settings;
   private final String name;
   private final RunnerLink link;
@@ -136,7 +137,7 @@ public final class CycleRunner {
       ActorRef<AgentSession.Command> session,
       SessionEvents log) {
     this.context = context;
-    this.timers = timers;
+    this.timers = new RunnerTimers(timers, s.settings().reconcile());
     this.settings = s.settings();
     this.name = s.register().name();
     this.link = new RunnerLink(s.out(), session, s.received());
@@ -171,9 +172,7 @@ public final class CycleRunner {
   }
 
   private Behavior<Command> start(AgentSession.Setup s) {
-    Duration interval = settings.reconcile().interval();
-    timers.startTimerAtFixedRate(
-        Tick.INTERVAL, Tick.INTERVAL, settings.reconcile().slotOf(name), interval);
+    timers.startInterval(name);
     tasks.rematch(s.state(), s.reconcilers());
     // The (re)connect trigger: the fleet's drift is known again within one cycle of a restart.
     return startCycle(CycleRequest.AUTOMATIC);
@@ -212,9 +211,9 @@ public final class CycleRunner {
   private BehaviorBuilder<Command> triggers(
       Function<CycleRequest, Behavior<Command>> trigger, TaskSpec applying) {
     return Behaviors.receive(Command.class)
-        .onMessage(FromAgent.class, PlanChecks::isReport, this::onPlanReport)
-        .onMessage(PlanCheck.class, this::onPlanCheck)
-        .onMessage(PlanCheckDropped.class, this::onPlanCheckDropped)
+        .onMessage(FromAgent.class, PlanChecks::isReport, m -> same(() -> plans.reported(m)))
+        .onMessage(PlanCheck.class, p -> same(() -> plans.start(p)))
+        .onMessage(PlanCheckDropped.class, p -> same(() -> plans.drop(p.cycleId())))
         .onMessage(DesiredStateChanged.class, d -> onDesiredState(d, trigger))
         .onMessage(ManualReconcile.class, m -> onManualReconcile(m, trigger))
         .onMessage(Tick.class, t -> trigger.apply(CycleRequest.AUTOMATIC))
@@ -223,21 +222,10 @@ public final class CycleRunner {
         .onSignal(PostStop.class, this::onPostStop);
   }
 
-  // ---- plans: their checks never touch the cycle ----
-
-  private Behavior<Command> onPlanCheck(PlanCheck p) {
-    plans.start(p);
+  /** Plans' checks never touch the cycle: {@link PlanChecks} handles them in every phase. */
+  private static Behavior<Command> same(Runnable effect) {
+    effect.run();
     return Behaviors.same();
-  }
-
-  private Behavior<Command> onPlanCheckDropped(PlanCheckDropped p) {
-    plans.drop(p.cycleId());
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onPlanReport(FromAgent m) {
-    plans.reported((AgentMessage.CheckReport) m.message());
-    return acked(m, Behaviors.same());
   }
 
   // ---- agent messages, per phase ----
@@ -302,10 +290,7 @@ public final class CycleRunner {
   }
 
   private Behavior<Command> startCycle(CycleRequest r) {
-    if (r.full()) {
-      // A full cycle checks what is in force now: a commit's rollout slot ahead has nothing to do.
-      timers.cancel(Tick.COMMIT);
-    }
+    timers.starting(r.full());
     List<TaskSpec> selected = r.select(tasks.matched());
     pace = pace.issue();
     Cycle c = Cycle.checking(pace.lastIssued(), r, selected);
@@ -313,8 +298,7 @@ public final class CycleRunner {
       return endCycle(c);
     }
     send(new ServerMessage.CheckRequest(c.id(), selected));
-    timers.startSingleTimer(
-        CycleTimedOut.class, new CycleTimedOut(c.id()), settings.reconcile().checkTimeout());
+    timers.checking(c.id());
     return checking(c);
   }
 
@@ -333,11 +317,7 @@ public final class CycleRunner {
     }
     Cycle.Judged judged = (Cycle.Judged) step;
     reports.checked(judged, now);
-    Instant opens = gates.firstOpening(judged, now);
-    if (opens != null) {
-      // A closed window held an apply back: a cycle runs when it opens.
-      timers.startSingleTimer(Tick.WINDOW, Tick.WINDOW, Duration.between(now, opens));
-    }
+    timers.windowOpens(now, gates.firstOpening(judged, now));
     return nextApply(judged.next());
   }
 
@@ -353,8 +333,7 @@ public final class CycleRunner {
       live.applyStarted(name);
       tasks.change(spec.name(), TaskState::applying);
       send(new ServerMessage.ApplyRequest(next.id(), spec));
-      timers.startSingleTimer(
-          CycleTimedOut.class, new CycleTimedOut(next.id()), settings.reconcile().applyTimeout());
+      timers.applying(next.id());
       return applying(next);
     }
     Cycle settled = rest.settled();
@@ -391,24 +370,19 @@ public final class CycleRunner {
   }
 
   private Behavior<Command> endCycle(Cycle c) {
-    timers.cancel(CycleTimedOut.class);
     gates.cycleEnded(c, tasks);
     pace = pace.ended(c, settings.now());
     if (c.request().manualRequest() > 0) {
       // What --wait reports: the statuses as this cycle left them, whatever runs after it.
-      lastManual =
-          new Dto.ManualResult(
-              c.request().manualRequest(), settings.now(), tasks.statusesOf(c.requested()));
+      lastManual = tasks.manualResult(c.request().manualRequest(), settings.now(), c.requested());
     }
-    if (c.failed()) {
-      Duration delay = pace.retryDelay(settings.reconcile());
+    Duration retry = c.failed() ? pace.retryDelay(settings.reconcile()) : null;
+    if (retry != null) {
       context
           .getLog()
-          .info("Agent {}: cycle failed; retrying in {}", name, Durations.format(delay));
-      timers.startSingleTimer(Tick.RETRY, delay);
-    } else if (pace.failedInARow() == 0) {
-      timers.cancel(Tick.RETRY);
+          .info("Agent {}: cycle failed; retrying in {}", name, Durations.format(retry));
     }
+    timers.ended(retry, pace.failedInARow() == 0);
     CycleRequest next = pace.followUp();
     if (next != null) {
       pace = pace.followUpTaken();
@@ -427,13 +401,10 @@ public final class CycleRunner {
       return Behaviors.same();
     }
     gates.newCommit(); // flapping tasks are remediated again (issue 10)
-    if (d.cycleDelay().isZero() || d.cycleDelay().isNegative()) {
-      timers.cancel(Tick.COMMIT);
-      return trigger.apply(CycleRequest.AUTOMATIC);
-    }
-    // A later commit before the slot moves the slot; the cycle checks whatever is in force then.
-    timers.startSingleTimer(Tick.COMMIT, Tick.COMMIT, d.cycleDelay());
-    return Behaviors.same();
+    // The cycle checks whatever is in force when the slot comes.
+    return timers.commitIn(d.cycleDelay())
+        ? trigger.apply(CycleRequest.AUTOMATIC)
+        : Behaviors.same();
   }
 
   private Behavior<Command> onManualReconcile(
@@ -460,14 +431,7 @@ public final class CycleRunner {
 
   private Behavior<Command> onGetDetail(GetDetail g, TaskSpec applying) {
     g.replyTo()
-        .tell(
-            Optional.of(
-                new Dto.AgentDetail(
-                    g.summary(),
-                    tasks.statuses(applying, output, settings.now()),
-                    List.of(),
-                    null,
-                    lastManual)));
+        .tell(Optional.of(tasks.detail(g.summary(), applying, output, settings.now(), lastManual)));
     return Behaviors.same();
   }
 
