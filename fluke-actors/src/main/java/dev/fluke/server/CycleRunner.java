@@ -184,7 +184,7 @@ public final class CycleRunner {
     report(CyclePhase.IDLE);
     return triggers(this::startCycle, null)
         .onMessage(FromAgent.class, this::onIdleMessage)
-        .onMessage(CycleTimedOut.class, this::onStaleTimeout)
+        .onMessage(CycleTimedOut.class, stale -> Behaviors.same())
         .build();
   }
 
@@ -345,28 +345,11 @@ public final class CycleRunner {
     if (t.cycleId() != c.id()) {
       return Behaviors.same();
     }
-    Instant now = settings.now();
-    if (c.applying() == null) {
-      String why = gaveUp("CheckReport", settings.reconcile().checkTimeout());
-      context.getLog().warn("Agent {}: {}", name, why);
-      reports.checkTimedOut(c, why, now);
-    } else {
-      String why = gaveUp("ApplyResult", settings.reconcile().applyTimeout());
-      context.getLog().warn("Agent {}: task {}: {}", name, c.applying().name(), why);
-      reports.applyTimedOut(c.applying().name(), output.text(), why, now);
-      output.clear();
-    }
+    reports.timedOut(c, output.text(), settings.reconcile(), settings.now());
+    output.clear();
     send(new ServerMessage.Cancel(c.id()));
     // The rest of the cycle is dropped: after an apply timeout the agent may still run it.
     return endCycle(c.givenUp());
-  }
-
-  private static String gaveUp(String what, Duration timeout) {
-    return "no " + what + " within " + Durations.format(timeout) + "; cancelled, will retry";
-  }
-
-  private Behavior<Command> onStaleTimeout(CycleTimedOut t) {
-    return Behaviors.same();
   }
 
   private Behavior<Command> endCycle(Cycle c) {
