@@ -1,7 +1,6 @@
 package dev.fluke.server;
 
 import dev.fluke.api.Dto;
-import dev.fluke.api.LiveUpdate;
 import dev.fluke.api.PlanResult;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
@@ -31,10 +30,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * summaries sessions push (so listing 10,000 agents reads a map instead of asking each) and the
  * {@link RecentlyDisconnected}.
  *
- * <p>Feeds the live view and the metrics: connects, disconnects and status changes of an agent are
- * published as {@link LiveUpdate#agentChanged} (a summary that only refreshes {@code lastSeen} is
- * not a change), counted in {@code fluke_agents_connected} and the connection counters, and the
- * fleet's task status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts.
+ * <p>Admission and fencing are the plain {@link Admissions}; the directory, the live view and the
+ * metrics follow each agent through {@link DirectoryFeed}; plans run under the {@link Planner}.
  *
  * <p>Sessions are stopped, not restarted, when they fail: a restarted session would have lost the
  * acknowledgement its inbound stream waits for. The failure ends the agent's stream and the agent
@@ -141,6 +138,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final LiveHub hub;
   private final FlukeMetrics metrics;
   private final AgentDirectory directory;
+  private final DirectoryFeed feed;
   private final Suspensions suspensions;
   private final Admissions admissions;
   private DesiredState state;
@@ -188,6 +186,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     this.directory =
         new AgentDirectory(
             settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
+    this.feed = new DirectoryFeed(directory, hub, metrics);
     this.planner = spawnPlanner();
   }
 
@@ -283,10 +282,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     ActorRef<AgentSession.Command> session = spawnSession(c, connection, cycleBase);
     getContext().watchWith(session, new SessionEnded(name, session));
     // Counted and announced once the session exists.
-    metrics.agentConnected(name);
-    hub.agentChanged(name);
-    directory.connected(
-        AgentDirectory.Live.registered(session, c.register(), c.peer(), c.out(), now));
+    feed.connected(AgentDirectory.Live.registered(session, c.register(), c.peer(), c.out(), now));
     c.replyTo().tell(new Accepted(session));
     return this;
   }
@@ -355,35 +351,15 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onSummary(SummaryChanged s) {
-    String name = s.summary().name();
-    if (!directory.isCurrent(name, s.session())) {
-      return this;
-    }
-    Dto.StatusCounts before = directory.totals();
-    if (directory.update(s.summary())) {
-      hub.agentChanged(name);
-    }
-    totalsChanged(before);
+    feed.summary(s.summary(), s.session());
     return this;
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded e) {
-    if (!directory.isCurrent(e.name(), e.session())) {
-      return this;
+    if (feed.ended(e.name(), e.session(), settings.now())) {
+      admissions.ended(e.name());
     }
-    Dto.StatusCounts before = directory.totals();
-    admissions.ended(e.name());
-    directory.ended(e.name(), settings.now());
-    totalsChanged(before);
-    metrics.agentDisconnected(e.name());
-    hub.agentChanged(e.name());
     return this;
-  }
-
-  private void totalsChanged(Dto.StatusCounts before) {
-    if (!before.equals(directory.totals())) {
-      metrics.taskStatusCounts(directory.totals());
-    }
   }
 
   private Behavior<Command> onGetAgents(GetAgents g) {
