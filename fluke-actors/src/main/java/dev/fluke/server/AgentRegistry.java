@@ -3,7 +3,6 @@ package dev.fluke.server;
 import dev.fluke.api.Dto;
 import dev.fluke.api.PlanResult;
 import dev.fluke.api.TargetKind;
-import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
@@ -130,7 +129,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record Fence(String name, long epoch, String holder) implements Command {}
 
   /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
-  private record Admitted(Connect connect, AgentAdmission.Decision decision) implements Command {}
+  record Admitted(Connect connect, AgentAdmission.Decision decision) implements Command {}
 
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
@@ -139,11 +138,11 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final FlukeMetrics metrics;
   private final AgentDirectory directory;
   private final DirectoryFeed feed;
+  private final Registrations registrations;
   private final Suspensions suspensions;
   private final Admissions admissions;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
-  private long connections;
   private ActorRef<Planner.Command> planner;
   private long planners;
 
@@ -187,106 +186,38 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         new AgentDirectory(
             settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
     this.feed = new DirectoryFeed(directory, hub, metrics);
+    this.registrations =
+        new Registrations(
+            context, settings, events, metrics, admissions, directory, feed, this::spawnSession);
     this.planner = spawnPlanner();
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Connect.class, this::onConnect)
+        .onMessage(Connect.class, c -> same(() -> registrations.connect(c)))
         .onMessage(DesiredStateChanged.class, this::onDesiredState)
         .onMessage(SummaryChanged.class, this::onSummary)
         .onMessage(SessionEnded.class, this::onSessionEnded)
-        .onMessage(Abandoned.class, this::onAbandoned)
+        .onMessage(Abandoned.class, a -> same(() -> registrations.abandoned(a)))
         .onMessage(GetAgents.class, this::onGetAgents)
         .onMessage(GetAgent.class, this::onGetAgent)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(SuspensionLifted.class, this::onSuspensionLifted)
         .onMessage(IsLive.class, this::onIsLive)
-        .onMessage(Admitted.class, this::onAdmitted)
-        .onMessage(Fence.class, this::onFence)
+        .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
+        .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))
         .onMessage(Plan.class, this::onPlan)
         .onMessage(PlannerEnded.class, this::onPlannerEnded)
         .build();
   }
 
-  private Behavior<Command> onConnect(Connect c) {
-    String name = c.register().name();
-    Instant now = settings.now();
-    if (now.isAfter(c.deadline())) {
-      // The gateway has already failed this stream; the agent will come back after its backoff.
-      getContext()
-          .getLog()
-          .warn("Registration of {} from {} answered too late; the agent retries", name, c.peer());
-      metrics.registrationsTooLate();
-      c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
-      return this;
-    }
-    String problem =
-        admissions.problem(name, directory.live(name), settings.agents().heartbeatAllowedMisses());
-    if (problem != null) {
-      return refuse(c, problem);
-    }
-    if (!admissions.local()) {
-      getContext()
-          .pipeToSelf(
-              admissions.admit(name),
-              (d, failure) ->
-                  new Admitted(
-                      c,
-                      d != null
-                          ? d
-                          : AgentAdmission.Decision.refused(
-                              "the cluster directory failed: " + failure)));
-      return this;
-    }
-    return accept(c, AgentAdmission.Decision.admitted(0, List.of()));
-  }
-
-  private Behavior<Command> refuse(Connect c, String problem) {
-    String name = c.register().name();
-    getContext().getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
-    events.append(
-        Event.agent(
-            settings.now(),
-            name == null ? "" : name,
-            "rejected",
-            problem + " (peer " + c.peer() + ")"));
-    c.replyTo().tell(new Refused(problem));
+  private Behavior<Command> same(Runnable effect) {
+    effect.run();
     return this;
   }
 
-  /** Cluster mode: the directory answered; the registration goes on as on a single server. */
-  private Behavior<Command> onAdmitted(Admitted a) {
-    Connect c = a.connect();
-    String name = c.register().name();
-    admissions.decided(name);
-    AgentAdmission.Decision d = a.decision();
-    if (!d.admitted()) {
-      return refuse(c, d.refusal());
-    }
-    if (settings.now().isAfter(c.deadline()) || directory.live(name) != null) {
-      admissions.unused(name, d);
-      metrics.registrationsTooLate();
-      c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
-      return this;
-    }
-    return accept(c, d);
-  }
-
-  private Behavior<Command> accept(Connect c, AgentAdmission.Decision d) {
-    String name = c.register().name();
-    Instant now = settings.now();
-    long connection = ++connections;
-    long cycleBase = admissions.accepted(name, d, directory.received(name), connection);
-    ActorRef<AgentSession.Command> session = spawnSession(c, connection, cycleBase);
-    getContext().watchWith(session, new SessionEnded(name, session));
-    // Counted and announced once the session exists.
-    feed.connected(AgentDirectory.Live.registered(session, c.register(), c.peer(), c.out(), now));
-    c.replyTo().tell(new Accepted(session));
-    return this;
-  }
-
+  /** A session for the accepted registration {@code c}, watched (SessionEnded). */
   private ActorRef<AgentSession.Command> spawnSession(Connect c, long connection, long cycleBase) {
     String name = c.register().name();
     AgentSession.Setup setup =
@@ -305,21 +236,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             reconcilers,
             directory.received(name),
             suspensions);
-    return getContext()
-        .spawn(
-            Behaviors.supervise(AgentSession.create(setup)).onFailure(SupervisorStrategy.stop()),
-            "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
-  }
-
-  private Behavior<Command> onAbandoned(Abandoned a) {
-    AgentDirectory.Live l = directory.live(a.name());
-    if (l != null && l.out().equals(a.out())) {
-      getContext()
-          .getLog()
-          .warn("Registration of {} was answered after the stream gave up; stopping it", a.name());
-      getContext().stop(l.session()); // SessionEnded then records the disconnection
-    }
-    return this;
+    ActorRef<AgentSession.Command> session =
+        getContext()
+            .spawn(
+                Behaviors.supervise(AgentSession.create(setup))
+                    .onFailure(SupervisorStrategy.stop()),
+                "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
+    getContext().watchWith(session, new SessionEnded(name, session));
+    return session;
   }
 
   private Behavior<Command> onDesiredState(DesiredStateChanged d) {
@@ -398,17 +322,6 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   private Behavior<Command> onIsLive(IsLive q) {
     q.replyTo().tell(directory.live(q.name()) != null || admissions.admitting(q.name()));
-    return this;
-  }
-
-  private Behavior<Command> onFence(Fence f) {
-    AgentDirectory.Live l = directory.live(f.name());
-    String why = admissions.fence(f.name(), f.epoch(), f.holder(), l != null);
-    if (why != null) {
-      getContext().getLog().warn("{}", why);
-      events.append(Event.agent(settings.now(), f.name(), "fenced", why));
-      getContext().stop(l.session()); // SessionEnded then records the disconnection
-    }
     return this;
   }
 
