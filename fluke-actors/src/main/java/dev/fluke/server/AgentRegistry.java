@@ -197,10 +197,11 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     return newReceiveBuilder()
         .onMessage(Connect.class, c -> same(() -> registrations.connect(c)))
         .onMessage(DesiredStateChanged.class, this::onDesiredState)
-        .onMessage(SummaryChanged.class, this::onSummary)
+        .onMessage(SummaryChanged.class, m -> same(() -> feed.summary(m.summary(), m.session())))
         .onMessage(SessionEnded.class, this::onSessionEnded)
         .onMessage(Abandoned.class, a -> same(() -> registrations.abandoned(a)))
-        .onMessage(GetAgents.class, this::onGetAgents)
+        .onMessage(
+            GetAgents.class, g -> same(() -> g.replyTo().tell(directory.all(settings.now()))))
         .onMessage(GetAgent.class, this::onGetAgent)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(SuspensionLifted.class, this::onSuspensionLifted)
@@ -274,20 +275,10 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     directory.live(agent).session().tell(new AgentSession.ForRunner(command));
   }
 
-  private Behavior<Command> onSummary(SummaryChanged s) {
-    feed.summary(s.summary(), s.session());
-    return this;
-  }
-
   private Behavior<Command> onSessionEnded(SessionEnded e) {
     if (feed.ended(e.name(), e.session(), settings.now())) {
       admissions.ended(e.name());
     }
-    return this;
-  }
-
-  private Behavior<Command> onGetAgents(GetAgents g) {
-    g.replyTo().tell(directory.all(settings.now()));
     return this;
   }
 
