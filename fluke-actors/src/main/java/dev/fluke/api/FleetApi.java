@@ -5,7 +5,6 @@ import dev.fluke.events.EventQuery;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -45,42 +44,34 @@ public interface FleetApi {
   CompletionStage<Dto.RewriteAccepted> acceptRewrite(String commit);
 
   /**
-   * Start a manual reconcile (always applies, whatever the drift policy). Unknown agent or task
-   * names complete with {@link Dto.ReconcileAccepted#accepted()} false and a message saying so.
+   * Start a manual reconcile (always applies, whatever the drift policy; not forced: see {@link
+   * #reconcile(Dto.ReconcileTarget, boolean)}).
    */
-  CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target);
+  default CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+    return reconcile(target, false);
+  }
 
   /**
-   * A manual reconcile; with {@code force} its tasks are applied even when suspended or outside
-   * their maintenance window (without it, such tasks are checked and their status says why they
-   * were not applied, and the answer's message says the scope is suspended).
+   * A manual reconcile (always applies, whatever the drift policy); with {@code force} its tasks
+   * are applied even when suspended or outside their maintenance window (without it, such tasks are
+   * checked and their status says why they were not applied, and the answer's message says the
+   * scope is suspended). Unknown agent or task names complete with {@link
+   * Dto.ReconcileAccepted#accepted()} false and a message saying so.
    */
-  default CompletionStage<Dto.ReconcileAccepted> reconcile(
-      Dto.ReconcileTarget target, boolean force) {
-    return reconcile(target);
-  }
+  CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target, boolean force);
 
   /** Every suspension in force: the fleet first, then agents, then tasks. */
-  default CompletionStage<List<Suspension>> suspensions() {
-    return CompletableFuture.failedFuture(
-        new UnsupportedOperationException("this server does not support suspensions"));
-  }
+  CompletionStage<List<Suspension>> suspensions();
 
   /**
    * Suspends a scope ({@code name} null for {@link TargetKind#ALL}); {@code by} is the caller's
    * identity, {@code reason} is required, {@code forHowLong} null = until resumed.
    */
-  default CompletionStage<Suspension.Change> suspend(
-      TargetKind scope, String name, String by, String reason, Duration forHowLong) {
-    return CompletableFuture.failedFuture(
-        new UnsupportedOperationException("this server does not support suspensions"));
-  }
+  CompletionStage<Suspension.Change> suspend(
+      TargetKind scope, String name, String by, String reason, Duration forHowLong);
 
   /** Resumes a scope; {@link Suspension.Change#done()} false when it was not suspended. */
-  default CompletionStage<Suspension.Change> resume(TargetKind scope, String name, String by) {
-    return CompletableFuture.failedFuture(
-        new UnsupportedOperationException("this server does not support suspensions"));
-  }
+  CompletionStage<Suspension.Change> resume(TargetKind scope, String name, String by);
 
   /**
    * {@link #agents()} with the server nodes that did not answer in time (cluster mode: their agents
@@ -118,10 +109,7 @@ public interface FleetApi {
    * PlanResult#DEFAULT_TIMEOUT}); the stage completes after at most about that long plus the time
    * Git takes.
    */
-  default CompletionStage<PlanResult> plan(String ref, java.time.Duration timeout) {
-    return java.util.concurrent.CompletableFuture.failedFuture(
-        new UnsupportedOperationException("this server cannot plan"));
-  }
+  CompletionStage<PlanResult> plan(String ref, Duration timeout);
 
   /**
    * The staged rollouts of the tasks in force that have one (issue 10), in declaration order: read
@@ -147,8 +135,5 @@ public interface FleetApi {
    * forgotten and the next stage starts now. Completes with the rollout's status (unchanged when it
    * was not halted), or empty when there is no such task or it has no rollout.
    */
-  default CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(String task, String who) {
-    return java.util.concurrent.CompletableFuture.failedFuture(
-        new UnsupportedOperationException("this server cannot resume rollouts"));
-  }
+  CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(String task, String who);
 }

@@ -51,19 +51,9 @@ final class ActorFleetApi implements FleetApi {
    */
   private final AtomicLong manualRequests;
 
-  ActorFleetApi(
-      ActorSystem<?> system,
-      ServerSettings settings,
-      ActorRef<AgentRegistry.Command> agents,
-      ActorRef<TaskRegistry.Command> tasks,
-      ActorRef<GitWatcher.Command> git,
-      EventStore events) {
-    this(system, settings, agents, tasks, git, null, Suspensions.restoredEmpty(), events, null);
-  }
-
   /**
-   * {@code plans} (null: this server cannot plan) reads other refs for {@link #plan}: a {@link
-   * ManifestSync} of its own, never the clone in force.
+   * {@code plans} reads other refs for {@link #plan}: a {@link ManifestSync} of its own, never the
+   * clone in force.
    */
   ActorFleetApi(
       ActorSystem<?> system,
@@ -85,10 +75,8 @@ final class ActorFleetApi implements FleetApi {
             .lookup(
                 org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
                     "fluke.blocking-dispatcher"));
-    if (plans != null) {
-      // A stopping server waits for a plan reading Git, as for its own sync.
-      plans.closeOnShutdown(system, "plans", blocking);
-    }
+    // A stopping server waits for a plan reading Git, as for its own sync.
+    plans.closeOnShutdown(system, "plans", blocking);
     this.agents = agents;
     this.tasks = tasks;
     this.git = git;
@@ -221,11 +209,6 @@ final class ActorFleetApi implements FleetApi {
   }
 
   @Override
-  public CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
-    return reconcile(target, false);
-  }
-
-  @Override
   public CompletionStage<Dto.ReconcileAccepted> reconcile(
       Dto.ReconcileTarget target, boolean force) {
     long requestId = manualRequests.incrementAndGet();
@@ -308,9 +291,6 @@ final class ActorFleetApi implements FleetApi {
    */
   @Override
   public CompletionStage<PlanResult> plan(String ref, Duration timeout) {
-    if (plans == null) {
-      return FleetApi.super.plan(ref, timeout);
-    }
     Duration wait = timeout == null ? PlanResult.DEFAULT_TIMEOUT : timeout;
     java.time.Instant started = settings.now();
     return CompletableFuture.supplyAsync(() -> plans.loadRef(ref), blocking)

@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.protocol.AgentMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +28,32 @@ final class AgentDirectory {
       ActorRef<AgentSession.Command> session,
       Dto.AgentSummary summary,
       String peer,
-      ActorRef<Outbound> out) {}
+      ActorRef<Outbound> out) {
+
+    /** An agent that has just registered: connected now, idle, nothing counted yet. */
+    static Live registered(
+        ActorRef<AgentSession.Command> session,
+        AgentMessage.Register register,
+        String peer,
+        ActorRef<Outbound> out,
+        Instant now) {
+      return new Live(
+          session,
+          new Dto.AgentSummary(
+              register.name(),
+              register.labels(),
+              register.version(),
+              true,
+              now,
+              now,
+              CyclePhase.IDLE,
+              null,
+              Dto.StatusCounts.EMPTY,
+              0),
+          peer,
+          out);
+    }
+  }
 
   /** Twice the agent's default bound of unacknowledged results. */
   private static final int RECEIVED_RESULTS_KEPT = 64;
@@ -48,6 +74,13 @@ final class AgentDirectory {
   /** The connected agents' names, sorted. */
   List<String> liveNames() {
     return new ArrayList<>(new TreeSet<>(live.keySet()));
+  }
+
+  /** The connected agents' sessions, by name. */
+  Map<String, ActorRef<AgentSession.Command>> sessions() {
+    Map<String, ActorRef<AgentSession.Command>> out = new HashMap<>();
+    live.forEach((name, l) -> out.put(name, l.session()));
+    return out;
   }
 
   boolean recentlyDisconnected(String name) {

@@ -1,11 +1,8 @@
 package dev.fluke.server;
 
-import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
-import dev.fluke.api.LiveUpdate;
 import dev.fluke.api.PlanResult;
 import dev.fluke.api.TargetKind;
-import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
@@ -13,9 +10,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,10 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * summaries sessions push (so listing 10,000 agents reads a map instead of asking each) and the
  * {@link RecentlyDisconnected}.
  *
- * <p>Feeds the live view and the metrics: connects, disconnects and status changes of an agent are
- * published as {@link LiveUpdate#agentChanged} (a summary that only refreshes {@code lastSeen} is
- * not a change), counted in {@code fluke_agents_connected} and the connection counters, and the
- * fleet's task status totals ({@code fluke_tasks}) are kept as running sums of the pushed counts.
+ * <p>Admission and fencing are the plain {@link Admissions}; the directory, the live view and the
+ * metrics follow each agent through {@link DirectoryFeed}; plans run under the {@link Planner}.
  *
  * <p>Sessions are stopped, not restarted, when they fail: a restarted session would have lost the
  * acknowledgement its inbound stream waits for. The failure ends the agent's stream and the agent
@@ -105,12 +97,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       long requestId,
       boolean force,
       ActorRef<Dto.ReconcileAccepted> replyTo)
-      implements Command {
-    public Reconcile(
-        Dto.ReconcileTarget target, long requestId, ActorRef<Dto.ReconcileAccepted> replyTo) {
-      this(target, requestId, false, replyTo);
-    }
-  }
+      implements Command {}
 
   /**
    * A suspension of this scope ended (resumed or expired): the agents it covered check again now,
@@ -119,12 +106,15 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record SuspensionLifted(TargetKind scope, String name) implements Command {}
 
   /**
-   * Plan a ref ({@code fluke plan}): a {@link PlanQuery} compares {@code ref} with the state in
-   * force, checks the new and changed tasks on the connected agents they would match, and replies.
+   * Plan a ref ({@code fluke plan}), handed to the {@link Planner}: a {@link PlanQuery} compares
+   * {@code ref} with the state in force, checks the new and changed tasks on the connected agents
+   * they would match, and replies.
    */
   public record Plan(
       ManifestSync.Planned ref, Duration timeout, Instant startedAt, ActorRef<PlanResult> replyTo)
       implements Command {}
+
+  private record PlannerEnded() implements Command {}
 
   private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
       implements Command {}
@@ -139,7 +129,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record Fence(String name, long epoch, String holder) implements Command {}
 
   /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
-  private record Admitted(Connect connect, AgentAdmission.Decision decision) implements Command {}
+  record Admitted(Connect connect, AgentAdmission.Decision decision) implements Command {}
 
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
@@ -147,27 +137,14 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final LiveHub hub;
   private final FlukeMetrics metrics;
   private final AgentDirectory directory;
+  private final DirectoryFeed feed;
+  private final Registrations registrations;
   private final Suspensions suspensions;
-  private final AgentAdmission admission;
-
-  /** Cluster mode: registrations waiting for the directory, and each live session's epoch. */
-  private final Map<String, Long> epochs = new HashMap<>();
-
-  private final Set<String> admitting = new HashSet<>();
+  private final Admissions admissions;
   private DesiredState state;
   private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
-  private long connections;
-  private long plans;
-
-  public static Behavior<Command> create(
-      ServerSettings settings,
-      ActorRef<DriftAlerter.Command> alerter,
-      EventStore events,
-      LiveHub hub,
-      FlukeMetrics metrics) {
-    return create(
-        settings, alerter, events, hub, metrics, Suspensions.restoredEmpty(), AgentAdmission.LOCAL);
-  }
+  private ActorRef<Planner.Command> planner;
+  private long planners;
 
   /**
    * The registry whose agents' runners consult {@code suspensions} and whose registrations {@code
@@ -198,7 +175,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       AgentAdmission admission) {
     super(context);
     this.suspensions = suspensions;
-    this.admission = admission;
+    this.admissions = new Admissions(admission);
     admission.attach(context.getSelf());
     this.settings = settings;
     this.alerter = alerter;
@@ -208,139 +185,40 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     this.directory =
         new AgentDirectory(
             settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
+    this.feed = new DirectoryFeed(directory, hub, metrics);
+    this.registrations =
+        new Registrations(
+            context, settings, events, metrics, admissions, directory, feed, this::spawnSession);
+    this.planner = spawnPlanner();
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Connect.class, this::onConnect)
+        .onMessage(Connect.class, c -> same(() -> registrations.connect(c)))
         .onMessage(DesiredStateChanged.class, this::onDesiredState)
-        .onMessage(SummaryChanged.class, this::onSummary)
+        .onMessage(SummaryChanged.class, m -> same(() -> feed.summary(m.summary(), m.session())))
         .onMessage(SessionEnded.class, this::onSessionEnded)
-        .onMessage(Abandoned.class, this::onAbandoned)
-        .onMessage(GetAgents.class, this::onGetAgents)
+        .onMessage(Abandoned.class, a -> same(() -> registrations.abandoned(a)))
+        .onMessage(
+            GetAgents.class, g -> same(() -> g.replyTo().tell(directory.all(settings.now()))))
         .onMessage(GetAgent.class, this::onGetAgent)
         .onMessage(Reconcile.class, this::onReconcile)
         .onMessage(SuspensionLifted.class, this::onSuspensionLifted)
         .onMessage(IsLive.class, this::onIsLive)
-        .onMessage(Admitted.class, this::onAdmitted)
-        .onMessage(Fence.class, this::onFence)
+        .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
+        .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))
         .onMessage(Plan.class, this::onPlan)
+        .onMessage(PlannerEnded.class, this::onPlannerEnded)
         .build();
   }
 
-  private Behavior<Command> onConnect(Connect c) {
-    String name = c.register().name();
-    Instant now = settings.now();
-    if (now.isAfter(c.deadline())) {
-      // The gateway has already failed this stream; the agent will come back after its backoff.
-      getContext()
-          .getLog()
-          .warn("Registration of {} from {} answered too late; the agent retries", name, c.peer());
-      metrics.registrationsTooLate();
-      c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
-      return this;
-    }
-    String problem = AgentNames.problem(name);
-    AgentDirectory.Live existing = directory.live(name);
-    if (problem == null && existing != null) {
-      problem =
-          "an agent named "
-              + name
-              + " is already connected (from "
-              + existing.peer()
-              + " since "
-              + existing.summary().connectedAt()
-              + "); a dead connection is evicted after "
-              + settings.agents().heartbeatAllowedMisses()
-              + " missed heartbeats";
-    }
-    if (problem == null && admitting.contains(name)) {
-      problem = "a registration of agent " + name + " is already being checked with the cluster";
-    }
-    if (problem != null) {
-      return refuse(c, problem);
-    }
-    if (!admission.local()) {
-      admitting.add(name);
-      getContext()
-          .pipeToSelf(
-              admission.admit(name),
-              (d, failure) ->
-                  new Admitted(
-                      c,
-                      d != null
-                          ? d
-                          : AgentAdmission.Decision.refused(
-                              "the cluster directory failed: " + failure)));
-      return this;
-    }
-    return accept(c, AgentAdmission.Decision.admitted(0, List.of()));
-  }
-
-  private Behavior<Command> refuse(Connect c, String problem) {
-    String name = c.register().name();
-    getContext().getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
-    events.append(
-        Event.agent(
-            settings.now(),
-            name == null ? "" : name,
-            "rejected",
-            problem + " (peer " + c.peer() + ")"));
-    c.replyTo().tell(new Refused(problem));
+  private Behavior<Command> same(Runnable effect) {
+    effect.run();
     return this;
   }
 
-  /** Cluster mode: the directory answered; the registration goes on as on a single server. */
-  private Behavior<Command> onAdmitted(Admitted a) {
-    Connect c = a.connect();
-    String name = c.register().name();
-    admitting.remove(name);
-    AgentAdmission.Decision d = a.decision();
-    if (!d.admitted()) {
-      return refuse(c, d.refusal());
-    }
-    if (settings.now().isAfter(c.deadline()) || directory.live(name) != null) {
-      admission.released(name, d.epoch());
-      metrics.registrationsTooLate();
-      c.replyTo().tell(new Refused("the server was too busy to take the registration in time"));
-      return this;
-    }
-    return accept(c, d);
-  }
-
-  private Behavior<Command> accept(Connect c, AgentAdmission.Decision d) {
-    String name = c.register().name();
-    Instant now = settings.now();
-    ReceivedResults received = directory.received(name);
-    if (!admission.local()) {
-      received.seed(d.received());
-      received.onFirst(key -> admission.received(name, d.epoch(), key));
-      epochs.put(name, d.epoch());
-    }
-    ActorRef<AgentSession.Command> session =
-        spawnSession(c, ++connections, admission.local() ? connections << 32 : d.epoch() << 32);
-    getContext().watchWith(session, new SessionEnded(name, session));
-    // Counted and announced once the session exists.
-    metrics.agentConnected(name);
-    hub.agentChanged(name);
-    Dto.AgentSummary summary =
-        new Dto.AgentSummary(
-            name,
-            c.register().labels(),
-            c.register().version(),
-            true,
-            now,
-            now,
-            CyclePhase.IDLE,
-            null,
-            Dto.StatusCounts.EMPTY,
-            0);
-    directory.connected(new AgentDirectory.Live(session, summary, c.peer(), c.out()));
-    c.replyTo().tell(new Accepted(session));
-    return this;
-  }
-
+  /** A session for the accepted registration {@code c}, watched (SessionEnded). */
   private ActorRef<AgentSession.Command> spawnSession(Connect c, long connection, long cycleBase) {
     String name = c.register().name();
     AgentSession.Setup setup =
@@ -359,80 +237,48 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             reconcilers,
             directory.received(name),
             suspensions);
-    return getContext()
-        .spawn(
-            Behaviors.supervise(AgentSession.create(setup)).onFailure(SupervisorStrategy.stop()),
-            "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
-  }
-
-  private Behavior<Command> onAbandoned(Abandoned a) {
-    AgentDirectory.Live l = directory.live(a.name());
-    if (l != null && l.out().equals(a.out())) {
-      getContext()
-          .getLog()
-          .warn("Registration of {} was answered after the stream gave up; stopping it", a.name());
-      getContext().stop(l.session()); // SessionEnded then records the disconnection
-    }
-    return this;
+    ActorRef<AgentSession.Command> session =
+        getContext()
+            .spawn(
+                Behaviors.supervise(AgentSession.create(setup))
+                    .onFailure(SupervisorStrategy.stop()),
+                "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
+    getContext().watchWith(session, new SessionEnded(name, session));
+    return session;
   }
 
   private Behavior<Command> onDesiredState(DesiredStateChanged d) {
     state = d.state();
     reconcilers = d.reconcilers();
-    // A new commit reaches the fleet as a rollout: the first agents (by name) start their cycle at
-    // once, the rest at the configured rate, so a large fleet neither checks nor applies a commit
-    // all at once.
-    ServerSettings.Rollout rollout = settings.rollout();
-    int slot = 0;
-    for (String agent : directory.liveNames()) {
-      directory
-          .live(agent)
-          .session()
-          .tell(
-              new AgentSession.ForRunner(
-                  new CycleRunner.DesiredStateChanged(
-                      d.state(), d.reconcilers(), d.newCommit() ? rollout.delayOf(slot++) : null)));
-    }
+    startCycles(directory.liveNames(), d.newCommit());
     return this;
   }
 
-  private Behavior<Command> onSummary(SummaryChanged s) {
-    String name = s.summary().name();
-    if (!directory.isCurrent(name, s.session())) {
-      return this;
+  /**
+   * Hands the state in force to the runners of {@code agents}; {@code paced}: each starts a cycle
+   * at its rollout slot. A new commit reaches the fleet that way: the first agents (by name) start
+   * at once, the rest at the configured rate, so a large fleet neither checks nor applies a commit
+   * all at once. Not paced (a reconciler was replaced), nothing starts.
+   */
+  private void startCycles(List<String> agents, boolean paced) {
+    ServerSettings.Rollout rollout = settings.rollout();
+    int slot = 0;
+    for (String agent : agents) {
+      toRunner(
+          agent,
+          new CycleRunner.DesiredStateChanged(
+              state, reconcilers, paced ? rollout.delayOf(slot++) : null));
     }
-    Dto.StatusCounts before = directory.totals();
-    if (directory.update(s.summary())) {
-      hub.agentChanged(name);
-    }
-    totalsChanged(before);
-    return this;
+  }
+
+  private void toRunner(String agent, CycleRunner.Command command) {
+    directory.live(agent).session().tell(new AgentSession.ForRunner(command));
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded e) {
-    if (!directory.isCurrent(e.name(), e.session())) {
-      return this;
+    if (feed.ended(e.name(), e.session(), settings.now())) {
+      admissions.ended(e.name());
     }
-    Dto.StatusCounts before = directory.totals();
-    Long epoch = epochs.remove(e.name());
-    if (epoch != null) {
-      admission.released(e.name(), epoch);
-    }
-    directory.ended(e.name(), settings.now());
-    totalsChanged(before);
-    metrics.agentDisconnected(e.name());
-    hub.agentChanged(e.name());
-    return this;
-  }
-
-  private void totalsChanged(Dto.StatusCounts before) {
-    if (!before.equals(directory.totals())) {
-      metrics.taskStatusCounts(directory.totals());
-    }
-  }
-
-  private Behavior<Command> onGetAgents(GetAgents g) {
-    g.replyTo().tell(directory.all(settings.now()));
     return this;
   }
 
@@ -466,88 +312,44 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> onIsLive(IsLive q) {
-    q.replyTo().tell(directory.live(q.name()) != null || admitting.contains(q.name()));
-    return this;
-  }
-
-  private Behavior<Command> onFence(Fence f) {
-    AgentDirectory.Live l = directory.live(f.name());
-    Long epoch = epochs.get(f.name());
-    if (l != null && epoch != null && epoch <= f.epoch()) {
-      String why =
-          "agent "
-              + f.name()
-              + " registered again on "
-              + f.holder()
-              + " (epoch "
-              + f.epoch()
-              + " > "
-              + epoch
-              + "): its session here is stale and stops";
-      getContext().getLog().warn("{}", why);
-      events.append(Event.agent(settings.now(), f.name(), "fenced", why));
-      getContext().stop(l.session()); // SessionEnded then records the disconnection
-    }
+    q.replyTo().tell(directory.live(q.name()) != null || admissions.admitting(q.name()));
     return this;
   }
 
   private Behavior<Command> onPlan(Plan p) {
-    long number = ++plans;
-    Map<String, ActorRef<AgentSession.Command>> sessions = new java.util.HashMap<>();
-    for (String name : directory.liveNames()) {
-      sessions.put(name, directory.live(name).session());
-    }
-    getContext()
-        .spawn(
-            PlanQuery.create(
-                new PlanQuery.Setup(
-                    p.ref(),
-                    state,
-                    directory.all(settings.now()),
-                    sessions,
-                    -number,
-                    p.timeout(),
-                    p.startedAt(),
-                    settings,
-                    p.replyTo())),
-            "plan-" + number);
+    planner.tell(
+        new Planner.Start(
+            p.ref(),
+            state,
+            directory.all(settings.now()),
+            directory.sessions(),
+            p.timeout(),
+            p.startedAt(),
+            p.replyTo()));
     return this;
   }
 
+  /** The planner stopped (it failed): plans go to a new one; those in flight were dropped. */
+  private Behavior<Command> onPlannerEnded(PlannerEnded e) {
+    getContext().getLog().warn("The planner stopped; starting a new one");
+    planner = spawnPlanner();
+    return this;
+  }
+
+  private ActorRef<Planner.Command> spawnPlanner() {
+    long generation = ++planners;
+    ActorRef<Planner.Command> p =
+        getContext().spawn(Planner.create(settings, generation), "planner-" + generation);
+    getContext().watchWith(p, new PlannerEnded());
+    return p;
+  }
+
   private Behavior<Command> onReconcile(Reconcile r) {
-    Instant now = settings.now();
-    List<String> names = new ArrayList<>();
-    String message;
-    if (r.target().kind() == TargetKind.AGENT) {
-      String name = r.target().name();
-      if (directory.live(name) == null) {
-        String why =
-            directory.recentlyDisconnected(name)
-                ? "agent " + name + " is not connected"
-                : "no agent named " + name + " is connected";
-        r.replyTo()
-            .tell(new Dto.ReconcileAccepted(false, why, r.target(), List.of(), now, r.requestId()));
-        return this;
-      }
-      names.add(name);
-      message = "manual reconcile of agent " + name + " started";
-    } else {
-      names.addAll(directory.liveNames());
-      message =
-          names.isEmpty()
-              ? "no agent is connected"
-              : "manual reconcile started on " + names.size() + " agent(s)";
+    ManualStart start = ManualStart.of(directory, r.target(), r.requestId(), settings.now());
+    for (String name : start.agents()) {
+      toRunner(name, new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force()));
     }
-    for (String name : names) {
-      directory
-          .live(name)
-          .session()
-          .tell(
-              new AgentSession.ForRunner(
-                  new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force())));
-    }
-    r.replyTo()
-        .tell(new Dto.ReconcileAccepted(true, message, r.target(), names, now, r.requestId()));
+    r.replyTo().tell(start.answer());
     return this;
   }
 
@@ -555,21 +357,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     if (state == null) {
       return this;
     }
-    ServerSettings.Rollout rollout = settings.rollout();
-    int slot = 0;
-    for (String agent : directory.liveNames()) {
-      if (l.scope() == TargetKind.AGENT && !agent.equals(l.name())) {
-        continue;
-      }
-      // The same state again: nothing is rematched, a cycle starts at the agent's slot.
-      directory
-          .live(agent)
-          .session()
-          .tell(
-              new AgentSession.ForRunner(
-                  new CycleRunner.DesiredStateChanged(
-                      state, reconcilers, rollout.delayOf(slot++))));
-    }
+    // The same state again: nothing is rematched, a cycle starts at each agent's slot.
+    startCycles(
+        l.scope() == TargetKind.AGENT
+            ? directory.liveNames().stream().filter(l.name()::equals).toList()
+            : directory.liveNames(),
+        true);
     return this;
   }
 }

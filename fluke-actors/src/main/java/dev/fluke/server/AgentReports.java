@@ -5,6 +5,7 @@ import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.FlapLimit;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,20 +128,30 @@ final class AgentReports {
     }
   }
 
-  /** The server gave up waiting for the CheckReport: every requested task is in error. */
-  void checkTimedOut(Cycle c, String why, Instant now) {
-    for (TaskSpec spec : c.requested()) {
-      log.task(Phase.CHECK, spec.name(), "error", "", why);
-      tasks.change(spec.name(), ts -> ts.timedOut(why, now));
-    }
-  }
-
   /**
-   * The server gave up waiting for the ApplyResult of {@code task}; {@code output}: its last lines.
+   * The server gave up waiting for cycle {@code c}'s answer: its CheckReport (every task it checks
+   * errs) or the ApplyResult of the task it applies ({@code output}: that apply's last lines). The
+   * runner cancels the cycle; a failed cycle is retried.
    */
-  void applyTimedOut(String task, String output, String why, Instant now) {
+  void timedOut(Cycle c, String output, ServerSettings.Reconcile r, Instant now) {
+    if (c.applying() == null) {
+      String why = gaveUp("CheckReport", r.checkTimeout());
+      logger.warn("Agent {}: {}", agent, why);
+      for (TaskSpec spec : c.requested()) {
+        log.task(Phase.CHECK, spec.name(), "error", "", why);
+        tasks.change(spec.name(), ts -> ts.timedOut(why, now));
+      }
+      return;
+    }
+    String task = c.applying().name();
+    String why = gaveUp("ApplyResult", r.applyTimeout());
+    logger.warn("Agent {}: task {}: {}", agent, task, why);
     log.task(Phase.APPLY, task, "error", output, why);
     tasks.change(task, ts -> ts.timedOut(why, now));
+  }
+
+  private static String gaveUp(String what, Duration timeout) {
+    return "no " + what + " within " + Durations.format(timeout) + "; cancelled, will retry";
   }
 
   /**

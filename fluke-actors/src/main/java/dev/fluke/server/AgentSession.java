@@ -3,7 +3,6 @@ package dev.fluke.server;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.events.EventStore;
-import dev.fluke.hcl.Durations;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;
@@ -166,13 +165,14 @@ public final class AgentSession {
   private Behavior<Command> open() {
     return Behaviors.receive(Command.class)
         .onMessage(FromAgent.class, this::onFromAgent)
-        .onMessage(StreamStarted.class, this::onStreamStarted)
+        .onMessage(StreamStarted.class, s -> acked(s.ackTo()))
         .onMessageEquals(StreamCompleted.INSTANCE, this::onStreamCompleted)
         .onMessage(StreamFailed.class, this::onStreamFailed)
-        .onMessage(ForRunner.class, this::onForRunner)
-        .onMessage(GetDetail.class, this::onGetDetail)
+        .onMessage(ForRunner.class, f -> toRunner(f.command()))
+        .onMessage(
+            GetDetail.class, g -> toRunner(new CycleRunner.GetDetail(summary(), g.replyTo())))
         .onMessage(CycleStatus.class, this::onCycleStatus)
-        .onMessage(Broken.class, this::onBroken)
+        .onMessage(Broken.class, b -> violation(b.reason()))
         .onMessageEquals(RunnerStopped.INSTANCE, this::onRunnerStopped)
         .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
         .onSignal(PostStop.class, this::onPostStop)
@@ -211,19 +211,17 @@ public final class AgentSession {
     AgentMessage msg = m.message();
     if (msg instanceof AgentMessage.Heartbeat) {
       send(new ServerMessage.Heartbeat(settings.clock().millis()));
-      m.ackTo().tell(Ack.INSTANCE);
-      return Behaviors.same();
+      return acked(m.ackTo());
     }
     if (msg instanceof AgentMessage.Register) {
       m.ackTo().tell(Ack.INSTANCE);
       return violation("Register sent twice on one stream");
     }
-    runner.tell(new CycleRunner.FromAgent(msg, m.ackTo()));
-    return Behaviors.same();
+    return toRunner(new CycleRunner.FromAgent(msg, m.ackTo()));
   }
 
-  private Behavior<Command> onStreamStarted(StreamStarted s) {
-    s.ackTo().tell(Ack.INSTANCE);
+  private Behavior<Command> acked(ActorRef<Ack> ackTo) {
+    ackTo.tell(Ack.INSTANCE);
     return Behaviors.same();
   }
 
@@ -240,10 +238,6 @@ public final class AgentSession {
     log.agent("disconnected", why);
     streamEnded = true;
     return Behaviors.stopped();
-  }
-
-  private Behavior<Command> onBroken(Broken b) {
-    return violation(b.reason());
   }
 
   private Behavior<Command> onRunnerStopped() {
@@ -264,11 +258,7 @@ public final class AgentSession {
   private Behavior<Command> onHeartbeatTick() {
     heartbeats = heartbeats.tick();
     if (heartbeats.evict()) {
-      String why =
-          "no message for "
-              + heartbeats.missed()
-              + " heartbeat intervals of "
-              + Durations.format(settings.agents().heartbeatInterval());
+      String why = heartbeats.evictionReason(settings.agents().heartbeatInterval());
       context.getLog().warn("Agent {} evicted: {}", name, why);
       log.agent("evicted", why);
       endStream(Outbound.Complete.INSTANCE);
@@ -280,19 +270,14 @@ public final class AgentSession {
 
   // ---- what the runner does ----
 
-  private Behavior<Command> onForRunner(ForRunner f) {
-    runner.tell(f.command());
+  private Behavior<Command> toRunner(CycleRunner.Command command) {
+    runner.tell(command);
     return Behaviors.same();
   }
 
   private Behavior<Command> onCycleStatus(CycleStatus s) {
     cycles = s;
     pushSummary();
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onGetDetail(GetDetail g) {
-    runner.tell(new CycleRunner.GetDetail(summary(), g.replyTo()));
     return Behaviors.same();
   }
 

@@ -155,6 +155,22 @@ final class AgentTasks {
   }
 
   /** The statuses of these tasks that are still matched, in their order. */
+  /** The agent's detail: {@code summary}, every task's status and the newest manual result. */
+  Dto.AgentDetail detail(
+      Dto.AgentSummary summary,
+      TaskSpec applying,
+      OutputTail output,
+      Instant now,
+      Dto.ManualResult lastManual) {
+    return new Dto.AgentDetail(
+        summary, statuses(applying, output, now), List.of(), null, lastManual);
+  }
+
+  /** What {@code --wait} reports for manual request {@code id}: the statuses of {@code specs}. */
+  Dto.ManualResult manualResult(long id, Instant now, List<TaskSpec> specs) {
+    return new Dto.ManualResult(id, now, statusesOf(specs));
+  }
+
   List<Dto.TaskStatus> statusesOf(List<TaskSpec> specs) {
     List<Dto.TaskStatus> out = new ArrayList<>();
     for (TaskSpec spec : specs) {

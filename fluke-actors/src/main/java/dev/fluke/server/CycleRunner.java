@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.cluster.CborSerializable;
 import dev.fluke.hcl.Durations;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
@@ -71,7 +72,7 @@ public final class CycleRunner {
    */
   public record RolloutGate(
       TaskSpec spec, boolean allowed, String reason, ActorRef<TaskReconciler.Command> reconciler)
-      implements Command {}
+      implements Command, CborSerializable {}
 
   /** Replies with the agent's detail: {@code summary} and every task's status. */
   public record GetDetail(Dto.AgentSummary summary, ActorRef<Optional<Dto.AgentDetail>> replyTo)
@@ -94,17 +95,18 @@ public final class CycleRunner {
    * rollout slot of a new commit, and the next opening of a maintenance window that held back an
    * apply.
    */
-  private enum Tick implements Command {
+  enum Tick implements Command {
     INTERVAL,
     RETRY,
     COMMIT,
     WINDOW
   }
 
-  private record CycleTimedOut(long cycleId) implements Command {}
+  /** The request of cycle {@code cycleId} got no answer in time. */
+  record CycleTimedOut(long cycleId) implements Command {}
 
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
+  private final RunnerTimers timers;
   private final ServerSettings settings;
   private final String name;
   private final RunnerLink link;
@@ -114,9 +116,7 @@ public final class CycleRunner {
   private final AgentReports reports;
   private final OutputTail output;
   private final boolean webhook;
-  private final RunnerGates gates;
-  private final FlapGuard flaps = new FlapGuard();
-  private final RolloutGates rollouts;
+  private final CycleGates gates;
 
   private Pace pace;
   private Dto.ManualResult lastManual;
@@ -137,7 +137,7 @@ public final class CycleRunner {
       ActorRef<AgentSession.Command> session,
       SessionEvents log) {
     this.context = context;
-    this.timers = timers;
+    this.timers = new RunnerTimers(timers, s.settings().reconcile());
     this.settings = s.settings();
     this.name = s.register().name();
     this.link = new RunnerLink(s.out(), session, s.received());
@@ -145,9 +145,13 @@ public final class CycleRunner {
     this.live = s.live();
     this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
-    this.gates = new RunnerGates(name, s.suspensions());
+    this.gates =
+        new CycleGates(
+            name,
+            s.suspensions(),
+            settings.reconcile().defaultRollout(),
+            settings.reconcile().flapLimit());
     this.pace = Pace.start(s.cycleBase());
-    this.rollouts = new RolloutGates(name, settings.reconcile().defaultRollout());
     Map<String, String> labels = s.register().labels();
     this.tasks =
         new AgentTasks(
@@ -162,15 +166,13 @@ public final class CycleRunner {
             s.received(),
             webhook,
             context.getLog(),
-            flaps,
+            gates.flaps(),
             settings.reconcile().flapLimit(),
-            rollouts);
+            gates.rollouts());
   }
 
   private Behavior<Command> start(AgentSession.Setup s) {
-    Duration interval = settings.reconcile().interval();
-    timers.startTimerAtFixedRate(
-        Tick.INTERVAL, Tick.INTERVAL, settings.reconcile().slotOf(name), interval);
+    timers.startInterval(name);
     tasks.rematch(s.state(), s.reconcilers());
     // The (re)connect trigger: the fleet's drift is known again within one cycle of a restart.
     return startCycle(CycleRequest.AUTOMATIC);
@@ -182,7 +184,7 @@ public final class CycleRunner {
     report(CyclePhase.IDLE);
     return triggers(this::startCycle, null)
         .onMessage(FromAgent.class, this::onIdleMessage)
-        .onMessage(CycleTimedOut.class, this::onStaleTimeout)
+        .onMessage(CycleTimedOut.class, stale -> Behaviors.same())
         .build();
   }
 
@@ -209,9 +211,9 @@ public final class CycleRunner {
   private BehaviorBuilder<Command> triggers(
       Function<CycleRequest, Behavior<Command>> trigger, TaskSpec applying) {
     return Behaviors.receive(Command.class)
-        .onMessage(FromAgent.class, PlanChecks::isReport, this::onPlanReport)
-        .onMessage(PlanCheck.class, this::onPlanCheck)
-        .onMessage(PlanCheckDropped.class, this::onPlanCheckDropped)
+        .onMessage(FromAgent.class, PlanChecks::isReport, m -> same(() -> plans.reported(m)))
+        .onMessage(PlanCheck.class, p -> same(() -> plans.start(p)))
+        .onMessage(PlanCheckDropped.class, p -> same(() -> plans.drop(p.cycleId())))
         .onMessage(DesiredStateChanged.class, d -> onDesiredState(d, trigger))
         .onMessage(ManualReconcile.class, m -> onManualReconcile(m, trigger))
         .onMessage(Tick.class, t -> trigger.apply(CycleRequest.AUTOMATIC))
@@ -220,21 +222,10 @@ public final class CycleRunner {
         .onSignal(PostStop.class, this::onPostStop);
   }
 
-  // ---- plans: their checks never touch the cycle ----
-
-  private Behavior<Command> onPlanCheck(PlanCheck p) {
-    plans.start(p);
+  /** Plans' checks never touch the cycle: {@link PlanChecks} handles them in every phase. */
+  private static Behavior<Command> same(Runnable effect) {
+    effect.run();
     return Behaviors.same();
-  }
-
-  private Behavior<Command> onPlanCheckDropped(PlanCheckDropped p) {
-    plans.drop(p.cycleId());
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onPlanReport(FromAgent m) {
-    plans.reported((AgentMessage.CheckReport) m.message());
-    return acked(m, Behaviors.same());
   }
 
   // ---- agent messages, per phase ----
@@ -299,10 +290,7 @@ public final class CycleRunner {
   }
 
   private Behavior<Command> startCycle(CycleRequest r) {
-    if (r.full()) {
-      // A full cycle checks what is in force now: a commit's rollout slot ahead has nothing to do.
-      timers.cancel(Tick.COMMIT);
-    }
+    timers.starting(r.full());
     List<TaskSpec> selected = r.select(tasks.matched());
     pace = pace.issue();
     Cycle c = Cycle.checking(pace.lastIssued(), r, selected);
@@ -310,50 +298,27 @@ public final class CycleRunner {
       return endCycle(c);
     }
     send(new ServerMessage.CheckRequest(c.id(), selected));
-    timers.startSingleTimer(
-        CycleTimedOut.class, new CycleTimedOut(c.id()), settings.reconcile().checkTimeout());
+    timers.checking(c.id());
     return checking(c);
   }
 
   private Behavior<Command> onCheckReport(Cycle c, AgentMessage.CheckReport report) {
     Instant now = settings.now();
-    for (TaskSpec spec : c.requested()) {
-      if (c.request().isManual(spec.name())) {
-        flaps.reset(spec.name()); // a person looked: the flap guard counts from zero again
-      }
-    }
+    gates.checkedByHand(c);
     Cycle.CheckStep step =
         c.onCheckReport(
             report,
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
             webhook,
             now,
-            gates(c.request(), now));
+            gates.of(tasks, c.request(), now));
     if (step instanceof Cycle.Misfit misfit) {
       return broken(misfit.reason());
     }
     Cycle.Judged judged = (Cycle.Judged) step;
     reports.checked(judged, now);
-    Instant opens = gates.firstOpening(judged, now);
-    if (opens != null) {
-      // A closed window held an apply back: a cycle runs when it opens.
-      timers.startSingleTimer(Tick.WINDOW, Tick.WINDOW, Duration.between(now, opens));
-    }
+    timers.windowOpens(now, gates.firstOpening(judged, now));
     return nextApply(judged.next());
-  }
-
-  /**
-   * What the cycle asks of this agent beyond its checks (issue 10): dependencies' known status, the
-   * flap guard, the rollouts, and the suspensions and windows of {@code request}.
-   */
-  private TaskGates gates(CycleRequest request, Instant now) {
-    return new TaskGates(
-        task -> tasks.get(task) == null ? null : tasks.get(task).status(),
-        spec ->
-            flaps.holds(
-                spec.name(), spec.effectiveFlapLimit(settings.reconcile().flapLimit()), now),
-        rollouts::holds,
-        spec -> gates.of(spec, request, now));
   }
 
   private Behavior<Command> nextApply(Cycle c) {
@@ -368,8 +333,7 @@ public final class CycleRunner {
       live.applyStarted(name);
       tasks.change(spec.name(), TaskState::applying);
       send(new ServerMessage.ApplyRequest(next.id(), spec));
-      timers.startSingleTimer(
-          CycleTimedOut.class, new CycleTimedOut(next.id()), settings.reconcile().applyTimeout());
+      timers.applying(next.id());
       return applying(next);
     }
     Cycle settled = rest.settled();
@@ -381,49 +345,27 @@ public final class CycleRunner {
     if (t.cycleId() != c.id()) {
       return Behaviors.same();
     }
-    Instant now = settings.now();
-    if (c.applying() == null) {
-      String why = gaveUp("CheckReport", settings.reconcile().checkTimeout());
-      context.getLog().warn("Agent {}: {}", name, why);
-      reports.checkTimedOut(c, why, now);
-    } else {
-      String why = gaveUp("ApplyResult", settings.reconcile().applyTimeout());
-      context.getLog().warn("Agent {}: task {}: {}", name, c.applying().name(), why);
-      reports.applyTimedOut(c.applying().name(), output.text(), why, now);
-      output.clear();
-    }
+    reports.timedOut(c, output.text(), settings.reconcile(), settings.now());
+    output.clear();
     send(new ServerMessage.Cancel(c.id()));
     // The rest of the cycle is dropped: after an apply timeout the agent may still run it.
     return endCycle(c.givenUp());
   }
 
-  private static String gaveUp(String what, Duration timeout) {
-    return "no " + what + " within " + Durations.format(timeout) + "; cancelled, will retry";
-  }
-
-  private Behavior<Command> onStaleTimeout(CycleTimedOut t) {
-    return Behaviors.same();
-  }
-
   private Behavior<Command> endCycle(Cycle c) {
-    timers.cancel(CycleTimedOut.class);
-    rollouts.cycleEnded(c, tasks);
+    gates.cycleEnded(c, tasks);
     pace = pace.ended(c, settings.now());
     if (c.request().manualRequest() > 0) {
       // What --wait reports: the statuses as this cycle left them, whatever runs after it.
-      lastManual =
-          new Dto.ManualResult(
-              c.request().manualRequest(), settings.now(), tasks.statusesOf(c.requested()));
+      lastManual = tasks.manualResult(c.request().manualRequest(), settings.now(), c.requested());
     }
-    if (c.failed()) {
-      Duration delay = pace.retryDelay(settings.reconcile());
+    Duration retry = c.failed() ? pace.retryDelay(settings.reconcile()) : null;
+    if (retry != null) {
       context
           .getLog()
-          .info("Agent {}: cycle failed; retrying in {}", name, Durations.format(delay));
-      timers.startSingleTimer(Tick.RETRY, delay);
-    } else if (pace.failedInARow() == 0) {
-      timers.cancel(Tick.RETRY);
+          .info("Agent {}: cycle failed; retrying in {}", name, Durations.format(retry));
     }
+    timers.ended(retry, pace.failedInARow() == 0);
     CycleRequest next = pace.followUp();
     if (next != null) {
       pace = pace.followUpTaken();
@@ -441,14 +383,11 @@ public final class CycleRunner {
     if (d.cycleDelay() == null) {
       return Behaviors.same();
     }
-    flaps.resetAll(); // a new commit: flapping tasks are remediated again (issue 10)
-    if (d.cycleDelay().isZero() || d.cycleDelay().isNegative()) {
-      timers.cancel(Tick.COMMIT);
-      return trigger.apply(CycleRequest.AUTOMATIC);
-    }
-    // A later commit before the slot moves the slot; the cycle checks whatever is in force then.
-    timers.startSingleTimer(Tick.COMMIT, Tick.COMMIT, d.cycleDelay());
-    return Behaviors.same();
+    gates.newCommit(); // flapping tasks are remediated again (issue 10)
+    // The cycle checks whatever is in force when the slot comes.
+    return timers.commitIn(d.cycleDelay())
+        ? trigger.apply(CycleRequest.AUTOMATIC)
+        : Behaviors.same();
   }
 
   private Behavior<Command> onManualReconcile(
@@ -465,7 +404,7 @@ public final class CycleRunner {
 
   private Behavior<Command> onRolloutGate(
       RolloutGate g, Function<CycleRequest, Behavior<Command>> trigger) {
-    rollouts.gate(g.spec(), g.allowed(), g.reason(), pace.lastIssued() + 1, g.reconciler());
+    gates.rolloutGate(g, pace.lastIssued() + 1);
     if (!g.allowed() || !tasks.current(g.spec())) {
       return Behaviors.same();
     }
@@ -475,14 +414,7 @@ public final class CycleRunner {
 
   private Behavior<Command> onGetDetail(GetDetail g, TaskSpec applying) {
     g.replyTo()
-        .tell(
-            Optional.of(
-                new Dto.AgentDetail(
-                    g.summary(),
-                    tasks.statuses(applying, output, settings.now()),
-                    List.of(),
-                    null,
-                    lastManual)));
+        .tell(Optional.of(tasks.detail(g.summary(), applying, output, settings.now(), lastManual)));
     return Behaviors.same();
   }
 

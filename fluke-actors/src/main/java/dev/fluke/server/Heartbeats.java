@@ -1,5 +1,7 @@
 package dev.fluke.server;
 
+import dev.fluke.hcl.Durations;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -29,5 +31,10 @@ record Heartbeats(int allowed, boolean heard, int missed, Instant lastSeen) {
   /** Too many silent intervals in a row: the connection is dead. */
   boolean evict() {
     return missed >= allowed;
+  }
+
+  /** Why the agent is evicted, heartbeats being {@code interval} apart. */
+  String evictionReason(Duration interval) {
+    return "no message for " + missed + " heartbeat intervals of " + Durations.format(interval);
   }
 }

@@ -40,8 +40,13 @@ final class PlanChecks {
     }
   }
 
-  /** Hands a plan's CheckReport to its plan; one that stopped waiting is ignored. */
-  void reported(AgentMessage.CheckReport r) {
+  /**
+   * Hands a plan's CheckReport ({@link #isReport}) to its plan, one that stopped waiting is
+   * ignored; the report is acknowledged either way.
+   */
+  void reported(CycleRunner.FromAgent m) {
+    link.acknowledge(m);
+    AgentMessage.CheckReport r = (AgentMessage.CheckReport) m.message();
     ActorRef<PlanQuery.Command> plan = waiting.remove(r.cycleId());
     if (plan != null) {
       plan.tell(new PlanQuery.Reported(agent, r));

@@ -341,35 +341,11 @@ public record ServerSettings(
   }
 
   public ServerSettings withVersion(String newVersion) {
-    return new ServerSettings(
-        newVersion,
-        dataDir,
-        git,
-        reconcile,
-        agents,
-        alerts,
-        api,
-        events,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.version = newVersion);
   }
 
   public ServerSettings withDataDir(Path dir) {
-    return new ServerSettings(
-        version,
-        dir,
-        git,
-        reconcile,
-        agents,
-        alerts,
-        api,
-        events,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.dataDir = dir);
   }
 
   /**
@@ -381,19 +357,7 @@ public record ServerSettings(
   }
 
   public ServerSettings withGit(Git newGit) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        newGit,
-        reconcile,
-        agents,
-        alerts,
-        api,
-        events,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.git = newGit);
   }
 
   /** {@code server { drift { policy alert_webhook } }}; {@code webhook} may be null. */
@@ -417,8 +381,11 @@ public record ServerSettings(
             alerts.requestTimeout(),
             alerts.maxPending(),
             alerts.maxOpenEpisodes());
-    return new ServerSettings(
-        version, dataDir, git, r, agents, a, api, events, live, rollout, supervision, clock);
+    return with(
+        c -> {
+          c.reconcile = r;
+          c.alerts = a;
+        });
   }
 
   public ServerSettings withReconcileInterval(Duration interval) {
@@ -443,67 +410,19 @@ public record ServerSettings(
   }
 
   public ServerSettings withReconcile(Reconcile newReconcile) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        newReconcile,
-        agents,
-        alerts,
-        api,
-        events,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.reconcile = newReconcile);
   }
 
   public ServerSettings withAgents(Agents newAgents) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        reconcile,
-        newAgents,
-        alerts,
-        api,
-        events,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.agents = newAgents);
   }
 
   public ServerSettings withAlerts(Alerts newAlerts) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        reconcile,
-        agents,
-        newAlerts,
-        api,
-        events,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.alerts = newAlerts);
   }
 
   public ServerSettings withApi(Api newApi) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        reconcile,
-        agents,
-        alerts,
-        newApi,
-        events,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.api = newApi);
   }
 
   /** {@code server { event_store { memory { max_events_per_agent } } }}. */
@@ -512,51 +431,15 @@ public record ServerSettings(
   }
 
   public ServerSettings withEvents(Events newEvents) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        reconcile,
-        agents,
-        alerts,
-        api,
-        newEvents,
-        live,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.events = newEvents);
   }
 
   public ServerSettings withLive(Live newLive) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        reconcile,
-        agents,
-        alerts,
-        api,
-        events,
-        newLive,
-        rollout,
-        supervision,
-        clock);
+    return with(c -> c.live = newLive);
   }
 
   public ServerSettings withRollout(Rollout newRollout) {
-    return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        reconcile,
-        agents,
-        alerts,
-        api,
-        events,
-        live,
-        newRollout,
-        supervision,
-        clock);
+    return with(c -> c.rollout = newRollout);
   }
 
   /**
@@ -565,19 +448,60 @@ public record ServerSettings(
    * ManualTime}, which drives the timers.
    */
   public ServerSettings withClock(Clock newClock) {
+    return with(c -> c.clock = newClock);
+  }
+
+  /**
+   * The withers' one shape: a copy of every part, {@code change} replaces some, then the record is
+   * built (and checked) again.
+   */
+  private ServerSettings with(java.util.function.Consumer<Parts> change) {
+    Parts c = new Parts(this);
+    change.accept(c);
     return new ServerSettings(
-        version,
-        dataDir,
-        git,
-        reconcile,
-        agents,
-        alerts,
-        api,
-        events,
-        live,
-        rollout,
-        supervision,
-        newClock);
+        c.version,
+        c.dataDir,
+        c.git,
+        c.reconcile,
+        c.agents,
+        c.alerts,
+        c.api,
+        c.events,
+        c.live,
+        c.rollout,
+        c.supervision,
+        c.clock);
+  }
+
+  /** The parts of a {@link ServerSettings} being changed by a wither. */
+  private static final class Parts {
+    String version;
+    Path dataDir;
+    Git git;
+    Reconcile reconcile;
+    Agents agents;
+    Alerts alerts;
+    Api api;
+    Events events;
+    Live live;
+    Rollout rollout;
+    Supervision supervision;
+    Clock clock;
+
+    Parts(ServerSettings s) {
+      version = s.version;
+      dataDir = s.dataDir;
+      git = s.git;
+      reconcile = s.reconcile;
+      agents = s.agents;
+      alerts = s.alerts;
+      api = s.api;
+      events = s.events;
+      live = s.live;
+      rollout = s.rollout;
+      supervision = s.supervision;
+      clock = s.clock;
+    }
   }
 
   /** The current time of {@link #clock()}. */

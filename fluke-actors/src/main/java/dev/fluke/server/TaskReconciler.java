@@ -1,20 +1,16 @@
 package dev.fluke.server;
 
 import dev.fluke.api.Dto;
-import dev.fluke.api.Status;
+import dev.fluke.cluster.CborSerializable;
 import dev.fluke.manifest.DriftPolicy;
-import dev.fluke.manifest.ExecutorSpec;
 import dev.fluke.manifest.TaskSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -45,14 +41,15 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
    * An agent allowed by the task's rollout judged {@code spec} after its apply: {@code ok}
    * satisfied, else failed (issue 10).
    */
-  public record RolloutReport(String agent, TaskSpec spec, boolean ok) implements Command {}
+  public record RolloutReport(String agent, TaskSpec spec, boolean ok)
+      implements Command, CborSerializable {}
 
   /**
    * A person resumes the task's halted rollout ({@code who}: for the event); replies with its
    * status, or empty when the task has no rollout.
    */
   public record ResumeRollout(String who, ActorRef<Optional<Dto.RolloutStatus>> replyTo)
-      implements Command {}
+      implements Command, CborSerializable {}
 
   /** The rollout's timers: the gathering time is over; the next stage is due. */
   private enum RolloutTick implements Command {
@@ -95,17 +92,10 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   /** The task's summary and its not-satisfied (agent, task) pairs. */
   public record Report(String task, Dto.TaskSummary summary, List<Dto.DriftEntry> drift) {}
 
-  private record Entry(
-      ActorRef<CycleRunner.Command> runner,
-      boolean connected,
-      Dto.TaskStatus status,
-      Instant since,
-      Instant disconnectedAt) {}
-
   private final DriftPolicy defaultPolicy;
   private final Duration retention;
   private final Clock clock;
-  private final Map<String, Entry> agents = new HashMap<>();
+  private final TaskStatuses agents = new TaskStatuses();
   private final TimerScheduler<Command> timers;
   private final TaskRollout rollout;
   private TaskSpec spec;
@@ -183,11 +173,8 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   }
 
   private Behavior<Command> onAgentStatus(AgentStatus s) {
-    Entry before = agents.get(s.agent());
-    agents.put(s.agent(), new Entry(s.runner(), true, s.status(), s.since(), null));
-    boolean newRunner =
-        before == null || !before.connected() || !before.runner().equals(s.runner());
-    if (rollout.seen(s.agent(), s.runner(), newRunner, runners(), clock.instant())) {
+    boolean newRunner = agents.reported(s.agent(), s.status(), s.since(), s.runner());
+    if (rollout.seen(s.agent(), s.runner(), newRunner, agents.runners(), clock.instant())) {
       timers.startSingleTimer(RolloutTick.GATHERED, TaskRollout.GATHER);
     }
     return rolloutTimer();
@@ -195,37 +182,22 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
 
   // ---- the rollout (issue 10) ----
 
-  private Map<String, ActorRef<CycleRunner.Command>> runners() {
-    return TaskRollout.runners(agents, e -> e.connected() ? e.runner() : null);
-  }
-
-  private List<String> connectedAgents() {
-    List<String> out = new ArrayList<>();
-    agents.forEach(
-        (agent, e) -> {
-          if (e.connected()) {
-            out.add(agent);
-          }
-        });
-    return out;
-  }
-
   private Behavior<Command> onRolloutTick(RolloutTick t) {
     if (t == RolloutTick.GATHERED) {
-      rollout.gathered(connectedAgents(), runners(), clock.instant());
+      rollout.gathered(agents.connected(), agents.runners(), clock.instant());
     } else {
-      rollout.tick(runners(), clock.instant());
+      rollout.tick(agents.runners(), clock.instant());
     }
     return rolloutTimer();
   }
 
   private Behavior<Command> onRolloutReport(RolloutReport r) {
-    rollout.reported(r.agent(), r.spec(), r.ok(), runners(), clock.instant());
+    rollout.reported(r.agent(), r.spec(), r.ok(), agents.runners(), clock.instant());
     return rolloutTimer();
   }
 
   private Behavior<Command> onResumeRollout(ResumeRollout r) {
-    r.replyTo().tell(rollout.resume(r.who(), runners(), clock.instant()));
+    r.replyTo().tell(rollout.resume(r.who(), agents.runners(), clock.instant()));
     return rolloutTimer();
   }
 
@@ -241,124 +213,60 @@ public final class TaskReconciler extends AbstractBehavior<TaskReconciler.Comman
   }
 
   private Behavior<Command> onAgentDisconnected(AgentDisconnected d) {
-    Entry e = agents.get(d.agent());
     // Only the session that reported the entry may close it: a reconnected agent has a new session.
-    if (e != null && e.runner().equals(d.runner())) {
-      agents.put(d.agent(), new Entry(e.runner(), false, e.status(), e.since(), clock.instant()));
-      rollout.gone(d.agent(), runners(), clock.instant());
+    if (agents.disconnected(d.agent(), d.runner(), clock.instant())) {
+      rollout.gone(d.agent(), agents.runners(), clock.instant());
     }
     return rolloutTimer();
   }
 
   private Behavior<Command> onAgentUnmatched(AgentUnmatched u) {
-    Entry e = agents.get(u.agent());
-    if (e != null && e.runner().equals(u.runner())) {
-      agents.remove(u.agent());
-      rollout.gone(u.agent(), runners(), clock.instant());
+    if (agents.unmatched(u.agent(), u.runner())) {
+      rollout.gone(u.agent(), agents.runners(), clock.instant());
     }
     return this;
   }
 
   private Behavior<Command> onGetReport(GetReport g) {
     prune();
-    g.replyTo().tell(new Report(spec.name(), summary(), drift()));
+    g.replyTo().tell(new Report(spec.name(), summary(), agents.drift(spec.name())));
     return this;
   }
 
   private Behavior<Command> onGetDetail(GetDetail g) {
     prune();
-    List<Dto.ExecutorDefinition> defs = new ArrayList<>();
-    for (ExecutorSpec e : spec.executors()) {
-      defs.add(
-          new Dto.ExecutorDefinition(e.type(), e.name(), e.attributes(), e.onFailure().hclName()));
-    }
-    List<Dto.AgentTaskStatus> statuses = new ArrayList<>();
-    for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
-      statuses.add(
-          new Dto.AgentTaskStatus(e.getKey(), e.getValue().connected(), e.getValue().status()));
-    }
     Dto.WindowStatus window =
         spec.window().map(w -> Dto.WindowStatus.of(w, clock.instant())).orElse(null);
-    g.replyTo().tell(Optional.of(new Dto.TaskDetail(summary(), defs, statuses, window)));
+    g.replyTo()
+        .tell(
+            Optional.of(
+                new Dto.TaskDetail(
+                    summary(), TaskStatuses.definitions(spec), agents.statuses(), window)));
     return this;
   }
 
   private Behavior<Command> onReconcile(Reconcile r) {
-    List<String> started = new ArrayList<>();
-    for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
-      if (e.getValue().connected()) {
-        e.getValue()
-            .runner()
-            .tell(new CycleRunner.ManualReconcile(Set.of(spec.name()), r.requestId(), r.force()));
-        started.add(e.getKey());
-      }
-    }
-    String message =
-        started.isEmpty()
-            ? "no connected agent matches task " + spec.name()
-            : "manual reconcile of task "
-                + spec.name()
-                + " started on "
-                + started.size()
-                + " agent(s)";
+    Map<String, ActorRef<CycleRunner.Command>> runners = agents.runnersByName();
+    runners
+        .values()
+        .forEach(
+            runner ->
+                runner.tell(
+                    new CycleRunner.ManualReconcile(
+                        Set.of(spec.name()), r.requestId(), r.force())));
     r.replyTo()
         .tell(
-            new Dto.ReconcileAccepted(
-                true,
-                message,
-                Dto.ReconcileTarget.task(spec.name()),
-                started,
-                clock.instant(),
-                r.requestId()));
+            ManualStart.ofTask(
+                    spec.name(), List.copyOf(runners.keySet()), r.requestId(), clock.instant())
+                .answer());
     return this;
   }
 
   private Dto.TaskSummary summary() {
-    List<Status> statuses = new ArrayList<>();
-    for (Entry e : agents.values()) {
-      if (e.connected()) {
-        statuses.add(e.status().status());
-      }
-    }
-    List<String> execs = new ArrayList<>();
-    for (ExecutorSpec e : spec.executors()) {
-      execs.add(e.label());
-    }
-    return new Dto.TaskSummary(
-        spec.name(),
-        spec.description(),
-        spec.effectivePolicy(defaultPolicy).hclName(),
-        spec.selector().matchLabels(),
-        execs,
-        spec.pos().file(),
-        statuses.size(),
-        Dto.StatusCounts.of(statuses),
-        spec.dependsOn(),
-        rollout.status(clock.instant()));
-  }
-
-  private List<Dto.DriftEntry> drift() {
-    List<Dto.DriftEntry> out = new ArrayList<>();
-    for (Map.Entry<String, Entry> e : new TreeMap<>(agents).entrySet()) {
-      Entry v = e.getValue();
-      Status status = v.status().status();
-      if (v.connected() && status != Status.SATISFIED && status != Status.PENDING) {
-        out.add(
-            new Dto.DriftEntry(
-                e.getKey(),
-                spec.name(),
-                status,
-                v.status().policy(),
-                v.status().alerted(),
-                v.since(),
-                v.status().message()));
-      }
-    }
-    return out;
+    return agents.summary(spec, defaultPolicy, rollout.status(clock.instant()));
   }
 
   private void prune() {
-    Instant cutoff = clock.instant().minus(retention);
-    agents.values().removeIf(e -> !e.connected() && e.disconnectedAt().isBefore(cutoff));
+    agents.prune(clock.instant(), retention);
   }
 }

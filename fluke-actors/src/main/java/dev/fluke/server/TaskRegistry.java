@@ -1,6 +1,7 @@
 package dev.fluke.server;
 
 import dev.fluke.api.Dto;
+import dev.fluke.cluster.CborSerializable;
 import dev.fluke.manifest.TaskSpec;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,8 @@ public final class TaskRegistry extends AbstractBehavior<TaskRegistry.Command> {
    * rollout's status, or empty when there is no such task or it has no rollout.
    */
   public record ResumeRollout(
-      String name, String who, ActorRef<Optional<Dto.RolloutStatus>> replyTo) implements Command {}
+      String name, String who, ActorRef<Optional<Dto.RolloutStatus>> replyTo)
+      implements Command, CborSerializable {}
 
   private record SnapshotArrived(DesiredState state) implements Command {}
 

@@ -47,23 +47,24 @@ record WatchState(
 
   /** The last good state kept on disk was put in force at start. */
   WatchState restored(DesiredState state, List<String> restoredFiles, String repository) {
-    return new WatchState(
-        state,
-        restoredFiles,
-        repository,
-        state.commit(),
-        List.of(),
-        processed,
-        lastFetchAt,
-        fetchError,
-        refusedCommit,
-        acceptedCommit);
+    return with(
+        c -> {
+          c.inForce = state;
+          c.files = restoredFiles;
+          c.loadedFrom = repository;
+          c.candidate = state.commit();
+          c.errors = List.of();
+        });
   }
 
   /** A sync reached the branch (whatever it then found): no fetch error, nothing refused. */
   WatchState fetched(Instant now) {
-    return new WatchState(
-        inForce, files, loadedFrom, candidate, errors, processed, now, null, null, acceptedCommit);
+    return with(
+        c -> {
+          c.lastFetchAt = now;
+          c.fetchError = null;
+          c.refusedCommit = null;
+        });
   }
 
   /** After a sync that followed a rewrite ({@code rewrittenFrom} not null): nothing is accepted. */
@@ -71,62 +72,35 @@ record WatchState(
     if (rewrittenFrom == null) {
       return this;
     }
-    return new WatchState(
-        inForce,
-        files,
-        loadedFrom,
-        candidate,
-        errors,
-        processed,
-        lastFetchAt,
-        fetchError,
-        refusedCommit,
-        null);
+    return with(c -> c.acceptedCommit = null);
   }
 
   /** {@code commit}'s manifests loaded without errors and are now in force. */
   WatchState accepted(String commit, ManifestSet manifests, GitSource source, Instant loadedAt) {
-    return new WatchState(
-        new DesiredState(commit, manifests.tasks(), loadedAt),
-        manifests.files(),
-        source.redactedUrl(),
-        commit,
-        List.of(),
-        commit,
-        lastFetchAt,
-        fetchError,
-        refusedCommit,
-        acceptedCommit);
+    return with(
+        c -> {
+          c.inForce = new DesiredState(commit, manifests.tasks(), loadedAt);
+          c.files = manifests.files();
+          c.loadedFrom = source.redactedUrl();
+          c.candidate = commit;
+          c.errors = List.of();
+          c.processed = commit;
+        });
   }
 
   /** The same desired state stays in force, as the same value (the restored state confirmed). */
   WatchState keepLoadedAt(DesiredState same) {
-    return new WatchState(
-        same,
-        files,
-        loadedFrom,
-        candidate,
-        errors,
-        processed,
-        lastFetchAt,
-        fetchError,
-        refusedCommit,
-        acceptedCommit);
+    return with(c -> c.inForce = same);
   }
 
   /** {@code commit} is rejected whole; the state in force stays. */
   WatchState rejected(String commit, List<ManifestError> commitErrors) {
-    return new WatchState(
-        inForce,
-        files,
-        loadedFrom,
-        commit,
-        commitErrors,
-        commit,
-        lastFetchAt,
-        fetchError,
-        refusedCommit,
-        acceptedCommit);
+    return with(
+        c -> {
+          c.candidate = commit;
+          c.errors = commitErrors;
+          c.processed = commit;
+        });
   }
 
   /**
@@ -134,47 +108,27 @@ record WatchState(
    * carried did not cover this tip, so it is dropped; one accepted meanwhile is kept.
    */
   WatchState refused(String remote, String message, boolean hadAccepted, Instant now) {
-    return new WatchState(
-        inForce,
-        files,
-        loadedFrom,
-        candidate,
-        errors,
-        processed,
-        now,
-        message,
-        remote,
-        hadAccepted ? null : acceptedCommit);
+    return with(
+        c -> {
+          c.lastFetchAt = now;
+          c.fetchError = message;
+          c.refusedCommit = remote;
+          c.acceptedCommit = hadAccepted ? null : acceptedCommit;
+        });
   }
 
   /** The sync failed before reaching a commit; {@code now} null when it never ran. */
   WatchState fetchFailed(String message, Instant now) {
-    return new WatchState(
-        inForce,
-        files,
-        loadedFrom,
-        candidate,
-        errors,
-        processed,
-        now == null ? lastFetchAt : now,
-        message,
-        refusedCommit,
-        acceptedCommit);
+    return with(
+        c -> {
+          c.lastFetchAt = now == null ? lastFetchAt : now;
+          c.fetchError = message;
+        });
   }
 
   /** An operator accepted the rewrite to {@code commit}. */
   WatchState acceptRewrite(String commit) {
-    return new WatchState(
-        inForce,
-        files,
-        loadedFrom,
-        candidate,
-        errors,
-        processed,
-        lastFetchAt,
-        fetchError,
-        refusedCommit,
-        commit);
+    return with(c -> c.acceptedCommit = commit);
   }
 
   Dto.ManifestStatus status(GitSource source) {
@@ -210,5 +164,52 @@ record WatchState(
       return "the rewrite waiting to be accepted is to " + refusedCommit() + ", not " + asked;
     }
     return null;
+  }
+
+  /**
+   * The transitions' one shape: a copy of every part, {@code change} replaces some, then the record
+   * is built again.
+   */
+  private WatchState with(java.util.function.Consumer<Parts> change) {
+    Parts c = new Parts(this);
+    change.accept(c);
+    return new WatchState(
+        c.inForce,
+        c.files,
+        c.loadedFrom,
+        c.candidate,
+        c.errors,
+        c.processed,
+        c.lastFetchAt,
+        c.fetchError,
+        c.refusedCommit,
+        c.acceptedCommit);
+  }
+
+  /** The parts of a {@link WatchState} being changed by a transition. */
+  private static final class Parts {
+    DesiredState inForce;
+    List<String> files;
+    String loadedFrom;
+    String candidate;
+    List<ManifestError> errors;
+    String processed;
+    Instant lastFetchAt;
+    String fetchError;
+    String refusedCommit;
+    String acceptedCommit;
+
+    Parts(WatchState s) {
+      inForce = s.inForce;
+      files = s.files;
+      loadedFrom = s.loadedFrom;
+      candidate = s.candidate;
+      errors = s.errors;
+      processed = s.processed;
+      lastFetchAt = s.lastFetchAt;
+      fetchError = s.fetchError;
+      refusedCommit = s.refusedCommit;
+      acceptedCommit = s.acceptedCommit;
+    }
   }
 }

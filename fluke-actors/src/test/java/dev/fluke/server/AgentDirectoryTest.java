@@ -83,4 +83,25 @@ class AgentDirectoryTest {
     assertTrue(d.isCurrent("a", second.session()));
     assertFalse(d.recentlyDisconnected("a"), "connected again");
   }
+
+  @Test
+  void aJustRegisteredAgentIsConnectedIdleWithNothingCountedAndItsSessionIsReachable() {
+    AgentDirectory d = new AgentDirectory(Duration.ofHours(1), 10);
+    TestProbe<AgentSession.Command> session = KIT.createTestProbe();
+    d.connected(
+        AgentDirectory.Live.registered(
+            session.ref(),
+            new dev.fluke.protocol.AgentMessage.Register(
+                "web-01", Map.of("role", "web"), "2.0", List.of("shell")),
+            "10.0.0.7:5000",
+            KIT.<Outbound>createTestProbe().ref(),
+            T));
+    Dto.AgentSummary s = d.live("web-01").summary();
+    assertTrue(s.connected());
+    assertEquals(CyclePhase.IDLE, s.cycle());
+    assertEquals(T, s.connectedAt());
+    assertEquals(Dto.StatusCounts.EMPTY, s.counts());
+    assertEquals("2.0", s.version());
+    assertEquals(Map.of("web-01", session.ref()), d.sessions());
+  }
 }

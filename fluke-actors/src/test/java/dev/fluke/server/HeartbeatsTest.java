@@ -23,5 +23,8 @@ class HeartbeatsTest {
     assertEquals(T.plusSeconds(35), h.lastSeen());
     h = h.tick().tick().tick();
     assertTrue(h.evict());
+    assertEquals(
+        "no message for 3 heartbeat intervals of 10s",
+        h.evictionReason(java.time.Duration.ofSeconds(10)));
   }
 }

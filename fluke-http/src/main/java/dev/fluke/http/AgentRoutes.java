@@ -10,7 +10,6 @@ import java.util.List;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -33,14 +32,14 @@ public final class AgentRoutes {
 
   private final FleetApi api;
   private final Marshaller<Object, RequestEntity> json;
-  private final ApiErrors errors;
   private final QueryParams params;
+  private final Answers answers;
 
   public AgentRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
     this.json = json;
-    this.errors = errors;
     this.params = new QueryParams(errors);
+    this.answers = new Answers(json, errors);
   }
 
   public Route routes() {
@@ -92,17 +91,7 @@ public final class AgentRoutes {
   }
 
   private Route detail(String name) {
-    return params.none(
-        "GET /api/v1/agents/{name}",
-        () ->
-            onSuccess(
-                () -> api.agent(name),
-                found ->
-                    found
-                        .<Route>map(detail -> completeOK(detail, json))
-                        .orElseGet(
-                            () ->
-                                errors.error(
-                                    StatusCodes.NOT_FOUND, "agent '" + name + "' not found"))));
+    return answers.one(
+        "GET /api/v1/agents/{name}", () -> api.agent(name), "agent '" + name + "' not found");
   }
 }

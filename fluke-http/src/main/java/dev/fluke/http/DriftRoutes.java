@@ -11,13 +11,11 @@ import org.apache.pekko.http.javadsl.server.Route;
 /** {@code GET /drift}: every (agent, task) pair that is drifted, failed or in error. */
 public final class DriftRoutes {
   private final FleetApi api;
-  private final Marshaller<Object, RequestEntity> json;
-  private final QueryParams params;
+  private final Answers answers;
 
   public DriftRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
-    this.json = json;
-    this.params = new QueryParams(errors);
+    this.answers = new Answers(json, errors);
   }
 
   public Route routes() {
@@ -26,13 +24,7 @@ public final class DriftRoutes {
         () ->
             get(
                 () ->
-                    params.none(
-                        "GET /api/v1/drift",
-                        () ->
-                            onSuccess(
-                                PartialFleet.of(api)::driftFromEveryNode,
-                                drift ->
-                                    AgentRoutes.withMissingNodes(
-                                        drift, () -> completeOK(drift.value(), json))))));
+                    answers.allFromEveryNode(
+                        "GET /api/v1/drift", PartialFleet.of(api)::driftFromEveryNode)));
   }
 }

@@ -50,9 +50,8 @@ public final class ManifestRoutes {
                     () ->
                         get(
                             () ->
-                                params.none(
-                                    "GET /api/v1/manifest",
-                                    () -> onSuccess(api::manifest, s -> completeOK(s, json))))),
+                                new Answers(json, errors)
+                                    .all("GET /api/v1/manifest", api::manifest))),
                 path(
                     "accept",
                     () ->

@@ -13,23 +13,14 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class NodeRoutes {
   private final FleetApi api;
-  private final Marshaller<Object, RequestEntity> json;
-  private final QueryParams params;
+  private final Answers answers;
 
   public NodeRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
-    this.json = json;
-    this.params = new QueryParams(errors);
+    this.answers = new Answers(json, errors);
   }
 
   public Route routes() {
-    return path(
-        "nodes",
-        () ->
-            get(
-                () ->
-                    params.none(
-                        "GET /api/v1/nodes",
-                        () -> onSuccess(api::nodes, n -> completeOK(n, json)))));
+    return path("nodes", () -> get(() -> answers.all("GET /api/v1/nodes", api::nodes)));
   }
 }

@@ -5,7 +5,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.*;
 import dev.fluke.api.FleetApi;
 import org.apache.pekko.http.javadsl.marshalling.Marshaller;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -15,14 +14,12 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 public final class RolloutRoutes {
   private final FleetApi api;
-  private final Marshaller<Object, RequestEntity> json;
-  private final ApiErrors errors;
+  private final Answers answers;
   private final QueryParams params;
 
   public RolloutRoutes(FleetApi api, Marshaller<Object, RequestEntity> json, ApiErrors errors) {
     this.api = api;
-    this.json = json;
-    this.errors = errors;
+    this.answers = new Answers(json, errors);
     this.params = new QueryParams(errors);
   }
 
@@ -31,24 +28,17 @@ public final class RolloutRoutes {
         "rollouts",
         () ->
             concat(
-                pathEnd(() -> get(this::list)),
-                path(PathMatchers.segment(), task -> get(() -> one(task))),
+                pathEnd(() -> get(() -> answers.all("GET /api/v1/rollouts", api::rollouts))),
+                path(
+                    PathMatchers.segment(),
+                    task ->
+                        get(
+                            () ->
+                                answers.one(
+                                    "GET /api/v1/rollouts/{task}",
+                                    () -> api.rollout(task),
+                                    notFound(task)))),
                 path(PathMatchers.segment().slash("resume"), task -> post(() -> resume(task)))));
-  }
-
-  private Route list() {
-    return params.none(
-        "GET /api/v1/rollouts", () -> onSuccess(api::rollouts, all -> completeOK(all, json)));
-  }
-
-  private Route one(String task) {
-    return params.none(
-        "GET /api/v1/rollouts/{task}",
-        () ->
-            onSuccess(
-                () -> api.rollout(task),
-                found ->
-                    found.<Route>map(r -> completeOK(r, json)).orElseGet(() -> notFound(task))));
   }
 
   private Route resume(String task) {
@@ -57,21 +47,17 @@ public final class RolloutRoutes {
         () ->
             extractClientIP(
                 ip ->
-                    onSuccess(
+                    answers.found(
                         () ->
                             api.resumeRollout(
                                 task,
                                 "the API ("
                                     + ip.getAddress().map(a -> a.getHostAddress()).orElse("?")
                                     + ")"),
-                        found ->
-                            found
-                                .<Route>map(r -> completeOK(r, json))
-                                .orElseGet(() -> notFound(task)))));
+                        notFound(task))));
   }
 
-  private Route notFound(String task) {
-    return errors.error(
-        StatusCodes.NOT_FOUND, "task '" + task + "' is not in force or has no rollout");
+  private static String notFound(String task) {
+    return "task '" + task + "' is not in force or has no rollout";
   }
 }

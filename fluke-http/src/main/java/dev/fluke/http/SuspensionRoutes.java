@@ -66,11 +66,8 @@ public final class SuspensionRoutes {
                         concat(
                             get(
                                 () ->
-                                    params.none(
-                                        "GET /api/v1/suspensions",
-                                        () ->
-                                            onSuccess(
-                                                api::suspensions, all -> completeOK(all, json)))),
+                                    new Answers(json, errors)
+                                        .all("GET /api/v1/suspensions", api::suspensions)),
                             post(
                                 () ->
                                     params.none(

@@ -3,13 +3,18 @@ package dev.fluke.http;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.api.PlanResult;
 import dev.fluke.api.Status;
+import dev.fluke.api.Suspension;
+import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.hcl.SourcePos;
 import dev.fluke.manifest.ManifestError;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +144,116 @@ public class TestFleetApi implements FleetApi, dev.fluke.api.PartialFleet {
 
   public Dto.ReconcileTarget lastReconcile() {
     return lastReconcile.get();
+  }
+
+  /** Whether the last manual reconcile was forced. */
+  public synchronized boolean lastForce() {
+    return lastForce;
+  }
+
+  private boolean lastForce;
+
+  // --- Suspensions: kept in memory, one per scope, listed the fleet first, then agents, then tasks
+
+  private final Map<String, Suspension> suspensions = new LinkedHashMap<>();
+
+  @Override
+  public synchronized CompletionStage<List<Suspension>> suspensions() {
+    return answer(
+        suspensions.values().stream()
+            .sorted(
+                Comparator.comparing((Suspension s) -> s.scope().ordinal())
+                    .thenComparing(s -> String.valueOf(s.name())))
+            .toList());
+  }
+
+  @Override
+  public synchronized CompletionStage<Suspension.Change> suspend(
+      TargetKind scope, String name, String by, String reason, Duration forHowLong) {
+    Suspension s =
+        new Suspension(
+            scope, name, by, reason, now, forHowLong == null ? null : now.plus(forHowLong));
+    suspensions.put(s.key(), s);
+    return answer(new Suspension.Change(true, s.describe(), s));
+  }
+
+  @Override
+  public synchronized CompletionStage<Suspension.Change> resume(
+      TargetKind scope, String name, String by) {
+    Suspension s = suspensions.remove(Suspension.key(scope, name));
+    return answer(
+        s == null
+            ? new Suspension.Change(
+                false,
+                (scope == TargetKind.ALL ? "the fleet" : scope.word() + " " + name)
+                    + " is not suspended",
+                null)
+            : new Suspension.Change(true, s.scopeText() + " resumed by " + by, s));
+  }
+
+  // --- Plans: answered from planResult(ref, result); a ref nobody scripted does not exist
+
+  private final Map<String, PlanResult> planResults = new LinkedHashMap<>();
+
+  /** What a plan of {@code ref} answers. */
+  public synchronized void planResult(String ref, PlanResult result) {
+    planResults.put(ref, result);
+  }
+
+  @Override
+  public synchronized CompletionStage<PlanResult> plan(String ref, Duration timeout) {
+    PlanResult r = planResults.get(ref);
+    return answer(
+        r != null
+            ? r
+            : PlanResult.failed(
+                ref,
+                null,
+                "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c",
+                "no branch, tag or commit '" + ref + "' in https://git.example.org/fleet.git",
+                List.of(),
+                now,
+                now));
+  }
+
+  // --- Rollouts: a task's rollout is set by rollout(status); a resume restarts a halted one
+
+  private final Map<String, Dto.RolloutStatus> rollouts = new LinkedHashMap<>();
+
+  /** Gives task {@code status.task()} this rollout (shown in its summary). */
+  public synchronized void rollout(Dto.RolloutStatus status) {
+    rollouts.put(status.task(), status);
+  }
+
+  @Override
+  public synchronized CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(
+      String task, String who) {
+    Dto.RolloutStatus r = rollouts.get(task);
+    if (r != null && r.state().equals("halted")) {
+      r =
+          new Dto.RolloutStatus(
+              r.task(),
+              r.commit(),
+              "running",
+              r.stage(),
+              Math.min(r.stagesStarted() + 1, r.stages()),
+              r.stages(),
+              r.agents(),
+              r.done(),
+              0,
+              r.inProgress(),
+              r.waiting(),
+              r.canary(),
+              r.batch(),
+              r.maxFailures(),
+              r.pause(),
+              r.startedAt(),
+              null,
+              null,
+              List.of());
+      rollouts.put(task, r);
+    }
+    return answer(Optional.ofNullable(r));
   }
 
   /** The commit the last accept request named, or null. */
@@ -307,8 +422,10 @@ public class TestFleetApi implements FleetApi, dev.fluke.api.PartialFleet {
   }
 
   @Override
-  public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+  public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(
+      Dto.ReconcileTarget target, boolean force) {
     lastReconcile.set(target);
+    lastForce = force;
     now = now.plusSeconds(1);
     List<String> chosen =
         switch (target.kind()) {
@@ -389,6 +506,21 @@ public class TestFleetApi implements FleetApi, dev.fluke.api.PartialFleet {
 
   private Dto.TaskSummary taskSummary(String name) {
     boolean deploy = name.equals("deploy_app");
+    Dto.TaskSummary t = fixedTaskSummary(name, deploy);
+    return new Dto.TaskSummary(
+        t.name(),
+        t.description(),
+        t.policy(),
+        t.selector(),
+        t.executors(),
+        t.file(),
+        t.matchedAgents(),
+        t.counts(),
+        t.dependsOn(),
+        rollouts.get(name));
+  }
+
+  private static Dto.TaskSummary fixedTaskSummary(String name, boolean deploy) {
     return new Dto.TaskSummary(
         name,
         deploy ? "Deploy the web app" : "Packages every host needs",

@@ -1,10 +1,9 @@
 package dev.fluke.app.cli;
 
 import dev.fluke.api.Suspension;
-import dev.fluke.api.TargetKind;
 import dev.fluke.app.client.ApiClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code fluke resume task NAME | agent NAME | all}: ends a suspension; the agents it covered check
@@ -18,11 +17,7 @@ import picocli.CommandLine.Parameters;
 final class ResumeCommand extends GroupCommand {
 
   /** What the three scopes share. */
-  abstract static class Scope extends ClientCommand {
-    abstract TargetKind scope();
-
-    abstract String name();
-
+  abstract static class Scope extends ScopeCommand {
     @Override
     public Integer call() {
       ApiClient.Reply<Suspension.Change> reply = client().resume(scope(), name());
@@ -36,47 +31,15 @@ final class ResumeCommand extends GroupCommand {
   }
 
   @Command(name = "all", description = "Resume the whole fleet.", mixinStandardHelpOptions = true)
-  static final class All extends Scope {
-    @Override
-    TargetKind scope() {
-      return TargetKind.ALL;
-    }
-
-    @Override
-    String name() {
-      return null;
-    }
-  }
+  static final class All extends Scope {}
 
   @Command(name = "agent", description = "Resume one agent.", mixinStandardHelpOptions = true)
   static final class Agent extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The agent's name.")
-    String name;
-
-    @Override
-    TargetKind scope() {
-      return TargetKind.AGENT;
-    }
-
-    @Override
-    String name() {
-      return name;
-    }
+    @Mixin AgentName name;
   }
 
   @Command(name = "task", description = "Resume one task.", mixinStandardHelpOptions = true)
   static final class Task extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The task's name.")
-    String name;
-
-    @Override
-    TargetKind scope() {
-      return TargetKind.TASK;
-    }
-
-    @Override
-    String name() {
-      return name;
-    }
+    @Mixin TaskName name;
   }
 }

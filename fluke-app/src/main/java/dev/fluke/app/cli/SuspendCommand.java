@@ -1,12 +1,11 @@
 package dev.fluke.app.cli;
 
 import dev.fluke.api.Suspension;
-import dev.fluke.api.TargetKind;
 import dev.fluke.app.client.ApiClient;
 import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code fluke suspend task NAME | agent NAME | all --reason WHY [--for 2h]}: nothing in the scope
@@ -24,7 +23,7 @@ import picocli.CommandLine.Parameters;
 final class SuspendCommand extends GroupCommand {
 
   /** The options shared by the three scopes. */
-  abstract static class Scope extends ClientCommand {
+  abstract static class Scope extends ScopeCommand {
     @Option(
         names = "--reason",
         required = true,
@@ -45,10 +44,6 @@ final class SuspendCommand extends GroupCommand {
         description = "Who you are, for the record (default: $USER).")
     String by;
 
-    abstract TargetKind scope();
-
-    abstract String name();
-
     @Override
     public Integer call() {
       String who = by != null ? by : root().env().get("USER");
@@ -67,7 +62,7 @@ final class SuspendCommand extends GroupCommand {
         out()
             .println(
                 "Checks go on; nothing is applied there until 'fluke resume "
-                    + (scope() == TargetKind.ALL ? "all" : scope().word() + " " + name())
+                    + words()
                     + "'"
                     + (forHowLong == null ? "" : " or the expiry")
                     + " (a manual reconcile applies with --force).");
@@ -77,32 +72,11 @@ final class SuspendCommand extends GroupCommand {
   }
 
   @Command(name = "all", description = "Suspend the whole fleet.", mixinStandardHelpOptions = true)
-  static final class All extends Scope {
-    @Override
-    TargetKind scope() {
-      return TargetKind.ALL;
-    }
-
-    @Override
-    String name() {
-      return null;
-    }
-  }
+  static final class All extends Scope {}
 
   @Command(name = "agent", description = "Suspend one agent.", mixinStandardHelpOptions = true)
   static final class Agent extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The agent's name (see 'fluke get agents').")
-    String name;
-
-    @Override
-    TargetKind scope() {
-      return TargetKind.AGENT;
-    }
-
-    @Override
-    String name() {
-      return name;
-    }
+    @Mixin AgentName name;
   }
 
   @Command(
@@ -110,17 +84,6 @@ final class SuspendCommand extends GroupCommand {
       description = "Suspend one task on every agent.",
       mixinStandardHelpOptions = true)
   static final class Task extends Scope {
-    @Parameters(paramLabel = "NAME", description = "The task's name (see 'fluke get tasks').")
-    String name;
-
-    @Override
-    TargetKind scope() {
-      return TargetKind.TASK;
-    }
-
-    @Override
-    String name() {
-      return name;
-    }
+    @Mixin TaskName name;
   }
 }

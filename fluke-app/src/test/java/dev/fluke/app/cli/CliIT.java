@@ -132,6 +132,45 @@ class CliIT {
   }
 
   @Test
+  void suspendAndResumeNameEachScopeAndSayWhatHappens() throws Exception {
+    Run task =
+        flukeWithEnv(
+            Map.of("FLUKE_SERVER", server, "USER", "carol"),
+            "suspend",
+            "task",
+            "deploy_app",
+            "--reason",
+            "db migration",
+            "--for",
+            "2h");
+    assertEquals(0, task.exit(), task.err());
+    assertTrue(
+        task.out().contains("Suspended: task deploy_app is suspended by carol ("), task.out());
+    assertTrue(
+        task.out().contains("until 'fluke resume task deploy_app' or the expiry"), task.out());
+    Run agent = fluke("suspend", "agent", "web-01", "--reason", "kernel", "--by", "dave");
+    assertTrue(agent.out().contains("until 'fluke resume agent web-01' (a manual"), agent.out());
+    Run all = fluke("suspend", "all", "--reason", "freeze");
+    assertTrue(all.out().contains("until 'fluke resume all'"), all.out());
+    assertEquals(
+        List.of("all", "agent:web-01", "task:deploy_app"),
+        fleet.suspensions().toCompletableFuture().get().stream()
+            .map(dev.fluke.api.Suspension::key)
+            .toList());
+
+    assertEquals(2, fluke("suspend", "agent").exit(), "an agent scope needs its NAME");
+    assertEquals(2, fluke("suspend", "all", "web-01", "--reason", "x").exit(), "all takes none");
+
+    Run resumed = fluke("resume", "task", "deploy_app");
+    assertEquals(0, resumed.exit(), resumed.err());
+    assertTrue(resumed.out().startsWith("Resumed: task deploy_app resumed by"), resumed.out());
+    assertEquals(0, fluke("resume", "agent", "web-01").exit());
+    assertEquals(0, fluke("resume", "all").exit());
+    assertEquals(1, fluke("resume", "all").exit(), "nothing to resume");
+    assertTrue(fleet.suspensions().toCompletableFuture().get().isEmpty());
+  }
+
+  @Test
   void getAgentsPrintsAnAlignedTableWithRelativeTimes() {
     Run run = fluke("get", "agents");
     assertEquals(0, run.exit(), run.err());

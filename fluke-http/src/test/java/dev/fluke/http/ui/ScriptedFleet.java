@@ -3,6 +3,7 @@ package dev.fluke.http.ui;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.api.Status;
+import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
@@ -205,8 +206,12 @@ public final class ScriptedFleet implements FleetApi {
   }
 
   @Override
-  public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(Dto.ReconcileTarget target) {
+  public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(
+      Dto.ReconcileTarget target, boolean force) {
     reconciles.add(target);
+    if (force) {
+      forcedReconciles.add(target);
+    }
     List<String> chosen =
         switch (target.kind()) {
           case AGENT -> agents.containsKey(target.name()) ? List.of(target.name()) : List.of();
@@ -237,6 +242,95 @@ public final class ScriptedFleet implements FleetApi {
             ++requests));
   }
 
+  /** The manual reconciles asked with {@code force}. */
+  public final BlockingQueue<Dto.ReconcileTarget> forcedReconciles = new LinkedBlockingQueue<>();
+
+  private final Map<String, Suspension> suspensions = new LinkedHashMap<>();
+
+  /** The suspensions in force, the fleet first, then agents, then tasks. */
+  @Override
+  public synchronized CompletionStage<List<Suspension>> suspensions() {
+    return done(
+        suspensions.values().stream()
+            .sorted(
+                Comparator.comparing((Suspension s) -> s.scope().ordinal())
+                    .thenComparing(s -> String.valueOf(s.name())))
+            .toList());
+  }
+
+  @Override
+  public synchronized CompletionStage<Suspension.Change> suspend(
+      TargetKind scope, String name, String by, String reason, java.time.Duration forHowLong) {
+    Instant now = Instant.now();
+    Suspension s =
+        new Suspension(
+            scope, name, by, reason, now, forHowLong == null ? null : now.plus(forHowLong));
+    suspensions.put(s.key(), s);
+    return done(new Suspension.Change(true, s.describe(), s));
+  }
+
+  @Override
+  public synchronized CompletionStage<Suspension.Change> resume(
+      TargetKind scope, String name, String by) {
+    Suspension s = suspensions.remove(Suspension.key(scope, name));
+    return done(
+        s == null
+            ? new Suspension.Change(
+                false,
+                (scope == TargetKind.ALL ? "the fleet" : scope.word() + " " + name)
+                    + " is not suspended",
+                null)
+            : new Suspension.Change(true, s.scopeText() + " resumed by " + by, s));
+  }
+
+  /**
+   * Resumes the task's halted rollout as the server would: the failures are forgotten and the next
+   * stage starts; a rollout that is not halted is answered unchanged.
+   */
+  @Override
+  public synchronized CompletionStage<Optional<Dto.RolloutStatus>> resumeRollout(
+      String task, String who) {
+    Dto.TaskSummary t = tasks.get(task);
+    Dto.RolloutStatus r = t == null ? null : t.rollout();
+    if (r != null && r.state().equals("halted")) {
+      r =
+          new Dto.RolloutStatus(
+              r.task(),
+              r.commit(),
+              "running",
+              r.stage(),
+              Math.min(r.stagesStarted() + 1, r.stages()),
+              r.stages(),
+              r.agents(),
+              r.done(),
+              0,
+              r.inProgress(),
+              r.waiting(),
+              r.canary(),
+              r.batch(),
+              r.maxFailures(),
+              r.pause(),
+              r.startedAt(),
+              null,
+              null,
+              List.of());
+      tasks.put(
+          task,
+          new Dto.TaskSummary(
+              t.name(),
+              t.description(),
+              t.policy(),
+              t.selector(),
+              t.executors(),
+              t.file(),
+              t.matchedAgents(),
+              t.counts(),
+              t.dependsOn(),
+              r));
+    }
+    return done(Optional.ofNullable(r));
+  }
+
   private List<Event> newestFirst(EventQuery query) {
     return events.stream()
         .filter(query::matches)
@@ -259,7 +353,9 @@ public final class ScriptedFleet implements FleetApi {
         t.executors(),
         t.file(),
         statuses.size(),
-        counts(statuses));
+        counts(statuses),
+        t.dependsOn(),
+        t.rollout());
   }
 
   private static Dto.AgentSummary withCounts(Dto.AgentSummary a, List<Dto.TaskStatus> statuses) {

@@ -1,0 +1,144 @@
+package dev.fluke.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.fluke.api.CyclePhase;
+import dev.fluke.api.Dto;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Who may register, the cluster's epochs and fences, as the registry applies them. */
+class AdmissionsTest {
+  private static final ActorTestKit KIT = ActorTestKit.create();
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+  @AfterAll
+  static void stop() {
+    KIT.shutdownTestKit();
+  }
+
+  /** A cluster directory that admits with the next epoch and records what it is told. */
+  static final class RecordingDirectory implements AgentAdmission {
+    final List<String> calls = new ArrayList<>();
+    long epoch = 6;
+
+    @Override
+    public boolean local() {
+      return false;
+    }
+
+    @Override
+    public void attach(ActorRef<AgentRegistry.Command> registry) {}
+
+    @Override
+    public CompletionStage<Decision> admit(String name) {
+      calls.add("admit " + name);
+      return CompletableFuture.completedFuture(Decision.admitted(++epoch, List.of("5/app")));
+    }
+
+    @Override
+    public void released(String name, long epoch) {
+      calls.add("released " + name + " " + epoch);
+    }
+
+    @Override
+    public CompletionStage<Void> received(String name, long epoch, String key) {
+      calls.add("received " + name + " " + epoch + " " + key);
+      return CompletableFuture.completedFuture(null);
+    }
+  }
+
+  private static AgentDirectory.Live live(String name) {
+    return new AgentDirectory.Live(
+        KIT.<AgentSession.Command>createTestProbe().ref(),
+        new Dto.AgentSummary(
+            name, Map.of(), "1", true, T, T, CyclePhase.IDLE, null, Dto.StatusCounts.EMPTY, 0),
+        "10.0.0.7:5000",
+        KIT.<Outbound>createTestProbe().ref());
+  }
+
+  @Test
+  void aSecondLiveAgentWithTheSameNameIsRefusedWithTheFirstOnesPeerAndTime() {
+    Admissions a = new Admissions(AgentAdmission.LOCAL);
+    assertNull(a.problem("web-01", null, 3));
+    String why = a.problem("web-01", live("web-01"), 3);
+    assertTrue(why.contains("already connected (from 10.0.0.7:5000 since " + T), why);
+    assertTrue(why.contains("evicted after 3 missed heartbeats"), why);
+    assertNotNull(a.problem("bad name!", null, 3), "names are checked first");
+  }
+
+  @Test
+  void onASingleServerCycleIdsStartAtTheConnectionNumberAndNothingIsReleased() {
+    Admissions a = new Admissions(AgentAdmission.LOCAL);
+    assertTrue(a.local());
+    long base = a.accepted("web-01", AgentAdmission.Decision.admitted(0, List.of()), received(), 3);
+    assertEquals(3L << 32, base);
+    a.ended("web-01");
+    assertNull(a.fence("web-01", 9, "node-b", true), "a single server has no epochs to fence");
+  }
+
+  @Test
+  void aRegistrationBeingCheckedWithTheClusterHoldsTheNameUntilDecided() throws Exception {
+    RecordingDirectory dir = new RecordingDirectory();
+    Admissions a = new Admissions(dir);
+    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    assertTrue(a.admitting("web-01"));
+    assertTrue(a.problem("web-01", null, 3).contains("already being checked with the cluster"));
+    a.decided("web-01");
+    assertFalse(a.admitting("web-01"));
+    assertNull(a.problem("web-01", null, 3));
+    assertEquals(7, d.epoch());
+  }
+
+  @Test
+  void anAdmittedSessionCountsFromItsEpochSeedsItsResultsAndIsReleasedWhenItEnds()
+      throws Exception {
+    RecordingDirectory dir = new RecordingDirectory();
+    Admissions a = new Admissions(dir);
+    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    a.decided("web-01");
+    ReceivedResults received = received();
+    assertEquals(7L << 32, a.accepted("web-01", d, received, 1));
+    assertFalse(received.firstTime(5, "app"), "results of earlier sessions on any node are known");
+    assertTrue(received.firstTime(9, "app"));
+    assertTrue(dir.calls.contains("received web-01 7 9/app"), dir.calls.toString());
+    a.ended("web-01");
+    assertTrue(dir.calls.contains("released web-01 7"), dir.calls.toString());
+    a.ended("web-01");
+    assertEquals(1, dir.calls.stream().filter(c -> c.startsWith("released")).count());
+  }
+
+  @Test
+  void aFenceWithTheSameOrAHigherEpochMakesTheSessionHereStaleALowerOneDoesNot() throws Exception {
+    RecordingDirectory dir = new RecordingDirectory();
+    Admissions a = new Admissions(dir);
+    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    a.accepted("web-01", d, received(), 1);
+    assertNull(a.fence("web-01", 6, "node-b", true), "an older registration elsewhere");
+    assertNull(a.fence("web-01", 8, "node-b", false), "no session here");
+    String why = a.fence("web-01", 8, "node-b", true);
+    assertTrue(why.contains("registered again on node-b (epoch 8 > 7)"), why);
+  }
+
+  @Test
+  void anAdmissionThatCameTooLateIsGivenBack() throws Exception {
+    RecordingDirectory dir = new RecordingDirectory();
+    Admissions a = new Admissions(dir);
+    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    a.decided("web-01");
+    a.unused("web-01", d);
+    assertEquals(List.of("admit web-01", "released web-01 7"), dir.calls);
+  }
+
+  private static ReceivedResults received() {
+    return new ReceivedResults(8);
+  }
+}
