@@ -5,7 +5,6 @@ import dev.fluke.api.Dto;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
-import dev.fluke.protocol.ProtocolViolation;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +25,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * protocol's rules. The reconcile cycles run in its child {@link CycleRunner}, which gets the
  * agent's check and apply messages and every trigger; the session composes the agent's summary from
  * its own part (connected since, last seen) and what the runner reports ({@link CycleStatus}) and
- * pushes it to the {@link AgentRegistry} whenever it changes.
+ * pushes it to the {@link AgentRegistry} whenever it changes. What goes out on the stream, and how
+ * and why it ends, is the plain {@link SessionOutbound}'s.
  *
  * <p>Phases: {@link #open()} while the stream runs, {@link #closing()} after the session ended it
  * (violation, eviction) until the inbound side reports its end. A session stops when its stream
@@ -107,16 +107,15 @@ public final class AgentSession {
   private final ServerSettings settings;
   private final String name;
   private final AgentMessage.Register register;
-  private final ActorRef<Outbound> out;
   private final ActorRef<AgentRegistry.Command> registry;
   private final SessionEvents log;
+  private final SessionOutbound stream;
   private final Instant connectedAt;
   private final AgentSession.Setup setup;
   private ActorRef<CycleRunner.Command> runner;
 
   private Heartbeats heartbeats;
   private CycleStatus cycles = new CycleStatus(CyclePhase.IDLE, null, Dto.StatusCounts.EMPTY, 0);
-  private boolean streamEnded;
 
   public static Behavior<Command> create(Setup setup) {
     return Behaviors.setup(
@@ -129,11 +128,11 @@ public final class AgentSession {
     this.settings = s.settings();
     this.register = s.register();
     this.name = register.name();
-    this.out = s.out();
     this.registry = s.registry();
     this.connectedAt = settings.now();
     this.heartbeats = Heartbeats.start(settings.agents().heartbeatAllowedMisses(), connectedAt);
     this.log = new SessionEvents(name, s.events(), s.metrics(), settings.clock());
+    this.stream = new SessionOutbound(name, s.out(), log, context.getLog());
     this.setup = s;
     context
         .getLog()
@@ -149,8 +148,9 @@ public final class AgentSession {
   private Behavior<Command> start() {
     Duration heartbeat = settings.agents().heartbeatInterval();
     // Registered first: the runner starts the (re)connect cycle at once.
-    send(new ServerMessage.Registered(settings.version(), heartbeat.toMillis()));
-    // A failed runner is a bug in one agent's cycle: the session ends (see onRunnerStopped) and
+    stream.send(new ServerMessage.Registered(settings.version(), heartbeat.toMillis()));
+    // A failed runner is a bug in one agent's cycle: the session ends
+    // (SessionOutbound.runnerStopped) and
     // the agent reconnects to a fresh one, which re-checks everything.
     runner =
         context.spawn(
@@ -166,25 +166,28 @@ public final class AgentSession {
     return Behaviors.receive(Command.class)
         .onMessage(FromAgent.class, this::onFromAgent)
         .onMessage(StreamStarted.class, s -> acked(s.ackTo()))
-        .onMessageEquals(StreamCompleted.INSTANCE, this::onStreamCompleted)
-        .onMessage(StreamFailed.class, this::onStreamFailed)
+        .onMessageEquals(
+            StreamCompleted.INSTANCE, () -> disconnected("the agent closed the stream"))
+        .onMessage(
+            StreamFailed.class, f -> disconnected("the stream failed: " + f.cause().getMessage()))
         .onMessage(ForRunner.class, f -> toRunner(f.command()))
         .onMessage(
             GetDetail.class, g -> toRunner(new CycleRunner.GetDetail(summary(), g.replyTo())))
         .onMessage(CycleStatus.class, this::onCycleStatus)
         .onMessage(Broken.class, b -> violation(b.reason()))
-        .onMessageEquals(RunnerStopped.INSTANCE, this::onRunnerStopped)
+        .onMessageEquals(RunnerStopped.INSTANCE, () -> closing(stream::runnerStopped))
         .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
   /**
-   * The session has ended the agent's stream (violation, eviction) and waits for the inbound side
-   * to report its end before stopping: stopping at once would cancel the inbound side, which may
-   * complete the stream before the failure that explains it has reached the agent.
+   * The session ends the agent's stream ({@code streamEnds}: violation, eviction) and waits for the
+   * inbound side to report its end before stopping: stopping at once would cancel the inbound side,
+   * which may complete the stream before the failure that explains it has reached the agent.
    */
-  private Behavior<Command> closing() {
+  private Behavior<Command> closing(Runnable streamEnds) {
+    streamEnds.run();
     timers.cancelAll();
     context.unwatch(runner);
     context.stop(runner);
@@ -210,7 +213,7 @@ public final class AgentSession {
     heartbeats = heartbeats.heard(settings.now());
     AgentMessage msg = m.message();
     if (msg instanceof AgentMessage.Heartbeat) {
-      send(new ServerMessage.Heartbeat(settings.clock().millis()));
+      stream.send(new ServerMessage.Heartbeat(settings.clock().millis()));
       return acked(m.ackTo());
     }
     if (msg instanceof AgentMessage.Register) {
@@ -225,44 +228,20 @@ public final class AgentSession {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onStreamCompleted() {
-    return disconnected("the agent closed the stream");
-  }
-
-  private Behavior<Command> onStreamFailed(StreamFailed f) {
-    return disconnected("the stream failed: " + f.cause().getMessage());
-  }
-
   private Behavior<Command> disconnected(String why) {
-    context.getLog().info("Agent {} disconnected: {}", name, why);
-    log.agent("disconnected", why);
-    streamEnded = true;
+    stream.disconnected(why);
     return Behaviors.stopped();
   }
 
-  private Behavior<Command> onRunnerStopped() {
-    String why = "internal error: the agent's cycle runner stopped (see the server log); reconnect";
-    context.getLog().error("Agent {}: {}", name, why);
-    log.agent("disconnected", why);
-    endStream(new Outbound.Fail(new IllegalStateException(why)));
-    return closing();
-  }
-
   private Behavior<Command> violation(String reason) {
-    context.getLog().warn("Agent {} broke the protocol: {}", name, reason);
-    log.agent("protocol_violation", reason);
-    endStream(new Outbound.Fail(new ProtocolViolation(reason)));
-    return closing();
+    return closing(() -> stream.violation(reason));
   }
 
   private Behavior<Command> onHeartbeatTick() {
     heartbeats = heartbeats.tick();
     if (heartbeats.evict()) {
       String why = heartbeats.evictionReason(settings.agents().heartbeatInterval());
-      context.getLog().warn("Agent {} evicted: {}", name, why);
-      log.agent("evicted", why);
-      endStream(Outbound.Complete.INSTANCE);
-      return closing();
+      return closing(() -> stream.evicted(why));
     }
     pushSummary();
     return Behaviors.same();
@@ -289,7 +268,7 @@ public final class AgentSession {
   private Behavior<Command> onPostStop(PostStop signal) {
     // A session that stops for any other reason (including a failure) still ends the agent's
     // stream, so the agent reconnects to a fresh session.
-    endStream(Outbound.Complete.INSTANCE);
+    stream.stopped();
     return Behaviors.same();
   }
 
@@ -311,18 +290,5 @@ public final class AgentSession {
         cycles.lastCycleEndedAt(),
         cycles.counts(),
         cycles.manualServed());
-  }
-
-  private void send(ServerMessage m) {
-    if (!streamEnded) {
-      out.tell(new Outbound.Send(m));
-    }
-  }
-
-  private void endStream(Outbound end) {
-    if (!streamEnded) {
-      streamEnded = true;
-      out.tell(end);
-    }
   }
 }
