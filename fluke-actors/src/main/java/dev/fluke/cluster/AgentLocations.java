@@ -171,14 +171,10 @@ public final class AgentLocations {
     LWWMapKey<String, AgentLocation> key = key(shardOf(a.name()));
     replicator.askGet(
         replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(timeout), replyTo),
-        rsp -> {
-          if (rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok) {
-            return new Read(a, ok.get(key).getEntries().get(a.name()), false);
-          } else if (rsp instanceof Replicator.NotFound<LWWMap<String, AgentLocation>>) {
-            return new Read(a, null, false);
-          }
-          return new Read(a, null, true);
-        });
+        rsp ->
+            rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok
+                ? new Read(a, ok.get(key).getEntries().get(a.name()), false)
+                : new Read(a, null, !(rsp instanceof Replicator.NotFound)));
     return Behaviors.same();
   }
 
