@@ -56,11 +56,12 @@ final class LocalDirectory {
   }
 
   /**
-   * Shard {@code shard}'s replica changed to {@code entries}: the sessions held here that it fences
+   * Shard {@code shard}'s replica changed to {@code entries} (an immutable view, kept as is: the
+   * replicator's maps are immutable, so no copy per change): the sessions held here that it fences
    * (no longer held from now on).
    */
   List<Fenced> changed(int shard, Map<String, AgentLocation> entries) {
-    replicas.put(shard, Map.copyOf(entries));
+    replicas.put(shard, entries);
     List<Fenced> fenced = new ArrayList<>();
     for (Map.Entry<String, Long> h : Map.copyOf(held).entrySet()) {
       if (shardOf(h.getKey()) != shard) {
