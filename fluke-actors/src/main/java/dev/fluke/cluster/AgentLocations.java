@@ -3,12 +3,8 @@ package dev.fluke.cluster;
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -18,7 +14,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
-import org.apache.pekko.cluster.ddata.LWWRegister;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
@@ -34,9 +29,10 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * agent's entry from a majority, applies {@link Placement}, asks the holding node when needed
  * ({@link NodeService.IsLive}) and writes the new entry to a majority before the agent is accepted.
  * Every entry's timestamp grows with its epoch, so the highest epoch wins a merge (ties: by node
- * address, the same on every node). It watches every shard: when an agent this node holds shows up
- * on another node with an epoch at least its own, the local session is stale and the registry is
- * told to stop it ({@link AgentRegistry.Fence}).
+ * address, the same on every node; {@link LocationEntries}). It watches every shard: when an agent
+ * this node holds shows up on another node with an epoch at least its own, the local session is
+ * stale and the registry is told to stop it ({@link AgentRegistry.Fence}); the replicas, the held
+ * agents and that rule are in {@link LocalDirectory}. Refusals' reasons: {@link ClusterAdmission}.
  */
 public final class AgentLocations {
   /** Shards of the directory (see docs/cluster.md: ~300 agents per shard at 10,000 agents). */
@@ -63,15 +59,15 @@ public final class AgentLocations {
 
   public record Located(AgentLocation location) {}
 
-  private record Read(Admit admit, AgentLocation current, String failure) implements Command {}
+  private record Read(Admit admit, AgentLocation current, boolean failed) implements Command {}
 
   private record HolderAnswered(Admit admit, Placement.AskHolder ask, Boolean live)
       implements Command {}
 
-  private record Written(Admit admit, long epoch, List<String> received, String failure)
-      implements Command {}
+  /** {@code entry} null: no majority confirmed it. */
+  private record Written(Admit admit, AgentLocation entry) implements Command {}
 
-  private record ShardChanged(int shard, LWWMap<String, AgentLocation> map) implements Command {}
+  private record ShardChanged(int shard, Map<String, AgentLocation> entries) implements Command {}
 
   private record Ignored() implements Command {}
 
@@ -81,11 +77,7 @@ public final class AgentLocations {
   private final String self;
   private final Membership membership;
   private final Duration timeout;
-  private final Map<Integer, LWWMap<String, AgentLocation>> replicas = new HashMap<>();
-
-  /** The agents this node admitted and still holds, with their epochs. */
-  private final Map<String, Long> held = new HashMap<>();
-
+  private final LocalDirectory local;
   private ActorRef<AgentRegistry.Command> registry;
 
   /**
@@ -112,36 +104,7 @@ public final class AgentLocations {
 
   /** The registry's view of this actor. */
   public static AgentAdmission admission(ActorRef<Command> locations) {
-    return new AgentAdmission() {
-      @Override
-      public boolean local() {
-        return false;
-      }
-
-      @Override
-      public void attach(ActorRef<AgentRegistry.Command> registry) {
-        locations.tell(new Attach(registry));
-      }
-
-      @Override
-      public CompletionStage<Decision> admit(String name) {
-        CompletableFuture<Decision> answer = new CompletableFuture<>();
-        locations.tell(new Admit(name, answer));
-        return answer;
-      }
-
-      @Override
-      public void released(String name, long epoch) {
-        locations.tell(new Release(name, epoch));
-      }
-
-      @Override
-      public CompletionStage<Void> received(String name, long epoch, String resultKey) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        locations.tell(new Received(name, epoch, resultKey, done));
-        return done;
-      }
-    };
+    return new ClusterAdmission(locations);
   }
 
   static LWWMapKey<String, AgentLocation> key(int shard) {
@@ -149,7 +112,7 @@ public final class AgentLocations {
   }
 
   static int shardOf(String name) {
-    return Math.floorMod(name.hashCode(), SHARDS);
+    return LocalDirectory.shardOf(name);
   }
 
   private AgentLocations(
@@ -163,6 +126,7 @@ public final class AgentLocations {
     this.self = membership.self();
     this.membership = membership;
     this.timeout = timeout;
+    this.local = new LocalDirectory(self);
     // One function for every shard: Pekko keeps one subscription adapter per actor (the last
     // registered), so the shard is read from the key of each change.
     for (int i = 0; i < SHARDS; i++) {
@@ -170,7 +134,7 @@ public final class AgentLocations {
           key(i),
           rsp ->
               rsp instanceof Replicator.Changed<LWWMap<String, AgentLocation>> c
-                  ? new ShardChanged(shardOfKey(c.key().id()), c.get(c.key()))
+                  ? new ShardChanged(shardOfKey(c.key().id()), c.get(c.key()).getEntries())
                   : new Ignored());
     }
   }
@@ -189,15 +153,9 @@ public final class AgentLocations {
         .onMessage(Release.class, this::onRelease)
         .onMessage(Received.class, this::onReceived)
         .onMessage(ShardChanged.class, this::onShardChanged)
-        .onMessage(GetAll.class, this::onGetAll)
+        .onMessage(GetAll.class, g -> run(() -> g.replyTo().tell(local.all())))
         .onMessage(
-            Locate.class,
-            l -> {
-              LWWMap<String, AgentLocation> shard = replicas.get(shardOf(l.name()));
-              l.replyTo()
-                  .tell(new Located(shard == null ? null : shard.getEntries().get(l.name())));
-              return Behaviors.same();
-            })
+            Locate.class, l -> run(() -> l.replyTo().tell(new Located(local.locate(l.name())))))
         .onMessage(Ignored.class, i -> Behaviors.same())
         .build();
   }
@@ -213,25 +171,16 @@ public final class AgentLocations {
     LWWMapKey<String, AgentLocation> key = key(shardOf(a.name()));
     replicator.askGet(
         replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(timeout), replyTo),
-        rsp -> {
-          if (rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok) {
-            return new Read(a, ok.get(key).getEntries().get(a.name()), null);
-          } else if (rsp instanceof Replicator.NotFound<LWWMap<String, AgentLocation>>) {
-            return new Read(a, null, null);
-          }
-          return new Read(a, null, "no majority of the nodes answered within " + timeout);
-        });
+        rsp ->
+            rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok
+                ? new Read(a, ok.get(key).getEntries().get(a.name()), false)
+                : new Read(a, null, !(rsp instanceof Replicator.NotFound)));
     return Behaviors.same();
   }
 
   private Behavior<Command> onRead(Read r) {
-    if (r.failure() != null) {
-      r.admit()
-          .answer()
-          .complete(
-              AgentAdmission.Decision.refused(
-                  "the cluster's agent directory cannot be read: " + r.failure() + "; retry"));
-      return Behaviors.same();
+    if (r.failed()) {
+      return run(() -> r.admit().answer().complete(ClusterAdmission.unreadable(timeout)));
     }
     AgentLocation current = r.current();
     Placement.NodeState holder =
@@ -251,178 +200,111 @@ public final class AgentLocations {
     if (Placement.admitAfterAsking(h.live(), membership.state(h.ask().node()))) {
       write(h.admit(), h.ask().epoch());
     } else {
-      String why =
-          Boolean.TRUE.equals(h.live())
-              ? "an agent named "
-                  + h.admit().name()
-                  + " is already connected to server node "
-                  + h.ask().node()
-              : "agent "
-                  + h.admit().name()
-                  + " is held by server node "
-                  + h.ask().node()
-                  + ", which did not say in time whether its session is alive; retry";
-      h.admit().answer().complete(AgentAdmission.Decision.refused(why));
+      h.admit()
+          .answer()
+          .complete(ClusterAdmission.heldElsewhere(h.admit().name(), h.ask().node(), h.live()));
     }
     return Behaviors.same();
   }
 
   private void write(Admit a, long epoch) {
-    String name = a.name();
-    LWWMapKey<String, AgentLocation> key = key(shardOf(name));
     AgentLocation[] written = new AgentLocation[1];
-    replicator.askUpdate(
-        replyTo ->
-            new Replicator.Update<>(
-                key,
-                LWWMap.create(),
-                new Replicator.WriteMajority(timeout),
-                replyTo,
-                map -> {
-                  AgentLocation before = map.getEntries().get(name);
-                  AgentLocation next =
-                      before == null
-                          ? new AgentLocation(self, epoch, true, List.of())
-                          : before.admittedOn(self, Math.max(epoch, before.epoch() + 1));
-                  written[0] = next;
-                  return map.put(selfUnique, name, next, clock());
-                }),
-        rsp ->
-            rsp instanceof Replicator.UpdateSuccess
-                ? new Written(a, written[0].epoch(), written[0].received(), null)
-                : new Written(
-                    a,
-                    written[0] == null ? epoch : written[0].epoch(),
-                    List.of(),
-                    "no majority of the nodes confirmed within " + timeout));
+    update(
+        a.name(),
+        new Replicator.WriteMajority(timeout),
+        before -> written[0] = LocationEntries.admitted(before, self, epoch),
+        ok -> new Written(a, ok ? written[0] : null));
   }
 
   private Behavior<Command> onWritten(Written w) {
-    if (w.failure() != null) {
-      w.admit()
-          .answer()
-          .complete(
-              AgentAdmission.Decision.refused(
-                  "the cluster's agent directory could not record the registration: "
-                      + w.failure()
-                      + "; retry"));
-      return Behaviors.same();
+    if (w.entry() == null) {
+      return run(() -> w.admit().answer().complete(ClusterAdmission.unrecorded(timeout)));
     }
-    held.put(w.admit().name(), w.epoch());
-    w.admit().answer().complete(AgentAdmission.Decision.admitted(w.epoch(), w.received()));
-    return Behaviors.same();
+    local.admitted(w.admit().name(), w.entry().epoch());
+    return run(() -> w.admit().answer().complete(ClusterAdmission.admitted(w.entry())));
   }
 
   // ---- the holder's own updates ----
 
   private Behavior<Command> onRelease(Release r) {
-    if (!Long.valueOf(r.epoch()).equals(held.get(r.name()))) {
-      return Behaviors.same();
+    if (local.released(r.name(), r.epoch())) {
+      update(
+          r.name(),
+          Replicator.writeLocal(),
+          own(r.epoch(), AgentLocation::released),
+          ok -> new Ignored());
     }
-    held.remove(r.name());
-    updateOwn(r.name(), r.epoch(), AgentLocation::released, Replicator.writeLocal(), null);
     return Behaviors.same();
   }
 
   private Behavior<Command> onReceived(Received r) {
-    updateOwn(
+    update(
         r.name(),
-        r.epoch(),
-        l -> l.withReceived(r.key()),
         new Replicator.WriteMajority(timeout),
-        r.done());
+        own(r.epoch(), l -> l.withReceived(r.key())),
+        ok -> {
+          if (!ok) {
+            context
+                .getLog()
+                .warn(
+                    "Recording a result of agent {} reached no majority within {}; it is kept"
+                        + " locally and gossiped",
+                    r.name(),
+                    timeout);
+          }
+          r.done().complete(null);
+          return new Ignored();
+        });
     return Behaviors.same();
   }
 
-  /** Changes this node's own entry of {@code name}, only while it is still the one in force. */
-  private void updateOwn(
+  /** A change of this node's own entry, only while it is still the one in force (else none). */
+  private Function<AgentLocation, AgentLocation> own(
+      long epoch, Function<AgentLocation, AgentLocation> change) {
+    return l -> LocationEntries.ownInForce(l, self, epoch) ? change.apply(l) : null;
+  }
+
+  /**
+   * Changes the entry of {@code name} by {@code change} (its entry or null → the new one, or null
+   * to leave it); {@code answer} turns whether the write succeeded into a message.
+   */
+  private void update(
       String name,
-      long epoch,
-      Function<AgentLocation, AgentLocation> change,
       Replicator.WriteConsistency consistency,
-      CompletableFuture<Void> done) {
-    LWWMapKey<String, AgentLocation> key = key(shardOf(name));
+      Function<AgentLocation, AgentLocation> change,
+      Function<Boolean, Command> answer) {
     replicator.askUpdate(
         replyTo ->
             new Replicator.Update<>(
-                key,
+                key(shardOf(name)),
                 LWWMap.create(),
                 consistency,
                 replyTo,
                 map -> {
-                  AgentLocation l = map.getEntries().get(name);
-                  if (l == null || !l.node().equals(self) || l.epoch() != epoch) {
-                    return map; // another node took the agent over: its entry stays
-                  }
-                  return map.put(selfUnique, name, change.apply(l), clock());
+                  AgentLocation next = change.apply(map.getEntries().get(name));
+                  return next == null
+                      ? map
+                      : map.put(selfUnique, name, next, LocationEntries.clock());
                 }),
-        rsp -> {
-          if (done != null) {
-            if (!(rsp instanceof Replicator.UpdateSuccess)) {
-              context
-                  .getLog()
-                  .warn(
-                      "Recording a result of agent {} reached no majority within {}; it is kept"
-                          + " locally and gossiped",
-                      name,
-                      timeout);
-            }
-            done.complete(null);
-          }
-          return new Ignored();
-        });
-  }
-
-  /**
-   * Timestamps grow with the epoch: any entry of a higher epoch wins a merge over every entry of a
-   * lower one, and updates within one epoch (release, received results) win over the earlier ones.
-   */
-  private static LWWRegister.Clock<AgentLocation> clock() {
-    return (current, value) -> Math.max(current + 1, value.epoch() << 32);
+        rsp -> answer.apply(rsp instanceof Replicator.UpdateSuccess));
   }
 
   // ---- fencing, and the local view ----
 
   private Behavior<Command> onShardChanged(ShardChanged c) {
-    replicas.put(c.shard(), c.map());
-    if (held.isEmpty()) {
-      return Behaviors.same();
-    }
-    Map<String, AgentLocation> entries = c.map().getEntries();
-    for (Map.Entry<String, Long> h : Map.copyOf(held).entrySet()) {
-      if (shardOf(h.getKey()) != c.shard()) {
-        continue;
-      }
-      AgentLocation l = entries.get(h.getKey());
-      if (l != null && !l.node().equals(self) && l.epoch() >= h.getValue()) {
-        held.remove(h.getKey());
-        context
-            .getLog()
-            .warn(
-                "Agent {} was admitted on {} with epoch {} (here: {}): fencing the local session",
-                h.getKey(),
-                l.node(),
-                l.epoch(),
-                h.getValue());
-        if (registry != null) {
-          registry.tell(new AgentRegistry.Fence(h.getKey(), l.epoch(), l.node()));
-        }
+    for (LocalDirectory.Fenced f : local.changed(c.shard(), c.entries())) {
+      context
+          .getLog()
+          .warn(
+              "Agent {} was admitted on {} with epoch {} (here: {}): fencing the local session",
+              f.name(),
+              f.now().node(),
+              f.now().epoch(),
+              f.heldEpoch());
+      if (registry != null) {
+        registry.tell(f.fence());
       }
     }
     return Behaviors.same();
-  }
-
-  private Behavior<Command> onGetAll(GetAll g) {
-    Map<String, AgentLocation> all = new HashMap<>();
-    for (LWWMap<String, AgentLocation> m : replicas.values()) {
-      all.putAll(m.getEntries());
-    }
-    g.replyTo().tell(all);
-    return Behaviors.same();
-  }
-
-  /** For tests and metrics: the epoch this node holds {@code name} with. */
-  Optional<Long> heldEpoch(String name) {
-    return Optional.ofNullable(held.get(name));
   }
 }

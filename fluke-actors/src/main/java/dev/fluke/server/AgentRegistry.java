@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -30,7 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * {@link RecentlyDisconnected}.
  *
  * <p>Admission and fencing are the plain {@link Admissions}; the directory, the live view and the
- * metrics follow each agent through {@link DirectoryFeed}; plans run under the {@link Planner}.
+ * metrics follow each agent through {@link DirectoryFeed}; the state in force, the cycles it starts
+ * and the questions to sessions go through {@link SessionFanout}; plans run under the {@link
+ * Planner}.
  *
  * <p>Sessions are stopped, not restarted, when they fail: a restarted session would have lost the
  * acknowledgement its inbound stream waits for. The failure ends the agent's stream and the agent
@@ -141,8 +142,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final Registrations registrations;
   private final Suspensions suspensions;
   private final Admissions admissions;
-  private DesiredState state;
-  private Map<String, ActorRef<TaskReconciler.Command>> reconcilers = Map.of();
+  private final SessionFanout fanout;
   private ActorRef<Planner.Command> planner;
   private long planners;
 
@@ -186,6 +186,13 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         new AgentDirectory(
             settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
     this.feed = new DirectoryFeed(directory, hub, metrics);
+    this.fanout =
+        new SessionFanout(
+            context,
+            directory,
+            settings.rollout(),
+            settings.api().gatherTimeout(),
+            settings.clock());
     this.registrations =
         new Registrations(
             context, settings, events, metrics, admissions, directory, feed, this::spawnSession);
@@ -196,15 +203,15 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Connect.class, c -> same(() -> registrations.connect(c)))
-        .onMessage(DesiredStateChanged.class, this::onDesiredState)
+        .onMessage(DesiredStateChanged.class, d -> same(() -> fanout.desiredState(d)))
         .onMessage(SummaryChanged.class, m -> same(() -> feed.summary(m.summary(), m.session())))
         .onMessage(SessionEnded.class, this::onSessionEnded)
         .onMessage(Abandoned.class, a -> same(() -> registrations.abandoned(a)))
         .onMessage(
             GetAgents.class, g -> same(() -> g.replyTo().tell(directory.all(settings.now()))))
-        .onMessage(GetAgent.class, this::onGetAgent)
-        .onMessage(Reconcile.class, this::onReconcile)
-        .onMessage(SuspensionLifted.class, this::onSuspensionLifted)
+        .onMessage(GetAgent.class, g -> same(() -> fanout.detail(g)))
+        .onMessage(Reconcile.class, r -> same(() -> fanout.reconcile(r)))
+        .onMessage(SuspensionLifted.class, l -> same(() -> fanout.suspensionLifted(l)))
         .onMessage(IsLive.class, this::onIsLive)
         .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
         .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))
@@ -233,8 +240,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             hub,
             metrics,
             cycleBase,
-            state,
-            reconcilers,
+            fanout.state(),
+            fanout.reconcilers(),
             directory.received(name),
             suspensions);
     ActorRef<AgentSession.Command> session =
@@ -247,67 +254,10 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     return session;
   }
 
-  private Behavior<Command> onDesiredState(DesiredStateChanged d) {
-    state = d.state();
-    reconcilers = d.reconcilers();
-    startCycles(directory.liveNames(), d.newCommit());
-    return this;
-  }
-
-  /**
-   * Hands the state in force to the runners of {@code agents}; {@code paced}: each starts a cycle
-   * at its rollout slot. A new commit reaches the fleet that way: the first agents (by name) start
-   * at once, the rest at the configured rate, so a large fleet neither checks nor applies a commit
-   * all at once. Not paced (a reconciler was replaced), nothing starts.
-   */
-  private void startCycles(List<String> agents, boolean paced) {
-    ServerSettings.Rollout rollout = settings.rollout();
-    int slot = 0;
-    for (String agent : agents) {
-      toRunner(
-          agent,
-          new CycleRunner.DesiredStateChanged(
-              state, reconcilers, paced ? rollout.delayOf(slot++) : null));
-    }
-  }
-
-  private void toRunner(String agent, CycleRunner.Command command) {
-    directory.live(agent).session().tell(new AgentSession.ForRunner(command));
-  }
-
   private Behavior<Command> onSessionEnded(SessionEnded e) {
     if (feed.ended(e.name(), e.session(), settings.now())) {
       admissions.ended(e.name());
     }
-    return this;
-  }
-
-  private Behavior<Command> onGetAgent(GetAgent g) {
-    AgentDirectory.Live l = directory.live(g.name());
-    if (l != null) {
-      // A session that is just stopping drops the question: the registry then answers with the
-      // summary it holds, as the disconnected agent it now is.
-      Dto.AgentSummary summary = l.summary();
-      AskOrFallback.ask(
-          getContext(),
-          l.session(),
-          AgentSession.GetDetail::new,
-          settings.api().gatherTimeout(),
-          g.replyTo(),
-          stopped ->
-              Optional.of(
-                  new Dto.AgentDetail(
-                      stopped ? AgentDirectory.disconnected(summary) : summary,
-                      List.of(),
-                      List.of())));
-      return this;
-    }
-    Dto.AgentSummary s = directory.disconnectedSummary(g.name(), settings.now());
-    g.replyTo()
-        .tell(
-            s == null
-                ? Optional.empty()
-                : Optional.of(new Dto.AgentDetail(s, List.of(), List.of())));
     return this;
   }
 
@@ -320,7 +270,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
     planner.tell(
         new Planner.Start(
             p.ref(),
-            state,
+            fanout.state(),
             directory.all(settings.now()),
             directory.sessions(),
             p.timeout(),
@@ -342,27 +292,5 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         getContext().spawn(Planner.create(settings, generation), "planner-" + generation);
     getContext().watchWith(p, new PlannerEnded());
     return p;
-  }
-
-  private Behavior<Command> onReconcile(Reconcile r) {
-    ManualStart start = ManualStart.of(directory, r.target(), r.requestId(), settings.now());
-    for (String name : start.agents()) {
-      toRunner(name, new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force()));
-    }
-    r.replyTo().tell(start.answer());
-    return this;
-  }
-
-  private Behavior<Command> onSuspensionLifted(SuspensionLifted l) {
-    if (state == null) {
-      return this;
-    }
-    // The same state again: nothing is rematched, a cycle starts at each agent's slot.
-    startCycles(
-        l.scope() == TargetKind.AGENT
-            ? directory.liveNames().stream().filter(l.name()::equals).toList()
-            : directory.liveNames(),
-        true);
-    return this;
   }
 }

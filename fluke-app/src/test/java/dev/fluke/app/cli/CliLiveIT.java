@@ -79,9 +79,9 @@ class CliLiveIT {
 
     @Override
     public synchronized CompletionStage<Dto.ReconcileAccepted> reconcile(
-        Dto.ReconcileTarget target) {
+        Dto.ReconcileTarget target, boolean force) {
       subscribersAtReconcile = feed.subscribers();
-      return super.reconcile(target);
+      return super.reconcile(target, force);
     }
 
     @Override

@@ -1,0 +1,88 @@
+package dev.fluke.cluster;
+
+import dev.fluke.server.AgentAdmission;
+import dev.fluke.server.AgentRegistry;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The registry's view of {@link AgentLocations} (its {@link AgentAdmission} in cluster mode): each
+ * call is one message to the directory actor, answered through a future. Also the reasons the
+ * directory gives when it refuses (they are sent to the agent).
+ */
+final class ClusterAdmission implements AgentAdmission {
+  private final ActorRef<AgentLocations.Command> locations;
+
+  ClusterAdmission(ActorRef<AgentLocations.Command> locations) {
+    this.locations = locations;
+  }
+
+  @Override
+  public boolean local() {
+    return false;
+  }
+
+  @Override
+  public void attach(ActorRef<AgentRegistry.Command> registry) {
+    locations.tell(new AgentLocations.Attach(registry));
+  }
+
+  @Override
+  public CompletionStage<Decision> admit(String name) {
+    CompletableFuture<Decision> answer = new CompletableFuture<>();
+    locations.tell(new AgentLocations.Admit(name, answer));
+    return answer;
+  }
+
+  @Override
+  public void released(String name, long epoch) {
+    locations.tell(new AgentLocations.Release(name, epoch));
+  }
+
+  @Override
+  public CompletionStage<Void> received(String name, long epoch, String resultKey) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    locations.tell(new AgentLocations.Received(name, epoch, resultKey, done));
+    return done;
+  }
+
+  /** The directory recorded {@code entry}, this node's admission of the agent. */
+  static Decision admitted(AgentLocation entry) {
+    return Decision.admitted(entry.epoch(), entry.received());
+  }
+
+  /** No majority answered the read of the agent's entry. */
+  static Decision unreadable(Duration timeout) {
+    return Decision.refused(
+        "the cluster's agent directory cannot be read: no majority of the nodes answered within "
+            + timeout
+            + "; retry");
+  }
+
+  /** No majority confirmed the write of the agent's new entry. */
+  static Decision unrecorded(Duration timeout) {
+    return Decision.refused(
+        "the cluster's agent directory could not record the registration: no majority of the"
+            + " nodes confirmed within "
+            + timeout
+            + "; retry");
+  }
+
+  /**
+   * The node holding {@code name} was asked and the agent may not be taken over: its session is
+   * alive there ({@code live} true) or the node did not say in time ({@code live} null) and is
+   * still reachable.
+   */
+  static Decision heldElsewhere(String name, String node, Boolean live) {
+    return Decision.refused(
+        Boolean.TRUE.equals(live)
+            ? "an agent named " + name + " is already connected to server node " + node
+            : "agent "
+                + name
+                + " is held by server node "
+                + node
+                + ", which did not say in time whether its session is alive; retry");
+  }
+}

@@ -1,0 +1,39 @@
+package dev.fluke.cluster;
+
+import java.util.List;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+
+/**
+ * How {@link AgentLocations} changes one agent's entry of the directory (pure: the replicator
+ * applies these inside its updates).
+ */
+final class LocationEntries {
+  private LocationEntries() {}
+
+  /**
+   * The entry after admitting the agent on {@code self} with {@code epoch}: never an epoch at or
+   * below the one {@code before} (null: no entry) has, as another node may have admitted it
+   * meanwhile; its received results are kept.
+   */
+  static AgentLocation admitted(AgentLocation before, String self, long epoch) {
+    return before == null
+        ? new AgentLocation(self, epoch, true, List.of())
+        : before.admittedOn(self, Math.max(epoch, before.epoch() + 1));
+  }
+
+  /**
+   * True when {@code entry} is still the admission of {@code self} with {@code epoch}: only then
+   * may this node change it (else another node took the agent over and its entry stays).
+   */
+  static boolean ownInForce(AgentLocation entry, String self, long epoch) {
+    return entry != null && entry.node().equals(self) && entry.epoch() == epoch;
+  }
+
+  /**
+   * Timestamps grow with the epoch: any entry of a higher epoch wins a merge over every entry of a
+   * lower one, and updates within one epoch (release, received results) win over the earlier ones.
+   */
+  static LWWRegister.Clock<AgentLocation> clock() {
+    return (current, value) -> Math.max(current + 1, value.epoch() << 32);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.fluke.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluke.server.AgentAdmission;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class ClusterAdmissionTest {
+  private static final String B = "pekko://fluke-server@10.0.0.2:7072";
+  private static final ActorTestKit KIT = ActorTestKit.create();
+
+  @AfterAll
+  static void stop() {
+    KIT.shutdownTestKit();
+  }
+
+  @Test
+  void eachCallIsOneMessageToTheDirectoryAnsweredThroughItsFuture() throws Exception {
+    TestProbe<AgentLocations.Command> directory = KIT.createTestProbe();
+    AgentAdmission admission = AgentLocations.admission(directory.getRef());
+    assertFalse(admission.local());
+
+    CompletionStage<AgentAdmission.Decision> decision = admission.admit("web-01");
+    AgentLocations.Admit admit = directory.expectMessageClass(AgentLocations.Admit.class);
+    assertEquals("web-01", admit.name());
+    admit.answer().complete(ClusterAdmission.admitted(new AgentLocation(B, 4, true, List.of("x"))));
+    assertEquals(
+        AgentAdmission.Decision.admitted(4, List.of("x")), decision.toCompletableFuture().get());
+
+    admission.released("web-01", 4);
+    assertEquals(
+        new AgentLocations.Release("web-01", 4),
+        directory.expectMessageClass(AgentLocations.Release.class));
+
+    CompletionStage<Void> recorded = admission.received("web-01", 4, "9/web");
+    AgentLocations.Received received = directory.expectMessageClass(AgentLocations.Received.class);
+    assertEquals("9/web", received.key());
+    assertFalse(recorded.toCompletableFuture().isDone());
+    received.done().complete(null);
+    assertTrue(recorded.toCompletableFuture().isDone());
+  }
+
+  @Test
+  void refusalsSayWhyAndWhetherToRetry() {
+    AgentAdmission.Decision live = ClusterAdmission.heldElsewhere("web-01", B, true);
+    assertFalse(live.admitted());
+    assertEquals("an agent named web-01 is already connected to server node " + B, live.refusal());
+
+    String silent = ClusterAdmission.heldElsewhere("web-01", B, null).refusal();
+    assertTrue(silent.contains("held by server node " + B) && silent.endsWith("; retry"), silent);
+
+    String unread = ClusterAdmission.unreadable(Duration.ofSeconds(5)).refusal();
+    assertTrue(unread.contains("cannot be read") && unread.endsWith("; retry"), unread);
+    String unrecorded = ClusterAdmission.unrecorded(Duration.ofSeconds(5)).refusal();
+    assertTrue(unrecorded.contains("could not record") && unrecorded.endsWith("; retry"));
+  }
+}
