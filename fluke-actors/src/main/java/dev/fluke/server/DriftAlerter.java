@@ -1,7 +1,5 @@
 package dev.fluke.server;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.manifest.DriftPolicy;
@@ -12,9 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.Behavior;
@@ -84,9 +80,6 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       return new Delivery(kind, agent, task, json, attempt + 1);
     }
   }
-
-  /** Which alerts went out in the open episode of one (agent, task). */
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ServerSettings.Alerts settings;
   private final String userAgent;
@@ -173,10 +166,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     if (!episodes.detected(d.agent(), d.task())) {
       return this; // already announced in this episode
     }
-    Map<String, Object> body =
-        envelope("drift_detected", d.agent(), d.labels(), d.task(), d.policy());
-    body.put("remediation_status", d.remediationStatus());
-    enqueue("drift_detected", d.agent(), d.task(), body);
+    enqueue("drift_detected", d.agent(), d.task(), AlertBodies.driftDetected(d, clock.instant()));
     return this;
   }
 
@@ -184,26 +174,13 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     if (!episodes.remediated(d.agent(), d.task())) {
       return this;
     }
-    Map<String, Object> body =
-        envelope("drift_remediated", d.agent(), d.labels(), d.task(), d.policy());
-    body.put("outcome", d.outcome());
-    enqueue("drift_remediated", d.agent(), d.task(), body);
+    enqueue(
+        "drift_remediated", d.agent(), d.task(), AlertBodies.driftRemediated(d, clock.instant()));
     return this;
   }
 
   private Behavior<Command> onAnnounce(Announce a) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("event", a.kind());
-    body.put("timestamp", clock.instant().toString());
-    if (a.agent() != null) {
-      Map<String, Object> who = new LinkedHashMap<>();
-      who.put("name", a.agent());
-      who.put("labels", new TreeMap<>(a.labels() == null ? Map.of() : a.labels()));
-      body.put("agent", who);
-    }
-    body.put("task", a.task());
-    body.putAll(a.details());
-    enqueue(a.kind(), a.agent(), a.task(), body);
+    enqueue(a.kind(), a.agent(), a.task(), AlertBodies.announcement(a, clock.instant()));
     return this;
   }
 
@@ -212,7 +189,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     return this;
   }
 
-  private void enqueue(String kind, String agent, String task, Map<String, Object> body) {
+  private void enqueue(String kind, String agent, String task, String json) {
     if (settings.webhook() == null) {
       record(
           kind, agent, task, "undeliverable", kind + " not sent: no alert_webhook is configured");
@@ -227,12 +204,6 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
           "undeliverable",
           kind + " dropped: " + pending.size() + " alerts are already waiting for the webhook");
       return;
-    }
-    String json;
-    try {
-      json = JSON.writeValueAsString(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("alert payload is not serialisable", e);
     }
     long id = nextId++;
     Delivery d = new Delivery(kind, agent, task, json, 1);
@@ -266,19 +237,8 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     if (a.status() >= 200 && a.status() < 300) {
       pending.remove(a.id());
       metrics.alertDelivery(AlertResult.SENT);
-      record(
-          d.kind(),
-          d.agent(),
-          d.task(),
-          "sent",
-          d.kind()
-              + " delivered to "
-              + where
-              + " (HTTP "
-              + a.status()
-              + ", attempt "
-              + d.attempt()
-              + ")");
+      String sent = "%s delivered to %s (HTTP %d, attempt %d)";
+      record(d, "sent", sent.formatted(d.kind(), where, a.status(), d.attempt()));
       return this;
     }
     String why = a.error() != null ? a.error() : "HTTP " + a.status();
@@ -294,12 +254,8 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
               d.task(),
               where,
               why);
-      record(
-          d.kind(),
-          d.agent(),
-          d.task(),
-          "undeliverable",
-          d.kind() + " not delivered to " + where + " after " + d.attempt() + " attempts: " + why);
+      String lost = "%s not delivered to %s after %d attempts: %s";
+      record(d, "undeliverable", lost.formatted(d.kind(), where, d.attempt(), why));
       return this;
     }
     pending.put(a.id(), d.next());
@@ -328,22 +284,12 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     return this;
   }
 
-  private void record(String kind, String agent, String task, String outcome, String message) {
-    events.append(Event.alert(clock.instant(), agent, task, outcome, message));
+  private void record(Delivery d, String outcome, String message) {
+    record(d.kind(), d.agent(), d.task(), outcome, message);
   }
 
-  private Map<String, Object> envelope(
-      String kind, String agent, Map<String, String> labels, String task, DriftPolicy policy) {
-    Map<String, Object> who = new LinkedHashMap<>();
-    who.put("name", agent);
-    who.put("labels", new TreeMap<>(labels));
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("event", kind);
-    body.put("timestamp", clock.instant().toString());
-    body.put("agent", who);
-    body.put("task", task);
-    body.put("policy", policy.hclName());
-    return body;
+  private void record(String kind, String agent, String task, String outcome, String message) {
+    events.append(Event.alert(clock.instant(), agent, task, outcome, message));
   }
 
   private static String describe(Throwable t) {
