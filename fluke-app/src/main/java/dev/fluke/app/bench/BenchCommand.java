@@ -298,39 +298,20 @@ public final class BenchCommand implements Callable<Integer> {
         home.resolve("server"), repo, grpcPort, httpPort, token, quiet, quiet, 100);
   }
 
-  /**
-   * Starts a simulator process; its output goes to {@code logs}{@code .out} / {@code .err} (files,
-   * not pipes: a pipe nobody reads until the end would block a chatty child).
-   */
+  /** Starts a simulator process; its output goes to {@code logs}{@code .out} / {@code .err}. */
   private Process startAgents(int grpcPort, String token, int first, int count, Path logs)
       throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command =
-        List.of(
-            java,
-            "-Xss512k",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "dev.fluke.app.Main",
-            "bench-agents",
-            "--server",
-            "grpc://127.0.0.1:" + grpcPort,
-            "--token",
-            token,
-            "--first",
-            Integer.toString(first),
-            "--count",
-            Integer.toString(count),
-            "--drift",
-            Double.toString(drift),
-            "--connect-rate",
-            Integer.toString(Math.max(1, connectRate * count / agents)),
-            "--max-time",
-            (timeout.toSeconds() * 4) + "s");
-    return new ProcessBuilder(command)
-        .redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
-        .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile())
-        .start();
+    return SimulatorProcess.start(
+        List.of("grpc://127.0.0.1:" + grpcPort),
+        token,
+        first,
+        count,
+        agents,
+        drift,
+        connectRate,
+        timeout.multipliedBy(4),
+        List.of(),
+        logs);
   }
 
   /**

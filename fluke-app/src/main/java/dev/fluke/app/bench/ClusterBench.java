@@ -494,35 +494,24 @@ final class ClusterBench {
   }
 
   private void startAgents() throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> servers = new ArrayList<>();
+    for (int[] p : ports) {
+      servers.add("grpc://127.0.0.1:" + p[0]);
+    }
     for (int first = 0; first < agents; first += BenchCommand.AGENTS_PER_PROCESS) {
       int count = Math.min(BenchCommand.AGENTS_PER_PROCESS, agents - first);
-      List<String> command = new ArrayList<>();
-      command.addAll(List.of(java, "-Xss512k", "-cp", System.getProperty("java.class.path")));
-      command.addAll(List.of("dev.fluke.app.Main", "bench-agents"));
-      for (int[] p : ports) {
-        command.addAll(List.of("--server", "grpc://127.0.0.1:" + p[0]));
-      }
-      command.addAll(
-          List.of(
-              "--token",
-              token,
-              "--first",
-              Integer.toString(first),
-              "--count",
-              Integer.toString(count),
-              "--drift",
-              "0",
-              "--connect-rate",
-              Integer.toString(Math.max(1, connectRate * count / agents)),
-              "--max-time",
-              (timeout.toSeconds() * 6) + "s"));
-      Path logs = home.resolve("agents-" + first);
       children.add(
-          new ProcessBuilder(command)
-              .redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
-              .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile())
-              .start());
+          SimulatorProcess.start(
+              servers,
+              token,
+              first,
+              count,
+              agents,
+              0,
+              connectRate,
+              timeout.multipliedBy(6),
+              List.of(),
+              home.resolve("agents-" + first)));
     }
   }
 

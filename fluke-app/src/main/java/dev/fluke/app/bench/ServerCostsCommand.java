@@ -378,37 +378,17 @@ public final class ServerCostsCommand implements Callable<Integer> {
   private Process startAgents(
       int grpcPort, String token, BenchTls certs, int first, int count, Path logs)
       throws java.io.IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java,
-                "-Xss512k",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.fluke.app.Main",
-                "bench-agents",
-                "--server",
-                (certs == null ? "grpc" : "grpcs") + "://127.0.0.1:" + grpcPort,
-                "--token",
-                token,
-                "--first",
-                Integer.toString(first),
-                "--count",
-                Integer.toString(count),
-                "--drift",
-                "0",
-                "--connect-rate",
-                Integer.toString(Math.max(1, connectRate * count / agents)),
-                "--max-time",
-                (timeout.toSeconds() * 6) + "s"));
-    if (certs != null) {
-      command.addAll(List.of("--ca-file", certs.cert().toString()));
-    }
-    return new ProcessBuilder(command)
-        .redirectOutput(logs.resolveSibling(logs.getFileName() + ".out").toFile())
-        .redirectError(logs.resolveSibling(logs.getFileName() + ".err").toFile())
-        .start();
+    return SimulatorProcess.start(
+        List.of((certs == null ? "grpc" : "grpcs") + "://127.0.0.1:" + grpcPort),
+        token,
+        first,
+        count,
+        agents,
+        0,
+        connectRate,
+        timeout.multipliedBy(6),
+        certs == null ? List.of() : List.of("--ca-file", certs.cert().toString()),
+        logs);
   }
 
   /** A GitLab-style push webhook (the shared secret as token); returns when it was sent. */
