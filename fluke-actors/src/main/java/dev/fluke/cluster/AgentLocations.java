@@ -3,7 +3,9 @@ package dev.fluke.cluster;
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -64,6 +66,12 @@ public final class AgentLocations {
   private record HolderAnswered(Admit admit, Placement.AskHolder ask, Boolean live)
       implements Command {}
 
+  /** While the holder is asked: has it become unreachable or left meanwhile? */
+  private record HolderCheck(Admit admit, Placement.AskHolder ask) implements Command {}
+
+  /** How often a holder being asked is looked up in the membership. */
+  private static final Duration HOLDER_CHECK = Duration.ofMillis(250);
+
   /** {@code entry} null: no majority confirmed it. */
   private record Written(Admit admit, AgentLocation entry) implements Command {}
 
@@ -78,6 +86,10 @@ public final class AgentLocations {
   private final Membership membership;
   private final Duration timeout;
   private final LocalDirectory local;
+
+  /** Admissions whose holder is being asked: the first of its answer or its loss decides. */
+  private final Set<Admit> asking = new HashSet<>();
+
   private ActorRef<AgentRegistry.Command> registry;
 
   /**
@@ -149,6 +161,7 @@ public final class AgentLocations {
         .onMessage(Admit.class, this::onAdmit)
         .onMessage(Read.class, this::onRead)
         .onMessage(HolderAnswered.class, this::onHolderAnswered)
+        .onMessage(HolderCheck.class, this::onHolderCheck)
         .onMessage(Written.class, this::onWritten)
         .onMessage(Release.class, this::onRelease)
         .onMessage(Received.class, this::onReceived)
@@ -189,6 +202,8 @@ public final class AgentLocations {
     if (step instanceof Placement.Admit admit) {
       write(r.admit(), admit.epoch());
     } else if (step instanceof Placement.AskHolder ask) {
+      asking.add(r.admit());
+      context.scheduleOnce(HOLDER_CHECK, context.getSelf(), new HolderCheck(r.admit(), ask));
       context.pipeToSelf(
           NodeService.isLive(context.getSystem(), ask.node(), r.admit().name(), timeout),
           (live, failure) -> new HolderAnswered(r.admit(), ask, failure == null ? live : null));
@@ -196,7 +211,27 @@ public final class AgentLocations {
     return Behaviors.same();
   }
 
+  /**
+   * A crashed holder never answers, and the failure detector marks it unreachable within seconds:
+   * the agent is admitted then (a takeover), not after the whole ask timeout and a refusal.
+   */
+  private Behavior<Command> onHolderCheck(HolderCheck c) {
+    if (!asking.contains(c.admit())) {
+      return Behaviors.same(); // answered meanwhile
+    }
+    if (membership.state(c.ask().node()) == Placement.NodeState.GONE) {
+      asking.remove(c.admit());
+      write(c.admit(), c.ask().epoch());
+    } else {
+      context.scheduleOnce(HOLDER_CHECK, context.getSelf(), c);
+    }
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onHolderAnswered(HolderAnswered h) {
+    if (!asking.remove(h.admit())) {
+      return Behaviors.same(); // already taken over: its holder was lost while asked
+    }
     if (Placement.admitAfterAsking(h.live(), membership.state(h.ask().node()))) {
       write(h.admit(), h.ask().epoch());
     } else {
