@@ -3,9 +3,7 @@ package dev.fluke.cluster;
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -29,12 +27,13 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  *
  * <p>It is the cluster's {@link AgentAdmission} ({@link #admission}): a registration reads the
  * agent's entry from a majority, applies {@link Placement}, asks the holding node when needed
- * ({@link NodeService.IsLive}) and writes the new entry to a majority before the agent is accepted.
- * Every entry's timestamp grows with its epoch, so the highest epoch wins a merge (ties: by node
- * address, the same on every node; {@link LocationEntries}). It watches every shard: when an agent
- * this node holds shows up on another node with an epoch at least its own, the local session is
- * stale and the registry is told to stop it ({@link AgentRegistry.Fence}); the replicas, the held
- * agents and that rule are in {@link LocalDirectory}. Refusals' reasons: {@link ClusterAdmission}.
+ * ({@link NodeService.IsLive}) and writes the new entry to a majority before the agent is accepted
+ * ({@link Admitting}). Every entry's timestamp grows with its epoch, so the highest epoch wins a
+ * merge (ties: by node address, the same on every node; {@link LocationEntries}). It watches every
+ * shard: when an agent this node holds shows up on another node with an epoch at least its own, the
+ * local session is stale and the registry is told to stop it ({@link AgentRegistry.Fence}); the
+ * replicas, the held agents and that rule are in {@link LocalDirectory}. Refusals' reasons: {@link
+ * ClusterAdmission}.
  */
 public final class AgentLocations {
   /** Shards of the directory (see docs/cluster.md: ~300 agents per shard at 10,000 agents). */
@@ -61,34 +60,28 @@ public final class AgentLocations {
 
   public record Located(AgentLocation location) {}
 
-  private record Read(Admit admit, AgentLocation current, boolean failed) implements Command {}
+  record Read(Admit admit, AgentLocation current, boolean failed) implements Command {}
 
-  private record HolderAnswered(Admit admit, Placement.AskHolder ask, Boolean live)
-      implements Command {}
+  record HolderAnswered(Admit admit, Placement.AskHolder ask, Boolean live) implements Command {}
 
   /** While the holder is asked: has it become unreachable or left meanwhile? */
-  private record HolderCheck(Admit admit, Placement.AskHolder ask) implements Command {}
-
-  /** How often a holder being asked is looked up in the membership. */
-  private static final Duration HOLDER_CHECK = Duration.ofMillis(250);
+  record HolderCheck(Admit admit, Placement.AskHolder ask) implements Command {}
 
   /** {@code entry} null: no majority confirmed it. */
-  private record Written(Admit admit, AgentLocation entry) implements Command {}
+  record Written(Admit admit, AgentLocation entry) implements Command {}
 
   private record ShardChanged(int shard, Map<String, AgentLocation> entries) implements Command {}
 
-  private record Ignored() implements Command {}
+  record Ignored() implements Command {}
 
   private final ActorContext<Command> context;
   private final ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator;
   private final SelfUniqueAddress selfUnique;
   private final String self;
-  private final Membership membership;
   private final Duration timeout;
   private final LocalDirectory local;
 
-  /** Admissions whose holder is being asked: the first of its answer or its loss decides. */
-  private final Set<Admit> asking = new HashSet<>();
+  private final Admitting admitting;
 
   private ActorRef<AgentRegistry.Command> registry;
 
@@ -136,9 +129,9 @@ public final class AgentLocations {
     this.replicator = replicator;
     this.selfUnique = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.self = membership.self();
-    this.membership = membership;
     this.timeout = timeout;
     this.local = new LocalDirectory(self);
+    this.admitting = new Admitting(context, replicator, membership, timeout, local, this::update);
     // One function for every shard: Pekko keeps one subscription adapter per actor (the last
     // registered), so the shard is read from the key of each change.
     for (int i = 0; i < SHARDS; i++) {
@@ -158,11 +151,11 @@ public final class AgentLocations {
   private Behavior<Command> behavior() {
     return Behaviors.receive(Command.class)
         .onMessage(Attach.class, a -> run(() -> registry = a.registry()))
-        .onMessage(Admit.class, this::onAdmit)
-        .onMessage(Read.class, this::onRead)
-        .onMessage(HolderAnswered.class, this::onHolderAnswered)
-        .onMessage(HolderCheck.class, this::onHolderCheck)
-        .onMessage(Written.class, this::onWritten)
+        .onMessage(Admit.class, a -> run(() -> admitting.admit(a)))
+        .onMessage(Read.class, r -> run(() -> admitting.read(r)))
+        .onMessage(HolderAnswered.class, h -> run(() -> admitting.answered(h)))
+        .onMessage(HolderCheck.class, c -> run(() -> admitting.check(c)))
+        .onMessage(Written.class, w -> run(() -> admitting.written(w)))
         .onMessage(Release.class, this::onRelease)
         .onMessage(Received.class, this::onReceived)
         .onMessage(ShardChanged.class, this::onShardChanged)
@@ -176,87 +169,6 @@ public final class AgentLocations {
   private Behavior<Command> run(Runnable r) {
     r.run();
     return Behaviors.same();
-  }
-
-  // ---- admission: read (majority) → decide → ask the holder? → write (majority) ----
-
-  private Behavior<Command> onAdmit(Admit a) {
-    LWWMapKey<String, AgentLocation> key = key(shardOf(a.name()));
-    replicator.askGet(
-        replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(timeout), replyTo),
-        rsp ->
-            rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok
-                ? new Read(a, ok.get(key).getEntries().get(a.name()), false)
-                : new Read(a, null, !(rsp instanceof Replicator.NotFound)));
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onRead(Read r) {
-    if (r.failed()) {
-      return run(() -> r.admit().answer().complete(ClusterAdmission.unreadable(timeout)));
-    }
-    AgentLocation current = r.current();
-    Placement.NodeState holder =
-        current == null ? Placement.NodeState.GONE : membership.state(current.node());
-    Placement.Step step = Placement.decide(current, self, holder);
-    if (step instanceof Placement.Admit admit) {
-      write(r.admit(), admit.epoch());
-    } else if (step instanceof Placement.AskHolder ask) {
-      asking.add(r.admit());
-      context.scheduleOnce(HOLDER_CHECK, context.getSelf(), new HolderCheck(r.admit(), ask));
-      context.pipeToSelf(
-          NodeService.isLive(context.getSystem(), ask.node(), r.admit().name(), timeout),
-          (live, failure) -> new HolderAnswered(r.admit(), ask, failure == null ? live : null));
-    }
-    return Behaviors.same();
-  }
-
-  /**
-   * A crashed holder never answers, and the failure detector marks it unreachable within seconds:
-   * the agent is admitted then (a takeover), not after the whole ask timeout and a refusal.
-   */
-  private Behavior<Command> onHolderCheck(HolderCheck c) {
-    if (!asking.contains(c.admit())) {
-      return Behaviors.same(); // answered meanwhile
-    }
-    if (membership.state(c.ask().node()) == Placement.NodeState.GONE) {
-      asking.remove(c.admit());
-      write(c.admit(), c.ask().epoch());
-    } else {
-      context.scheduleOnce(HOLDER_CHECK, context.getSelf(), c);
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onHolderAnswered(HolderAnswered h) {
-    if (!asking.remove(h.admit())) {
-      return Behaviors.same(); // already taken over: its holder was lost while asked
-    }
-    if (Placement.admitAfterAsking(h.live(), membership.state(h.ask().node()))) {
-      write(h.admit(), h.ask().epoch());
-    } else {
-      h.admit()
-          .answer()
-          .complete(ClusterAdmission.heldElsewhere(h.admit().name(), h.ask().node(), h.live()));
-    }
-    return Behaviors.same();
-  }
-
-  private void write(Admit a, long epoch) {
-    AgentLocation[] written = new AgentLocation[1];
-    update(
-        a.name(),
-        new Replicator.WriteMajority(timeout),
-        before -> written[0] = LocationEntries.admitted(before, self, epoch),
-        ok -> new Written(a, ok ? written[0] : null));
-  }
-
-  private Behavior<Command> onWritten(Written w) {
-    if (w.entry() == null) {
-      return run(() -> w.admit().answer().complete(ClusterAdmission.unrecorded(timeout)));
-    }
-    local.admitted(w.admit().name(), w.entry().epoch());
-    return run(() -> w.admit().answer().complete(ClusterAdmission.admitted(w.entry())));
   }
 
   // ---- the holder's own updates ----
@@ -303,7 +215,7 @@ public final class AgentLocations {
    * Changes the entry of {@code name} by {@code change} (its entry or null → the new one, or null
    * to leave it); {@code answer} turns whether the write succeeded into a message.
    */
-  private void update(
+  void update(
       String name,
       Replicator.WriteConsistency consistency,
       Function<AgentLocation, AgentLocation> change,

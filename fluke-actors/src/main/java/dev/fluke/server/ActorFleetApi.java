@@ -69,12 +69,7 @@ final class ActorFleetApi implements FleetApi {
     this.suspended = suspended;
     this.settings = settings;
     this.plans = plans;
-    this.blocking =
-        system
-            .dispatchers()
-            .lookup(
-                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
-                    "fluke.blocking-dispatcher"));
+    this.blocking = Blocking.executor(system);
     // A stopping server waits for a plan reading Git, as for its own sync.
     plans.closeOnShutdown(system, "plans", blocking);
     this.agents = agents;

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -138,11 +137,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     this.userAgent = "fluke/" + version;
     this.events = events;
     this.timers = timers;
-    Executor blocking =
-        context
-            .getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
+    Executor blocking = Blocking.executor(context.getSystem());
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(settings.requestTimeout())

@@ -8,7 +8,6 @@ import dev.fluke.git.RewritePolicy;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.server.ManifestSync.Outcome;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashSet;
@@ -19,7 +18,6 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
@@ -145,11 +143,7 @@ public final class GitWatcher {
     this.hub = hub;
     this.reports =
         new GitSyncReports(settings, events, hub, metrics, clock, context.getLog(), this::publish);
-    this.blocking =
-        context
-            .getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig("fluke.blocking-dispatcher"));
+    this.blocking = Blocking.executor(context.getSystem());
   }
 
   private Behavior<Command> start(TimerScheduler<Command> timers, Path dataDir) {
@@ -161,15 +155,7 @@ public final class GitWatcher {
       context.getLog().warn("No manifest repository configured: the server has no desired state");
       return unconfigured(initial.fetchFailed("no manifest repository configured", null));
     }
-    if (Files.isDirectory(dataDir.resolve("manifests/.git"))) {
-      context
-          .getLog()
-          .info(
-              "{} is the manifest clone of an earlier Fluke version and is no longer used (clones"
-                  + " now live in {}); it can be deleted",
-              dataDir.resolve("manifests"),
-              dataDir.resolve("git/repos"));
-    }
+    ManifestStore.oldCloneNote(dataDir).ifPresent(context.getLog()::info);
     timers.startTimerWithFixedDelay(PollTick.INSTANCE, settings.pollInterval());
     context.pipeToSelf(
         CompletableFuture.supplyAsync(sync::restore, blocking),

@@ -235,4 +235,19 @@ final class ManifestStore {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }
+
+  /**
+   * A note for the log when {@code dataDir} still has the manifest clone of a Fluke version before
+   * clones moved to {@code <dataDir>/git/repos}.
+   */
+  static Optional<String> oldCloneNote(Path dataDir) {
+    return Files.isDirectory(dataDir.resolve("manifests/.git"))
+        ? Optional.of(
+            dataDir.resolve("manifests")
+                + " is the manifest clone of an earlier Fluke version and is no longer used (clones"
+                + " now live in "
+                + dataDir.resolve("git/repos")
+                + "); it can be deleted")
+        : Optional.empty();
+  }
 }

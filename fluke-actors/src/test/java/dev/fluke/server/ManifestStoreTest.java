@@ -21,6 +21,15 @@ class ManifestStoreTest {
   @TempDir Path tmp;
 
   @Test
+  void anOldManifestCloneInTheDataDirIsNotedForTheLogAndNothingElseIs() throws IOException {
+    assertEquals(Optional.empty(), ManifestStore.oldCloneNote(tmp));
+    Files.createDirectories(tmp.resolve("manifests/.git"));
+    String note = ManifestStore.oldCloneNote(tmp).orElseThrow();
+    assertTrue(note.startsWith(tmp.resolve("manifests") + " is the manifest clone of an earlier"));
+    assertTrue(note.contains(tmp.resolve("git/repos").toString()), note);
+  }
+
+  @Test
   void oneCloneDirectoryPerRepositoryWhateverTheCredentialsOrSpelling() {
     ManifestStore store = new ManifestStore(tmp);
     Path a = store.checkoutFor(GitSource.of("https://git.example.org/ops/fleet.git", "main"));
