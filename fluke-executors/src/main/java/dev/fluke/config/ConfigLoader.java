@@ -212,29 +212,6 @@ public final class ConfigLoader {
     return v;
   }
 
-  /** A whole number from min to max, or null (reported). */
-  private static Integer intIn(Decoded d, String key, int min, int max, Diagnostics diags) {
-    Object v = d.get(key);
-    if (v instanceof Long l && l >= min && l <= max) {
-      return l.intValue();
-    }
-    if (v != null) {
-      diags.error(
-          d.posOf(key),
-          "\""
-              + key
-              + "\" in "
-              + d.where()
-              + " must be a whole number from "
-              + min
-              + " to "
-              + max
-              + ", got "
-              + v);
-    }
-    return null;
-  }
-
   /**
    * A path resolved against the config's directory that must name a readable file; null if unset.
    */
@@ -631,7 +608,7 @@ public final class ConfigLoader {
                 + d.where()
                 + " needs alert_webhook = \"https://…\"");
       }
-      Integer max = intIn(d, "max_remediations", 1, 1_000_000, diags);
+      Integer max = d.wholeNumber("max_remediations", 1, 1_000_000, diags);
       Duration period = positiveDuration(d, "period", diags);
       FlapLimit flap =
           max == null || period == null ? FlapLimit.DEFAULT : new FlapLimit(max, period);
@@ -642,7 +619,7 @@ public final class ConfigLoader {
       Decoded es = orDefaults(s, "event_store", ConfigSchemas.EVENT_STORE);
       Decoded memory = orDefaults(es, "memory", ConfigSchemas.EVENT_STORE_MEMORY);
       Decoded redis = orDefaults(es, "redis", ConfigSchemas.EVENT_STORE_REDIS);
-      Integer max = intIn(memory, "max_events_per_agent", 1, 1_000_000, diags);
+      Integer max = memory.wholeNumber("max_events_per_agent", 1, 1_000_000, diags);
       String url = redis.string("url");
       if (url != null && !(url.startsWith("redis://") || url.startsWith("rediss://"))) {
         diags.error(
@@ -832,7 +809,7 @@ public final class ConfigLoader {
 
     Decoded x = orDefaults(a, "execution", ConfigSchemas.AGENT_EXECUTION);
     Duration timeout = positiveDuration(x, "command_timeout", diags);
-    Integer tail = intIn(x, "output_tail_bytes", 1, 64 * 1024 * 1024, diags);
+    Integer tail = x.wholeNumber("output_tail_bytes", 1, 64 * 1024 * 1024, diags);
     for (String key : List.of("default_shell", "systemctl_path", "mise_path", "sudo_path")) {
       if (x.string(key) != null && x.string(key).isBlank()) {
         diags.error(x.posOf(key), "\"" + key + "\" in " + x.where() + " must not be empty");

@@ -124,16 +124,14 @@ public final class MiseExecutor implements Executor {
       ExecContext ctx,
       StringBuilder notes,
       long start) {
-    Object url = gitBlock.get("url");
-    Object branchValue = gitBlock.get("branch");
-    String branch = branchValue == null ? "main" : branchValue.toString();
-    String dirValue = spec.string("working_dir");
-    if (url == null || dirValue == null || dirValue.isBlank()) {
+    GitTarget target = GitTarget.of(spec, gitBlock);
+    if (target == null) {
       return StepResult.error(
           Phase.CHECK, spec.label() + ": git block needs url and working_dir", since(start));
     }
-    GitSource source = GitSource.of(url.toString(), branch);
-    Path dir = Path.of(dirValue);
+    GitSource source = target.source();
+    String branch = target.branch();
+    Path dir = target.dir();
     try {
       String change = git.pendingSync(source, dir);
       if (change == null) {
@@ -167,16 +165,14 @@ public final class MiseExecutor implements Executor {
       ExecContext ctx,
       StringBuilder notes,
       long start) {
-    Object url = gitBlock.get("url");
-    Object branchValue = gitBlock.get("branch");
-    String branch = branchValue == null ? "main" : branchValue.toString();
-    String dirValue = spec.string("working_dir");
-    if (url == null || dirValue == null || dirValue.isBlank()) {
+    GitTarget target = GitTarget.of(spec, gitBlock);
+    if (target == null) {
       return StepResult.error(
           Phase.CHECK, spec.label() + ": git block needs url and working_dir", since(start));
     }
-    GitSource source = GitSource.of(url.toString(), branch);
-    Path dir = Path.of(dirValue);
+    GitSource source = target.source();
+    String branch = target.branch();
+    Path dir = target.dir();
     note(ctx, notes, "git: syncing " + source.redactedUrl() + " (" + branch + ") into " + dir);
     try {
       // A rewritten branch is followed (the remote is the truth) unless the working copy holds
@@ -392,5 +388,20 @@ public final class MiseExecutor implements Executor {
 
   private static Duration since(long startNanos) {
     return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /** The git block's repository and branch ({@code main} by default) and the task's working_dir. */
+  private record GitTarget(GitSource source, String branch, Path dir) {
+    /** Null when the url or the working_dir is missing. */
+    static GitTarget of(ExecutorSpec spec, Map<String, Object> gitBlock) {
+      Object url = gitBlock.get("url");
+      Object branchValue = gitBlock.get("branch");
+      String branch = branchValue == null ? "main" : branchValue.toString();
+      String dir = spec.string("working_dir");
+      if (url == null || dir == null || dir.isBlank()) {
+        return null;
+      }
+      return new GitTarget(GitSource.of(url.toString(), branch), branch, Path.of(dir));
+    }
   }
 }

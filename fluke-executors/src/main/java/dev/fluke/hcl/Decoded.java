@@ -57,6 +57,24 @@ public record Decoded(
     return Boolean.TRUE.equals(values.get(name));
   }
 
+  /**
+   * The whole number {@code name} from {@code min} to {@code max}; null when absent, or when it is
+   * out of range or not whole (then reported to {@code diags} at its position).
+   */
+  public Integer wholeNumber(String name, int min, int max, Diagnostics diags) {
+    Object v = values.get(name);
+    if (v instanceof Long l && l >= min && l <= max) {
+      return l.intValue();
+    }
+    if (v != null) {
+      diags.error(
+          posOf(name),
+          "\"%s\" in %s must be a whole number from %d to %d, got %s"
+              .formatted(name, where, min, max, Values.formatNumber(v)));
+    }
+    return null;
+  }
+
   @SuppressWarnings("unchecked")
   public Map<String, String> stringMap(String name) {
     Object v = values.get(name);

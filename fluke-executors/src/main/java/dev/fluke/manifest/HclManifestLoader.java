@@ -15,7 +15,6 @@ import dev.fluke.hcl.Limits;
 import dev.fluke.hcl.Names;
 import dev.fluke.hcl.SchemaDecoder;
 import dev.fluke.hcl.SourcePos;
-import dev.fluke.hcl.Values;
 import dev.fluke.schema.Attr;
 import dev.fluke.schema.AttrType;
 import dev.fluke.schema.BlockSchema;
@@ -615,7 +614,7 @@ public final class HclManifestLoader implements ManifestLoader {
     if (!drift.isSet("max_remediations") && !drift.isSet("period")) {
       return Optional.empty();
     }
-    Integer max = wholeNumber(drift, "max_remediations", 1, 1_000_000, diags);
+    Integer max = drift.wholeNumber("max_remediations", 1, 1_000_000, diags);
     Duration period =
         drift.string("period") == null
             ? FlapLimit.DEFAULT.period()
@@ -630,29 +629,6 @@ public final class HclManifestLoader implements ManifestLoader {
           : Optional.of(new FlapLimit(FlapLimit.DEFAULT.maxRemediations(), period));
     }
     return Optional.of(new FlapLimit(max, period));
-  }
-
-  /** A whole number from min to max, or null (reported); null when absent. */
-  static Integer wholeNumber(Decoded d, String key, int min, int max, Diagnostics diags) {
-    Object v = d.get(key);
-    if (v instanceof Long l && l >= min && l <= max) {
-      return l.intValue();
-    }
-    if (v != null) {
-      diags.error(
-          d.posOf(key),
-          "\""
-              + key
-              + "\" in "
-              + d.where()
-              + " must be a whole number from "
-              + min
-              + " to "
-              + max
-              + ", got "
-              + Values.formatNumber(v));
-    }
-    return null;
   }
 
   private Optional<ExecutorSpec> compileExecutor(

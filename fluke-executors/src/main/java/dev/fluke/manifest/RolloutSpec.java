@@ -53,8 +53,8 @@ public record RolloutSpec(
    * {@code file:line:column}. Used for a task's block and for server.hcl's fleet default.
    */
   public static Optional<RolloutSpec> fromHcl(Decoded r, Diagnostics diags) {
-    Integer canary = HclManifestLoader.wholeNumber(r, "canary", 0, 1_000_000, diags);
-    Integer maxFailures = HclManifestLoader.wholeNumber(r, "max_failures", 0, 1_000_000, diags);
+    Integer canary = r.wholeNumber("canary", 0, 1_000_000, diags);
+    Integer maxFailures = r.wholeNumber("max_failures", 0, 1_000_000, diags);
     String batch = r.string("batch");
     Matcher m = BATCH.matcher(batch == null ? "" : batch);
     int percent = 0;
