@@ -230,30 +230,37 @@ public class TestFleetApi implements FleetApi, dev.fluke.api.PartialFleet {
       String task, String who) {
     Dto.RolloutStatus r = rollouts.get(task);
     if (r != null && r.state().equals("halted")) {
-      r =
-          new Dto.RolloutStatus(
-              r.task(),
-              r.commit(),
-              "running",
-              r.stage(),
-              Math.min(r.stagesStarted() + 1, r.stages()),
-              r.stages(),
-              r.agents(),
-              r.done(),
-              0,
-              r.inProgress(),
-              r.waiting(),
-              r.canary(),
-              r.batch(),
-              r.maxFailures(),
-              r.pause(),
-              r.startedAt(),
-              null,
-              null,
-              List.of());
+      r = resumed(r);
       rollouts.put(task, r);
     }
     return answer(Optional.ofNullable(r));
+  }
+
+  /**
+   * A halted rollout resumed as the engine does it: running, its failures forgotten, the next stage
+   * started.
+   */
+  public static Dto.RolloutStatus resumed(Dto.RolloutStatus r) {
+    return new Dto.RolloutStatus(
+        r.task(),
+        r.commit(),
+        "running",
+        r.stage(),
+        Math.min(r.stagesStarted() + 1, r.stages()),
+        r.stages(),
+        r.agents(),
+        r.done(),
+        0,
+        r.inProgress(),
+        r.waiting(),
+        r.canary(),
+        r.batch(),
+        r.maxFailures(),
+        r.pause(),
+        r.startedAt(),
+        null,
+        null,
+        List.of());
   }
 
   /** The commit the last accept request named, or null. */

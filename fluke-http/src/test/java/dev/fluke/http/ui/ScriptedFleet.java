@@ -7,6 +7,7 @@ import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.http.TestFleetApi;
 import dev.fluke.manifest.ManifestError;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -293,27 +294,7 @@ public final class ScriptedFleet implements FleetApi {
     Dto.TaskSummary t = tasks.get(task);
     Dto.RolloutStatus r = t == null ? null : t.rollout();
     if (r != null && r.state().equals("halted")) {
-      r =
-          new Dto.RolloutStatus(
-              r.task(),
-              r.commit(),
-              "running",
-              r.stage(),
-              Math.min(r.stagesStarted() + 1, r.stages()),
-              r.stages(),
-              r.agents(),
-              r.done(),
-              0,
-              r.inProgress(),
-              r.waiting(),
-              r.canary(),
-              r.batch(),
-              r.maxFailures(),
-              r.pause(),
-              r.startedAt(),
-              null,
-              null,
-              List.of());
+      r = TestFleetApi.resumed(r);
       tasks.put(
           task,
           new Dto.TaskSummary(
