@@ -150,7 +150,7 @@ public final class CycleRunner {
         .onMessage(FromAgent.class, PlanChecks::isReport, m -> same(() -> plans.reported(m)))
         .onMessage(PlanCheck.class, p -> same(() -> plans.start(p)))
         .onMessage(PlanCheckDropped.class, p -> same(() -> plans.drop(p.cycleId())))
-        .onMessage(FromAgent.class, m -> go(steps.fromAgent(c, m)))
+        .onMessage(FromAgent.class, m -> acknowledged(m, go(steps.fromAgent(c, m))))
         .onMessage(CycleTimedOut.class, t -> go(steps.timedOut(c, t.cycleId())))
         .onMessage(DesiredStateChanged.class, d -> go(steps.desiredState(c, d)))
         .onMessage(ManualReconcile.class, m -> go(steps.manualReconcile(c, m)))
@@ -171,6 +171,12 @@ public final class CycleRunner {
       return idle();
     }
     return c.phase() == CyclePhase.CHECKING ? checking(c) : applying(c);
+  }
+
+  /** {@code m} acknowledged once the phase it led to ({@code next}) is entered and reported. */
+  private Behavior<Command> acknowledged(FromAgent m, Behavior<Command> next) {
+    steps.acknowledge(m);
+    return next;
   }
 
   private static Behavior<Command> same(Runnable effect) {

@@ -174,16 +174,23 @@ final class CycleSteps {
     return Optional.of(tasks.detail(summary, applying, output, settings.now(), lastManual));
   }
 
-  // ---- agent messages: each is acknowledged once handled ----
+  // ---- agent messages: each is acknowledged once handled (acknowledge) ----
 
   /**
    * A CheckReport, ApplyOutput or ApplyResult while {@code c} is in flight (null when idle):
    * advances {@code c} when it is what its phase waits for.
    */
   Next fromAgent(Cycle c, CycleRunner.FromAgent m) {
-    Next next = handle(c, m.message());
+    return handle(c, m.message());
+  }
+
+  /**
+   * {@code m} is handled: the agent may send its next message. Called after the runner entered the
+   * phase {@code m} led to, so the session hears that status first: a heartbeat the ack lets in,
+   * then the stream's end, can never overtake the last status of the session.
+   */
+  void acknowledge(CycleRunner.FromAgent m) {
     link.acknowledge(m);
-    return next;
   }
 
   private Next handle(Cycle c, AgentMessage msg) {

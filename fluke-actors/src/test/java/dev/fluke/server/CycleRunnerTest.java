@@ -72,6 +72,11 @@ class CycleRunnerTest {
   }
 
   private void start(ServerSettings given, TaskSpec... tasks) {
+    start(given, session.ref(), tasks);
+  }
+
+  private void start(
+      ServerSettings given, ActorRef<AgentSession.Command> reportTo, TaskSpec... tasks) {
     ServerSettings settings = given.withClock(time.clock());
     TestProbe<DriftAlerter.Command> alerter = testKit.createTestProbe();
     TestProbe<AgentRegistry.Command> registry = testKit.createTestProbe();
@@ -96,7 +101,7 @@ class CycleRunnerTest {
         testKit.spawn(
             CycleRunner.create(
                 setup,
-                session.ref(),
+                reportTo,
                 new SessionEvents("web-01", setup.events(), metrics, time.clock())));
   }
 
@@ -150,6 +155,40 @@ class CycleRunnerTest {
 
     Dto.AgentDetail detail = detail();
     assertEquals(Status.SATISFIED, detail.tasks().get(0).status());
+  }
+
+  @Test
+  void theSessionHearsTheStatusAnAgentMessageCausedBeforeTheAgentsNextMessageIsLetIn() {
+    // One probe for the session and the ack: it sees them in the order the runner sent them. A
+    // heartbeat let in by the ack and then the stream's end must not overtake the last status.
+    TestProbe<Object> both = testKit.createTestProbe();
+    start(ServerFixture.settings(dir, null), both.ref().narrow(), APP);
+    ServerMessage.CheckRequest check = sent(ServerMessage.CheckRequest.class);
+    ActorRef<AgentSession.Ack> ackTo = both.ref().narrow();
+    runner.tell(new CycleRunner.FromAgent(report(check, Map.of("app", Outcome.DRIFTED)), ackTo));
+    ServerMessage.ApplyRequest apply = sent(ServerMessage.ApplyRequest.class);
+    runner.tell(
+        new CycleRunner.FromAgent(
+            new AgentMessage.ApplyResult(
+                apply.cycleId(), TestAgent.applied(APP, Outcome.APPLIED, Outcome.SATISFIED), false),
+            ackTo));
+    statusBeforeAck(both); // the check report's
+    AgentSession.CycleStatus last = statusBeforeAck(both); // the apply result's
+    assertEquals(CyclePhase.IDLE, last.phase());
+    assertEquals(1, last.counts().satisfied());
+  }
+
+  /** The last status {@code probe} received before the next ack (null when none). */
+  private static AgentSession.CycleStatus statusBeforeAck(TestProbe<Object> probe) {
+    AgentSession.CycleStatus last = null;
+    for (Object m = probe.receiveMessage();
+        m != AgentSession.Ack.INSTANCE;
+        m = probe.receiveMessage()) {
+      if (m instanceof AgentSession.CycleStatus s) {
+        last = s;
+      }
+    }
+    return last;
   }
 
   @Test

@@ -153,7 +153,13 @@ class CycleStepsTest {
   }
 
   private CycleSteps.Next fromAgent(Cycle c, AgentMessage m) {
-    return on(() -> steps.fromAgent(c, new CycleRunner.FromAgent(m, acks.ref())));
+    CycleRunner.FromAgent from = new CycleRunner.FromAgent(m, acks.ref());
+    return on(
+        () -> {
+          CycleSteps.Next next = steps.fromAgent(c, from);
+          steps.acknowledge(from); // as the runner does, once it entered the next phase
+          return next;
+        });
   }
 
   private <T extends ServerMessage> T sent(Class<T> type) {
