@@ -88,19 +88,22 @@ final class Connection {
    * @param server the server's address, for the log
    * @param out the stream's outbound side for this connection
    * @param end ends this connection's stream (its attempt's kill switch)
+   * @param register what this connection registers with
    */
   static Behavior<Command> create(
       long id,
       String server,
       ActorRef<ConnectionAttempt.Send> out,
       Consumer<Throwable> end,
+      Register register,
       Means means) {
     return Behaviors.setup(
         ctx -> {
           ctx.setLoggerName(Connection.class);
           return Behaviors.withTimers(
               timers ->
-                  new Connection(ctx, timers, id, server, new Outbox(id, out, end), means).start());
+                  new Connection(ctx, timers, id, server, new Outbox(id, out, end), means)
+                      .start(register));
         });
   }
 
@@ -128,11 +131,9 @@ final class Connection {
     this.settings = means.settings();
   }
 
-  private Behavior<Command> start() {
+  private Behavior<Command> start(Register register) {
     ctx.getLog().debug("Connecting to {} (attempt {})", server, id);
-    outbox.send(
-        new Register(
-            settings.name(), settings.labels(), settings.version(), means.executorTypes()));
+    outbox.send(register);
     timers.startSingleTimer(REGISTER_TIMER, RegisterTimeout.INSTANCE, settings.registerTimeout());
     return registering();
   }

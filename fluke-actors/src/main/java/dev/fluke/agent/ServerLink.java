@@ -1,6 +1,7 @@
 package dev.fluke.agent;
 
 import dev.fluke.hcl.Durations;
+import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,6 +132,12 @@ final class ServerLink {
           StreamInit::new, StreamElement::new, StreamEnded::new, OutboundAck::new);
   private long attempts;
 
+  /**
+   * The session token of the last registration (empty before the first): the next Register sends it
+   * back, so whichever node the agent reaches knows it is the host whose stream just ended.
+   */
+  private String resumeToken = "";
+
   private ServerLink(
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
@@ -203,7 +210,12 @@ final class ServerLink {
       ActorRef<Connection.Command> c =
           ctx.spawn(
               Connection.create(
-                  o.connId(), attempt.server().address(), o.out(), attempt.end()::abort, means),
+                  o.connId(),
+                  attempt.server().address(),
+                  o.out(),
+                  attempt.end()::abort,
+                  register(),
+                  means),
               "connection-" + o.connId());
       ctx.watchWith(c, new ConnectionStopped(o.connId()));
       ack(element.ackTo());
@@ -214,7 +226,8 @@ final class ServerLink {
         && attempt.ref() != null) {
       // The connection lets the next event in (it may hold it back: see Connection).
       attempt.ref().tell(new Connection.FromServer(r.message(), element.ackTo()));
-      if (r.message() instanceof ServerMessage.Registered && !attempt.registered()) {
+      if (r.message() instanceof ServerMessage.Registered reg && !attempt.registered()) {
+        resumeToken = reg.sessionToken();
         timers.startSingleTimer(
             STABLE_TIMER, new Stable(r.connId()), means.settings().reconnectResetAfter());
         return attempting(dialing, attempt.madeRegistered());
@@ -226,6 +239,12 @@ final class ServerLink {
       return closed(dialing, attempt, c.cause());
     }
     return Behaviors.same();
+  }
+
+  private AgentMessage.Register register() {
+    AgentSettings s = means.settings();
+    return new AgentMessage.Register(
+        s.name(), s.labels(), s.version(), means.executorTypes(), resumeToken);
   }
 
   private Behavior<Command> onStreamEnded(Dialing dialing, Attempt attempt, StreamEnded e) {

@@ -83,7 +83,7 @@ final class Admitting {
     AgentLocation current = r.current();
     Placement.NodeState holder =
         current == null ? Placement.NodeState.GONE : membership.state(current.node());
-    Placement.Step step = Placement.decide(current, self, holder);
+    Placement.Step step = Placement.decide(current, self, holder, r.admit().resumes());
     if (step instanceof Placement.Admit admit) {
       write(r.admit(), admit.epoch());
     } else if (step instanceof Placement.AskHolder ask) {
@@ -134,7 +134,7 @@ final class Admitting {
     update.apply(
         a.name(),
         new Replicator.WriteMajority(timeout),
-        before -> written[0] = LocationEntries.admitted(before, self, epoch),
+        before -> written[0] = LocationEntries.admitted(before, self, epoch, a.token()),
         ok -> new Written(a, ok ? written[0] : null));
   }
 }

@@ -11,8 +11,11 @@ import java.util.List;
  * @param live true while that node holds the agent's session; false once it ended there
  * @param received the newest result keys ({@code cycle/task}) received from the agent on any node,
  *     at most {@link #RECEIVED_KEPT}: a result re-sent after a failover is recognised
+ * @param token the {@link dev.fluke.server.SessionTokens#hash} of the session token that admission
+ *     handed the agent (null: none): the agent presents the token on its next registration
  */
-public record AgentLocation(String node, long epoch, boolean live, List<String> received)
+public record AgentLocation(
+    String node, long epoch, boolean live, List<String> received, String token)
     implements CborSerializable {
   /** Results remembered per agent: more than the agent keeps unacknowledged at once by default. */
   public static final int RECEIVED_KEPT = 16;
@@ -21,13 +24,29 @@ public record AgentLocation(String node, long epoch, boolean live, List<String> 
     received = received == null ? List.of() : List.copyOf(received);
   }
 
-  /** Admitted on {@code node} with {@code epoch}; the results received so far are kept. */
-  public AgentLocation admittedOn(String node, long epoch) {
-    return new AgentLocation(node, epoch, true, received);
+  /** An entry without a session token. */
+  public AgentLocation(String node, long epoch, boolean live, List<String> received) {
+    this(node, epoch, live, received, null);
+  }
+
+  /**
+   * Admitted on {@code node} with {@code epoch}, whose session handed out the token hashed as
+   * {@code token}; the results received so far are kept.
+   */
+  public AgentLocation admittedOn(String node, long epoch, String token) {
+    return new AgentLocation(node, epoch, true, received, token);
   }
 
   public AgentLocation released() {
-    return new AgentLocation(node, epoch, false, received);
+    return new AgentLocation(node, epoch, false, received, token);
+  }
+
+  /**
+   * True when {@code presented} (a {@link dev.fluke.server.SessionTokens#hash}) is this entry's
+   * token: the registering agent is the host this entry's session was handed to.
+   */
+  public boolean resumedBy(String presented) {
+    return token != null && token.equals(presented);
   }
 
   /** With one more received result (the oldest forgotten beyond {@link #RECEIVED_KEPT}). */
@@ -40,6 +59,6 @@ public record AgentLocation(String node, long epoch, boolean live, List<String> 
     while (next.size() > RECEIVED_KEPT) {
       next.remove(0);
     }
-    return new AgentLocation(node, epoch, live, next);
+    return new AgentLocation(node, epoch, live, next, token);
   }
 }

@@ -41,7 +41,13 @@ public final class AgentLocations {
 
   public sealed interface Command {}
 
-  record Admit(String name, CompletableFuture<AgentAdmission.Decision> answer) implements Command {}
+  /**
+   * @param resumes the hash of the session token the agent presents (null: none)
+   * @param token the hash of the token the new session hands out
+   */
+  record Admit(
+      String name, String resumes, String token, CompletableFuture<AgentAdmission.Decision> answer)
+      implements Command {}
 
   record Release(String name, long epoch) implements Command {}
 

@@ -30,9 +30,9 @@ final class ClusterAdmission implements AgentAdmission {
   }
 
   @Override
-  public CompletionStage<Decision> admit(String name) {
+  public CompletionStage<Decision> admit(String name, String resumes, String token) {
     CompletableFuture<Decision> answer = new CompletableFuture<>();
-    locations.tell(new AgentLocations.Admit(name, answer));
+    locations.tell(new AgentLocations.Admit(name, resumes, token, answer));
     return answer;
   }
 

@@ -13,12 +13,12 @@ final class LocationEntries {
   /**
    * The entry after admitting the agent on {@code self} with {@code epoch}: never an epoch at or
    * below the one {@code before} (null: no entry) has, as another node may have admitted it
-   * meanwhile; its received results are kept.
+   * meanwhile; its received results are kept; {@code token} is the hash of the new session's token.
    */
-  static AgentLocation admitted(AgentLocation before, String self, long epoch) {
+  static AgentLocation admitted(AgentLocation before, String self, long epoch, String token) {
     return before == null
-        ? new AgentLocation(self, epoch, true, List.of())
-        : before.admittedOn(self, Math.max(epoch, before.epoch() + 1));
+        ? new AgentLocation(self, epoch, true, List.of(), token)
+        : before.admittedOn(self, Math.max(epoch, before.epoch() + 1), token);
   }
 
   /**

@@ -9,6 +9,9 @@ package dev.fluke.cluster;
  *       epoch;
  *   <li>held by a node that is gone (not a member, down, leaving, removed) or unreachable: admitted
  *       with the next epoch, which fences the old session should that node come back;
+ *   <li>held by another node, and the agent presents that session's token (it is the host whose
+ *       stream there ended, reconnecting): admitted with the next epoch at once, without asking
+ *       that node, which may be dead and not yet known to be; the new epoch fences its session;
  *   <li>held by a reachable, up node: that node is asked whether the session is alive; only a "no"
  *       admits (a "yes" or no answer refuses: two live hosts with one name stay refused), unless
  *       the holder became unreachable or left while it was asked (then it is gone: admitted, and
@@ -34,12 +37,18 @@ final class Placement {
   /** Ask {@code node} whether it still holds a live session; admit with {@code epoch} if not. */
   record AskHolder(String node, long epoch) implements Step {}
 
-  static Step decide(AgentLocation current, String self, NodeState holder) {
+  /**
+   * @param resumes the hash of the session token the agent presents (null: none)
+   */
+  static Step decide(AgentLocation current, String self, NodeState holder, String resumes) {
     if (current == null) {
       return new Admit(1);
     }
     long next = current.epoch() + 1;
-    if (!current.live() || current.node().equals(self) || holder == NodeState.GONE) {
+    if (!current.live()
+        || current.node().equals(self)
+        || holder == NodeState.GONE
+        || current.resumedBy(resumes)) {
       return new Admit(next);
     }
     return new AskHolder(current.node(), next);

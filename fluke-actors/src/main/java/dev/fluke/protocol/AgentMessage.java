@@ -10,12 +10,35 @@ import java.util.Map;
  */
 public sealed interface AgentMessage {
 
-  /** Must be the first message of every stream. */
-  record Register(String name, Map<String, String> labels, String version, List<String> executors)
+  /**
+   * Must be the first message of every stream.
+   *
+   * @param resumeToken the {@link ServerMessage.Registered#sessionToken} of the agent's last
+   *     registration when it reconnects, else empty: it shows that this is the host whose stream to
+   *     another node just ended, so that node need not be asked (docs/cluster.md)
+   */
+  record Register(
+      String name,
+      Map<String, String> labels,
+      String version,
+      List<String> executors,
+      String resumeToken)
       implements AgentMessage {
     public Register {
       labels = Map.copyOf(labels);
       executors = List.copyOf(executors);
+      resumeToken = resumeToken == null ? "" : resumeToken;
+    }
+
+    /** A first registration: no earlier session to resume. */
+    public Register(
+        String name, Map<String, String> labels, String version, List<String> executors) {
+      this(name, labels, version, executors, "");
+    }
+
+    /** This registration, resuming the session whose token was {@code token}. */
+    public Register resuming(String token) {
+      return new Register(name, labels, version, executors, token);
     }
   }
 

@@ -6,8 +6,22 @@ import java.util.List;
 /** Messages the server sends to one agent on its stream. */
 public sealed interface ServerMessage {
 
-  /** Registration accepted; the agent should heartbeat every {@code heartbeatIntervalMillis}. */
-  record Registered(String serverVersion, long heartbeatIntervalMillis) implements ServerMessage {}
+  /**
+   * Registration accepted; the agent should heartbeat every {@code heartbeatIntervalMillis}.
+   *
+   * @param sessionToken a secret of this registration (cluster mode; empty on a single server),
+   *     sent back as {@link AgentMessage.Register#resumeToken} on the agent's next registration
+   */
+  record Registered(String serverVersion, long heartbeatIntervalMillis, String sessionToken)
+      implements ServerMessage {
+    public Registered {
+      sessionToken = sessionToken == null ? "" : sessionToken;
+    }
+
+    public Registered(String serverVersion, long heartbeatIntervalMillis) {
+      this(serverVersion, heartbeatIntervalMillis, "");
+    }
+  }
 
   /** Registration refused (e.g. another live agent has this name); the stream ends after this. */
   record Rejected(String reason) implements ServerMessage {}

@@ -1,5 +1,6 @@
 package dev.fluke.server;
 
+import dev.fluke.protocol.AgentMessage;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -55,10 +56,14 @@ final class Admissions {
     return problem;
   }
 
-  /** Asks the cluster directory; until {@link #decided} the name counts as taken. */
-  CompletionStage<AgentAdmission.Decision> admit(String name) {
-    admitting.add(name);
-    return admission.admit(name);
+  /**
+   * Asks the cluster directory about {@code register} whose session will hand out {@code token};
+   * until {@link #decided} the name counts as taken.
+   */
+  CompletionStage<AgentAdmission.Decision> admit(AgentMessage.Register register, String token) {
+    admitting.add(register.name());
+    return admission.admit(
+        register.name(), SessionTokens.hash(register.resumeToken()), SessionTokens.hash(token));
   }
 
   /** The cluster directory answered for {@code name}. */

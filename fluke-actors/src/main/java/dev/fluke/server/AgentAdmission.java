@@ -45,8 +45,16 @@ public interface AgentAdmission {
   /** The registry that fences are sent to; called once, when the registry starts. */
   void attach(ActorRef<AgentRegistry.Command> registry);
 
-  /** May agent {@code name} register here? Never fails: problems are refusals. */
-  CompletionStage<Decision> admit(String name);
+  /**
+   * May agent {@code name} register here? Never fails: problems are refusals.
+   *
+   * @param resumes the {@link SessionTokens#hash} of the token the agent presents from its last
+   *     registration (null: none): when the directory's entry has it, the agent is the host whose
+   *     session that entry records, and is taken over without asking its node
+   * @param token the {@link SessionTokens#hash} of this registration's own token, kept with the new
+   *     entry
+   */
+  CompletionStage<Decision> admit(String name, String resumes, String token);
 
   /** The session of {@code name} admitted with {@code epoch} ended on this node. */
   void released(String name, long epoch);
@@ -69,7 +77,7 @@ public interface AgentAdmission {
         public void attach(ActorRef<AgentRegistry.Command> registry) {}
 
         @Override
-        public CompletionStage<Decision> admit(String name) {
+        public CompletionStage<Decision> admit(String name, String resumes, String token) {
           return CompletableFuture.completedFuture(Decision.admitted(0, List.of()));
         }
 

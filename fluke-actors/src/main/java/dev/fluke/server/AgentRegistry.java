@@ -130,7 +130,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record Fence(String name, long epoch, String holder) implements Command {}
 
   /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
-  record Admitted(Connect connect, AgentAdmission.Decision decision) implements Command {}
+  record Admitted(Connect connect, AgentAdmission.Decision decision, String token)
+      implements Command {}
 
   private final ServerSettings settings;
   private final ActorRef<DriftAlerter.Command> alerter;
@@ -226,7 +227,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   /** A session for the accepted registration {@code c}, watched (SessionEnded). */
-  private ActorRef<AgentSession.Command> spawnSession(Connect c, long connection, long cycleBase) {
+  private ActorRef<AgentSession.Command> spawnSession(
+      Connect c, long connection, long cycleBase, String token) {
     String name = c.register().name();
     AgentSession.Setup setup =
         new AgentSession.Setup(
@@ -243,7 +245,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             fanout.state(),
             fanout.reconcilers(),
             directory.received(name),
-            suspensions);
+            suspensions,
+            token);
     ActorRef<AgentSession.Command> session =
         getContext()
             .spawn(

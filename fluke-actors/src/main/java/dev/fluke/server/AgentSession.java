@@ -100,7 +100,42 @@ public final class AgentSession {
       DesiredState state,
       Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
       ReceivedResults received,
-      Suspensions suspensions) {}
+      Suspensions suspensions,
+      String sessionToken) {
+    /** A session whose Registered carries no token (tests that do not resume). */
+    public Setup(
+        ServerSettings settings,
+        AgentMessage.Register register,
+        String peer,
+        ActorRef<Outbound> out,
+        ActorRef<AgentRegistry.Command> registry,
+        ActorRef<DriftAlerter.Command> alerter,
+        EventStore events,
+        LiveHub live,
+        FlukeMetrics metrics,
+        long cycleBase,
+        DesiredState state,
+        Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
+        ReceivedResults received,
+        Suspensions suspensions) {
+      this(
+          settings,
+          register,
+          peer,
+          out,
+          registry,
+          alerter,
+          events,
+          live,
+          metrics,
+          cycleBase,
+          state,
+          reconcilers,
+          received,
+          suspensions,
+          "");
+    }
+  }
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
@@ -148,7 +183,9 @@ public final class AgentSession {
   private Behavior<Command> start() {
     Duration heartbeat = settings.agents().heartbeatInterval();
     // Registered first: the runner starts the (re)connect cycle at once.
-    stream.send(new ServerMessage.Registered(settings.version(), heartbeat.toMillis()));
+    stream.send(
+        new ServerMessage.Registered(
+            settings.version(), heartbeat.toMillis(), setup.sessionToken()));
     // A failed runner is a bug in one agent's cycle: the session ends
     // (SessionOutbound.runnerStopped) and
     // the agent reconnects to a fresh one, which re-checks everything.

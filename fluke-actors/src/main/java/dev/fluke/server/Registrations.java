@@ -22,7 +22,8 @@ final class Registrations {
 
   /** Spawns (and watches) the session of an accepted registration. */
   interface Sessions {
-    ActorRef<AgentSession.Command> spawn(AgentRegistry.Connect c, long connection, long cycleBase);
+    ActorRef<AgentSession.Command> spawn(
+        AgentRegistry.Connect c, long connection, long cycleBase, String token);
   }
 
   private final ActorContext<AgentRegistry.Command> context;
@@ -72,19 +73,20 @@ final class Registrations {
       refuse(c, problem);
       return;
     }
+    String token = SessionTokens.next();
     if (!admissions.local()) {
       context.pipeToSelf(
-          admissions.admit(name),
+          admissions.admit(c.register(), token),
           (d, failure) ->
               new AgentRegistry.Admitted(
                   c,
                   d != null
                       ? d
-                      : AgentAdmission.Decision.refused(
-                          "the cluster directory failed: " + failure)));
+                      : AgentAdmission.Decision.refused("the cluster directory failed: " + failure),
+                  token));
       return;
     }
-    accept(c, AgentAdmission.Decision.admitted(0, List.of()));
+    accept(c, AgentAdmission.Decision.admitted(0, List.of()), token);
   }
 
   private void tooLate(AgentRegistry.Connect c) {
@@ -121,15 +123,15 @@ final class Registrations {
       tooLate(c);
       return;
     }
-    accept(c, d);
+    accept(c, d, a.token());
   }
 
-  private void accept(AgentRegistry.Connect c, AgentAdmission.Decision d) {
+  private void accept(AgentRegistry.Connect c, AgentAdmission.Decision d, String token) {
     String name = c.register().name();
     Instant now = settings.now();
     long connection = ++connections;
     long cycleBase = admissions.accepted(name, d, directory.received(name), connection);
-    ActorRef<AgentSession.Command> session = sessions.spawn(c, connection, cycleBase);
+    ActorRef<AgentSession.Command> session = sessions.spawn(c, connection, cycleBase, token);
     // Counted and announced once the session exists.
     feed.connected(AgentDirectory.Live.registered(session, c.register(), c.peer(), c.out(), now));
     c.replyTo().tell(new AgentRegistry.Accepted(session));

@@ -249,6 +249,32 @@ class ServerFailoverTest {
     assertTrue(afterStable.delay().compareTo(Duration.ofMillis(1200)) < 0, "" + afterStable);
   }
 
+  @Test
+  void theNextServerIsToldTheTokenOfTheLastRegistrationSoItCanTakeTheAgentOverAtOnce() {
+    startWith(seedStartingAt("a"), "", 0);
+    Link a;
+    try {
+      a = server("a").nextLink();
+      assertEquals("", a.next(Register.class).resumeToken(), "nothing to resume at first");
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+    a.send(new Registered("test-server", 10_000, "token-of-a"));
+    assertInstanceOf(ResultDelivery.Registered.class, results.receiveMessage())
+        .replyTo()
+        .tell(ResultDelivery.CaughtUp.INSTANCE);
+
+    Plan plan = planAfter(a::drop);
+    assertEquals("b", plan.server());
+    time.timePasses(plan.delay());
+    try {
+      Link b = server("b").nextLink();
+      assertEquals("token-of-a", b.next(Register.class).resumeToken());
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** Lets {@code plan}'s delay pass; returns the plan after that attempt failed. */
   private static Plan waitFor(Plan plan) {
     return planAfter(() -> time.timePasses(plan.delay()));

@@ -28,9 +28,11 @@ class ClusterAdmissionTest {
     AgentAdmission admission = AgentLocations.admission(directory.getRef());
     assertFalse(admission.local());
 
-    CompletionStage<AgentAdmission.Decision> decision = admission.admit("web-01");
+    CompletionStage<AgentAdmission.Decision> decision = admission.admit("web-01", "r", "t");
     AgentLocations.Admit admit = directory.expectMessageClass(AgentLocations.Admit.class);
     assertEquals("web-01", admit.name());
+    assertEquals("r", admit.resumes());
+    assertEquals("t", admit.token());
     admit.answer().complete(ClusterAdmission.admitted(new AgentLocation(B, 4, true, List.of("x"))));
     assertEquals(
         AgentAdmission.Decision.admitted(4, List.of("x")), decision.toCompletableFuture().get());

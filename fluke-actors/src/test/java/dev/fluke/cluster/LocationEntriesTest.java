@@ -14,18 +14,20 @@ class LocationEntriesTest {
 
   @Test
   void aFirstAdmissionTakesTheDecidedEpochWithNoResults() {
-    assertEquals(new AgentLocation(A, 1, true, List.of()), LocationEntries.admitted(null, A, 1));
+    assertEquals(
+        new AgentLocation(A, 1, true, List.of()), LocationEntries.admitted(null, A, 1, null));
   }
 
   @Test
   void anAdmissionKeepsTheReceivedResultsAndNeverReusesAnEpoch() {
     AgentLocation before = new AgentLocation(B, 4, false, List.of("7/web"));
     assertEquals(
-        new AgentLocation(A, 5, true, List.of("7/web")), LocationEntries.admitted(before, A, 5));
+        new AgentLocation(A, 5, true, List.of("7/web")),
+        LocationEntries.admitted(before, A, 5, null));
     // Another node admitted the agent with epoch 6 after this node decided on 5.
     AgentLocation meanwhile = new AgentLocation(B, 6, true, List.of());
     assertEquals(
-        new AgentLocation(A, 7, true, List.of()), LocationEntries.admitted(meanwhile, A, 5));
+        new AgentLocation(A, 7, true, List.of()), LocationEntries.admitted(meanwhile, A, 5, null));
   }
 
   @Test

@@ -13,28 +13,51 @@ class PlacementTest {
 
   @Test
   void anUnknownAgentIsAdmittedWithTheFirstEpoch() {
-    assertEquals(new Placement.Admit(1), Placement.decide(null, A, Placement.NodeState.GONE));
+    assertEquals(new Placement.Admit(1), Placement.decide(null, A, Placement.NodeState.GONE, null));
   }
 
   @Test
   void anAgentWhoseSessionEndedOrWasHeldHereIsAdmittedWithTheNextEpoch() {
     AgentLocation ended = new AgentLocation(B, 4, false, List.of());
-    assertEquals(new Placement.Admit(5), Placement.decide(ended, A, Placement.NodeState.SERVING));
+    assertEquals(
+        new Placement.Admit(5), Placement.decide(ended, A, Placement.NodeState.SERVING, null));
     AgentLocation here = new AgentLocation(A, 4, true, List.of());
-    assertEquals(new Placement.Admit(5), Placement.decide(here, A, Placement.NodeState.SERVING));
+    assertEquals(
+        new Placement.Admit(5), Placement.decide(here, A, Placement.NodeState.SERVING, null));
   }
 
   @Test
   void anAgentHeldByAGoneNodeIsTakenOverWithTheNextEpoch() {
     AgentLocation held = new AgentLocation(B, 4, true, List.of());
-    assertEquals(new Placement.Admit(5), Placement.decide(held, A, Placement.NodeState.GONE));
+    assertEquals(new Placement.Admit(5), Placement.decide(held, A, Placement.NodeState.GONE, null));
   }
 
   @Test
   void anAgentHeldByAServingNodeMakesThatNodeBeAsked() {
     AgentLocation held = new AgentLocation(B, 4, true, List.of());
     assertEquals(
-        new Placement.AskHolder(B, 5), Placement.decide(held, A, Placement.NodeState.SERVING));
+        new Placement.AskHolder(B, 5),
+        Placement.decide(held, A, Placement.NodeState.SERVING, null));
+  }
+
+  @Test
+  void theHostWhoseSessionAnotherNodeHoldsIsTakenOverAtOnceWhenItPresentsThatSessionsToken() {
+    AgentLocation held = new AgentLocation(B, 4, true, List.of(), "hash-of-t1");
+    // The same host, reconnecting from B's session: B is not asked (it may be dead, not yet known).
+    assertEquals(
+        new Placement.Admit(5),
+        Placement.decide(held, A, Placement.NodeState.SERVING, "hash-of-t1"));
+    // Another host with the same name does not know the token: B is asked as before.
+    assertEquals(
+        new Placement.AskHolder(B, 5),
+        Placement.decide(held, A, Placement.NodeState.SERVING, "hash-of-other"));
+    assertEquals(
+        new Placement.AskHolder(B, 5),
+        Placement.decide(held, A, Placement.NodeState.SERVING, null));
+    // An entry without a token (an older node's admission) is never resumed.
+    AgentLocation old = new AgentLocation(B, 4, true, List.of());
+    assertEquals(
+        new Placement.AskHolder(B, 5), Placement.decide(old, A, Placement.NodeState.SERVING, null));
   }
 
   @Test
@@ -56,6 +79,6 @@ class PlacementTest {
     assertEquals(AgentLocation.RECEIVED_KEPT, l.received().size());
     assertEquals("3/app", l.received().get(0));
     assertEquals(l, l.withReceived("5/app"), "a key already kept changes nothing");
-    assertEquals(l.received(), l.admittedOn(B, 2).received(), "kept across a move");
+    assertEquals(l.received(), l.admittedOn(B, 2, null).received(), "kept across a move");
   }
 }

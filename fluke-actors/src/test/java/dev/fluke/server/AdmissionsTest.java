@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.protocol.AgentMessage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,7 @@ class AdmissionsTest {
     public void attach(ActorRef<AgentRegistry.Command> registry) {}
 
     @Override
-    public CompletionStage<Decision> admit(String name) {
+    public CompletionStage<Decision> admit(String name, String resumes, String token) {
       calls.add("admit " + name);
       return CompletableFuture.completedFuture(Decision.admitted(++epoch, List.of("5/app")));
     }
@@ -89,7 +90,10 @@ class AdmissionsTest {
   void aRegistrationBeingCheckedWithTheClusterHoldsTheNameUntilDecided() throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    AgentAdmission.Decision d =
+        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
+            .toCompletableFuture()
+            .get();
     assertTrue(a.admitting("web-01"));
     assertTrue(a.problem("web-01", null, 3).contains("already being checked with the cluster"));
     a.decided("web-01");
@@ -103,7 +107,10 @@ class AdmissionsTest {
       throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    AgentAdmission.Decision d =
+        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
+            .toCompletableFuture()
+            .get();
     a.decided("web-01");
     ReceivedResults received = received();
     assertEquals(7L << 32, a.accepted("web-01", d, received, 1));
@@ -120,7 +127,10 @@ class AdmissionsTest {
   void aFenceWithTheSameOrAHigherEpochMakesTheSessionHereStaleALowerOneDoesNot() throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    AgentAdmission.Decision d =
+        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
+            .toCompletableFuture()
+            .get();
     a.accepted("web-01", d, received(), 1);
     assertNull(a.fence("web-01", 6, "node-b", true), "an older registration elsewhere");
     assertNull(a.fence("web-01", 8, "node-b", false), "no session here");
@@ -132,7 +142,10 @@ class AdmissionsTest {
   void anAdmissionThatCameTooLateIsGivenBack() throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d = a.admit("web-01").toCompletableFuture().get();
+    AgentAdmission.Decision d =
+        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
+            .toCompletableFuture()
+            .get();
     a.decided("web-01");
     a.unused("web-01", d);
     assertEquals(List.of("admit web-01", "released web-01 7"), dir.calls);

@@ -3,7 +3,9 @@ package dev.fluke.server;
 import static dev.fluke.server.LineManifestLoader.task;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -100,7 +102,13 @@ class ClusterAgentDirectoryTest {
   }
 
   private static ServerMessage register(TestAgent agent, String name) {
-    agent.send(new AgentMessage.Register(name, Map.of("role", "web"), "test-1", List.of("shell")));
+    return register(agent, name, "");
+  }
+
+  private static ServerMessage register(TestAgent agent, String name, String resumeToken) {
+    agent.send(
+        new AgentMessage.Register(name, Map.of("role", "web"), "test-1", List.of("shell"))
+            .resuming(resumeToken));
     ServerMessage m = agent.next();
     while (m instanceof ServerMessage.Heartbeat) {
       m = agent.next();
@@ -131,6 +139,42 @@ class ClusterAgentDirectoryTest {
         assertInstanceOf(ServerMessage.Rejected.class, register(second, "dup-01"));
     assertTrue(r.reason().contains("already connected to server node"), r.reason());
     assertTrue(r.reason().contains(nodes.address(0)), r.reason());
+  }
+
+  @Test
+  void theHostOfALiveSessionMovesAtOnceWithItsTokenWhileAnotherHostWithoutItIsRefused() {
+    // web-09's stream to node 0 is still open as node 0 sees it (a dead node, a half-open
+    // connection: node 0 is never asked); the agent reconnects to node 1 with its session token.
+    TestAgent before = connect(0);
+    ServerMessage.Registered first =
+        assertInstanceOf(ServerMessage.Registered.class, register(before, "web-09"));
+    assertFalse(first.sessionToken().isEmpty());
+    ServerMessage.Rejected impostor =
+        assertInstanceOf(
+            ServerMessage.Rejected.class, register(connect(2), "web-09", "a-guessed-token"));
+    assertTrue(impostor.reason().contains("already connected"), impostor.reason());
+
+    ServerMessage.Registered moved =
+        assertInstanceOf(
+            ServerMessage.Registered.class, register(connect(1), "web-09", first.sessionToken()));
+    assertNotEquals(first.sessionToken(), moved.sessionToken(), "each session has its own");
+    // node 0's session is stale: fenced once node 0 hears of the newer epoch
+    await().atMost(WAIT).until(() -> !fenced(0, "web-09").isEmpty());
+    for (int i = 0; i < 3; i++) {
+      int from = i;
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  summary(from, "web-09")
+                      .map(s -> s.connected() && s.node().equals(nodes.address(1)))
+                      .orElse(false));
+    }
+    // the old token is spent: presenting it again no longer moves the agent off node 1
+    ServerMessage.Rejected replay =
+        assertInstanceOf(
+            ServerMessage.Rejected.class, register(connect(2), "web-09", first.sessionToken()));
+    assertTrue(replay.reason().contains(nodes.address(1)), replay.reason());
   }
 
   @Test

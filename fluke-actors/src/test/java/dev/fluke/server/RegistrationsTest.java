@@ -63,7 +63,7 @@ class RegistrationsTest {
                           new Admissions(AgentAdmission.LOCAL),
                           directory,
                           feed,
-                          (c, connection, base) -> session.ref());
+                          (c, connection, base, token) -> session.ref());
                   return Behaviors.receiveMessage(
                       m -> {
                         if (m instanceof AgentRegistry.Connect c) {

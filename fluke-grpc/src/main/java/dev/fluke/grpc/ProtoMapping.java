@@ -67,7 +67,8 @@ public final class ProtoMapping {
               .setName(nz(r.name()))
               .putAllLabels(r.labels())
               .setVersion(nz(r.version()))
-              .addAllExecutors(r.executors()));
+              .addAllExecutors(r.executors())
+              .setResumeToken(r.resumeToken()));
     } else if (m instanceof AgentMessage.CheckReport c) {
       dev.fluke.grpc.proto.CheckReport.Builder cb =
           dev.fluke.grpc.proto.CheckReport.newBuilder().setCycleId(c.cycleId());
@@ -99,7 +100,11 @@ public final class ProtoMapping {
       case REGISTER -> {
         dev.fluke.grpc.proto.Register r = e.getRegister();
         return new AgentMessage.Register(
-            r.getName(), r.getLabelsMap(), r.getVersion(), r.getExecutorsList());
+            r.getName(),
+            r.getLabelsMap(),
+            r.getVersion(),
+            r.getExecutorsList(),
+            r.getResumeToken());
       }
       case CHECK_REPORT -> {
         List<AgentMessage.TaskOutcome> tasks = new ArrayList<>();
@@ -197,7 +202,8 @@ public final class ProtoMapping {
       b.setRegistered(
           dev.fluke.grpc.proto.Registered.newBuilder()
               .setServerVersion(nz(r.serverVersion()))
-              .setHeartbeatIntervalMillis(r.heartbeatIntervalMillis()));
+              .setHeartbeatIntervalMillis(r.heartbeatIntervalMillis())
+              .setSessionToken(r.sessionToken()));
     } else if (m instanceof ServerMessage.Rejected r) {
       b.setRejected(dev.fluke.grpc.proto.Rejected.newBuilder().setReason(nz(r.reason())));
     } else if (m instanceof ServerMessage.CheckRequest c) {
@@ -229,7 +235,9 @@ public final class ProtoMapping {
     switch (e.getMsgCase()) {
       case REGISTERED -> {
         return new ServerMessage.Registered(
-            e.getRegistered().getServerVersion(), e.getRegistered().getHeartbeatIntervalMillis());
+            e.getRegistered().getServerVersion(),
+            e.getRegistered().getHeartbeatIntervalMillis(),
+            e.getRegistered().getSessionToken());
       }
       case REJECTED -> {
         return new ServerMessage.Rejected(e.getRejected().getReason());

@@ -81,6 +81,8 @@ class ProtoMappingTest {
         List.of(
             new AgentMessage.Register(
                 "web-01", Map.of("role", "web"), "1.0.0", List.of("mise", "shell", "systemd")),
+            new AgentMessage.Register("web-01", Map.of(), "1.0.0", List.of("shell"))
+                .resuming("k3Jx9q"),
             new AgentMessage.CheckReport(4, List.of(sampleOutcome())),
             new AgentMessage.ApplyOutput(4, "deploy_app", "deploy", "npm ci"),
             new AgentMessage.ApplyResult(4, sampleOutcome(), true),
@@ -97,6 +99,7 @@ class ProtoMappingTest {
     List<ServerMessage> messages =
         List.of(
             new ServerMessage.Registered("1.0.0", 10_000),
+            new ServerMessage.Registered("1.0.0", 10_000, "k3Jx9q"),
             new ServerMessage.Rejected("an agent named web-01 is already connected"),
             new ServerMessage.CheckRequest(9, List.of(sampleTask())),
             new ServerMessage.ApplyRequest(9, sampleTask()),
