@@ -4,6 +4,7 @@ import dev.fluke.agent.ServerConnector;
 import dev.fluke.grpc.proto.AgentEnvelope;
 import dev.fluke.grpc.proto.AgentService;
 import dev.fluke.grpc.proto.ServerEnvelope;
+import dev.fluke.hcl.Durations;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import io.grpc.CallOptions;
@@ -12,19 +13,26 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManager;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.GrpcChannel;
 import org.apache.pekko.grpc.GrpcChannel$;
 import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.grpc.GrpcResponseMetadata;
 import org.apache.pekko.grpc.internal.JavaBidirectionalStreamingRequestBuilder;
 import org.apache.pekko.grpc.internal.NettyClientUtils;
 import org.apache.pekko.grpc.internal.ProtoMarshaller;
 import org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder;
+import org.apache.pekko.stream.KillSwitch;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +70,7 @@ public final class GrpcServerConnector implements ServerConnector {
   private final boolean insecure;
   private final GrpcClientSettings settings;
   private final CallOptions options;
+  private final Duration answerTimeout;
 
   /** {@code AgentService.Connect}, described as the generated client describes it. */
   private static final MethodDescriptor<AgentEnvelope, ServerEnvelope> CONNECT =
@@ -124,6 +133,7 @@ public final class GrpcServerConnector implements ServerConnector {
     this.authorization = "Bearer " + token.trim();
     this.insecure = tls && insecureSkipVerify;
     GrpcSettings grpc = GrpcSettings.create(system);
+    this.answerTimeout = grpc.clientAnswerTimeout();
     String host =
         uri.getHost().startsWith("[")
             ? uri.getHost().substring(1, uri.getHost().length() - 1)
@@ -188,12 +198,43 @@ public final class GrpcServerConnector implements ServerConnector {
             CONNECT, channel.internalChannel(), options, settings, system.executionContext());
     return connect
         .addHeader("authorization", authorization)
-        .invoke(requests)
+        .invokeWithMetadata(requests)
+        .viaMat(KillSwitches.single(), Keep.both())
+        .mapMaterializedValue(answered -> awaitAnswer(answered.first(), answered.second()))
         .watchTermination(
             (notUsed, done) -> {
               done.whenComplete((ok, failure) -> channel.closeCS());
               return notUsed;
             });
+  }
+
+  /**
+   * Ends the call when the server has not answered it ({@code headers}: its response headers, sent
+   * by a live server as soon as the call reaches it) within {@code client.answer-timeout}: a
+   * stopped or wedged process whose kernel still accepts connections, which would otherwise keep
+   * the agent waiting for the whole register timeout.
+   */
+  private NotUsed awaitAnswer(CompletionStage<GrpcResponseMetadata> headers, KillSwitch call) {
+    Cancellable timeout =
+        system
+            .scheduler()
+            .scheduleOnce(
+                answerTimeout,
+                () ->
+                    call.abort(
+                        new ServerDidNotAnswer(
+                            "the server accepted the connection but did not answer within "
+                                + Durations.format(answerTimeout))),
+                system.executionContext());
+    headers.whenComplete((metadata, failure) -> timeout.cancel());
+    return NotUsed.getInstance();
+  }
+
+  /** A connected server that did not answer the call in time (a stopped or wedged process). */
+  public static final class ServerDidNotAnswer extends RuntimeException {
+    ServerDidNotAnswer(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private static URI parse(String serverUrl) {

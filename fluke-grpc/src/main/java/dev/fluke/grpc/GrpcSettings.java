@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param clientKeepaliveTime HTTP/2 ping interval on the agent's connection
  * @param clientKeepaliveTimeout unanswered ping → connection closed
  * @param clientConnectTimeout one TCP connection attempt
+ * @param clientAnswerTimeout a connected server's answer to the call (its response headers)
  */
 public record GrpcSettings(
     int serverMaxInboundMessageSize,
@@ -25,7 +26,8 @@ public record GrpcSettings(
     int clientMaxInboundMessageSize,
     Duration clientKeepaliveTime,
     Duration clientKeepaliveTimeout,
-    Duration clientConnectTimeout) {
+    Duration clientConnectTimeout,
+    Duration clientAnswerTimeout) {
 
   public static GrpcSettings create(ActorSystem<?> system) {
     return create(system.settings().config());
@@ -41,7 +43,8 @@ public record GrpcSettings(
         bytes(c, "client.max-inbound-message-size"),
         c.getDuration("client.keepalive-time"),
         c.getDuration("client.keepalive-timeout"),
-        c.getDuration("client.connect-timeout"));
+        c.getDuration("client.connect-timeout"),
+        c.getDuration("client.answer-timeout"));
   }
 
   private static int positive(Config c, String key) {

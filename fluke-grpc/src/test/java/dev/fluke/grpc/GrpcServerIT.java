@@ -15,6 +15,8 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +57,9 @@ class GrpcServerIT {
                       // An agent stream is one HTTP request that never "completes": it must outlive
                       // this.
                       + "\npekko.http.server.request-timeout = 1s"
+                      // A live server answers a call at once, whatever its gateway does: the
+                      // streams below that stay silent for longer than this must not end.
+                      + "\nfluke.grpc.client.answer-timeout = 1s"
                       // expectError() waits this long: a first call (class loading, Netty) on two
                       // busy cores can take longer than the default 3 s.
                       + "\npekko.test.single-expect-default = 20s")
@@ -272,6 +277,20 @@ class GrpcServerIT {
     for (int i = 0; i < messages; i++) {
       agent.out().sendNext(new AgentMessage.ApplyOutput(1, "t", "a", i + line));
       assertEquals(i + line, session.next(AgentMessage.ApplyOutput.class).line());
+    }
+  }
+
+  @Test
+  void aServerWhoseKernelAcceptsTheConnectionButThatNeverAnswersIsLeft() throws Exception {
+    // A stopped process (kill -STOP): its listening socket still completes TCP handshakes.
+    try (ServerSocket stopped = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Client agent =
+          open(
+              new GrpcServerConnector(system, "grpc://127.0.0.1:" + stopped.getLocalPort(), TOKEN));
+      agent.out().sendNext(register());
+      Throwable why = agent.failure();
+      assertInstanceOf(GrpcServerConnector.ServerDidNotAnswer.class, why);
+      assertTrue(why.getMessage().contains("did not answer within 1s"), why.getMessage());
     }
   }
 
