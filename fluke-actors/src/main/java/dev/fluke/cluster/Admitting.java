@@ -7,7 +7,10 @@ import dev.fluke.cluster.AgentLocations.HolderCheck;
 import dev.fluke.cluster.AgentLocations.Read;
 import dev.fluke.cluster.AgentLocations.Written;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -17,26 +20,36 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 
 /**
- * {@link AgentLocations}' admission of one registration, run on the actor's thread: read the
- * agent's entry from a majority → decide ({@link Placement}) → ask the holding node when needed →
- * write the new entry to a majority → answer. While the holder is asked it is also looked up in the
+ * {@link AgentLocations}' admission of registrations, run on the actor's thread: read the agent's
+ * entry from a majority → decide ({@link Placement}) → ask the holding node when needed → write the
+ * new entry to a majority → answer. While the holder is asked it is also looked up in the
  * membership every {@link #HOLDER_CHECK}: a crashed holder never answers, and the failure detector
  * marks it unreachable within seconds, so the agent is taken over then rather than refused after
  * the whole ask timeout (docs/cluster.md, admission rule 5). Whichever of the answer and the loss
  * comes first decides; the other is ignored.
+ *
+ * <p>Reads and writes go by shard, one of each in flight per shard: the admissions that arrive
+ * while a shard is being read wait for its next read, and those ready to be written while it is
+ * being written go together in its next write. A fleet reconnecting at once (a node's agents after
+ * its crash, every agent after a restart) then costs a few majority round trips per shard instead
+ * of two per agent, which on a busy node is the difference between answering within the timeout and
+ * refusing everyone (docs/cluster.md, "Admission under load").
  */
 final class Admitting {
   /** How often a holder being asked is looked up in the membership. */
   static final Duration HOLDER_CHECK = Duration.ofMillis(250);
 
-  /** The directory's one way to change an entry ({@link AgentLocations#update}). */
+  /** The directory's one way to change entries of a shard ({@link AgentLocations#update}). */
   interface Update {
     void apply(
-        String name,
+        int shard,
         Replicator.WriteConsistency consistency,
-        Function<AgentLocation, AgentLocation> change,
+        Map<String, Function<AgentLocation, AgentLocation>> changes,
         Function<Boolean, Command> answer);
   }
+
+  /** An admission decided: write its entry with {@code epoch}. */
+  record Write(Admit admit, long epoch) {}
 
   private final ActorContext<Command> context;
   private final ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator;
@@ -48,6 +61,11 @@ final class Admitting {
 
   /** Admissions whose holder is being asked. */
   private final Set<Admit> asking = new HashSet<>();
+
+  /** Per shard: one majority read and one majority write in flight, the rest batched. */
+  private final ShardBatches<Admit> reads = new ShardBatches<>();
+
+  private final ShardBatches<Write> writes = new ShardBatches<>();
 
   Admitting(
       ActorContext<Command> context,
@@ -66,32 +84,47 @@ final class Admitting {
   }
 
   void admit(Admit a) {
-    LWWMapKey<String, AgentLocation> key = AgentLocations.key(AgentLocations.shardOf(a.name()));
+    int shard = AgentLocations.shardOf(a.name());
+    read(shard, reads.add(shard, a));
+  }
+
+  /** One majority read of {@code shard} for {@code batch} (null: nothing to start). */
+  private void read(int shard, List<Admit> batch) {
+    if (batch == null) {
+      return;
+    }
+    LWWMapKey<String, AgentLocation> key = AgentLocations.key(shard);
     replicator.askGet(
         replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(timeout), replyTo),
         rsp ->
             rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok
-                ? new Read(a, ok.get(key).getEntries().get(a.name()), false)
-                : new Read(a, null, !(rsp instanceof Replicator.NotFound)));
+                ? new Read(shard, batch, ok.get(key).getEntries(), false)
+                : new Read(shard, batch, Map.of(), !(rsp instanceof Replicator.NotFound)));
   }
 
   void read(Read r) {
-    if (r.failed()) {
-      r.admit().answer().complete(ClusterAdmission.unreadable(timeout));
+    for (Admit a : r.batch()) {
+      decide(a, r.entries().get(a.name()), r.failed());
+    }
+    read(r.shard(), reads.done(r.shard()));
+  }
+
+  private void decide(Admit a, AgentLocation current, boolean unreadable) {
+    if (unreadable) {
+      a.answer().complete(ClusterAdmission.unreadable(timeout));
       return;
     }
-    AgentLocation current = r.current();
     Placement.NodeState holder =
         current == null ? Placement.NodeState.GONE : membership.state(current.node());
-    Placement.Step step = Placement.decide(current, self, holder, r.admit().resumes());
+    Placement.Step step = Placement.decide(current, self, holder, a.resumes());
     if (step instanceof Placement.Admit admit) {
-      write(r.admit(), admit.epoch());
+      write(a, admit.epoch());
     } else if (step instanceof Placement.AskHolder ask) {
-      asking.add(r.admit());
-      context.scheduleOnce(HOLDER_CHECK, context.getSelf(), new HolderCheck(r.admit(), ask));
+      asking.add(a);
+      context.scheduleOnce(HOLDER_CHECK, context.getSelf(), new HolderCheck(a, ask));
       context.pipeToSelf(
-          NodeService.isLive(context.getSystem(), ask.node(), r.admit().name(), timeout),
-          (live, failure) -> new HolderAnswered(r.admit(), ask, failure == null ? live : null));
+          NodeService.isLive(context.getSystem(), ask.node(), a.name(), timeout),
+          (live, failure) -> new HolderAnswered(a, ask, failure == null ? live : null));
     }
   }
 
@@ -120,21 +153,46 @@ final class Admitting {
     }
   }
 
-  void written(Written w) {
-    if (w.entry() == null) {
-      w.admit().answer().complete(ClusterAdmission.unrecorded(timeout));
-      return;
-    }
-    local.admitted(w.admit().name(), w.entry().epoch());
-    w.admit().answer().complete(ClusterAdmission.admitted(w.entry()));
+  private void write(Admit a, long epoch) {
+    int shard = AgentLocations.shardOf(a.name());
+    write(shard, writes.add(shard, new Write(a, epoch)));
   }
 
-  private void write(Admit a, long epoch) {
-    AgentLocation[] written = new AgentLocation[1];
+  /** One majority write of {@code shard} with {@code batch} (null: nothing to start). */
+  private void write(int shard, List<Write> batch) {
+    if (batch == null) {
+      return;
+    }
+    Map<String, AgentLocation> written = new HashMap<>();
+    Map<String, Function<AgentLocation, AgentLocation>> changes = new HashMap<>();
+    for (Write w : batch) {
+      Admit a = w.admit();
+      changes.put(
+          a.name(),
+          before -> {
+            AgentLocation entry = LocationEntries.admitted(before, self, w.epoch(), a.token());
+            written.put(a.name(), entry);
+            return entry;
+          });
+    }
     update.apply(
-        a.name(),
+        shard,
         new Replicator.WriteMajority(timeout),
-        before -> written[0] = LocationEntries.admitted(before, self, epoch, a.token()),
-        ok -> new Written(a, ok ? written[0] : null));
+        changes,
+        ok -> new Written(shard, batch, Map.copyOf(written), ok));
+  }
+
+  void written(Written w) {
+    for (Write each : w.batch()) {
+      Admit a = each.admit();
+      AgentLocation entry = w.ok() ? w.entries().get(a.name()) : null;
+      if (entry == null) {
+        a.answer().complete(ClusterAdmission.unrecorded(timeout));
+      } else {
+        local.admitted(a.name(), entry.epoch());
+        a.answer().complete(ClusterAdmission.admitted(entry));
+      }
+    }
+    write(w.shard(), writes.done(w.shard()));
   }
 }

@@ -3,6 +3,7 @@ package dev.fluke.cluster;
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -66,15 +67,25 @@ public final class AgentLocations {
 
   public record Located(AgentLocation location) {}
 
-  record Read(Admit admit, AgentLocation current, boolean failed) implements Command {}
+  /**
+   * One majority read of {@code shard} for the admissions of {@code batch}: {@code entries} as read
+   * (empty: the shard has none yet), {@code failed} when no majority answered.
+   */
+  record Read(int shard, List<Admit> batch, Map<String, AgentLocation> entries, boolean failed)
+      implements Command {}
 
   record HolderAnswered(Admit admit, Placement.AskHolder ask, Boolean live) implements Command {}
 
   /** While the holder is asked: has it become unreachable or left meanwhile? */
   record HolderCheck(Admit admit, Placement.AskHolder ask) implements Command {}
 
-  /** {@code entry} null: no majority confirmed it. */
-  record Written(Admit admit, AgentLocation entry) implements Command {}
+  /**
+   * One majority write of {@code shard} with the admissions of {@code batch}: {@code entries} the
+   * entries written (by agent name), {@code ok} false when no majority confirmed them.
+   */
+  record Written(
+      int shard, List<Admitting.Write> batch, Map<String, AgentLocation> entries, boolean ok)
+      implements Command {}
 
   private record ShardChanged(int shard, Map<String, AgentLocation> entries) implements Command {}
 
@@ -226,18 +237,35 @@ public final class AgentLocations {
       Replicator.WriteConsistency consistency,
       Function<AgentLocation, AgentLocation> change,
       Function<Boolean, Command> answer) {
+    update(shardOf(name), consistency, Map.of(name, change), answer);
+  }
+
+  /**
+   * Changes entries of {@code shard} in one update: each agent's by its function in {@code changes}
+   * (as in the one-agent {@link #update}).
+   */
+  void update(
+      int shard,
+      Replicator.WriteConsistency consistency,
+      Map<String, Function<AgentLocation, AgentLocation>> changes,
+      Function<Boolean, Command> answer) {
     replicator.askUpdate(
         replyTo ->
             new Replicator.Update<>(
-                key(shardOf(name)),
+                key(shard),
                 LWWMap.create(),
                 consistency,
                 replyTo,
                 map -> {
-                  AgentLocation next = change.apply(map.getEntries().get(name));
-                  return next == null
-                      ? map
-                      : map.put(selfUnique, name, next, LocationEntries.clock());
+                  LWWMap<String, AgentLocation> next = map;
+                  for (Map.Entry<String, Function<AgentLocation, AgentLocation>> c :
+                      changes.entrySet()) {
+                    AgentLocation entry = c.getValue().apply(map.getEntries().get(c.getKey()));
+                    if (entry != null) {
+                      next = next.put(selfUnique, c.getKey(), entry, LocationEntries.clock());
+                    }
+                  }
+                  return next;
                 }),
         rsp -> answer.apply(rsp instanceof Replicator.UpdateSuccess));
   }

@@ -178,6 +178,37 @@ class ClusterAgentDirectoryTest {
   }
 
   @Test
+  void aBurstOfRegistrationsOnEveryNodeAtOnceIsAdmittedOnceEach() {
+    // Sent before any answer is read: the directory batches them per shard (Admitting).
+    List<TestAgent> agents = new ArrayList<>();
+    for (int i = 0; i < 90; i++) {
+      TestAgent a = connect(i % 3);
+      a.send(
+          new AgentMessage.Register(
+              String.format("burst-%02d", i), Map.of("role", "web"), "test-1", List.of("shell")));
+      agents.add(a);
+    }
+    for (TestAgent a : agents) {
+      ServerMessage m = a.next();
+      while (m instanceof ServerMessage.Heartbeat) {
+        m = a.next();
+      }
+      assertInstanceOf(ServerMessage.Registered.class, m);
+    }
+    for (int i = 0; i < 3; i++) {
+      int from = i;
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  servers.get(from).fleetApi().agents().toCompletableFuture().join().stream()
+                          .filter(s -> s.name().startsWith("burst-") && s.connected())
+                          .count()
+                      == 90);
+    }
+  }
+
+  @Test
   void anAgentWhoseSessionEndedRegistersOnAnotherNode() {
     TestAgent first = connect(0);
     assertInstanceOf(ServerMessage.Registered.class, register(first, "move-01"));
