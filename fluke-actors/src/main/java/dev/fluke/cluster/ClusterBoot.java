@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.fluke.config.ListenAddress;
 import dev.fluke.config.ServerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +17,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
  * The Pekko configuration of a cluster node, made from server.hcl's {@code cluster} block: {@code
@@ -33,6 +36,9 @@ public final class ClusterBoot {
 
   private ClusterBoot() {}
 
+  /** The file in {@code data_dir} that says this node has been an Up member of its cluster. */
+  public static final String MEMBER_MARKER = "cluster-member";
+
   /**
    * @param certFile the server's tls cert_file (the node's identity when cluster TLS is on)
    * @param keyFile the server's tls key_file
@@ -40,7 +46,51 @@ public final class ClusterBoot {
    */
   public static Config config(
       ServerConfig.Cluster cluster, Optional<Path> certFile, Optional<Path> keyFile, Config app) {
-    return config(cluster, certFile, keyFile, app, ConfigFactory.systemProperties());
+    return config(cluster, certFile, keyFile, app, ConfigFactory.systemProperties(), false);
+  }
+
+  /**
+   * As above for a node whose data lives in {@code dataDir}: a first seed that was a member before
+   * ({@link #rememberMembership}) waits longer for the other seeds before it forms a cluster alone.
+   */
+  public static Config config(
+      ServerConfig.Cluster cluster,
+      Optional<Path> certFile,
+      Optional<Path> keyFile,
+      Config app,
+      Path dataDir) {
+    return config(
+        cluster,
+        certFile,
+        keyFile,
+        app,
+        ConfigFactory.systemProperties(),
+        Files.exists(dataDir.resolve(MEMBER_MARKER)));
+  }
+
+  /**
+   * Writes {@link #MEMBER_MARKER} into {@code dataDir} once this node is an Up member (kept across
+   * restarts; what it changes: {@link #config(ServerConfig.Cluster, Optional, Optional, Config,
+   * Path)}).
+   */
+  public static void rememberMembership(ActorSystem<?> system, Path dataDir) {
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+        .registerOnMemberUp(
+            () -> {
+              try {
+                Files.createDirectories(dataDir);
+                Files.writeString(
+                    dataDir.resolve(MEMBER_MARKER),
+                    Membership.of(system).self() + " was an Up member\n");
+              } catch (IOException e) {
+                system
+                    .log()
+                    .warn(
+                        "Could not note in {} that this node was a cluster member: {}",
+                        dataDir,
+                        e.toString());
+              }
+            });
   }
 
   /**
@@ -54,6 +104,25 @@ public final class ClusterBoot {
       Optional<Path> keyFile,
       Config app,
       Config overrides) {
+    return config(cluster, certFile, keyFile, app, overrides, false);
+  }
+
+  /**
+   * @param wasMember this node was an Up member of its cluster before (it is restarting): when it
+   *     is the first seed, it waits {@code fluke.cluster.first-seed-rejoin-timeout} rather than
+   *     {@code seed-node-timeout} (5 s) for an answer from the other seeds before forming a cluster
+   *     alone. A first seed that restarts while the others run must join them: if they answer late
+   *     (a busy machine) it would otherwise form a second cluster beside them. When every other
+   *     seed says it is not in a cluster either (a cold start of all nodes), Pekko forms the
+   *     cluster at once.
+   */
+  static Config config(
+      ServerConfig.Cluster cluster,
+      Optional<Path> certFile,
+      Optional<Path> keyFile,
+      Config app,
+      Config overrides,
+      boolean wasMember) {
     Config node =
         ConfigFactory.empty()
             .withValue(
@@ -92,10 +161,20 @@ public final class ClusterBoot {
                   engine + "ca-cert-file",
                   ConfigValueFactory.fromAnyRef(ca.toAbsolutePath().toString()));
     }
-    return node.withFallback(overrides)
-        .withFallback(ConfigFactory.parseResources("fluke-cluster.conf"))
-        .withFallback(app)
-        .resolve();
+    Config tuned =
+        overrides
+            .withFallback(ConfigFactory.parseResources("fluke-cluster.conf"))
+            .withFallback(app)
+            .resolve();
+    if (wasMember
+        && !cluster.seeds().isEmpty()
+        && cluster.seeds().get(0).equals(cluster.advertise())) {
+      node =
+          node.withValue(
+              "pekko.cluster.seed-node-timeout",
+              tuned.getValue("fluke.cluster.first-seed-rejoin-timeout"));
+    }
+    return node.withFallback(tuned).resolve();
   }
 
   /** The cluster address of a node: {@code pekko://fluke-server@host:port}. */

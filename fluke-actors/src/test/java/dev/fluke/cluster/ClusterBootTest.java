@@ -1,5 +1,6 @@
 package dev.fluke.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +9,13 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.config.ListenAddress;
 import dev.fluke.config.ServerConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ClusterBootTest {
   private static final ServerConfig.Cluster PLAIN =
@@ -90,6 +93,41 @@ class ClusterBootTest {
     assertEquals("/etc/server.pem", c.getString(engine + "cert-file"));
     assertEquals("/etc/server.key", c.getString(engine + "key-file"));
     assertEquals("/etc/ca.pem", c.getString(engine + "ca-cert-file"));
+  }
+
+  @Test
+  void aFirstSeedThatWasAMemberWaitsLongerForTheOthersBeforeFormingAClusterAlone() {
+    Config overrides = ConfigFactory.empty();
+    Config fresh =
+        ClusterBoot.config(
+            PLAIN, Optional.empty(), Optional.empty(), ConfigFactory.load(), overrides, false);
+    assertEquals(Duration.ofSeconds(5), fresh.getDuration("pekko.cluster.seed-node-timeout"));
+    Config restarted =
+        ClusterBoot.config(
+            PLAIN, Optional.empty(), Optional.empty(), ConfigFactory.load(), overrides, true);
+    assertEquals(Duration.ofSeconds(60), restarted.getDuration("pekko.cluster.seed-node-timeout"));
+    // another seed retries its joins every seed-node-timeout: that stays short
+    ServerConfig.Cluster second =
+        new ServerConfig.Cluster(
+            PLAIN.listen(),
+            new ListenAddress("10.0.0.2", 7072),
+            PLAIN.seeds(),
+            false,
+            Optional.empty());
+    Config other =
+        ClusterBoot.config(
+            second, Optional.empty(), Optional.empty(), ConfigFactory.load(), overrides, true);
+    assertEquals(Duration.ofSeconds(5), other.getDuration("pekko.cluster.seed-node-timeout"));
+  }
+
+  @Test
+  void aNodeNotesInItsDataDirThatItWasAMemberOnceItIsUp(@TempDir Path data) {
+    try (ClusterNodes nodes = ClusterNodes.start(1)) {
+      ClusterBoot.rememberMembership(nodes.node(0), data);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> Files.exists(data.resolve(ClusterBoot.MEMBER_MARKER)));
+    }
   }
 
   @Test

@@ -129,7 +129,11 @@ public final class ServerNode implements AutoCloseable {
             .map(
                 c ->
                     ClusterBoot.config(
-                        c, config.tls().certFile(), config.tls().keyFile(), pekkoConfig))
+                        c,
+                        config.tls().certFile(),
+                        config.tls().keyFile(),
+                        pekkoConfig,
+                        config.dataDir()))
             .orElse(pekkoConfig);
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), ClusterBoot.SYSTEM_NAME, effective);
@@ -170,6 +174,7 @@ public final class ServerNode implements AutoCloseable {
       ServerBinding http = await(bindHttp(system, config, server, tls));
       if (config.cluster().isPresent()) {
         ClusterBoot.onShutdown(system, grpc::unbind, server::drainAgents);
+        ClusterBoot.rememberMembership(system, config.dataDir());
         log.info(
             "Cluster node {} (listening on {}), seeds {}",
             ClusterBoot.address(config.cluster().get().advertise()),
