@@ -11,6 +11,7 @@ import dev.fluke.events.EventQuery;
 import dev.fluke.events.RedisServerProcess;
 import dev.fluke.testing.TestRepos;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,18 +32,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Rolling restart with real processes (issue 8, "Proof"): three real {@code fluke server} processes
- * forming a cluster on loopback with one shared, real {@code redis-server} event store, and three
- * real {@code fluke agent} processes whose {@code server_urls} name all three nodes. The one task's
- * apply waits until the test creates RELEASE, so the applies are running when the first node is
- * stopped. The nodes are stopped with SIGTERM one at a time, each started again (same ports, same
- * data dir) and waited for as an Up member of the three before the next. At the end: every node
+ * A node lost while its agents apply, with real processes (issue 8, "Proof"): three real {@code
+ * fluke server} processes forming a cluster on loopback with one shared, real {@code redis-server}
+ * event store, and three real {@code fluke agent} processes whose {@code server_urls} name all
+ * three nodes, so they fail over by themselves. The one task's apply waits until the test creates
+ * RELEASE, so the applies are running when the node holding the most agents is lost: stopped with
+ * SIGTERM (a rolling restart of all three nodes), killed with {@code kill -9}, or frozen with
+ * {@code kill -STOP} (then thawed: it was downed and exits 3). Each lost node is started again
+ * (same ports, same data dir) and waited for as an Up member of the three. At the end: every node
  * lists every agent once, connected, on the same node; one Git singleton; no failed step; every
- * apply ran once and was recorded once in the shared store, and the applies whose node stopped
+ * apply ran once and was recorded once in the shared store, and the applies whose node was lost
  * while they ran came back to another node as one late result each. Everything started is stopped
  * by pid.
  */
-class ClusterRollingRestartIT {
+class ClusterFailoverIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final List<String> AGENTS = List.of("web-a", "web-b", "web-c");
   private static final String TASK = "slow";
@@ -105,6 +108,64 @@ class ClusterRollingRestartIT {
   @Test
   void aRollingRestartKeepsEveryAgentOnceOneSingletonAndReportsTheRunningApplyOnce()
       throws Exception {
+    // The node holding the most agents goes first: its agents' applies are running.
+    Lost first = loseTheBusiestNodeWhileItsAgentsApply(this::stopWithSigterm);
+    assertTrue(!first.moved().isEmpty(), "the first node held an agent");
+    restart(first.node());
+    // The other two nodes, one at a time.
+    for (int n = 1; n < 3; n++) {
+      int node = (first.node() + n) % 3;
+      stopWithSigterm(node);
+      restart(node);
+    }
+    everyAgentOnceOneSingletonEachApplyOnce(first.moved());
+  }
+
+  @Test
+  void aNodeKilledWhileItsAgentsApplyLosesNothingAndTheSingletonMoves() throws Exception {
+    Lost lost = loseTheBusiestNodeWhileItsAgentsApply(node -> servers.get(node).destroyForcibly());
+    assertTrue(servers.get(lost.node()).waitFor(30, TimeUnit.SECONDS));
+    int other = (lost.node() + 1) % 3;
+    await(
+        "the manifest comes from the Git singleton on a surviving node",
+        WAIT,
+        () -> client(other).manifest().value().fetchError() == null,
+        () -> client(other).manifest().value());
+    restart(lost.node());
+    everyAgentOnceOneSingletonEachApplyOnce(lost.moved());
+  }
+
+  @Test
+  void aFrozenNodeIsDownedItsAgentsApplyReachAnotherNodeOnceAndThawedItExits3() throws Exception {
+    Lost lost = loseTheBusiestNodeWhileItsAgentsApply(node -> signal("-STOP", servers.get(node)));
+    Process frozen = servers.get(lost.node());
+    int other = (lost.node() + 1) % 3;
+    await(
+        "node " + lost.node() + " downed and removed",
+        WAIT,
+        () -> members(other).size() == 2,
+        () -> members(other));
+    signal("-CONT", frozen);
+    assertTrue(frozen.waitFor(90, TimeUnit.SECONDS), "thawed, it exits: " + serverLog(lost.node()));
+    assertEquals(3, frozen.exitValue(), "downed: exit 3, for Restart=on-failure");
+    restart(lost.node());
+    everyAgentOnceOneSingletonEachApplyOnce(lost.moved());
+  }
+
+  /** How a node is lost. */
+  private interface NodeLoss {
+    void lose(int node) throws Exception;
+  }
+
+  /** The node lost while its agents applied, and those agents. */
+  private record Lost(int node, Set<String> moved) {}
+
+  /**
+   * Starts the agents, waits until every apply runs, loses the node holding the most agents by
+   * {@code lose}, waits until its agents registered elsewhere by themselves, lets the applies end
+   * and waits until each moved agent's result reached its new node as one late result.
+   */
+  private Lost loseTheBusiestNodeWhileItsAgentsApply(NodeLoss lose) throws Exception {
     for (String name : AGENTS) {
       startAgent(name);
     }
@@ -114,26 +175,23 @@ class ClusterRollingRestartIT {
         WAIT,
         () -> AGENTS.stream().allMatch(a -> markers(a).equals(List.of("start"))),
         () -> AGENTS.stream().collect(Collectors.toMap(a -> a, this::markers)));
-
-    // The node holding the most agents goes first: its agents' applies are running.
     Map<String, Integer> before = holders(0);
-    int first = mostAgents(before);
+    int lost = mostAgents(before);
     Set<String> moved =
         before.entrySet().stream()
-            .filter(e -> e.getValue() == first)
+            .filter(e -> e.getValue() == lost)
             .map(Map.Entry::getKey)
             .collect(Collectors.toCollection(TreeSet::new));
-    assertTrue(!moved.isEmpty(), "the first node holds an agent: " + before);
 
-    stopWithSigterm(first);
-    int other = (first + 1) % 3;
+    lose.lose(lost);
+    int other = (lost + 1) % 3;
     await(
-        "the agents of node " + first + " " + moved + " registered on another node",
+        "the agents of node " + lost + " " + moved + " registered on another node",
         WAIT,
         () -> {
-          Map<String, Integer> now = holders(other);
+          Map<String, Integer> now = holdersOf(other, lost);
           return now.keySet().containsAll(AGENTS)
-              && moved.stream().allMatch(a -> now.get(a) != first);
+              && moved.stream().allMatch(a -> now.get(a) != lost);
         },
         () -> client(other).agents().value());
     Files.writeString(release(), ""); // the applies end now, on the agents
@@ -149,16 +207,26 @@ class ClusterRollingRestartIT {
           () -> lateApplies(other, a).size() == 1,
           () -> events(other, a));
     }
-    restart(first);
+    return new Lost(lost, moved);
+  }
 
-    // The other two nodes, one at a time.
-    for (int n = 1; n < 3; n++) {
-      int node = (first + n) % 3;
-      stopWithSigterm(node);
-      restart(node);
+  private static void signal(String signal, Process p) {
+    try {
+      new ProcessBuilder("kill", signal, Long.toString(p.pid())).start().waitFor();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
+  }
 
-    // Every node lists every agent once, connected, each on the same node.
+  /**
+   * Every node lists every agent once, connected, on the same node; one Git singleton; for every
+   * agent its task satisfied, no failed step, one apply result recorded, a late one for those in
+   * {@code moved}, and the apply ran once on the host.
+   */
+  private void everyAgentOnceOneSingletonEachApplyOnce(Set<String> moved) {
     Map<String, Integer> after = awaitFleetEverywhere();
     for (int i = 0; i < 3; i++) {
       assertEquals(after, holders(i), "node " + i + " agrees on where the agents are");
@@ -222,13 +290,25 @@ class ClusterRollingRestartIT {
    * listed twice, a node did not answer, or an agent is not connected.
    */
   private Map<String, Integer> holders(int node) {
+    return holdersOf(node, -1);
+  }
+
+  /**
+   * As {@link #holders(int)}, while node {@code lost} (-1: none) may be missing from the answer and
+   * its agents shown disconnected (they are left out).
+   */
+  private Map<String, Integer> holdersOf(int node, int lost) {
     ApiClient.Filtered answer = client(node).agents(null);
-    if (!answer.missingNodes().isEmpty()) {
+    Set<String> missing = Set.copyOf(answer.missingNodes());
+    if (!missing.isEmpty() && (lost < 0 || !missing.equals(Set.of(address(lost))))) {
       throw new IllegalStateException("missing nodes " + answer.missingNodes());
     }
     Map<String, Integer> where = new HashMap<>();
     for (Dto.AgentSummary a : answer.matching().value()) {
       if (!a.connected()) {
+        if (lost >= 0) {
+          continue;
+        }
         throw new IllegalStateException(a.name() + " not connected: " + a);
       }
       if (where.put(a.name(), index(a.node())) != null) {
@@ -244,6 +324,10 @@ class ClusterRollingRestartIT {
     } catch (RuntimeException e) {
       return e.getMessage();
     }
+  }
+
+  private String address(int node) {
+    return "pekko://fluke-server@127.0.0.1:" + ports.get(node)[2];
   }
 
   private int index(String address) {
