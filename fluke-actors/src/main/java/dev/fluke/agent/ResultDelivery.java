@@ -99,6 +99,7 @@ final class ResultDelivery {
           UnackedResults unacked = UnackedResults.empty(settings.maxBufferedLateResults());
           for (KeptResult k : journal.state().results()) {
             unacked = d.keep(unacked, k, UnackedResults.NOT_SENT);
+            d.loadedUpTo = Math.max(d.loadedUpTo, k.seq());
           }
           if (!unacked.isEmpty()) {
             ctx.getLog()
@@ -114,6 +115,9 @@ final class ResultDelivery {
   private final AgentSettings settings;
   private final AgentJournal journal;
   private final Executor blocking;
+
+  /** The highest journal number read from the journal at start (-1: none). */
+  private long loadedUpTo = -1;
 
   private ResultDelivery(ActorContext<Command> ctx, AgentSettings settings, AgentJournal journal) {
     this.ctx = ctx;
@@ -138,8 +142,14 @@ final class ResultDelivery {
 
   private Behavior<Command> onFinished(State s, Finished f) {
     ApplyResult result = f.result().result();
+    long seq = f.result().seq();
+    if (seq <= loadedUpTo && !s.unacked().holds(seq)) {
+      // Read from the journal at start and already forgotten to keep the bound: keeping it again
+      // would push out a newer result.
+      return Behaviors.same();
+    }
     // Read from the journal at start already (it finished just then): it is this result.
-    UnackedResults others = s.unacked().without(f.result().seq());
+    UnackedResults others = s.unacked().without(seq);
     if (s.link() != null && s.link().connId() == f.connId()) {
       UnackedResults kept = keep(others, f.result(), f.connId());
       s.link().ref().tell(new Connection.Send(result, f.output()));

@@ -80,6 +80,11 @@ record UnackedResults(int max, List<Kept> kept) {
   }
 
   /** Without the result numbered {@code seq}. */
+  /** True when the result with journal number {@code seq} is kept. */
+  boolean holds(long seq) {
+    return kept.stream().anyMatch(k -> k.seq() == seq);
+  }
+
   UnackedResults without(long seq) {
     return new UnackedResults(max, kept.stream().filter(k -> k.seq() != seq).toList());
   }

@@ -115,6 +115,25 @@ class ResultDeliveryTest {
   }
 
   @Test
+  void aResultReadFromTheJournalAtStartAndForgottenThereIsNotKeptAgainWhenItsFinishArrives() {
+    // What a start racing the first results looks like: all three are in the journal when the
+    // delivery starts (the oldest is forgotten at once), then their Finished messages arrive.
+    AgentJournal.KeptResult a = journal.keep(result(1, "a"));
+    AgentJournal.KeptResult b = journal.keep(result(2, "b"));
+    AgentJournal.KeptResult c = journal.keep(result(3, "c"));
+    ActorRef<ResultDelivery.Command> delivery = start("fluke.agent.max-buffered-late-results = 2");
+    for (AgentJournal.KeptResult k : List.of(a, b, c)) {
+      delivery.tell(new ResultDelivery.Finished(1, k, null));
+    }
+
+    register(delivery, 1);
+
+    assertEquals(List.of("b", "c"), List.of(sentLate().task().task(), sentLate().task().task()));
+    AgentRuntimeTest.eventually(() -> !journal.state().results().contains(a));
+    assertEquals(List.of(b, c), journal.state().results());
+  }
+
+  @Test
   void beyondTheBoundTheOldestResultIsForgottenAlsoInTheJournal() throws Exception {
     ActorRef<ResultDelivery.Command> delivery = start("fluke.agent.max-buffered-late-results = 2");
     AgentJournal.KeptResult a = journal.keep(result(1, "a"));
