@@ -89,12 +89,26 @@ class ProcessTreeTest {
     pb.environment().put(ProcessRunner.RUN_ID_VARIABLE, "tree-test-3");
     Process leader = pb.start();
     started.add(leader.toHandle());
+    // Until the subshell has exited, both sleeps run and the grandchild's setsid took effect:
+    // before that, the subshell or a grandchild still in the group can make up three processes.
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
-            () ->
-                ProcessTree.stat(leader.pid()).map(s -> s.pgrp() == leader.pid()).orElse(false)
-                    && ProcessTree.scan(-1, "tree-test-3").size() == 3);
+            () -> {
+              List<ProcessHandle> now = ProcessTree.scan(-1, "tree-test-3");
+              return ProcessTree.stat(leader.pid()).map(s -> s.pgrp() == leader.pid()).orElse(false)
+                  && now.size() == 3
+                  && now.stream()
+                          .filter(h -> h.info().command().orElse("").endsWith("sleep"))
+                          .count()
+                      == 2
+                  && now.stream()
+                      .anyMatch(
+                          h ->
+                              ProcessTree.stat(h.pid())
+                                  .map(s -> s.pgrp() != leader.pid())
+                                  .orElse(false));
+            });
     List<ProcessHandle> marked = ProcessTree.scan(-1, "tree-test-3");
     started.addAll(marked);
     ProcessHandle escaped =
