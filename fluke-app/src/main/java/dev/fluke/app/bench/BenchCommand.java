@@ -217,22 +217,15 @@ public final class BenchCommand implements Callable<Integer> {
           .append("\"\n")
           .append("  selector { match_labels = { role = \"bench\" } }\n");
       for (int e = 0; e < fleet.executors; e++) {
+        String file = "/bench/" + t + "/" + e + "/" + version;
         hcl.append("  shell \"step_")
             .append(e)
             .append("\" {\n")
-            .append("    check   = \"test -f /bench/")
-            .append(t)
-            .append('/')
-            .append(e)
-            .append('/')
-            .append(version)
+            .append("    check   = \"test -f ")
+            .append(file)
             .append("\"\n")
-            .append("    command = \"touch /bench/")
-            .append(t)
-            .append('/')
-            .append(e)
-            .append('/')
-            .append(version)
+            .append("    command = \"touch ")
+            .append(file)
             .append("\"\n")
             .append("  }\n");
       }
