@@ -149,7 +149,7 @@ final class AgentForwarding {
   /** The detail of an agent whose node did not answer: nothing of it shown as current. */
   private Dto.AgentDetail notAnswered(String name, String node) {
     return new Dto.AgentDetail(
-        ClusterFleetApi.unknown(name, node),
+        AgentListMerge.unknown(name, node),
         List.of(),
         List.of(),
         "server node " + node + " holding this agent did not answer within " + timeout,

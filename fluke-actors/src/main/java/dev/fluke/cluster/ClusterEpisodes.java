@@ -55,23 +55,14 @@ public final class ClusterEpisodes implements EpisodeBook {
   }
 
   @Override
-  public boolean detected(String agent, String task) {
+  public Sent sent(String agent, String task) {
     Episode e = view.get(key(agent, task));
-    if (e != null && e.detected()) {
-      return false;
-    }
-    put(agent, task, new Episode(true, e != null && e.remediated()));
-    return true;
+    return e == null ? null : new Sent(e.detected(), e.remediated());
   }
 
   @Override
-  public boolean remediated(String agent, String task) {
-    Episode e = view.get(key(agent, task));
-    if (e != null && e.remediated()) {
-      return false;
-    }
-    put(agent, task, new Episode(e != null && e.detected(), true));
-    return true;
+  public void remember(String agent, String task, Sent sent) {
+    put(agent, task, new Episode(sent.detected(), sent.remediated()));
   }
 
   @Override

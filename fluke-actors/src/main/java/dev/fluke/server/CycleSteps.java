@@ -19,8 +19,9 @@ import org.slf4j.Logger;
  * the runner goes next ({@link Next}): the cycle in flight is passed in (null when idle) and the
  * next one returned, so the runner's behaviors stay one line per message. Owns what the runner
  * wires from its session's {@link AgentSession.Setup}: the statuses ({@link AgentTasks}), the
- * effects of reports ({@link AgentReports}), the gates, the pace, the output tail and the link to
- * the session. Not an actor: used on the runner's thread only.
+ * effects of reports ({@link AgentReports}), the gates, the pace, the apply queue ({@link
+ * ApplyQueue}: requests and output) and the link to the session. Not an actor: used on the runner's
+ * thread only.
  */
 final class CycleSteps {
 
@@ -42,10 +43,9 @@ final class CycleSteps {
   private final String name;
   private final RunnerLink link;
   private final PlanChecks plans;
-  private final LiveHub live;
   private final AgentTasks tasks;
   private final AgentReports reports;
-  private final OutputTail output;
+  private final ApplyQueue applies;
   private final boolean webhook;
   private final CycleGates gates;
   private final Logger log;
@@ -68,8 +68,6 @@ final class CycleSteps {
     this.name = s.register().name();
     this.link = new RunnerLink(s.out(), session, s.received());
     this.plans = new PlanChecks(name, link);
-    this.live = s.live();
-    this.output = new OutputTail(settings.agents().outputLines());
     this.webhook = settings.alerts().webhook() != null;
     this.gates =
         new CycleGates(
@@ -94,6 +92,7 @@ final class CycleSteps {
             gates.flaps(),
             settings.reconcile().flapLimit(),
             gates.rollouts());
+    this.applies = new ApplyQueue(name, tasks, link, s.live(), settings.agents().outputLines());
   }
 
   /** The plans' checks, handled beside the cycle in every phase. */
@@ -171,17 +170,35 @@ final class CycleSteps {
   /** The agent's detail, with the task being applied by {@code inFlight} (null when idle). */
   Optional<Dto.AgentDetail> detail(Cycle inFlight, Dto.AgentSummary summary) {
     TaskSpec applying = inFlight == null ? null : inFlight.applying();
-    return Optional.of(tasks.detail(summary, applying, output, settings.now(), lastManual));
+    return Optional.of(
+        tasks.detail(summary, applying, applies.output(), settings.now(), lastManual));
   }
 
   // ---- agent messages: each is acknowledged once handled (acknowledge) ----
 
   /**
    * A CheckReport, ApplyOutput or ApplyResult while {@code c} is in flight (null when idle):
-   * advances {@code c} when it is what its phase waits for.
+   * advances {@code c} when it is what its phase waits for ({@link MessageFit}).
    */
   Next fromAgent(Cycle c, CycleRunner.FromAgent m) {
-    return handle(c, m.message());
+    MessageFit fit = MessageFit.of(c, m.message());
+    if (fit instanceof MessageFit.Checked k) {
+      return checked(c, k.report());
+    }
+    if (fit instanceof MessageFit.Output o) {
+      applies.output(o.output());
+    } else if (fit instanceof MessageFit.Applied a) {
+      applies.output().clear();
+      boolean manual = c.request().isManual(c.applying().name());
+      return nextApply(
+          c.applied(reports.inCycle(c.applying(), a.result(), settings.now(), manual)));
+    } else if (fit instanceof MessageFit.Broken b) {
+      return broken(b.reason());
+    } else if (fit instanceof MessageFit.Outside r) {
+      reports.other(r.result(), c == null ? null : c.applying(), settings.now());
+      reportStatus();
+    }
+    return Next.SAME;
   }
 
   /**
@@ -193,55 +210,13 @@ final class CycleSteps {
     link.acknowledge(m);
   }
 
-  private Next handle(Cycle c, AgentMessage msg) {
-    if (c == null) {
-      return other(null, msg);
-    }
-    if (c.applying() == null) {
-      return msg instanceof AgentMessage.CheckReport r && r.cycleId() == c.id()
-          ? checked(c, r)
-          : other(c, msg);
-    }
-    if (msg instanceof AgentMessage.ApplyOutput o && o.cycleId() == c.id() && c.awaits(o.task())) {
-      output.add(o.executor(), o.line());
-      live.output(name, o.task(), o.executor(), o.line());
-      return Next.SAME;
-    }
-    if (msg instanceof AgentMessage.ApplyResult r
-        && !r.late()
-        && r.cycleId() == c.id()
-        && c.awaits(r.task().task())) {
-      output.clear();
-      boolean manual = c.request().isManual(c.applying().name());
-      return nextApply(c.applied(reports.inCycle(c.applying(), r, settings.now(), manual)));
-    }
-    return other(c, msg);
-  }
-
-  /**
-   * An agent message that is not what the phase waits for: a violation when it claims to be of the
-   * current cycle but cannot be; a late or given-up apply result is recorded; the rest (reports of
-   * other cycles, output of a cancelled apply) is ignored.
-   */
-  private Next other(Cycle c, AgentMessage msg) {
-    String misfit = c == null ? null : c.misfit(msg);
-    if (misfit != null) {
-      return broken(misfit);
-    }
-    if (msg instanceof AgentMessage.ApplyResult r) {
-      reports.other(r, c == null ? null : c.applying(), settings.now());
-      reportStatus();
-    }
-    return Next.SAME;
-  }
-
   /** The request of cycle {@code cycleId} got no answer in time; stale timeouts are ignored. */
   Next timedOut(Cycle c, long cycleId) {
     if (c == null || cycleId != c.id()) {
       return Next.SAME;
     }
-    reports.timedOut(c, output.text(), settings.reconcile(), settings.now());
-    output.clear();
+    reports.timedOut(c, applies.output().text(), settings.reconcile(), settings.now());
+    applies.output().clear();
     link.send(new ServerMessage.Cancel(c.id()));
     // The rest of the cycle is dropped: after an apply timeout the agent may still run it.
     return endCycle(c.givenUp());
@@ -282,23 +257,13 @@ final class CycleSteps {
   }
 
   private Next nextApply(Cycle c) {
-    Cycle rest = c;
-    for (Cycle next = rest.nextApply(); next != null; next = rest.nextApply()) {
-      TaskSpec spec = next.applying();
-      if (!tasks.current(spec)) {
-        rest = next.givenUpOn();
-        continue;
-      }
-      output.clear();
-      live.applyStarted(name);
-      tasks.change(spec.name(), TaskState::applying);
-      link.send(new ServerMessage.ApplyRequest(next.id(), spec));
+    Cycle next = applies.next(c);
+    if (next.applying() != null) {
       timers.applying(next.id());
       return Next.to(next);
     }
-    Cycle settled = rest.settled();
-    reports.waiting(settled.waiting().subList(c.waiting().size(), settled.waiting().size()));
-    return endCycle(settled);
+    reports.waiting(next.waiting().subList(c.waiting().size(), next.waiting().size()));
+    return endCycle(next);
   }
 
   private Next endCycle(Cycle c) {

@@ -11,8 +11,6 @@ import java.util.LinkedHashMap;
  * again). Owned by {@link DriftAlerter}; not thread-safe.
  */
 final class DriftEpisodes implements EpisodeBook {
-  private record Sent(boolean detected, boolean remediated) {}
-
   private final int maxOpen;
   // Insertion-ordered (re-inserted on every alert) so that the oldest are forgotten first.
   private final LinkedHashMap<String, Sent> open = new LinkedHashMap<>();
@@ -22,23 +20,8 @@ final class DriftEpisodes implements EpisodeBook {
   }
 
   @Override
-  public boolean detected(String agent, String task) {
-    Sent sent = open.get(key(agent, task));
-    if (sent != null && sent.detected()) {
-      return false;
-    }
-    remember(agent, task, new Sent(true, sent != null && sent.remediated()));
-    return true;
-  }
-
-  @Override
-  public boolean remediated(String agent, String task) {
-    Sent sent = open.get(key(agent, task));
-    if (sent != null && sent.remediated()) {
-      return false;
-    }
-    remember(agent, task, new Sent(sent != null && sent.detected(), true));
-    return true;
+  public Sent sent(String agent, String task) {
+    return open.get(key(agent, task));
   }
 
   @Override
@@ -50,7 +33,8 @@ final class DriftEpisodes implements EpisodeBook {
     return open.size();
   }
 
-  private void remember(String agent, String task, Sent sent) {
+  @Override
+  public void remember(String agent, String task, Sent sent) {
     String key = key(agent, task);
     open.remove(key);
     open.put(key, sent);

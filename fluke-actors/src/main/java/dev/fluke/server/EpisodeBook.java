@@ -8,11 +8,34 @@ package dev.fluke.server;
  * actor only; answers at once (no blocking).
  */
 public interface EpisodeBook {
+  /** Which alerts an open episode has had. */
+  record Sent(boolean detected, boolean remediated) {}
+
+  /** The alerts the open episode of (agent, task) has had; null when none is open. */
+  Sent sent(String agent, String task);
+
+  /** The open episode of (agent, task) has had {@code sent} now (opening it when none was). */
+  void remember(String agent, String task, Sent sent);
+
   /** Whether {@code drift_detected} is due (not sent yet in this episode); it counts as sent. */
-  boolean detected(String agent, String task);
+  default boolean detected(String agent, String task) {
+    Sent sent = sent(agent, task);
+    if (sent != null && sent.detected()) {
+      return false;
+    }
+    remember(agent, task, new Sent(true, sent != null && sent.remediated()));
+    return true;
+  }
 
   /** Whether {@code drift_remediated} is due (not sent yet in this episode); it counts as sent. */
-  boolean remediated(String agent, String task);
+  default boolean remediated(String agent, String task) {
+    Sent sent = sent(agent, task);
+    if (sent != null && sent.remediated()) {
+      return false;
+    }
+    remember(agent, task, new Sent(sent != null && sent.detected(), true));
+    return true;
+  }
 
   /** The task is satisfied again: its next drift is a new episode. */
   void end(String agent, String task);

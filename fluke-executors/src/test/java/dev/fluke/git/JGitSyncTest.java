@@ -487,9 +487,9 @@ class JGitSyncTest {
 
   @Test
   void urlsCompareWithoutCredentialsSlashesOrDotGit() {
-    assertTrue(JGitSync.sameUrl("https://h/x/repo.git", "https://user:pw@h/x/repo/"));
-    assertFalse(JGitSync.sameUrl("https://h/x/repo.git", "https://h/y/repo.git"));
-    assertEquals("https://user@h/r.git", JGitSync.withoutPassword("https://user:pw@h/r.git"));
+    assertTrue(WorkingCopies.sameUrl("https://h/x/repo.git", "https://user:pw@h/x/repo/"));
+    assertFalse(WorkingCopies.sameUrl("https://h/x/repo.git", "https://h/y/repo.git"));
+    assertEquals("https://user@h/r.git", WorkingCopies.withoutPassword("https://user:pw@h/r.git"));
     assertNull(GitSource.of(null, "main").redactedUrl());
   }
 

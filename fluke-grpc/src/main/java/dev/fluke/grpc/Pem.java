@@ -51,31 +51,7 @@ final class Pem {
    * server asks for none).
    */
   static SSLContext serverContext(TlsFiles files, TrustManager clientTrust) {
-    try {
-      List<Certificate> chain = certificates(files.certFile());
-      PrivateKey key = privateKey(files.keyFile());
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      store.setKeyEntry("fluke", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
-      KeyManagerFactory kmf =
-          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(store, NO_PASSWORD);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(
-          kmf.getKeyManagers(),
-          clientTrust == null ? null : new TrustManager[] {clientTrust},
-          null);
-      return ctx;
-    } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalArgumentException(
-          "cannot use TLS certificate "
-              + files.certFile()
-              + " with key "
-              + files.keyFile()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
+    return context(files, "fluke", clientTrust, "TLS certificate ");
   }
 
   /**
@@ -83,12 +59,21 @@ final class Pem {
    * mutual TLS, and {@code trust} for the server's certificate (null: the system's trust store).
    */
   static SSLContext clientContext(TlsFiles own, TrustManager trust) {
+    return context(own, "agent", trust, "the agent certificate ");
+  }
+
+  /**
+   * A TLS context presenting {@code files}' certificate chain and key (under {@code alias}) and
+   * trusting {@code trust} (null: the system's trust store); a file that cannot be used is an
+   * {@link IllegalArgumentException} naming {@code what} and both files.
+   */
+  private static SSLContext context(TlsFiles files, String alias, TrustManager trust, String what) {
     try {
-      List<Certificate> chain = certificates(own.certFile());
-      PrivateKey key = privateKey(own.keyFile());
+      List<Certificate> chain = certificates(files.certFile());
+      PrivateKey key = privateKey(files.keyFile());
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
-      store.setKeyEntry("agent", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
+      store.setKeyEntry(alias, key, NO_PASSWORD, chain.toArray(new Certificate[0]));
       KeyManagerFactory kmf =
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, NO_PASSWORD);
@@ -97,10 +82,11 @@ final class Pem {
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalArgumentException(
-          "cannot use the agent certificate "
-              + own.certFile()
+          "cannot use "
+              + what
+              + files.certFile()
               + " with key "
-              + own.keyFile()
+              + files.keyFile()
               + ": "
               + e.getMessage(),
           e);

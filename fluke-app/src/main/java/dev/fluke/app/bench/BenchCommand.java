@@ -6,8 +6,6 @@ import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
 import dev.fluke.app.ServerNode;
-import dev.fluke.app.cli.CliException;
-import dev.fluke.app.cli.DurationConverter;
 import dev.fluke.config.ServerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,6 +31,7 @@ import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.PersonIdent;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -67,23 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--agents",
-      defaultValue = "1000",
-      description = "Simulated agents (default: ${DEFAULT-VALUE}).")
-  int agents;
-
-  @Option(
-      names = "--tasks",
-      defaultValue = "10",
-      description = "Tasks in the manifests, all matching every agent (default: ${DEFAULT-VALUE}).")
-  int tasks;
-
-  @Option(
-      names = "--executors",
-      defaultValue = "3",
-      description = "Shell blocks per task (default: ${DEFAULT-VALUE}).")
-  int executors;
+  @Mixin FleetOptions fleet = new FleetOptions();
 
   @Option(
       names = "--drift",
@@ -102,13 +85,6 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--rollout-rate",
       description = "fluke.server.rollout.per-second for this run (default: the server's, 100).")
   Double rolloutRate;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "15m",
-      converter = DurationConverter.class,
-      description = "Give up when a phase takes longer than this (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
 
   @Option(
       names = "--nodes",
@@ -133,7 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (agents < 1 || tasks < 1 || executors < 1 || connectRate < 1 || drift < 0 || drift > 1) {
+    if (!fleet.valid() || connectRate < 1 || drift < 0 || drift > 1) {
       throw new ParameterException(
           spec.commandLine(),
           "--agents, --tasks, --executors and --connect-rate must be at least 1, --drift from 0 to 1");
@@ -141,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (killNode || nodes > 1) { // docs/cluster.md "Failure modes"
-      return new ClusterBench(nodes, agents, connectRate, timeout, out, err).run();
+      return new ClusterBench(nodes, fleet.agents, connectRate, fleet.timeout, out, err).run();
     }
     Path home = Files.createTempDirectory("fluke-bench-");
     Path repo = home.resolve("manifests");
@@ -165,18 +141,18 @@ public final class BenchCommand implements Callable<Integer> {
       Usage before = Usage.now();
 
       Instant start = Instant.now();
-      for (int first = 0; first < agents; first += AGENTS_PER_PROCESS) {
-        int count = Math.min(AGENTS_PER_PROCESS, agents - first);
+      for (int first = 0; first < fleet.agents; first += AGENTS_PER_PROCESS) {
+        int count = Math.min(AGENTS_PER_PROCESS, fleet.agents - first);
         children.add(
             startAgents(server.grpcPort(), token, first, count, home.resolve("agents-" + first)));
       }
-      err.printf("bench: %d agents connecting at %d/s ...%n", agents, connectRate);
+      err.printf("bench: %d agents connecting at %d/s ...%n", fleet.agents, connectRate);
       err.flush();
       report.connect = fleetUp(api, start, "all agents to connect");
-      await("every agent's first cycle", api::agents, list -> cycledSince(list, start) == agents);
+      awaitCycled("every agent's first cycle", api, start);
       report.firstCycle = Duration.between(start, Instant.now());
       Usage with = Usage.now();
-      report.heapPerAgent = (with.heap - before.heap) / (double) agents;
+      report.heapPerAgent = (with.heap - before.heap) / (double) fleet.agents;
       report.threadsBefore = before.threads;
       report.threadsWith = with.threads;
       report.heapWith = with.heap;
@@ -193,15 +169,12 @@ public final class BenchCommand implements Callable<Integer> {
       commit(repo, manifests("v2"), "bench manifests v2");
       Instant committed = Instant.now();
       server.server().fetchNow();
-      await(
-          "the new commit to reach every agent",
-          api::agents,
-          list -> cycledSince(list, committed) == agents);
+      awaitCycled("the new commit to reach every agent", api, committed);
       report.commitRollout = Duration.between(committed, Instant.now());
       report.rolloutFloor =
-          agents <= immediate
+          fleet.agents <= immediate
               ? Duration.ZERO
-              : Duration.ofMillis((long) ((agents - immediate) * 1000 / rollout));
+              : Duration.ofMillis((long) ((fleet.agents - immediate) * 1000 / rollout));
 
       // SPEC 5: after a server restart the agents come back by themselves and the fleet's state is
       // known again within one cycle.
@@ -214,10 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
       server = ServerNode.start(serverConfig(home, repo, token, grpcPort, httpPort), config);
       FleetApi again = server.fleetApi();
       report.reconnect = fleetUp(again, restarted, "all agents to reconnect after the restart");
-      await(
-          "every agent's cycle after the restart",
-          again::agents,
-          list -> cycledSince(list, restarted) == agents);
+      awaitCycled("every agent's cycle after the restart", again, restarted);
       report.knownAgain = Duration.between(restarted, Instant.now());
 
       // The agents go first, while the server still answers them.
@@ -238,7 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private String manifests(String version) {
     StringBuilder hcl = new StringBuilder("# generated by fluke bench\n");
-    for (int t = 0; t < tasks; t++) {
+    for (int t = 0; t < fleet.tasks; t++) {
       hcl.append("task \"bench_")
           .append(t)
           .append("\" {\n")
@@ -246,23 +216,16 @@ public final class BenchCommand implements Callable<Integer> {
           .append(t)
           .append("\"\n")
           .append("  selector { match_labels = { role = \"bench\" } }\n");
-      for (int e = 0; e < executors; e++) {
+      for (int e = 0; e < fleet.executors; e++) {
+        String file = "/bench/" + t + "/" + e + "/" + version;
         hcl.append("  shell \"step_")
             .append(e)
             .append("\" {\n")
-            .append("    check   = \"test -f /bench/")
-            .append(t)
-            .append('/')
-            .append(e)
-            .append('/')
-            .append(version)
+            .append("    check   = \"test -f ")
+            .append(file)
             .append("\"\n")
-            .append("    command = \"touch /bench/")
-            .append(t)
-            .append('/')
-            .append(e)
-            .append('/')
-            .append(version)
+            .append("    command = \"touch ")
+            .append(file)
             .append("\"\n")
             .append("  }\n");
       }
@@ -306,10 +269,10 @@ public final class BenchCommand implements Callable<Integer> {
         token,
         first,
         count,
-        agents,
+        fleet.agents,
         drift,
         connectRate,
-        timeout.multipliedBy(4),
+        fleet.timeout.multipliedBy(4),
         List.of(),
         logs);
   }
@@ -340,8 +303,13 @@ public final class BenchCommand implements Callable<Integer> {
     return list.stream().filter(Dto.AgentSummary::connected).count();
   }
 
+  /** Waits until every agent is connected and idle after a cycle that ended after {@code since}. */
+  private void awaitCycled(String what, FleetApi api, Instant since) throws Exception {
+    await(what, api::agents, list -> cycledSince(list, since) == fleet.agents);
+  }
+
   /** Connected agents idle after a cycle that ended after {@code since}. */
-  private static long cycledSince(List<Dto.AgentSummary> list, Instant since) {
+  static long cycledSince(List<Dto.AgentSummary> list, Instant since) {
     return list.stream()
         .filter(
             a ->
@@ -357,8 +325,8 @@ public final class BenchCommand implements Callable<Integer> {
     await(
         what,
         api::agents,
-        list -> connected(list) == agents,
-        list -> connected(list) + "/" + agents + " connected");
+        list -> connected(list) == fleet.agents,
+        list -> connected(list) + "/" + fleet.agents + " connected");
     return Duration.between(since, Instant.now());
   }
 
@@ -375,7 +343,7 @@ public final class BenchCommand implements Callable<Integer> {
       Predicate<T> done,
       java.util.function.Function<T, String> progress)
       throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + fleet.timeout.toNanos();
     long nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (true) {
       T value;
@@ -386,8 +354,7 @@ public final class BenchCommand implements Callable<Integer> {
         // run.
         apiTimeouts++;
         if (System.nanoTime() > deadline) {
-          throw new CliException(
-              "bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
+          throw fleet.gaveUp(what);
         }
         Thread.sleep(1000);
         continue;
@@ -403,8 +370,7 @@ public final class BenchCommand implements Callable<Integer> {
         nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       }
       if (System.nanoTime() > deadline) {
-        throw new CliException(
-            "bench: gave up waiting for " + what + " after " + timeout.toSeconds() + "s");
+        throw fleet.gaveUp(what);
       }
       Thread.sleep(200);
     }
@@ -477,9 +443,9 @@ public final class BenchCommand implements Callable<Integer> {
     Runtime rt = Runtime.getRuntime();
     out.printf(
         "fluke bench: %d agents, %d tasks x %d shell blocks, drift %.0f%%, %d core(s), max heap %d MiB, Java %s%n",
-        agents,
-        tasks,
-        executors,
+        fleet.agents,
+        fleet.tasks,
+        fleet.executors,
         drift * 100,
         rt.availableProcessors(),
         rt.maxMemory() >> 20,
@@ -492,7 +458,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.heapPerAgent / 1024, r.heapWith >> 20);
     out.printf(
         "  server threads                                   %d without agents, %d with %d agents%n",
-        r.threadsBefore, r.threadsWith, agents);
+        r.threadsBefore, r.threadsWith, fleet.agents);
     out.printf(
         "  API, in process: agents / tasks / drift          %s / %s / %s (median of 7)%n",
         millis(r.apiAgents), millis(r.apiTasks), millis(r.apiDrift));

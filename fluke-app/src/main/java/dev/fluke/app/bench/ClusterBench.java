@@ -427,15 +427,7 @@ final class ClusterBench {
           ApiClient.Filtered answer = client(node).agents(null);
           List<Dto.AgentSummary> list = answer.matching().value();
           seen[0] = list.stream().filter(Dto.AgentSummary::connected).count();
-          seen[1] =
-              list.stream()
-                  .filter(
-                      a ->
-                          a.connected()
-                              && a.cycle() == CyclePhase.IDLE
-                              && a.lastCycleEndedAt() != null
-                              && a.lastCycleEndedAt().isAfter(since))
-                  .count();
+          seen[1] = BenchCommand.cycledSince(list, since);
           return answer.missingNodes().isEmpty() && seen[1] == agents && listedOnce(node);
         },
         () -> seen[0] + " connected, " + seen[1] + " cycled of " + agents);
