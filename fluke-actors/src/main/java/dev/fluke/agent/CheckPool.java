@@ -64,6 +64,11 @@ final class CheckPool {
     return concurrency;
   }
 
+  /** The helper threads alive now (at most {@code concurrency - 1}). */
+  int helperThreads() {
+    return helpers == null ? 0 : helpers.getPoolSize();
+  }
+
   /**
    * Runs every step and returns their results in the steps' order; returns once every step it
    * started has ended. An exception or error a step throws is thrown here once the others have

@@ -4,6 +4,7 @@ import static dev.fluke.agent.Specs.block;
 import static dev.fluke.agent.Specs.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.exec.ExecContext;
@@ -176,6 +177,25 @@ class ConcurrentChecksTest {
     assertEquals("cancelled", c.message());
     assertEquals(
         List.of("shell:a:check", "shell:b:check"), script.journal().stream().sorted().toList());
+  }
+
+  @Test
+  void requestAfterRequestReuseTheSameFewHelperThreads() {
+    CheckPool pool = new CheckPool(3);
+    List<CheckPool.Step<Integer>> steps =
+        List.of(
+            new CheckPool.Step<>(() -> 1, false),
+            new CheckPool.Step<>(() -> 2, false),
+            new CheckPool.Step<>(() -> 3, false),
+            new CheckPool.Step<>(() -> 4, false),
+            new CheckPool.Step<>(() -> 5, false));
+
+    for (int i = 0; i < 50; i++) {
+      assertEquals(List.of(1, 2, 3, 4, 5), pool.run(steps));
+    }
+
+    assertTrue(pool.helperThreads() <= 2, "helper threads: " + pool.helperThreads());
+    assertEquals(0, new CheckPool(1).helperThreads(), "one at a time needs no helper");
   }
 
   @Test
