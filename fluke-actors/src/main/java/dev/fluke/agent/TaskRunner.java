@@ -24,8 +24,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What the agent does for one request, as plain blocking code (SPEC §1, §4): it runs on a thread of
- * {@code fluke.blocking-dispatcher}, called by {@link Worker}, and is kept out of the actor so that
- * the sequencing rules can be read and tested on their own.
+ * {@code fluke.agent.blocking-dispatcher} (a check request's checks also on the helper threads of
+ * its {@link CheckPool}), called by {@link Worker}, and is kept out of the actor so that the
+ * sequencing rules can be read and tested on their own.
  *
  * <ul>
  *   <li>check: every block's check of every task, up to {@code check_concurrency} of them at the
