@@ -219,7 +219,8 @@ public record AgentSettings(
             x.systemctl(),
             x.mise(),
             x.sudo(),
-            x.stateDir()));
+            x.stateDir(),
+            x.checkConcurrency()));
   }
 
   /** A copy with some components changed (records have no built-in way to do this). */

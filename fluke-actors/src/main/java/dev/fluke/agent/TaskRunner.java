@@ -15,6 +15,7 @@ import dev.fluke.protocol.AgentMessage.TaskOutcome;
 import dev.fluke.protocol.CycleIds;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,18 +24,21 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What the agent does for one request, as plain blocking code (SPEC §1, §4): it runs on a thread of
- * {@code fluke.blocking-dispatcher}, called by {@link Worker}, and is kept out of the actor so that
- * the sequencing rules can be read and tested on their own.
+ * {@code fluke.agent.blocking-dispatcher} (a check request's checks also on the helper threads of
+ * its {@link CheckPool}), called by {@link Worker}, and is kept out of the actor so that the
+ * sequencing rules can be read and tested on their own.
  *
  * <ul>
- *   <li>check: every block's check of every task, in order; nothing is ever applied.
- *   <li>apply: per block in declaration order, a fresh check (an earlier block may have fixed this
- *       one); SATISFIED → nothing to do; DRIFTED → apply, then verify (check again); a check ERROR,
- *       an apply that is not APPLIED or a verify that is not SATISFIED fails the block, and {@code
- *       on_failure} decides whether the rest of the task runs (continue) or is SKIPPED (abort).
- *   <li>cancelled: the step that was running ends as the executor reports it (normally ERROR
- *       "cancelled", its process tree killed, with the {@link Cancellation}'s reason added);
- *       everything after it is SKIPPED.
+ *   <li>check: every block's check of every task, up to {@code check_concurrency} of them at the
+ *       same time, reported in the manifest's order; nothing is ever applied.
+ *   <li>apply: one block after the other, never concurrently, in declaration order: a fresh check
+ *       (an earlier block may have fixed this one); SATISFIED → nothing to do; DRIFTED → apply,
+ *       then verify (check again); a check ERROR, an apply that is not APPLIED or a verify that is
+ *       not SATISFIED fails the block, and {@code on_failure} decides whether the rest of the task
+ *       runs (continue) or is SKIPPED (abort).
+ *   <li>cancelled: the steps that were running (several checks, or one step of an apply) end as
+ *       their executors report them (normally ERROR "cancelled", their process trees killed, with
+ *       the {@link Cancellation}'s reason added); every step not started yet is SKIPPED.
  * </ul>
  *
  * <p>An apply tells its {@link Progress} every block it finishes and every process it starts, so
@@ -67,10 +71,12 @@ final class TaskRunner {
 
   private final Map<String, Executor> executors;
   private final ExecSettings exec;
+  private final CheckPool checks;
 
   TaskRunner(Map<String, Executor> executors, ExecSettings exec) {
     this.executors = Map.copyOf(executors);
     this.exec = exec;
+    this.checks = new CheckPool(exec.checkConcurrency());
   }
 
   /** The executor types this agent can run, sorted (reported at registration). */
@@ -80,19 +86,34 @@ final class TaskRunner {
 
   /**
    * Every block's check of every task; the checks of a plan ({@link CycleIds#isPlan}) run as a dry
-   * run ({@link ExecContext#asDryRun()}): nothing may change on the host.
+   * run ({@link ExecContext#asDryRun()}): nothing may change on the host. Up to {@link
+   * ExecSettings#checkConcurrency()} checks run at the same time (a check that changes the host
+   * first, {@link Executor#checkChangesHost}, runs alone; see {@link CheckPool}); the report lists
+   * them in the manifest's order. A cancellation stops every running check and skips those not
+   * started.
    */
   CheckReport check(long cycleId, List<TaskSpec> tasks, BooleanSupplier cancelled) {
     boolean plan = CycleIds.isPlan(cycleId);
+    ExecContext ctx = plan ? quiet(cancelled).asDryRun() : quiet(cancelled);
+    List<CheckPool.Step<StepResult>> steps = new ArrayList<>();
+    for (TaskSpec task : tasks) {
+      for (ExecutorSpec block : task.executors()) {
+        Executor executor = executors.get(block.type());
+        steps.add(
+            new CheckPool.Step<>(
+                () ->
+                    cancelled.getAsBoolean()
+                        ? StepResult.skipped(Phase.CHECK, "cancelled")
+                        : step(block, Phase.CHECK, ctx),
+                executor != null && executor.checkChangesHost(block, plan)));
+      }
+    }
+    Iterator<StepResult> results = checks.run(steps).iterator();
     List<TaskOutcome> outcomes = new ArrayList<>();
     for (TaskSpec task : tasks) {
       List<ExecutorOutcome> blocks = new ArrayList<>();
       for (ExecutorSpec block : task.executors()) {
-        StepResult check =
-            cancelled.getAsBoolean()
-                ? StepResult.skipped(Phase.CHECK, "cancelled")
-                : step(block, Phase.CHECK, plan ? quiet(cancelled).asDryRun() : quiet(cancelled));
-        blocks.add(new ExecutorOutcome(block.name(), block.type(), check, null, null));
+        blocks.add(new ExecutorOutcome(block.name(), block.type(), results.next(), null, null));
       }
       outcomes.add(new TaskOutcome(task.name(), blocks));
     }

@@ -88,14 +88,41 @@ public record AgentConfig(
     }
   }
 
-  /** {@code execution { … }}: how executors run on this host. */
+  /**
+   * {@code execution { … }}: how executors run on this host.
+   *
+   * @param checkConcurrency {@code check_concurrency}: how many checks of one request may run at
+   *     the same time (see {@link ExecSettings#checkConcurrency()})
+   */
   public record Execution(
       String defaultShell,
       Duration commandTimeout,
       String systemctlPath,
       String misePath,
       String sudoPath,
-      int outputTailBytes) {}
+      int outputTailBytes,
+      int checkConcurrency) {
+
+    /**
+     * With the default {@code check_concurrency} ({@link ExecSettings#defaultCheckConcurrency}).
+     */
+    public Execution(
+        String defaultShell,
+        Duration commandTimeout,
+        String systemctlPath,
+        String misePath,
+        String sudoPath,
+        int outputTailBytes) {
+      this(
+          defaultShell,
+          commandTimeout,
+          systemctlPath,
+          misePath,
+          sudoPath,
+          outputTailBytes,
+          ExecSettings.defaultCheckConcurrency());
+    }
+  }
 
   /**
    * The executors' settings for this agent; {@code env} is the environment processes start from.
@@ -109,7 +136,8 @@ public record AgentConfig(
         execution.systemctlPath(),
         execution.misePath(),
         execution.sudoPath(),
-        stateDir);
+        stateDir,
+        execution.checkConcurrency());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.fluke.config;
 
+import dev.fluke.exec.ExecSettings;
 import dev.fluke.hcl.Body;
 import dev.fluke.hcl.Body.Block;
 import dev.fluke.hcl.Body.BodyItem;
@@ -810,6 +811,8 @@ public final class ConfigLoader {
     Decoded x = orDefaults(a, "execution", ConfigSchemas.AGENT_EXECUTION);
     Duration timeout = positiveDuration(x, "command_timeout", diags);
     Integer tail = x.wholeNumber("output_tail_bytes", 1, 64 * 1024 * 1024, diags);
+    Integer checks =
+        x.wholeNumber("check_concurrency", 1, ExecSettings.MAX_CHECK_CONCURRENCY, diags);
     for (String key : List.of("default_shell", "systemctl_path", "mise_path", "sudo_path")) {
       if (x.string(key) != null && x.string(key).isBlank()) {
         diags.error(x.posOf(key), "\"" + key + "\" in " + x.where() + " must not be empty");
@@ -822,7 +825,8 @@ public final class ConfigLoader {
             x.string("systemctl_path"),
             x.string("mise_path"),
             x.string("sudo_path"),
-            tail == null ? 0 : tail);
+            tail == null ? 0 : tail,
+            checks == null ? ExecSettings.defaultCheckConcurrency() : checks);
 
     if (diags.hasErrors()) {
       return null;

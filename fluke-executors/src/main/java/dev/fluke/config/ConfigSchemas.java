@@ -181,7 +181,12 @@ public final class ConfigSchemas {
           Attr.optional("systemctl_path", AttrType.STRING, "systemctl", "systemctl binary"),
           Attr.optional("mise_path", AttrType.STRING, "mise", "mise binary"),
           Attr.optional("sudo_path", AttrType.STRING, "sudo", "sudo binary, for run_as"),
-          Attr.optional("output_tail_bytes", AttrType.NUMBER, 16384L, "output kept per step"));
+          Attr.optional("output_tail_bytes", AttrType.NUMBER, 16384L, "output kept per step"),
+          Attr.optional(
+              "check_concurrency",
+              AttrType.NUMBER,
+              null,
+              "checks of one request run at the same time; default: the cores, at most 4"));
 
   public static final Schema AGENT =
       Schema.of(

@@ -23,6 +23,18 @@ public interface Executor {
   StepResult check(ExecutorSpec spec, ExecContext ctx);
 
   /**
+   * Whether this block's check changes the host before it looks (mise's {@code git} sync): such a
+   * check never runs at the same time as another check of its request, and the checks after it
+   * start only once it has ended (docs/configuration.md, {@code check_concurrency}). Read-only
+   * checks, the contract's rule, may run concurrently; the default says a check is read-only.
+   *
+   * @param dryRun the check of a plan ({@link ExecContext#dryRun()}), which changes nothing
+   */
+  default boolean checkChangesHost(ExecutorSpec spec, boolean dryRun) {
+    return false;
+  }
+
+  /**
    * Bring the host to the desired state: APPLIED, FAILED or ERROR. Streams lines to the context.
    */
   StepResult apply(ExecutorSpec spec, ExecContext ctx);

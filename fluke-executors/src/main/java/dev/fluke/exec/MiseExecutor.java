@@ -101,6 +101,12 @@ public final class MiseExecutor implements Executor {
     return runTask(spec, Phase.CHECK, taskName(spec, "check_task", "check"), ctx, notes, start);
   }
 
+  /** A check with a {@code git} block syncs the working copy first, except in a plan. */
+  @Override
+  public boolean checkChangesHost(ExecutorSpec spec, boolean dryRun) {
+    return !dryRun && spec.block("git") != null;
+  }
+
   @Override
   public StepResult apply(ExecutorSpec spec, ExecContext ctx) {
     return runTask(

@@ -77,6 +77,7 @@ class AgentConfigTest {
             mise_path         = "/usr/local/bin/mise"
             sudo_path         = "/usr/bin/sudo"
             output_tail_bytes = 4096
+            check_concurrency = 3
           }
           log { level = "warn"  format = "json" }
         }
@@ -97,10 +98,60 @@ class AgentConfigTest {
             "/usr/bin/systemctl",
             "/usr/local/bin/mise",
             "/usr/bin/sudo",
-            4096),
+            4096,
+            3),
         c.execution());
+    assertEquals(3, c.execSettings(Map.of()).checkConcurrency());
     assertEquals(new LogConfig(LogConfig.Level.WARN, LogConfig.Format.JSON), c.log());
     assertFalse(c.toString().contains("t0k3n"), c.toString());
+  }
+
+  @Test
+  void checkConcurrencyDefaultsToTheCoresAtMostFourAndMustBeAWholeNumberFromOneTo64()
+      throws Exception {
+    AgentConfig defaults =
+        parse(
+            """
+        agent {
+          server_url = "grpc://control"
+          token      = "t"
+        }
+        """,
+            NO_ENV);
+    assertEquals(
+        Math.min(Runtime.getRuntime().availableProcessors(), 4),
+        defaults.execSettings(Map.of()).checkConcurrency());
+    assertEquals(
+        1,
+        parse(
+                """
+        agent {
+          server_url = "grpc://control"
+          token      = "t"
+          execution { check_concurrency = 1 }
+        }
+        """,
+                NO_ENV)
+            .execSettings(Map.of())
+            .checkConcurrency());
+    for (String bad : List.of("0", "65", "2.5", "-1")) {
+      assertEquals(
+          List.of(
+              "agent.hcl:4:35: \"check_concurrency\" in execution in agent must be a whole number"
+                  + " from 1 to 64, got "
+                  + bad),
+          errors(
+              """
+          agent {
+            server_url = "grpc://control"
+            token      = "t"
+            execution { check_concurrency = %s }
+          }
+          """
+                  .formatted(bad),
+              NO_ENV),
+          bad);
+    }
   }
 
   @Test

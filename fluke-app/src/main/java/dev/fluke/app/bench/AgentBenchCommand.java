@@ -81,6 +81,15 @@ public final class AgentBenchCommand implements Callable<Integer> {
   String agentJavaOpts;
 
   @Option(
+      names = "--check-concurrency",
+      paramLabel = "N",
+      description =
+          "The agent's check_concurrency (agent.hcl execution block): how many of the task's checks"
+              + " may run at the same time; 1 runs them one after the other (default: the agent's"
+              + " own default, the cores, at most 4).")
+  Integer checkConcurrency;
+
+  @Option(
       names = "--no-agent",
       description = "Only the in-process figures: no server, no agent process.")
   boolean noAgent;
@@ -105,6 +114,12 @@ public final class AgentBenchCommand implements Callable<Integer> {
     if (checks < 1 || rounds < 1 || warmup < 0) {
       throw new ParameterException(
           spec.commandLine(), "--checks and --rounds must be at least 1, --warmup at least 0");
+    }
+    if (checkConcurrency != null
+        && (checkConcurrency < 1 || checkConcurrency > ExecSettings.MAX_CHECK_CONCURRENCY)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--check-concurrency must be from 1 to " + ExecSettings.MAX_CHECK_CONCURRENCY);
     }
     if (!Files.isExecutable(Path.of(shell))) {
       throw new ParameterException(spec.commandLine(), "--shell " + shell + " is not executable");
@@ -144,8 +159,13 @@ public final class AgentBenchCommand implements Callable<Integer> {
         return 0;
       }
       RealAgent.Figures a =
-          new RealAgent(checks, shell, agentCommand(), timeout, settle, err)
+          new RealAgent(checks, shell, agentCommand(), timeout, settle, err, checkConcurrency)
               .measure(rounds, warmup);
+      out.printf(
+          "  agent's check_concurrency                  %s%n",
+          checkConcurrency == null
+              ? "its default (" + ExecSettings.defaultCheckConcurrency() + " on this host)"
+              : checkConcurrency);
       out.printf(
           "  reconcile -> agent idle, %d checks          %7.1f ms (median of %d; min %.1f, max %.1f)%n",
           checks, a.medianMillis(), rounds, a.minMillis(), a.maxMillis());

@@ -120,14 +120,20 @@ final class RealAgent {
   private final Duration timeout;
   private final Duration settle;
   private final PrintWriter err;
+  private final Integer checkConcurrency;
 
+  /**
+   * @param checkConcurrency the agent's {@code check_concurrency}; null: the agent's default
+   */
   RealAgent(
       int checks,
       String shell,
       Command command,
       Duration timeout,
       Duration settle,
-      PrintWriter err) {
+      PrintWriter err,
+      Integer checkConcurrency) {
+    this.checkConcurrency = checkConcurrency;
     this.checks = checks;
     this.shell = shell;
     this.command = command;
@@ -324,11 +330,20 @@ final class RealAgent {
           name       = "%s"
           labels     = { role = "bench-agent" }
           state_dir  = "%s"
-          execution { default_shell = "%s" }
+          execution {
+            default_shell = "%s"
+            %s
+          }
           log { level = "warn" }
         }
         """
-        .formatted(grpcPort, token, NAME, state, shell);
+        .formatted(
+            grpcPort,
+            token,
+            NAME,
+            state,
+            shell,
+            checkConcurrency == null ? "" : "check_concurrency = " + checkConcurrency);
   }
 
   private static void commit(Path repo, String content) throws IOException, GitAPIException {
