@@ -117,18 +117,24 @@ run() { # run NAME ARGS...: one fluke command, its classes listed in lists/NAME
   shift
   XDG_CONFIG_HOME="$tmp" "$java" -XX:DumpLoadedClassList="$tmp/lists/$name" -cp "$jar" dev.fluke.app.Main "$@"
 }
-start() { # start NAME ARGS...: the same in the background; its pid (the JVM's own, exec'd) joins pids
-  local name=$1
+start() { # start NAME [JAVA_OPTION...] -- ARGS...: the same in the background; its pid (the JVM's own, exec'd) joins pids
+  local name=$1 opts=()
   shift
-  (exec env XDG_CONFIG_HOME="$tmp" "$java" -XX:DumpLoadedClassList="$tmp/lists/$name" -cp "$jar" \
-    dev.fluke.app.Main "$@" > "$tmp/$name.log" 2>&1) &
+  while [ "$1" != -- ]; do
+    opts+=("$1")
+    shift
+  done
+  shift
+  (exec env XDG_CONFIG_HOME="$tmp" "$java" -XX:DumpLoadedClassList="$tmp/lists/$name" "${opts[@]}" \
+    -cp "$jar" dev.fluke.app.Main "$@" > "$tmp/$name.log" 2>&1) &
   pids+=($!)
 }
 
 export FLUKE_SERVER="http://127.0.0.1:$http"
-start 00-server server --config "$tmp/server.hcl"
+start 00-server -- server --config "$tmp/server.hcl"
 await 00-server /api/v1/manifest
-start 01-agent agent --config "$tmp/agent.hcl"
+# the agent as bin/fluke starts it: with its own SLF4J provider, not Logback
+start 01-agent -Dslf4j.provider=dev.fluke.app.log.PlainLogProvider -- agent --config "$tmp/agent.hcl"
 await 01-agent /api/v1/agents/cds-training
 
 {

@@ -3,9 +3,13 @@ package dev.fluke.app;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.cli.FlukeCommand;
+import dev.fluke.app.log.PlainLoggerFactory;
 import dev.fluke.config.AgentConfig;
+import dev.fluke.config.LogConfig;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,7 +37,7 @@ public final class AgentCommand implements Callable<Integer> {
   public Integer call() {
     FlukeCommand root = (FlukeCommand) spec.root().userObject();
     AgentConfig cfg = ConfigFiles.load(loader -> loader.loadAgent(config, root.env()));
-    LogSetup.apply(cfg.log());
+    applyLog(cfg.log());
     try (AgentNode node = AgentNode.start(cfg, root.env(), ConfigFactory.load())) {
       node.awaitTermination();
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -41,5 +45,17 @@ public final class AgentCommand implements Callable<Integer> {
       throw new CliException(e.getMessage(), e);
     }
     return 0;
+  }
+
+  /**
+   * {@code log { level, format }}: to the agent's own small SLF4J provider when the launcher chose
+   * it ({@code -Dslf4j.provider}, docs/operations.md), else to Logback as for every other command.
+   */
+  static void applyLog(LogConfig log) {
+    if (LoggerFactory.getILoggerFactory() instanceof PlainLoggerFactory plain) {
+      plain.configure(log.level().name(), log.format().name().toLowerCase(Locale.ROOT));
+    } else {
+      LogSetup.apply(log);
+    }
   }
 }

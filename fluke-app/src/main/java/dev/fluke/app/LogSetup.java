@@ -39,6 +39,8 @@ public final class LogSetup {
       json.setWithNanoseconds(false);
       json.setWithArguments(false);
       json.setWithContext(false);
+      // the message with its arguments filled in (Logback's "message" is the pattern alone)
+      json.setWithFormattedMessage(true);
       encoder = json;
     } else {
       encoder = pattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level %logger{24} - %msg%n");

@@ -95,7 +95,8 @@ class LauncherTest {
             "-XX:CICompilerCount=1",
             "-Djdk.lang.Process.launchMechanism=VFORK",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
-            "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7")) {
+            "-Dio.grpc.netty.shaded.io.netty.allocator.maxOrder=7",
+            "-Dslf4j.provider=dev.fluke.app.log.PlainLogProvider")) {
       assertTrue(args.contains(option), option + " in " + args);
     }
     assertEquals("MALLOC_ARENA_MAX=2", args.get(args.size() - 1));
