@@ -13,19 +13,19 @@ import java.util.Map;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The everyday questions ({@code fluke get agents|tasks|drift|manifest|suspensions|nodes}) run
- * without picocli when their command line is plain: picocli reads the annotations of the commands
- * by reflection before it parses anything, which costs a short command more CPU than the question
- * itself (docs/performance.md, "The CLI: loading less").
+ * The everyday questions ({@code fluke get agents|tasks|drift|manifest|suspensions|nodes}, {@code
+ * fluke describe agent|task NAME}) run without picocli when their command line is plain: picocli
+ * reads the annotations of the commands by reflection before it parses anything, which costs a
+ * short command more CPU than the question itself (docs/performance.md, "The CLI: loading less").
  *
  * <p>"Plain" is what picocli parses one way only: the command's words, then {@code --server URL},
  * {@code --token TOKEN}, {@code -o|--output table|json} (each at most once, the value as the next
- * argument or after {@code =} for the long names) and, for {@code get agents}, filter words that do
- * not start with {@code -} or {@code @}. Anything else (help, a mistake, an unknown option, an
- * invalid server URL, a value that looks like an option) is left to picocli, so usage, help and
- * error messages come from one place. The command objects and their {@code call()} are the same
- * either way; {@code DirectRunIT} runs each plain form both ways against the real HTTP API and
- * compares output and exit code.
+ * argument or after {@code =} for the long names) and, for {@code get agents}, filter words, for
+ * {@code describe}, exactly one name, that do not start with {@code -} or {@code @}. Anything else
+ * (help, a mistake, an unknown option, an invalid server URL, a value that looks like an option) is
+ * left to picocli, so usage, help and error messages come from one place. The command objects and
+ * their {@code call()} are the same either way; {@code DirectRunIT} runs each plain form both ways
+ * against the real HTTP API and compares output and exit code.
  */
 final class DirectRun {
   private DirectRun() {}
@@ -61,17 +61,19 @@ final class DirectRun {
 
   /** The command for plain {@code args}, its fields set as picocli would set them; else null. */
   static ClientCommand parse(String[] args, Map<String, String> env) {
-    if (args.length < 2 || !"get".equals(args[0])) {
+    if (args.length < 2) {
       return null;
     }
     ClientCommand command =
-        switch (args[1]) {
-          case "agents" -> new GetCommand.Agents();
-          case "tasks" -> new GetCommand.Tasks();
-          case "drift" -> new GetCommand.Drift();
-          case "manifest" -> new GetCommand.Manifest();
-          case "suspensions" -> new GetCommand.Suspensions();
-          case "nodes" -> new GetCommand.Nodes();
+        switch (args[0] + " " + args[1]) {
+          case "get agents" -> new GetCommand.Agents();
+          case "get tasks" -> new GetCommand.Tasks();
+          case "get drift" -> new GetCommand.Drift();
+          case "get manifest" -> new GetCommand.Manifest();
+          case "get suspensions" -> new GetCommand.Suspensions();
+          case "get nodes" -> new GetCommand.Nodes();
+          case "describe agent" -> new DescribeCommand.Agent();
+          case "describe task" -> new DescribeCommand.Task();
           default -> null;
         };
     if (command == null) {
@@ -130,11 +132,18 @@ final class DirectRun {
         }
       }
     }
-    if (!words.isEmpty()) {
-      if (!(command instanceof GetCommand.Agents agents)) {
-        return null;
+    if (command instanceof DescribeCommand.Agent agent && words.size() == 1) {
+      agent.name = words.get(0);
+    } else if (command instanceof DescribeCommand.Task task && words.size() == 1) {
+      task.name = words.get(0);
+    } else if (command instanceof GetCommand.Agents agents) {
+      if (!words.isEmpty()) {
+        agents.filter = words;
       }
-      agents.filter = words;
+    } else if (!words.isEmpty()
+        || command instanceof DescribeCommand.Agent
+        || command instanceof DescribeCommand.Task) {
+      return null;
     }
     if (output != null) {
       if (output.equalsIgnoreCase("table")) {

@@ -132,7 +132,12 @@ class DirectRunIT {
             new String[] {"get", "agents", "--server", guarded},
             new String[] {"get", "agents", "--server", guarded, "--token", "wrong"},
             new String[] {"get", "agents", "--server", guarded, "--token=" + TOKEN},
-            new String[] {"get", "agents", "--server", "http://127.0.0.1:1"});
+            new String[] {"get", "agents", "--server", "http://127.0.0.1:1"},
+            new String[] {"describe", "agent", "web-01"},
+            new String[] {"describe", "agent", "web-01", "-o", "json"},
+            new String[] {"describe", "agent", "ghost"},
+            new String[] {"describe", "task", "deploy_app"},
+            new String[] {"describe", "task", "--server", open, "no_such_task"});
     for (String[] args : plain) {
       String what = String.join(" ", args);
       Run direct = direct(args);
@@ -177,7 +182,11 @@ class DirectRunIT {
             new String[] {"get", "tasks", "web"},
             new String[] {"get", "events"},
             new String[] {"get", "rollout"},
-            new String[] {"describe", "agent", "web-01"},
+            new String[] {"describe"},
+            new String[] {"describe", "agent"},
+            new String[] {"describe", "agent", "web-01", "web-02"},
+            new String[] {"describe", "bogus", "x"},
+            new String[] {"get", "describe", "agent"},
             new String[] {"version"});
     for (String[] args : notPlain) {
       Run direct = direct(args);
