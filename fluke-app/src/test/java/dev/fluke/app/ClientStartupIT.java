@@ -138,6 +138,31 @@ class ClientStartupIT {
   }
 
   @Test
+  void plainQuestionsLoadNeitherPicocliNorJacksonsDataBinding() throws Exception {
+    // Read with jackson-core into the records, parsed without picocli (docs/performance.md, "The
+    // CLI: loading less"); a few of their classes load as types named in signatures, none is used.
+    List<String> heavy =
+        List.of(
+            "picocli.CommandLine$Model",
+            "picocli.CommandLine$Help",
+            "com.fasterxml.jackson.databind.deser.",
+            "com.fasterxml.jackson.databind.ser.",
+            "com.fasterxml.jackson.databind.introspect.",
+            "com.fasterxml.jackson.datatype.");
+    for (String[] args :
+        new String[][] {
+          {"get", "agents"}, {"get", "agents", "-o", "json"}, {"describe", "agent", "web-01"}
+        }) {
+      Run run = fluke(args);
+      String what = "fluke " + String.join(" ", args);
+      assertEquals(0, run.exit(), what + ": " + run.out());
+      assertTrue(run.out().contains("web-01"), run.out());
+      assertTrue(run.classes().contains("dev.fluke.app.cli.DirectRun"), "the log is complete");
+      assertNone(run, heavy, what);
+    }
+  }
+
+  @Test
   void aFailedQuestionLoadsNoMore() throws Exception {
     Run run = fluke("describe", "agent", "ghost");
     assertEquals(1, run.exit(), run.out());

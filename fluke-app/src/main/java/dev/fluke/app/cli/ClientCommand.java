@@ -1,10 +1,16 @@
 package dev.fluke.app.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.app.client.ApiClient;
+import dev.fluke.json.PlainJson;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,10 +51,30 @@ abstract class ClientCommand implements Callable<Integer> {
   Output output = Output.table;
 
   private ApiClient client;
-  final ObjectMapper mapper = ApiClient.json();
+
+  /** Set when {@link DirectRun} runs the command without picocli (then {@link #spec} is null). */
+  private FlukeCommand directRoot;
+
+  private PrintWriter directOut;
+  private PrintWriter directErr;
+
+  /** Makes the command run without picocli: its root, standard output and error. */
+  void runWithout(FlukeCommand root, PrintWriter out, PrintWriter err) {
+    this.directRoot = root;
+    this.directOut = out;
+    this.directErr = err;
+  }
+
+  /**
+   * The API's data-binding mapper, for the few commands that build JSON trees; the questions read
+   * and print answers with jackson-core alone (docs/performance.md, "The CLI: loading less").
+   */
+  ObjectMapper mapper() {
+    return ApiClient.json();
+  }
 
   FlukeCommand root() {
-    return (FlukeCommand) spec.root().userObject();
+    return directRoot != null ? directRoot : (FlukeCommand) spec.root().userObject();
   }
 
   ApiClient client() {
@@ -63,11 +89,11 @@ abstract class ClientCommand implements Callable<Integer> {
   }
 
   PrintWriter out() {
-    return spec.commandLine().getOut();
+    return directOut != null ? directOut : spec.commandLine().getOut();
   }
 
   PrintWriter err() {
-    return spec.commandLine().getErr();
+    return directErr != null ? directErr : spec.commandLine().getErr();
   }
 
   Instant now() {
@@ -81,15 +107,34 @@ abstract class ClientCommand implements Callable<Integer> {
   /** Prints JSON as the server sent it, indented for reading. */
   void printJson(String json) {
     try {
-      printJson(mapper.readTree(json));
-    } catch (JsonProcessingException e) {
+      out().println(pretty(json));
+    } catch (IOException e) {
       out().println(json);
     }
   }
 
+  /**
+   * The first JSON value of {@code json} indented as the data binding's default pretty printer
+   * indents a tree read from it, with jackson-core alone.
+   *
+   * @throws IOException when it is not JSON
+   */
+  static String pretty(String json) throws IOException {
+    StringWriter text = new StringWriter();
+    try (JsonParser p = PlainJson.factory().createParser(json);
+        JsonGenerator g = PlainJson.factory().createGenerator(text)) {
+      g.setPrettyPrinter(new DefaultPrettyPrinter());
+      if (p.nextToken() == null) {
+        throw new com.fasterxml.jackson.core.JsonParseException(p, "no JSON value");
+      }
+      g.copyCurrentStructure(p);
+    }
+    return text.toString();
+  }
+
   void printJson(JsonNode node) {
     try {
-      out().println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+      out().println(mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree always serialises", e);
     }
@@ -98,7 +143,7 @@ abstract class ClientCommand implements Callable<Integer> {
   /** JSON on one line, for output read one object per line (a stream of updates). */
   String compact(String json) {
     try {
-      return mapper.writeValueAsString(mapper.readTree(json));
+      return mapper().writeValueAsString(mapper().readTree(json));
     } catch (JsonProcessingException e) {
       throw new CliException("the server sent malformed JSON: " + e.getOriginalMessage(), e);
     }
@@ -106,7 +151,7 @@ abstract class ClientCommand implements Callable<Integer> {
 
   JsonNode tree(String json) {
     try {
-      return mapper.readTree(json);
+      return mapper().readTree(json);
     } catch (JsonProcessingException e) {
       throw new CliException("the server sent malformed JSON: " + e.getOriginalMessage(), e);
     }

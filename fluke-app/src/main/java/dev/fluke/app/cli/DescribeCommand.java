@@ -259,7 +259,7 @@ final class DescribeCommand extends GroupCommand {
     private String value(Object v) {
       if (v instanceof Map || v instanceof List) {
         try {
-          return mapper.writeValueAsString(v);
+          return mapper().writeValueAsString(v);
         } catch (JsonProcessingException e) {
           return String.valueOf(v);
         }

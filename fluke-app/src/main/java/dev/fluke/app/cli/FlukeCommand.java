@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
  * (Pekko, JGit, Logback behind the server-side ones) load with it. {@link #run} therefore gives it
  * only the command that was asked for when the first argument names one ({@link #commandLineFor});
  * the whole tree is built for everything else ({@code --help}, {@code help}, mistakes), so help and
- * "did you mean" stay complete.
+ * "did you mean" stay complete. Before either, {@link DirectRun} runs the everyday questions
+ * ({@code fluke get agents} ...) without picocli when their command line is plain.
  */
 @Command(
     name = "fluke",
@@ -45,6 +46,11 @@ public final class FlukeCommand implements Callable<Integer> {
   private FlukeCommand(Map<String, String> env, Clock clock) {
     this.env = Map.copyOf(env);
     this.clock = clock;
+  }
+
+  /** The root of a command run without picocli ({@link DirectRun}). */
+  static FlukeCommand root(Map<String, String> env, Clock clock) {
+    return new FlukeCommand(env, clock);
   }
 
   /** The environment the command was started with (or the one a test gave it). */
@@ -180,7 +186,19 @@ public final class FlukeCommand implements Callable<Integer> {
    * exit code.
    */
   public static int run(String... args) {
-    return commandLineFor(args, System.getenv(), Clock.systemUTC()).execute(args);
+    Map<String, String> env = System.getenv();
+    Clock clock = Clock.systemUTC();
+    int exit =
+        DirectRun.run(
+            args,
+            env,
+            clock,
+            DirectRun.writer(System.out, "sun.stdout.encoding"),
+            DirectRun.writer(System.err, "sun.stderr.encoding"));
+    if (exit != DirectRun.NOT_PLAIN) {
+      return exit;
+    }
+    return commandLineFor(args, env, clock).execute(args);
   }
 
   public static void main(String... args) {
@@ -196,7 +214,7 @@ public final class FlukeCommand implements Callable<Integer> {
     @Override
     public int handleExecutionException(
         Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
-      return onFailure(e, cli, parsed);
+      return onFailure(e, cli.getErr());
     }
   }
 
@@ -204,8 +222,7 @@ public final class FlukeCommand implements Callable<Integer> {
    * Failures the user can act on print {@code error: <message>}; anything else is a bug and also
    * prints its stack trace for the report.
    */
-  private static int onFailure(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
-    PrintWriter err = cli.getErr();
+  static int onFailure(Exception e, PrintWriter err) {
     if (e instanceof CliException || e instanceof ApiClientException) {
       err.println("error: " + e.getMessage());
     } else if (e instanceof InterruptedException) {

@@ -324,7 +324,7 @@ final class ReconcileCommand extends GroupCommand {
 
     private ObjectNode resultJson(
         String acceptedJson, List<ApiClient.Reply<Dto.AgentDetail>> results) {
-      ObjectNode root = mapper.createObjectNode();
+      ObjectNode root = mapper().createObjectNode();
       root.set("reconcile", tree(acceptedJson));
       ArrayNode agents = root.putArray("agents");
       results.forEach(r -> agents.add(tree(r.json())));

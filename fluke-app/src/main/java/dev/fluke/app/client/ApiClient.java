@@ -1,8 +1,8 @@
 package dev.fluke.app.client;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.api.Dto;
 import dev.fluke.api.TargetKind;
@@ -14,6 +14,8 @@ import dev.fluke.http.ApiJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.StringWriter;
+import java.lang.reflect.Type;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
@@ -59,7 +61,6 @@ public final class ApiClient {
   private final URI server;
   private final String token;
   private final Duration requestTimeout;
-  private final ObjectMapper mapper = json();
 
   /**
    * The API's JSON mapper ({@link ApiJson}), made once per process, when first needed: it is
@@ -141,9 +142,7 @@ public final class ApiClient {
                 })
             .orElse(-1);
     Reply<List<Dto.AgentSummary>> reply =
-        decode(
-            response.body(),
-            mapper.getTypeFactory().constructType(new TypeReference<List<Dto.AgentSummary>>() {}));
+        decode(response.body(), new TypeReference<List<Dto.AgentSummary>>() {}.getType());
     List<String> missing =
         response
             .header(AgentRoutes.MISSING_NODES_HEADER)
@@ -200,7 +199,7 @@ public final class ApiClient {
             "rollouts/" + encode(task) + "/resume",
             "{}",
             "list the rollouts with 'fluke get rollout'"),
-        mapper.getTypeFactory().constructType(Dto.RolloutStatus.class));
+        Dto.RolloutStatus.class);
   }
 
   public Reply<List<Dto.DriftEntry>> drift() {
@@ -240,15 +239,8 @@ public final class ApiClient {
    *     waiting, 400 when {@code commit} is no commit id
    */
   public Reply<Dto.RewriteAccepted> acceptRewrite(String commit) {
-    String json;
-    try {
-      json = mapper.writeValueAsString(Map.of("commit", commit));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings always serialises", e);
-    }
-    return decode(
-        send("manifest/accept", json, null),
-        mapper.getTypeFactory().constructType(Dto.RewriteAccepted.class));
+    String json = jsonObject(Map.of("commit", commit));
+    return decode(send("manifest/accept", json, null), Dto.RewriteAccepted.class);
   }
 
   /**
@@ -262,19 +254,12 @@ public final class ApiClient {
     if (timeout != null) {
       body.put("timeout", dev.fluke.hcl.Durations.format(timeout));
     }
-    String json;
-    try {
-      json = mapper.writeValueAsString(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings always serialises", e);
-    }
+    String json = jsonObject(body);
     Duration wait = timeout == null ? dev.fluke.api.PlanResult.DEFAULT_TIMEOUT : timeout;
     ApiClient patient =
         new ApiClient(
             server.toString(), token, wait.plus(Duration.ofMinutes(2)).plus(requestTimeout));
-    return patient.decode(
-        patient.send("plan", json, null),
-        mapper.getTypeFactory().constructType(dev.fluke.api.PlanResult.class));
+    return patient.decode(patient.send("plan", json, null), dev.fluke.api.PlanResult.class);
   }
 
   /**
@@ -299,19 +284,12 @@ public final class ApiClient {
     if (force) {
       body.put("force", true);
     }
-    String json;
-    try {
-      json = mapper.writeValueAsString(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings always serialises", e);
-    }
+    String json = jsonObject(body);
     String hint =
         target.kind() == TargetKind.TASK
             ? "list the tasks with 'fluke get tasks'"
             : "list the agents with 'fluke get agents'";
-    return decode(
-        send("reconcile", json, hint),
-        mapper.getTypeFactory().constructType(Dto.ReconcileAccepted.class));
+    return decode(send("reconcile", json, hint), Dto.ReconcileAccepted.class);
   }
 
   /** Every suspension in force ({@code GET /api/v1/suspensions}). */
@@ -339,15 +317,8 @@ public final class ApiClient {
     if (by != null && !by.isBlank()) {
       body.put("by", by);
     }
-    String json;
-    try {
-      json = mapper.writeValueAsString(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a map of strings always serialises", e);
-    }
-    return decode(
-        send("suspensions", json, null),
-        mapper.getTypeFactory().constructType(dev.fluke.api.Suspension.Change.class));
+    String json = jsonObject(body);
+    return decode(send("suspensions", json, null), dev.fluke.api.Suspension.Change.class);
   }
 
   /**
@@ -362,7 +333,7 @@ public final class ApiClient {
             : "suspensions/" + scope.word() + "/" + encode(name);
     return decode(
         exchange("DELETE", path, null, "list the suspensions with 'fluke get suspensions'").body(),
-        mapper.getTypeFactory().constructType(dev.fluke.api.Suspension.Change.class));
+        dev.fluke.api.Suspension.Change.class);
   }
 
   /**
@@ -443,26 +414,57 @@ public final class ApiClient {
   }
 
   ObjectMapper mapper() {
-    return mapper;
+    return json();
   }
 
   private <T> Reply<T> get(String path, TypeReference<T> type, String notFoundHint) {
     String body = send(path, null, notFoundHint);
-    return decode(body, mapper.getTypeFactory().constructType(type));
+    return decode(body, type.getType());
   }
 
-  private <T> Reply<T> decode(String body, JavaType type) {
+  /**
+   * The answer as a {@code type}: with {@link ApiRecords} when it reads the type (every answer of
+   * the API today), else with the data binding.
+   */
+  @SuppressWarnings("unchecked")
+  private <T> Reply<T> decode(String body, Type type) {
     try {
-      return new Reply<>(mapper.readValue(body, type), body);
-    } catch (JsonProcessingException e) {
+      if (ApiRecords.supports(type)) {
+        return new Reply<>((T) ApiRecords.read(body, type), body);
+      }
+      ObjectMapper mapper = mapper();
+      return new Reply<>(mapper.readValue(body, mapper.getTypeFactory().constructType(type)), body);
+    } catch (IOException e) {
       throw new ApiClientException(
           200,
           "unexpected answer from "
               + server
               + " (is it a Fluke server of a matching version?): "
-              + e.getOriginalMessage(),
+              + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
           e);
     }
+  }
+
+  /** A JSON object of strings and booleans, for a request's body (jackson-core only). */
+  static String jsonObject(Map<String, ?> fields) {
+    StringWriter text = new StringWriter();
+    try (JsonGenerator g = dev.fluke.json.PlainJson.factory().createGenerator(text)) {
+      g.writeStartObject();
+      for (Map.Entry<String, ?> f : fields.entrySet()) {
+        g.writeFieldName(f.getKey());
+        if (f.getValue() instanceof Boolean b) {
+          g.writeBoolean(b);
+        } else if (f.getValue() == null) {
+          g.writeNull();
+        } else {
+          g.writeString(f.getValue().toString());
+        }
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("writing to a string does not fail", e);
+    }
+    return text.toString();
   }
 
   /**
@@ -628,11 +630,11 @@ public final class ApiClient {
   private String serverMessage(int status, String answer) {
     String body = answer == null ? "" : answer;
     try {
-      ApiError error = mapper.readValue(body, ApiError.class);
+      ApiError error = (ApiError) ApiRecords.read(body, ApiError.class);
       if (error.error() != null && !error.error().isBlank()) {
         return error.error();
       }
-    } catch (JsonProcessingException notJson) {
+    } catch (IOException notJson) {
       // Not from Fluke itself (a proxy or another server): show what came.
     }
     String text = body.strip();
