@@ -101,41 +101,7 @@ public final class AgentSession {
       Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
       ReceivedResults received,
       Suspensions suspensions,
-      String sessionToken) {
-    /** A session whose Registered carries no token (tests that do not resume). */
-    public Setup(
-        ServerSettings settings,
-        AgentMessage.Register register,
-        String peer,
-        ActorRef<Outbound> out,
-        ActorRef<AgentRegistry.Command> registry,
-        ActorRef<DriftAlerter.Command> alerter,
-        EventStore events,
-        LiveHub live,
-        FlukeMetrics metrics,
-        long cycleBase,
-        DesiredState state,
-        Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
-        ReceivedResults received,
-        Suspensions suspensions) {
-      this(
-          settings,
-          register,
-          peer,
-          out,
-          registry,
-          alerter,
-          events,
-          live,
-          metrics,
-          cycleBase,
-          state,
-          reconcilers,
-          received,
-          suspensions,
-          "");
-    }
-  }
+      String sessionToken) {}
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;

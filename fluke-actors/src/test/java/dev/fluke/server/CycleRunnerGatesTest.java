@@ -98,7 +98,8 @@ class CycleRunnerGatesTest {
             new DesiredState("c1", List.of(tasks), time.clock().instant()),
             Map.of("app", reconciler.ref()),
             new ReceivedResults(8),
-            suspensions);
+            suspensions,
+            "");
     runner =
         testKit.spawn(
             CycleRunner.create(

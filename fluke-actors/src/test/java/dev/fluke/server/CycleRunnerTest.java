@@ -96,7 +96,8 @@ class CycleRunnerTest {
             new DesiredState("c1", List.of(tasks), time.clock().instant()),
             Map.of("app", reconciler.ref(), "cert", reconciler.ref()),
             new ReceivedResults(8),
-            Suspensions.restoredEmpty());
+            Suspensions.restoredEmpty(),
+            "");
     runner =
         testKit.spawn(
             CycleRunner.create(

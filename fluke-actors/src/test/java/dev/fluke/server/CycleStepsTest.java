@@ -94,7 +94,8 @@ class CycleStepsTest {
             new DesiredState("c1", List.of(tasks), time.clock().instant()),
             Map.of("app", reconciler.ref(), "cert", reconciler.ref()),
             new ReceivedResults(8),
-            Suspensions.restoredEmpty());
+            Suspensions.restoredEmpty(),
+            "");
     SessionEvents events = new SessionEvents("web-01", setup.events(), metrics, time.clock());
     owner =
         testKit.spawn(
