@@ -124,6 +124,20 @@ class ClusterAgentDirectoryTest {
         .join();
   }
 
+  /** Waits until every node lists {@code name} connected, held by node {@code holder}. */
+  private static void everyNodeListsConnectedOn(String name, int holder) {
+    for (int i = 0; i < 3; i++) {
+      int from = i;
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  summary(from, name)
+                      .map(s -> s.connected() && s.node().equals(nodes.address(holder)))
+                      .orElse(false));
+    }
+  }
+
   private static Optional<Dto.AgentSummary> summary(int node, String name) {
     return servers.get(node).fleetApi().agents().toCompletableFuture().join().stream()
         .filter(a -> a.name().equals(name))
@@ -160,16 +174,7 @@ class ClusterAgentDirectoryTest {
     assertNotEquals(first.sessionToken(), moved.sessionToken(), "each session has its own");
     // node 0's session is stale: fenced once node 0 hears of the newer epoch
     await().atMost(WAIT).until(() -> !fenced(0, "web-09").isEmpty());
-    for (int i = 0; i < 3; i++) {
-      int from = i;
-      await()
-          .atMost(WAIT)
-          .until(
-              () ->
-                  summary(from, "web-09")
-                      .map(s -> s.connected() && s.node().equals(nodes.address(1)))
-                      .orElse(false));
-    }
+    everyNodeListsConnectedOn("web-09", 1);
     // the old token is spent: presenting it again no longer moves the agent off node 1
     ServerMessage.Rejected replay =
         assertInstanceOf(
@@ -242,16 +247,7 @@ class ClusterAgentDirectoryTest {
     List<Event> fenced = fenced(0, "web-07");
     assertEquals(1, fenced.size(), fenced.toString());
     // and every node lists it once, connected, on node 1
-    for (int i = 0; i < 3; i++) {
-      int from = i;
-      await()
-          .atMost(WAIT)
-          .until(
-              () ->
-                  summary(from, "web-07")
-                      .map(s -> s.connected() && s.node().equals(nodes.address(1)))
-                      .orElse(false));
-    }
+    everyNodeListsConnectedOn("web-07", 1);
     assertTrue(fenced.get(0).message().contains(nodes.address(1)), fenced.get(0).message());
   }
 

@@ -5,6 +5,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import org.slf4j.event.Level;
 
 /**
  * The agent's log lines, written as Fluke's Logback set-up writes them ({@code LogSetup}): the text
@@ -19,7 +20,7 @@ public final class PlainLogFormat {
   /** What one line is made of (the message already formatted with its arguments). */
   public record Event(
       long millis,
-      PlainLogger.Level level,
+      Level level,
       String thread,
       String logger,
       String rawMessage,

@@ -1,23 +1,16 @@
 package dev.fluke.app.log;
 
 import org.slf4j.Marker;
-import org.slf4j.helpers.AbstractLogger;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
- * One named logger of {@link PlainLoggerFactory}: its level, and a line per event it lets through.
+ * One named logger of {@link PlainLoggerFactory}: its level (SLF4J's own {@link Level}), and a line
+ * per event it lets through. Markers are ignored, as {@link LegacyAbstractLogger} does.
  */
-public final class PlainLogger extends AbstractLogger {
+public final class PlainLogger extends LegacyAbstractLogger {
   private static final long serialVersionUID = 1L;
-
-  /** SLF4J's levels, least severe first. */
-  public enum Level {
-    TRACE,
-    DEBUG,
-    INFO,
-    WARN,
-    ERROR
-  }
 
   private final transient PlainLoggerFactory factory;
   private volatile Level level;
@@ -38,16 +31,11 @@ public final class PlainLogger extends AbstractLogger {
   }
 
   private boolean enabled(Level l) {
-    return l.compareTo(level) >= 0;
+    return l.toInt() >= level.toInt();
   }
 
   @Override
   public boolean isTraceEnabled() {
-    return enabled(Level.TRACE);
-  }
-
-  @Override
-  public boolean isTraceEnabled(Marker marker) {
     return enabled(Level.TRACE);
   }
 
@@ -57,17 +45,7 @@ public final class PlainLogger extends AbstractLogger {
   }
 
   @Override
-  public boolean isDebugEnabled(Marker marker) {
-    return enabled(Level.DEBUG);
-  }
-
-  @Override
   public boolean isInfoEnabled() {
-    return enabled(Level.INFO);
-  }
-
-  @Override
-  public boolean isInfoEnabled(Marker marker) {
     return enabled(Level.INFO);
   }
 
@@ -77,17 +55,7 @@ public final class PlainLogger extends AbstractLogger {
   }
 
   @Override
-  public boolean isWarnEnabled(Marker marker) {
-    return enabled(Level.WARN);
-  }
-
-  @Override
   public boolean isErrorEnabled() {
-    return enabled(Level.ERROR);
-  }
-
-  @Override
-  public boolean isErrorEnabled(Marker marker) {
     return enabled(Level.ERROR);
   }
 
@@ -98,12 +66,7 @@ public final class PlainLogger extends AbstractLogger {
 
   @Override
   protected void handleNormalizedLoggingCall(
-      org.slf4j.event.Level slf4jLevel,
-      Marker marker,
-      String messagePattern,
-      Object[] arguments,
-      Throwable throwable) {
-    Level l = Level.valueOf(slf4jLevel.name());
+      Level l, Marker marker, String messagePattern, Object[] arguments, Throwable throwable) {
     if (!enabled(l)) {
       return;
     }

@@ -8,6 +8,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 import org.slf4j.spi.MDCAdapter;
 
 /**
@@ -18,16 +19,16 @@ import org.slf4j.spi.MDCAdapter;
  */
 public final class PlainLoggerFactory implements ILoggerFactory {
   /** JGit and Netty are chatty at debug: they stay at info unless trace is asked for. */
-  private static final Map<String, PlainLogger.Level> QUIET =
-      Map.of("org.eclipse.jgit", PlainLogger.Level.INFO, "io.grpc.netty", PlainLogger.Level.INFO);
+  private static final Map<String, Level> QUIET =
+      Map.of("org.eclipse.jgit", Level.INFO, "io.grpc.netty", Level.INFO);
 
   private final ConcurrentMap<String, PlainLogger> loggers = new ConcurrentHashMap<>();
   private final MDCAdapter mdc;
   private final Supplier<PrintStream> stdout;
   private final Supplier<PrintStream> stderr;
   private final Object lock = new Object();
-  private volatile PlainLogger.Level root = PlainLogger.Level.WARN;
-  private volatile Map<String, PlainLogger.Level> floors = Map.of();
+  private volatile Level root = Level.WARN;
+  private volatile Map<String, Level> floors = Map.of();
   private volatile Function<PlainLogFormat.Event, String> format = PlainLogFormat::startup;
   private volatile Supplier<PrintStream> out;
 
@@ -44,16 +45,16 @@ public final class PlainLoggerFactory implements ILoggerFactory {
       this.format = "json".equals(format) ? PlainLogFormat::json : PlainLogFormat::text;
       this.out = stdout;
       this.root = parse(level);
-      this.floors = root == PlainLogger.Level.TRACE ? Map.of() : QUIET;
+      this.floors = root == Level.TRACE ? Map.of() : QUIET;
       loggers.values().forEach(l -> l.setLevel(levelOf(l.getName())));
     }
   }
 
-  private static PlainLogger.Level parse(String level) {
+  private static Level parse(String level) {
     try {
-      return PlainLogger.Level.valueOf(level.toUpperCase(java.util.Locale.ROOT));
+      return Level.valueOf(level.toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      return PlainLogger.Level.INFO;
+      return Level.INFO;
     }
   }
 
@@ -69,12 +70,12 @@ public final class PlainLoggerFactory implements ILoggerFactory {
   }
 
   /** The root level, unless a quiet package's floor is stricter for this logger. */
-  PlainLogger.Level levelOf(String name) {
-    PlainLogger.Level level = root;
-    for (Map.Entry<String, PlainLogger.Level> floor : floors.entrySet()) {
+  Level levelOf(String name) {
+    Level level = root;
+    for (Map.Entry<String, Level> floor : floors.entrySet()) {
       String p = floor.getKey();
       boolean inside = name.equals(p) || (name.startsWith(p) && name.charAt(p.length()) == '.');
-      if (inside && floor.getValue().compareTo(level) > 0) {
+      if (inside && floor.getValue().toInt() > level.toInt()) {
         level = floor.getValue();
       }
     }

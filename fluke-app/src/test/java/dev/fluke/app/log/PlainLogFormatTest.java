@@ -63,7 +63,7 @@ class PlainLogFormatTest {
 
   private record Case(
       String logger,
-      PlainLogger.Level level,
+      org.slf4j.event.Level level,
       String pattern,
       Object[] args,
       Throwable throwable,
@@ -105,7 +105,7 @@ class PlainLogFormatTest {
       cases.add(
           new Case(
               n,
-              PlainLogger.Level.INFO,
+              org.slf4j.event.Level.INFO,
               "started {} with {}",
               new Object[] {"x", 3},
               null,
@@ -114,14 +114,14 @@ class PlainLogFormatTest {
     cases.add(
         new Case(
             "dev.fluke.agent.Agent",
-            PlainLogger.Level.WARN,
+            org.slf4j.event.Level.WARN,
             "quotes \" back\\slash / tab\t newline\n ctrl \u0001\u001f umlaut ü {}",
             new Object[] {"arg"},
             null,
             mdc));
-    cases.add(new Case("x", PlainLogger.Level.ERROR, null, null, null, Map.of()));
-    cases.add(new Case("x", PlainLogger.Level.DEBUG, "fail", null, chain(), mdc));
-    cases.add(new Case("x", PlainLogger.Level.TRACE, "fail", null, allCommon(), Map.of()));
+    cases.add(new Case("x", org.slf4j.event.Level.ERROR, null, null, null, Map.of()));
+    cases.add(new Case("x", org.slf4j.event.Level.DEBUG, "fail", null, chain(), mdc));
+    cases.add(new Case("x", org.slf4j.event.Level.TRACE, "fail", null, allCommon(), Map.of()));
     return cases;
   }
 
