@@ -8,6 +8,7 @@ import dev.fluke.manifest.DriftPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
@@ -55,6 +56,15 @@ class TaskStatusesTest {
         t.statuses().stream().map(Dto.AgentTaskStatus::agent).toList(),
         "still listed, by name");
     assertEquals(List.of("app-01", "db-01"), List.copyOf(t.runnersByName().keySet()));
+    // The rollout's view: looked up per agent, always current, only connected agents.
+    Map<String, ActorRef<CycleRunner.Command>> view = t.runners();
+    assertNull(view.get("web-01"), "disconnected");
+    assertFalse(view.containsKey("web-01"));
+    assertTrue(view.containsKey("db-01"));
+    t.reported("web-01", status(Status.SATISFIED), null, web);
+    assertEquals(web, view.get("web-01"), "the view follows the entries");
+    assertEquals(3, view.size());
+    t.disconnected("web-01", web, T);
 
     t.prune(T.plus(Duration.ofMinutes(30)), Duration.ofHours(1));
     assertEquals(3, t.statuses().size());
