@@ -41,13 +41,14 @@ final class CycleGates {
 
   /**
    * The gates of one cycle's drifted tasks: a dependency's status as {@code tasks} knows it, the
-   * flap guard, the rollouts, and the suspensions and windows of {@code request} at {@code now}.
+   * flap guard, the rollouts (as they stand for cycle {@code cycleId}), and the suspensions and
+   * windows of {@code request} at {@code now}.
    */
-  TaskGates of(AgentTasks tasks, CycleRequest request, Instant now) {
+  TaskGates of(AgentTasks tasks, CycleRequest request, long cycleId, Instant now) {
     return new TaskGates(
         task -> tasks.get(task) == null ? null : tasks.get(task).status(),
         spec -> flaps.holds(spec.name(), spec.effectiveFlapLimit(defaultFlapLimit), now),
-        rollouts::holds,
+        spec -> rollouts.holds(spec, cycleId),
         spec -> windows.of(spec, request, now));
   }
 

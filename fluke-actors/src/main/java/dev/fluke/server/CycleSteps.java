@@ -246,7 +246,7 @@ final class CycleSteps {
             spec -> tasks.current(spec) ? tasks.get(spec.name()).policy() : null,
             webhook,
             now,
-            gates.of(tasks, c.request(), now));
+            gates.of(tasks, c.request(), c.id(), now));
     if (step instanceof Cycle.Misfit misfit) {
       return broken(misfit.reason());
     }

@@ -59,13 +59,19 @@ final class RolloutGates {
         sameAllowance ? before : new Gate(spec, allowed, reason, fromCycle, false, reconciler));
   }
 
-  /** True when an automatic remediation of {@code spec} must wait for its rollout. */
-  boolean holds(TaskSpec spec) {
+  /**
+   * True when an automatic remediation of {@code spec} in cycle {@code cycleId} must wait for its
+   * rollout. An allowance reaches the cycles that start after it only: the cycle in flight when it
+   * came judged its checks under the hold, and an apply it made would not be this agent's verdict
+   * ({@link #cycleEnded} reports from the allowed cycles), so a failure there would never halt the
+   * rollout.
+   */
+  boolean holds(TaskSpec spec, long cycleId) {
     if (rolloutOf(spec).isEmpty()) {
       return false;
     }
     Gate g = gates.get(spec.name());
-    return g == null || !g.allowed() || !g.spec().equals(spec);
+    return g == null || !g.allowed() || !g.spec().equals(spec) || cycleId < g.fromCycle();
   }
 
   /** The status message of a held task. */

@@ -54,16 +54,16 @@ class CycleGatesTest {
     CycleGates g = gates(Suspensions.restoredEmpty(), Optional.empty());
     flapTwice(g, "app");
     flapTwice(g, "db");
-    TaskGates now = g.of(tasks(), CycleRequest.AUTOMATIC, T0.plusSeconds(120));
+    TaskGates now = g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0.plusSeconds(120));
     assertTrue(now.of(APP).flapping());
 
     g.checkedByHand(Cycle.checking(1, CycleRequest.manual(Set.of("app"), 7), List.of(APP, DB)));
-    TaskGates after = g.of(tasks(), CycleRequest.AUTOMATIC, T0.plusSeconds(120));
+    TaskGates after = g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0.plusSeconds(120));
     assertFalse(after.of(APP).flapping(), "the task reconciled by hand counts from zero");
     assertTrue(after.of(DB).flapping(), "the other task is still held");
 
     g.newCommit();
-    assertFalse(g.of(tasks(), CycleRequest.AUTOMATIC, T0.plusSeconds(120)).of(DB).flapping());
+    assertFalse(g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0.plusSeconds(120)).of(DB).flapping());
   }
 
   @Test
@@ -71,10 +71,10 @@ class CycleGatesTest {
     Suspensions s = Suspensions.restoredEmpty();
     s.put(new Suspension(TargetKind.TASK, "app", "alice", "db migration", T0, null));
     CycleGates g = gates(s, Optional.empty());
-    Gates held = g.of(tasks(), CycleRequest.AUTOMATIC, T0).of(APP);
+    Gates held = g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0).of(APP);
     assertTrue(held.suspended().contains("suspended by alice"), held.suspended());
-    assertNull(g.of(tasks(), CycleRequest.AUTOMATIC, T0).of(DB).suspended());
-    assertTrue(g.of(tasks(), CycleRequest.manual(Set.of(), 1, true), T0).of(APP).force());
+    assertNull(g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0).of(DB).suspended());
+    assertTrue(g.of(tasks(), CycleRequest.manual(Set.of(), 1, true), 1, T0).of(APP).force());
   }
 
   @Test
@@ -82,15 +82,23 @@ class CycleGatesTest {
     CycleGates g =
         gates(
             Suspensions.restoredEmpty(), Optional.of(new RolloutSpec(1, 50, 0, 0, Duration.ZERO)));
-    assertTrue(g.of(tasks(), CycleRequest.AUTOMATIC, T0).of(APP).rolloutHeld(), "fail safe");
+    assertTrue(g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0).of(APP).rolloutHeld(), "fail safe");
     g.rolloutGate(
         new CycleRunner.RolloutGate(
             APP, true, null, KIT.<TaskReconciler.Command>createTestProbe().ref()),
         1);
-    assertFalse(g.of(tasks(), CycleRequest.AUTOMATIC, T0).of(APP).rolloutHeld());
+    assertFalse(g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0).of(APP).rolloutHeld());
     TaskSpec changed = Tasks.spec("app", DriftPolicy.REMEDIATE, "shell:other");
+    g.rolloutGate(
+        new CycleRunner.RolloutGate(
+            DB, true, null, KIT.<TaskReconciler.Command>createTestProbe().ref()),
+        5);
     assertTrue(
-        g.of(tasks(), CycleRequest.AUTOMATIC, T0).of(changed).rolloutHeld(),
+        g.of(tasks(), CycleRequest.AUTOMATIC, 4, T0).of(DB).rolloutHeld(),
+        "an allowance from cycle 5 on does not reach the cycle in flight when it came");
+    assertFalse(g.of(tasks(), CycleRequest.AUTOMATIC, 5, T0).of(DB).rolloutHeld());
+    assertTrue(
+        g.of(tasks(), CycleRequest.AUTOMATIC, 1, T0).of(changed).rolloutHeld(),
         "another definition of the task waits for its own allowance");
   }
 }
