@@ -59,37 +59,6 @@ final class ServerLink {
   /** Connection {@code connId} stayed registered for {@code reset-after}. */
   private record Stable(long connId) implements Command {}
 
-  /**
-   * The attempt in progress.
-   *
-   * @param ref its connection, once the attempt opened; null before
-   * @param registered the server accepted the registration
-   * @param stable it stayed registered for {@code reset-after}
-   */
-  private record Attempt(
-      long id,
-      ServerConnector server,
-      SharedKillSwitch end,
-      ActorRef<Connection.Command> ref,
-      boolean registered,
-      boolean stable) {
-    Attempt opened(ActorRef<Connection.Command> connection) {
-      return new Attempt(id, server, end, connection, false, false);
-    }
-
-    Attempt madeRegistered() {
-      return new Attempt(id, server, end, ref, true, false);
-    }
-
-    Attempt madeStable() {
-      return new Attempt(id, server, end, ref, registered, true);
-    }
-
-    boolean is(long connId) {
-      return id == connId;
-    }
-  }
-
   private static final String DIAL_TIMER = "dial";
   private static final String STABLE_TIMER = "stable";
 
@@ -170,7 +139,7 @@ final class ServerLink {
   }
 
   /** One attempt runs (its connection, once opened, registers and works). */
-  private Behavior<Command> attempting(Dialing dialing, Attempt attempt) {
+  private Behavior<Command> attempting(Dialing dialing, LinkAttempt attempt) {
     return Behaviors.receive(Command.class)
         .onMessage(StreamInit.class, i -> ack(i.ackTo()))
         .onMessage(StreamElement.class, e -> onElement(dialing, attempt, e))
@@ -201,10 +170,10 @@ final class ServerLink {
     SharedKillSwitch end = KillSwitches.shared("connection-" + id);
     ctx.getLog().debug("Dialing {} (attempt {})", server.address(), id);
     ConnectionAttempt.start(id, server, end, ctx.getSelf(), messages, mat);
-    return attempting(dialing, new Attempt(id, server, end, null, false, false));
+    return attempting(dialing, new LinkAttempt(id, server, end, null, false, false));
   }
 
-  private Behavior<Command> onElement(Dialing dialing, Attempt attempt, StreamElement element) {
+  private Behavior<Command> onElement(Dialing dialing, LinkAttempt attempt, StreamElement element) {
     ConnectionAttempt.Event event = element.event();
     if (event instanceof ConnectionAttempt.Opened o && attempt.is(o.connId())) {
       ActorRef<Connection.Command> c =
@@ -247,7 +216,7 @@ final class ServerLink {
         s.name(), s.labels(), s.version(), means.executorTypes(), resumeToken);
   }
 
-  private Behavior<Command> onStreamEnded(Dialing dialing, Attempt attempt, StreamEnded e) {
+  private Behavior<Command> onStreamEnded(Dialing dialing, LinkAttempt attempt, StreamEnded e) {
     if (!attempt.is(e.connId())) {
       return Behaviors.same();
     }
@@ -259,7 +228,7 @@ final class ServerLink {
   }
 
   /** The attempt is over: the next goes to the next server after the backoff. */
-  private Behavior<Command> closed(Dialing dialing, Attempt attempt, Throwable cause) {
+  private Behavior<Command> closed(Dialing dialing, LinkAttempt attempt, Throwable cause) {
     timers.cancel(STABLE_TIMER);
     Dialing next = dialing.ended(attempt.stable());
     Duration delay = next.delay(means.settings().reconnect(), random.nextDouble());
@@ -288,7 +257,7 @@ final class ServerLink {
     return waiting(next);
   }
 
-  private Behavior<Command> onConnectionStopped(Attempt attempt, ConnectionStopped s) {
+  private Behavior<Command> onConnectionStopped(LinkAttempt attempt, ConnectionStopped s) {
     if (!attempt.is(s.connId())) {
       return Behaviors.same();
     }
@@ -299,7 +268,7 @@ final class ServerLink {
   }
 
   private static Behavior<Command> toConnection(
-      Attempt attempt, long connId, Connection.Command message) {
+      LinkAttempt attempt, long connId, Connection.Command message) {
     if (attempt.is(connId) && attempt.ref() != null) {
       attempt.ref().tell(message);
     }

@@ -57,6 +57,13 @@ class AdmissionsTest {
     }
   }
 
+  /** The cluster's decision on web-01's registration. */
+  private static AgentAdmission.Decision admitWeb01(Admissions a) throws Exception {
+    return a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
+        .toCompletableFuture()
+        .get();
+  }
+
   private static AgentDirectory.Live live(String name) {
     return new AgentDirectory.Live(
         KIT.<AgentSession.Command>createTestProbe().ref(),
@@ -90,10 +97,7 @@ class AdmissionsTest {
   void aRegistrationBeingCheckedWithTheClusterHoldsTheNameUntilDecided() throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d =
-        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
-            .toCompletableFuture()
-            .get();
+    AgentAdmission.Decision d = admitWeb01(a);
     assertTrue(a.admitting("web-01"));
     assertTrue(a.problem("web-01", null, 3).contains("already being checked with the cluster"));
     a.decided("web-01");
@@ -107,10 +111,7 @@ class AdmissionsTest {
       throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d =
-        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
-            .toCompletableFuture()
-            .get();
+    AgentAdmission.Decision d = admitWeb01(a);
     a.decided("web-01");
     ReceivedResults received = received();
     assertEquals(7L << 32, a.accepted("web-01", d, received, 1));
@@ -127,10 +128,7 @@ class AdmissionsTest {
   void aFenceWithTheSameOrAHigherEpochMakesTheSessionHereStaleALowerOneDoesNot() throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d =
-        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
-            .toCompletableFuture()
-            .get();
+    AgentAdmission.Decision d = admitWeb01(a);
     a.accepted("web-01", d, received(), 1);
     assertNull(a.fence("web-01", 6, "node-b", true), "an older registration elsewhere");
     assertNull(a.fence("web-01", 8, "node-b", false), "no session here");
@@ -142,10 +140,7 @@ class AdmissionsTest {
   void anAdmissionThatCameTooLateIsGivenBack() throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
-    AgentAdmission.Decision d =
-        a.admit(new AgentMessage.Register("web-01", Map.of(), "1", List.of()), "t")
-            .toCompletableFuture()
-            .get();
+    AgentAdmission.Decision d = admitWeb01(a);
     a.decided("web-01");
     a.unused("web-01", d);
     assertEquals(List.of("admit web-01", "released web-01 7"), dir.calls);

@@ -109,6 +109,11 @@ class ClusterAgentDirectoryTest {
     agent.send(
         new AgentMessage.Register(name, Map.of("role", "web"), "test-1", List.of("shell"))
             .resuming(resumeToken));
+    return answer(agent);
+  }
+
+  /** The server's answer to the agent's Register (heartbeats skipped). */
+  private static ServerMessage answer(TestAgent agent) {
     ServerMessage m = agent.next();
     while (m instanceof ServerMessage.Heartbeat) {
       m = agent.next();
@@ -194,11 +199,7 @@ class ClusterAgentDirectoryTest {
       agents.add(a);
     }
     for (TestAgent a : agents) {
-      ServerMessage m = a.next();
-      while (m instanceof ServerMessage.Heartbeat) {
-        m = a.next();
-      }
-      assertInstanceOf(ServerMessage.Registered.class, m);
+      assertInstanceOf(ServerMessage.Registered.class, answer(a));
     }
     for (int i = 0; i < 3; i++) {
       int from = i;

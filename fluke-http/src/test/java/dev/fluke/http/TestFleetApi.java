@@ -170,25 +170,44 @@ public class TestFleetApi implements FleetApi, dev.fluke.api.PartialFleet {
   @Override
   public synchronized CompletionStage<Suspension.Change> suspend(
       TargetKind scope, String name, String by, String reason, Duration forHowLong) {
-    Suspension s =
-        new Suspension(
-            scope, name, by, reason, now, forHowLong == null ? null : now.plus(forHowLong));
-    suspensions.put(s.key(), s);
-    return answer(new Suspension.Change(true, s.describe(), s));
+    return answer(suspend(suspensions, scope, name, by, reason, forHowLong, now));
   }
 
   @Override
   public synchronized CompletionStage<Suspension.Change> resume(
       TargetKind scope, String name, String by) {
+    return answer(resume(suspensions, scope, name, by));
+  }
+
+  /** A test fleet's suspend: the scope's suspension in {@code suspensions}, made at {@code now}. */
+  public static Suspension.Change suspend(
+      Map<String, Suspension> suspensions,
+      TargetKind scope,
+      String name,
+      String by,
+      String reason,
+      Duration forHowLong,
+      Instant now) {
+    Suspension s =
+        new Suspension(
+            scope, name, by, reason, now, forHowLong == null ? null : now.plus(forHowLong));
+    suspensions.put(s.key(), s);
+    return new Suspension.Change(true, s.describe(), s);
+  }
+
+  /**
+   * A test fleet's resume: the scope's suspension gone from {@code suspensions}, if it was there.
+   */
+  public static Suspension.Change resume(
+      Map<String, Suspension> suspensions, TargetKind scope, String name, String by) {
     Suspension s = suspensions.remove(Suspension.key(scope, name));
-    return answer(
-        s == null
-            ? new Suspension.Change(
-                false,
-                (scope == TargetKind.ALL ? "the fleet" : scope.word() + " " + name)
-                    + " is not suspended",
-                null)
-            : new Suspension.Change(true, s.scopeText() + " resumed by " + by, s));
+    return s == null
+        ? new Suspension.Change(
+            false,
+            (scope == TargetKind.ALL ? "the fleet" : scope.word() + " " + name)
+                + " is not suspended",
+            null)
+        : new Suspension.Change(true, s.scopeText() + " resumed by " + by, s);
   }
 
   // --- Plans: answered from planResult(ref, result); a ref nobody scripted does not exist

@@ -262,26 +262,14 @@ public final class ScriptedFleet implements FleetApi {
   @Override
   public synchronized CompletionStage<Suspension.Change> suspend(
       TargetKind scope, String name, String by, String reason, java.time.Duration forHowLong) {
-    Instant now = Instant.now();
-    Suspension s =
-        new Suspension(
-            scope, name, by, reason, now, forHowLong == null ? null : now.plus(forHowLong));
-    suspensions.put(s.key(), s);
-    return done(new Suspension.Change(true, s.describe(), s));
+    return done(
+        TestFleetApi.suspend(suspensions, scope, name, by, reason, forHowLong, Instant.now()));
   }
 
   @Override
   public synchronized CompletionStage<Suspension.Change> resume(
       TargetKind scope, String name, String by) {
-    Suspension s = suspensions.remove(Suspension.key(scope, name));
-    return done(
-        s == null
-            ? new Suspension.Change(
-                false,
-                (scope == TargetKind.ALL ? "the fleet" : scope.word() + " " + name)
-                    + " is not suspended",
-                null)
-            : new Suspension.Change(true, s.scopeText() + " resumed by " + by, s));
+    return done(TestFleetApi.resume(suspensions, scope, name, by));
   }
 
   /**
