@@ -8,10 +8,14 @@ import java.util.random.RandomGenerator;
  * first attempt goes at once to an entry of {@code server_urls} picked at random (so a fleet
  * spreads over the servers); every attempt that ends, however it ends, is followed by one to the
  * next entry in list order (wrapping around), after the reconnect backoff: {@code min-backoff}
- * doubling up to {@code max-backoff}, plus up to {@code random-factor} of jitter. The backoff
- * counts the attempts in a row that did not stay registered for {@code reconnect.reset-after}; one
- * that did starts it again from the minimum. It never gives up. With one server it is the plain
- * reconnect backoff.
+ * doubling up to {@code max-backoff}, plus up to {@code random-factor} of jitter. The backoff grows
+ * per <em>round</em> through the list, not per attempt: every server of a round is dialled after
+ * the same delay, and it doubles only when a whole round (as many attempts in a row as there are
+ * servers) ended without a connection that stayed registered for {@code reconnect.reset-after}; one
+ * that did starts it again from the minimum. So a dead server in the list (refused at once) or one
+ * busy server's refusal costs the next server one {@code min-backoff}, not a doubled delay, while a
+ * fleet whose servers are all down still slows down to {@code max-backoff}. It never gives up. With
+ * one server it is the plain reconnect backoff (doubling per attempt).
  *
  * <p>Immutable; {@link ServerLink} keeps one and replaces it per attempt.
  *
@@ -48,9 +52,17 @@ record Dialing(int servers, int current, int failures) {
 
   /**
    * How long to wait before dialling {@link #current}: nothing before the first attempt, else the
-   * backoff after {@link #failures} failures, {@code random} (in [0, 1)) choosing the jitter.
+   * backoff after {@link #rounds} failed rounds, {@code random} (in [0, 1)) choosing the jitter.
    */
   Duration delay(AgentSettings.Backoff backoff, double random) {
-    return failures == 0 ? Duration.ZERO : backoff.delay(failures, random);
+    return failures == 0 ? Duration.ZERO : backoff.delay(rounds(), random);
+  }
+
+  /**
+   * The rounds through the list the failures make, the one in progress counted: 1 for the first
+   * {@code servers} failures, 2 for the next {@code servers}, and so on.
+   */
+  int rounds() {
+    return (failures + servers - 1) / servers;
   }
 }

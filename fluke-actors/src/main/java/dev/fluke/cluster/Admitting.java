@@ -6,6 +6,7 @@ import dev.fluke.cluster.AgentLocations.HolderAnswered;
 import dev.fluke.cluster.AgentLocations.HolderCheck;
 import dev.fluke.cluster.AgentLocations.Read;
 import dev.fluke.cluster.AgentLocations.Written;
+import dev.fluke.server.AgentAdmission;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +35,10 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * its crash, every agent after a restart) then costs a few majority round trips per shard instead
  * of two per agent, which on a busy node is the difference between answering within the timeout and
  * refusing everyone (docs/cluster.md, "Admission under load").
+ *
+ * <p>A read or write that no majority answered in time is tried again (from the read) while the
+ * registration's patience lasts and this node reaches a majority ({@link DirectoryPatience}); a
+ * node that reaches none refuses at once.
  */
 final class Admitting {
   /** How often a holder being asked is looked up in the membership. */
@@ -56,8 +61,12 @@ final class Admitting {
   private final Membership membership;
   private final String self;
   private final Duration timeout;
+  private final Duration patience;
   private final LocalDirectory local;
   private final Update update;
+
+  /** When each admission not yet answered arrived ({@code System.nanoTime()}). */
+  private final Map<Admit, Long> started = new HashMap<>();
 
   /** Admissions whose holder is being asked. */
   private final Set<Admit> asking = new HashSet<>();
@@ -72,6 +81,7 @@ final class Admitting {
       ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator,
       Membership membership,
       Duration timeout,
+      Duration patience,
       LocalDirectory local,
       Update update) {
     this.context = context;
@@ -79,13 +89,44 @@ final class Admitting {
     this.membership = membership;
     this.self = membership.self();
     this.timeout = timeout;
+    this.patience = patience;
     this.local = local;
     this.update = update;
   }
 
   void admit(Admit a) {
+    DirectoryPatience.Reach reach = membership.reach();
+    if (!reach.majority()) {
+      a.answer().complete(ClusterAdmission.noMajority(reach));
+      return;
+    }
+    started.put(a, System.nanoTime());
+    toRead(a);
+  }
+
+  private void toRead(Admit a) {
     int shard = AgentLocations.shardOf(a.name());
     read(shard, reads.add(shard, a));
+  }
+
+  private void answer(Admit a, AgentAdmission.Decision decision) {
+    started.remove(a);
+    a.answer().complete(decision);
+  }
+
+  /**
+   * The directory did not answer {@code a}'s read or write in time: read again while the patience
+   * lasts and a majority is reached, else refuse with {@code refusal}.
+   */
+  private void retryOrRefuse(Admit a, AgentAdmission.Decision refusal) {
+    Long since = started.get(a);
+    if (since != null
+        && DirectoryPatience.retry(
+            since, System.nanoTime(), patience, timeout, membership.reach())) {
+      toRead(a);
+    } else {
+      answer(a, refusal);
+    }
   }
 
   /** One majority read of {@code shard} for {@code batch} (null: nothing to start). */
@@ -103,6 +144,17 @@ final class Admitting {
   }
 
   void read(Read r) {
+    if (r.failed()) {
+      context
+          .getLog()
+          .info(
+              "No majority answered a read of directory shard {} within {}: {} registration(s)"
+                  + " try again (patience {})",
+              r.shard(),
+              timeout,
+              r.batch().size(),
+              patience);
+    }
     for (Admit a : r.batch()) {
       decide(a, r.entries().get(a.name()), r.failed());
     }
@@ -111,7 +163,7 @@ final class Admitting {
 
   private void decide(Admit a, AgentLocation current, boolean unreadable) {
     if (unreadable) {
-      a.answer().complete(ClusterAdmission.unreadable(timeout));
+      retryOrRefuse(a, ClusterAdmission.unreadable(patience));
       return;
     }
     Placement.NodeState holder =
@@ -147,9 +199,7 @@ final class Admitting {
     if (Placement.admitAfterAsking(h.live(), membership.state(h.ask().node()))) {
       write(h.admit(), h.ask().epoch());
     } else {
-      h.admit()
-          .answer()
-          .complete(ClusterAdmission.heldElsewhere(h.admit().name(), h.ask().node(), h.live()));
+      answer(h.admit(), ClusterAdmission.heldElsewhere(h.admit().name(), h.ask().node(), h.live()));
     }
   }
 
@@ -187,10 +237,12 @@ final class Admitting {
       Admit a = each.admit();
       AgentLocation entry = w.ok() ? w.entries().get(a.name()) : null;
       if (entry == null) {
-        a.answer().complete(ClusterAdmission.unrecorded(timeout));
+        // Read again: the entry may be in force on some nodes already, so the next admission
+        // takes a higher epoch (an epoch is never reused).
+        retryOrRefuse(a, ClusterAdmission.unrecorded(patience));
       } else {
         local.admitted(a.name(), entry.epoch());
-        a.answer().complete(ClusterAdmission.admitted(entry));
+        answer(a, ClusterAdmission.admitted(entry));
       }
     }
     write(w.shard(), writes.done(w.shard()));

@@ -104,13 +104,16 @@ public final class AgentLocations {
 
   /**
    * @param timeout for majority reads and writes and for asking a holding node
+   * @param patience how long a registration may wait for a directory that does not answer in time
+   *     before it is refused ({@link DirectoryPatience})
    */
-  public static Behavior<Command> create(Membership membership, Duration timeout) {
+  public static Behavior<Command> create(
+      Membership membership, Duration timeout, Duration patience) {
     return Behaviors.setup(
         ctx ->
             DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> r) ->
-                    new AgentLocations(ctx, r, membership, timeout).behavior()));
+                    new AgentLocations(ctx, r, membership, timeout, patience).behavior()));
   }
 
   /**
@@ -119,7 +122,10 @@ public final class AgentLocations {
    */
   public static ActorRef<Command> start(ActorSystem<?> system) {
     return system.systemActorOf(
-        create(Membership.of(system), ClusterBoot.askTimeout(system)),
+        create(
+            Membership.of(system),
+            ClusterBoot.askTimeout(system),
+            system.settings().config().getDuration("fluke.cluster.admission-patience")),
         "fluke-cluster-agents",
         Props.empty());
   }
@@ -141,14 +147,16 @@ public final class AgentLocations {
       ActorContext<Command> context,
       ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator,
       Membership membership,
-      Duration timeout) {
+      Duration timeout,
+      Duration patience) {
     this.context = context;
     this.replicator = replicator;
     this.selfUnique = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.self = membership.self();
     this.timeout = timeout;
     this.local = new LocalDirectory(self);
-    this.admitting = new Admitting(context, replicator, membership, timeout, local, this::update);
+    this.admitting =
+        new Admitting(context, replicator, membership, timeout, patience, local, this::update);
     // One function for every shard: Pekko keeps one subscription adapter per actor (the last
     // registered), so the shard is read from the key of each change.
     for (int i = 0; i < SHARDS; i++) {

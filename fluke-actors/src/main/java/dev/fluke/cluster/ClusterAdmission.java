@@ -53,20 +53,30 @@ final class ClusterAdmission implements AgentAdmission {
     return Decision.admitted(entry.epoch(), entry.received());
   }
 
+  /** This node reaches no majority of the members (a minority side): it cannot admit anyone. */
+  static Decision noMajority(DirectoryPatience.Reach reach) {
+    return Decision.refused(
+        "this server node reaches "
+            + reach.reachable()
+            + " of the cluster's "
+            + reach.members()
+            + " nodes, no majority: it cannot admit agents; retry another node");
+  }
+
   /** No majority answered the read of the agent's entry. */
-  static Decision unreadable(Duration timeout) {
+  static Decision unreadable(Duration patience) {
     return Decision.refused(
         "the cluster's agent directory cannot be read: no majority of the nodes answered within "
-            + timeout
+            + patience
             + "; retry");
   }
 
   /** No majority confirmed the write of the agent's new entry. */
-  static Decision unrecorded(Duration timeout) {
+  static Decision unrecorded(Duration patience) {
     return Decision.refused(
         "the cluster's agent directory could not record the registration: no majority of the"
             + " nodes confirmed within "
-            + timeout
+            + patience
             + "; retry");
   }
 

@@ -61,6 +61,27 @@ public final class Membership {
     return Placement.NodeState.GONE;
   }
 
+  /**
+   * How many members this node reaches, itself included (not unreachable for it, not down), of all
+   * it knows: a majority read or write of the directory can succeed only with a majority reached.
+   */
+  DirectoryPatience.Reach reach() {
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    Set<String> unreachable = addresses(state.getUnreachable());
+    int members = 0;
+    int reachable = 0;
+    for (Member m : state.getMembers()) {
+      members++;
+      if (m.status() != MemberStatus.down() && !unreachable.contains(m.address().toString())) {
+        reachable++;
+      }
+    }
+    // Before this node has joined, the state may not list it: it is the whole cluster it knows.
+    return members == 0
+        ? new DirectoryPatience.Reach(1, 1)
+        : new DirectoryPatience.Reach(reachable, members);
+  }
+
   /** Every member this node knows, in address order. */
   public List<Node> members() {
     ClusterEvent.CurrentClusterState state = cluster.state();

@@ -50,8 +50,8 @@ class DialingTest {
   }
 
   @Test
-  void theBackoffDoublesWithEveryFailureUpToTheMaximumAndNeverGivesUp() {
-    Dialing d = new Dialing(2, 0, 0);
+  void withOneServerTheBackoffDoublesWithEveryFailureUpToTheMaximumAndNeverGivesUp() {
+    Dialing d = new Dialing(1, 0, 0);
     List<Duration> delays = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       d = d.ended(false);
@@ -66,8 +66,27 @@ class DialingTest {
   }
 
   @Test
+  void withSeveralServersTheBackoffDoublesOncePerRoundThroughTheListNotPerAttempt() {
+    // A dead server refuses at once, a busy one refuses a registration: neither should make the
+    // next server of the list wait a doubled delay; a whole round that failed does.
+    Dialing d = new Dialing(3, 0, 0);
+    List<Duration> delays = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      d = d.ended(false);
+      delays.add(d.delay(BACKOFF, 0));
+    }
+    assertEquals(
+        List.of(1, 1, 1, 2, 2, 2, 4, 4, 4, 8, 8, 8).stream().map(Duration::ofSeconds).toList(),
+        delays);
+    for (int i = 0; i < 10_000; i++) {
+      d = d.ended(false);
+    }
+    assertEquals(Duration.ofSeconds(30), d.delay(BACKOFF, 0), "still dialling, at the maximum");
+  }
+
+  @Test
   void jitterAddsUpToTheRandomFactor() {
-    Dialing d = new Dialing(2, 0, 0).ended(false).ended(false);
+    Dialing d = new Dialing(2, 0, 0).ended(false).ended(false).ended(false);
     assertEquals(Duration.ofSeconds(2), d.delay(BACKOFF, 0));
     assertEquals(Duration.ofMillis(2200), d.delay(BACKOFF, 0.5));
     assertTrue(d.delay(BACKOFF, 0.999).compareTo(Duration.ofMillis(2400)) < 0);
@@ -75,14 +94,19 @@ class DialingTest {
 
   @Test
   void aConnectionThatStayedRegisteredStartsTheBackoffOverFromTheMinimum() {
-    Dialing failing = new Dialing(3, 0, 0).ended(false).ended(false).ended(false);
+    Dialing failing = new Dialing(3, 0, 0);
+    for (int i = 0; i < 7; i++) {
+      failing = failing.ended(false);
+    }
     assertEquals(Duration.ofSeconds(4), failing.delay(BACKOFF, 0));
 
     Dialing afterStable = failing.ended(true);
 
     assertEquals(Duration.ofSeconds(1), afterStable.delay(BACKOFF, 0));
-    assertEquals(1, afterStable.current(), "and it still moves on to the next server");
-    assertEquals(Duration.ofSeconds(2), afterStable.ended(false).delay(BACKOFF, 0));
+    assertEquals(2, afterStable.current(), "and it still moves on to the next server");
+    Dialing round = afterStable.ended(false).ended(false);
+    assertEquals(Duration.ofSeconds(1), round.delay(BACKOFF, 0), "the rest of the round");
+    assertEquals(Duration.ofSeconds(2), round.ended(false).delay(BACKOFF, 0));
   }
 
   @Test

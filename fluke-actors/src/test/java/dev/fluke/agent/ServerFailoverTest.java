@@ -137,15 +137,16 @@ class ServerFailoverTest {
   }
 
   @Test
-  void startsAtARandomServerAndGoesRoundTheListInOrderWithAGrowingJitteredBackoff() {
+  void startsAtARandomServerAndGoesRoundTheListInOrderWithABackoffGrowingPerRound() {
     long seed = 42;
     Plan plan = startWith(seed, "", 100);
     List<String> order = new ArrayList<>(List.of(dialled.receiveMessage()));
     assertEquals(firstOf(seed), order.get(0), "the first dial goes at once");
 
     Duration min = Duration.ofSeconds(1);
-    for (int attempt = 1; attempt <= 7; attempt++) {
-      Duration base = min.multipliedBy(1L << (attempt - 1));
+    for (int attempt = 1; attempt <= 10; attempt++) {
+      int round = (attempt + 2) / 3; // three servers: the delay doubles once per round
+      Duration base = min.multipliedBy(1L << (round - 1));
       Duration expected =
           base.compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : base;
       assertTrue(
@@ -233,12 +234,13 @@ class ServerFailoverTest {
 
   @Test
   void aConnectionThatStayedRegisteredStartsTheBackoffOverFromTheMinimum() throws Exception {
-    // a, b and c refuse once each (backoff 1s, then 2s), then a accepts.
-    Plan plan = startWith(seedStartingAt("a"), "fluke.agent.silent-server-intervals = 0", 1);
-    plan = waitFor(plan);
-    plan = waitFor(plan);
+    // a, b and c refuse twice each (a round of 1s delays, then one of 2s), then a accepts.
+    Plan plan = startWith(seedStartingAt("a"), "fluke.agent.silent-server-intervals = 0", 2);
+    for (int i = 0; i < 5; i++) {
+      plan = waitFor(plan);
+    }
     assertEquals("a", plan.server());
-    assertTrue(plan.delay().compareTo(Duration.ofSeconds(4)) >= 0, "the third failure: " + plan);
+    assertTrue(plan.delay().compareTo(Duration.ofSeconds(2)) >= 0, "the second round: " + plan);
     time.timePasses(plan.delay());
     Link a = registered(server("a"));
 

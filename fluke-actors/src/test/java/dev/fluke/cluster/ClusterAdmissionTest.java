@@ -63,5 +63,9 @@ class ClusterAdmissionTest {
     assertTrue(unread.contains("cannot be read") && unread.endsWith("; retry"), unread);
     String unrecorded = ClusterAdmission.unrecorded(Duration.ofSeconds(5)).refusal();
     assertTrue(unrecorded.contains("could not record") && unrecorded.endsWith("; retry"));
+    assertEquals(
+        "this server node reaches 1 of the cluster's 3 nodes, no majority: it cannot admit agents;"
+            + " retry another node",
+        ClusterAdmission.noMajority(new DirectoryPatience.Reach(1, 3)).refusal());
   }
 }

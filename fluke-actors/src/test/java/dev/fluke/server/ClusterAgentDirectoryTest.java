@@ -253,6 +253,24 @@ class ClusterAgentDirectoryTest {
   }
 
   @Test
+  void aNodeCutOffFromTheMajorityRefusesRegistrationsAtOnceSayingSo() {
+    nodes.isolate(0);
+    try {
+      await().atMost(WAIT).until(() -> nodes.unreachable(0, 1) && nodes.unreachable(0, 2));
+      ServerMessage answer = register(connect(0), "lonely-01");
+      String reason = assertInstanceOf(ServerMessage.Rejected.class, answer).reason();
+      assertTrue(
+          reason.contains("reaches 1 of the cluster's 3 nodes, no majority")
+              && reason.endsWith("retry another node"),
+          reason);
+      // the majority side admits it
+      assertInstanceOf(ServerMessage.Registered.class, register(connect(1), "lonely-01"));
+    } finally {
+      nodes.heal(0);
+    }
+  }
+
+  @Test
   void everyNodeListsTheWholeFleetWithTheNodeHoldingEachAgent() {
     for (int i = 0; i < 3; i++) {
       assertInstanceOf(ServerMessage.Registered.class, register(connect(i), "list-0" + i));
