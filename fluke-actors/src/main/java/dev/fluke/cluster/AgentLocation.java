@@ -9,23 +9,28 @@ import java.util.List;
  * @param node the cluster address of the node that admitted the agent last
  * @param epoch the fencing token of that admission: every admission anywhere takes a higher one
  * @param live true while that node holds the agent's session; false once it ended there
- * @param received the newest result keys ({@code cycle/task}) received from the agent on any node,
- *     at most {@link #RECEIVED_KEPT}: a result re-sent after a failover is recognised
+ * @param received the fingerprints ({@link dev.fluke.server.ReceivedResults#fingerprint}) of the
+ *     newest result keys ({@code cycle/task}) received from the agent on any node, at most {@link
+ *     #RECEIVED_KEPT}: a result re-sent after a failover is recognised. Fingerprints rather than
+ *     the keys themselves because every node keeps every entry: 16 keys as strings were 2.7 KB of
+ *     heap per agent per node, as 64-bit fingerprints they are ~0.3 KB (docs/cluster.md, sizing)
  * @param token the {@link dev.fluke.server.SessionTokens#hash} of the session token that admission
  *     handed the agent (null: none): the agent presents the token on its next registration
  */
 public record AgentLocation(
-    String node, long epoch, boolean live, List<String> received, String token)
+    String node, long epoch, boolean live, List<Long> received, String token)
     implements CborSerializable {
   /** Results remembered per agent: more than the agent keeps unacknowledged at once by default. */
   public static final int RECEIVED_KEPT = 16;
 
   public AgentLocation {
+    // A handful of node addresses among all the entries: one string each, not one per entry.
+    node = node == null ? null : node.intern();
     received = received == null ? List.of() : List.copyOf(received);
   }
 
   /** An entry without a session token. */
-  public AgentLocation(String node, long epoch, boolean live, List<String> received) {
+  public AgentLocation(String node, long epoch, boolean live, List<Long> received) {
     this(node, epoch, live, received, null);
   }
 
@@ -49,13 +54,16 @@ public record AgentLocation(
     return token != null && token.equals(presented);
   }
 
-  /** With one more received result (the oldest forgotten beyond {@link #RECEIVED_KEPT}). */
-  public AgentLocation withReceived(String key) {
-    if (received.contains(key)) {
+  /**
+   * With one more received result, by its fingerprint (the oldest forgotten beyond {@link
+   * #RECEIVED_KEPT}).
+   */
+  public AgentLocation withReceived(long fingerprint) {
+    if (received.contains(fingerprint)) {
       return this;
     }
-    List<String> next = new ArrayList<>(received);
-    next.add(key);
+    List<Long> next = new ArrayList<>(received);
+    next.add(fingerprint);
     while (next.size() > RECEIVED_KEPT) {
       next.remove(0);
     }

@@ -2,6 +2,7 @@ package dev.fluke.cluster;
 
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
+import dev.fluke.server.ReceivedResults;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -213,7 +214,7 @@ public final class AgentLocations {
     update(
         r.name(),
         new Replicator.WriteMajority(timeout),
-        own(r.epoch(), l -> l.withReceived(r.key())),
+        own(r.epoch(), l -> l.withReceived(ReceivedResults.fingerprint(r.key()))),
         ok -> {
           if (!ok) {
             context

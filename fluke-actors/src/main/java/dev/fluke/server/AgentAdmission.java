@@ -22,11 +22,12 @@ public interface AgentAdmission {
    * @param epoch the agent's new epoch (> 0 in cluster mode); its cycle ids start at {@code epoch
    *     << 32}, so they are unique across nodes
    * @param refusal null when admitted, else why not (sent to the agent)
-   * @param received result keys ({@code cycle/task}) the agent's earlier sessions received, on any
-   *     node: a result re-sent after a failover is then recognised as a duplicate
+   * @param received the {@link ReceivedResults#fingerprint fingerprints} of the result keys ({@code
+   *     cycle/task}) the agent's earlier sessions received, on any node: a result re-sent after a
+   *     failover is then recognised as a duplicate
    */
-  record Decision(long epoch, String refusal, List<String> received) {
-    public static Decision admitted(long epoch, List<String> received) {
+  record Decision(long epoch, String refusal, List<Long> received) {
+    public static Decision admitted(long epoch, List<Long> received) {
       return new Decision(epoch, null, List.copyOf(received));
     }
 

@@ -1,9 +1,15 @@
 package dev.fluke.server;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -24,10 +30,14 @@ import java.util.function.Function;
  * written there ({@link #onFirst}); its acknowledgement waits for that write ({@link #recorded}),
  * so a result acknowledged by any node is known to every node the agent may move to.
  */
-final class ReceivedResults {
+public final class ReceivedResults {
   private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final Map<String, Boolean> seen;
+
+  /** Fingerprints of the keys earlier sessions received on other nodes ({@link #seed}). */
+  private final Set<Long> seeded = new HashSet<>();
+
   private final Map<String, CompletionStage<Void>> pending = new HashMap<>();
   private Function<String, CompletionStage<Void>> onFirst = key -> DONE;
 
@@ -46,7 +56,8 @@ final class ReceivedResults {
     String key = key(cycleId, task);
     Function<String, CompletionStage<Void>> listener;
     synchronized (this) {
-      if (seen.put(key, Boolean.TRUE) != null) {
+      if (seen.put(key, Boolean.TRUE) != null
+          || (!seeded.isEmpty() && seeded.contains(fingerprint(key)))) {
         return false;
       }
       listener = onFirst;
@@ -80,13 +91,27 @@ final class ReceivedResults {
   }
 
   /**
-   * Cluster mode: results the agent's earlier sessions received on other nodes (from the cluster
-   * directory), so that one re-sent after a failover is a duplicate here too.
+   * The 64-bit fingerprint of a result key, which the cluster's directory keeps instead of the key
+   * (the first 8 bytes of its SHA-256). Two keys of one agent's last 16 results sharing one is a
+   * chance of about 16 in 2^64 per result: then a new result would be taken for a re-sent one.
    */
-  synchronized void seed(Collection<String> keys) {
-    for (String k : keys) {
-      seen.put(k, Boolean.TRUE);
+  public static long fingerprint(String key) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return ByteBuffer.wrap(d, 0, 8).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
+  }
+
+  /**
+   * Cluster mode: results the agent's earlier sessions received on other nodes (their keys'
+   * fingerprints, from the cluster directory), so that one re-sent after a failover is a duplicate
+   * here too.
+   */
+  synchronized void seed(Collection<Long> fingerprints) {
+    seeded.clear(); // the directory's list is the newest of every node: it replaces the last one
+    seeded.addAll(fingerprints);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.fluke.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fluke.server.ReceivedResults;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.cluster.ddata.LWWMap;
@@ -27,12 +28,13 @@ class AgentDirectorySizeTest {
       // compress to nearly nothing.
       java.util.Random random = new java.util.Random(42);
       for (int i = 0; i < AGENTS; i++) {
-        List<String> received = new ArrayList<>();
+        List<Long> received = new ArrayList<>();
         for (int r = 0; r < AgentLocation.RECEIVED_KEPT; r++) {
           received.add(
-              ((7L << 32) + random.nextInt(1_000_000))
-                  + "/deploy_"
-                  + Long.toHexString(random.nextLong()));
+              ReceivedResults.fingerprint(
+                  ((7L << 32) + random.nextInt(1_000_000))
+                      + "/deploy_"
+                      + Long.toHexString(random.nextLong())));
         }
         AgentLocation l =
             new AgentLocation(

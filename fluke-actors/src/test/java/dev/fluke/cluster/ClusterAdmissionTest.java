@@ -33,9 +33,9 @@ class ClusterAdmissionTest {
     assertEquals("web-01", admit.name());
     assertEquals("r", admit.resumes());
     assertEquals("t", admit.token());
-    admit.answer().complete(ClusterAdmission.admitted(new AgentLocation(B, 4, true, List.of("x"))));
+    admit.answer().complete(ClusterAdmission.admitted(new AgentLocation(B, 4, true, List.of(7L))));
     assertEquals(
-        AgentAdmission.Decision.admitted(4, List.of("x")), decision.toCompletableFuture().get());
+        AgentAdmission.Decision.admitted(4, List.of(7L)), decision.toCompletableFuture().get());
 
     admission.released("web-01", 4);
     assertEquals(

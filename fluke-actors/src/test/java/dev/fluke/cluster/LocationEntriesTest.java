@@ -20,10 +20,9 @@ class LocationEntriesTest {
 
   @Test
   void anAdmissionKeepsTheReceivedResultsAndNeverReusesAnEpoch() {
-    AgentLocation before = new AgentLocation(B, 4, false, List.of("7/web"));
+    AgentLocation before = new AgentLocation(B, 4, false, List.of(7L));
     assertEquals(
-        new AgentLocation(A, 5, true, List.of("7/web")),
-        LocationEntries.admitted(before, A, 5, null));
+        new AgentLocation(A, 5, true, List.of(7L)), LocationEntries.admitted(before, A, 5, null));
     // Another node admitted the agent with epoch 6 after this node decided on 5.
     AgentLocation meanwhile = new AgentLocation(B, 6, true, List.of());
     assertEquals(

@@ -74,11 +74,11 @@ class PlacementTest {
   void anEntryKeepsItsNewestReceivedResultsOnly() {
     AgentLocation l = new AgentLocation(A, 1, true, List.of());
     for (int i = 0; i < AgentLocation.RECEIVED_KEPT + 3; i++) {
-      l = l.withReceived(i + "/app");
+      l = l.withReceived(i);
     }
     assertEquals(AgentLocation.RECEIVED_KEPT, l.received().size());
-    assertEquals("3/app", l.received().get(0));
-    assertEquals(l, l.withReceived("5/app"), "a key already kept changes nothing");
+    assertEquals(3L, l.received().get(0));
+    assertEquals(l, l.withReceived(5), "a key already kept changes nothing");
     assertEquals(l.received(), l.admittedOn(B, 2, null).received(), "kept across a move");
   }
 }

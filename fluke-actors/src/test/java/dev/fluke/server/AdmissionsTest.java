@@ -42,7 +42,8 @@ class AdmissionsTest {
     @Override
     public CompletionStage<Decision> admit(String name, String resumes, String token) {
       calls.add("admit " + name);
-      return CompletableFuture.completedFuture(Decision.admitted(++epoch, List.of("5/app")));
+      return CompletableFuture.completedFuture(
+          Decision.admitted(++epoch, List.of(ReceivedResults.fingerprint("5/app"))));
     }
 
     @Override
