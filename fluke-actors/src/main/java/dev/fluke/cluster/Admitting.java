@@ -53,6 +53,17 @@ final class Admitting {
         Function<Boolean, Command> answer);
   }
 
+  /**
+   * @param ask how long the node holding an agent has to say whether its session is alive
+   * @param directory how long one majority read or write of a shard may take before it is tried
+   *     again. Short on purpose: Pekko's majority operation asks one other node first and the rest
+   *     only after a fifth of this timeout, and right after a crash the dead node is still counted
+   *     reachable, so it is asked first half of the time (docs/cluster.md, "Admission under load")
+   * @param patience how long from its arrival a registration may wait for the directory before it
+   *     is refused ({@link DirectoryPatience})
+   */
+  record Timing(Duration ask, Duration directory, Duration patience) {}
+
   /** An admission decided: write its entry with {@code epoch}. */
   record Write(Admit admit, long epoch) {}
 
@@ -60,8 +71,7 @@ final class Admitting {
   private final ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator;
   private final Membership membership;
   private final String self;
-  private final Duration timeout;
-  private final Duration patience;
+  private final Timing timing;
   private final LocalDirectory local;
   private final Update update;
 
@@ -80,16 +90,14 @@ final class Admitting {
       ActorContext<Command> context,
       ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator,
       Membership membership,
-      Duration timeout,
-      Duration patience,
+      Timing timing,
       LocalDirectory local,
       Update update) {
     this.context = context;
     this.replicator = replicator;
     this.membership = membership;
     this.self = membership.self();
-    this.timeout = timeout;
-    this.patience = patience;
+    this.timing = timing;
     this.local = local;
     this.update = update;
   }
@@ -122,7 +130,7 @@ final class Admitting {
     Long since = started.get(a);
     if (since != null
         && DirectoryPatience.retry(
-            since, System.nanoTime(), patience, timeout, membership.reach())) {
+            since, System.nanoTime(), timing.patience(), timing.directory(), membership.reach())) {
       toRead(a);
     } else {
       answer(a, refusal);
@@ -136,7 +144,8 @@ final class Admitting {
     }
     LWWMapKey<String, AgentLocation> key = AgentLocations.key(shard);
     replicator.askGet(
-        replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(timeout), replyTo),
+        replyTo ->
+            new Replicator.Get<>(key, new Replicator.ReadMajority(timing.directory()), replyTo),
         rsp ->
             rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok
                 ? new Read(shard, batch, ok.get(key).getEntries(), false)
@@ -151,9 +160,9 @@ final class Admitting {
               "No majority answered a read of directory shard {} within {}: {} registration(s)"
                   + " try again (patience {})",
               r.shard(),
-              timeout,
+              timing.directory(),
               r.batch().size(),
-              patience);
+              timing.patience());
     }
     for (Admit a : r.batch()) {
       decide(a, r.entries().get(a.name()), r.failed());
@@ -163,7 +172,7 @@ final class Admitting {
 
   private void decide(Admit a, AgentLocation current, boolean unreadable) {
     if (unreadable) {
-      retryOrRefuse(a, ClusterAdmission.unreadable(patience));
+      retryOrRefuse(a, ClusterAdmission.unreadable(timing.patience()));
       return;
     }
     Placement.NodeState holder =
@@ -175,7 +184,7 @@ final class Admitting {
       asking.add(a);
       context.scheduleOnce(HOLDER_CHECK, context.getSelf(), new HolderCheck(a, ask));
       context.pipeToSelf(
-          NodeService.isLive(context.getSystem(), ask.node(), a.name(), timeout),
+          NodeService.isLive(context.getSystem(), ask.node(), a.name(), timing.ask()),
           (live, failure) -> new HolderAnswered(a, ask, failure == null ? live : null));
     }
   }
@@ -227,7 +236,7 @@ final class Admitting {
     }
     update.apply(
         shard,
-        new Replicator.WriteMajority(timeout),
+        new Replicator.WriteMajority(timing.directory()),
         changes,
         ok -> new Written(shard, batch, Map.copyOf(written), ok));
   }
@@ -239,7 +248,7 @@ final class Admitting {
       if (entry == null) {
         // Read again: the entry may be in force on some nodes already, so the next admission
         // takes a higher epoch (an epoch is never reused).
-        retryOrRefuse(a, ClusterAdmission.unrecorded(patience));
+        retryOrRefuse(a, ClusterAdmission.unrecorded(timing.patience()));
       } else {
         local.admitted(a.name(), entry.epoch());
         answer(a, ClusterAdmission.admitted(entry));

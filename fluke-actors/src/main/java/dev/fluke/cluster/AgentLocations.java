@@ -104,17 +104,15 @@ public final class AgentLocations {
   private ActorRef<AgentRegistry.Command> registry;
 
   /**
-   * @param timeout for majority reads and writes and for asking a holding node
-   * @param patience how long a registration may wait for a directory that does not answer in time
-   *     before it is refused ({@link DirectoryPatience})
+   * @param timing of admissions; {@code timing.ask()} also bounds the majority write of a received
+   *     result
    */
-  public static Behavior<Command> create(
-      Membership membership, Duration timeout, Duration patience) {
+  static Behavior<Command> create(Membership membership, Admitting.Timing timing) {
     return Behaviors.setup(
         ctx ->
             DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> r) ->
-                    new AgentLocations(ctx, r, membership, timeout, patience).behavior()));
+                    new AgentLocations(ctx, r, membership, timing).behavior()));
   }
 
   /**
@@ -125,8 +123,10 @@ public final class AgentLocations {
     return system.systemActorOf(
         create(
             Membership.of(system),
-            ClusterBoot.askTimeout(system),
-            system.settings().config().getDuration("fluke.cluster.admission-patience")),
+            new Admitting.Timing(
+                ClusterBoot.askTimeout(system),
+                system.settings().config().getDuration("fluke.cluster.directory-timeout"),
+                system.settings().config().getDuration("fluke.cluster.admission-patience"))),
         "fluke-cluster-agents",
         Props.empty());
   }
@@ -148,16 +148,14 @@ public final class AgentLocations {
       ActorContext<Command> context,
       ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator,
       Membership membership,
-      Duration timeout,
-      Duration patience) {
+      Admitting.Timing timing) {
     this.context = context;
     this.replicator = replicator;
     this.selfUnique = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.self = membership.self();
-    this.timeout = timeout;
+    this.timeout = timing.ask();
     this.local = new LocalDirectory(self);
-    this.admitting =
-        new Admitting(context, replicator, membership, timeout, patience, local, this::update);
+    this.admitting = new Admitting(context, replicator, membership, timing, local, this::update);
     // One function for every shard: Pekko keeps one subscription adapter per actor (the last
     // registered), so the shard is read from the key of each change.
     for (int i = 0; i < SHARDS; i++) {
