@@ -12,10 +12,13 @@ import java.util.random.RandomGenerator;
  * per <em>round</em> through the list, not per attempt: every server of a round is dialled after
  * the same delay, and it doubles only when a whole round (as many attempts in a row as there are
  * servers) ended without a connection that stayed registered for {@code reconnect.reset-after}; one
- * that did starts it again from the minimum. So a dead server in the list (refused at once) or one
- * busy server's refusal costs the next server one {@code min-backoff}, not a doubled delay, while a
- * fleet whose servers are all down still slows down to {@code max-backoff}. It never gives up. With
- * one server it is the plain reconnect backoff (doubling per attempt).
+ * that did starts it again from the minimum, and the first attempt after it waits a random part of
+ * {@code min-backoff} (0 to 1 s by default): the agents of a server that just died spread their
+ * reconnects evenly over that second instead of arriving at the next servers within the jitter's
+ * 0.2 s, and come back sooner. So a dead server in the list (refused at once) or one busy server's
+ * refusal costs the next server one {@code min-backoff}, not a doubled delay, while a fleet whose
+ * servers are all down still slows down to {@code max-backoff}. It never gives up. With one server
+ * it is the plain reconnect backoff (doubling per attempt).
  *
  * <p>Immutable; {@link ServerLink} keeps one and replaces it per attempt.
  *
@@ -23,8 +26,10 @@ import java.util.random.RandomGenerator;
  * @param current the index of the server dialled now (or next)
  * @param failures attempts in a row, up to and including the last one, that ended without staying
  *     registered for {@code reset-after}; 0 before the first attempt ended
+ * @param lived the last attempt stayed registered for {@code reset-after} (then {@code failures} is
+ *     1)
  */
-record Dialing(int servers, int current, int failures) {
+record Dialing(int servers, int current, int failures, boolean lived) {
 
   Dialing {
     if (servers < 1) {
@@ -33,6 +38,10 @@ record Dialing(int servers, int current, int failures) {
     if (current < 0 || current >= servers) {
       throw new IllegalArgumentException("no server " + current + " of " + servers);
     }
+  }
+
+  Dialing(int servers, int current, int failures) {
+    this(servers, current, failures, false);
   }
 
   /** The first attempt: a random entry of {@code servers}, at once. */
@@ -47,15 +56,22 @@ record Dialing(int servers, int current, int failures) {
    *     again from its minimum
    */
   Dialing ended(boolean stable) {
-    return new Dialing(servers, (current + 1) % servers, stable ? 1 : failures + 1);
+    return new Dialing(servers, (current + 1) % servers, stable ? 1 : failures + 1, stable);
   }
 
   /**
-   * How long to wait before dialling {@link #current}: nothing before the first attempt, else the
-   * backoff after {@link #rounds} failed rounds, {@code random} (in [0, 1)) choosing the jitter.
+   * How long to wait before dialling {@link #current}: nothing before the first attempt, {@code
+   * random} × {@code min-backoff} right after a connection that lived, else the backoff after
+   * {@link #rounds} failed rounds, {@code random} (in [0, 1)) choosing the jitter.
    */
   Duration delay(AgentSettings.Backoff backoff, double random) {
-    return failures == 0 ? Duration.ZERO : backoff.delay(rounds(), random);
+    if (failures == 0) {
+      return Duration.ZERO;
+    }
+    if (lived) {
+      return Duration.ofMillis((long) (backoff.min().toMillis() * random));
+    }
+    return backoff.delay(rounds(), random);
   }
 
   /**

@@ -102,11 +102,23 @@ class DialingTest {
 
     Dialing afterStable = failing.ended(true);
 
-    assertEquals(Duration.ofSeconds(1), afterStable.delay(BACKOFF, 0));
     assertEquals(2, afterStable.current(), "and it still moves on to the next server");
     Dialing round = afterStable.ended(false).ended(false);
     assertEquals(Duration.ofSeconds(1), round.delay(BACKOFF, 0), "the rest of the round");
     assertEquals(Duration.ofSeconds(2), round.ended(false).delay(BACKOFF, 0));
+  }
+
+  @Test
+  void theFirstAttemptAfterAConnectionThatLivedWaitsARandomPartOfTheMinimumSoAFleetSpreads() {
+    Dialing afterStable = new Dialing(3, 0, 0).ended(true);
+
+    assertEquals(Duration.ZERO, afterStable.delay(BACKOFF, 0));
+    assertEquals(Duration.ofMillis(500), afterStable.delay(BACKOFF, 0.5));
+    assertTrue(afterStable.delay(BACKOFF, 0.999).compareTo(Duration.ofSeconds(1)) < 0);
+    assertEquals(
+        Duration.ofSeconds(1),
+        afterStable.ended(false).delay(BACKOFF, 0),
+        "an attempt that failed after it waits the backoff again");
   }
 
   @Test
