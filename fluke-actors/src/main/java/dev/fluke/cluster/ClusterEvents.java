@@ -36,6 +36,31 @@ final class ClusterEvents {
     this.everyNode = everyNode;
   }
 
+  /** Whether {@link #events} asks every node (the store is not shared). */
+  boolean merges() {
+    return !shared;
+  }
+
+  /**
+   * One agent's detail (from the node holding it) with the agent's recent events from every node
+   * (an agent that moved has its history on each node it was on): {@code history} null when no node
+   * could answer (the detail is kept as it came); a node that did not answer is named in {@code
+   * history_unavailable}, after what the detail already said.
+   */
+  static Dto.AgentDetail withHistory(Dto.AgentDetail detail, Dto.Partial<List<Event>> history) {
+    if (history == null) {
+      return detail;
+    }
+    String unavailable = detail.historyUnavailable();
+    if (!history.complete()) {
+      String note =
+          "server node(s) did not answer, their events of this agent are not listed: "
+              + String.join(", ", history.missingNodes());
+      unavailable = unavailable == null ? note : unavailable + "; " + note;
+    }
+    return detail.withHistory(history.value(), unavailable);
+  }
+
   CompletionStage<Dto.Partial<List<Event>>> events(EventQuery query) {
     if (shared) {
       return local.apply(query).thenApply(Dto.Partial::complete);

@@ -36,10 +36,13 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
   private final AgentForwarding forwarding;
   private final FleetListing listing;
   private final ClusterEvents events;
+  private final int recentEvents;
 
   /**
    * @param sharedEvents the event store is shared by every node (Redis): events are answered from
    *     this node's store; otherwise every node's store is asked and the answers merged
+   * @param recentEvents how many recent events an agent's detail lists ({@code
+   *     fluke.server.api.recent-events}): with stores of their own, gathered from every node
    */
   public ClusterFleetApi(
       ActorSystem<?> system,
@@ -47,7 +50,8 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
       ActorRef<AgentLocations.Command> directory,
       String version,
       java.time.Clock clock,
-      boolean sharedEvents) {
+      boolean sharedEvents,
+      int recentEvents) {
     Membership membership = Membership.of(system);
     this.local = local;
     this.timeout = ClusterBoot.askTimeout(system);
@@ -63,6 +67,7 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
                     r -> new NodeService.AskEvents(query, r),
                     fanout.types().constructCollectionType(List.class, Event.class),
                     () -> local.events(query)));
+    this.recentEvents = recentEvents;
   }
 
   @Override
@@ -82,9 +87,22 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
 
   // ---- forwarded to the node holding the agent ----
 
+  /**
+   * The detail from the node holding the agent; with stores of their own, its recent events are
+   * asked of every node at the same time (its history before it moved is on other nodes).
+   */
   @Override
   public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
-    return forwarding.agent(name);
+    CompletionStage<Optional<Dto.AgentDetail>> detail = forwarding.agent(name);
+    if (!events.merges() || recentEvents == 0) {
+      return detail;
+    }
+    CompletionStage<Dto.Partial<List<Event>>> history =
+        events
+            .events(new EventQuery(name, null, null, recentEvents))
+            .handle((h, failure) -> failure == null ? h : null);
+    return detail.thenCombine(
+        history, (d, h) -> d.map(found -> ClusterEvents.withHistory(found, h)));
   }
 
   @Override

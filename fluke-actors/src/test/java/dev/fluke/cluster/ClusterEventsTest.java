@@ -101,4 +101,50 @@ class ClusterEventsTest {
         assertThrows(CompletionException.class, () -> join(events.events(EventQuery.latest(5))));
     assertEquals("history unavailable", failed.getCause().getMessage());
   }
+
+  private static Dto.AgentDetail detail(List<Event> recent, String unavailable) {
+    Dto.AgentSummary agent =
+        new Dto.AgentSummary(
+            "web-01",
+            Map.of(),
+            "1.0",
+            true,
+            T,
+            T,
+            dev.fluke.api.CyclePhase.IDLE,
+            T,
+            new Dto.StatusCounts(1, 0, 0, 0, 0, 0, 0),
+            0,
+            "node-b");
+    return new Dto.AgentDetail(agent, List.of(), recent, unavailable, null);
+  }
+
+  @Test
+  void anAgentsDetailListsItsEventsFromEveryNodeAndNamesTheNodesThatDidNotAnswer() {
+    Dto.AgentDetail fromHolder = detail(List.of(connected(5, "web-01")), null);
+    List<Event> everywhere = List.of(connected(5, "web-01"), connected(1, "web-01"));
+
+    assertEquals(
+        detail(everywhere, null),
+        ClusterEvents.withHistory(fromHolder, Dto.Partial.complete(everywhere)));
+
+    Dto.AgentDetail partial =
+        ClusterEvents.withHistory(fromHolder, new Dto.Partial<>(everywhere, List.of("node-c")));
+    assertEquals(everywhere, partial.recentEvents());
+    assertEquals(
+        "server node(s) did not answer, their events of this agent are not listed: node-c",
+        partial.historyUnavailable());
+
+    // the holder did not answer: what its detail says stays, the other nodes' events are listed
+    Dto.AgentDetail unknown = detail(List.of(), "server node node-b holding this agent did not");
+    Dto.AgentDetail merged =
+        ClusterEvents.withHistory(unknown, new Dto.Partial<>(everywhere, List.of("node-b")));
+    assertEquals(everywhere, merged.recentEvents());
+    assertTrue(
+        merged.historyUnavailable().startsWith("server node node-b holding this agent did not; "),
+        merged.historyUnavailable());
+
+    // no node could answer: the detail as it came
+    assertEquals(fromHolder, ClusterEvents.withHistory(fromHolder, null));
+  }
 }

@@ -71,9 +71,7 @@ class EventsMergeTest {
   }
 
   @Test
-  void equalTimesGoToTheSmallerAddressFirstAndEachNodeKeepsItsOwnOrder() {
-    // node-b's store lists its two events at 5 s in its own order, and one older event before a
-    // newer one (an agent's clock): the merge never reorders a node's own answer
+  void equalTimesGoToTheSmallerAddressFirstAndKeepEachNodesOrder() {
     Map<String, List<Event>> byNode = new LinkedHashMap<>();
     byNode.put(
         "node-b",
@@ -90,6 +88,21 @@ class EventsMergeTest {
             "a0 connected 3",
             "b0 connected 2"),
         messages(merged));
+  }
+
+  @Test
+  void aNodesEventsAppendedOutOfTimeOrderAreListedByTime() {
+    // two actors of node-a recorded at once: its store lists them in append order
+    Map<String, List<Event>> byNode =
+        Map.of(
+            "node-a",
+            List.of(at(4, "a", "loaded"), at(6, "a", "loaded"), at(1, "a", "loaded")),
+            "node-b",
+            List.of(at(5, "b", "loaded")));
+
+    List<Event> merged = EventsMerge.merge(byNode, EventQuery.latest(10));
+
+    assertEquals(List.of("a loaded 6", "b loaded 5", "a loaded 4", "a loaded 1"), messages(merged));
   }
 
   @Test

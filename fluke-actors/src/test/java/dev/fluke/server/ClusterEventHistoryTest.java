@@ -122,8 +122,9 @@ class ClusterEventHistoryTest {
     return s.toCompletableFuture().join();
   }
 
-  private static List<String> agentsOf(List<Event> events) {
-    return events.stream().map(Event::agent).toList();
+  /** The fixed agents web-0…2 the events are of, sorted (the moving agent's test adds its own). */
+  private static List<String> webAgentsOf(List<Event> events) {
+    return events.stream().map(Event::agent).filter(a -> a.startsWith("web-")).sorted().toList();
   }
 
   private static void assertNewestFirst(List<Event> events) {
@@ -146,11 +147,11 @@ class ClusterEventHistoryTest {
           join(servers.get(from).fleetApi().eventsFromEveryNode(connected));
       assertTrue(answer.complete(), answer.missingNodes().toString());
       List<Event> events = answer.value();
-      assertEquals(List.of("web-0", "web-1", "web-2"), agentsOf(events).stream().sorted().toList());
+      assertEquals(List.of("web-0", "web-1", "web-2"), webAgentsOf(events));
       assertNewestFirst(events);
       if (first == null) {
         first = events;
-      } else {
+      } else if (first.size() == events.size()) { // (unless an agent connected in between)
         assertEquals(first, events, "every node answers with the same history");
       }
     }
@@ -190,10 +191,74 @@ class ClusterEventHistoryTest {
                   .fleetApi()
                   .eventsFromEveryNode(new EventQuery(null, null, "connected", 50)));
       assertEquals(List.of(nodes.address(2)), answer.missingNodes());
-      assertEquals(List.of("web-0", "web-1"), agentsOf(answer.value()).stream().sorted().toList());
+      assertEquals(List.of("web-0", "web-1"), webAgentsOf(answer.value()));
       assertNewestFirst(answer.value());
     } finally {
       nodes.heal(2);
     }
+  }
+
+  @Test
+  void anAgentThatMovedHasItsWholeHistoryListedAndInItsDetailOnAnyNode() {
+    TestAgent before = TestAgent.connect(servers.get(0).gateway(), nodes.node(0), "mover-before");
+    before.register("move-01", Map.of("role", "web"));
+    before.reportCheck(before.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
+    before.in.sendComplete();
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                !join(servers
+                        .get(0)
+                        .events()
+                        .query(new EventQuery("move-01", null, "disconnected", 5)))
+                    .isEmpty());
+    // it registers on node 1 once node 0's directory entry says its session ended
+    TestAgent after =
+        await().atMost(WAIT).until(() -> registered(1, "move-01"), java.util.Objects::nonNull);
+    after.reportCheck(after.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                join(servers
+                            .get(1)
+                            .events()
+                            .query(new EventQuery("move-01", "app", "satisfied", 5)))
+                        .size()
+                    == 1);
+    // each node's own store holds one connection of it
+    for (int node = 0; node < 2; node++) {
+      EventQuery connected = new EventQuery("move-01", null, "connected", 5);
+      assertEquals(1, join(servers.get(node).events().query(connected)).size());
+    }
+
+    // asked on node 2, which never held it: both stays
+    List<Event> history =
+        join(servers.get(2).fleetApi().events(new EventQuery("move-01", null, null, 50)));
+    assertNewestFirst(history);
+    // (node 1 may have refused a first attempt while node 0's entry still said live: rejected)
+    assertEquals(
+        List.of("satisfied", "connected", "disconnected", "satisfied", "connected"),
+        history.stream().map(Event::outcome).filter(o -> !o.equals("rejected")).toList());
+    Dto.AgentDetail detail = join(servers.get(2).fleetApi().agent("move-01")).orElseThrow();
+    assertEquals(nodes.address(1), detail.agent().node());
+    assertEquals(null, detail.historyUnavailable());
+    List<Event> recent = detail.recentEvents();
+    assertEquals(history.subList(0, Math.min(history.size(), 20)), recent);
+    assertEquals(2, recent.stream().filter(e -> e.outcome().equals("connected")).count());
+  }
+
+  /** A new connection to {@code node} registering {@code name}: the agent when admitted. */
+  private static TestAgent registered(int node, String name) {
+    TestAgent a = TestAgent.connect(servers.get(node).gateway(), nodes.node(node), "mover-" + node);
+    a.send(
+        new dev.fluke.protocol.AgentMessage.Register(
+            name, Map.of("role", "web"), "test-1", List.of("shell")));
+    dev.fluke.protocol.ServerMessage m = a.next();
+    while (m instanceof dev.fluke.protocol.ServerMessage.Heartbeat) {
+      m = a.next();
+    }
+    return m instanceof dev.fluke.protocol.ServerMessage.Registered ? a : null;
   }
 }
