@@ -82,6 +82,15 @@ public interface FleetApi {
   }
 
   /**
+   * {@link #events} with the server nodes that did not answer in time (cluster mode with stores of
+   * their own: their events are missing from the merged history); on a single server, or with a
+   * shared store, always complete.
+   */
+  default CompletionStage<Dto.Partial<List<Event>>> eventsFromEveryNode(EventQuery query) {
+    return events(query).thenApply(Dto.Partial::complete);
+  }
+
+  /**
    * The server nodes ({@code GET /api/v1/nodes}); a single server is one node, {@code local}, that
    * holds the Git watcher.
    */

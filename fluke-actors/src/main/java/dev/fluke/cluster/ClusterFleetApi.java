@@ -26,7 +26,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * session ({@link AgentLocations} says which); tasks, drift, reconciles of a task or the fleet,
  * suspensions, plans and rollouts are asked of every node's engine ({@link NodeFanout}, answers in
  * chunks) and merged ({@link FleetMerge}); suspend and resume are broadcast the same way. Events
- * and the manifest (through the Git singleton) are this node's.
+ * are every node's store merged, or this node's when the store is shared ({@link ClusterEvents});
+ * the manifest is the Git singleton's.
  */
 public final class ClusterFleetApi implements FleetApi, PartialFleet {
   private final FleetApi local;
@@ -34,19 +35,39 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
   private final NodeFanout fanout;
   private final AgentForwarding forwarding;
   private final FleetListing listing;
+  private final ClusterEvents events;
+  private final int recentEvents;
 
+  /**
+   * @param sharedEvents the event store is shared by every node (Redis): events are answered from
+   *     this node's store; otherwise every node's store is asked and the answers merged
+   * @param recentEvents how many recent events an agent's detail lists ({@code
+   *     fluke.server.api.recent-events}): with stores of their own, gathered from every node
+   */
   public ClusterFleetApi(
       ActorSystem<?> system,
       FleetApi local,
       ActorRef<AgentLocations.Command> directory,
       String version,
-      java.time.Clock clock) {
+      java.time.Clock clock,
+      boolean sharedEvents,
+      int recentEvents) {
     Membership membership = Membership.of(system);
     this.local = local;
     this.timeout = ClusterBoot.askTimeout(system);
     this.fanout = new NodeFanout(system, membership, timeout);
     this.forwarding = new AgentForwarding(system, local, membership, directory, fanout, clock);
     this.listing = new FleetListing(system, local, membership, directory, fanout, version, timeout);
+    this.events =
+        new ClusterEvents(
+            local::events,
+            sharedEvents,
+            query ->
+                fanout.everyNode(
+                    r -> new NodeService.AskEvents(query, r),
+                    fanout.types().constructCollectionType(List.class, Event.class),
+                    () -> local.events(query)));
+    this.recentEvents = recentEvents;
   }
 
   @Override
@@ -66,9 +87,22 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
 
   // ---- forwarded to the node holding the agent ----
 
+  /**
+   * The detail from the node holding the agent; with stores of their own, its recent events are
+   * asked of every node at the same time (its history before it moved is on other nodes).
+   */
   @Override
   public CompletionStage<Optional<Dto.AgentDetail>> agent(String name) {
-    return forwarding.agent(name);
+    CompletionStage<Optional<Dto.AgentDetail>> detail = forwarding.agent(name);
+    if (!events.merges() || recentEvents == 0) {
+      return detail;
+    }
+    CompletionStage<Dto.Partial<List<Event>>> history =
+        events
+            .events(new EventQuery(name, null, null, recentEvents))
+            .handle((h, failure) -> failure == null ? h : null);
+    return detail.thenCombine(
+        history, (d, h) -> d.map(found -> ClusterEvents.withHistory(found, h)));
   }
 
   @Override
@@ -157,12 +191,19 @@ public final class ClusterFleetApi implements FleetApi, PartialFleet {
             holders -> new Dto.Partial<>(merge.apply(g.answers(), holders::get), g.missing()));
   }
 
-  // ---- answered by this node ----
+  // ---- every node's history, merged (or this node's shared store) ----
 
   @Override
   public CompletionStage<List<Event>> events(EventQuery query) {
-    return local.events(query);
+    return eventsFromEveryNode(query).thenApply(Dto.Partial::value);
   }
+
+  @Override
+  public CompletionStage<Dto.Partial<List<Event>>> eventsFromEveryNode(EventQuery query) {
+    return events.events(query);
+  }
+
+  // ---- answered by this node ----
 
   @Override
   public CompletionStage<Dto.ManifestStatus> manifest() {

@@ -149,6 +149,18 @@ public final class NodeService {
     }
   }
 
+  /**
+   * The events of this node's own event store matching {@code query} (newest first, at most its
+   * limit): a cluster with stores of their own merges every node's answer ({@link EventsMerge}).
+   */
+  public record AskEvents(dev.fluke.events.EventQuery query, ActorRef<Chunks.Chunk> replyTo)
+      implements Question {
+    @Override
+    public CompletionStage<?> of(FleetApi api) {
+      return api.events(query);
+    }
+  }
+
   /** The next chunk of a large answer. */
   public record More(long id, int offset, ActorRef<Chunks.Chunk> replyTo) implements Command {}
 

@@ -20,6 +20,16 @@ public interface EventStore extends AutoCloseable {
   CompletionStage<Boolean> healthy();
 
   /**
+   * True when every server node that uses this store reads the same history (Redis: every node of a
+   * cluster writes to and reads from the same keys). A cluster answers {@code GET /api/v1/events}
+   * from a shared store directly; a store of its own (memory) is asked on every node and the
+   * answers merged (docs/cluster.md, "Events").
+   */
+  default boolean shared() {
+    return false;
+  }
+
+  /**
    * True when {@link #saveState} keeps values across server restarts (Redis); the memory store
    * keeps nothing.
    */

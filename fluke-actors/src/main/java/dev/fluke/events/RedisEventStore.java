@@ -247,6 +247,12 @@ public final class RedisEventStore implements EventStore {
     return true;
   }
 
+  /** Every node configured with the same Redis and prefix reads the same history. */
+  @Override
+  public boolean shared() {
+    return true;
+  }
+
   /** SET without expiry: state lives until it is replaced. */
   @Override
   public CompletionStage<Void> saveState(String name, String value) {

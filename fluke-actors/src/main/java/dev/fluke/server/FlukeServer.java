@@ -231,7 +231,14 @@ public final class FlukeServer {
     }
     FleetApi api =
         clustered
-            ? new ClusterFleetApi(system, nodeApi, locations, settings.version(), settings.clock())
+            ? new ClusterFleetApi(
+                system,
+                nodeApi,
+                locations,
+                settings.version(),
+                settings.clock(),
+                events.shared(),
+                settings.api().recentEvents())
             : nodeApi;
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(system, settings, gitFace, watcher, api, gateway, events, live, metrics);

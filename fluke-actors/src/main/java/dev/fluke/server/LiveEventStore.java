@@ -75,6 +75,11 @@ final class LiveEventStore implements EventStore {
   }
 
   @Override
+  public boolean shared() {
+    return store.shared();
+  }
+
+  @Override
   public CompletionStage<Void> saveState(String name, String value) {
     return call(() -> store.saveState(name, value));
   }

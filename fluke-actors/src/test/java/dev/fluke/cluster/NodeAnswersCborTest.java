@@ -73,6 +73,9 @@ class NodeAnswersCborTest {
             new NodeService.AskPlan("feature", Duration.ofSeconds(30), probe),
             new NodeService.AskRollouts(probe),
             new NodeService.AskResumeRollout("app", "alice", probe),
+            new NodeService.AskEvents(
+                new dev.fluke.events.EventQuery("web-01", null, "drifted", 20), probe),
+            new NodeService.AskEvents(dev.fluke.events.EventQuery.latest(1000), probe),
             new NodeService.More(7, 65536, probe),
             new ClusterEpisodes.Episode(true, false),
             new LiveRelay.Envelope(
@@ -171,5 +174,10 @@ class NodeAnswersCborTest {
         new Suspension.Change(
             true, "suspended", new Suspension(TargetKind.TASK, "app", "alice", "why", T, null));
     assertEquals(change, answer(change, types.constructType(Suspension.Change.class)));
+    List<Event> events =
+        List.of(
+            new Event(T, "check", "web-01", "app", "shell \"x\"", "drifted", 1, 120, "out", "m"),
+            Event.manifest(T, "loaded", "loaded commit abc"));
+    assertEquals(events, answer(events, types.constructCollectionType(List.class, Event.class)));
   }
 }

@@ -20,7 +20,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * <p>Strict: a parameter that is given must have a value ({@code agent=} is a 400, not "any
  * agent"), {@code outcome} must be one of {@link EventOutcomes#ALL}, {@code limit} a whole number
  * in range, and no other parameter is taken. When the event store cannot be read the answer is 503
- * with the reason (there is nothing else to answer with).
+ * with the reason (there is nothing else to answer with). In cluster mode with stores of their own
+ * the answer merges every node's history; the nodes that did not answer in time are named in the
+ * {@code Fluke-Missing-Nodes} header.
  */
 public final class EventRoutes {
   public static final int DEFAULT_LIMIT = 50;
@@ -51,7 +53,9 @@ public final class EventRoutes {
     } catch (IllegalArgumentException e) {
       return errors.error(StatusCodes.BAD_REQUEST, e.getMessage());
     }
-    return onSuccess(() -> api.events(query), events -> completeOK(events, json));
+    return onSuccess(
+        () -> api.eventsFromEveryNode(query),
+        events -> AgentRoutes.withMissingNodes(events, () -> completeOK(events.value(), json)));
   }
 
   /**

@@ -266,13 +266,16 @@ class HttpApiIT {
         get("/api/v1/agents").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).isEmpty());
     assertTrue(
         get("/api/v1/drift").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).isEmpty());
+    assertTrue(
+        get("/api/v1/events").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).isEmpty());
 
     fleet.missingNodes(List.of("pekko://fluke-server@10.0.0.3:7072"));
     try {
       assertEquals(
           "pekko://fluke-server@10.0.0.3:7072",
           get("/api/v1/agents").headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).orElse(""));
-      for (String merged : List.of("/api/v1/tasks", "/api/v1/drift")) {
+      for (String merged :
+          List.of("/api/v1/tasks", "/api/v1/drift", "/api/v1/events?agent=web-01&limit=5")) {
         assertEquals(
             "pekko://fluke-server@10.0.0.3:7072",
             get(merged).headers().firstValue(AgentRoutes.MISSING_NODES_HEADER).orElse(""),

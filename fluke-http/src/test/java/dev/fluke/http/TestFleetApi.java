@@ -312,6 +312,13 @@ public class TestFleetApi implements FleetApi, dev.fluke.api.PartialFleet {
     return drift().thenApply(all -> new Dto.Partial<>(all, missing));
   }
 
+  @Override
+  public synchronized CompletionStage<Dto.Partial<List<Event>>> eventsFromEveryNode(
+      EventQuery query) {
+    List<String> missing = List.copyOf(missingNodes);
+    return events(query).thenApply(all -> new Dto.Partial<>(all, missing));
+  }
+
   /** Cluster mode as the API sees it: these nodes did not answer the fleet list. */
   public synchronized void missingNodes(List<String> nodes) {
     missingNodes = List.copyOf(nodes);

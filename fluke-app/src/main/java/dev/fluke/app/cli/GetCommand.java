@@ -201,8 +201,15 @@ final class GetCommand extends GroupCommand {
         throw new ParameterException(
             spec.commandLine(), "--limit must be from 1 to 1000, got " + limit);
       }
-      ApiClient.Reply<List<Event>> reply =
-          client().events(new EventQuery(agent, task, outcome, limit));
+      ApiClient.Events answer =
+          client().eventsOfEveryNode(new EventQuery(agent, task, outcome, limit));
+      ApiClient.Reply<List<Event>> reply = answer.listed();
+      if (!answer.missingNodes().isEmpty()) {
+        err()
+            .println(
+                "Warning: server nodes did not answer in time, their events are not listed: "
+                    + String.join(", ", answer.missingNodes()));
+      }
       if (json()) {
         printJson(reply.json());
         return 0;

@@ -143,12 +143,15 @@ public final class ApiClient {
             .orElse(-1);
     Reply<List<Dto.AgentSummary>> reply =
         decode(response.body(), new TypeReference<List<Dto.AgentSummary>>() {}.getType());
-    List<String> missing =
-        response
-            .header(AgentRoutes.MISSING_NODES_HEADER)
-            .map(v -> List.of(v.split(",")))
-            .orElse(List.of());
-    return new Filtered(reply, known, missing);
+    return new Filtered(reply, known, missingNodes(response));
+  }
+
+  /** The server nodes an answer's {@code Fluke-Missing-Nodes} header names; empty without it. */
+  private static List<String> missingNodes(Answer response) {
+    return response
+        .header(AgentRoutes.MISSING_NODES_HEADER)
+        .map(v -> List.of(v.split(",")))
+        .orElse(List.of());
   }
 
   /**
@@ -206,8 +209,19 @@ public final class ApiClient {
     return get("drift", new TypeReference<>() {}, null);
   }
 
+  /**
+   * Events and, in cluster mode, the server nodes that did not answer in time (their events are not
+   * in the list); {@code missingNodes} is empty when the history is complete.
+   */
+  public record Events(Reply<List<Event>> listed, List<String> missingNodes) {}
+
   /** Newest first; null or empty filters mean any, the limit must be 1 to 1000. */
   public Reply<List<Event>> events(EventQuery query) {
+    return eventsOfEveryNode(query).listed();
+  }
+
+  /** {@link #events} with the server nodes that did not answer (cluster mode). */
+  public Events eventsOfEveryNode(EventQuery query) {
     Map<String, String> params = new LinkedHashMap<>();
     params.put("agent", query.agent());
     params.put("task", query.task());
@@ -220,7 +234,10 @@ public final class ApiClient {
             q.add(k + "=" + encode(v));
           }
         });
-    return get("events" + q, new TypeReference<>() {}, null);
+    Answer response = exchange("events" + q, null, null);
+    Reply<List<Event>> listed =
+        decode(response.body(), new TypeReference<List<Event>>() {}.getType());
+    return new Events(listed, missingNodes(response));
   }
 
   /** The server nodes ({@code GET /api/v1/nodes}). */

@@ -264,6 +264,26 @@ class CliIT {
   }
 
   @Test
+  void getEventsWarnsWhenClusterNodesDidNotAnswer() throws Exception {
+    assertFalse(fluke("get", "events").err().contains("did not answer"));
+    fleet.missingNodes(List.of("pekko://fluke-server@10.0.0.3:7072"));
+    Run events = fluke("get", "events");
+    assertEquals(0, events.exit(), events.err());
+    assertEquals(6, events.lines().size(), events.out());
+    assertTrue(
+        events
+            .err()
+            .contains(
+                "server nodes did not answer in time, their events are not listed:"
+                    + " pekko://fluke-server@10.0.0.3:7072"),
+        events.err());
+    // -o json: the JSON on stdout stays the plain list, the warning goes to stderr
+    Run json = fluke("get", "events", "-o", "json");
+    assertTrue(mapper.readTree(json.out()).isArray(), json.out());
+    assertTrue(json.err().contains("did not answer"), json.err());
+  }
+
+  @Test
   void getEventsPassesFiltersAndDefaultsTo20() throws Exception {
     Run all = fluke("get", "events");
     assertEquals(0, all.exit(), all.err());
