@@ -34,4 +34,15 @@ class ClusterBenchTest {
     assertEquals(2, ClusterBench.mostAgents(Map.of("a", 0, "b", 2, "c", 2, "d", 1)));
     assertEquals(1, ClusterBench.mostAgents(Map.of("a", 1, "b", 2, "c", 1, "d", 2)));
   }
+
+  @Test
+  void phasesAreLettersAToDInTheirOwnOrderAndAnythingElseIsRefused() {
+    assertEquals(
+        java.util.List.of("a", "b", "c", "d"), List.copyOf(ClusterBench.phases("a,b,c,d")));
+    assertEquals(List.of("a", "d"), List.copyOf(ClusterBench.phases("d, a")));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        dev.fluke.app.cli.CliException.class, () -> ClusterBench.phases("e"));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        dev.fluke.app.cli.CliException.class, () -> ClusterBench.phases(""));
+  }
 }
