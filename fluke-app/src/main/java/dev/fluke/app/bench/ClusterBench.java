@@ -316,6 +316,7 @@ final class ClusterBench {
   private void rollingRestart() throws Exception {
     phase("(d)");
     Instant began = Instant.now();
+    int inFlight = 0;
     for (int victim = 0; victim < nodes; victim++) {
       rounds++;
       BenchCommand.commit(repo, manifests(), "bench rolling restart, round " + rounds);
@@ -326,6 +327,7 @@ final class ClusterBench {
               + " agents apply ...",
           rounds, rounds, secs(APPLY), victim, moved.size());
       int applying = awaitApplying(survivor, moved);
+      inFlight += applying;
       note("SIGTERM to node %d, %d of its %d agents applying ...", victim, applying, moved.size());
       Process node = servers.get(victim);
       Instant term = Instant.now();
@@ -351,6 +353,7 @@ final class ClusterBench {
       report(String.format("      cycled again on another node %s", times.cycled));
     }
     RollingTally tally = settle(began);
+    int unsatisfied = unsatisfied();
     report(
         String.format(
             "  (d) rolling restart of %d nodes under %d agents (%d drifting commits, applies of %s):",
@@ -359,24 +362,57 @@ final class ClusterBench {
     row("apply results lost (ran on an agent, recorded by no node)", tally.lost());
     row("apply results recorded twice", tally.twice());
     row("drift alerts sent twice for one episode", tally.duplicateAlerts());
+    row("rolling tasks not satisfied at the end (agents' task statuses)", unsatisfied);
     report(
         String.format(
             "      applies the agents ran %d (of %d: each agent once per round), started and not"
-                + " ended %d; results recorded %d (%d late); drift alerts received %d; episodes"
-                + " with a result but no drift_remediated %d",
+                + " ended %d; results recorded %d (%d late; %d applies ran on a node's agents at"
+                + " its SIGTERM); drift alerts received %d; episodes with a result but no"
+                + " drift_remediated %d",
             tally.applies(),
             agents * rounds,
             tally.interrupted(),
             tally.recorded(),
             tally.late(),
+            inFlight,
             tally.alerts(),
             tally.missingAlerts()));
+  }
+
+  /**
+   * How many (agent, rolling task) are not {@code satisfied} in the agents' details (their live
+   * task statuses, on the node holding each), after waiting up to {@code --timeout} for none.
+   */
+  private int unsatisfied() throws Exception {
+    int[] left = {-1};
+    try {
+      await(
+          "every agent's rolling tasks to be satisfied",
+          () -> {
+            int n = 0;
+            for (int i = 0; i < agents; i++) {
+              Dto.AgentDetail d = client(alive()).agent(BenchCommand.agentName(i)).value();
+              long satisfied =
+                  d.tasks().stream()
+                      .filter(t -> t.task().startsWith("rolling_r"))
+                      .filter(t -> t.status().word().equals("satisfied"))
+                      .count();
+              n += rounds - (int) satisfied;
+            }
+            left[0] = n;
+            return n == 0;
+          },
+          () -> left[0] + " (agent, task) not satisfied");
+    } catch (CliException e) {
+      note("%s; counting what there is", e.getMessage());
+    }
+    return left[0] < 0 ? agents * rounds : left[0];
   }
 
   private void row(String figure, int value) {
     report(
         String.format(
-            "      %-58s %5d   target 0: %s", figure, value, value == 0 ? "met" : "NOT met"));
+            "      %-64s %5d   target 0: %s", figure, value, value == 0 ? "met" : "NOT met"));
   }
 
   /**
