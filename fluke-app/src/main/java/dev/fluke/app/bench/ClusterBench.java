@@ -315,6 +315,11 @@ final class ClusterBench {
    */
   private void rollingRestart() throws Exception {
     phase("(d)");
+    for (int i = 0; i < nodes; i++) {
+      if (servers.get(i) == null) { // (c) leaves its victim stopped
+        restart(i);
+      }
+    }
     Instant began = Instant.now();
     int inFlight = 0;
     for (int victim = 0; victim < nodes; victim++) {
@@ -417,7 +422,8 @@ final class ClusterBench {
 
   /**
    * Waits until at least half of {@code moved} are applying (as {@code asked} lists them), or some
-   * are and two applies' time passed, or {@code --timeout}; answers how many were applying.
+   * are and two applies' time passed, or {@code --timeout} (then the node is stopped all the same);
+   * answers how many were applying.
    */
   private int awaitApplying(int asked, Set<String> moved) throws Exception {
     if (moved.isEmpty()) {
@@ -425,6 +431,16 @@ final class ClusterBench {
     }
     Instant since = Instant.now();
     int[] applying = new int[1];
+    try {
+      awaitApplyingFor(since, moved, asked, applying);
+    } catch (CliException e) {
+      note("%s; stopping the node anyway", e.getMessage());
+    }
+    return applying[0];
+  }
+
+  private void awaitApplyingFor(Instant since, Set<String> moved, int asked, int[] applying)
+      throws Exception {
     await(
         "the agents of the node to stop to apply",
         () -> {
@@ -438,7 +454,6 @@ final class ClusterBench {
                   && Duration.between(since, Instant.now()).compareTo(APPLY.multipliedBy(2)) > 0);
         },
         () -> applying[0] + " of " + moved.size() + " applying");
-    return applying[0];
   }
 
   /**
