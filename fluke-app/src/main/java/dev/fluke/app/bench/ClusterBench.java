@@ -322,11 +322,15 @@ final class ClusterBench {
     }
     Instant began = Instant.now();
     int inFlight = 0;
-    for (int victim = 0; victim < nodes; victim++) {
+    Set<Integer> restarted = new java.util.HashSet<>();
+    while (restarted.size() < nodes) {
       rounds++;
       BenchCommand.commit(repo, manifests(), "bench rolling restart, round " + rounds);
+      Map<String, Integer> holders = holders(alive());
+      int victim = nextToRestart(holders, restarted, nodes);
+      restarted.add(victim);
       int survivor = survivor(victim);
-      Set<String> moved = agentsOf(holders(survivor), victim);
+      Set<String> moved = agentsOf(holders, victim);
       note(
           "round %d: task rolling_r%d drifts every agent (apply %s); waiting until node %d's %d"
               + " agents apply ...",
@@ -354,8 +358,10 @@ final class ClusterBench {
               "  (d) SIGTERM to node %d, %d of its %d agents applying: %s after %s; started again,"
                   + " Up with the whole fleet connected after %s",
               victim, applying, moved.size(), exit, secs(stopping), secs(back)));
-      report(String.format("      its agents registered on another node %s", times.registered));
-      report(String.format("      cycled again on another node %s", times.cycled));
+      if (!moved.isEmpty()) {
+        report(String.format("      its agents registered on another node %s", times.registered));
+        report(String.format("      cycled again on another node %s", times.cycled));
+      }
     }
     RollingTally tally = settle(began);
     int unsatisfied = unsatisfied();
@@ -656,6 +662,27 @@ final class ClusterBench {
       }
     }
     return where;
+  }
+
+  /**
+   * (d)'s next node to restart: of those not {@code restarted} yet, the one holding most agents
+   * (the lowest on a tie), so that every SIGTERM meets agents while the fleet gathers on the nodes
+   * restarted first.
+   */
+  static int nextToRestart(Map<String, Integer> holders, Set<Integer> restarted, int nodes) {
+    Map<Integer, Long> counts =
+        holders.values().stream().collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+    int next = -1;
+    for (int i = 0; i < nodes; i++) {
+      if (!restarted.contains(i)
+          && (next < 0 || counts.getOrDefault(i, 0L) > counts.getOrDefault(next, 0L))) {
+        next = i;
+      }
+    }
+    if (next < 0) {
+      throw new IllegalArgumentException("every node was restarted");
+    }
+    return next;
   }
 
   static int mostAgents(Map<String, Integer> holders) {

@@ -45,4 +45,14 @@ class ClusterBenchTest {
     org.junit.jupiter.api.Assertions.assertThrows(
         dev.fluke.app.cli.CliException.class, () -> ClusterBench.phases(""));
   }
+
+  @Test
+  void theRollingRestartTakesTheBusiestNodeNotRestartedYet() {
+    Map<String, Integer> holders = Map.of("a", 2, "b", 2, "c", 1, "d", 0, "e", 1);
+    assertEquals(1, ClusterBench.nextToRestart(holders, java.util.Set.of(), 3));
+    assertEquals(1, ClusterBench.nextToRestart(holders, java.util.Set.of(2), 3));
+    assertEquals(0, ClusterBench.nextToRestart(holders, java.util.Set.of(1, 2), 3));
+    assertEquals(
+        0, ClusterBench.nextToRestart(Map.of("a", 2), java.util.Set.of(2), 3)); // no agents: lowest
+  }
 }
