@@ -96,8 +96,15 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--kill-node",
       description =
-          "Cluster failover (needs --nodes 3+): kill -9 a node, kill -STOP one, kill the Git singleton's node; times per agent.")
+          "Cluster failover (needs --nodes 3+): kill -9 a node, kill -STOP one, kill the Git singleton's node, restart every node in turn under load; times per agent, lost/duplicate results and alerts.")
   boolean killNode;
+
+  @Option(
+      names = "--phases",
+      defaultValue = "a,b,c,d",
+      description =
+          "With --kill-node: which phases run, comma-separated: a (kill -9), b (kill -STOP), c (Git singleton's node killed), d (rolling restart under load) (default: ${DEFAULT-VALUE}).")
+  String phases;
 
   /** API questions during the run that the server did not answer within its ask timeout. */
   private int apiTimeouts;
@@ -117,7 +124,15 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (killNode || nodes > 1) { // docs/cluster.md "Failure modes"
-      return new ClusterBench(nodes, fleet.agents, connectRate, fleet.timeout, out, err).run();
+      return new ClusterBench(
+              nodes,
+              fleet.agents,
+              connectRate,
+              fleet.timeout,
+              ClusterBench.phases(phases),
+              out,
+              err)
+          .run();
     }
     Path home = Files.createTempDirectory("fluke-bench-");
     Path repo = home.resolve("manifests");

@@ -38,8 +38,17 @@ import java.util.stream.Collectors;
  *   <li>{@code kill -STOP} of the node holding most agents: the same times; when the cluster has
  *       removed it, it is resumed and must exit (downed, status 3);
  *   <li>{@code kill -9} of the Git singleton's node, a commit right after it: the time until every
- *       surviving node has loaded the new commit (its own {@code manifest/loaded} event).
+ *       surviving node has loaded the new commit (its own {@code manifest/loaded} event);
+ *   <li>a rolling restart: each node in turn gets SIGTERM while the fleet applies a commit that
+ *       drifts every agent (a simulated apply of {@link #APPLY}, policy {@code
+ *       remediate_and_alert}), is waited for until it exited and started again with its data dir;
+ *       then failed steps, apply results lost or recorded twice and drift alerts sent twice for one
+ *       episode are counted ({@link RollingTally}) from the simulated agents' apply logs, the
+ *       nodes' shared event store (a {@code redis-server} of the bench) and an alert webhook inside
+ *       the bench ({@link AlertSink}).
  * </ol>
+ *
+ * <p>{@code --phases} runs some of them (default all, in this order).
  *
  * <p>Per-agent times come from the server's own timestamps ({@code connectedAt}, {@code
  * lastCycleEndedAt}), so the polling interval does not blur them. Everything runs on 127.0.0.1 and
@@ -49,12 +58,19 @@ final class ClusterBench {
   /** Told to the agents by the servers; an agent drops a server silent for 3 of them. */
   static final Duration HEARTBEAT = Duration.ofSeconds(2);
 
+  /** How long a simulated apply of phase (d) takes (its command is {@code sleep 3}). */
+  static final Duration APPLY = Duration.ofSeconds(3);
+
+  /** Every phase, in the order they run. */
+  static final List<String> PHASES = List.of("a", "b", "c", "d");
+
   private final int nodes;
   private final int agents;
   private final int connectRate;
   private final Duration timeout;
   private final PrintWriter out;
   private final PrintWriter err;
+  private final Set<String> phases;
 
   private Path home;
   private Path repo;
@@ -71,8 +87,26 @@ final class ClusterBench {
   private String phase = "start-up";
   private Instant phaseStart = Instant.now();
 
+  /** The bench tasks' check/command suffix; (c) moves it to v2. */
+  private String version = "v1";
+
+  /** Phase (d)'s rounds so far: one drifting task {@code rolling_r<N>} each. */
+  private int rounds;
+
+  /** Phase (d)'s shared event store and alert webhook; null without (d). */
+  private BenchRedis redis;
+
+  private AlertSink alerts;
+
   ClusterBench(
-      int nodes, int agents, int connectRate, Duration timeout, PrintWriter out, PrintWriter err) {
+      int nodes,
+      int agents,
+      int connectRate,
+      Duration timeout,
+      Set<String> phases,
+      PrintWriter out,
+      PrintWriter err) {
+    this.phases = phases;
     this.nodes = nodes;
     this.agents = agents;
     this.connectRate = connectRate;
@@ -89,9 +123,13 @@ final class ClusterBench {
     }
     home = Files.createTempDirectory("fluke-bench-cluster-");
     repo = home.resolve("manifests");
-    BenchCommand.commit(repo, manifests("v1"), "bench manifests v1");
+    BenchCommand.commit(repo, manifests(), "bench manifests v1");
     token = HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
     try {
+      if (phases.contains("d")) {
+        redis = BenchRedis.start(Files.createDirectories(home.resolve("redis")));
+        alerts = AlertSink.start();
+      }
       for (int i = 0; i < nodes; i++) {
         ports.add(new int[] {freePort(), freePort(), freePort()});
       }
@@ -109,9 +147,18 @@ final class ClusterBench {
               "  fleet up (every agent registered and cycled)      %s; agents per node %s",
               secs(Duration.between(start, Instant.now())), perNode(holders(0))));
 
-      crash();
-      freeze();
-      singletonMoves();
+      if (phases.contains("a")) {
+        crash();
+      }
+      if (phases.contains("b")) {
+        freeze();
+      }
+      if (phases.contains("c")) {
+        singletonMoves();
+      }
+      if (phases.contains("d")) {
+        rollingRestart();
+      }
     } finally {
       for (Process c : children) {
         c.getOutputStream().close();
@@ -128,13 +175,20 @@ final class ClusterBench {
           p.waitFor(30, TimeUnit.SECONDS);
         }
       }
+      if (alerts != null) {
+        alerts.close();
+      }
+      if (redis != null) {
+        redis.close();
+      }
       BenchCommand.deleteTree(home);
     }
     Runtime rt = Runtime.getRuntime();
     out.printf(
-        "fluke bench --nodes %d --kill-node: %d simulated agents, %d core(s), Java %s, server"
-            + " heartbeat %ss (an agent drops a silent server after 3)%n",
+        "fluke bench --nodes %d --kill-node --phases %s: %d simulated agents, %d core(s), Java %s,"
+            + " server heartbeat %ss (an agent drops a silent server after 3)%n",
         nodes,
+        String.join(",", phases),
         agents,
         rt.availableProcessors(),
         System.getProperty("java.version"),
@@ -226,7 +280,8 @@ final class ClusterBench {
     servers.get(victim).destroyForcibly();
     servers.get(victim).waitFor(30, TimeUnit.SECONDS);
     servers.set(victim, null);
-    BenchCommand.commit(repo, manifests("v2"), "bench manifests v2");
+    version = "v2";
+    BenchCommand.commit(repo, manifests(), "bench manifests v2");
     String commit = BenchCommand.head(repo).substring(0, 12);
     Instant committed = Instant.now();
     Map<Integer, Instant> loaded = new HashMap<>();
@@ -250,6 +305,253 @@ final class ClusterBench {
             "  (c) Git singleton's node killed, commit %s pushed %s later: in force on every"
                 + " surviving node %s after the kill",
             commit, millis(Duration.between(kill, committed)), secs(Duration.between(kill, last))));
+  }
+
+  /**
+   * (d) A rolling restart under load: per node, a commit that drifts every agent (a new task whose
+   * simulated apply takes {@link #APPLY}), SIGTERM when applies run on the node's agents, wait
+   * until it exited, start it again, wait until it is Up and the whole fleet connected; then the
+   * counts.
+   */
+  private void rollingRestart() throws Exception {
+    phase("(d)");
+    for (int i = 0; i < nodes; i++) {
+      if (servers.get(i) == null) { // (c) leaves its victim stopped
+        restart(i);
+      }
+    }
+    Instant began = Instant.now();
+    int inFlight = 0;
+    Set<Integer> restarted = new java.util.HashSet<>();
+    while (restarted.size() < nodes) {
+      rounds++;
+      BenchCommand.commit(repo, manifests(), "bench rolling restart, round " + rounds);
+      Map<String, Integer> holders = holders(alive());
+      int victim = nextToRestart(holders, restarted, nodes);
+      restarted.add(victim);
+      int survivor = survivor(victim);
+      Set<String> moved = agentsOf(holders, victim);
+      note(
+          "round %d: task rolling_r%d drifts every agent (apply %s); waiting until node %d's %d"
+              + " agents apply ...",
+          rounds, rounds, secs(APPLY), victim, moved.size());
+      int applying = awaitApplying(survivor, moved);
+      inFlight += applying;
+      note("SIGTERM to node %d, %d of its %d agents applying ...", victim, applying, moved.size());
+      Process node = servers.get(victim);
+      Instant term = Instant.now();
+      node.destroy();
+      boolean exited = node.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+      Duration stopping = Duration.between(term, Instant.now());
+      String exit = exited ? "exited " + node.exitValue() : "did NOT exit";
+      if (!exited) {
+        node.destroyForcibly();
+        node.waitFor(30, TimeUnit.SECONDS);
+      }
+      servers.set(victim, null);
+      Times times = rehome(survivor, victim, moved, term);
+      Instant start = Instant.now();
+      restart(victim);
+      Duration back = Duration.between(start, Instant.now());
+      report(
+          String.format(
+              "  (d) SIGTERM to node %d, %d of its %d agents applying: %s after %s; started again,"
+                  + " Up with the whole fleet connected after %s",
+              victim, applying, moved.size(), exit, secs(stopping), secs(back)));
+      if (!moved.isEmpty()) {
+        report(String.format("      its agents registered on another node %s", times.registered));
+        report(String.format("      cycled again on another node %s", times.cycled));
+      }
+    }
+    RollingTally tally = settle(began);
+    int unsatisfied = unsatisfied();
+    report(
+        String.format(
+            "  (d) rolling restart of %d nodes under %d agents (%d drifting commits, applies of %s):",
+            nodes, agents, rounds, secs(APPLY)));
+    row("failed steps (failed/error events since (d) began)", tally.failed());
+    row("apply results lost (ran on an agent, recorded by no node)", tally.lost());
+    row("apply results recorded twice", tally.twice());
+    row("drift alerts sent twice for one episode", tally.duplicateAlerts());
+    row("rolling tasks not satisfied at the end (agents' task statuses)", unsatisfied);
+    report(
+        String.format(
+            "      applies the agents ran %d (of %d: each agent once per round), started and not"
+                + " ended %d; results recorded %d (%d late; %d applies ran on a node's agents at"
+                + " its SIGTERM); drift alerts received %d; episodes with a result but no"
+                + " drift_remediated %d",
+            tally.applies(),
+            agents * rounds,
+            tally.interrupted(),
+            tally.recorded(),
+            tally.late(),
+            inFlight,
+            tally.alerts(),
+            tally.missingAlerts()));
+  }
+
+  /**
+   * How many (agent, rolling task) are not {@code satisfied} in the agents' details (their live
+   * task statuses, on the node holding each), after waiting up to {@code --timeout} for none.
+   */
+  private int unsatisfied() throws Exception {
+    int[] left = {-1};
+    try {
+      await(
+          "every agent's rolling tasks to be satisfied",
+          () -> {
+            int n = 0;
+            for (int i = 0; i < agents; i++) {
+              Dto.AgentDetail d = client(alive()).agent(BenchCommand.agentName(i)).value();
+              long satisfied =
+                  d.tasks().stream()
+                      .filter(t -> t.task().startsWith("rolling_r"))
+                      .filter(t -> t.status().word().equals("satisfied"))
+                      .count();
+              n += rounds - (int) satisfied;
+            }
+            left[0] = n;
+            return n == 0;
+          },
+          () -> left[0] + " (agent, task) not satisfied");
+    } catch (CliException e) {
+      note("%s; counting what there is", e.getMessage());
+    }
+    return left[0] < 0 ? agents * rounds : left[0];
+  }
+
+  private void row(String figure, int value) {
+    report(
+        String.format(
+            "      %-64s %5d   target 0: %s", figure, value, value == 0 ? "met" : "NOT met"));
+  }
+
+  /**
+   * Waits until at least half of {@code moved} are applying (as {@code asked} lists them), or some
+   * are and two applies' time passed, or {@code --timeout} (then the node is stopped all the same);
+   * answers how many were applying.
+   */
+  private int awaitApplying(int asked, Set<String> moved) throws Exception {
+    if (moved.isEmpty()) {
+      return 0;
+    }
+    Instant since = Instant.now();
+    int[] applying = new int[1];
+    try {
+      awaitApplyingFor(since, moved, asked, applying);
+    } catch (CliException e) {
+      note("%s; stopping the node anyway", e.getMessage());
+    }
+    return applying[0];
+  }
+
+  private void awaitApplyingFor(Instant since, Set<String> moved, int asked, int[] applying)
+      throws Exception {
+    await(
+        "the agents of the node to stop to apply",
+        () -> {
+          applying[0] =
+              (int)
+                  client(asked).agents(null).matching().value().stream()
+                      .filter(a -> moved.contains(a.name()) && a.cycle() == CyclePhase.APPLYING)
+                      .count();
+          return applying[0] * 2 >= moved.size()
+              || (applying[0] > 0
+                  && Duration.between(since, Instant.now()).compareTo(APPLY.multipliedBy(2)) > 0);
+        },
+        () -> applying[0] + " of " + moved.size() + " applying");
+  }
+
+  /**
+   * Waits until the agents ran every round's apply and every result and alert of them arrived (or
+   * {@code --timeout}: what is missing then is counted, not waited for), and counts.
+   */
+  private RollingTally settle(Instant began) throws Exception {
+    note("waiting for every agent's applies to end ...");
+    int expected = agents * rounds;
+    try {
+      await(
+          "every agent to run each round's apply",
+          () -> readApplyLogs().stream().filter(RollingTally.Apply::ended).count() >= expected,
+          () ->
+              readApplyLogs().stream().filter(RollingTally.Apply::ended).count()
+                  + " of "
+                  + expected
+                  + " applies ended");
+    } catch (CliException e) {
+      note("%s; counting what there is", e.getMessage());
+    }
+    RollingTally tally = tally(began);
+    // Results and alerts may still be on their way (a late result, an alert's retry): look again.
+    for (int again = 0; again < 6 && (tally.lost() > 0 || tally.missingAlerts() > 0); again++) {
+      note(
+          "%d results lost, %d alerts missing so far; looking again in 10 s ...",
+          tally.lost(), tally.missingAlerts());
+      Thread.sleep(10_000);
+      tally = tally(began);
+    }
+    return tally;
+  }
+
+  /**
+   * The counts now, from the apply logs, node 0's view of the shared event store and the alerts.
+   */
+  private RollingTally tally(Instant began) throws IOException {
+    List<RollingTally.Result> results = new ArrayList<>();
+    int failed = 0;
+    for (int i = 0; i < agents; i++) {
+      String agent = BenchCommand.agentName(i);
+      List<Event> events = client(alive()).events(new EventQuery(agent, null, null, 1000)).value();
+      for (Event e : events) {
+        if (e.time().isBefore(began)) {
+          continue;
+        }
+        if (e.outcome().equals("failed") || e.outcome().equals("error")) {
+          failed++;
+          note("failed step: %s", e);
+        }
+        if (e.kind().equals("apply")
+            && e.outcome().equals("applied")
+            && e.task().startsWith("rolling_r")) {
+          results.add(
+              new RollingTally.Result(
+                  new RollingTally.Episode(agent, e.task()), e.message().startsWith("late")));
+        }
+      }
+    }
+    return RollingTally.of(readApplyLogs(), results, failed, alerts.alerts());
+  }
+
+  /** Every line of the simulators' apply logs, for the rolling tasks. */
+  private List<RollingTally.Apply> readApplyLogs() {
+    List<RollingTally.Apply> applies = new ArrayList<>();
+    for (int first = 0; first < agents; first += BenchCommand.AGENTS_PER_PROCESS) {
+      Path log = home.resolve("agents-" + first + ".applies");
+      if (!Files.exists(log)) {
+        continue;
+      }
+      try {
+        for (String line : Files.readAllLines(log)) {
+          RollingTally.Apply apply = RollingTally.applyLine(line);
+          if (apply != null) {
+            applies.add(apply);
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return applies;
+  }
+
+  /** A node that runs (the bench restarts each one before the next is stopped). */
+  private int alive() {
+    for (int i = 0; i < nodes; i++) {
+      if (servers.get(i) != null && servers.get(i).isAlive()) {
+        return i;
+      }
+    }
+    throw new CliException("bench: no node runs");
   }
 
   /** A line of the final report, also shown at once (a run that fails later keeps its figures). */
@@ -362,6 +664,27 @@ final class ClusterBench {
     return where;
   }
 
+  /**
+   * (d)'s next node to restart: of those not {@code restarted} yet, the one holding most agents
+   * (the lowest on a tie), so that every SIGTERM meets agents while the fleet gathers on the nodes
+   * restarted first.
+   */
+  static int nextToRestart(Map<String, Integer> holders, Set<Integer> restarted, int nodes) {
+    Map<Integer, Long> counts =
+        holders.values().stream().collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+    int next = -1;
+    for (int i = 0; i < nodes; i++) {
+      if (!restarted.contains(i)
+          && (next < 0 || counts.getOrDefault(i, 0L) > counts.getOrDefault(next, 0L))) {
+        next = i;
+      }
+    }
+    if (next < 0) {
+      throw new IllegalArgumentException("every node was restarted");
+    }
+    return next;
+  }
+
   static int mostAgents(Map<String, Integer> holders) {
     return holders.values().stream()
         .collect(Collectors.groupingBy(n -> n, Collectors.counting()))
@@ -465,9 +788,17 @@ final class ClusterBench {
             listen = "127.0.0.1:%d"
             seeds  = [%s]
           }
-        }
+        %s}
         """
-            .formatted(p[0], p[1], token, home.resolve("data-" + node), repo.toUri(), p[2], seeds));
+            .formatted(
+                p[0],
+                p[1],
+                token,
+                home.resolve("data-" + node),
+                repo.toUri(),
+                p[2],
+                seeds,
+                rollingConfig()));
     String java = ProcessHandle.current().info().command().orElse("java");
     Path log = home.resolve("server-" + node + "-" + starts.get(node) + ".log");
     return new ProcessBuilder(
@@ -483,6 +814,25 @@ final class ClusterBench {
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
+  }
+
+  /**
+   * Phase (d)'s server settings: one shared event store (so a node's records outlive its restart)
+   * and the bench's alert webhook; nothing without (d).
+   */
+  private String rollingConfig() {
+    if (redis == null) {
+      return "";
+    }
+    return """
+          event_store {
+            backend = "redis"
+            memory { max_events_per_agent = 1000 }
+            redis { url = "%s"  prefix = "bench" }
+          }
+          drift { alert_webhook = "%s" }
+        """
+        .formatted(redis.url(), alerts.url());
   }
 
   private void startAgents() throws IOException {
@@ -502,7 +852,13 @@ final class ClusterBench {
               0,
               connectRate,
               timeout.multipliedBy(6),
-              List.of(),
+              redis == null
+                  ? List.of()
+                  : List.of(
+                      "--apply-log",
+                      home.resolve("agents-" + first + ".applies").toString(),
+                      "--blocking-threads",
+                      Integer.toString(Math.min(count, 400) + 16)),
               home.resolve("agents-" + first)));
     }
   }
@@ -511,8 +867,27 @@ final class ClusterBench {
     new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
   }
 
-  private String manifests(String version) {
+  /**
+   * The bench tasks (satisfied everywhere, as the simulator starts them), and for each round of (d)
+   * so far a task {@code rolling_r<N>} that every agent finds drifted once, applies in {@link
+   * #APPLY} and alerts about ({@code remediate_and_alert}).
+   */
+  private String manifests() {
     StringBuilder hcl = new StringBuilder("# generated by fluke bench --nodes\n");
+    for (int r = 1; r <= rounds; r++) {
+      hcl.append(
+          """
+          task "rolling_r%d" {
+            selector { match_labels = { role = "bench" } }
+            drift { policy = "remediate_and_alert" }
+            shell "step" {
+              check   = "false # rolling_r%d"
+              command = "sleep %d # rolling_r%d"
+            }
+          }
+          """
+              .formatted(r, r, APPLY.toSeconds(), r));
+    }
     for (int t = 0; t < 3; t++) {
       hcl.append(
           """
@@ -527,6 +902,20 @@ final class ClusterBench {
               .formatted(t, t, version, t, version));
     }
     return hcl.toString();
+  }
+
+  /** {@code --phases}: letters of {@link #PHASES}, comma-separated, run in their own order. */
+  static Set<String> phases(String spec) {
+    Set<String> chosen = new java.util.TreeSet<>();
+    for (String part : spec.split(",", -1)) {
+      String p = part.trim();
+      if (!PHASES.contains(p)) {
+        throw new CliException(
+            "bench: --phases takes letters from a,b,c,d separated by commas; got \"" + spec + "\"");
+      }
+      chosen.add(p);
+    }
+    return chosen;
   }
 
   private ApiClient client(int node) {

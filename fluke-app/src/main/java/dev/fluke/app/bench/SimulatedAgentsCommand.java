@@ -1,5 +1,7 @@
 package dev.fluke.app.bench;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.AgentRuntime;
 import dev.fluke.agent.AgentSettings;
 import dev.fluke.app.cli.VersionInfo;
@@ -7,6 +9,8 @@ import dev.fluke.exec.Executor;
 import dev.fluke.grpc.GrpcServerConnector;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,11 +71,36 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
       converter = dev.fluke.app.cli.DurationConverter.class)
   Duration maxTime;
 
+  /** Where every simulated apply's start and end is written (see {@link SimulatedShell}). */
+  @Option(names = "--apply-log")
+  java.nio.file.Path applyLog;
+
+  /**
+   * Threads of the agents' blocking dispatcher (shared by all agents of this process): slow
+   * simulated applies ({@code sleep N}) each hold one, so many at once need more than the default.
+   */
+  @Option(names = "--blocking-threads")
+  Integer blockingThreads;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-bench-agents");
-    SimulatedShell.Counters counters = new SimulatedShell.Counters();
+    Config config = ConfigFactory.load();
+    if (blockingThreads != null) {
+      config =
+          ConfigFactory.parseString(
+                  "fluke.agent.blocking-dispatcher.thread-pool-executor.fixed-pool-size = "
+                      + blockingThreads)
+              .withFallback(config);
+    }
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-bench-agents", config);
+    PrintWriter log =
+        applyLog == null
+            ? null
+            : new PrintWriter(
+                Files.newBufferedWriter(
+                    applyLog, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+    SimulatedShell.Counters counters = new SimulatedShell.Counters(log);
     List<AgentRuntime> agents = new ArrayList<>(count);
     try {
       List<GrpcServerConnector> connectors =
@@ -104,10 +133,19 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
       out.flush();
       awaitParentOrTimeout();
     } finally {
-      out.println("checks=" + counters.checks.sum() + " applies=" + counters.applies.sum());
+      out.println(
+          "checks="
+              + counters.checks.sum()
+              + " applies="
+              + counters.applies.sum()
+              + " applies_ended="
+              + counters.appliesEnded.sum());
       out.flush();
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      if (log != null) {
+        log.close();
+      }
     }
     return 0;
   }

@@ -34,4 +34,25 @@ class ClusterBenchTest {
     assertEquals(2, ClusterBench.mostAgents(Map.of("a", 0, "b", 2, "c", 2, "d", 1)));
     assertEquals(1, ClusterBench.mostAgents(Map.of("a", 1, "b", 2, "c", 1, "d", 2)));
   }
+
+  @Test
+  void phasesAreLettersAToDInTheirOwnOrderAndAnythingElseIsRefused() {
+    assertEquals(
+        java.util.List.of("a", "b", "c", "d"), List.copyOf(ClusterBench.phases("a,b,c,d")));
+    assertEquals(List.of("a", "d"), List.copyOf(ClusterBench.phases("d, a")));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        dev.fluke.app.cli.CliException.class, () -> ClusterBench.phases("e"));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        dev.fluke.app.cli.CliException.class, () -> ClusterBench.phases(""));
+  }
+
+  @Test
+  void theRollingRestartTakesTheBusiestNodeNotRestartedYet() {
+    Map<String, Integer> holders = Map.of("a", 2, "b", 2, "c", 1, "d", 0, "e", 1);
+    assertEquals(1, ClusterBench.nextToRestart(holders, java.util.Set.of(), 3));
+    assertEquals(1, ClusterBench.nextToRestart(holders, java.util.Set.of(2), 3));
+    assertEquals(0, ClusterBench.nextToRestart(holders, java.util.Set.of(1, 2), 3));
+    assertEquals(
+        0, ClusterBench.nextToRestart(Map.of("a", 2), java.util.Set.of(2), 3)); // no agents: lowest
+  }
 }
