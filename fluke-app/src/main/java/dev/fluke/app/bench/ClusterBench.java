@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -284,20 +283,17 @@ final class ClusterBench {
     BenchCommand.commit(repo, manifests(), "bench manifests v2");
     String commit = BenchCommand.head(repo).substring(0, 12);
     Instant committed = Instant.now();
-    Map<Integer, Instant> loaded = new HashMap<>();
+    int asked = survivor(victim);
+    List<Instant> loaded = new ArrayList<>();
     await(
         "every surviving node to load commit " + commit,
         () -> {
-          for (int i = 0; i < nodes; i++) {
-            int node = i;
-            if (node != victim && !loaded.containsKey(node)) {
-              loadedAt(node, commit).ifPresent(at -> loaded.put(node, at));
-            }
-          }
-          return loaded.size() == nodes - 1;
+          loaded.clear();
+          loaded.addAll(loadedAt(asked, commit));
+          return loaded.size() >= nodes - 1;
         },
-        () -> loaded.keySet().toString());
-    Instant last = loaded.values().stream().max(Instant::compareTo).orElseThrow();
+        () -> loaded.size() + " of " + (nodes - 1) + " loaded");
+    Instant last = loaded.stream().max(Instant::compareTo).orElseThrow();
     int survivor = survivor(victim);
     await("a new singleton", () -> singletonNode(survivor) != victim, () -> "");
     report(
@@ -644,13 +640,18 @@ final class ClusterBench {
         && list.stream().allMatch(Dto.AgentSummary::connected);
   }
 
-  /** When {@code node} recorded loading {@code commit} (its latest such event). */
-  private Optional<Instant> loadedAt(int node, String commit) {
-    List<Event> events = client(node).events(new EventQuery(null, null, "loaded", 50)).value();
+  /**
+   * When the nodes recorded loading {@code commit}, one time per node that did: every node records
+   * its own {@code manifest/loaded} event, and {@code node}'s answer lists every node's (merged
+   * from the nodes' memory stores, or the one shared Redis store). A new commit is loaded once per
+   * node, so the count is the number of nodes that have it in force.
+   */
+  private List<Instant> loadedAt(int node, String commit) {
+    List<Event> events = client(node).events(new EventQuery(null, null, "loaded", 200)).value();
     return events.stream()
         .filter(e -> e.message().startsWith("commit " + commit))
         .map(Event::time)
-        .max(Instant::compareTo);
+        .toList();
   }
 
   /** Agent name → node index, from {@code node}'s list of connected agents. */
