@@ -7,12 +7,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
+import dev.fluke.cluster.CborSerializable;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -29,7 +35,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * AgentRegistry} starts a cycle on the agents it covered.
  *
  * <p>Phases: {@code restoring} (requests wait in a stash; the store is retried with backoff while
- * it cannot be read, and the registry holds every apply back meanwhile) and {@code ready}.
+ * it cannot be read, and the registry holds every apply back meanwhile), in cluster mode {@code
+ * learning} (the other Up members are asked for their {@link SuspensionBook}s through {@link
+ * SuspensionPeers} and merged with what the store held; asked again with backoff until every one
+ * answers, applies still held back) and {@code ready}. Other nodes' {@link GetBook} is answered in
+ * every phase, so that nodes that start together do not wait for each other.
  */
 public final class SuspensionKeeper {
 
@@ -53,6 +63,15 @@ public final class SuspensionKeeper {
   /** Replies with every suspension in force. */
   public record GetAll(ActorRef<List<Suspension>> replyTo) implements Command {}
 
+  /** Another node asks what this one knows (cluster mode, {@link SuspensionPeers}). */
+  public record GetBook(ActorRef<SuspensionBook> replyTo) implements Command, CborSerializable {}
+
+  private record Learned(List<SuspensionBook> books, Throwable failure) implements Command {}
+
+  private enum RetryLearn implements Command {
+    INSTANCE
+  }
+
   private record Loaded(Optional<String> json, Throwable failure) implements Command {}
 
   private enum RetryLoad implements Command {
@@ -64,6 +83,9 @@ public final class SuspensionKeeper {
   private record Saved(Throwable failure) implements Command {}
 
   static final String STATE_NAME = "suspensions";
+
+  /** Learning from the other nodes is asked again at most this far apart. */
+  private static final Duration LEARN_BACKOFF_MAX = Duration.ofSeconds(5);
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -77,22 +99,44 @@ public final class SuspensionKeeper {
   private final Suspensions registry;
   private final EventStore events;
   private final ActorRef<AgentRegistry.Command> agents;
+  private final SuspensionPeers peers;
+  private final Map<String, Instant> lifts = new LinkedHashMap<>();
   private int loadFailures;
+  private int learnFailures;
 
+  /** A single server's keeper. */
   public static Behavior<Command> create(
       ServerSettings settings,
       Suspensions registry,
       EventStore events,
       ActorRef<AgentRegistry.Command> agents) {
+    return create(settings, registry, events, agents, null);
+  }
+
+  /**
+   * @param peers the other cluster nodes' keepers, asked before this one is ready; null on a single
+   *     server
+   */
+  public static Behavior<Command> create(
+      ServerSettings settings,
+      Suspensions registry,
+      EventStore events,
+      ActorRef<AgentRegistry.Command> agents,
+      SuspensionPeers peers) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
                     Behaviors.withStash(
                         1000,
-                        stash ->
-                            new SuspensionKeeper(ctx, timers, settings, registry, events, agents)
-                                .load(stash))));
+                        stash -> {
+                          if (peers != null) {
+                            peers.announce(ctx.getSelf());
+                          }
+                          return new SuspensionKeeper(
+                                  ctx, timers, settings, registry, events, agents, peers)
+                              .load(stash);
+                        })));
   }
 
   private SuspensionKeeper(
@@ -101,13 +145,15 @@ public final class SuspensionKeeper {
       ServerSettings settings,
       Suspensions registry,
       EventStore events,
-      ActorRef<AgentRegistry.Command> agents) {
+      ActorRef<AgentRegistry.Command> agents,
+      SuspensionPeers peers) {
     this.context = context;
     this.timers = timers;
     this.settings = settings;
     this.registry = registry;
     this.events = events;
     this.agents = agents;
+    this.peers = peers;
   }
 
   // ---- restoring ----
@@ -122,6 +168,7 @@ public final class SuspensionKeeper {
         .onMessage(Loaded.class, l -> onLoaded(l, stash))
         .onMessage(RetryLoad.class, r -> load(stash))
         .onMessage(Saved.class, this::onSaved)
+        .onMessage(GetBook.class, g -> answer(g, SuspensionBook.notLoaded()))
         .onAnyMessage(
             m -> {
               stash.stash(m);
@@ -156,15 +203,78 @@ public final class SuspensionKeeper {
       timers.startSingleTimer(RetryLoad.INSTANCE, delay);
       return Behaviors.same();
     }
+    if (!list.isEmpty()) {
+      context.getLog().info("Restored {} suspension(s) from the event store", list.size());
+    }
+    if (peers == null) {
+      return known(list, stash);
+    }
+    registry.learning();
+    return learn(new SuspensionBook(list, List.of(), true), stash);
+  }
+
+  private Behavior<Command> known(List<Suspension> list, StashBuffer<Command> stash) {
     Instant now = settings.now();
     registry.restored(list);
     for (Suspension s : list) {
       scheduleExpiry(s, now);
     }
-    if (!list.isEmpty()) {
-      context.getLog().info("Restored {} suspension(s) from the event store", list.size());
-    }
     return stash.unstashAll(ready());
+  }
+
+  // ---- learning (cluster mode) ----
+
+  private Behavior<Command> learn(SuspensionBook own, StashBuffer<Command> stash) {
+    context.pipeToSelf(peers.books(), Learned::new);
+    return Behaviors.receive(Command.class)
+        .onMessage(Learned.class, l -> onLearned(l, own, stash))
+        .onMessage(RetryLearn.class, r -> learn(own, stash))
+        .onMessage(Saved.class, this::onSaved)
+        .onMessage(GetBook.class, g -> answer(g, own))
+        .onAnyMessage(
+            m -> {
+              stash.stash(m);
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  private Behavior<Command> onLearned(Learned l, SuspensionBook own, StashBuffer<Command> stash) {
+    if (l.failure() != null) {
+      Duration delay =
+          Backoff.delay(
+              ++learnFailures,
+              settings.supervision().restartMin(),
+              min(settings.supervision().restartMax(), LEARN_BACKOFF_MAX));
+      context
+          .getLog()
+          .warn(
+              "Cannot learn the suspensions in force from the other cluster nodes yet ({});"
+                  + " nothing is applied until this node has; asking again in {}",
+              describe(l.failure()),
+              delay);
+      timers.startSingleTimer(RetryLearn.INSTANCE, delay);
+      return Behaviors.same();
+    }
+    List<SuspensionBook> all = new ArrayList<>(l.books());
+    all.add(own);
+    SuspensionBook merged = SuspensionBook.merge(all);
+    merged.lifts().forEach(x -> lifts.put(x.key(), x.at()));
+    context
+        .getLog()
+        .info(
+            "Learned the suspensions in force from {} other node(s): {} in force ({} from this"
+                + " node's store)",
+            l.books().size(),
+            merged.suspensions().size(),
+            own.suspensions().size());
+    Behavior<Command> next = known(merged.suspensions(), stash);
+    if (!merged.suspensions().equals(own.suspensions())) {
+      save();
+    }
+    // Agents that registered meanwhile had their applies held back: they check again now.
+    agents.tell(new AgentRegistry.SuspensionLifted(TargetKind.ALL, null));
+    return next;
   }
 
   // ---- ready ----
@@ -174,6 +284,7 @@ public final class SuspensionKeeper {
         .onMessage(Suspend.class, this::onSuspend)
         .onMessage(Resume.class, this::onResume)
         .onMessage(GetAll.class, this::onGetAll)
+        .onMessage(GetBook.class, g -> answer(g, book()))
         .onMessage(Expire.class, this::onExpire)
         .onMessage(Saved.class, this::onSaved)
         .build();
@@ -191,6 +302,7 @@ public final class SuspensionKeeper {
             s.forHowLong() == null ? null : now.plus(s.forHowLong()));
     boolean replaced = registry.of(made.scope(), made.name(), now) != null;
     registry.put(made);
+    lifts.remove(made.key());
     scheduleExpiry(made, now);
     record(made, "suspended", made.describe());
     save();
@@ -253,9 +365,36 @@ public final class SuspensionKeeper {
 
   // ---- helpers ----
 
+  private Behavior<Command> answer(GetBook g, SuspensionBook book) {
+    g.replyTo().tell(book);
+    return Behaviors.same();
+  }
+
+  /** What this node knows, for another node. */
+  private SuspensionBook book() {
+    List<SuspensionBook.Lift> known = new ArrayList<>();
+    lifts.forEach((key, at) -> known.add(new SuspensionBook.Lift(key, at)));
+    Collections.reverse(known);
+    return new SuspensionBook(registry.all(settings.now()), known, true);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static String describe(Throwable t) {
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
   private void lift(Suspension s, String outcome, String message) {
     timers.cancel(s.key());
     registry.remove(s.key());
+    lifts.remove(s.key());
+    lifts.put(s.key(), settings.now()); // newest last
+    if (lifts.size() > SuspensionBook.MAX_LIFTS) {
+      lifts.remove(lifts.keySet().iterator().next());
+    }
     record(s, outcome, message);
     save();
     agents.tell(new AgentRegistry.SuspensionLifted(s.scope(), s.name()));
