@@ -1,10 +1,5 @@
 package dev.fluke.server;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
 import dev.fluke.cluster.CborSerializable;
@@ -17,8 +12,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -29,17 +22,15 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * Owns the fleet's suspensions (issue 10): suspends and resumes scopes, records each change as an
  * event with who and why, ends suspensions when their expiry comes (a timer on the injected clock's
- * time), keeps them in the event store when it is durable (Redis: {@code
- * <prefix>:state:suspensions}) and restores them from it on start. What is in force is published to
- * {@link Suspensions}, which every agent's runner reads; when a suspension ends, the {@link
- * AgentRegistry} starts a cycle on the agents it covered.
+ * time), keeps them in the event store when it is durable ({@link SuspensionStore}) and restores
+ * them from it on start. What is in force is published to {@link Suspensions}, which every agent's
+ * runner reads; when a suspension ends, the {@link AgentRegistry} starts a cycle on the agents it
+ * covered.
  *
- * <p>Phases: {@code restoring} (requests wait in a stash; the store is retried with backoff while
- * it cannot be read, and the registry holds every apply back meanwhile), in cluster mode {@code
- * learning} (the other Up members are asked for their {@link SuspensionBook}s through {@link
- * SuspensionPeers} and merged with what the store held; asked again with backoff until every one
- * answers, applies still held back) and {@code ready}. Other nodes' {@link GetBook} is answered in
- * every phase, so that nodes that start together do not wait for each other.
+ * <p>Phases: {@code starting} (its child {@link SuspensionRestorer} reads the store and, in cluster
+ * mode, learns what the other nodes hold; requests wait in a stash, other nodes' {@link GetBook} is
+ * handed to the child, and the registry holds every apply back meanwhile) and {@code ready}, which
+ * also remembers the recent lifts (resumes and expiries) for the other nodes' books.
  */
 public final class SuspensionKeeper {
 
@@ -66,43 +57,25 @@ public final class SuspensionKeeper {
   /** Another node asks what this one knows (cluster mode, {@link SuspensionPeers}). */
   public record GetBook(ActorRef<SuspensionBook> replyTo) implements Command, CborSerializable {}
 
-  private record Learned(List<SuspensionBook> books, Throwable failure) implements Command {}
-
-  private enum RetryLearn implements Command {
-    INSTANCE
-  }
-
-  private record Loaded(Optional<String> json, Throwable failure) implements Command {}
-
-  private enum RetryLoad implements Command {
-    INSTANCE
-  }
+  /**
+   * From the {@link SuspensionRestorer}: {@code book} is in force; {@code learned}: merged with the
+   * other nodes' books (saved, and the agents held back meanwhile check again).
+   */
+  record Restored(SuspensionBook book, boolean learned) implements Command {}
 
   private record Expire(String key, Instant until) implements Command {}
 
   private record Saved(Throwable failure) implements Command {}
-
-  static final String STATE_NAME = "suspensions";
-
-  /** Learning from the other nodes is asked again at most this far apart. */
-  private static final Duration LEARN_BACKOFF_MAX = Duration.ofSeconds(5);
-
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ServerSettings settings;
   private final Suspensions registry;
   private final EventStore events;
+  private final SuspensionStore store;
   private final ActorRef<AgentRegistry.Command> agents;
   private final SuspensionPeers peers;
-  private final Map<String, Instant> lifts = new LinkedHashMap<>();
-  private int loadFailures;
-  private int learnFailures;
+  private final Map<String, Instant> lifts = new LinkedHashMap<>(); // oldest first
 
   /** A single server's keeper. */
   public static Behavior<Command> create(
@@ -135,7 +108,7 @@ public final class SuspensionKeeper {
                           }
                           return new SuspensionKeeper(
                                   ctx, timers, settings, registry, events, agents, peers)
-                              .load(stash);
+                              .start(stash);
                         })));
   }
 
@@ -152,23 +125,26 @@ public final class SuspensionKeeper {
     this.settings = settings;
     this.registry = registry;
     this.events = events;
+    this.store = new SuspensionStore(events);
     this.agents = agents;
     this.peers = peers;
   }
 
-  // ---- restoring ----
+  // ---- starting ----
 
-  private Behavior<Command> load(StashBuffer<Command> stash) {
-    context.pipeToSelf(events.loadState(STATE_NAME), Loaded::new);
-    return restoring(stash);
-  }
-
-  private Behavior<Command> restoring(StashBuffer<Command> stash) {
+  private Behavior<Command> start(StashBuffer<Command> stash) {
+    ActorRef<SuspensionRestorer.Command> restorer =
+        context.spawn(
+            SuspensionRestorer.create(settings, store, peers, registry, context.getSelf()),
+            "restore");
     return Behaviors.receive(Command.class)
-        .onMessage(Loaded.class, l -> onLoaded(l, stash))
-        .onMessage(RetryLoad.class, r -> load(stash))
-        .onMessage(Saved.class, this::onSaved)
-        .onMessage(GetBook.class, g -> answer(g, SuspensionBook.notLoaded()))
+        .onMessage(Restored.class, r -> onRestored(r, stash))
+        .onMessage(
+            GetBook.class,
+            g -> {
+              restorer.tell(new SuspensionRestorer.Ask(g));
+              return Behaviors.same();
+            })
         .onAnyMessage(
             m -> {
               stash.stash(m);
@@ -177,104 +153,19 @@ public final class SuspensionKeeper {
         .build();
   }
 
-  private Behavior<Command> onLoaded(Loaded l, StashBuffer<Command> stash) {
-    List<Suspension> list;
-    try {
-      if (l.failure() != null) {
-        throw l.failure();
-      }
-      list =
-          l.json().isEmpty()
-              ? List.of()
-              : JSON.readValue(l.json().get(), new TypeReference<List<Suspension>>() {});
-    } catch (Throwable failure) {
-      Duration delay =
-          Backoff.delay(
-              ++loadFailures,
-              settings.supervision().restartMin(),
-              settings.supervision().restartMax());
-      context
-          .getLog()
-          .warn(
-              "Cannot restore the suspensions from the event store ({}); nothing is applied until"
-                  + " they are; retrying in {}",
-              failure.toString(),
-              delay);
-      timers.startSingleTimer(RetryLoad.INSTANCE, delay);
-      return Behaviors.same();
-    }
-    if (!list.isEmpty()) {
-      context.getLog().info("Restored {} suspension(s) from the event store", list.size());
-    }
-    if (peers == null) {
-      return known(list, stash);
-    }
-    registry.learning();
-    return learn(new SuspensionBook(list, List.of(), true), stash);
-  }
-
-  private Behavior<Command> known(List<Suspension> list, StashBuffer<Command> stash) {
+  private Behavior<Command> onRestored(Restored r, StashBuffer<Command> stash) {
     Instant now = settings.now();
-    registry.restored(list);
-    for (Suspension s : list) {
-      scheduleExpiry(s, now);
+    registry.restored(r.book().suspensions());
+    r.book().suspensions().forEach(s -> scheduleExpiry(s, now));
+    List<SuspensionBook.Lift> oldestFirst = new ArrayList<>(r.book().lifts());
+    Collections.reverse(oldestFirst);
+    oldestFirst.forEach(x -> lifts.put(x.key(), x.at()));
+    if (r.learned()) {
+      save();
+      // Agents that registered meanwhile had their applies held back: they check again now.
+      agents.tell(new AgentRegistry.SuspensionLifted(TargetKind.ALL, null));
     }
     return stash.unstashAll(ready());
-  }
-
-  // ---- learning (cluster mode) ----
-
-  private Behavior<Command> learn(SuspensionBook own, StashBuffer<Command> stash) {
-    context.pipeToSelf(peers.books(), Learned::new);
-    return Behaviors.receive(Command.class)
-        .onMessage(Learned.class, l -> onLearned(l, own, stash))
-        .onMessage(RetryLearn.class, r -> learn(own, stash))
-        .onMessage(Saved.class, this::onSaved)
-        .onMessage(GetBook.class, g -> answer(g, own))
-        .onAnyMessage(
-            m -> {
-              stash.stash(m);
-              return Behaviors.same();
-            })
-        .build();
-  }
-
-  private Behavior<Command> onLearned(Learned l, SuspensionBook own, StashBuffer<Command> stash) {
-    if (l.failure() != null) {
-      Duration delay =
-          Backoff.delay(
-              ++learnFailures,
-              settings.supervision().restartMin(),
-              min(settings.supervision().restartMax(), LEARN_BACKOFF_MAX));
-      context
-          .getLog()
-          .warn(
-              "Cannot learn the suspensions in force from the other cluster nodes yet ({});"
-                  + " nothing is applied until this node has; asking again in {}",
-              describe(l.failure()),
-              delay);
-      timers.startSingleTimer(RetryLearn.INSTANCE, delay);
-      return Behaviors.same();
-    }
-    List<SuspensionBook> all = new ArrayList<>(l.books());
-    all.add(own);
-    SuspensionBook merged = SuspensionBook.merge(all);
-    merged.lifts().forEach(x -> lifts.put(x.key(), x.at()));
-    context
-        .getLog()
-        .info(
-            "Learned the suspensions in force from {} other node(s): {} in force ({} from this"
-                + " node's store)",
-            l.books().size(),
-            merged.suspensions().size(),
-            own.suspensions().size());
-    Behavior<Command> next = known(merged.suspensions(), stash);
-    if (!merged.suspensions().equals(own.suspensions())) {
-      save();
-    }
-    // Agents that registered meanwhile had their applies held back: they check again now.
-    agents.tell(new AgentRegistry.SuspensionLifted(TargetKind.ALL, null));
-    return next;
   }
 
   // ---- ready ----
@@ -284,7 +175,7 @@ public final class SuspensionKeeper {
         .onMessage(Suspend.class, this::onSuspend)
         .onMessage(Resume.class, this::onResume)
         .onMessage(GetAll.class, this::onGetAll)
-        .onMessage(GetBook.class, g -> answer(g, book()))
+        .onMessage(GetBook.class, g -> answer(g, book(settings.now())))
         .onMessage(Expire.class, this::onExpire)
         .onMessage(Saved.class, this::onSaved)
         .build();
@@ -370,21 +261,12 @@ public final class SuspensionKeeper {
     return Behaviors.same();
   }
 
-  /** What this node knows, for another node. */
-  private SuspensionBook book() {
+  /** What this node knows: the suspensions in force at {@code at}, the lifts newest first. */
+  private SuspensionBook book(Instant at) {
     List<SuspensionBook.Lift> known = new ArrayList<>();
-    lifts.forEach((key, at) -> known.add(new SuspensionBook.Lift(key, at)));
+    lifts.forEach((key, when) -> known.add(new SuspensionBook.Lift(key, when)));
     Collections.reverse(known);
-    return new SuspensionBook(registry.all(settings.now()), known, true);
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  private static String describe(Throwable t) {
-    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    return new SuspensionBook(registry.all(at), known, true);
   }
 
   private void lift(Suspension s, String outcome, String message) {
@@ -417,15 +299,7 @@ public final class SuspensionKeeper {
   }
 
   private void save() {
-    if (!events.durableState()) {
-      return;
-    }
-    String json;
-    try {
-      json = JSON.writeValueAsString(registry.all(Instant.MIN));
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot write the suspensions as JSON", e);
-    }
-    context.pipeToSelf(events.saveState(STATE_NAME, json), (ok, failure) -> new Saved(failure));
+    // Instant.MIN: every suspension, also one whose expiry has come but whose timer has not run.
+    context.pipeToSelf(store.save(book(Instant.MIN)), (ok, failure) -> new Saved(failure));
   }
 }

@@ -16,9 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,7 +51,7 @@ class SuspensionKeeperTest {
   /** A memory store that keeps state like Redis would, and can be made to fail. */
   static final class DurableStore implements EventStore {
     final MemoryEventStore events = new MemoryEventStore(100, 100, 100);
-    final AtomicReference<String> kept = new AtomicReference<>();
+    final Map<String, String> kept = new ConcurrentHashMap<>();
     final AtomicBoolean down = new AtomicBoolean();
 
     @Override
@@ -74,7 +76,7 @@ class SuspensionKeeperTest {
 
     @Override
     public CompletionStage<Void> saveState(String name, String value) {
-      kept.set(value);
+      kept.put(name, value);
       return CompletableFuture.completedFuture(null);
     }
 
@@ -82,7 +84,7 @@ class SuspensionKeeperTest {
     public CompletionStage<Optional<String>> loadState(String name) {
       return down.get()
           ? CompletableFuture.failedFuture(new IllegalStateException("redis is down"))
-          : CompletableFuture.completedFuture(Optional.ofNullable(kept.get()));
+          : CompletableFuture.completedFuture(Optional.ofNullable(kept.get(name)));
     }
   }
 
@@ -291,7 +293,9 @@ class SuspensionKeeperTest {
     Instant now = time.clock().instant();
     assertNull(registry.blocking("web-01", "app", now));
     assertTrue(registry.blocking("web-01", "db", now) != null);
-    assertFalse(store.kept.get().contains("\"app\""), store.kept.get());
+    String held = store.kept.get(SuspensionStore.STATE_NAME);
+    assertFalse(held.contains("\"app\""), held);
+    assertTrue(store.kept.get(SuspensionStore.LIFTS_NAME).contains("task:app"), "the lift is kept");
 
     // It passes the lift on, and its own resumes too, newest first.
     time.timePasses(Duration.ofMinutes(1));
