@@ -1,5 +1,7 @@
 package dev.fluke.cluster;
 
+import com.fasterxml.jackson.databind.JavaType;
+import dev.fluke.api.Suspension;
 import dev.fluke.server.SuspensionBook;
 import dev.fluke.server.SuspensionKeeper;
 import dev.fluke.server.SuspensionPeers;
@@ -25,6 +27,12 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * all within {@code fluke.cluster.ask-timeout}. The answer counts only when this node is an Up
  * member and every other Up member (reachable or not: an unreachable one may hold a suspension
  * until the cluster downs it) answered with a book read from its store.
+ *
+ * <p>A member whose keeper is not listed (a node of an older version during a rolling upgrade, or
+ * one whose registration has not reached this node yet) is asked through its {@code fluke-node}
+ * service instead ({@link NodeService.AskSuspensions}: the suspensions its engine holds, without
+ * lifts), so that an upgrade does not hold the upgraded nodes' applies back until the last node is
+ * upgraded.
  */
 public final class PeerSuspensions implements SuspensionPeers {
   public static final ServiceKey<SuspensionKeeper.Command> KEY =
@@ -67,16 +75,21 @@ public final class PeerSuspensions implements SuspensionPeers {
     if (required.isEmpty()) {
       return CompletableFuture.completedFuture(List.of()); // the only member
     }
+    CompletionStage<Receptionist.Listing> keepers = find(KEY);
+    CompletionStage<Receptionist.Listing> services = find(NodeService.KEY);
+    return keepers.thenCombine(services, (k, n) -> ask(k, n, required)).thenCompose(c -> c);
+  }
+
+  private CompletionStage<Receptionist.Listing> find(ServiceKey<?> key) {
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
-        .thenCompose(listing -> ask(listing.getServiceInstances(KEY), required));
+        system.receptionist(), r -> Receptionist.find(key, r), timeout, system.scheduler());
   }
 
   private CompletionStage<List<SuspensionBook>> ask(
-      Set<ActorRef<SuspensionKeeper.Command>> keepers, Set<String> required) {
+      Receptionist.Listing keepers, Receptionist.Listing services, Set<String> required) {
     String self = membership.self();
     Map<String, CompletableFuture<SuspensionBook>> asked = new LinkedHashMap<>();
-    for (ActorRef<SuspensionKeeper.Command> k : keepers) {
+    for (ActorRef<SuspensionKeeper.Command> k : keepers.getServiceInstances(KEY)) {
       String node = ClusterBoot.addressOf(system, k);
       if (!node.equals(self)) {
         asked.put(
@@ -84,6 +97,12 @@ public final class PeerSuspensions implements SuspensionPeers {
             AskPattern.<SuspensionKeeper.Command, SuspensionBook>ask(
                     k, SuspensionKeeper.GetBook::new, timeout, system.scheduler())
                 .toCompletableFuture());
+      }
+    }
+    for (ActorRef<NodeService.Command> n : services.getServiceInstances(NodeService.KEY)) {
+      String node = ClusterBoot.addressOf(system, n);
+      if (!node.equals(self) && !asked.containsKey(node)) {
+        asked.put(node, viaNodeService(n));
       }
     }
     CompletableFuture<?>[] all =
@@ -111,5 +130,16 @@ public final class PeerSuspensions implements SuspensionPeers {
                               + " ms (or not restored yet) from "
                               + String.join(", ", missing)));
             });
+  }
+
+  /** The suspensions held by a node's engine, asked through its {@link NodeService}. */
+  private CompletableFuture<SuspensionBook> viaNodeService(ActorRef<NodeService.Command> node) {
+    JavaType type =
+        NodeAnswers.mapper(system)
+            .getTypeFactory()
+            .constructCollectionType(List.class, Suspension.class);
+    return NodeAnswers.<List<Suspension>>ask(
+            system, node, NodeService.AskSuspensions::new, type, timeout)
+        .thenApply(held -> new SuspensionBook(held, List.of(), true));
   }
 }
