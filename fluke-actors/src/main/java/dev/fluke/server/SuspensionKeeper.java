@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -59,7 +60,7 @@ public final class SuspensionKeeper {
 
   /**
    * From the {@link SuspensionRestorer}: {@code book} is in force; {@code learned}: merged with the
-   * other nodes' books (saved, and the agents held back meanwhile check again).
+   * other nodes' books (saved, and the agents whose applies were held back meanwhile check again).
    */
   record Restored(SuspensionBook book, boolean learned) implements Command {}
 
@@ -160,10 +161,11 @@ public final class SuspensionKeeper {
     List<SuspensionBook.Lift> oldestFirst = new ArrayList<>(r.book().lifts());
     Collections.reverse(oldestFirst);
     oldestFirst.forEach(x -> lifts.put(x.key(), x.at()));
+    Set<String> held = registry.takeHeldWhileWaiting();
     if (r.learned()) {
       save();
-      // Agents that registered meanwhile had their applies held back: they check again now.
-      agents.tell(new AgentRegistry.SuspensionLifted(TargetKind.ALL, null));
+      // Agents that registered meanwhile and had an apply held back check again now.
+      held.forEach(a -> agents.tell(new AgentRegistry.SuspensionLifted(TargetKind.AGENT, a)));
     }
     return stash.unstashAll(ready());
   }

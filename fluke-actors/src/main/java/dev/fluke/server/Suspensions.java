@@ -8,6 +8,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -43,6 +46,9 @@ public final class Suspensions {
   private final AtomicReference<State> state =
       new AtomicReference<>(new State(RESTORING, Map.of()));
 
+  /** The agents an apply of which was held back while the suspensions were not known yet. */
+  private final Set<String> heldWhileWaiting = ConcurrentHashMap.newKeySet();
+
   /** A registry whose keeper has not restored anything yet. */
   public Suspensions() {}
 
@@ -61,6 +67,7 @@ public final class Suspensions {
   public String blocking(String agent, String task, Instant now) {
     State s = state.get();
     if (!s.restored()) {
+      heldWhileWaiting.add(agent);
       return s.waiting();
     }
     for (String key :
@@ -110,6 +117,16 @@ public final class Suspensions {
     Map<String, Suspension> m = new LinkedHashMap<>();
     list.forEach(s -> m.put(s.key(), s));
     state.set(new State(null, Map.copyOf(m)));
+  }
+
+  /**
+   * The agents whose drifted tasks were held back only because the suspensions were not known yet,
+   * each once (the set is emptied): they check again once they are known.
+   */
+  Set<String> takeHeldWhileWaiting() {
+    Set<String> taken = new TreeSet<>(heldWhileWaiting);
+    heldWhileWaiting.removeAll(taken);
+    return taken;
   }
 
   /** The store is read; the other cluster nodes are asked next (still failing closed). */
