@@ -62,6 +62,7 @@ public final class FlukeServer {
   private final EventStore events;
   private final LiveHub live;
   private final FlukeMetrics metrics;
+  private final Suspensions suspensions;
 
   private FlukeServer(
       ActorSystem<?> system,
@@ -72,7 +73,8 @@ public final class FlukeServer {
       StreamGateway gateway,
       EventStore events,
       LiveHub live,
-      FlukeMetrics metrics) {
+      FlukeMetrics metrics,
+      Suspensions suspensions) {
     this.settings = settings;
     this.system = system;
     this.git = git;
@@ -82,6 +84,7 @@ public final class FlukeServer {
     this.events = events;
     this.live = live;
     this.metrics = metrics;
+    this.suspensions = suspensions;
   }
 
   /**
@@ -202,7 +205,14 @@ public final class FlukeServer {
             "fluke-server-agents");
     ActorRef<SuspensionKeeper.Command> keeper =
         spawner.spawn(
-            Behaviors.supervise(SuspensionKeeper.create(settings, suspensions, events, agents))
+            Behaviors.supervise(
+                    // Cluster mode: learns the suspensions in force from the other nodes first.
+                    SuspensionKeeper.create(
+                        settings,
+                        suspensions,
+                        events,
+                        agents,
+                        clustered ? new dev.fluke.cluster.PeerSuspensions(system) : null))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-suspensions");
     ActorRef<TaskRegistry.Command> tasks =
@@ -241,7 +251,17 @@ public final class FlukeServer {
                 settings.api().recentEvents())
             : nodeApi;
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);
-    return new FlukeServer(system, settings, gitFace, watcher, api, gateway, events, live, metrics);
+    return new FlukeServer(
+        system, settings, gitFace, watcher, api, gateway, events, live, metrics, suspensions);
+  }
+
+  /**
+   * Why this node applies nothing yet because it does not know the suspensions in force (its store
+   * is being read, or in cluster mode the other nodes are being asked), empty once it knows them
+   * ({@code /readyz}).
+   */
+  public java.util.Optional<String> suspensionsPending() {
+    return java.util.Optional.ofNullable(suspensions.waiting());
   }
 
   /** What the HTTP API, UI and CLI ask. */

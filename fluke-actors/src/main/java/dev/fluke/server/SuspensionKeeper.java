@@ -1,18 +1,18 @@
 package dev.fluke.server;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.fluke.api.Suspension;
 import dev.fluke.api.TargetKind;
+import dev.fluke.cluster.CborSerializable;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -23,13 +23,15 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * Owns the fleet's suspensions (issue 10): suspends and resumes scopes, records each change as an
  * event with who and why, ends suspensions when their expiry comes (a timer on the injected clock's
- * time), keeps them in the event store when it is durable (Redis: {@code
- * <prefix>:state:suspensions}) and restores them from it on start. What is in force is published to
- * {@link Suspensions}, which every agent's runner reads; when a suspension ends, the {@link
- * AgentRegistry} starts a cycle on the agents it covered.
+ * time), keeps them in the event store when it is durable ({@link SuspensionStore}) and restores
+ * them from it on start. What is in force is published to {@link Suspensions}, which every agent's
+ * runner reads; when a suspension ends, the {@link AgentRegistry} starts a cycle on the agents it
+ * covered.
  *
- * <p>Phases: {@code restoring} (requests wait in a stash; the store is retried with backoff while
- * it cannot be read, and the registry holds every apply back meanwhile) and {@code ready}.
+ * <p>Phases: {@code starting} (its child {@link SuspensionRestorer} reads the store and, in cluster
+ * mode, learns what the other nodes hold; requests wait in a stash, other nodes' {@link GetBook} is
+ * handed to the child, and the registry holds every apply back meanwhile) and {@code ready}, which
+ * also remembers the recent lifts (resumes and expiries) for the other nodes' books.
  */
 public final class SuspensionKeeper {
 
@@ -53,46 +55,62 @@ public final class SuspensionKeeper {
   /** Replies with every suspension in force. */
   public record GetAll(ActorRef<List<Suspension>> replyTo) implements Command {}
 
-  private record Loaded(Optional<String> json, Throwable failure) implements Command {}
+  /** Another node asks what this one knows (cluster mode, {@link SuspensionPeers}). */
+  public record GetBook(ActorRef<SuspensionBook> replyTo) implements Command, CborSerializable {}
 
-  private enum RetryLoad implements Command {
-    INSTANCE
-  }
+  /**
+   * From the {@link SuspensionRestorer}: {@code book} is in force; {@code learned}: merged with the
+   * other nodes' books (saved, and the agents whose applies were held back meanwhile check again).
+   */
+  record Restored(SuspensionBook book, boolean learned) implements Command {}
 
   private record Expire(String key, Instant until) implements Command {}
 
   private record Saved(Throwable failure) implements Command {}
-
-  static final String STATE_NAME = "suspensions";
-
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ServerSettings settings;
   private final Suspensions registry;
   private final EventStore events;
+  private final SuspensionStore store;
   private final ActorRef<AgentRegistry.Command> agents;
-  private int loadFailures;
+  private final SuspensionPeers peers;
+  private final Map<String, Instant> lifts = new LinkedHashMap<>(); // oldest first
 
+  /** A single server's keeper. */
   public static Behavior<Command> create(
       ServerSettings settings,
       Suspensions registry,
       EventStore events,
       ActorRef<AgentRegistry.Command> agents) {
+    return create(settings, registry, events, agents, null);
+  }
+
+  /**
+   * @param peers the other cluster nodes' keepers, asked before this one is ready; null on a single
+   *     server
+   */
+  public static Behavior<Command> create(
+      ServerSettings settings,
+      Suspensions registry,
+      EventStore events,
+      ActorRef<AgentRegistry.Command> agents,
+      SuspensionPeers peers) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers ->
                     Behaviors.withStash(
                         1000,
-                        stash ->
-                            new SuspensionKeeper(ctx, timers, settings, registry, events, agents)
-                                .load(stash))));
+                        stash -> {
+                          if (peers != null) {
+                            peers.announce(ctx.getSelf());
+                          }
+                          return new SuspensionKeeper(
+                                  ctx, timers, settings, registry, events, agents, peers)
+                              .start(stash);
+                        })));
   }
 
   private SuspensionKeeper(
@@ -101,27 +119,33 @@ public final class SuspensionKeeper {
       ServerSettings settings,
       Suspensions registry,
       EventStore events,
-      ActorRef<AgentRegistry.Command> agents) {
+      ActorRef<AgentRegistry.Command> agents,
+      SuspensionPeers peers) {
     this.context = context;
     this.timers = timers;
     this.settings = settings;
     this.registry = registry;
     this.events = events;
+    this.store = new SuspensionStore(events);
     this.agents = agents;
+    this.peers = peers;
   }
 
-  // ---- restoring ----
+  // ---- starting ----
 
-  private Behavior<Command> load(StashBuffer<Command> stash) {
-    context.pipeToSelf(events.loadState(STATE_NAME), Loaded::new);
-    return restoring(stash);
-  }
-
-  private Behavior<Command> restoring(StashBuffer<Command> stash) {
+  private Behavior<Command> start(StashBuffer<Command> stash) {
+    ActorRef<SuspensionRestorer.Command> restorer =
+        context.spawn(
+            SuspensionRestorer.create(settings, store, peers, registry, context.getSelf()),
+            "restore");
     return Behaviors.receive(Command.class)
-        .onMessage(Loaded.class, l -> onLoaded(l, stash))
-        .onMessage(RetryLoad.class, r -> load(stash))
-        .onMessage(Saved.class, this::onSaved)
+        .onMessage(Restored.class, r -> onRestored(r, stash))
+        .onMessage(
+            GetBook.class,
+            g -> {
+              restorer.tell(new SuspensionRestorer.Ask(g));
+              return Behaviors.same();
+            })
         .onAnyMessage(
             m -> {
               stash.stash(m);
@@ -130,39 +154,18 @@ public final class SuspensionKeeper {
         .build();
   }
 
-  private Behavior<Command> onLoaded(Loaded l, StashBuffer<Command> stash) {
-    List<Suspension> list;
-    try {
-      if (l.failure() != null) {
-        throw l.failure();
-      }
-      list =
-          l.json().isEmpty()
-              ? List.of()
-              : JSON.readValue(l.json().get(), new TypeReference<List<Suspension>>() {});
-    } catch (Throwable failure) {
-      Duration delay =
-          Backoff.delay(
-              ++loadFailures,
-              settings.supervision().restartMin(),
-              settings.supervision().restartMax());
-      context
-          .getLog()
-          .warn(
-              "Cannot restore the suspensions from the event store ({}); nothing is applied until"
-                  + " they are; retrying in {}",
-              failure.toString(),
-              delay);
-      timers.startSingleTimer(RetryLoad.INSTANCE, delay);
-      return Behaviors.same();
-    }
+  private Behavior<Command> onRestored(Restored r, StashBuffer<Command> stash) {
     Instant now = settings.now();
-    registry.restored(list);
-    for (Suspension s : list) {
-      scheduleExpiry(s, now);
-    }
-    if (!list.isEmpty()) {
-      context.getLog().info("Restored {} suspension(s) from the event store", list.size());
+    registry.restored(r.book().suspensions());
+    r.book().suspensions().forEach(s -> scheduleExpiry(s, now));
+    List<SuspensionBook.Lift> oldestFirst = new ArrayList<>(r.book().lifts());
+    Collections.reverse(oldestFirst);
+    oldestFirst.forEach(x -> lifts.put(x.key(), x.at()));
+    Set<String> held = registry.takeHeldWhileWaiting();
+    if (r.learned()) {
+      save();
+      // Agents that registered meanwhile and had an apply held back check again now.
+      held.forEach(a -> agents.tell(new AgentRegistry.SuspensionLifted(TargetKind.AGENT, a)));
     }
     return stash.unstashAll(ready());
   }
@@ -174,6 +177,7 @@ public final class SuspensionKeeper {
         .onMessage(Suspend.class, this::onSuspend)
         .onMessage(Resume.class, this::onResume)
         .onMessage(GetAll.class, this::onGetAll)
+        .onMessage(GetBook.class, g -> answer(g, book(settings.now())))
         .onMessage(Expire.class, this::onExpire)
         .onMessage(Saved.class, this::onSaved)
         .build();
@@ -191,6 +195,7 @@ public final class SuspensionKeeper {
             s.forHowLong() == null ? null : now.plus(s.forHowLong()));
     boolean replaced = registry.of(made.scope(), made.name(), now) != null;
     registry.put(made);
+    lifts.remove(made.key());
     scheduleExpiry(made, now);
     record(made, "suspended", made.describe());
     save();
@@ -253,9 +258,27 @@ public final class SuspensionKeeper {
 
   // ---- helpers ----
 
+  private Behavior<Command> answer(GetBook g, SuspensionBook book) {
+    g.replyTo().tell(book);
+    return Behaviors.same();
+  }
+
+  /** What this node knows: the suspensions in force at {@code at}, the lifts newest first. */
+  private SuspensionBook book(Instant at) {
+    List<SuspensionBook.Lift> known = new ArrayList<>();
+    lifts.forEach((key, when) -> known.add(new SuspensionBook.Lift(key, when)));
+    Collections.reverse(known);
+    return new SuspensionBook(registry.all(at), known, true);
+  }
+
   private void lift(Suspension s, String outcome, String message) {
     timers.cancel(s.key());
     registry.remove(s.key());
+    lifts.remove(s.key());
+    lifts.put(s.key(), settings.now()); // newest last
+    if (lifts.size() > SuspensionBook.MAX_LIFTS) {
+      lifts.remove(lifts.keySet().iterator().next());
+    }
     record(s, outcome, message);
     save();
     agents.tell(new AgentRegistry.SuspensionLifted(s.scope(), s.name()));
@@ -278,15 +301,7 @@ public final class SuspensionKeeper {
   }
 
   private void save() {
-    if (!events.durableState()) {
-      return;
-    }
-    String json;
-    try {
-      json = JSON.writeValueAsString(registry.all(Instant.MIN));
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot write the suspensions as JSON", e);
-    }
-    context.pipeToSelf(events.saveState(STATE_NAME, json), (ok, failure) -> new Saved(failure));
+    // Instant.MIN: every suspension, also one whose expiry has come but whose timer has not run.
+    context.pipeToSelf(store.save(book(Instant.MIN)), (ok, failure) -> new Saved(failure));
   }
 }

@@ -8,6 +8,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -25,9 +28,26 @@ public final class Suspensions {
   static final String RESTORING =
       "the suspensions are being restored from the event store; nothing is applied until they are";
 
-  private record State(boolean restored, Map<String, Suspension> byKey) {}
+  /** The reason given while a cluster node learns the suspensions from the other nodes. */
+  static final String LEARNING =
+      "this node is learning the suspensions in force from the other cluster nodes; nothing is"
+          + " applied until it has";
 
-  private final AtomicReference<State> state = new AtomicReference<>(new State(false, Map.of()));
+  /**
+   * @param waiting why nothing is applied yet ({@link #RESTORING}, {@link #LEARNING}), null once
+   *     the suspensions are known
+   */
+  private record State(String waiting, Map<String, Suspension> byKey) {
+    boolean restored() {
+      return waiting == null;
+    }
+  }
+
+  private final AtomicReference<State> state =
+      new AtomicReference<>(new State(RESTORING, Map.of()));
+
+  /** The agents an apply of which was held back while the suspensions were not known yet. */
+  private final Set<String> heldWhileWaiting = ConcurrentHashMap.newKeySet();
 
   /** A registry whose keeper has not restored anything yet. */
   public Suspensions() {}
@@ -47,7 +67,8 @@ public final class Suspensions {
   public String blocking(String agent, String task, Instant now) {
     State s = state.get();
     if (!s.restored()) {
-      return RESTORING;
+      heldWhileWaiting.add(agent);
+      return s.waiting();
     }
     for (String key :
         List.of(
@@ -87,10 +108,30 @@ public final class Suspensions {
     return state.get().restored();
   }
 
+  /** Why nothing is applied yet, or null once the suspensions are known ({@code /readyz}). */
+  public String waiting() {
+    return state.get().waiting();
+  }
+
   void restored(Collection<Suspension> list) {
     Map<String, Suspension> m = new LinkedHashMap<>();
     list.forEach(s -> m.put(s.key(), s));
-    state.set(new State(true, Map.copyOf(m)));
+    state.set(new State(null, Map.copyOf(m)));
+  }
+
+  /**
+   * The agents whose drifted tasks were held back only because the suspensions were not known yet,
+   * each once (the set is emptied): they check again once they are known.
+   */
+  Set<String> takeHeldWhileWaiting() {
+    Set<String> taken = new TreeSet<>(heldWhileWaiting);
+    heldWhileWaiting.removeAll(taken);
+    return taken;
+  }
+
+  /** The store is read; the other cluster nodes are asked next (still failing closed). */
+  void learning() {
+    state.updateAndGet(st -> new State(LEARNING, st.byKey()));
   }
 
   void put(Suspension s) {
@@ -98,7 +139,7 @@ public final class Suspensions {
         st -> {
           Map<String, Suspension> m = new LinkedHashMap<>(st.byKey());
           m.put(s.key(), s);
-          return new State(st.restored(), Map.copyOf(m));
+          return new State(st.waiting(), Map.copyOf(m));
         });
   }
 
@@ -107,7 +148,7 @@ public final class Suspensions {
         st -> {
           Map<String, Suspension> m = new LinkedHashMap<>(st.byKey());
           m.remove(key);
-          return new State(st.restored(), Map.copyOf(m));
+          return new State(st.waiting(), Map.copyOf(m));
         });
   }
 }

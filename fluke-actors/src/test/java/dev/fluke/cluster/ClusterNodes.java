@@ -62,6 +62,19 @@ public final class ClusterNodes implements AutoCloseable {
         .resolve();
   }
 
+  /**
+   * Starts one more node with the same configuration, joining the first one, and waits until every
+   * running node sees it Up; returns its index.
+   */
+  public int add(Config overrides) {
+    ActorSystem<Void> s =
+        ActorSystem.create(Behaviors.empty(), ClusterBoot.SYSTEM_NAME, config(overrides));
+    systems.add(s);
+    Cluster.get(s).manager().tell(Join.create(Cluster.get(node(0)).selfMember().address()));
+    awaitUp(running().size());
+    return systems.size() - 1;
+  }
+
   public ActorSystem<Void> node(int i) {
     return systems.get(i);
   }

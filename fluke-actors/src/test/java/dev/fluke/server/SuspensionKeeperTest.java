@@ -1,5 +1,6 @@
 package dev.fluke.server;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,11 +14,15 @@ import dev.fluke.events.EventStore;
 import dev.fluke.events.MemoryEventStore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -46,7 +51,7 @@ class SuspensionKeeperTest {
   /** A memory store that keeps state like Redis would, and can be made to fail. */
   static final class DurableStore implements EventStore {
     final MemoryEventStore events = new MemoryEventStore(100, 100, 100);
-    final AtomicReference<String> kept = new AtomicReference<>();
+    final Map<String, String> kept = new ConcurrentHashMap<>();
     final AtomicBoolean down = new AtomicBoolean();
 
     @Override
@@ -71,7 +76,7 @@ class SuspensionKeeperTest {
 
     @Override
     public CompletionStage<Void> saveState(String name, String value) {
-      kept.set(value);
+      kept.put(name, value);
       return CompletableFuture.completedFuture(null);
     }
 
@@ -79,9 +84,11 @@ class SuspensionKeeperTest {
     public CompletionStage<Optional<String>> loadState(String name) {
       return down.get()
           ? CompletableFuture.failedFuture(new IllegalStateException("redis is down"))
-          : CompletableFuture.completedFuture(Optional.ofNullable(kept.get()));
+          : CompletableFuture.completedFuture(Optional.ofNullable(kept.get(name)));
     }
   }
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir Path dir;
   private TestTime time;
@@ -199,6 +206,119 @@ class SuspensionKeeperTest {
     assertEquals("alice", restored.get(0).by());
     assertNull(registry.blocking("web-01", "other", time.clock().instant()));
     assertTrue(registry.blocking("web-01", "app", time.clock().instant()) != null);
+  }
+
+  /** The other cluster nodes as a keeper sees them: they fail to answer until the test says. */
+  static final class Peers implements SuspensionPeers {
+    final AtomicReference<List<SuspensionBook>> answer = new AtomicReference<>();
+    final AtomicInteger asked = new AtomicInteger();
+    final AtomicReference<ActorRef<SuspensionKeeper.Command>> announced = new AtomicReference<>();
+
+    @Override
+    public void announce(ActorRef<SuspensionKeeper.Command> keeper) {
+      announced.set(keeper);
+    }
+
+    @Override
+    public CompletionStage<List<SuspensionBook>> books() {
+      asked.incrementAndGet();
+      List<SuspensionBook> books = answer.get();
+      return books == null
+          ? CompletableFuture.failedFuture(new IllegalStateException("node 2 did not answer"))
+          : CompletableFuture.completedFuture(books);
+    }
+  }
+
+  private SuspensionBook bookOf(ActorRef<SuspensionKeeper.Command> keeper) {
+    TestProbe<SuspensionBook> reply = testKit.createTestProbe();
+    keeper.tell(new SuspensionKeeper.GetBook(reply.ref()));
+    return reply.receiveMessage();
+  }
+
+  @Test
+  void aClusterNodeAppliesNothingUntilEveryPeerAnsweredThenHoldsWhatTheyHold() {
+    Peers peers = new Peers();
+    Suspensions registry = new Suspensions();
+    ActorRef<SuspensionKeeper.Command> keeper =
+        testKit.spawn(
+            SuspensionKeeper.create(
+                settings, registry, new MemoryEventStore(100, 100, 100), agents.ref(), peers));
+    await().atMost(WAIT).until(() -> peers.asked.get() >= 1);
+    assertEquals(keeper, peers.announced.get());
+    Instant now = time.clock().instant();
+    assertEquals(Suspensions.LEARNING, registry.blocking("web-01", "app", now));
+    assertTrue(bookOf(keeper).loaded(), "its own store is read: its answer counts for others");
+
+    // Another node holds an agent's suspension (with its expiry): adopted once all answered.
+    Suspension held =
+        new Suspension(
+            TargetKind.AGENT, "web-01", "alice", "disk swap", now, now.plus(Duration.ofHours(1)));
+    peers.answer.set(List.of(new SuspensionBook(List.of(held), List.of(), true)));
+    time.timePasses(Duration.ofSeconds(5));
+    await().atMost(WAIT).until(registry::restored);
+    assertTrue(peers.asked.get() >= 2, "asked again after the failure");
+    assertTrue(
+        registry.blocking("web-01", "app", now).startsWith("agent web-01 is suspended by alice"));
+    assertNull(registry.blocking("web-02", "app", now));
+    TestProbe<List<Suspension>> all = testKit.createTestProbe();
+    keeper.tell(new SuspensionKeeper.GetAll(all.ref()));
+    assertEquals(List.of(held), all.receiveMessage());
+    // The agent held back meanwhile (web-01, asked above) checks again, once; the adopted
+    // suspension keeps its expiry.
+    agents.expectMessage(new AgentRegistry.SuspensionLifted(TargetKind.AGENT, "web-01"));
+    agents.expectNoMessage(Duration.ofMillis(200));
+    time.timePasses(Duration.ofHours(1));
+    agents.expectMessage(new AgentRegistry.SuspensionLifted(TargetKind.AGENT, "web-01"));
+  }
+
+  @Test
+  void aResumeMadeWhileANodeWasAwayDoesNotComeBackFromItsOwnStore() {
+    DurableStore store = new DurableStore();
+    ActorRef<SuspensionKeeper.Command> before =
+        testKit.spawn(SuspensionKeeper.create(settings, new Suspensions(), store, agents.ref()));
+    suspend(before, TargetKind.TASK, "app", null);
+    suspend(before, TargetKind.TASK, "db", null);
+    testKit.stop(before);
+
+    // Meanwhile another node resumed task app (and remembers when).
+    time.timePasses(Duration.ofMinutes(1));
+    Instant resumedAt = time.clock().instant();
+    Peers peers = new Peers();
+    peers.answer.set(
+        List.of(
+            new SuspensionBook(
+                List.of(), List.of(new SuspensionBook.Lift("task:app", resumedAt)), true)));
+    Suspensions registry = new Suspensions();
+    ActorRef<SuspensionKeeper.Command> after =
+        testKit.spawn(SuspensionKeeper.create(settings, registry, store, agents.ref(), peers));
+    await().atMost(WAIT).until(registry::restored);
+    Instant now = time.clock().instant();
+    assertNull(registry.blocking("web-01", "app", now));
+    assertTrue(registry.blocking("web-01", "db", now) != null);
+    String held = store.kept.get(SuspensionStore.STATE_NAME);
+    assertFalse(held.contains("\"app\""), held);
+    assertTrue(store.kept.get(SuspensionStore.LIFTS_NAME).contains("task:app"), "the lift is kept");
+
+    // It passes the lift on, and its own resumes too, newest first.
+    time.timePasses(Duration.ofMinutes(1));
+    resume(after, TargetKind.TASK, "db");
+    SuspensionBook book = bookOf(after);
+    assertEquals(List.of(), book.suspensions());
+    assertEquals(
+        List.of("task:db", "task:app"),
+        book.lifts().stream().map(SuspensionBook.Lift::key).toList());
+  }
+
+  @Test
+  void aNodeThatHasNotReadItsStoreAnswersThatItsBookDoesNotCount() {
+    DurableStore store = new DurableStore();
+    store.down.set(true);
+    Suspensions registry = new Suspensions();
+    ActorRef<SuspensionKeeper.Command> keeper =
+        testKit.spawn(
+            SuspensionKeeper.create(settings, registry, store, agents.ref(), new Peers()));
+    assertFalse(bookOf(keeper).loaded());
+    assertEquals(Suspensions.RESTORING, registry.blocking("web-01", "app", time.clock().instant()));
   }
 
   @Test

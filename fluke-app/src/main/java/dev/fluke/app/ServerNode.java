@@ -240,7 +240,8 @@ public final class ServerNode implements AutoCloseable {
             ? new Readiness(
                 () -> server.localManifest().thenApply(m -> Optional.ofNullable(m.commit())),
                 server.events()::healthy,
-                () -> ClusterBoot.notServing(system),
+                // ... and knows the suspensions in force (learned from the other nodes).
+                () -> ClusterBoot.notServing(system).or(server::suspensionsPending),
                 READINESS_TIMEOUT)
             : Readiness.of(server.fleetApi(), server.events(), READINESS_TIMEOUT);
     var routes =
