@@ -19,10 +19,12 @@ import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.StreamSubscriptionTimeoutTerminationMode;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -47,6 +49,13 @@ import org.slf4j.LoggerFactory;
  */
 final class StreamGateway implements AgentGateway {
   private static final Logger log = LoggerFactory.getLogger(StreamGateway.class);
+
+  /**
+   * How long the agent's messages after Register may wait unread while the registration is decided:
+   * longer than any admission can take (a cluster's admission-patience of 20 s plus asking the
+   * holding node), and past the agent's own 30 s register-timeout.
+   */
+  static final java.time.Duration HANDSHAKE_LIMIT = java.time.Duration.ofSeconds(60);
 
   private final ActorSystem<?> system;
   private final ActorRef<AgentRegistry.Command> registry;
@@ -97,6 +106,13 @@ final class StreamGateway implements AgentGateway {
     Sink<AgentMessage, NotUsed> fromAgent =
         Flow.<AgentMessage>create()
             .prefixAndTail(1)
+            // The rest of the agent's messages is read only once the registration is decided, and
+            // in a cluster that may wait for the agent directory (admission-patience, 20 s) and a
+            // holding node's answer: the stream's default 5 s would cancel it first (the agent,
+            // admitted at last, saw its stream fail at once).
+            .withAttributes(
+                ActorAttributes.streamSubscriptionTimeout(
+                    HANDSHAKE_LIMIT, StreamSubscriptionTimeoutTerminationMode.cancel()))
             .mapAsync(
                 1,
                 first -> {
