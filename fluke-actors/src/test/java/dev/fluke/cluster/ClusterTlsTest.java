@@ -54,10 +54,19 @@ class ClusterTlsTest {
   }
 
   @AfterEach
-  void stopAll() {
+  void stopAll() throws InterruptedException {
     systems.forEach(ActorSystem::terminate);
     for (ActorSystem<Void> s : systems) {
-      s.getWhenTerminated().toCompletableFuture().join();
+      // Bounded: once in a full run, two of these systems (intruders whose TLS handshakes had
+      // failed, as far as their threads showed) never finished terminating, and an unbounded join
+      // hung the whole suite. What this class asserts is in its tests; the leftover threads end
+      // with the test JVM.
+      try {
+        s.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        System.err.println(
+            "ClusterTlsTest: " + s.address() + " did not terminate within 60 s: " + e);
+      }
     }
   }
 
