@@ -241,8 +241,14 @@ class ClusterEventHistoryTest {
     assertEquals(
         List.of("satisfied", "connected", "disconnected", "satisfied", "connected"),
         history.stream().map(Event::outcome).filter(o -> !o.equals("rejected")).toList());
-    Dto.AgentDetail detail = join(servers.get(2).fleetApi().agent("move-01")).orElseThrow();
-    assertEquals(nodes.address(1), detail.agent().node());
+    // Node 1's admission was written to a majority, which need not include node 2: its replica
+    // learns the move by gossip, a moment later.
+    Dto.AgentDetail detail =
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> join(servers.get(2).fleetApi().agent("move-01")).orElseThrow(),
+                d -> nodes.address(1).equals(d.agent().node()));
     assertEquals(null, detail.historyUnavailable());
     List<Event> recent = detail.recentEvents();
     assertEquals(history.subList(0, Math.min(history.size(), 20)), recent);
