@@ -267,9 +267,7 @@ final class Connection {
     return end("rejected by the server: " + rej.reason());
   }
 
-  // ---- to the server ----
-
-  /** Something for the outbox; nothing else changes. */
+  /** Something for the outbox (to the server); nothing else changes. */
   private static Behavior<Command> then(Runnable toOutbox) {
     toOutbox.run();
     return Behaviors.same();

@@ -42,12 +42,24 @@ public final class NodeService {
    * @param total how many agents the node knows: the asker pages on while {@code offset +
    *     agents.size() < total}
    */
-  public record AgentsPage(List<Dto.AgentSummary> agents, int total) implements CborSerializable {}
+  public record AgentsPage(List<Dto.AgentSummary> agents, int total) implements CborSerializable {
+    /** The page of {@code all} from {@code offset}. */
+    static AgentsPage of(List<Dto.AgentSummary> all, int offset) {
+      int from = Math.min(offset, all.size());
+      return new AgentsPage(
+          List.copyOf(all.subList(from, Math.min(from + PAGE, all.size()))), all.size());
+    }
+  }
 
   /** How many agents this node holds, and its version. */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
-  public record Stats(int agents, String version) implements CborSerializable {}
+  public record Stats(int agents, String version) implements CborSerializable {
+    /** {@code agents} counted as connected. */
+    static Stats of(List<Dto.AgentSummary> agents, String version) {
+      return new Stats((int) agents.stream().filter(Dto.AgentSummary::connected).count(), version);
+    }
+  }
 
   /**
    * A question answered from this node's own {@link FleetApi} (its engine: the agents it holds,
@@ -229,31 +241,14 @@ public final class NodeService {
                   GetAgents.class,
                   q -> {
                     agents(ctx.getSystem(), registry, timeout)
-                        .thenAccept(
-                            all -> {
-                              int from = Math.min(q.offset(), all.size());
-                              int to = Math.min(from + PAGE, all.size());
-                              q.replyTo()
-                                  .tell(
-                                      new AgentsPage(
-                                          List.copyOf(all.subList(from, to)), all.size()));
-                            });
+                        .thenAccept(all -> q.replyTo().tell(AgentsPage.of(all, q.offset())));
                     return Behaviors.same();
                   })
               .onMessage(
                   GetStats.class,
                   q -> {
                     agents(ctx.getSystem(), registry, timeout)
-                        .thenAccept(
-                            all ->
-                                q.replyTo()
-                                    .tell(
-                                        new Stats(
-                                            (int)
-                                                all.stream()
-                                                    .filter(Dto.AgentSummary::connected)
-                                                    .count(),
-                                            version)));
+                        .thenAccept(all -> q.replyTo().tell(Stats.of(all, version)));
                     return Behaviors.same();
                   })
               .build();

@@ -258,11 +258,9 @@ public final class GitWatcher {
       return Behaviors.same();
     }
     String message =
-        "the rewrite of branch '"
-            + settings.source().branch()
-            + "' to "
-            + refused
-            + " is accepted: fetching now";
+        String.format(
+            "the rewrite of branch '%s' to %s is accepted: fetching now",
+            settings.source().branch(), refused);
     context.getLog().info("Manifest {}", message);
     reports.record("rewrite_accepted", message);
     a.replyTo().tell(new Dto.RewriteAccepted(true, message, refused));

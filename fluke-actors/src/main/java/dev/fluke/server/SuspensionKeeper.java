@@ -7,11 +7,7 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -76,7 +72,7 @@ public final class SuspensionKeeper {
   private final SuspensionStore store;
   private final ActorRef<AgentRegistry.Command> agents;
   private final SuspensionPeers peers;
-  private final Map<String, Instant> lifts = new LinkedHashMap<>(); // oldest first
+  private final RecentLifts lifts = new RecentLifts();
 
   /** A single server's keeper. */
   public static Behavior<Command> create(
@@ -158,9 +154,7 @@ public final class SuspensionKeeper {
     Instant now = settings.now();
     registry.restored(r.book().suspensions());
     r.book().suspensions().forEach(s -> scheduleExpiry(s, now));
-    List<SuspensionBook.Lift> oldestFirst = new ArrayList<>(r.book().lifts());
-    Collections.reverse(oldestFirst);
-    oldestFirst.forEach(x -> lifts.put(x.key(), x.at()));
+    lifts.restore(r.book().lifts());
     Set<String> held = registry.takeHeldWhileWaiting();
     if (r.learned()) {
       save();
@@ -177,7 +171,7 @@ public final class SuspensionKeeper {
         .onMessage(Suspend.class, this::onSuspend)
         .onMessage(Resume.class, this::onResume)
         .onMessage(GetAll.class, this::onGetAll)
-        .onMessage(GetBook.class, g -> answer(g, book(settings.now())))
+        .onMessage(GetBook.class, this::onGetBook)
         .onMessage(Expire.class, this::onExpire)
         .onMessage(Saved.class, this::onSaved)
         .build();
@@ -195,7 +189,7 @@ public final class SuspensionKeeper {
             s.forHowLong() == null ? null : now.plus(s.forHowLong()));
     boolean replaced = registry.of(made.scope(), made.name(), now) != null;
     registry.put(made);
-    lifts.remove(made.key());
+    lifts.suspended(made.key());
     scheduleExpiry(made, now);
     record(made, "suspended", made.describe());
     save();
@@ -215,9 +209,9 @@ public final class SuspensionKeeper {
       r.replyTo().tell(new Suspension.Change(false, scope + " is not suspended", null));
       return Behaviors.same();
     }
-    lift(current, "resumed", current.scopeText() + " resumed by " + r.by());
-    r.replyTo()
-        .tell(new Suspension.Change(true, current.scopeText() + " resumed by " + r.by(), current));
+    String resumed = current.scopeText() + " resumed by " + r.by();
+    lift(current, "resumed", resumed);
+    r.replyTo().tell(new Suspension.Change(true, resumed, current));
     return Behaviors.same();
   }
 
@@ -244,6 +238,11 @@ public final class SuspensionKeeper {
     return Behaviors.same();
   }
 
+  private Behavior<Command> onGetBook(GetBook g) {
+    g.replyTo().tell(book(settings.now()));
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onSaved(Saved s) {
     if (s.failure() != null) {
       context
@@ -258,27 +257,15 @@ public final class SuspensionKeeper {
 
   // ---- helpers ----
 
-  private Behavior<Command> answer(GetBook g, SuspensionBook book) {
-    g.replyTo().tell(book);
-    return Behaviors.same();
-  }
-
   /** What this node knows: the suspensions in force at {@code at}, the lifts newest first. */
   private SuspensionBook book(Instant at) {
-    List<SuspensionBook.Lift> known = new ArrayList<>();
-    lifts.forEach((key, when) -> known.add(new SuspensionBook.Lift(key, when)));
-    Collections.reverse(known);
-    return new SuspensionBook(registry.all(at), known, true);
+    return new SuspensionBook(registry.all(at), lifts.newestFirst(), true);
   }
 
   private void lift(Suspension s, String outcome, String message) {
     timers.cancel(s.key());
     registry.remove(s.key());
-    lifts.remove(s.key());
-    lifts.put(s.key(), settings.now()); // newest last
-    if (lifts.size() > SuspensionBook.MAX_LIFTS) {
-      lifts.remove(lifts.keySet().iterator().next());
-    }
+    lifts.lifted(s.key(), settings.now());
     record(s, outcome, message);
     save();
     agents.tell(new AgentRegistry.SuspensionLifted(s.scope(), s.name()));

@@ -8,17 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.fluke.api.Dto;
 import dev.fluke.cluster.ClusterNodes;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.MemoryEventStore;
-import dev.fluke.git.GitSource;
-import dev.fluke.git.JGitSync;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
-import dev.fluke.testing.TestRepos;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,63 +34,31 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterAgentDirectoryTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final Duration HOUR = Duration.ofHours(1);
 
   @TempDir static Path tmp;
+  private static ClusterEngines engines;
   private static ClusterNodes nodes;
-  private static TestRepos.Repo repo;
-  private static JGitSync git;
-  private static final List<FlukeServer> servers = new ArrayList<>();
-  private static final List<MemoryEventStore> stores = new ArrayList<>();
+  private static List<FlukeServer> servers;
+  private static List<MemoryEventStore> stores;
 
   @BeforeAll
   static void start() {
-    TestRepos.isolateJGitConfig();
-    repo = TestRepos.init(tmp.resolve("repo"));
-    repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
-    git = new JGitSync();
-    // Test mode for the blackhole; the resolver waits long enough for a partition to heal.
-    nodes =
-        ClusterNodes.start(
-            3,
-            ConfigFactory.parseString(
-                "pekko.remote.artery.advanced.test-mode = on\n"
-                    + "pekko.cluster.split-brain-resolver.stable-after = 120s"));
-    for (int i = 0; i < 3; i++) {
-      ServerSettings settings =
-          ServerSettings.create(nodes.node(i))
-              .withDataDir(tmp.resolve("node" + i))
-              .withGit(GitSource.of(repo.url(), "main"), HOUR, "**.tasks")
-              .withAgents(new ServerSettings.Agents(HOUR, 3, 5, 16, HOUR, 100, WAIT));
-      MemoryEventStore events = new MemoryEventStore(100, 100, 100);
-      stores.add(events);
-      servers.add(
-          FlukeServer.start(nodes.node(i), settings, git, new LineManifestLoader(), events));
-    }
+    engines =
+        ClusterEngines.start(
+            tmp, 3, task("app", null, "shell:x", "role=web"), ClusterEngines.PARTITIONABLE);
+    nodes = engines.nodes;
+    servers = engines.servers;
+    stores = engines.stores;
   }
 
   @AfterAll
   static void stop() {
-    nodes.close();
-    git.close();
-    repo.close();
+    engines.close();
   }
 
   @BeforeEach
   void everyNodeReachable() {
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) {
-                  if (i != j && nodes.unreachable(i, j)) {
-                    return false;
-                  }
-                }
-              }
-              return true;
-            });
+    engines.awaitEveryNodeReachable();
   }
 
   private static TestAgent connect(int node) {

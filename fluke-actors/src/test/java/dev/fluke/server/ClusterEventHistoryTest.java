@@ -6,16 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import dev.fluke.api.Dto;
 import dev.fluke.cluster.ClusterNodes;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
-import dev.fluke.events.MemoryEventStore;
 import dev.fluke.exec.Outcome;
-import dev.fluke.git.GitSource;
-import dev.fluke.git.JGitSync;
-import dev.fluke.testing.TestRepos;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,52 +31,25 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterEventHistoryTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final Duration HOUR = Duration.ofHours(1);
 
   @TempDir static Path tmp;
+  private static ClusterEngines engines;
   private static ClusterNodes nodes;
-  private static TestRepos.Repo repo;
-  private static JGitSync git;
-  private static final List<FlukeServer> servers = new ArrayList<>();
+  private static List<FlukeServer> servers;
   private static final List<TestAgent> agents = new ArrayList<>();
 
   @BeforeAll
   static void start() {
-    TestRepos.isolateJGitConfig();
-    repo = TestRepos.init(tmp.resolve("repo"));
-    repo.commitFile("a.tasks", task("app", "alert_only", "shell:x", "role=web"), "c1");
-    git = new JGitSync();
-    nodes =
-        ClusterNodes.start(
-            3,
-            ConfigFactory.parseString(
-                "pekko.remote.artery.advanced.test-mode = on\n"
-                    + "pekko.cluster.split-brain-resolver.stable-after = 120s"));
-    for (int i = 0; i < 3; i++) {
-      ServerSettings settings =
-          ServerSettings.create(nodes.node(i))
-              .withDataDir(tmp.resolve("node" + i))
-              .withGit(GitSource.of(repo.url(), "main"), HOUR, "**.tasks")
-              .withAgents(new ServerSettings.Agents(HOUR, 3, 5, 16, HOUR, 100, WAIT));
-      servers.add(
-          FlukeServer.start(
-              nodes.node(i),
-              settings,
-              git,
-              new LineManifestLoader(),
-              new MemoryEventStore(100, 100, 100)));
-    }
+    engines =
+        ClusterEngines.start(
+            tmp, 3, task("app", "alert_only", "shell:x", "role=web"), ClusterEngines.PARTITIONABLE);
+    nodes = engines.nodes;
+    servers = engines.servers;
     // web-0 on node 0, web-1 on node 1, web-2 on node 2: each node records its agent's events
     for (int i = 0; i < 3; i++) {
       TestAgent a = TestAgent.connect(servers.get(i).gateway(), nodes.node(i), "peer-of-node-" + i);
       agents.add(a);
-      int node = i;
-      await()
-          .atMost(WAIT)
-          .until(
-              () ->
-                  servers.get(node).fleetApi().manifest().toCompletableFuture().join().commit()
-                      != null);
+      engines.awaitManifest(i);
       a.register("web-" + i, Map.of("role", "web"));
       a.reportCheck(a.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
     }
@@ -96,26 +64,12 @@ class ClusterEventHistoryTest {
 
   @AfterAll
   static void stop() {
-    nodes.close();
-    git.close();
-    repo.close();
+    engines.close();
   }
 
   @BeforeEach
   void everyNodeReachable() {
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) {
-                  if (i != j && nodes.unreachable(i, j)) {
-                    return false;
-                  }
-                }
-              }
-              return true;
-            });
+    engines.awaitEveryNodeReachable();
   }
 
   private static <T> T join(CompletionStage<T> s) {

@@ -17,10 +17,7 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.MemoryEventStore;
 import dev.fluke.exec.Outcome;
-import dev.fluke.git.GitSource;
-import dev.fluke.git.JGitSync;
 import dev.fluke.protocol.ServerMessage;
-import dev.fluke.testing.TestRepos;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,42 +42,25 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterSuspensionsTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final Duration HOUR = Duration.ofHours(1);
   private static final Config CLUSTER =
       ConfigFactory.parseString("pekko.cluster.split-brain-resolver.stable-after = 120s");
 
   @TempDir static Path tmp;
+  private static ClusterEngines engines;
   private static ClusterNodes nodes;
-  private static TestRepos.Repo repo;
-  private static JGitSync git;
-  private static final List<FlukeServer> servers = new ArrayList<>();
-  private static final List<MemoryEventStore> stores = new ArrayList<>();
+  private static List<FlukeServer> servers;
+  private static List<MemoryEventStore> stores;
 
   @BeforeAll
   static void start() {
-    TestRepos.isolateJGitConfig();
-    repo = TestRepos.init(tmp.resolve("repo"));
-    repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
-    git = new JGitSync();
-    nodes = ClusterNodes.start(3, CLUSTER);
     // All three engines first: a node's keeper waits for the others' to answer.
-    for (int i = 0; i < 3; i++) {
-      startServer(i);
-    }
+    engines = ClusterEngines.start(tmp, 3, task("app", null, "shell:x", "role=web"), CLUSTER);
+    nodes = engines.nodes;
+    servers = engines.servers;
+    stores = engines.stores;
     for (int i = 0; i < 3; i++) {
       awaitServing(i);
     }
-  }
-
-  private static void startServer(int i) {
-    ServerSettings settings =
-        ServerSettings.create(nodes.node(i))
-            .withDataDir(tmp.resolve("node" + i))
-            .withGit(GitSource.of(repo.url(), "main"), HOUR, "**.tasks")
-            .withAgents(new ServerSettings.Agents(HOUR, 3, 5, 16, HOUR, 100, WAIT));
-    MemoryEventStore store = new MemoryEventStore(100, 100, 100);
-    stores.add(store);
-    servers.add(FlukeServer.start(nodes.node(i), settings, git, new LineManifestLoader(), store));
   }
 
   /** Node {@code i} has its manifests and knows the suspensions in force. */
@@ -95,9 +75,7 @@ class ClusterSuspensionsTest {
 
   @AfterAll
   static void stop() {
-    nodes.close();
-    git.close();
-    repo.close();
+    engines.close();
   }
 
   private static <T> T join(CompletionStage<T> s) {
@@ -148,7 +126,7 @@ class ClusterSuspensionsTest {
 
     // A fourth node with an in-memory store of its own joins after the suspension was made.
     int late = nodes.add(CLUSTER);
-    startServer(late);
+    engines.startServer(late);
     awaitServing(late);
     List<Suspension> held = heldBy(late);
     assertEquals(1, held.size(), held.toString());

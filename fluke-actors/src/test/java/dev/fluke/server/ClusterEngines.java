@@ -1,0 +1,110 @@
+package dev.fluke.server;
+
+import static org.awaitility.Awaitility.await;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.fluke.cluster.ClusterNodes;
+import dev.fluke.events.MemoryEventStore;
+import dev.fluke.git.GitSource;
+import dev.fluke.git.JGitSync;
+import dev.fluke.testing.TestRepos;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The set-up the cluster tests share: full engines ({@link FlukeServer}) on the nodes of a {@link
+ * ClusterNodes} (real Artery on loopback, one JVM), one real manifest repository with one tasks
+ * file, an in-memory event store per node.
+ */
+final class ClusterEngines implements AutoCloseable {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final Duration HOUR = Duration.ofHours(1);
+
+  /**
+   * Artery's blackhole available, and a resolver that waits long enough for a partition to heal.
+   */
+  static final Config PARTITIONABLE =
+      ConfigFactory.parseString(
+          "pekko.remote.artery.advanced.test-mode = on\n"
+              + "pekko.cluster.split-brain-resolver.stable-after = 120s");
+
+  final ClusterNodes nodes;
+  final TestRepos.Repo repo;
+  final JGitSync git = new JGitSync();
+  final List<FlukeServer> servers = new ArrayList<>();
+  final List<MemoryEventStore> stores = new ArrayList<>();
+  private final Path dir;
+
+  /**
+   * {@code n} nodes with {@code cluster} over their configuration and {@code tasks} as the
+   * repository's {@code a.tasks}; no engine started yet ({@link #startServer}, {@link #startAll}).
+   */
+  private ClusterEngines(Path dir, int n, String tasks, Config cluster) {
+    this.dir = dir;
+    TestRepos.isolateJGitConfig();
+    repo = TestRepos.init(dir.resolve("repo"));
+    repo.commitFile("a.tasks", tasks, "c1");
+    nodes = ClusterNodes.start(n, cluster);
+  }
+
+  /** {@code n} nodes, each with its engine started. */
+  static ClusterEngines start(Path dir, int n, String tasks, Config cluster) {
+    ClusterEngines engines = new ClusterEngines(dir, n, tasks, cluster);
+    for (int i = 0; i < n; i++) {
+      engines.startServer(i);
+    }
+    return engines;
+  }
+
+  /** Starts the engine of node {@code i} (the next one: {@code i == servers.size()}). */
+  FlukeServer startServer(int i) {
+    ServerSettings settings =
+        ServerSettings.create(nodes.node(i))
+            .withDataDir(dir.resolve("node" + i))
+            .withGit(GitSource.of(repo.url(), "main"), HOUR, "**.tasks")
+            .withAgents(new ServerSettings.Agents(HOUR, 3, 5, 16, HOUR, 100, WAIT));
+    MemoryEventStore store = new MemoryEventStore(100, 100, 100);
+    FlukeServer server =
+        FlukeServer.start(nodes.node(i), settings, git, new LineManifestLoader(), store);
+    stores.add(store);
+    servers.add(server);
+    return server;
+  }
+
+  /** Node {@code i}'s engine has loaded the manifests. */
+  void awaitManifest(int i) {
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                servers.get(i).fleetApi().manifest().toCompletableFuture().join().commit() != null);
+  }
+
+  /** Every node sees every other as reachable (after a test that cut one off). */
+  void awaitEveryNodeReachable() {
+    int n = servers.size();
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                  if (i != j && nodes.unreachable(i, j)) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
+  }
+
+  @Override
+  public void close() {
+    nodes.close();
+    git.close();
+    repo.close();
+  }
+}
