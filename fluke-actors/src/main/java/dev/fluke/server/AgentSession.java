@@ -28,9 +28,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * pushes it to the {@link AgentRegistry} whenever it changes. What goes out on the stream, and how
  * and why it ends, is the plain {@link SessionOutbound}'s.
  *
- * <p>Phases: {@link #open()} while the stream runs, {@link #closing()} after the session ended it
- * (violation, eviction) until the inbound side reports its end. A session stops when its stream
- * ends; the runner stops with it.
+ * <p>Phases: {@link #open()} while the stream runs, {@link #ending} after the agent ended it until
+ * the runner has handled what it was given, {@link #closing} after the session ended it (violation,
+ * eviction) until the inbound side reports its end. A session stops when its stream ends; the
+ * runner stops with it.
  */
 public final class AgentSession {
 
@@ -169,10 +170,8 @@ public final class AgentSession {
     return Behaviors.receive(Command.class)
         .onMessage(FromAgent.class, this::onFromAgent)
         .onMessage(StreamStarted.class, s -> acked(s.ackTo()))
-        .onMessageEquals(
-            StreamCompleted.INSTANCE, () -> disconnected("the agent closed the stream"))
-        .onMessage(
-            StreamFailed.class, f -> disconnected("the stream failed: " + f.cause().getMessage()))
+        .onMessageEquals(StreamCompleted.INSTANCE, () -> ending("the agent closed the stream"))
+        .onMessage(StreamFailed.class, f -> ending("the stream failed: " + f.cause().getMessage()))
         .onMessage(ForRunner.class, f -> toRunner(f.command()))
         .onMessage(
             GetDetail.class, g -> toRunner(new CycleRunner.GetDetail(summary(), g.replyTo())))
@@ -229,6 +228,26 @@ public final class AgentSession {
   private Behavior<Command> acked(ActorRef<Ack> ackTo) {
     ackTo.tell(Ack.INSTANCE);
     return Behaviors.same();
+  }
+
+  /**
+   * The agent's stream ended. Its inbound side signals the end without waiting for the last
+   * message's acknowledgement, so the runner may not have handled a report the agent sent just
+   * before closing: it handles everything it was given and stops ({@link CycleRunner.Finish}), and
+   * only then is the disconnection recorded. No such report is lost, and the agent's history lists
+   * it before the disconnection.
+   */
+  private Behavior<Command> ending(String why) {
+    timers.cancelAll();
+    runner.tell(CycleRunner.Finish.INSTANCE);
+    timers.startSingleTimer(CloseTimeout.INSTANCE, settings.agents().heartbeatInterval());
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(RunnerStopped.INSTANCE, () -> disconnected(why))
+        .onMessageEquals(CloseTimeout.INSTANCE, () -> disconnected(why))
+        .onMessage(CycleStatus.class, this::onCycleStatus)
+        .onMessage(GetDetail.class, this::onGetDetailWhileClosing)
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
   }
 
   private Behavior<Command> disconnected(String why) {

@@ -97,6 +97,13 @@ public final class CycleRunner {
     WINDOW
   }
 
+  /**
+   * The agent's stream ended: everything sent to the runner before this is handled, then it stops.
+   */
+  enum Finish implements Command {
+    INSTANCE
+  }
+
   /** The request of cycle {@code cycleId} got no answer in time. */
   record CycleTimedOut(long cycleId) implements Command {}
 
@@ -157,6 +164,7 @@ public final class CycleRunner {
         .onMessage(Tick.class, t -> go(steps.trigger(c, CycleRequest.AUTOMATIC)))
         .onMessage(RolloutGate.class, g -> go(steps.rolloutGate(c, g)))
         .onMessage(GetDetail.class, g -> same(() -> g.replyTo().tell(steps.detail(c, g.summary()))))
+        .onMessageEquals(Finish.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, stop -> same(steps::stopped))
         .build();
   }

@@ -313,6 +313,33 @@ class AgentConnectionTest {
   }
 
   @Test
+  void aReportSentJustBeforeTheAgentClosesItsStreamIsRecordedBeforeTheDisconnection() {
+    // The inbound sink signals the stream's end without waiting for the last message's
+    // acknowledgement: the session must let its runner handle that message before it ends.
+    start(settings());
+    List<String> names =
+        java.util.stream.IntStream.range(0, 100)
+            .mapToObj(i -> "web-" + i)
+            .filter(
+                n -> ServerSettings.Reconcile.slotOf(n, ServerFixture.INTERVAL).toMinutes() > 10)
+            .limit(25)
+            .toList();
+    for (String name : names) {
+      TestAgent agent = fx.connect(name, WEB);
+      agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
+      agent.in.sendComplete();
+      List<String> outcomes =
+          eventually(
+                  () -> fx.events(name),
+                  es -> es.stream().anyMatch(e -> e.outcome().equals("disconnected")))
+              .stream()
+              .map(Event::outcome)
+              .toList();
+      assertEquals(List.of("disconnected", "satisfied", "connected"), outcomes, name);
+    }
+  }
+
+  @Test
   void protocolViolationEndsOnlyThatAgentsStream() {
     start(settings());
     TestAgent bad = fx.connect("web-01", WEB);
