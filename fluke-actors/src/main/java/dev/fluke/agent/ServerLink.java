@@ -2,6 +2,7 @@ package dev.fluke.agent;
 
 import dev.fluke.hcl.Durations;
 import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.Rebalancing;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
 import java.time.Duration;
@@ -243,6 +244,9 @@ final class ServerLink {
     }
     if (cause == null) {
       ctx.getLog().info("{} ended the connection; {}", server, plan);
+    } else if (Rebalancing.describes(cause.getMessage())) {
+      ctx.getLog()
+          .info("{} moved this agent: {}; {}", server, ConnectionAttempt.describe(cause), plan);
     } else if (cause instanceof ConnectionAttempt.EndedByAgent) {
       ctx.getLog().warn("Dropped the connection to {}: {}; {}", server, cause.getMessage(), plan);
     } else {

@@ -28,6 +28,7 @@ public final class EventOutcomes {
           "rejected",
           "protocol_violation",
           "fenced",
+          "moved",
           // the manifest repository
           "loaded",
           "invalid",

@@ -161,6 +161,10 @@ public final class ClusterBoot {
                   engine + "ca-cert-file",
                   ConfigValueFactory.fromAnyRef(ca.toAbsolutePath().toString()));
     }
+    if (!cluster.rebalance()) {
+      node =
+          node.withValue("fluke.cluster.rebalance.enabled", ConfigValueFactory.fromAnyRef(false));
+    }
     Config tuned =
         overrides
             .withFallback(ConfigFactory.parseResources("fluke-cluster.conf"))

@@ -129,6 +129,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
    */
   public record Fence(String name, long epoch, String holder) implements Command {}
 
+  /**
+   * Cluster mode: up to {@code count} idle agents reconnect to other nodes ({@code why}); replies
+   * with the names of those asked.
+   */
+  public record Shed(int count, String why, ActorRef<List<String>> replyTo) implements Command {}
+
   /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
   record Admitted(Connect connect, AgentAdmission.Decision decision, String token)
       implements Command {}
@@ -216,6 +222,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(IsLive.class, this::onIsLive)
         .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
         .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))
+        .onMessage(Shed.class, s -> same(() -> fanout.shed(s)))
         .onMessage(Plan.class, this::onPlan)
         .onMessage(PlannerEnded.class, this::onPlannerEnded)
         .build();

@@ -57,6 +57,12 @@ public final class AgentSession {
    */
   public record ForRunner(CycleRunner.Command command) implements Command {}
 
+  /**
+   * Cluster mode: this node holds more than its share ({@code why}); an idle agent's stream ends so
+   * it reconnects to another node, a busy one's is left alone.
+   */
+  public record Move(String why) implements Command {}
+
   /** Replies with the agent's detail (events are added by the API). */
   public record GetDetail(ActorRef<Optional<Dto.AgentDetail>> replyTo) implements Command {}
 
@@ -177,6 +183,7 @@ public final class AgentSession {
             GetDetail.class, g -> toRunner(new CycleRunner.GetDetail(summary(), g.replyTo())))
         .onMessage(CycleStatus.class, this::onCycleStatus)
         .onMessage(Broken.class, b -> violation(b.reason()))
+        .onMessage(Move.class, this::onMove)
         .onMessageEquals(RunnerStopped.INSTANCE, () -> closing(stream::runnerStopped))
         .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
         .onSignal(PostStop.class, this::onPostStop)
@@ -253,6 +260,13 @@ public final class AgentSession {
   private Behavior<Command> disconnected(String why) {
     stream.disconnected(why);
     return Behaviors.stopped();
+  }
+
+  /** Only between cycles: a check or apply in flight is never cut off to balance a cluster. */
+  private Behavior<Command> onMove(Move m) {
+    return cycles.phase() == CyclePhase.IDLE
+        ? closing(() -> stream.moved(m.why()))
+        : Behaviors.same();
   }
 
   private Behavior<Command> violation(String reason) {

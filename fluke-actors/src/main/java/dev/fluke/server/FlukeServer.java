@@ -238,6 +238,7 @@ public final class FlukeServer {
           "fluke-cluster-node",
           Props.empty());
       dev.fluke.cluster.ClusterGauges.register(system, metrics.registry()); // /metrics cluster_*
+      dev.fluke.cluster.Rebalancer.start(system, locations, agents); // a restarted node gets agents
     }
     FleetApi api =
         clustered

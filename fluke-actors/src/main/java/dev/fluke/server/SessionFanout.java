@@ -1,9 +1,11 @@
 package dev.fluke.server;
 
+import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.api.TargetKind;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,6 +84,25 @@ final class SessionFanout {
       toRunner(name, new CycleRunner.ManualReconcile(Set.of(), r.requestId(), r.force()));
     }
     r.replyTo().tell(start.answer());
+  }
+
+  /**
+   * Asks up to {@code s.count()} sessions whose agents are between cycles, newest connection first
+   * (they have the least history here), to end their streams so the agents reconnect to another
+   * node ({@link AgentSession.Move}); a session whose cycle has started meanwhile stays.
+   */
+  void shed(AgentRegistry.Shed s) {
+    List<AgentDirectory.Live> asked =
+        directory.liveNames().stream()
+            .map(directory::live)
+            .filter(l -> l.summary().cycle() == CyclePhase.IDLE)
+            .sorted(
+                Comparator.comparing((AgentDirectory.Live l) -> l.summary().connectedAt())
+                    .reversed())
+            .limit(s.count())
+            .toList();
+    asked.forEach(l -> l.session().tell(new AgentSession.Move(s.why())));
+    s.replyTo().tell(asked.stream().map(l -> l.summary().name()).toList());
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.fluke.server;
 
 import dev.fluke.protocol.ProtocolViolation;
+import dev.fluke.protocol.Rebalancing;
 import dev.fluke.protocol.ServerMessage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
@@ -45,6 +46,16 @@ final class SessionOutbound {
     log.warn("Agent {} evicted: {}", name, why);
     events.agent("evicted", why);
     end(Outbound.Complete.INSTANCE);
+  }
+
+  /**
+   * This node holds more than its share of a cluster's agents ({@code why}): the stream ends with
+   * {@link Rebalancing}, and the agent reconnects to another node.
+   */
+  void moved(String why) {
+    log.info("Agent {} moved to another node: {}", name, why);
+    events.agent("moved", why);
+    end(new Outbound.Fail(new Rebalancing(why)));
   }
 
   /** The agent broke the protocol: its stream fails with a {@link ProtocolViolation}. */

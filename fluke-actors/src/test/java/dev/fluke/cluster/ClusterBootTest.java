@@ -121,6 +121,17 @@ class ClusterBootTest {
   }
 
   @Test
+  void rebalancingTurnedOffInServerHclTurnsTheRebalancerOff() {
+    Config on = ClusterBoot.config(PLAIN, Optional.empty(), Optional.empty(), ConfigFactory.load());
+    assertTrue(on.getBoolean("fluke.cluster.rebalance.enabled"));
+    ServerConfig.Cluster off =
+        new ServerConfig.Cluster(
+            PLAIN.listen(), PLAIN.advertise(), PLAIN.seeds(), false, Optional.empty(), false);
+    Config c = ClusterBoot.config(off, Optional.empty(), Optional.empty(), ConfigFactory.load());
+    assertFalse(c.getBoolean("fluke.cluster.rebalance.enabled"));
+  }
+
+  @Test
   void aNodeNotesInItsDataDirThatItWasAMemberOnceItIsUp(@TempDir Path data) {
     try (ClusterNodes nodes = ClusterNodes.start(1)) {
       ClusterBoot.rememberMembership(nodes.node(0), data);

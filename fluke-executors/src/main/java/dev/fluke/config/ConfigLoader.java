@@ -313,8 +313,8 @@ public final class ConfigLoader {
     }
 
     /**
-     * {@code cluster { listen advertise seeds ca_file plaintext }}: addresses with fixed ports, a
-     * port of its own, and TLS like the listeners: with the server's tls enabled the nodes
+     * {@code cluster { listen advertise seeds ca_file plaintext rebalance }}: addresses with fixed
+     * ports, a port of its own, and TLS like the listeners: with the server's tls enabled the nodes
      * authenticate each other (ca_file required); plaintext only on loopback or chosen explicitly.
      */
     private Optional<ServerConfig.Cluster> cluster(
@@ -411,7 +411,8 @@ public final class ConfigLoader {
                   + " 127.0.0.1:7072 are used in plaintext)");
         }
       }
-      return Optional.of(new ServerConfig.Cluster(listen, advertise, seeds, secure, ca));
+      boolean rebalance = !Boolean.FALSE.equals(c.get("rebalance"));
+      return Optional.of(new ServerConfig.Cluster(listen, advertise, seeds, secure, ca, rebalance));
     }
 
     /** A cluster address: host:port with a fixed port (the other nodes must know it). */

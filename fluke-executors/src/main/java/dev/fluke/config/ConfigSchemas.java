@@ -130,7 +130,12 @@ public final class ConfigSchemas {
               "plaintext",
               AttrType.BOOL,
               Boolean.FALSE,
-              "true = cluster traffic without TLS off loopback, chosen explicitly"));
+              "true = cluster traffic without TLS off loopback, chosen explicitly"),
+          Attr.optional(
+              "rebalance",
+              AttrType.BOOL,
+              Boolean.TRUE,
+              "a node holding more than its share of the agents hands idle ones to the others"));
 
   public static final Schema SERVER =
       Schema.of(

@@ -101,15 +101,28 @@ public record ServerConfig(
    * @param tls true: cluster traffic is TLS with mutual authentication, with the server's tls
    *     cert/key as this node's identity and {@code caFile} as the CA peers must be issued by
    * @param caFile the CA (PEM) of the peers' certificates; with tls, required
+   * @param rebalance a node holding more than its share of the agents hands idle ones to the other
+   *     nodes (docs/cluster.md, "Rebalancing")
    */
   public record Cluster(
       ListenAddress listen,
       ListenAddress advertise,
       List<ListenAddress> seeds,
       boolean tls,
-      Optional<Path> caFile) {
+      Optional<Path> caFile,
+      boolean rebalance) {
     public Cluster {
       seeds = List.copyOf(seeds);
+    }
+
+    /** A node that rebalances (the default). */
+    public Cluster(
+        ListenAddress listen,
+        ListenAddress advertise,
+        List<ListenAddress> seeds,
+        boolean tls,
+        Optional<Path> caFile) {
+      this(listen, advertise, seeds, tls, caFile, true);
     }
 
     /** A plaintext cluster node (loopback tests and examples). */

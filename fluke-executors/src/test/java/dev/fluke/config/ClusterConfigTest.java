@@ -63,6 +63,22 @@ class ClusterConfigTest {
         List.of(new ListenAddress("127.0.0.1", 7072), new ListenAddress("127.0.0.1", 7082)),
         cluster.seeds());
     assertFalse(cluster.tls());
+    assertTrue(cluster.rebalance(), "rebalancing is on unless turned off");
+  }
+
+  @Test
+  void rebalancingCanBeTurnedOff() throws Exception {
+    ServerConfig c =
+        parse(
+            LOOPBACK.formatted(
+                """
+                  cluster {
+                    listen    = "127.0.0.1:7072"
+                    seeds     = ["127.0.0.1:7072"]
+                    rebalance = false
+                  }
+                """));
+    assertFalse(c.cluster().orElseThrow().rebalance());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.fluke.grpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.fluke.protocol.ProtocolViolation;
+import dev.fluke.protocol.Rebalancing;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionException;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
  *       InvalidProtocolBufferException}) or a truncated one: INVALID_ARGUMENT with its message,
  *       logged at WARN;
  *   <li>{@link MessageTooLarge}: RESOURCE_EXHAUSTED with its message;
+ *   <li>{@link Rebalancing} (a cluster node hands an idle agent to another node): UNAVAILABLE with
+ *       its message, which the agent recognises;
  *   <li>the agent went away ({@link PeerClosedStreamException}): CANCELLED, nobody is left to tell;
  *   <li>the server is shutting down ({@link AbruptTerminationException}): UNAVAILABLE;
  *   <li>anything else: INTERNAL, logged, its details kept out of the status.
@@ -63,6 +66,10 @@ final class GrpcErrors {
     if (t instanceof MessageTooLarge) {
       log.warn("Agent stream ended: {}", t.getMessage());
       return Status.RESOURCE_EXHAUSTED.withDescription(t.getMessage());
+    }
+    if (t instanceof Rebalancing) {
+      log.debug("Agent stream ended: {}", t.getMessage());
+      return Status.UNAVAILABLE.withDescription(t.getMessage());
     }
     if (t instanceof PeerClosedStreamException) {
       log.debug("Agent stream closed by the agent: {}", t.getMessage());

@@ -236,7 +236,16 @@ class GrpcServerIT {
         .toAgent()
         .sendError(new dev.fluke.protocol.ProtocolViolation("CheckReport for a cycle never asked"));
     broken.toAgent().sendError(new IllegalStateException("session bug with secret details"));
+    Client third = open(connector);
+    third.out().sendNext(register());
+    ScriptedGateway.Session moved = gateway.nextSession();
+    moved.next(AgentMessage.Register.class);
+    moved.toAgent().sendError(new dev.fluke.protocol.Rebalancing("this node holds 9 of 12"));
 
+    Throwable m = third.failure();
+    assertEquals(Status.Code.UNAVAILABLE, statusOf(m));
+    assertTrue(dev.fluke.protocol.Rebalancing.describes(m.getMessage()), m.getMessage());
+    assertTrue(m.getMessage().contains("this node holds 9 of 12"), m.getMessage());
     Throwable v = first.failure();
     assertEquals(Status.Code.INVALID_ARGUMENT, statusOf(v));
     assertTrue(v.getMessage().contains("CheckReport for a cycle never asked"), v.getMessage());
