@@ -237,8 +237,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private ActorRef<AgentSession.Command> spawnSession(
       Connect c, long connection, long cycleBase, String token) {
     String name = c.register().name();
-    AgentSession.Setup setup =
-        new AgentSession.Setup(
+    SessionSetup setup =
+        new SessionSetup(
             settings,
             c.register(),
             c.peer(),

@@ -2,14 +2,11 @@ package dev.fluke.server;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
-import dev.fluke.events.EventStore;
-import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -69,7 +66,22 @@ public final class AgentSession {
   /** From the runner: where the cycles are, whenever it changes. */
   record CycleStatus(
       CyclePhase phase, Instant lastCycleEndedAt, Dto.StatusCounts counts, long manualServed)
-      implements Command {}
+      implements Command {
+    /** The summary of the connected agent {@code register} names, with this cycle status. */
+    Dto.AgentSummary summary(AgentMessage.Register register, Instant connectedAt, Instant seen) {
+      return new Dto.AgentSummary(
+          register.name(),
+          register.labels(),
+          register.version(),
+          true,
+          connectedAt,
+          seen,
+          phase,
+          lastCycleEndedAt,
+          counts,
+          manualServed);
+    }
+  }
 
   /** From the runner: the agent sent something that breaks the protocol. */
   record Broken(String reason) implements Command {}
@@ -92,24 +104,6 @@ public final class AgentSession {
     INSTANCE
   }
 
-  /** Everything a session starts with. */
-  public record Setup(
-      ServerSettings settings,
-      AgentMessage.Register register,
-      String peer,
-      ActorRef<Outbound> out,
-      ActorRef<AgentRegistry.Command> registry,
-      ActorRef<DriftAlerter.Command> alerter,
-      EventStore events,
-      LiveHub live,
-      FlukeMetrics metrics,
-      long cycleBase,
-      DesiredState state,
-      Map<String, ActorRef<TaskReconciler.Command>> reconcilers,
-      ReceivedResults received,
-      Suspensions suspensions,
-      String sessionToken) {}
-
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ServerSettings settings;
@@ -119,18 +113,19 @@ public final class AgentSession {
   private final SessionEvents log;
   private final SessionOutbound stream;
   private final Instant connectedAt;
-  private final AgentSession.Setup setup;
+  private final SessionSetup setup;
   private ActorRef<CycleRunner.Command> runner;
 
   private Heartbeats heartbeats;
   private CycleStatus cycles = new CycleStatus(CyclePhase.IDLE, null, Dto.StatusCounts.EMPTY, 0);
 
-  public static Behavior<Command> create(Setup setup) {
+  public static Behavior<Command> create(SessionSetup setup) {
     return Behaviors.setup(
         ctx -> Behaviors.withTimers(timers -> new AgentSession(ctx, timers, setup).start()));
   }
 
-  private AgentSession(ActorContext<Command> context, TimerScheduler<Command> timers, Setup s) {
+  private AgentSession(
+      ActorContext<Command> context, TimerScheduler<Command> timers, SessionSetup s) {
     this.context = context;
     this.timers = timers;
     this.settings = s.settings();
@@ -142,15 +137,7 @@ public final class AgentSession {
     this.log = new SessionEvents(name, s.events(), s.metrics(), settings.clock());
     this.stream = new SessionOutbound(name, s.out(), log, context.getLog());
     this.setup = s;
-    context
-        .getLog()
-        .info(
-            "Agent {} connected from {} (version {}, labels {})",
-            name,
-            s.peer(),
-            register.version(),
-            register.labels());
-    log.agent("connected", "connected from " + s.peer() + ", version " + register.version());
+    stream.connected(s.peer(), register);
   }
 
   private Behavior<Command> start() {
@@ -160,8 +147,8 @@ public final class AgentSession {
         new ServerMessage.Registered(
             settings.version(), heartbeat.toMillis(), setup.sessionToken()));
     // A failed runner is a bug in one agent's cycle: the session ends
-    // (SessionOutbound.runnerStopped) and
-    // the agent reconnects to a fresh one, which re-checks everything.
+    // (SessionOutbound.runnerStopped)
+    // and the agent reconnects to a fresh one, which re-checks everything.
     runner =
         context.spawn(
             Behaviors.supervise(CycleRunner.create(setup, context.getSelf(), log))
@@ -315,16 +302,6 @@ public final class AgentSession {
   }
 
   private Dto.AgentSummary summary() {
-    return new Dto.AgentSummary(
-        name,
-        register.labels(),
-        register.version(),
-        true,
-        connectedAt,
-        heartbeats.lastSeen(),
-        cycles.phase(),
-        cycles.lastCycleEndedAt(),
-        cycles.counts(),
-        cycles.manualServed());
+    return cycles.summary(register, connectedAt, heartbeats.lastSeen());
   }
 }

@@ -112,7 +112,7 @@ public final class CycleRunner {
 
   /** The runner of the session {@code s} describes, reporting to {@code session}. */
   static Behavior<Command> create(
-      AgentSession.Setup s, ActorRef<AgentSession.Command> session, SessionEvents log) {
+      SessionSetup s, ActorRef<AgentSession.Command> session, SessionEvents log) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(

@@ -18,10 +18,9 @@ import org.slf4j.Logger;
  * What one {@link CycleRunner}'s cycles do with each trigger, agent message and timeout, and where
  * the runner goes next ({@link Next}): the cycle in flight is passed in (null when idle) and the
  * next one returned, so the runner's behaviors stay one line per message. Owns what the runner
- * wires from its session's {@link AgentSession.Setup}: the statuses ({@link AgentTasks}), the
- * effects of reports ({@link AgentReports}), the gates, the pace, the apply queue ({@link
- * ApplyQueue}: requests and output) and the link to the session. Not an actor: used on the runner's
- * thread only.
+ * wires from its session's {@link SessionSetup}: the statuses ({@link AgentTasks}), the effects of
+ * reports ({@link AgentReports}), the gates, the pace, the apply queue ({@link ApplyQueue}:
+ * requests and output) and the link to the session. Not an actor: used on the runner's thread only.
  */
 final class CycleSteps {
 
@@ -56,7 +55,7 @@ final class CycleSteps {
 
   /** The steps of the runner {@code self} of the session {@code s} describes. */
   CycleSteps(
-      AgentSession.Setup s,
+      SessionSetup s,
       ActorRef<AgentSession.Command> session,
       SessionEvents events,
       RunnerTimers timers,

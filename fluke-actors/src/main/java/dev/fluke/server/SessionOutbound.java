@@ -1,5 +1,6 @@
 package dev.fluke.server;
 
+import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ProtocolViolation;
 import dev.fluke.protocol.Rebalancing;
 import dev.fluke.protocol.ServerMessage;
@@ -25,6 +26,13 @@ final class SessionOutbound {
     this.out = out;
     this.events = events;
     this.log = log;
+  }
+
+  /** The agent's registration was accepted: its stream is open. */
+  void connected(String peer, AgentMessage.Register r) {
+    log.info(
+        "Agent {} connected from {} (version {}, labels {})", name, peer, r.version(), r.labels());
+    events.agent("connected", "connected from " + peer + ", version " + r.version());
   }
 
   /** Sent unless the stream has ended. */

@@ -83,8 +83,8 @@ class CycleRunnerGatesTest {
     TestProbe<AgentRegistry.Command> registry = testKit.createTestProbe();
     TestProbe<TaskReconciler.Command> reconciler = testKit.createTestProbe();
     FlukeMetrics metrics = new FlukeMetrics();
-    AgentSession.Setup setup =
-        new AgentSession.Setup(
+    SessionSetup setup =
+        new SessionSetup(
             settings,
             new AgentMessage.Register("web-01", Map.of("role", "web"), "1", List.of("shell")),
             "peer",

@@ -81,8 +81,8 @@ class CycleRunnerTest {
     TestProbe<DriftAlerter.Command> alerter = testKit.createTestProbe();
     TestProbe<AgentRegistry.Command> registry = testKit.createTestProbe();
     FlukeMetrics metrics = new FlukeMetrics();
-    AgentSession.Setup setup =
-        new AgentSession.Setup(
+    SessionSetup setup =
+        new SessionSetup(
             settings,
             new AgentMessage.Register("web-01", Map.of("role", "web"), "1", List.of("shell")),
             "peer",

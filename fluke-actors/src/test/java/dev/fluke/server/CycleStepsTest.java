@@ -79,8 +79,8 @@ class CycleStepsTest {
   private void create(TaskSpec... tasks) {
     ServerSettings settings = ServerFixture.settings(dir, null).withClock(time.clock());
     FlukeMetrics metrics = new FlukeMetrics();
-    AgentSession.Setup setup =
-        new AgentSession.Setup(
+    SessionSetup setup =
+        new SessionSetup(
             settings,
             new AgentMessage.Register("web-01", Map.of("role", "web"), "1", List.of("shell")),
             "peer",
