@@ -96,14 +96,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--kill-node",
       description =
-          "Cluster failover (needs --nodes 3+): kill -9 a node, kill -STOP one, kill the Git singleton's node, restart every node in turn under load; times per agent, lost/duplicate results and alerts.")
+          "Cluster failover (needs --nodes 3+): kill -9 a node, kill -STOP one, kill the Git singleton's node, restart every node in turn under load, restart a node empty; times per agent, lost/duplicate results and alerts, time until the restarted node holds its share.")
   boolean killNode;
 
   @Option(
       names = "--phases",
-      defaultValue = "a,b,c,d",
+      defaultValue = "a,b,c,d,e",
       description =
-          "With --kill-node: which phases run, comma-separated: a (kill -9), b (kill -STOP), c (Git singleton's node killed), d (rolling restart under load) (default: ${DEFAULT-VALUE}).")
+          "With --kill-node: which phases run, comma-separated: a (kill -9), b (kill -STOP), c (Git singleton's node killed), d (rolling restart under load), e (a node restarted empty gets its share) (default: ${DEFAULT-VALUE}).")
   String phases;
 
   /** API questions during the run that the server did not answer within its ask timeout. */

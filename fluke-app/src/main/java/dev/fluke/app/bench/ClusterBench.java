@@ -45,6 +45,10 @@ import java.util.stream.Collectors;
  *       episode are counted ({@link RollingTally}) from the simulated agents' apply logs, the
  *       nodes' shared event store (a {@code redis-server} of the bench) and an alert webhook inside
  *       the bench ({@link AlertSink}).
+ *   <li>rebalancing: {@code kill -9} of the node holding most agents, its agents re-homed, then it
+ *       is started again, empty: the time until it holds its share of the fleet again (the other
+ *       nodes hand idle agents over once the membership has been stable for {@code
+ *       fluke.cluster.rebalance.settle}, 60 s).
  * </ol>
  *
  * <p>{@code --phases} runs some of them (default all, in this order).
@@ -61,7 +65,7 @@ final class ClusterBench {
   static final Duration APPLY = Duration.ofSeconds(3);
 
   /** Every phase, in the order they run. */
-  static final List<String> PHASES = List.of("a", "b", "c", "d");
+  static final List<String> PHASES = List.of("a", "b", "c", "d", "e");
 
   private final int nodes;
   private final int agents;
@@ -157,6 +161,9 @@ final class ClusterBench {
       }
       if (phases.contains("d")) {
         rollingRestart();
+      }
+      if (phases.contains("e")) {
+        rebalance();
       }
     } finally {
       for (Process c : children) {
@@ -268,6 +275,50 @@ final class ClusterBench {
       servers.set(victim, null);
     }
     restart(victim);
+  }
+
+  /**
+   * (e) A node restarted empty gets its share: {@code kill -9} of the node holding most agents, its
+   * agents re-homed, the node started again; then the time until it holds its share less the slack
+   * the nodes leave (a tenth, at least 2), counted from when it was up again.
+   */
+  private void rebalance() throws Exception {
+    phase("(e)");
+    Map<String, Integer> before = holders(0);
+    int victim = mostAgents(before);
+    Set<String> moved = agentsOf(before, victim);
+    note("kill -9 of node %d (%d agents), re-homed, then started again ...", victim, moved.size());
+    Instant kill = Instant.now();
+    servers.get(victim).destroyForcibly();
+    servers.get(victim).waitFor(30, TimeUnit.SECONDS);
+    servers.set(victim, null);
+    int survivor = survivor(victim);
+    rehome(survivor, victim, moved, kill);
+    awaitRemoved(survivor, victim, kill);
+    restart(victim);
+    Instant up = Instant.now();
+    Map<String, Integer> atStart = holders(survivor);
+    int share = (agents + nodes - 1) / nodes;
+    int floor = share - Math.max(2, share / 10);
+    List<Map<String, Integer>> seen = new ArrayList<>(List.of(atStart));
+    await(
+        "node " + victim + " to hold " + floor + " or more agents",
+        () -> {
+          seen.set(0, holders(survivor));
+          return agentsOf(seen.get(0), victim).size() >= floor;
+        },
+        () -> "agents per node " + perNode(seen.get(0)));
+    Duration took = Duration.between(up, Instant.now());
+    report(
+        String.format(
+            "  (e) a node restarted empty (kill -9): held %d agents when up again, %d (its share %d"
+                + " less the slack) %s later; agents per node %s; every agent listed once: %s",
+            agentsOf(atStart, victim).size(),
+            agentsOf(seen.get(0), victim).size(),
+            share,
+            secs(took),
+            perNode(seen.get(0)),
+            listedOnce(survivor)));
   }
 
   /** (c) kill -9 of the Git singleton's node, a new commit right after. */
@@ -912,7 +963,9 @@ final class ClusterBench {
       String p = part.trim();
       if (!PHASES.contains(p)) {
         throw new CliException(
-            "bench: --phases takes letters from a,b,c,d separated by commas; got \"" + spec + "\"");
+            "bench: --phases takes letters from a,b,c,d,e separated by commas; got \""
+                + spec
+                + "\"");
       }
       chosen.add(p);
     }
