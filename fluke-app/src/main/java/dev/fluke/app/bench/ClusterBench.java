@@ -212,27 +212,32 @@ final class ClusterBench {
   /** (a) kill -9 of the node holding most agents. */
   private void crash() throws Exception {
     phase("(a)");
-    Map<String, Integer> before = holders(0);
-    int victim = mostAgents(before);
-    Set<String> moved = agentsOf(before, victim);
-    note("kill -9 of node %d (%d agents) ...", victim, moved.size());
-    Instant kill = Instant.now();
-    servers.get(victim).destroyForcibly();
-    servers.get(victim).waitFor(30, TimeUnit.SECONDS);
-    servers.set(victim, null);
-    int survivor = survivor(victim);
-    Times times = rehome(survivor, victim, moved, kill);
-    Duration removed = awaitRemoved(survivor, victim, kill);
+    Crash c = crashBusiest();
+    Times times = rehome(c.survivor(), c.victim(), c.moved(), c.at());
+    Duration removed = awaitRemoved(c.survivor(), c.victim(), c.at());
+    int survivor = c.survivor();
     report(
         String.format(
             "  (a) kill -9 of a node holding %d agents: registered on another node %s",
-            moved.size(), times.registered));
+            c.moved().size(), times.registered));
     report(String.format("      cycled again on another node %s", times.cycled));
     report(
         String.format(
             "      killed node removed from the cluster after   %s; every agent listed once: %s",
             secs(removed), listedOnce(survivor)));
-    restart(victim);
+    restart(c.victim());
+  }
+
+  /** The node killed, its agents and a node that survived. */
+  private record Crash(int victim, Set<String> moved, Instant at, int survivor) {}
+
+  /** {@code kill -9} of the node holding most agents. */
+  private Crash crashBusiest() throws Exception {
+    Map<String, Integer> before = holders(0);
+    int victim = mostAgents(before);
+    Set<String> moved = agentsOf(before, victim);
+    note("kill -9 of node %d (%d agents) ...", victim, moved.size());
+    return new Crash(victim, moved, kill9(victim), survivor(victim));
   }
 
   /** (b) kill -STOP of the node holding most agents, then kill -CONT. */
@@ -284,17 +289,11 @@ final class ClusterBench {
    */
   private void rebalance() throws Exception {
     phase("(e)");
-    Map<String, Integer> before = holders(0);
-    int victim = mostAgents(before);
-    Set<String> moved = agentsOf(before, victim);
-    note("kill -9 of node %d (%d agents), re-homed, then started again ...", victim, moved.size());
-    Instant kill = Instant.now();
-    servers.get(victim).destroyForcibly();
-    servers.get(victim).waitFor(30, TimeUnit.SECONDS);
-    servers.set(victim, null);
-    int survivor = survivor(victim);
-    rehome(survivor, victim, moved, kill);
-    awaitRemoved(survivor, victim, kill);
+    Crash c = crashBusiest();
+    int victim = c.victim();
+    int survivor = c.survivor();
+    rehome(survivor, victim, c.moved(), c.at());
+    awaitRemoved(survivor, victim, c.at());
     restart(victim);
     Instant up = Instant.now();
     Map<String, Integer> atStart = holders(survivor);
@@ -334,10 +333,7 @@ final class ClusterBench {
     phase("(c)");
     int victim = singletonNode(0);
     note("kill -9 of node %d, the Git singleton's, and a new commit ...", victim);
-    Instant kill = Instant.now();
-    servers.get(victim).destroyForcibly();
-    servers.get(victim).waitFor(30, TimeUnit.SECONDS);
-    servers.set(victim, null);
+    Instant kill = kill9(victim);
     version = "v2";
     BenchCommand.commit(repo, manifests(), "bench manifests v2");
     String commit = BenchCommand.head(repo).substring(0, 12);
@@ -780,6 +776,15 @@ final class ClusterBench {
         .map(n -> index(n.address()))
         .findFirst()
         .orElse(-1);
+  }
+
+  /** {@code kill -9} of node {@code node}, waited for: when it was killed. */
+  private Instant kill9(int node) throws InterruptedException {
+    Instant kill = Instant.now();
+    servers.get(node).destroyForcibly();
+    servers.get(node).waitFor(30, TimeUnit.SECONDS);
+    servers.set(node, null);
+    return kill;
   }
 
   private int survivor(int victim) {
