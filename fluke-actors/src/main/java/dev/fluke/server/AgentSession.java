@@ -56,9 +56,13 @@ public final class AgentSession {
 
   /**
    * Cluster mode: this node holds more than its share ({@code why}); an idle agent's stream ends so
-   * it reconnects to another node, a busy one's is left alone.
+   * it reconnects to another node, a busy one's is left alone (the runner decides: {@link
+   * CycleRunner.MoveIfIdle}).
    */
   public record Move(String why) implements Command {}
+
+  /** From the runner: no cycle and no plan's check in flight; the agent moves. */
+  record Moving(String why) implements Command {}
 
   /** Replies with the agent's detail (events are added by the API). */
   public record GetDetail(ActorRef<Optional<Dto.AgentDetail>> replyTo) implements Command {}
@@ -170,7 +174,8 @@ public final class AgentSession {
             GetDetail.class, g -> toRunner(new CycleRunner.GetDetail(summary(), g.replyTo())))
         .onMessage(CycleStatus.class, this::onCycleStatus)
         .onMessage(Broken.class, b -> violation(b.reason()))
-        .onMessage(Move.class, this::onMove)
+        .onMessage(Move.class, m -> toRunner(new CycleRunner.MoveIfIdle(m.why())))
+        .onMessage(Moving.class, m -> closing(() -> stream.moved(m.why())))
         .onMessageEquals(RunnerStopped.INSTANCE, () -> closing(stream::runnerStopped))
         .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
         .onSignal(PostStop.class, this::onPostStop)
@@ -247,13 +252,6 @@ public final class AgentSession {
   private Behavior<Command> disconnected(String why) {
     stream.disconnected(why);
     return Behaviors.stopped();
-  }
-
-  /** Only between cycles: a check or apply in flight is never cut off to balance a cluster. */
-  private Behavior<Command> onMove(Move m) {
-    return cycles.phase() == CyclePhase.IDLE
-        ? closing(() -> stream.moved(m.why()))
-        : Behaviors.same();
   }
 
   private Behavior<Command> violation(String reason) {

@@ -98,6 +98,12 @@ public final class CycleRunner {
   }
 
   /**
+   * Cluster rebalancing: when no cycle and no plan's check is in flight, the session is told to end
+   * the stream ({@link AgentSession.Moving}) so the agent reconnects to another node.
+   */
+  public record MoveIfIdle(String why) implements Command {}
+
+  /**
    * The agent's stream ended: everything sent to the runner before this is handled, then it stops.
    */
   enum Finish implements Command {
@@ -109,6 +115,7 @@ public final class CycleRunner {
 
   private final CycleSteps steps;
   private final PlanChecks plans;
+  private final ActorRef<AgentSession.Command> session;
 
   /** The runner of the session {@code s} describes, reporting to {@code session}. */
   static Behavior<Command> create(
@@ -120,14 +127,15 @@ public final class CycleRunner {
                   RunnerTimers t = new RunnerTimers(timers, s.settings().reconcile());
                   CycleSteps steps =
                       new CycleSteps(s, session, log, t, ctx.getSelf(), ctx.getLog());
-                  CycleRunner runner = new CycleRunner(steps);
+                  CycleRunner runner = new CycleRunner(steps, session);
                   return runner.go(steps.start(s.state(), s.reconcilers()));
                 }));
   }
 
-  private CycleRunner(CycleSteps steps) {
+  private CycleRunner(CycleSteps steps, ActorRef<AgentSession.Command> session) {
     this.steps = steps;
     this.plans = steps.plans();
+    this.session = session;
   }
 
   // ---- phases: the cycle in flight is the behavior's parameter ----
@@ -164,9 +172,16 @@ public final class CycleRunner {
         .onMessage(Tick.class, t -> go(steps.trigger(c, CycleRequest.AUTOMATIC)))
         .onMessage(RolloutGate.class, g -> go(steps.rolloutGate(c, g)))
         .onMessage(GetDetail.class, g -> same(() -> g.replyTo().tell(steps.detail(c, g.summary()))))
+        .onMessage(MoveIfIdle.class, m -> same(() -> moveIfIdle(c, m.why())))
         .onMessageEquals(Finish.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, stop -> same(steps::stopped))
         .build();
+  }
+
+  private void moveIfIdle(Cycle c, String why) {
+    if (c == null && plans.idle()) {
+      session.tell(new AgentSession.Moving(why));
+    }
   }
 
   /** The phase {@code next} names: the cycle now in flight's, idle when none, or the same. */

@@ -23,6 +23,11 @@ final class PlanChecks {
     this.link = link;
   }
 
+  /** No plan's check is waiting for the agent. */
+  boolean idle() {
+    return waiting.isEmpty();
+  }
+
   /** Whether {@code m} is a plan's CheckReport (to route here, before any phase sees it). */
   static boolean isReport(CycleRunner.FromAgent m) {
     return m.message() instanceof AgentMessage.CheckReport r && CycleIds.isPlan(r.cycleId());

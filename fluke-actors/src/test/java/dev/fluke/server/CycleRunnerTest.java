@@ -193,6 +193,30 @@ class CycleRunnerTest {
   }
 
   @Test
+  void anAgentMovesToBalanceAClusterOnlyWithNoCycleAndNoPlanCheckInFlight() {
+    TestProbe<Object> both = testKit.createTestProbe();
+    start(ServerFixture.settings(dir, null), both.ref().narrow(), APP);
+    ServerMessage.CheckRequest check = sent(ServerMessage.CheckRequest.class);
+    runner.tell(new CycleRunner.MoveIfIdle("cycle in flight"));
+    ActorRef<AgentSession.Ack> ackTo = both.ref().narrow();
+    runner.tell(new CycleRunner.FromAgent(report(check, Map.of("app", Outcome.SATISFIED)), ackTo));
+    for (Object m = both.receiveMessage();
+        m != AgentSession.Ack.INSTANCE;
+        m = both.receiveMessage()) {
+      assertInstanceOf(AgentSession.CycleStatus.class, m, "the cycle ends; nothing moves");
+    }
+    TestProbe<PlanQuery.Command> plan = testKit.createTestProbe();
+    runner.tell(new CycleRunner.PlanCheck(-7, List.of(CERT), plan.ref()));
+    ServerMessage.CheckRequest planCheck = sent(ServerMessage.CheckRequest.class);
+    runner.tell(new CycleRunner.MoveIfIdle("plan check in flight"));
+    runner.tell(
+        new CycleRunner.FromAgent(report(planCheck, Map.of("cert", Outcome.SATISFIED)), ackTo));
+    both.expectMessage(AgentSession.Ack.INSTANCE); // the plan's report: no Moving before it
+    runner.tell(new CycleRunner.MoveIfIdle("idle"));
+    assertEquals(new AgentSession.Moving("idle"), both.receiveMessage());
+  }
+
+  @Test
   void aPlansCheckGoesOutBesideTheCycleAndItsReportReachesThePlanOnly() {
     start(APP);
     ServerMessage.CheckRequest cycle = sent(ServerMessage.CheckRequest.class);
