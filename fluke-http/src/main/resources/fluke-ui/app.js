@@ -21,8 +21,8 @@
   const SYMBOLS = { ok: '✓', warn: '▲', bad: '✕', err: '!', info: '↻', idle: '○' };
   // The outcomes GET /api/v1/events?outcome= accepts (dev.fluke.api.EventOutcomes; UiOutcomesTest).
   const OUTCOMES = ['satisfied', 'drifted', 'applied', 'failed', 'error', 'skipped', 'connected',
-    'disconnected', 'evicted', 'rejected', 'protocol_violation', 'fenced', 'loaded', 'invalid',
-    'fetch_failed', 'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent',
+    'disconnected', 'evicted', 'rejected', 'protocol_violation', 'fenced', 'moved', 'loaded',
+    'invalid', 'fetch_failed', 'restored', 'rewritten', 'rewrite_refused', 'rewrite_accepted', 'sent',
     'undeliverable', 'blocked', 'suspended', 'resumed', 'expired', 'flapping', 'waiting', 'halted'];
   const MAX_OUTPUT_LINES = 2000;
 

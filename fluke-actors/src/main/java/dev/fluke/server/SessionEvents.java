@@ -49,7 +49,7 @@ final class SessionEvents {
     store.append(Event.serverStep(clock.instant(), agent, task, phase, outcome, output, message));
   }
 
-  /** A connection event: connected, disconnected, evicted, protocol_violation. */
+  /** A connection event: connected, disconnected, evicted, protocol_violation, moved. */
   void agent(String outcome, String message) {
     store.append(Event.agent(clock.instant(), agent, outcome, message));
   }
