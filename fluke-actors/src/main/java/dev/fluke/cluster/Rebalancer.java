@@ -36,7 +36,7 @@ public final class Rebalancer {
   private record Entries(Map<String, AgentLocation> all) implements Command {}
 
   /** The registry asked {@code names} to move; their entries when the round was decided. */
-  private record Asked(List<?> names, Map<String, AgentLocation> entries, Instant at)
+  private record Asked(List<String> names, Map<String, AgentLocation> entries, Instant at)
       implements Command {}
 
   /**
@@ -157,23 +157,17 @@ public final class Rebalancer {
               shed);
       Map<String, AgentLocation> entries = e.all();
       context.ask(
-          List.class,
+          AgentRegistry.Shedding.class,
           registry,
           settings.interval(),
-          replyTo -> new AgentRegistry.Shed(shed, share.why(), listOf(replyTo)),
-          (names, failure) -> new Asked(names == null ? List.of() : names, entries, now));
+          replyTo -> new AgentRegistry.Shed(shed, share.why(), replyTo),
+          (asked, failure) -> new Asked(asked == null ? List.of() : asked.names(), entries, now));
     }
     return Behaviors.same();
   }
 
-  @SuppressWarnings("unchecked")
   private Behavior<Command> onAsked(Asked a) {
-    moves.asked((List<String>) a.names(), a.entries(), a.at());
+    moves.asked(a.names(), a.entries(), a.at());
     return Behaviors.same();
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static ActorRef<List<String>> listOf(ActorRef<List> replyTo) {
-    return (ActorRef) replyTo;
   }
 }

@@ -133,7 +133,10 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
    * Cluster mode: up to {@code count} idle agents reconnect to other nodes ({@code why}); replies
    * with the names of those asked.
    */
-  public record Shed(int count, String why, ActorRef<List<String>> replyTo) implements Command {}
+  public record Shed(int count, String why, ActorRef<Shedding> replyTo) implements Command {}
+
+  /** The agents a {@link Shed} asked to move. */
+  public record Shedding(List<String> names) {}
 
   /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
   record Admitted(Connect connect, AgentAdmission.Decision decision, String token)

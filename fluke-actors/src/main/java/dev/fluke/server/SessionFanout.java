@@ -102,7 +102,8 @@ final class SessionFanout {
             .limit(s.count())
             .toList();
     asked.forEach(l -> l.session().tell(new AgentSession.Move(s.why())));
-    s.replyTo().tell(asked.stream().map(l -> l.summary().name()).toList());
+    s.replyTo()
+        .tell(new AgentRegistry.Shedding(asked.stream().map(l -> l.summary().name()).toList()));
   }
 
   /**
