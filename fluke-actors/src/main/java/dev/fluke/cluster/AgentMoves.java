@@ -2,19 +2,20 @@ package dev.fluke.cluster;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The agents this node asked to move ({@link Rebalancer}) until they are admitted again somewhere
- * (plain, called on the rebalancer's thread). A moved agent's entry in the directory keeps the
- * epoch it was asked with while its session here ends (live) and while it reconnects (released);
- * any new admission, on any node, gives it a higher epoch. Until then it is part of the fleet but
- * held by no node, so it counts in the total the shares are computed from; and while one of them is
- * still live here, the round is in flight and no new one starts (the registry could pick the same
- * ending sessions again). An agent that does not come back within {@code patience} is forgotten (it
- * may have stopped for good).
+ * (plain, called on the rebalancer's thread). Each is known with the epoch of its session here (the
+ * registry's, exact). Its entry in this node's replica of the directory keeps that epoch while the
+ * session here ends (live) and while the agent reconnects (released); any new admission, on any
+ * node, gives it a higher one. Until then the agent is part of the fleet but held by no node, so it
+ * counts in the total the shares are computed from. While one of them is still live here, or the
+ * replica (which hears of this node's own writes up to a notification interval later) does not show
+ * its epoch yet, the round is in flight and no new one starts: the registry could pick the same
+ * ending sessions again, and the counts would be stale. An agent that does not come back within
+ * {@code patience} is forgotten (it may have stopped for good).
  */
 final class AgentMoves {
   private record Asked(long epoch, Instant at) {}
@@ -26,17 +27,14 @@ final class AgentMoves {
     this.patience = patience;
   }
 
-  /** The agents {@code names} were asked to move; their epochs are read from {@code entries}. */
-  void asked(Collection<String> names, Map<String, AgentLocation> entries, Instant now) {
-    for (String name : names) {
-      AgentLocation l = entries.get(name);
-      moving.put(name, new Asked(l == null ? -1 : l.epoch(), now));
-    }
+  /** The agents of {@code epochs} (name → the epoch of its session here) were asked to move. */
+  void asked(Map<String, Long> epochs, Instant now) {
+    epochs.forEach((name, epoch) -> moving.put(name, new Asked(epoch, now)));
   }
 
   /**
-   * Brought up to date with {@code entries} (this node is {@code self}): the agents on their way to
-   * another node, or -1 while one of them is still held here (a round in flight).
+   * Brought up to date with {@code entries} (this node's replica; this node is {@code self}): the
+   * agents on their way to another node, or -1 while the last round is in flight.
    */
   int inTransit(Map<String, AgentLocation> entries, String self, Instant now) {
     moving
@@ -44,12 +42,13 @@ final class AgentMoves {
         .removeIf(
             m -> {
               AgentLocation l = entries.get(m.getKey());
-              boolean readmitted = l != null && l.epoch() != m.getValue().epoch();
+              boolean readmitted = l != null && l.epoch() > m.getValue().epoch();
               return readmitted || m.getValue().at().plus(patience).isBefore(now);
             });
-    for (String name : moving.keySet()) {
-      AgentLocation l = entries.get(name);
-      if (l != null && l.live() && self.equals(l.node())) {
+    for (Map.Entry<String, Asked> m : moving.entrySet()) {
+      AgentLocation l = entries.get(m.getKey());
+      boolean stale = l == null || l.epoch() < m.getValue().epoch();
+      if (stale || (l.live() && self.equals(l.node()))) {
         return -1;
       }
     }

@@ -35,9 +35,8 @@ public final class Rebalancer {
 
   private record Entries(Map<String, AgentLocation> all) implements Command {}
 
-  /** The registry asked {@code names} to move; their entries when the round was decided. */
-  private record Asked(List<String> names, Map<String, AgentLocation> entries, Instant at)
-      implements Command {}
+  /** The registry asked these agents to move (name → the epoch of its session here). */
+  private record Asked(Map<String, Long> epochs, Instant at) implements Command {}
 
   /**
    * @param settle how long the membership must stay the same (and whole) before agents move
@@ -155,19 +154,18 @@ public final class Rebalancer {
               share.nodes(),
               share.share(),
               shed);
-      Map<String, AgentLocation> entries = e.all();
       context.ask(
           AgentRegistry.Shedding.class,
           registry,
-          settings.interval(),
+          ClusterBoot.askTimeout(context.getSystem()),
           replyTo -> new AgentRegistry.Shed(shed, share.why(), replyTo),
-          (asked, failure) -> new Asked(asked == null ? List.of() : asked.names(), entries, now));
+          (asked, failure) -> new Asked(asked == null ? Map.of() : asked.epochs(), now));
     }
     return Behaviors.same();
   }
 
   private Behavior<Command> onAsked(Asked a) {
-    moves.asked(a.names(), a.entries(), a.at());
+    moves.asked(a.epochs(), a.at());
     return Behaviors.same();
   }
 }

@@ -99,6 +99,11 @@ final class Admissions {
     admission.released(name, d.epoch());
   }
 
+  /** The epoch of {@code name}'s session on this node (cluster mode), -1 when none. */
+  long epoch(String name) {
+    return epochs.getOrDefault(name, -1L);
+  }
+
   /** The agent's session on this node ended. */
   void ended(String name) {
     Long epoch = epochs.remove(name);

@@ -135,8 +135,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
    */
   public record Shed(int count, String why, ActorRef<Shedding> replyTo) implements Command {}
 
-  /** The agents a {@link Shed} asked to move. */
-  public record Shedding(List<String> names) {}
+  /** The agents a {@link Shed} asked to move, with the epochs of their sessions here. */
+  public record Shedding(Map<String, Long> epochs) {}
 
   /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
   record Admitted(Connect connect, AgentAdmission.Decision decision, String token)
@@ -225,7 +225,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(IsLive.class, this::onIsLive)
         .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
         .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))
-        .onMessage(Shed.class, s -> same(() -> fanout.shed(s)))
+        .onMessage(Shed.class, s -> same(() -> fanout.shed(s, admissions::epoch)))
         .onMessage(Plan.class, this::onPlan)
         .onMessage(PlannerEnded.class, this::onPlannerEnded)
         .build();

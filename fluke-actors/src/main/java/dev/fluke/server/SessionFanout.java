@@ -6,10 +6,12 @@ import dev.fluke.api.TargetKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -91,7 +93,7 @@ final class SessionFanout {
    * (they have the least history here), to end their streams so the agents reconnect to another
    * node ({@link AgentSession.Move}); a session whose cycle has started meanwhile stays.
    */
-  void shed(AgentRegistry.Shed s) {
+  void shed(AgentRegistry.Shed s, ToLongFunction<String> epochs) {
     List<AgentDirectory.Live> asked =
         directory.liveNames().stream()
             .map(directory::live)
@@ -102,8 +104,9 @@ final class SessionFanout {
             .limit(s.count())
             .toList();
     asked.forEach(l -> l.session().tell(new AgentSession.Move(s.why())));
-    s.replyTo()
-        .tell(new AgentRegistry.Shedding(asked.stream().map(l -> l.summary().name()).toList()));
+    Map<String, Long> moving = new HashMap<>();
+    asked.forEach(l -> moving.put(l.summary().name(), epochs.applyAsLong(l.summary().name())));
+    s.replyTo().tell(new AgentRegistry.Shedding(moving));
   }
 
   /**

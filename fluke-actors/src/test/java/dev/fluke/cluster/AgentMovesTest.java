@@ -18,11 +18,12 @@ class AgentMovesTest {
   void aRoundIsInFlightUntilEveryAskedSessionHasEndedHere() {
     AgentMoves moves = new AgentMoves(Duration.ofMinutes(1));
     Map<String, AgentLocation> entries = new HashMap<>();
+    moves.asked(Map.of("a", 7L, "b", 8L), T0);
+    assertEquals(-1, moves.inTransit(entries, SELF, T0), "the replica has not heard of them yet");
     entries.put("a", new AgentLocation(SELF, 7, true, List.of()));
+    entries.put("b", new AgentLocation(SELF, 6, false, List.of())); // b's previous session
+    assertEquals(-1, moves.inTransit(entries, SELF, T0), "a live here, b's entry not yet seen");
     entries.put("b", new AgentLocation(SELF, 8, true, List.of()));
-    moves.asked(List.of("a", "b"), entries, T0);
-    assertEquals(-1, moves.inTransit(entries, SELF, T0), "both sessions still live here");
-
     entries.put("a", entries.get("a").released());
     assertEquals(-1, moves.inTransit(entries, SELF, T0), "b is still live here");
 
@@ -41,7 +42,7 @@ class AgentMovesTest {
     AgentMoves moves = new AgentMoves(Duration.ofMinutes(1));
     Map<String, AgentLocation> entries = new HashMap<>();
     entries.put("a", new AgentLocation(SELF, 7, false, List.of()));
-    moves.asked(List.of("a"), entries, T0);
+    moves.asked(Map.of("a", 7L), T0);
     assertEquals(1, moves.inTransit(entries, SELF, T0.plusSeconds(60)));
     assertEquals(0, moves.inTransit(entries, SELF, T0.plusSeconds(61)));
   }

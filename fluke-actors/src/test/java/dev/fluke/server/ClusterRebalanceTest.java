@@ -68,15 +68,18 @@ class ClusterRebalanceTest {
     TestAgent busy = TestAgent.connect(node0.gateway(), engines.nodes.node(0), "peer-busy");
     busy.register("busy", WEB);
     busy.expectCheck("app");
+    // The others connect with their first check unanswered (busy: never moved), then answer it
+    // together, so the node sheds with the whole fleet in place.
     Map<String, TestAgent> idle = new HashMap<>();
+    Map<String, ServerMessage.CheckRequest> checks = new HashMap<>();
     for (int i = 0; i < 11; i++) {
       String name = "idle-" + i;
       TestAgent a = TestAgent.connect(node0.gateway(), engines.nodes.node(0), "peer-" + name);
       a.register(name, WEB);
-      a.reportCheck(a.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
-      a.roundTrip();
+      checks.put(name, a.expectCheck("app"));
       idle.put(name, a);
     }
+    idle.forEach((name, a) -> a.reportCheck(checks.get(name), Map.of("app", Outcome.SATISFIED)));
     // 12 agents on 3 nodes: share 4, node 0 may keep 6; it sheds down to 4, 3 per round.
     List<String> moved = new ArrayList<>();
     int next = 1;
