@@ -150,9 +150,8 @@ public final class AgentSession {
     stream.send(
         new ServerMessage.Registered(
             settings.version(), heartbeat.toMillis(), setup.sessionToken()));
-    // A failed runner is a bug in one agent's cycle: the session ends
-    // (SessionOutbound.runnerStopped)
-    // and the agent reconnects to a fresh one, which re-checks everything.
+    // A failed runner is a bug in one agent's cycle: the session ends and the agent reconnects to
+    // a fresh one, which re-checks everything (SessionOutbound.runnerStopped).
     runner =
         context.spawn(
             Behaviors.supervise(CycleRunner.create(setup, context.getSelf(), log))
