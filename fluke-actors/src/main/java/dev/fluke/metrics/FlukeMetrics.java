@@ -118,6 +118,7 @@ public final class FlukeMetrics {
 
   private final Counter connects;
   private final Counter disconnects;
+  private final Counter moves;
   private final Counter lateRegistrations;
   private final Gauge tasks;
   private final Counter steps;
@@ -144,6 +145,10 @@ public final class FlukeMetrics {
         .register(registry);
     connects = counter("fluke_agent_connections_total", "Agent connections accepted.");
     disconnects = counter("fluke_agent_disconnections_total", "Agent connections that ended.");
+    moves =
+        counter(
+            "fluke_agent_moves_total",
+            "Idle agents this node asked to reconnect to another node (cluster rebalancing).");
     lateRegistrations =
         counter(
             "fluke_agent_registrations_late_total",
@@ -291,6 +296,11 @@ public final class FlukeMetrics {
   /** A registration came too late to be answered (see {@code AgentRegistry.Connect}). */
   public void registrationsTooLate() {
     lateRegistrations.inc();
+  }
+
+  /** An idle agent was asked to reconnect to another node (cluster rebalancing). */
+  public void agentMoved() {
+    moves.inc();
   }
 
   /** An agent's session ended. */

@@ -44,6 +44,12 @@ final class SessionEvents {
     }
   }
 
+  /** The agent moves to another node (cluster rebalancing): recorded and counted. */
+  void moved(String why) {
+    metrics.agentMoved();
+    agent("moved", why);
+  }
+
   /** A step the server decided itself, e.g. a timeout (not a step an agent ran: not counted). */
   void task(Phase phase, String task, String outcome, String output, String message) {
     store.append(Event.serverStep(clock.instant(), agent, task, phase, outcome, output, message));

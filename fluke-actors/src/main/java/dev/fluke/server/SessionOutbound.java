@@ -62,7 +62,7 @@ final class SessionOutbound {
    */
   void moved(String why) {
     log.info("Agent {} moved to another node: {}", name, why);
-    events.agent("moved", why);
+    events.moved(why);
     end(new Outbound.Fail(new Rebalancing(why)));
   }
 

@@ -134,6 +134,13 @@ class ClusterRebalanceTest {
       List<Event> movedHere =
           join(engines.servers.get(n).events().query(new EventQuery(null, null, "moved", 100)));
       assertEquals(n == 0 ? 8 : 0, movedHere.size(), "moved by node " + n + ": " + movedHere);
+      assertEquals(
+          n == 0 ? 8.0 : 0.0,
+          java.util.Objects.requireNonNullElse(
+              dev.fluke.metrics.MetricSamples.value(
+                  engines.servers.get(n).metrics(), "fluke_agent_moves_total"),
+              0.0),
+          "fluke_agent_moves_total of node " + n);
     }
   }
 
