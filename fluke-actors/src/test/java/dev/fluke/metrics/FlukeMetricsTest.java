@@ -144,6 +144,7 @@ class FlukeMetricsTest {
     metrics.agentConnected("web-01");
     metrics.agentConnected("web-02");
     metrics.agentDisconnected("web-02");
+    metrics.agentMoved();
     metrics.registrationsTooLate();
     metrics.stepCompleted(Phase.APPLY, Outcome.APPLIED, Duration.ofSeconds(42));
     metrics.gitFetch(FlukeMetrics.GitFetchResult.UPDATED);
@@ -171,6 +172,10 @@ class FlukeMetricsTest {
         # HELP fluke_agent_disconnections_total Agent connections that ended.
         # TYPE fluke_agent_disconnections_total counter
         fluke_agent_disconnections_total 1.0
+        # HELP fluke_agent_moves_total Idle agents this node asked to reconnect to another node \
+        (cluster rebalancing).
+        # TYPE fluke_agent_moves_total counter
+        fluke_agent_moves_total 1.0
         # HELP fluke_agent_registrations_late_total Registrations refused because the server \
         could not answer them in time (overload); the agents retry.
         # TYPE fluke_agent_registrations_late_total counter
