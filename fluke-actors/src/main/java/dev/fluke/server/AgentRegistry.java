@@ -6,8 +6,6 @@ import dev.fluke.api.TargetKind;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -30,8 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>Admission and fencing are the plain {@link Admissions}; the directory, the live view and the
  * metrics follow each agent through {@link DirectoryFeed}; the state in force, the cycles it starts
- * and the questions to sessions go through {@link SessionFanout}; plans run under the {@link
- * Planner}.
+ * and the questions to sessions go through {@link SessionFanout}; sessions are made by the {@link
+ * SessionSpawner}; plans run under the {@link Planner}.
  *
  * <p>Sessions are stopped, not restarted, when they fail: a restarted session would have lost the
  * acknowledgement its inbound stream waits for. The failure ends the agent's stream and the agent
@@ -117,8 +114,8 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
 
   private record PlannerEnded() implements Command {}
 
-  private record SessionEnded(String name, ActorRef<AgentSession.Command> session)
-      implements Command {}
+  /** A session stopped ({@link SessionSpawner} watches each one with this). */
+  record SessionEnded(String name, ActorRef<AgentSession.Command> session) implements Command {}
 
   /** Replies whether {@code name} has a live session on this node (asked by other nodes). */
   public record IsLive(String name, ActorRef<Boolean> replyTo) implements Command {}
@@ -143,14 +140,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       implements Command {}
 
   private final ServerSettings settings;
-  private final ActorRef<DriftAlerter.Command> alerter;
-  private final EventStore events;
-  private final LiveHub hub;
-  private final FlukeMetrics metrics;
   private final AgentDirectory directory;
   private final DirectoryFeed feed;
   private final Registrations registrations;
-  private final Suspensions suspensions;
   private final Admissions admissions;
   private final SessionFanout fanout;
   private ActorRef<Planner.Command> planner;
@@ -184,14 +176,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
       Suspensions suspensions,
       AgentAdmission admission) {
     super(context);
-    this.suspensions = suspensions;
     this.admissions = new Admissions(admission);
     admission.attach(context.getSelf());
     this.settings = settings;
-    this.alerter = alerter;
-    this.events = events;
-    this.hub = hub;
-    this.metrics = metrics;
     this.directory =
         new AgentDirectory(
             settings.agents().disconnectedRetention(), settings.agents().disconnectedMax());
@@ -203,9 +190,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
             settings.rollout(),
             settings.api().gatherTimeout(),
             settings.clock());
+    SessionSpawner sessions =
+        new SessionSpawner(
+            context, settings, alerter, events, hub, metrics, suspensions, fanout, directory);
     this.registrations =
         new Registrations(
-            context, settings, events, metrics, admissions, directory, feed, this::spawnSession);
+            context, settings, events, metrics, admissions, directory, feed, sessions);
     this.planner = spawnPlanner();
   }
 
@@ -234,37 +224,6 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> same(Runnable effect) {
     effect.run();
     return this;
-  }
-
-  /** A session for the accepted registration {@code c}, watched (SessionEnded). */
-  private ActorRef<AgentSession.Command> spawnSession(
-      Connect c, long connection, long cycleBase, String token) {
-    String name = c.register().name();
-    SessionSetup setup =
-        new SessionSetup(
-            settings,
-            c.register(),
-            c.peer(),
-            c.out(),
-            getContext().getSelf(),
-            alerter,
-            events,
-            hub,
-            metrics,
-            cycleBase,
-            fanout.state(),
-            fanout.reconcilers(),
-            directory.received(name),
-            suspensions,
-            token);
-    ActorRef<AgentSession.Command> session =
-        getContext()
-            .spawn(
-                Behaviors.supervise(AgentSession.create(setup))
-                    .onFailure(SupervisorStrategy.stop()),
-                "agent-" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "-" + connection);
-    getContext().watchWith(session, new SessionEnded(name, session));
-    return session;
   }
 
   private Behavior<Command> onSessionEnded(SessionEnded e) {

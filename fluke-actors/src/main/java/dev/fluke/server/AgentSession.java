@@ -26,9 +26,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * and why it ends, is the plain {@link SessionOutbound}'s.
  *
  * <p>Phases: {@link #open()} while the stream runs, {@link #ending} after the agent ended it until
- * the runner has handled what it was given, {@link #closing} after the session ended it (violation,
- * eviction) until the inbound side reports its end. A session stops when its stream ends; the
- * runner stops with it.
+ * the runner has handled what it was given, {@link #closing} after the session ended it until the
+ * inbound side reports its end. A session stops when its stream ends; the runner stops with it.
  */
 public final class AgentSession {
 
@@ -111,9 +110,7 @@ public final class AgentSession {
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ServerSettings settings;
-  private final String name;
   private final AgentMessage.Register register;
-  private final ActorRef<AgentRegistry.Command> registry;
   private final SessionEvents log;
   private final SessionOutbound stream;
   private final Instant connectedAt;
@@ -134,12 +131,10 @@ public final class AgentSession {
     this.timers = timers;
     this.settings = s.settings();
     this.register = s.register();
-    this.name = register.name();
-    this.registry = s.registry();
     this.connectedAt = settings.now();
     this.heartbeats = Heartbeats.start(settings.agents().heartbeatAllowedMisses(), connectedAt);
-    this.log = new SessionEvents(name, s.events(), s.metrics(), settings.clock());
-    this.stream = new SessionOutbound(name, s.out(), log, context.getLog());
+    this.log = new SessionEvents(register.name(), s.events(), s.metrics(), settings.clock());
+    this.stream = new SessionOutbound(register.name(), s.out(), log, context.getLog());
     this.setup = s;
     stream.connected(s.peer(), register);
   }
@@ -182,9 +177,10 @@ public final class AgentSession {
   }
 
   /**
-   * The session ends the agent's stream ({@code streamEnds}: violation, eviction) and waits for the
-   * inbound side to report its end before stopping: stopping at once would cancel the inbound side,
-   * which may complete the stream before the failure that explains it has reached the agent.
+   * The session ends the agent's stream ({@code streamEnds}: violation, eviction, a move, a stopped
+   * runner) and waits for the inbound side to report its end before stopping: stopping at once
+   * would cancel the inbound side, which may complete the stream before the failure that explains
+   * it has reached the agent.
    */
   private Behavior<Command> closing(Runnable streamEnds) {
     streamEnds.run();
@@ -295,7 +291,7 @@ public final class AgentSession {
   // ---- state ----
 
   private void pushSummary() {
-    registry.tell(new AgentRegistry.SummaryChanged(summary(), context.getSelf()));
+    setup.registry().tell(new AgentRegistry.SummaryChanged(summary(), context.getSelf()));
   }
 
   private Dto.AgentSummary summary() {

@@ -6,13 +6,18 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.cluster.ClusterNodes;
 import dev.fluke.events.MemoryEventStore;
+import dev.fluke.exec.Outcome;
 import dev.fluke.git.GitSource;
 import dev.fluke.git.JGitSync;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.ServerMessage;
 import dev.fluke.testing.TestRepos;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The set-up the cluster tests share: full engines ({@link FlukeServer}) on the nodes of a {@link
@@ -81,6 +86,36 @@ final class ClusterEngines implements AutoCloseable {
         .until(
             () ->
                 servers.get(i).fleetApi().manifest().toCompletableFuture().join().commit() != null);
+  }
+
+  /**
+   * One agent per node, {@code web-i} (role web) on node {@code i}, each having answered its first
+   * check of {@code app} with {@code outcome.apply(i)}.
+   */
+  List<TestAgent> oneAgentPerNode(IntFunction<Outcome> outcome) {
+    List<TestAgent> agents = new ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      TestAgent a = TestAgent.connect(servers.get(i).gateway(), nodes.node(i), "peer-of-node-" + i);
+      agents.add(a);
+      awaitManifest(i);
+      a.register("web-" + i, Map.of("role", "web"));
+      a.reportCheck(a.expectCheck("app"), Map.of("app", outcome.apply(i)));
+    }
+    return agents;
+  }
+
+  /**
+   * A new connection to node {@code node} from {@code peer} registering {@code name} (role web):
+   * the agent when admitted, null when refused.
+   */
+  TestAgent registered(int node, String name, String peer) {
+    TestAgent a = TestAgent.connect(servers.get(node).gateway(), nodes.node(node), peer);
+    a.send(new AgentMessage.Register(name, Map.of("role", "web"), "test-1", List.of("shell")));
+    ServerMessage m = a.next();
+    while (m instanceof ServerMessage.Heartbeat) {
+      m = a.next();
+    }
+    return m instanceof ServerMessage.Registered ? a : null;
   }
 
   /** Every node sees every other as reachable (after a test that cut one off). */

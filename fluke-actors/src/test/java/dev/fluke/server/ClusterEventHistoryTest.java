@@ -46,13 +46,7 @@ class ClusterEventHistoryTest {
     nodes = engines.nodes;
     servers = engines.servers;
     // web-0 on node 0, web-1 on node 1, web-2 on node 2: each node records its agent's events
-    for (int i = 0; i < 3; i++) {
-      TestAgent a = TestAgent.connect(servers.get(i).gateway(), nodes.node(i), "peer-of-node-" + i);
-      agents.add(a);
-      engines.awaitManifest(i);
-      a.register("web-" + i, Map.of("role", "web"));
-      a.reportCheck(a.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
-    }
+    agents.addAll(engines.oneAgentPerNode(i -> Outcome.SATISFIED));
     // every check result is recorded before the tests read the history
     for (int i = 0; i < 3; i++) {
       String agent = "web-" + i;
@@ -169,7 +163,9 @@ class ClusterEventHistoryTest {
                     .isEmpty());
     // it registers on node 1 once node 0's directory entry says its session ended
     TestAgent after =
-        await().atMost(WAIT).until(() -> registered(1, "move-01"), java.util.Objects::nonNull);
+        await()
+            .atMost(WAIT)
+            .until(() -> engines.registered(1, "move-01", "mover-1"), java.util.Objects::nonNull);
     after.reportCheck(after.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
     await()
         .atMost(WAIT)
@@ -207,18 +203,5 @@ class ClusterEventHistoryTest {
     List<Event> recent = detail.recentEvents();
     assertEquals(history.subList(0, Math.min(history.size(), 20)), recent);
     assertEquals(2, recent.stream().filter(e -> e.outcome().equals("connected")).count());
-  }
-
-  /** A new connection to {@code node} registering {@code name}: the agent when admitted. */
-  private static TestAgent registered(int node, String name) {
-    TestAgent a = TestAgent.connect(servers.get(node).gateway(), nodes.node(node), "mover-" + node);
-    a.send(
-        new dev.fluke.protocol.AgentMessage.Register(
-            name, Map.of("role", "web"), "test-1", List.of("shell")));
-    dev.fluke.protocol.ServerMessage m = a.next();
-    while (m instanceof dev.fluke.protocol.ServerMessage.Heartbeat) {
-      m = a.next();
-    }
-    return m instanceof dev.fluke.protocol.ServerMessage.Registered ? a : null;
   }
 }

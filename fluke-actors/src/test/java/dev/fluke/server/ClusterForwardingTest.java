@@ -47,14 +47,7 @@ class ClusterForwardingTest {
     nodes = engines.nodes;
     servers = engines.servers;
     // One agent per node, web-0 on node 0 …: each checks app; web-1 reports it drifted.
-    for (int i = 0; i < 3; i++) {
-      TestAgent a = TestAgent.connect(servers.get(i).gateway(), nodes.node(i), "peer-of-node-" + i);
-      agents.add(a);
-      engines.awaitManifest(i);
-      a.register("web-" + i, Map.of("role", "web"));
-      ServerMessage.CheckRequest check = a.expectCheck("app");
-      a.reportCheck(check, Map.of("app", i == 1 ? Outcome.DRIFTED : Outcome.SATISFIED));
-    }
+    agents.addAll(engines.oneAgentPerNode(i -> i == 1 ? Outcome.DRIFTED : Outcome.SATISFIED));
   }
 
   @AfterAll

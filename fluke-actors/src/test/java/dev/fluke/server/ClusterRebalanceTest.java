@@ -12,7 +12,6 @@ import dev.fluke.api.Dto;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.exec.Outcome;
-import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.Rebalancing;
 import dev.fluke.protocol.ServerMessage;
 import java.nio.file.Path;
@@ -106,7 +105,11 @@ class ClusterRebalanceTest {
       int to = next;
       next = next == 1 ? 2 : 1;
       TestAgent again =
-          await().atMost(WAIT).until(() -> registered(to, e.agent()), java.util.Objects::nonNull);
+          await()
+              .atMost(WAIT)
+              .until(
+                  () -> engines.registered(to, e.agent(), "again-" + e.agent()),
+                  java.util.Objects::nonNull);
       again.reportCheck(again.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
     }
     // settled: node 0 holds its share (the busy agent among them); nothing more moves
@@ -142,18 +145,5 @@ class ClusterRebalanceTest {
               0.0),
           "fluke_agent_moves_total of node " + n);
     }
-  }
-
-  /** A new connection to {@code node} registering {@code name}: the agent when admitted. */
-  private static TestAgent registered(int node, String name) {
-    TestAgent a =
-        TestAgent.connect(
-            engines.servers.get(node).gateway(), engines.nodes.node(node), "again-" + name);
-    a.send(new AgentMessage.Register(name, WEB, "test-1", List.of("shell")));
-    ServerMessage m = a.next();
-    while (m instanceof ServerMessage.Heartbeat) {
-      m = a.next();
-    }
-    return m instanceof ServerMessage.Registered ? a : null;
   }
 }
