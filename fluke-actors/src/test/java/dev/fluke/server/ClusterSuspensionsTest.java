@@ -159,6 +159,14 @@ class ClusterSuspensionsTest {
 
     // A resume on another node lifts it on the new node: a new cycle (not an apply held over)
     // comes next, and its drift is now applied.
+    // Node 1 tells the nodes its receptionist lists, which learns of a new node by gossip: a change
+    // made before would name the new node as one that did not get it.
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                join(servers.get(1).fleetApi().nodes()).stream()
+                    .anyMatch(n -> n.address().equals(nodes.address(late)) && n.answered()));
     Suspension.Change resumed =
         join(servers.get(1).fleetApi().resume(TargetKind.TASK, "app", "bob"));
     assertTrue(resumed.done(), resumed.message());
