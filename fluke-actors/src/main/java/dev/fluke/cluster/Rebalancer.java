@@ -20,10 +20,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * that was restarted, or one added to grow the fleet, otherwise gets agents only as other nodes
  * lose theirs. Every {@code interval} each node reads its replica of the agent directory ({@link
  * AgentLocations.GetAll}) and, once the membership has been the same, every member Up and
- * reachable, for {@code settle}, hands the agents it holds above its share to the other nodes
- * ({@link FleetShare}): its registry ends the streams of that many idle agents ({@link
+ * reachable, for {@code settle}, and the fleet has stopped growing or shrinking for as long ({@link
+ * FleetSteadiness}), hands the agents it holds above its share to the other nodes ({@link
+ * FleetShare}): its registry ends the streams of that many idle agents ({@link
  * AgentRegistry.Shed}), which reconnect to the next server of their {@code server_urls}. Nothing
- * moves during a rolling restart or a partition: the membership is not settled then.
+ * moves during a rolling restart or a partition (the membership is not settled then), nor while a
+ * fleet comes up or reconnects after an outage.
  */
 public final class Rebalancer {
 
@@ -61,6 +63,7 @@ public final class Rebalancer {
   private List<Membership.Node> view = List.of();
   private int settledTicks;
   private final AgentMoves moves = new AgentMoves(Duration.ofMinutes(1));
+  private final FleetSteadiness fleet;
   private boolean shedding;
 
   /** Starts this node's rebalancer unless {@code fluke.cluster.rebalance.enabled} is off. */
@@ -103,6 +106,7 @@ public final class Rebalancer {
     this.registry = registry;
     this.settings = settings;
     this.entries = adapter(context);
+    this.fleet = new FleetSteadiness(settings.settle());
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -119,7 +123,8 @@ public final class Rebalancer {
   }
 
   /**
-   * Counts the ticks the membership stayed the same and whole; asks for the entries once settled.
+   * Counts the ticks the membership stayed the same and whole; asks for the entries (the fleet's
+   * steadiness is followed all along).
    */
   private Behavior<Command> onTick() {
     List<Membership.Node> now = membership.members();
@@ -127,9 +132,7 @@ public final class Rebalancer {
         now.size() > 1 && now.stream().allMatch(n -> n.reachable() && "up".equals(n.status()));
     settledTicks = whole && now.equals(view) ? settledTicks + 1 : 0;
     view = now;
-    if ((long) settledTicks * settings.interval().toMillis() >= settings.settle().toMillis()) {
-      locations.tell(new AgentLocations.GetAll(entries));
-    }
+    locations.tell(new AgentLocations.GetAll(entries));
     return Behaviors.same();
   }
 
@@ -141,6 +144,13 @@ public final class Rebalancer {
     }
     Set<String> serving = view.stream().map(Membership.Node::address).collect(Collectors.toSet());
     FleetShare share = FleetShare.of(e.all().values(), serving, membership.self()).plus(inTransit);
+    boolean steady = fleet.steady(share.total(), now);
+    boolean settled =
+        (long) settledTicks * settings.interval().toMillis() >= settings.settle().toMillis();
+    if (!settled || !steady) {
+      shedding = false;
+      return Behaviors.same();
+    }
     int shed = share.excess(settings.maxPerRound(), shedding);
     shedding = shed > 0;
     if (shedding) {

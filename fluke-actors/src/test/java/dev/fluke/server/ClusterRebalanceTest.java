@@ -13,7 +13,6 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.exec.Outcome;
 import dev.fluke.protocol.Rebalancing;
-import dev.fluke.protocol.ServerMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Rebalancing (docs/cluster.md): three nodes over Artery on loopback, every agent connected to node
  * 0 (as after the two others restarted). Once the membership has settled, node 0 ends the streams
  * of idle agents above its share, with a status that says why; each moved agent reconnects to
- * another node, as a real agent does with the next entry of its server_urls. An agent in the middle
- * of a cycle is never moved, and the nodes under their share move nothing.
+ * another node, as a real agent does with the next entry of its server_urls. Nothing moves while
+ * the fleet is still growing; an agent in the middle of a cycle is never moved, and the nodes under
+ * their share move nothing.
  */
 class ClusterRebalanceTest {
   @TempDir static Path tmp;
@@ -60,6 +60,14 @@ class ClusterRebalanceTest {
     return s.toCompletableFuture().join();
   }
 
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Test
   void aNodeAboveItsShareHandsIdleAgentsToTheOthersAndABusyOneStays() {
     FlukeServer node0 = engines.servers.get(0);
@@ -67,18 +75,21 @@ class ClusterRebalanceTest {
     TestAgent busy = TestAgent.connect(node0.gateway(), engines.nodes.node(0), "peer-busy");
     busy.register("busy", WEB);
     busy.expectCheck("app");
-    // The others connect with their first check unanswered (busy: never moved), then answer it
-    // together, so the node sheds with the whole fleet in place.
+    // The others connect one after the other, a quarter of a second apart, and go idle at once:
+    // while the fleet grows nothing moves, though node 0 is far above its share all along.
     Map<String, TestAgent> idle = new HashMap<>();
-    Map<String, ServerMessage.CheckRequest> checks = new HashMap<>();
     for (int i = 0; i < 11; i++) {
       String name = "idle-" + i;
       TestAgent a = TestAgent.connect(node0.gateway(), engines.nodes.node(0), "peer-" + name);
       a.register(name, WEB);
-      checks.put(name, a.expectCheck("app"));
+      a.reportCheck(a.expectCheck("app"), Map.of("app", Outcome.SATISFIED));
       idle.put(name, a);
+      pause(250);
     }
-    idle.forEach((name, a) -> a.reportCheck(checks.get(name), Map.of("app", Outcome.SATISFIED)));
+    assertEquals(
+        List.of(),
+        join(node0.events().query(new EventQuery(null, null, "moved", 100))),
+        "no agent moves while the fleet is still coming up");
     // 12 agents on 3 nodes: share 4, node 0 may keep 6; it sheds down to 4, 3 per round.
     List<String> moved = new ArrayList<>();
     int next = 1;
@@ -128,11 +139,7 @@ class ClusterRebalanceTest {
         engines.nodes.address(0),
         fleet.stream().filter(s -> s.name().equals("busy")).findFirst().orElseThrow().node(),
         "the agent in the middle of a cycle stays");
-    try {
-      Thread.sleep(2_000); // several rounds past the settle time
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-    }
+    pause(2_000); // several rounds past the settle time
     for (int n = 0; n < 3; n++) {
       List<Event> movedHere =
           join(engines.servers.get(n).events().query(new EventQuery(null, null, "moved", 100)));
