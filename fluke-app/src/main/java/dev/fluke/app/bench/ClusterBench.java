@@ -482,8 +482,8 @@ final class ClusterBench {
 
   /**
    * Waits until at least half of {@code moved} are applying (as {@code asked} lists them), or some
-   * are and two applies' time passed, or {@code --timeout} (then the node is stopped all the same);
-   * answers how many were applying.
+   * are and two applies' time passed, or all of them ran this round's apply already, or {@code
+   * --timeout} (then the node is stopped all the same); answers how many were applying.
    */
   private int awaitApplying(int asked, Set<String> moved) throws Exception {
     if (moved.isEmpty()) {
@@ -511,9 +511,25 @@ final class ClusterBench {
                       .count();
           return applying[0] * 2 >= moved.size()
               || (applying[0] > 0
-                  && Duration.between(since, Instant.now()).compareTo(APPLY.multipliedBy(2)) > 0);
+                  && Duration.between(since, Instant.now()).compareTo(APPLY.multipliedBy(2)) > 0)
+              || appliedAlready(moved);
         },
         () -> applying[0] + " of " + moved.size() + " applying");
+  }
+
+  /**
+   * Whether every agent of {@code moved} ended this round's apply already (by the simulators' apply
+   * logs): the round's commit reached them before the wait began, and there is nothing left to stop
+   * the node in the middle of.
+   */
+  private boolean appliedAlready(Set<String> moved) {
+    String task = "rolling_r" + rounds;
+    Set<String> ended =
+        readApplyLogs().stream()
+            .filter(a -> a.ended() && a.episode().task().equals(task))
+            .map(a -> a.episode().agent())
+            .collect(Collectors.toSet());
+    return ended.containsAll(moved);
   }
 
   /**
