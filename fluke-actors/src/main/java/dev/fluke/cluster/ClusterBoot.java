@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
@@ -210,21 +209,17 @@ public final class ClusterBoot {
 
   /**
    * Coordinated shutdown of a cluster node (SIGTERM, or the node was downed): first the agents'
-   * listener is unbound (no new agent comes here), then every agent stream is completed so the
-   * agents reconnect to the other nodes; Pekko's own phases then hand the singletons over and leave
-   * the cluster.
+   * listener is unbound (no new agent comes here), then every agent stream is completed, once the
+   * acknowledgements its session owes are out, so the agents reconnect to the other nodes; Pekko's
+   * own phases then hand the singletons over and leave the cluster.
    */
   public static void onShutdown(
-      ActorSystem<?> system, Supplier<CompletionStage<Done>> unbindAgents, Runnable drainAgents) {
+      ActorSystem<?> system,
+      Supplier<CompletionStage<Done>> unbindAgents,
+      Supplier<CompletionStage<Done>> drainAgents) {
     CoordinatedShutdown cs = CoordinatedShutdown.get(system);
     cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "fluke-unbind-agents", unbindAgents);
-    cs.addTask(
-        CoordinatedShutdown.PhaseServiceRequestsDone(),
-        "fluke-drain-agents",
-        () -> {
-          drainAgents.run();
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
+    cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "fluke-drain-agents", drainAgents);
   }
 
   /**

@@ -8,9 +8,11 @@ import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.protocol.AgentMessage;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -135,6 +137,13 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   /** The agents a {@link Shed} asked to move, with the epochs of their sessions here. */
   public record Shedding(Map<String, Long> epochs) {}
 
+  /**
+   * This node stops (coordinated shutdown of a cluster node): registrations are refused from now
+   * on, every session ends its stream once the acknowledgements it owes are out ({@link
+   * AgentSession.Drain}); replies when no session is left.
+   */
+  public record Drain(ActorRef<Done> replyTo) implements Command {}
+
   /** The cluster directory's answer to a registration ({@link AgentAdmission}). */
   record Admitted(Connect connect, AgentAdmission.Decision decision, String token)
       implements Command {}
@@ -147,6 +156,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private final SessionFanout fanout;
   private ActorRef<Planner.Command> planner;
   private long planners;
+  private final List<ActorRef<Done>> drained = new ArrayList<>();
 
   /**
    * The registry whose agents' runners consult {@code suspensions} and whose registrations {@code
@@ -216,6 +226,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
         .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))
         .onMessage(Shed.class, s -> same(() -> fanout.shed(s, admissions::epoch)))
+        .onMessage(Drain.class, this::onDrain)
         .onMessage(Plan.class, this::onPlan)
         .onMessage(PlannerEnded.class, this::onPlannerEnded)
         .build();
@@ -229,6 +240,21 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   private Behavior<Command> onSessionEnded(SessionEnded e) {
     if (feed.ended(e.name(), e.session(), settings.now())) {
       admissions.ended(e.name());
+    }
+    return drainedIfEmpty();
+  }
+
+  private Behavior<Command> onDrain(Drain d) {
+    registrations.drain();
+    fanout.drain();
+    drained.add(d.replyTo());
+    return drainedIfEmpty();
+  }
+
+  private Behavior<Command> drainedIfEmpty() {
+    if (!drained.isEmpty() && directory.liveNames().isEmpty()) {
+      drained.forEach(r -> r.tell(Done.getInstance()));
+      drained.clear();
     }
     return this;
   }

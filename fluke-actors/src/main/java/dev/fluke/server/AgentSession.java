@@ -63,6 +63,14 @@ public final class AgentSession {
   /** From the runner: no cycle and no plan's check in flight; the agent moves. */
   record Moving(String why) implements Command {}
 
+  /**
+   * This server node is stopping (coordinated shutdown of a cluster node): the stream completes
+   * normally once every acknowledgement in flight is out, and the agent reconnects elsewhere.
+   */
+  public enum Drain implements Command {
+    INSTANCE
+  }
+
   /** Replies with the agent's detail (events are added by the API). */
   public record GetDetail(ActorRef<Optional<Dto.AgentDetail>> replyTo) implements Command {}
 
@@ -101,6 +109,19 @@ public final class AgentSession {
   private enum CloseTimeout implements Command {
     INSTANCE
   }
+
+  private enum FlushTick implements Command {
+    INSTANCE
+  }
+
+  /** How often a closing session looks whether its acknowledgements in flight are out. */
+  private static final Duration FLUSH_POLL = Duration.ofMillis(20);
+
+  /**
+   * How long a closing session waits for them at most: a directory write of a received result gives
+   * up after the cluster's ask timeout (5 s), and its acknowledgement goes out then anyway.
+   */
+  static final Duration FLUSH_LIMIT = Duration.ofSeconds(6);
 
   /** The runner stopped while the stream was open: a bug, never the agent's doing. */
   private enum RunnerStopped implements Command {
@@ -170,6 +191,7 @@ public final class AgentSession {
         .onMessage(Broken.class, b -> violation(b.reason()))
         .onMessage(Move.class, m -> toRunner(new CycleRunner.MoveIfIdle(m.why())))
         .onMessage(Moving.class, m -> closing(() -> stream.moved(m.why())))
+        .onMessageEquals(Drain.INSTANCE, () -> closing(stream::drained))
         .onMessageEquals(RunnerStopped.INSTANCE, () -> closing(stream::runnerStopped))
         .onMessageEquals(HeartbeatTick.INSTANCE, this::onHeartbeatTick)
         .onSignal(PostStop.class, this::onPostStop)
@@ -177,17 +199,49 @@ public final class AgentSession {
   }
 
   /**
-   * The session ends the agent's stream ({@code streamEnds}: violation, eviction, a move, a stopped
-   * runner) and waits for the inbound side to report its end before stopping: stopping at once
-   * would cancel the inbound side, which may complete the stream before the failure that explains
-   * it has reached the agent.
+   * The session ends the agent's stream ({@code streamEnds}: violation, eviction, a move, a drain,
+   * a stopped runner). Its runner stops at once (a message it had not handled yet was neither
+   * recorded nor acknowledged: the agent re-sends it to the next session). Acknowledgements of
+   * results it recorded that still wait for the cluster's directory go out first ({@link
+   * ReceivedResults#afterRecorded}, at most {@link #FLUSH_LIMIT}): a recorded result the agent
+   * never saw acknowledged would be re-sent to the next node and could be recorded twice.
    */
   private Behavior<Command> closing(Runnable streamEnds) {
-    streamEnds.run();
     timers.cancelAll();
     context.unwatch(runner);
     context.stop(runner);
     cycles = new CycleStatus(CyclePhase.IDLE, cycles.lastCycleEndedAt(), cycles.counts(), 0);
+    if (setup.received().acksInFlight() == 0) {
+      return closed(streamEnds);
+    }
+    timers.startTimerWithFixedDelay(FlushTick.INSTANCE, FLUSH_POLL);
+    timers.startSingleTimer(CloseTimeout.INSTANCE, FLUSH_LIMIT);
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(
+            FlushTick.INSTANCE,
+            () -> setup.received().acksInFlight() == 0 ? closed(streamEnds) : Behaviors.same())
+        .onMessageEquals(CloseTimeout.INSTANCE, () -> closed(streamEnds))
+        .onMessageEquals(StreamCompleted.INSTANCE, () -> closedBy(streamEnds))
+        .onMessage(StreamFailed.class, f -> closedBy(streamEnds))
+        .onMessage(GetDetail.class, this::onGetDetailWhileClosing)
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
+  }
+
+  /** The stream ended meanwhile: nothing more reaches the agent. */
+  private Behavior<Command> closedBy(Runnable streamEnds) {
+    streamEnds.run();
+    return Behaviors.stopped();
+  }
+
+  /**
+   * Ends the stream and waits for the inbound side to report its end before stopping: stopping at
+   * once would cancel the inbound side, which may complete the stream before the failure that
+   * explains it has reached the agent.
+   */
+  private Behavior<Command> closed(Runnable streamEnds) {
+    timers.cancelAll();
+    streamEnds.run();
     timers.startSingleTimer(CloseTimeout.INSTANCE, settings.agents().heartbeatInterval());
     return Behaviors.receive(Command.class)
         .onMessageEquals(StreamCompleted.INSTANCE, Behaviors::stopped)

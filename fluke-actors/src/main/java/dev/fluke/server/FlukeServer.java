@@ -16,6 +16,7 @@ import dev.fluke.git.GitSync;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -63,6 +64,7 @@ public final class FlukeServer {
   private final LiveHub live;
   private final FlukeMetrics metrics;
   private final Suspensions suspensions;
+  private final ActorRef<AgentRegistry.Command> agents;
 
   private FlukeServer(
       ActorSystem<?> system,
@@ -74,7 +76,8 @@ public final class FlukeServer {
       EventStore events,
       LiveHub live,
       FlukeMetrics metrics,
-      Suspensions suspensions) {
+      Suspensions suspensions,
+      ActorRef<AgentRegistry.Command> agents) {
     this.settings = settings;
     this.system = system;
     this.git = git;
@@ -85,6 +88,7 @@ public final class FlukeServer {
     this.live = live;
     this.metrics = metrics;
     this.suspensions = suspensions;
+    this.agents = agents;
   }
 
   /**
@@ -113,7 +117,7 @@ public final class FlukeServer {
       EventStore events,
       FlukeMetrics metrics) {
     Spawner spawner = (behavior, name) -> system.systemActorOf(behavior, name, Props.empty());
-    return start(spawner, system, settings, git, loader, events, metrics);
+    return start(spawner, system, settings, git, loader, events, metrics, null);
   }
 
   /**
@@ -127,9 +131,26 @@ public final class FlukeServer {
       ManifestLoader loader,
       EventStore events,
       FlukeMetrics metrics) {
-    return start(context::spawn, context.getSystem(), settings, git, loader, events, metrics);
+    return start(context::spawn, context.getSystem(), settings, git, loader, events, metrics, null);
   }
 
+  /** As above, the registrations decided by {@code admission} (tests: a directory of their own). */
+  static FlukeServer start(
+      ActorContext<?> context,
+      ServerSettings settings,
+      GitSync git,
+      ManifestLoader loader,
+      EventStore events,
+      FlukeMetrics metrics,
+      AgentAdmission admission) {
+    return start(
+        context::spawn, context.getSystem(), settings, git, loader, events, metrics, admission);
+  }
+
+  /**
+   * @param admission null: the cluster's agent directory in cluster mode, else {@link
+   *     AgentAdmission#LOCAL}
+   */
   private static FlukeServer start(
       Spawner spawner,
       ActorSystem<?> system,
@@ -137,7 +158,8 @@ public final class FlukeServer {
       GitSync git,
       ManifestLoader loader,
       EventStore store,
-      FlukeMetrics metrics) {
+      FlukeMetrics metrics,
+      AgentAdmission admission) {
     LiveHub live = new LiveHub(settings.live(), metrics, settings.clock());
     // Everything the engine records goes through here: published live, failures counted.
     EventStore events = live.publishing(store);
@@ -198,9 +220,11 @@ public final class FlukeServer {
                         live,
                         metrics,
                         suspensions,
-                        locations != null
-                            ? AgentLocations.admission(locations)
-                            : AgentAdmission.LOCAL))
+                        admission != null
+                            ? admission
+                            : locations != null
+                                ? AgentLocations.admission(locations)
+                                : AgentAdmission.LOCAL))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-agents");
     ActorRef<SuspensionKeeper.Command> keeper =
@@ -253,7 +277,17 @@ public final class FlukeServer {
             : nodeApi;
     StreamGateway gateway = new StreamGateway(system, agents, settings, events);
     return new FlukeServer(
-        system, settings, gitFace, watcher, api, gateway, events, live, metrics, suspensions);
+        system,
+        settings,
+        gitFace,
+        watcher,
+        api,
+        gateway,
+        events,
+        live,
+        metrics,
+        suspensions,
+        agents);
   }
 
   /**
@@ -276,11 +310,22 @@ public final class FlukeServer {
   }
 
   /**
-   * Completes every agent stream, now and from now on: the agents reconnect elsewhere (coordinated
-   * shutdown of a cluster node, after the agents' listener is unbound).
+   * Ends every agent stream, now and from now on: the agents reconnect elsewhere (coordinated
+   * shutdown of a cluster node, after the agents' listener is unbound). Each session first lets out
+   * the acknowledgements it owes ({@link AgentRegistry.Drain}); whatever stream is left after that,
+   * or after {@link AgentSession#FLUSH_LIMIT} and a second, is completed at once.
    */
-  public void drainAgents() {
-    gateway.drain();
+  public CompletionStage<Done> drainAgents() {
+    return AskPattern.<AgentRegistry.Command, Done>ask(
+            agents,
+            AgentRegistry.Drain::new,
+            AgentSession.FLUSH_LIMIT.plusSeconds(1),
+            system.scheduler())
+        .handle(
+            (done, failure) -> {
+              gateway.drain();
+              return Done.getInstance();
+            });
   }
 
   /**

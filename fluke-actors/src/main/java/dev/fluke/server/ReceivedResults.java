@@ -39,6 +39,11 @@ public final class ReceivedResults {
   private final Set<Long> seeded = new HashSet<>();
 
   private final Map<String, CompletionStage<Void>> pending = new HashMap<>();
+
+  /** Acknowledgements waiting for {@link #recorded} ({@link #afterRecorded}). */
+  private final java.util.concurrent.atomic.AtomicInteger acksInFlight =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private Function<String, CompletionStage<Void>> onFirst = key -> DONE;
 
   ReceivedResults(int capacity) {
@@ -83,6 +88,35 @@ public final class ReceivedResults {
    */
   synchronized CompletionStage<Void> recorded(long cycleId, String task) {
     return pending.getOrDefault(key(cycleId, task), DONE);
+  }
+
+  /**
+   * Runs {@code ack} once the result is {@link #recorded}: at once when it is, else when the
+   * cluster knows it, on the thread that learns it. Until then it counts in {@link #acksInFlight},
+   * so a session that ends its stream can first let every acknowledgement out: a result recorded
+   * here and never acknowledged would be re-sent to the next node and recorded there again when
+   * that node's admission read the directory before this write reached it.
+   */
+  void afterRecorded(long cycleId, String task, Runnable ack) {
+    CompletionStage<Void> recorded = recorded(cycleId, task);
+    if (recorded.toCompletableFuture().isDone()) {
+      ack.run();
+      return;
+    }
+    acksInFlight.incrementAndGet();
+    recorded.whenComplete(
+        (v, e) -> {
+          try {
+            ack.run();
+          } finally {
+            acksInFlight.decrementAndGet();
+          }
+        });
+  }
+
+  /** Acknowledgements still waiting for the cluster ({@link #afterRecorded}). */
+  int acksInFlight() {
+    return acksInFlight.get();
   }
 
   /** The key of a result: {@code cycle/task}. */

@@ -35,6 +35,7 @@ final class Registrations {
   private final DirectoryFeed feed;
   private final Sessions sessions;
   private long connections;
+  private boolean draining;
 
   Registrations(
       ActorContext<AgentRegistry.Command> context,
@@ -68,7 +69,10 @@ final class Registrations {
       return;
     }
     String problem =
-        admissions.problem(name, directory.live(name), settings.agents().heartbeatAllowedMisses());
+        draining
+            ? STOPPING
+            : admissions.problem(
+                name, directory.live(name), settings.agents().heartbeatAllowedMisses());
     if (problem != null) {
       refuse(c, problem);
       return;
@@ -94,6 +98,14 @@ final class Registrations {
     c.replyTo()
         .tell(
             new AgentRegistry.Refused("the server was too busy to take the registration in time"));
+  }
+
+  /** A registration's answer while this node drains its agents ({@link #drain}). */
+  static final String STOPPING = "this server node is stopping; retry on another server node";
+
+  /** This node stops: every registration from now on is refused, the agents go elsewhere. */
+  void drain() {
+    draining = true;
   }
 
   private void refuse(AgentRegistry.Connect c, String problem) {
@@ -127,6 +139,10 @@ final class Registrations {
   }
 
   private void accept(AgentRegistry.Connect c, AgentAdmission.Decision d, String token) {
+    if (draining) {
+      refuse(c, STOPPING);
+      return;
+    }
     String name = c.register().name();
     Instant now = settings.now();
     long connection = ++connections;

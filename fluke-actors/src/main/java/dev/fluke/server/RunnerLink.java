@@ -2,7 +2,6 @@ package dev.fluke.server;
 
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
-import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -43,13 +42,9 @@ final class RunnerLink {
     }
     if (m.message() instanceof AgentMessage.ApplyResult r) {
       ServerMessage ack = new ServerMessage.ApplyResultAck(r.cycleId(), r.task().task());
-      CompletionStage<Void> recorded = received.recorded(r.cycleId(), r.task().task());
-      if (recorded.toCompletableFuture().isDone()) {
-        send(ack);
-      } else {
-        // Cluster mode: acknowledged once the agent directory has it (ReceivedResults).
-        recorded.thenRun(() -> out.tell(new Outbound.Send(ack)));
-      }
+      // Cluster mode: acknowledged once the agent directory has it (ReceivedResults), possibly
+      // after this runner stopped: the session lets these out before it ends the stream.
+      received.afterRecorded(r.cycleId(), r.task().task(), () -> out.tell(new Outbound.Send(ack)));
     }
     // Last: the agent's next message (a heartbeat the session answers at once) must not overtake
     // what this one caused.

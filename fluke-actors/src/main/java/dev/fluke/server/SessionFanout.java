@@ -109,6 +109,13 @@ final class SessionFanout {
     s.replyTo().tell(new AgentRegistry.Shedding(moving));
   }
 
+  /** This node stops: every session ends its stream once its acknowledgements are out. */
+  void drain() {
+    directory
+        .liveNames()
+        .forEach(n -> directory.live(n).session().tell(AgentSession.Drain.INSTANCE));
+  }
+
   /**
    * One agent's detail: a live agent's session answers; a session that is just stopping drops the
    * question, and the answer is then the summary held here, as the disconnected agent it now is. A

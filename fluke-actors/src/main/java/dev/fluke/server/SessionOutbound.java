@@ -66,6 +66,17 @@ final class SessionOutbound {
     end(new Outbound.Fail(new Rebalancing(why)));
   }
 
+  /**
+   * This server node is stopping: the stream completes after what was already sent, and the agent
+   * reconnects to another node.
+   */
+  void drained() {
+    String why = "this server node is stopping; reconnect to another server node";
+    log.info("Agent {} disconnected: {}", name, why);
+    events.agent("disconnected", why);
+    end(Outbound.Complete.INSTANCE);
+  }
+
   /** The agent broke the protocol: its stream fails with a {@link ProtocolViolation}. */
   void violation(String reason) {
     log.warn("Agent {} broke the protocol: {}", name, reason);

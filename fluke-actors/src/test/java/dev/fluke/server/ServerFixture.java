@@ -73,6 +73,12 @@ final class ServerFixture implements AutoCloseable {
   }
 
   ServerFixture(ActorTestKit kit, ServerSettings given, String... firstCommit) {
+    this(kit, given, null, firstCommit);
+  }
+
+  /** A server whose registrations {@code admission} decides (null: a single server's). */
+  ServerFixture(
+      ActorTestKit kit, ServerSettings given, AgentAdmission admission, String... firstCommit) {
     this.kit = kit;
     // The engine reads the test's clock, which moves with ManualTime (TestTime.timePasses).
     // (A test that needs a clock of its own gives settings with it.)
@@ -88,7 +94,11 @@ final class ServerFixture implements AutoCloseable {
         kit.spawn(
             Behaviors.<Void>setup(
                 ctx -> {
-                  started.complete(FlukeServer.start(ctx, settings, git, loader, events, metrics));
+                  started.complete(
+                      admission == null
+                          ? FlukeServer.start(ctx, settings, git, loader, events, metrics)
+                          : FlukeServer.start(
+                              ctx, settings, git, loader, events, metrics, admission));
                   return Behaviors.empty();
                 }),
             "server-" + SERVERS.incrementAndGet());

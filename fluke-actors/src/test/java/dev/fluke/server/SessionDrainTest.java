@@ -1,0 +1,132 @@
+package dev.fluke.server;
+
+import static dev.fluke.server.LineManifestLoader.task;
+import static dev.fluke.server.ServerFixture.await;
+import static dev.fluke.server.ServerFixture.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.fluke.exec.Outcome;
+import dev.fluke.protocol.AgentMessage;
+import dev.fluke.protocol.ServerMessage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A cluster node that stops (coordinated shutdown: {@link FlukeServer#drainAgents}) ends its
+ * agents' streams only once the acknowledgements it owes are out. A result is recorded when it
+ * arrives and acknowledged when the cluster's directory has it; a stream cut in between left the
+ * agent re-sending a recorded result to the next node, which recorded it again when its admission
+ * had read the directory before the write: the 1,000-agent rolling restart counted 15 such results
+ * recorded twice, and 15 alerts sent twice. Here the directory's write of a received result
+ * completes when the test says so.
+ */
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SessionDrainTest {
+  @JUnit5TestKit
+  ActorTestKit testKit = new JUnit5TestKitBuilder().withCustomConfig(ManualTime.config()).build();
+
+  private static final Map<String, String> WEB = Map.of("role", "web");
+
+  @TempDir Path dir;
+  private TestTime time;
+  private ServerFixture fx;
+
+  /** A cluster directory that admits everyone and records received results when told to. */
+  static final class SlowDirectory implements AgentAdmission {
+    final List<CompletableFuture<Void>> writes = new CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean local() {
+      return false;
+    }
+
+    @Override
+    public void attach(ActorRef<AgentRegistry.Command> registry) {}
+
+    @Override
+    public CompletionStage<Decision> admit(String name, String resumes, String token) {
+      return CompletableFuture.completedFuture(Decision.admitted(1, List.of()));
+    }
+
+    @Override
+    public void released(String name, long epoch) {}
+
+    @Override
+    public CompletionStage<Void> received(String name, long epoch, String resultKey) {
+      CompletableFuture<Void> write = new CompletableFuture<>();
+      writes.add(write);
+      return write;
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    time = TestTime.of(testKit.system());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (fx != null) {
+      fx.close();
+      fx = null;
+    }
+  }
+
+  @Test
+  void aStoppingNodeLetsOutTheAcknowledgementItOwesBeforeTheStreamEndsAndTakesNoNewAgent() {
+    SlowDirectory directory = new SlowDirectory();
+    fx =
+        new ServerFixture(
+            testKit,
+            ServerFixture.settings(dir, null),
+            directory,
+            task("app", null, "shell:deploy", "role=web"));
+    fx.awaitInForce("c1");
+    TestAgent agent = fx.connect("web-01", WEB);
+    agent.reportCheck(agent.expectCheck("app"), Map.of("app", Outcome.DRIFTED));
+    ServerMessage.ApplyRequest apply = agent.expectApply("app");
+    agent.reportApply(apply, Outcome.APPLIED, Outcome.SATISFIED);
+    // recorded here; the directory's write is in flight, so no acknowledgement yet
+    eventually(directory.writes::size, n -> n == 1);
+
+    CompletionStage<Done> drained = fx.server.drainAgents();
+    time.timePasses(Duration.ofSeconds(1));
+    assertFalse(drained.toCompletableFuture().isDone(), "the session waits for its ack");
+    TestAgent late = TestAgent.connect(fx.server.gateway(), testKit.system(), "test:late");
+    late.send(new AgentMessage.Register("db-01", WEB, "test-1", List.of("shell")));
+    assertEquals(
+        new ServerMessage.Rejected(Registrations.STOPPING),
+        late.next(),
+        "a registration while the node drains is refused");
+
+    directory.writes.get(0).complete(null);
+    time.timePasses(Duration.ofMillis(100));
+    agent.out.request(2);
+    assertEquals(
+        new ServerMessage.ApplyResultAck(apply.cycleId(), "app"),
+        assertInstanceOf(ServerMessage.ApplyResultAck.class, agent.out.expectNext()));
+    agent.out.expectComplete();
+    assertEquals(Done.getInstance(), await(drained));
+  }
+}
