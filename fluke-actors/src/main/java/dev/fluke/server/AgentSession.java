@@ -115,7 +115,7 @@ public final class AgentSession {
   }
 
   /** How often a closing session looks whether its acknowledgements in flight are out. */
-  private static final Duration FLUSH_POLL = Duration.ofMillis(20);
+  private static final Duration FLUSH_POLL = Duration.ofMillis(50);
 
   /**
    * How long a closing session waits for them at most: a directory write of a received result gives
@@ -221,11 +221,25 @@ public final class AgentSession {
             FlushTick.INSTANCE,
             () -> setup.received().acksInFlight() == 0 ? closed(streamEnds) : Behaviors.same())
         .onMessageEquals(CloseTimeout.INSTANCE, () -> closed(streamEnds))
+        .onMessage(FromAgent.class, this::whileFlushing)
         .onMessageEquals(StreamCompleted.INSTANCE, () -> closedBy(streamEnds))
         .onMessage(StreamFailed.class, f -> closedBy(streamEnds))
         .onMessage(GetDetail.class, this::onGetDetailWhileClosing)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  /**
+   * While the acknowledgements wait, the agent's heartbeats are answered: an agent that hears
+   * nothing for three intervals gives up on the server and re-sends what it is owed, the very thing
+   * this wait avoids. Anything else is let through unhandled (neither recorded nor acknowledged:
+   * the agent re-sends it to its next server).
+   */
+  private Behavior<Command> whileFlushing(FromAgent m) {
+    if (m.message() instanceof AgentMessage.Heartbeat) {
+      stream.send(new ServerMessage.Heartbeat(settings.clock().millis()));
+    }
+    return acked(m.ackTo());
   }
 
   /** The stream ended meanwhile: nothing more reaches the agent. */

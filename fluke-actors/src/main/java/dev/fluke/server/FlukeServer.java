@@ -319,7 +319,7 @@ public final class FlukeServer {
     return AskPattern.<AgentRegistry.Command, Done>ask(
             agents,
             AgentRegistry.Drain::new,
-            AgentSession.FLUSH_LIMIT.plusSeconds(1),
+            AgentSession.FLUSH_LIMIT.plusSeconds(3),
             system.scheduler())
         .handle(
             (done, failure) -> {

@@ -120,6 +120,10 @@ class SessionDrainTest {
         late.next(),
         "a registration while the node drains is refused");
 
+    agent.send(new AgentMessage.Heartbeat(1));
+    assertInstanceOf(
+        ServerMessage.Heartbeat.class, agent.next(), "its heartbeats are answered meanwhile");
+
     directory.writes.get(0).complete(null);
     time.timePasses(Duration.ofMillis(100));
     agent.out.request(2);
