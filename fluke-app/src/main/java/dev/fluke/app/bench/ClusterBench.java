@@ -426,6 +426,14 @@ final class ClusterBench {
     row("failed steps (failed/error events since (d) began)", tally.failed());
     row("apply results lost (ran on an agent, recorded by no node)", tally.lost());
     row("apply results recorded twice", tally.twice());
+    if (!tally.twiceSeen().isEmpty()) {
+      report(
+          "        recorded twice: "
+              + tally.twiceSeen().stream()
+                  .limit(10)
+                  .map(e -> e.agent() + " " + e.task())
+                  .collect(Collectors.joining(", ")));
+    }
     row("drift alerts sent twice for one episode", tally.duplicateAlerts());
     row("rolling tasks not satisfied at the end (agents' task statuses)", unsatisfied);
     report(

@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  * @param alerts drift alerts received ({@code drift_detected}, {@code drift_remediated})
  * @param duplicateAlerts alerts received again for an (alert kind, agent, task) already alerted
  * @param missingAlerts recorded results with no {@code drift_remediated} alert for their episode
+ * @param twiceSeen the episodes recorded twice, by agent name (for the nodes' logs)
  */
 record RollingTally(
     int applies,
@@ -34,7 +35,8 @@ record RollingTally(
     int failed,
     int alerts,
     int duplicateAlerts,
-    int missingAlerts) {
+    int missingAlerts,
+    List<Episode> twiceSeen) {
 
   /** One drift episode of the bench: an agent and a task. */
   record Episode(String agent, String task) {}
@@ -76,12 +78,17 @@ record RollingTally(
     Map<Episode, Long> recorded = count(results, Result::episode);
     int lost = 0;
     int twice = 0;
+    List<Episode> twiceSeen = new java.util.ArrayList<>();
     for (Episode e : union(ended.keySet(), recorded.keySet())) {
       long ran = ended.getOrDefault(e, 0L);
       long kept = recorded.getOrDefault(e, 0L);
       lost += (int) Math.max(0, ran - kept);
       twice += (int) Math.max(0, kept - ran);
+      if (kept > ran) {
+        twiceSeen.add(e);
+      }
     }
+    twiceSeen.sort(java.util.Comparator.comparing(Episode::agent).thenComparing(Episode::task));
     int interrupted = 0;
     for (Map.Entry<Episode, Long> s : started.entrySet()) {
       interrupted += (int) Math.max(0, s.getValue() - ended.getOrDefault(s.getKey(), 0L));
@@ -106,7 +113,8 @@ record RollingTally(
         failedSteps,
         drift.size(),
         duplicates,
-        missing);
+        missing,
+        List.copyOf(twiceSeen));
   }
 
   /** Whether every figure the issue targets at zero is zero. */

@@ -67,6 +67,7 @@ class RollingTallyTest {
             List.of(remediated(A1)));
     assertEquals(0, t.lost());
     assertEquals(1, t.twice());
+    assertEquals(List.of(A1), t.twiceSeen(), "named, for the nodes' logs");
     assertFalse(t.clean());
   }
 
