@@ -26,8 +26,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * and why it ends, is the plain {@link SessionOutbound}'s.
  *
  * <p>Phases: {@link #open()} while the stream runs, {@link #ending} after the agent ended it until
- * the runner has handled what it was given, {@link #closing} after the session ended it until the
- * inbound side reports its end. A session stops when its stream ends; the runner stops with it.
+ * the runner has handled what it was given, {@link #closing} after the session ended it until its
+ * acknowledgements are out and the inbound side reports its end ({@link SessionClosing}). A session
+ * stops when its stream ends; the runner stops with it.
  */
 public final class AgentSession {
 
@@ -106,22 +107,13 @@ public final class AgentSession {
     INSTANCE
   }
 
-  private enum CloseTimeout implements Command {
+  enum CloseTimeout implements Command {
     INSTANCE
   }
 
-  private enum FlushTick implements Command {
+  enum FlushTick implements Command {
     INSTANCE
   }
-
-  /** How often a closing session looks whether its acknowledgements in flight are out. */
-  private static final Duration FLUSH_POLL = Duration.ofMillis(50);
-
-  /**
-   * How long a closing session waits for them at most: a directory write of a received result gives
-   * up after the cluster's ask timeout (5 s), and its acknowledgement goes out then anyway.
-   */
-  static final Duration FLUSH_LIMIT = Duration.ofSeconds(6);
 
   /** The runner stopped while the stream was open: a bug, never the agent's doing. */
   private enum RunnerStopped implements Command {
@@ -136,6 +128,7 @@ public final class AgentSession {
   private final SessionOutbound stream;
   private final Instant connectedAt;
   private final SessionSetup setup;
+  private final SessionClosing closings;
   private ActorRef<CycleRunner.Command> runner;
 
   private Heartbeats heartbeats;
@@ -157,6 +150,14 @@ public final class AgentSession {
     this.log = new SessionEvents(register.name(), s.events(), s.metrics(), settings.clock());
     this.stream = new SessionOutbound(register.name(), s.out(), log, context.getLog());
     this.setup = s;
+    this.closings =
+        new SessionClosing(
+            timers,
+            settings,
+            stream,
+            s.received(),
+            this::onGetDetailWhileClosing,
+            this::onPostStop);
     stream.connected(s.peer(), register);
   }
 
@@ -200,70 +201,14 @@ public final class AgentSession {
 
   /**
    * The session ends the agent's stream ({@code streamEnds}: violation, eviction, a move, a drain,
-   * a stopped runner). Its runner stops at once (a message it had not handled yet was neither
-   * recorded nor acknowledged: the agent re-sends it to the next session). Acknowledgements of
-   * results it recorded that still wait for the cluster's directory go out first ({@link
-   * ReceivedResults#afterRecorded}, at most {@link #FLUSH_LIMIT}): a recorded result the agent
-   * never saw acknowledged would be re-sent to the next node and could be recorded twice.
+   * a stopped runner): its runner stops, and {@link SessionClosing} lets out the acknowledgements
+   * still owed before the stream ends.
    */
   private Behavior<Command> closing(Runnable streamEnds) {
-    timers.cancelAll();
     context.unwatch(runner);
     context.stop(runner);
     cycles = new CycleStatus(CyclePhase.IDLE, cycles.lastCycleEndedAt(), cycles.counts(), 0);
-    if (setup.received().acksInFlight() == 0) {
-      return closed(streamEnds);
-    }
-    timers.startTimerWithFixedDelay(FlushTick.INSTANCE, FLUSH_POLL);
-    timers.startSingleTimer(CloseTimeout.INSTANCE, FLUSH_LIMIT);
-    return Behaviors.receive(Command.class)
-        .onMessageEquals(
-            FlushTick.INSTANCE,
-            () -> setup.received().acksInFlight() == 0 ? closed(streamEnds) : Behaviors.same())
-        .onMessageEquals(CloseTimeout.INSTANCE, () -> closed(streamEnds))
-        .onMessage(FromAgent.class, this::whileFlushing)
-        .onMessageEquals(StreamCompleted.INSTANCE, () -> closedBy(streamEnds))
-        .onMessage(StreamFailed.class, f -> closedBy(streamEnds))
-        .onMessage(GetDetail.class, this::onGetDetailWhileClosing)
-        .onSignal(PostStop.class, this::onPostStop)
-        .build();
-  }
-
-  /**
-   * While the acknowledgements wait, the agent's heartbeats are answered: an agent that hears
-   * nothing for three intervals gives up on the server and re-sends what it is owed, the very thing
-   * this wait avoids. Anything else is let through unhandled (neither recorded nor acknowledged:
-   * the agent re-sends it to its next server).
-   */
-  private Behavior<Command> whileFlushing(FromAgent m) {
-    if (m.message() instanceof AgentMessage.Heartbeat) {
-      stream.send(new ServerMessage.Heartbeat(settings.clock().millis()));
-    }
-    return acked(m.ackTo());
-  }
-
-  /** The stream ended meanwhile: nothing more reaches the agent. */
-  private Behavior<Command> closedBy(Runnable streamEnds) {
-    streamEnds.run();
-    return Behaviors.stopped();
-  }
-
-  /**
-   * Ends the stream and waits for the inbound side to report its end before stopping: stopping at
-   * once would cancel the inbound side, which may complete the stream before the failure that
-   * explains it has reached the agent.
-   */
-  private Behavior<Command> closed(Runnable streamEnds) {
-    timers.cancelAll();
-    streamEnds.run();
-    timers.startSingleTimer(CloseTimeout.INSTANCE, settings.agents().heartbeatInterval());
-    return Behaviors.receive(Command.class)
-        .onMessageEquals(StreamCompleted.INSTANCE, Behaviors::stopped)
-        .onMessage(StreamFailed.class, f -> Behaviors.stopped())
-        .onMessageEquals(CloseTimeout.INSTANCE, Behaviors::stopped)
-        .onMessage(GetDetail.class, this::onGetDetailWhileClosing)
-        .onSignal(PostStop.class, this::onPostStop)
-        .build();
+    return closings.closing(streamEnds);
   }
 
   // ---- the stream ----

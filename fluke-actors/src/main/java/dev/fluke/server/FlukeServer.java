@@ -313,13 +313,13 @@ public final class FlukeServer {
    * Ends every agent stream, now and from now on: the agents reconnect elsewhere (coordinated
    * shutdown of a cluster node, after the agents' listener is unbound). Each session first lets out
    * the acknowledgements it owes ({@link AgentRegistry.Drain}); whatever stream is left after that,
-   * or after {@link AgentSession#FLUSH_LIMIT} and a second, is completed at once.
+   * or after {@link SessionClosing#FLUSH_LIMIT} and three seconds, is completed at once.
    */
   public CompletionStage<Done> drainAgents() {
     return AskPattern.<AgentRegistry.Command, Done>ask(
             agents,
             AgentRegistry.Drain::new,
-            AgentSession.FLUSH_LIMIT.plusSeconds(3),
+            SessionClosing.FLUSH_LIMIT.plusSeconds(3),
             system.scheduler())
         .handle(
             (done, failure) -> {
