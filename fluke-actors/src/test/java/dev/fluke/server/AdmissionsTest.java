@@ -6,7 +6,6 @@ import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.protocol.AgentMessage;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,9 +25,15 @@ class AdmissionsTest {
     KIT.shutdownTestKit();
   }
 
-  /** A cluster directory that admits with the next epoch and records what it is told. */
+  /**
+   * A cluster directory that admits with the next epoch and records what it is told; with {@code
+   * holdWrites}, the write of a received result completes only when the test completes it ({@code
+   * writes}).
+   */
   static final class RecordingDirectory implements AgentAdmission {
-    final List<String> calls = new ArrayList<>();
+    final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<CompletableFuture<Void>> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile boolean holdWrites;
     long epoch = 6;
 
     @Override
@@ -54,7 +59,12 @@ class AdmissionsTest {
     @Override
     public CompletionStage<Void> received(String name, long epoch, String key) {
       calls.add("received " + name + " " + epoch + " " + key);
-      return CompletableFuture.completedFuture(null);
+      if (!holdWrites) {
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletableFuture<Void> write = new CompletableFuture<>();
+      writes.add(write);
+      return write;
     }
   }
 

@@ -14,16 +14,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * agent re-sending a recorded result to the next node, which recorded it again when its admission
  * had read the directory before the write: the 1,000-agent rolling restart counted 15 such results
  * recorded twice, and 15 alerts sent twice. Here the directory's write of a received result
- * completes when the test says so.
+ * completes when the test says so ({@link AdmissionsTest.RecordingDirectory#holdWrites}).
  */
 @ExtendWith(TestKitJUnit5Extension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,34 +48,6 @@ class SessionDrainTest {
   @TempDir Path dir;
   private TestTime time;
   private ServerFixture fx;
-
-  /** A cluster directory that admits everyone and records received results when told to. */
-  static final class SlowDirectory implements AgentAdmission {
-    final List<CompletableFuture<Void>> writes = new CopyOnWriteArrayList<>();
-
-    @Override
-    public boolean local() {
-      return false;
-    }
-
-    @Override
-    public void attach(ActorRef<AgentRegistry.Command> registry) {}
-
-    @Override
-    public CompletionStage<Decision> admit(String name, String resumes, String token) {
-      return CompletableFuture.completedFuture(Decision.admitted(1, List.of()));
-    }
-
-    @Override
-    public void released(String name, long epoch) {}
-
-    @Override
-    public CompletionStage<Void> received(String name, long epoch, String resultKey) {
-      CompletableFuture<Void> write = new CompletableFuture<>();
-      writes.add(write);
-      return write;
-    }
-  }
 
   @BeforeEach
   void setUp() {
@@ -95,7 +64,8 @@ class SessionDrainTest {
 
   @Test
   void aStoppingNodeLetsOutTheAcknowledgementItOwesBeforeTheStreamEndsAndTakesNoNewAgent() {
-    SlowDirectory directory = new SlowDirectory();
+    AdmissionsTest.RecordingDirectory directory = new AdmissionsTest.RecordingDirectory();
+    directory.holdWrites = true;
     fx =
         new ServerFixture(
             testKit,
