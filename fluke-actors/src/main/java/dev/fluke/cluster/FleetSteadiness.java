@@ -5,12 +5,14 @@ import java.time.Instant;
 
 /**
  * Whether the fleet has stopped growing or shrinking ({@link Rebalancer}; plain, called on its
- * thread): the live agents of the directory stayed within a tenth (at least 2) of one count for
- * {@code settle}. While a fleet comes up, or a crowd of agents reconnects after an outage, nodes
- * hold uneven parts that even out by themselves, and a node that admits slowly (its directory reads
- * wait) would be handed more agents than it can take; agents move only once the fleet is steady. A
- * round of moves itself dips the count by at most its size, which stays within the band at any
- * fleet where rounds matter.
+ * thread): the agents the directory knows (its entries, live or not) stayed within a tenth (at
+ * least 2) of one count for {@code settle}. While a fleet comes up, nodes hold uneven parts that
+ * even out by themselves, and a node that admits slowly (its directory reads wait) would be handed
+ * more agents than it can take; agents move only once the fleet is steady. Entries rather than live
+ * sessions: an agent on its way from one node to another keeps its entry, so a round of moves does
+ * not make the next round wait (with live sessions, the agents a first round moved made every other
+ * node above its share wait another {@code settle}: 141 s instead of 79 s for a restarted node to
+ * get its share).
  */
 final class FleetSteadiness {
   private final Duration settle;
@@ -21,10 +23,10 @@ final class FleetSteadiness {
     this.settle = settle;
   }
 
-  /** Records {@code live} agents seen {@code now}; true once steady for {@code settle}. */
-  boolean steady(int live, Instant now) {
-    if (count < 0 || Math.abs(live - count) > Math.max(2, count / 10)) {
-      count = live;
+  /** Records {@code known} agents seen {@code now}; true once steady for {@code settle}. */
+  boolean steady(int known, Instant now) {
+    if (count < 0 || Math.abs(known - count) > Math.max(2, count / 10)) {
+      count = known;
       since = now;
     }
     return !since.plus(settle).isAfter(now);

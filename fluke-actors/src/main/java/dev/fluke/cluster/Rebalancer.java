@@ -25,7 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * FleetShare}): its registry ends the streams of that many idle agents ({@link
  * AgentRegistry.Shed}), which reconnect to the next server of their {@code server_urls}. Nothing
  * moves during a rolling restart or a partition (the membership is not settled then), nor while a
- * fleet comes up or reconnects after an outage.
+ * fleet comes up.
  */
 public final class Rebalancer {
 
@@ -144,7 +144,7 @@ public final class Rebalancer {
     }
     Set<String> serving = view.stream().map(Membership.Node::address).collect(Collectors.toSet());
     FleetShare share = FleetShare.of(e.all().values(), serving, membership.self()).plus(inTransit);
-    boolean steady = fleet.steady(share.total(), now);
+    boolean steady = fleet.steady(e.all().size(), now);
     boolean settled =
         (long) settledTicks * settings.interval().toMillis() >= settings.settle().toMillis();
     if (!settled || !steady) {

@@ -25,7 +25,7 @@ class FleetSteadinessTest {
   void steadyOnceTheCountStaysWithinATenthForTheSettleTime() {
     FleetSteadiness s = new FleetSteadiness(Duration.ofSeconds(60));
     assertFalse(s.steady(1000, at(0)));
-    assertFalse(s.steady(960, at(20)), "a round of moves in transit: within a tenth");
+    assertFalse(s.steady(960, at(20)), "within a tenth");
     assertFalse(s.steady(1000, at(50)));
     assertTrue(s.steady(1000, at(60)));
     assertTrue(s.steady(905, at(70)), "905 is within 100 of 1000");
