@@ -76,6 +76,11 @@ final class AgentDirectory {
     return new ArrayList<>(new TreeSet<>(live.keySet()));
   }
 
+  /** Whether any agent is connected. */
+  boolean anyLive() {
+    return !live.isEmpty();
+  }
+
   /** The connected agents' sessions, by name. */
   Map<String, ActorRef<AgentSession.Command>> sessions() {
     Map<String, ActorRef<AgentSession.Command>> out = new HashMap<>();

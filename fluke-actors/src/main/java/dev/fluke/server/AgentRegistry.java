@@ -252,7 +252,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   }
 
   private Behavior<Command> drainedIfEmpty() {
-    if (!drained.isEmpty() && directory.liveNames().isEmpty()) {
+    if (!drained.isEmpty() && !directory.anyLive()) {
       drained.forEach(r -> r.tell(Done.getInstance()));
       drained.clear();
     }

@@ -27,8 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *
  * <p>Phases: {@link #open()} while the stream runs, {@link #ending} after the agent ended it until
  * the runner has handled what it was given, {@link #closing} after the session ended it until its
- * acknowledgements are out and the inbound side reports its end ({@link SessionClosing}). A session
- * stops when its stream ends; the runner stops with it.
+ * acknowledgements are out and the inbound side reports its end (both in {@link SessionClosing}). A
+ * session stops when its stream ends; the runner stops with it.
  */
 public final class AgentSession {
 
@@ -116,7 +116,7 @@ public final class AgentSession {
   }
 
   /** The runner stopped while the stream was open: a bug, never the agent's doing. */
-  private enum RunnerStopped implements Command {
+  enum RunnerStopped implements Command {
     INSTANCE
   }
 
@@ -156,6 +156,7 @@ public final class AgentSession {
             settings,
             stream,
             s.received(),
+            this::onCycleStatus,
             this::onGetDetailWhileClosing,
             this::onPostStop);
     stream.connected(s.peer(), register);
@@ -238,28 +239,11 @@ public final class AgentSession {
   }
 
   /**
-   * The agent's stream ended. Its inbound side signals the end without waiting for the last
-   * message's acknowledgement, so the runner may not have handled a report the agent sent just
-   * before closing: it handles everything it was given and stops ({@link CycleRunner.Finish}), and
-   * only then is the disconnection recorded. No such report is lost, and the agent's history lists
-   * it before the disconnection.
+   * The agent's stream ended: its runner handles what it was given first ({@link
+   * SessionClosing#ending}).
    */
   private Behavior<Command> ending(String why) {
-    timers.cancelAll();
-    runner.tell(CycleRunner.Finish.INSTANCE);
-    timers.startSingleTimer(CloseTimeout.INSTANCE, settings.agents().heartbeatInterval());
-    return Behaviors.receive(Command.class)
-        .onMessageEquals(RunnerStopped.INSTANCE, () -> disconnected(why))
-        .onMessageEquals(CloseTimeout.INSTANCE, () -> disconnected(why))
-        .onMessage(CycleStatus.class, this::onCycleStatus)
-        .onMessage(GetDetail.class, this::onGetDetailWhileClosing)
-        .onSignal(PostStop.class, this::onPostStop)
-        .build();
-  }
-
-  private Behavior<Command> disconnected(String why) {
-    stream.disconnected(why);
-    return Behaviors.stopped();
+    return closings.ending(runner, why);
   }
 
   private Behavior<Command> violation(String reason) {

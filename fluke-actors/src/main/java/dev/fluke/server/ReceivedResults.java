@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -41,8 +42,7 @@ public final class ReceivedResults {
   private final Map<String, CompletionStage<Void>> pending = new HashMap<>();
 
   /** Acknowledgements waiting for {@link #recorded} ({@link #afterRecorded}). */
-  private final java.util.concurrent.atomic.AtomicInteger acksInFlight =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger acksInFlight = new AtomicInteger();
 
   private Function<String, CompletionStage<Void>> onFirst = key -> DONE;
 

@@ -130,6 +130,11 @@ final class Registrations {
       refuse(c, d.refusal());
       return;
     }
+    if (draining) {
+      admissions.unused(name, d); // admitted while this node began to stop: the cluster forgets it
+      refuse(c, STOPPING);
+      return;
+    }
     if (settings.now().isAfter(c.deadline()) || directory.live(name) != null) {
       admissions.unused(name, d);
       tooLate(c);
@@ -139,10 +144,6 @@ final class Registrations {
   }
 
   private void accept(AgentRegistry.Connect c, AgentAdmission.Decision d, String token) {
-    if (draining) {
-      refuse(c, STOPPING);
-      return;
-    }
     String name = c.register().name();
     Instant now = settings.now();
     long connection = ++connections;

@@ -4,20 +4,22 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Duration;
 import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The last phases of an {@link AgentSession} that ends its agent's stream (plain, used on the
- * session's thread; the session has stopped its runner). A message the runner had not handled was
- * neither recorded nor acknowledged: the agent re-sends it to its next session. But results the
- * runner recorded may still wait for the cluster's directory before they are acknowledged ({@link
- * ReceivedResults#afterRecorded}): those acknowledgements go out first, at most {@link
- * #FLUSH_LIMIT}, since a recorded result the agent never saw acknowledged would be re-sent to the
- * next node and could be recorded there again (docs/cluster.md, failure modes). Then the stream
- * ends, and the session stops once the inbound side reports its end.
+ * The last phases of an {@link AgentSession} (plain, used on the session's thread). When the agent
+ * ended its stream ({@link #ending}), the runner first handles what it was given. When the session
+ * ends it ({@link #closing}; the session has stopped its runner), a message the runner had not
+ * handled was neither recorded nor acknowledged: the agent re-sends it to its next session. But
+ * results the runner recorded may still wait for the cluster's directory before they are
+ * acknowledged ({@link ReceivedResults#afterRecorded}): those acknowledgements go out first, at
+ * most {@link #FLUSH_LIMIT}, since a recorded result the agent never saw acknowledged would be
+ * re-sent to the next node and could be recorded there again (docs/cluster.md, failure modes). Then
+ * the stream ends, and the session stops once the inbound side reports its end.
  */
 final class SessionClosing {
   /** How often a closing session looks whether its acknowledgements in flight are out. */
@@ -33,10 +35,12 @@ final class SessionClosing {
   private final ServerSettings settings;
   private final SessionOutbound stream;
   private final ReceivedResults received;
+  private final Function<AgentSession.CycleStatus, Behavior<AgentSession.Command>> status;
   private final Function<AgentSession.GetDetail, Behavior<AgentSession.Command>> detail;
   private final Function<PostStop, Behavior<AgentSession.Command>> postStop;
 
   /**
+   * @param status the session's handler of its runner's cycle status
    * @param detail the session's answer to a question for the agent's detail while it closes
    * @param postStop the session's handler of its stop
    */
@@ -45,14 +49,42 @@ final class SessionClosing {
       ServerSettings settings,
       SessionOutbound stream,
       ReceivedResults received,
+      Function<AgentSession.CycleStatus, Behavior<AgentSession.Command>> status,
       Function<AgentSession.GetDetail, Behavior<AgentSession.Command>> detail,
       Function<PostStop, Behavior<AgentSession.Command>> postStop) {
     this.timers = timers;
     this.settings = settings;
     this.stream = stream;
     this.received = received;
+    this.status = status;
     this.detail = detail;
     this.postStop = postStop;
+  }
+
+  /**
+   * The agent's stream ended. Its inbound side signals the end without waiting for the last
+   * message's acknowledgement, so the runner may not have handled a report the agent sent just
+   * before closing: it handles everything it was given and stops ({@link CycleRunner.Finish}), and
+   * only then is the disconnection recorded. No such report is lost, and the agent's history lists
+   * it before the disconnection.
+   */
+  Behavior<AgentSession.Command> ending(ActorRef<CycleRunner.Command> runner, String why) {
+    timers.cancelAll();
+    runner.tell(CycleRunner.Finish.INSTANCE);
+    timers.startSingleTimer(
+        AgentSession.CloseTimeout.INSTANCE, settings.agents().heartbeatInterval());
+    return Behaviors.receive(AgentSession.Command.class)
+        .onMessageEquals(AgentSession.RunnerStopped.INSTANCE, () -> disconnected(why))
+        .onMessageEquals(AgentSession.CloseTimeout.INSTANCE, () -> disconnected(why))
+        .onMessage(AgentSession.CycleStatus.class, status::apply)
+        .onMessage(AgentSession.GetDetail.class, detail::apply)
+        .onSignal(PostStop.class, postStop::apply)
+        .build();
+  }
+
+  private Behavior<AgentSession.Command> disconnected(String why) {
+    stream.disconnected(why);
+    return Behaviors.stopped();
   }
 
   /** Ends the stream with {@code streamEnds} once the acknowledgements owed are out. */

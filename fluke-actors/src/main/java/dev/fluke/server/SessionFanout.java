@@ -111,9 +111,7 @@ final class SessionFanout {
 
   /** This node stops: every session ends its stream once its acknowledgements are out. */
   void drain() {
-    directory
-        .liveNames()
-        .forEach(n -> directory.live(n).session().tell(AgentSession.Drain.INSTANCE));
+    directory.sessions().values().forEach(s -> s.tell(AgentSession.Drain.INSTANCE));
   }
 
   /**
