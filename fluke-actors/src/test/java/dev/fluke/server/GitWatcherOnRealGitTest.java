@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@link GitWatcher} on real Git: {@link JGitSync} against real repositories made with JGit,
  * over {@code file://} and smart HTTP ({@link GitHttpServer}, JGit's own test server): a clone that
- * cannot be updated is a cache and is cloned again; a force push served over HTTP is followed.
+ * cannot be updated (an edit, an untracked file in the way) is a cache and is cloned again; a force
+ * push served over HTTP is followed.
  */
 class GitWatcherOnRealGitTest {
   private static final ActorTestKit testKit = ActorTestKit.create();
@@ -90,6 +91,27 @@ class GitWatcherOnRealGitTest {
     return probe.receiveMessage();
   }
 
+  /**
+   * The next state the watcher puts in force. A sync is a clone or fetch on a busy CI machine, so
+   * the wait is generous; when nothing comes, the failure says what the watcher's status and events
+   * say (a fetch error, a sync still running).
+   */
+  private DesiredState nextInForce() {
+    try {
+      return subscriber.receiveMessage(Duration.ofSeconds(60));
+    } catch (AssertionError nothing) {
+      Dto.ManifestStatus now = status();
+      List<Event> recorded =
+          events.query(new EventQuery(null, null, null, 0)).toCompletableFuture().join();
+      throw new AssertionError(
+          "no new state in force within 60 s; status: "
+              + now
+              + "; events: "
+              + recorded.stream().map(e -> e.kind() + " " + e.message()).toList(),
+          nothing);
+    }
+  }
+
   private Path theClone() throws Exception {
     try (Stream<Path> clones = Files.list(tmp.resolve("data/git/repos"))) {
       List<Path> all = clones.toList();
@@ -103,17 +125,36 @@ class GitWatcherOnRealGitTest {
     try (TestRepos.Repo repo = TestRepos.init(tmp.resolve("repo"))) {
       String c1 = repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
       startWatcher(repo.url());
-      assertEquals(c1, subscriber.receiveMessage(Duration.ofSeconds(20)).commit());
+      assertEquals(c1, nextInForce().commit());
 
       // someone edits the server's clone by hand: a fast-forward would refuse it
       Path clone = theClone();
       Files.writeString(clone.resolve("a.tasks"), "edited on the server\n");
       String c2 = repo.commitFile("a.tasks", task("app", null, "shell:y", "role=web"), "c2");
       watcher.tell(GitWatcher.FetchNow.INSTANCE);
-      assertEquals(c2, subscriber.receiveMessage(Duration.ofSeconds(20)).commit());
+      assertEquals(c2, nextInForce().commit());
       assertNull(status().fetchError());
       assertEquals(
           task("app", null, "shell:y", "role=web"), Files.readString(clone.resolve("a.tasks")));
+    }
+  }
+
+  @Test
+  void aCloneWithAnUntrackedFileInTheWayIsClonedAgain() throws Exception {
+    try (TestRepos.Repo repo = TestRepos.init(tmp.resolve("repo"))) {
+      String c1 = repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
+      startWatcher(repo.url());
+      assertEquals(c1, nextInForce().commit());
+
+      // a file left in the clone where the next commit adds one: status calls the clone clean
+      Path clone = theClone();
+      Files.writeString(clone.resolve("b.tasks"), "left on the server\n");
+      String c2 = repo.commitFile("b.tasks", task("db", null, "shell:x", "role=db"), "c2");
+      watcher.tell(GitWatcher.FetchNow.INSTANCE);
+      assertEquals(c2, nextInForce().commit());
+      assertNull(status().fetchError());
+      assertEquals(
+          task("db", null, "shell:x", "role=db"), Files.readString(clone.resolve("b.tasks")));
     }
   }
 
@@ -126,14 +167,14 @@ class GitWatcherOnRealGitTest {
       repo.push(bare.toString());
       try (GitHttpServer http = GitHttpServer.start(bare, GitHttpServer.Mode.SMART)) {
         startWatcher(http.url());
-        assertEquals(dropped, subscriber.receiveMessage(Duration.ofSeconds(20)).commit());
+        assertEquals(dropped, nextInForce().commit());
 
         repo.resetHard(base);
         String rewritten =
             repo.commitFile("c.tasks", task("cache", null, "shell:x", "role=db"), "instead");
         repo.push(bare.toString());
         watcher.tell(GitWatcher.FetchNow.INSTANCE);
-        DesiredState now = subscriber.receiveMessage(Duration.ofSeconds(20));
+        DesiredState now = nextInForce();
         assertEquals(rewritten, now.commit());
         assertEquals(
             List.of("app", "cache"), now.tasks().stream().map(t -> t.name()).sorted().toList());

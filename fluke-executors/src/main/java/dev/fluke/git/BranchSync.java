@@ -238,12 +238,27 @@ final class BranchSync {
         }
       }
       if (rewrittenFrom == null) {
-        MergeResult merged =
-            git.merge()
-                .include(remote)
-                .setFastForward(MergeCommand.FastForwardMode.FF_ONLY)
-                .setCommit(false)
-                .call();
+        MergeResult merged;
+        try {
+          merged =
+              git.merge()
+                  .include(remote)
+                  .setFastForward(MergeCommand.FastForwardMode.FF_ONLY)
+                  .setCommit(false)
+                  .call();
+        } catch (org.eclipse.jgit.api.errors.CheckoutConflictException e) {
+          // status called the copy clean, yet files are in the way: untracked ones the new commit
+          // adds, or an edit made since
+          throw new WorkingCopyException(
+              "fast-forward of "
+                  + dir
+                  + " to "
+                  + remote.abbreviate(10).name()
+                  + " would overwrite files that are not committed ("
+                  + sample(new TreeSet<>(e.getConflictingPaths()))
+                  + "); refusing to update it",
+              e);
+        }
         if (merged.getMergeStatus() != MergeResult.MergeStatus.FAST_FORWARD
             && merged.getMergeStatus() != MergeResult.MergeStatus.ALREADY_UP_TO_DATE) {
           String paths =

@@ -219,6 +219,20 @@ class JGitSyncTest {
   }
 
   @Test
+  void fastForwardOverAnUntrackedFileInTheWayIsAWorkingCopyErrorAndKeepsTheFile() throws Exception {
+    Path wc = tmp.resolve("wc");
+    GitSource source = GitSource.of(upstream.url(), "main");
+    sync.sync(source, wc);
+    // status calls the clone clean (untracked files are not changes); the checkout cannot proceed
+    Files.writeString(wc.resolve("notes.txt"), "mine, not committed\n");
+    upstream.commitFile("notes.txt", "theirs\n", "adds notes.txt");
+
+    GitSyncException e = assertThrows(WorkingCopyException.class, () -> sync.sync(source, wc));
+    assertTrue(e.getMessage().contains("notes.txt"), e.getMessage());
+    assertEquals("mine, not committed\n", Files.readString(wc.resolve("notes.txt")));
+  }
+
+  @Test
   void rewriteOverAnUntrackedFileInTheWayIsAnErrorAndKeepsTheFile() throws Exception {
     String base = upstream.resolve("HEAD");
     upstream.commitFile("README.md", "v2\n", "second");
