@@ -6,19 +6,21 @@ import java.util.random.RandomGenerator;
 /**
  * Which server the agent dials, and how long it waits first (docs/protocol.md, "Failover"): the
  * first attempt goes at once to an entry of {@code server_urls} picked at random (so a fleet
- * spreads over the servers); every attempt that ends, however it ends, is followed by one to the
- * next entry in list order (wrapping around), after the reconnect backoff: {@code min-backoff}
- * doubling up to {@code max-backoff}, plus up to {@code random-factor} of jitter. The backoff grows
- * per <em>round</em> through the list, not per attempt: every server of a round is dialled after
- * the same delay, and it doubles only when a whole round (as many attempts in a row as there are
- * servers) ended without a connection that stayed registered for {@code reconnect.reset-after}; one
- * that did starts it again from the minimum, and the first attempt after it waits a random part of
- * {@code min-backoff} (0 to 1 s by default): the agents of a server that just died spread their
- * reconnects evenly over that second instead of arriving at the next servers within the jitter's
- * 0.2 s, and come back sooner. So a dead server in the list (refused at once) or one busy server's
- * refusal costs the next server one {@code min-backoff}, not a doubled delay, while a fleet whose
- * servers are all down still slows down to {@code max-backoff}. It never gives up. With one server
- * it is the plain reconnect backoff (doubling per attempt).
+ * spreads over the servers); an attempt that ends without having registered is followed by one to
+ * the next entry in list order (wrapping around), one that ended after registering by one to
+ * another entry picked at random (so a dead server's agents spread over all the others), after the
+ * reconnect backoff: {@code min-backoff} doubling up to {@code max-backoff}, plus up to {@code
+ * random-factor} of jitter. The backoff grows per <em>round</em> through the list, not per attempt:
+ * every server of a round is dialled after the same delay, and it doubles only when a whole round
+ * (as many attempts in a row as there are servers) ended without a connection that stayed
+ * registered for {@code reconnect.reset-after}; one that did starts it again from the minimum, and
+ * the first attempt after it waits a random part of {@code min-backoff} (0 to 1 s by default): the
+ * agents of a server that just died spread their reconnects evenly over that second instead of
+ * arriving at the next servers within the jitter's 0.2 s, and come back sooner. So a dead server in
+ * the list (refused at once) or one busy server's refusal costs the next server one {@code
+ * min-backoff}, not a doubled delay, while a fleet whose servers are all down still slows down to
+ * {@code max-backoff}. It never gives up. With one server it is the plain reconnect backoff
+ * (doubling per attempt).
  *
  * <p>Immutable; {@link ServerLink} keeps one and replaces it per attempt.
  *
@@ -50,13 +52,29 @@ record Dialing(int servers, int current, int failures, boolean lived) {
   }
 
   /**
-   * The attempt on {@link #current} ended: the next one goes to the following server.
+   * The attempt on {@link #current} ended without registering (refused, broken, {@code Rejected},
+   * no answer to {@code Register}): the next one goes to the following server.
+   */
+  Dialing ended() {
+    return new Dialing(servers, (current + 1) % servers, failures + 1, false);
+  }
+
+  /**
+   * A connection on which the agent was registered ended (its server died, stopped, moved the agent
+   * or dropped it): the next attempt goes to one of the <em>other</em> servers picked at random,
+   * and on from there in list order. Every agent of a server that dies would otherwise dial the one
+   * entry after it, and that one server would admit the whole lot while the others stand by.
    *
    * @param stable the connection stayed registered for {@code reset-after}: the backoff starts
    *     again from its minimum
+   * @param random picks the server
    */
-  Dialing ended(boolean stable) {
-    return new Dialing(servers, (current + 1) % servers, stable ? 1 : failures + 1, stable);
+  Dialing endedRegistered(boolean stable, RandomGenerator random) {
+    int next =
+        servers <= 2
+            ? (current + 1) % servers
+            : (current + 1 + random.nextInt(servers - 1)) % servers;
+    return new Dialing(servers, next, stable ? 1 : failures + 1, stable);
   }
 
   /**

@@ -228,10 +228,11 @@ final class ServerLink {
         e.cause() != null ? e.cause() : new IllegalStateException("the stream ended"));
   }
 
-  /** The attempt is over: the next goes to the next server after the backoff. */
+  /** The attempt is over: the next goes to another server after the backoff ({@link Dialing}). */
   private Behavior<Command> closed(Dialing dialing, LinkAttempt attempt, Throwable cause) {
     timers.cancel(STABLE_TIMER);
-    Dialing next = dialing.ended(attempt.stable());
+    Dialing next =
+        attempt.registered() ? dialing.endedRegistered(attempt.stable(), random) : dialing.ended();
     Duration delay = next.delay(means.settings().reconnect(), random.nextDouble());
     timers.startSingleTimer(DIAL_TIMER, Dial.INSTANCE, delay);
     String plan =

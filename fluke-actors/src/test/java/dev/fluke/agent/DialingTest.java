@@ -37,16 +37,49 @@ class DialingTest {
     List<Integer> order = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
       order.add(d.current());
-      d = d.ended(false);
+      d = d.ended();
     }
     assertEquals(List.of(1, 2, 0, 1, 2, 0, 1), order);
+  }
+
+  @Test
+  void aConnectionThatHadRegisteredIsFollowedByOneToAnotherServerPickedAtRandom() {
+    // the agents of a server that dies spread over all the others, never back to it
+    for (boolean stable : new boolean[] {false, true}) {
+      Set<Integer> next = new HashSet<>();
+      for (long seed = 0; seed < 60; seed++) {
+        next.add(
+            new Dialing(4, 2, 0).endedRegistered(stable, new SplittableRandom(seed)).current());
+      }
+      assertEquals(Set.of(0, 1, 3), next, "stable " + stable);
+    }
+  }
+
+  @Test
+  void afterTheRandomPickTheListOrderGoesOnAndTheBackoffCountsAsBefore() {
+    Dialing lived = new Dialing(3, 0, 4).endedRegistered(true, new SplittableRandom(3));
+    assertEquals(1, lived.failures());
+    assertTrue(lived.lived());
+    assertEquals((lived.current() + 1) % 3, lived.ended().current());
+    Dialing brief = new Dialing(3, 0, 4).endedRegistered(false, new SplittableRandom(3));
+    assertEquals(5, brief.failures());
+    assertEquals(new Dialing(3, 0, 4).ended().delay(BACKOFF, 0.5), brief.delay(BACKOFF, 0.5));
+  }
+
+  @Test
+  void withTwoServersTheOtherOneIsNext() {
+    for (long seed = 0; seed < 20; seed++) {
+      assertEquals(
+          0, new Dialing(2, 1, 0).endedRegistered(true, new SplittableRandom(seed)).current());
+    }
+    assertEquals(0, new Dialing(1, 0, 0).endedRegistered(true, new SplittableRandom(1)).current());
   }
 
   @Test
   void withOneServerItIsThePlainReconnectLoop() {
     Dialing d = Dialing.start(1, new SplittableRandom(7));
     assertEquals(0, d.current());
-    assertEquals(0, d.ended(false).ended(false).current());
+    assertEquals(0, d.ended().ended().current());
   }
 
   @Test
@@ -54,13 +87,13 @@ class DialingTest {
     Dialing d = new Dialing(1, 0, 0);
     List<Duration> delays = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      d = d.ended(false);
+      d = d.ended();
       delays.add(d.delay(BACKOFF, 0));
     }
     assertEquals(
         List.of(1, 2, 4, 8, 16, 30, 30, 30).stream().map(Duration::ofSeconds).toList(), delays);
     for (int i = 0; i < 10_000; i++) {
-      d = d.ended(false);
+      d = d.ended();
     }
     assertEquals(Duration.ofSeconds(30), d.delay(BACKOFF, 0), "still dialling, at the maximum");
   }
@@ -72,21 +105,21 @@ class DialingTest {
     Dialing d = new Dialing(3, 0, 0);
     List<Duration> delays = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
-      d = d.ended(false);
+      d = d.ended();
       delays.add(d.delay(BACKOFF, 0));
     }
     assertEquals(
         List.of(1, 1, 1, 2, 2, 2, 4, 4, 4, 8, 8, 8).stream().map(Duration::ofSeconds).toList(),
         delays);
     for (int i = 0; i < 10_000; i++) {
-      d = d.ended(false);
+      d = d.ended();
     }
     assertEquals(Duration.ofSeconds(30), d.delay(BACKOFF, 0), "still dialling, at the maximum");
   }
 
   @Test
   void jitterAddsUpToTheRandomFactor() {
-    Dialing d = new Dialing(2, 0, 0).ended(false).ended(false).ended(false);
+    Dialing d = new Dialing(2, 0, 0).ended().ended().ended();
     assertEquals(Duration.ofSeconds(2), d.delay(BACKOFF, 0));
     assertEquals(Duration.ofMillis(2200), d.delay(BACKOFF, 0.5));
     assertTrue(d.delay(BACKOFF, 0.999).compareTo(Duration.ofMillis(2400)) < 0);
@@ -96,28 +129,28 @@ class DialingTest {
   void aConnectionThatStayedRegisteredStartsTheBackoffOverFromTheMinimum() {
     Dialing failing = new Dialing(3, 0, 0);
     for (int i = 0; i < 7; i++) {
-      failing = failing.ended(false);
+      failing = failing.ended();
     }
     assertEquals(Duration.ofSeconds(4), failing.delay(BACKOFF, 0));
 
-    Dialing afterStable = failing.ended(true);
+    Dialing afterStable = failing.endedRegistered(true, new SplittableRandom(5));
 
-    assertEquals(2, afterStable.current(), "and it still moves on to the next server");
-    Dialing round = afterStable.ended(false).ended(false);
+    assertTrue(afterStable.current() != 1, "and it moves on to another server");
+    Dialing round = afterStable.ended().ended();
     assertEquals(Duration.ofSeconds(1), round.delay(BACKOFF, 0), "the rest of the round");
-    assertEquals(Duration.ofSeconds(2), round.ended(false).delay(BACKOFF, 0));
+    assertEquals(Duration.ofSeconds(2), round.ended().delay(BACKOFF, 0));
   }
 
   @Test
   void theFirstAttemptAfterAConnectionThatLivedWaitsARandomPartOfTheMinimumSoAFleetSpreads() {
-    Dialing afterStable = new Dialing(3, 0, 0).ended(true);
+    Dialing afterStable = new Dialing(3, 0, 0).endedRegistered(true, new SplittableRandom(5));
 
     assertEquals(Duration.ZERO, afterStable.delay(BACKOFF, 0));
     assertEquals(Duration.ofMillis(500), afterStable.delay(BACKOFF, 0.5));
     assertTrue(afterStable.delay(BACKOFF, 0.999).compareTo(Duration.ofSeconds(1)) < 0);
     assertEquals(
         Duration.ofSeconds(1),
-        afterStable.ended(false).delay(BACKOFF, 0),
+        afterStable.ended().delay(BACKOFF, 0),
         "an attempt that failed after it waits the backoff again");
   }
 

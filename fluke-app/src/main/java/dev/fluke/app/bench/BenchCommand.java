@@ -106,6 +106,12 @@ public final class BenchCommand implements Callable<Integer> {
           "With --kill-node: which phases run, comma-separated: a (kill -9), b (kill -STOP), c (Git singleton's node killed), d (rolling restart under load), e (a node restarted empty gets its share) (default: ${DEFAULT-VALUE}).")
   String phases;
 
+  @Option(
+      names = "--keep",
+      description =
+          "With --kill-node: keep the run's directory (the nodes' logs and data dirs, the agents' apply logs) and print where it is, instead of deleting it.")
+  boolean keep;
+
   /** API questions during the run that the server did not answer within its ask timeout. */
   private int apiTimeouts;
 
@@ -130,6 +136,7 @@ public final class BenchCommand implements Callable<Integer> {
               connectRate,
               fleet.timeout,
               ClusterBench.phases(phases),
+              keep,
               out,
               err)
           .run();

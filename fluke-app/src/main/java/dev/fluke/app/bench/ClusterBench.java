@@ -74,6 +74,7 @@ final class ClusterBench {
   private final PrintWriter out;
   private final PrintWriter err;
   private final Set<String> phases;
+  private final boolean keep;
 
   private Path home;
   private Path repo;
@@ -107,9 +108,11 @@ final class ClusterBench {
       int connectRate,
       Duration timeout,
       Set<String> phases,
+      boolean keep,
       PrintWriter out,
       PrintWriter err) {
     this.phases = phases;
+    this.keep = keep;
     this.nodes = nodes;
     this.agents = agents;
     this.connectRate = connectRate;
@@ -187,7 +190,11 @@ final class ClusterBench {
       if (redis != null) {
         redis.close();
       }
-      BenchCommand.deleteTree(home);
+      if (keep) {
+        err.println("bench: kept " + home + " (the nodes' logs: server-N-M.log)");
+      } else {
+        BenchCommand.deleteTree(home);
+      }
     }
     Runtime rt = Runtime.getRuntime();
     out.printf(
