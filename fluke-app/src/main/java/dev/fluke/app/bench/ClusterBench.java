@@ -228,6 +228,7 @@ final class ClusterBench {
             "  (a) kill -9 of a node holding %d agents: registered on another node %s",
             c.moved().size(), times.registered));
     report(String.format("      cycled again on another node %s", times.cycled));
+    report("      " + times.cpu());
     reportLeft(times);
     report(
         String.format(
@@ -244,6 +245,7 @@ final class ClusterBench {
     Map<String, Integer> before = holders(0);
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
+    routine = Routine.measure(survivors(victim));
     note("kill -9 of node %d (%d agents) ...", victim, moved.size());
     return new Crash(victim, moved, kill9(victim), survivor(victim));
   }
@@ -255,6 +257,7 @@ final class ClusterBench {
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
     Process frozen = servers.get(victim);
+    routine = Routine.measure(survivors(victim));
     note("kill -STOP of node %d (%d agents) ...", victim, moved.size());
     Instant stop = Instant.now();
     signal("STOP", frozen);
@@ -278,6 +281,7 @@ final class ClusterBench {
             "  (b) kill -STOP of a node holding %d agents: re-homed (registered) %s",
             moved.size(), times.registered));
     report(String.format("      cycled again on another node %s", times.cycled));
+    report("      " + times.cpu());
     reportLeft(times);
     report(
         String.format(
@@ -421,6 +425,7 @@ final class ClusterBench {
       if (!moved.isEmpty()) {
         report(String.format("      its agents registered on another node %s", times.registered));
         report(String.format("      cycled again on another node %s", times.cycled));
+        report("      " + times.cpu());
         reportLeft(times);
       }
     }
@@ -675,7 +680,97 @@ final class ClusterBench {
    * @param left how many of the agents counted as the node's had left it before {@code since} (a
    *     rebalancing round between the count and the stop): not part of the percentiles
    */
-  private record Times(Percentiles registered, Percentiles cycled, int left) {}
+  /**
+   * @param cpu the CPU the processes used while the agents were re-homed (see {@link CpuWindow})
+   */
+  private record Times(Percentiles registered, Percentiles cycled, int left, String cpu) {}
+
+  /**
+   * User + system CPU time of the processes of this run, read from {@code /proc/PID/stat}, to say
+   * how busy the machine's cores were while agents were re-homed: the survivors' part per re-homed
+   * agent is a figure the simulator sharing the cores does not move.
+   */
+  private final class CpuWindow {
+    private final List<Process> nodes;
+    private final Routine before;
+    private final long nodesAtStart;
+    private final long simulatorAtStart;
+    private final long wallAtStart = System.nanoTime();
+
+    CpuWindow(int victim) {
+      nodes = survivors(victim);
+      before = routine;
+      routine = null;
+      nodesAtStart = cpuMillis(nodes);
+      simulatorAtStart = cpuMillis(children);
+    }
+
+    String report(int agents) {
+      long nodesMs = cpuMillis(nodes) - nodesAtStart;
+      long simMs = cpuMillis(children) - simulatorAtStart;
+      double wall = (System.nanoTime() - wallAtStart) / 1e9;
+      String routineWas = "";
+      if (before != null && agents > 0) {
+        double above = nodesMs - before.coresBusy() * wall * 1000;
+        routineWas =
+            String.format(
+                "; above their routine before the stop (%.2f cores): %.1f ms per re-homed agent",
+                before.coresBusy(), above / agents);
+      }
+      return String.format(
+          "surviving nodes' CPU meanwhile %.1f s (%.1f ms per re-homed agent%s), the simulator's"
+              + " %.1f s, in %.1f s on %d core(s)",
+          nodesMs / 1000.0,
+          agents == 0 ? 0.0 : (double) nodesMs / agents,
+          routineWas,
+          simMs / 1000.0,
+          wall,
+          Runtime.getRuntime().availableProcessors());
+    }
+  }
+
+  /**
+   * The survivors' routine CPU before a stop, set just before it; read once by {@link CpuWindow}.
+   */
+  private Routine routine;
+
+  /** How many cores some nodes kept busy over a few quiet seconds. */
+  record Routine(double coresBusy) {
+    static Routine measure(List<Process> nodes) throws InterruptedException {
+      long cpu = cpuMillis(nodes);
+      long wall = System.nanoTime();
+      Thread.sleep(5_000);
+      return new Routine((cpuMillis(nodes) - cpu) / ((System.nanoTime() - wall) / 1e6));
+    }
+  }
+
+  /** The server processes but {@code victim}'s. */
+  private List<Process> survivors(int victim) {
+    List<Process> nodes = new ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      if (i != victim && servers.get(i) != null) {
+        nodes.add(servers.get(i));
+      }
+    }
+    return nodes;
+  }
+
+  /** User + system CPU milliseconds of {@code processes} so far; 0 for one that is gone. */
+  static long cpuMillis(List<Process> processes) {
+    long ticks = 0;
+    for (Process p : processes) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+        // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
+        // cmajflt utime stime ...
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (IOException | RuntimeException gone) {
+        // ended, or no /proc here
+      }
+    }
+    return ticks * 10; // USER_HZ: 100 ticks per second
+  }
 
   /**
    * Waits until every agent of {@code moved} is connected on a node other than {@code victim} (as
@@ -685,6 +780,7 @@ final class ClusterBench {
    */
   private Times rehome(int survivor, int victim, Set<String> moved, Instant since)
       throws Exception {
+    CpuWindow cpu = new CpuWindow(victim);
     String gone = address(victim);
     Map<String, Duration> registered = new HashMap<>();
     Map<String, Duration> cycled = new HashMap<>();
@@ -724,7 +820,8 @@ final class ClusterBench {
     return new Times(
         Percentiles.of(List.copyOf(registered.values())),
         Percentiles.of(List.copyOf(cycled.values())),
-        left.size());
+        left.size(),
+        cpu.report(cycled.size()));
   }
 
   private void reportLeft(Times times) {
