@@ -122,39 +122,36 @@ class GitWatcherOnRealGitTest {
 
   @Test
   void aCloneThatCannotBeUpdatedIsClonedAgainAndTheNewCommitLoads() throws Exception {
-    try (TestRepos.Repo repo = TestRepos.init(tmp.resolve("repo"))) {
-      String c1 = repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
-      startWatcher(repo.url());
-      assertEquals(c1, nextInForce().commit());
-
-      // someone edits the server's clone by hand: a fast-forward would refuse it
-      Path clone = theClone();
-      Files.writeString(clone.resolve("a.tasks"), "edited on the server\n");
-      String c2 = repo.commitFile("a.tasks", task("app", null, "shell:y", "role=web"), "c2");
-      watcher.tell(GitWatcher.FetchNow.INSTANCE);
-      assertEquals(c2, nextInForce().commit());
-      assertNull(status().fetchError());
-      assertEquals(
-          task("app", null, "shell:y", "role=web"), Files.readString(clone.resolve("a.tasks")));
-    }
+    // someone edits the server's clone by hand: a fast-forward would refuse it
+    assertClonedAgainAfterLocalFile("a.tasks", "edited on the server\n", "a.tasks", "app", "web");
   }
 
   @Test
   void aCloneWithAnUntrackedFileInTheWayIsClonedAgain() throws Exception {
+    // a file left in the clone where the next commit adds one: status calls the clone clean
+    assertClonedAgainAfterLocalFile("b.tasks", "left on the server\n", "b.tasks", "db", "db");
+  }
+
+  /**
+   * The watcher has a first commit in force; {@code local} is written into its clone, and the next
+   * commit writes {@code committed} (task {@code task} for {@code role}): that commit is loaded
+   * from a new clone, with no fetch error left.
+   */
+  private void assertClonedAgainAfterLocalFile(
+      String local, String content, String committed, String task, String role) throws Exception {
     try (TestRepos.Repo repo = TestRepos.init(tmp.resolve("repo"))) {
       String c1 = repo.commitFile("a.tasks", task("app", null, "shell:x", "role=web"), "c1");
       startWatcher(repo.url());
       assertEquals(c1, nextInForce().commit());
 
-      // a file left in the clone where the next commit adds one: status calls the clone clean
       Path clone = theClone();
-      Files.writeString(clone.resolve("b.tasks"), "left on the server\n");
-      String c2 = repo.commitFile("b.tasks", task("db", null, "shell:x", "role=db"), "c2");
+      Files.writeString(clone.resolve(local), content);
+      String expected = task(task, null, "shell:y", "role=" + role);
+      String c2 = repo.commitFile(committed, expected, "c2");
       watcher.tell(GitWatcher.FetchNow.INSTANCE);
       assertEquals(c2, nextInForce().commit());
       assertNull(status().fetchError());
-      assertEquals(
-          task("db", null, "shell:x", "role=db"), Files.readString(clone.resolve("b.tasks")));
+      assertEquals(expected, Files.readString(clone.resolve(committed)));
     }
   }
 
