@@ -13,10 +13,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * same commit. Rewrites are always followed here: whether a rewritten branch is taken is the
  * singleton's decision. Before the singleton has said anything (the first seconds of a new cluster)
  * it follows the branch like a single server.
+ *
+ * <p>Once its clone holds the commit in force, a sync does not go to the Git host at all: only the
+ * singleton polls for the cluster, so N nodes do not make N fetches per poll interval. A node's
+ * watcher fetches again when the commit in force changes, or when its last sync did not end on it
+ * (a failed fetch is retried at the next poll).
  */
 public final class PinnedGitSync implements GitSync {
   private final GitSync git;
   private final AtomicReference<String> pinned = new AtomicReference<>();
+
+  /** The commit the last sync of the clone ended on; null before the first and after a failure. */
+  private final AtomicReference<String> synced = new AtomicReference<>();
 
   public PinnedGitSync(GitSync git) {
     this.git = git;
@@ -34,14 +42,19 @@ public final class PinnedGitSync implements GitSync {
   @Override
   public Result sync(GitSource source, Path dir, RewritePolicy rewrites) throws GitSyncException {
     String commit = pinned.get();
-    if (commit == null) {
-      return git.sync(source, dir, rewrites);
-    }
-    Result fetched = git.sync(source, dir, RewritePolicy.FOLLOW);
-    if (fetched.commit().equals(commit)) {
+    if (commit != null && commit.equals(synced.get())) {
       return Result.of(commit);
     }
-    return git.pin(source, dir, commit);
+    synced.set(null);
+    Result result;
+    if (commit == null) {
+      result = git.sync(source, dir, rewrites);
+    } else {
+      Result fetched = git.sync(source, dir, RewritePolicy.FOLLOW);
+      result = fetched.commit().equals(commit) ? Result.of(commit) : git.pin(source, dir, commit);
+    }
+    synced.set(result.commit());
+    return result;
   }
 
   @Override
