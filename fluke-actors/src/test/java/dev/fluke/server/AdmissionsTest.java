@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
@@ -31,8 +32,8 @@ class AdmissionsTest {
    * writes}).
    */
   static final class RecordingDirectory implements AgentAdmission {
-    final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final List<CompletableFuture<Void>> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    final List<CompletableFuture<Void>> writes = new CopyOnWriteArrayList<>();
     volatile boolean holdWrites;
     long epoch = 6;
 

@@ -76,6 +76,9 @@ final class ClusterBench {
   private final Set<String> phases;
   private final boolean keep;
 
+  /** Calls the nodes' push webhook ({@link #pushed}). */
+  private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
   private Path home;
   private Path repo;
   private String token;
@@ -220,7 +223,7 @@ final class ClusterBench {
   private void crash() throws Exception {
     phase("(a)");
     Crash c = crashBusiest();
-    Times times = rehome(c.survivor(), c.victim(), c.moved(), c.at());
+    Times times = rehome(c.survivor(), c.victim(), c.moved(), c.at(), c.routine());
     Duration removed = awaitRemoved(c.survivor(), c.victim(), c.at());
     int survivor = c.survivor();
     report(
@@ -238,16 +241,17 @@ final class ClusterBench {
   }
 
   /** The node killed, its agents and a node that survived. */
-  private record Crash(int victim, Set<String> moved, Instant at, int survivor) {}
+  /** A node killed at {@code at}; {@code routine}: the others' CPU in the seconds before. */
+  private record Crash(int victim, Set<String> moved, Instant at, int survivor, Routine routine) {}
 
   /** {@code kill -9} of the node holding most agents. */
   private Crash crashBusiest() throws Exception {
     Map<String, Integer> before = holders(0);
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
-    routine = Routine.measure(survivors(victim));
+    Routine routine = Routine.measure(survivors(victim));
     note("kill -9 of node %d (%d agents) ...", victim, moved.size());
-    return new Crash(victim, moved, kill9(victim), survivor(victim));
+    return new Crash(victim, moved, kill9(victim), survivor(victim), routine);
   }
 
   /** (b) kill -STOP of the node holding most agents, then kill -CONT. */
@@ -257,12 +261,12 @@ final class ClusterBench {
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
     Process frozen = servers.get(victim);
-    routine = Routine.measure(survivors(victim));
+    Routine routine = Routine.measure(survivors(victim));
     note("kill -STOP of node %d (%d agents) ...", victim, moved.size());
     Instant stop = Instant.now();
     signal("STOP", frozen);
     int survivor = survivor(victim);
-    Times times = rehome(survivor, victim, moved, stop);
+    Times times = rehome(survivor, victim, moved, stop, routine);
     Duration removed = awaitRemoved(survivor, victim, stop);
     signal("CONT", frozen);
     Instant resumed = Instant.now();
@@ -305,7 +309,7 @@ final class ClusterBench {
     Crash c = crashBusiest();
     int victim = c.victim();
     int survivor = c.survivor();
-    rehome(survivor, victim, c.moved(), c.at());
+    rehome(survivor, victim, c.moved(), c.at(), c.routine());
     awaitRemoved(survivor, victim, c.at());
     restart(victim);
     Instant up = Instant.now();
@@ -349,7 +353,6 @@ final class ClusterBench {
    * upload-pack for each fetch), which then slowed every phase.
    */
   private void pushed() throws InterruptedException {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     for (int i = 0; i < servers.size(); i++) {
       if (servers.get(i) == null) {
         continue;
@@ -451,7 +454,7 @@ final class ClusterBench {
         node.waitFor(30, TimeUnit.SECONDS);
       }
       servers.set(victim, null);
-      Times times = rehome(survivor, victim, moved, term);
+      Times times = rehome(survivor, victim, moved, term, null);
       Instant start = Instant.now();
       restart(victim);
       Duration back = Duration.between(start, Instant.now());
@@ -717,8 +720,6 @@ final class ClusterBench {
   /**
    * @param left how many of the agents counted as the node's had left it before {@code since} (a
    *     rebalancing round between the count and the stop): not part of the percentiles
-   */
-  /**
    * @param cpu the CPU the processes used while the agents were re-homed (see {@link CpuWindow})
    */
   private record Times(Percentiles registered, Percentiles cycled, int left, String cpu) {}
@@ -735,10 +736,12 @@ final class ClusterBench {
     private final long simulatorAtStart;
     private final long wallAtStart = System.nanoTime();
 
-    CpuWindow(int victim) {
-      nodes = survivors(victim);
-      before = routine;
-      routine = null;
+    /**
+     * @param before the survivors' routine before the stop, or null when not measured
+     */
+    CpuWindow(int victim, Routine before) {
+      this.nodes = survivors(victim);
+      this.before = before;
       nodesAtStart = cpuMillis(nodes);
       simulatorAtStart = cpuMillis(children);
     }
@@ -767,11 +770,6 @@ final class ClusterBench {
     }
   }
 
-  /**
-   * The survivors' routine CPU before a stop, set just before it; read once by {@link CpuWindow}.
-   */
-  private Routine routine;
-
   /** How many cores some nodes kept busy over a few quiet seconds. */
   record Routine(double coresBusy) {
     static Routine measure(List<Process> nodes) throws InterruptedException {
@@ -795,19 +793,15 @@ final class ClusterBench {
 
   /** User + system CPU milliseconds of {@code processes} so far; 0 for one that is gone. */
   static long cpuMillis(List<Process> processes) {
-    long ticks = 0;
+    long nanos = 0;
     for (Process p : processes) {
       try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
-        // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
-        // cmajflt utime stime ...
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        nanos += ServerCpu.cpuNanos(Path.of("/proc", Long.toString(p.pid()), "stat"));
       } catch (IOException | RuntimeException gone) {
         // ended, or no /proc here
       }
     }
-    return ticks * 10; // USER_HZ: 100 ticks per second
+    return nanos / 1_000_000;
   }
 
   /**
@@ -816,9 +810,9 @@ final class ClusterBench {
    * An agent listed on another node with a connection older than {@code since} had left the victim
    * before (the nodes rebalance while the fleet is steady): it is set apart, not waited for.
    */
-  private Times rehome(int survivor, int victim, Set<String> moved, Instant since)
+  private Times rehome(int survivor, int victim, Set<String> moved, Instant since, Routine before)
       throws Exception {
-    CpuWindow cpu = new CpuWindow(victim);
+    CpuWindow cpu = new CpuWindow(victim, before);
     String gone = address(victim);
     Map<String, Duration> registered = new HashMap<>();
     Map<String, Duration> cycled = new HashMap<>();

@@ -1,6 +1,8 @@
 package dev.fluke.app.bench;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -78,7 +80,7 @@ record RollingTally(
     Map<Episode, Long> recorded = count(results, Result::episode);
     int lost = 0;
     int twice = 0;
-    List<Episode> twiceSeen = new java.util.ArrayList<>();
+    List<Episode> twiceSeen = new ArrayList<>();
     for (Episode e : union(ended.keySet(), recorded.keySet())) {
       long ran = ended.getOrDefault(e, 0L);
       long kept = recorded.getOrDefault(e, 0L);
@@ -88,7 +90,7 @@ record RollingTally(
         twiceSeen.add(e);
       }
     }
-    twiceSeen.sort(java.util.Comparator.comparing(Episode::agent).thenComparing(Episode::task));
+    twiceSeen.sort(Comparator.comparing(Episode::agent).thenComparing(Episode::task));
     int interrupted = 0;
     for (Map.Entry<Episode, Long> s : started.entrySet()) {
       interrupted += (int) Math.max(0, s.getValue() - ended.getOrDefault(s.getKey(), 0L));

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The CPU time this process (the benchmark's server) has used, read from the process itself: the
@@ -50,24 +51,34 @@ final class ServerCpu {
     if (tasks == null) {
       return 0;
     }
-    long ticks = 0;
+    long nanos = 0;
     for (File task : tasks) {
       try {
         String stat = Files.readString(task.toPath().resolve("stat"), StandardCharsets.UTF_8);
-        int open = stat.indexOf('(');
-        int close = stat.lastIndexOf(')');
-        String name = stat.substring(open + 1, close);
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         if (!name.startsWith("C1 Compiler") && !name.startsWith("C2 Compiler")) {
           continue;
         }
-        // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
-        // cmajflt utime stime ...
-        String[] f = stat.substring(close + 2).split(" ");
-        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        nanos += cpuNanos(stat);
       } catch (IOException | RuntimeException gone) {
         // the thread ended meanwhile
       }
     }
-    return ticks * NANOS_PER_TICK;
+    return nanos;
+  }
+
+  /**
+   * User + system time of the process or thread whose {@code /proc/.../stat} is at {@code stat}.
+   */
+  static long cpuNanos(Path stat) throws IOException {
+    return cpuNanos(Files.readString(stat, StandardCharsets.UTF_8));
+  }
+
+  /** User + system time in a {@code /proc/.../stat} line. */
+  private static long cpuNanos(String stat) {
+    // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
+    // cmajflt utime stime ...
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK;
   }
 }
