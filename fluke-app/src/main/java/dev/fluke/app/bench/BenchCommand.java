@@ -112,6 +112,13 @@ public final class BenchCommand implements Callable<Integer> {
           "With --kill-node: keep the run's directory (the nodes' logs and data dirs, the agents' apply logs) and print where it is, instead of deleting it.")
   boolean keep;
 
+  @Option(
+      names = "--server-java-opts",
+      defaultValue = "",
+      description =
+          "With --kill-node: JVM options for the server nodes, separated by spaces (e.g. \"-XX:TieredStopAtLevel=1\"), as FLUKE_JAVA_OPTS gives them to bin/fluke server.")
+  String serverJavaOpts;
+
   /** API questions during the run that the server did not answer within its ask timeout. */
   private int apiTimeouts;
 
@@ -137,6 +144,9 @@ public final class BenchCommand implements Callable<Integer> {
               fleet.timeout,
               ClusterBench.phases(phases),
               keep,
+              List.of(serverJavaOpts.trim().split("\\s+")).stream()
+                  .filter(o -> !o.isEmpty())
+                  .toList(),
               out,
               err)
           .run();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -74,6 +75,10 @@ final class ClusterBench {
   private final PrintWriter out;
   private final PrintWriter err;
   private final Set<String> phases;
+
+  /** JVM options of the server nodes (--server-java-opts). */
+  private final List<String> serverJavaOpts;
+
   private final boolean keep;
 
   /** Calls the nodes' push webhook ({@link #pushed}). */
@@ -112,10 +117,12 @@ final class ClusterBench {
       Duration timeout,
       Set<String> phases,
       boolean keep,
+      List<String> serverJavaOpts,
       PrintWriter out,
       PrintWriter err) {
     this.phases = phases;
     this.keep = keep;
+    this.serverJavaOpts = serverJavaOpts;
     this.nodes = nodes;
     this.agents = agents;
     this.connectRate = connectRate;
@@ -733,6 +740,7 @@ final class ClusterBench {
     private final List<Process> nodes;
     private final Routine before;
     private final long nodesAtStart;
+    private final long jitAtStart;
     private final long simulatorAtStart;
     private final long wallAtStart = System.nanoTime();
 
@@ -743,11 +751,13 @@ final class ClusterBench {
       this.nodes = survivors(victim);
       this.before = before;
       nodesAtStart = cpuMillis(nodes);
+      jitAtStart = jitMillis(nodes);
       simulatorAtStart = cpuMillis(children);
     }
 
     String report(int agents) {
       long nodesMs = cpuMillis(nodes) - nodesAtStart;
+      long jitMs = Math.max(0, jitMillis(nodes) - jitAtStart);
       long simMs = cpuMillis(children) - simulatorAtStart;
       double wall = (System.nanoTime() - wallAtStart) / 1e9;
       String routineWas = "";
@@ -755,13 +765,14 @@ final class ClusterBench {
         double above = nodesMs - before.coresBusy() * wall * 1000;
         routineWas =
             String.format(
-                "; above their routine before the stop (%.2f cores): %.1f ms per re-homed agent",
-                before.coresBusy(), above / agents);
+                "; above their routine before the stop (%s): %.1f ms per re-homed agent",
+                before.describe(), above / agents);
       }
       return String.format(
-          "surviving nodes' CPU meanwhile %.1f s (%.1f ms per re-homed agent%s), the simulator's"
-              + " %.1f s, in %.1f s on %d core(s)",
+          "surviving nodes' CPU meanwhile %.1f s, %.1f s of it their JIT compilers' (%.1f ms per"
+              + " re-homed agent%s), the simulator's %.1f s, in %.1f s on %d core(s)",
           nodesMs / 1000.0,
+          jitMs / 1000.0,
           agents == 0 ? 0.0 : (double) nodesMs / agents,
           routineWas,
           simMs / 1000.0,
@@ -770,13 +781,50 @@ final class ClusterBench {
     }
   }
 
-  /** How many cores some nodes kept busy over a few quiet seconds. */
-  record Routine(double coresBusy) {
+  /**
+   * How many cores some nodes kept busy over the last of a few 5-second windows, and how long the
+   * bench waited for them to settle.
+   */
+  record Routine(double coresBusy, List<Double> windows) {
+    /** Most windows waited for: a node that stays busy is stopped after a minute all the same. */
+    static final int MAX_WINDOWS = 12;
+
+    /**
+     * Measures 5-second windows until the nodes' CPU has settled (the last three windows within 0.1
+     * cores of each other, or one below 0.05 cores): right after a fleet came up or a node came
+     * back, the nodes are still gossiping the directory's changes and their JIT compilers are busy,
+     * which is not what a cluster in service is doing when one of its nodes dies.
+     */
     static Routine measure(List<Process> nodes) throws InterruptedException {
-      long cpu = cpuMillis(nodes);
-      long wall = System.nanoTime();
-      Thread.sleep(5_000);
-      return new Routine((cpuMillis(nodes) - cpu) / ((System.nanoTime() - wall) / 1e6));
+      List<Double> windows = new ArrayList<>();
+      while (true) {
+        long cpu = cpuMillis(nodes);
+        long wall = System.nanoTime();
+        Thread.sleep(5_000);
+        double cores = (cpuMillis(nodes) - cpu) / ((System.nanoTime() - wall) / 1e6);
+        windows.add(cores);
+        if (settled(windows)) {
+          return new Routine(cores, List.copyOf(windows));
+        }
+      }
+    }
+
+    /** Whether the windows measured so far (cores busy, oldest first) end the wait. */
+    static boolean settled(List<Double> windows) {
+      int n = windows.size();
+      List<Double> last = windows.subList(Math.max(0, n - 3), n);
+      return n >= MAX_WINDOWS
+          || windows.get(n - 1) < 0.05
+          || (n >= 3 && Collections.max(last) - Collections.min(last) < 0.1);
+    }
+
+    /** E.g. "0.41 cores; waited 15 s for it (0.82, 0.55, 0.41)". */
+    String describe() {
+      return String.format(
+          "%.2f cores; waited %d s for it (%s)",
+          coresBusy,
+          5 * windows.size(),
+          windows.stream().map(c -> String.format("%.2f", c)).collect(Collectors.joining(", ")));
     }
   }
 
@@ -800,6 +848,15 @@ final class ClusterBench {
       } catch (IOException | RuntimeException gone) {
         // ended, or no /proc here
       }
+    }
+    return nanos / 1_000_000;
+  }
+
+  /** The part of {@link #cpuMillis} that the processes' JIT compiler threads used. */
+  static long jitMillis(List<Process> processes) {
+    long nanos = 0;
+    for (Process p : processes) {
+      nanos += ServerCpu.compilerThreadsNanos(Long.toString(p.pid()));
     }
     return nanos / 1_000_000;
   }
@@ -848,7 +905,8 @@ final class ClusterBench {
                 + cycled.size()
                 + " cycled of "
                 + moved.size()
-                + (left.isEmpty() ? "" : " (" + left.size() + " had left it before)"));
+                + (left.isEmpty() ? "" : " (" + left.size() + " had left it before)"),
+        Duration.ofSeconds(1));
     return new Times(
         Percentiles.of(List.copyOf(registered.values())),
         Percentiles.of(List.copyOf(cycled.values())),
@@ -1057,16 +1115,20 @@ final class ClusterBench {
                 rollingConfig()));
     String java = ProcessHandle.current().info().command().orElse("java");
     Path log = home.resolve("server-" + node + "-" + starts.get(node) + ".log");
-    return new ProcessBuilder(
-            java,
-            "-Xss512k",
-            "-Dfluke.server.agents.heartbeat-interval=" + HEARTBEAT.toSeconds() + "s",
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.add("-Xss512k");
+    command.add("-Dfluke.server.agents.heartbeat-interval=" + HEARTBEAT.toSeconds() + "s");
+    command.addAll(serverJavaOpts);
+    command.addAll(
+        List.of(
             "-cp",
             System.getProperty("java.class.path"),
             "dev.fluke.app.Main",
             "server",
             "--config",
-            config.toString())
+            config.toString()));
+    return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
@@ -1196,6 +1258,17 @@ final class ClusterBench {
   /** Polls every 200 ms until {@code done} (errors count as "not yet"); says how far every 5 s. */
   private void await(String what, Supplier<Boolean> done, Supplier<String> progress)
       throws Exception {
+    await(what, done, progress, Duration.ofMillis(200));
+  }
+
+  /**
+   * As {@link #await(String, Supplier, Supplier)}, asking every {@code every}: a question that
+   * lists the whole fleet costs the nodes CPU, which a re-homing on shared cores should not pay
+   * five times a second (the per-agent times come from the nodes' own timestamps, so asking less
+   * often does not blur them).
+   */
+  private void await(String what, Supplier<Boolean> done, Supplier<String> progress, Duration every)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     long nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (true) {
@@ -1221,7 +1294,7 @@ final class ClusterBench {
         note("%s (waiting for %s)", seen, what);
         nextNote = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       }
-      Thread.sleep(200);
+      Thread.sleep(every.toMillis());
     }
   }
 

@@ -42,12 +42,15 @@ final class ServerCpu {
   }
 
   Sample sample() {
-    return new Sample(os.getProcessCpuTime(), compilerThreadsNanos(), System.nanoTime());
+    return new Sample(os.getProcessCpuTime(), compilerThreadsNanos("self"), System.nanoTime());
   }
 
-  /** User + system time of the live JIT compiler threads, 0 where there is no /proc. */
-  private static long compilerThreadsNanos() {
-    File[] tasks = new File("/proc/self/task").listFiles();
+  /**
+   * User + system time of the live JIT compiler threads of process {@code pid} ({@code self}: this
+   * one), 0 where there is no /proc.
+   */
+  static long compilerThreadsNanos(String pid) {
+    File[] tasks = new File("/proc/" + pid + "/task").listFiles();
     if (tasks == null) {
       return 0;
     }

@@ -1,6 +1,8 @@
 package dev.fluke.app.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +46,21 @@ class ClusterBenchTest {
         dev.fluke.app.cli.CliException.class, () -> ClusterBench.phases("f"));
     org.junit.jupiter.api.Assertions.assertThrows(
         dev.fluke.app.cli.CliException.class, () -> ClusterBench.phases(""));
+  }
+
+  @Test
+  void theNodesHaveSettledWhenThreeWindowsAgreeOrTheyAreIdleOrAMinutePassed() {
+    assertFalse(ClusterBench.Routine.settled(List.of(0.82)));
+    assertFalse(ClusterBench.Routine.settled(List.of(0.40, 0.39)), "three windows are needed");
+    assertFalse(ClusterBench.Routine.settled(List.of(0.82, 0.60, 0.45)), "still falling");
+    assertTrue(ClusterBench.Routine.settled(List.of(0.82, 0.60, 0.45, 0.40, 0.38)));
+    assertFalse(ClusterBench.Routine.settled(List.of(0.40, 0.31, 1.00)), "a burst");
+    assertTrue(ClusterBench.Routine.settled(List.of(0.9, 0.02)), "idle");
+    List<Double> noisy = new java.util.ArrayList<>();
+    for (int i = 0; i < ClusterBench.Routine.MAX_WINDOWS; i++) {
+      noisy.add(i % 2 == 0 ? 0.3 : 1.0);
+      assertEquals(i == ClusterBench.Routine.MAX_WINDOWS - 1, ClusterBench.Routine.settled(noisy));
+    }
   }
 
   @Test
