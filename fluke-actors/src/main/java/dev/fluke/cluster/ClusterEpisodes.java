@@ -2,6 +2,7 @@ package dev.fluke.cluster;
 
 import dev.fluke.server.EpisodeBook;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -106,7 +107,8 @@ public final class ClusterEpisodes implements EpisodeBook {
 
   private record Changed(int shard, LWWMap<String, Episode> map) implements Command {}
 
-  private record Done(String key, boolean ok) implements Command {}
+  /** One majority write of {@code shard} with the episodes of {@code batch}. */
+  private record Done(int shard, List<Write> batch, boolean ok) implements Command {}
 
   private Behavior<Command> behavior(
       org.apache.pekko.actor.typed.javadsl.ActorContext<Command> ctx,
@@ -119,24 +121,42 @@ public final class ClusterEpisodes implements EpisodeBook {
           rsp ->
               rsp instanceof Replicator.Changed<LWWMap<String, Episode>> c
                   ? new Changed(AgentLocations.shardOfKey(c.key().id()), c.get(c.key()))
-                  : new Done("", true));
+                  : new Done(-1, List.of(), true));
     }
+    // One majority write in flight per shard, the episodes that change meanwhile together in its
+    // next write (in the order they changed): a round of drift across the fleet is thousands of
+    // alerts within seconds, which one write each made more than a busy node's replicator could
+    // confirm in time.
+    ShardBatches<Write> writes = new ShardBatches<>();
+    java.util.function.BiConsumer<Integer, List<Write>> write =
+        (shard, batch) -> {
+          if (batch == null) {
+            return;
+          }
+          replicator.askUpdate(
+              replyTo ->
+                  new Replicator.Update<>(
+                      shardKey(shard),
+                      LWWMap.create(),
+                      new Replicator.WriteMajority(timeout),
+                      replyTo,
+                      map -> {
+                        LWWMap<String, Episode> next = map;
+                        for (Write w : batch) {
+                          next =
+                              w.episode() == null
+                                  ? next.remove(self, w.key())
+                                  : next.put(self, w.key(), w.episode());
+                        }
+                        return next;
+                      }),
+              rsp -> new Done(shard, batch, rsp instanceof Replicator.UpdateSuccess));
+        };
     return Behaviors.receive(Command.class)
         .onMessage(
             Write.class,
             w -> {
-              replicator.askUpdate(
-                  replyTo ->
-                      new Replicator.Update<>(
-                          shardKey(w.shard()),
-                          LWWMap.create(),
-                          new Replicator.WriteMajority(timeout),
-                          replyTo,
-                          map ->
-                              w.episode() == null
-                                  ? map.remove(self, w.key())
-                                  : map.put(self, w.key(), w.episode())),
-                  rsp -> new Done(w.key(), rsp instanceof Replicator.UpdateSuccess));
+              write.accept(w.shard(), writes.add(w.shard(), w));
               return Behaviors.same();
             })
         .onMessage(
@@ -151,14 +171,20 @@ public final class ClusterEpisodes implements EpisodeBook {
         .onMessage(
             Done.class,
             d -> {
+              if (d.shard() < 0) {
+                return Behaviors.same();
+              }
               if (!d.ok()) {
-                // Kept locally and gossiped later; other nodes may not know of it yet.
+                // Kept locally and gossiped later; other nodes may not know of them yet.
                 ctx.getLog()
                     .warn(
-                        "drift episode {} was not confirmed by a majority of the nodes within {}",
-                        d.key().replace('\n', '/'),
+                        "{} drift episode change(s) (the first: {}) were not confirmed by a majority"
+                            + " of the nodes within {}",
+                        d.batch().size(),
+                        d.batch().get(0).key().replace('\n', '/'),
                         timeout);
               }
+              write.accept(d.shard(), writes.done(d.shard()));
               return Behaviors.same();
             })
         .build();

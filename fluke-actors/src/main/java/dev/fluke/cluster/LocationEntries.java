@@ -1,6 +1,7 @@
 package dev.fluke.cluster;
 
 import java.util.List;
+import java.util.function.Function;
 import org.apache.pekko.cluster.ddata.LWWRegister;
 
 /**
@@ -27,6 +28,20 @@ final class LocationEntries {
    */
   static boolean ownInForce(AgentLocation entry, String self, long epoch) {
     return entry != null && entry.node().equals(self) && entry.epoch() == epoch;
+  }
+
+  /**
+   * {@code first}, then {@code second}, as one change of an entry (changes return null to leave the
+   * entry as it is): {@code second} sees what {@code first} made of it. Two results of one agent in
+   * one write of its shard both reach its entry.
+   */
+  static Function<AgentLocation, AgentLocation> andThen(
+      Function<AgentLocation, AgentLocation> first, Function<AgentLocation, AgentLocation> second) {
+    return entry -> {
+      AgentLocation once = first.apply(entry);
+      AgentLocation twice = second.apply(once == null ? entry : once);
+      return twice == null ? once : twice;
+    };
   }
 
   /**

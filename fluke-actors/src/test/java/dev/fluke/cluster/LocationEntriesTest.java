@@ -38,6 +38,19 @@ class LocationEntriesTest {
   }
 
   @Test
+  void twoChangesOfOneEntryInOneWriteBothReachIt() {
+    java.util.function.Function<AgentLocation, AgentLocation> seven = l -> l.withReceived(7L);
+    java.util.function.Function<AgentLocation, AgentLocation> eight = l -> l.withReceived(8L);
+    java.util.function.Function<AgentLocation, AgentLocation> none = l -> null;
+    AgentLocation entry = new AgentLocation(A, 3, true, List.of());
+    assertEquals(List.of(7L, 8L), LocationEntries.andThen(seven, eight).apply(entry).received());
+    // A change that leaves the entry (another node's now) neither stops nor undoes the other.
+    assertEquals(List.of(8L), LocationEntries.andThen(none, eight).apply(entry).received());
+    assertEquals(List.of(7L), LocationEntries.andThen(seven, none).apply(entry).received());
+    assertEquals(null, LocationEntries.andThen(none, none).apply(entry));
+  }
+
+  @Test
   void aHigherEpochAlwaysGetsALaterTimestampAndUpdatesWithinAnEpochGrow() {
     LWWRegister.Clock<AgentLocation> clock = LocationEntries.clock();
     AgentLocation epoch3 = new AgentLocation(A, 3, true, List.of());
