@@ -2,9 +2,7 @@ package dev.fluke.cluster;
 
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
-import dev.fluke.server.ReceivedResults;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -92,7 +90,7 @@ public final class AgentLocations {
   private record ShardChanged(int shard, Map<String, AgentLocation> entries) implements Command {}
 
   /** One majority write of {@code shard} with the received results of {@code batch}. */
-  private record ReceivedWritten(int shard, List<Received> batch, boolean ok) implements Command {}
+  record ReceivedWritten(int shard, List<Received> batch, boolean ok) implements Command {}
 
   record Ignored() implements Command {}
 
@@ -105,8 +103,7 @@ public final class AgentLocations {
 
   private final Admitting admitting;
 
-  /** Received results' majority writes: one in flight per shard, the rest batched. */
-  private final ShardBatches<Received> receivedWrites = new ShardBatches<>();
+  private final ReceivedWrites receivedWrites;
 
   private ActorRef<AgentRegistry.Command> registry;
 
@@ -163,6 +160,7 @@ public final class AgentLocations {
     this.timeout = timing.ask();
     this.local = new LocalDirectory(self);
     this.admitting = new Admitting(context, replicator, membership, timing, local, this::update);
+    this.receivedWrites = new ReceivedWrites(context.getLog(), self, timeout, this::update);
     // One function for every shard: Pekko keeps one subscription adapter per actor (the last
     // registered), so the shard is read from the key of each change.
     for (int i = 0; i < SHARDS; i++) {
@@ -188,8 +186,8 @@ public final class AgentLocations {
         .onMessage(HolderCheck.class, c -> run(() -> admitting.check(c)))
         .onMessage(Written.class, w -> run(() -> admitting.written(w)))
         .onMessage(Release.class, this::onRelease)
-        .onMessage(Received.class, this::onReceived)
-        .onMessage(ReceivedWritten.class, this::onReceivedWritten)
+        .onMessage(Received.class, r -> run(() -> receivedWrites.received(r)))
+        .onMessage(ReceivedWritten.class, w -> run(() -> receivedWrites.written(w)))
         .onMessage(ShardChanged.class, this::onShardChanged)
         .onMessage(GetAll.class, g -> run(() -> g.replyTo().tell(local.all())))
         .onMessage(
@@ -210,66 +208,10 @@ public final class AgentLocations {
       update(
           r.name(),
           Replicator.writeLocal(),
-          own(r.epoch(), AgentLocation::released),
+          LocationEntries.own(self, r.epoch(), AgentLocation::released),
           ok -> new Ignored());
     }
     return Behaviors.same();
-  }
-
-  /**
-   * A result received for the first time, to be written to a majority. Writes go by shard, one in
-   * flight per shard, the results that arrive meanwhile together in its next write (as admissions
-   * do): a round of applies across the fleet ends within seconds, and one majority write per result
-   * was more than the replicator could answer in time on a busy node (1,112 of 3,000 results
-   * unconfirmed within the timeout in a 1,000-agent rolling restart, docs/performance.md).
-   */
-  private Behavior<Command> onReceived(Received r) {
-    int shard = shardOf(r.name());
-    writeReceived(shard, receivedWrites.add(shard, r));
-    return Behaviors.same();
-  }
-
-  /**
-   * One majority write of {@code shard} with the results of {@code batch} (null: none to start).
-   */
-  private void writeReceived(int shard, List<Received> batch) {
-    if (batch == null) {
-      return;
-    }
-    Map<String, Function<AgentLocation, AgentLocation>> changes = new HashMap<>();
-    for (Received r : batch) {
-      changes.merge(
-          r.name(),
-          own(r.epoch(), l -> l.withReceived(ReceivedResults.fingerprint(r.key()))),
-          LocationEntries::andThen);
-    }
-    update(
-        shard,
-        new Replicator.WriteMajority(timeout),
-        changes,
-        ok -> new ReceivedWritten(shard, batch, ok));
-  }
-
-  private Behavior<Command> onReceivedWritten(ReceivedWritten w) {
-    if (!w.ok()) {
-      context
-          .getLog()
-          .warn(
-              "Recording {} result(s) of agents in directory shard {} reached no majority within"
-                  + " {}; they are kept locally and gossiped",
-              w.batch().size(),
-              w.shard(),
-              timeout);
-    }
-    w.batch().forEach(r -> r.done().complete(null));
-    writeReceived(w.shard(), receivedWrites.done(w.shard()));
-    return Behaviors.same();
-  }
-
-  /** A change of this node's own entry, only while it is still the one in force (else none). */
-  private Function<AgentLocation, AgentLocation> own(
-      long epoch, Function<AgentLocation, AgentLocation> change) {
-    return l -> LocationEntries.ownInForce(l, self, epoch) ? change.apply(l) : null;
   }
 
   /**

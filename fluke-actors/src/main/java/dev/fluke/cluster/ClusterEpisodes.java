@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -110,6 +111,11 @@ public final class ClusterEpisodes implements EpisodeBook {
   /** One majority write of {@code shard} with the episodes of {@code batch}. */
   private record Done(int shard, List<Write> batch, boolean ok) implements Command {}
 
+  /** A subscription's answer other than a change. */
+  private enum Ignored implements Command {
+    INSTANCE
+  }
+
   private Behavior<Command> behavior(
       org.apache.pekko.actor.typed.javadsl.ActorContext<Command> ctx,
       ReplicatorMessageAdapter<Command, LWWMap<String, Episode>> replicator,
@@ -121,14 +127,14 @@ public final class ClusterEpisodes implements EpisodeBook {
           rsp ->
               rsp instanceof Replicator.Changed<LWWMap<String, Episode>> c
                   ? new Changed(AgentLocations.shardOfKey(c.key().id()), c.get(c.key()))
-                  : new Done(-1, List.of(), true));
+                  : Ignored.INSTANCE);
     }
     // One majority write in flight per shard, the episodes that change meanwhile together in its
     // next write (in the order they changed): a round of drift across the fleet is thousands of
     // alerts within seconds, which one write each made more than a busy node's replicator could
     // confirm in time.
     ShardBatches<Write> writes = new ShardBatches<>();
-    java.util.function.BiConsumer<Integer, List<Write>> write =
+    BiConsumer<Integer, List<Write>> write =
         (shard, batch) -> {
           if (batch == null) {
             return;
@@ -168,12 +174,10 @@ public final class ClusterEpisodes implements EpisodeBook {
               view.putAll(entries);
               return Behaviors.same();
             })
+        .onMessageEquals(Ignored.INSTANCE, Behaviors::same)
         .onMessage(
             Done.class,
             d -> {
-              if (d.shard() < 0) {
-                return Behaviors.same();
-              }
               if (!d.ok()) {
                 // Kept locally and gossiped later; other nodes may not know of them yet.
                 ctx.getLog()

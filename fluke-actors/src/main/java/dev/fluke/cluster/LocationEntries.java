@@ -31,6 +31,15 @@ final class LocationEntries {
   }
 
   /**
+   * {@code change} as a change of {@code self}'s own entry of {@code epoch}: applied only while
+   * that entry is still the one in force, else none (another node took the agent over).
+   */
+  static Function<AgentLocation, AgentLocation> own(
+      String self, long epoch, Function<AgentLocation, AgentLocation> change) {
+    return l -> ownInForce(l, self, epoch) ? change.apply(l) : null;
+  }
+
+  /**
    * {@code first}, then {@code second}, as one change of an entry (changes return null to leave the
    * entry as it is): {@code second} sees what {@code first} made of it. Two results of one agent in
    * one write of its shard both reach its entry.

@@ -9,6 +9,9 @@ import dev.fluke.events.EventQuery;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,7 +85,7 @@ final class ClusterBench {
   private final boolean keep;
 
   /** Calls the nodes' push webhook ({@link #pushed}). */
-  private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+  private final HttpClient http = HttpClient.newHttpClient();
 
   private Path home;
   private Path repo;
@@ -247,8 +250,10 @@ final class ClusterBench {
     restart(c.victim());
   }
 
-  /** The node killed, its agents and a node that survived. */
-  /** A node killed at {@code at}; {@code routine}: the others' CPU in the seconds before. */
+  /**
+   * A node killed at {@code at}, its agents and a node that survived; {@code routine}: the others'
+   * CPU in the seconds before.
+   */
   private record Crash(int victim, Set<String> moved, Instant at, int survivor, Routine routine) {}
 
   /** {@code kill -9} of the node holding most agents. */
@@ -364,19 +369,9 @@ final class ClusterBench {
       if (servers.get(i) == null) {
         continue;
       }
-      var request =
-          java.net.http.HttpRequest.newBuilder(
-                  java.net.URI.create(
-                      "http://127.0.0.1:" + ports.get(i)[1] + "/api/v1/webhooks/git"))
-              .header("Content-Type", "application/json")
-              .header("X-Gitlab-Token", token)
-              .timeout(Duration.ofSeconds(10))
-              .POST(
-                  java.net.http.HttpRequest.BodyPublishers.ofString(
-                      "{\"ref\":\"refs/heads/main\"}"))
-              .build();
+      HttpRequest request = PushWebhook.request("http://127.0.0.1:" + ports.get(i)[1], token);
       try {
-        var answer = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() == 202) {
           return;
         }

@@ -370,14 +370,7 @@ public final class ServerCostsCommand implements Callable<Integer> {
 
   /** A GitLab-style push webhook (the shared secret as token); returns when it was sent. */
   private Instant webhook(String secret) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(
-                URI.create(scheme + "://127.0.0.1:" + httpPort + "/api/v1/webhooks/git"))
-            .header("Content-Type", "application/json")
-            .header("X-Gitlab-Event", "Push Hook")
-            .header("X-Gitlab-Token", secret)
-            .POST(HttpRequest.BodyPublishers.ofString("{\"ref\":\"refs/heads/main\"}"))
-            .build();
+    HttpRequest request = PushWebhook.request(scheme + "://127.0.0.1:" + httpPort, secret);
     Instant sent = Instant.now();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 202 || !response.body().contains("fetching")) {
