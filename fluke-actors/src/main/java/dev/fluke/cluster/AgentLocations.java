@@ -2,7 +2,6 @@ package dev.fluke.cluster;
 
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -22,9 +21,10 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 
 /**
  * The cluster-wide agent directory: which node holds each agent's session, with the fencing epoch
- * of that admission and the results received lately ({@link AgentLocation}). Kept in Distributed
- * Data as {@link #SHARDS} {@code LWWMap}s (an agent's shard is its name's hash), so no replicated
- * value grows with the whole fleet and a change gossips a small delta (docs/cluster.md, sizing).
+ * of that admission ({@link AgentLocation}); the results received lately are kept apart ({@link
+ * ClusterReceipts}). Kept in Distributed Data as {@link #SHARDS} {@code LWWMap}s (an agent's shard
+ * is its name's hash), so no replicated value grows with the whole fleet and a change gossips a
+ * small delta (docs/cluster.md, sizing).
  *
  * <p>It is the cluster's {@link AgentAdmission} ({@link #admission}): a registration reads the
  * agent's entry from a majority, applies {@link Placement}, asks the holding node when needed
@@ -51,9 +51,6 @@ public final class AgentLocations {
       implements Command {}
 
   record Release(String name, long epoch) implements Command {}
-
-  record Received(String name, long epoch, String key, CompletableFuture<Void> done)
-      implements Command {}
 
   record Attach(ActorRef<AgentRegistry.Command> registry) implements Command {}
 
@@ -89,27 +86,20 @@ public final class AgentLocations {
 
   private record ShardChanged(int shard, Map<String, AgentLocation> entries) implements Command {}
 
-  /** One majority write of {@code shard} with the received results of {@code batch}. */
-  record ReceivedWritten(int shard, List<Received> batch, boolean ok) implements Command {}
-
   record Ignored() implements Command {}
 
   private final ActorContext<Command> context;
   private final ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator;
   private final SelfUniqueAddress selfUnique;
   private final String self;
-  private final Duration timeout;
   private final LocalDirectory local;
 
   private final Admitting admitting;
 
-  private final ReceivedWrites receivedWrites;
-
   private ActorRef<AgentRegistry.Command> registry;
 
   /**
-   * @param timing of admissions; {@code timing.ask()} also bounds the majority write of a received
-   *     result
+   * @param timing of admissions
    */
   static Behavior<Command> create(Membership membership, Admitting.Timing timing) {
     return Behaviors.setup(
@@ -135,9 +125,10 @@ public final class AgentLocations {
         Props.empty());
   }
 
-  /** The registry's view of this actor. */
-  public static AgentAdmission admission(ActorRef<Command> locations) {
-    return new ClusterAdmission(locations);
+  /** The registry's view of this actor and of the node's {@link ClusterReceipts}. */
+  public static AgentAdmission admission(
+      ActorRef<Command> locations, ActorRef<ClusterReceipts.Command> receipts) {
+    return new ClusterAdmission(locations, receipts);
   }
 
   static LWWMapKey<String, AgentLocation> key(int shard) {
@@ -157,10 +148,8 @@ public final class AgentLocations {
     this.replicator = replicator;
     this.selfUnique = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.self = membership.self();
-    this.timeout = timing.ask();
     this.local = new LocalDirectory(self);
     this.admitting = new Admitting(context, replicator, membership, timing, local, this::update);
-    this.receivedWrites = new ReceivedWrites(context.getLog(), self, timeout, this::update);
     // One function for every shard: Pekko keeps one subscription adapter per actor (the last
     // registered), so the shard is read from the key of each change.
     for (int i = 0; i < SHARDS; i++) {
@@ -186,8 +175,6 @@ public final class AgentLocations {
         .onMessage(HolderCheck.class, c -> run(() -> admitting.check(c)))
         .onMessage(Written.class, w -> run(() -> admitting.written(w)))
         .onMessage(Release.class, this::onRelease)
-        .onMessage(Received.class, r -> run(() -> receivedWrites.received(r)))
-        .onMessage(ReceivedWritten.class, w -> run(() -> receivedWrites.written(w)))
         .onMessage(ShardChanged.class, this::onShardChanged)
         .onMessage(GetAll.class, g -> run(() -> g.replyTo().tell(local.all())))
         .onMessage(

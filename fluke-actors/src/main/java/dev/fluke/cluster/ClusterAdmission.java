@@ -8,15 +8,18 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * The registry's view of {@link AgentLocations} (its {@link AgentAdmission} in cluster mode): each
- * call is one message to the directory actor, answered through a future. Also the reasons the
- * directory gives when it refuses (they are sent to the agent).
+ * The registry's view of {@link AgentLocations} and {@link ClusterReceipts} (its {@link
+ * AgentAdmission} in cluster mode): each call is one message to one of them, answered through a
+ * future. Also the reasons the directory gives when it refuses (they are sent to the agent).
  */
 final class ClusterAdmission implements AgentAdmission {
   private final ActorRef<AgentLocations.Command> locations;
+  private final ActorRef<ClusterReceipts.Command> receipts;
 
-  ClusterAdmission(ActorRef<AgentLocations.Command> locations) {
+  ClusterAdmission(
+      ActorRef<AgentLocations.Command> locations, ActorRef<ClusterReceipts.Command> receipts) {
     this.locations = locations;
+    this.receipts = receipts;
   }
 
   @Override
@@ -42,15 +45,22 @@ final class ClusterAdmission implements AgentAdmission {
   }
 
   @Override
-  public CompletionStage<Void> received(String name, long epoch, String resultKey) {
+  public CompletionStage<Void> received(String name, String resultKey) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    locations.tell(new AgentLocations.Received(name, epoch, resultKey, done));
+    receipts.tell(new ClusterReceipts.Record(name, resultKey, done));
     return done;
+  }
+
+  @Override
+  public CompletionStage<Boolean> recorded(String name, String resultKey) {
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    receipts.tell(new ClusterReceipts.Check(name, resultKey, answer));
+    return answer;
   }
 
   /** The directory recorded {@code entry}, this node's admission of the agent. */
   static Decision admitted(AgentLocation entry) {
-    return Decision.admitted(entry.epoch(), entry.received());
+    return Decision.admitted(entry.epoch());
   }
 
   /** This node reaches no majority of the members (a minority side): it cannot admit anyone. */

@@ -1,6 +1,5 @@
 package dev.fluke.cluster;
 
-import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.cluster.ddata.LWWRegister;
 
@@ -14,11 +13,11 @@ final class LocationEntries {
   /**
    * The entry after admitting the agent on {@code self} with {@code epoch}: never an epoch at or
    * below the one {@code before} (null: no entry) has, as another node may have admitted it
-   * meanwhile; its received results are kept; {@code token} is the hash of the new session's token.
+   * meanwhile; {@code token} is the hash of the new session's token.
    */
   static AgentLocation admitted(AgentLocation before, String self, long epoch, String token) {
     return before == null
-        ? new AgentLocation(self, epoch, true, List.of(), token)
+        ? new AgentLocation(self, epoch, true, token)
         : before.admittedOn(self, Math.max(epoch, before.epoch() + 1), token);
   }
 
@@ -37,20 +36,6 @@ final class LocationEntries {
   static Function<AgentLocation, AgentLocation> own(
       String self, long epoch, Function<AgentLocation, AgentLocation> change) {
     return l -> ownInForce(l, self, epoch) ? change.apply(l) : null;
-  }
-
-  /**
-   * {@code first}, then {@code second}, as one change of an entry (changes return null to leave the
-   * entry as it is): {@code second} sees what {@code first} made of it. Two results of one agent in
-   * one write of its shard both reach its entry.
-   */
-  static Function<AgentLocation, AgentLocation> andThen(
-      Function<AgentLocation, AgentLocation> first, Function<AgentLocation, AgentLocation> second) {
-    return entry -> {
-      AgentLocation once = first.apply(entry);
-      AgentLocation twice = second.apply(once == null ? entry : once);
-      return twice == null ? once : twice;
-    };
   }
 
   /**

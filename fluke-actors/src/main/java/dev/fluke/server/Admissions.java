@@ -77,17 +77,17 @@ final class Admissions {
   }
 
   /**
-   * The registration is accepted: in cluster mode, the results its earlier sessions received (on
-   * any node) seed {@code received}, each new one is recorded with the cluster, and its epoch is
-   * kept. Returns the base of the new session's cycle ids: unique per connection on a single server
-   * ({@code connection}), per epoch across the cluster.
+   * The registration is accepted: in cluster mode, each result {@code received} gets for the first
+   * time is recorded with the cluster, a late one it has not seen is looked up there first, and the
+   * epoch is kept. Returns the base of the new session's cycle ids: unique per connection on a
+   * single server ({@code connection}), per epoch across the cluster.
    */
   long accepted(String name, AgentAdmission.Decision d, ReceivedResults received, long connection) {
     if (admission.local()) {
       return connection << 32;
     }
-    received.seed(d.received());
-    received.onFirst(key -> admission.received(name, d.epoch(), key));
+    received.onFirst(key -> admission.received(name, key));
+    received.lookUpWith(key -> admission.recorded(name, key));
     epochs.put(name, d.epoch());
     return d.epoch() << 32;
   }

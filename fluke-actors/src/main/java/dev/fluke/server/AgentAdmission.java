@@ -1,6 +1,5 @@
 package dev.fluke.server;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -22,17 +21,14 @@ public interface AgentAdmission {
    * @param epoch the agent's new epoch (> 0 in cluster mode); its cycle ids start at {@code epoch
    *     << 32}, so they are unique across nodes
    * @param refusal null when admitted, else why not (sent to the agent)
-   * @param received the {@link ReceivedResults#fingerprint fingerprints} of the result keys ({@code
-   *     cycle/task}) the agent's earlier sessions received, on any node: a result re-sent after a
-   *     failover is then recognised as a duplicate
    */
-  record Decision(long epoch, String refusal, List<Long> received) {
-    public static Decision admitted(long epoch, List<Long> received) {
-      return new Decision(epoch, null, List.copyOf(received));
+  record Decision(long epoch, String refusal) {
+    public static Decision admitted(long epoch) {
+      return new Decision(epoch, null);
     }
 
     public static Decision refused(String why) {
-      return new Decision(0, why, List.of());
+      return new Decision(0, why);
     }
 
     public boolean admitted() {
@@ -61,10 +57,18 @@ public interface AgentAdmission {
   void released(String name, long epoch);
 
   /**
-   * The session of {@code name} (epoch {@code epoch}) received a result for the first time; the
-   * stage completes once the cluster knows it (never fails; a failure to record is logged).
+   * A session of {@code name} received the result {@code resultKey} ({@code cycle/task}) for the
+   * first time; the stage completes once the cluster knows it (never fails; a failure to record is
+   * logged).
    */
-  CompletionStage<Void> received(String name, long epoch, String resultKey);
+  CompletionStage<Void> received(String name, String resultKey);
+
+  /**
+   * Did any node record agent {@code name}'s result {@code resultKey}? Asked for a late result this
+   * node has not received (the node the agent left may have recorded it and lost the
+   * acknowledgement with the connection). Never fails.
+   */
+  CompletionStage<Boolean> recorded(String name, String resultKey);
 
   /** A single server: everyone is admitted at once, nothing is shared. */
   AgentAdmission LOCAL =
@@ -79,15 +83,20 @@ public interface AgentAdmission {
 
         @Override
         public CompletionStage<Decision> admit(String name, String resumes, String token) {
-          return CompletableFuture.completedFuture(Decision.admitted(0, List.of()));
+          return CompletableFuture.completedFuture(Decision.admitted(0));
         }
 
         @Override
         public void released(String name, long epoch) {}
 
         @Override
-        public CompletionStage<Void> received(String name, long epoch, String resultKey) {
+        public CompletionStage<Void> received(String name, String resultKey) {
           return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Boolean> recorded(String name, String resultKey) {
+          return CompletableFuture.completedFuture(false);
         }
       };
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 
@@ -167,6 +168,16 @@ final class AgentReports {
       flaps.remediated(spec.name(), spec.effectiveFlapLimit(defaultFlap), now);
     }
     return verdict;
+  }
+
+  /**
+   * Cluster mode: when {@code r} is late and not received here, whether another node recorded it
+   * ({@link ReceivedResults#recordedElsewhere}); null when there is nothing to look up.
+   */
+  CompletionStage<Boolean> lookUp(ApplyResult r) {
+    return received.lookUp(r.cycleId(), r.task().task(), r.late())
+        ? received.recordedElsewhere(r.cycleId(), r.task().task())
+        : null;
   }
 
   /**

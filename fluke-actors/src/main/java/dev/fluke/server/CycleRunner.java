@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -113,6 +115,14 @@ public final class CycleRunner {
   /** The request of cycle {@code cycleId} got no answer in time. */
   record CycleTimedOut(long cycleId) implements Command {}
 
+  /**
+   * The cluster answered whether another node recorded the late result {@code m} ({@link
+   * CycleSteps#lookUp}): it is handled now, and only then acknowledged, so the agent's next message
+   * waits for it.
+   */
+  record LookedUp(FromAgent m) implements Command {}
+
+  private final ActorContext<Command> ctx;
   private final CycleSteps steps;
   private final PlanChecks plans;
   private final ActorRef<AgentSession.Command> session;
@@ -127,12 +137,14 @@ public final class CycleRunner {
                   RunnerTimers t = new RunnerTimers(timers, s.settings().reconcile());
                   CycleSteps steps =
                       new CycleSteps(s, session, log, t, ctx.getSelf(), ctx.getLog());
-                  CycleRunner runner = new CycleRunner(steps, session);
+                  CycleRunner runner = new CycleRunner(ctx, steps, session);
                   return runner.go(steps.start(s.state(), s.reconcilers()));
                 }));
   }
 
-  private CycleRunner(CycleSteps steps, ActorRef<AgentSession.Command> session) {
+  private CycleRunner(
+      ActorContext<Command> ctx, CycleSteps steps, ActorRef<AgentSession.Command> session) {
+    this.ctx = ctx;
     this.steps = steps;
     this.plans = steps.plans();
     this.session = session;
@@ -165,7 +177,8 @@ public final class CycleRunner {
         .onMessage(FromAgent.class, PlanChecks::isReport, m -> same(() -> plans.reported(m)))
         .onMessage(PlanCheck.class, p -> same(() -> plans.start(p)))
         .onMessage(PlanCheckDropped.class, p -> same(() -> plans.drop(p.cycleId())))
-        .onMessage(FromAgent.class, m -> acknowledged(m, go(steps.fromAgent(c, m))))
+        .onMessage(FromAgent.class, m -> fromAgent(c, m))
+        .onMessage(LookedUp.class, l -> acknowledged(l.m(), go(steps.fromAgent(c, l.m()))))
         .onMessage(CycleTimedOut.class, t -> go(steps.timedOut(c, t.cycleId())))
         .onMessage(DesiredStateChanged.class, d -> go(steps.desiredState(c, d)))
         .onMessage(ManualReconcile.class, m -> go(steps.manualReconcile(c, m)))
@@ -176,6 +189,20 @@ public final class CycleRunner {
         .onMessageEquals(Finish.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, stop -> same(steps::stopped))
         .build();
+  }
+
+  /**
+   * The agent's message {@code m}: handled and acknowledged, or first looked up in the cluster (a
+   * late result another node may have recorded) and handled when the answer comes ({@link
+   * LookedUp}).
+   */
+  private Behavior<Command> fromAgent(Cycle c, FromAgent m) {
+    CompletionStage<Boolean> lookUp = steps.lookUp(m);
+    if (lookUp == null) {
+      return acknowledged(m, go(steps.fromAgent(c, m)));
+    }
+    ctx.pipeToSelf(lookUp, (found, failure) -> new LookedUp(m));
+    return Behaviors.same();
   }
 
   private void moveIfIdle(Cycle c, String why) {

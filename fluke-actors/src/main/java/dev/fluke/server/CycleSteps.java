@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 
@@ -174,6 +175,15 @@ final class CycleSteps {
   }
 
   // ---- agent messages: each is acknowledged once handled (acknowledge) ----
+
+  /**
+   * Cluster mode: when {@code m} is a late apply result this node has not received, whether another
+   * node recorded it (then {@link #fromAgent} takes it for a duplicate); null when {@code m} needs
+   * no looking up.
+   */
+  CompletionStage<Boolean> lookUp(CycleRunner.FromAgent m) {
+    return m.message() instanceof AgentMessage.ApplyResult r ? reports.lookUp(r) : null;
+  }
 
   /**
    * A CheckReport, ApplyOutput or ApplyResult while {@code c} is in flight (null when idle):

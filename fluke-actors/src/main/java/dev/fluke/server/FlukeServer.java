@@ -8,6 +8,7 @@ import dev.fluke.cluster.ClusterBoot;
 import dev.fluke.cluster.ClusterEpisodes;
 import dev.fluke.cluster.ClusterFleetApi;
 import dev.fluke.cluster.ClusterGit;
+import dev.fluke.cluster.ClusterReceipts;
 import dev.fluke.cluster.LiveRelay;
 import dev.fluke.cluster.NodeService;
 import dev.fluke.cluster.PinnedGitSync;
@@ -223,7 +224,7 @@ public final class FlukeServer {
                         admission != null
                             ? admission
                             : locations != null
-                                ? AgentLocations.admission(locations)
+                                ? AgentLocations.admission(locations, ClusterReceipts.start(system))
                                 : AgentAdmission.LOCAL))
                 .onFailure(SupervisorStrategy.resume()),
             "fluke-server-agents");

@@ -4,12 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,18 +23,17 @@ import java.util.function.Function;
  * the server process, so after a server restart nothing matches and a re-sent result is recorded
  * like any other.
  *
- * <p>Cluster mode: the keys the agent's earlier sessions received on other nodes are {@link #seed
- * seeded} from the cluster's agent directory, and each result received for the first time is
- * written there ({@link #onFirst}); its acknowledgement waits for that write ({@link #recorded}),
- * so a result acknowledged by any node is known to every node the agent may move to.
+ * <p>Cluster mode: each result received for the first time is written to the cluster's record of
+ * received results ({@link #onFirst}); its acknowledgement waits for that write ({@link
+ * #recorded}), so a result acknowledged by any node is known to every node the agent may move to. A
+ * <em>late</em> result (its apply began on an earlier connection, perhaps with another node) not
+ * received here is first looked up in that record ({@link #recordedElsewhere}): the node the agent
+ * left may have recorded it and lost the acknowledgement with the connection.
  */
 public final class ReceivedResults {
   private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final Map<String, Boolean> seen;
-
-  /** Fingerprints of the keys earlier sessions received on other nodes ({@link #seed}). */
-  private final Set<Long> seeded = new HashSet<>();
 
   private final Map<String, CompletionStage<Void>> pending = new HashMap<>();
 
@@ -45,6 +41,9 @@ public final class ReceivedResults {
   private final AtomicInteger acksInFlight = new AtomicInteger();
 
   private Function<String, CompletionStage<Void>> onFirst = key -> DONE;
+
+  /** Cluster mode: did any node record the result of this key? (null: a single server) */
+  private Function<String, CompletionStage<Boolean>> elsewhere;
 
   ReceivedResults(int capacity) {
     this.seen =
@@ -61,8 +60,7 @@ public final class ReceivedResults {
     String key = key(cycleId, task);
     Function<String, CompletionStage<Void>> listener;
     synchronized (this) {
-      if (seen.put(key, Boolean.TRUE) != null
-          || (!seeded.isEmpty() && seeded.contains(fingerprint(key)))) {
+      if (seen.put(key, Boolean.TRUE) != null) {
         return false;
       }
       listener = onFirst;
@@ -124,10 +122,16 @@ public final class ReceivedResults {
     return cycleId + "/" + task;
   }
 
+  /** The cycle id of a result {@link #key}. */
+  public static long cycleOf(String key) {
+    return Long.parseLong(key.substring(0, key.indexOf('/')));
+  }
+
   /**
-   * The 64-bit fingerprint of a result key, which the cluster's directory keeps instead of the key
-   * (the first 8 bytes of its SHA-256). Two keys of one agent's last 16 results sharing one is a
-   * chance of about 16 in 2^64 per result: then a new result would be taken for a re-sent one.
+   * The 64-bit fingerprint of a result key, which the cluster's record of received results keeps
+   * instead of the key (the first 8 bytes of its SHA-256). Two keys of one agent's last 16 results
+   * sharing one is a chance of about 16 in 2^64 per result: then a new result would be taken for a
+   * re-sent one.
    */
   public static long fingerprint(String key) {
     try {
@@ -139,13 +143,42 @@ public final class ReceivedResults {
   }
 
   /**
-   * Cluster mode: results the agent's earlier sessions received on other nodes (their keys'
-   * fingerprints, from the cluster directory), so that one re-sent after a failover is a duplicate
-   * here too.
+   * True when the result must be looked up in the cluster's record before it is handled ({@link
+   * #recordedElsewhere}): cluster mode, a late result, not received here.
    */
-  synchronized void seed(Collection<Long> fingerprints) {
-    seeded.clear(); // the directory's list is the newest of every node: it replaces the last one
-    seeded.addAll(fingerprints);
+  synchronized boolean lookUp(long cycleId, String task, boolean late) {
+    return elsewhere != null && late && !seen.containsKey(key(cycleId, task));
+  }
+
+  /**
+   * Cluster mode: whether another node recorded the result (a majority read of the cluster's
+   * record); completes with false on a single server. A result found is remembered as received
+   * here, so {@link #firstTime} then says it is a duplicate.
+   */
+  CompletionStage<Boolean> recordedElsewhere(long cycleId, String task) {
+    Function<String, CompletionStage<Boolean>> ask;
+    synchronized (this) {
+      ask = elsewhere;
+    }
+    if (ask == null) {
+      return CompletableFuture.completedFuture(false);
+    }
+    String key = key(cycleId, task);
+    return ask.apply(key)
+        .thenApply(
+            found -> {
+              if (found) {
+                synchronized (this) {
+                  seen.put(key, Boolean.TRUE);
+                }
+              }
+              return found;
+            });
+  }
+
+  /** Cluster mode: how {@link #recordedElsewhere} asks the cluster about a result key. */
+  synchronized void lookUpWith(Function<String, CompletionStage<Boolean>> elsewhere) {
+    this.elsewhere = elsewhere;
   }
 
   /**

@@ -4,7 +4,6 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
 import java.time.Instant;
-import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -90,7 +89,7 @@ final class Registrations {
                   token));
       return;
     }
-    accept(c, AgentAdmission.Decision.admitted(0, List.of()), token);
+    accept(c, AgentAdmission.Decision.admitted(0), token);
   }
 
   private void tooLate(AgentRegistry.Connect c) {

@@ -31,7 +31,7 @@ class AgentListMergeTest {
   }
 
   private static AgentLocation on(String node, boolean live) {
-    return new AgentLocation(node, 1, live, List.of());
+    return new AgentLocation(node, 1, live);
   }
 
   private static List<String> names(Dto.Partial<List<Dto.AgentSummary>> p) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.server.AgentAdmission;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -25,7 +24,8 @@ class ClusterAdmissionTest {
   @Test
   void eachCallIsOneMessageToTheDirectoryAnsweredThroughItsFuture() throws Exception {
     TestProbe<AgentLocations.Command> directory = KIT.createTestProbe();
-    AgentAdmission admission = AgentLocations.admission(directory.getRef());
+    TestProbe<ClusterReceipts.Command> receipts = KIT.createTestProbe();
+    AgentAdmission admission = AgentLocations.admission(directory.getRef(), receipts.getRef());
     assertFalse(admission.local());
 
     CompletionStage<AgentAdmission.Decision> decision = admission.admit("web-01", "r", "t");
@@ -33,21 +33,27 @@ class ClusterAdmissionTest {
     assertEquals("web-01", admit.name());
     assertEquals("r", admit.resumes());
     assertEquals("t", admit.token());
-    admit.answer().complete(ClusterAdmission.admitted(new AgentLocation(B, 4, true, List.of(7L))));
-    assertEquals(
-        AgentAdmission.Decision.admitted(4, List.of(7L)), decision.toCompletableFuture().get());
+    admit.answer().complete(ClusterAdmission.admitted(new AgentLocation(B, 4, true)));
+    assertEquals(AgentAdmission.Decision.admitted(4), decision.toCompletableFuture().get());
 
     admission.released("web-01", 4);
     assertEquals(
         new AgentLocations.Release("web-01", 4),
         directory.expectMessageClass(AgentLocations.Release.class));
 
-    CompletionStage<Void> recorded = admission.received("web-01", 4, "9/web");
-    AgentLocations.Received received = directory.expectMessageClass(AgentLocations.Received.class);
+    CompletionStage<Void> recorded = admission.received("web-01", "9/web");
+    ClusterReceipts.Record received = receipts.expectMessageClass(ClusterReceipts.Record.class);
     assertEquals("9/web", received.key());
     assertFalse(recorded.toCompletableFuture().isDone());
     received.done().complete(null);
     assertTrue(recorded.toCompletableFuture().isDone());
+
+    CompletionStage<Boolean> found = admission.recorded("web-01", "8/web");
+    ClusterReceipts.Check check = receipts.expectMessageClass(ClusterReceipts.Check.class);
+    assertEquals(new ClusterReceipts.Check("web-01", "8/web", check.answer()), check);
+    check.answer().complete(true);
+    assertTrue(found.toCompletableFuture().get());
+    directory.expectNoMessage(java.time.Duration.ofMillis(50));
   }
 
   @Test

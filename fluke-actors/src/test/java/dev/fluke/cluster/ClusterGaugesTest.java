@@ -37,10 +37,10 @@ class ClusterGaugesTest {
     directory.count(
         3,
         List.of(
-            new AgentLocation(A, 1, true, List.of()),
-            new AgentLocation(B, 2, true, List.of()),
-            new AgentLocation(B, 1, false, List.of())));
-    directory.count(7, List.of(new AgentLocation(C, 4, true, List.of())));
+            new AgentLocation(A, 1, true),
+            new AgentLocation(B, 2, true),
+            new AgentLocation(B, 1, false)));
+    directory.count(7, List.of(new AgentLocation(C, 4, true)));
     PrometheusRegistry registry = new PrometheusRegistry();
     new ClusterGauges(() -> members, () -> A, directory).register(registry);
 
@@ -85,7 +85,7 @@ class ClusterGaugesTest {
       // An agent's entry written on node 0 is counted by every node's replica.
       ActorSystem<Void> zero = nodes.node(0);
       SelfUniqueAddress self = DistributedData.get(zero).selfUniqueAddress();
-      AgentLocation web01 = new AgentLocation(nodes.address(0), 1, true, List.of());
+      AgentLocation web01 = new AgentLocation(nodes.address(0), 1, true);
       Function<LWWMap<String, AgentLocation>, LWWMap<String, AgentLocation>> put =
           m -> m.put(self, "web-01", web01);
       DistributedData.get(zero)

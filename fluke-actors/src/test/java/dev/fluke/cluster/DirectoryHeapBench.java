@@ -11,17 +11,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 
 /**
  * Benchmark, run by hand, never by the test suite (it measures, it asserts nothing; figures go to
  * docs/performance.md, "Cluster failover"): the heap the agent directory costs per agent, on every
  * node. Three cluster nodes in this JVM over real Artery on loopback, each with its real directory
- * actor ({@link AgentLocations}); N agents are admitted through the real admission (a third on each
- * node, as a fleet spreads), then each holder records {@code keys} received results per agent (the
- * directory keeps the newest 16); once every node's replica has every entry with its keys, the used
- * heap after a full collection is compared with the one before the agents. Every node holds a full
- * replica and its own view of it, so the difference divided by N is the directory's cost per agent
- * for the whole three-node cluster. Runs in a JVM of its own:
+ * actor ({@link AgentLocations}) and record of received results ({@link ClusterReceipts}); N agents
+ * are admitted through the real admission (a third on each node, as a fleet spreads), then each
+ * holder records {@code keys} received results per agent (the newest 16 are kept); once every
+ * node's replicas have every entry and every agent's keys, the used heap after a full collection is
+ * compared with the one before the agents. Every node holds a full replica and its own view of it,
+ * so the difference divided by N is the directory's cost per agent for the whole three-node
+ * cluster. Runs in a JVM of its own:
  *
  * <pre>
  * mvn -B -pl fluke-actors -am test-compile -Dfluke.cds.skip=true
@@ -37,18 +40,20 @@ final class DirectoryHeapBench {
 
   public static void main(String[] args) throws Exception {
     int agents = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-    int keys = args.length > 1 ? Integer.parseInt(args[1]) : AgentLocation.RECEIVED_KEPT;
+    int keys = args.length > 1 ? Integer.parseInt(args[1]) : ReceivedKeys.KEPT;
     try (ClusterNodes nodes = ClusterNodes.start(3)) {
       List<ActorRef<AgentLocations.Command>> dirs = new ArrayList<>();
+      List<AgentAdmission> admissions = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         dirs.add(AgentLocations.start(nodes.node(i)));
+        admissions.add(AgentLocations.admission(dirs.get(i), ClusterReceipts.start(nodes.node(i))));
       }
-      fill(dirs, "warm-", 300, keys); // classes, pools, the replicator's first gossip
+      fill(admissions, "warm-", 300, keys); // classes, pools, the replicator's first gossip
       awaitEntries(nodes, dirs, 300, keys);
       long before = usedHeap();
 
       long cpu0 = cpu();
-      fill(dirs, "host-", agents, keys);
+      fill(admissions, "host-", agents, keys);
       awaitEntries(nodes, dirs, 300 + agents, keys);
       long cpu = cpu() - cpu0;
       long after = usedHeap();
@@ -72,9 +77,7 @@ final class DirectoryHeapBench {
   }
 
   /** Admits {@code n} agents, a third on each node, then records {@code keys} results for each. */
-  private static void fill(
-      List<ActorRef<AgentLocations.Command>> dirs, String prefix, int n, int keys) {
-    List<AgentAdmission> admissions = dirs.stream().map(AgentLocations::admission).toList();
+  private static void fill(List<AgentAdmission> admissions, String prefix, int n, int keys) {
     long[] epochs = new long[n];
     List<CompletableFuture<?>> wave = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -101,10 +104,7 @@ final class DirectoryHeapBench {
       for (int i = 0; i < n; i++) {
         String key = ((epochs[i] << 32) + 1000 + k) + "/deploy_app_" + Integer.toHexString(i * 31);
         wave.add(
-            admissions
-                .get(i % 3)
-                .received(prefix + i + ".example.org", epochs[i], key)
-                .toCompletableFuture());
+            admissions.get(i % 3).received(prefix + i + ".example.org", key).toCompletableFuture());
         if (wave.size() == 500) {
           joinAll(wave);
         }
@@ -120,12 +120,15 @@ final class DirectoryHeapBench {
     wave.clear();
   }
 
-  /** Waits until every node's replica has {@code n} entries, each with {@code keys} results. */
+  /**
+   * Waits until every node's replicas have {@code n} entries and {@code keys} results of each
+   * agent.
+   */
   private static void awaitEntries(
       ClusterNodes nodes, List<ActorRef<AgentLocations.Command>> dirs, int n, int keys)
       throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    int want = Math.min(keys, AgentLocation.RECEIVED_KEPT);
+    int want = Math.min(keys, ReceivedKeys.KEPT);
     for (int i = 0; i < dirs.size(); i++) {
       while (true) {
         Map<String, AgentLocation> all =
@@ -136,7 +139,7 @@ final class DirectoryHeapBench {
                     nodes.node(i).scheduler())
                 .toCompletableFuture()
                 .join();
-        if (all.size() >= n && all.values().stream().allMatch(l -> l.received().size() >= want)) {
+        if (all.size() >= n && receipts(nodes, i) >= (long) n * want) {
           break;
         }
         if (System.nanoTime() > deadline) {
@@ -145,6 +148,26 @@ final class DirectoryHeapBench {
         Thread.sleep(500); // a benchmark's poll, not a test's wait
       }
     }
+  }
+
+  /** The received results node {@code i}'s replicas keep, of every agent. */
+  private static long receipts(ClusterNodes nodes, int i) {
+    long kept = 0;
+    for (int shard = 0; shard < AgentLocations.SHARDS; shard++) {
+      ReceivedKeys.ShardKey key = ClusterReceipts.key(shard);
+      Replicator.GetResponse<ReceivedKeys> rsp =
+          AskPattern.<Replicator.Command, Replicator.GetResponse<ReceivedKeys>>ask(
+                  DistributedData.get(nodes.node(i)).replicator(),
+                  replyTo -> new Replicator.Get<>(key, Replicator.readLocal(), replyTo),
+                  Duration.ofSeconds(30),
+                  nodes.node(i).scheduler())
+              .toCompletableFuture()
+              .join();
+      if (rsp instanceof Replicator.GetSuccess<ReceivedKeys> ok) {
+        kept += ok.get(key).kept();
+      }
+    }
+    return kept;
   }
 
   private static long usedHeap() throws InterruptedException {

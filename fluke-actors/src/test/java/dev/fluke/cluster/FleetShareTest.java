@@ -17,13 +17,13 @@ class FleetShareTest {
   private static List<AgentLocation> held(int a, int b, int c) {
     List<AgentLocation> out = new ArrayList<>();
     for (int i = 0; i < a; i++) {
-      out.add(new AgentLocation(A, i, true, List.of()));
+      out.add(new AgentLocation(A, i, true));
     }
     for (int i = 0; i < b; i++) {
-      out.add(new AgentLocation(B, i, true, List.of()));
+      out.add(new AgentLocation(B, i, true));
     }
     for (int i = 0; i < c; i++) {
-      out.add(new AgentLocation(C, i, true, List.of()));
+      out.add(new AgentLocation(C, i, true));
     }
     return out;
   }
@@ -78,7 +78,7 @@ class FleetShareTest {
   @Test
   void onlyLiveAgentsOfServingNodesCount() {
     List<AgentLocation> entries = held(9, 0, 6); // c is leaving: not serving
-    entries.add(new AgentLocation(B, 1, false, List.of())); // ended on b
+    entries.add(new AgentLocation(B, 1, false)); // ended on b
     FleetShare a = FleetShare.of(entries, Set.of(A, B), A);
     assertEquals(9, a.total());
     assertEquals(2, a.nodes());

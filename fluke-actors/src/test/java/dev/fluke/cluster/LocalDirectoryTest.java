@@ -16,7 +16,7 @@ class LocalDirectoryTest {
   private static final String B = "pekko://fluke-server@10.0.0.2:7072";
 
   private static AgentLocation on(String node, long epoch) {
-    return new AgentLocation(node, epoch, true, List.of());
+    return new AgentLocation(node, epoch, true);
   }
 
   private static int shard(String name) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.apache.pekko.cluster.ddata.LWWRegister;
 import org.junit.jupiter.api.Test;
 
@@ -13,48 +12,32 @@ class LocationEntriesTest {
   private static final String B = "pekko://fluke-server@10.0.0.2:7072";
 
   @Test
-  void aFirstAdmissionTakesTheDecidedEpochWithNoResults() {
-    assertEquals(
-        new AgentLocation(A, 1, true, List.of()), LocationEntries.admitted(null, A, 1, null));
+  void aFirstAdmissionTakesTheDecidedEpoch() {
+    assertEquals(new AgentLocation(A, 1, true), LocationEntries.admitted(null, A, 1, null));
   }
 
   @Test
-  void anAdmissionKeepsTheReceivedResultsAndNeverReusesAnEpoch() {
-    AgentLocation before = new AgentLocation(B, 4, false, List.of(7L));
-    assertEquals(
-        new AgentLocation(A, 5, true, List.of(7L)), LocationEntries.admitted(before, A, 5, null));
+  void anAdmissionNeverReusesAnEpoch() {
+    AgentLocation before = new AgentLocation(B, 4, false);
+    assertEquals(new AgentLocation(A, 5, true), LocationEntries.admitted(before, A, 5, null));
     // Another node admitted the agent with epoch 6 after this node decided on 5.
-    AgentLocation meanwhile = new AgentLocation(B, 6, true, List.of());
-    assertEquals(
-        new AgentLocation(A, 7, true, List.of()), LocationEntries.admitted(meanwhile, A, 5, null));
+    AgentLocation meanwhile = new AgentLocation(B, 6, true);
+    assertEquals(new AgentLocation(A, 7, true), LocationEntries.admitted(meanwhile, A, 5, null));
   }
 
   @Test
   void onlyThisNodesEntryOfTheSameEpochIsItsOwnToChange() {
-    assertTrue(LocationEntries.ownInForce(new AgentLocation(A, 3, true, List.of()), A, 3));
-    assertFalse(LocationEntries.ownInForce(new AgentLocation(A, 4, true, List.of()), A, 3));
-    assertFalse(LocationEntries.ownInForce(new AgentLocation(B, 3, true, List.of()), A, 3));
+    assertTrue(LocationEntries.ownInForce(new AgentLocation(A, 3, true), A, 3));
+    assertFalse(LocationEntries.ownInForce(new AgentLocation(A, 4, true), A, 3));
+    assertFalse(LocationEntries.ownInForce(new AgentLocation(B, 3, true), A, 3));
     assertFalse(LocationEntries.ownInForce(null, A, 3));
-  }
-
-  @Test
-  void twoChangesOfOneEntryInOneWriteBothReachIt() {
-    java.util.function.Function<AgentLocation, AgentLocation> seven = l -> l.withReceived(7L);
-    java.util.function.Function<AgentLocation, AgentLocation> eight = l -> l.withReceived(8L);
-    java.util.function.Function<AgentLocation, AgentLocation> none = l -> null;
-    AgentLocation entry = new AgentLocation(A, 3, true, List.of());
-    assertEquals(List.of(7L, 8L), LocationEntries.andThen(seven, eight).apply(entry).received());
-    // A change that leaves the entry (another node's now) neither stops nor undoes the other.
-    assertEquals(List.of(8L), LocationEntries.andThen(none, eight).apply(entry).received());
-    assertEquals(List.of(7L), LocationEntries.andThen(seven, none).apply(entry).received());
-    assertEquals(null, LocationEntries.andThen(none, none).apply(entry));
   }
 
   @Test
   void aHigherEpochAlwaysGetsALaterTimestampAndUpdatesWithinAnEpochGrow() {
     LWWRegister.Clock<AgentLocation> clock = LocationEntries.clock();
-    AgentLocation epoch3 = new AgentLocation(A, 3, true, List.of());
-    AgentLocation epoch4 = new AgentLocation(B, 4, true, List.of());
+    AgentLocation epoch3 = new AgentLocation(A, 3, true);
+    AgentLocation epoch4 = new AgentLocation(B, 4, true);
     long first = clock.apply(0, epoch3);
     long later = clock.apply(first, epoch3.released());
     assertTrue(later > first);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PlacementTest {
@@ -18,23 +17,23 @@ class PlacementTest {
 
   @Test
   void anAgentWhoseSessionEndedOrWasHeldHereIsAdmittedWithTheNextEpoch() {
-    AgentLocation ended = new AgentLocation(B, 4, false, List.of());
+    AgentLocation ended = new AgentLocation(B, 4, false);
     assertEquals(
         new Placement.Admit(5), Placement.decide(ended, A, Placement.NodeState.SERVING, null));
-    AgentLocation here = new AgentLocation(A, 4, true, List.of());
+    AgentLocation here = new AgentLocation(A, 4, true);
     assertEquals(
         new Placement.Admit(5), Placement.decide(here, A, Placement.NodeState.SERVING, null));
   }
 
   @Test
   void anAgentHeldByAGoneNodeIsTakenOverWithTheNextEpoch() {
-    AgentLocation held = new AgentLocation(B, 4, true, List.of());
+    AgentLocation held = new AgentLocation(B, 4, true);
     assertEquals(new Placement.Admit(5), Placement.decide(held, A, Placement.NodeState.GONE, null));
   }
 
   @Test
   void anAgentHeldByAServingNodeMakesThatNodeBeAsked() {
-    AgentLocation held = new AgentLocation(B, 4, true, List.of());
+    AgentLocation held = new AgentLocation(B, 4, true);
     assertEquals(
         new Placement.AskHolder(B, 5),
         Placement.decide(held, A, Placement.NodeState.SERVING, null));
@@ -42,7 +41,7 @@ class PlacementTest {
 
   @Test
   void theHostWhoseSessionAnotherNodeHoldsIsTakenOverAtOnceWhenItPresentsThatSessionsToken() {
-    AgentLocation held = new AgentLocation(B, 4, true, List.of(), "hash-of-t1");
+    AgentLocation held = new AgentLocation(B, 4, true, "hash-of-t1");
     // The same host, reconnecting from B's session: B is not asked (it may be dead, not yet known).
     assertEquals(
         new Placement.Admit(5),
@@ -55,7 +54,7 @@ class PlacementTest {
         new Placement.AskHolder(B, 5),
         Placement.decide(held, A, Placement.NodeState.SERVING, null));
     // An entry without a token (an older node's admission) is never resumed.
-    AgentLocation old = new AgentLocation(B, 4, true, List.of());
+    AgentLocation old = new AgentLocation(B, 4, true);
     assertEquals(
         new Placement.AskHolder(B, 5), Placement.decide(old, A, Placement.NodeState.SERVING, null));
   }
@@ -68,17 +67,5 @@ class PlacementTest {
     assertFalse(Placement.admitAfterAsking(true, Placement.NodeState.SERVING));
     // A live session on a node that is unreachable now still refuses: it said yes.
     assertFalse(Placement.admitAfterAsking(true, Placement.NodeState.GONE));
-  }
-
-  @Test
-  void anEntryKeepsItsNewestReceivedResultsOnly() {
-    AgentLocation l = new AgentLocation(A, 1, true, List.of());
-    for (int i = 0; i < AgentLocation.RECEIVED_KEPT + 3; i++) {
-      l = l.withReceived(i);
-    }
-    assertEquals(AgentLocation.RECEIVED_KEPT, l.received().size());
-    assertEquals(3L, l.received().get(0));
-    assertEquals(l, l.withReceived(5), "a key already kept changes nothing");
-    assertEquals(l.received(), l.admittedOn(B, 2, null).received(), "kept across a move");
   }
 }

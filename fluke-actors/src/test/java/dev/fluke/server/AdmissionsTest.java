@@ -48,8 +48,7 @@ class AdmissionsTest {
     @Override
     public CompletionStage<Decision> admit(String name, String resumes, String token) {
       calls.add("admit " + name);
-      return CompletableFuture.completedFuture(
-          Decision.admitted(++epoch, List.of(ReceivedResults.fingerprint("5/app"))));
+      return CompletableFuture.completedFuture(Decision.admitted(++epoch));
     }
 
     @Override
@@ -58,14 +57,21 @@ class AdmissionsTest {
     }
 
     @Override
-    public CompletionStage<Void> received(String name, long epoch, String key) {
-      calls.add("received " + name + " " + epoch + " " + key);
+    public CompletionStage<Void> received(String name, String key) {
+      calls.add("received " + name + " " + key);
       if (!holdWrites) {
         return CompletableFuture.completedFuture(null);
       }
       CompletableFuture<Void> write = new CompletableFuture<>();
       writes.add(write);
       return write;
+    }
+
+    /** Another node recorded result {@code 5/app} of every agent, and no other. */
+    @Override
+    public CompletionStage<Boolean> recorded(String name, String key) {
+      calls.add("recorded? " + name + " " + key);
+      return CompletableFuture.completedFuture(key.equals("5/app"));
     }
   }
 
@@ -99,8 +105,10 @@ class AdmissionsTest {
   void onASingleServerCycleIdsStartAtTheConnectionNumberAndNothingIsReleased() {
     Admissions a = new Admissions(AgentAdmission.LOCAL);
     assertTrue(a.local());
-    long base = a.accepted("web-01", AgentAdmission.Decision.admitted(0, List.of()), received(), 3);
+    ReceivedResults received = received();
+    long base = a.accepted("web-01", AgentAdmission.Decision.admitted(0), received, 3);
     assertEquals(3L << 32, base);
+    assertFalse(received.lookUp(5, "app", true), "one server has every result it received");
     a.ended("web-01");
     assertNull(a.fence("web-01", 9, "node-b", true), "a single server has no epochs to fence");
   }
@@ -119,7 +127,7 @@ class AdmissionsTest {
   }
 
   @Test
-  void anAdmittedSessionCountsFromItsEpochSeedsItsResultsAndIsReleasedWhenItEnds()
+  void anAdmittedSessionCountsFromItsEpochLooksUpLateResultsAndIsReleasedWhenItEnds()
       throws Exception {
     RecordingDirectory dir = new RecordingDirectory();
     Admissions a = new Admissions(dir);
@@ -127,9 +135,18 @@ class AdmissionsTest {
     a.decided("web-01");
     ReceivedResults received = received();
     assertEquals(7L << 32, a.accepted("web-01", d, received, 1));
-    assertFalse(received.firstTime(5, "app"), "results of earlier sessions on any node are known");
+    // A late result not received here is looked up; one of this session's own cycles is not.
+    assertTrue(received.lookUp(5, "app", true));
+    assertFalse(received.lookUp(5, "app", false));
+    assertTrue(received.recordedElsewhere(5, "app").toCompletableFuture().get());
+    assertTrue(dir.calls.contains("recorded? web-01 5/app"), dir.calls.toString());
+    assertFalse(received.firstTime(5, "app"), "recorded on another node: a duplicate here");
+    assertFalse(received.lookUp(5, "app", true), "known here now");
+    assertTrue(received.lookUp(6, "app", true));
+    assertFalse(received.recordedElsewhere(6, "app").toCompletableFuture().get());
+    assertTrue(received.firstTime(6, "app"), "recorded nowhere: recorded here");
     assertTrue(received.firstTime(9, "app"));
-    assertTrue(dir.calls.contains("received web-01 7 9/app"), dir.calls.toString());
+    assertTrue(dir.calls.contains("received web-01 9/app"), dir.calls.toString());
     a.ended("web-01");
     assertTrue(dir.calls.contains("released web-01 7"), dir.calls.toString());
     a.ended("web-01");
