@@ -81,6 +81,9 @@ final class Admitting {
   /** Admissions whose holder is being asked. */
   private final Set<Admit> asking = new HashSet<>();
 
+  /** Admissions whose registration's stream ended: never written ({@link #abandon}). */
+  private final Set<Admit> abandoned = new HashSet<>();
+
   /** Per shard: one majority read and one majority write in flight, the rest batched. */
   private final ShardBatches<Admit> reads = new ShardBatches<>();
 
@@ -119,7 +122,23 @@ final class Admitting {
 
   private void answer(Admit a, AgentAdmission.Decision decision) {
     started.remove(a);
+    abandoned.remove(a);
     a.answer().complete(decision);
+  }
+
+  /**
+   * The registrations of {@code name} waiting here ended their streams: those not being written yet
+   * are refused when their turn to be written comes. Written anyway, the entry of an agent that had
+   * meanwhile registered on another node would fence its live session there (seen in the
+   * 1,000-agent rolling restart: a registration abandoned after a slow admission, its entry written
+   * seconds later).
+   */
+  void abandon(String name) {
+    for (Admit a : started.keySet()) {
+      if (a.name().equals(name)) {
+        abandoned.add(a);
+      }
+    }
   }
 
   /**
@@ -213,6 +232,10 @@ final class Admitting {
   }
 
   private void write(Admit a, long epoch) {
+    if (abandoned.contains(a)) {
+      answer(a, ClusterAdmission.abandoned());
+      return;
+    }
     int shard = AgentLocations.shardOf(a.name());
     write(shard, writes.add(shard, new Write(a, epoch)));
   }

@@ -52,6 +52,9 @@ public final class AgentLocations {
 
   record Release(String name, long epoch) implements Command {}
 
+  /** The registrations of {@code name} being admitted ended their streams. */
+  record Abandon(String name) implements Command {}
+
   record Attach(ActorRef<AgentRegistry.Command> registry) implements Command {}
 
   /**
@@ -175,6 +178,7 @@ public final class AgentLocations {
         .onMessage(HolderCheck.class, c -> run(() -> admitting.check(c)))
         .onMessage(Written.class, w -> run(() -> admitting.written(w)))
         .onMessage(Release.class, this::onRelease)
+        .onMessage(Abandon.class, a -> run(() -> admitting.abandon(a.name())))
         .onMessage(ShardChanged.class, this::onShardChanged)
         .onMessage(GetAll.class, g -> run(() -> g.replyTo().tell(local.all())))
         .onMessage(

@@ -45,6 +45,11 @@ final class ClusterAdmission implements AgentAdmission {
   }
 
   @Override
+  public void abandoned(String name) {
+    locations.tell(new AgentLocations.Abandon(name));
+  }
+
+  @Override
   public CompletionStage<Void> received(String name, String resultKey) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     receipts.tell(new ClusterReceipts.Record(name, resultKey, done));
@@ -79,6 +84,11 @@ final class ClusterAdmission implements AgentAdmission {
         "the cluster's agent directory cannot be read: no majority of the nodes answered within "
             + patience
             + "; retry");
+  }
+
+  /** The registration's stream ended before its entry was written. */
+  static Decision abandoned() {
+    return Decision.refused("the registration's stream ended before the cluster admitted it");
   }
 
   /** No majority confirmed the write of the agent's new entry. */

@@ -66,6 +66,11 @@ final class Admissions {
         register.name(), SessionTokens.hash(register.resumeToken()), SessionTokens.hash(token));
   }
 
+  /** The stream of {@code name}'s registration ended while the cluster directory decided. */
+  void abandoned(String name) {
+    admission.abandoned(name);
+  }
+
   /** The cluster directory answered for {@code name}. */
   void decided(String name) {
     admitting.remove(name);

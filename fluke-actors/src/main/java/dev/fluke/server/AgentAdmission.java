@@ -57,6 +57,13 @@ public interface AgentAdmission {
   void released(String name, long epoch);
 
   /**
+   * The registration of {@code name} being admitted ended its stream: if its entry is not being
+   * written yet, it never is (the admission is refused), so it cannot fence the session the agent
+   * opened elsewhere meanwhile.
+   */
+  void abandoned(String name);
+
+  /**
    * A session of {@code name} received the result {@code resultKey} ({@code cycle/task}) for the
    * first time; the stage completes once the cluster knows it (never fails; a failure to record is
    * logged).
@@ -88,6 +95,9 @@ public interface AgentAdmission {
 
         @Override
         public void released(String name, long epoch) {}
+
+        @Override
+        public void abandoned(String name) {}
 
         @Override
         public CompletionStage<Void> received(String name, String resultKey) {

@@ -148,6 +148,12 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   record Admitted(Connect connect, AgentAdmission.Decision decision, String token)
       implements Command {}
 
+  /**
+   * The stream of a registration the cluster directory was still deciding on ended (the agent gave
+   * up on it): the directory drops it unless its entry is being written already.
+   */
+  record StreamGone(String name) implements Command {}
+
   private final ServerSettings settings;
   private final AgentDirectory directory;
   private final DirectoryFeed feed;
@@ -224,6 +230,7 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(SuspensionLifted.class, l -> same(() -> fanout.suspensionLifted(l)))
         .onMessage(IsLive.class, this::onIsLive)
         .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
+        .onMessage(StreamGone.class, g -> same(() -> registrations.streamGone(g)))
         .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))
         .onMessage(Shed.class, s -> same(() -> fanout.shed(s, admissions::epoch)))
         .onMessage(Drain.class, this::onDrain)

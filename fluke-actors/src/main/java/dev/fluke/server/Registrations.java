@@ -78,6 +78,10 @@ final class Registrations {
     }
     String token = SessionTokens.next();
     if (!admissions.local()) {
+      // An agent that gives up on this registration (its own register-timeout, a broken
+      // connection) registers elsewhere; this admission, written later, would fence that live
+      // session.
+      context.watchWith(c.out(), new AgentRegistry.StreamGone(name));
       context.pipeToSelf(
           admissions.admit(c.register(), token),
           (d, failure) ->
@@ -123,6 +127,7 @@ final class Registrations {
   void admitted(AgentRegistry.Admitted a) {
     AgentRegistry.Connect c = a.connect();
     String name = c.register().name();
+    context.unwatch(c.out());
     admissions.decided(name);
     AgentAdmission.Decision d = a.decision();
     if (!d.admitted()) {
@@ -151,6 +156,19 @@ final class Registrations {
     // Counted and announced once the session exists.
     feed.connected(AgentDirectory.Live.registered(session, c.register(), c.peer(), c.out(), now));
     c.replyTo().tell(new AgentRegistry.Accepted(session));
+  }
+
+  /**
+   * The stream of a registration waiting for the cluster directory ended: the directory drops the
+   * admission if it can (its answer, a refusal, still comes as {@link AgentRegistry.Admitted}).
+   */
+  void streamGone(AgentRegistry.StreamGone g) {
+    if (admissions.admitting(g.name())) {
+      context
+          .getLog()
+          .info("The stream of {}'s registration ended while the cluster decided", g.name());
+      admissions.abandoned(g.name());
+    }
   }
 
   /** The gateway gave up on the registration: a session it made after all is stopped. */

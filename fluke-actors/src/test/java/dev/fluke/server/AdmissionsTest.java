@@ -35,6 +35,11 @@ class AdmissionsTest {
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<CompletableFuture<Void>> writes = new CopyOnWriteArrayList<>();
     volatile boolean holdWrites;
+
+    /** Admissions answered only when the test completes them ({@code admissions}). */
+    volatile boolean holdAdmissions;
+
+    final List<CompletableFuture<Decision>> admissions = new CopyOnWriteArrayList<>();
     long epoch = 6;
 
     @Override
@@ -48,12 +53,22 @@ class AdmissionsTest {
     @Override
     public CompletionStage<Decision> admit(String name, String resumes, String token) {
       calls.add("admit " + name);
+      if (holdAdmissions) {
+        CompletableFuture<Decision> held = new CompletableFuture<>();
+        admissions.add(held);
+        return held;
+      }
       return CompletableFuture.completedFuture(Decision.admitted(++epoch));
     }
 
     @Override
     public void released(String name, long epoch) {
       calls.add("released " + name + " " + epoch);
+    }
+
+    @Override
+    public void abandoned(String name) {
+      calls.add("abandoned " + name);
     }
 
     @Override
