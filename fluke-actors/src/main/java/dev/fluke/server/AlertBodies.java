@@ -9,32 +9,35 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The JSON bodies {@link DriftAlerter} posts to the alert webhook (docs/api.md, "Alerts"): an
- * envelope ({@code event}, {@code timestamp}, {@code agent} with its sorted labels, {@code task},
- * {@code policy}) and the alert's own fields. Pure.
+ * The JSON bodies {@link DriftAlerter} posts to the alert webhook (docs/architecture.md, "Alerts"):
+ * an envelope ({@code id}, {@code event}, {@code timestamp}, {@code agent} with its sorted labels,
+ * {@code task}, {@code policy}) and the alert's own fields. {@code id} names the alert: every retry
+ * of its delivery carries the same one, so a receiver can drop a redelivery (a POST that arrived
+ * but whose answer timed out is sent again). Pure: the caller picks the id.
  */
 final class AlertBodies {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private AlertBodies() {}
 
-  static String driftDetected(DriftAlerter.DriftDetected d, Instant now) {
+  static String driftDetected(String id, DriftAlerter.DriftDetected d, Instant now) {
     Map<String, Object> body =
-        envelope("drift_detected", now, d.agent(), d.labels(), d.task(), d.policy());
+        envelope(id, "drift_detected", now, d.agent(), d.labels(), d.task(), d.policy());
     body.put("remediation_status", d.remediationStatus());
     return json(body);
   }
 
-  static String driftRemediated(DriftAlerter.DriftRemediated d, Instant now) {
+  static String driftRemediated(String id, DriftAlerter.DriftRemediated d, Instant now) {
     Map<String, Object> body =
-        envelope("drift_remediated", now, d.agent(), d.labels(), d.task(), d.policy());
+        envelope(id, "drift_remediated", now, d.agent(), d.labels(), d.task(), d.policy());
     body.put("outcome", d.outcome());
     return json(body);
   }
 
   /** An announcement: no {@code agent} when it names none, no {@code policy}; then its details. */
-  static String announcement(DriftAlerter.Announce a, Instant now) {
+  static String announcement(String id, DriftAlerter.Announce a, Instant now) {
     Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", id);
     body.put("event", a.kind());
     body.put("timestamp", now.toString());
     if (a.agent() != null) {
@@ -46,6 +49,7 @@ final class AlertBodies {
   }
 
   private static Map<String, Object> envelope(
+      String id,
       String kind,
       Instant now,
       String agent,
@@ -53,6 +57,7 @@ final class AlertBodies {
       String task,
       DriftPolicy policy) {
     Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", id);
     body.put("event", kind);
     body.put("timestamp", now.toString());
     body.put("agent", agent(agent, labels));

@@ -161,7 +161,8 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     if (!episodes.detected(d.agent(), d.task())) {
       return this; // already announced in this episode
     }
-    enqueue("drift_detected", d.agent(), d.task(), AlertBodies.driftDetected(d, clock.instant()));
+    enqueue(
+        "drift_detected", d.agent(), d.task(), AlertBodies.driftDetected(id(), d, clock.instant()));
     return this;
   }
 
@@ -170,13 +171,21 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       return this;
     }
     enqueue(
-        "drift_remediated", d.agent(), d.task(), AlertBodies.driftRemediated(d, clock.instant()));
+        "drift_remediated",
+        d.agent(),
+        d.task(),
+        AlertBodies.driftRemediated(id(), d, clock.instant()));
     return this;
   }
 
   private Behavior<Command> onAnnounce(Announce a) {
-    enqueue(a.kind(), a.agent(), a.task(), AlertBodies.announcement(a, clock.instant()));
+    enqueue(a.kind(), a.agent(), a.task(), AlertBodies.announcement(id(), a, clock.instant()));
     return this;
+  }
+
+  /** A new alert's {@code id}: random, the same on every retry of its delivery. */
+  private static String id() {
+    return java.util.UUID.randomUUID().toString();
   }
 
   private Behavior<Command> onEpisodeEnded(EpisodeEnded e) {

@@ -15,6 +15,7 @@ class AlertBodiesTest {
   void driftDetectedCarriesTheEnvelopeWithSortedLabelsAndTheRemediationStatus() {
     String body =
         AlertBodies.driftDetected(
+            "a1",
             new DriftAlerter.DriftDetected(
                 "web-01",
                 Map.of("role", "web", "env", "prod"),
@@ -23,7 +24,7 @@ class AlertBodiesTest {
                 "not_attempted"),
             NOW);
     assertEquals(
-        "{\"event\":\"drift_detected\",\"timestamp\":\"2026-12-05T12:00:00Z\","
+        "{\"id\":\"a1\",\"event\":\"drift_detected\",\"timestamp\":\"2026-12-05T12:00:00Z\","
             + "\"agent\":{\"name\":\"web-01\",\"labels\":{\"env\":\"prod\",\"role\":\"web\"}},"
             + "\"task\":\"nginx\",\"policy\":\"alert_only\",\"remediation_status\":\"not_attempted\"}",
         body);
@@ -33,11 +34,12 @@ class AlertBodiesTest {
   void driftRemediatedCarriesTheApplysOutcome() {
     String body =
         AlertBodies.driftRemediated(
+            "a2",
             new DriftAlerter.DriftRemediated(
                 "db-01", Map.of(), "pg", DriftPolicy.REMEDIATE_AND_ALERT, "succeeded"),
             NOW);
     assertEquals(
-        "{\"event\":\"drift_remediated\",\"timestamp\":\"2026-12-05T12:00:00Z\","
+        "{\"id\":\"a2\",\"event\":\"drift_remediated\",\"timestamp\":\"2026-12-05T12:00:00Z\","
             + "\"agent\":{\"name\":\"db-01\",\"labels\":{}},"
             + "\"task\":\"pg\",\"policy\":\"remediate_and_alert\",\"outcome\":\"succeeded\"}",
         body);
@@ -50,9 +52,9 @@ class AlertBodiesTest {
     details.put("failed_agents", java.util.List.of("web-03"));
     String body =
         AlertBodies.announcement(
-            new DriftAlerter.Announce("rollout_halted", null, null, "deploy", details), NOW);
+            "a3", new DriftAlerter.Announce("rollout_halted", null, null, "deploy", details), NOW);
     assertEquals(
-        "{\"event\":\"rollout_halted\",\"timestamp\":\"2026-12-05T12:00:00Z\","
+        "{\"id\":\"a3\",\"event\":\"rollout_halted\",\"timestamp\":\"2026-12-05T12:00:00Z\","
             + "\"task\":\"deploy\",\"stage\":2,\"failed_agents\":[\"web-03\"]}",
         body);
   }

@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import static dev.fluke.metrics.MetricSamples.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -153,10 +154,17 @@ class DriftAlerterTest {
     assertEquals(0, webhook.received().size());
     // Retries happen only as time passes (2 s, then 4 s): the third attempt gets 200.
     ServerFixture.eventually(() -> advance(time), n -> n == 1);
-    assertEquals("cert", webhook.next().get("task").asText());
+    JsonNode delivered = webhook.next();
+    assertEquals("cert", delivered.get("task").asText());
     assertTrue(alertEvents("sent", 1).get(0).message().contains("attempt 3"));
     assertEquals(2, deliveries("retrying"));
     assertEquals(1, deliveries("sent"));
+    // Every attempt carries the alert's id, so a receiver can drop a redelivery; another alert has
+    // another id.
+    String id = delivered.get("id").asText();
+    assertEquals(java.util.Collections.nCopies(3, id), webhook.attemptIds());
+    detected("web-02", "cert");
+    assertNotEquals(id, webhook.next().get("id").asText());
   }
 
   @Test

@@ -22,6 +22,10 @@ final class WebhookReceiver implements AutoCloseable {
   private final HttpServer server;
   private final BlockingQueue<JsonNode> bodies = new LinkedBlockingQueue<>();
   private final List<JsonNode> all = new ArrayList<>();
+
+  /** The {@code id} of every request, refused ones too. */
+  private final List<String> attemptIds = new ArrayList<>();
+
   private final ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
 
   WebhookReceiver() throws IOException {
@@ -32,8 +36,11 @@ final class WebhookReceiver implements AutoCloseable {
           byte[] body = exchange.getRequestBody().readAllBytes();
           Integer status = statuses.poll();
           int code = status == null ? 200 : status;
+          JsonNode node = JSON.readTree(new String(body, StandardCharsets.UTF_8));
+          synchronized (all) {
+            attemptIds.add(node.path("id").asText(null));
+          }
           if (code < 300) {
-            JsonNode node = JSON.readTree(new String(body, StandardCharsets.UTF_8));
             synchronized (all) {
               all.add(node);
             }
@@ -66,6 +73,13 @@ final class WebhookReceiver implements AutoCloseable {
   /** Status codes set with {@link #respondWith} that no request has used yet. */
   int pendingStatuses() {
     return statuses.size();
+  }
+
+  /** The {@code id} of every request received, in order, refused ones included. */
+  List<String> attemptIds() {
+    synchronized (all) {
+      return List.copyOf(attemptIds);
+    }
   }
 
   List<JsonNode> received() {

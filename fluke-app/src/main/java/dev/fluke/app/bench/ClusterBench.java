@@ -490,13 +490,22 @@ final class ClusterBench {
                   .collect(Collectors.joining(", ")));
     }
     row("drift alerts sent twice for one episode", tally.duplicateAlerts());
+    if (!tally.alertedTwice().isEmpty()) {
+      report(
+          "        alerted twice: "
+              + tally.alertedTwice().stream()
+                  .limit(10)
+                  .map(a -> a.episode().agent() + " " + a.episode().task() + " " + a.kind())
+                  .collect(Collectors.joining(", ")));
+    }
     row("rolling tasks not satisfied at the end (agents' task statuses)", unsatisfied);
     report(
         String.format(
             "      applies the agents ran %d (of %d: each agent once per round), started and not"
                 + " ended %d; results recorded %d (%d late; %d applies ran on a node's agents at"
-                + " its SIGTERM); drift alerts received %d; episodes with a result but no"
-                + " drift_remediated %d",
+                + " its SIGTERM); drift alerts received %d (and %d redeliveries of one already"
+                + " received, by its id: the webhook's answer had timed out); episodes with a result"
+                + " but no drift_remediated %d",
             tally.applies(),
             agents * rounds,
             tally.interrupted(),
@@ -504,6 +513,7 @@ final class ClusterBench {
             tally.late(),
             inFlight,
             tally.alerts(),
+            alerts.redeliveries(),
             tally.missingAlerts()));
   }
 

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
  * @param duplicateAlerts alerts received again for an (alert kind, agent, task) already alerted
  * @param missingAlerts recorded results with no {@code drift_remediated} alert for their episode
  * @param twiceSeen the episodes recorded twice, by agent name (for the nodes' logs)
+ * @param alertedTwice the alerts received more than once, by agent name (for the nodes' logs)
  */
 record RollingTally(
     int applies,
@@ -38,7 +39,8 @@ record RollingTally(
     int alerts,
     int duplicateAlerts,
     int missingAlerts,
-    List<Episode> twiceSeen) {
+    List<Episode> twiceSeen,
+    List<Alert> alertedTwice) {
 
   /** One drift episode of the bench: an agent and a task. */
   record Episode(String agent, String task) {}
@@ -99,7 +101,17 @@ record RollingTally(
         received.stream()
             .filter(a -> a.kind().equals("drift_detected") || a.kind().equals("drift_remediated"))
             .toList();
-    int duplicates = count(drift, a -> a).values().stream().mapToInt(n -> (int) (n - 1)).sum();
+    Map<Alert, Long> perAlert = count(drift, a -> a);
+    int duplicates = perAlert.values().stream().mapToInt(n -> (int) (n - 1)).sum();
+    List<Alert> alertedTwice =
+        perAlert.entrySet().stream()
+            .filter(e -> e.getValue() > 1)
+            .map(Map.Entry::getKey)
+            .sorted(
+                Comparator.comparing((Alert a) -> a.episode().agent())
+                    .thenComparing(a -> a.episode().task())
+                    .thenComparing(Alert::kind))
+            .toList();
     Map<Episode, Long> remediated =
         count(
             drift.stream().filter(a -> a.kind().equals("drift_remediated")).toList(),
@@ -116,7 +128,8 @@ record RollingTally(
         drift.size(),
         duplicates,
         missing,
-        List.copyOf(twiceSeen));
+        List.copyOf(twiceSeen),
+        alertedTwice);
   }
 
   /** Whether every figure the issue targets at zero is zero. */

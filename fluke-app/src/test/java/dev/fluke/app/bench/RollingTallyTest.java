@@ -106,6 +106,7 @@ class RollingTallyTest {
                 new Alert("drift_flapping", B1),
                 new Alert("drift_flapping", B1)));
     assertEquals(2, t.duplicateAlerts());
+    assertEquals(List.of(remediated(A1)), t.alertedTwice(), "named, for the nodes' logs");
     assertEquals(6, t.alerts());
     assertFalse(t.clean());
   }
