@@ -26,7 +26,10 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  *   <li>{@link Check}: a session got a <em>late</em> result (its apply began on an earlier
  *       connection, perhaps with another node, which may have recorded it) that it has not seen
  *       itself; a majority read says whether any node recorded it. A majority write and a later
- *       majority read share a node, so a result recorded and confirmed anywhere is found.
+ *       majority read share a node, so a result recorded and confirmed anywhere is found. Not found
+ *       there, every other node is asked ({@link NodeService#receivedElsewhere}): a node so busy
+ *       that its agents left it as silent may not have had its write confirmed yet, but its
+ *       registry knows what its sessions received.
  * </ul>
  *
  * Writes and reads go by shard, one of each in flight per shard, what arrives meanwhile together in
@@ -181,7 +184,14 @@ public final class ClusterReceipts {
     }
     ReceivedKeys data = r.data() == null ? ReceivedKeys.EMPTY : r.data();
     for (Check c : r.batch()) {
-      c.answer().complete(data.contains(c.name(), ReceivedResults.fingerprint(c.key())));
+      if (data.contains(c.name(), ReceivedResults.fingerprint(c.key()))) {
+        c.answer().complete(true);
+      } else {
+        // Not (yet) in the record: the node that received it may not have had its write
+        // confirmed (a busy node the agent left as silent). Its registry knows for sure.
+        NodeService.receivedElsewhere(context.getSystem(), c.name(), c.key(), timeout)
+            .thenAccept(c.answer()::complete);
+      }
     }
     read(r.shard(), reads.done(r.shard()));
     return Behaviors.same();

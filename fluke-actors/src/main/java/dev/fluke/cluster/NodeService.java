@@ -32,6 +32,12 @@ public final class NodeService {
 
   public record Liveness(boolean live) implements CborSerializable {}
 
+  /** Did a session of agent {@code name} on this node receive the result {@code key}? */
+  public record HasReceived(String name, String key, ActorRef<Received> replyTo)
+      implements Command {}
+
+  public record Received(boolean received) implements CborSerializable {}
+
   /**
    * A page of the agents this node knows (its registry: connected and recently disconnected), from
    * {@code offset}, at most {@link #PAGE} (so no message nears Artery's frame size).
@@ -238,6 +244,20 @@ public final class NodeService {
                     return Behaviors.same();
                   })
               .onMessage(
+                  HasReceived.class,
+                  q -> {
+                    // A registry that does not answer in time counts as "not received": the
+                    // result is then recorded (perhaps twice), never dropped.
+                    AskPattern.<AgentRegistry.Command, Boolean>ask(
+                            registry,
+                            r -> new AgentRegistry.HasReceived(q.name(), q.key(), r),
+                            timeout,
+                            ctx.getSystem().scheduler())
+                        .exceptionally(e -> false)
+                        .thenAccept(got -> q.replyTo().tell(new Received(got)));
+                    return Behaviors.same();
+                  })
+              .onMessage(
                   GetAgents.class,
                   q -> {
                     agents(ctx.getSystem(), registry, timeout)
@@ -278,6 +298,36 @@ public final class NodeService {
                 AskPattern.<Command, Liveness>ask(
                     ref, r -> new IsLive(name, r), timeout, system.scheduler()))
         .thenApply(Liveness::live);
+  }
+
+  /**
+   * Did a session of agent {@code name} on any other node receive the result {@code key}? Every
+   * other node's service is asked; one that does not answer within {@code timeout} counts as "no".
+   * Never fails.
+   */
+  public static CompletionStage<Boolean> receivedElsewhere(
+      ActorSystem<?> system, String name, String key, Duration timeout) {
+    String self = ClusterBoot.addressOf(system, system.receptionist());
+    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
+        .thenCompose(
+            listing -> {
+              List<CompletableFuture<Boolean>> answers = new java.util.ArrayList<>();
+              for (ActorRef<Command> ref : listing.getServiceInstances(KEY)) {
+                if (ClusterBoot.addressOf(system, ref).equals(self)) {
+                  continue;
+                }
+                answers.add(
+                    AskPattern.<Command, Received>ask(
+                            ref, r -> new HasReceived(name, key, r), timeout, system.scheduler())
+                        .thenApply(Received::received)
+                        .exceptionally(e -> false)
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                  .thenApply(v -> answers.stream().anyMatch(CompletableFuture::join));
+            })
+        .exceptionally(e -> false);
   }
 
   /** The service of the node at {@code node}, from the receptionist's listing. */

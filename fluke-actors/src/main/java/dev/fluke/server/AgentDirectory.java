@@ -97,6 +97,12 @@ final class AgentDirectory {
     return received.computeIfAbsent(name, n -> new ReceivedResults(RECEIVED_RESULTS_KEPT));
   }
 
+  /** True when a session of {@code name} on this node received the result {@code key}. */
+  boolean receivedHere(String name, String key) {
+    ReceivedResults r = received.get(name);
+    return r != null && r.has(key);
+  }
+
   /** A session was made for a newly connected agent. */
   void connected(Live l) {
     live.put(l.summary().name(), l);

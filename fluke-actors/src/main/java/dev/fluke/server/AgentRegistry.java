@@ -123,6 +123,13 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
   public record IsLive(String name, ActorRef<Boolean> replyTo) implements Command {}
 
   /**
+   * Did a session of agent {@code name} on this node receive the result {@code key} ({@code
+   * cycle/task})? Asked by another node that got it late ({@code dev.fluke.cluster.NodeService}).
+   */
+  public record HasReceived(String name, String key, ActorRef<Boolean> replyTo)
+      implements Command {}
+
+  /**
    * Cluster mode: {@code name} was admitted on another node with {@code epoch}; a session of it
    * here with a lower epoch is stale and is stopped (its stream ends, the agent is elsewhere).
    */
@@ -229,6 +236,9 @@ public final class AgentRegistry extends AbstractBehavior<AgentRegistry.Command>
         .onMessage(Reconcile.class, r -> same(() -> fanout.reconcile(r)))
         .onMessage(SuspensionLifted.class, l -> same(() -> fanout.suspensionLifted(l)))
         .onMessage(IsLive.class, this::onIsLive)
+        .onMessage(
+            HasReceived.class,
+            q -> same(() -> q.replyTo().tell(directory.receivedHere(q.name(), q.key()))))
         .onMessage(Admitted.class, a -> same(() -> registrations.admitted(a)))
         .onMessage(StreamGone.class, g -> same(() -> registrations.streamGone(g)))
         .onMessage(Fence.class, f -> same(() -> registrations.fence(f)))

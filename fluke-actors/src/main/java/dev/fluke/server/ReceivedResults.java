@@ -117,6 +117,11 @@ public final class ReceivedResults {
     return acksInFlight.get();
   }
 
+  /** True when a session of this agent on this node received the result {@code key}. */
+  synchronized boolean has(String key) {
+    return seen.containsKey(key);
+  }
+
   /** The key of a result: {@code cycle/task}. */
   static String key(long cycleId, String task) {
     return cycleId + "/" + task;

@@ -1,13 +1,19 @@
 package dev.fluke.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.server.AgentAdmission;
+import dev.fluke.server.AgentRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,6 +76,43 @@ class ReceivedResultsWriteTest {
       assertTrue(again.admitted(), again.toString());
       assertTrue(get(third.recorded("web-0", "99/late")), "found after two moves");
       assertFalse(get(third.recorded("web-1", "99/late")), "another agent's result is not");
+    }
+  }
+
+  @Test
+  void aResultNotInTheRecordIsAskedOfTheOtherNodesRegistries() throws Exception {
+    try (ClusterNodes nodes = ClusterNodes.start(3)) {
+      AgentAdmission here = node(nodes, 0);
+      for (int i = 1; i < 3; i++) {
+        AgentLocations.start(nodes.node(i));
+        ClusterReceipts.start(nodes.node(i));
+      }
+      // Node 1's registry received web-9's result 7/app, whose write to the record (a busy node)
+      // was never confirmed: here it is not in the record, but node 1 says so.
+      ActorRef<AgentRegistry.Command> registry =
+          nodes
+              .node(1)
+              .systemActorOf(
+                  Behaviors.receive(AgentRegistry.Command.class)
+                      .onMessage(
+                          AgentRegistry.HasReceived.class,
+                          q -> {
+                            q.replyTo().tell(q.name().equals("web-9") && q.key().equals("7/app"));
+                            return Behaviors.same();
+                          })
+                      .build(),
+                  "registry",
+                  Props.empty());
+      nodes
+          .node(1)
+          .systemActorOf(
+              NodeService.create(registry, Duration.ofSeconds(5), "test"),
+              "fluke-node",
+              Props.empty());
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> get(here.recorded("web-9", "7/app")));
+      assertFalse(get(here.recorded("web-9", "8/app")));
+      assertFalse(get(here.recorded("web-8", "7/app")));
     }
   }
 }
