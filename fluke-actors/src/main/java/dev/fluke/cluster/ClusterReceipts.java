@@ -34,8 +34,9 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  *
  * Writes and reads go by shard, one of each in flight per shard, what arrives meanwhile together in
  * the shard's next one ({@link ShardBatches}), as the admissions do: a round of applies across the
- * fleet ends within seconds. A read that no majority answers in time falls back to this node's
- * replica (a result may then be recorded twice; one is never dropped for it).
+ * fleet ends within seconds. A read that no majority answers within {@code directory-timeout} falls
+ * back to this node's replica, then to the other nodes (a result may then be recorded twice; one is
+ * never dropped for it).
  */
 public final class ClusterReceipts {
   public sealed interface Command {}
@@ -55,24 +56,31 @@ public final class ClusterReceipts {
   private final ActorContext<Command> context;
   private final ReplicatorMessageAdapter<Command, ReceivedKeys> replicator;
   private final Duration timeout;
+  private final Duration readTimeout;
   private final ShardBatches<Record> writes = new ShardBatches<>();
   private final ShardBatches<Check> reads = new ShardBatches<>();
 
   /** Starts this node's actor ({@code fluke-cluster-receipts}). */
   public static ActorRef<Command> start(ActorSystem<?> system) {
     return system.systemActorOf(
-        create(ClusterBoot.askTimeout(system)), "fluke-cluster-receipts", Props.empty());
+        create(
+            ClusterBoot.askTimeout(system),
+            system.settings().config().getDuration("fluke.cluster.directory-timeout")),
+        "fluke-cluster-receipts",
+        Props.empty());
   }
 
   /**
-   * @param timeout of one majority write or read
+   * @param timeout of one majority write, and of another node's answer to a look-up
+   * @param readTimeout of one majority read (the directory's: a late result waits for it, so it is
+   *     short; not answered in time, this node's replica and the other nodes answer)
    */
-  static Behavior<Command> create(Duration timeout) {
+  static Behavior<Command> create(Duration timeout, Duration readTimeout) {
     return Behaviors.setup(
         ctx ->
             DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, ReceivedKeys> r) ->
-                    new ClusterReceipts(ctx, r, timeout).behavior()));
+                    new ClusterReceipts(ctx, r, timeout, readTimeout).behavior()));
   }
 
   static ReceivedKeys.ShardKey key(int shard) {
@@ -82,10 +90,12 @@ public final class ClusterReceipts {
   private ClusterReceipts(
       ActorContext<Command> context,
       ReplicatorMessageAdapter<Command, ReceivedKeys> replicator,
-      Duration timeout) {
+      Duration timeout,
+      Duration readTimeout) {
     this.context = context;
     this.replicator = replicator;
     this.timeout = timeout;
+    this.readTimeout = readTimeout;
   }
 
   private Behavior<Command> behavior() {
@@ -151,7 +161,7 @@ public final class ClusterReceipts {
     if (batch == null) {
       return;
     }
-    get(shard, batch, new Replicator.ReadMajority(timeout));
+    get(shard, batch, new Replicator.ReadMajority(readTimeout));
   }
 
   private void get(int shard, List<Check> batch, Replicator.ReadConsistency consistency) {
@@ -177,7 +187,7 @@ public final class ClusterReceipts {
               "No majority answered a read of received results of shard {} within {}: {} late"
                   + " result(s) are checked against this node's replica",
               r.shard(),
-              timeout,
+              readTimeout,
               r.batch().size());
       get(r.shard(), r.batch(), Replicator.readLocal());
       return Behaviors.same();

@@ -307,15 +307,17 @@ public final class NodeService {
    */
   public static CompletionStage<Boolean> receivedElsewhere(
       ActorSystem<?> system, String name, String key, Duration timeout) {
-    String self = ClusterBoot.addressOf(system, system.receptionist());
+    Membership members = Membership.of(system);
     return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
             system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
         .thenCompose(
             listing -> {
               List<CompletableFuture<Boolean>> answers = new java.util.ArrayList<>();
               for (ActorRef<Command> ref : listing.getServiceInstances(KEY)) {
-                if (ClusterBoot.addressOf(system, ref).equals(self)) {
-                  continue;
+                String node = ClusterBoot.addressOf(system, ref);
+                if (node.equals(members.self())
+                    || members.state(node) != Placement.NodeState.SERVING) {
+                  continue; // this node, or one that cannot answer: not waited for
                 }
                 answers.add(
                     AskPattern.<Command, Received>ask(
