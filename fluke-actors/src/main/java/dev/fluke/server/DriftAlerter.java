@@ -9,10 +9,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -70,6 +74,14 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   /** The task was seen satisfied on the agent: its drift episode, if any, is over. */
   public record EpisodeEnded(String agent, String task) implements Command {}
 
+  /**
+   * The server stops (coordinated shutdown): every alert waiting for a retry is posted now, and
+   * retried at {@code backoff-min} until delivered or given up; {@code replyTo} hears when none is
+   * left. Alerts waiting for a retry were lost with the process: 30 of 3,000 in one 1,000-agent
+   * rolling restart (docs/performance.md).
+   */
+  public record Flush(ActorRef<Done> replyTo) implements Command {}
+
   private record Attempted(long id, int status, String error) implements Command {}
 
   private record Retry(long id) implements Command {}
@@ -89,6 +101,10 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   private final Clock clock;
   private final EpisodeBook episodes;
   private final Map<Long, Delivery> pending = new HashMap<>();
+
+  /** Who waits for the pending alerts to be out ({@link Flush}); empty unless stopping. */
+  private final List<ActorRef<Done>> flushing = new ArrayList<>();
+
   private long nextId;
 
   public static Behavior<Command> create(
@@ -154,6 +170,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
         .onMessage(Announce.class, this::onAnnounce)
         .onMessage(Attempted.class, this::onAttempted)
         .onMessage(Retry.class, this::onRetry)
+        .onMessage(Flush.class, this::onFlush)
         .build();
   }
 
@@ -243,6 +260,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
       metrics.alertDelivery(AlertResult.SENT);
       String sent = "%s delivered to %s (HTTP %d, attempt %d)";
       record(d, "sent", sent.formatted(d.kind(), where, a.status(), d.attempt()));
+      flushed();
       return this;
     }
     String why = a.error() != null ? a.error() : "HTTP " + a.status();
@@ -260,6 +278,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
               why);
       String lost = "%s not delivered to %s after %d attempts: %s";
       record(d, "undeliverable", lost.formatted(d.kind(), where, d.attempt(), why));
+      flushed();
       return this;
     }
     pending.put(a.id(), d.next());
@@ -267,7 +286,9 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     timers.startSingleTimer(
         a.id(),
         new Retry(a.id()),
-        Backoff.delay(d.attempt(), settings.backoffMin(), settings.backoffMax()));
+        flushing.isEmpty()
+            ? Backoff.delay(d.attempt(), settings.backoffMin(), settings.backoffMax())
+            : settings.backoffMin());
     getContext()
         .getLog()
         .info(
@@ -278,6 +299,28 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
             d.attempt(),
             why);
     return this;
+  }
+
+  private Behavior<Command> onFlush(Flush f) {
+    flushing.add(f.replyTo());
+    if (flushing.size() == 1) {
+      for (Map.Entry<Long, Delivery> p : pending.entrySet()) {
+        if (timers.isTimerActive(p.getKey())) { // waiting for its retry, not in flight
+          timers.cancel(p.getKey());
+          post(p.getKey(), p.getValue());
+        }
+      }
+    }
+    flushed();
+    return this;
+  }
+
+  /** Tells those waiting for a {@link Flush} once no alert is pending. */
+  private void flushed() {
+    if (!flushing.isEmpty() && pending.isEmpty()) {
+      flushing.forEach(r -> r.tell(Done.getInstance()));
+      flushing.clear();
+    }
   }
 
   private Behavior<Command> onRetry(Retry r) {

@@ -16,8 +16,10 @@ import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -184,6 +186,17 @@ public final class FlukeServer {
                         settings.supervision().restartMax(),
                         settings.supervision().randomFactor())),
             "fluke-server-alerts");
+    // A stopping server posts the alerts waiting for a retry before it exits (after its agents'
+    // streams ended, so no new alert comes): they were lost with the process.
+    Duration alertsFlush = settings.alerts().requestTimeout().plusSeconds(1);
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseServiceStop(),
+            "fluke-alerts-flush",
+            () ->
+                AskPattern.<DriftAlerter.Command, Done>ask(
+                        alerter, DriftAlerter.Flush::new, alertsFlush, system.scheduler())
+                    .exceptionally(e -> Done.getInstance()));
     // The others hold state that only live connections and Git can rebuild, and do no I/O in their
     // handlers (all of it is piped back as messages): an unexpected exception is a bug that must
     // not cost the fleet's connections or the desired state, so they resume.

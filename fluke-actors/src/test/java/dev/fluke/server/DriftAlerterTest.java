@@ -15,11 +15,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -165,6 +167,24 @@ class DriftAlerterTest {
     assertEquals(java.util.Collections.nCopies(3, id), webhook.attemptIds());
     detected("web-02", "cert");
     assertNotEquals(id, webhook.next().get("id").asText());
+  }
+
+  @Test
+  void aStoppingServerPostsTheAlertsWaitingForARetryAtOnce() throws Exception {
+    webhook.respondWith(500);
+    start(webhook.uri(), 3);
+    detected("web-01", "cert");
+    ServerFixture.eventually(this::pendingStatuses, n -> n == 0); // the first attempt got 500
+    ServerFixture.eventually(() -> deliveries("retrying"), n -> n == 1);
+    TestProbe<Done> stopping = testKit.createTestProbe();
+    alerter.tell(new DriftAlerter.Flush(stopping.getRef()));
+    // No time passes (the retry was due in 2 s): the flush posts it now and answers once it is out.
+    assertEquals("cert", webhook.next().get("task").asText());
+    stopping.expectMessage(Done.getInstance());
+    assertEquals(1, deliveries("sent"));
+    // Nothing pending: answered at once.
+    alerter.tell(new DriftAlerter.Flush(stopping.getRef()));
+    stopping.expectMessage(Done.getInstance());
   }
 
   @Test
