@@ -203,7 +203,7 @@ final class Admitting {
       asking.add(a);
       context.scheduleOnce(HOLDER_CHECK, context.getSelf(), new HolderCheck(a, ask));
       context.pipeToSelf(
-          NodeService.isLive(context.getSystem(), ask.node(), a.name(), timing.ask()),
+          NodeQuestions.isLive(context.getSystem(), ask.node(), a.name(), timing.ask()),
           (live, failure) -> new HolderAnswered(a, ask, failure == null ? live : null));
     }
   }

@@ -27,7 +27,7 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  *       connection, perhaps with another node, which may have recorded it) that it has not seen
  *       itself; a majority read says whether any node recorded it. A majority write and a later
  *       majority read share a node, so a result recorded and confirmed anywhere is found. Not found
- *       there, every other node is asked ({@link NodeService#receivedElsewhere}): a node so busy
+ *       there, every other node is asked ({@link NodeQuestions#receivedElsewhere}): a node so busy
  *       that its agents left it as silent may not have had its write confirmed yet, but its
  *       registry knows what its sessions received.
  * </ul>
@@ -199,7 +199,7 @@ public final class ClusterReceipts {
       } else {
         // Not (yet) in the record: the node that received it may not have had its write
         // confirmed (a busy node the agent left as silent). Its registry knows for sure.
-        NodeService.receivedElsewhere(context.getSystem(), c.name(), c.key(), timeout)
+        NodeQuestions.receivedElsewhere(context.getSystem(), c.name(), c.key(), timeout)
             .thenAccept(c.answer()::complete);
       }
     }

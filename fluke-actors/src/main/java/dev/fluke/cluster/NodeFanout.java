@@ -13,8 +13,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * Asking the other nodes' engines: every node's {@link NodeService} comes from the cluster
@@ -59,20 +57,7 @@ final class NodeFanout {
 
   /** Every node's service, by node address. */
   CompletionStage<Map<String, ActorRef<NodeService.Command>>> services() {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(),
-            r -> Receptionist.find(NodeService.KEY, r),
-            timeout,
-            system.scheduler())
-        .thenApply(
-            listing -> {
-              Map<String, ActorRef<NodeService.Command>> out = new LinkedHashMap<>();
-              for (ActorRef<NodeService.Command> ref :
-                  listing.getServiceInstances(NodeService.KEY)) {
-                out.put(ClusterBoot.addressOf(system, ref), ref);
-              }
-              return out;
-            });
+    return NodeQuestions.services(system, timeout);
   }
 
   /** Asks one node's engine. */

@@ -6,7 +6,6 @@ import dev.fluke.api.TargetKind;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -284,68 +283,5 @@ public final class NodeService {
   private static CompletionStage<List<Dto.AgentSummary>> agents(
       ActorSystem<?> system, ActorRef<AgentRegistry.Command> registry, Duration timeout) {
     return AskPattern.ask(registry, AgentRegistry.GetAgents::new, timeout, system.scheduler());
-  }
-
-  /**
-   * Asks the node at {@code node} (its address) whether it holds a live session of {@code name};
-   * fails when that node's service is not known or does not answer within {@code timeout}.
-   */
-  public static CompletionStage<Boolean> isLive(
-      ActorSystem<?> system, String node, String name, Duration timeout) {
-    return find(system, node, timeout)
-        .thenCompose(
-            ref ->
-                AskPattern.<Command, Liveness>ask(
-                    ref, r -> new IsLive(name, r), timeout, system.scheduler()))
-        .thenApply(Liveness::live);
-  }
-
-  /**
-   * Did a session of agent {@code name} on any other node receive the result {@code key}? Every
-   * other node's service is asked; one that does not answer within {@code timeout} counts as "no".
-   * Never fails.
-   */
-  public static CompletionStage<Boolean> receivedElsewhere(
-      ActorSystem<?> system, String name, String key, Duration timeout) {
-    Membership members = Membership.of(system);
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
-        .thenCompose(
-            listing -> {
-              List<CompletableFuture<Boolean>> answers = new java.util.ArrayList<>();
-              for (ActorRef<Command> ref : listing.getServiceInstances(KEY)) {
-                String node = ClusterBoot.addressOf(system, ref);
-                if (node.equals(members.self())
-                    || members.state(node) != Placement.NodeState.SERVING) {
-                  continue; // this node, or one that cannot answer: not waited for
-                }
-                answers.add(
-                    AskPattern.<Command, Received>ask(
-                            ref, r -> new HasReceived(name, key, r), timeout, system.scheduler())
-                        .thenApply(Received::received)
-                        .exceptionally(e -> false)
-                        .toCompletableFuture());
-              }
-              return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                  .thenApply(v -> answers.stream().anyMatch(CompletableFuture::join));
-            })
-        .exceptionally(e -> false);
-  }
-
-  /** The service of the node at {@code node}, from the receptionist's listing. */
-  static CompletionStage<ActorRef<Command>> find(
-      ActorSystem<?> system, String node, Duration timeout) {
-    return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-            system.receptionist(), r -> Receptionist.find(KEY, r), timeout, system.scheduler())
-        .thenCompose(
-            listing -> {
-              for (ActorRef<Command> ref : listing.getServiceInstances(KEY)) {
-                if (ClusterBoot.addressOf(system, ref).equals(node)) {
-                  return CompletableFuture.completedFuture(ref);
-                }
-              }
-              return CompletableFuture.failedFuture(
-                  new IllegalStateException("node " + node + " has no fluke-node service"));
-            });
   }
 }

@@ -9,9 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -86,12 +83,6 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
 
   private record Retry(long id) implements Command {}
 
-  private record Delivery(String kind, String agent, String task, String json, int attempt) {
-    Delivery next() {
-      return new Delivery(kind, agent, task, json, attempt + 1);
-    }
-  }
-
   private final ServerSettings.Alerts settings;
   private final String userAgent;
   private final EventStore events;
@@ -100,12 +91,7 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   private final HttpClient http;
   private final Clock clock;
   private final EpisodeBook episodes;
-  private final Map<Long, Delivery> pending = new HashMap<>();
-
-  /** Who waits for the pending alerts to be out ({@link Flush}); empty unless stopping. */
-  private final List<ActorRef<Done>> flushing = new ArrayList<>();
-
-  private long nextId;
+  private final AlertQueue queue = new AlertQueue();
 
   public static Behavior<Command> create(
       ServerSettings.Alerts settings,
@@ -216,23 +202,21 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
           kind, agent, task, "undeliverable", kind + " not sent: no alert_webhook is configured");
       return;
     }
-    if (pending.size() >= settings.maxPending()) {
+    if (queue.size() >= settings.maxPending()) {
       metrics.alertDelivery(AlertResult.UNDELIVERABLE);
       record(
           kind,
           agent,
           task,
           "undeliverable",
-          kind + " dropped: " + pending.size() + " alerts are already waiting for the webhook");
+          kind + " dropped: " + queue.size() + " alerts are already waiting for the webhook");
       return;
     }
-    long id = nextId++;
-    Delivery d = new Delivery(kind, agent, task, json, 1);
-    pending.put(id, d);
-    post(id, d);
+    long id = queue.add(kind, agent, task, json);
+    post(id, queue.get(id));
   }
 
-  private void post(long id, Delivery d) {
+  private void post(long id, AlertQueue.Delivery d) {
     HttpRequest request =
         HttpRequest.newBuilder(settings.webhook())
             .timeout(settings.requestTimeout())
@@ -250,22 +234,20 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private Behavior<Command> onAttempted(Attempted a) {
-    Delivery d = pending.get(a.id());
+    AlertQueue.Delivery d = queue.get(a.id());
     if (d == null) {
       return this;
     }
     String where = settings.webhook().getHost();
     if (a.status() >= 200 && a.status() < 300) {
-      pending.remove(a.id());
       metrics.alertDelivery(AlertResult.SENT);
       String sent = "%s delivered to %s (HTTP %d, attempt %d)";
       record(d, "sent", sent.formatted(d.kind(), where, a.status(), d.attempt()));
-      flushed();
+      queue.done(a.id());
       return this;
     }
     String why = a.error() != null ? a.error() : "HTTP " + a.status();
     if (d.attempt() >= settings.attempts()) {
-      pending.remove(a.id());
       metrics.alertDelivery(AlertResult.UNDELIVERABLE);
       getContext()
           .getLog()
@@ -278,15 +260,15 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
               why);
       String lost = "%s not delivered to %s after %d attempts: %s";
       record(d, "undeliverable", lost.formatted(d.kind(), where, d.attempt(), why));
-      flushed();
+      queue.done(a.id());
       return this;
     }
-    pending.put(a.id(), d.next());
+    queue.failed(a.id());
     metrics.alertDelivery(AlertResult.RETRYING);
     timers.startSingleTimer(
         a.id(),
         new Retry(a.id()),
-        flushing.isEmpty()
+        !queue.flushing()
             ? Backoff.delay(d.attempt(), settings.backoffMin(), settings.backoffMax())
             : settings.backoffMin());
     getContext()
@@ -302,36 +284,29 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private Behavior<Command> onFlush(Flush f) {
-    flushing.add(f.replyTo());
-    if (flushing.size() == 1) {
-      for (Map.Entry<Long, Delivery> p : pending.entrySet()) {
-        if (timers.isTimerActive(p.getKey())) { // waiting for its retry, not in flight
-          timers.cancel(p.getKey());
-          post(p.getKey(), p.getValue());
-        }
-      }
+    if (queue.flush(f.replyTo())) {
+      queue
+          .pending()
+          .forEach(
+              (id, d) -> {
+                if (timers.isTimerActive(id)) { // waiting for its retry, not in flight
+                  timers.cancel(id);
+                  post(id, d);
+                }
+              });
     }
-    flushed();
     return this;
   }
 
-  /** Tells those waiting for a {@link Flush} once no alert is pending. */
-  private void flushed() {
-    if (!flushing.isEmpty() && pending.isEmpty()) {
-      flushing.forEach(r -> r.tell(Done.getInstance()));
-      flushing.clear();
-    }
-  }
-
   private Behavior<Command> onRetry(Retry r) {
-    Delivery d = pending.get(r.id());
+    AlertQueue.Delivery d = queue.get(r.id());
     if (d != null) {
       post(r.id(), d);
     }
     return this;
   }
 
-  private void record(Delivery d, String outcome, String message) {
+  private void record(AlertQueue.Delivery d, String outcome, String message) {
     record(d.kind(), d.agent(), d.task(), outcome, message);
   }
 

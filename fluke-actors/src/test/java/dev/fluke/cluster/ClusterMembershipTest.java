@@ -82,11 +82,11 @@ class ClusterMembershipTest {
         .ignoreExceptions()
         .until(
             () ->
-                NodeService.isLive(nodes.node(0), nodes.address(2), "web-01", TIMEOUT)
+                NodeQuestions.isLive(nodes.node(0), nodes.address(2), "web-01", TIMEOUT)
                     .toCompletableFuture()
                     .get());
     assertFalse(
-        NodeService.isLive(nodes.node(0), nodes.address(2), "db-01", TIMEOUT)
+        NodeQuestions.isLive(nodes.node(0), nodes.address(2), "db-01", TIMEOUT)
             .toCompletableFuture()
             .join());
   }
