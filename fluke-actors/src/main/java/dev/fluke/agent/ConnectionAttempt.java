@@ -7,6 +7,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.japi.pf.PFBuilder;
@@ -56,8 +57,12 @@ final class ConnectionAttempt {
     }
   }
 
-  /** The actor's acknowledgement of an event. */
-  enum Ack {
+  /**
+   * The actor's acknowledgement of an event. One that arrives after its stream ended (the
+   * connection dropped while the actor read its last event) is expected, so it is not logged as a
+   * dead letter.
+   */
+  enum Ack implements DeadLetterSuppression {
     INSTANCE
   }
 

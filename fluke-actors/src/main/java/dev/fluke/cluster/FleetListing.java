@@ -47,10 +47,16 @@ final class FleetListing {
     this.timeout = timeout;
   }
 
-  /** Every node's agents, merged; the nodes that did not answer in time are named. */
+  /**
+   * Every node's agents, merged; the nodes that did not answer in time are named. The directory is
+   * read as the question starts and this node's own agents once the others have answered (or not):
+   * an agent that moves here, or to a node that had already answered, while a silent node is
+   * awaited is listed (connected here, or as unknown on the node the directory named), never left
+   * out.
+   */
   CompletionStage<Dto.Partial<List<Dto.AgentSummary>>> agents() {
     String self = membership.self();
-    CompletionStage<List<Dto.AgentSummary>> mine = local.agents();
+    CompletableFuture<Map<String, AgentLocation>> placed = locations().toCompletableFuture();
     return fanout
         .services()
         .thenCompose(
@@ -65,15 +71,19 @@ final class FleetListing {
                   asked.values().stream()
                       .map(f -> f.exceptionally(t -> null))
                       .toArray(CompletableFuture[]::new);
-              return mine.thenCombine(CompletableFuture.allOf(all), (m, ignored) -> m)
-                  .thenCompose(m -> merged(self, m, asked));
+              return placed
+                  .thenCombine(CompletableFuture.allOf(all), (locations, ignored) -> locations)
+                  .thenCompose(
+                      locations ->
+                          local.agents().thenApply(mine -> merged(self, mine, asked, locations)));
             });
   }
 
-  private CompletionStage<Dto.Partial<List<Dto.AgentSummary>>> merged(
+  private Dto.Partial<List<Dto.AgentSummary>> merged(
       String self,
       List<Dto.AgentSummary> mine,
-      Map<String, CompletableFuture<List<Dto.AgentSummary>>> asked) {
+      Map<String, CompletableFuture<List<Dto.AgentSummary>>> asked,
+      Map<String, AgentLocation> locations) {
     Map<String, List<Dto.AgentSummary>> answers = new TreeMap<>();
     asked.forEach(
         (node, f) -> answers.put(node, f.isCompletedExceptionally() ? null : f.getNow(null)));
@@ -84,8 +94,7 @@ final class FleetListing {
         unlisted.add(n.address());
       }
     }
-    return locations()
-        .thenApply(locations -> AgentListMerge.merge(self, mine, answers, unlisted, locations));
+    return AgentListMerge.merge(self, mine, answers, unlisted, locations);
   }
 
   private CompletableFuture<List<Dto.AgentSummary>> allPages(

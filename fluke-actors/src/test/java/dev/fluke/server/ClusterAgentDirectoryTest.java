@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -264,6 +265,38 @@ class ClusterAgentDirectoryTest {
             .toList(),
         "the Git singleton runs on the oldest node");
     assertTrue(infos.stream().allMatch(n -> n.agents() >= 1));
+  }
+
+  @Test
+  void anAgentThatMovesWhileTheListWaitsForASilentNodeIsStillListed() {
+    ServerMessage.Registered first =
+        assertInstanceOf(ServerMessage.Registered.class, register(connect(2), "moving-01"));
+    everyNodeListsConnectedOn("moving-01", 2);
+    nodes.isolate(2);
+    try {
+      // node 2 is silent, not yet unreachable: node 0's list waits for it (the ask timeout) ...
+      CompletableFuture<Dto.Partial<List<Dto.AgentSummary>>> listing =
+          servers.get(0).fleetApi().agentsFromEveryNode().toCompletableFuture();
+      // ... while its agent moves to node 0 with its session token, as after a crash
+      assertInstanceOf(
+          ServerMessage.Registered.class, register(connect(0), "moving-01", first.sessionToken()));
+      Dto.Partial<List<Dto.AgentSummary>> answer = listing.join();
+      assertEquals(List.of(nodes.address(2)), answer.missingNodes());
+      Dto.AgentSummary moving =
+          answer.value().stream()
+              .filter(a -> a.name().equals("moving-01"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("moving-01 left out: " + answer.value()));
+      // connected on node 0, or (had the list been answered before the move) unknown on node 2
+      if (moving.connected()) {
+        assertEquals(nodes.address(0), moving.node());
+      } else {
+        assertEquals(dev.fluke.api.CyclePhase.UNKNOWN, moving.cycle());
+        assertEquals(nodes.address(2), moving.node());
+      }
+    } finally {
+      nodes.heal(2);
+    }
   }
 
   @Test

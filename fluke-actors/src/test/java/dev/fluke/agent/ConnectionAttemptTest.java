@@ -1,0 +1,45 @@
+package dev.fluke.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.apache.pekko.actor.DeadLetter;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class ConnectionAttemptTest {
+  static final ActorTestKit testKit = ActorTestKit.create();
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  /**
+   * The agent acknowledges the last event of a connection that has meanwhile dropped (at every
+   * failover): the stream's stage is gone, and that is not worth an INFO line about dead letters.
+   */
+  @Test
+  void anAcknowledgementAfterItsStreamEndedIsNotADeadLetter() {
+    TestProbe<DeadLetter> deadLetters = testKit.createTestProbe();
+    testKit
+        .system()
+        .eventStream()
+        .tell(new EventStream.Subscribe<>(DeadLetter.class, deadLetters.ref()));
+    Behavior<Object> stage = Behaviors.receiveMessage(m -> Behaviors.stopped());
+    ActorRef<Object> gone = testKit.spawn(stage);
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    gone.tell("stop");
+    watcher.expectTerminated(gone);
+
+    gone.tell(ConnectionAttempt.Ack.INSTANCE);
+    gone.tell("anything else");
+    // dead letters are published in the order they were sent: the first one is not the ack
+    assertEquals("anything else", deadLetters.receiveMessage().message());
+  }
+}
