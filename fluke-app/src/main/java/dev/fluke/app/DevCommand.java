@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -81,19 +82,41 @@ public final class DevCommand implements Callable<Integer> {
       converter = dev.fluke.app.cli.DurationConverter.class)
   Duration pollInterval;
 
+  @Option(
+      names = "--nodes",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "server nodes: 1 runs the server in this process; 2 to 9 start that many `fluke server`"
+              + " processes as one cluster on loopback (node i on the ports + 10 × (i − 1), the"
+              + " cluster port above the API's), started again when one exits, and the agent"
+              + " dials them all (default: ${DEFAULT-VALUE})")
+  int nodes;
+
   @Override
   public Integer call() {
+    if (nodes < 1 || nodes > 9) {
+      throw new CliException("--nodes must be from 1 to 9, not " + nodes);
+    }
     FlukeCommand root = (FlukeCommand) spec.root().userObject();
     Path home = dir.toAbsolutePath().normalize();
     Path seed = examples != null ? examples.toAbsolutePath() : locateExamples();
     Path manifests = home.resolve("manifests");
     boolean seeded = seedManifestRepo(seed.resolve("manifests"), manifests);
-    seedDemoAppRepo(seed.resolve("demo-app"), DEMO_ROOT.resolve("demo-app.git"));
+    if (Files.isDirectory(seed.resolve("demo-app"))) {
+      seedDemoAppRepo(seed.resolve("demo-app"), DEMO_ROOT.resolve("demo-app.git"));
+    }
 
     String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(24));
     LogSetup.apply(LogConfig.defaults());
+    String mise = misePath(root.env(), seed);
+    if (nodes > 1) {
+      return runCluster(root, home, manifests, seeded, token, mise);
+    }
     ServerConfig server = serverConfig(home, manifests, token);
-    AgentConfig agent = agentConfig(home, token, misePath(root.env(), seed));
+    AgentConfig agent =
+        agentConfig(
+            home, token, mise, List.of(new AgentConfig.ServerUrl("127.0.0.1", grpcPort, false)));
     try (ServerNode serverNode = ServerNode.start(server, ConfigFactory.load());
         AgentNode agentNode = AgentNode.start(agent, root.env(), ConfigFactory.load())) {
       banner(spec.commandLine().getOut(), serverNode, manifests, seeded, agent);
@@ -117,9 +140,85 @@ public final class DevCommand implements Callable<Integer> {
         200);
   }
 
-  private AgentConfig agentConfig(Path home, String token, String mise) {
+  /**
+   * {@code --nodes N}: the nodes as child processes ({@link DevCluster}), then, once they are one
+   * cluster, this process's agent with every node in its {@code server_urls}.
+   */
+  private int runCluster(
+      FlukeCommand root, Path home, Path manifests, boolean seeded, String token, String mise) {
+    PrintWriter out = spec.commandLine().getOut();
+    List<DevCluster.Node> layout = DevCluster.layout(home, nodes, grpcPort, httpPort);
+    out.println(
+        "Starting " + nodes + " server nodes (their logs: " + home + "/node-*/server.log) ...");
+    out.flush();
+    try (DevCluster cluster = DevCluster.start(layout, manifests, token, pollInterval, out)) {
+      Thread stopNodes = new Thread(cluster::close, "fluke-dev-stop-nodes");
+      Runtime.getRuntime().addShutdownHook(stopNodes);
+      if (!cluster.awaitUp(Duration.ofMinutes(3))) {
+        throw new CliException(
+            "the "
+                + nodes
+                + " nodes did not form a cluster within 3 minutes: see "
+                + home
+                + "/node-*/server.log (is another fluke running? try --http-port / --grpc-port)");
+      }
+      List<AgentConfig.ServerUrl> urls =
+          layout.stream()
+              .map(n -> new AgentConfig.ServerUrl("127.0.0.1", n.grpcPort(), false))
+              .toList();
+      AgentConfig agent = agentConfig(home, token, mise, urls);
+      try (AgentNode agentNode = AgentNode.start(agent, root.env(), ConfigFactory.load())) {
+        clusterBanner(out, cluster, manifests, seeded, agent);
+        agentNode.awaitTermination();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private void clusterBanner(
+      PrintWriter out, DevCluster cluster, Path manifests, boolean seeded, AgentConfig agent) {
+    synchronized (out) {
+      out.println();
+      out.println("Fluke dev is running: a cluster of " + nodes + " server nodes.");
+      for (DevCluster.Node n : cluster.nodes()) {
+        out.printf(
+            "  Node %d:  %s/  (agents :%d, cluster :%d)  pid %d%n",
+            n.number(),
+            n.api().replace("127.0.0.1", "localhost"),
+            n.grpcPort(),
+            n.clusterPort(),
+            cluster.pid(n.number()));
+      }
+      out.println(
+          "  Agent:   "
+              + agent.name()
+              + " "
+              + agent.labels()
+              + ", dialing the "
+              + nodes
+              + " nodes");
+      out.println("  Manifest repo:  " + manifests + (seeded ? " (new, from conf/examples)" : ""));
+      out.println("  Demo files:     " + DEMO_ROOT);
+      out.println();
+      out.println("Try, in another terminal:");
+      String other = " --server " + cluster.nodes().get(1).api().replace("127.0.0.1", "localhost");
+      String first = httpPort == 7071 ? "" : " --server http://localhost:" + httpPort;
+      out.println("  bin/fluke get nodes" + first + "            # which node holds the agent");
+      out.println("  bin/fluke get agents" + other + "   # the whole fleet from any node");
+      out.println(
+          "  kill -9 <that node's pid>      # the agent moves to another node; dev starts the node again");
+      out.println();
+      out.println("Press Ctrl-C to stop (every node leaves the cluster and stops).");
+      out.flush();
+    }
+  }
+
+  private AgentConfig agentConfig(
+      Path home, String token, String mise, List<AgentConfig.ServerUrl> servers) {
     return new AgentConfig(
-        new AgentConfig.ServerUrl("127.0.0.1", grpcPort, false),
+        servers,
         token,
         hostname(),
         DEV_LABELS,
