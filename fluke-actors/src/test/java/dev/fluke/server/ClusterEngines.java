@@ -79,10 +79,14 @@ final class ClusterEngines implements AutoCloseable {
     return server;
   }
 
-  /** Node {@code i}'s engine has loaded the manifests. */
+  /**
+   * Node {@code i}'s engine has loaded the manifests: the first time, after the Git singleton
+   * started on the cluster just formed, fetched and published the commit (on a loaded machine this
+   * took over a minute once), so it gets twice the usual wait.
+   */
   void awaitManifest(int i) {
     await()
-        .atMost(WAIT)
+        .atMost(WAIT.multipliedBy(2))
         .until(
             () ->
                 servers.get(i).fleetApi().manifest().toCompletableFuture().join().commit() != null);

@@ -243,7 +243,8 @@ final class DevCluster implements AutoCloseable {
     restarts.schedule(() -> relaunch(n), RESTART_DELAY.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private void relaunch(Node n) {
+  /** Synchronized with {@link #close}: a node is either started before it or not at all. */
+  private synchronized void relaunch(Node n) {
     if (stopping) {
       return;
     }

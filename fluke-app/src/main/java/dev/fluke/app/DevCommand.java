@@ -182,6 +182,13 @@ public final class DevCommand implements Callable<Integer> {
     synchronized (out) {
       out.println();
       out.println("Fluke dev is running: a cluster of " + nodes + " server nodes.");
+      if (nodes % 2 == 0) {
+        out.println(
+            "  (an even number: the cluster keeps a majority, so it survives no more lost nodes"
+                + " than with "
+                + (nodes - 1)
+                + "; docs/cluster.md)");
+      }
       for (DevCluster.Node n : cluster.nodes()) {
         out.printf(
             "  Node %d:  %s/  (agents :%d, cluster :%d)  pid %d%n",
