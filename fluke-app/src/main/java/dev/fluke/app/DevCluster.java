@@ -27,9 +27,9 @@ import java.util.stream.Collectors;
  * × (i − 1), the API on the HTTP port + 10 × (i − 1), the cluster one above the API), in-memory
  * events, the dev manifest repo. A node that exits (`kill -9`, downed after a freeze, a crash) is
  * started again after {@link #RESTART_DELAY}, as systemd's {@code Restart=} would; one that exits
- * within {@link #EARLY_EXIT} of its start is left down (its log says why: a port in use, say).
- * {@link #close} stops them all (SIGTERM, then SIGKILL after 30 s); each is in this process's
- * process group, so Ctrl-C in the terminal reaches them too.
+ * before the cluster formed or within {@link #EARLY_EXIT} of its start is left down, with the error
+ * its log ends on (a port in use, say). {@link #close} stops them all (SIGTERM, then SIGKILL after
+ * 30 s); each is in this process's process group, so Ctrl-C in the terminal reaches them too.
  */
 final class DevCluster implements AutoCloseable {
   static final Duration RESTART_DELAY = Duration.ofSeconds(3);
@@ -116,7 +116,9 @@ final class DevCluster implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final java.util.Set<Integer> down = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
+  private volatile boolean formed;
 
   private DevCluster(List<Node> nodes, List<String> command, PrintWriter out) {
     this.nodes = List.copyOf(nodes);
@@ -182,28 +184,29 @@ final class DevCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until node 1 lists every node Up; false when that did not happen within {@code within} or
-   * a node was left down.
+   * Waits until node 1 lists every node Up: null then, else why not (a node exited while the
+   * cluster was forming, or {@code within} passed).
    */
-  boolean awaitUp(Duration within) throws InterruptedException {
+  String awaitUp(Duration within) throws InterruptedException {
     ApiClient client = new ApiClient(nodes.get(0).api(), null, Duration.ofSeconds(5));
     Instant end = Instant.now().plus(within);
     while (Instant.now().isBefore(end)) {
-      if (running.size() < nodes.size()) {
-        return false;
+      if (!down.isEmpty()) {
+        return "node(s) " + new java.util.TreeSet<>(down) + " exited while the cluster was forming";
       }
       try {
         List<Dto.NodeInfo> members = client.nodes().value();
         if (members.size() == nodes.size()
             && members.stream().allMatch(m -> m.status().equals("up"))) {
-          return true;
+          formed = true;
+          return null;
         }
       } catch (RuntimeException e) {
         // still starting: its API is not listening yet
       }
       Thread.sleep(500);
     }
-    return false;
+    return "the nodes did not form a cluster within " + within.toMinutes() + " minutes";
   }
 
   private void launch(Node n) throws IOException {
@@ -230,11 +233,17 @@ final class DevCluster implements AutoCloseable {
     }
     running.remove(n.number(), p);
     int status = p.exitValue();
-    if (Duration.between(started, Instant.now()).compareTo(EARLY_EXIT) < 0) {
+    if (!startsAgain(formed, Duration.between(started, Instant.now()))) {
+      down.add(n.number());
       say(
-          "fluke dev: node %d exited with status %d within %d s of its start; not started again"
-              + " (see %s)",
-          n.number(), status, EARLY_EXIT.toSeconds(), n.log());
+          "fluke dev: node %d exited with status %d %s; not started again: %s (its log: %s)",
+          n.number(),
+          status,
+          formed
+              ? "within " + EARLY_EXIT.toSeconds() + " s of its start"
+              : "before the cluster formed",
+          lastError(n.log()),
+          n.log());
       return;
     }
     say(
@@ -253,6 +262,23 @@ final class DevCluster implements AutoCloseable {
       say("fluke dev: node %d started again, pid %d", n.number(), pid(n.number()));
     } catch (IOException e) {
       say("fluke dev: cannot start node %d again: %s", n.number(), e.getMessage());
+    }
+  }
+
+  /**
+   * Whether a node that exited is started again: only once the cluster had formed, and not when it
+   * lived less than {@link #EARLY_EXIT} (it would most likely fail the same way again).
+   */
+  static boolean startsAgain(boolean clusterFormed, Duration lived) {
+    return clusterFormed && lived.compareTo(EARLY_EXIT) >= 0;
+  }
+
+  /** The node's last "error: …" line (what `fluke server` prints before it exits 1), or "". */
+  static String lastError(Path log) {
+    try (java.util.stream.Stream<String> lines = Files.lines(log)) {
+      return lines.filter(l -> l.startsWith("error: ")).reduce((a, b) -> b).orElse("");
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
     }
   }
 

@@ -154,11 +154,11 @@ public final class DevCommand implements Callable<Integer> {
     try (DevCluster cluster = DevCluster.start(layout, manifests, token, pollInterval, out)) {
       Thread stopNodes = new Thread(cluster::close, "fluke-dev-stop-nodes");
       Runtime.getRuntime().addShutdownHook(stopNodes);
-      if (!cluster.awaitUp(Duration.ofMinutes(3))) {
+      String notUp = cluster.awaitUp(Duration.ofMinutes(3));
+      if (notUp != null) {
         throw new CliException(
-            "the "
-                + nodes
-                + " nodes did not form a cluster within 3 minutes: see "
+            notUp
+                + ": see "
                 + home
                 + "/node-*/server.log (is another fluke running? try --http-port / --grpc-port)");
       }

@@ -1,6 +1,7 @@
 package dev.fluke.app;
 
 import static dev.fluke.app.Fleet.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,19 +53,7 @@ class DevClusterIT {
 
   @Test
   void threeNodesOneAgentThatMovesWhenItsNodeIsKilledAndTheNodeComesBack() throws Exception {
-    Path examples = tmp.resolve("examples");
-    Files.createDirectories(examples.resolve("manifests"));
-    Files.writeString(
-        examples.resolve("manifests/noop.fluke.hcl"),
-        """
-        task "noop" {
-          selector { match_labels = { role = "demo" } }
-          shell "nothing" {
-            check   = "true"
-            command = "true"
-          }
-        }
-        """);
+    Path examples = noopExamples();
     int base = freeBase();
     dev = startDev(examples, base);
     List<ApiClient> api = new ArrayList<>();
@@ -126,6 +115,59 @@ class DevClusterIT {
     }
     assertTrue(started.size() >= 4, "the three nodes and the one started again: " + started);
     assertFalse(victim.isAlive());
+  }
+
+  @Test
+  void aNodeThatCannotStartStopsDevWithItsErrorAndNoNodeIsLeftRunning() throws Exception {
+    Path examples = noopExamples();
+    int base = freeBase();
+    try (ServerSocket taken =
+        new ServerSocket(base + 11, 1, InetAddress.getLoopbackAddress())) { // node 2's API port
+      dev = startDev(examples, base);
+      await(
+          "dev started the three nodes",
+          WAIT,
+          () -> {
+            started.addAll(dev.descendants().toList());
+            return started.size() >= 3 || !dev.isAlive();
+          },
+          this::devOutput);
+      assertTrue(dev.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), devOutput());
+      assertEquals(1, dev.exitValue(), devOutput());
+    }
+    String out = devOutput();
+    assertTrue(
+        out.contains("node 2 exited with status 1 before the cluster formed; not started again")
+            && out.contains("Address already in use")
+            && out.contains("error: node(s) [2] exited while the cluster was forming"),
+        out);
+    for (ProcessHandle p : started) {
+      await(
+          "process " + p.pid() + " started by dev has stopped",
+          Duration.ofSeconds(40),
+          () -> !p.isAlive(),
+          () -> p.info().commandLine().orElse("?"));
+    }
+  }
+
+  /**
+   * Examples with a no-op task for the dev agent's labels (nothing outside the test's directory).
+   */
+  private Path noopExamples() throws IOException {
+    Path examples = tmp.resolve("examples");
+    Files.createDirectories(examples.resolve("manifests"));
+    Files.writeString(
+        examples.resolve("manifests/noop.fluke.hcl"),
+        """
+        task "noop" {
+          selector { match_labels = { role = "demo" } }
+          shell "nothing" {
+            check   = "true"
+            command = "true"
+          }
+        }
+        """);
+    return examples;
   }
 
   private static Optional<Dto.AgentSummary> connected(ApiClient api, String name) {

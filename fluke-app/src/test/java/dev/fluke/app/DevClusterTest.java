@@ -2,6 +2,7 @@ package dev.fluke.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.config.ConfigLoader;
 import dev.fluke.config.ListenAddress;
@@ -49,5 +50,27 @@ class DevClusterTest {
               new ListenAddress("127.0.0.1", 7092)),
           cluster.seeds());
     }
+  }
+
+  @Test
+  void aNodesLastErrorLineIsWhatDevReports() throws Exception {
+    Path log = tmp.resolve("server.log");
+    Files.writeString(
+        log,
+        "2026-12-06T10:35:12.349Z ERROR o.a.pekko.io.TcpListener - Bind failed\n"
+            + "error: could not listen: Address already in use\n"
+            + "2026-12-06T10:35:12.736Z INFO  Remoting shut down.\n");
+    assertEquals("error: could not listen: Address already in use", DevCluster.lastError(log));
+    assertEquals("", DevCluster.lastError(tmp.resolve("no-such.log")));
+  }
+
+  @Test
+  void aNodeIsStartedAgainOnlyOnceTheClusterFormedAndAfterItsFirstSeconds() {
+    assertTrue(DevCluster.startsAgain(true, Duration.ofMinutes(5)));
+    assertTrue(DevCluster.startsAgain(true, DevCluster.EARLY_EXIT));
+    assertFalse(DevCluster.startsAgain(true, Duration.ofSeconds(2)), "it failed at its start");
+    assertFalse(
+        DevCluster.startsAgain(false, Duration.ofMinutes(5)),
+        "the cluster never formed: dev stops");
   }
 }
