@@ -5,13 +5,8 @@ import dev.fluke.events.EventStore;
 import dev.fluke.manifest.DriftPolicy;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.metrics.FlukeMetrics.AlertResult;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -84,11 +79,10 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   private record Retry(long id) implements Command {}
 
   private final ServerSettings.Alerts settings;
-  private final String userAgent;
   private final EventStore events;
   private final FlukeMetrics metrics;
   private final TimerScheduler<Command> timers;
-  private final HttpClient http;
+  private final AlertWebhook webhook;
   private final Clock clock;
   private final EpisodeBook episodes;
   private final AlertQueue queue = new AlertQueue();
@@ -136,15 +130,9 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
     this.clock = clock;
     this.settings = settings;
     this.episodes = episodes;
-    this.userAgent = "fluke/" + version;
     this.events = events;
     this.timers = timers;
-    Executor blocking = Blocking.executor(context.getSystem());
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(settings.requestTimeout())
-            .executor(blocking)
-            .build();
+    this.webhook = new AlertWebhook(settings, version, Blocking.executor(context.getSystem()));
   }
 
   @Override
@@ -217,20 +205,10 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
   }
 
   private void post(long id, AlertQueue.Delivery d) {
-    HttpRequest request =
-        HttpRequest.newBuilder(settings.webhook())
-            .timeout(settings.requestTimeout())
-            .header("Content-Type", "application/json")
-            .header("User-Agent", userAgent)
-            .POST(HttpRequest.BodyPublishers.ofString(d.json()))
-            .build();
     getContext()
         .pipeToSelf(
-            http.sendAsync(request, HttpResponse.BodyHandlers.discarding()),
-            (response, failure) ->
-                response != null
-                    ? new Attempted(id, response.statusCode(), null)
-                    : new Attempted(id, -1, describe(failure)));
+            webhook.post(d.json()),
+            (outcome, failure) -> new Attempted(id, outcome.status(), outcome.error()));
   }
 
   private Behavior<Command> onAttempted(Attempted a) {
@@ -312,11 +290,5 @@ public final class DriftAlerter extends AbstractBehavior<DriftAlerter.Command> {
 
   private void record(String kind, String agent, String task, String outcome, String message) {
     events.append(Event.alert(clock.instant(), agent, task, outcome, message));
-  }
-
-  private static String describe(Throwable t) {
-    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    String m = cause.getMessage();
-    return cause.getClass().getSimpleName() + (m == null ? "" : ": " + m);
   }
 }

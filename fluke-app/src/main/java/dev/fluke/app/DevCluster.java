@@ -5,6 +5,7 @@ import dev.fluke.app.cli.CliException;
 import dev.fluke.app.client.ApiClient;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +16,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code fluke dev --nodes N}: N real {@code fluke server} processes, children of this one, as one
@@ -116,7 +120,7 @@ final class DevCluster implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final java.util.Set<Integer> down = ConcurrentHashMap.newKeySet();
+  private final Set<Integer> down = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
   private volatile boolean formed;
 
@@ -154,8 +158,7 @@ final class DevCluster implements AutoCloseable {
    * debugger, agents, CDS archive or recordings), this class path and Fluke's main class.
    */
   private static List<String> javaCommand() {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    List<String> options = new ArrayList<>();
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       boolean tuning = a.startsWith("-Xm") || a.startsWith("-Xss") || a.startsWith("-D");
       boolean xx =
@@ -164,13 +167,10 @@ final class DevCluster implements AutoCloseable {
               && !a.contains("FlightRecord")
               && !a.contains("NativeMemoryTracking");
       if (tuning || xx) {
-        cmd.add(a);
+        options.add(a);
       }
     }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    return cmd;
+    return ChildJvm.command(options);
   }
 
   List<Node> nodes() {
@@ -192,7 +192,7 @@ final class DevCluster implements AutoCloseable {
     Instant end = Instant.now().plus(within);
     while (Instant.now().isBefore(end)) {
       if (!down.isEmpty()) {
-        return "node(s) " + new java.util.TreeSet<>(down) + " exited while the cluster was forming";
+        return "node(s) " + new TreeSet<>(down) + " exited while the cluster was forming";
       }
       try {
         List<Dto.NodeInfo> members = client.nodes().value();
@@ -275,9 +275,9 @@ final class DevCluster implements AutoCloseable {
 
   /** The node's last "error: …" line (what `fluke server` prints before it exits 1), or "". */
   static String lastError(Path log) {
-    try (java.util.stream.Stream<String> lines = Files.lines(log)) {
+    try (Stream<String> lines = Files.lines(log)) {
       return lines.filter(l -> l.startsWith("error: ")).reduce((a, b) -> b).orElse("");
-    } catch (IOException | java.io.UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException e) {
       return "";
     }
   }

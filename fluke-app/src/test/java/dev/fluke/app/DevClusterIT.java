@@ -14,9 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +39,9 @@ class DevClusterIT {
 
   @TempDir Path tmp;
   private Process dev;
-  private final List<ProcessHandle> started = new ArrayList<>();
+
+  /** Each process dev started, once (gathered several times over a test). */
+  private final Set<ProcessHandle> started = new LinkedHashSet<>();
 
   @AfterEach
   void stop() throws Exception {
@@ -106,13 +110,7 @@ class DevClusterIT {
 
     dev.destroy(); // SIGTERM
     assertTrue(dev.waitFor(90, TimeUnit.SECONDS), devOutput());
-    for (ProcessHandle p : started) {
-      await(
-          "process " + p.pid() + " started by dev has stopped",
-          Duration.ofSeconds(40),
-          () -> !p.isAlive(),
-          () -> p.info().commandLine().orElse("?"));
-    }
+    awaitEveryStartedProcessStopped();
     assertTrue(started.size() >= 4, "the three nodes and the one started again: " + started);
     assertFalse(victim.isAlive());
   }
@@ -141,6 +139,11 @@ class DevClusterIT {
             && out.contains("Address already in use")
             && out.contains("error: node(s) [2] exited while the cluster was forming"),
         out);
+    awaitEveryStartedProcessStopped();
+  }
+
+  /** Every process dev started (its nodes, and those started again) has ended. */
+  private void awaitEveryStartedProcessStopped() {
     for (ProcessHandle p : started) {
       await(
           "process " + p.pid() + " started by dev has stopped",

@@ -2,6 +2,7 @@ package dev.fluke.app.bench;
 
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
+import dev.fluke.app.ChildJvm;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
@@ -1118,21 +1119,13 @@ final class ClusterBench {
                 p[2],
                 seeds,
                 rollingConfig()));
-    String java = ProcessHandle.current().info().command().orElse("java");
     Path log = home.resolve("server-" + node + "-" + starts.get(node) + ".log");
-    List<String> command = new ArrayList<>();
-    command.add(java);
-    command.add("-Xss512k");
-    command.add("-Dfluke.server.agents.heartbeat-interval=" + HEARTBEAT.toSeconds() + "s");
-    command.addAll(serverJavaOpts);
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            "dev.fluke.app.Main",
-            "server",
-            "--config",
-            config.toString()));
+    List<String> options = new ArrayList<>();
+    options.add("-Xss512k");
+    options.add("-Dfluke.server.agents.heartbeat-interval=" + HEARTBEAT.toSeconds() + "s");
+    options.addAll(serverJavaOpts);
+    List<String> command = ChildJvm.command(options);
+    command.addAll(List.of("server", "--config", config.toString()));
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())

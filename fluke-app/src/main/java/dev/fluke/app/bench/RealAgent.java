@@ -3,6 +3,7 @@ package dev.fluke.app.bench;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.api.Dto;
 import dev.fluke.api.FleetApi;
+import dev.fluke.app.ChildJvm;
 import dev.fluke.app.ServerNode;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.config.ServerConfig;
@@ -61,13 +62,11 @@ final class RealAgent {
 
     /** This JVM's java and class path, with {@code javaOpts}. */
     static Command java(String javaOpts) {
-      List<String> argv = new ArrayList<>();
-      argv.add(ProcessHandle.current().info().command().orElse("java"));
-      if (javaOpts != null && !javaOpts.isBlank()) {
-        argv.addAll(Arrays.asList(javaOpts.strip().split("\\s+")));
-      }
-      argv.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.fluke.app.Main"));
-      return new Command(List.copyOf(argv), Map.of());
+      List<String> options =
+          javaOpts == null || javaOpts.isBlank()
+              ? List.of()
+              : Arrays.asList(javaOpts.strip().split("\\s+"));
+      return new Command(List.copyOf(ChildJvm.command(options)), Map.of());
     }
 
     String display() {

@@ -1,9 +1,9 @@
 package dev.fluke.app.bench;
 
+import dev.fluke.app.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,10 +34,8 @@ final class SimulatorProcess {
       List<String> extra,
       Path logs)
       throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(List.of("-Xss512k", "-cp", System.getProperty("java.class.path")));
-    command.addAll(List.of("dev.fluke.app.Main", "bench-agents"));
+    List<String> command = ChildJvm.command(List.of("-Xss512k"));
+    command.add("bench-agents");
     for (String server : servers) {
       command.addAll(List.of("--server", server));
     }
