@@ -20,7 +20,7 @@ import java.util.Set;
  * @param total the live agents of every serving node
  * @param nodes the serving nodes (this one included)
  */
-record FleetShare(int held, int total, int nodes) {
+public record FleetShare(int held, int total, int nodes) {
 
   /**
    * Counts the live {@code entries} of the {@code serving} nodes, {@code self}'s apart (entries of
@@ -46,12 +46,14 @@ record FleetShare(int held, int total, int nodes) {
   }
 
   /** The fleet divided by the serving nodes, rounded up. */
-  int share() {
+  /** The fleet divided by the serving nodes, rounded up. */
+  public int share() {
     return nodes == 0 ? total : (total + nodes - 1) / nodes;
   }
 
   /** What this node may hold before it sheds: its share and the slack. */
-  int allowed() {
+  /** The most agents a node holds before it starts to hand some over: its share plus the slack. */
+  public int allowed() {
     int share = share();
     return share + Math.max(2, share / 10);
   }

@@ -119,6 +119,18 @@ public final class BenchCommand implements Callable<Integer> {
           "With --kill-node: JVM options for the server nodes, separated by spaces (e.g. \"-XX:TieredStopAtLevel=1\"), as FLUKE_JAVA_OPTS gives them to bin/fluke server.")
   String serverJavaOpts;
 
+  @Option(
+      names = "--agents-java-opts",
+      defaultValue = "",
+      description =
+          "JVM options for the simulated agents' processes, separated by spaces (e.g. \"-XX:TieredStopAtLevel=1\", the JIT setting bin/fluke gives a real agent).")
+  String agentsJavaOpts;
+
+  /** A space-separated option string as a list of JVM options. */
+  static List<String> javaOpts(String spaced) {
+    return List.of(spaced.trim().split("\\s+")).stream().filter(o -> !o.isEmpty()).toList();
+  }
+
   /** API questions during the run that the server did not answer within its ask timeout. */
   private int apiTimeouts;
 
@@ -144,9 +156,8 @@ public final class BenchCommand implements Callable<Integer> {
               fleet.timeout,
               ClusterBench.phases(phases),
               keep,
-              List.of(serverJavaOpts.trim().split("\\s+")).stream()
-                  .filter(o -> !o.isEmpty())
-                  .toList(),
+              javaOpts(serverJavaOpts),
+              javaOpts(agentsJavaOpts),
               out,
               err)
           .run();
@@ -306,6 +317,7 @@ public final class BenchCommand implements Callable<Integer> {
         connectRate,
         fleet.timeout.multipliedBy(4),
         List.of(),
+        javaOpts(agentsJavaOpts),
         logs);
   }
 

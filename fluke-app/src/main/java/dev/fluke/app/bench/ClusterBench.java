@@ -5,6 +5,7 @@ import dev.fluke.api.Dto;
 import dev.fluke.app.ChildJvm;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.client.ApiClient;
+import dev.fluke.cluster.FleetShare;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import java.io.IOException;
@@ -66,6 +67,12 @@ final class ClusterBench {
   /** Told to the agents by the servers; an agent drops a server silent for 3 of them. */
   static final Duration HEARTBEAT = Duration.ofSeconds(2);
 
+  /**
+   * How long a stop waits for the nodes' rebalancers to spread the fleet as a cluster in service
+   * holds it ({@link #awaitBalanced()}).
+   */
+  static final Duration BALANCE_WAIT = Duration.ofMinutes(4);
+
   /** How long a simulated apply of phase (d) takes (its command is {@code sleep 3}). */
   static final Duration APPLY = Duration.ofSeconds(3);
 
@@ -82,6 +89,9 @@ final class ClusterBench {
 
   /** JVM options of the server nodes (--server-java-opts). */
   private final List<String> serverJavaOpts;
+
+  /** JVM options of the simulator processes (--agents-java-opts). */
+  private final List<String> agentsJavaOpts;
 
   private final boolean keep;
 
@@ -122,11 +132,13 @@ final class ClusterBench {
       Set<String> phases,
       boolean keep,
       List<String> serverJavaOpts,
+      List<String> agentsJavaOpts,
       PrintWriter out,
       PrintWriter err) {
     this.phases = phases;
     this.keep = keep;
     this.serverJavaOpts = serverJavaOpts;
+    this.agentsJavaOpts = agentsJavaOpts;
     this.nodes = nodes;
     this.agents = agents;
     this.connectRate = connectRate;
@@ -243,6 +255,7 @@ final class ClusterBench {
             c.moved().size(), times.registered));
     report(String.format("      cycled again on another node %s", times.cycled));
     report("      " + times.cpu());
+    report("      " + c.spread());
     reportLeft(times);
     report(
         String.format(
@@ -253,23 +266,27 @@ final class ClusterBench {
 
   /**
    * A node killed at {@code at}, its agents and a node that survived; {@code routine}: the others'
-   * CPU in the seconds before.
+   * CPU in the seconds before; {@code spread}: the agents per node before ({@link
+   * #awaitBalanced()}).
    */
-  private record Crash(int victim, Set<String> moved, Instant at, int survivor, Routine routine) {}
+  private record Crash(
+      int victim, Set<String> moved, Instant at, int survivor, Routine routine, String spread) {}
 
   /** {@code kill -9} of the node holding most agents. */
   private Crash crashBusiest() throws Exception {
+    String spread = awaitBalanced();
     Map<String, Integer> before = holders(0);
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
     Routine routine = Routine.measure(survivors(victim));
     note("kill -9 of node %d (%d agents) ...", victim, moved.size());
-    return new Crash(victim, moved, kill9(victim), survivor(victim), routine);
+    return new Crash(victim, moved, kill9(victim), survivor(victim), routine, spread);
   }
 
   /** (b) kill -STOP of the node holding most agents, then kill -CONT. */
   private void freeze() throws Exception {
     phase("(b)");
+    String spread = awaitBalanced();
     Map<String, Integer> before = holders(0);
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
@@ -299,6 +316,7 @@ final class ClusterBench {
             moved.size(), times.registered));
     report(String.format("      cycled again on another node %s", times.cycled));
     report("      " + times.cpu());
+    report("      " + spread);
     reportLeft(times);
     report(
         String.format(
@@ -995,6 +1013,60 @@ final class ClusterBench {
     return next;
   }
 
+  /**
+   * Waits until the fleet is spread as a cluster in service holds it, at most {@link
+   * #BALANCE_WAIT}: no node holds more than its share plus the rebalancer's slack ({@link
+   * FleetShare#allowed()}) and the counts are those of 10 s before (one rebalancing interval: no
+   * round under way). A fleet that has just come up, or a node just started again, is uneven until
+   * the rebalancers have moved agents (docs/cluster.md, "Rebalancing"); a stop before that measures
+   * that moment rather than a cluster in service, and a round under way during the stop mixes moved
+   * agents into the re-homed ones. Returns the spread found, for the report.
+   */
+  private String awaitBalanced() throws Exception {
+    long began = System.nanoTime();
+    String before = null;
+    while (true) {
+      String counts;
+      boolean even;
+      try {
+        Map<String, Integer> now = holders(0);
+        counts = perNode(now);
+        even = balanced(now, nodes);
+      } catch (RuntimeException e) {
+        counts = e.getMessage();
+        even = false;
+      }
+      Duration waited = Duration.ofNanos(System.nanoTime() - began);
+      if (even && counts.equals(before)) {
+        return "agents per node before the stop "
+            + counts
+            + " (spread by the rebalancers: waited "
+            + secs(waited)
+            + ")";
+      }
+      if (waited.compareTo(BALANCE_WAIT) > 0) {
+        return "agents per node before the stop "
+            + counts
+            + " (NOT spread evenly after "
+            + secs(waited)
+            + ")";
+      }
+      before = even ? counts : null;
+      note("agents per node %s (waiting for the rebalancers to spread them)", counts);
+      Thread.sleep(10_000);
+    }
+  }
+
+  /** No node holds more agents than the rebalancer lets it keep ({@link FleetShare#allowed()}). */
+  static boolean balanced(Map<String, Integer> holders, int nodes) {
+    int allowed = new FleetShare(0, holders.size(), nodes).allowed();
+    return holders.values().stream()
+        .collect(Collectors.groupingBy(n -> n, Collectors.counting()))
+        .values()
+        .stream()
+        .allMatch(c -> c <= allowed);
+  }
+
   static int mostAgents(Map<String, Integer> holders) {
     return holders.values().stream()
         .collect(Collectors.groupingBy(n -> n, Collectors.counting()))
@@ -1175,6 +1247,7 @@ final class ClusterBench {
                       home.resolve("agents-" + first + ".applies").toString(),
                       "--blocking-threads",
                       Integer.toString(Math.min(count, 400) + 16)),
+              agentsJavaOpts,
               home.resolve("agents-" + first)));
     }
   }

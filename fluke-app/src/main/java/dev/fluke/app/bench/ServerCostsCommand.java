@@ -365,6 +365,7 @@ public final class ServerCostsCommand implements Callable<Integer> {
         connectRate,
         fleet.timeout.multipliedBy(6),
         certs == null ? List.of() : List.of("--ca-file", certs.cert().toString()),
+        List.of(),
         logs);
   }
 

@@ -4,6 +4,7 @@ import dev.fluke.app.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,6 +22,7 @@ final class SimulatorProcess {
    * @param fleetConnectRate the whole fleet's registrations per second; this child gets its share
    *     of it ({@code count} of {@code fleet} agents)
    * @param extra further options (e.g. {@code --ca-file})
+   * @param jvmOptions JVM options of the child ({@code --agents-java-opts})
    */
   static Process start(
       List<String> servers,
@@ -32,9 +34,12 @@ final class SimulatorProcess {
       int fleetConnectRate,
       Duration maxTime,
       List<String> extra,
+      List<String> jvmOptions,
       Path logs)
       throws IOException {
-    List<String> command = ChildJvm.command(List.of("-Xss512k"));
+    List<String> options = new ArrayList<>(List.of("-Xss512k"));
+    options.addAll(jvmOptions);
+    List<String> command = ChildJvm.command(options);
     command.add("bench-agents");
     for (String server : servers) {
       command.addAll(List.of("--server", server));

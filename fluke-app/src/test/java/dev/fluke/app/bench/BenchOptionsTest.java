@@ -31,6 +31,20 @@ class BenchOptionsTest {
   }
 
   @Test
+  void theJvmOptionsOfTheNodesAndOfTheSimulatorAreSplitAtSpaces() {
+    BenchCommand bench =
+        bench(
+            "--server-java-opts",
+            " -Xss1m  -XX:+UseSerialGC ",
+            "--agents-java-opts",
+            "-XX:TieredStopAtLevel=1");
+    assertEquals(
+        List.of("-Xss1m", "-XX:+UseSerialGC"), BenchCommand.javaOpts(bench.serverJavaOpts));
+    assertEquals(List.of("-XX:TieredStopAtLevel=1"), BenchCommand.javaOpts(bench.agentsJavaOpts));
+    assertEquals(List.of(), BenchCommand.javaOpts(bench().agentsJavaOpts));
+  }
+
+  @Test
   void bothCommandsHaveTheDocumentedDefaults() {
     BenchCommand bench = bench();
     assertEquals(1000, bench.fleet.agents);

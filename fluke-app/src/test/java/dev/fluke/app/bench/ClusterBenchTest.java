@@ -38,6 +38,27 @@ class ClusterBenchTest {
   }
 
   @Test
+  void theFleetIsSpreadWhenNoNodeHoldsMoreThanTheRebalancerLetsItKeep() {
+    // 1,000 agents on 3 nodes: share 334, slack 33, so a node keeps up to 367 without handing over
+    assertTrue(ClusterBench.balanced(fleet(367, 333, 300), 3));
+    assertFalse(ClusterBench.balanced(fleet(368, 332, 300), 3));
+    assertFalse(ClusterBench.balanced(fleet(578, 95, 327), 3)); // a fleet just come up
+    assertFalse(ClusterBench.balanced(fleet(500, 500, 0), 3)); // a node started again, empty
+    assertTrue(ClusterBench.balanced(fleet(334, 333, 333), 3));
+  }
+
+  /** Agent name → node for {@code counts[i]} agents on node i. */
+  private static Map<String, Integer> fleet(int... counts) {
+    Map<String, Integer> holders = new java.util.HashMap<>();
+    for (int node = 0; node < counts.length; node++) {
+      for (int i = 0; i < counts[node]; i++) {
+        holders.put("n" + node + "-" + i, node);
+      }
+    }
+    return holders;
+  }
+
+  @Test
   void phasesAreLettersAToEInTheirOwnOrderAndAnythingElseIsRefused() {
     assertEquals(
         java.util.List.of("a", "b", "c", "d", "e"), List.copyOf(ClusterBench.phases("a,b,c,d,e")));
