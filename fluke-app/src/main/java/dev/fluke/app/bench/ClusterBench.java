@@ -1016,55 +1016,70 @@ final class ClusterBench {
   /**
    * Waits until the fleet is spread as a cluster in service holds it, at most {@link
    * #BALANCE_WAIT}: no node holds more than its share plus the rebalancer's slack ({@link
-   * FleetShare#allowed()}) and the counts are those of 10 s before (one rebalancing interval: no
-   * round under way). A fleet that has just come up, or a node just started again, is uneven until
-   * the rebalancers have moved agents (docs/cluster.md, "Rebalancing"); a stop before that measures
-   * that moment rather than a cluster in service, and a round under way during the stop mixes moved
-   * agents into the re-homed ones. Returns the spread found, for the report.
+   * FleetShare#allowed()}) and the counts are those of 10 s before, give or take 2 (one rebalancing
+   * interval: no round under way, {@link #steady}). A fleet that has just come up, or a node just
+   * started again, is uneven until the rebalancers have moved agents (docs/cluster.md,
+   * "Rebalancing"); a stop before that measures that moment rather than a cluster in service, and a
+   * round under way during the stop mixes moved agents into the re-homed ones. Returns the spread
+   * found, for the report.
    */
   private String awaitBalanced() throws Exception {
     long began = System.nanoTime();
-    String before = null;
+    Map<Integer, Long> before = null;
     while (true) {
-      String counts;
+      Map<Integer, Long> counts;
       boolean even;
       try {
         Map<String, Integer> now = holders(0);
-        counts = perNode(now);
+        counts = counts(now);
         even = balanced(now, nodes);
       } catch (RuntimeException e) {
-        counts = e.getMessage();
+        counts = null;
         even = false;
       }
       Duration waited = Duration.ofNanos(System.nanoTime() - began);
-      if (even && counts.equals(before)) {
+      String spread = counts == null ? "unknown" : spread(counts);
+      if (even && steady(before, counts)) {
         return "agents per node before the stop "
-            + counts
+            + spread
             + " (spread by the rebalancers: waited "
             + secs(waited)
             + ")";
       }
       if (waited.compareTo(BALANCE_WAIT) > 0) {
         return "agents per node before the stop "
-            + counts
+            + spread
             + " (NOT spread evenly after "
             + secs(waited)
             + ")";
       }
       before = even ? counts : null;
-      note("agents per node %s (waiting for the rebalancers to spread them)", counts);
+      note("agents per node %s (waiting for the rebalancers to spread them)", spread);
       Thread.sleep(10_000);
     }
+  }
+
+  /**
+   * No node's count moved by more than 2 agents since {@code before}: no rebalancing round under
+   * way (a round moves up to {@code max-per-round} agents per node), while an agent that reconnects
+   * meanwhile does not hold the stop up.
+   */
+  static boolean steady(Map<Integer, Long> before, Map<Integer, Long> now) {
+    if (before == null || now == null || !before.keySet().equals(now.keySet())) {
+      return false;
+    }
+    return now.entrySet().stream()
+        .allMatch(e -> Math.abs(e.getValue() - before.get(e.getKey())) <= 2);
+  }
+
+  private static Map<Integer, Long> counts(Map<String, Integer> holders) {
+    return holders.values().stream().collect(Collectors.groupingBy(n -> n, Collectors.counting()));
   }
 
   /** No node holds more agents than the rebalancer lets it keep ({@link FleetShare#allowed()}). */
   static boolean balanced(Map<String, Integer> holders, int nodes) {
     int allowed = new FleetShare(0, holders.size(), nodes).allowed();
-    return holders.values().stream()
-        .collect(Collectors.groupingBy(n -> n, Collectors.counting()))
-        .values()
-        .stream()
-        .allMatch(c -> c <= allowed);
+    return counts(holders).values().stream().allMatch(c -> c <= allowed);
   }
 
   static int mostAgents(Map<String, Integer> holders) {
@@ -1087,8 +1102,10 @@ final class ClusterBench {
   }
 
   private String perNode(Map<String, Integer> holders) {
-    Map<Integer, Long> counts =
-        holders.values().stream().collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+    return spread(counts(holders));
+  }
+
+  private String spread(Map<Integer, Long> counts) {
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       parts.add(Long.toString(counts.getOrDefault(i, 0L)));

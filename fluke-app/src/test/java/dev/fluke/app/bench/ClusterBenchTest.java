@@ -47,6 +47,16 @@ class ClusterBenchTest {
     assertTrue(ClusterBench.balanced(fleet(334, 333, 333), 3));
   }
 
+  @Test
+  void theSpreadIsSteadyWhenNoNodeGainedOrLostMoreThanTwoAgentsInTheInterval() {
+    assertTrue(
+        ClusterBench.steady(Map.of(0, 334L, 1, 331L, 2, 335L), Map.of(0, 335L, 1, 333L, 2, 334L)));
+    assertFalse(
+        ClusterBench.steady(Map.of(0, 374L, 1, 281L, 2, 345L), Map.of(0, 345L, 1, 316L, 2, 339L)));
+    assertFalse(ClusterBench.steady(null, Map.of(0, 334L)));
+    assertFalse(ClusterBench.steady(Map.of(0, 500L, 2, 500L), Map.of(0, 334L, 1, 333L, 2, 333L)));
+  }
+
   /** Agent name → node for {@code counts[i]} agents on node i. */
   private static Map<String, Integer> fleet(int... counts) {
     Map<String, Integer> holders = new java.util.HashMap<>();
