@@ -62,6 +62,24 @@ public record FleetShare(int held, int total, int nodes) {
    * How many agents this node sheds this round: 0 unless above {@link #allowed}, or above its share
    * when it is {@code shedding} already (it shed in the last round).
    */
+  /**
+   * More agents arrived at this node since it held {@code before} (at the last round; negative:
+   * unknown) than the slack: agents failing over to it from a node that died or froze and stays a
+   * member until the failure detector speaks, or reconnecting in a storm. Moving agents then would
+   * send some of them to that very node.
+   */
+  boolean floodedSince(int before) {
+    return before >= 0 && held - before > allowed() - share();
+  }
+
+  /**
+   * This node gained more than 2 agents since it held {@code before}: it is receiving, so it stops
+   * handing over down to its share and keeps what it holds unless that is above {@link #allowed()}.
+   */
+  boolean receivingSince(int before) {
+    return before >= 0 && held - before > 2;
+  }
+
   int excess(int maxPerRound, boolean shedding) {
     if (nodes < 2 || held <= share() || (!shedding && held <= allowed())) {
       return 0;

@@ -25,7 +25,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * FleetShare}): its registry ends the streams of that many idle agents ({@link
  * AgentRegistry.Shed}), which reconnect to the next server of their {@code server_urls}. Nothing
  * moves during a rolling restart or a partition (the membership is not settled then), nor while a
- * fleet comes up.
+ * fleet comes up, nor in a round after more agents than the slack arrived at this node: another
+ * node is failing over (it stays an Up, reachable member until the failure detector speaks, and
+ * agents moved then would pick it too). A node that is receiving stops handing over down to its
+ * share.
  */
 public final class Rebalancer {
 
@@ -64,7 +67,7 @@ public final class Rebalancer {
   private int settledTicks;
   private final AgentMoves moves = new AgentMoves(Duration.ofMinutes(1));
   private final FleetSteadiness fleet;
-  private boolean shedding;
+  private final ShedRounds rounds;
 
   /** Starts this node's rebalancer unless {@code fluke.cluster.rebalance.enabled} is off. */
   public static void start(
@@ -86,12 +89,14 @@ public final class Rebalancer {
       ActorRef<AgentRegistry.Command> registry,
       Settings settings) {
     return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> {
-                  timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.interval());
-                  return new Rebalancer(ctx, membership, locations, registry, settings).behavior();
-                }));
+        ctx -> {
+          ctx.setLoggerName(Rebalancer.class);
+          return Behaviors.withTimers(
+              timers -> {
+                timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.interval());
+                return new Rebalancer(ctx, membership, locations, registry, settings).behavior();
+              });
+        });
   }
 
   private Rebalancer(
@@ -107,6 +112,7 @@ public final class Rebalancer {
     this.settings = settings;
     this.entries = adapter(context);
     this.fleet = new FleetSteadiness(settings.settle());
+    this.rounds = new ShedRounds(settings.maxPerRound());
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -147,13 +153,18 @@ public final class Rebalancer {
     boolean steady = fleet.steady(e.all().size(), now);
     boolean settled =
         (long) settledTicks * settings.interval().toMillis() >= settings.settle().toMillis();
-    if (!settled || !steady) {
-      shedding = false;
-      return Behaviors.same();
+    ShedRounds.Round round = rounds.next(share, settled && steady);
+    if (round.flooded() && settled && steady) {
+      context
+          .getLog()
+          .info(
+              "Rebalancing waits a round: this node holds {} agents, more than {} arrived since the"
+                  + " last round (as when another node fails over)",
+              share.held(),
+              share.allowed() - share.share());
     }
-    int shed = share.excess(settings.maxPerRound(), shedding);
-    shedding = shed > 0;
-    if (shedding) {
+    int shed = round.shed();
+    if (shed > 0) {
       context
           .getLog()
           .info(
