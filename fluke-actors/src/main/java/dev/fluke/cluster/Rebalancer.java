@@ -154,14 +154,19 @@ public final class Rebalancer {
     boolean settled =
         (long) settledTicks * settings.interval().toMillis() >= settings.settle().toMillis();
     ShedRounds.Round round = rounds.next(share, settled && steady);
-    if (round.flooded() && settled && steady) {
+    if (round.heldBack() > 0) {
       context
           .getLog()
           .info(
-              "Rebalancing waits a round: this node holds {} agents, more than {} arrived since the"
-                  + " last round (as when another node fails over)",
+              "Rebalancing waits a round: this node holds {} of the {} agents on {} nodes (share"
+                  + " {}), but more than {} arrived since the last round, as when another node"
+                  + " fails over; {} idle agents stay",
               share.held(),
-              share.allowed() - share.share());
+              share.total(),
+              share.nodes(),
+              share.share(),
+              share.allowed() - share.share(),
+              round.heldBack());
     }
     int shed = round.shed();
     if (shed > 0) {

@@ -25,9 +25,10 @@ final class ShedRounds {
    * One round's decision.
    *
    * @param shed the agents to hand over now (0: none)
-   * @param flooded no agent moves because agents arrived in bulk since the last round
+   * @param heldBack the agents it would have handed over but for agents arriving in bulk since the
+   *     last round (0: none)
    */
-  record Round(int shed, boolean flooded) {}
+  record Round(int shed, int heldBack) {}
 
   /**
    * @param share this node's part of the fleet now
@@ -39,15 +40,15 @@ final class ShedRounds {
     if (share.receivingSince(before)) {
       shedding = false;
     }
-    if (share.floodedSince(before)) {
-      return new Round(0, true);
-    }
     if (!ready) {
       shedding = false;
-      return new Round(0, false);
+      return new Round(0, 0);
     }
     int shed = share.excess(maxPerRound, shedding);
+    if (share.floodedSince(before)) {
+      return new Round(0, shed);
+    }
     shedding = shed > 0;
-    return new Round(shed, false);
+    return new Round(shed, 0);
   }
 }

@@ -17,11 +17,11 @@ class ShedRoundsTest {
   void agentsFailingOverToThisNodeMoveNothingInThatRound() {
     // a settled cluster, then a node dies: its agents arrive here while it is still a member
     ShedRounds rounds = new ShedRounds(100);
-    assertEquals(new ShedRounds.Round(0, false), rounds.next(holding(334), true));
-    assertEquals(new ShedRounds.Round(0, true), rounds.next(holding(489), true));
+    assertEquals(new ShedRounds.Round(0, 0), rounds.next(holding(334), true));
+    assertEquals(new ShedRounds.Round(0, 100), rounds.next(holding(489), true));
     // once they stopped arriving (by then the failure detector has spoken, and the membership
     // change holds the next rounds back for settle), the node hands its excess over as before
-    assertEquals(new ShedRounds.Round(100, false), rounds.next(holding(489), true));
+    assertEquals(new ShedRounds.Round(100, 0), rounds.next(holding(489), true));
   }
 
   @Test
@@ -31,9 +31,10 @@ class ShedRoundsTest {
     ShedRounds rounds = new ShedRounds(100);
     assertEquals(34, rounds.next(holding(368), true).shed(), "above the slack: down to 334");
     assertEquals(1, rounds.next(holding(335), true).shed(), "down to the share, one by one");
-    ShedRounds.Round r = rounds.next(holding(355), true);
-    assertEquals(0, r.shed(), "receiving: keeps 355 (allowed 367)");
-    assertFalse(r.flooded());
+    assertEquals(
+        new ShedRounds.Round(0, 0),
+        rounds.next(holding(355), true),
+        "receiving: keeps 355 (allowed 367), nothing held back");
   }
 
   @Test
@@ -47,8 +48,12 @@ class ShedRoundsTest {
   @Test
   void nothingMovesBeforeTheClusterHasSettledAndTheFirstRoundKnowsNoPast() {
     ShedRounds rounds = new ShedRounds(100);
-    assertEquals(new ShedRounds.Round(0, false), rounds.next(holding(600), false));
-    assertEquals(new ShedRounds.Round(0, true), rounds.next(holding(700), false));
+    assertEquals(new ShedRounds.Round(0, 0), rounds.next(holding(600), false));
+    assertEquals(new ShedRounds.Round(0, 0), rounds.next(holding(700), false));
+    // a node under its share that receives in bulk has nothing to hold back either
+    ShedRounds under = new ShedRounds(100);
+    under.next(holding(200), true);
+    assertEquals(new ShedRounds.Round(0, 0), under.next(holding(300), true));
     assertEquals(100, new ShedRounds(100).next(holding(700), true).shed(), "no past: no flood");
   }
 
