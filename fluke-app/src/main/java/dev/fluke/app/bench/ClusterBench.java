@@ -1027,6 +1027,7 @@ final class ClusterBench {
     long began = System.nanoTime();
     Map<Integer, Long> before = null;
     while (true) {
+      reviveExited();
       Map<Integer, Long> counts;
       boolean even;
       try {
