@@ -46,22 +46,22 @@ public record FleetShare(int held, int total, int nodes) {
   }
 
   /** The fleet divided by the serving nodes, rounded up. */
-  /** The fleet divided by the serving nodes, rounded up. */
   public int share() {
     return nodes == 0 ? total : (total + nodes - 1) / nodes;
   }
 
-  /** What this node may hold before it sheds: its share and the slack. */
-  /** The most agents a node holds before it starts to hand some over: its share plus the slack. */
+  /**
+   * What a node may hold before it starts to hand agents over: its share plus the {@link #slack}.
+   */
   public int allowed() {
-    int share = share();
-    return share + Math.max(2, share / 10);
+    return share() + slack();
   }
 
-  /**
-   * How many agents this node sheds this round: 0 unless above {@link #allowed}, or above its share
-   * when it is {@code shedding} already (it shed in the last round).
-   */
+  /** How far above its share a node may stay: a tenth of the share, at least 2 agents. */
+  int slack() {
+    return Math.max(2, share() / 10);
+  }
+
   /**
    * More agents arrived at this node since it held {@code before} (at the last round; negative:
    * unknown) than the slack: agents failing over to it from a node that died or froze and stays a
@@ -69,7 +69,7 @@ public record FleetShare(int held, int total, int nodes) {
    * send some of them to that very node.
    */
   boolean floodedSince(int before) {
-    return before >= 0 && held - before > allowed() - share();
+    return before >= 0 && held - before > slack();
   }
 
   /**
@@ -80,6 +80,10 @@ public record FleetShare(int held, int total, int nodes) {
     return before >= 0 && held - before > 2;
   }
 
+  /**
+   * How many agents this node sheds this round: 0 unless above {@link #allowed}, or above its share
+   * when it is {@code shedding} already (it shed in the last round).
+   */
   int excess(int maxPerRound, boolean shedding) {
     if (nodes < 2 || held <= share() || (!shedding && held <= allowed())) {
       return 0;

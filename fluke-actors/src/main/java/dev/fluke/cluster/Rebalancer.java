@@ -165,7 +165,7 @@ public final class Rebalancer {
               share.total(),
               share.nodes(),
               share.share(),
-              share.allowed() - share.share(),
+              share.slack(),
               round.heldBack());
     }
     int shed = round.shed();
