@@ -9,6 +9,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.config.ListenAddress;
 import dev.fluke.config.ServerConfig;
+import dev.fluke.server.ServerSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,29 @@ class ClusterBootTest {
     assertEquals(
         Duration.ofSeconds(12), c.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
     assertEquals(7072, c.getInt("pekko.remote.artery.canonical.port"));
+  }
+
+  @Test
+  void aClustersAgentsHeartbeatEveryTwoSecondsUnlessASystemPropertySaysOtherwise() {
+    // A frozen node's agents notice it after 3 heartbeat intervals: 6 s in a cluster, while a
+    // single server keeps the 10 s of fluke-server.conf.
+    Config cluster =
+        ClusterBoot.config(PLAIN, Optional.empty(), Optional.empty(), ConfigFactory.load());
+    assertEquals(
+        Duration.ofSeconds(2), ServerSettings.create(cluster).agents().heartbeatInterval());
+    assertEquals(
+        Duration.ofSeconds(10),
+        ServerSettings.create(ConfigFactory.load()).agents().heartbeatInterval());
+    Config overridden =
+        ClusterBoot.config(
+            PLAIN,
+            Optional.empty(),
+            Optional.empty(),
+            ConfigFactory.load(),
+            ConfigFactory.parseMap(
+                java.util.Map.of("fluke.server.agents.heartbeat-interval", "5s")));
+    assertEquals(
+        Duration.ofSeconds(5), ServerSettings.create(overridden).agents().heartbeatInterval());
   }
 
   @Test
