@@ -1,5 +1,6 @@
 package dev.fluke.app.bench;
 
+import com.typesafe.config.ConfigFactory;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.app.ChildJvm;
@@ -64,8 +65,26 @@ import java.util.stream.Collectors;
  * is stopped at the end (by the processes' handles).
  */
 final class ClusterBench {
-  /** Told to the agents by the servers; an agent drops a server silent for 3 of them. */
-  static final Duration HEARTBEAT = Duration.ofSeconds(2);
+  /** The servers' setting the agents heartbeat by; an agent drops a server silent for 3 of them. */
+  private static final String HEARTBEAT_KEY = "fluke.server.agents.heartbeat-interval";
+
+  /**
+   * The heartbeat interval the servers tell their agents: a cluster's default (fluke-cluster.conf),
+   * unless the servers' JVM options set it (the last {@code -D} wins, as in the JVM).
+   */
+  static Duration heartbeat(List<String> serverJavaOpts) {
+    Duration interval =
+        ConfigFactory.parseResources("fluke-cluster.conf").getDuration(HEARTBEAT_KEY);
+    for (String option : serverJavaOpts) {
+      if (option.startsWith("-D" + HEARTBEAT_KEY + "=")) {
+        interval =
+            ConfigFactory.parseMap(
+                    Map.of(HEARTBEAT_KEY, option.substring(HEARTBEAT_KEY.length() + 3)))
+                .getDuration(HEARTBEAT_KEY);
+      }
+    }
+    return interval;
+  }
 
   /**
    * How long a stop waits for the nodes' rebalancers to spread the fleet as a cluster in service
@@ -73,8 +92,13 @@ final class ClusterBench {
    */
   static final Duration BALANCE_WAIT = Duration.ofMinutes(4);
 
-  /** How long a simulated apply of phase (d) takes (its command is {@code sleep 3}). */
-  static final Duration APPLY = Duration.ofSeconds(3);
+  /**
+   * How long a simulated apply of phase (d) takes (its command is {@code sleep 10}): longer than a
+   * node's pacing of a commit's cycles and its drain at SIGTERM, so that the applies of the stopped
+   * node's agents are still running when it stops and their results reach another node (with 3 s,
+   * the nodes had often let every apply end before the bench stopped one).
+   */
+  static final Duration APPLY = Duration.ofSeconds(10);
 
   /** Every phase, in the order they run. */
   static final List<String> PHASES = List.of("a", "b", "c", "d", "e");
@@ -231,7 +255,7 @@ final class ClusterBench {
         agents,
         rt.availableProcessors(),
         System.getProperty("java.version"),
-        HEARTBEAT.toSeconds());
+        heartbeat(serverJavaOpts).toSeconds());
     lines.forEach(out::println);
     out.printf(
         "  nodes downed by the cluster and restarted (as Restart=on-failure would)  %s%n",
@@ -1212,7 +1236,6 @@ final class ClusterBench {
     Path log = home.resolve("server-" + node + "-" + starts.get(node) + ".log");
     List<String> options = new ArrayList<>();
     options.add("-Xss512k");
-    options.add("-Dfluke.server.agents.heartbeat-interval=" + HEARTBEAT.toSeconds() + "s");
     options.addAll(serverJavaOpts);
     List<String> command = ChildJvm.command(options);
     command.addAll(List.of("server", "--config", config.toString()));

@@ -12,6 +12,18 @@ import org.junit.jupiter.api.Test;
 
 class ClusterBenchTest {
   @Test
+  void theBenchReportsTheHeartbeatTheServersUse() {
+    // The servers run with a cluster's default unless their JVM options set it (the last one wins).
+    assertEquals(Duration.ofSeconds(2), ClusterBench.heartbeat(List.of("-Xss512k")));
+    assertEquals(
+        Duration.ofMillis(1500),
+        ClusterBench.heartbeat(
+            List.of(
+                "-Dfluke.server.agents.heartbeat-interval=5s",
+                "-Dfluke.server.agents.heartbeat-interval=1500ms")));
+  }
+
+  @Test
   void percentilesAreNearestRankOfTheSortedTimes() {
     List<Duration> times =
         IntStream.rangeClosed(1, 200).mapToObj(i -> Duration.ofMillis(201 - i)).toList();
