@@ -186,8 +186,9 @@ final class ClusterBench {
         redis = BenchRedis.start(Files.createDirectories(home.resolve("redis")));
         alerts = AlertSink.start();
       }
+      int[] free = freePorts(3 * nodes);
       for (int i = 0; i < nodes; i++) {
-        ports.add(new int[] {freePort(), freePort(), freePort()});
+        ports.add(new int[] {free[3 * i], free[3 * i + 1], free[3 * i + 2]});
       }
       for (int i = 0; i < nodes; i++) {
         servers.add(startServer(i));
@@ -1415,9 +1416,24 @@ final class ClusterBench {
     err.flush();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /**
+   * {@code n} distinct free ports: every socket stays bound until all are chosen (a port freed and
+   * asked for again can come back: a node got the same port for its cluster and its gRPC listener).
+   */
+  private static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0);
+        held.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : held) {
+        s.close();
+      }
     }
   }
 
