@@ -9,6 +9,7 @@ import dev.fluke.app.client.ApiClient;
 import dev.fluke.cluster.FleetShare;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.hcl.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
@@ -250,13 +251,13 @@ final class ClusterBench {
     Runtime rt = Runtime.getRuntime();
     out.printf(
         "fluke bench --nodes %d --kill-node --phases %s: %d simulated agents, %d core(s), Java %s,"
-            + " server heartbeat %ss (an agent drops a silent server after 3)%n",
+            + " server heartbeat %s (an agent drops a silent server after 3)%n",
         nodes,
         String.join(",", phases),
         agents,
         rt.availableProcessors(),
         System.getProperty("java.version"),
-        heartbeat(serverJavaOpts).toSeconds());
+        Durations.format(heartbeat(serverJavaOpts)));
     lines.forEach(out::println);
     out.printf(
         "  nodes downed by the cluster and restarted (as Restart=on-failure would)  %s%n",
