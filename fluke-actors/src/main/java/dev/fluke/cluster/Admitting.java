@@ -55,14 +55,25 @@ final class Admitting {
 
   /**
    * @param ask how long the node holding an agent has to say whether its session is alive
-   * @param directory how long one majority read or write of a shard may take before it is tried
-   *     again. Short on purpose: Pekko's majority operation asks one other node first and the rest
-   *     only after a fifth of this timeout, and right after a crash the dead node is still counted
-   *     reachable, so it is asked first half of the time (docs/cluster.md, "Admission under load")
+   * @param first how long a registration's first majority read or write of its shard may take
+   *     before it is tried again. Pekko's majority operation asks one other node first and the rest
+   *     only after a fifth of its timeout, and right after a crash or a freeze the failed node is
+   *     still counted reachable for seconds, so it is asked first half of the time: a short first
+   *     timeout moves on to a live node sooner (docs/cluster.md, "Admission under load")
+   * @param directory how long a retried read or write may take: longer, so that under a burst (a
+   *     whole fleet registering at once) a slow majority is waited for rather than timed out again
+   *     and again until the patience is spent
    * @param patience how long from its arrival a registration may wait for the directory before it
    *     is refused ({@link DirectoryPatience})
    */
-  record Timing(Duration ask, Duration directory, Duration patience) {}
+  record Timing(Duration ask, Duration first, Duration directory, Duration patience) {
+    /**
+     * The timeout of a batch's read or write: the retry's when any of its registrations retries.
+     */
+    Duration attempt(boolean retry) {
+      return retry ? directory : first;
+    }
+  }
 
   /** An admission decided: write its entry with {@code epoch}. */
   record Write(Admit admit, long epoch) {}
@@ -80,6 +91,9 @@ final class Admitting {
 
   /** Admissions whose holder is being asked. */
   private final Set<Admit> asking = new HashSet<>();
+
+  /** Admissions whose first read or write timed out: their batches wait {@code directory}. */
+  private final Set<Admit> retried = new HashSet<>();
 
   /** Admissions whose registration's stream ended: never written ({@link #abandon}). */
   private final Set<Admit> abandoned = new HashSet<>();
@@ -123,6 +137,7 @@ final class Admitting {
   private void answer(Admit a, AgentAdmission.Decision decision) {
     started.remove(a);
     abandoned.remove(a);
+    retried.remove(a);
     a.answer().complete(decision);
   }
 
@@ -150,6 +165,7 @@ final class Admitting {
     if (since != null
         && DirectoryPatience.retry(
             since, System.nanoTime(), timing.patience(), timing.directory(), membership.reach())) {
+      retried.add(a);
       toRead(a);
     } else {
       answer(a, refusal);
@@ -162,13 +178,13 @@ final class Admitting {
       return;
     }
     LWWMapKey<String, AgentLocation> key = AgentLocations.key(shard);
+    Duration timeout = timing.attempt(batch.stream().anyMatch(retried::contains));
     replicator.askGet(
-        replyTo ->
-            new Replicator.Get<>(key, new Replicator.ReadMajority(timing.directory()), replyTo),
+        replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(timeout), replyTo),
         rsp ->
             rsp instanceof Replicator.GetSuccess<LWWMap<String, AgentLocation>> ok
-                ? new Read(shard, batch, ok.get(key).getEntries(), false)
-                : new Read(shard, batch, Map.of(), !(rsp instanceof Replicator.NotFound)));
+                ? new Read(shard, batch, ok.get(key).getEntries(), false, timeout)
+                : new Read(shard, batch, Map.of(), !(rsp instanceof Replicator.NotFound), timeout));
   }
 
   void read(Read r) {
@@ -179,7 +195,7 @@ final class Admitting {
               "No majority answered a read of directory shard {} within {}: {} registration(s)"
                   + " try again (patience {})",
               r.shard(),
-              timing.directory(),
+              r.timeout(),
               r.batch().size(),
               timing.patience());
     }
@@ -259,7 +275,8 @@ final class Admitting {
     }
     update.apply(
         shard,
-        new Replicator.WriteMajority(timing.directory()),
+        new Replicator.WriteMajority(
+            timing.attempt(batch.stream().anyMatch(w -> retried.contains(w.admit())))),
         changes,
         ok -> new Written(shard, batch, Map.copyOf(written), ok));
   }

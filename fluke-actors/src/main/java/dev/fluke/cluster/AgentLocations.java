@@ -2,6 +2,7 @@ package dev.fluke.cluster;
 
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -69,9 +70,15 @@ public final class AgentLocations {
 
   /**
    * One majority read of {@code shard} for the admissions of {@code batch}: {@code entries} as read
-   * (empty: the shard has none yet), {@code failed} when no majority answered.
+   * (empty: the shard has none yet), {@code failed} when no majority answered within {@code
+   * timeout}.
    */
-  record Read(int shard, List<Admit> batch, Map<String, AgentLocation> entries, boolean failed)
+  record Read(
+      int shard,
+      List<Admit> batch,
+      Map<String, AgentLocation> entries,
+      boolean failed,
+      Duration timeout)
       implements Command {}
 
   record HolderAnswered(Admit admit, Placement.AskHolder ask, Boolean live) implements Command {}
@@ -122,6 +129,7 @@ public final class AgentLocations {
             Membership.of(system),
             new Admitting.Timing(
                 ClusterBoot.askTimeout(system),
+                system.settings().config().getDuration("fluke.cluster.directory-first-timeout"),
                 system.settings().config().getDuration("fluke.cluster.directory-timeout"),
                 system.settings().config().getDuration("fluke.cluster.admission-patience"))),
         "fluke-cluster-agents",

@@ -1,5 +1,6 @@
 package dev.fluke.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,5 +43,22 @@ class DirectoryPatienceTest {
     assertTrue(new DirectoryPatience.Reach(2, 2).majority());
     assertTrue(new DirectoryPatience.Reach(3, 5).majority());
     assertFalse(new DirectoryPatience.Reach(2, 5).majority());
+  }
+
+  @Test
+  void aFirstReadOrWriteGivesUpSoonerThanARetry() {
+    // Pekko asks a second node after a fifth of the timeout: a short first try leaves a failed node
+    // that is still counted reachable sooner, and a retry under a burst waits longer for a slow
+    // majority instead of timing out again.
+    com.typesafe.config.Config c =
+        com.typesafe.config.ConfigFactory.parseResources("fluke-cluster.conf");
+    Admitting.Timing timing =
+        new Admitting.Timing(
+            c.getDuration("fluke.cluster.ask-timeout"),
+            c.getDuration("fluke.cluster.directory-first-timeout"),
+            c.getDuration("fluke.cluster.directory-timeout"),
+            c.getDuration("fluke.cluster.admission-patience"));
+    assertEquals(Duration.ofSeconds(1), timing.attempt(false));
+    assertEquals(Duration.ofSeconds(2), timing.attempt(true));
   }
 }
