@@ -68,12 +68,23 @@ final class Admitting {
    */
   record Timing(Duration ask, Duration first, Duration directory, Duration patience) {
     /**
-     * The timeout of a batch's read or write: the retry's when any of its registrations retries.
+     * The timeout of a batch's read or write: the retry's when any of its registrations retries, or
+     * when a read or write of this node timed out within the last {@link #STRAINED} ({@code
+     * sinceTimeout}: how long ago; null: none yet). A timeout means the directory is slow here (a
+     * fleet registering at once on busy nodes), not that a failed node was asked first: short tries
+     * would then only time out too and add to the load.
      */
-    Duration attempt(boolean retry) {
-      return retry ? directory : first;
+    Duration attempt(boolean retry, Duration sinceTimeout) {
+      boolean strained = sinceTimeout != null && sinceTimeout.compareTo(STRAINED) < 0;
+      return retry || strained ? directory : first;
     }
   }
+
+  /** How long after a timed-out read or write the first tries wait as long as retries. */
+  static final Duration STRAINED = Duration.ofSeconds(10);
+
+  /** When a read or write of this node last timed out ({@code System.nanoTime()}), if ever. */
+  private Long lastTimeout;
 
   /** An admission decided: write its entry with {@code epoch}. */
   record Write(Admit admit, long epoch) {}
@@ -178,7 +189,7 @@ final class Admitting {
       return;
     }
     LWWMapKey<String, AgentLocation> key = AgentLocations.key(shard);
-    Duration timeout = timing.attempt(batch.stream().anyMatch(retried::contains));
+    Duration timeout = timeout(batch.stream().anyMatch(retried::contains));
     replicator.askGet(
         replyTo -> new Replicator.Get<>(key, new Replicator.ReadMajority(timeout), replyTo),
         rsp ->
@@ -187,8 +198,14 @@ final class Admitting {
                 : new Read(shard, batch, Map.of(), !(rsp instanceof Replicator.NotFound), timeout));
   }
 
+  private Duration timeout(boolean retry) {
+    return timing.attempt(
+        retry, lastTimeout == null ? null : Duration.ofNanos(System.nanoTime() - lastTimeout));
+  }
+
   void read(Read r) {
     if (r.failed()) {
+      lastTimeout = System.nanoTime();
       context
           .getLog()
           .info(
@@ -276,12 +293,15 @@ final class Admitting {
     update.apply(
         shard,
         new Replicator.WriteMajority(
-            timing.attempt(batch.stream().anyMatch(w -> retried.contains(w.admit())))),
+            timeout(batch.stream().anyMatch(w -> retried.contains(w.admit())))),
         changes,
         ok -> new Written(shard, batch, Map.copyOf(written), ok));
   }
 
   void written(Written w) {
+    if (!w.ok()) {
+      lastTimeout = System.nanoTime();
+    }
     for (Write each : w.batch()) {
       Admit a = each.admit();
       AgentLocation entry = w.ok() ? w.entries().get(a.name()) : null;

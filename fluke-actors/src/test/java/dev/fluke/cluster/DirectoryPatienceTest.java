@@ -58,7 +58,11 @@ class DirectoryPatienceTest {
             c.getDuration("fluke.cluster.directory-first-timeout"),
             c.getDuration("fluke.cluster.directory-timeout"),
             c.getDuration("fluke.cluster.admission-patience"));
-    assertEquals(Duration.ofSeconds(1), timing.attempt(false));
-    assertEquals(Duration.ofSeconds(2), timing.attempt(true));
+    assertEquals(Duration.ofSeconds(1), timing.attempt(false, null));
+    assertEquals(Duration.ofSeconds(2), timing.attempt(true, null));
+    // Under strain (a read or write timed out lately) every try waits as long as a retry, so
+    // that a burst is not made worse by short tries that time out too.
+    assertEquals(Duration.ofSeconds(2), timing.attempt(false, Duration.ofSeconds(3)));
+    assertEquals(Duration.ofSeconds(1), timing.attempt(false, Duration.ofSeconds(11)));
   }
 }
