@@ -6,6 +6,7 @@ import dev.fluke.cluster.AgentLocations.HolderAnswered;
 import dev.fluke.cluster.AgentLocations.HolderCheck;
 import dev.fluke.cluster.AgentLocations.Read;
 import dev.fluke.cluster.AgentLocations.Written;
+import dev.fluke.cluster.DirectoryPatience.Timing;
 import dev.fluke.server.AgentAdmission;
 import java.time.Duration;
 import java.util.HashMap;
@@ -53,39 +54,6 @@ final class Admitting {
         Function<Boolean, Command> answer);
   }
 
-  /**
-   * @param ask how long the node holding an agent has to say whether its session is alive
-   * @param first how long a registration's first majority read or write of its shard may take
-   *     before it is tried again. Pekko's majority operation asks one other node first and the rest
-   *     only after a fifth of its timeout, and right after a crash or a freeze the failed node is
-   *     still counted reachable for seconds, so it is asked first half of the time: a short first
-   *     timeout moves on to a live node sooner (docs/cluster.md, "Admission under load")
-   * @param directory how long a retried read or write may take: longer, so that under a burst (a
-   *     whole fleet registering at once) a slow majority is waited for rather than timed out again
-   *     and again until the patience is spent
-   * @param patience how long from its arrival a registration may wait for the directory before it
-   *     is refused ({@link DirectoryPatience})
-   */
-  record Timing(Duration ask, Duration first, Duration directory, Duration patience) {
-    /**
-     * The timeout of a batch's read or write: the retry's when any of its registrations retries, or
-     * when a read or write of this node timed out within the last {@link #STRAINED} ({@code
-     * sinceTimeout}: how long ago; null: none yet). A timeout means the directory is slow here (a
-     * fleet registering at once on busy nodes), not that a failed node was asked first: short tries
-     * would then only time out too and add to the load.
-     */
-    Duration attempt(boolean retry, Duration sinceTimeout) {
-      boolean strained = sinceTimeout != null && sinceTimeout.compareTo(STRAINED) < 0;
-      return retry || strained ? directory : first;
-    }
-  }
-
-  /** How long after a timed-out read or write the first tries wait as long as retries. */
-  static final Duration STRAINED = Duration.ofSeconds(10);
-
-  /** When a read or write of this node last timed out ({@code System.nanoTime()}), if ever. */
-  private Long lastTimeout;
-
   /** An admission decided: write its entry with {@code epoch}. */
   record Write(Admit admit, long epoch) {}
 
@@ -96,6 +64,9 @@ final class Admitting {
   private final Timing timing;
   private final LocalDirectory local;
   private final Update update;
+
+  /** When a read or write of this node last timed out ({@code System.nanoTime()}), if ever. */
+  private Long lastTimeout;
 
   /** When each admission not yet answered arrived ({@code System.nanoTime()}). */
   private final Map<Admit, Long> started = new HashMap<>();

@@ -111,7 +111,7 @@ public final class AgentLocations {
   /**
    * @param timing of admissions
    */
-  static Behavior<Command> create(Membership membership, Admitting.Timing timing) {
+  static Behavior<Command> create(Membership membership, DirectoryPatience.Timing timing) {
     return Behaviors.setup(
         ctx ->
             DistributedData.withReplicatorMessageAdapter(
@@ -127,7 +127,7 @@ public final class AgentLocations {
     return system.systemActorOf(
         create(
             Membership.of(system),
-            new Admitting.Timing(
+            new DirectoryPatience.Timing(
                 ClusterBoot.askTimeout(system),
                 system.settings().config().getDuration("fluke.cluster.directory-first-timeout"),
                 system.settings().config().getDuration("fluke.cluster.directory-timeout"),
@@ -154,7 +154,7 @@ public final class AgentLocations {
       ActorContext<Command> context,
       ReplicatorMessageAdapter<Command, LWWMap<String, AgentLocation>> replicator,
       Membership membership,
-      Admitting.Timing timing) {
+      DirectoryPatience.Timing timing) {
     this.context = context;
     this.replicator = replicator;
     this.selfUnique = DistributedData.get(context.getSystem()).selfUniqueAddress();

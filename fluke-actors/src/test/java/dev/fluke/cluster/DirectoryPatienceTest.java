@@ -52,8 +52,8 @@ class DirectoryPatienceTest {
     // majority instead of timing out again.
     com.typesafe.config.Config c =
         com.typesafe.config.ConfigFactory.parseResources("fluke-cluster.conf");
-    Admitting.Timing timing =
-        new Admitting.Timing(
+    DirectoryPatience.Timing timing =
+        new DirectoryPatience.Timing(
             c.getDuration("fluke.cluster.ask-timeout"),
             c.getDuration("fluke.cluster.directory-first-timeout"),
             c.getDuration("fluke.cluster.directory-timeout"),
