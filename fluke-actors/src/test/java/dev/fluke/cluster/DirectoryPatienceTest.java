@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -50,8 +52,7 @@ class DirectoryPatienceTest {
     // Pekko asks a second node after a fifth of the timeout: a short first try leaves a failed node
     // that is still counted reachable sooner, and a retry under a burst waits longer for a slow
     // majority instead of timing out again.
-    com.typesafe.config.Config c =
-        com.typesafe.config.ConfigFactory.parseResources("fluke-cluster.conf");
+    Config c = ConfigFactory.parseResources("fluke-cluster.conf");
     DirectoryPatience.Timing timing =
         new DirectoryPatience.Timing(
             c.getDuration("fluke.cluster.ask-timeout"),
