@@ -22,14 +22,14 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * hands requests and cancels to the work ({@link Worker}) and acknowledgements to {@link
  * ResultDelivery}, and sends what they answer through its {@link Outbox}. On {@code Registered} it
  * lets {@link ResultDelivery} send the results the server has not acknowledged before it reads
- * anything else from the stream. The server answers every heartbeat: a registered connection on
- * which the server sent nothing for too long ({@link ServerPulse}) is ended (a frozen or
- * partitioned server), and the agent dials the next server. A child of {@link ServerLink}, which
- * starts one per connection attempt and stops it when the stream has ended (and logs how it ended);
- * when it stops, the work and the delivery learn that the connection is gone.
+ * anything else from the call. The server answers every heartbeat: a registered connection on which
+ * the server sent nothing for too long ({@link ServerPulse}) is ended (a frozen or partitioned
+ * server), and the agent dials the next server. A child of {@link ServerLink}, which starts one per
+ * connection attempt and stops it when the call has ended (and logs how it ended); when it stops,
+ * the work and the delivery learn that the connection is gone.
  *
  * <p>Phases: {@link #registering}, {@link #registered}, {@link #ending} (ended by the agent,
- * waiting for the stream to close).
+ * waiting for the call to close).
  */
 final class Connection {
 
@@ -49,10 +49,9 @@ final class Connection {
   record Output(long cycleId, String task, OutputLines lines) implements Command {}
 
   /** A message from the server; {@code ackTo} lets the next one in. */
-  record FromServer(ServerMessage message, ActorRef<ConnectionAttempt.Ack> ackTo)
-      implements Command {}
+  record FromServer(ServerMessage message, ConnectionAttempt.Ack ackTo) implements Command {}
 
-  /** The stream took the last message sent. */
+  /** The call took the last message sent. */
   enum Sent implements Command {
     INSTANCE
   }
@@ -69,8 +68,7 @@ final class Connection {
     INSTANCE
   }
 
-  private record CaughtUp(ActorRef<ConnectionAttempt.Ack> ackTo, Throwable failure)
-      implements Command {}
+  private record CaughtUp(ConnectionAttempt.Ack ackTo, Throwable failure) implements Command {}
 
   /** What a connection works with; the same for every connection of a {@link ServerLink}. */
   record Means(
@@ -86,14 +84,14 @@ final class Connection {
 
   /**
    * @param server the server's address, for the log
-   * @param out the stream's outbound side for this connection
-   * @param end ends this connection's stream (its attempt's kill switch)
+   * @param out sends to the server on this connection's call
+   * @param end ends this connection's call
    * @param register what this connection registers with
    */
   static Behavior<Command> create(
       long id,
       String server,
-      ActorRef<ConnectionAttempt.Send> out,
+      Consumer<AgentMessage> out,
       Consumer<Throwable> end,
       Register register,
       Means means) {
@@ -163,7 +161,7 @@ final class Connection {
                 o -> then(() -> outbox.streamOutput(o.cycleId(), o.task(), o.lines()))));
   }
 
-  /** Ended by the agent: nothing more is read or sent; the stream is closing. */
+  /** Ended by the agent: nothing more is read or sent; the call is closing. */
   private Behavior<Command> ending() {
     return common(
         Behaviors.receive(Command.class).onMessage(FromServer.class, f -> ack(f.ackTo())));
@@ -218,7 +216,7 @@ final class Connection {
   }
 
   private Behavior<Command> onRegistered(
-      ServerMessage.Registered reg, ActorRef<ConnectionAttempt.Ack> ackTo) {
+      ServerMessage.Registered reg, ConnectionAttempt.Ack ackTo) {
     timers.cancel(REGISTER_TIMER);
     ServerPulse pulse = ServerPulse.of(reg, settings);
     timers.startTimerWithFixedDelay(HEARTBEAT_TIMER, HeartbeatTick.INSTANCE, pulse.interval());
@@ -276,8 +274,8 @@ final class Connection {
   // ---- ending ----
 
   /**
-   * Ends the connection from this side; the server link logs why (the stream fails with it) and
-   * dials the next server with backoff.
+   * Ends the connection from this side; the server link logs why (the call ends with it) and dials
+   * the next server with backoff.
    */
   private Behavior<Command> end(String why) {
     timers.cancelAll();
@@ -293,8 +291,8 @@ final class Connection {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> ack(ActorRef<ConnectionAttempt.Ack> ackTo) {
-    ackTo.tell(ConnectionAttempt.Ack.INSTANCE);
+  private static Behavior<Command> ack(ConnectionAttempt.Ack ackTo) {
+    ackTo.ack();
     return Behaviors.same();
   }
 }

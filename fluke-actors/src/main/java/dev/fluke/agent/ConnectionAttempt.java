@@ -2,53 +2,40 @@ package dev.fluke.agent;
 
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
-import java.util.Optional;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import java.util.function.LongFunction;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.japi.pf.PFBuilder;
-import org.apache.pekko.stream.CompletionStrategy;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.SharedKillSwitch;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.typed.javadsl.ActorSink;
-import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
 /**
- * One attempt to talk to one server, as a stream of {@link Event}s into an actor ({@link
- * ServerLink}, which decides when and where the next attempt goes: {@link Dialing}): {@link
- * Opened}, any number of {@link Received}, then exactly one {@link Closed}, whatever happens — a
- * refused connection, a failed or ended stream, or the agent ending it.
+ * One attempt to talk to one server, as {@link Event}s to an actor ({@link ServerLink}, which
+ * decides when and where the next attempt goes: {@link Dialing}): {@link Opened}, any number of
+ * {@link Received}, then exactly one {@link Closed}, whatever happens — a refused connection, a
+ * failed or ended call, or the agent ending it.
  *
- * <p>Both directions are backpressured with acknowledgements: the actor acknowledges every event,
- * and sends the connection's outbound messages one at a time, the next only after the stream
- * acknowledged the previous one.
+ * <p>Both directions are backpressured: the actor acknowledges every event ({@link Ack}) before the
+ * next one is handed over, and only an acknowledged {@link Received} lets the server's next message
+ * in (the call's flow control); the connection sends its messages one at a time ({@link #send}),
+ * the next only after the actor heard that the call took the previous one ({@code sent}). A {@link
+ * Closed} waits, like any event, until the event before it was acknowledged.
  *
- * <p>The agent ends an attempt with its {@link SharedKillSwitch}: aborting it fails the outbound
- * side (the server sees the call cancelled) and turns the inbound side into {@link Closed} at once,
- * so a connection to a server that no longer answers (frozen, partitioned away) ends when the agent
- * decides, not when TCP finds out. The stream runs on a materializer bound to the actor, so it ends
- * when the actor stops.
+ * <p>The agent ends an attempt with {@link #end}: the call is cancelled (the server sees it so) and
+ * {@link Closed} follows with the agent's reason, so a connection to a server that no longer
+ * answers (frozen, partitioned away) ends when the agent decides, not when TCP finds out.
  */
-final class ConnectionAttempt {
+final class ConnectionAttempt implements ServerConnector.Listener {
 
   /** What one connection attempt reports, in order: Opened, any Received, then Closed. */
   sealed interface Event {}
 
-  /** The attempt started; {@code out} takes this connection's {@link Send} messages. */
-  record Opened(long connId, ActorRef<Send> out) implements Event {}
+  /** The attempt started; {@code out} is the attempt, which takes this connection's messages. */
+  record Opened(long connId, ConnectionAttempt out) implements Event {}
 
   record Received(long connId, ServerMessage message) implements Event {}
 
-  /** {@code cause} is null when the server ended the stream normally. */
+  /** {@code cause} is null when the server ended the call normally. */
   record Closed(long connId, Throwable cause) implements Event {}
-
-  /** One element of a connection's outbound source. */
-  record Send(AgentMessage message) {}
 
   /** Why the agent ended a connection itself (a register timeout, a rejection, a silent server). */
   static final class EndedByAgent extends RuntimeException {
@@ -58,72 +45,65 @@ final class ConnectionAttempt {
   }
 
   /**
-   * The actor's acknowledgement of an event. One that arrives after its stream ended (the
-   * connection dropped while the actor read its last event) is expected, so it is not logged as a
-   * dead letter.
+   * The actor's acknowledgement of one event: the next event may come. Acknowledging twice, or
+   * after the attempt ended, does nothing.
    */
-  enum Ack implements DeadLetterSuppression {
-    INSTANCE
+  interface Ack {
+    void ack();
   }
 
   /**
    * How an attempt's signals become the actor's messages.
    *
-   * @param ended the attempt's stream of events completed (cause null; always after {@link Closed})
-   *     or failed
-   * @param sent connection {@code connId} took the last {@link Send}; the next may go
+   * @param event an event, with the acknowledgement that lets the next one in
+   * @param sent connection {@code connId} took the last message sent; the next may go
    */
-  record Messages<M>(
-      Function<ActorRef<Ack>, M> init,
-      BiFunction<ActorRef<Ack>, Event, M> event,
-      BiFunction<Long, Throwable, M> ended,
-      LongFunction<M> sent) {}
+  record Messages<M>(BiFunction<Ack, Event, M> event, LongFunction<M> sent) {}
 
-  private ConnectionAttempt() {}
+  private final long id;
+  private final ActorRef<Object> self;
+  private final Messages<Object> messages;
+  private final ArrayDeque<Event> waiting = new ArrayDeque<>();
+  private ServerConnector.Call call;
+  private boolean handedOver; // an event is with the actor, not yet acknowledged
+  private boolean closed; // the call reported its end
+  private Throwable endedBy; // the agent's reason, when it ended the attempt
+  private boolean sentPending; // a message waits for the call to be ready
 
-  /**
-   * Dials {@code server} (only once {@link Opened} was acknowledged, so events stay in order).
-   *
-   * @param end ends the attempt when aborted; one per attempt
-   */
-  static <M> void start(
-      long id,
-      ServerConnector server,
-      SharedKillSwitch end,
-      ActorRef<M> self,
-      Messages<M> messages,
-      Materializer mat) {
-    Pair<ActorRef<Send>, Source<Send, NotUsed>> out =
-        ActorSource.<Send, M>actorRefWithBackpressure(
-                self,
-                messages.sent().apply(id),
-                ConnectionAttempt::completion,
-                ConnectionAttempt::failure)
-            .preMaterialize(mat);
-    Source<Event, NotUsed> opened = Source.single(new Opened(id, out.first()));
-    Source<Event, NotUsed> traffic =
-        Source.lazySource(
-                () ->
-                    out.second()
-                        .via(end.flow())
-                        .map(Send::message)
-                        .via(server.connect())
-                        .<Event>map(m -> new Received(id, m)))
-            .mapMaterializedValue(m -> NotUsed.getInstance());
-    opened
-        .concat(traffic)
-        .concat(Source.single(new Closed(id, null)))
-        .via(end.flow())
-        .recover(new PFBuilder<Throwable, Event>().matchAny(t -> new Closed(id, t)).build())
-        .runWith(
-            ActorSink.<Event, M, Ack>actorRefWithBackpressure(
-                self,
-                (ackTo, event) -> messages.event().apply(ackTo, event),
-                ackTo -> messages.init().apply(ackTo),
-                Ack.INSTANCE,
-                messages.ended().apply(id, null),
-                cause -> messages.ended().apply(id, cause)),
-            mat);
+  @SuppressWarnings("unchecked")
+  private <M> ConnectionAttempt(long id, ActorRef<M> self, Messages<M> messages) {
+    this.id = id;
+    this.self = (ActorRef<Object>) self;
+    this.messages = (Messages<Object>) messages;
+  }
+
+  /** Dials {@code server}; {@link Opened} is the first event the actor gets. */
+  static <M> ConnectionAttempt start(
+      long id, ServerConnector server, ActorRef<M> self, Messages<M> messages) {
+    ConnectionAttempt attempt = new ConnectionAttempt(id, self, messages);
+    synchronized (attempt) {
+      attempt.handedOver = true; // what the call reports while it opens waits for Opened
+    }
+    ServerConnector.Call call = null;
+    try {
+      call = server.open(attempt);
+    } catch (RuntimeException e) {
+      attempt.onClose(e);
+    }
+    Throwable endedMeanwhile;
+    synchronized (attempt) {
+      attempt.call = call;
+      attempt.handOver(new Opened(id, attempt));
+      endedMeanwhile = attempt.closed ? null : attempt.endedBy;
+    }
+    if (call != null) {
+      if (endedMeanwhile != null) {
+        call.cancel(endedMeanwhile); // ended while the call was being opened
+      } else {
+        call.request();
+      }
+    }
+    return attempt;
   }
 
   /** Why a connection ended, in a few words. */
@@ -132,13 +112,109 @@ final class ConnectionAttempt {
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
   }
 
-  private static Optional<CompletionStrategy> completion(Send s) {
-    // The agent never completes its side: a connection ends by the kill switch, by the server or by
-    // the transport.
-    return Optional.empty();
+  // ---- the agent's side ----
+
+  /** Sends {@code message}; the actor hears {@code sent} once the call took it. */
+  void send(AgentMessage message) {
+    ServerConnector.Call c;
+    synchronized (this) {
+      if (closed || endedBy != null || call == null) {
+        return; // Closed is on its way (or was handed over): nothing more goes out
+      }
+      c = call;
+    }
+    c.send(message);
+    synchronized (this) {
+      if (c.isReady()) {
+        self.tell(messages.sent().apply(id));
+      } else {
+        sentPending = true;
+      }
+    }
   }
 
-  private static Optional<Throwable> failure(Send s) {
-    return Optional.empty();
+  /** Ends the attempt: the call is cancelled, and {@link Closed} follows with {@code why}. */
+  void end(Throwable why) {
+    ServerConnector.Call c;
+    synchronized (this) {
+      if (closed || endedBy != null) {
+        return;
+      }
+      endedBy = why;
+      c = call;
+    }
+    if (c != null) {
+      c.cancel(why);
+    }
+  }
+
+  // ---- the call's side ----
+
+  @Override
+  public void onMessage(ServerMessage message) {
+    synchronized (this) {
+      if (!closed) {
+        arrive(new Received(id, message));
+      }
+    }
+  }
+
+  @Override
+  public void onReady() {
+    synchronized (this) {
+      if (sentPending && call != null && call.isReady()) {
+        sentPending = false;
+        self.tell(messages.sent().apply(id));
+      }
+    }
+  }
+
+  @Override
+  public void onClose(Throwable cause) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      sentPending = false;
+      arrive(new Closed(id, endedBy != null ? endedBy : cause));
+    }
+  }
+
+  // ---- handing events over, one at a time ----
+
+  private void arrive(Event event) {
+    if (handedOver) {
+      waiting.add(event);
+    } else {
+      handOver(event);
+    }
+  }
+
+  private void handOver(Event event) {
+    handedOver = true;
+    AtomicBoolean once = new AtomicBoolean();
+    Ack ack = () -> acknowledged(event, once);
+    self.tell(messages.event().apply(ack, event));
+  }
+
+  private void acknowledged(Event event, AtomicBoolean once) {
+    if (!once.compareAndSet(false, true)) {
+      return;
+    }
+    ServerConnector.Call letInNext = null;
+    synchronized (this) {
+      handedOver = false;
+      if (event instanceof Received && !closed && endedBy == null) {
+        letInNext = call;
+      }
+      Event next = waiting.poll();
+      if (next != null) {
+        handOver(next);
+      }
+    }
+    if (letInNext != null) {
+      letInNext.request();
+    }
   }
 }

@@ -1,12 +1,12 @@
 package dev.fluke.agent;
 
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.stream.SharedKillSwitch;
 
 /**
  * {@link ServerLink}'s attempt in progress (immutable; the link replaces it as the attempt goes
  * on).
  *
+ * @param call the attempt's call to the server, which ends it ({@link ConnectionAttempt#end})
  * @param ref its connection, once the attempt opened; null before
  * @param registered the server accepted the registration
  * @param stable it stayed registered for {@code reset-after}
@@ -14,20 +14,20 @@ import org.apache.pekko.stream.SharedKillSwitch;
 record LinkAttempt(
     long id,
     ServerConnector server,
-    SharedKillSwitch end,
+    ConnectionAttempt call,
     ActorRef<Connection.Command> ref,
     boolean registered,
     boolean stable) {
   LinkAttempt opened(ActorRef<Connection.Command> connection) {
-    return new LinkAttempt(id, server, end, connection, false, false);
+    return new LinkAttempt(id, server, call, connection, false, false);
   }
 
   LinkAttempt madeRegistered() {
-    return new LinkAttempt(id, server, end, ref, true, false);
+    return new LinkAttempt(id, server, call, ref, true, false);
   }
 
   LinkAttempt madeStable() {
-    return new LinkAttempt(id, server, end, ref, registered, true);
+    return new LinkAttempt(id, server, call, ref, registered, true);
   }
 
   boolean is(long connId) {

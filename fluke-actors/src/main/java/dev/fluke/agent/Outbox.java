@@ -7,16 +7,15 @@ import dev.fluke.protocol.AgentMessage.Heartbeat;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * One open connection as {@link ServerLink} keeps it: its id and the outbox. Messages leave one at
- * a time, the next only once the stream took the previous one ({@link #sent()}), so a slow
- * connection backs up here rather than in the stream. Apply output is pulled from the running
- * apply's bounded {@link OutputLines} only while fewer than {@link #WINDOW} messages wait, so the
- * outbox stays short however much a command prints. A heartbeat goes ahead of whatever waits: the
- * server answers it, and its answer is how the agent knows the server still listens (a busy
- * connection must not look like a silent server). Used by the actor only; not thread-safe.
+ * a time, the next only once the call took the previous one ({@link #sent()}), so a slow connection
+ * backs up here rather than in the call. Apply output is pulled from the running apply's bounded
+ * {@link OutputLines} only while fewer than {@link #WINDOW} messages wait, so the outbox stays
+ * short however much a command prints. A heartbeat goes ahead of whatever waits: the server answers
+ * it, and its answer is how the agent knows the server still listens (a busy connection must not
+ * look like a silent server). Used by the actor only; not thread-safe.
  */
 final class Outbox {
 
@@ -26,7 +25,7 @@ final class Outbox {
   private record Output(long cycleId, String task, OutputLines lines) {}
 
   final long id;
-  private final ActorRef<ConnectionAttempt.Send> out;
+  private final Consumer<AgentMessage> out;
   private final Consumer<Throwable> end;
   private final ArrayDeque<AgentMessage> outbox = new ArrayDeque<>();
   private boolean canSend = true;
@@ -35,9 +34,9 @@ final class Outbox {
 
   /**
    * @param out the connection's outbound side
-   * @param end ends the connection (its attempt's kill switch)
+   * @param end ends the connection (its attempt's call)
    */
-  Outbox(long id, ActorRef<ConnectionAttempt.Send> out, Consumer<Throwable> end) {
+  Outbox(long id, Consumer<AgentMessage> out, Consumer<Throwable> end) {
     this.id = id;
     this.out = out;
     this.end = end;
@@ -52,7 +51,7 @@ final class Outbox {
     pump();
   }
 
-  /** The stream took the last message. */
+  /** The call took the last message. */
   void sent() {
     canSend = true;
     pump();
@@ -95,9 +94,9 @@ final class Outbox {
   }
 
   /**
-   * Ends the connection from this side: the outbound stream fails (the call is cancelled) and the
-   * connection closes at once. What waits in the outbox is dropped; apply results among it are
-   * still kept by {@link ResultDelivery} until acknowledged.
+   * Ends the connection from this side: the call is cancelled and the connection closes at once.
+   * What waits in the outbox is dropped; apply results among it are still kept by {@link
+   * ResultDelivery} until acknowledged.
    */
   void end(Throwable why) {
     ending = true;
@@ -115,7 +114,7 @@ final class Outbox {
     }
     if (canSend && !outbox.isEmpty()) {
       canSend = false;
-      out.tell(new ConnectionAttempt.Send(outbox.poll()));
+      out.accept(outbox.poll());
     }
   }
 

@@ -10,12 +10,11 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.SharedKillSwitch;
 
 /**
  * The agent's way to the servers (SPEC §5; docs/protocol.md, "Failover"): one {@link
@@ -23,8 +22,9 @@ import org.apache.pekko.stream.SharedKillSwitch;
  * child per attempt, which registers, heartbeats and routes. When an attempt ends — refused,
  * broken, rejected, or dropped by the agent because the server went silent — the next one goes to
  * the next server of the list after the reconnect backoff; it never gives up. Server messages and
- * the stream's signals go to the connection they belong to; apply output from the {@link Worker}
- * goes to the connection it was requested on, if that is still the open one.
+ * the call's signals go to the connection they belong to; apply output from the {@link Worker} goes
+ * to the connection it was requested on, if that is still the open one. When the link stops (the
+ * agent stops), the open call is cancelled.
  *
  * <p>The loop is this actor's timer rather than {@code RestartSource.withBackoff}: which server
  * comes next, and whether the backoff starts over (a connection that stayed registered for {@code
@@ -42,12 +42,8 @@ final class ServerLink {
   record StreamOutput(long connId, long cycleId, String task, OutputLines lines)
       implements Command {}
 
-  private record StreamInit(ActorRef<ConnectionAttempt.Ack> ackTo) implements Command {}
-
-  private record StreamElement(ActorRef<ConnectionAttempt.Ack> ackTo, ConnectionAttempt.Event event)
+  private record StreamElement(ConnectionAttempt.Ack ackTo, ConnectionAttempt.Event event)
       implements Command {}
-
-  private record StreamEnded(long connId, Throwable cause) implements Command {}
 
   private record OutboundAck(long connId) implements Command {}
 
@@ -96,10 +92,8 @@ final class ServerLink {
   private final List<ServerConnector> servers;
   private final RandomGenerator random;
   private final Connection.Means means;
-  private final Materializer mat;
   private final ConnectionAttempt.Messages<Command> messages =
-      new ConnectionAttempt.Messages<>(
-          StreamInit::new, StreamElement::new, StreamEnded::new, OutboundAck::new);
+      new ConnectionAttempt.Messages<>(StreamElement::new, OutboundAck::new);
   private long attempts;
 
   /**
@@ -119,7 +113,6 @@ final class ServerLink {
     this.servers = servers;
     this.random = random;
     this.means = means;
-    this.mat = Materializer.createMaterializer(ctx);
   }
 
   // ---- phases ----
@@ -128,10 +121,8 @@ final class ServerLink {
   private Behavior<Command> waiting(Dialing dialing) {
     return Behaviors.receive(Command.class)
         .onMessage(Dial.class, d -> dial(dialing))
-        .onMessage(StreamInit.class, i -> ack(i.ackTo()))
         .onMessage(StreamElement.class, e -> ack(e.ackTo()))
         // What belongs to an attempt that already ended (or a timer cancelled too late).
-        .onMessage(StreamEnded.class, e -> Behaviors.same())
         .onMessage(OutboundAck.class, a -> Behaviors.same())
         .onMessage(StreamOutput.class, o -> Behaviors.same())
         .onMessage(ConnectionStopped.class, s -> Behaviors.same())
@@ -142,9 +133,7 @@ final class ServerLink {
   /** One attempt runs (its connection, once opened, registers and works). */
   private Behavior<Command> attempting(Dialing dialing, LinkAttempt attempt) {
     return Behaviors.receive(Command.class)
-        .onMessage(StreamInit.class, i -> ack(i.ackTo()))
         .onMessage(StreamElement.class, e -> onElement(dialing, attempt, e))
-        .onMessage(StreamEnded.class, e -> onStreamEnded(dialing, attempt, e))
         .onMessage(
             OutboundAck.class, a -> toConnection(attempt, a.connId(), Connection.Sent.INSTANCE))
         .onMessage(
@@ -160,6 +149,8 @@ final class ServerLink {
                     ? attempting(dialing, attempt.madeStable())
                     : Behaviors.same())
         .onMessage(Dial.class, d -> Behaviors.same())
+        .onSignal(PostStop.class, s -> endCall(attempt))
+        .onSignal(PreRestart.class, s -> endCall(attempt))
         .build();
   }
 
@@ -168,10 +159,9 @@ final class ServerLink {
   private Behavior<Command> dial(Dialing dialing) {
     long id = ++attempts;
     ServerConnector server = servers.get(dialing.current());
-    SharedKillSwitch end = KillSwitches.shared("connection-" + id);
     ctx.getLog().debug("Dialing {} (attempt {})", server.address(), id);
-    ConnectionAttempt.start(id, server, end, ctx.getSelf(), messages, mat);
-    return attempting(dialing, new LinkAttempt(id, server, end, null, false, false));
+    ConnectionAttempt call = ConnectionAttempt.start(id, server, ctx.getSelf(), messages);
+    return attempting(dialing, new LinkAttempt(id, server, call, null, false, false));
   }
 
   private Behavior<Command> onElement(Dialing dialing, LinkAttempt attempt, StreamElement element) {
@@ -182,8 +172,8 @@ final class ServerLink {
               Connection.create(
                   o.connId(),
                   attempt.server().address(),
-                  o.out(),
-                  attempt.end()::abort,
+                  o.out()::send,
+                  attempt.call()::end,
                   register(),
                   means),
               "connection-" + o.connId());
@@ -215,17 +205,6 @@ final class ServerLink {
     AgentSettings s = means.settings();
     return new AgentMessage.Register(
         s.name(), s.labels(), s.version(), means.executorTypes(), resumeToken);
-  }
-
-  private Behavior<Command> onStreamEnded(Dialing dialing, LinkAttempt attempt, StreamEnded e) {
-    if (!attempt.is(e.connId())) {
-      return Behaviors.same();
-    }
-    // Every attempt ends with Closed first, so this is only reached should that ever not hold.
-    return closed(
-        dialing,
-        attempt,
-        e.cause() != null ? e.cause() : new IllegalStateException("the stream ended"));
   }
 
   /** The attempt is over: the next goes to another server after the backoff ({@link Dialing}). */
@@ -266,9 +245,17 @@ final class ServerLink {
     if (!attempt.is(s.connId())) {
       return Behaviors.same();
     }
-    // It stopped while its stream is open (it failed): end the stream; Closed follows.
+    // It stopped while its call is open (it failed): end the call; Closed follows.
     ctx.getLog().error("The handler of connection {} stopped; ending the connection", s.connId());
-    attempt.end().abort(new IllegalStateException("the connection's handler failed"));
+    attempt.call().end(new IllegalStateException("the connection's handler failed"));
+    return Behaviors.same();
+  }
+
+  /** The link stops or restarts: its call ends with it. */
+  private static Behavior<Command> endCall(LinkAttempt attempt) {
+    attempt
+        .call()
+        .end(new ConnectionAttempt.EndedByAgent("the agent's link to the server stopped"));
     return Behaviors.same();
   }
 
@@ -280,8 +267,8 @@ final class ServerLink {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> ack(ActorRef<ConnectionAttempt.Ack> ackTo) {
-    ackTo.tell(ConnectionAttempt.Ack.INSTANCE);
+  private static Behavior<Command> ack(ConnectionAttempt.Ack ackTo) {
+    ackTo.ack();
     return Behaviors.same();
   }
 }

@@ -76,7 +76,7 @@ class AgentRuntimeTest {
   @BeforeEach
   void setUp() {
     script = new Script();
-    server = new ScriptedConnector(testKit.system());
+    server = new ScriptedConnector();
   }
 
   @AfterEach
@@ -704,7 +704,7 @@ class AgentRuntimeTest {
     assertTrue(script.journal().contains("shell:a:cancelled"));
 
     // The next agent process, on the same journal, reports it first thing, late.
-    ScriptedConnector nextServer = new ScriptedConnector(testKit.system());
+    ScriptedConnector nextServer = new ScriptedConnector();
     agent = AgentRuntime.start(testKit.system(), settings, nextServer, script.executors("shell"));
     Link next = nextServer.nextLink();
     next.register();

@@ -55,7 +55,7 @@ class AgentTest {
 
   @TempDir Path dir;
   private final Script script = new Script();
-  private final ScriptedConnector server = new ScriptedConnector(testKit.system());
+  private final ScriptedConnector server = new ScriptedConnector();
   private final AgentSettings settings =
       AgentSettings.create(ConfigFactory.load()).withName("web-01");
   private final AtomicInteger workersMade = new AtomicInteger();

@@ -6,46 +6,37 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.testkit.TestPublisher;
-import org.apache.pekko.stream.testkit.TestSubscriber;
-import org.apache.pekko.stream.testkit.javadsl.TestSink;
-import org.apache.pekko.stream.testkit.javadsl.TestSource;
 
 /**
- * A server the test plays by hand: every connection attempt becomes a {@link Link} (two stream
- * probes); attempts can also be scripted to fail like a refused connection.
+ * A server the test plays by hand: every connection attempt becomes a {@link Link} (what the agent
+ * sent, and a way to answer); attempts can also be scripted to fail like a refused connection. Like
+ * a real call, it hands the agent a message only when the agent asked for one.
  */
 public final class ScriptedConnector implements ServerConnector {
 
-  private final ActorSystem<?> system;
   private final String address;
   private final BlockingQueue<Link> links = new LinkedBlockingQueue<>();
   private final AtomicInteger attempts = new AtomicInteger();
   private final AtomicInteger failuresToScript = new AtomicInteger();
   private final Consumer<String> dialled;
 
-  public ScriptedConnector(ActorSystem<?> system) {
-    this(system, "the server", address -> {});
+  public ScriptedConnector() {
+    this("the server", address -> {});
   }
 
   /**
    * One of several servers, named {@code address} in the agent's log; every attempt tells {@code
    * dialled} its address (shared by the servers, it sees the order they were dialled in).
    */
-  public ScriptedConnector(ActorSystem<?> system, String address, Consumer<String> dialled) {
-    this.system = system;
+  public ScriptedConnector(String address, Consumer<String> dialled) {
     this.address = address;
     this.dialled = dialled;
   }
@@ -66,22 +57,16 @@ public final class ScriptedConnector implements ServerConnector {
   }
 
   @Override
-  public Flow<AgentMessage, ServerMessage, NotUsed> connect() {
+  public Call open(Listener listener) {
     attempts.incrementAndGet();
     dialled.accept(address);
+    Link link = new Link(new FromAgent(), new ToAgent(listener));
     if (failuresToScript.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      return Flow.fromSinkAndSource(
-          Sink.ignore(), Source.failed(new IOException("connection refused (scripted)")));
+      link.toAgent().close(new IOException("connection refused (scripted)"));
+    } else {
+      links.add(link);
     }
-    return Flow.fromSinkAndSourceCoupledMat(
-            TestSink.<AgentMessage>create(system),
-            TestSource.<ServerMessage>create(system),
-            Keep.both())
-        .mapMaterializedValue(
-            p -> {
-              links.add(new Link(p.first(), p.second()));
-              return NotUsed.getInstance();
-            });
+    return link.call(listener);
   }
 
   /** Waits for the agent's next connection. */
@@ -109,14 +94,179 @@ public final class ScriptedConnector implements ServerConnector {
   /** A connection and how many steps of manual time passed before it. */
   public record Reconnected(Link link, int steps) {}
 
-  /** One connection, seen from the server. */
-  public record Link(
-      TestSubscriber.Probe<AgentMessage> fromAgent, TestPublisher.Probe<ServerMessage> toAgent) {
+  /**
+   * What the agent sent on one connection, and how its side ended (when the agent ended it). Like a
+   * real call, it is ready for more only while the test asked for more ({@link #request}, {@link
+   * #requestNext}): a test that reads nothing sees the agent hold its messages back.
+   */
+  public static final class FromAgent {
     private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private record Ended(Throwable cause) {}
+
+    private final BlockingQueue<Object> signals = new LinkedBlockingQueue<>();
+    private final AtomicLong demand = new AtomicLong();
+    private volatile Listener listener;
+
+    void sent(AgentMessage m) {
+      demand.updateAndGet(d -> Math.max(0, d - 1));
+      signals.add(m);
+    }
+
+    void ended(Throwable cause) {
+      signals.add(new Ended(cause));
+    }
+
+    boolean ready() {
+      return demand.get() > 0;
+    }
+
+    /** The server reads {@code n} more messages. */
+    public void request(long n) {
+      demand.addAndGet(n);
+      Listener l = listener;
+      if (l != null) {
+        l.onReady();
+      }
+    }
+
+    /** The agent's next message or, when it ended its side, why (a {@link Throwable}). */
+    public Object expectNextOrError() {
+      Object next;
+      try {
+        next = signals.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+      if (next == null) {
+        throw new AssertionError("the agent sent nothing within " + WAIT);
+      }
+      return next instanceof Ended e ? e.cause() : next;
+    }
+
+    public AgentMessage expectNext() {
+      Object next = expectNextOrError();
+      if (next instanceof Throwable t) {
+        throw new AssertionError("expected a message but the agent ended the call: " + t, t);
+      }
+      return (AgentMessage) next;
+    }
+
+    public AgentMessage requestNext() {
+      request(1);
+      return expectNext();
+    }
+
+    /** Why the agent ended the call, which must be the next thing it did. */
+    public Throwable expectError() {
+      Object next = expectNextOrError();
+      if (next instanceof Throwable t) {
+        return t;
+      }
+      throw new AssertionError("expected the agent to end the call but it sent " + next);
+    }
+
+    public void expectNoMessage(Duration d) {
+      try {
+        Object next = signals.poll(d.toMillis(), TimeUnit.MILLISECONDS);
+        if (next != null) {
+          throw new AssertionError("expected nothing from the agent but got " + next);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+  }
+
+  /** The server's side of one connection: messages wait until the agent asks for them. */
+  static final class ToAgent {
+    private final Listener listener;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>(); // ServerMessage or Throwable
+    private long demand;
+    private boolean closed;
+
+    ToAgent(Listener listener) {
+      this.listener = listener;
+    }
+
+    synchronized void send(ServerMessage m) {
+      pending.add(m);
+      deliver();
+    }
+
+    /** The call ends (after what was already sent reached the agent); null: normally. */
+    synchronized void close(Throwable cause) {
+      pending.add(cause == null ? new Ended(null) : cause);
+      deliver();
+    }
+
+    synchronized void request() {
+      demand++;
+      deliver();
+    }
+
+    /** The agent cancelled: the call ends now, with the agent's reason. */
+    synchronized void cancelled(Throwable why) {
+      pending.clear();
+      pending.add(why);
+      deliver();
+    }
+
+    private record Ended(Throwable cause) {}
+
+    private void deliver() {
+      while (!closed && !pending.isEmpty()) {
+        Object next = pending.peek();
+        if (next instanceof ServerMessage m) {
+          if (demand == 0) {
+            return;
+          }
+          demand--;
+          pending.poll();
+          listener.onMessage(m);
+        } else {
+          pending.poll();
+          closed = true;
+          listener.onClose(next instanceof Ended e ? e.cause() : (Throwable) next);
+        }
+      }
+    }
+  }
+
+  /** One connection, seen from the server. */
+  public record Link(FromAgent fromAgent, ToAgent toAgent) {
+
+    Call call(Listener listener) {
+      fromAgent.listener = listener;
+      return new Call() {
+        @Override
+        public void send(AgentMessage message) {
+          fromAgent.sent(message);
+        }
+
+        @Override
+        public boolean isReady() {
+          return fromAgent.ready();
+        }
+
+        @Override
+        public void request() {
+          toAgent.request();
+        }
+
+        @Override
+        public void cancel(Throwable why) {
+          fromAgent.ended(why);
+          toAgent.cancelled(why);
+        }
+      };
+    }
 
     /** The agent's next message, heartbeats included. */
     public AgentMessage next() {
-      return fromAgent.requestNext(WAIT);
+      return fromAgent.requestNext();
     }
 
     /** The agent's next message that is not a heartbeat, which must be of this type. */
@@ -132,7 +282,7 @@ public final class ScriptedConnector implements ServerConnector {
     }
 
     public void send(ServerMessage m) {
-      toAgent.sendNext(m);
+      toAgent.send(m);
     }
 
     /** Reads Register and answers Registered (with heartbeats rare enough not to interleave). */
@@ -149,7 +299,7 @@ public final class ScriptedConnector implements ServerConnector {
 
     /** The connection breaks. */
     public void drop() {
-      toAgent.sendError(new IOException("connection reset (scripted)"));
+      toAgent.close(new IOException("connection reset (scripted)"));
     }
   }
 }

@@ -51,7 +51,7 @@ class ServerLinkTest {
 
   @BeforeEach
   void start() {
-    server = new ScriptedConnector(testKit.system());
+    server = new ScriptedConnector();
     AgentSettings settings =
         AgentSettings.create(ConfigFactory.load())
             .withName("web-01")

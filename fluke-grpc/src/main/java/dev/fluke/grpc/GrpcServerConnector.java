@@ -6,34 +6,33 @@ import dev.fluke.grpc.proto.AgentService;
 import dev.fluke.grpc.proto.ServerEnvelope;
 import dev.fluke.hcl.Durations;
 import dev.fluke.protocol.AgentMessage;
-import dev.fluke.protocol.ServerMessage;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolNames;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.grpc.protobuf.ProtoUtils;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.grpc.GrpcChannel;
-import org.apache.pekko.grpc.GrpcChannel$;
-import org.apache.pekko.grpc.GrpcClientSettings;
-import org.apache.pekko.grpc.GrpcResponseMetadata;
-import org.apache.pekko.grpc.internal.JavaBidirectionalStreamingRequestBuilder;
-import org.apache.pekko.grpc.internal.NettyClientUtils;
-import org.apache.pekko.grpc.internal.ProtoMarshaller;
-import org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder;
-import org.apache.pekko.stream.KillSwitch;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,44 +44,43 @@ import org.slf4j.LoggerFactory;
  * presents its own certificate to a server that asks for one (mutual TLS). The port defaults to
  * 7070.
  *
- * <p>Every {@link #connect()} materialization is exactly one attempt on a fresh channel that is
- * closed when the stream ends: the client's own reconnect loop is off ({@code connection-attempts =
- * 1}), so a refused or broken connection fails the flow and the agent decides when to try again,
- * and where: with {@code server_urls} the agent holds one connector per server (the same token and
- * TLS settings for each) and moves on to the next one. The token goes with every call as {@code
- * authorization: Bearer <token>}.
+ * <p>Every {@link #open} is exactly one attempt on a fresh channel that is shut down when the call
+ * ends: nothing in the channel dials again (a call on a channel whose one connection attempt failed
+ * fails at once), so a refused or broken connection ends the call and the agent decides when to try
+ * again, and where: with {@code server_urls} the agent holds one connector per server (the same
+ * token and TLS settings for each) and moves on to the next one. The token goes with every call as
+ * {@code authorization: Bearer <token>}.
  *
- * <p>The call is made on a {@link GrpcChannel} with the request builder the generated client uses,
- * not through the generated {@code AgentServiceClient}: that client registers a close hook on the
- * actor system's termination that is never removed, so a client per attempt would leave about 6 KB
- * behind for every failed attempt while the server is down (about 18 MB per day at the 30 s maximum
- * backoff; measured by {@code ReconnectMemoryBench}, docs/performance.md). A channel deregisters
- * itself when closed. (A single long-lived client would avoid the hook too, but would put
- * grpc-java's own reconnect backoff, up to 120 s, in charge instead of the agent's.)
+ * <p>The call is grpc-java's own {@link ClientCall} on its Netty transport, the same transport
+ * Pekko gRPC's client runs on, without Pekko Streams and Pekko gRPC's client around it: the agent
+ * loads about 700 classes fewer (docs/performance.md, "The agent's footprint: its own transport").
+ * The call's callbacks run on the transport's event loop ({@code directExecutor}): they only hand
+ * messages to the agent's actors. Its flow control is the agent's: one server message at a time
+ * ({@link ServerConnector.Call#request()}), and {@code isReady} for what the agent sends.
  */
 public final class GrpcServerConnector implements ServerConnector {
   private static final Logger log = LoggerFactory.getLogger(GrpcServerConnector.class);
   private static final int DEFAULT_PORT = 7070;
-
-  private final ActorSystem<?> system;
-  private final String serverUrl;
-  private final String authorization;
-  private final boolean insecure;
-  private final GrpcClientSettings settings;
-  private final CallOptions options;
-  private final Duration answerTimeout;
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   /** {@code AgentService.Connect}, described as the generated client describes it. */
   private static final MethodDescriptor<AgentEnvelope, ServerEnvelope> CONNECT =
       MethodDescriptor.<AgentEnvelope, ServerEnvelope>newBuilder()
           .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
           .setFullMethodName(MethodDescriptor.generateFullMethodName(AgentService.name, "Connect"))
-          .setRequestMarshaller(
-              new ProtoMarshaller<>(AgentService.Serializers.AgentEnvelopeSerializer))
-          .setResponseMarshaller(
-              new ProtoMarshaller<>(AgentService.Serializers.ServerEnvelopeSerializer))
-          .setSampledToLocalTracing(true)
+          .setRequestMarshaller(ProtoUtils.marshaller(AgentEnvelope.getDefaultInstance()))
+          .setResponseMarshaller(ProtoUtils.marshaller(ServerEnvelope.getDefaultInstance()))
           .build();
+
+  private final ActorSystem<?> system;
+  private final String serverUrl;
+  private final String authorization;
+  private final boolean insecure;
+  private final String host;
+  private final int port;
+  private final SslContext tls; // null: cleartext
+  private final GrpcSettings grpc;
 
   /** A {@code grpc://} or {@code grpcs://} server checked against the system's trust store. */
   public GrpcServerConnector(ActorSystem<?> system, String serverUrl, String token) {
@@ -122,8 +120,8 @@ public final class GrpcServerConnector implements ServerConnector {
       throw new IllegalArgumentException("the agent token must not be empty");
     }
     URI uri = parse(serverUrl);
-    boolean tls = uri.getScheme().equals("grpcs");
-    if (!tls && (caFile.isPresent() || insecureSkipVerify || clientCertificate.isPresent())) {
+    boolean useTls = uri.getScheme().equals("grpcs");
+    if (!useTls && (caFile.isPresent() || insecureSkipVerify || clientCertificate.isPresent())) {
       throw new IllegalArgumentException(
           "ca_file, insecure_skip_verify, cert_file and key_file need a grpcs:// server_url, got "
               + serverUrl);
@@ -131,27 +129,13 @@ public final class GrpcServerConnector implements ServerConnector {
     this.system = system;
     this.serverUrl = serverUrl;
     this.authorization = "Bearer " + token.trim();
-    this.insecure = tls && insecureSkipVerify;
-    GrpcSettings grpc = GrpcSettings.create(system);
-    this.answerTimeout = grpc.clientAnswerTimeout();
-    String host =
+    this.insecure = useTls && insecureSkipVerify;
+    this.grpc = GrpcSettings.create(system);
+    this.host =
         uri.getHost().startsWith("[")
             ? uri.getHost().substring(1, uri.getHost().length() - 1)
             : uri.getHost();
-    GrpcClientSettings s =
-        GrpcClientSettings.connectToServiceAt(
-                host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), system)
-            .withTls(tls)
-            .withConnectionAttempts(1)
-            .withChannelBuilderOverrides(
-                b ->
-                    b.keepAliveTime(grpc.clientKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
-                        .keepAliveTimeout(
-                            grpc.clientKeepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                        .maxInboundMessageSize(grpc.clientMaxInboundMessageSize())
-                        .withOption(
-                            ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                            (int) grpc.clientConnectTimeout().toMillis()));
+    this.port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
     TrustManager trust = null; // the system's trust store
     if (insecure) {
       trust = Pem.trustEverything();
@@ -160,14 +144,36 @@ public final class GrpcServerConnector implements ServerConnector {
     } else if (caFile.isPresent()) {
       trust = Pem.trustManager(caFile.get());
     }
-    if (clientCertificate.isPresent()) {
-      // The agent's certificate for servers that ask for one (mutual TLS), with the same trust.
-      s = s.withSslContext(Pem.clientContext(clientCertificate.get(), trust));
-    } else if (trust != null) {
-      s = s.withTrustManager(trust);
+    this.tls = useTls ? tlsContext(trust, clientCertificate) : null;
+  }
+
+  /**
+   * The client's TLS context, with HTTP/2 negotiated by ALPN as gRPC needs: grpc-java's own for a
+   * trust store; the JDK's, made from the agent's key and certificate, for mutual TLS.
+   */
+  private static SslContext tlsContext(TrustManager trust, Optional<TlsFiles> own) {
+    if (own.isPresent()) {
+      return new JdkSslContext(
+          Pem.clientContext(own.get(), trust),
+          true,
+          Http2SecurityUtil.CIPHERS,
+          SupportedCipherSuiteFilter.INSTANCE,
+          new ApplicationProtocolConfig(
+              ApplicationProtocolConfig.Protocol.ALPN,
+              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+              ApplicationProtocolNames.HTTP_2),
+          ClientAuth.NONE,
+          null,
+          false);
     }
-    this.settings = s;
-    this.options = NettyClientUtils.callOptions(s);
+    try {
+      return trust == null
+          ? GrpcSslContexts.forClient().build()
+          : GrpcSslContexts.forClient().trustManager(trust).build();
+    } catch (SSLException e) {
+      throw new IllegalArgumentException("cannot set up TLS for the server: " + e.getMessage(), e);
+    }
   }
 
   /** The URL as configured, for the agent's log. */
@@ -177,57 +183,131 @@ public final class GrpcServerConnector implements ServerConnector {
   }
 
   @Override
-  public Flow<AgentMessage, ServerMessage, NotUsed> connect() {
-    return Flow.<AgentMessage>create()
-        .map(ProtoMapping::toProto)
-        // prefixAndTail(0) hands over the agent's messages as one Source, which is what a gRPC call
-        // takes.
-        .prefixAndTail(0)
-        .flatMapConcat(prefixAndTail -> call(prefixAndTail.second()))
-        .map(ProtoMapping::fromProto);
-  }
-
-  private Source<ServerEnvelope, NotUsed> call(Source<AgentEnvelope, NotUsed> requests) {
+  public Call open(Listener listener) {
     if (insecure) {
       log.warn(
           "Connecting to {} WITHOUT verifying its certificate (insecure_skip_verify)", serverUrl);
     }
-    GrpcChannel channel = GrpcChannel$.MODULE$.apply(settings, system);
-    StreamResponseRequestBuilder<Source<AgentEnvelope, NotUsed>, ServerEnvelope> connect =
-        new JavaBidirectionalStreamingRequestBuilder<>(
-            CONNECT, channel.internalChannel(), options, settings, system.executionContext());
-    return connect
-        .addHeader("authorization", authorization)
-        .invokeWithMetadata(requests)
-        .viaMat(KillSwitches.single(), Keep.both())
-        .mapMaterializedValue(answered -> awaitAnswer(answered.first(), answered.second()))
-        .watchTermination(
-            (notUsed, done) -> {
-              done.whenComplete((ok, failure) -> channel.closeCS());
-              return notUsed;
-            });
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forAddress(host, port)
+            .directExecutor()
+            .disableRetry()
+            .keepAliveTime(grpc.clientKeepaliveTime().toMillis(), TimeUnit.MILLISECONDS)
+            .keepAliveTimeout(grpc.clientKeepaliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .maxInboundMessageSize(grpc.clientMaxInboundMessageSize())
+            .withOption(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) grpc.clientConnectTimeout().toMillis());
+    if (tls == null) {
+      builder.usePlaintext();
+    } else {
+      builder.sslContext(tls);
+    }
+    ManagedChannel channel = builder.build();
+    ClientCall<AgentEnvelope, ServerEnvelope> call = channel.newCall(CONNECT, CallOptions.DEFAULT);
+    OneCall one = new OneCall(channel, call, listener);
+    Metadata headers = new Metadata();
+    headers.put(AUTHORIZATION, authorization);
+    call.start(one, headers);
+    one.awaitAnswer(grpc.clientAnswerTimeout());
+    return one;
   }
 
-  /**
-   * Ends the call when the server has not answered it ({@code headers}: its response headers, sent
-   * by a live server as soon as the call reaches it) within {@code client.answer-timeout}: a
-   * stopped or wedged process whose kernel still accepts connections, which would otherwise keep
-   * the agent waiting for the whole register timeout.
-   */
-  private NotUsed awaitAnswer(CompletionStage<GrpcResponseMetadata> headers, KillSwitch call) {
-    Cancellable timeout =
-        system
-            .scheduler()
-            .scheduleOnce(
-                answerTimeout,
-                () ->
-                    call.abort(
-                        new ServerDidNotAnswer(
-                            "the server accepted the connection but did not answer within "
-                                + Durations.format(answerTimeout))),
-                system.executionContext());
-    headers.whenComplete((metadata, failure) -> timeout.cancel());
-    return NotUsed.getInstance();
+  /** One call on its own channel. */
+  private final class OneCall extends ClientCall.Listener<ServerEnvelope> implements Call {
+    private final ManagedChannel channel;
+    private final ClientCall<AgentEnvelope, ServerEnvelope> call;
+    private final Listener listener;
+    private volatile Cancellable answerTimeout;
+
+    OneCall(
+        ManagedChannel channel, ClientCall<AgentEnvelope, ServerEnvelope> call, Listener listener) {
+      this.channel = channel;
+      this.call = call;
+      this.listener = listener;
+    }
+
+    /**
+     * Ends the call when the server has not answered it (its response headers, sent by a live
+     * server as soon as the call reaches it) within {@code client.answer-timeout}: a stopped or
+     * wedged process whose kernel still accepts connections, which would otherwise keep the agent
+     * waiting for the whole register timeout.
+     */
+    void awaitAnswer(Duration timeout) {
+      answerTimeout =
+          system
+              .scheduler()
+              .scheduleOnce(
+                  timeout,
+                  () ->
+                      cancel(
+                          new ServerDidNotAnswer(
+                              "the server accepted the connection but did not answer within "
+                                  + Durations.format(timeout))),
+                  system.executionContext());
+    }
+
+    // ---- the agent's side ----
+
+    @Override
+    public void send(AgentMessage message) {
+      try {
+        call.sendMessage(ProtoMapping.toProto(message));
+      } catch (IllegalStateException closing) {
+        // cancelled meanwhile: the call's end is on its way to the agent
+      }
+    }
+
+    @Override
+    public boolean isReady() {
+      return call.isReady();
+    }
+
+    @Override
+    public void request() {
+      call.request(1);
+    }
+
+    @Override
+    public void cancel(Throwable why) {
+      call.cancel(why.getMessage(), why);
+    }
+
+    // ---- the call's side ----
+
+    @Override
+    public void onHeaders(Metadata headers) {
+      stopWaiting();
+    }
+
+    @Override
+    public void onMessage(ServerEnvelope message) {
+      listener.onMessage(ProtoMapping.fromProto(message));
+    }
+
+    @Override
+    public void onReady() {
+      listener.onReady();
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      stopWaiting();
+      channel.shutdownNow();
+      if (status.isOk()) {
+        listener.onClose(null);
+      } else if (status.getCode() == Status.Code.CANCELLED && status.getCause() != null) {
+        listener.onClose(status.getCause()); // the agent's own reason (cancel)
+      } else {
+        listener.onClose(status.asRuntimeException(trailers));
+      }
+    }
+
+    private void stopWaiting() {
+      Cancellable timeout = answerTimeout;
+      if (timeout != null) {
+        timeout.cancel();
+      }
+    }
   }
 
   /** A connected server that did not answer the call in time (a stopped or wedged process). */

@@ -30,7 +30,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.testkit.TestPublisher;
 import org.apache.pekko.stream.testkit.TestSubscriber;
@@ -90,29 +89,8 @@ class GrpcServerIT {
   }
 
   /** A client stream through the real connector: what the agent sends, and what it receives. */
-  /**
-   * The agent always reads what the server sends (as the agent runtime does), so the call starts at
-   * once.
-   */
-  private record Client(
-      TestPublisher.Probe<AgentMessage> out, TestSubscriber.Probe<ServerMessage> in) {
-    ServerMessage next() {
-      return in.expectNext(WAIT);
-    }
-
-    Throwable failure() {
-      return in.expectError();
-    }
-  }
-
-  private Client open(ServerConnector connector) {
-    Pair<TestPublisher.Probe<AgentMessage>, TestSubscriber.Probe<ServerMessage>> p =
-        TestSource.<AgentMessage>create(system)
-            .via(connector.connect())
-            .toMat(TestSink.create(system), Keep.both())
-            .run(system);
-    p.second().request(Long.MAX_VALUE);
-    return new Client(p.first(), p.second());
+  private AgentCall open(ServerConnector connector) {
+    return AgentCall.open(connector);
   }
 
   /** A raw client stream that can send any envelope, with or without a token. */
@@ -148,9 +126,9 @@ class GrpcServerIT {
   @Test
   void messagesRoundTripBetweenTheConnectorAndTheGateway() throws Exception {
     int port = bind(Optional.empty());
-    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    AgentCall agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
 
-    agent.out().sendNext(register());
+    agent.send(register());
     ScriptedGateway.Session session = gateway.nextSession();
     assertEquals(register(), session.next());
     assertTrue(session.peer().startsWith("127.0.0.1:"), session.peer());
@@ -163,11 +141,11 @@ class GrpcServerIT {
     assertEquals(request, agent.next());
     AgentMessage.CheckReport report =
         new AgentMessage.CheckReport(3, List.of(ProtoMappingTest.sampleOutcome()));
-    agent.out().sendNext(report);
+    agent.send(report);
     assertEquals(report, session.next());
     AgentMessage.ApplyResult result =
         new AgentMessage.ApplyResult(3, ProtoMappingTest.sampleOutcome(), false);
-    agent.out().sendNext(result);
+    agent.send(result);
     assertEquals(result, session.next());
     assertEquals(
         new ServerMessage.ApplyResultAck(3, ProtoMappingTest.sampleOutcome().task()), agent.next());
@@ -187,20 +165,20 @@ class GrpcServerIT {
   @Test
   void callWithAWrongTokenIsUnauthenticatedAndNeverReachesTheGateway() throws Exception {
     int port = bind(Optional.empty());
-    Client agent =
+    AgentCall agent =
         open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "guessed-token"));
 
-    agent.out().sendNext(register());
+    agent.send(register());
 
-    assertEquals(Status.Code.UNAUTHENTICATED, statusOf(agent.failure()));
+    assertEquals(Status.Code.UNAUTHENTICATED, statusOf(agent.error()));
     assertEquals(0, gateway.connects());
   }
 
   @Test
   void protocolViolationEndsOnlyThatStream() throws Exception {
     int port = bind(Optional.empty());
-    Client good = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
-    good.out().sendNext(register());
+    AgentCall good = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    good.send(register());
     ScriptedGateway.Session goodSession = gateway.nextSession();
     goodSession.next(AgentMessage.Register.class);
 
@@ -214,7 +192,7 @@ class GrpcServerIT {
     assertTrue(failure.getMessage().contains("no oneof case set"), failure.getMessage());
     goodSession.send(new ServerMessage.Heartbeat(1));
     assertEquals(new ServerMessage.Heartbeat(1), good.next());
-    good.out().sendNext(new AgentMessage.Heartbeat(2));
+    good.send(new AgentMessage.Heartbeat(2));
     assertEquals(new AgentMessage.Heartbeat(2), goodSession.next());
   }
 
@@ -223,12 +201,12 @@ class GrpcServerIT {
     int port = bind(Optional.empty());
     GrpcServerConnector connector =
         new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN);
-    Client first = open(connector);
-    first.out().sendNext(register());
+    AgentCall first = open(connector);
+    first.send(register());
     ScriptedGateway.Session violated = gateway.nextSession();
     violated.next(AgentMessage.Register.class);
-    Client second = open(connector);
-    second.out().sendNext(register());
+    AgentCall second = open(connector);
+    second.send(register());
     ScriptedGateway.Session broken = gateway.nextSession();
     broken.next(AgentMessage.Register.class);
 
@@ -236,20 +214,20 @@ class GrpcServerIT {
         .toAgent()
         .sendError(new dev.fluke.protocol.ProtocolViolation("CheckReport for a cycle never asked"));
     broken.toAgent().sendError(new IllegalStateException("session bug with secret details"));
-    Client third = open(connector);
-    third.out().sendNext(register());
+    AgentCall third = open(connector);
+    third.send(register());
     ScriptedGateway.Session moved = gateway.nextSession();
     moved.next(AgentMessage.Register.class);
     moved.toAgent().sendError(new dev.fluke.protocol.Rebalancing("this node holds 9 of 12"));
 
-    Throwable m = third.failure();
+    Throwable m = third.error();
     assertEquals(Status.Code.UNAVAILABLE, statusOf(m));
     assertTrue(dev.fluke.protocol.Rebalancing.describes(m.getMessage()), m.getMessage());
     assertTrue(m.getMessage().contains("this node holds 9 of 12"), m.getMessage());
-    Throwable v = first.failure();
+    Throwable v = first.error();
     assertEquals(Status.Code.INVALID_ARGUMENT, statusOf(v));
     assertTrue(v.getMessage().contains("CheckReport for a cycle never asked"), v.getMessage());
-    Throwable b = second.failure();
+    Throwable b = second.error();
     assertEquals(Status.Code.INTERNAL, statusOf(b));
     assertFalse(b.getMessage().contains("secret"), b.getMessage());
   }
@@ -268,23 +246,23 @@ class GrpcServerIT {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, statusOf(failure));
     assertTrue(failure.getMessage().contains("larger than the limit"), failure.getMessage());
     gateway.nextSession(); // the refused stream had been authenticated and handed to the gateway
-    Client next = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
-    next.out().sendNext(register());
+    AgentCall next = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    next.send(register());
     assertEquals(register(), gateway.nextSession().next(AgentMessage.Register.class));
   }
 
   @Test
   void aLongStreamCarriesMoreThanAnyHttpEntityLimit() throws Exception {
     int port = bind(Optional.empty());
-    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
-    agent.out().sendNext(register());
+    AgentCall agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    agent.send(register());
     ScriptedGateway.Session session = gateway.nextSession();
     session.next(AgentMessage.Register.class);
     String line = "y".repeat(LIMIT - 1024);
     int messages = 12 * 1024 * 1024 / line.length();
 
     for (int i = 0; i < messages; i++) {
-      agent.out().sendNext(new AgentMessage.ApplyOutput(1, "t", "a", i + line));
+      agent.send(new AgentMessage.ApplyOutput(1, "t", "a", i + line));
       assertEquals(i + line, session.next(AgentMessage.ApplyOutput.class).line());
     }
   }
@@ -293,11 +271,11 @@ class GrpcServerIT {
   void aServerWhoseKernelAcceptsTheConnectionButThatNeverAnswersIsLeft() throws Exception {
     // A stopped process (kill -STOP): its listening socket still completes TCP handshakes.
     try (ServerSocket stopped = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Client agent =
+      AgentCall agent =
           open(
               new GrpcServerConnector(system, "grpc://127.0.0.1:" + stopped.getLocalPort(), TOKEN));
-      agent.out().sendNext(register());
-      Throwable why = agent.failure();
+      agent.send(register());
+      Throwable why = agent.error();
       assertInstanceOf(GrpcServerConnector.ServerDidNotAnswer.class, why);
       assertTrue(why.getMessage().contains("did not answer within 1s"), why.getMessage());
     }
@@ -306,8 +284,8 @@ class GrpcServerIT {
   @Test
   void aStreamOutlivesTheHttpRequestTimeout() throws Exception {
     int port = bind(Optional.empty());
-    Client agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
-    agent.out().sendNext(register());
+    AgentCall agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    agent.send(register());
     ScriptedGateway.Session session = gateway.nextSession();
     session.next(AgentMessage.Register.class);
 
@@ -315,7 +293,7 @@ class GrpcServerIT {
 
     session.send(new ServerMessage.Heartbeat(1));
     assertEquals(new ServerMessage.Heartbeat(1), agent.next());
-    agent.out().sendNext(new AgentMessage.Heartbeat(2));
+    agent.send(new AgentMessage.Heartbeat(2));
     assertEquals(new AgentMessage.Heartbeat(2), session.next());
   }
 
@@ -323,12 +301,12 @@ class GrpcServerIT {
   void tlsWithTheServersCaFileWorks(@TempDir Path dir) throws Exception {
     TestCerts certs = TestCerts.create(dir);
     int port = bind(Optional.of(new TlsFiles(certs.cert(), certs.key())));
-    Client agent =
+    AgentCall agent =
         open(
             new GrpcServerConnector(
                 system, "grpcs://127.0.0.1:" + port, TOKEN, Optional.of(certs.cert()), false));
 
-    agent.out().sendNext(register());
+    agent.send(register());
 
     assertEquals(register(), gateway.nextSession().next());
   }
@@ -338,16 +316,16 @@ class GrpcServerIT {
       throws Exception {
     TestCerts certs = TestCerts.create(dir);
     int port = bind(Optional.of(new TlsFiles(certs.cert(), certs.key())));
-    Client verifying = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN));
-    verifying.out().sendNext(register());
-    assertEquals(Status.Code.UNAVAILABLE, statusOf(verifying.failure()));
+    AgentCall verifying = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN));
+    verifying.send(register());
+    assertEquals(Status.Code.UNAVAILABLE, statusOf(verifying.error()));
     assertEquals(0, gateway.connects());
 
-    Client skipping =
+    AgentCall skipping =
         open(
             new GrpcServerConnector(
                 system, "grpcs://127.0.0.1:" + port, TOKEN, Optional.empty(), true));
-    skipping.out().sendNext(register());
+    skipping.send(register());
     assertEquals(register(), gateway.nextSession().next());
   }
 

@@ -22,12 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.testkit.TestPublisher;
 import org.apache.pekko.stream.testkit.TestSubscriber;
-import org.apache.pekko.stream.testkit.javadsl.TestSink;
-import org.apache.pekko.stream.testkit.javadsl.TestSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,18 +83,11 @@ class MutualTlsIT {
     binding.terminate(Duration.ofMillis(300)).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  private record Agent(
-      TestPublisher.Probe<AgentMessage> out, TestSubscriber.Probe<ServerMessage> in) {
-    Status.Code failure() {
-      return assertInstanceOf(StatusRuntimeException.class, in.expectError()).getStatus().getCode();
-    }
-
-    String failureMessage() {
-      return in.expectError().getMessage();
-    }
+  private static Status.Code codeOf(Throwable failure) {
+    return assertInstanceOf(StatusRuntimeException.class, failure).getStatus().getCode();
   }
 
-  private Agent connect(Optional<TlsFiles> certificate) {
+  private AgentCall connect(Optional<TlsFiles> certificate) {
     ServerConnector connector =
         new GrpcServerConnector(
             system,
@@ -108,13 +96,7 @@ class MutualTlsIT {
             Optional.of(server.cert()),
             false,
             certificate);
-    Pair<TestPublisher.Probe<AgentMessage>, TestSubscriber.Probe<ServerMessage>> p =
-        TestSource.<AgentMessage>create(system)
-            .via(connector.connect())
-            .toMat(TestSink.create(system), Keep.both())
-            .run(system);
-    p.second().request(Long.MAX_VALUE);
-    return new Agent(p.first(), p.second());
+    return AgentCall.open(connector);
   }
 
   private static AgentMessage.Register register(String name) {
@@ -123,31 +105,31 @@ class MutualTlsIT {
 
   @Test
   void anAgentWithACertificateInItsNameRegisters() throws Exception {
-    Agent agent = connect(Optional.of(pki.issue("web-01")));
-    agent.out().sendNext(register("web-01"));
+    AgentCall agent = connect(Optional.of(pki.issue("web-01")));
+    agent.send(register("web-01"));
 
     ScriptedGateway.Session session = gateway.nextSession();
     assertEquals(register("web-01"), session.next());
     session.send(new ServerMessage.Registered("1.0.0", 10_000));
-    assertEquals(new ServerMessage.Registered("1.0.0", 10_000), agent.in().expectNext(WAIT));
+    assertEquals(new ServerMessage.Registered("1.0.0", 10_000), agent.next());
   }
 
   @Test
   void aCertificateWithoutSubjectAlternativeNamesIsMatchedOnItsCommonName() throws Exception {
-    Agent agent = connect(Optional.of(pki.issue("db-01", "/O=Fluke/CN=db-01", "")));
-    agent.out().sendNext(register("db-01"));
+    AgentCall agent = connect(Optional.of(pki.issue("db-01", "/O=Fluke/CN=db-01", "")));
+    agent.send(register("db-01"));
 
     assertEquals(register("db-01"), gateway.nextSession().next());
   }
 
   @Test
   void oneHostsCertificateCannotRegisterAsAnotherHost() throws Exception {
-    Agent agent = connect(Optional.of(pki.issue("web-01")));
-    agent.out().sendNext(register("db-01"));
+    AgentCall agent = connect(Optional.of(pki.issue("web-01")));
+    agent.send(register("db-01"));
     // The stream reaches the gateway (which reads, as the server's does), but no Register does.
     ScriptedGateway.Session session = gateway.nextSession();
 
-    Throwable failure = agent.in().expectError();
+    Throwable failure = agent.error();
     assertEquals(
         Status.Code.PERMISSION_DENIED,
         assertInstanceOf(StatusRuntimeException.class, failure).getStatus().getCode());
@@ -164,19 +146,19 @@ class MutualTlsIT {
   @Test
   void aCertificateFromAnotherCaIsRefusedAtTheHandshake() throws Exception {
     TestPki other = TestPki.create(dir.resolve("other-ca"), "Fluke agents CA");
-    Agent agent = connect(Optional.of(other.issue("web-01")));
-    agent.out().sendNext(register("web-01"));
+    AgentCall agent = connect(Optional.of(other.issue("web-01")));
+    agent.send(register("web-01"));
 
-    assertEquals(Status.Code.UNAVAILABLE, agent.failure());
+    assertEquals(Status.Code.UNAVAILABLE, codeOf(agent.error()));
     assertEquals(0, gateway.connects());
   }
 
   @Test
   void anAgentWithoutACertificateIsRefusedAtTheHandshake() throws Exception {
-    Agent agent = connect(Optional.empty());
-    agent.out().sendNext(register("web-01"));
+    AgentCall agent = connect(Optional.empty());
+    agent.send(register("web-01"));
 
-    assertEquals(Status.Code.UNAVAILABLE, agent.failure());
+    assertEquals(Status.Code.UNAVAILABLE, codeOf(agent.error()));
     assertEquals(0, gateway.connects());
   }
 
@@ -184,38 +166,38 @@ class MutualTlsIT {
   void aRevokedCertificateIsRefusedAndItsOpenStreamEnds() throws Exception {
     TlsFiles web = pki.issue("web-01");
     TlsFiles other = pki.issue("web-02");
-    Agent open = connect(Optional.of(web));
-    open.out().sendNext(register("web-01"));
+    AgentCall open = connect(Optional.of(web));
+    open.send(register("web-01"));
     ScriptedGateway.Session session = gateway.nextSession();
     assertEquals(register("web-01"), session.next());
-    Agent unaffected = connect(Optional.of(other));
-    unaffected.out().sendNext(register("web-02"));
+    AgentCall unaffected = connect(Optional.of(other));
+    unaffected.send(register("web-02"));
     ScriptedGateway.Session otherSession = gateway.nextSession();
     assertEquals(register("web-02"), otherSession.next());
 
     pki.revoke(web);
 
     // The open stream ends as soon as the server sees the new CRL (crl-check-interval).
-    Throwable ended = open.in().expectError();
+    Throwable ended = open.error();
     assertEquals(
         Status.Code.PERMISSION_DENIED,
         assertInstanceOf(StatusRuntimeException.class, ended).getStatus().getCode());
     assertTrue(ended.getMessage().contains("was revoked"), ended.getMessage());
     // A new connection with it is refused at the handshake.
     int before = gateway.connects();
-    Agent again = connect(Optional.of(web));
-    again.out().sendNext(register("web-01"));
-    assertEquals(Status.Code.UNAVAILABLE, again.failure());
+    AgentCall again = connect(Optional.of(web));
+    again.send(register("web-01"));
+    assertEquals(Status.Code.UNAVAILABLE, codeOf(again.error()));
     assertEquals(before, gateway.connects());
     // The other host's certificate is not touched, nor its stream.
     otherSession.send(new ServerMessage.Heartbeat(7));
-    assertEquals(new ServerMessage.Heartbeat(7), unaffected.in().expectNext(WAIT));
+    assertEquals(new ServerMessage.Heartbeat(7), unaffected.next());
 
     // A broken CRL file does not drop the revocations read before.
     Files.writeString(pki.crl(), "not a CRL");
-    Agent stillRefused = connect(Optional.of(web));
-    stillRefused.out().sendNext(register("web-01"));
-    assertEquals(Status.Code.UNAVAILABLE, stillRefused.failure());
+    AgentCall stillRefused = connect(Optional.of(web));
+    stillRefused.send(register("web-01"));
+    assertEquals(Status.Code.UNAVAILABLE, codeOf(stillRefused.error()));
   }
 
   @Test

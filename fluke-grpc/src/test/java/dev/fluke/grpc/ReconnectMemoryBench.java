@@ -2,7 +2,6 @@ package dev.fluke.grpc;
 
 import dev.fluke.grpc.proto.AgentEnvelope;
 import dev.fluke.grpc.proto.AgentServiceClient;
-import dev.fluke.protocol.AgentMessage;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.NotUsed;
@@ -80,13 +79,7 @@ final class ReconnectMemoryBench {
   }
 
   private static void attempt(GrpcServerConnector connector, ActorSystem<Void> system) {
-    ignoreFailure(
-        () ->
-            Source.<AgentMessage>maybe()
-                .via(connector.connect())
-                .runWith(Sink.ignore(), system)
-                .toCompletableFuture()
-                .get(10, TimeUnit.SECONDS));
+    AgentCall.open(connector).ended(); // refused: nothing listens on the port
   }
 
   private interface Step {
