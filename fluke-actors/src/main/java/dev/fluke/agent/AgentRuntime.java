@@ -175,7 +175,8 @@ public final class AgentRuntime {
   /**
    * The configuration for the actor system of an agent process: {@code fluke.agent.actor-system}
    * (sized for an agent) over {@code config}, and a {@code service-requests-done} phase of
-   * CoordinatedShutdown long enough for {@link #drain} with this stop grace.
+   * CoordinatedShutdown long enough for {@link #drain} with this stop grace; only Pekko's own
+   * serializers, and none of the extensions an agent does not use.
    */
   public static Config systemConfig(Config config, AgentSettings settings) {
     Duration drain = settings.stopGrace().plus(settings.stopReportTimeout()).plus(DRAIN_MARGIN);
@@ -186,7 +187,33 @@ public final class AgentRuntime {
                     + "ms")
             .withFallback(config.getConfig("fluke.agent.actor-system"))
             .withFallback(config);
-    return localSerializersOnly(merged);
+    return withoutUnusedExtensions(localSerializersOnly(merged));
+  }
+
+  /**
+   * Extensions the jar's libraries have every actor system start at once, which an agent never
+   * uses: Pekko Streams' system materializer (the agent runs no streams: about 80 classes and an
+   * actor) and the typed receptionist (the agent looks no actor up). Either one still starts, on
+   * first use, if something asks for it.
+   */
+  static final List<String> UNUSED_EXTENSIONS =
+      List.of(
+          "org.apache.pekko.stream.SystemMaterializer$",
+          "org.apache.pekko.actor.typed.receptionist.Receptionist$");
+
+  static Config withoutUnusedExtensions(Config config) {
+    Config result = config;
+    for (String path :
+        List.of("pekko.library-extensions", "pekko.actor.typed.library-extensions")) {
+      if (result.hasPath(path)) {
+        List<String> kept =
+            result.getStringList(path).stream()
+                .filter(e -> !UNUSED_EXTENSIONS.contains(e))
+                .toList();
+        result = result.withValue(path, ConfigValueFactory.fromIterable(kept));
+      }
+    }
+    return result;
   }
 
   /**

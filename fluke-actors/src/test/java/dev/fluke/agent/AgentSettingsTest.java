@@ -151,4 +151,38 @@ class AgentSettingsTest {
       system.terminate();
     }
   }
+
+  @Test
+  void theAgentsActorSystemStartsNeitherAStreamMaterializerNorAReceptionist() throws Exception {
+    com.typesafe.config.Config full = ConfigFactory.load();
+    com.typesafe.config.Config agent = AgentRuntime.systemConfig(full, AgentSettings.create(full));
+    assertTrue(
+        full.getStringList("pekko.library-extensions")
+            .contains("org.apache.pekko.stream.SystemMaterializer$"));
+    assertTrue(
+        agent
+            .getStringList("pekko.library-extensions")
+            .contains("org.apache.pekko.serialization.SerializationExtension$"));
+
+    org.apache.pekko.actor.typed.ActorSystem<Void> system =
+        org.apache.pekko.actor.typed.ActorSystem.create(
+            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "agent-extensions", agent);
+    try {
+      assertFalse(
+          system.classicSystem().hasExtension(org.apache.pekko.stream.SystemMaterializer$.MODULE$));
+      assertFalse(
+          system.hasExtension(org.apache.pekko.actor.typed.receptionist.Receptionist$.MODULE$));
+      // should anything ask for them, they start then
+      assertEquals(
+          1,
+          org.apache.pekko.stream.javadsl.Source.single(1)
+              .runWith(org.apache.pekko.stream.javadsl.Sink.head(), system)
+              .toCompletableFuture()
+              .get(10, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(
+          system.classicSystem().hasExtension(org.apache.pekko.stream.SystemMaterializer$.MODULE$));
+    } finally {
+      system.terminate();
+    }
+  }
 }
