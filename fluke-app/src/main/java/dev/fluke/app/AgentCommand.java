@@ -8,6 +8,7 @@ import dev.fluke.config.AgentConfig;
 import dev.fluke.config.LogConfig;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -36,9 +37,17 @@ public final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     FlukeCommand root = (FlukeCommand) spec.root().userObject();
-    AgentConfig cfg = ConfigFiles.load(loader -> loader.loadAgent(config, root.env()));
+    return run(config, root.env());
+  }
+
+  /**
+   * Runs the agent with {@code config} until it is stopped; also how {@code fluke agent --config
+   * FILE} starts without picocli (dev.fluke.app.cli.DirectRun).
+   */
+  public static int run(Path config, Map<String, String> env) {
+    AgentConfig cfg = ConfigFiles.load(loader -> loader.loadAgent(config, env));
     applyLog(cfg.log());
-    try (AgentNode node = AgentNode.start(cfg, root.env(), ConfigFactory.load())) {
+    try (AgentNode node = AgentNode.start(cfg, env, ConfigFactory.load())) {
       node.awaitTermination();
     } catch (IllegalArgumentException | IllegalStateException e) {
       // a bad setting, or a state_dir the agent cannot keep its journal in

@@ -1,11 +1,14 @@
 package dev.fluke.app.cli;
 
+import dev.fluke.app.AgentCommand;
 import dev.fluke.app.client.ApiClient;
 import java.io.BufferedWriter;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,9 @@ import picocli.CommandLine.ParameterException;
  * left to picocli, so usage, help and error messages come from one place. The command objects and
  * their {@code call()} are the same either way; {@code DirectRunIT} runs each plain form both ways
  * against the real HTTP API and compares output and exit code.
+ *
+ * <p>{@code fluke agent --config FILE} runs without picocli too, for the agent's memory rather than
+ * its start-up ({@link #runAgent}).
  */
 final class DirectRun {
   private DirectRun() {}
@@ -39,6 +45,9 @@ final class DirectRun {
    */
   static int run(
       String[] args, Map<String, String> env, Clock clock, PrintWriter out, PrintWriter err) {
+    if (args.length > 0 && args[0].equals("agent")) {
+      return runAgent(args, env, err);
+    }
     ClientCommand command = parse(args, env);
     if (command == null) {
       return NOT_PLAIN;
@@ -56,6 +65,45 @@ final class DirectRun {
     } finally {
       out.flush();
       err.flush();
+    }
+  }
+
+  /**
+   * {@code fluke agent --config FILE} (or {@code -c FILE}, {@code --config=FILE}): the agent, a
+   * long-lived process whose memory counts, loads none of picocli's ~170 classes for its one
+   * option.
+   */
+  private static int runAgent(String[] args, Map<String, String> env, PrintWriter err) {
+    Path config = agentConfig(args);
+    if (config == null) {
+      return NOT_PLAIN;
+    }
+    try {
+      return AgentCommand.run(config, env);
+    } catch (Exception e) {
+      return FlukeCommand.onFailure(e, err);
+    } finally {
+      err.flush();
+    }
+  }
+
+  /** The config file of a plain {@code fluke agent} command line; else null. */
+  static Path agentConfig(String[] args) {
+    String file;
+    if (args.length == 3 && (args[1].equals("-c") || args[1].equals("--config"))) {
+      file = args[2];
+    } else if (args.length == 2 && args[1].startsWith("--config=")) {
+      file = args[1].substring("--config=".length());
+    } else {
+      return null;
+    }
+    if (file.isEmpty() || file.startsWith("-") || file.startsWith("@")) {
+      return null;
+    }
+    try {
+      return Path.of(file);
+    } catch (InvalidPathException e) {
+      return null;
     }
   }
 

@@ -13,6 +13,8 @@ import dev.fluke.http.ui.LiveStreamRoutes;
 import dev.fluke.http.ui.TestLiveFeed;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,6 +30,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The everyday questions run without picocli ({@link DirectRun}) when their command line is plain,
@@ -155,6 +158,32 @@ class DirectRunIT {
         "a failure is reported as picocli's run reports it");
   }
 
+  /**
+   * {@code fluke agent --config FILE} starts without picocli; an agent that cannot start (here: its
+   * file is missing or broken) fails as picocli's run of it fails.
+   */
+  @Test
+  void aPlainAgentCommandLineRunsWithoutPicocliAndFailsAsPicocliWould(@TempDir Path dir)
+      throws Exception {
+    Path broken = dir.resolve("agent.hcl");
+    Files.writeString(broken, "agent {\n  name = \n}\n");
+    String missing = dir.resolve("missing.hcl").toString();
+    List<String[]> plain =
+        List.of(
+            new String[] {"agent", "--config", missing},
+            new String[] {"agent", "-c", broken.toString()},
+            new String[] {"agent", "--config=" + broken});
+    for (String[] args : plain) {
+      String what = String.join(" ", args);
+      Run direct = direct(args);
+      assertNotEquals(DirectRun.NOT_PLAIN, direct.exit(), what + " runs without picocli");
+      assertEquals(picocli(args), direct, what);
+      assertTrue(direct.err().startsWith("error: "), what + ": " + direct.err());
+      assertNotEquals(0, direct.exit(), what);
+    }
+    assertTrue(direct("agent", "-c", broken.toString()).err().contains("agent.hcl:"));
+  }
+
   @Test
   void everyOtherCommandLineIsLeftToPicocliWithNothingRun() {
     List<String[]> notPlain =
@@ -187,7 +216,17 @@ class DirectRunIT {
             new String[] {"describe", "agent", "web-01", "web-02"},
             new String[] {"describe", "bogus", "x"},
             new String[] {"get", "describe", "agent"},
-            new String[] {"version"});
+            new String[] {"version"},
+            new String[] {"agent"},
+            new String[] {"agent", "--help"},
+            new String[] {"agent", "-c"},
+            new String[] {"agent", "-cagent.hcl"},
+            new String[] {"agent", "-c=agent.hcl"},
+            new String[] {"agent", "--config", "--help"},
+            new String[] {"agent", "--config", "a.hcl", "--config", "b.hcl"},
+            new String[] {"agent", "--config", "@args.txt"},
+            new String[] {"agent", "--config="},
+            new String[] {"agent", "extra", "--config", "a.hcl"});
     for (String[] args : notPlain) {
       Run direct = direct(args);
       String what = String.join(" ", args);
