@@ -10,7 +10,6 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.testing.TestRepos;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,8 +74,9 @@ class AgentFailoverIT {
             .formatted(dir));
     repo.commit("the slow task");
     for (int i = 0; i < 3; i++) {
-      int grpc = freePort();
-      int http = freePort();
+      int[] free = LoopbackPorts.free(2);
+      int grpc = free[0];
+      int http = free[1];
       ServerNode node =
           ServerNode.start(
               ServerNode.loopbackConfig(
@@ -276,11 +276,5 @@ class AgentFailoverIT {
 
   private String agentLog() {
     return Fleet.read(tmp.resolve("agent.log"));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -12,7 +12,6 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.testing.TestRepos;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,8 +91,9 @@ class AgentStopAndRestartIT {
         """
             .formatted(dir, applies));
     repo.commit("the slow task");
-    grpcPort = freePort();
-    httpPort = freePort();
+    int[] free = LoopbackPorts.free(2);
+    grpcPort = free[0];
+    httpPort = free[1];
     startServerAgain();
     api = new ApiClient("http://127.0.0.1:" + httpPort, null, Duration.ofSeconds(10));
   }
@@ -360,11 +360,5 @@ class AgentStopAndRestartIT {
           .append(Fleet.read(tmp.resolve("agent-" + i + ".log")));
     }
     return out.toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

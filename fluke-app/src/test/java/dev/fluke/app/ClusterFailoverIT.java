@@ -12,7 +12,6 @@ import dev.fluke.events.RedisServerProcess;
 import dev.fluke.testing.TestRepos;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +75,9 @@ class ClusterFailoverIT {
         """
             .formatted(release()));
     repo.commit("the slow task");
+    int[] free = LoopbackPorts.free(9);
     for (int i = 0; i < 3; i++) {
-      ports.add(new int[] {freePort(), freePort(), freePort()});
+      ports.add(new int[] {free[3 * i], free[3 * i + 1], free[3 * i + 2]});
     }
     for (int i = 0; i < 3; i++) {
       servers.add(startServer(i));
@@ -523,11 +523,5 @@ class ClusterFailoverIT {
     pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("xdg").toString());
     pb.environment().putAll(env);
     return pb.start();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.fluke.api.CyclePhase;
 import dev.fluke.api.Dto;
 import dev.fluke.app.ChildJvm;
+import dev.fluke.app.LoopbackPorts;
 import dev.fluke.app.cli.CliException;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.cluster.FleetShare;
@@ -12,7 +13,6 @@ import dev.fluke.events.EventQuery;
 import dev.fluke.hcl.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -187,7 +187,7 @@ final class ClusterBench {
         redis = BenchRedis.start(Files.createDirectories(home.resolve("redis")));
         alerts = AlertSink.start();
       }
-      int[] free = freePorts(3 * nodes);
+      int[] free = LoopbackPorts.free(3 * nodes);
       for (int i = 0; i < nodes; i++) {
         ports.add(new int[] {free[3 * i], free[3 * i + 1], free[3 * i + 2]});
       }
@@ -1415,27 +1415,6 @@ final class ClusterBench {
   private void note(String format, Object... args) {
     err.printf("bench: " + format + "%n", args);
     err.flush();
-  }
-
-  /**
-   * {@code n} distinct free ports: every socket stays bound until all are chosen (a port freed and
-   * asked for again can come back: a node got the same port for its cluster and its gRPC listener).
-   */
-  private static int[] freePorts(int n) throws IOException {
-    List<ServerSocket> held = new ArrayList<>();
-    try {
-      int[] ports = new int[n];
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0);
-        held.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket s : held) {
-        s.close();
-      }
-    }
   }
 
   static String secs(Duration d) {
