@@ -363,7 +363,7 @@ class ClusterFailoverIT {
             List<Dto.NodeInfo> m = members(node);
             return m.size() == 3 && m.stream().allMatch(n -> n.status().equals("up"));
           },
-          () -> members(node) + "\n" + serverLog(node));
+          () -> members(node) + "\n" + lastLines());
     }
   }
 
@@ -380,6 +380,19 @@ class ClusterFailoverIT {
 
   private ApiClient client(int node) {
     return new ApiClient("http://127.0.0.1:" + ports.get(node)[1], null, Duration.ofSeconds(10));
+  }
+
+  /** The end of every node's log: a node that did not join says why in its own. */
+  private String lastLines() {
+    StringBuilder b = new StringBuilder();
+    for (int node = 0; node < servers.size(); node++) {
+      List<String> lines = serverLog(node).lines().toList();
+      b.append("--- node ").append(node).append(", last lines of its log:\n");
+      lines
+          .subList(Math.max(0, lines.size() - 40), lines.size())
+          .forEach(l -> b.append(l).append('\n'));
+    }
+    return b.toString();
   }
 
   private String serverLog(int node) {
