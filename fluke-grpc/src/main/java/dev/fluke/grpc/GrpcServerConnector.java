@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The call is grpc-java's own {@link ClientCall} on its Netty transport, the same transport
  * Pekko gRPC's client runs on, without Pekko Streams and Pekko gRPC's client around it: the agent
- * loads about 700 classes fewer (docs/performance.md, "The agent's footprint: its own transport").
+ * loads about 600 classes fewer (docs/performance.md, "The agent's footprint: its own transport").
  * The call's callbacks run on the transport's event loop ({@code directExecutor}): they only hand
  * messages to the agent's actors. Its flow control is the agent's: one server message at a time
  * ({@link ServerConnector.Call#request()}), and {@code isReady} for what the agent sends.
@@ -207,8 +207,10 @@ public final class GrpcServerConnector implements ServerConnector {
     OneCall one = new OneCall(channel, call, listener);
     Metadata headers = new Metadata();
     headers.put(AUTHORIZATION, authorization);
-    call.start(one, headers);
+    // Before the start: a refused connection can close the call on the event loop before start()
+    // returns, and a timer set after that would be left waiting, holding the call, for its length.
     one.awaitAnswer(grpc.clientAnswerTimeout());
+    call.start(one, headers);
     return one;
   }
 
