@@ -4,6 +4,7 @@ import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.LongFunction;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -61,8 +62,8 @@ final class ConnectionAttempt implements ServerConnector.Listener {
   record Messages<M>(BiFunction<Ack, Event, M> event, LongFunction<M> sent) {}
 
   private final long id;
-  private final ActorRef<Object> self;
-  private final Messages<Object> messages;
+  private final BiConsumer<Ack, Event> handTo; // the event, as the actor's message, to the actor
+  private final Runnable tellSent; // "the call took it", as the actor's message, to the actor
   private final ArrayDeque<Event> waiting = new ArrayDeque<>();
   private ServerConnector.Call call;
   private boolean handedOver; // an event is with the actor, not yet acknowledged
@@ -70,11 +71,10 @@ final class ConnectionAttempt implements ServerConnector.Listener {
   private Throwable endedBy; // the agent's reason, when it ended the attempt
   private boolean sentPending; // a message waits for the call to be ready
 
-  @SuppressWarnings("unchecked")
   private <M> ConnectionAttempt(long id, ActorRef<M> self, Messages<M> messages) {
     this.id = id;
-    this.self = (ActorRef<Object>) self;
-    this.messages = (Messages<Object>) messages;
+    this.handTo = (ack, event) -> self.tell(messages.event().apply(ack, event));
+    this.tellSent = () -> self.tell(messages.sent().apply(id));
   }
 
   /** Dials {@code server}; {@link Opened} is the first event the actor gets. */
@@ -126,7 +126,7 @@ final class ConnectionAttempt implements ServerConnector.Listener {
     c.send(message);
     synchronized (this) {
       if (c.isReady()) {
-        self.tell(messages.sent().apply(id));
+        tellSent.run();
       } else {
         sentPending = true;
       }
@@ -164,7 +164,7 @@ final class ConnectionAttempt implements ServerConnector.Listener {
     synchronized (this) {
       if (sentPending && call != null && call.isReady()) {
         sentPending = false;
-        self.tell(messages.sent().apply(id));
+        tellSent.run();
       }
     }
   }
@@ -195,7 +195,7 @@ final class ConnectionAttempt implements ServerConnector.Listener {
     handedOver = true;
     AtomicBoolean once = new AtomicBoolean();
     Ack ack = () -> acknowledged(event, once);
-    self.tell(messages.event().apply(ack, event));
+    handTo.accept(ack, event);
   }
 
   private void acknowledged(Event event, AtomicBoolean once) {

@@ -42,7 +42,7 @@ final class ServerLink {
   record StreamOutput(long connId, long cycleId, String task, OutputLines lines)
       implements Command {}
 
-  private record StreamElement(ConnectionAttempt.Ack ackTo, ConnectionAttempt.Event event)
+  private record CallEvent(ConnectionAttempt.Ack ackTo, ConnectionAttempt.Event event)
       implements Command {}
 
   private record OutboundAck(long connId) implements Command {}
@@ -93,7 +93,7 @@ final class ServerLink {
   private final RandomGenerator random;
   private final Connection.Means means;
   private final ConnectionAttempt.Messages<Command> messages =
-      new ConnectionAttempt.Messages<>(StreamElement::new, OutboundAck::new);
+      new ConnectionAttempt.Messages<>(CallEvent::new, OutboundAck::new);
   private long attempts;
 
   /**
@@ -121,7 +121,7 @@ final class ServerLink {
   private Behavior<Command> waiting(Dialing dialing) {
     return Behaviors.receive(Command.class)
         .onMessage(Dial.class, d -> dial(dialing))
-        .onMessage(StreamElement.class, e -> ack(e.ackTo()))
+        .onMessage(CallEvent.class, e -> ack(e.ackTo()))
         // What belongs to an attempt that already ended (or a timer cancelled too late).
         .onMessage(OutboundAck.class, a -> Behaviors.same())
         .onMessage(StreamOutput.class, o -> Behaviors.same())
@@ -133,7 +133,7 @@ final class ServerLink {
   /** One attempt runs (its connection, once opened, registers and works). */
   private Behavior<Command> attempting(Dialing dialing, LinkAttempt attempt) {
     return Behaviors.receive(Command.class)
-        .onMessage(StreamElement.class, e -> onElement(dialing, attempt, e))
+        .onMessage(CallEvent.class, e -> onElement(dialing, attempt, e))
         .onMessage(
             OutboundAck.class, a -> toConnection(attempt, a.connId(), Connection.Sent.INSTANCE))
         .onMessage(
@@ -164,7 +164,7 @@ final class ServerLink {
     return attempting(dialing, new LinkAttempt(id, server, call, null, false, false));
   }
 
-  private Behavior<Command> onElement(Dialing dialing, LinkAttempt attempt, StreamElement element) {
+  private Behavior<Command> onElement(Dialing dialing, LinkAttempt attempt, CallEvent element) {
     ConnectionAttempt.Event event = element.event();
     if (event instanceof ConnectionAttempt.Opened o && attempt.is(o.connId())) {
       ActorRef<Connection.Command> c =
