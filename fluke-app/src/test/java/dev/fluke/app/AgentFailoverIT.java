@@ -8,6 +8,7 @@ import dev.fluke.api.Dto;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.net.LoopbackPorts;
 import dev.fluke.testing.TestRepos;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
+import dev.fluke.net.LoopbackPorts;
 import dev.fluke.testing.TestRepos;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import dev.fluke.app.client.ApiClient;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import dev.fluke.events.RedisServerProcess;
+import dev.fluke.net.LoopbackPorts;
 import dev.fluke.testing.TestRepos;
 import java.io.IOException;
 import java.io.UncheckedIOException;

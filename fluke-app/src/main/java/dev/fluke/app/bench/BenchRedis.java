@@ -1,10 +1,10 @@
 package dev.fluke.app.bench;
 
+import dev.fluke.net.LoopbackPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,10 +26,7 @@ final class BenchRedis implements AutoCloseable {
   }
 
   static BenchRedis start(Path dir) throws IOException, InterruptedException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = LoopbackPorts.free(1)[0];
     Process p;
     try {
       p =

@@ -1,4 +1,4 @@
-package dev.fluke.app;
+package dev.fluke.net;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.fluke.app;
+package dev.fluke.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
