@@ -4,6 +4,7 @@ import static dev.fluke.hcl.Durations.format;
 
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.Register;
+import dev.fluke.protocol.Rebalancing;
 import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
 import java.util.List;
@@ -254,6 +255,10 @@ final class Connection {
   }
 
   private Behavior<Command> rejected(ServerMessage.Rejected rej) {
+    if (Rebalancing.describes(rej.reason())) {
+      // A node at its share sends an agent that was just moved on: routine (ServerLink logs it).
+      return end("rejected by the server: " + rej.reason());
+    }
     ctx.getLog()
         .error(
             "{} REJECTED this agent ('{}'): {}. Trying again with backoff (up to {} between"

@@ -102,6 +102,16 @@ final class ServerLink {
    */
   private String resumeToken = "";
 
+  /**
+   * Attempts left that tell the server this agent was just moved by rebalancing ({@code
+   * Register.moved}): one per server after a node moved it, so that each node at its share can send
+   * it on once; none once it registered. Then it registers wherever it is taken.
+   */
+  private int movedTries;
+
+  /** The current attempt's Register says the agent was moved. */
+  private boolean moved;
+
   private ServerLink(
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
@@ -159,6 +169,10 @@ final class ServerLink {
   private Behavior<Command> dial(Dialing dialing) {
     long id = ++attempts;
     ServerConnector server = servers.get(dialing.current());
+    moved = movedTries > 0;
+    if (moved) {
+      movedTries--;
+    }
     ctx.getLog().debug("Dialing {} (attempt {})", server.address(), id);
     ConnectionAttempt call = ConnectionAttempt.start(id, server, ctx.getSelf(), messages);
     return attempting(dialing, new LinkAttempt(id, server, call, null, false, false));
@@ -188,6 +202,7 @@ final class ServerLink {
       attempt.ref().tell(new Connection.FromServer(r.message(), element.ackTo()));
       if (r.message() instanceof ServerMessage.Registered reg && !attempt.registered()) {
         resumeToken = reg.sessionToken();
+        movedTries = 0;
         timers.startSingleTimer(
             STABLE_TIMER, new Stable(r.connId()), means.settings().reconnectResetAfter());
         return attempting(dialing, attempt.madeRegistered());
@@ -204,7 +219,7 @@ final class ServerLink {
   private AgentMessage.Register register() {
     AgentSettings s = means.settings();
     return new AgentMessage.Register(
-        s.name(), s.labels(), s.version(), means.executorTypes(), resumeToken);
+        s.name(), s.labels(), s.version(), means.executorTypes(), resumeToken, moved);
   }
 
   /** The attempt is over: the next goes to another server after the backoff ({@link Dialing}). */
@@ -225,8 +240,17 @@ final class ServerLink {
     if (cause == null) {
       ctx.getLog().info("{} ended the connection; {}", server, plan);
     } else if (Rebalancing.describes(cause.getMessage())) {
+      // Moved away from a node above its share, or sent on by one at its share.
+      if (attempt.registered() && servers.size() > 1) {
+        movedTries = servers.size();
+      }
       ctx.getLog()
-          .info("{} moved this agent: {}; {}", server, ConnectionAttempt.describe(cause), plan);
+          .info(
+              "{} {} this agent: {}; {}",
+              server,
+              attempt.registered() ? "moved" : "sent on",
+              ConnectionAttempt.describe(cause),
+              plan);
     } else if (cause instanceof ConnectionAttempt.EndedByAgent) {
       ctx.getLog().warn("Dropped the connection to {}: {}; {}", server, cause.getMessage(), plan);
     } else {

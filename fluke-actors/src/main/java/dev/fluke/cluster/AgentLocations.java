@@ -46,9 +46,14 @@ public final class AgentLocations {
   /**
    * @param resumes the hash of the session token the agent presents (null: none)
    * @param token the hash of the token the new session hands out
+   * @param moved the agent was just moved by rebalancing: refused here if this node holds its share
    */
   record Admit(
-      String name, String resumes, String token, CompletableFuture<AgentAdmission.Decision> answer)
+      String name,
+      String resumes,
+      String token,
+      boolean moved,
+      CompletableFuture<AgentAdmission.Decision> answer)
       implements Command {}
 
   record Release(String name, long epoch) implements Command {}
@@ -103,6 +108,7 @@ public final class AgentLocations {
   private final SelfUniqueAddress selfUnique;
   private final String self;
   private final LocalDirectory local;
+  private final Membership membership;
 
   private final Admitting admitting;
 
@@ -159,6 +165,7 @@ public final class AgentLocations {
     this.replicator = replicator;
     this.selfUnique = DistributedData.get(context.getSystem()).selfUniqueAddress();
     this.self = membership.self();
+    this.membership = membership;
     this.local = new LocalDirectory(self);
     this.admitting = new Admitting(context, replicator, membership, timing, local, this::update);
     // One function for every shard: Pekko keeps one subscription adapter per actor (the last
@@ -180,7 +187,7 @@ public final class AgentLocations {
   private Behavior<Command> behavior() {
     return Behaviors.receive(Command.class)
         .onMessage(Attach.class, a -> run(() -> registry = a.registry()))
-        .onMessage(Admit.class, a -> run(() -> admitting.admit(a)))
+        .onMessage(Admit.class, this::onAdmit)
         .onMessage(Read.class, r -> run(() -> admitting.read(r)))
         .onMessage(HolderAnswered.class, h -> run(() -> admitting.answered(h)))
         .onMessage(HolderCheck.class, c -> run(() -> admitting.check(c)))
@@ -197,6 +204,23 @@ public final class AgentLocations {
 
   private Behavior<Command> run(Runnable r) {
     r.run();
+    return Behaviors.same();
+  }
+
+  /**
+   * An agent moved by rebalancing goes on from a node that holds its share already (so a move does
+   * not land on another node at or above its share and move again); every other registration is
+   * admitted by the directory ({@link Admitting}).
+   */
+  private Behavior<Command> onAdmit(Admit a) {
+    if (a.moved()) {
+      FleetShare share = local.share(membership.serving());
+      if (share.sendsMovedAgentsOn()) {
+        a.answer().complete(ClusterAdmission.atShare(share));
+        return Behaviors.same();
+      }
+    }
+    admitting.admit(a);
     return Behaviors.same();
   }
 

@@ -1,5 +1,6 @@
 package dev.fluke.cluster;
 
+import dev.fluke.protocol.Rebalancing;
 import dev.fluke.server.AgentAdmission;
 import dev.fluke.server.AgentRegistry;
 import java.time.Duration;
@@ -33,9 +34,9 @@ final class ClusterAdmission implements AgentAdmission {
   }
 
   @Override
-  public CompletionStage<Decision> admit(String name, String resumes, String token) {
+  public CompletionStage<Decision> admit(String name, String resumes, String token, boolean moved) {
     CompletableFuture<Decision> answer = new CompletableFuture<>();
-    locations.tell(new AgentLocations.Admit(name, resumes, token, answer));
+    locations.tell(new AgentLocations.Admit(name, resumes, token, moved, answer));
     return answer;
   }
 
@@ -76,6 +77,24 @@ final class ClusterAdmission implements AgentAdmission {
             + " of the cluster's "
             + reach.members()
             + " nodes, no majority: it cannot admit agents; retry another node");
+  }
+
+  /**
+   * An agent just moved by rebalancing came to this node, which holds its {@code share} already: it
+   * goes on to another node (it is sent on once per node, then taken anywhere).
+   */
+  static Decision atShare(FleetShare share) {
+    return Decision.refused(
+        Rebalancing.MARK
+            + "this server node holds "
+            + share.held()
+            + " of the "
+            + share.total()
+            + " agents on "
+            + share.nodes()
+            + " nodes (its share: "
+            + share.share()
+            + "); an agent moved to even out the fleet goes to a node below its share");
   }
 
   /** No majority answered the read of the agent's entry. */

@@ -91,6 +91,15 @@ public record FleetShare(int held, int total, int nodes) {
     return Math.min(held - share(), maxPerRound);
   }
 
+  /**
+   * An agent just moved by another node's rebalancing is sent on from here: this node holds its
+   * share or more (it would otherwise be one more node above its share, and move agents again). A
+   * node that holds nothing, or is alone, takes it.
+   */
+  boolean sendsMovedAgentsOn() {
+    return nodes > 1 && held > 0 && held >= share();
+  }
+
   /** What the moved agents and their histories are told. */
   String why() {
     return "this server node holds "

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * This node's side of the cluster-wide agent directory, for {@link AgentLocations} (plain, called
@@ -81,6 +82,21 @@ final class LocalDirectory {
     Map<String, AgentLocation> all = new HashMap<>();
     replicas.values().forEach(all::putAll);
     return all;
+  }
+
+  /**
+   * This node's part of the live agents of the {@code serving} nodes, as its replicas have them
+   * ({@link FleetShare#of}).
+   */
+  FleetShare share(Set<String> serving) {
+    int held = 0;
+    int total = 0;
+    for (Map<String, AgentLocation> replica : replicas.values()) {
+      FleetShare part = FleetShare.of(replica.values(), serving, self);
+      held += part.held();
+      total += part.total();
+    }
+    return new FleetShare(held, total, serving.size());
   }
 
   /** The entry of {@code name} as this node's replica has it, or null. */

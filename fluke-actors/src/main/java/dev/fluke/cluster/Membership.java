@@ -1,6 +1,7 @@
 package dev.fluke.cluster;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -80,6 +81,23 @@ public final class Membership {
     return members == 0
         ? new DirectoryPatience.Reach(1, 1)
         : new DirectoryPatience.Reach(reachable, members);
+  }
+
+  /**
+   * The members that serve agents: Up (or weakly up) and reachable from this node, itself included.
+   */
+  Set<String> serving() {
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    Set<String> unreachable = addresses(state.getUnreachable());
+    Set<String> serving = new HashSet<>();
+    for (Member m : state.getMembers()) {
+      String a = m.address().toString();
+      MemberStatus s = m.status();
+      if ((s == MemberStatus.up() || s == MemberStatus.weaklyUp()) && !unreachable.contains(a)) {
+        serving.add(a);
+      }
+    }
+    return serving;
   }
 
   /** Every member this node knows, in address order. */

@@ -119,6 +119,7 @@ public final class FlukeMetrics {
   private final Counter connects;
   private final Counter disconnects;
   private final Counter moves;
+  private final Counter movesSentOn;
   private final Counter lateRegistrations;
   private final Gauge tasks;
   private final Counter steps;
@@ -149,6 +150,11 @@ public final class FlukeMetrics {
         counter(
             "fluke_agent_moves_total",
             "Idle agents this node asked to reconnect to another node (cluster rebalancing).");
+    movesSentOn =
+        counter(
+            "fluke_agent_moves_sent_on_total",
+            "Agents just moved by another node's rebalancing that this node, holding its share,"
+                + " sent on to another node.");
     lateRegistrations =
         counter(
             "fluke_agent_registrations_late_total",
@@ -301,6 +307,11 @@ public final class FlukeMetrics {
   /** An idle agent was asked to reconnect to another node (cluster rebalancing). */
   public void agentMoved() {
     moves.inc();
+  }
+
+  /** An agent just moved by rebalancing was sent on: this node holds its share. */
+  public void agentSentOn() {
+    movesSentOn.inc();
   }
 
   /** An agent's session ended. */

@@ -16,18 +16,32 @@ public sealed interface AgentMessage {
    * @param resumeToken the {@link ServerMessage.Registered#sessionToken} of the agent's last
    *     registration when it reconnects, else empty: it shows that this is the host whose stream to
    *     another node just ended, so that node need not be asked (docs/cluster.md)
+   * @param moved the agent's last registered connection was ended by its node to even out the fleet
+   *     (rebalancing): a cluster node that holds its share already sends it on to another
+   *     (docs/cluster.md, "Rebalancing")
    */
   record Register(
       String name,
       Map<String, String> labels,
       String version,
       List<String> executors,
-      String resumeToken)
+      String resumeToken,
+      boolean moved)
       implements AgentMessage {
     public Register {
       labels = Map.copyOf(labels);
       executors = List.copyOf(executors);
       resumeToken = resumeToken == null ? "" : resumeToken;
+    }
+
+    /** A registration that was not moved by rebalancing. */
+    public Register(
+        String name,
+        Map<String, String> labels,
+        String version,
+        List<String> executors,
+        String resumeToken) {
+      this(name, labels, version, executors, resumeToken, false);
     }
 
     /** A first registration: no earlier session to resume. */
@@ -38,7 +52,12 @@ public sealed interface AgentMessage {
 
     /** This registration, resuming the session whose token was {@code token}. */
     public Register resuming(String token) {
-      return new Register(name, labels, version, executors, token);
+      return new Register(name, labels, version, executors, token, moved);
+    }
+
+    /** This registration, of an agent just moved by rebalancing ({@code moved}) or not. */
+    public Register movedByRebalancing(boolean moved) {
+      return new Register(name, labels, version, executors, resumeToken, moved);
     }
   }
 

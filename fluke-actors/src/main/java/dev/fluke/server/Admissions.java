@@ -63,7 +63,10 @@ final class Admissions {
   CompletionStage<AgentAdmission.Decision> admit(AgentMessage.Register register, String token) {
     admitting.add(register.name());
     return admission.admit(
-        register.name(), SessionTokens.hash(register.resumeToken()), SessionTokens.hash(token));
+        register.name(),
+        SessionTokens.hash(register.resumeToken()),
+        SessionTokens.hash(token),
+        register.moved());
   }
 
   /** The stream of {@code name}'s registration ended while the cluster directory decided. */

@@ -50,8 +50,15 @@ public interface AgentAdmission {
    *     session that entry records, and is taken over without asking its node
    * @param token the {@link SessionTokens#hash} of this registration's own token, kept with the new
    *     entry
+   * @param moved the agent was just moved by rebalancing ({@code Register.moved}): a node that
+   *     holds its share of the fleet already refuses it, so it goes on to one below its share
    */
-  CompletionStage<Decision> admit(String name, String resumes, String token);
+  CompletionStage<Decision> admit(String name, String resumes, String token, boolean moved);
+
+  /** {@link #admit(String, String, String, boolean)} of an agent not moved by rebalancing. */
+  default CompletionStage<Decision> admit(String name, String resumes, String token) {
+    return admit(name, resumes, token, false);
+  }
 
   /** The session of {@code name} admitted with {@code epoch} ended on this node. */
   void released(String name, long epoch);
@@ -89,7 +96,8 @@ public interface AgentAdmission {
         public void attach(ActorRef<AgentRegistry.Command> registry) {}
 
         @Override
-        public CompletionStage<Decision> admit(String name, String resumes, String token) {
+        public CompletionStage<Decision> admit(
+            String name, String resumes, String token, boolean moved) {
           return CompletableFuture.completedFuture(Decision.admitted(0));
         }
 

@@ -3,6 +3,7 @@ package dev.fluke.server;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventStore;
 import dev.fluke.metrics.FlukeMetrics;
+import dev.fluke.protocol.Rebalancing;
 import java.time.Instant;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -113,6 +114,13 @@ final class Registrations {
 
   private void refuse(AgentRegistry.Connect c, String problem) {
     String name = c.register().name();
+    if (Rebalancing.describes(problem)) {
+      // An agent just moved by rebalancing, sent on by a node that holds its share: routine.
+      context.getLog().info("Sent agent {} from {} on: {}", name, c.peer(), problem);
+      metrics.agentSentOn();
+      c.replyTo().tell(new AgentRegistry.Refused(problem));
+      return;
+    }
     context.getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
     events.append(
         Event.agent(

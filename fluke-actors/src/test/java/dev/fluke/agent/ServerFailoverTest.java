@@ -3,6 +3,7 @@ package dev.fluke.agent;
 import static dev.fluke.agent.Specs.block;
 import static dev.fluke.agent.Specs.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import dev.fluke.agent.ScriptedConnector.Link;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.Heartbeat;
 import dev.fluke.protocol.AgentMessage.Register;
+import dev.fluke.protocol.Rebalancing;
 import dev.fluke.protocol.ServerMessage;
 import dev.fluke.protocol.ServerMessage.CheckRequest;
 import dev.fluke.protocol.ServerMessage.Registered;
@@ -229,6 +231,50 @@ class ServerFailoverTest {
     assertEquals("c", plan.server());
     time.timePasses(plan.delay());
     assertEquals("web-01", server("c").nextLink().next(Register.class).name());
+  }
+
+  @Test
+  void anAgentMovedByRebalancingSaysSoOnceToEachServerThenRegistersAnywhere() throws Exception {
+    startWith(seedStartingAt("a"), "", 0);
+    Link a = registered(server("a"));
+    Plan plan =
+        planAfter(() -> a.toAgent().close(new Rebalancing("this server node holds 3 of the 4")));
+    assertAnotherServer(plan);
+
+    // Every server holds its share: each sends the moved agent on once (a, the node that moved
+    // it, included), and the try after that is an ordinary registration.
+    List<String> sentOnBy = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      time.timePasses(plan.delay());
+      Link next = server(plan.server()).nextLink();
+      assertTrue(next.next(Register.class).moved(), "try " + i + " says the agent was moved");
+      sentOnBy.add(plan.server());
+      plan =
+          planAfter(
+              () -> next.send(new Rejected(Rebalancing.MARK + "this server node holds its share")));
+    }
+    assertEquals(List.of("a", "b", "c"), sentOnBy.stream().sorted().toList());
+    time.timePasses(plan.delay());
+    assertFalse(server(plan.server()).nextLink().next(Register.class).moved());
+  }
+
+  @Test
+  void aMovedAgentTakenByTheNextServerIsNotMovedWhenThatConnectionEnds() throws Exception {
+    startWith(seedStartingAt("a"), "", 0);
+    Link a = registered(server("a"));
+    Plan plan = planAfter(() -> a.toAgent().close(new Rebalancing("this server node holds 3")));
+    time.timePasses(plan.delay());
+    Link b = server(plan.server()).nextLink();
+    assertTrue(b.next(Register.class).moved());
+    b.send(new Registered("test-server", 10_000));
+    results.expectMessageClass(ResultDelivery.Disconnected.class);
+    assertInstanceOf(ResultDelivery.Registered.class, results.receiveMessage())
+        .replyTo()
+        .tell(ResultDelivery.CaughtUp.INSTANCE);
+
+    Plan afterDrop = planAfter(b::drop);
+    time.timePasses(afterDrop.delay());
+    assertFalse(server(afterDrop.server()).nextLink().next(Register.class).moved());
   }
 
   @Test

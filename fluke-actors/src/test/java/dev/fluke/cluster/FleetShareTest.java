@@ -1,6 +1,7 @@
 package dev.fluke.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -38,6 +39,20 @@ class FleetShareTest {
     assertEquals(
         0, FleetShare.of(held(500, 500, 0), ABC, C).excess(100, false), "c takes, never sheds");
     assertTrue(a.why().contains("holds 500 of the 1000 agents on 3 nodes (its share: 334)"));
+  }
+
+  @Test
+  void anAgentMovedByRebalancingIsSentOnByANodeThatHoldsItsShare() {
+    // 1,000 agents, share 334: c (restarted, 200) takes moved agents; a at its share and b above
+    // it send them on, so a move does not land on another node above its share
+    assertFalse(FleetShare.of(held(466, 334, 200), ABC, C).sendsMovedAgentsOn());
+    assertTrue(FleetShare.of(held(466, 334, 200), ABC, B).sendsMovedAgentsOn(), "at its share");
+    assertTrue(FleetShare.of(held(466, 334, 200), ABC, A).sendsMovedAgentsOn(), "above it");
+    assertFalse(FleetShare.of(held(335, 333, 332), ABC, B).sendsMovedAgentsOn(), "one below");
+    // a node that holds nothing (just restarted, or its replica not read yet) takes them, and so
+    // does a node alone
+    assertFalse(FleetShare.of(held(0, 0, 0), ABC, A).sendsMovedAgentsOn());
+    assertFalse(FleetShare.of(held(10, 0, 0), Set.of(A), A).sendsMovedAgentsOn());
   }
 
   @Test

@@ -145,6 +145,8 @@ class FlukeMetricsTest {
     metrics.agentConnected("web-02");
     metrics.agentDisconnected("web-02");
     metrics.agentMoved();
+    metrics.agentSentOn();
+    metrics.agentSentOn();
     metrics.registrationsTooLate();
     metrics.stepCompleted(Phase.APPLY, Outcome.APPLIED, Duration.ofSeconds(42));
     metrics.gitFetch(FlukeMetrics.GitFetchResult.UPDATED);
@@ -176,6 +178,10 @@ class FlukeMetricsTest {
         (cluster rebalancing).
         # TYPE fluke_agent_moves_total counter
         fluke_agent_moves_total 1.0
+        # HELP fluke_agent_moves_sent_on_total Agents just moved by another node's rebalancing \
+        that this node, holding its share, sent on to another node.
+        # TYPE fluke_agent_moves_sent_on_total counter
+        fluke_agent_moves_sent_on_total 2.0
         # HELP fluke_agent_registrations_late_total Registrations refused because the server \
         could not answer them in time (overload); the agents retry.
         # TYPE fluke_agent_registrations_late_total counter

@@ -51,8 +51,9 @@ class AdmissionsTest {
     public void attach(ActorRef<AgentRegistry.Command> registry) {}
 
     @Override
-    public CompletionStage<Decision> admit(String name, String resumes, String token) {
-      calls.add("admit " + name);
+    public CompletionStage<Decision> admit(
+        String name, String resumes, String token, boolean moved) {
+      calls.add("admit " + name + (moved ? " (moved)" : ""));
       if (holdAdmissions) {
         CompletableFuture<Decision> held = new CompletableFuture<>();
         admissions.add(held);

@@ -68,7 +68,8 @@ public final class ProtoMapping {
               .putAllLabels(r.labels())
               .setVersion(nz(r.version()))
               .addAllExecutors(r.executors())
-              .setResumeToken(r.resumeToken()));
+              .setResumeToken(r.resumeToken())
+              .setMoved(r.moved()));
     } else if (m instanceof AgentMessage.CheckReport c) {
       dev.fluke.grpc.proto.CheckReport.Builder cb =
           dev.fluke.grpc.proto.CheckReport.newBuilder().setCycleId(c.cycleId());
@@ -104,7 +105,8 @@ public final class ProtoMapping {
             r.getLabelsMap(),
             r.getVersion(),
             r.getExecutorsList(),
-            r.getResumeToken());
+            r.getResumeToken(),
+            r.getMoved());
       }
       case CHECK_REPORT -> {
         List<AgentMessage.TaskOutcome> tasks = new ArrayList<>();

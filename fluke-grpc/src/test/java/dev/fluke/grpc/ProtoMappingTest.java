@@ -83,6 +83,9 @@ class ProtoMappingTest {
                 "web-01", Map.of("role", "web"), "1.0.0", List.of("mise", "shell", "systemd")),
             new AgentMessage.Register("web-01", Map.of(), "1.0.0", List.of("shell"))
                 .resuming("k3Jx9q"),
+            new AgentMessage.Register("web-01", Map.of(), "1.0.0", List.of("shell"))
+                .resuming("k3Jx9q")
+                .movedByRebalancing(true),
             new AgentMessage.CheckReport(4, List.of(sampleOutcome())),
             new AgentMessage.ApplyOutput(4, "deploy_app", "deploy", "npm ci"),
             new AgentMessage.ApplyResult(4, sampleOutcome(), true),

@@ -13,6 +13,7 @@ import dev.fluke.hcl.Durations;
 import dev.fluke.net.LoopbackPorts;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -368,6 +369,8 @@ final class ClusterBench {
     int survivor = c.survivor();
     rehome(survivor, victim, c.moved(), c.at(), c.routine());
     awaitRemoved(survivor, victim, c.at());
+    long[] movesBefore = counters("fluke_agent_moves_total");
+    long[] sentOnBefore = counters("fluke_agent_moves_sent_on_total");
     restart(victim);
     Instant up = Instant.now();
     Map<String, Integer> atStart = holders(survivor);
@@ -391,6 +394,8 @@ final class ClusterBench {
         },
         () -> seen.get(0).size() + " of " + agents + " connected");
     Duration whole = Duration.between(up, Instant.now());
+    long moved = sum(counters("fluke_agent_moves_total"), movesBefore, victim);
+    long sentOn = sum(counters("fluke_agent_moves_sent_on_total"), sentOnBefore, victim);
     report(
         String.format(
             "  (e) a node restarted empty (kill -9): held %d agents when up again, %d (its share %d"
@@ -400,6 +405,64 @@ final class ClusterBench {
         String.format(
             "      every agent connected once again %s after it was up; agents per node %s",
             secs(whole), perNode(seen.get(0))));
+    report(
+        String.format(
+            "      agents moved by rebalancing meanwhile %d (the restarted node took %d of them),"
+                + " sent on by a node at its share %d",
+            moved, agentsOf(seen.get(0), victim).size(), sentOn));
+  }
+
+  /**
+   * Each running node's counter {@code name} from its {@code /metrics} (-1 where it cannot be
+   * read).
+   */
+  private long[] counters(String name) {
+    long[] values = new long[servers.size()];
+    for (int i = 0; i < servers.size(); i++) {
+      values[i] = -1;
+      if (servers.get(i) == null || !servers.get(i).isAlive()) {
+        continue;
+      }
+      try {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + ports.get(i)[1] + "/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        values[i] = counter(r.body(), name);
+      } catch (IOException e) {
+        // left at -1: the figure says "unknown" for that node
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return values;
+      }
+    }
+    return values;
+  }
+
+  /** The value of counter {@code name} in a Prometheus scrape (0 when absent). */
+  static long counter(String scrape, String name) {
+    return scrape
+        .lines()
+        .filter(l -> l.startsWith(name + " "))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(name.length() + 1).trim()))
+        .findFirst()
+        .orElse(0);
+  }
+
+  /**
+   * What the nodes counted between {@code before} and {@code after}; {@code restarted}'s counter
+   * started again from 0 with its process.
+   */
+  static long sum(long[] after, long[] before, int restarted) {
+    long total = 0;
+    for (int i = 0; i < after.length; i++) {
+      long from = i == restarted ? 0 : Math.max(0, before[i]);
+      total += Math.max(0, after[i] - from);
+    }
+    return total;
   }
 
   /**

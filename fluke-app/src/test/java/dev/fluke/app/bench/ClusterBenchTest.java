@@ -24,6 +24,23 @@ class ClusterBenchTest {
   }
 
   @Test
+  void phaseEReadsTheNodesCountersAndCountsTheRestartedNodeFromZero() {
+    String scrape =
+        """
+        # HELP fluke_agent_moves_total Idle agents this node asked to reconnect
+        # TYPE fluke_agent_moves_total counter
+        fluke_agent_moves_total 17.0
+        fluke_agent_moves_sent_on_total 4.0
+        """;
+    assertEquals(17, ClusterBench.counter(scrape, "fluke_agent_moves_total"));
+    assertEquals(4, ClusterBench.counter(scrape, "fluke_agent_moves_sent_on_total"));
+    assertEquals(0, ClusterBench.counter(scrape, "fluke_agent_connections_total"));
+    // node 1 was restarted (its counter before is of the dead process); node 2 unreadable before
+    assertEquals(
+        (30 - 10) + 2 + 5, ClusterBench.sum(new long[] {30, 2, 5}, new long[] {10, 50, -1}, 1));
+  }
+
+  @Test
   void percentilesAreNearestRankOfTheSortedTimes() {
     List<Duration> times =
         IntStream.rangeClosed(1, 200).mapToObj(i -> Duration.ofMillis(201 - i)).toList();
