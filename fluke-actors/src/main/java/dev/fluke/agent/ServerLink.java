@@ -241,7 +241,7 @@ final class ServerLink {
       ctx.getLog().info("{} ended the connection; {}", server, plan);
     } else if (Rebalancing.describes(cause.getMessage())) {
       // Moved away from a node above its share, or sent on by one at its share.
-      if (attempt.registered() && servers.size() > 1) {
+      if (attempt.registered()) {
         movedTries = servers.size();
       }
       ctx.getLog()
