@@ -1,7 +1,6 @@
 package dev.fluke.cluster;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -87,17 +86,10 @@ public final class Membership {
    * The members that serve agents: Up (or weakly up) and reachable from this node, itself included.
    */
   Set<String> serving() {
-    ClusterEvent.CurrentClusterState state = cluster.state();
-    Set<String> unreachable = addresses(state.getUnreachable());
-    Set<String> serving = new HashSet<>();
-    for (Member m : state.getMembers()) {
-      String a = m.address().toString();
-      MemberStatus s = m.status();
-      if ((s == MemberStatus.up() || s == MemberStatus.weaklyUp()) && !unreachable.contains(a)) {
-        serving.add(a);
-      }
-    }
-    return serving;
+    return members().stream()
+        .filter(n -> n.reachable() && ("up".equals(n.status()) || "weakly_up".equals(n.status())))
+        .map(Node::address)
+        .collect(Collectors.toSet());
   }
 
   /** Every member this node knows, in address order. */
