@@ -254,19 +254,18 @@ final class Connection {
     return ack(c.ackTo());
   }
 
+  /** Refused; a just-moved agent sent on by a node at its share is routine (ServerLink logs it). */
   private Behavior<Command> rejected(ServerMessage.Rejected rej) {
-    if (Rebalancing.describes(rej.reason())) {
-      // A node at its share sends an agent that was just moved on: routine (ServerLink logs it).
-      return end("rejected by the server: " + rej.reason());
+    if (!Rebalancing.describes(rej.reason())) {
+      ctx.getLog()
+          .error(
+              "{} REJECTED this agent ('{}'): {}. Trying again with backoff (up to {} between"
+                  + " attempts), on the next server if there are several.",
+              server,
+              settings.name(),
+              rej.reason(),
+              format(settings.reconnect().max()));
     }
-    ctx.getLog()
-        .error(
-            "{} REJECTED this agent ('{}'): {}. Trying again with backoff (up to {} between"
-                + " attempts), on the next server if there are several.",
-            server,
-            settings.name(),
-            rej.reason(),
-            format(settings.reconnect().max()));
     return end("rejected by the server: " + rej.reason());
   }
 

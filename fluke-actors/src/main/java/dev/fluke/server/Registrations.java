@@ -118,16 +118,15 @@ final class Registrations {
       // An agent just moved by rebalancing, sent on by a node that holds its share: routine.
       context.getLog().info("Sent agent {} from {} on: {}", name, c.peer(), problem);
       metrics.agentSentOn();
-      c.replyTo().tell(new AgentRegistry.Refused(problem));
-      return;
+    } else {
+      context.getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
+      events.append(
+          Event.agent(
+              settings.now(),
+              name == null ? "" : name,
+              "rejected",
+              problem + " (peer " + c.peer() + ")"));
     }
-    context.getLog().warn("Refused agent {} from {}: {}", name, c.peer(), problem);
-    events.append(
-        Event.agent(
-            settings.now(),
-            name == null ? "" : name,
-            "rejected",
-            problem + " (peer " + c.peer() + ")"));
     c.replyTo().tell(new AgentRegistry.Refused(problem));
   }
 

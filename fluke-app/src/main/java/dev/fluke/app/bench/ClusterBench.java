@@ -13,7 +13,6 @@ import dev.fluke.hcl.Durations;
 import dev.fluke.net.LoopbackPorts;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -424,14 +423,7 @@ final class ClusterBench {
         continue;
       }
       try {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + ports.get(i)[1] + "/metrics"))
-                    .timeout(Duration.ofSeconds(10))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        values[i] = counter(r.body(), name);
+        values[i] = Scrape.of(http, "http://127.0.0.1:" + ports.get(i)[1]).counter(name);
       } catch (IOException e) {
         // left at -1: the figure says "unknown" for that node
       } catch (InterruptedException e) {
@@ -440,16 +432,6 @@ final class ClusterBench {
       }
     }
     return values;
-  }
-
-  /** The value of counter {@code name} in a Prometheus scrape (0 when absent). */
-  static long counter(String scrape, String name) {
-    return scrape
-        .lines()
-        .filter(l -> l.startsWith(name + " "))
-        .mapToLong(l -> (long) Double.parseDouble(l.substring(name.length() + 1).trim()))
-        .findFirst()
-        .orElse(0);
   }
 
   /**

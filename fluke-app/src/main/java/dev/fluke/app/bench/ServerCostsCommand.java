@@ -12,7 +12,6 @@ import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,8 +27,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -388,27 +385,11 @@ public final class ServerCostsCommand implements Callable<Integer> {
   /** Step results the server has counted so far ({@code fluke_steps_total}, from /metrics). */
   private record Counts(long checks, long applies) {}
 
-  private static final Pattern STEPS =
-      Pattern.compile("^fluke_steps_total\\{([^}]*)\\}\\s+([0-9.eE+]+)\\s*$", Pattern.MULTILINE);
-
   private Counts counts() throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + httpPort + "/metrics"))
-            .GET()
-            .build();
-    String text = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-    long checks = 0;
-    long applies = 0;
-    Matcher m = STEPS.matcher(text);
-    while (m.find()) {
-      long n = (long) Double.parseDouble(m.group(2));
-      if (m.group(1).contains("phase=\"check\"")) {
-        checks += n;
-      } else if (m.group(1).contains("phase=\"apply\"")) {
-        applies += n;
-      }
-    }
-    return new Counts(checks, applies);
+    Scrape metrics = Scrape.of(http, scheme + "://127.0.0.1:" + httpPort);
+    return new Counts(
+        metrics.sum("fluke_steps_total", "phase=\"check\""),
+        metrics.sum("fluke_steps_total", "phase=\"apply\""));
   }
 
   private List<Dto.AgentSummary> agentsNow() throws Exception {

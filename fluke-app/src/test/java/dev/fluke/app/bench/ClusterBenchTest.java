@@ -32,9 +32,9 @@ class ClusterBenchTest {
         fluke_agent_moves_total 17.0
         fluke_agent_moves_sent_on_total 4.0
         """;
-    assertEquals(17, ClusterBench.counter(scrape, "fluke_agent_moves_total"));
-    assertEquals(4, ClusterBench.counter(scrape, "fluke_agent_moves_sent_on_total"));
-    assertEquals(0, ClusterBench.counter(scrape, "fluke_agent_connections_total"));
+    assertEquals(17, new Scrape(scrape).counter("fluke_agent_moves_total"));
+    assertEquals(4, new Scrape(scrape).counter("fluke_agent_moves_sent_on_total"));
+    assertEquals(0, new Scrape(scrape).counter("fluke_agent_connections_total"));
     // node 1 was restarted (its counter before is of the dead process); node 2 unreadable before
     assertEquals(
         (30 - 10) + 2 + 5, ClusterBench.sum(new long[] {30, 2, 5}, new long[] {10, 50, -1}, 1));
