@@ -1,9 +1,11 @@
 package dev.fluke.server;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.fluke.api.Dto;
 import dev.fluke.cluster.ClusterNodes;
 import dev.fluke.events.MemoryEventStore;
 import dev.fluke.exec.Outcome;
@@ -87,9 +89,12 @@ final class ClusterEngines implements AutoCloseable {
   void awaitManifest(int i) {
     await()
         .atMost(WAIT.multipliedBy(2))
-        .until(
-            () ->
-                servers.get(i).fleetApi().manifest().toCompletableFuture().join().commit() != null);
+        .untilAsserted(
+            () -> {
+              Dto.ManifestStatus s =
+                  servers.get(i).fleetApi().manifest().toCompletableFuture().join();
+              assertNotNull(s.commit(), () -> "node " + i + "'s manifest status: " + s);
+            });
   }
 
   /**

@@ -213,7 +213,7 @@ class GitWatcherTest {
   }
 
   @Test
-  void fetchFailureIsRecordedAndRetriedAtTheNextPoll() {
+  void fetchFailureIsRecordedAndRetriedSoonerThanThePoll() {
     git.failWith("authentication failed for https://example.org/m.git");
     startWatcher();
     Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> st.fetchError() != null);
@@ -225,7 +225,7 @@ class GitWatcherTest {
 
     git.heal();
     commit("c1", task("app", null, "shell:x", "role=web"));
-    time.timePasses(POLL);
+    time.timePasses(GitWatcher.FIRST_RETRY); // not a whole poll
     assertEquals("c1", subscriber.receiveMessage().commit());
     assertNull(status().fetchError());
     assertEquals(
@@ -238,6 +238,43 @@ class GitWatcherTest {
     expectManifestUpdate();
     assertEquals(1, fetches("updated"));
     assertNotNull(value(metrics, "fluke_git_snapshot_loaded_timestamp_seconds"));
+  }
+
+  @Test
+  void failedFetchesInARowAreRetriedLessAndLessOftenUpToThePoll() {
+    git.failWith("connection refused");
+    startWatcher();
+    ServerFixture.eventually(() -> fetches("failed"), n -> n != null && n == 1);
+    // retries 2 s, then 4 s, then 8 s after each failure
+    time.timePasses(Duration.ofSeconds(2));
+    ServerFixture.eventually(() -> fetches("failed"), n -> n == 2);
+    time.timePasses(Duration.ofSeconds(3));
+    status();
+    assertEquals(2, git.syncs(), "the second retry waits 4 s");
+    time.timePasses(Duration.ofSeconds(1));
+    ServerFixture.eventually(() -> fetches("failed"), n -> n == 3);
+    time.timePasses(Duration.ofSeconds(7));
+    status();
+    assertEquals(3, git.syncs(), "the third retry waits 8 s");
+
+    git.heal();
+    commit("c1", task("app", null, "shell:x", "role=web"));
+    time.timePasses(Duration.ofSeconds(1));
+    assertEquals("c1", subscriber.receiveMessage().commit());
+    // once a fetch succeeds, only the poll fetches again
+    time.timePasses(Duration.ofSeconds(30));
+    status();
+    assertEquals(4, git.syncs());
+  }
+
+  @Test
+  void retriesAfterAFailedFetchDoubleAndNeverWaitLongerThanThePoll() {
+    assertEquals(Duration.ofSeconds(2), GitWatcher.retryAfter(POLL, 1));
+    assertEquals(Duration.ofSeconds(4), GitWatcher.retryAfter(POLL, 2));
+    assertEquals(Duration.ofSeconds(32), GitWatcher.retryAfter(POLL, 5));
+    assertEquals(POLL, GitWatcher.retryAfter(POLL, 6));
+    assertEquals(POLL, GitWatcher.retryAfter(POLL, Integer.MAX_VALUE));
+    assertEquals(Duration.ofSeconds(1), GitWatcher.retryAfter(Duration.ofSeconds(1), 1));
   }
 
   @Test
@@ -375,7 +412,7 @@ class GitWatcherTest {
     Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> st.fetchError() != null);
     assertTrue(s.fetchError().contains("java.lang.StackOverflowError"), s.fetchError());
     assertEquals("c1", s.commit());
-    time.timePasses(POLL);
+    time.timePasses(GitWatcher.FIRST_RETRY);
     ServerFixture.eventually(() -> fetches("failed"), n -> n != null && n == 2);
     assertEquals(1, events("fetch_failed").size(), "the same failure is recorded once");
 
