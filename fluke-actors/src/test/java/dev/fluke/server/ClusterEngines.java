@@ -40,7 +40,15 @@ final class ClusterEngines implements AutoCloseable {
 
   final ClusterNodes nodes;
   final TestRepos.Repo repo;
-  final JGitSync git = new JGitSync();
+
+  /**
+   * A fetch from the loopback repository that has not ended in 15 s is cut (JGit's transport
+   * timeout; two minutes by default) and, like any failed fetch, retried a few seconds later.
+   */
+  final JGitSync git =
+      new JGitSync(
+          new JGitSync.Options(Duration.ofSeconds(15), JGitSync.HostKeyPolicy.ACCEPT_NEW, null));
+
   final List<FlukeServer> servers = new ArrayList<>();
   final List<MemoryEventStore> stores = new ArrayList<>();
   private final Path dir;
