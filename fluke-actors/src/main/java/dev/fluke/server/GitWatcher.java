@@ -10,7 +10,6 @@ import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.server.ManifestSync.Outcome;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -41,9 +40,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *       the cause) stay visible in {@link Dto.ManifestStatus}, one {@code invalid} event and one
  *       log line say so, and it is not loaded again on later polls.
  *   <li>A failed fetch is recorded (event and warning when the failure is new or changes) and
- *       retried sooner than the next poll: {@link #FIRST_RETRY} after the failure, twice as long
- *       after each further one, never later than the poll interval ({@link #retryAfter}), so a
- *       server that starts while its Git host blips is not left without manifests for a poll.
+ *       retried sooner than the next poll ({@link FetchRetries}), so a server that starts while its
+ *       Git host blips is not left without manifests for a whole poll interval.
  *   <li>A branch rewritten upstream (force push) is followed with a {@code rewritten} event and a
  *       log line naming the old and the new commit; with {@code on-force-push = refuse} it is
  *       refused (one {@code rewrite_refused} event) until {@link AcceptRewrite} names its new tip.
@@ -91,9 +89,6 @@ public final class GitWatcher {
     INSTANCE
   }
 
-  /** The first retry after a failed fetch; each further one waits twice as long. */
-  static final Duration FIRST_RETRY = Duration.ofSeconds(2);
-
   private record Restored(ManifestSync.Restore restore) implements Command {}
 
   private record SyncDone(Outcome outcome) implements Command {}
@@ -109,9 +104,7 @@ public final class GitWatcher {
   private final Executor blocking;
   private Cancellable waitOnStop;
   private TimerScheduler<Command> timers;
-
-  /** Syncs in a row that ended in a failed fetch. */
-  private int failedFetches;
+  private final FetchRetries retries;
 
   private final Set<ActorRef<DesiredState>> subscribers = new HashSet<>();
 
@@ -160,6 +153,7 @@ public final class GitWatcher {
     this.reports =
         new GitSyncReports(settings, events, hub, metrics, clock, context.getLog(), this::publish);
     this.blocking = Blocking.executor(context.getSystem());
+    this.retries = new FetchRetries(settings.pollInterval());
   }
 
   private Behavior<Command> start(TimerScheduler<Command> timers, Path dataDir) {
@@ -247,26 +241,13 @@ public final class GitWatcher {
   }
 
   private Behavior<Command> afterSync(WatchState state, Outcome outcome, boolean again) {
-    if (outcome instanceof Outcome.FetchFailed) {
-      failedFetches++;
-      timers.startSingleTimer(
-          RetryKey.INSTANCE, PollTick.INSTANCE, retryAfter(settings.pollInterval(), failedFetches));
-    } else {
-      failedFetches = 0;
-      timers.cancel(RetryKey.INSTANCE);
-    }
+    retries
+        .after(outcome)
+        .ifPresentOrElse(
+            wait -> timers.startSingleTimer(RetryKey.INSTANCE, PollTick.INSTANCE, wait),
+            () -> timers.cancel(RetryKey.INSTANCE));
     WatchState next = reports.synced(state, outcome);
     return again ? startSync(next) : idle(next);
-  }
-
-  /**
-   * When to try again after {@code failures} fetches in a row failed: {@link #FIRST_RETRY},
-   * doubling, at most {@code poll}.
-   */
-  static Duration retryAfter(Duration poll, int failures) {
-    int doublings = Math.min(Math.max(failures, 1) - 1, 30);
-    Duration after = FIRST_RETRY.multipliedBy(1L << doublings);
-    return after.compareTo(poll) < 0 ? after : poll;
   }
 
   private Behavior<Command> startSync(WatchState state) {

@@ -225,7 +225,7 @@ class GitWatcherTest {
 
     git.heal();
     commit("c1", task("app", null, "shell:x", "role=web"));
-    time.timePasses(GitWatcher.FIRST_RETRY); // not a whole poll
+    time.timePasses(FetchRetries.FIRST); // not a whole poll
     assertEquals("c1", subscriber.receiveMessage().commit());
     assertNull(status().fetchError());
     assertEquals(
@@ -265,16 +265,6 @@ class GitWatcherTest {
     time.timePasses(Duration.ofSeconds(30));
     status();
     assertEquals(4, git.syncs());
-  }
-
-  @Test
-  void retriesAfterAFailedFetchDoubleAndNeverWaitLongerThanThePoll() {
-    assertEquals(Duration.ofSeconds(2), GitWatcher.retryAfter(POLL, 1));
-    assertEquals(Duration.ofSeconds(4), GitWatcher.retryAfter(POLL, 2));
-    assertEquals(Duration.ofSeconds(32), GitWatcher.retryAfter(POLL, 5));
-    assertEquals(POLL, GitWatcher.retryAfter(POLL, 6));
-    assertEquals(POLL, GitWatcher.retryAfter(POLL, Integer.MAX_VALUE));
-    assertEquals(Duration.ofSeconds(1), GitWatcher.retryAfter(Duration.ofSeconds(1), 1));
   }
 
   @Test
@@ -412,7 +402,7 @@ class GitWatcherTest {
     Dto.ManifestStatus s = ServerFixture.eventually(this::status, st -> st.fetchError() != null);
     assertTrue(s.fetchError().contains("java.lang.StackOverflowError"), s.fetchError());
     assertEquals("c1", s.commit());
-    time.timePasses(GitWatcher.FIRST_RETRY);
+    time.timePasses(FetchRetries.FIRST);
     ServerFixture.eventually(() -> fetches("failed"), n -> n != null && n == 2);
     assertEquals(1, events("fetch_failed").size(), "the same failure is recorded once");
 
