@@ -10,9 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -205,21 +202,6 @@ public final class ClusterBoot {
     return a.hasLocalScope()
         ? org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString()
         : a.toString();
-  }
-
-  /**
-   * Coordinated shutdown of a cluster node (SIGTERM, or the node was downed): first the agents'
-   * listener is unbound (no new agent comes here), then every agent stream is completed, once the
-   * acknowledgements its session owes are out, so the agents reconnect to the other nodes; Pekko's
-   * own phases then hand the singletons over and leave the cluster.
-   */
-  public static void onShutdown(
-      ActorSystem<?> system,
-      Supplier<CompletionStage<Done>> unbindAgents,
-      Supplier<CompletionStage<Done>> drainAgents) {
-    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
-    cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "fluke-unbind-agents", unbindAgents);
-    cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "fluke-drain-agents", drainAgents);
   }
 
   /**

@@ -18,6 +18,7 @@ import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -324,10 +325,23 @@ public final class FlukeServer {
   }
 
   /**
-   * Ends every agent stream, now and from now on: the agents reconnect elsewhere (coordinated
-   * shutdown of a cluster node, after the agents' listener is unbound). Each session first lets out
-   * the acknowledgements it owes ({@link AgentRegistry.Drain}); whatever stream is left after that,
-   * or after {@link SessionClosing#FLUSH_LIMIT} and three seconds, is completed at once.
+   * Stops with the system's coordinated shutdown (SIGTERM, or a cluster node the cluster downed):
+   * first {@code unbindAgents} (no new agent comes here), then {@link #drainAgents}; on a cluster
+   * node Pekko's own phases then hand the singletons over and leave the cluster.
+   */
+  public void drainOnShutdown(Supplier<CompletionStage<Done>> unbindAgents) {
+    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+    cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "fluke-unbind-agents", unbindAgents);
+    cs.addTask(
+        CoordinatedShutdown.PhaseServiceRequestsDone(), "fluke-drain-agents", this::drainAgents);
+  }
+
+  /**
+   * Ends every agent stream, now and from now on: the agents reconnect (to another node of a
+   * cluster, or to this server when it is back), after the agents' listener is unbound. Each
+   * session first lets out the acknowledgements it owes ({@link AgentRegistry.Drain}); whatever
+   * stream is left after that, or after {@link SessionClosing#FLUSH_LIMIT} and three seconds, is
+   * completed at once.
    */
   public CompletionStage<Done> drainAgents() {
     return AskPattern.<AgentRegistry.Command, Done>ask(

@@ -105,7 +105,8 @@ final class Registrations {
   }
 
   /** A registration's answer while this node drains its agents ({@link #drain}). */
-  static final String STOPPING = "this server node is stopping; retry on another server node";
+  static final String STOPPING =
+      "this server is stopping; retry on another server node, or here once it is back";
 
   /** This node stops: every registration from now on is refused, the agents go elsewhere. */
   void drain() {

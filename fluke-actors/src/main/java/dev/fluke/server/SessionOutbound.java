@@ -67,11 +67,12 @@ final class SessionOutbound {
   }
 
   /**
-   * This server node is stopping: the stream completes after what was already sent, and the agent
-   * reconnects to another node.
+   * This server is stopping: the stream completes after what was already sent, and the agent
+   * reconnects (to another node of a cluster, or to this server once it is back).
    */
   void drained() {
-    String why = "this server node is stopping; reconnect to another server node";
+    String why =
+        "this server is stopping; reconnect to another server node, or here once it is back";
     log.info("Agent {} disconnected: {}", name, why);
     events.agent("disconnected", why);
     end(Outbound.Complete.INSTANCE);

@@ -172,8 +172,9 @@ public final class ServerNode implements AutoCloseable {
                       .clientCaFile()
                       .map(ca -> new ClientCertificates(ca, config.tls().crlFile()))));
       ServerBinding http = await(bindHttp(system, config, server, tls));
+      // SIGTERM: no new agent, then every stream ends once its owed acknowledgements are out.
+      server.drainOnShutdown(grpc::unbind);
       if (config.cluster().isPresent()) {
-        ClusterBoot.onShutdown(system, grpc::unbind, server::drainAgents);
         ClusterBoot.rememberMembership(system, config.dataDir());
         log.info(
             "Cluster node {} (listening on {}), seeds {}",

@@ -124,6 +124,12 @@ class AgentFailoverIT {
 
     stop(first);
     Server second = awaitConnectedTo(Optional.of(first));
+    // A server that stops ends its agents' streams itself, once the acknowledgements it owes are
+    // out
+    // (not a connection lost under the agent).
+    assertTrue(
+        agentLog().contains(first.url() + " ended the connection"),
+        "the stopping server ended the agent's stream:\n" + agentLog());
     release();
 
     awaitMarkers(List.of("start", "end"));
