@@ -30,27 +30,7 @@ done
 [ -f "$jar" ] || { echo "bench-agent-floor: no jar at $jar (mvn -B package -DskipTests)" >&2; exit 2; }
 export FLUKE_JAR=$jar   # bin/fluke runs this jar (and finds its archives beside it)
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "bench-agent-floor: no free port found" >&2
-  return 1
-}
+. scripts/lib/children.sh
 
 # The launcher's options for an agent, read from bin/fluke itself (its `agent)` case), so the floor
 # runs with exactly what a real agent gets.

@@ -35,28 +35,7 @@ prefix=$3
 root="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
 manifests=$(readlink -f "${4:-$root/conf/examples/manifests}")
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# A free loopback port: one nothing answers on (bash's /dev/tcp connects, or fails).
-free_port() {
-  local p
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "cds-archive: no free port found" >&2
-  return 1
-}
+. "$root/scripts/lib/children.sh"
 
 # HTTP status of GET $1 on the server, 000 when it does not answer.
 status() {

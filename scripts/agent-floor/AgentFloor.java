@@ -38,6 +38,8 @@ public final class AgentFloor {
       }
     }
     System.out.println("classes from the list: " + loaded + " loaded, " + missing + " not found");
+    // GrpcServerConnector's CONNECT, written again: that class is on Pekko, and loading it could load
+    // Pekko's classes too, which the floor is without.
     MethodDescriptor<AgentEnvelope, ServerEnvelope> connect =
         MethodDescriptor.<AgentEnvelope, ServerEnvelope>newBuilder()
             .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
