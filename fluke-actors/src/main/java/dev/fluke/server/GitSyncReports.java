@@ -254,6 +254,19 @@ final class GitSyncReports {
     return next;
   }
 
+  /**
+   * An operator accepted the refused rewrite to {@code commit}: logged and recorded; the message.
+   */
+  String rewriteAccepted(String commit) {
+    String message =
+        String.format(
+            "the rewrite of branch '%s' to %s is accepted: fetching now",
+            settings.source().branch(), commit);
+    log.info("Manifest {}", message);
+    record("rewrite_accepted", message);
+    return message;
+  }
+
   void record(String outcome, String message) {
     events.append(Event.manifest(clock.instant(), outcome, message));
   }

@@ -4,7 +4,6 @@ import dev.fluke.api.Dto;
 import dev.fluke.api.LiveUpdate;
 import dev.fluke.events.EventStore;
 import dev.fluke.git.GitSync;
-import dev.fluke.git.RewritePolicy;
 import dev.fluke.manifest.ManifestLoader;
 import dev.fluke.metrics.FlukeMetrics;
 import dev.fluke.server.ManifestSync.Outcome;
@@ -252,7 +251,7 @@ public final class GitWatcher {
 
   private Behavior<Command> startSync(WatchState state) {
     ManifestSync.Request request =
-        new ManifestSync.Request(state.processed(), rewrites(settings, state.acceptedCommit()));
+        new ManifestSync.Request(state.processed(), state.rewrites(settings.followForcePush()));
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> sync.run(request), blocking),
         (outcome, failure) ->
@@ -274,13 +273,7 @@ public final class GitWatcher {
       a.replyTo().tell(new Dto.RewriteAccepted(false, problem, asked));
       return Behaviors.same();
     }
-    String message =
-        String.format(
-            "the rewrite of branch '%s' to %s is accepted: fetching now",
-            settings.source().branch(), refused);
-    context.getLog().info("Manifest {}", message);
-    reports.record("rewrite_accepted", message);
-    a.replyTo().tell(new Dto.RewriteAccepted(true, message, refused));
+    a.replyTo().tell(new Dto.RewriteAccepted(true, reports.rewriteAccepted(refused), refused));
     WatchState next = state.acceptRewrite(refused);
     return busy ? busy(next, true) : startSync(next);
   }
@@ -305,13 +298,5 @@ public final class GitWatcher {
     for (ActorRef<DesiredState> s : subscribers) {
       s.tell(inForce);
     }
-  }
-
-  /** The rewrite policy a sync runs with. */
-  static RewritePolicy rewrites(ServerSettings.Git settings, String accepted) {
-    if (settings.followForcePush()) {
-      return RewritePolicy.FOLLOW;
-    }
-    return accepted == null ? RewritePolicy.REFUSE : RewritePolicy.refuseExcept(accepted);
   }
 }

@@ -2,6 +2,7 @@ package dev.fluke.server;
 
 import dev.fluke.api.Dto;
 import dev.fluke.git.GitSource;
+import dev.fluke.git.RewritePolicy;
 import dev.fluke.manifest.ManifestError;
 import dev.fluke.manifest.ManifestSet;
 import java.time.Instant;
@@ -129,6 +130,16 @@ record WatchState(
   /** An operator accepted the rewrite to {@code commit}. */
   WatchState acceptRewrite(String commit) {
     return with(c -> c.acceptedCommit = commit);
+  }
+
+  /** The rewrite policy the next sync runs with. */
+  RewritePolicy rewrites(boolean followForcePush) {
+    if (followForcePush) {
+      return RewritePolicy.FOLLOW;
+    }
+    return acceptedCommit == null
+        ? RewritePolicy.REFUSE
+        : RewritePolicy.refuseExcept(acceptedCommit);
   }
 
   Dto.ManifestStatus status(GitSource source) {
