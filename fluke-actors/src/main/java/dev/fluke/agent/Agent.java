@@ -2,19 +2,19 @@ package dev.fluke.agent;
 
 import static java.util.stream.Stream.concat;
 
+import dev.fluke.agent.actor.ActorContext;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Behavior;
+import dev.fluke.agent.actor.Behaviors;
+import dev.fluke.agent.actor.Done;
+import dev.fluke.agent.actor.StashBuffer;
+import dev.fluke.agent.actor.SupervisorStrategy;
+import dev.fluke.agent.actor.TimerScheduler;
 import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.StashBuffer;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The agent (SPEC §1, §4, §5): the parent of its parts and the phases of its life.

@@ -1,10 +1,10 @@
 package dev.fluke.agent;
 
+import dev.fluke.agent.actor.Behavior;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
-import org.apache.pekko.actor.typed.Behavior;
 
 /**
  * What an {@link Agent} is made of, put together by {@link AgentRuntime} (or a test).

@@ -1,27 +1,16 @@
 package dev.fluke.agent;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Actors;
+import dev.fluke.agent.actor.Done;
 import dev.fluke.exec.Executor;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.Cancellable;
-import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * The agent role in one object (SPEC §1, §4, §5): started with the executors this host offers and
@@ -31,16 +20,16 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * silent, registers, heartbeats, and runs what the server asks one request at a time. See
  * docs/protocol.md for the behaviour on the wire.
  *
- * <p>It stops with the actor system's CoordinatedShutdown (a JVM shutdown hook on SIGTERM runs it):
- * in phase {@code service-requests-done} it {@link #drain drains} (no new work, the running apply
- * finishes within {@code stop_grace} or is killed, results are reported), in {@code service-stop}
- * it {@link #stop stops}. A system for an agent is created with {@link #systemConfig}, which sizes
- * the system for an agent and gives the drain phase the time it needs.
+ * <p>Its actors run on the agent's own small runtime ({@link Actors}), not on Pekko: an agent
+ * process loads neither Pekko nor Scala (docs/architecture.md, "The agent's runtime").
+ *
+ * <p>It stops in two steps, which {@link #shutdown} runs in order (the fluke binary's JVM shutdown
+ * hook does on SIGTERM): {@link #drain} (no new work, the running apply finishes within {@code
+ * stop_grace} or is killed, results are reported), then {@link #stop}.
  *
  * <pre>{@code
  * AgentSettings settings = AgentSettings.create(config).withName("web-01").withLabels(labels);
- * ActorSystem<Void> system =
- *     ActorSystem.create(Behaviors.empty(), "fluke-agent", AgentRuntime.systemConfig(config, settings));
+ * Actors system = Actors.create("fluke-agent", settings.actorThreads(), settings.blockingThreads());
  * AgentRuntime agent = AgentRuntime.start(system, settings, connector, Map.of("shell", shell, ...));
  * }</pre>
  */
@@ -51,51 +40,37 @@ public final class AgentRuntime {
   /** Beyond the grace and the report timeout: killing a process tree and a little slack. */
   private static final Duration DRAIN_MARGIN = Duration.ofSeconds(20);
 
-  /**
-   * The package of Pekko's own serializers (pekko-actor), not its subpackages: the ones an agent's
-   * system keeps.
-   */
-  private static final String PEKKO_SERIALIZERS = "org.apache.pekko.serialization.";
-
-  private static final String UNUSED_SERIALIZER = UnusedSerializer.class.getName();
-
-  private final ActorSystem<?> system;
+  private final Actors system;
   private final AgentSettings settings;
   private final ActorRef<Agent.Command> agent;
-  private final List<Cancellable> shutdownTasks;
 
-  private AgentRuntime(
-      ActorSystem<?> system,
-      AgentSettings settings,
-      ActorRef<Agent.Command> agent,
-      List<Cancellable> shutdownTasks) {
+  private AgentRuntime(Actors system, AgentSettings settings, ActorRef<Agent.Command> agent) {
     this.system = system;
     this.settings = settings;
     this.agent = agent;
-    this.shutdownTasks = shutdownTasks;
   }
 
-  /** {@link #start(ActorSystem, AgentSettings, List, Map, Clock)} with one server, UTC clock. */
+  /** {@link #start(Actors, AgentSettings, List, Map, Clock)} with one server, UTC clock. */
   public static AgentRuntime start(
-      ActorSystem<?> system,
+      Actors system,
       AgentSettings settings,
       ServerConnector connector,
       Map<String, Executor> executors) {
     return start(system, settings, List.of(connector), executors, Clock.systemUTC());
   }
 
-  /** {@link #start(ActorSystem, AgentSettings, List, Map, Clock)} with the UTC clock. */
+  /** {@link #start(Actors, AgentSettings, List, Map, Clock)} with the UTC clock. */
   public static AgentRuntime start(
-      ActorSystem<?> system,
+      Actors system,
       AgentSettings settings,
       List<? extends ServerConnector> servers,
       Map<String, Executor> executors) {
     return start(system, settings, servers, executors, Clock.systemUTC());
   }
 
-  /** {@link #start(ActorSystem, AgentSettings, List, Map, Clock)} with one server. */
+  /** {@link #start(Actors, AgentSettings, List, Map, Clock)} with one server. */
   public static AgentRuntime start(
-      ActorSystem<?> system,
+      Actors system,
       AgentSettings settings,
       ServerConnector connector,
       Map<String, Executor> executors,
@@ -104,8 +79,8 @@ public final class AgentRuntime {
   }
 
   /**
-   * Opens the journal ({@link AgentSettings#journalFile()}) and starts the agent under the system's
-   * guardian (as a system actor, so any guardian behaviour works).
+   * Opens the journal ({@link AgentSettings#journalFile()}) and starts the agent as a top-level
+   * actor of {@code system}.
    *
    * @param servers one connector per server ({@code server_urls}, in their order; at least one)
    * @param executors executor type ({@code shell}, {@code mise}, {@code systemd}) → implementation
@@ -114,7 +89,7 @@ public final class AgentRuntime {
    * @throws IllegalArgumentException when {@code servers} is empty
    */
   public static AgentRuntime start(
-      ActorSystem<?> system,
+      Actors system,
       AgentSettings settings,
       List<? extends ServerConnector> servers,
       Map<String, Executor> executors,
@@ -137,16 +112,12 @@ public final class AgentRuntime {
             clock,
             new SplittableRandom(),
             outputs -> Worker.create(settings, runner, journal, lane, clock, outputs));
-    ActorRef<Agent.Command> agent = system.systemActorOf(Agent.create(means), name, Props.empty());
-    AgentRuntime runtime = new AgentRuntime(system, settings, agent, new ArrayList<>());
-    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
-    runtime.shutdownTasks.add(
-        shutdown.addCancellableTask(
-            CoordinatedShutdown.PhaseServiceRequestsDone(), name + "-drain", runtime::drain));
-    runtime.shutdownTasks.add(
-        shutdown.addCancellableTask(
-            CoordinatedShutdown.PhaseServiceStop(), name + "-stop", runtime::stop));
-    return runtime;
+    return new AgentRuntime(system, settings, system.spawn(Agent.create(means), name));
+  }
+
+  /** How long {@link #drain} may take: the grace, the report timeout and a margin. */
+  public Duration drainTimeout() {
+    return settings.stopGrace().plus(settings.stopReportTimeout()).plus(DRAIN_MARGIN);
   }
 
   /**
@@ -155,8 +126,8 @@ public final class AgentRuntime {
    * acknowledgement. The agent then stays connected without taking work until {@link #stop}.
    */
   public CompletionStage<Done> drain() {
-    Duration timeout = settings.stopGrace().plus(settings.stopReportTimeout()).plus(DRAIN_MARGIN);
-    return AskPattern.<Agent.Command, Done>ask(agent, Agent.Drain::new, timeout, system.scheduler())
+    return system
+        .<Agent.Command, Done>ask(agent, Agent.Drain::new, drainTimeout())
         .exceptionally(alreadyStopped -> Done.getInstance());
   }
 
@@ -166,91 +137,13 @@ public final class AgentRuntime {
    * agent has stopped, or at once if it already had.
    */
   public CompletionStage<Done> stop() {
-    shutdownTasks.forEach(Cancellable::cancel);
-    return AskPattern.<Agent.Command, Done>ask(
-            agent, Agent.Stop::new, Duration.ofSeconds(10), system.scheduler())
+    return system
+        .<Agent.Command, Done>ask(agent, Agent.Stop::new, Duration.ofSeconds(10))
         .exceptionally(alreadyStopped -> Done.getInstance());
   }
 
-  /**
-   * The configuration for the actor system of an agent process: {@code fluke.agent.actor-system}
-   * (sized for an agent) over {@code config}, and a {@code service-requests-done} phase of
-   * CoordinatedShutdown long enough for {@link #drain} with this stop grace; only Pekko's own
-   * serializers, and none of the extensions an agent does not use.
-   */
-  public static Config systemConfig(Config config, AgentSettings settings) {
-    Duration drain = settings.stopGrace().plus(settings.stopReportTimeout()).plus(DRAIN_MARGIN);
-    Config merged =
-        ConfigFactory.parseString(
-                "pekko.coordinated-shutdown.phases.service-requests-done.timeout = "
-                    + drain.toMillis()
-                    + "ms")
-            .withFallback(config.getConfig("fluke.agent.actor-system"))
-            .withFallback(config);
-    return withoutUnusedExtensions(localSerializersOnly(merged));
-  }
-
-  /**
-   * Extensions the jar's libraries have every actor system start at once, which an agent never
-   * uses: Pekko Streams' system materializer (the agent runs no streams: about 80 classes and an
-   * actor) and the typed receptionist (the agent looks no actor up). Either one still starts, on
-   * first use, if something asks for it.
-   */
-  static final List<String> UNUSED_EXTENSIONS =
-      List.of(
-          "org.apache.pekko.stream.SystemMaterializer$",
-          "org.apache.pekko.actor.typed.receptionist.Receptionist$");
-
-  static Config withoutUnusedExtensions(Config config) {
-    Config result = config;
-    for (String path :
-        List.of("pekko.library-extensions", "pekko.actor.typed.library-extensions")) {
-      if (result.hasPath(path)) {
-        List<String> kept =
-            result.getStringList(path).stream()
-                .filter(e -> !UNUSED_EXTENSIONS.contains(e))
-                .toList();
-        result = result.withValue(path, ConfigValueFactory.fromIterable(kept));
-      }
-    }
-    return result;
-  }
-
-  /**
-   * The agent's actor system is local: no message of it is ever serialized. Pekko creates every
-   * configured serializer when the system starts, and the jar's other modules (remoting, cluster,
-   * distributed data, Jackson) configure theirs, which loads about a thousand classes the agent
-   * never uses (docs/performance.md). This keeps Pekko's own serializers ({@code
-   * org.apache.pekko.serialization.*}: Java, bytes, primitives) and the bindings to them; the
-   * others' bindings become {@code none} and their names name {@link UnusedSerializer} (Pekko lays
-   * the jar's reference configuration under the system's, so they cannot just be left out).
-   */
-  static Config localSerializersOnly(Config config) {
-    String serializersPath = "pekko.actor.serializers";
-    String bindingsPath = "pekko.actor.serialization-bindings";
-    Map<String, Object> serializers = new LinkedHashMap<>();
-    Set<String> dropped = new HashSet<>();
-    config
-        .getObject(serializersPath)
-        .unwrapped()
-        .forEach(
-            (alias, implementation) -> {
-              String name = String.valueOf(implementation);
-              if (name.startsWith(PEKKO_SERIALIZERS)
-                  && name.indexOf('.', PEKKO_SERIALIZERS.length()) < 0) {
-                serializers.put(alias, name);
-              } else {
-                serializers.put(alias, UNUSED_SERIALIZER);
-                dropped.add(alias);
-              }
-            });
-    Map<String, Object> bindings = new LinkedHashMap<>();
-    config
-        .getObject(bindingsPath)
-        .unwrapped()
-        .forEach((type, alias) -> bindings.put(type, dropped.contains(alias) ? "none" : alias));
-    return config
-        .withValue(serializersPath, ConfigValueFactory.fromMap(serializers))
-        .withValue(bindingsPath, ConfigValueFactory.fromMap(bindings));
+  /** {@link #drain}, then {@link #stop}: how an agent process ends (SIGTERM). */
+  public CompletionStage<Done> shutdown() {
+    return drain().thenCompose(drained -> stop());
   }
 }

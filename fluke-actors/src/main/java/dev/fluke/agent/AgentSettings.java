@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * The agent runtime's settings, read from {@code fluke.agent} (fluke-agent.conf, every key
@@ -71,8 +70,22 @@ public record AgentSettings(
     int maxOutputLineLength,
     ExecSettings exec) {
 
-  /** Where the agent's blocking work (executors, the journal, orphan handling) runs. */
-  static final String BLOCKING_DISPATCHER = "fluke.agent.blocking-dispatcher";
+  /**
+   * The threads of an agent process's runtime ({@code fluke.agent.threads}): {@code actors} handle
+   * the agent's messages (they never block), {@code blocking} run the request that runs, journal
+   * writes and the handling of an orphaned apply. Idle threads end after a minute.
+   */
+  public record Threads(int actors, int blocking) {
+    public Threads {
+      requireAtLeastOne("threads.actors", actors);
+      requireAtLeastOne("threads.blocking", blocking);
+    }
+
+    public static Threads read(Config config) {
+      Config c = config.getConfig("fluke.agent.threads");
+      return new Threads(c.getInt("actors"), c.getInt("blocking"));
+    }
+  }
 
   /**
    * An exponential backoff: from {@code min}, doubling up to {@code max}, each delay randomised by
@@ -122,10 +135,6 @@ public record AgentSettings(
     requireAtLeastOne("max-queued-requests", maxQueuedRequests);
     requireAtLeastOne("output.buffer-lines", outputBufferLines);
     requireAtLeastOne("output.max-line-length", maxOutputLineLength);
-  }
-
-  public static AgentSettings create(ActorSystem<?> system) {
-    return create(system.settings().config());
   }
 
   /**

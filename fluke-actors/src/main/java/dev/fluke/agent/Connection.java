@@ -2,6 +2,13 @@ package dev.fluke.agent;
 
 import static dev.fluke.hcl.Durations.format;
 
+import dev.fluke.agent.actor.ActorContext;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Behavior;
+import dev.fluke.agent.actor.BehaviorBuilder;
+import dev.fluke.agent.actor.Behaviors;
+import dev.fluke.agent.actor.PostStop;
+import dev.fluke.agent.actor.TimerScheduler;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.Register;
 import dev.fluke.protocol.Rebalancing;
@@ -9,13 +16,6 @@ import dev.fluke.protocol.ServerMessage;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One connection to one server (docs/protocol.md), from the first message to its end: it sends

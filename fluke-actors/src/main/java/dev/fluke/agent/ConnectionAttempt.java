@@ -1,5 +1,6 @@
 package dev.fluke.agent;
 
+import dev.fluke.agent.actor.ActorRef;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.util.ArrayDeque;
@@ -7,7 +8,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.LongFunction;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * One attempt to talk to one server, as {@link Event}s to an actor ({@link ServerLink}, which

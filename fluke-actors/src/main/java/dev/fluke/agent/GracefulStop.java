@@ -1,12 +1,12 @@
 package dev.fluke.agent;
 
+import dev.fluke.agent.actor.ActorContext;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Behavior;
+import dev.fluke.agent.actor.Behaviors;
+import dev.fluke.agent.actor.Done;
+import dev.fluke.agent.actor.TimerScheduler;
 import dev.fluke.hcl.Durations;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Stops the agent's work gracefully (SPEC §4: an agent asked to stop finishes its running apply

@@ -1,6 +1,6 @@
 package dev.fluke.agent;
 
-import org.apache.pekko.actor.typed.ActorRef;
+import dev.fluke.agent.actor.ActorRef;
 
 /**
  * {@link ServerLink}'s attempt in progress (immutable; the link replaces it as the attempt goes

@@ -1,18 +1,17 @@
 package dev.fluke.agent;
 
 import dev.fluke.agent.AgentJournal.RunningApply;
+import dev.fluke.agent.actor.ActorContext;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Behavior;
+import dev.fluke.agent.actor.Behaviors;
+import dev.fluke.agent.actor.TimerScheduler;
 import dev.fluke.exec.ProcessTree;
 import dev.fluke.hcl.Durations;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Deals with the apply that a previous agent process left running (SPEC §4: never two applies at
@@ -83,10 +82,7 @@ final class OrphanRecovery {
     this.journal = journal;
     this.settings = settings;
     this.replyTo = replyTo;
-    this.blocking =
-        ctx.getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig(AgentSettings.BLOCKING_DISPATCHER));
+    this.blocking = ctx.getSystem().blocking();
   }
 
   private Behavior<Command> start() {

@@ -2,6 +2,10 @@ package dev.fluke.agent;
 
 import dev.fluke.agent.AgentJournal.KeptResult;
 import dev.fluke.agent.UnackedResults.Kept;
+import dev.fluke.agent.actor.ActorContext;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Behavior;
+import dev.fluke.agent.actor.Behaviors;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.CheckReport;
 import java.util.ArrayList;
@@ -10,12 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.pekko.actor.DeadLetterSuppression;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Sends the worker's answers, in the order their requests ran, and delivers apply results at least
@@ -55,7 +53,7 @@ final class ResultDelivery {
       implements Command {}
 
   /** Connection {@code connId} is gone (told by a stopping connection: no dead letter logged). */
-  record Disconnected(long connId) implements Command, DeadLetterSuppression {}
+  record Disconnected(long connId) implements Command {}
 
   /** The server acknowledged the result of {@code task} in cycle {@code cycleId}. */
   record Acknowledged(long connId, long cycleId, String task) implements Command {}
@@ -123,10 +121,7 @@ final class ResultDelivery {
     this.ctx = ctx;
     this.settings = settings;
     this.journal = journal;
-    this.blocking =
-        ctx.getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig(AgentSettings.BLOCKING_DISPATCHER));
+    this.blocking = ctx.getSystem().blocking();
   }
 
   private Behavior<Command> delivering(State s) {

@@ -1,5 +1,12 @@
 package dev.fluke.agent;
 
+import dev.fluke.agent.actor.ActorContext;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Behavior;
+import dev.fluke.agent.actor.Behaviors;
+import dev.fluke.agent.actor.PostStop;
+import dev.fluke.agent.actor.PreRestart;
+import dev.fluke.agent.actor.TimerScheduler;
 import dev.fluke.hcl.Durations;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.Rebalancing;
@@ -8,13 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.random.RandomGenerator;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.PreRestart;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The agent's way to the servers (SPEC §5; docs/protocol.md, "Failover"): one {@link

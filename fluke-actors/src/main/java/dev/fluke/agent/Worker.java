@@ -1,5 +1,10 @@
 package dev.fluke.agent;
 
+import dev.fluke.agent.actor.ActorContext;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.Behavior;
+import dev.fluke.agent.actor.Behaviors;
+import dev.fluke.agent.actor.PostStop;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
 import dev.fluke.protocol.AgentMessage.CheckReport;
@@ -11,13 +16,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import org.apache.pekko.actor.DeadLetterSuppression;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Runs the agent's requests one at a time, in arrival order (SPEC §4: never two applies at once on
@@ -51,7 +49,7 @@ final class Worker {
    * The connection is gone: its queued work is dropped and a running check is stopped (the server
    * re-checks on reconnect); a running apply goes on and its result is reported late.
    */
-  record ConnectionLost(long connId) implements Command, DeadLetterSuppression {}
+  record ConnectionLost(long connId) implements Command {}
 
   /**
    * The agent is stopping: queued requests are dropped and no new ones are taken; the running one
@@ -112,10 +110,7 @@ final class Worker {
     this.ctx = ctx;
     this.means = means;
     this.lane = lane;
-    this.blocking =
-        ctx.getSystem()
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig(AgentSettings.BLOCKING_DISPATCHER));
+    this.blocking = ctx.getSystem().blocking();
   }
 
   private Behavior<Command> working(State s) {

@@ -11,6 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.ScriptedConnector.Link;
+import dev.fluke.agent.actor.ActorTestKit;
+import dev.fluke.agent.actor.Done;
+import dev.fluke.agent.actor.LoggingTestKit;
+import dev.fluke.agent.actor.ManualTime;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
 import dev.fluke.manifest.OnFailure;
@@ -38,10 +42,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -56,9 +56,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentRuntimeTest {
 
-  static final ActorTestKit testKit =
-      ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
-  static final ManualTime time = ManualTime.get(testKit.system());
+  static final ManualTime time = new ManualTime();
+  static final ActorTestKit testKit = ActorTestKit.create(time);
 
   /** Longer than the first reconnect backoff (1s, +20% at most). */
   static final Duration BACKOFF = Duration.ofMillis(1200);
@@ -87,7 +86,7 @@ class AgentRuntimeTest {
   }
 
   private static AgentSettings settings(String config) {
-    Config c = ConfigFactory.parseString(config).withFallback(testKit.system().settings().config());
+    Config c = ConfigFactory.parseString(config).withFallback(ConfigFactory.load());
     return AgentSettings.create(c)
         .withName("web-01")
         .withLabels(Map.of("role", "web", "env", "test"))

@@ -101,88 +101,20 @@ class AgentSettingsTest {
   }
 
   @Test
-  void theAgentsActorSystemIsSizedForAnAgentAndGivesTheDrainItsTime() {
-    AgentSettings s =
-        AgentSettings.create(ConfigFactory.load()).withStopGrace(Duration.ofMinutes(3));
-    com.typesafe.config.Config system = AgentRuntime.systemConfig(ConfigFactory.load(), s);
-
+  void theAgentsThreadsAreReadFromTheirOwnSectionAndAtLeastOneOfEach() {
+    assertEquals(new AgentSettings.Threads(2, 2), AgentSettings.Threads.read(ConfigFactory.load()));
     assertEquals(
-        2, system.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max"));
-    assertEquals(
-        Duration.ofMinutes(3).plusSeconds(5 + 20),
-        system.getDuration("pekko.coordinated-shutdown.phases.service-requests-done.timeout"));
-    assertEquals(
-        "pekko.actor.default-dispatcher", system.getString("pekko.actor.internal-dispatcher"));
-  }
-
-  @Test
-  void theAgentsActorSystemCreatesOnlyPekkosOwnSerializersAndStillSerializesLocally() {
-    AgentSettings s = AgentSettings.create(ConfigFactory.load());
-    com.typesafe.config.Config full = ConfigFactory.load();
-    com.typesafe.config.Config agent = AgentRuntime.systemConfig(full, s);
-    // The jar's other modules configure theirs (Jackson, remoting, cluster): the agent drops them.
-    assertTrue(full.hasPath("pekko.actor.serializers.jackson-cbor"));
-    assertEquals(
-        UnusedSerializer.class.getName(), agent.getString("pekko.actor.serializers.jackson-cbor"));
-    java.util.Map<String, Object> bindings =
-        agent.getObject("pekko.actor.serialization-bindings").unwrapped();
-    assertTrue(bindings.containsValue("none"));
-    bindings.forEach(
-        (type, alias) ->
-            assertTrue(
-                "none".equals(alias)
-                    || agent
-                        .getString("pekko.actor.serializers." + alias)
-                        .matches("org\\.apache\\.pekko\\.serialization\\.[A-Za-z]+"),
-                type + " = " + alias));
-    assertEquals(
-        "org.apache.pekko.serialization.JavaSerializer",
-        agent.getString("pekko.actor.serializers.java"));
-
-    org.apache.pekko.actor.typed.ActorSystem<Void> system =
-        org.apache.pekko.actor.typed.ActorSystem.create(
-            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "agent-serializers", agent);
-    try {
-      org.apache.pekko.serialization.Serialization serialization =
-          org.apache.pekko.serialization.SerializationExtension.get(system);
-      byte[] bytes = serialization.serialize("hello").get();
-      assertEquals("hello", serialization.deserialize(bytes, String.class).get());
-    } finally {
-      system.terminate();
-    }
-  }
-
-  @Test
-  void theAgentsActorSystemStartsNeitherAStreamMaterializerNorAReceptionist() throws Exception {
-    com.typesafe.config.Config full = ConfigFactory.load();
-    com.typesafe.config.Config agent = AgentRuntime.systemConfig(full, AgentSettings.create(full));
-    assertTrue(
-        full.getStringList("pekko.library-extensions")
-            .contains("org.apache.pekko.stream.SystemMaterializer$"));
-    assertTrue(
-        agent
-            .getStringList("pekko.library-extensions")
-            .contains("org.apache.pekko.serialization.SerializationExtension$"));
-
-    org.apache.pekko.actor.typed.ActorSystem<Void> system =
-        org.apache.pekko.actor.typed.ActorSystem.create(
-            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "agent-extensions", agent);
-    try {
-      assertFalse(
-          system.classicSystem().hasExtension(org.apache.pekko.stream.SystemMaterializer$.MODULE$));
-      assertFalse(
-          system.hasExtension(org.apache.pekko.actor.typed.receptionist.Receptionist$.MODULE$));
-      // should anything ask for them, they start then
-      assertEquals(
-          1,
-          org.apache.pekko.stream.javadsl.Source.single(1)
-              .runWith(org.apache.pekko.stream.javadsl.Sink.head(), system)
-              .toCompletableFuture()
-              .get(10, java.util.concurrent.TimeUnit.SECONDS));
-      assertTrue(
-          system.classicSystem().hasExtension(org.apache.pekko.stream.SystemMaterializer$.MODULE$));
-    } finally {
-      system.terminate();
-    }
+        new AgentSettings.Threads(1, 4),
+        AgentSettings.Threads.read(
+            ConfigFactory.parseString("fluke.agent.threads { actors = 1, blocking = 4 }")
+                .withFallback(ConfigFactory.load())));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                AgentSettings.Threads.read(
+                    ConfigFactory.parseString("fluke.agent.threads.blocking = 0")
+                        .withFallback(ConfigFactory.load())));
+    assertTrue(e.getMessage().contains("threads.blocking"), e.getMessage());
   }
 }

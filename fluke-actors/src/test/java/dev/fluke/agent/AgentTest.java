@@ -8,6 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.ScriptedConnector.Link;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.ActorTestKit;
+import dev.fluke.agent.actor.Behaviors;
+import dev.fluke.agent.actor.Done;
+import dev.fluke.agent.actor.LoggingTestKit;
+import dev.fluke.agent.actor.ManualTime;
+import dev.fluke.agent.actor.TestProbe;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
 import dev.fluke.exec.ProcessTree;
@@ -23,16 +30,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.BehaviorInterceptor;
-import org.apache.pekko.actor.typed.TypedActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -41,9 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent as the parent of its parts: recovery before connecting, a worker that fails. */
 class AgentTest {
-  static final ActorTestKit testKit =
-      ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
-  static final ManualTime time = ManualTime.get(testKit.system());
+  static final ManualTime time = new ManualTime();
+  static final ActorTestKit testKit = ActorTestKit.create(time);
 
   /** The cycle of a request that makes the scripted worker throw. */
   static final long POISON = 666;
@@ -92,28 +88,17 @@ class AgentTest {
                     outputs -> {
                       workersMade.incrementAndGet();
                       return Behaviors.intercept(
-                          FailOnPoison::new,
+                          AgentTest::failOnPoison,
                           Worker.create(settings, runner, journal, lane, clock, outputs));
                     })));
   }
 
   /** Makes a worker throw on a request of cycle {@link #POISON}, as a bug would. */
-  static final class FailOnPoison extends BehaviorInterceptor<Worker.Command, Worker.Command> {
-    FailOnPoison() {
-      super(Worker.Command.class);
-    }
-
-    @Override
-    public Behavior<Worker.Command> aroundReceive(
-        TypedActorContext<Worker.Command> ctx,
-        Worker.Command msg,
-        ReceiveTarget<Worker.Command> target) {
-      if (msg instanceof Worker.Enqueue e
-          && e.request() instanceof CheckRequest c
-          && c.cycleId() == POISON) {
-        throw new IllegalStateException("scripted worker failure");
-      }
-      return target.apply(ctx, msg);
+  static void failOnPoison(Worker.Command msg) {
+    if (msg instanceof Worker.Enqueue e
+        && e.request() instanceof CheckRequest c
+        && c.cycleId() == POISON) {
+      throw new IllegalStateException("scripted worker failure");
     }
   }
 

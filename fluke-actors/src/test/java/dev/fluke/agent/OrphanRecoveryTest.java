@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.AgentJournal.RunningProcess;
+import dev.fluke.agent.actor.ActorTestKit;
+import dev.fluke.agent.actor.ManualTime;
+import dev.fluke.agent.actor.TestProbe;
 import dev.fluke.exec.Outcome;
 import dev.fluke.exec.Phase;
 import dev.fluke.exec.ProcessTree;
@@ -23,9 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,9 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Time is manual: the grace passes when the test says so.
  */
 class OrphanRecoveryTest {
-  static final ActorTestKit testKit =
-      ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
-  static final ManualTime time = ManualTime.get(testKit.system());
+  static final ManualTime time = new ManualTime();
+  static final ActorTestKit testKit = ActorTestKit.create(time);
 
   @AfterAll
   static void shutdown() {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fluke.agent.actor.ActorTestKit;
+import dev.fluke.agent.actor.TestProbe;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.ApplyOutput;
 import dev.fluke.protocol.AgentMessage.ApplyResult;
@@ -16,8 +18,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 

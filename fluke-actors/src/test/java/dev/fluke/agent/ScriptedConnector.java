@@ -2,6 +2,7 @@ package dev.fluke.agent;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import dev.fluke.agent.actor.ManualTime;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.ServerMessage;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 
 /**
  * A server the test plays by hand: every connection attempt becomes a {@link Link} (what the agent

@@ -9,6 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.ScriptedConnector.Link;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.ActorTestKit;
+import dev.fluke.agent.actor.LoggingTestKit;
+import dev.fluke.agent.actor.ManualTime;
+import dev.fluke.agent.actor.TestProbe;
 import dev.fluke.protocol.AgentMessage;
 import dev.fluke.protocol.AgentMessage.Heartbeat;
 import dev.fluke.protocol.AgentMessage.Register;
@@ -26,11 +31,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,14 +43,8 @@ import org.junit.jupiter.api.Test;
  * millisecond earlier.
  */
 class ServerFailoverTest {
-  static final ActorTestKit testKit =
-      ActorTestKit.create(
-          ConfigFactory.parseString(
-                  // how long a LoggingTestKit expectation waits for its line, on a loaded machine
-                  "pekko.actor.testkit.typed.filter-leeway = 15s")
-              .withFallback(ManualTime.config())
-              .withFallback(ConfigFactory.load()));
-  static final ManualTime time = ManualTime.get(testKit.system());
+  static final ManualTime time = new ManualTime();
+  static final ActorTestKit testKit = ActorTestKit.create(time);
   static final Pattern PLAN = Pattern.compile("trying (\\w+) in ([0-9.]+)(ms|s)$");
 
   @AfterAll

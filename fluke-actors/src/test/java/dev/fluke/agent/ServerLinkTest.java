@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.ScriptedConnector.Link;
+import dev.fluke.agent.actor.ActorRef;
+import dev.fluke.agent.actor.ActorTestKit;
+import dev.fluke.agent.actor.ManualTime;
+import dev.fluke.agent.actor.TestProbe;
 import dev.fluke.protocol.AgentMessage.CheckReport;
 import dev.fluke.protocol.AgentMessage.Heartbeat;
 import dev.fluke.protocol.AgentMessage.Register;
@@ -20,10 +24,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,9 +34,8 @@ import org.junit.jupiter.api.Test;
  * probes, time is manual.
  */
 class ServerLinkTest {
-  static final ActorTestKit testKit =
-      ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
-  static final ManualTime time = ManualTime.get(testKit.system());
+  static final ManualTime time = new ManualTime();
+  static final ActorTestKit testKit = ActorTestKit.create(time);
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
 
   @AfterAll

@@ -1,6 +1,9 @@
 package dev.fluke.grpc;
 
+import com.typesafe.config.Config;
 import dev.fluke.agent.ServerConnector;
+import dev.fluke.agent.actor.Cancellable;
+import dev.fluke.agent.actor.Scheduler;
 import dev.fluke.grpc.proto.AgentEnvelope;
 import dev.fluke.grpc.proto.AgentService;
 import dev.fluke.grpc.proto.ServerEnvelope;
@@ -31,8 +34,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
-import org.apache.pekko.actor.Cancellable;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,17 @@ public final class GrpcServerConnector implements ServerConnector {
           .setResponseMarshaller(ProtoUtils.marshaller(ServerEnvelope.getDefaultInstance()))
           .build();
 
-  private final ActorSystem<?> system;
+  /**
+   * What every connector of an agent process shares: the transport's settings ({@code fluke.grpc})
+   * and the agent's scheduler (the answer timeout).
+   */
+  public record Client(GrpcSettings settings, Scheduler scheduler) {
+    public static Client of(Config config, Scheduler scheduler) {
+      return new Client(GrpcSettings.create(config), scheduler);
+    }
+  }
+
+  private final Scheduler scheduler;
   private final String serverUrl;
   private final String authorization;
   private final boolean insecure;
@@ -83,8 +94,8 @@ public final class GrpcServerConnector implements ServerConnector {
   private final GrpcSettings grpc;
 
   /** A {@code grpc://} or {@code grpcs://} server checked against the system's trust store. */
-  public GrpcServerConnector(ActorSystem<?> system, String serverUrl, String token) {
-    this(system, serverUrl, token, Optional.empty(), false);
+  public GrpcServerConnector(Client client, String serverUrl, String token) {
+    this(client, serverUrl, token, Optional.empty(), false);
   }
 
   /**
@@ -95,12 +106,12 @@ public final class GrpcServerConnector implements ServerConnector {
    *     options on a {@code grpc://} URL
    */
   public GrpcServerConnector(
-      ActorSystem<?> system,
+      Client client,
       String serverUrl,
       String token,
       Optional<Path> caFile,
       boolean insecureSkipVerify) {
-    this(system, serverUrl, token, caFile, insecureSkipVerify, Optional.empty());
+    this(client, serverUrl, token, caFile, insecureSkipVerify, Optional.empty());
   }
 
   /**
@@ -110,7 +121,7 @@ public final class GrpcServerConnector implements ServerConnector {
    * @throws IllegalArgumentException as above, or when the certificate or key cannot be used
    */
   public GrpcServerConnector(
-      ActorSystem<?> system,
+      Client client,
       String serverUrl,
       String token,
       Optional<Path> caFile,
@@ -126,11 +137,11 @@ public final class GrpcServerConnector implements ServerConnector {
           "ca_file, insecure_skip_verify, cert_file and key_file need a grpcs:// server_url, got "
               + serverUrl);
     }
-    this.system = system;
+    this.scheduler = client.scheduler();
     this.serverUrl = serverUrl;
     this.authorization = "Bearer " + token.trim();
     this.insecure = useTls && insecureSkipVerify;
-    this.grpc = GrpcSettings.create(system);
+    this.grpc = client.settings();
     this.host =
         uri.getHost().startsWith("[")
             ? uri.getHost().substring(1, uri.getHost().length() - 1)
@@ -236,16 +247,13 @@ public final class GrpcServerConnector implements ServerConnector {
      */
     void awaitAnswer(Duration timeout) {
       answerTimeout =
-          system
-              .scheduler()
-              .scheduleOnce(
-                  timeout,
-                  () ->
-                      cancel(
-                          new ServerDidNotAnswer(
-                              "the server accepted the connection but did not answer within "
-                                  + Durations.format(timeout))),
-                  system.executionContext());
+          scheduler.scheduleOnce(
+              timeout,
+              () ->
+                  cancel(
+                      new ServerDidNotAnswer(
+                          "the server accepted the connection but did not answer within "
+                              + Durations.format(timeout))));
     }
 
     // ---- the agent's side ----

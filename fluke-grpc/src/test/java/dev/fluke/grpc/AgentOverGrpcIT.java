@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.AgentRuntime;
 import dev.fluke.agent.AgentSettings;
 import dev.fluke.agent.Script;
+import dev.fluke.agent.actor.Actors;
 import dev.fluke.exec.Outcome;
 import dev.fluke.manifest.TaskSpec;
 import dev.fluke.protocol.AgentMessage;
@@ -38,13 +40,13 @@ class AgentOverGrpcIT {
   private static final String TOKEN = "agent-token";
 
   private final List<ActorTestKit> kits = new ArrayList<>();
-  private ActorTestKit agentKit;
+  private Actors agentSystem;
   private final Script script = new Script();
   private AgentRuntime agent;
 
   @BeforeEach
   void startAgentSystem() {
-    agentKit = kit("agent");
+    agentSystem = Actors.create("agent", 2, 2);
   }
 
   @AfterEach
@@ -53,6 +55,7 @@ class AgentOverGrpcIT {
       agent.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
     kits.forEach(ActorTestKit::shutdownTestKit);
+    agentSystem.terminate().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   private ActorTestKit kit(String name) {
@@ -96,16 +99,17 @@ class AgentOverGrpcIT {
 
   private void startAgent(int port) {
     AgentSettings settings =
-        AgentSettings.create(agentKit.system())
+        AgentSettings.create(ConfigFactory.load())
             .withName("web-01")
             .withLabels(Map.of("role", "web"))
             .withVersion("9.9.9")
             .withReconnect(Duration.ofMillis(50), Duration.ofMillis(500), 0.2);
     GrpcServerConnector connector =
-        new GrpcServerConnector(agentKit.system(), "grpc://127.0.0.1:" + port, TOKEN);
-    agent =
-        AgentRuntime.start(
-            agentKit.system(), settings, connector, script.executors("shell", "mise"));
+        new GrpcServerConnector(
+            GrpcServerConnector.Client.of(ConfigFactory.load(), agentSystem.scheduler()),
+            "grpc://127.0.0.1:" + port,
+            TOKEN);
+    agent = AgentRuntime.start(agentSystem, settings, connector, script.executors("shell", "mise"));
   }
 
   @Test

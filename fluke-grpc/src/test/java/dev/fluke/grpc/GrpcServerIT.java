@@ -126,7 +126,8 @@ class GrpcServerIT {
   @Test
   void messagesRoundTripBetweenTheConnectorAndTheGateway() throws Exception {
     int port = bind(Optional.empty());
-    AgentCall agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    AgentCall agent =
+        open(new GrpcServerConnector(TestClients.of(system), "grpc://127.0.0.1:" + port, TOKEN));
 
     agent.send(register());
     ScriptedGateway.Session session = gateway.nextSession();
@@ -166,7 +167,9 @@ class GrpcServerIT {
   void callWithAWrongTokenIsUnauthenticatedAndNeverReachesTheGateway() throws Exception {
     int port = bind(Optional.empty());
     AgentCall agent =
-        open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "guessed-token"));
+        open(
+            new GrpcServerConnector(
+                TestClients.of(system), "grpc://127.0.0.1:" + port, "guessed-token"));
 
     agent.send(register());
 
@@ -177,7 +180,8 @@ class GrpcServerIT {
   @Test
   void protocolViolationEndsOnlyThatStream() throws Exception {
     int port = bind(Optional.empty());
-    AgentCall good = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    AgentCall good =
+        open(new GrpcServerConnector(TestClients.of(system), "grpc://127.0.0.1:" + port, TOKEN));
     good.send(register());
     ScriptedGateway.Session goodSession = gateway.nextSession();
     goodSession.next(AgentMessage.Register.class);
@@ -200,7 +204,7 @@ class GrpcServerIT {
   void gatewayFailuresBecomeStatuses() throws Exception {
     int port = bind(Optional.empty());
     GrpcServerConnector connector =
-        new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN);
+        new GrpcServerConnector(TestClients.of(system), "grpc://127.0.0.1:" + port, TOKEN);
     AgentCall first = open(connector);
     first.send(register());
     ScriptedGateway.Session violated = gateway.nextSession();
@@ -246,7 +250,8 @@ class GrpcServerIT {
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, statusOf(failure));
     assertTrue(failure.getMessage().contains("larger than the limit"), failure.getMessage());
     gateway.nextSession(); // the refused stream had been authenticated and handed to the gateway
-    AgentCall next = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    AgentCall next =
+        open(new GrpcServerConnector(TestClients.of(system), "grpc://127.0.0.1:" + port, TOKEN));
     next.send(register());
     assertEquals(register(), gateway.nextSession().next(AgentMessage.Register.class));
   }
@@ -254,7 +259,8 @@ class GrpcServerIT {
   @Test
   void aLongStreamCarriesMoreThanAnyHttpEntityLimit() throws Exception {
     int port = bind(Optional.empty());
-    AgentCall agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    AgentCall agent =
+        open(new GrpcServerConnector(TestClients.of(system), "grpc://127.0.0.1:" + port, TOKEN));
     agent.send(register());
     ScriptedGateway.Session session = gateway.nextSession();
     session.next(AgentMessage.Register.class);
@@ -273,7 +279,8 @@ class GrpcServerIT {
     try (ServerSocket stopped = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       AgentCall agent =
           open(
-              new GrpcServerConnector(system, "grpc://127.0.0.1:" + stopped.getLocalPort(), TOKEN));
+              new GrpcServerConnector(
+                  TestClients.of(system), "grpc://127.0.0.1:" + stopped.getLocalPort(), TOKEN));
       agent.send(register());
       Throwable why = agent.error();
       assertInstanceOf(GrpcServerConnector.ServerDidNotAnswer.class, why);
@@ -284,7 +291,8 @@ class GrpcServerIT {
   @Test
   void aStreamOutlivesTheHttpRequestTimeout() throws Exception {
     int port = bind(Optional.empty());
-    AgentCall agent = open(new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, TOKEN));
+    AgentCall agent =
+        open(new GrpcServerConnector(TestClients.of(system), "grpc://127.0.0.1:" + port, TOKEN));
     agent.send(register());
     ScriptedGateway.Session session = gateway.nextSession();
     session.next(AgentMessage.Register.class);
@@ -304,7 +312,11 @@ class GrpcServerIT {
     AgentCall agent =
         open(
             new GrpcServerConnector(
-                system, "grpcs://127.0.0.1:" + port, TOKEN, Optional.of(certs.cert()), false));
+                TestClients.of(system),
+                "grpcs://127.0.0.1:" + port,
+                TOKEN,
+                Optional.of(certs.cert()),
+                false));
 
     agent.send(register());
 
@@ -316,7 +328,8 @@ class GrpcServerIT {
       throws Exception {
     TestCerts certs = TestCerts.create(dir);
     int port = bind(Optional.of(new TlsFiles(certs.cert(), certs.key())));
-    AgentCall verifying = open(new GrpcServerConnector(system, "grpcs://127.0.0.1:" + port, TOKEN));
+    AgentCall verifying =
+        open(new GrpcServerConnector(TestClients.of(system), "grpcs://127.0.0.1:" + port, TOKEN));
     verifying.send(register());
     assertEquals(Status.Code.UNAVAILABLE, statusOf(verifying.error()));
     assertEquals(0, gateway.connects());
@@ -324,7 +337,11 @@ class GrpcServerIT {
     AgentCall skipping =
         open(
             new GrpcServerConnector(
-                system, "grpcs://127.0.0.1:" + port, TOKEN, Optional.empty(), true));
+                TestClients.of(system),
+                "grpcs://127.0.0.1:" + port,
+                TOKEN,
+                Optional.empty(),
+                true));
     skipping.send(register());
     assertEquals(register(), gateway.nextSession().next());
   }
@@ -332,14 +349,18 @@ class GrpcServerIT {
   @Test
   void badServerUrlsAndTlsOptionsAreRefusedUpFront() {
     assertThrows(
-        IllegalArgumentException.class, () -> new GrpcServerConnector(system, "http://x:1", TOKEN));
+        IllegalArgumentException.class,
+        () -> new GrpcServerConnector(TestClients.of(system), "http://x:1", TOKEN));
     assertThrows(
         IllegalArgumentException.class,
-        () -> new GrpcServerConnector(system, "grpc://x:1/path", TOKEN));
-    assertThrows(
-        IllegalArgumentException.class, () -> new GrpcServerConnector(system, "grpc://x:1", " "));
+        () -> new GrpcServerConnector(TestClients.of(system), "grpc://x:1/path", TOKEN));
     assertThrows(
         IllegalArgumentException.class,
-        () -> new GrpcServerConnector(system, "grpc://x:1", TOKEN, Optional.empty(), true));
+        () -> new GrpcServerConnector(TestClients.of(system), "grpc://x:1", " "));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new GrpcServerConnector(
+                TestClients.of(system), "grpc://x:1", TOKEN, Optional.empty(), true));
   }
 }

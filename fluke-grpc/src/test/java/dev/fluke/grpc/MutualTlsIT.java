@@ -90,7 +90,7 @@ class MutualTlsIT {
   private AgentCall connect(Optional<TlsFiles> certificate) {
     ServerConnector connector =
         new GrpcServerConnector(
-            system,
+            TestClients.of(system),
             "grpcs://127.0.0.1:" + port,
             TOKEN,
             Optional.of(server.cert()),

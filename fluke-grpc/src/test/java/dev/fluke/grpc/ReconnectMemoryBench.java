@@ -35,7 +35,7 @@ final class ReconnectMemoryBench {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "reconnect-bench");
     try {
       GrpcServerConnector connector =
-          new GrpcServerConnector(system, "grpc://127.0.0.1:" + port, "token");
+          new GrpcServerConnector(TestClients.of(system), "grpc://127.0.0.1:" + port, "token");
       for (int i = 0; i < 200; i++) {
         attempt(connector, system); // warm-up: classes, pools, caches
       }

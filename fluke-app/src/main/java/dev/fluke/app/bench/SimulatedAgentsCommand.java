@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.fluke.agent.AgentRuntime;
 import dev.fluke.agent.AgentSettings;
+import dev.fluke.agent.actor.Actors;
 import dev.fluke.app.cli.VersionInfo;
 import dev.fluke.exec.Executor;
 import dev.fluke.grpc.GrpcServerConnector;
@@ -16,9 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -76,8 +77,8 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
   java.nio.file.Path applyLog;
 
   /**
-   * Threads of the agents' blocking dispatcher (shared by all agents of this process): slow
-   * simulated applies ({@code sleep N}) each hold one, so many at once need more than the default.
+   * Threads for the agents' blocking work (shared by all agents of this process): slow simulated
+   * applies ({@code sleep N}) each hold one, so many at once need more than the default.
    */
   @Option(names = "--blocking-threads")
   Integer blockingThreads;
@@ -86,14 +87,15 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Config config = ConfigFactory.load();
-    if (blockingThreads != null) {
-      config =
-          ConfigFactory.parseString(
-                  "fluke.agent.blocking-dispatcher.thread-pool-executor.fixed-pool-size = "
-                      + blockingThreads)
-              .withFallback(config);
-    }
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fluke-bench-agents", config);
+    // One runtime for every simulated agent: its actors on a pool the size of the machine, the
+    // agents' blocking work on fluke.agent.threads.blocking threads (or --blocking-threads).
+    Actors system =
+        Actors.create(
+            "fluke-bench-agents",
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            blockingThreads != null
+                ? blockingThreads
+                : AgentSettings.Threads.read(config).blocking());
     PrintWriter log =
         applyLog == null
             ? null
@@ -108,11 +110,15 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
               .map(
                   server ->
                       new GrpcServerConnector(
-                          system, server, token, java.util.Optional.ofNullable(caFile), false))
+                          GrpcServerConnector.Client.of(config, system.scheduler()),
+                          server,
+                          token,
+                          java.util.Optional.ofNullable(caFile),
+                          false))
               .toList();
       // Read once: the configuration and version are the same for every simulated agent.
       AgentSettings base =
-          AgentSettings.create(system).withVersion(VersionInfo.current().version());
+          AgentSettings.create(config).withVersion(VersionInfo.current().version());
       long start = System.nanoTime();
       for (int i = 0; i < count; i++) {
         String name = BenchCommand.agentName(first + i);
@@ -141,8 +147,17 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
               + " applies_ended="
               + counters.appliesEnded.sum());
       out.flush();
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      // Every agent drains (its running apply reported) and stops, as on SIGTERM; then the runtime.
+      try {
+        CompletableFuture.allOf(
+                agents.stream()
+                    .map(a -> a.shutdown().toCompletableFuture())
+                    .toArray(CompletableFuture[]::new))
+            .get(30, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        out.println("some agents did not stop within 30 s");
+      }
+      system.terminate().toCompletableFuture().get(30, TimeUnit.SECONDS);
       if (log != null) {
         log.close();
       }
