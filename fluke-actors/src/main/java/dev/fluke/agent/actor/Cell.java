@@ -4,12 +4,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -18,14 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One actor: its mailbox, handled one message at a time on the system's executor (never two turns
- * at once, each turn sees the previous one's writes), its behavior, children, timers and
- * supervision. The reference and the context in one object.
+ * One actor: its {@link Mailbox}, its behavior, children, timers and supervision. The reference and
+ * the context in one object; everything but {@link #tell} runs on the actor's turn.
  */
-final class Cell<T> implements ActorRef<T>, ActorContext<T>, Runnable {
-  /** Messages handled per turn before the thread is given to other actors. */
-  private static final int THROUGHPUT = 16;
-
+final class Cell<T> implements ActorRef<T>, ActorContext<T> {
   private static final Object NOT_WATCHED = new Object();
 
   // ---- what the runtime puts in the mailbox besides messages ----
@@ -43,9 +35,7 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T>, Runnable {
   private final Actors system;
   private final Cell<?> parent;
   private final String path;
-  private final Queue<Object> mailbox = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean scheduled = new AtomicBoolean();
-  private volatile boolean terminated;
+  private final Mailbox mailbox;
 
   // ---- touched on the actor's turn only ----
   private final Behavior<T> initial;
@@ -65,6 +55,7 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T>, Runnable {
     this.system = system;
     this.parent = parent;
     this.path = path;
+    this.mailbox = new Mailbox(system.executor(), this::handle);
     if (behavior instanceof Behavior.Supervised<T> s) {
       this.initial = s.inner;
       this.strategy = s.strategy;
@@ -96,7 +87,7 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T>, Runnable {
   }
 
   boolean isTerminated() {
-    return terminated;
+    return mailbox.isClosed();
   }
 
   void stopFromOutside() {
@@ -107,46 +98,11 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T>, Runnable {
 
   @Override
   public void tell(T message) {
-    enqueue(message);
+    mailbox.add(message);
   }
 
   void enqueue(Object message) {
-    if (terminated) {
-      return; // a dead letter
-    }
     mailbox.add(message);
-    if (scheduled.compareAndSet(false, true)) {
-      dispatch();
-    }
-  }
-
-  private void dispatch() {
-    try {
-      system.executor().execute(this);
-    } catch (RejectedExecutionException shutDown) {
-      scheduled.set(false);
-    }
-  }
-
-  @Override
-  public void run() {
-    try {
-      for (int i = 0; i < THROUGHPUT && !terminated; i++) {
-        Object m = mailbox.poll();
-        if (m == null) {
-          break;
-        }
-        handle(m);
-      }
-    } finally {
-      if (terminated) {
-        mailbox.clear();
-      }
-      scheduled.set(false);
-      if (!terminated && !mailbox.isEmpty() && scheduled.compareAndSet(false, true)) {
-        dispatch();
-      }
-    }
   }
 
   @Override
@@ -323,7 +279,7 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T>, Runnable {
 
   private void finishStop() {
     signal(PostStop.INSTANCE);
-    terminated = true;
+    mailbox.close();
     if (parent != null) {
       parent.enqueue(new ChildStopped(this));
     } else {
