@@ -29,10 +29,10 @@ import java.util.stream.Stream;
  *       queued requests are answered with errors, and a new worker takes over after a backoff
  *       (requests arriving meanwhile wait); its first request starts only once the old one has
  *       ended.
- *   <li>{@link #draining} (asked to stop, e.g. SIGTERM through CoordinatedShutdown): a {@link
- *       GracefulStop} child lets the running apply finish within {@code stop_grace} (or kills it)
- *       and waits (bounded) for the results to be acknowledged; then {@link #drained}, connected
- *       and taking no work, until told to {@link Stop}.
+ *   <li>{@link #draining} (asked to stop, e.g. SIGTERM through {@link AgentRuntime#shutdown}): a
+ *       {@link GracefulStop} child lets the running apply finish within {@code stop_grace} (or
+ *       kills it) and waits (bounded) for the results to be acknowledged; then {@link #drained},
+ *       connected and taking no work, until told to {@link Stop}.
  * </ol>
  */
 final class Agent {

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: the worker's thread records the running apply (also from the process-started
  * hook), {@link ResultDelivery} forgets acknowledged results. Calls block on file I/O: actors make
- * them on {@code fluke.agent.blocking-dispatcher}.
+ * them on the agent's blocking threads ({@code fluke.agent.threads.blocking}).
  */
 final class AgentJournal {
   private static final Logger log = LoggerFactory.getLogger(AgentJournal.class);

@@ -23,10 +23,10 @@ import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 /**
- * What the agent does for one request, as plain blocking code (SPEC §1, §4): it runs on a thread of
- * {@code fluke.agent.blocking-dispatcher} (a check request's checks also on the helper threads of
- * its {@link CheckPool}), called by {@link Worker}, and is kept out of the actor so that the
- * sequencing rules can be read and tested on their own.
+ * What the agent does for one request, as plain blocking code (SPEC §1, §4): it runs on one of the
+ * agent's blocking threads ({@code fluke.agent.threads.blocking}; a check request's checks also on
+ * the helper threads of its {@link CheckPool}), called by {@link Worker}, and is kept out of the
+ * actor so that the sequencing rules can be read and tested on their own.
  *
  * <ul>
  *   <li>check: every block's check of every task, up to {@code check_concurrency} of them at the

@@ -20,8 +20,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Runs the agent's requests one at a time, in arrival order (SPEC §4: never two applies at once on
  * one host). Executors block, so each request runs as a {@link TaskRunner} call in the {@link
- * WorkLane} on {@code fluke.agent.blocking-dispatcher}; this actor never blocks and answers its
- * commands at once, which is what lets a Cancel reach running work.
+ * WorkLane} on the agent's blocking threads; this actor never blocks and answers its commands at
+ * once, which is what lets a Cancel reach running work.
  *
  * <p>A running request answers for itself, from its own thread, when it ends: its check report or
  * its apply result (first kept in the {@link AgentJournal}) to {@link ResultDelivery}, which sends
