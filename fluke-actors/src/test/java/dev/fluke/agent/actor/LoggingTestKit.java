@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Expects a log line while some code runs (Pekko's LoggingTestKit's names): {@code
  * LoggingTestKit.info("Cycle 5 cancelled").expect(system, () -> ...)} runs the code and fails
- * unless a matching line is logged within the leeway (10 s: a loaded machine).
+ * unless a matching line is logged within the leeway (15 s: a loaded machine).
  */
 public final class LoggingTestKit {
-  private static final Duration LEEWAY = Duration.ofSeconds(10);
+  private static final Duration LEEWAY = Duration.ofSeconds(15);
 
   /** A logged line, as a filter sees it. */
   public record Event(Level level, String loggerName, String message, Throwable throwable) {}
