@@ -142,6 +142,14 @@ public final class AgentRuntime {
         .exceptionally(alreadyStopped -> Done.getInstance());
   }
 
+  /**
+   * Completes once the agent has stopped: after {@link #stop}, or on its own should it fail (a bug:
+   * the fluke binary then exits with an error so that the service manager starts it again).
+   */
+  public CompletionStage<Void> whenStopped() {
+    return system.whenStopped(agent);
+  }
+
   /** {@link #drain}, then {@link #stop}: how an agent process ends (SIGTERM). */
   public CompletionStage<Done> shutdown() {
     return drain().thenCompose(drained -> stop());

@@ -49,6 +49,9 @@ public final class AgentCommand implements Callable<Integer> {
     applyLog(cfg.log());
     try (AgentNode node = AgentNode.start(cfg, env, ConfigFactory.load())) {
       node.awaitTermination();
+      if (node.stoppedUnexpectedly()) {
+        return 1; // so that the service manager starts it again
+      }
     } catch (IllegalArgumentException | IllegalStateException e) {
       // a bad setting, or a state_dir the agent cannot keep its journal in
       throw new CliException(e.getMessage(), e);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,8 @@ public final class AgentNode implements AutoCloseable {
   private final AgentRuntime agent;
   private final JGitSync git;
   private final Thread onSigterm;
-  private boolean stopped;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile boolean unexpected;
 
   private AgentNode(Actors system, AgentRuntime agent, JGitSync git) {
     this.system = system;
@@ -100,6 +102,7 @@ public final class AgentNode implements AutoCloseable {
               : "one of " + config.serverUrls() + " (picked at random, then each in turn)");
       AgentNode node = new AgentNode(system, agent, git);
       Runtime.getRuntime().addShutdownHook(node.onSigterm);
+      agent.whenStopped().thenRun(node::onAgentStopped);
       return node;
     } catch (RuntimeException e) {
       system.terminate();
@@ -107,9 +110,32 @@ public final class AgentNode implements AutoCloseable {
     }
   }
 
-  /** Returns once the agent has stopped (SIGTERM, or {@link #close} on another thread). */
+  /**
+   * Returns once the agent has stopped (SIGTERM, {@link #close} on another thread, or on its own:
+   * see {@link #stoppedUnexpectedly}).
+   */
   public void awaitTermination() {
     system.whenTerminated().toCompletableFuture().join();
+  }
+
+  /**
+   * The agent stopped without being asked to (a failure of its own actor: a bug). The process
+   * should then exit with an error, so that its service manager ({@code Restart=on-failure}) starts
+   * it again, rather than stay up without an agent.
+   */
+  public boolean stoppedUnexpectedly() {
+    return unexpected;
+  }
+
+  /** The agent stopped: as asked ({@link #stopAgent} came first), or on its own. */
+  private void onAgentStopped() {
+    if (!stopping.compareAndSet(false, true)) {
+      return; // asked to (SIGTERM, close)
+    }
+    unexpected = true;
+    log.error(
+        "The agent stopped unexpectedly (see the error above); exiting so that it is restarted");
+    system.terminate();
   }
 
   /**
@@ -132,10 +158,9 @@ public final class AgentNode implements AutoCloseable {
    * second caller (SIGTERM during {@link #close}) waits for the first.
    */
   private synchronized void stopAgent() {
-    if (stopped) {
+    if (!stopping.compareAndSet(false, true)) {
       return;
     }
-    stopped = true;
     try {
       agent
           .shutdown()

@@ -106,6 +106,12 @@ public final class Actors {
     return stopped;
   }
 
+  /** Completes once the top-level actor has stopped, for whatever reason (at once if it had). */
+  public CompletionStage<Void> whenStopped(ActorRef<?> actor) {
+    CompletableFuture<Void> stopped = actor instanceof Cell<?> c ? running.get(c) : null;
+    return stopped != null ? stopped.copy() : CompletableFuture.completedFuture(null);
+  }
+
   /**
    * Sends {@code request(replyTo)} to {@code target}; completes with the reply, or with a {@link
    * TimeoutException} after {@code timeout}. For use outside actors (inside: {@link

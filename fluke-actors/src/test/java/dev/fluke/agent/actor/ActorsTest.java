@@ -286,6 +286,19 @@ class ActorsTest {
   }
 
   @Test
+  void whoWaitsForATopLevelActorHearsWhenItStopsOnItsOwn() throws Exception {
+    TestProbe<String> probe = real.createTestProbe();
+    ActorRef<String> actor = real.spawn(fragile(probe.ref()));
+    probe.expectMessage("started");
+    CompletableFuture<Void> stopped = real.system().whenStopped(actor).toCompletableFuture();
+    assertFalse(stopped.isDone());
+    actor.tell("boom");
+    stopped.get(10, TimeUnit.SECONDS);
+    probe.expectMessage("post-stop");
+    assertTrue(real.system().whenStopped(actor).toCompletableFuture().isDone()); // and later too
+  }
+
+  @Test
   void aStoppingActorStopsItsChildrenFirstAndHearsNoWatchMessageForThem() throws Exception {
     TestProbe<String> probe = real.createTestProbe();
     CompletableFuture<ActorRef<String>> child = new CompletableFuture<>();
