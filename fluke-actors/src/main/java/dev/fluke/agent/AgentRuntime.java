@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>{@code
  * AgentSettings settings = AgentSettings.create(config).withName("web-01").withLabels(labels);
- * Actors system = Actors.create("fluke-agent", settings.actorThreads(), settings.blockingThreads());
+ * AgentSettings.Threads threads = AgentSettings.Threads.read(config);
+ * Actors system = Actors.create("fluke-agent", threads.actors(), threads.blocking());
  * AgentRuntime agent = AgentRuntime.start(system, settings, connector, Map.of("shell", shell, ...));
  * }</pre>
  */

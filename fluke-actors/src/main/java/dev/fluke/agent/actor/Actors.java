@@ -53,33 +53,37 @@ public final class Actors {
     this.shutdown = shutdown;
   }
 
-  /** A system with pools of its own (ended by {@link #terminate}). */
+  /** A system with pools of its own and a timer thread (all ended by {@link #terminate}). */
   public static Actors create(String name, int threads, int blockingThreads) {
-    ThreadPoolExecutor actors = pool(name + "-actors", threads);
-    ThreadPoolExecutor blocking = pool(name + "-blocking", blockingThreads);
     ScheduledThreadPoolExecutor timers =
         new ScheduledThreadPoolExecutor(1, daemon(name + "-scheduler"));
     timers.setRemoveOnCancelPolicy(true);
+    return create(name, threads, blockingThreads, scheduler(timers), timers::shutdownNow);
+  }
+
+  /** A system with pools of its own on {@code scheduler}'s time (tests move it by hand). */
+  public static Actors create(String name, int threads, int blockingThreads, Scheduler scheduler) {
+    return create(name, threads, blockingThreads, scheduler, () -> {});
+  }
+
+  private static Actors create(
+      String name, int threads, int blockingThreads, Scheduler scheduler, Runnable alsoEnd) {
+    ThreadPoolExecutor actors = pool(name + "-actors", threads);
+    ThreadPoolExecutor blocking = pool(name + "-blocking", blockingThreads);
     return new Actors(
         name,
         actors,
-        scheduler(timers),
+        scheduler,
         blocking,
         () -> {
-          timers.shutdownNow();
+          alsoEnd.run();
           actors.shutdown();
           blocking.shutdown();
         });
   }
 
-  /** A system on executors the caller owns (many agents in one process; tests). */
-  public static Actors create(
-      String name, Executor executor, Scheduler scheduler, Executor blocking) {
-    return new Actors(name, executor, scheduler, blocking, () -> {});
-  }
-
   /** A scheduler on {@code executor} (its tasks only hand messages over). */
-  public static Scheduler scheduler(ScheduledThreadPoolExecutor executor) {
+  private static Scheduler scheduler(ScheduledThreadPoolExecutor executor) {
     return (delay, task) -> {
       var f = executor.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
       return () -> f.cancel(false);
@@ -98,12 +102,10 @@ public final class Actors {
 
   /** Stops a top-level actor (its children first); completes once it has stopped. */
   public CompletionStage<Void> stop(ActorRef<?> actor) {
-    CompletableFuture<Void> stopped = actor instanceof Cell<?> c ? running.get(c) : null;
-    if (stopped == null) {
-      return CompletableFuture.completedFuture(null);
+    if (actor instanceof Cell<?> c && running.containsKey(c)) {
+      c.stopFromOutside();
     }
-    ((Cell<?>) actor).stopFromOutside();
-    return stopped;
+    return whenStopped(actor);
   }
 
   /** Completes once the top-level actor has stopped, for whatever reason (at once if it had). */
@@ -142,10 +144,6 @@ public final class Actors {
     reply.whenComplete((r, f) -> timer.cancel());
     target.tell(request.apply(reply::complete));
     return reply;
-  }
-
-  public String name() {
-    return name;
   }
 
   public Scheduler scheduler() {

@@ -1,6 +1,7 @@
 package dev.fluke.agent.actor;
 
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -87,9 +88,9 @@ public abstract sealed class Behavior<T>
   /** The behavior an actor is spawned with, and what sees each message before it. */
   static final class Intercepted<T> extends Behavior<T> {
     final Behavior<T> inner;
-    final java.util.function.Consumer<T> before;
+    final Consumer<T> before;
 
-    Intercepted(Behavior<T> inner, java.util.function.Consumer<T> before) {
+    Intercepted(Behavior<T> inner, Consumer<T> before) {
       this.inner = inner;
       this.before = before;
     }

@@ -98,7 +98,7 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T> {
 
   @Override
   public void tell(T message) {
-    mailbox.add(message);
+    enqueue(message);
   }
 
   void enqueue(Object message) {
@@ -157,24 +157,29 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T> {
     handleNow(m);
   }
 
-  @SuppressWarnings("unchecked")
-  void handleNow(Object m) {
+  void handleNow(Object message) {
     if (stopping || backingOff != null) {
       return;
     }
+    guarded(
+        () -> {
+          Object m = message instanceof Adapted<?> a ? a.message().get() : message;
+          if (before != null) {
+            before.accept(m);
+          }
+          if (current instanceof Behavior.Receive<T> r) {
+            become(r.receive(m));
+          }
+        });
+  }
+
+  /** Runs the behavior's code; what it throws is the actor's failure, as Pekko counts them. */
+  private void guarded(Runnable behaviorCode) {
     try {
-      if (m instanceof Adapted<?> a) {
-        m = a.message().get();
-      }
-      if (before != null) {
-        before.accept(m);
-      }
-      if (current instanceof Behavior.Receive<T> r) {
-        become(r.receive(m));
-      }
+      behaviorCode.run();
     } catch (VirtualMachineError fatal) {
       throw fatal;
-    } catch (Throwable e) { // a bug in the behavior, as Pekko counts failures (non-fatal ones)
+    } catch (Throwable e) { // a bug in the behavior (non-fatal)
       failed(e);
     }
   }
@@ -189,25 +194,21 @@ final class Cell<T> implements ActorRef<T>, ActorContext<T> {
       beginStop();
     } else if (b instanceof Behavior.Receive<T>) {
       current = b;
-    } else if (b instanceof Behavior.Supervised<T>) {
+    } else if (b instanceof Behavior.Supervised<T> || b instanceof Behavior.Intercepted<T>) {
       throw new IllegalArgumentException(
-          "supervise applies to the behavior an actor is spawned with");
+          "supervise and intercept apply to the behavior an actor is spawned with");
     } // else same
   }
 
   private void start() {
     startedNanos = System.nanoTime();
-    try {
-      Behavior<T> b = initial;
-      if (b == Behaviors.<T>same()) {
-        throw new IllegalArgumentException("an actor cannot start with Behaviors.same()");
-      }
-      become(b);
-    } catch (VirtualMachineError fatal) {
-      throw fatal;
-    } catch (Throwable e) { // a bug in the behavior, as Pekko counts failures (non-fatal ones)
-      failed(e);
-    }
+    guarded(
+        () -> {
+          if (initial == Behaviors.<T>same()) {
+            throw new IllegalArgumentException("an actor cannot start with Behaviors.same()");
+          }
+          become(initial);
+        });
   }
 
   private void signal(Signal s) {

@@ -1,41 +1,35 @@
 package dev.fluke.agent.actor;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An actor system for tests ({@link Actors} on pools of its own), on real time or on {@link
+ * An actor system for tests ({@link Actors} with pools of its own), on real time or on {@link
  * ManualTime}, with {@link TestProbe}s (Pekko's ActorTestKit's names).
  */
 public final class ActorTestKit {
   private static final AtomicInteger SYSTEMS = new AtomicInteger();
+  private static final int THREADS = 4;
 
   private final Actors system;
-  private final ExecutorService executor;
-  private final ExecutorService blocking;
-  private final ScheduledThreadPoolExecutor timers;
   private final AtomicInteger spawned = new AtomicInteger();
 
-  private ActorTestKit(Scheduler manual) {
-    String name = "test-" + SYSTEMS.incrementAndGet();
-    executor = Executors.newFixedThreadPool(4, daemon(name + "-actors"));
-    blocking = Executors.newCachedThreadPool(daemon(name + "-blocking"));
-    timers = new ScheduledThreadPoolExecutor(1, daemon(name + "-scheduler"));
-    Scheduler scheduler = manual != null ? manual : Actors.scheduler(timers);
-    system = Actors.create(name, executor, scheduler, blocking);
+  private ActorTestKit(Actors system) {
+    this.system = system;
   }
 
   /** On real time. */
   public static ActorTestKit create() {
-    return new ActorTestKit(null);
+    return new ActorTestKit(Actors.create(name(), THREADS, THREADS));
   }
 
   /** On time that moves when the test says so. */
   public static ActorTestKit create(ManualTime time) {
-    return new ActorTestKit(time);
+    return new ActorTestKit(Actors.create(name(), THREADS, THREADS, time));
+  }
+
+  private static String name() {
+    return "test-" + SYSTEMS.incrementAndGet();
   }
 
   public Actors system() {
@@ -54,10 +48,6 @@ public final class ActorTestKit {
     return new TestProbe<>();
   }
 
-  public <T> TestProbe<T> createTestProbe(Class<T> type) {
-    return new TestProbe<>();
-  }
-
   /** Stops a top-level actor and waits until it has stopped. */
   public void stop(ActorRef<?> actor) {
     try {
@@ -67,23 +57,15 @@ public final class ActorTestKit {
     }
   }
 
+  /**
+   * Stops every actor and ends the pools (their threads are daemons: a stuck one does not hold the
+   * JVM).
+   */
   public void shutdownTestKit() {
     try {
       system.terminate().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      // what did not stop in time is cut with the pools
+      // what did not stop in time is left to the daemon threads' end with the JVM
     }
-    timers.shutdownNow();
-    executor.shutdownNow();
-    blocking.shutdownNow();
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

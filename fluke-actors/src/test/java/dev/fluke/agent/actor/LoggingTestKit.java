@@ -23,7 +23,7 @@ public final class LoggingTestKit {
   private static final Duration LEEWAY = Duration.ofSeconds(15);
 
   /** A logged line, as a filter sees it. */
-  public record Event(Level level, String loggerName, String message, Throwable throwable) {}
+  public record Event(Level level, String loggerName, String message) {}
 
   private final List<Predicate<Event>> filters;
 
@@ -84,14 +84,7 @@ public final class LoggingTestKit {
         new AppenderBase<>() {
           @Override
           protected void append(ILoggingEvent e) {
-            Event event =
-                new Event(
-                    e.getLevel(),
-                    e.getLoggerName(),
-                    e.getFormattedMessage(),
-                    e.getThrowableProxy() == null
-                        ? null
-                        : new Throwable(e.getThrowableProxy().getMessage()));
+            Event event = new Event(e.getLevel(), e.getLoggerName(), e.getFormattedMessage());
             if (seen.getCount() > 0 && filters.stream().allMatch(f -> f.test(event))) {
               seen.countDown();
             }

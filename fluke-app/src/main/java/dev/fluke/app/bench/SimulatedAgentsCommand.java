@@ -105,16 +105,13 @@ public final class SimulatedAgentsCommand implements Callable<Integer> {
     SimulatedShell.Counters counters = new SimulatedShell.Counters(log);
     List<AgentRuntime> agents = new ArrayList<>(count);
     try {
+      GrpcServerConnector.Client client = GrpcServerConnector.Client.of(config, system.scheduler());
       List<GrpcServerConnector> connectors =
           servers.stream()
               .map(
                   server ->
                       new GrpcServerConnector(
-                          GrpcServerConnector.Client.of(config, system.scheduler()),
-                          server,
-                          token,
-                          java.util.Optional.ofNullable(caFile),
-                          false))
+                          client, server, token, java.util.Optional.ofNullable(caFile), false))
               .toList();
       // Read once: the configuration and version are the same for every simulated agent.
       AgentSettings base =
