@@ -176,6 +176,13 @@ public final class AgentBenchCommand implements Callable<Integer> {
           "  reconcile -> idle over the shell loop      %7.1f ms (median of the rounds' differences)%n",
           a.overFloorMillis());
       out.printf(
+          "  agent's CPU per reconcile                  %7.1f ms (%.2f ms per check; JIT %.1f ms"
+              + " more)%n",
+          a.cpu().ownMillis(), a.cpu().ownMillis() / checks, a.cpu().jitMillis());
+      out.printf(
+          "  its checks' processes' CPU per reconcile   %7.1f ms (%.2f ms per check)%n",
+          a.cpu().childrenMillis(), a.cpu().childrenMillis() / checks);
+      out.printf(
           "  idle agent after connecting                RSS %.1f MiB, %d threads%n",
           a.connected().rssMiB(), a.connected().threads());
       out.printf(

@@ -81,6 +81,31 @@ final class RealAgent {
     }
   }
 
+  /**
+   * The agent's CPU milliseconds per reconcile over the measured rounds, from /proc/PID/stat: its
+   * own (without its JIT compiler threads), its JIT compilers', and its children's (the checks'
+   * processes it waited for). Unlike wall times, these barely move with what else the cores run.
+   */
+  record Cpu(double ownMillis, double jitMillis, double childrenMillis) {
+    /** Cumulative figures of process {@code pid} now, in nanoseconds. */
+    static long[] read(long pid) throws IOException {
+      Path stat = Path.of("/proc", Long.toString(pid), "stat");
+      return new long[] {
+        ServerCpu.cpuNanos(stat),
+        ServerCpu.compilerThreadsNanos(Long.toString(pid)),
+        ServerCpu.childrenCpuNanos(stat)
+      };
+    }
+
+    static Cpu perRound(long[] before, long[] after, int rounds) {
+      long jit = Math.max(0, after[1] - before[1]);
+      return new Cpu(
+          (after[0] - before[0] - jit) / 1e6 / rounds,
+          jit / 1e6 / rounds,
+          (after[2] - before[2]) / 1e6 / rounds);
+    }
+  }
+
   /** Resident memory and threads of a process, from /proc/PID/status. */
   record Usage(double rssMiB, int threads) {
     static Usage of(long pid) throws IOException {
@@ -102,6 +127,7 @@ final class RealAgent {
    * @param floorMillis the same number of no-op checks from a shell loop ({@code shell -c "while
    *     ...; do shell -c true; done"}), timed right before each round: median
    * @param overFloorMillis median of the rounds' differences, reconcile -> idle minus that loop
+   * @param cpu the agent's CPU over the measured rounds
    */
   record Figures(
       double medianMillis,
@@ -109,6 +135,7 @@ final class RealAgent {
       double maxMillis,
       double floorMillis,
       double overFloorMillis,
+      Cpu cpu,
       Usage connected,
       Usage afterRounds,
       String command) {}
@@ -180,8 +207,14 @@ final class RealAgent {
       double[] millis = new double[rounds];
       double[] floor = new double[rounds];
       double[] over = new double[rounds];
+      // the agent's CPU from the first measured round to the last: the shell loops between the
+      // rounds are the bench's children, not the agent's, and the idle agent's heartbeat is noise
+      long[] cpuBefore = null;
       for (int r = -warmup; r < rounds; r++) {
         double f = shellLoop();
+        if (r == 0) {
+          cpuBefore = Cpu.read(agent.pid());
+        }
         double m = reconcileOnce(api, http, reconcile);
         if (r >= 0) {
           millis[r] = m;
@@ -189,6 +222,7 @@ final class RealAgent {
           over[r] = m - f;
         }
       }
+      Cpu cpu = Cpu.perRound(cpuBefore, Cpu.read(agent.pid()), rounds);
       requireAllSatisfied(api);
       Thread.sleep(settle.toMillis());
       Usage after = Usage.of(agent.pid());
@@ -200,6 +234,7 @@ final class RealAgent {
           sorted[sorted.length - 1],
           CheckOverhead.median(floor),
           CheckOverhead.median(over),
+          cpu,
           connected,
           after,
           command.display());

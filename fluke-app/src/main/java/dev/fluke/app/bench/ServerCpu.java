@@ -77,11 +77,26 @@ final class ServerCpu {
     return cpuNanos(Files.readString(stat, StandardCharsets.UTF_8));
   }
 
+  /**
+   * User + system time of the children that the process whose {@code /proc/.../stat} is at {@code
+   * stat} has waited for (cutime + cstime): for an agent, the commands it ran.
+   */
+  static long childrenCpuNanos(Path stat) throws IOException {
+    String[] f = fields(Files.readString(stat, StandardCharsets.UTF_8));
+    return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * NANOS_PER_TICK;
+  }
+
   /** User + system time in a {@code /proc/.../stat} line. */
   private static long cpuNanos(String stat) {
-    // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
-    // cmajflt utime stime ...
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    String[] f = fields(stat);
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK;
+  }
+
+  /**
+   * The fields after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt
+   * cmajflt utime stime cutime cstime ...
+   */
+  private static String[] fields(String stat) {
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 }

@@ -40,6 +40,8 @@ class AgentBenchCommandIT {
           "reconcile -> agent idle, 4 checks",
           "the same checks from a shell loop",
           "reconcile -> idle over the shell loop",
+          "agent's CPU per reconcile",
+          "its checks' processes' CPU per reconcile",
           "agent started as"
         }) {
       assertTrue(report.contains(figure), figure + " missing in:\n" + report);
