@@ -87,22 +87,25 @@ final class RealAgent {
    * processes it waited for). Unlike wall times, these barely move with what else the cores run.
    */
   record Cpu(double ownMillis, double jitMillis, double childrenMillis) {
-    /** Cumulative figures of process {@code pid} now, in nanoseconds. */
-    static long[] read(long pid) throws IOException {
-      Path stat = Path.of("/proc", Long.toString(pid), "stat");
-      return new long[] {
-        ServerCpu.cpuNanos(stat),
-        ServerCpu.compilerThreadsNanos(Long.toString(pid)),
-        ServerCpu.childrenCpuNanos(stat)
-      };
+    /**
+     * Cumulative CPU nanoseconds of a process at one moment: its own, its JIT's, its children's.
+     */
+    record Reading(long own, long jit, long children) {
+      static Reading of(long pid) throws IOException {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        return new Reading(
+            ServerCpu.cpuNanos(stat),
+            ServerCpu.compilerThreadsNanos(Long.toString(pid)),
+            ServerCpu.childrenCpuNanos(stat));
+      }
     }
 
-    static Cpu perRound(long[] before, long[] after, int rounds) {
-      long jit = Math.max(0, after[1] - before[1]);
+    static Cpu perRound(Reading before, Reading after, int rounds) {
+      long jit = Math.max(0, after.jit() - before.jit());
       return new Cpu(
-          (after[0] - before[0] - jit) / 1e6 / rounds,
+          (after.own() - before.own() - jit) / 1e6 / rounds,
           jit / 1e6 / rounds,
-          (after[2] - before[2]) / 1e6 / rounds);
+          (after.children() - before.children()) / 1e6 / rounds);
     }
   }
 
@@ -209,11 +212,11 @@ final class RealAgent {
       double[] over = new double[rounds];
       // the agent's CPU from the first measured round to the last: the shell loops between the
       // rounds are the bench's children, not the agent's, and the idle agent's heartbeat is noise
-      long[] cpuBefore = null;
+      Cpu.Reading cpuBefore = null;
       for (int r = -warmup; r < rounds; r++) {
         double f = shellLoop();
         if (r == 0) {
-          cpuBefore = Cpu.read(agent.pid());
+          cpuBefore = Cpu.Reading.of(agent.pid());
         }
         double m = reconcileOnce(api, http, reconcile);
         if (r >= 0) {
@@ -222,7 +225,7 @@ final class RealAgent {
           over[r] = m - f;
         }
       }
-      Cpu cpu = Cpu.perRound(cpuBefore, Cpu.read(agent.pid()), rounds);
+      Cpu cpu = Cpu.perRound(cpuBefore, Cpu.Reading.of(agent.pid()), rounds);
       requireAllSatisfied(api);
       Thread.sleep(settle.toMillis());
       Usage after = Usage.of(agent.pid());
