@@ -92,7 +92,7 @@ final class RealAgent {
      */
     record Reading(long own, long jit, long children) {
       static Reading of(long pid) throws IOException {
-        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         return new Reading(
             ServerCpu.cpuNanos(stat),
             ServerCpu.compilerThreadsNanos(Long.toString(pid)),

@@ -82,12 +82,17 @@ final class ServerCpu {
    * stat} has waited for (cutime + cstime): for an agent, the commands it ran.
    */
   static long childrenCpuNanos(Path stat) throws IOException {
-    String[] f = fields(Files.readString(stat, StandardCharsets.UTF_8));
+    return childrenCpuNanos(Files.readString(stat, StandardCharsets.UTF_8));
+  }
+
+  /** Children's user + system time (cutime + cstime) in a {@code /proc/.../stat} line. */
+  static long childrenCpuNanos(String stat) {
+    String[] f = fields(stat);
     return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * NANOS_PER_TICK;
   }
 
   /** User + system time in a {@code /proc/.../stat} line. */
-  private static long cpuNanos(String stat) {
+  static long cpuNanos(String stat) {
     String[] f = fields(stat);
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK;
   }
