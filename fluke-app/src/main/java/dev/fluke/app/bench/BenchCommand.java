@@ -113,6 +113,12 @@ public final class BenchCommand implements Callable<Integer> {
   boolean keep;
 
   @Option(
+      names = "--no-cluster",
+      description =
+          "With --kill-node --phases a: nodes without a cluster block (independent servers that the agents fail over between, no agent directory): what the same kill -9 costs without the cluster, for comparison.")
+  boolean noCluster;
+
+  @Option(
       names = "--server-java-opts",
       defaultValue = "",
       description =
@@ -156,6 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
               fleet.timeout,
               ClusterBench.phases(phases),
               keep,
+              noCluster,
               javaOpts(serverJavaOpts),
               javaOpts(agentsJavaOpts),
               out,

@@ -120,6 +120,12 @@ final class ClusterBench {
 
   private final boolean keep;
 
+  /**
+   * Nodes without a cluster block ({@code --no-cluster}): independent servers the agents fail over
+   * between, with no directory, so phase (a) measures what a failover costs without the cluster.
+   */
+  private final boolean plain;
+
   /** Calls the nodes' push webhook ({@link #pushed}). */
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -156,12 +162,14 @@ final class ClusterBench {
       Duration timeout,
       Set<String> phases,
       boolean keep,
+      boolean plain,
       List<String> serverJavaOpts,
       List<String> agentsJavaOpts,
       PrintWriter out,
       PrintWriter err) {
     this.phases = phases;
     this.keep = keep;
+    this.plain = plain;
     this.serverJavaOpts = serverJavaOpts;
     this.agentsJavaOpts = agentsJavaOpts;
     this.nodes = nodes;
@@ -173,7 +181,11 @@ final class ClusterBench {
   }
 
   int run() throws Exception {
-    if (nodes < 3) {
+    if (plain && (nodes < 2 || !phases.equals(Set.of("a")))) {
+      throw new CliException(
+          "bench: --no-cluster runs phase a only (--phases a), with --nodes 2 or more");
+    }
+    if (!plain && nodes < 3) {
       throw new CliException(
           "bench: --kill-node needs --nodes 3 or more (a cluster of 2 has no majority without"
               + " one)");
@@ -250,9 +262,10 @@ final class ClusterBench {
     }
     Runtime rt = Runtime.getRuntime();
     out.printf(
-        "fluke bench --nodes %d --kill-node --phases %s: %d simulated agents, %d core(s), Java %s,"
+        "fluke bench --nodes %d --kill-node%s --phases %s: %d simulated agents, %d core(s), Java %s,"
             + " server heartbeat %s (an agent drops a silent server after 3)%n",
         nodes,
+        plain ? " --no-cluster (independent servers, no directory)" : "",
         String.join(",", phases),
         agents,
         rt.availableProcessors(),
@@ -283,6 +296,10 @@ final class ClusterBench {
     report("      " + times.cpu());
     report("      " + c.spread());
     reportLeft(times);
+    if (plain) {
+      report(String.format("      every agent listed once: %s", listedOnce(survivor)));
+      return;
+    }
     report(
         String.format(
             "      killed node removed from the cluster after   %s; every agent listed once: %s",
@@ -300,7 +317,12 @@ final class ClusterBench {
 
   /** {@code kill -9} of the node holding most agents. */
   private Crash crashBusiest() throws Exception {
-    String spread = awaitBalanced();
+    String spread =
+        plain
+            ? "agents per node before the stop "
+                + perNode(holders(0))
+                + " (independent servers: as the agents came)"
+            : awaitBalanced();
     Map<String, Integer> before = holders(0);
     int victim = mostAgents(before);
     Set<String> moved = agentsOf(before, victim);
@@ -972,7 +994,7 @@ final class ClusterBench {
     await(
         "the " + moved.size() + " agents of node " + victim + " to cycle on another node",
         () -> {
-          for (Dto.AgentSummary a : client(survivor).agents(null).matching().value()) {
+          for (Dto.AgentSummary a : fleet(survivor)) {
             if (!moved.contains(a.name())
                 || cycled.containsKey(a.name())
                 || left.contains(a.name())
@@ -1028,12 +1050,37 @@ final class ClusterBench {
     return Duration.between(since, Instant.now());
   }
 
+  /**
+   * The fleet as {@code node} lists it; with {@code --no-cluster}, where each node lists only its
+   * own agents, the connected agents of every running node.
+   */
+  private List<Dto.AgentSummary> fleet(int node) {
+    if (!plain) {
+      return client(node).agents(null).matching().value();
+    }
+    List<Dto.AgentSummary> all = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      if (servers.get(i) != null) {
+        client(i).agents(null).matching().value().stream()
+            .filter(Dto.AgentSummary::connected)
+            .forEach(all::add);
+      }
+    }
+    return all;
+  }
+
   /** Whether every agent is listed once, connected, with no node missing, by {@code node}. */
   private boolean listedOnce(int node) {
+    if (plain) {
+      return once(fleet(node));
+    }
     ApiClient.Filtered answer = client(node).agents(null);
-    List<Dto.AgentSummary> list = answer.matching().value();
-    return answer.missingNodes().isEmpty()
-        && list.size() == agents
+    return answer.missingNodes().isEmpty() && once(answer.matching().value());
+  }
+
+  /** Every agent listed once, connected. */
+  private boolean once(List<Dto.AgentSummary> list) {
+    return list.size() == agents
         && list.stream().map(Dto.AgentSummary::name).distinct().count() == agents
         && list.stream().allMatch(Dto.AgentSummary::connected);
   }
@@ -1055,6 +1102,18 @@ final class ClusterBench {
   /** Agent name → node index, from {@code node}'s list of connected agents. */
   private Map<String, Integer> holders(int node) {
     Map<String, Integer> where = new HashMap<>();
+    if (plain) { // each node lists its own
+      for (int i = 0; i < nodes; i++) {
+        if (servers.get(i) != null) {
+          for (Dto.AgentSummary a : client(i).agents(null).matching().value()) {
+            if (a.connected()) {
+              where.put(a.name(), i);
+            }
+          }
+        }
+      }
+      return where;
+    }
     for (Dto.AgentSummary a : client(node).agents(null).matching().value()) {
       if (a.connected() && a.node() != null) {
         where.put(a.name(), index(a.node()));
@@ -1211,6 +1270,10 @@ final class ClusterBench {
   private void awaitAllUp() throws Exception {
     for (int i = 0; i < nodes; i++) {
       int node = i;
+      if (plain) {
+        await("node " + i + " to answer", () -> client(node).agents(null) != null, () -> "");
+        continue;
+      }
       await(
           "node " + i + " to see " + nodes + " Up members",
           () -> {
@@ -1227,11 +1290,10 @@ final class ClusterBench {
     await(
         "every agent to connect and cycle",
         () -> {
-          ApiClient.Filtered answer = client(node).agents(null);
-          List<Dto.AgentSummary> list = answer.matching().value();
+          List<Dto.AgentSummary> list = fleet(node);
           seen[0] = list.stream().filter(Dto.AgentSummary::connected).count();
           seen[1] = BenchCommand.cycledSince(list, since);
-          return answer.missingNodes().isEmpty() && seen[1] == agents && listedOnce(node);
+          return seen[1] == agents && listedOnce(node);
         },
         () -> seen[0] + " connected, " + seen[1] + " cycled of " + agents);
   }
@@ -1264,11 +1326,7 @@ final class ClusterBench {
             url            = "%s"
             webhook_secret = "%s"
           }
-          cluster {
-            listen = "127.0.0.1:%d"
-            seeds  = [%s]
-          }
-        %s}
+        %s%s}
         """
             .formatted(
                 p[0],
@@ -1277,8 +1335,15 @@ final class ClusterBench {
                 home.resolve("data-" + node),
                 repo.toUri(),
                 token,
-                p[2],
-                seeds,
+                plain
+                    ? ""
+                    : """
+                      cluster {
+                        listen = "127.0.0.1:%d"
+                        seeds  = [%s]
+                      }
+                    """
+                        .formatted(p[2], seeds),
                 rollingConfig()));
     Path log = home.resolve("server-" + node + "-" + starts.get(node) + ".log");
     List<String> options = new ArrayList<>();
