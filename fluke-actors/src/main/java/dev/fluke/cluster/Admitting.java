@@ -24,11 +24,13 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 /**
  * {@link AgentLocations}' admission of registrations, run on the actor's thread: read the agent's
  * entry from a majority → decide ({@link Placement}) → ask the holding node when needed → write the
- * new entry to a majority → answer. While the holder is asked it is also looked up in the
- * membership every {@link #HOLDER_CHECK}: a crashed holder never answers, and the failure detector
- * marks it unreachable within seconds, so the agent is taken over then rather than refused after
- * the whole ask timeout (docs/cluster.md, admission rule 5). Whichever of the answer and the loss
- * comes first decides; the other is ignored.
+ * new entry to a majority → answer. An agent that presents the token of the entry this node's
+ * replica holds is decided from the replica, without the read ({@link Placement#fromReplica}).
+ * While the holder is asked it is also looked up in the membership every {@link #HOLDER_CHECK}: a
+ * crashed holder never answers, and the failure detector marks it unreachable within seconds, so
+ * the agent is taken over then rather than refused after the whole ask timeout (docs/cluster.md,
+ * admission rule 5). Whichever of the answer and the loss comes first decides; the other is
+ * ignored.
  *
  * <p>Reads and writes go by shard, one of each in flight per shard: the admissions that arrive
  * while a shard is being read wait for its next read, and those ready to be written while it is
@@ -108,6 +110,13 @@ final class Admitting {
       return;
     }
     started.put(a, System.nanoTime());
+    Placement.Admit resumed = Placement.fromReplica(local.locate(a.name()), a.resumes());
+    if (resumed != null) {
+      // The agent resumes the session this node's replica records: no majority read (after a
+      // crash, every agent of the dead node; the read's first try often waits for that node).
+      write(a, resumed.epoch());
+      return;
+    }
     toRead(a);
   }
 
@@ -272,6 +281,14 @@ final class Admitting {
   void written(Written w) {
     if (!w.ok()) {
       lastTimeout = System.nanoTime();
+      context
+          .getLog()
+          .info(
+              "No majority confirmed a write of directory shard {} in time: {} registration(s)"
+                  + " try again (patience {})",
+              w.shard(),
+              w.batch().size(),
+              timing.patience());
     }
     for (Write each : w.batch()) {
       Admit a = each.admit();

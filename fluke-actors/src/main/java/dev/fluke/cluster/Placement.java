@@ -55,6 +55,21 @@ final class Placement {
   }
 
   /**
+   * The admission this node can decide from its own replica of the directory, without a majority
+   * read: when the agent presents the token of the entry the replica holds ({@code known}), it is
+   * the host that entry's session was handed to (rule 4), and the next epoch is that entry's plus
+   * one. Null when the replica has no such entry (unknown agent, another token, none presented):
+   * the entry is then read from a majority. A replica that missed a newer admission elsewhere (one
+   * whose answer never reached the agent, so it still presents the older token) gives the same
+   * epoch as that admission: the directory's merge keeps one of the two entries and fences the
+   * other's session, and the agent registers again (docs/cluster.md, "Registration in cluster
+   * mode").
+   */
+  static Admit fromReplica(AgentLocation known, String resumes) {
+    return known != null && known.resumedBy(resumes) ? new Admit(known.epoch() + 1) : null;
+  }
+
+  /**
    * After the holder was asked: {@code live} is its answer (null: none in time), {@code holderNow}
    * what this node knows of it now. A crashed node does not answer, and the failure detector often
    * marks it unreachable during the wait: the agent is admitted at once instead of being refused

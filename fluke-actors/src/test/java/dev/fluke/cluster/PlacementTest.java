@@ -2,6 +2,7 @@ package dev.fluke.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,27 @@ class PlacementTest {
     AgentLocation old = new AgentLocation(B, 4, true);
     assertEquals(
         new Placement.AskHolder(B, 5), Placement.decide(old, A, Placement.NodeState.SERVING, null));
+  }
+
+  @Test
+  void theHostThatPresentsTheTokenOfTheEntryThisNodesReplicaHoldsIsDecidedWithoutAMajorityRead() {
+    AgentLocation known = new AgentLocation(B, 4, true, "hash-of-t1");
+    // The same decision the majority read would lead to (rule 4), from the replica alone.
+    assertEquals(new Placement.Admit(5), Placement.fromReplica(known, "hash-of-t1"));
+    assertEquals(
+        Placement.decide(known, A, Placement.NodeState.SERVING, "hash-of-t1"),
+        Placement.fromReplica(known, "hash-of-t1"));
+    // Held here before, or ended: the token decides it too.
+    assertEquals(
+        new Placement.Admit(5),
+        Placement.fromReplica(new AgentLocation(A, 4, false, "hash-of-t1"), "hash-of-t1"));
+    // Anything else is read from a majority: no entry here (a new agent, or one this replica has
+    // not heard of yet), another token (another host, or this one resuming a newer session the
+    // replica has not seen), no token (a restarted agent), an entry without a token.
+    assertNull(Placement.fromReplica(null, "hash-of-t1"));
+    assertNull(Placement.fromReplica(known, "hash-of-t2"));
+    assertNull(Placement.fromReplica(known, null));
+    assertNull(Placement.fromReplica(new AgentLocation(B, 4, true), null));
   }
 
   @Test

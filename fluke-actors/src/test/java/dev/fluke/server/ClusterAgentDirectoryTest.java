@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluke.api.Dto;
+import dev.fluke.cluster.AgentLocation;
+import dev.fluke.cluster.AgentLocations;
 import dev.fluke.cluster.ClusterNodes;
 import dev.fluke.events.Event;
 import dev.fluke.events.EventQuery;
@@ -22,6 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,6 +100,30 @@ class ClusterAgentDirectoryTest {
         .join();
   }
 
+  /**
+   * Node {@code node}'s replica of the agent directory has {@code name} admitted on {@code holder}.
+   */
+  private static boolean heldOn(int node, String name, int holder) {
+    ActorSystem<Void> system = nodes.node(node);
+    ActorRef<AgentLocations.Command> directory =
+        Adapter.toTyped(
+            Adapter.toClassic(system)
+                .actorSelection("/system/fluke-cluster-agents")
+                .resolveOne(Duration.ofSeconds(5))
+                .toCompletableFuture()
+                .join());
+    AgentLocation l =
+        AskPattern.<AgentLocations.Command, AgentLocations.Located>ask(
+                directory,
+                r -> new AgentLocations.Locate(name, r),
+                Duration.ofSeconds(5),
+                system.scheduler())
+            .toCompletableFuture()
+            .join()
+            .location();
+    return l != null && l.node().equals(nodes.address(holder));
+  }
+
   /** Waits until every node lists {@code name} connected, held by node {@code holder}. */
   private static void everyNodeListsConnectedOn(String name, int holder) {
     for (int i = 0; i < 3; i++) {
@@ -145,7 +175,10 @@ class ClusterAgentDirectoryTest {
     // node 0's session is stale: fenced once node 0 hears of the newer epoch
     await().atMost(WAIT).until(() -> !fenced(0, "web-09").isEmpty());
     everyNodeListsConnectedOn("web-09", 1);
-    // the old token is spent: presenting it again no longer moves the agent off node 1
+    // the old token is spent: presenting it again no longer moves the agent off node 1 (once the
+    // new entry has reached node 2's replica, which decides a presented token it knows without a
+    // majority read: docs/cluster.md, "Session tokens")
+    await().atMost(WAIT).until(() -> heldOn(2, "web-09", 1));
     ServerMessage.Rejected replay =
         assertInstanceOf(
             ServerMessage.Rejected.class, register(connect(2), "web-09", first.sessionToken()));

@@ -70,12 +70,14 @@ final class ClusterBench {
   private static final String HEARTBEAT_KEY = "fluke.server.agents.heartbeat-interval";
 
   /**
-   * The heartbeat interval the servers tell their agents: a cluster's default (fluke-cluster.conf),
+   * The heartbeat interval the servers tell their agents: a cluster's default (fluke-cluster.conf)
+   * or, for servers without a cluster block ({@code plain}), a single server's (fluke-server.conf),
    * unless the servers' JVM options set it (the last {@code -D} wins, as in the JVM).
    */
-  static Duration heartbeat(List<String> serverJavaOpts) {
+  static Duration heartbeat(List<String> serverJavaOpts, boolean plain) {
     Duration interval =
-        ConfigFactory.parseResources("fluke-cluster.conf").getDuration(HEARTBEAT_KEY);
+        ConfigFactory.parseResources(plain ? "fluke-server.conf" : "fluke-cluster.conf")
+            .getDuration(HEARTBEAT_KEY);
     for (String option : serverJavaOpts) {
       if (option.startsWith("-D" + HEARTBEAT_KEY + "=")) {
         interval =
@@ -270,7 +272,7 @@ final class ClusterBench {
         agents,
         rt.availableProcessors(),
         System.getProperty("java.version"),
-        Durations.format(heartbeat(serverJavaOpts)));
+        Durations.format(heartbeat(serverJavaOpts, plain)));
     lines.forEach(out::println);
     out.printf(
         "  nodes downed by the cluster and restarted (as Restart=on-failure would)  %s%n",

@@ -13,14 +13,19 @@ import org.junit.jupiter.api.Test;
 class ClusterBenchTest {
   @Test
   void theBenchReportsTheHeartbeatTheServersUse() {
-    // The servers run with a cluster's default unless their JVM options set it (the last one wins).
-    assertEquals(Duration.ofSeconds(2), ClusterBench.heartbeat(List.of("-Xss512k")));
-    assertEquals(
-        Duration.ofMillis(1500),
-        ClusterBench.heartbeat(
-            List.of(
-                "-Dfluke.server.agents.heartbeat-interval=5s",
-                "-Dfluke.server.agents.heartbeat-interval=1500ms")));
+    // The servers run with a cluster's default (without a cluster block: a single server's)
+    // unless their JVM options set it (the last one wins).
+    assertEquals(Duration.ofSeconds(2), ClusterBench.heartbeat(List.of("-Xss512k"), false));
+    assertEquals(Duration.ofSeconds(10), ClusterBench.heartbeat(List.of("-Xss512k"), true));
+    for (boolean plain : new boolean[] {false, true}) {
+      assertEquals(
+          Duration.ofMillis(1500),
+          ClusterBench.heartbeat(
+              List.of(
+                  "-Dfluke.server.agents.heartbeat-interval=5s",
+                  "-Dfluke.server.agents.heartbeat-interval=1500ms"),
+              plain));
+    }
   }
 
   @Test
