@@ -20,16 +20,20 @@ class AgentBenchCommandIT {
 
   @Test
   void measuresChecksInProcessAndThroughARealAgent() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = FlukeCommand.commandLine(System.getenv(), Clock.systemUTC());
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit =
-        cli.execute(
-            "bench", "agent", "--checks", "4", "--rounds", "2", "--warmup", "1", "--settle", "1s");
-    assertEquals(0, exit, out + "\n" + err);
-    String report = out.toString();
+    String report =
+        BenchRun.of(
+                System.getenv(),
+                "bench",
+                "agent",
+                "--checks",
+                "4",
+                "--rounds",
+                "2",
+                "--warmup",
+                "1",
+                "--settle",
+                "1s")
+            .report();
     assertTrue(
         report.startsWith("fluke bench agent: 4 no-op shell checks (/bin/sh -c true)"), report);
     for (String figure :

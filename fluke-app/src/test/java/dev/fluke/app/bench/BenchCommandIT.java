@@ -21,28 +21,22 @@ class BenchCommandIT {
 
   @Test
   void aSmallFleetConnectsCyclesAndTakesANewCommit() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = FlukeCommand.commandLine(Map.of(), Clock.systemUTC());
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit =
-        cli.execute(
-            "bench",
-            "--agents",
-            "12",
-            "--tasks",
-            "2",
-            "--executors",
-            "2",
-            "--drift",
-            "0.5",
-            "--connect-rate",
-            "100",
-            "--timeout",
-            "2m");
-    assertEquals(0, exit, out + "\n" + err);
-    String report = out.toString();
+    String report =
+        BenchRun.of(
+                "bench",
+                "--agents",
+                "12",
+                "--tasks",
+                "2",
+                "--executors",
+                "2",
+                "--drift",
+                "0.5",
+                "--connect-rate",
+                "100",
+                "--timeout",
+                "2m")
+            .report();
     assertTrue(
         report.startsWith("fluke bench: 12 agents, 2 tasks x 2 shell blocks, drift 50%"), report);
     for (String figure :

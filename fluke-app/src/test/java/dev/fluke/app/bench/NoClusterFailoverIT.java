@@ -1,14 +1,8 @@
 package dev.fluke.app.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fluke.app.cli.FlukeCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.time.Clock;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -24,28 +18,22 @@ class NoClusterFailoverIT {
 
   @Test
   void theAgentsOfAKilledIndependentServerCycleOnTheOther() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = FlukeCommand.commandLine(Map.of(), Clock.systemUTC());
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit =
-        cli.execute(
-            "bench",
-            "--nodes",
-            "2",
-            "--kill-node",
-            "--no-cluster",
-            "--phases",
-            "a",
-            "--agents",
-            "16",
-            "--connect-rate",
-            "50",
-            "--timeout",
-            "2m");
-    String report = out.toString();
-    assertEquals(0, exit, report + "\n" + err);
+    String report =
+        BenchRun.of(
+                "bench",
+                "--nodes",
+                "2",
+                "--kill-node",
+                "--no-cluster",
+                "--phases",
+                "a",
+                "--agents",
+                "16",
+                "--connect-rate",
+                "50",
+                "--timeout",
+                "2m")
+            .report();
     assertTrue(report.contains("--no-cluster (independent servers, no directory)"), report);
     Matcher killed =
         Pattern.compile("\\(a\\) kill -9 of a node holding (\\d+) agents").matcher(report);
@@ -63,12 +51,8 @@ class NoClusterFailoverIT {
 
   @Test
   void withoutAClusterOnlyTheKillPhaseRuns() {
-    StringWriter err = new StringWriter();
-    var cli = FlukeCommand.commandLine(Map.of(), Clock.systemUTC());
-    cli.setOut(new PrintWriter(new StringWriter(), true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit =
-        cli.execute(
+    BenchRun run =
+        BenchRun.of(
             "bench",
             "--nodes",
             "2",
@@ -78,7 +62,7 @@ class NoClusterFailoverIT {
             "a,b",
             "--agents",
             "4");
-    assertNotEquals(0, exit);
-    assertTrue(err.toString().contains("--no-cluster runs phase a only"), err.toString());
+    assertNotEquals(0, run.exit());
+    assertTrue(run.err().contains("--no-cluster runs phase a only"), run.err());
   }
 }

@@ -22,32 +22,26 @@ class ServerCostsCommandIT {
 
   @Test
   void aSmallFleetOverTlsIsMeasuredPhaseByPhase() {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = FlukeCommand.commandLine(Map.of(), Clock.systemUTC());
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit =
-        cli.execute(
-            "bench",
-            "server",
-            "--agents",
-            "6",
-            "--tasks",
-            "2",
-            "--executors",
-            "2",
-            "--tls",
-            "--warmup",
-            "0",
-            "--idle",
-            "1s",
-            "--connect-rate",
-            "50",
-            "--timeout",
-            "3m");
-    assertEquals(0, exit, out + "\n" + err);
-    String report = out.toString();
+    String report =
+        BenchRun.of(
+                "bench",
+                "server",
+                "--agents",
+                "6",
+                "--tasks",
+                "2",
+                "--executors",
+                "2",
+                "--tls",
+                "--warmup",
+                "0",
+                "--idle",
+                "1s",
+                "--connect-rate",
+                "50",
+                "--timeout",
+                "3m")
+            .report();
     assertTrue(report.startsWith("fluke bench server: 6 agents, 2 tasks x 2 blocks, TLS"), report);
     for (String figure :
         new String[] {
