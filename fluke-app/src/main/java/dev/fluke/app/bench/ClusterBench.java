@@ -59,10 +59,10 @@ import java.util.stream.Collectors;
  *       fluke.cluster.rebalance.settle}, 60 s).
  * </ol>
  *
- * <p>{@code --phases} runs some of them (default all, in this order). With {@code --no-cluster}
- * the nodes have no cluster block (independent servers the agents fail over between) and only
- * phase (a) runs: the same {@code kill -9} without the directory, the floor the cluster's figures
- * are measured against.
+ * <p>{@code --phases} runs some of them (default all, in this order). With {@code --no-cluster} the
+ * nodes have no cluster block (independent servers the agents fail over between) and only phase (a)
+ * runs: the same {@code kill -9} without the directory, the floor the cluster's figures are
+ * measured against.
  *
  * <p>Per-agent times come from the server's own timestamps ({@code connectedAt}, {@code
  * lastCycleEndedAt}), so the polling interval does not blur them. Everything runs on 127.0.0.1 and
