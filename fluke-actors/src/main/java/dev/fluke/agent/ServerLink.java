@@ -198,16 +198,18 @@ final class ServerLink {
     if (event instanceof ConnectionAttempt.Received r
         && attempt.is(r.connId())
         && attempt.ref() != null) {
-      // The connection lets the next event in (it may hold it back: see Connection).
-      attempt.ref().tell(new Connection.FromServer(r.message(), element.ackTo()));
-      if (r.message() instanceof ServerMessage.Registered reg && !attempt.registered()) {
-        resumeToken = reg.sessionToken();
+      boolean registers = r.message() instanceof ServerMessage.Registered && !attempt.registered();
+      if (registers) {
+        // Before the connection hears of it: whatever it then does (the agent's registration is
+        // delivered, results are sent) comes after the reset-after timer started.
+        resumeToken = ((ServerMessage.Registered) r.message()).sessionToken();
         movedTries = 0;
         timers.startSingleTimer(
             STABLE_TIMER, new Stable(r.connId()), means.settings().reconnectResetAfter());
-        return attempting(dialing, attempt.madeRegistered());
       }
-      return Behaviors.same();
+      // The connection lets the next event in (it may hold it back: see Connection).
+      attempt.ref().tell(new Connection.FromServer(r.message(), element.ackTo()));
+      return registers ? attempting(dialing, attempt.madeRegistered()) : Behaviors.same();
     }
     ack(element.ackTo());
     if (event instanceof ConnectionAttempt.Closed c && attempt.is(c.connId())) {
