@@ -1063,15 +1063,25 @@ final class ClusterBench {
     if (!plain) {
       return client(node).agents(null).matching().value();
     }
-    List<Dto.AgentSummary> all = new ArrayList<>();
+    return ownAgents().values().stream().flatMap(List::stream).toList();
+  }
+
+  /**
+   * With {@code --no-cluster}: each running node's index → the agents connected to it, as it lists
+   * them (a node lists only its own).
+   */
+  private Map<Integer, List<Dto.AgentSummary>> ownAgents() {
+    Map<Integer, List<Dto.AgentSummary>> byNode = new HashMap<>();
     for (int i = 0; i < nodes; i++) {
       if (servers.get(i) != null) {
-        client(i).agents(null).matching().value().stream()
-            .filter(Dto.AgentSummary::connected)
-            .forEach(all::add);
+        byNode.put(
+            i,
+            client(i).agents(null).matching().value().stream()
+                .filter(Dto.AgentSummary::connected)
+                .toList());
       }
     }
-    return all;
+    return byNode;
   }
 
   /** Whether every agent is listed once, connected, with no node missing, by {@code node}. */
@@ -1107,16 +1117,8 @@ final class ClusterBench {
   /** Agent name → node index, from {@code node}'s list of connected agents. */
   private Map<String, Integer> holders(int node) {
     Map<String, Integer> where = new HashMap<>();
-    if (plain) { // each node lists its own
-      for (int i = 0; i < nodes; i++) {
-        if (servers.get(i) != null) {
-          for (Dto.AgentSummary a : client(i).agents(null).matching().value()) {
-            if (a.connected()) {
-              where.put(a.name(), i);
-            }
-          }
-        }
-      }
+    if (plain) {
+      ownAgents().forEach((i, agents) -> agents.forEach(a -> where.put(a.name(), i)));
       return where;
     }
     for (Dto.AgentSummary a : client(node).agents(null).matching().value()) {

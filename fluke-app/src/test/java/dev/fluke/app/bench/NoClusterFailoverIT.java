@@ -3,6 +3,8 @@ package dev.fluke.app.bench;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -15,25 +17,14 @@ import org.junit.jupiter.api.Test;
  * happened, never how fast.
  */
 class NoClusterFailoverIT {
+  /** Two independent servers and the kill (the options every run here shares). */
+  private static final List<String> PLAIN =
+      List.of("bench", "--nodes", "2", "--kill-node", "--no-cluster");
 
   @Test
   void theAgentsOfAKilledIndependentServerCycleOnTheOther() {
     String report =
-        BenchRun.of(
-                "bench",
-                "--nodes",
-                "2",
-                "--kill-node",
-                "--no-cluster",
-                "--phases",
-                "a",
-                "--agents",
-                "16",
-                "--connect-rate",
-                "50",
-                "--timeout",
-                "2m")
-            .report();
+        run("--phases", "a", "--agents", "16", "--connect-rate", "50", "--timeout", "2m").report();
     assertTrue(report.contains("--no-cluster (independent servers, no directory)"), report);
     Matcher killed =
         Pattern.compile("\\(a\\) kill -9 of a node holding (\\d+) agents").matcher(report);
@@ -51,18 +42,14 @@ class NoClusterFailoverIT {
 
   @Test
   void withoutAClusterOnlyTheKillPhaseRuns() {
-    BenchRun run =
-        BenchRun.of(
-            "bench",
-            "--nodes",
-            "2",
-            "--kill-node",
-            "--no-cluster",
-            "--phases",
-            "a,b",
-            "--agents",
-            "4");
+    BenchRun run = run("--phases", "a,b", "--agents", "4");
     assertNotEquals(0, run.exit());
     assertTrue(run.err().contains("--no-cluster runs phase a only"), run.err());
+  }
+
+  private static BenchRun run(String... more) {
+    List<String> args = new ArrayList<>(PLAIN);
+    args.addAll(List.of(more));
+    return BenchRun.of(args.toArray(String[]::new));
   }
 }
